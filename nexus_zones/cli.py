@@ -1,0 +1,96 @@
+"""Command line: ``nexus-zones run|check CONFIG``.
+
+The CLI owns logging (one INFO line per stage) and turns every :class:`NexusZonesError` into one
+readable paragraph and exit code 2; an unexpected error gives exit code 3 and, unless ``--debug``,
+no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .errors import NexusZonesError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_PROBLEM, EXIT_BUG = 0, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nexus-zones",
+        description="Rank admin units for humanitarian-development-peace Nexus pilots and map the result.",
+    )
+    parser.add_argument("--version", action="version", version=f"nexus-zones {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("config", type=Path, help="YAML config file")
+        p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+        p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+
+    run = sub.add_parser("run", help="compute scores and ranks; write the map, tables and run metadata")
+    common(run)
+    run.add_argument("--out", type=Path, default=None, help="output folder (default: the config's output.dir, else ./maps)")
+    check = sub.add_parser("check", help="validate the config and every input without writing anything")
+    common(check)
+    return parser
+
+
+def _setup_logging(debug: bool, quiet: bool) -> None:
+    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    root = logging.getLogger("nexus_zones")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``nexus-zones`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    _setup_logging(args.debug, args.quiet)
+    try:
+        from . import pipeline
+
+        if args.command == "check":
+            report = pipeline.check(args.config)
+            if report.ok:
+                print(report.summary)
+                return EXIT_OK
+            print("\n".join(report.problems), file=sys.stderr)
+            return EXIT_PROBLEM
+        result = pipeline.run(args.config, out_dir=args.out)
+        ranked = result.scores[result.scores["rank"].notna()]
+        top = ", ".join(f"{r['name']} ({r['score']:.1f})" for _, r in ranked.head(3).iterrows())
+        print(f"{len(result.scores)} units scored; top: {top}")
+        for kind, path in result.paths.items():
+            print(f"  {kind:5s} {path}")
+        return EXIT_OK
+    except NexusZonesError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except KeyboardInterrupt:
+        print("interrupted; no output was changed", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: one paragraph, no traceback
+        if args.debug:
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc}. This is a bug in nexus_zones; no output was changed. "
+            "Run again with --debug for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,515 @@
+"""The YAML config: pydantic models, cross-field checks and :func:`load_config`.
+
+A config names the study area (boundaries and their columns), the layers to read, the indicators
+drawn from those layers with their direction, normalisation and weight, the pass/fail rules, and
+where outputs go. Unknown keys are errors (with a "did you mean"); every problem of a config is
+reported at once, each with its key path, what was found and what is allowed. Paths are relative
+to the config file and resolved when it is loaded.
+
+Method names are ``Literal`` types defined here and shared with the CLI and the stages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import typing
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal, Mapping, Union
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ConfigError, Problem, did_you_mean, short_repr
+from .rules import RuleSyntaxError, parse_rule
+
+__all__ = [
+    "Direction",
+    "Normalisation",
+    "MissingPolicy",
+    "FailingUnits",
+    "BoundariesSpec",
+    "StudySpec",
+    "PointsLayerSpec",
+    "TableLayerSpec",
+    "ActorsLayerSpec",
+    "LayerSpec",
+    "IndicatorSpec",
+    "RuleSpec",
+    "ModelSpec",
+    "MapSpec",
+    "OutputSpec",
+    "Config",
+    "load_config",
+    "config_from_mapping",
+    "measures_of",
+    "POINT_MEASURES",
+    "ACTOR_MEASURES",
+]
+
+logger = logging.getLogger(__name__)
+
+Direction = Literal["benefit", "cost"]
+Normalisation = Literal["minmax", "goalposts", "rank"]
+MissingPolicy = Literal["exclude", "worst", "error"]
+FailingUnits = Literal["flag", "exclude"]
+
+#: Measures every points layer yields (``fatalities`` only where the file has that column).
+POINT_MEASURES = ("count", "fatalities")
+#: Measures an actors (3W) layer yields.
+ACTOR_MEASURES = ("humanitarian", "development", "actors", "both")
+
+_IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
+Identifier = Annotated[str, Field(pattern=_IDENT)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    """Resolve a path relative to the config file's folder (``context['base_dir']``)."""
+    base = (info.context or {}).get("base_dir")
+    path = Path(value).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    resolved = path.resolve()
+    if Path(value).is_absolute() or ".." in Path(value).parts:
+        logger.info("config path %s resolved to %s", value, resolved)
+    return resolved
+
+
+class _HasPath(_Strict):
+    path: Path = Field(description="File to read; relative to the config file's folder.")
+    source: str | None = Field(None, description="Who published the data and when, shown with values.")
+
+    @field_validator("path")
+    @classmethod
+    def _resolve_path(cls, value: Path, info: ValidationInfo) -> Path:
+        return _resolve(value, info)
+
+
+class BoundariesSpec(_HasPath):
+    """Polygons of the study units (e.g. an OCHA COD-AB admin-2 layer)."""
+
+    layer: str | None = Field(None, description="Layer name inside a multi-layer file (GeoPackage).")
+    id_column: str = Field("admin2Pcod", description="Unique unit identifier (the P-code).")
+    name_column: str = Field("admin2Name", description="Unit name shown to people.")
+    region_column: str | None = Field("admin1Name", description="Region used for within-region ranks.")
+
+
+class StudySpec(_Strict):
+    """What is studied and where."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Short name; outputs are <name>.html etc.")
+    title: str = Field(description="Title shown on the map.")
+    boundaries: BoundariesSpec
+    regions: list[str] | None = Field(None, min_length=1, description="Keep only units of these regions.")
+    note: str | None = Field(None, description="A caveat shown on the map (e.g. 'schematic geometry').")
+
+
+class PointsLayerSpec(_HasPath):
+    """Point features (events, facilities, posts) counted per unit by point-in-polygon.
+
+    CSV files give coordinates in ``latitude``/``longitude`` columns (ACLED's names by default);
+    other vector files are read with their geometry.
+    """
+
+    kind: Literal["points"]
+    layer: str | None = None
+    latitude: str = "latitude"
+    longitude: str = "longitude"
+    date_column: str = Field("event_date", description="Date column; needed when start or end is set.")
+    start: date | None = Field(None, description="First day counted (inclusive).")
+    end: date | None = Field(None, description="Last day counted (inclusive).")
+    type_column: str = Field("event_type", description="Column filtered by `types`.")
+    types: list[str] | None = Field(None, min_length=1, description="Keep only rows with these values.")
+    fatalities_column: str = Field("fatalities", description="Summed per unit where the column exists.")
+    category_column: str | None = Field(None, description="Column whose values are counted separately.")
+    categories: dict[Identifier, list[str]] | None = Field(
+        None, description="Measure name -> category values counted under it (default: each value, slugified)."
+    )
+
+    @model_validator(mode="after")
+    def _window(self) -> "PointsLayerSpec":
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        if self.categories and not self.category_column:
+            raise ValueError("categories needs category_column (the column holding the categories)")
+        if self.categories:
+            clash = set(self.categories) & set(POINT_MEASURES)
+            if clash:
+                raise ValueError(f"category names {sorted(clash)} clash with the built-in measures {POINT_MEASURES}")
+        return self
+
+
+class TableLayerSpec(_HasPath):
+    """A per-unit table keyed by P-code (e.g. school closures, forces present/absent)."""
+
+    kind: Literal["table"]
+    unit_column: str = Field("admin2Pcod", description="Column holding the unit P-code.")
+    columns: list[Identifier] = Field(min_length=1, description="Value columns read as measures (numbers or yes/no).")
+    absent_units: Literal["missing", "zero"] = Field(
+        "missing", description="Value for units absent from the table: missing (NaN, named) or zero."
+    )
+
+
+class ActorsLayerSpec(_HasPath):
+    """A 3W table: one row per organisation and place; counted per unit and actor type."""
+
+    kind: Literal["actors"]
+    unit_column: str = Field("admin2Pcod", description="Column holding the unit P-code.")
+    organisation_column: str = "organisation"
+    type_column: str = Field("type", description="Column whose values say humanitarian or development.")
+    humanitarian: list[str] = Field(["humanitarian", "humanitaire"], min_length=1)
+    development: list[str] = Field(["development", "developpement"], min_length=1)
+
+
+LayerSpec = Annotated[Union[PointsLayerSpec, TableLayerSpec, ActorsLayerSpec], Field(discriminator="kind")]
+
+
+class IndicatorSpec(_Strict):
+    """One indicator: a layer measure, its direction, normalisation and weight."""
+
+    measure: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$", description="layer.measure")
+    label: str | None = None
+    direction: Direction = Field(description="benefit: higher is better for a pilot; cost: lower is better.")
+    normalisation: Normalisation = "minmax"
+    goalposts: tuple[FiniteFloat, FiniteFloat] | None = Field(
+        None, description="[worst-or-low, high] fixed bounds for normalisation: goalposts."
+    )
+    weight: FiniteFloat = Field(ge=0)
+    missing: MissingPolicy = Field(
+        "exclude", description="Units without a value: exclude from ranking, give the worst observed value, or error."
+    )
+
+    @model_validator(mode="after")
+    def _goalposts(self) -> "IndicatorSpec":
+        if self.normalisation == "goalposts":
+            if self.goalposts is None:
+                raise ValueError("normalisation 'goalposts' needs goalposts: [low, high]")
+            if self.goalposts[0] >= self.goalposts[1]:
+                raise ValueError(f"goalposts must be [low, high] with low < high, got {list(self.goalposts)}")
+        elif self.goalposts is not None:
+            raise ValueError(f"goalposts are only used with normalisation 'goalposts', not {self.normalisation!r}")
+        return self
+
+
+class RuleSpec(_Strict):
+    """A pass/fail rule, e.g. ``incidents <= 5``."""
+
+    expr: str = Field(min_length=1)
+    label: str | None = None
+
+
+class ModelSpec(_Strict):
+    """How rules act on the ranking."""
+
+    failing_units: FailingUnits = Field(
+        "flag", description="flag: rank every unit and mark failures; exclude: rank only units passing every rule."
+    )
+
+
+class MapSpec(_Strict):
+    """Map options."""
+
+    tiles: bool = Field(True, description="Add OpenStreetMap tiles (drawn only when online).")
+
+
+class OutputSpec(_Strict):
+    """Where outputs go."""
+
+    dir: Path | None = Field(None, description="Output folder (relative to the config file); default ./maps.")
+
+    @field_validator("dir")
+    @classmethod
+    def _resolve_dir(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else _resolve(value, info)
+
+
+class Config(_Strict):
+    """A whole nexus_zones config."""
+
+    study: StudySpec
+    layers: dict[Identifier, LayerSpec] = Field(default_factory=dict)
+    indicators: dict[Identifier, IndicatorSpec] = Field(min_length=1)
+    rules: dict[Identifier, RuleSpec] = Field(default_factory=dict)
+    model: ModelSpec = ModelSpec()
+    map: MapSpec = MapSpec()
+    output: OutputSpec = OutputSpec()
+
+    _source: str = PrivateAttr("<config object>")
+    _sha256: str = PrivateAttr("")
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _rule_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: ({"expr": v} if isinstance(v, str) else v) for k, v in value.items()}
+        return value
+
+    @property
+    def source(self) -> str:
+        """The config file's path, or ``<config object>``."""
+        return self._source
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the config file's bytes (or of the canonical JSON of a config object)."""
+        return self._sha256
+
+    def with_weights(self, weights: Mapping[str, float]) -> "Config":
+        """Return a copy with some indicator weights changed (validated like the YAML)."""
+        data = self.model_dump(mode="json")
+        for name, w in weights.items():
+            if name not in data["indicators"]:
+                raise ConfigError(
+                    self.source,
+                    [Problem(f"weights.{name}", repr(name), f"one of {sorted(data['indicators'])}")],
+                )
+            data["indicators"][name]["weight"] = w
+        return config_from_mapping(data, source=f"{self.source} (weights changed)")
+
+
+def measures_of(layer: Any) -> tuple[str, ...] | None:
+    """Measures a layer yields, or ``None`` where they depend on the data (categories from the file)."""
+    if isinstance(layer, PointsLayerSpec):
+        if layer.category_column and not layer.categories:
+            return None
+        return POINT_MEASURES + tuple(layer.categories or ())
+    if isinstance(layer, TableLayerSpec):
+        return tuple(layer.columns)
+    if isinstance(layer, ActorsLayerSpec):
+        return ACTOR_MEASURES
+    raise TypeError(layer)
+
+
+# --------------------------------------------------------------------------------------- loading
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML loader that refuses duplicate keys instead of keeping the last one."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a YAML config file.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem found, each with its key path, what was found and what is allowed.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            source, [Problem("file", "no such file", "a YAML config file", f"check the path (working folder: {Path.cwd()})")]
+        ) from None
+    except OSError as exc:
+        raise ConfigError(source, [Problem("file", f"unreadable ({exc.strerror})", "a readable YAML file")]) from exc
+    try:
+        data = yaml.load(raw_bytes.decode("utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader subclass
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source, [Problem("file", "bytes that are not UTF-8", "a UTF-8 text file")]) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(source, [Problem(where, f"invalid YAML ({problem})", "valid YAML", "fix the syntax there")]) from None
+    config = config_from_mapping(data, source=source, base_dir=path.resolve().parent)
+    config._sha256 = hashlib.sha256(raw_bytes).hexdigest()
+    return config
+
+
+def config_from_mapping(data: Any, *, source: str = "<config object>", base_dir: str | Path | None = None) -> Config:
+    """Validate a config given as a mapping (the parsed YAML); relative paths resolve against ``base_dir``."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(source, [Problem("(top level)", f"a {type(data).__name__}", "a mapping with study, layers, indicators, ...")])
+    try:
+        config = Config.model_validate(data, context={"base_dir": Path(base_dir) if base_dir else Path.cwd()})
+    except ValidationError as exc:
+        raise ConfigError(source, [_problem_from_pydantic(err) for err in exc.errors()]) from None
+    problems = _cross_checks(config)
+    if problems:
+        raise ConfigError(source, problems)
+    config._source = source
+    config._sha256 = hashlib.sha256(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    return config
+
+
+_KINDS = {"points": PointsLayerSpec, "table": TableLayerSpec, "actors": ActorsLayerSpec}
+
+
+def _walk_model(loc: tuple) -> tuple[list[str], type[BaseModel] | None]:
+    """Return the readable key path of a pydantic error location and the model it points into."""
+    parts: list[str] = []
+    model: Any = Config
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            parts.append(str(part))
+            field = model.model_fields.get(str(part))
+            model = field.annotation if field else None
+        else:
+            origin = typing.get_origin(model)
+            args = typing.get_args(model)
+            if origin is Annotated:
+                model = args[0]
+                continue
+            if origin in (Union, getattr(__import__("types"), "UnionType", Union)):
+                if part in _KINDS:  # discriminated-union tag: not a key the user wrote
+                    model = _KINDS[part]
+                    i += 1
+                    continue
+                model = next((a for a in args if a is not type(None)), None)
+                continue
+            if origin is dict:
+                parts.append(str(part))
+                model = args[1]
+            elif origin in (list, tuple):
+                parts.append(f"[{part}]")
+                model = args[0] if args else None
+            else:
+                parts.append(str(part))
+                model = None
+        i += 1
+    while model is not None and typing.get_origin(model) in (Annotated,):
+        model = typing.get_args(model)[0]
+    if typing.get_origin(model) is Union:
+        model = next((a for a in typing.get_args(model) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return parts, model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _problem_from_pydantic(err: Mapping[str, Any]) -> Problem:
+    loc = tuple(err.get("loc", ()))
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        parts, parent = _walk_model(loc[:-1])
+        key = str(loc[-1])
+        allowed = sorted(parent.model_fields) if parent else []
+        where = ".".join(parts + [key]) or key
+        return Problem(
+            where,
+            f"unknown key {key!r}{did_you_mean(key, allowed)}",
+            f"one of: {', '.join(allowed)}" if allowed else "no such key",
+            "rename or remove it",
+        )
+    parts, _ = _walk_model(loc)
+    where = ".".join(parts) or "(top level)"
+    where = re.sub(r"\.\[", "[", where)
+    if kind == "missing":
+        return Problem(where, "nothing (the key is missing)", "a value", f"add {parts[-1] if parts else 'it'}: to the config")
+    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        return Problem(where + ".kind", short_repr(err.get("input")), f"kind: one of {', '.join(_KINDS)}", "set kind")
+    found = short_repr(err.get("input"))
+    msg = str(err.get("msg", "")).removeprefix("Value error, ")
+    if kind == "literal_error":
+        expected = msg.replace("Input should be", "one of")
+        word = err.get("input")
+        choices = re.findall(r"'([^']+)'", msg)
+        hint = did_you_mean(str(word), choices) if isinstance(word, str) else ""
+        return Problem(where, f"{found}{hint}", expected)
+    return Problem(where, found, msg[0].lower() + msg[1:] if msg else "a valid value")
+
+
+def _cross_checks(config: Config) -> list[Problem]:
+    """Checks across keys: references between indicators, layers and rules; weights."""
+    problems: list[Problem] = []
+    for name, ind in config.indicators.items():
+        layer_name, measure = ind.measure.split(".", 1)
+        where = f"indicators.{name}.measure"
+        if layer_name not in config.layers:
+            problems.append(
+                Problem(
+                    where,
+                    f"layer {layer_name!r}{did_you_mean(layer_name, config.layers)}",
+                    f"a layer defined under layers: {', '.join(config.layers) or '(none defined)'}",
+                    "add the layer or correct the name",
+                )
+            )
+            continue
+        known = measures_of(config.layers[layer_name])
+        if known is not None and measure not in known:
+            problems.append(
+                Problem(
+                    where,
+                    f"measure {measure!r}{did_you_mean(measure, known)}",
+                    f"a measure of layer {layer_name!r}: {', '.join(known)}",
+                )
+            )
+    total = sum(ind.weight for ind in config.indicators.values())
+    if config.indicators and total <= 0:
+        problems.append(
+            Problem(
+                "indicators.*.weight",
+                "every weight is 0",
+                "at least one positive weight",
+                "give the indicators that should count a weight above 0",
+            )
+        )
+    for rname, rule in config.rules.items():
+        where = f"rules.{rname}.expr"
+        try:
+            parsed = parse_rule(rule.expr)
+        except RuleSyntaxError as exc:
+            problems.append(Problem(where, f"{rule.expr!r}: {exc}", "an expression such as 'incidents <= 5'"))
+            continue
+        for ref in parsed.names:
+            if "." in ref:
+                layer_name, measure = ref.split(".", 1)
+                if layer_name not in config.layers:
+                    problems.append(
+                        Problem(
+                            where,
+                            f"{ref!r} reads unknown layer {layer_name!r}{did_you_mean(layer_name, config.layers)}",
+                            f"an indicator ({', '.join(config.indicators)}) or layer.measure",
+                        )
+                    )
+                    continue
+                known = measures_of(config.layers[layer_name])
+                if known is not None and measure not in known:
+                    problems.append(
+                        Problem(where, f"{ref!r}: layer {layer_name!r} has no measure {measure!r}{did_you_mean(measure, known)}",
+                                f"one of {', '.join(known)}")
+                    )
+            elif ref not in config.indicators:
+                choices = list(config.indicators)
+                problems.append(
+                    Problem(
+                        where,
+                        f"unknown indicator {ref!r}{did_you_mean(ref, choices)}",
+                        f"an indicator ({', '.join(choices)}) or layer.measure",
+                    )
+                )
+    return problems

@@ -1,0 +1,94 @@
+"""Indicators: pick layer measures into the units × indicators matrix and apply the missing-value policy.
+
+The matrix is indexed by ``unit_id`` (exactly the study units) with one column per indicator, in
+config order. Policies for units without a value:
+
+* ``exclude`` (default): the value stays missing; the unit gets no score and no rank, and is
+  named in a warning;
+* ``worst``: the worst value observed among the other units (the maximum for a cost indicator,
+  the minimum for a benefit one) is used, and the units are named in a warning;
+* ``error``: a missing value stops the run with the units named.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from typing import Literal, Mapping
+
+import pandas as pd
+
+from .errors import InputDataError, MissingValueWarning, Problem
+
+__all__ = ["IndicatorDef", "build_matrix"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndicatorDef:
+    """What :func:`build_matrix` needs to know of an indicator."""
+
+    measure: str
+    direction: Literal["benefit", "cost"]
+    missing: Literal["exclude", "worst", "error"] = "exclude"
+
+
+def _names(index: pd.Index, names: Mapping[str, str] | None, limit: int = 10) -> str:
+    labels = [f"{names[u]} ({u})" if names is not None and u in names else str(u) for u in index]
+    return ", ".join(labels[:limit]) + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
+
+
+def build_matrix(
+    measures: pd.DataFrame,
+    indicators: Mapping[str, IndicatorDef],
+    *,
+    unit_names: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build the raw indicator matrix.
+
+    Parameters
+    ----------
+    measures
+        Units × measures, columns named ``layer.measure``.
+    indicators
+        Indicator name → :class:`IndicatorDef`.
+    unit_names
+        ``unit_id`` → name, for messages.
+
+    Returns
+    -------
+    values, imputed
+        ``values``: units × indicators after the missing-value policy; ``imputed``: boolean frame
+        of the cells filled by ``worst``.
+    """
+    values = pd.DataFrame(index=measures.index.copy())
+    imputed = pd.DataFrame(False, index=measures.index.copy(), columns=list(indicators))
+    problems: list[Problem] = []
+    for name, ind in indicators.items():
+        if ind.measure not in measures.columns:
+            raise KeyError(f"measure {ind.measure!r} of indicator {name!r} was not computed")  # pipeline guarantees it
+        col = measures[ind.measure].astype(float)
+        missing = col.isna()
+        if missing.any():
+            who = _names(col.index[missing], unit_names)
+            if ind.missing == "error":
+                problems.append(
+                    Problem(f"indicators.{name}", f"no value for {who}", "a value for every unit (missing: error)",
+                            "complete the data, or set missing: exclude or worst")
+                )
+            elif missing.all():
+                problems.append(Problem(f"indicators.{name}", "no value for any unit", "values for at least one unit", "check the layer's file and unit codes"))
+            elif ind.missing == "worst":
+                worst = col.max() if ind.direction == "cost" else col.min()
+                col = col.fillna(worst)
+                imputed.loc[missing, name] = True
+                warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; the worst observed value ({worst:g}) is used (missing: worst)"), stacklevel=2)
+            else:
+                warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; these units get no score or rank (missing: exclude)"), stacklevel=2)
+        values[name] = col
+    if problems:
+        raise InputDataError("indicators", problems)
+    logger.info("indicators: %d indicators for %d units, %d missing values", values.shape[1], len(values), int(values.isna().sum().sum()))
+    return values, imputed

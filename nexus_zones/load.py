@@ -1,0 +1,483 @@
+"""Reading inputs: the only module that opens input files.
+
+* boundaries → :class:`Boundaries` holding a GeoDataFrame in EPSG:4326 indexed by a unique string
+  ``unit_id`` (the P-code) with ``name``, ``region`` and ``geometry`` columns;
+* points (CSV with latitude/longitude, or any vector file GDAL reads) → GeoDataFrame in EPSG:4326
+  with ``date``, ``type``, ``category`` and ``fatalities`` columns where asked for;
+* per-unit tables → DataFrame indexed by ``unit_id`` (numbers, and yes/no read as 1/0);
+* 3W actor tables → DataFrame of ``unit_id``, ``organisation``, ``actor_type`` rows.
+
+Every problem is reported as a :class:`~nexus_zones.errors.InputDataError` naming the file, the
+column, what was found, what was expected and the fix; problems of one file are gathered and
+raised together. Inputs are only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .errors import InputDataError, Problem, did_you_mean
+
+__all__ = [
+    "Boundaries",
+    "read_boundaries",
+    "read_points",
+    "read_table",
+    "read_actors",
+    "file_sha256",
+    "normalise_name",
+]
+
+logger = logging.getLogger(__name__)
+
+TRUE_WORDS = {"1", "yes", "y", "true", "oui", "o", "vrai", "present", "x"}
+FALSE_WORDS = {"0", "no", "n", "false", "non", "faux", "absent", ""}
+
+
+@dataclass(frozen=True)
+class Boundaries:
+    """The study units and what is known of the file they came from."""
+
+    units: gpd.GeoDataFrame
+    all_unit_ids: frozenset[str]
+    path: Path
+    crs_in: str
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def normalise_name(text: str) -> str:
+    """Fold a place name for matching: no accents, lower case, hyphens and spaces as one space."""
+    folded = unicodedata.normalize("NFKD", str(text))
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    for ch in "-_'’.":
+        folded = folded.replace(ch, " ")
+    return " ".join(folded.split())
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _require_file(path: Path) -> None:
+    if not path.exists():
+        raise InputDataError.one(
+            str(path), "file", "no such file", "an existing file", "check the path in the config (relative to the config file)"
+        )
+    if path.is_dir():
+        raise InputDataError.one(str(path), "file", "a folder", "a file", "name the file inside it")
+
+
+def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    import pyogrio
+
+    _require_file(path)
+    read_path = str(path)
+    if path.suffix.lower() == ".zip":
+        read_path = f"/vsizip/{path}"
+    if layer is not None:
+        try:
+            layers = [str(row[0]) for row in pyogrio.list_layers(read_path)]
+        except Exception as exc:  # pyogrio raises DataSourceError and others
+            raise InputDataError.one(str(path), "file", f"unreadable by GDAL ({exc})", "a vector file (GeoPackage, GeoJSON, Shapefile, zipped Shapefile)") from exc
+        if layer not in layers:
+            raise InputDataError.one(
+                str(path), f"layer {layer!r}", f"no such layer{did_you_mean(layer, layers)}", f"one of: {', '.join(layers)}", "set the layer name in the config"
+            )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL chatter on odd files; problems are checked below
+            frame = gpd.read_file(read_path, layer=layer, engine="pyogrio")
+    except Exception as exc:
+        raise InputDataError.one(
+            str(path), "file", f"unreadable by GDAL ({type(exc).__name__}: {exc})", "a vector file (GeoPackage, GeoJSON, Shapefile, zipped Shapefile)", "check the file opens in QGIS"
+        ) from exc
+    return frame
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV as strings, dropping an HXL hashtag row if there is one."""
+    _require_file(path)
+    last: Exception | None = None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, sep=None, engine="python")
+            if encoding != "utf-8-sig":
+                logger.info("%s is not UTF-8; read it as Windows-1252", path)
+            break
+        except UnicodeDecodeError as exc:
+            last = exc
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv_error()) as exc:
+            raise InputDataError.one(str(path), "file", f"not a readable CSV ({exc})", "a comma- or semicolon-separated text file with a header row") from exc
+    else:
+        raise InputDataError.one(str(path), "file", "text in an unknown encoding", "UTF-8 or Windows-1252 text") from last
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) and _is_hxl_row(frame.iloc[0]):
+        frame = frame.iloc[1:].reset_index(drop=True)
+        logger.info("%s: skipped the HXL hashtag row under the header", path.name)
+    return frame
+
+
+def csv_error() -> type[Exception]:
+    import csv
+
+    return csv.Error
+
+
+def _is_hxl_row(row: pd.Series) -> bool:
+    cells = [str(v).strip() for v in row if str(v).strip()]
+    return bool(cells) and all(c.startswith("#") for c in cells)
+
+
+def _missing_columns(path: Path, frame: pd.DataFrame, wanted: dict[str, str]) -> list[Problem]:
+    """Problems for config keys whose column is not in the file. ``wanted`` maps key -> column."""
+    problems = []
+    cols = [str(c) for c in frame.columns]
+    for key, col in wanted.items():
+        if col not in cols:
+            problems.append(
+                Problem(
+                    f"column {col!r} (config key {key})",
+                    f"no such column{did_you_mean(col, cols)}",
+                    f"a column of the file; it has: {', '.join(cols[:25])}{' ...' if len(cols) > 25 else ''}",
+                    f"set {key} to the right column name",
+                )
+            )
+    return problems
+
+
+def _rows(labels: Sequence, limit: int = 8) -> str:
+    labels = list(labels)
+    text = ", ".join(str(x) for x in labels[:limit])
+    return text + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
+
+
+def parse_number(values: pd.Series, *, path: Path, column: str) -> pd.Series:
+    """Parse strings to floats: decimal commas accepted, yes/no words read as 1/0, blank = missing."""
+    text = values.astype(str).str.strip()
+    lowered = text.map(lambda s: normalise_name(s))
+    out = pd.to_numeric(text.str.replace(",", ".", regex=False).str.replace(" ", "", regex=False), errors="coerce")
+    out = out.where(text != "", np.nan)
+    words_true = lowered.isin(TRUE_WORDS - {"1", ""})
+    words_false = lowered.isin(FALSE_WORDS - {"0", ""})
+    out = out.mask(words_true, 1.0).mask(words_false, 0.0)
+    bad = out.isna() & (text != "") & ~lowered.isin({"na", "n/a", "nan", "nd"})
+    if bad.any():
+        examples = [f"row {i + 2}: {v!r}" for i, v in text[bad].head(5).items()]
+        raise InputDataError.one(
+            str(path),
+            f"column {column!r}",
+            f"{int(bad.sum())} values that are not numbers or yes/no ({'; '.join(examples)})",
+            "numbers (decimal point or comma), yes/no, oui/non, 1/0, or blank for missing",
+            "correct those cells",
+        )
+    return out.astype(float)
+
+
+# ------------------------------------------------------------------------------------ readers
+
+
+def read_boundaries(
+    path: Path,
+    *,
+    layer: str | None = None,
+    id_column: str,
+    name_column: str,
+    region_column: str | None,
+    regions: Sequence[str] | None = None,
+) -> Boundaries:
+    """Read the study units' polygons.
+
+    Returns a :class:`Boundaries` whose ``units`` GeoDataFrame is in EPSG:4326, indexed by the
+    string ``unit_id`` taken from ``id_column``, with ``name``, ``region`` and ``geometry``.
+    Units outside ``regions`` (when given) are dropped; ``all_unit_ids`` keeps every id of the file
+    so that tables naming units outside the study can be told from tables with wrong codes.
+    """
+    frame = _read_vector(path, layer)
+    source = str(path) + (f" (layer {layer})" if layer else "")
+    wanted = {"study.boundaries.id_column": id_column, "study.boundaries.name_column": name_column}
+    if region_column:
+        wanted["study.boundaries.region_column"] = region_column
+    problems = _missing_columns(path, frame, wanted)
+    if problems:
+        raise InputDataError(source, problems)
+    if frame.empty:
+        raise InputDataError.one(source, "features", "no features", "at least one polygon", "check the file and the layer name")
+    if frame.crs is None:
+        raise InputDataError.one(
+            source, "CRS", "no coordinate reference system", "a file that declares its CRS (e.g. EPSG:4326)",
+            "set the CRS in QGIS (Layer ▸ Set CRS) or add the .prj file; nexus_zones never guesses one",
+        )
+    crs_in = frame.crs.to_string()
+    ids = frame[id_column]
+    problems = []
+    blank = ids.isna() | (ids.astype(str).str.strip() == "")
+    if blank.any():
+        problems.append(Problem(f"column {id_column!r}", f"{int(blank.sum())} features without an id (rows {_rows(np.flatnonzero(blank) + 1)})", "a P-code on every feature", "fill the codes"))
+    ids = ids.astype(str).str.strip()
+    dup = ids[~blank & ids.duplicated(keep=False)]
+    if len(dup):
+        problems.append(Problem(f"column {id_column!r}", f"duplicate ids {_rows(sorted(set(dup)))}", "one feature per unit id", "dissolve the duplicates or pick the right id column"))
+    geom = frame.geometry
+    empty = geom.isna() | geom.is_empty
+    if empty.any():
+        problems.append(Problem("geometry", f"{int(empty.sum())} features without geometry ({_rows(ids[empty])})", "a polygon per unit", "remove them or restore their geometry"))
+    types = set(geom[~empty].geom_type)
+    if types - {"Polygon", "MultiPolygon"}:
+        problems.append(Problem("geometry", f"geometry types {sorted(types)}", "Polygon or MultiPolygon", "use the admin boundary polygons, not points or lines"))
+    if problems:
+        raise InputDataError(source, problems)
+    invalid = ~geom.is_valid
+    if invalid.any():
+        from .errors import NexusZonesWarning
+
+        names = ids[invalid].tolist()
+        warnings.warn(NexusZonesWarning(f"{source}: {len(names)} invalid polygons repaired with make_valid (polygonal parts kept): {_rows(names)}"), stacklevel=2)
+        frame = frame.set_geometry(gpd.GeoSeries([_polygonal(g) if bad else g for g, bad in zip(geom, invalid)], index=frame.index, crs=frame.crs))
+    if frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+        logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
+    units = gpd.GeoDataFrame(
+        {
+            "name": frame[name_column].astype(str).str.strip().to_numpy(),
+            "region": (frame[region_column].astype(str).str.strip().to_numpy() if region_column else np.full(len(frame), "")),
+        },
+        geometry=frame.geometry.to_numpy(),
+        index=pd.Index(ids.to_numpy(), name="unit_id", dtype=object),
+        crs="EPSG:4326",
+    )
+    all_ids = frozenset(units.index)
+    if regions:
+        known = sorted(set(units["region"]))
+        folded = {normalise_name(r): r for r in known}
+        unknown = [r for r in regions if normalise_name(r) not in folded]
+        if unknown:
+            raise InputDataError(
+                source,
+                [Problem("study.regions", f"region {r!r}{did_you_mean(r, known)}", f"a value of column {region_column!r}: {', '.join(known)}", "correct the region name in the config") for r in unknown],
+            )
+        keep = {folded[normalise_name(r)] for r in regions}
+        units = units[units["region"].isin(keep)]
+    units = units.sort_index()
+    logger.info("boundaries: %d units read from %s%s", len(units), path.name, f" ({len(all_ids)} in the file)" if len(units) != len(all_ids) else "")
+    return Boundaries(units=units, all_unit_ids=all_ids, path=path, crs_in=crs_in)
+
+
+def read_points(
+    path: Path,
+    *,
+    layer: str | None = None,
+    latitude: str = "latitude",
+    longitude: str = "longitude",
+    date_column: str | None = None,
+    type_column: str | None = None,
+    category_column: str | None = None,
+    fatalities_column: str | None = "fatalities",
+    where: str = "layer",
+) -> gpd.GeoDataFrame:
+    """Read points with the columns asked for.
+
+    CSV files take coordinates from ``latitude``/``longitude``; other files are read as vector
+    data and reprojected to EPSG:4326. The result has ``geometry`` and, where asked for, ``date``
+    (datetime64), ``type``, ``category`` and ``fatalities`` (float; only when the file has that
+    column). ``where`` is the config key prefix used in messages (e.g. ``layers.incidents``).
+    """
+    is_csv = path.suffix.lower() in (".csv", ".txt", ".tsv")
+    wanted: dict[str, str] = {}
+    if date_column:
+        wanted[f"{where}.date_column"] = date_column
+    if type_column:
+        wanted[f"{where}.type_column"] = type_column
+    if category_column:
+        wanted[f"{where}.category_column"] = category_column
+    if is_csv:
+        table = _read_csv(path)
+        problems = _missing_columns(path, table, {f"{where}.latitude": latitude, f"{where}.longitude": longitude, **wanted})
+        if problems:
+            raise InputDataError(str(path), problems)
+        lat = _coordinate(table[latitude], path, latitude)
+        lon = _coordinate(table[longitude], path, longitude)
+        problems = []
+        missing = lat.isna() | lon.isna()
+        if missing.all() and len(table):
+            problems.append(Problem(f"columns {latitude!r}/{longitude!r}", "no row with coordinates", "decimal degrees in every row"))
+        out_lat = lat.abs() > 90
+        out_lon = lon.abs() > 180
+        if out_lat.any() or out_lon.any():
+            swapped = out_lat & (lon.abs() <= 90)
+            hint = " Latitude and longitude look swapped." if swapped.any() else ""
+            rows = np.flatnonzero(out_lat | out_lon) + 2
+            problems.append(Problem(f"columns {latitude!r}/{longitude!r}", f"coordinates out of range in rows {_rows(rows)}.{hint}", "latitude within ±90 and longitude within ±180 (decimal degrees, WGS84)", "correct or swap the columns in the config"))
+        if problems:
+            raise InputDataError(str(path), problems)
+        if missing.any():
+            from .errors import EventsOutsideWarning
+
+            warnings.warn(EventsOutsideWarning(f"{path}: {int(missing.sum())} rows without coordinates were not counted (rows {_rows(np.flatnonzero(missing) + 2)})"), stacklevel=2)
+        table = table[~missing]
+        frame = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon[~missing], lat[~missing]), crs="EPSG:4326")
+    else:
+        frame = _read_vector(path, layer)
+        problems = _missing_columns(path, frame, wanted)
+        if problems:
+            raise InputDataError(str(path), problems)
+        if frame.crs is None:
+            raise InputDataError.one(str(path), "CRS", "no coordinate reference system", "a file that declares its CRS", "set the CRS of the file; nexus_zones never guesses one")
+        frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+        if set(frame.geom_type) - {"Point", "MultiPoint"}:
+            raise InputDataError.one(str(path), "geometry", f"geometry types {sorted(set(frame.geom_type))}", "points")
+        frame = frame.explode(index_parts=False).to_crs(4326)
+    out = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs="EPSG:4326", index=pd.RangeIndex(len(frame)))
+    if date_column:
+        out["date"] = parse_dates(frame[date_column], path=path, column=date_column).to_numpy()
+    if type_column:
+        out["type"] = frame[type_column].astype(str).str.strip().to_numpy()
+    if category_column:
+        out["category"] = frame[category_column].astype(str).str.strip().to_numpy()
+    if fatalities_column and fatalities_column in frame.columns:
+        fat = parse_number(frame[fatalities_column].astype(str), path=path, column=fatalities_column)
+        if (fat < 0).any():
+            raise InputDataError.one(str(path), f"column {fatalities_column!r}", f"negative values in rows {_rows(np.flatnonzero(fat < 0) + 2)}", "counts of 0 or more")
+        out["fatalities"] = fat.fillna(0.0).to_numpy()
+    return out
+
+
+def _coordinate(values: pd.Series, path: Path, column: str) -> pd.Series:
+    text = values.astype(str).str.strip()
+    num = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    bad = num.isna() & (text != "")
+    if bad.any():
+        raise InputDataError.one(str(path), f"column {column!r}", f"values that are not numbers in rows {_rows(np.flatnonzero(bad) + 2)} (e.g. {text[bad].iloc[0]!r})", "decimal degrees such as 16.27", "correct those cells")
+    return num.astype(float)
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d-%b-%y", "%d %b %Y")
+
+
+def parse_dates(values: pd.Series, *, path: Path, column: str) -> pd.Series:
+    """Parse dates written in the usual export formats (ISO ``2017-06-14``, ACLED's ``14 June 2017``,
+    ``14/06/2017`` day first). Each value may use any of them; a value none fits is an error."""
+    text = values.astype(str).str.strip()
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    todo = text != ""
+    for fmt in _DATE_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        ok = parsed.notna()
+        result.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[ns]")
+        todo &= result.isna()
+    blank = text == ""
+    if todo.any() or blank.any():
+        bad = todo | blank
+        examples = ", ".join(f"row {i + 2}: {text[i]!r}" for i in text[bad].index[:5])
+        raise InputDataError.one(
+            str(path), f"column {column!r}", f"{int(bad.sum())} dates that cannot be read ({examples})",
+            "dates such as 2017-06-14, 14 June 2017 or 14/06/2017", "correct those cells or remove the rows",
+        )
+    return result
+
+
+def _polygonal(geometry):
+    """Repair a polygon with make_valid and keep only its polygonal parts."""
+    import shapely
+
+    fixed = shapely.make_valid(geometry)
+    parts = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else fixed
+
+
+def _unit_ids(values: pd.Series) -> pd.Series:
+    return values.astype(str).str.strip()
+
+
+def read_table(path: Path, *, unit_column: str, columns: Sequence[str], where: str = "layer") -> pd.DataFrame:
+    """Read a per-unit table keyed by P-code; value columns become floats (yes/no → 1/0)."""
+    table = _read_csv(path) if path.suffix.lower() != ".xlsx" else _read_xlsx(path)
+    problems = _missing_columns(path, table, {f"{where}.unit_column": unit_column, **{f"{where}.columns": c for c in columns}})
+    if problems:
+        raise InputDataError(str(path), problems)
+    ids = _unit_ids(table[unit_column])
+    problems = []
+    if (ids == "").any():
+        problems.append(Problem(f"column {unit_column!r}", f"rows without a unit code ({_rows(np.flatnonzero(ids == '') + 2)})", "a P-code in every row", "fill or remove those rows"))
+    dup = ids[(ids != "") & ids.duplicated(keep=False)]
+    if len(dup):
+        problems.append(Problem(f"column {unit_column!r}", f"several rows for units {_rows(sorted(set(dup)))}", "one row per unit", "merge the rows (sum or pick one)"))
+    values = {}
+    for col in columns:
+        try:
+            values[col] = parse_number(table[col], path=path, column=col).to_numpy()
+        except InputDataError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputDataError(str(path), problems)
+    out = pd.DataFrame(values, index=pd.Index(ids.to_numpy(), name="unit_id", dtype=object))
+    neg = [c for c in columns if (out[c] < 0).any()]
+    if neg:
+        raise InputDataError.one(str(path), f"columns {neg}", "negative values", "values of 0 or more")
+    return out
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    _require_file(path)
+    try:
+        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+    except Exception as exc:
+        raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook whose first sheet has a header row") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) and _is_hxl_row(frame.iloc[0]):
+        frame = frame.iloc[1:].reset_index(drop=True)
+    return frame
+
+
+def read_actors(
+    path: Path,
+    *,
+    unit_column: str,
+    organisation_column: str,
+    type_column: str,
+    humanitarian: Sequence[str],
+    development: Sequence[str],
+    where: str = "layer",
+) -> pd.DataFrame:
+    """Read a 3W table into rows of ``unit_id``, ``organisation`` and ``actor_type``.
+
+    ``actor_type`` is ``humanitarian`` or ``development`` where the type column's value (folded
+    for accents and case) is in the matching list, and missing otherwise; the caller reports those.
+    """
+    table = _read_csv(path) if path.suffix.lower() != ".xlsx" else _read_xlsx(path)
+    problems = _missing_columns(
+        path, table, {f"{where}.unit_column": unit_column, f"{where}.organisation_column": organisation_column, f"{where}.type_column": type_column}
+    )
+    if problems:
+        raise InputDataError(str(path), problems)
+    hum = {normalise_name(v) for v in humanitarian}
+    dev = {normalise_name(v) for v in development}
+    both = hum & dev
+    if both:
+        raise InputDataError.one(str(path), f"{where}.humanitarian / {where}.development", f"values in both lists: {sorted(both)}", "each type value in one list only")
+    folded = table[type_column].map(normalise_name)
+    actor_type = np.where(folded.isin(hum), "humanitarian", np.where(folded.isin(dev), "development", None))
+    ids = _unit_ids(table[unit_column])
+    orgs = table[organisation_column].astype(str).str.strip()
+    if (ids == "").any() or (orgs == "").any():
+        bad = np.flatnonzero((ids == "") | (orgs == "")) + 2
+        raise InputDataError.one(str(path), f"columns {unit_column!r}/{organisation_column!r}", f"blank cells in rows {_rows(bad)}", "a unit code and an organisation in every row", "fill or remove those rows")
+    return pd.DataFrame({"unit_id": ids.to_numpy(), "organisation": orgs.to_numpy(), "actor_type": actor_type, "type_value": table[type_column].astype(str).to_numpy()})

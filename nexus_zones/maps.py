@@ -1,0 +1,311 @@
+"""The interactive map: one self-contained Folium HTML page per study.
+
+The units are embedded once, as one GeoJSON layer. Its *views* (the score, each indicator, the
+rules) are colourings of that one layer, chosen in a layer control; each view brings its own legend.
+Colours are computed here, in Python, from the normalised values (higher = better for a pilot),
+so the page only switches between them. The tooltip gives name, score, rank and region rank; the
+popup gives raw values, normalised values, each indicator's contribution to the score and the rules
+passed and failed.
+
+Every string that comes from data or config is HTML-escaped before it reaches the page, and the page
+carries its own copies of Leaflet and jQuery (see :mod:`nexus_zones.offline`), so it works with no
+network; map tiles are an optional overlay drawn only when online.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import TYPE_CHECKING, Any, Sequence
+
+import folium
+import numpy as np
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from .offline import inline_assets
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import RunResult
+
+__all__ = ["build_map", "PALETTE", "colour", "feature_collection"]
+
+#: ColorBrewer YlGn, light (least suitable) to dark green (most suitable).
+PALETTE = ("#ffffe5", "#f7fcb9", "#d9f0a3", "#addd8e", "#78c679", "#41ab5d", "#238443", "#006837", "#004529")
+NO_DATA = "#bdbdbd"
+PASS = "#1a9850"
+FAIL = "#d73027"
+COORD_DECIMALS = 5  # about 1 m
+
+
+def colour(value: float) -> str:
+    """Colour of a value on the 0–1 scale (linear interpolation in :data:`PALETTE`); grey if missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NO_DATA
+    x = min(max(float(value), 0.0), 1.0) * (len(PALETTE) - 1)
+    i = min(int(math.floor(x)), len(PALETTE) - 2)
+    t = x - i
+    a = [int(PALETTE[i][k : k + 2], 16) for k in (1, 3, 5)]
+    b = [int(PALETTE[i + 1][k : k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(p + (q - p) * t):02x}" for p, q in zip(a, b))
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value for the page."""
+    return html.escape(str(value), quote=True)
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    """A number for people: integers without decimals, others with ``digits`` significant digits."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    try:
+        if value is not None and hasattr(value, "__float__") and str(value) == "<NA>":
+            return "–"
+        v = float(value)
+    except (TypeError, ValueError):
+        return esc(value)
+    if v.is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}".replace(",", "\u202f")
+    return f"{v:.{digits}g}"
+
+
+def _rank_text(value: Any) -> str:
+    return "not ranked" if value is None or str(value) == "<NA>" else str(int(value))
+
+
+def _popup(row: Any, result: "RunResult", n_ranked: int) -> str:
+    config = result.config
+    parts = [
+        '<div class="nz-popup">',
+        f"<h4>{esc(row['name'])} <small>{esc(row.name)}{(' · ' + esc(row['region'])) if row['region'] else ''}</small></h4>",
+        f"<p><b>Score {fmt(row['score'], 3)}</b> / 100 · rank {esc(_rank_text(row['rank']))} of {n_ranked}"
+        f" · region rank {esc(_rank_text(row['region_rank']))}</p>",
+    ]
+    if row["status"] != "ranked":
+        parts.append(f'<p class="nz-status">{esc(row["status"])}</p>')
+    parts.append('<table class="nz-ind"><tr><th>Indicator</th><th>Value</th><th>0–1</th><th>Points</th></tr>')
+    weights = result.scored.weights
+    for name, ind in config.indicators.items():
+        contrib = row[f"{name}_contrib"]
+        max_points = 100.0 * weights[name]
+        share = 0.0 if not max_points or contrib is None or math.isnan(contrib) else 100.0 * contrib / max_points
+        label = ind.label or name
+        imputed = bool(result.imputed.at[row.name, name]) if name in result.imputed.columns else False
+        parts.append(
+            f"<tr><td>{esc(label)}{' <i>(worst value used)</i>' if imputed else ''}</td><td>{fmt(row[name])}</td>"
+            f"<td>{fmt(row[f'{name}_norm'], 2)}</td>"
+            f'<td><span class="nz-bar"><span style="width:{share:.0f}%"></span></span> {fmt(contrib, 2)}</td></tr>'
+        )
+    parts.append("</table>")
+    if config.rules:
+        parts.append('<ul class="nz-rules">')
+        for rname, rule in config.rules.items():
+            ok = bool(row[f"rule_{rname}"])
+            unknown = bool(result.scored.rules_unknown.at[row.name, rname])
+            mark = "✔" if ok else "✘"
+            note = " (no data)" if unknown else ""
+            parts.append(f'<li class="{"ok" if ok else "ko"}">{mark} {esc(rule.label or rule.expr)}{note}</li>')
+        parts.append("</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def feature_collection(result: "RunResult", views: Sequence[dict]) -> dict:
+    """The units as one GeoJSON FeatureCollection carrying tooltip text, popup HTML and view colours."""
+    scores = result.scores
+    n_ranked = int(scores["rank"].notna().sum())
+    geoms = shapely.transform(scores.geometry.to_numpy(), lambda xy: np.round(xy, COORD_DECIMALS))
+    features = []
+    for (unit_id, row), geom in zip(scores.iterrows(), geoms):
+        props: dict[str, Any] = {
+            "unit_id": esc(unit_id),
+            "name": esc(row["name"]),
+            "region": esc(row["region"]),
+            "score_text": fmt(row["score"], 3),
+            "rank_text": esc(_rank_text(row["rank"])),
+            "region_rank_text": esc(_rank_text(row["region_rank"])),
+            "_popup": _popup(row, result, n_ranked),
+        }
+        for view in views:
+            props[f"_c_{view['id']}"] = view["colour"](row)
+        features.append({"type": "Feature", "id": str(unit_id), "properties": props, "geometry": shapely.geometry.mapping(geom)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _gradient_legend(title: str, low: str, high: str, has_missing: bool) -> str:
+    stops = ", ".join(PALETTE)
+    missing = f'<div><span class="nz-sw" style="background:{NO_DATA}"></span> no data / not scored</div>' if has_missing else ""
+    return (
+        f'<div class="nz-legend-title">{esc(title)}</div>'
+        f'<div class="nz-ramp" style="background:linear-gradient(to right, {stops})"></div>'
+        f'<div class="nz-ramp-labels"><span>{low}</span><span>{high}</span></div>{missing}'
+    )
+
+
+def _views(result: "RunResult") -> list[dict]:
+    config = result.config
+    scores = result.scores
+    views: list[dict] = [
+        {
+            "id": "score",
+            "label": "Nexus score",
+            "colour": lambda row: colour(row["score"] / 100.0),
+            "legend": _gradient_legend(
+                "Nexus score (0–100, higher = more suitable)", "0", "100", bool(scores["score"].isna().any())
+            ),
+        }
+    ]
+    for name, ind in config.indicators.items():
+        raw = scores[name]
+        norm = scores[f"{name}_norm"]
+        known = raw.notna() & norm.notna()
+        if known.any():
+            worst = raw[known][norm[known] == norm[known].min()].iloc[0]
+            best = raw[known][norm[known] == norm[known].max()].iloc[0]
+        else:
+            worst = best = float("nan")
+        direction = "lower is better" if ind.direction == "cost" else "higher is better"
+        views.append(
+            {
+                "id": f"i_{name}",
+                "label": ind.label or name,
+                "colour": (lambda row, n=name: colour(row[f"{n}_norm"])),
+                "legend": _gradient_legend(
+                    f"{ind.label or name} ({direction}; weight {result.scored.weights[name]:.0%})",
+                    f"least favourable: {fmt(worst)}", f"most favourable: {fmt(best)}", bool(norm.isna().any()),
+                ),
+            }
+        )
+    if config.rules:
+        items = "".join(
+            f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t)}</div>'
+            for c, t in ((PASS, "passes every rule"), (FAIL, "fails at least one rule"))
+        )
+        rule_list = "".join(f"<li>{esc(r.label or r.expr)}</li>" for r in config.rules.values())
+        views.append(
+            {
+                "id": "rules",
+                "label": "Rules (pass / fail)",
+                "colour": lambda row: PASS if bool(row["passes_rules"]) else FAIL,
+                "legend": f'<div class="nz-legend-title">Rules</div>{items}<ul class="nz-legend-rules">{rule_list}</ul>',
+            }
+        )
+    return views
+
+
+class _Views(MacroElement):
+    """Layer control whose base layers are views of one GeoJSON layer, with a legend per view."""
+
+    _template = Template(
+        """
+{% macro header(this, kwargs) %}
+<style>
+.nz-legend, .nz-title {background: rgba(255,255,255,0.92); padding: 6px 10px; border-radius: 5px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 system-ui, sans-serif; max-width: 320px;}
+.nz-title h3 {margin: 0 0 3px 0; font-size: 15px;} .nz-title p {margin: 2px 0;}
+.nz-note {color: #8a3b00; font-weight: 600;}
+.nz-legend-title {font-weight: 600; margin-bottom: 4px;}
+.nz-ramp {height: 12px; width: 240px; border: 1px solid #999;}
+.nz-ramp-labels {display: flex; justify-content: space-between; width: 242px; font-size: 11px;}
+.nz-sw {display: inline-block; width: 14px; height: 12px; border: 1px solid #777; vertical-align: middle;}
+.nz-legend-rules {margin: 4px 0 0 16px; padding: 0;}
+.nz-popup h4 {margin: 0 0 4px 0;} .nz-popup small {color: #555; font-weight: normal;}
+.nz-popup p {margin: 3px 0;} .nz-status {color: #b00;}
+.nz-ind {border-collapse: collapse; font-size: 12px;} .nz-ind td, .nz-ind th {padding: 1px 5px; text-align: left; border-bottom: 1px solid #eee;}
+.nz-bar {display: inline-block; width: 50px; height: 8px; background: #eee; vertical-align: middle;}
+.nz-bar span {display: block; height: 8px; background: #238443;}
+.nz-rules {margin: 5px 0 0 0; padding-left: 4px; list-style: none;} .nz-rules .ok {color: #1a6b35;} .nz-rules .ko {color: #b2182b;}
+</style>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var geo = {{ this.geojson.get_name() }};
+  var views = {{ this.views|tojson }};
+  var legends = {}, bases = {}, byLabel = {};
+  var current = views[0].id;
+  var base = {color: "#444", weight: 1, opacity: 1, fillOpacity: 0.8};
+  function styleFor(feature) {
+    return Object.assign({}, base, {fillColor: feature.properties["_c_" + current]});
+  }
+  geo.options.style = styleFor;
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function () { this._div = L.DomUtil.create("div", "nz-legend"); return this._div; };
+  legend.addTo(map);
+  function show(id) {
+    current = id;
+    geo.setStyle(styleFor);
+    legend._div.innerHTML = legends[id];
+    legend._div.setAttribute("data-view", id);
+  }
+  views.forEach(function (v) {
+    legends[v.id] = v.legend;
+    bases[v.label] = L.layerGroup();
+    byLabel[v.label] = v.id;
+  });
+  var overlays = {};
+  {% for label, name in this.overlays %}overlays[{{ label|tojson }}] = {{ name }};
+  {% endfor %}
+  L.control.layers(bases, overlays, {collapsed: false, position: "topright"}).addTo(map);
+  map.on("baselayerchange", function (e) { show(byLabel[e.name]); });
+  geo.on("mouseover", function (e) { e.layer.setStyle({weight: 3, color: "#111"}); e.layer.bringToFront(); });
+  geo.on("mouseout", function (e) { geo.resetStyle(e.layer); });
+  bases[views[0].label].addTo(map);
+  show(views[0].id);
+  var title = L.control({position: "topleft"});
+  title.onAdd = function () { var d = L.DomUtil.create("div", "nz-title"); d.innerHTML = {{ this.title_html|tojson }}; return d; };
+  title.addTo(map);
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, geojson: folium.GeoJson, views: list[dict], overlays: list[tuple[str, str]], title_html: str):
+        super().__init__()
+        self._name = "NexusViews"
+        self.geojson = geojson
+        self.views = views
+        self.overlays = overlays
+        self.title_html = title_html
+
+
+def build_map(result: "RunResult") -> str:
+    """Render the study's map as one self-contained HTML page (returned as text)."""
+    config = result.config
+    scores = result.scores
+    views = _views(result)
+    fc = feature_collection(result, views)
+    minx, miny, maxx, maxy = scores.total_bounds
+    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, tiles=None, control_scale=True)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    overlays: list[tuple[str, str]] = []
+    if config.map.tiles:
+        tiles = folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online only)", overlay=True, control=False, show=True)
+        tiles.add_to(fmap)
+        overlays.append((esc("OpenStreetMap (online only)"), tiles.get_name()))
+    geo = folium.GeoJson(
+        fc,
+        name="units",
+        control=False,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "score_text", "rank_text", "region_rank_text"],
+            aliases=["Unit", "Score", "Rank", "Region rank"],
+            sticky=True,
+        ),
+        popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, localize=False, max_width=460),
+    )
+    geo.add_to(fmap)
+    n_ranked = int(scores["rank"].notna().sum())
+    title_html = (
+        f"<h3>{esc(config.study.title)}</h3>"
+        + (f'<p class="nz-note">{esc(config.study.note)}</p>' if config.study.note else "")
+        + f"<p>{len(scores)} units, {n_ranked} ranked · {len(config.indicators)} indicators, {len(config.rules)} rules"
+        + f" · config {esc(config.sha256[:12])}</p>"
+    )
+    view_data = [{"id": v["id"], "label": esc(v["label"]), "legend": v["legend"]} for v in views]
+    _Views(geo, view_data, overlays, title_html).add_to(fmap)
+    fmap.get_root().header.add_child(Element(f"<title>{esc(config.study.title)}</title>"), name="nz_title")
+    page = fmap.get_root().render()
+    return inline_assets(page)

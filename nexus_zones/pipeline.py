@@ -1,0 +1,338 @@
+"""The order of the stages: config → load → aggregate → indicators → normalise → score → outputs.
+
+:func:`run` turns a config into stage calls and returns a frozen :class:`RunResult`; it writes the
+outputs only at the end, all at once (see :mod:`nexus_zones.report`). :func:`check` reads the
+config and every input and computes everything in memory, reporting every problem it finds,
+without writing anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+from . import aggregate, indicators, load, normalise, score
+from .config import ActorsLayerSpec, Config, PointsLayerSpec, TableLayerSpec, load_config
+from .errors import InputDataError, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
+from .rules import parse_rule
+
+__all__ = ["RunResult", "CheckReport", "run", "check", "compute"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run computed, and the paths it wrote.
+
+    Attributes
+    ----------
+    scores
+        One row per unit (GeoDataFrame, EPSG:4326, indexed by ``unit_id``): ``name``,
+        ``region``, ``score``, ``rank``, ``region_rank``, ``passes_rules``, ``failed_rules``,
+        ``status``, then per indicator its raw value, ``<name>_norm`` and ``<name>_contrib``, then
+        ``rule_<name>`` per rule; sorted by rank.
+    measures, values, normalised
+        The per-stage frames: layer measures (``layer.measure`` columns), the indicator matrix
+        after the missing-value policy, and the normalised matrix.
+    """
+
+    config: Config
+    units: gpd.GeoDataFrame
+    measures: pd.DataFrame
+    values: pd.DataFrame
+    imputed: pd.DataFrame
+    normalised: pd.DataFrame
+    scored: score.ScoreResult
+    scores: gpd.GeoDataFrame
+    point_reports: Mapping[str, aggregate.PointReport]
+    points: Mapping[str, gpd.GeoDataFrame]
+    inputs: Mapping[str, str]
+    warnings: tuple[str, ...] = ()
+    paths: Mapping[str, Path] = field(default_factory=dict)
+
+    def rescore(self, weights: Mapping[str, float], *, failing_units: str | None = None) -> "RunResult":
+        """Re-score with other weights (indicator name → weight) without reading or writing files.
+
+        Weights not named keep their configured value. Returns a new result with no paths.
+        """
+        config = self.config.with_weights(weights)
+        if failing_units is not None:
+            data = config.model_dump(mode="json")
+            data["model"]["failing_units"] = failing_units
+            from .config import config_from_mapping
+
+            config = config_from_mapping(data, source=config.source)
+        with _Recorder() as rec:
+            scored, table = _score_stage(config, self.units, self.measures, self.values, self.normalised)
+        return replace(self, config=config, scored=scored, scores=table, warnings=tuple(rec.messages), paths={})
+
+
+class _Recorder:
+    """Record our named warnings, log each once, and pass other warnings on."""
+
+    def __enter__(self) -> "_Recorder":
+        self._cm = warnings.catch_warnings(record=True)
+        self._caught = self._cm.__enter__()
+        warnings.simplefilter("always")
+        self.messages: list[str] = []
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._cm.__exit__(*exc)
+        for w in self._caught:
+            if issubclass(w.category, NexusZonesWarning):
+                text = str(w.message)
+                if text not in self.messages:
+                    self.messages.append(text)
+                    logger.warning("%s: %s", w.category.__name__, text)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _as_config(config: Config | str | Path) -> Config:
+    return config if isinstance(config, Config) else load_config(config)
+
+
+def _load_layer(name: str, spec):
+    where = f"layers.{name}"
+    if isinstance(spec, PointsLayerSpec):
+        need_date = spec.start is not None or spec.end is not None
+        return load.read_points(
+            spec.path,
+            layer=spec.layer,
+            latitude=spec.latitude,
+            longitude=spec.longitude,
+            date_column=spec.date_column if need_date else None,
+            type_column=spec.type_column if spec.types else None,
+            category_column=spec.category_column,
+            fatalities_column=spec.fatalities_column,
+            where=where,
+        )
+    if isinstance(spec, TableLayerSpec):
+        return load.read_table(spec.path, unit_column=spec.unit_column, columns=spec.columns, where=where)
+    if isinstance(spec, ActorsLayerSpec):
+        return load.read_actors(
+            spec.path,
+            unit_column=spec.unit_column,
+            organisation_column=spec.organisation_column,
+            type_column=spec.type_column,
+            humanitarian=spec.humanitarian,
+            development=spec.development,
+            where=where,
+        )
+    raise TypeError(spec)
+
+
+def _load_all(config: Config, *, collect: bool) -> tuple[load.Boundaries | None, dict, list[tuple[str, Problem]]]:
+    """Load boundaries and layers. With ``collect``, gather every input problem instead of raising."""
+    problems: list[tuple[str, Problem]] = []
+    b = config.study.boundaries
+    try:
+        boundaries = load.read_boundaries(
+            b.path, layer=b.layer, id_column=b.id_column, name_column=b.name_column, region_column=b.region_column, regions=config.study.regions
+        )
+    except InputDataError as exc:
+        if not collect:
+            raise
+        problems += [(exc.source, p) for p in exc.problems]
+        boundaries = None
+    raw_layers = {}
+    for name, spec in config.layers.items():
+        if boundaries is None and not collect:
+            break
+        try:
+            raw_layers[name] = _load_layer(name, spec)
+        except InputDataError as exc:
+            if not collect:
+                raise
+            problems += [(exc.source, p) for p in exc.problems]
+    return boundaries, raw_layers, problems
+
+
+def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping) -> tuple[pd.DataFrame, dict, dict]:
+    units = boundaries.units
+    frames = []
+    reports: dict[str, aggregate.PointReport] = {}
+    points: dict[str, gpd.GeoDataFrame] = {}
+    for name, spec in config.layers.items():
+        data = raw_layers[name]
+        if isinstance(spec, PointsLayerSpec):
+            measures, reports[name] = aggregate.count_points(
+                units, data, start=spec.start, end=spec.end, types=spec.types, categories=spec.categories, layer=name
+            )
+            points[name] = data
+        elif isinstance(spec, TableLayerSpec):
+            measures = aggregate.join_table(
+                units, data, absent_units=spec.absent_units, all_unit_ids=boundaries.all_unit_ids,
+                source=str(spec.path), unit_column=spec.unit_column, layer=name,
+            )
+        else:
+            measures = aggregate.count_actors(
+                units, data, all_unit_ids=boundaries.all_unit_ids, source=str(spec.path), unit_column=spec.unit_column, layer=name
+            )
+        frames.append(measures.add_prefix(f"{name}."))
+    measures = pd.concat(frames, axis=1) if frames else pd.DataFrame(index=units.index.copy())
+    return measures, reports, points
+
+
+def _check_references(config: Config, measures: pd.DataFrame) -> None:
+    """Indicators and rules must name measures that exist (categories are known only from the data)."""
+    problems = []
+    available = list(measures.columns)
+    for name, ind in config.indicators.items():
+        if ind.measure not in measures.columns:
+            layer = ind.measure.split(".")[0]
+            layer_measures = [c.split(".", 1)[1] for c in available if c.startswith(layer + ".")]
+            problems.append(
+                Problem(f"indicators.{name}.measure", f"{ind.measure!r}{did_you_mean(ind.measure, available)}",
+                        f"a measure the data of layer {layer!r} gives: {', '.join(layer_measures)}")
+            )
+    for rname, rule in config.rules.items():
+        for ref in parse_rule(rule.expr).names:
+            if "." in ref and ref not in measures.columns:
+                problems.append(Problem(f"rules.{rname}.expr", f"{ref!r}{did_you_mean(ref, available)}", f"an indicator or one of {', '.join(available)}"))
+    if problems:
+        raise InputDataError(config.source, problems)
+
+
+def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, normalised: pd.DataFrame):
+    names = units["name"].to_dict()
+    rules = {name: parse_rule(rule.expr) for name, rule in config.rules.items()}
+    rule_values: dict[str, pd.Series] = {c: measures[c] for c in measures.columns}
+    for name, ind in config.indicators.items():
+        rule_values[name] = measures[ind.measure]  # rules read observed values, never imputed ones
+    scored = score.score_units(
+        normalised,
+        {name: ind.weight for name, ind in config.indicators.items()},
+        regions=units["region"],
+        rules=rules,
+        rule_values=rule_values,
+        failing_units=config.model.failing_units,
+        unit_names=names,
+    )
+    table = units[["name", "region"]].join(scored.table.drop(columns="status"))
+    for name in config.indicators:
+        table[name] = values[name]
+        table[f"{name}_norm"] = normalised[name]
+    for name in config.indicators:
+        table[f"{name}_contrib"] = scored.contributions[name]
+    for rname in config.rules:
+        table[f"rule_{rname}"] = scored.rules_passed[rname]
+    table["status"] = scored.table["status"]
+    table = table.assign(_r=table["rank"].astype("Float64").fillna(float("inf")), _s=-table["score"].fillna(-1.0))
+    table = table.sort_values(["_r", "_s"], kind="stable").drop(columns=["_r", "_s"])
+    table.index.name = "unit_id"
+    gdf = gpd.GeoDataFrame(table, geometry=units.geometry.reindex(table.index), crs="EPSG:4326")
+    return scored, gdf
+
+
+def compute(config: Config | str | Path) -> RunResult:
+    """Run every stage in memory and return the result, writing nothing."""
+    config = _as_config(config)
+    with _Recorder() as rec:
+        boundaries, raw_layers, _ = _load_all(config, collect=False)
+        assert boundaries is not None
+        inputs = {str(config.study.boundaries.path): load.file_sha256(config.study.boundaries.path)}
+        for spec in config.layers.values():
+            inputs[str(spec.path)] = load.file_sha256(spec.path)
+        measures, reports, points = _aggregate(config, boundaries, raw_layers)
+        _check_references(config, measures)
+        values, imputed = indicators.build_matrix(
+            measures,
+            {n: indicators.IndicatorDef(i.measure, i.direction, i.missing) for n, i in config.indicators.items()},
+            unit_names=boundaries.units["name"].to_dict(),
+        )
+        normalised_frame = normalise.normalise_frame(
+            values, {n: {"method": i.normalisation, "direction": i.direction, "goalposts": i.goalposts} for n, i in config.indicators.items()}
+        )
+        logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
+        scored, table = _score_stage(config, boundaries.units, measures, values, normalised_frame)
+    return RunResult(
+        config=config,
+        units=boundaries.units,
+        measures=measures,
+        values=values,
+        imputed=imputed,
+        normalised=normalised_frame,
+        scored=scored,
+        scores=table,
+        point_reports=reports,
+        points=points,
+        inputs=inputs,
+        warnings=tuple(rec.messages),
+    )
+
+
+def run(config: Config | str | Path, *, out_dir: str | Path | None = None, write: bool = True) -> RunResult:
+    """Run the whole study and (unless ``write=False``) write its map, tables and run metadata.
+
+    Parameters
+    ----------
+    config
+        A :class:`~nexus_zones.config.Config` or the path of a YAML config.
+    out_dir
+        Output folder; default the config's ``output.dir``, else ``./maps``.
+    write
+        Write the outputs (all or none: they are written to temporary files first).
+
+    Returns
+    -------
+    RunResult
+        With ``paths`` naming the files written.
+    """
+    result = compute(config)
+    if not write:
+        return result
+    from . import report
+
+    target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
+    paths = report.write_outputs(result, target)
+    return replace(result, paths=paths)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What :func:`check` found: every problem, and a summary when there were none."""
+
+    problems: tuple[str, ...]
+    summary: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(config: Config | str | Path) -> CheckReport:
+    """Validate a config and its inputs, computing everything in memory; write nothing.
+
+    Every problem of the config is reported at once; then every input file is read and its
+    problems gathered; only when all inputs read does it compute the rest.
+    """
+    try:
+        config = _as_config(config)
+    except NexusZonesError as exc:
+        return CheckReport(problems=(str(exc),))
+    with _Recorder():
+        _, _, problems = _load_all(config, collect=True)
+    if problems:
+        by_source: dict[str, list[Problem]] = {}
+        for src, p in problems:
+            by_source.setdefault(src, []).append(p)
+        return CheckReport(problems=tuple(str(InputDataError(src, ps)) for src, ps in by_source.items()))
+    try:
+        result = compute(config)
+    except NexusZonesError as exc:
+        return CheckReport(problems=(str(exc),))
+    ranked = int(result.scores["rank"].notna().sum())
+    summary = (
+        f"{config.source}: OK. {len(result.units)} units, {len(config.layers)} layers, {len(config.indicators)} indicators, "
+        f"{len(config.rules)} rules; {ranked} units would be ranked; {len(result.warnings)} warnings."
+    )
+    return CheckReport(problems=(), summary=summary)
