@@ -1,0 +1,484 @@
+"""The map page in real headless Chromium, with the network cut.
+
+What the text tests of the HTML cannot see is checked here: that the self-contained page runs
+(inlined Leaflet, no console error, no request leaving the machine but map tiles), that it draws one
+polygon per unit, that the layer control switches the colouring and the legend, that the popup and
+the tooltip show the right unit, and that hostile names and labels stay text.
+
+Conventions
+-----------
+* Playwright's sync API drives Debian's ``/usr/bin/chromium``; Playwright never downloads a
+  browser. Without chromium the tests fail and say how to install it.
+* Every page routes every request: ``file:`` and ``data:`` go through, anything else is aborted
+  and recorded. Map tiles are an optional online overlay, so a failed OpenStreetMap tile is not an
+  error; any other console error, page error, blocked request or dialog is.
+* One browser per module (fast); one fresh context (viewport 1200×800) per test.
+* ``test_readme_screenshots`` always writes ``tests/_artifacts/demo_{map,popup}.png`` and, with
+  ``NEXUS_ZONES_UPDATE_SCREENSHOTS=1``, also ``docs/demo_{map,popup}.png`` for the README.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Point
+
+import nexus_zones
+from nexus_zones import maps
+from nexus_zones.config import config_from_mapping
+from nexus_zones.pipeline import RunResult
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "tests" / "_artifacts"
+DOCS = REPO / "docs"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1200, "height": 800}
+TILE_HOST = "tile.openstreetmap.org"
+UPDATE_SCREENSHOTS = os.environ.get("NEXUS_ZONES_UPDATE_SCREENSHOTS") == "1"
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+HOSTILE_LABEL = "<script>alert(2)</script>"
+HOSTILE_TITLE = "<b>bold</b>"
+
+pytestmark = pytest.mark.browser
+
+# JavaScript prelude: the page's Leaflet map and its one GeoJSON layer, found by type (Folium
+# names them map_<hex> and geo_json_<hex>).
+_FIND = """
+const nzFind = (prefix, cls) => Object.keys(window).filter(k => k.startsWith(prefix))
+    .map(k => window[k]).find(v => v instanceof cls);
+const map = nzFind("map_", L.Map);
+const geo = nzFind("geo_json_", L.GeoJSON);
+const layerOf = id => geo.getLayers().find(l => l.feature.id === id);
+"""
+
+
+def _js(body: str) -> str:
+    """A function for ``page.evaluate`` with ``map``, ``geo`` and ``layerOf(id)`` in scope."""
+    return "(arg) => {" + _FIND + body + "}"
+
+
+# --------------------------------------------------------------------------- console filter
+
+
+def is_tile_url(url: str) -> bool:
+    """Whether ``url`` is an OpenStreetMap tile (the optional overlay, unreachable offline)."""
+    host = urlsplit(url).hostname or ""
+    return host == TILE_HOST or host.endswith("." + TILE_HOST)
+
+
+def is_ignored_console_error(text: str, location_url: str) -> bool:
+    """Whether a console error is the expected failure to load a map tile with the network cut."""
+    return text.startswith("Failed to load resource") and is_tile_url(location_url)
+
+
+@dataclass
+class PageLog:
+    """What a page reported that should not happen: console errors, page errors, blocked requests, dialogs."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def on_console(self, msg: Any) -> None:
+        if msg.type != "error":
+            return
+        url = (msg.location or {}).get("url", "")
+        if not is_ignored_console_error(msg.text, url):
+            self.console_errors.append(f"{msg.text} (at {url or 'unknown location'})")
+
+    def on_route(self, route: Route) -> None:
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+            return
+        if not is_tile_url(url):
+            self.blocked.append(url)
+        route.abort()
+
+    def problems(self) -> list[str]:
+        return (
+            [f"console error: {m}" for m in self.console_errors]
+            + [f"page error: {m}" for m in self.page_errors]
+            + [f"request to the network: {u}" for u in self.blocked]
+            + [f"dialog: {d}" for d in self.dialogs]
+        )
+
+
+def assert_clean(log: PageLog) -> None:
+    """Fail with every problem the page reported."""
+    problems = log.problems()
+    assert not problems, "the page reported:\n  " + "\n  ".join(problems)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Debian's headless chromium driven by Playwright (one per module)."""
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"{CHROMIUM} is missing; the browser tests need Debian's chromium. Fix: bash scripts/setup.sh --test",
+            pytrace=False,
+        )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[tuple[Page, PageLog]]:
+    """A fresh page (1200×800) with the network cut and everything it reports recorded."""
+    context = chromium.new_context(viewport=VIEWPORT)
+    pg = context.new_page()
+    log = PageLog()
+    pg.route("**/*", log.on_route)
+    pg.on("console", log.on_console)
+    pg.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
+    pg.on("dialog", lambda d: (log.dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
+    yield pg, log
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    """The bundled demo, run once for the module."""
+    return nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path_factory.mktemp("demo"))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def open_map(pg: Page, path: Path) -> None:
+    """Open a written map and wait until its units and legend are drawn."""
+    pg.goto(Path(path).resolve().as_uri())
+    pg.wait_for_selector("path.leaflet-interactive")
+    pg.wait_for_selector("div.nz-legend[data-view]")
+
+
+def page_features(pg: Page) -> list[dict]:
+    """The GeoJSON layer's features in drawing order: id, drawn fill and stroke width, properties."""
+    return pg.evaluate(
+        _js(
+            """return geo.getLayers().map(l => ({
+                 id: l.feature.id,
+                 fill: l.getElement().getAttribute("fill"),
+                 stroke_width: l.getElement().getAttribute("stroke-width"),
+                 props: l.feature.properties}));"""
+        )
+    )
+
+
+def fills(pg: Page) -> dict[str, str]:
+    """Drawn fill colour of each unit's path, by unit id."""
+    return {f["id"]: f["fill"] for f in page_features(pg)}
+
+
+def screen_point(pg: Page, unit_id: str, geometry: Any) -> tuple[float, float]:
+    """A viewport point where the topmost element is ``unit_id``'s path (so a click hits that unit).
+
+    Candidates are the representative point and a grid of interior points, most interior first;
+    the page converts each to screen coordinates and keeps the first one not covered by a control
+    or another polygon.
+    """
+    minx, miny, maxx, maxy = geometry.bounds
+    grid = [Point(x, y) for x in np.linspace(minx, maxx, 15) for y in np.linspace(miny, maxy, 15)]
+    inside = sorted((p for p in grid if geometry.contains(p)), key=lambda p: -geometry.boundary.distance(p))
+    candidates = [shapely.get_coordinates(geometry.representative_point())[0].tolist()]
+    candidates += [[p.x, p.y] for p in inside]
+    point = pg.evaluate(
+        _js(
+            """const el = layerOf(arg.id).getElement();
+               const box = map.getContainer().getBoundingClientRect();
+               for (const [lng, lat] of arg.candidates) {
+                 const p = map.latLngToContainerPoint([lat, lng]);
+                 const x = box.left + p.x, y = box.top + p.y;
+                 if (document.elementFromPoint(x, y) === el) return [x, y];
+               }
+               return null;"""
+        ),
+        {"id": unit_id, "candidates": candidates},
+    )
+    assert point is not None, f"no visible point of unit {unit_id} on screen (covered by controls or off the map)"
+    return point[0], point[1]
+
+
+def expected_views(result: RunResult) -> list[tuple[str, str]]:
+    """(view id, layer-control label) of each view, in the order the page lists them."""
+    config = result.config
+    views = [("score", "Nexus score")]
+    views += [(f"i_{name}", ind.label or name) for name, ind in config.indicators.items()]
+    if config.rules:
+        views.append(("rules", "Rules (pass / fail)"))
+    return views
+
+
+def expected_colours(result: RunResult, view_id: str) -> dict[str, str]:
+    """The colour of each unit in a view, computed in Python from the run's scores."""
+    scores = result.scores
+    if view_id == "score":
+        return {uid: maps.colour(v / 100.0) for uid, v in scores["score"].items()}
+    if view_id == "rules":
+        return {uid: maps.PASS if bool(v) else maps.FAIL for uid, v in scores["passes_rules"].items()}
+    name = view_id.removeprefix("i_")
+    return {uid: maps.colour(v) for uid, v in scores[f"{name}_norm"].items()}
+
+
+def unit_named(result: RunResult, name: str) -> str:
+    """The id of the one unit called ``name``."""
+    ids = result.scores.index[result.scores["name"] == name].tolist()
+    assert len(ids) == 1, f"expected one unit named {name!r}, found {ids}"
+    return ids[0]
+
+
+def open_popup(pg: Page, result: RunResult, unit_id: str) -> Any:
+    """Click a unit and return the locator of its popup content."""
+    x, y = screen_point(pg, unit_id, result.scores.geometry[unit_id])
+    pg.mouse.click(x, y)
+    popup = pg.locator(".leaflet-popup-content .nz-popup")
+    expect(popup).to_have_count(1)
+    return popup
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_console_filter_ignores_only_tile_failures() -> None:
+    """The filter lets a failed OSM tile pass and nothing else (it could hide real errors otherwise)."""
+    assert is_ignored_console_error("Failed to load resource: net::ERR_FAILED", "https://tile.openstreetmap.org/6/31/28.png")
+    assert is_ignored_console_error("Failed to load resource: net::ERR_FAILED", "https://a.tile.openstreetmap.org/1/0/0.png")
+    assert not is_ignored_console_error("Failed to load resource: net::ERR_FAILED", "https://unpkg.com/leaflet@1.9.3/dist/leaflet.js")
+    assert not is_ignored_console_error("Failed to load resource: net::ERR_FAILED", "https://tile.openstreetmap.org.evil.example/x.png")
+    assert not is_ignored_console_error("Uncaught ReferenceError: L is not defined", "https://tile.openstreetmap.org/6/31/28.png")
+    assert not is_ignored_console_error("Failed to load resource", "")
+
+
+def test_demo_map_loads_offline_and_draws_every_unit(page: tuple[Page, PageLog], demo: RunResult) -> None:
+    """The demo page runs with the network cut: inlined Leaflet, one path per unit, no error."""
+    pg, log = page
+    open_map(pg, demo.paths["map"])
+
+    assert pg.evaluate("typeof L") == "object"
+    assert pg.evaluate("L.version") == "1.9.3"
+    n_units = len(demo.scores)
+    assert n_units == 5
+    expect(pg.locator("path.leaflet-interactive")).to_have_count(n_units)
+    features = page_features(pg)
+    # one drawn path per unit, in the order of the scores table (sorted by rank)
+    assert [f["id"] for f in features] == demo.scores.index.tolist()
+    assert features[0]["id"] == "ML0602" and features[0]["props"]["name"] == "Diré"
+    # the score view is shown first, and every path has been given its colour (not Leaflet's default blue)
+    expect(pg.locator("div.nz-legend")).to_have_attribute("data-view", "score")
+    assert fills(pg) == expected_colours(demo, "score")
+    pg.wait_for_load_state("networkidle")
+    assert_clean(log)
+
+
+def test_layer_control_switches_views_and_legends(page: tuple[Page, PageLog], demo: RunResult) -> None:
+    """Each radio of the layer control recolours the units and swaps the legend."""
+    pg, log = page
+    open_map(pg, demo.paths["map"])
+    views = expected_views(demo)
+    labels = pg.locator(".leaflet-control-layers-base label")
+    assert [t.strip() for t in labels.all_inner_texts()] == [label for _, label in views]
+    legend = pg.locator("div.nz-legend")
+    expect(legend).to_have_attribute("data-view", "score")
+
+    seen_fills: dict[str, dict[str, str]] = {"score": fills(pg)}
+    previous_text = legend.inner_text()
+    # the score view is already selected (clicking it would change nothing): visit the others, then come back
+    order = list(range(1, len(views))) + [0]
+    for i in order:
+        view_id, label = views[i]
+        labels.nth(i).click()
+        expect(legend).to_have_attribute("data-view", view_id)
+        expect(labels.nth(i).locator("input")).to_be_checked()
+        text = legend.inner_text()
+        assert text != previous_text, f"legend text unchanged after choosing {label!r}"
+        previous_text = text
+        if view_id.startswith("i_"):
+            assert label in text
+            assert ("lower is better" in text) or ("higher is better" in text)
+        elif view_id == "rules":
+            assert "passes every rule" in text and "fails at least one rule" in text
+            for rule in demo.config.rules.values():
+                assert (rule.label or rule.expr) in text
+        else:
+            assert "Nexus score" in text
+
+        features = page_features(pg)
+        drawn = {f["id"]: f["fill"] for f in features}
+        embedded = {f["id"]: f["props"][f"_c_{view_id}"] for f in features}
+        assert drawn == embedded, f"view {view_id}: drawn fills differ from the colours embedded in the page"
+        assert drawn == expected_colours(demo, view_id), f"view {view_id}: colours differ from the scores"
+        seen_fills[view_id] = drawn
+
+    assert seen_fills["score"] == fills(pg)  # back to the score view
+    changed = [v for v, f in seen_fills.items() if v.startswith("i_") and f != seen_fills["score"]]
+    assert changed, "no indicator view coloured the units differently from the score view"
+    assert seen_fills["rules"] != seen_fills["score"]
+    assert_clean(log)
+
+
+def test_click_dire_opens_its_popup(page: tuple[Page, PageLog], demo: RunResult) -> None:
+    """Clicking Diré (rank 1, passes every rule) opens its popup with score and six rules passed."""
+    pg, log = page
+    open_map(pg, demo.paths["map"])
+    dire = unit_named(demo, "Diré")
+    assert dire == "ML0602"
+    row = demo.scores.loc[dire]
+    assert int(row["rank"]) == 1
+
+    popup = open_popup(pg, demo, dire)
+    expect(popup.locator("h4")).to_contain_text("Diré")
+    expect(popup.locator("h4")).to_contain_text("ML0602")
+    text = popup.inner_text()
+    score_text = maps.fmt(row["score"], 3)
+    assert score_text == "97.7"
+    assert f"Score {score_text}" in text
+    assert f"rank 1 of {len(demo.scores)}" in text
+    for ind in demo.config.indicators.values():
+        assert ind.label in text
+
+    rules = popup.locator("ul.nz-rules li")
+    n_rules = len(demo.config.rules)
+    assert n_rules == 6
+    expect(rules).to_have_count(n_rules)
+    assert rules.evaluate_all("els => els.map(e => e.className)") == ["ok"] * n_rules
+    assert [t.strip() for t in rules.all_inner_texts()] == [f"✔ {r.label}" for r in demo.config.rules.values()]
+    assert_clean(log)
+
+
+def test_hover_shows_tooltip_with_name_score_rank(page: tuple[Page, PageLog], demo: RunResult) -> None:
+    """Hovering each unit shows its name, score and rank, and outlines it; leaving restores the view colour."""
+    pg, log = page
+    open_map(pg, demo.paths["map"])
+    # hover in an indicator view, so that leaving a unit must restore that view's colour, not the score's
+    views = expected_views(demo)
+    pg.locator(".leaflet-control-layers-base label").nth(1).click()
+    expect(pg.locator("div.nz-legend")).to_have_attribute("data-view", views[1][0])
+    colours = expected_colours(demo, views[1][0])
+
+    tooltip = pg.locator(".leaflet-tooltip")
+    for unit_id, row in demo.scores.iterrows():
+        x, y = screen_point(pg, unit_id, row.geometry)
+        pg.mouse.move(x, y)
+        expect(tooltip).to_have_count(1)
+        expect(tooltip).to_contain_text(row["name"])
+        cells = [t.strip() for t in tooltip.locator("tr").all_inner_texts()]
+        assert cells == [
+            f"Unit\t{row['name']}",
+            f"Score\t{maps.fmt(row['score'], 3)}",
+            f"Rank\t{int(row['rank'])}",
+            f"Region rank\t{int(row['region_rank'])}",
+        ]
+        hovered = {f["id"]: f for f in page_features(pg)}[unit_id]
+        assert hovered["stroke_width"] == "3"
+
+    pg.mouse.move(2, VIEWPORT["height"] - 2)  # off every unit (the bottom-left corner holds the scale bar)
+    expect(tooltip).to_have_count(0)
+    features = page_features(pg)
+    assert {f["id"]: f["fill"] for f in features} == colours
+    assert {f["stroke_width"] for f in features} == {"1"}
+    assert_clean(log)
+
+
+def test_hostile_strings_stay_text(page: tuple[Page, PageLog], grid_files: dict, grid_cfg: dict, tmp_path: Path) -> None:
+    """Markup in a unit name, an indicator label and the title is shown as text, never run."""
+    boundaries = json.loads(grid_files["boundaries"].read_text(encoding="utf-8"))
+    for feature in boundaries["features"]:
+        if feature["properties"]["pcode"] == "A1":
+            feature["properties"]["name"] = HOSTILE_NAME
+    hostile_units = tmp_path / "hostile_units.geojson"
+    hostile_units.write_text(json.dumps(boundaries), encoding="utf-8")
+    data = copy.deepcopy(grid_cfg)
+    data["study"]["boundaries"]["path"] = str(hostile_units)
+    data["study"]["title"] = HOSTILE_TITLE
+    data["indicators"]["incidents"]["label"] = HOSTILE_LABEL
+    result = nexus_zones.run(config_from_mapping(data), out_dir=tmp_path / "out")
+    assert result.scores.at["A1", "name"] == HOSTILE_NAME
+
+    pg, log = page
+    open_map(pg, result.paths["map"])
+    expect(pg.locator("path.leaflet-interactive")).to_have_count(4)
+
+    # the title, in the tab and on the map
+    assert pg.title() == HOSTILE_TITLE
+    expect(pg.locator(".nz-title h3")).to_have_text(HOSTILE_TITLE)
+    expect(pg.locator(".nz-title b")).to_have_count(0)
+
+    # the label in the layer control; choosing it still selects its view (the control keys views by label)
+    label = pg.locator(".leaflet-control-layers-base label", has_text=HOSTILE_LABEL)
+    expect(label).to_have_count(1)
+    label.click()
+    legend = pg.locator("div.nz-legend")
+    expect(legend).to_have_attribute("data-view", "i_incidents")
+    expect(legend).to_contain_text(HOSTILE_LABEL)
+
+    # the name in the tooltip and, with the label, in the popup
+    x, y = screen_point(pg, "A1", result.scores.geometry["A1"])
+    pg.mouse.move(x, y)
+    expect(pg.locator(".leaflet-tooltip")).to_contain_text(HOSTILE_NAME)
+    pg.mouse.click(x, y)
+    popup = pg.locator(".leaflet-popup-content .nz-popup")
+    expect(popup.locator("h4")).to_contain_text(HOSTILE_NAME)
+    expect(popup).to_contain_text(HOSTILE_LABEL)
+
+    # nothing was parsed as markup, and nothing ran
+    assert pg.locator('img[src="x"]').count() == 0
+    assert pg.locator("[onerror]").count() == 0
+    assert pg.locator(".leaflet-popup img, .leaflet-tooltip img, .leaflet-control img").count() == 0
+    assert pg.evaluate("[...document.scripts].filter(s => s.textContent.trim() === 'alert(2)').length") == 0
+    pg.wait_for_timeout(200)  # give any injected handler the time to fire before checking for dialogs
+    assert log.dialogs == []
+    assert_clean(log)
+
+
+def test_readme_screenshots(page: tuple[Page, PageLog], demo: RunResult) -> None:
+    """Screenshots of the demo map and of Diré's popup (1200×800), for the README."""
+    pg, log = page
+    open_map(pg, demo.paths["map"])
+    pg.wait_for_load_state("networkidle")
+    targets = [ARTIFACTS] + ([DOCS] if UPDATE_SCREENSHOTS else [])
+    for folder in targets:
+        folder.mkdir(parents=True, exist_ok=True)
+    for folder in targets:
+        pg.screenshot(path=folder / "demo_map.png")
+
+    popup = open_popup(pg, demo, unit_named(demo, "Diré"))
+    expect(popup).to_contain_text("Diré")
+    pg.mouse.move(2, VIEWPORT["height"] - 2)  # no tooltip over the popup
+    expect(pg.locator(".leaflet-tooltip")).to_have_count(0)
+    for folder in targets:
+        pg.screenshot(path=folder / "demo_popup.png")
+
+    for folder in targets:
+        for name in ("demo_map.png", "demo_popup.png"):
+            png = (folder / name).read_bytes()
+            assert png[:8] == b"\x89PNG\r\n\x1a\n"
+            width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+            assert (width, height) == (VIEWPORT["width"], VIEWPORT["height"])
+    assert (ARTIFACTS / "demo_map.png").read_bytes() != (ARTIFACTS / "demo_popup.png").read_bytes()
+    assert_clean(log)
