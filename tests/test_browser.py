@@ -36,7 +36,7 @@ import nexus_zones
 from nexus_zones import maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.pipeline import RunResult
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Route, expect, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "_artifacts"
@@ -100,7 +100,7 @@ class PageLog:
     blocked: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
 
-    def on_console(self, msg: Any) -> None:
+    def on_console(self, msg: ConsoleMessage) -> None:
         if msg.type != "error":
             return
         url = (msg.location or {}).get("url", "")
@@ -253,7 +253,7 @@ def unit_named(result: RunResult, name: str) -> str:
     return ids[0]
 
 
-def open_popup(pg: Page, result: RunResult, unit_id: str) -> Any:
+def open_popup(pg: Page, result: RunResult, unit_id: str) -> Locator:
     """Click a unit and return the locator of its popup content."""
     x, y = screen_point(pg, unit_id, result.scores.geometry[unit_id])
     pg.mouse.click(x, y)

@@ -317,12 +317,12 @@ def test_schema_and_reference_problems_come_in_one_error(grid_cfg, write_config)
 
 def test_invalid_yaml_gives_line_and_column(tmp_path):
     path = tmp_path / "broken.yaml"
-    path.write_text("study:\n  name: grid\n  title: Grid: study\n", encoding="utf-8")  # 2nd ':' on line 3, column 15
+    path.write_text("study:\n  name: grid\n  title: Grid: study\n", encoding="utf-8")  # 2nd ":" is line 3, column 14
 
-    with pytest.raises(ConfigError, match=r"line 3, column 15: found invalid YAML \(mapping values are not allowed here\)") as excinfo:
+    with pytest.raises(ConfigError, match=r"line 3, column 14: found invalid YAML \(mapping values are not allowed here\)") as excinfo:
         load_config(path)
 
-    assert [p.where for p in excinfo.value.problems] == ["line 3, column 15"]
+    assert [p.where for p in excinfo.value.problems] == ["line 3, column 14"]
     assert str(path) in str(excinfo.value)
 
 
