@@ -15,7 +15,7 @@ import logging
 import re
 import unicodedata
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Mapping, Sequence
 
@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import EventsOutsideWarning, InputDataError, Problem, UnusedValueWarning, did_you_mean
+from .errors import EventsOutsideWarning, InputDataError, MissingValueWarning, Problem, UnusedValueWarning, did_you_mean
+from .reconcile import MatchReport, closest_names, match_rows
 
-__all__ = ["PointReport", "count_points", "join_table", "count_actors", "slug"]
+__all__ = ["PointReport", "count_points", "match_table", "join_table", "count_actors", "unit_areas_km2", "zonal_stats", "slug"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class PointReport:
     outside_units: int
     on_shared_border: int
     outside_examples: tuple[str, ...] = field(default=())
+    dropped_by_filters: int = 0
+    by_admin: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -85,6 +88,8 @@ def count_points(
     end: date | None = None,
     types: Sequence[str] | None = None,
     categories: Mapping[str, Sequence[str]] | None = None,
+    all_units: pd.DataFrame | None = None,
+    aliases: Mapping[str, str] | None = None,
     layer: str = "points",
 ) -> tuple[pd.DataFrame, PointReport]:
     """Count points (and sum ``fatalities``) per unit, within a date window and type filter.
@@ -103,6 +108,11 @@ def count_points(
     categories
         Measure name → category values counted under it. Where ``points`` has a ``category``
         column and this is ``None``, each distinct value is counted under its :func:`slug`.
+    all_units, aliases
+        Where ``points`` has an ``admin`` column (the file's own unit names, e.g. ACLED's
+        ``admin2``): every unit of the boundaries (``name``, ``region``) to match those names to, and
+        name aliases. The count by name is returned as ``count_by_admin`` beside the spatial count,
+        and the report lists where the two disagree.
     layer
         Layer name, for messages.
 
@@ -166,6 +176,9 @@ def count_points(
         for name, values in mapping.items():
             sel = inside & np.isin(cats, values)
             measures[name] = np.bincount(owner[sel], minlength=n_units).astype(float)
+    by_admin: dict = {}
+    if "admin" in kept.columns:
+        measures["count_by_admin"], by_admin = _count_by_admin(units, kept, owner, all_units, aliases, layer)
     outside = int((~inside).sum())
     examples: tuple[str, ...] = ()
     if outside:
@@ -186,6 +199,8 @@ def count_points(
         outside_units=outside,
         on_shared_border=shared,
         outside_examples=examples,
+        dropped_by_filters=int(points.attrs.get("dropped_by_filters", 0)),
+        by_admin=by_admin,
     )
     logger.info(
         "layer %s: %d points read, %d outside the date window, %d of other types, %d counted in %d units, %d outside every unit%s",
@@ -195,69 +210,151 @@ def count_points(
     return measures, report
 
 
-def _check_unit_ids(ids: Sequence[str], units: gpd.GeoDataFrame, all_unit_ids: frozenset[str] | None, *, source: str, column: str) -> np.ndarray:
-    """Return a mask of rows for study units; raise for codes unknown to the boundaries."""
-    ids = np.asarray(ids, dtype=object)
-    known = all_unit_ids if all_unit_ids is not None else frozenset(units.index)
-    unknown = sorted({i for i in ids if i not in known})
-    if unknown:
-        choices = sorted(known)
-        raise InputDataError(
-            source,
-            [Problem(f"column {column!r}", f"unit code {u!r}{did_you_mean(u, choices)}", "a P-code of the boundaries file", "correct the code or remove the row") for u in unknown[:20]],
+def _count_by_admin(units, kept, owner, all_units, aliases, layer) -> tuple[np.ndarray, dict]:
+    """Count points by their own admin-name column and compare with the spatial count."""
+    reference = all_units if all_units is not None else pd.DataFrame(units[["name", "region"]])
+    names = pd.DataFrame({"name": sorted(set(kept["admin"]))})
+    ids, rep = match_rows(names, reference, name_column="name", aliases=aliases)
+    name_to_unit = dict(zip(names["name"], ids))
+    admin_unit = kept["admin"].map(name_to_unit).to_numpy(dtype=object)
+    positions = {u: i for i, u in enumerate(units.index)}
+    admin_pos = np.array([positions.get(u, -1) if u is not None else -1 for u in admin_unit], dtype=np.int64)
+    counts = np.bincount(admin_pos[admin_pos >= 0], minlength=len(units)).astype(float)
+    spatial = np.bincount(owner[owner >= 0], minlength=len(units)).astype(float)
+    disagree = [
+        {"unit_id": u, "name": units.at[u, "name"], "point_in_polygon": int(spatial[i]), "by_admin_name": int(counts[i])}
+        for i, u in enumerate(units.index) if spatial[i] != counts[i]
+    ]
+    in_study = owner >= 0
+    elsewhere = int(((admin_pos != owner) & in_study).sum())
+    report = {
+        "names": len(names),
+        "unmatched_names": list(rep.unmatched) + list(rep.ambiguous),
+        "units_that_disagree": disagree,
+        "points_whose_name_names_another_unit": elsewhere,
+        "agreement": round(1.0 - elsewhere / max(int(in_study.sum()), 1), 4),
+    }
+    logger.info(
+        "layer %s: by the file's own names %d points in study units; %d points (%.1f %%) lie in another unit than their name says; %d units disagree%s",
+        layer, int(counts.sum()), elsewhere, 100.0 * elsewhere / max(int(in_study.sum()), 1), len(disagree),
+        f"; names matching no unit: {', '.join(report['unmatched_names'][:8])}" if report["unmatched_names"] else "",
+    )
+    return counts, report
+
+
+def match_table(
+    rows: pd.DataFrame,
+    all_units: pd.DataFrame,
+    study_ids: pd.Index,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    unmatched: str = "error",
+    source: str = "table",
+    layer: str = "table",
+    key_columns: Mapping[str, str | None] | None = None,
+) -> tuple[pd.DataFrame, MatchReport]:
+    """Give every row of a table its ``unit_id`` (see :mod:`nexus_zones.reconcile`).
+
+    ``rows`` carries ``code`` and/or ``name`` (and optionally ``parent``) key columns, as
+    :func:`nexus_zones.load.read_table` and :func:`~nexus_zones.load.read_actors` return them.
+    Unmatched and ambiguous rows are an error naming each one, unless ``unmatched='drop'`` (then
+    they are dropped with a warning). Rows of units outside the study are dropped and counted.
+    Returns the study's rows with a ``unit_id`` column, and the report.
+    """
+    ids, report = match_rows(
+        rows, all_units,
+        code_column="code" if "code" in rows else None,
+        name_column="name" if "name" in rows else None,
+        parent_column="parent" if "parent" in rows else None,
+        aliases=aliases,
+    )
+    cols = dict(key_columns or {})
+    if report.scheme_conflicts and not report.codes_used:
+        warnings.warn(
+            UnusedValueWarning(
+                f"layer {layer}: the codes of {source} ({cols.get('code') or 'code column'}) follow another scheme than the boundaries "
+                f"(e.g. {'; '.join(report.scheme_conflicts[:3])}); rows were matched by name instead"
+            ),
+            stacklevel=2,
         )
-    return np.isin(ids, units.index.to_numpy())
+    elif report.scheme_conflicts:
+        warnings.warn(
+            UnusedValueWarning(f"layer {layer}: codes naming another place than the boundaries were matched by name instead: {'; '.join(report.scheme_conflicts[:5])}"),
+            stacklevel=2,
+        )
+    bad = list(report.unmatched) + list(report.ambiguous)
+    if bad and unmatched == "error":
+        names = rows["name"][ids.isna()].tolist() if "name" in rows else []
+        hints = closest_names(names, list(all_units["name"]))
+        fix = f"add an alias under layers.{layer}.aliases, correct the row, or set layers.{layer}.unmatched: drop"
+        problems = []
+        for label in report.unmatched:
+            hint = next((f" (did you mean {hints[n]!r}?)" for n in hints if label.startswith(repr(n))), "")
+            problems.append(Problem(f"row {label}", f"no unit of that code or name{hint}", "a P-code or a name of the boundaries", fix))
+        for label in report.ambiguous:
+            row, options = label.split(" could be ", 1)
+            problems.append(Problem(f"row {row}", f"a name shared by several units ({options})", "one unit",
+                                    f"add parent_column (the region) or an alias under layers.{layer}.aliases"))
+        raise InputDataError(source, problems)
+    if bad:
+        warnings.warn(UnusedValueWarning(f"layer {layer}: {len(bad)} rows matched no single unit and were dropped: {'; '.join(bad[:10])}{' ...' if len(bad) > 10 else ''}"), stacklevel=2)
+    matched = rows.assign(unit_id=ids.to_numpy())
+    matched = matched[matched["unit_id"].notna()]
+    in_study = matched["unit_id"].isin(study_ids)
+    report = replace(report, outside_study=int((~in_study).sum()))
+    logger.info("layer %s: join %s", layer, report.summary())
+    return matched[in_study], report
 
 
 def join_table(
     units: gpd.GeoDataFrame,
-    table: pd.DataFrame,
+    rows: pd.DataFrame,
+    measures: Sequence[str],
     *,
     absent_units: str = "missing",
-    all_unit_ids: frozenset[str] | None = None,
+    combine: str = "error",
     source: str = "table",
-    unit_column: str = "unit_id",
     layer: str = "table",
 ) -> pd.DataFrame:
-    """Align a per-unit table (indexed by unit code) on the study units.
+    """Per-unit values of a table whose rows carry a ``unit_id`` (see :func:`match_table`).
 
-    Rows for units outside the study (e.g. other regions) are ignored; codes unknown to the
-    boundaries are an error. Units absent from the table get NaN (``absent_units='missing'``,
-    named in the log) or 0 (``'zero'``).
+    Several rows for one unit are an error unless ``combine`` says how to combine them (``sum``
+    for communes of a cercle). Units absent from the table get NaN (``absent_units='missing'``) or 0.
     """
-    in_study = _check_unit_ids(table.index, units, all_unit_ids, source=source, column=unit_column)
-    ignored = int((~in_study).sum())
-    out = table[in_study].reindex(units.index)
-    absent = [u for u in units.index if u not in set(table.index)]
-    if absent and absent_units == "zero":
+    dup = rows["unit_id"][rows["unit_id"].duplicated(keep=False)]
+    if len(dup) and combine == "error":
+        raise InputDataError.one(
+            source, f"layers.{layer}", f"several rows for units {', '.join(sorted(set(dup))[:10])}", "one row per unit",
+            f"set layers.{layer}.combine (sum, mean, max or min) or merge the rows",
+        )
+    grouped = rows.groupby("unit_id")[list(measures)]
+    if combine in ("sum",):
+        values = grouped.sum(min_count=1)
+    elif combine in ("mean", "max", "min"):
+        values = getattr(grouped, combine)()
+    else:
+        values = grouped.first()
+    out = values.reindex(units.index).astype(float)
+    absent = units.index.difference(values.index)
+    if len(absent) and absent_units == "zero":
         out.loc[absent] = 0.0
     logger.info(
-        "layer %s: %d rows for %d study units%s%s",
-        layer, int(in_study.sum()), len(units),
-        f", {ignored} rows for units outside the study ignored" if ignored else "",
-        f", {len(absent)} units absent ({'set to 0' if absent_units == 'zero' else 'missing'})" if absent else "",
+        "layer %s: values for %d of %d study units%s", layer, len(units) - len(absent), len(units),
+        f"; {len(absent)} absent ({'set to 0' if absent_units == 'zero' else 'missing'})" if len(absent) else "",
     )
-    return out.astype(float)
+    return out
 
 
-def count_actors(
-    units: gpd.GeoDataFrame,
-    actors: pd.DataFrame,
-    *,
-    all_unit_ids: frozenset[str] | None = None,
-    source: str = "3W",
-    unit_column: str = "unit_id",
-    layer: str = "actors",
-) -> pd.DataFrame:
+def count_actors(units: gpd.GeoDataFrame, actors: pd.DataFrame, *, layer: str = "actors") -> pd.DataFrame:
     """Count distinct organisations per unit and actor type.
 
+    ``actors`` holds rows with ``unit_id``, ``organisation``, ``actor_type`` and ``type_value``.
     Returns ``humanitarian`` and ``development`` (distinct organisations of each type),
     ``actors`` (distinct organisations of either type) and ``both`` (1 where both types are
     present, else 0). A unit absent from the 3W has no actor (0). Rows whose type is in neither
     list are reported and not counted.
     """
-    in_study = _check_unit_ids(actors["unit_id"], units, all_unit_ids, source=source, column=unit_column)
-    rows = actors[in_study]
+    rows = actors
     untyped = rows[rows["actor_type"].isna()]
     if len(untyped):
         values = sorted(set(untyped["type_value"]))
@@ -279,4 +376,91 @@ def count_actors(
         "layer %s: %d rows, %d organisations; %d units with both humanitarian and development actors",
         layer, len(rows), rows["organisation"].nunique(), int(out["both"].sum()),
     )
+    return out
+
+
+def unit_areas_km2(units: gpd.GeoDataFrame) -> pd.Series:
+    """Area of each unit in km², measured in an equal-area CRS (EPSG:6933, WGS 84 / EASE-Grid 2.0)."""
+    return (units.geometry.to_crs(6933).area / 1e6).rename("area_km2")
+
+
+def coverage_fractions(geom, transform, shape: tuple[int, int]) -> np.ndarray:
+    """Exact share of each pixel's area covered by ``geom`` (a polygon in the raster's CRS).
+
+    Pixels wholly inside get 1 and pixels away from the polygon 0; pixels crossed by its boundary get
+    the area of their intersection with the polygon divided by their own area. ``transform`` must be
+    north-up (no rotation).
+    """
+    from rasterio import features
+
+    if transform.b != 0 or transform.d != 0:
+        raise InputDataError.one("raster", "transform", "a rotated raster", "a north-up raster", "warp it with gdalwarp first")
+    inside = features.rasterize([(geom, 1)], out_shape=shape, transform=transform, all_touched=False, dtype="uint8").astype(bool)
+    edge = features.rasterize([(geom.boundary, 1)], out_shape=shape, transform=transform, all_touched=True, dtype="uint8").astype(bool)
+    cover = (inside & ~edge).astype(float)
+    rows, cols = np.nonzero(edge)
+    if len(rows):
+        x0 = transform.c + cols * transform.a
+        y0 = transform.f + rows * transform.e
+        x1, y1 = x0 + transform.a, y0 + transform.e
+        boxes = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
+        shapely.prepare(geom)
+        cover[rows, cols] = shapely.area(shapely.intersection(boxes, geom)) / abs(transform.a * transform.e)
+    return np.clip(cover, 0.0, 1.0)
+
+
+def zonal_stats(units: gpd.GeoDataFrame, raster, *, threshold: float | None = None, layer: str = "raster") -> pd.DataFrame:
+    """Per-unit statistics of a raster with fractional pixel coverage.
+
+    Polygons are reprojected to the raster's CRS; the raster is read one window per unit, never
+    whole; nodata (and NaN) pixels are left out. Each pixel counts in proportion to the share of its
+    area inside the unit (its coverage).
+
+    Returns ``sum`` (Σ value × coverage), ``mean`` (the coverage-weighted mean of valid pixels),
+    ``valid_share`` (the share of the unit's covered pixel area that has data) and, with a
+    ``threshold``, ``share_above`` (the share of the valid area whose value is above it). A unit
+    the raster does not reach gets missing values, named in a warning.
+    """
+    import rasterio
+    from rasterio.windows import Window, from_bounds
+
+    out = pd.DataFrame(np.nan, index=units.index.copy(), columns=["sum", "mean", "valid_share"] + (["share_above"] if threshold is not None else []))
+    missed: list[str] = []
+    with rasterio.open(raster.path) as src:
+        geoms = units.geometry.to_crs(src.crs)
+        full = Window(0, 0, src.width, src.height)
+        nodata = raster.nodata
+        for uid, geom in zip(units.index, geoms):
+            try:
+                win = from_bounds(*geom.bounds, transform=src.transform).round_offsets("floor").round_lengths("ceil")
+                win = Window(win.col_off, win.row_off, win.width + 1, win.height + 1).intersection(full)
+            except Exception:  # rasterio.errors.WindowError: no overlap
+                missed.append(uid)
+                continue
+            data = src.read(raster.band, window=win).astype("float64")
+            cover = coverage_fractions(geom, src.window_transform(win), data.shape)
+            valid = ~np.isnan(data)
+            if nodata is not None:
+                valid &= data != nodata
+            weight = cover * valid
+            covered, valid_area = cover.sum(), weight.sum()
+            if covered <= 0:
+                missed.append(uid)
+                continue
+            values = np.where(valid, data, 0.0)
+            out.at[uid, "sum"] = float((values * weight).sum())
+            out.at[uid, "valid_share"] = float(valid_area / covered)
+            if valid_area > 0:
+                out.at[uid, "mean"] = float((values * weight).sum() / valid_area)
+                if threshold is not None:
+                    out.at[uid, "share_above"] = float((weight * (values > threshold)).sum() / valid_area)
+    if missed:
+        warnings.warn(
+            MissingValueWarning(f"layer {layer}: the raster {raster.path.name} does not cover units {', '.join(missed[:10])}{' ...' if len(missed) > 10 else ''}; they get no value"),
+            stacklevel=2,
+        )
+    nodata_units = out.index[(out["valid_share"] == 0)]
+    if len(nodata_units):
+        warnings.warn(MissingValueWarning(f"layer {layer}: only nodata pixels in units {', '.join(nodata_units[:10])}; their mean is missing"), stacklevel=2)
+    logger.info("layer %s: zonal statistics of %s for %d units (%d not covered)", layer, raster.path.name, len(units), len(missed))
     return out

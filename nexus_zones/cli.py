@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("config", type=Path, help="YAML config file")
         p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
         p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+        p.add_argument("--data-dir", type=Path, default=None, help="folder of the input files (overrides the config's data_dir)")
 
     run = sub.add_parser("run", help="compute scores and ranks; write the map, tables and run metadata")
     common(run)
@@ -60,13 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import pipeline
 
         if args.command == "check":
-            report = pipeline.check(args.config)
+            report = pipeline.check(args.config, data_dir=args.data_dir)
             if report.ok:
                 print(report.summary)
                 return EXIT_OK
             print("\n".join(report.problems), file=sys.stderr)
             return EXIT_PROBLEM
-        result = pipeline.run(args.config, out_dir=args.out)
+        result = pipeline.run(args.config, out_dir=args.out, data_dir=args.data_dir)
         ranked = result.scores[result.scores["rank"].notna()]
         top = ", ".join(f"{r['name']} ({r['score']:.1f})" for _, r in ranked.head(3).iterrows())
         print(f"{len(result.scores)} units scored; top: {top}")

@@ -58,6 +58,9 @@ __all__ = [
     "measures_of",
     "POINT_MEASURES",
     "ACTOR_MEASURES",
+    "RASTER_MEASURES",
+    "UNIT_MEASURES",
+    "RasterLayerSpec",
 ]
 
 logger = logging.getLogger(__name__)
@@ -71,6 +74,9 @@ FailingUnits = Literal["flag", "exclude"]
 POINT_MEASURES = ("count", "fatalities")
 #: Measures an actors (3W) layer yields.
 ACTOR_MEASURES = ("humanitarian", "development", "actors", "both")
+#: Measures a raster layer yields (``share_above`` only with a threshold).
+RASTER_MEASURES = ("sum", "mean", "share_above", "valid_share")
+Transform = Literal["none", "log1p"]
 
 _IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=_IDENT)]
@@ -80,15 +86,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _resolve(value: Path, info: ValidationInfo) -> Path:
-    """Resolve a path relative to the config file's folder (``context['base_dir']``)."""
-    base = (info.context or {}).get("base_dir")
+def _resolve(value: Path, info: ValidationInfo, *, data: bool = False) -> Path:
+    """Resolve a path relative to the config file's folder (``context['base_dir']``), or for input
+    files (``data=True``) relative to the data folder (``context['data_dir']``) when one is set."""
+    context = info.context or {}
+    base = (context.get("data_dir") if data else None) or context.get("base_dir")
     path = Path(value).expanduser()
     if not path.is_absolute() and base is not None:
         path = Path(base) / path
     resolved = path.resolve()
     if Path(value).is_absolute() or ".." in Path(value).parts:
-        logger.info("config path %s resolved to %s", value, resolved)
+        logger.debug("config path %s resolved to %s", value, resolved)
     return resolved
 
 
@@ -99,7 +107,7 @@ class _HasPath(_Strict):
     @field_validator("path")
     @classmethod
     def _resolve_path(cls, value: Path, info: ValidationInfo) -> Path:
-        return _resolve(value, info)
+        return _resolve(value, info, data=True)
 
 
 class BoundariesSpec(_HasPath):
@@ -121,30 +129,44 @@ class StudySpec(_Strict):
     note: str | None = Field(None, description="A caveat shown on the map (e.g. 'schematic geometry').")
 
 
+Scalar = Union[str, int, float, bool]
+
+
 class PointsLayerSpec(_HasPath):
     """Point features (events, facilities, posts) counted per unit by point-in-polygon.
 
     CSV files give coordinates in ``latitude``/``longitude`` columns (ACLED's names by default);
-    other vector files are read with their geometry.
+    other vector files are read with their geometry. Column names may be HXL hashtags
+    (``#geo+lat``) where the file carries an HXL row.
     """
 
     kind: Literal["points"]
     layer: str | None = None
     latitude: str = "latitude"
     longitude: str = "longitude"
-    date_column: str = Field("event_date", description="Date column; needed when start or end is set.")
+    date_column: str = Field("event_date", description="Date column; needed when year, start or end is set.")
+    year: int | None = Field(None, ge=1900, le=2100, description="Count this calendar year (sets start and end).")
     start: date | None = Field(None, description="First day counted (inclusive).")
     end: date | None = Field(None, description="Last day counted (inclusive).")
     type_column: str = Field("event_type", description="Column filtered by `types`.")
     types: list[str] | None = Field(None, min_length=1, description="Keep only rows with these values.")
+    where: dict[str, list[Scalar]] = Field(
+        default_factory=dict, description="Keep only rows whose column has one of the values, e.g. geo_precision: [1, 2]."
+    )
     fatalities_column: str = Field("fatalities", description="Summed per unit where the column exists.")
     category_column: str | None = Field(None, description="Column whose values are counted separately.")
     categories: dict[Identifier, list[str]] | None = Field(
         None, description="Measure name -> category values counted under it (default: each value, slugified)."
     )
+    admin_column: str | None = Field(
+        None, description="The file's own unit-name column (ACLED: admin2); counted by name beside the spatial count."
+    )
+    aliases: dict[str, str] = Field(default_factory=dict, description="Names in admin_column -> unit names.")
 
     @model_validator(mode="after")
     def _window(self) -> "PointsLayerSpec":
+        if self.year is not None and (self.start or self.end):
+            raise ValueError("give either year or start/end, not both")
         if self.start and self.end and self.start > self.end:
             raise ValueError(f"start {self.start} is after end {self.end}")
         if self.categories and not self.category_column:
@@ -155,30 +177,84 @@ class PointsLayerSpec(_HasPath):
                 raise ValueError(f"category names {sorted(clash)} clash with the built-in measures {POINT_MEASURES}")
         return self
 
+    @property
+    def window(self) -> tuple[date | None, date | None]:
+        """The inclusive date window (``year`` expanded)."""
+        if self.year is not None:
+            return date(self.year, 1, 1), date(self.year, 12, 31)
+        return self.start, self.end
 
-class TableLayerSpec(_HasPath):
-    """A per-unit table keyed by P-code (e.g. school closures, forces present/absent)."""
+
+class _KeyedTable(_HasPath):
+    """A table whose rows name units by P-code and/or by name."""
+
+    unit_column: str | None = Field(None, description="Column holding the unit P-code (or an HXL tag such as #adm2+code).")
+    name_column: str | None = Field(None, description="Column holding the unit name, used where codes are absent or disagree.")
+    parent_column: str | None = Field(None, description="Column holding the region name, to tell apart units of the same name.")
+    aliases: dict[str, str] = Field(default_factory=dict, description="Names in the table -> unit names in the boundaries.")
+    unmatched: Literal["error", "drop"] = Field("error", description="Rows matching no unit, or several: error, or drop (reported).")
+    where: dict[str, list[Scalar]] = Field(default_factory=dict, description="Keep only rows whose column has one of the values.")
+
+    @model_validator(mode="after")
+    def _key(self):
+        if not self.unit_column and not self.name_column:
+            raise ValueError("give unit_column (P-codes) or name_column (names), or both")
+        return self
+
+
+class TableLayerSpec(_KeyedTable):
+    """A per-unit table (school closures, forces present/absent, displacement, food insecurity)."""
 
     kind: Literal["table"]
-    unit_column: str = Field("admin2Pcod", description="Column holding the unit P-code.")
-    columns: list[Identifier] = Field(min_length=1, description="Value columns read as measures (numbers or yes/no).")
+    columns: list[Identifier] | dict[Identifier, str] = Field(
+        min_length=1, description="Value columns read as measures (numbers or yes/no); a mapping gives measure -> column."
+    )
     absent_units: Literal["missing", "zero"] = Field(
         "missing", description="Value for units absent from the table: missing (NaN, named) or zero."
     )
+    combine: Literal["error", "sum", "mean", "max", "min"] = Field(
+        "error", description="Several rows for one unit (e.g. communes of a cercle): error, or combine them."
+    )
+    round_column: str | None = Field(None, description="Date column of rounds or snapshots (e.g. DTM snapshot_date).")
+    as_of: date | None = Field(None, description="Use the latest round dated on or before this day.")
+
+    @model_validator(mode="after")
+    def _rounds(self) -> "TableLayerSpec":
+        if (self.round_column is None) != (self.as_of is None):
+            raise ValueError("round_column and as_of go together")
+        return self
+
+    @property
+    def column_map(self) -> dict[str, str]:
+        """Measure name -> column."""
+        return dict(self.columns) if isinstance(self.columns, dict) else {c: c for c in self.columns}
 
 
-class ActorsLayerSpec(_HasPath):
+class ActorsLayerSpec(_KeyedTable):
     """A 3W table: one row per organisation and place; counted per unit and actor type."""
 
     kind: Literal["actors"]
-    unit_column: str = Field("admin2Pcod", description="Column holding the unit P-code.")
     organisation_column: str = "organisation"
     type_column: str = Field("type", description="Column whose values say humanitarian or development.")
     humanitarian: list[str] = Field(["humanitarian", "humanitaire"], min_length=1)
     development: list[str] = Field(["development", "developpement"], min_length=1)
 
 
-LayerSpec = Annotated[Union[PointsLayerSpec, TableLayerSpec, ActorsLayerSpec], Field(discriminator="kind")]
+class RasterLayerSpec(_HasPath):
+    """A raster (population, flood hazard) summarised per unit with fractional pixel coverage."""
+
+    kind: Literal["raster"]
+    band: int = Field(1, ge=1)
+    threshold: FiniteFloat | None = Field(None, description="For share_above: share of the unit's valid area above this value.")
+    nodata: FiniteFloat | None = Field(None, description="Nodata value when the file does not declare one.")
+
+
+LayerSpec = Annotated[
+    Union[PointsLayerSpec, TableLayerSpec, ActorsLayerSpec, RasterLayerSpec], Field(discriminator="kind")
+]
+
+#: Measures of the study units themselves, available as ``units.<measure>``.
+UNIT_MEASURES = ("area_km2",)
 
 
 class IndicatorSpec(_Strict):
@@ -192,6 +268,13 @@ class IndicatorSpec(_Strict):
         None, description="[worst-or-low, high] fixed bounds for normalisation: goalposts."
     )
     weight: FiniteFloat = Field(ge=0)
+    per: str | None = Field(
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$",
+        description="Divide by this measure (e.g. ch.population, units.area_km2) to make a rate.",
+    )
+    scale: FiniteFloat = Field(1.0, gt=0, description="Multiply the value (e.g. 100000 for a rate per 100,000 people).")
+    per_year: bool = Field(False, description="Divide by the length in years of the points layer's window.")
+    transform: Transform = Field("none", description="log1p: log(1 + x), for skewed counts (after per and scale).")
     missing: MissingPolicy = Field(
         "exclude", description="Units without a value: exclude from ranking, give the worst observed value, or error."
     )
@@ -243,6 +326,7 @@ class OutputSpec(_Strict):
 class Config(_Strict):
     """A whole nexus_zones config."""
 
+    data_dir: Path | None = Field(None, description="Folder of the input files (relative to the config file); default the config's folder.")
     study: StudySpec
     layers: dict[Identifier, LayerSpec] = Field(default_factory=dict)
     indicators: dict[Identifier, IndicatorSpec] = Field(min_length=1)
@@ -253,6 +337,12 @@ class Config(_Strict):
 
     _source: str = PrivateAttr("<config object>")
     _sha256: str = PrivateAttr("")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _resolve_data_dir(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        data_dir = (info.context or {}).get("data_dir")
+        return Path(data_dir) if data_dir else (None if value is None else _resolve(value, info))
 
     @field_validator("rules", mode="before")
     @classmethod
@@ -291,9 +381,11 @@ def measures_of(layer: Any) -> tuple[str, ...] | None:
             return None
         return POINT_MEASURES + tuple(layer.categories or ())
     if isinstance(layer, TableLayerSpec):
-        return tuple(layer.columns)
+        return tuple(layer.column_map)
     if isinstance(layer, ActorsLayerSpec):
         return ACTOR_MEASURES
+    if isinstance(layer, RasterLayerSpec):
+        return RASTER_MEASURES if layer.threshold is not None else tuple(m for m in RASTER_MEASURES if m != "share_above")
     raise TypeError(layer)
 
 
@@ -319,8 +411,11 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def load_config(path: str | Path) -> Config:
+def load_config(path: str | Path, *, data_dir: str | Path | None = None) -> Config:
     """Read and validate a YAML config file.
+
+    ``data_dir`` (e.g. from ``--data-dir``) overrides the config's ``data_dir``: input paths are
+    then relative to it.
 
     Raises
     ------
@@ -346,17 +441,33 @@ def load_config(path: str | Path) -> Config:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(source, [Problem(where, f"invalid YAML ({problem})", "valid YAML", "fix the syntax there")]) from None
-    config = config_from_mapping(data, source=source, base_dir=path.resolve().parent)
+    config = config_from_mapping(data, source=source, base_dir=path.resolve().parent, data_dir=data_dir)
     config._sha256 = hashlib.sha256(raw_bytes).hexdigest()
     return config
 
 
-def config_from_mapping(data: Any, *, source: str = "<config object>", base_dir: str | Path | None = None) -> Config:
-    """Validate a config given as a mapping (the parsed YAML); relative paths resolve against ``base_dir``."""
+def config_from_mapping(
+    data: Any, *, source: str = "<config object>", base_dir: str | Path | None = None, data_dir: str | Path | None = None
+) -> Config:
+    """Validate a config given as a mapping (the parsed YAML).
+
+    Relative paths resolve against ``base_dir`` (default: the working folder); input files against
+    the data folder: ``data_dir`` if given, else the mapping's ``data_dir`` (relative to ``base_dir``).
+    """
     if not isinstance(data, Mapping):
         raise ConfigError(source, [Problem("(top level)", f"a {type(data).__name__}", "a mapping with study, layers, indicators, ...")])
+    base = Path(base_dir) if base_dir else Path.cwd()
+    if data_dir is not None:
+        resolved_data: Path | None = Path(data_dir).expanduser().resolve()
+    elif isinstance(data.get("data_dir"), (str, Path)):
+        resolved_data = (base / Path(data["data_dir"]).expanduser()).resolve()
+    else:
+        resolved_data = None
+    if resolved_data is not None and not resolved_data.is_dir():
+        key = "--data-dir" if data_dir is not None else "data_dir"
+        raise ConfigError(source, [Problem(key, f"{str(resolved_data)!r}, which is not a folder", "the folder holding the input files", "download the files there or point at the right folder")])
     try:
-        config = Config.model_validate(data, context={"base_dir": Path(base_dir) if base_dir else Path.cwd()})
+        config = Config.model_validate(data, context={"base_dir": base, "data_dir": resolved_data})
     except ValidationError as exc:
         raise ConfigError(source, [_problem_from_pydantic(err) for err in exc.errors()]) from None
     problems = _cross_checks(config)
@@ -367,7 +478,7 @@ def config_from_mapping(data: Any, *, source: str = "<config object>", base_dir:
     return config
 
 
-_KINDS = {"points": PointsLayerSpec, "table": TableLayerSpec, "actors": ActorsLayerSpec}
+_KINDS = {"points": PointsLayerSpec, "table": TableLayerSpec, "actors": ActorsLayerSpec, "raster": RasterLayerSpec}
 
 
 def _walk_model(loc: tuple) -> tuple[list[str], type[BaseModel] | None]:
@@ -446,9 +557,16 @@ def _problem_from_pydantic(err: Mapping[str, Any]) -> Problem:
 def _cross_checks(config: Config) -> list[Problem]:
     """Checks across keys: references between indicators, layers and rules; weights."""
     problems: list[Problem] = []
-    for name, ind in config.indicators.items():
-        layer_name, measure = ind.measure.split(".", 1)
-        where = f"indicators.{name}.measure"
+    if "units" in config.layers:
+        problems.append(Problem("layers.units", "a layer named 'units'", "another name: 'units' holds the units' own measures (units.area_km2)", "rename the layer"))
+    refs = [(f"indicators.{n}.measure", n, i.measure) for n, i in config.indicators.items()]
+    refs += [(f"indicators.{n}.per", n, i.per) for n, i in config.indicators.items() if i.per]
+    for where, name, ref in refs:
+        layer_name, measure = ref.split(".", 1)
+        if layer_name == "units":
+            if measure not in UNIT_MEASURES:
+                problems.append(Problem(where, f"measure {measure!r} of the units", f"one of {', '.join(UNIT_MEASURES)}"))
+            continue
         if layer_name not in config.layers:
             problems.append(
                 Problem(
@@ -468,6 +586,13 @@ def _cross_checks(config: Config) -> list[Problem]:
                     f"a measure of layer {layer_name!r}: {', '.join(known)}",
                 )
             )
+    for name, ind in config.indicators.items():
+        if ind.per_year:
+            layer = config.layers.get(ind.measure.split(".", 1)[0])
+            if not isinstance(layer, PointsLayerSpec) or layer.window == (None, None) or None in layer.window:
+                problems.append(
+                    Problem(f"indicators.{name}.per_year", "true", "a measure of a points layer with both ends of its window (year, or start and end)")
+                )
     total = sum(ind.weight for ind in config.indicators.values())
     if config.indicators and total <= 0:
         problems.append(
@@ -488,6 +613,8 @@ def _cross_checks(config: Config) -> list[Problem]:
         for ref in parsed.names:
             if "." in ref:
                 layer_name, measure = ref.split(".", 1)
+                if layer_name == "units" and measure in UNIT_MEASURES:
+                    continue
                 if layer_name not in config.layers:
                     problems.append(
                         Problem(

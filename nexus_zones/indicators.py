@@ -1,4 +1,8 @@
-"""Indicators: pick layer measures into the units × indicators matrix and apply the missing-value policy.
+"""Indicators: derive the units × indicators matrix from layer measures, and apply the missing-value policy.
+
+Derivations: a rate (``per`` another measure, e.g. per population or per km² with
+``units.area_km2``), a ``scale`` (100,000 for a rate per 100,000 people), a value per year of the
+layer's window, and ``log1p`` for skewed counts.
 
 The matrix is indexed by ``unit_id`` (exactly the study units) with one column per indicator, in
 config order. Policies for units without a value:
@@ -17,22 +21,50 @@ import warnings
 from dataclasses import dataclass
 from typing import Literal, Mapping
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputDataError, MissingValueWarning, Problem
 
-__all__ = ["IndicatorDef", "build_matrix"]
+__all__ = ["IndicatorDef", "derive", "build_matrix"]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class IndicatorDef:
-    """What :func:`build_matrix` needs to know of an indicator."""
+    """What :func:`build_matrix` needs to know of an indicator.
+
+    The value is ``measure / per × scale / years``, then ``log(1 + x)`` with ``transform='log1p'``.
+    """
 
     measure: str
     direction: Literal["benefit", "cost"]
     missing: Literal["exclude", "worst", "error"] = "exclude"
+    per: str | None = None
+    scale: float = 1.0
+    years: float | None = None
+    transform: Literal["none", "log1p"] = "none"
+
+
+def derive(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None = None) -> pd.Series:
+    """The indicator's raw values from the measures: rate, scale, per year, transform."""
+    col = measures[ind.measure].astype(float)
+    if ind.per is not None:
+        denominator = measures[ind.per].astype(float)
+        bad = (denominator <= 0) | denominator.isna()
+        if bad.any():
+            warnings.warn(
+                MissingValueWarning(f"indicator {name}: {ind.per} is zero or missing for {_names(col.index[bad], unit_names)}; no rate for them"),
+                stacklevel=3,
+            )
+        col = col / denominator.where(~bad)
+    col = col * ind.scale
+    if ind.years:
+        col = col / ind.years
+    if ind.transform == "log1p":
+        col = np.log1p(col)
+    return col
 
 
 def _names(index: pd.Index, names: Mapping[str, str] | None, limit: int = 10) -> str:
@@ -69,7 +101,7 @@ def build_matrix(
     for name, ind in indicators.items():
         if ind.measure not in measures.columns:
             raise KeyError(f"measure {ind.measure!r} of indicator {name!r} was not computed")  # pipeline guarantees it
-        col = measures[ind.measure].astype(float)
+        col = derive(measures, ind, name=name, unit_names=unit_names)
         missing = col.isna()
         if missing.any():
             who = _names(col.index[missing], unit_names)

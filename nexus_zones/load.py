@@ -18,7 +18,7 @@ import hashlib
 import logging
 import unicodedata
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -46,12 +46,22 @@ FALSE_WORDS = {"0", "no", "n", "false", "non", "faux", "absent", ""}
 
 @dataclass(frozen=True)
 class Boundaries:
-    """The study units and what is known of the file they came from."""
+    """The study units and what is known of the file they came from.
+
+    ``all_units`` holds ``name`` and ``region`` of every unit of the file (the study's and the
+    others), so that tables naming units outside the study can be told from tables with wrong codes.
+    ``meta`` records the boundary set: file, layer, feature count and the ``validOn`` dates.
+    """
 
     units: gpd.GeoDataFrame
-    all_unit_ids: frozenset[str]
+    all_units: pd.DataFrame
     path: Path
     crs_in: str
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def all_unit_ids(self) -> frozenset[str]:
+        return frozenset(self.all_units.index)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -128,10 +138,39 @@ def _read_csv(path: Path) -> pd.DataFrame:
     else:
         raise InputDataError.one(str(path), "file", "text in an unknown encoding", "UTF-8 or Windows-1252 text") from last
     frame.columns = [str(c).strip() for c in frame.columns]
+    return _take_hxl_row(frame, path)
+
+
+def _take_hxl_row(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Drop an HXL hashtag row under the header, keeping its tags in ``frame.attrs['hxl']``."""
     if len(frame) and _is_hxl_row(frame.iloc[0]):
+        tags = {col: str(tag).strip() for col, tag in frame.iloc[0].items() if str(tag).strip()}
         frame = frame.iloc[1:].reset_index(drop=True)
-        logger.info("%s: skipped the HXL hashtag row under the header", path.name)
+        frame.attrs["hxl"] = tags
+        logger.info("%s: read the HXL hashtag row under the header (%d tags)", path.name, len(tags))
     return frame
+
+
+def _hxl_parts(tag: str) -> tuple[str, frozenset[str]]:
+    bits = tag.strip().lower().replace(" ", "").split("+")
+    return bits[0], frozenset(b for b in bits[1:] if b)
+
+
+def resolve_column(frame: pd.DataFrame, ref: str) -> str | None:
+    """The column a config names: its header, or an HXL tag pattern such as ``#adm2+code``.
+
+    A pattern matches a column whose tag has the same hashtag and at least the pattern's attributes
+    (HXL's rule); the first such column is used.
+    """
+    if ref in frame.columns:
+        return ref
+    if ref.startswith("#"):
+        want_tag, want_attrs = _hxl_parts(ref)
+        for col, tag in frame.attrs.get("hxl", {}).items():
+            has_tag, has_attrs = _hxl_parts(tag)
+            if has_tag == want_tag and want_attrs <= has_attrs:
+                return col
+    return None
 
 
 def csv_error() -> type[Exception]:
@@ -146,11 +185,22 @@ def _is_hxl_row(row: pd.Series) -> bool:
 
 
 def _missing_columns(path: Path, frame: pd.DataFrame, wanted: dict[str, str]) -> list[Problem]:
-    """Problems for config keys whose column is not in the file. ``wanted`` maps key -> column."""
+    """Problems for config keys whose column is not in the file. ``wanted`` maps key -> column
+    (a header or an HXL tag pattern)."""
     problems = []
     cols = [str(c) for c in frame.columns]
+    tags = list(frame.attrs.get("hxl", {}).values())
     for key, col in wanted.items():
-        if col not in cols:
+        if col.startswith("#") and resolve_column(frame, col) is None:
+            problems.append(
+                Problem(
+                    f"column {col!r} (config key {key})",
+                    f"no column with that HXL tag{did_you_mean(col, tags)}" if tags else "no HXL hashtag row in the file",
+                    f"an HXL tag of the file; it has: {', '.join(tags[:25])}" if tags else "a file whose second row holds HXL tags, or a column header",
+                    f"set {key} to a column header or an existing tag",
+                )
+            )
+        elif not col.startswith("#") and col not in cols:
             problems.append(
                 Problem(
                     f"column {col!r} (config key {key})",
@@ -262,7 +312,9 @@ def read_boundaries(
         index=pd.Index(ids.to_numpy(), name="unit_id", dtype=object),
         crs="EPSG:4326",
     )
-    all_ids = frozenset(units.index)
+    all_units = pd.DataFrame(units[["name", "region"]]).sort_index()
+    valid_on = sorted({str(v)[:10] for v in frame["validOn"].dropna()}) if "validOn" in frame.columns else []
+    meta = {"file": path.name, "layer": layer, "features": int(len(frame)), "id_column": id_column, "validOn": valid_on, "crs": crs_in}
     if regions:
         known = sorted(set(units["region"]))
         folded = {normalise_name(r): r for r in known}
@@ -275,8 +327,12 @@ def read_boundaries(
         keep = {folded[normalise_name(r)] for r in regions}
         units = units[units["region"].isin(keep)]
     units = units.sort_index()
-    logger.info("boundaries: %d units read from %s%s", len(units), path.name, f" ({len(all_ids)} in the file)" if len(units) != len(all_ids) else "")
-    return Boundaries(units=units, all_unit_ids=all_ids, path=path, crs_in=crs_in)
+    logger.info(
+        "boundaries: %d units read from %s%s%s", len(units), path.name,
+        f" ({len(all_units)} in the file)" if len(units) != len(all_units) else "",
+        f", validOn {', '.join(valid_on)}" if valid_on else "",
+    )
+    return Boundaries(units=units, all_units=all_units, path=path, crs_in=crs_in, meta=meta)
 
 
 def read_points(
@@ -289,14 +345,18 @@ def read_points(
     type_column: str | None = None,
     category_column: str | None = None,
     fatalities_column: str | None = "fatalities",
+    admin_column: str | None = None,
+    filters: dict | None = None,
     where: str = "layer",
 ) -> gpd.GeoDataFrame:
     """Read points with the columns asked for.
 
     CSV files take coordinates from ``latitude``/``longitude``; other files are read as vector
     data and reprojected to EPSG:4326. The result has ``geometry`` and, where asked for, ``date``
-    (datetime64), ``type``, ``category`` and ``fatalities`` (float; only when the file has that
-    column). ``where`` is the config key prefix used in messages (e.g. ``layers.incidents``).
+    (datetime64), ``type``, ``category``, ``admin`` (the file's own unit name) and ``fatalities``
+    (float; only when the file has that column). Rows not passing ``filters`` (column -> accepted
+    values) are dropped; their number is kept in ``attrs['dropped_by_filters']``. ``where`` is the
+    config key prefix used in messages (e.g. ``layers.incidents``). Column names may be HXL tags.
     """
     is_csv = path.suffix.lower() in (".csv", ".txt", ".tsv")
     wanted: dict[str, str] = {}
@@ -306,11 +366,21 @@ def read_points(
         wanted[f"{where}.type_column"] = type_column
     if category_column:
         wanted[f"{where}.category_column"] = category_column
+    if admin_column:
+        wanted[f"{where}.admin_column"] = admin_column
+    for col in filters or {}:
+        wanted[f"{where}.where.{col}"] = col
+    dropped = 0
     if is_csv:
         table = _read_csv(path)
         problems = _missing_columns(path, table, {f"{where}.latitude": latitude, f"{where}.longitude": longitude, **wanted})
         if problems:
             raise InputDataError(str(path), problems)
+        if filters:
+            n_before = len(table)
+            table = filter_rows(table, filters, path=path, key=f"{where}.where")
+            dropped = n_before - len(table)
+        latitude, longitude = resolve_column(table, latitude), resolve_column(table, longitude)
         lat = _coordinate(table[latitude], path, latitude)
         lon = _coordinate(table[longitude], path, longitude)
         problems = []
@@ -330,8 +400,10 @@ def read_points(
             from .errors import EventsOutsideWarning
 
             warnings.warn(EventsOutsideWarning(f"{path}: {int(missing.sum())} rows without coordinates were not counted (rows {_rows(np.flatnonzero(missing) + 2)})"), stacklevel=2)
+        attrs = table.attrs
         table = table[~missing]
         frame = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon[~missing], lat[~missing]), crs="EPSG:4326")
+        frame.attrs = attrs
     else:
         frame = _read_vector(path, layer)
         problems = _missing_columns(path, frame, wanted)
@@ -339,18 +411,30 @@ def read_points(
             raise InputDataError(str(path), problems)
         if frame.crs is None:
             raise InputDataError.one(str(path), "CRS", "no coordinate reference system", "a file that declares its CRS", "set the CRS of the file; nexus_zones never guesses one")
+        if filters:
+            n_before = len(frame)
+            frame = filter_rows(frame, filters, path=path, key=f"{where}.where")
+            dropped = n_before - len(frame)
         frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
         if set(frame.geom_type) - {"Point", "MultiPoint"}:
             raise InputDataError.one(str(path), "geometry", f"geometry types {sorted(set(frame.geom_type))}", "points")
         frame = frame.explode(index_parts=False).to_crs(4326)
     out = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs="EPSG:4326", index=pd.RangeIndex(len(frame)))
+    out.attrs["dropped_by_filters"] = dropped
+
+    def col(ref: str) -> pd.Series:
+        return frame[resolve_column(frame, ref)]
+
     if date_column:
-        out["date"] = parse_dates(frame[date_column], path=path, column=date_column).to_numpy()
+        out["date"] = parse_dates(col(date_column), path=path, column=date_column).to_numpy()
     if type_column:
-        out["type"] = frame[type_column].astype(str).str.strip().to_numpy()
+        out["type"] = col(type_column).astype(str).str.strip().to_numpy()
     if category_column:
-        out["category"] = frame[category_column].astype(str).str.strip().to_numpy()
-    if fatalities_column and fatalities_column in frame.columns:
+        out["category"] = col(category_column).astype(str).str.strip().to_numpy()
+    if admin_column:
+        out["admin"] = col(admin_column).astype(str).str.strip().to_numpy()
+    fatalities_column = resolve_column(frame, fatalities_column) if fatalities_column else None
+    if fatalities_column:
         fat = parse_number(frame[fatalities_column].astype(str), path=path, column=fatalities_column)
         if (fat < 0).any():
             raise InputDataError.one(str(path), f"column {fatalities_column!r}", f"negative values in rows {_rows(np.flatnonzero(fat < 0) + 2)}", "counts of 0 or more")
@@ -407,31 +491,73 @@ def _unit_ids(values: pd.Series) -> pd.Series:
     return values.astype(str).str.strip()
 
 
-def read_table(path: Path, *, unit_column: str, columns: Sequence[str], where: str = "layer") -> pd.DataFrame:
-    """Read a per-unit table keyed by P-code; value columns become floats (yes/no → 1/0)."""
-    table = _read_csv(path) if path.suffix.lower() != ".xlsx" else _read_xlsx(path)
-    problems = _missing_columns(path, table, {f"{where}.unit_column": unit_column, **{f"{where}.columns": c for c in columns}})
-    if problems:
-        raise InputDataError(str(path), problems)
-    ids = _unit_ids(table[unit_column])
+def _key_columns(frame: pd.DataFrame, keys: dict[str, str | None]) -> pd.DataFrame:
+    """The row-key columns (code, name, parent) under fixed names, as stripped strings."""
+    out = pd.DataFrame(index=frame.index)
+    for name, ref in keys.items():
+        if ref:
+            out[name] = frame[resolve_column(frame, ref)].astype(str).str.strip()
+    return out
+
+
+def read_table(
+    path: Path,
+    *,
+    columns: dict[str, str],
+    unit_column: str | None = None,
+    name_column: str | None = None,
+    parent_column: str | None = None,
+    where: dict | None = None,
+    round_column: str | None = None,
+    as_of=None,
+    layer: str = "layer",
+) -> pd.DataFrame:
+    """Read a per-unit table: one row per unit (or per part of a unit, e.g. communes).
+
+    Returns rows with ``code``/``name``/``parent`` key columns (those configured) and one float
+    column per measure (``columns`` maps measure -> header or HXL tag): numbers with a decimal point
+    or comma, yes/no words as 1/0, blank as missing. With ``round_column`` and ``as_of`` only the
+    latest round dated on or before ``as_of`` is kept.
+    """
+    where_key = f"layers.{layer}"
+    wanted = {f"{where_key}.columns.{m}": c for m, c in columns.items()}
+    for key, ref in (("unit_column", unit_column), ("name_column", name_column), ("parent_column", parent_column), ("round_column", round_column)):
+        if ref:
+            wanted[f"{where_key}.{key}"] = ref
+    table = read_rows(path, wanted, where=where, where_key=f"{where_key}.where")
+    if round_column:
+        col = resolve_column(table, round_column)
+        dates = parse_dates(table[col], path=path, column=col)
+        rounds = sorted(set(dates))
+        eligible = [d for d in rounds if d <= pd.Timestamp(as_of)]
+        if not eligible:
+            raise InputDataError.one(
+                str(path), f"{where_key}.as_of", f"{as_of}, before every round ({', '.join(str(d.date()) for d in rounds)})",
+                "a date on or after the first round", "choose another date",
+            )
+        chosen = eligible[-1]
+        table = table[(dates == chosen).to_numpy()].reset_index(drop=True)
+        logger.info("layer %s: round of %s chosen (latest on or before %s; %d rounds in the file)", layer, chosen.date(), as_of, len(rounds))
+    out = _key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
     problems = []
-    if (ids == "").any():
-        problems.append(Problem(f"column {unit_column!r}", f"rows without a unit code ({_rows(np.flatnonzero(ids == '') + 2)})", "a P-code in every row", "fill or remove those rows"))
-    dup = ids[(ids != "") & ids.duplicated(keep=False)]
-    if len(dup):
-        problems.append(Problem(f"column {unit_column!r}", f"several rows for units {_rows(sorted(set(dup)))}", "one row per unit", "merge the rows (sum or pick one)"))
-    values = {}
-    for col in columns:
+    for measure, ref in columns.items():
+        col = resolve_column(table, ref)
         try:
-            values[col] = parse_number(table[col], path=path, column=col).to_numpy()
+            values = parse_number(table[col], path=path, column=col)
         except InputDataError as exc:
             problems.extend(exc.problems)
+            continue
+        if (values < 0).any():
+            problems.append(Problem(f"column {col!r}", f"negative values in rows {_rows(np.flatnonzero(values < 0) + 2)}", "values of 0 or more", "correct those cells"))
+        out[measure] = values.to_numpy()
+    blank = np.zeros(len(out), dtype=bool)
+    for key in ("code", "name"):
+        if key in out:
+            blank |= (out[key] == "").to_numpy()
+    if blank.all() and len(out):
+        problems.append(Problem(f"{where_key}.unit_column / name_column", "no row with a unit code or name", "a code or a name in every row"))
     if problems:
         raise InputDataError(str(path), problems)
-    out = pd.DataFrame(values, index=pd.Index(ids.to_numpy(), name="unit_id", dtype=object))
-    neg = [c for c in columns if (out[c] < 0).any()]
-    if neg:
-        raise InputDataError.one(str(path), f"columns {neg}", "negative values", "values of 0 or more")
     return out
 
 
@@ -442,42 +568,121 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     except Exception as exc:
         raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook whose first sheet has a header row") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame) and _is_hxl_row(frame.iloc[0]):
-        frame = frame.iloc[1:].reset_index(drop=True)
-    return frame
+    return _take_hxl_row(frame, path)
+
+
+def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, where_key: str = "layer.where") -> pd.DataFrame:
+    """Read a CSV or XLSX table as strings, check that the ``wanted`` columns exist (config key ->
+    header or HXL tag) and keep the rows passing ``where``. Columns keep their headers; HXL tags stay
+    in ``attrs['hxl']`` for :func:`resolve_column`."""
+    table = _read_xlsx(path) if path.suffix.lower() in (".xlsx", ".xls") else _read_csv(path)
+    wanted = dict(wanted)
+    for col in (where or {}):
+        wanted[f"{where_key}.{col}"] = col
+    problems = _missing_columns(path, table, wanted)
+    if problems:
+        raise InputDataError(str(path), problems)
+    if where:
+        table = filter_rows(table, where, path=path, key=where_key)
+    return table
+
+
+def filter_rows(table: pd.DataFrame, where: dict, *, path: Path, key: str) -> pd.DataFrame:
+    """Keep the rows whose columns hold one of the listed values (numbers compared as numbers)."""
+    keep = np.ones(len(table), dtype=bool)
+    for ref, values in where.items():
+        col = resolve_column(table, ref) or ref
+        cells = table[col].astype(str).str.strip()
+        ok = cells.isin([str(v) for v in values]).to_numpy()
+        numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if numbers:
+            ok |= pd.to_numeric(cells, errors="coerce").isin(numbers).to_numpy()
+        if not ok.any():
+            present = sorted(set(cells))[:12]
+            raise InputDataError.one(str(path), f"{key}.{ref}", f"no row with a value in {list(values)}", f"values present in the column: {present}", "correct the values in the config")
+        keep &= ok
+    out = table[keep].reset_index(drop=True)
+    out.attrs = table.attrs
+    if not len(out):
+        raise InputDataError.one(str(path), key, "no row passes every condition together", "at least one row", "loosen the conditions")
+    logger.info("%s: %d of %d rows kept by %s", path.name, len(out), len(table), key)
+    return out
 
 
 def read_actors(
     path: Path,
     *,
-    unit_column: str,
     organisation_column: str,
     type_column: str,
     humanitarian: Sequence[str],
     development: Sequence[str],
-    where: str = "layer",
+    unit_column: str | None = None,
+    name_column: str | None = None,
+    parent_column: str | None = None,
+    where: dict | None = None,
+    layer: str = "layer",
 ) -> pd.DataFrame:
-    """Read a 3W table into rows of ``unit_id``, ``organisation`` and ``actor_type``.
+    """Read a 3W table into rows of key columns, ``organisation``, ``actor_type`` and ``type_value``.
 
-    ``actor_type`` is ``humanitarian`` or ``development`` where the type column's value (folded
-    for accents and case) is in the matching list, and missing otherwise; the caller reports those.
+    ``actor_type`` is ``humanitarian`` or ``development`` where the type column's value (folded for
+    accents and case) is in the matching list, and missing otherwise; the caller reports those.
     """
-    table = _read_csv(path) if path.suffix.lower() != ".xlsx" else _read_xlsx(path)
-    problems = _missing_columns(
-        path, table, {f"{where}.unit_column": unit_column, f"{where}.organisation_column": organisation_column, f"{where}.type_column": type_column}
-    )
-    if problems:
-        raise InputDataError(str(path), problems)
+    key = f"layers.{layer}"
+    wanted = {f"{key}.organisation_column": organisation_column, f"{key}.type_column": type_column}
+    for name, ref in (("unit_column", unit_column), ("name_column", name_column), ("parent_column", parent_column)):
+        if ref:
+            wanted[f"{key}.{name}"] = ref
+    table = read_rows(path, wanted, where=where, where_key=f"{key}.where")
     hum = {normalise_name(v) for v in humanitarian}
     dev = {normalise_name(v) for v in development}
     both = hum & dev
     if both:
-        raise InputDataError.one(str(path), f"{where}.humanitarian / {where}.development", f"values in both lists: {sorted(both)}", "each type value in one list only")
-    folded = table[type_column].map(normalise_name)
-    actor_type = np.where(folded.isin(hum), "humanitarian", np.where(folded.isin(dev), "development", None))
-    ids = _unit_ids(table[unit_column])
-    orgs = table[organisation_column].astype(str).str.strip()
-    if (ids == "").any() or (orgs == "").any():
-        bad = np.flatnonzero((ids == "") | (orgs == "")) + 2
-        raise InputDataError.one(str(path), f"columns {unit_column!r}/{organisation_column!r}", f"blank cells in rows {_rows(bad)}", "a unit code and an organisation in every row", "fill or remove those rows")
-    return pd.DataFrame({"unit_id": ids.to_numpy(), "organisation": orgs.to_numpy(), "actor_type": actor_type, "type_value": table[type_column].astype(str).to_numpy()})
+        raise InputDataError.one(str(path), f"{key}.humanitarian / {key}.development", f"values in both lists: {sorted(both)}", "each type value in one list only")
+    type_values = table[resolve_column(table, type_column)].astype(str)
+    folded = type_values.map(normalise_name)
+    out = _key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
+    out["organisation"] = table[resolve_column(table, organisation_column)].astype(str).str.strip()
+    out["actor_type"] = np.where(folded.isin(hum), "humanitarian", np.where(folded.isin(dev), "development", None))
+    out["type_value"] = type_values.to_numpy()
+    blank = (out["organisation"] == "").to_numpy()
+    if blank.any():
+        raise InputDataError.one(str(path), f"column {organisation_column!r}", f"blank cells in rows {_rows(np.flatnonzero(blank) + 2)}", "an organisation in every row", "fill or remove those rows")
+    return out
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """A raster checked to open: what :mod:`nexus_zones.aggregate` needs to read it by windows."""
+
+    path: Path
+    band: int
+    crs: str
+    nodata: float | None
+    width: int
+    height: int
+    bounds: tuple[float, float, float, float]
+    dtype: str
+
+
+def read_raster(path: Path, *, band: int = 1, nodata: float | None = None, layer: str = "layer") -> RasterInfo:
+    """Open a raster and check it: a CRS, the band, a nodata value (the file's, else ``nodata``)."""
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    _require_file(path)
+    try:
+        with rasterio.open(path) as src:
+            problems = []
+            if src.crs is None:
+                problems.append(Problem("CRS", "no coordinate reference system", "a raster that declares its CRS", "set it with gdal_edit.py -a_srs; nexus_zones never guesses one"))
+            if band > src.count:
+                problems.append(Problem(f"layers.{layer}.band", str(band), f"a band from 1 to {src.count}"))
+            if problems:
+                raise InputDataError(str(path), problems)
+            declared = src.nodatavals[band - 1]
+            return RasterInfo(
+                path=path, band=band, crs=src.crs.to_string(), nodata=declared if declared is not None else nodata,
+                width=src.width, height=src.height, bounds=tuple(src.bounds), dtype=src.dtypes[band - 1],
+            )
+    except RasterioIOError as exc:
+        raise InputDataError.one(str(path), "file", f"unreadable as a raster ({exc})", "a GeoTIFF or another raster GDAL reads") from exc

@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import aggregate, indicators, load, normalise, score
-from .config import ActorsLayerSpec, Config, PointsLayerSpec, TableLayerSpec, load_config
+from .config import ActorsLayerSpec, Config, PointsLayerSpec, RasterLayerSpec, TableLayerSpec, load_config
 from .errors import InputDataError, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
 from .rules import parse_rule
 
@@ -54,6 +54,8 @@ class RunResult:
     point_reports: Mapping[str, aggregate.PointReport]
     points: Mapping[str, gpd.GeoDataFrame]
     inputs: Mapping[str, str]
+    boundaries_meta: Mapping[str, object] = field(default_factory=dict)
+    joins: Mapping[str, dict] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     paths: Mapping[str, Path] = field(default_factory=dict)
 
@@ -96,14 +98,18 @@ class _Recorder:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
-def _as_config(config: Config | str | Path) -> Config:
-    return config if isinstance(config, Config) else load_config(config)
+def _as_config(config: Config | str | Path, data_dir: str | Path | None = None) -> Config:
+    if isinstance(config, Config):
+        if data_dir is not None:
+            raise TypeError("data_dir applies to a config file; for a Config object set data_dir in the mapping")
+        return config
+    return load_config(config, data_dir=data_dir)
 
 
 def _load_layer(name: str, spec):
     where = f"layers.{name}"
     if isinstance(spec, PointsLayerSpec):
-        need_date = spec.start is not None or spec.end is not None
+        need_date = spec.window != (None, None)
         return load.read_points(
             spec.path,
             layer=spec.layer,
@@ -113,24 +119,41 @@ def _load_layer(name: str, spec):
             type_column=spec.type_column if spec.types else None,
             category_column=spec.category_column,
             fatalities_column=spec.fatalities_column,
+            admin_column=spec.admin_column,
+            filters=spec.where or None,
             where=where,
         )
     if isinstance(spec, TableLayerSpec):
-        return load.read_table(spec.path, unit_column=spec.unit_column, columns=spec.columns, where=where)
+        return load.read_table(
+            spec.path, columns=spec.column_map, unit_column=spec.unit_column, name_column=spec.name_column,
+            parent_column=spec.parent_column, where=spec.where or None, round_column=spec.round_column, as_of=spec.as_of, layer=name,
+        )
     if isinstance(spec, ActorsLayerSpec):
         return load.read_actors(
             spec.path,
-            unit_column=spec.unit_column,
             organisation_column=spec.organisation_column,
             type_column=spec.type_column,
             humanitarian=spec.humanitarian,
             development=spec.development,
-            where=where,
+            unit_column=spec.unit_column,
+            name_column=spec.name_column,
+            parent_column=spec.parent_column,
+            where=spec.where or None,
+            layer=name,
         )
+    if isinstance(spec, RasterLayerSpec):
+        return load.read_raster(spec.path, band=spec.band, nodata=spec.nodata, layer=name)
     raise TypeError(spec)
 
 
-def _load_all(config: Config, *, collect: bool) -> tuple[load.Boundaries | None, dict, list[tuple[str, Problem]]]:
+@dataclass(frozen=True)
+class _Loaded:
+    boundaries: load.Boundaries | None
+    layers: dict
+    problems: list[tuple[str, Problem]]
+
+
+def _load_all(config: Config, *, collect: bool) -> _Loaded:
     """Load boundaries and layers. With ``collect``, gather every input problem instead of raising."""
     problems: list[tuple[str, Problem]] = []
     b = config.study.boundaries
@@ -145,41 +168,47 @@ def _load_all(config: Config, *, collect: bool) -> tuple[load.Boundaries | None,
         boundaries = None
     raw_layers = {}
     for name, spec in config.layers.items():
-        if boundaries is None and not collect:
-            break
         try:
             raw_layers[name] = _load_layer(name, spec)
         except InputDataError as exc:
             if not collect:
                 raise
             problems += [(exc.source, p) for p in exc.problems]
-    return boundaries, raw_layers, problems
+    return _Loaded(boundaries, raw_layers, problems)
 
 
-def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping) -> tuple[pd.DataFrame, dict, dict]:
+def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping) -> tuple[pd.DataFrame, dict, dict, dict]:
     units = boundaries.units
-    frames = []
+    frames = [aggregate.unit_areas_km2(units).to_frame().add_prefix("units.")]
     reports: dict[str, aggregate.PointReport] = {}
+    joins: dict[str, dict] = {}
     points: dict[str, gpd.GeoDataFrame] = {}
     for name, spec in config.layers.items():
         data = raw_layers[name]
         if isinstance(spec, PointsLayerSpec):
+            start, end = spec.window
             measures, reports[name] = aggregate.count_points(
-                units, data, start=spec.start, end=spec.end, types=spec.types, categories=spec.categories, layer=name
+                units, data, start=start, end=end, types=spec.types, categories=spec.categories,
+                all_units=boundaries.all_units, aliases=spec.aliases, layer=name,
             )
             points[name] = data
-        elif isinstance(spec, TableLayerSpec):
-            measures = aggregate.join_table(
-                units, data, absent_units=spec.absent_units, all_unit_ids=boundaries.all_unit_ids,
-                source=str(spec.path), unit_column=spec.unit_column, layer=name,
-            )
+        elif isinstance(spec, RasterLayerSpec):
+            measures = aggregate.zonal_stats(units, data, threshold=spec.threshold, layer=name)
         else:
-            measures = aggregate.count_actors(
-                units, data, all_unit_ids=boundaries.all_unit_ids, source=str(spec.path), unit_column=spec.unit_column, layer=name
+            rows, match = aggregate.match_table(
+                data, boundaries.all_units, units.index, aliases=spec.aliases, unmatched=spec.unmatched, source=str(spec.path), layer=name,
+                key_columns={"code": spec.unit_column, "name": spec.name_column},
             )
+            joins[name] = match.as_dict()
+            if isinstance(spec, TableLayerSpec):
+                measures = aggregate.join_table(
+                    units, rows, list(spec.column_map), absent_units=spec.absent_units, combine=spec.combine, source=str(spec.path), layer=name
+                )
+            else:
+                measures = aggregate.count_actors(units, rows, layer=name)
         frames.append(measures.add_prefix(f"{name}."))
-    measures = pd.concat(frames, axis=1) if frames else pd.DataFrame(index=units.index.copy())
-    return measures, reports, points
+    measures = pd.concat(frames, axis=1)
+    return measures, reports, joins, points
 
 
 def _check_references(config: Config, measures: pd.DataFrame) -> None:
@@ -187,19 +216,22 @@ def _check_references(config: Config, measures: pd.DataFrame) -> None:
     problems = []
     available = list(measures.columns)
     for name, ind in config.indicators.items():
-        if ind.measure not in measures.columns:
-            layer = ind.measure.split(".")[0]
-            layer_measures = [c.split(".", 1)[1] for c in available if c.startswith(layer + ".")]
-            problems.append(
-                Problem(f"indicators.{name}.measure", f"{ind.measure!r}{did_you_mean(ind.measure, available)}",
-                        f"a measure the data of layer {layer!r} gives: {', '.join(layer_measures)}")
-            )
+        for key, ref in (("measure", ind.measure), ("per", ind.per)):
+            if ref and ref not in measures.columns:
+                problems.append(_unknown_measure(f"indicators.{name}.{key}", ref, available))
     for rname, rule in config.rules.items():
         for ref in parse_rule(rule.expr).names:
             if "." in ref and ref not in measures.columns:
-                problems.append(Problem(f"rules.{rname}.expr", f"{ref!r}{did_you_mean(ref, available)}", f"an indicator or one of {', '.join(available)}"))
+                problems.append(_unknown_measure(f"rules.{rname}.expr", ref, available))
     if problems:
         raise InputDataError(config.source, problems)
+
+
+def _unknown_measure(where: str, ref: str, available: list[str]) -> Problem:
+    layer, measure = ref.split(".", 1)
+    layer_measures = [c.split(".", 1)[1] for c in available if c.startswith(layer + ".")]
+    return Problem(where, f"{ref!r}: layer {layer!r} has no measure {measure!r}{did_you_mean(measure, layer_measures)}",
+                   f"a measure the data of layer {layer!r} gives: {', '.join(layer_measures)}")
 
 
 def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, normalised: pd.DataFrame):
@@ -233,27 +265,33 @@ def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame
     return scored, gdf
 
 
-def compute(config: Config | str | Path) -> RunResult:
-    """Run every stage in memory and return the result, writing nothing."""
-    config = _as_config(config)
-    with _Recorder() as rec:
-        boundaries, raw_layers, _ = _load_all(config, collect=False)
-        assert boundaries is not None
-        inputs = {str(config.study.boundaries.path): load.file_sha256(config.study.boundaries.path)}
-        for spec in config.layers.values():
-            inputs[str(spec.path)] = load.file_sha256(spec.path)
-        measures, reports, points = _aggregate(config, boundaries, raw_layers)
-        _check_references(config, measures)
-        values, imputed = indicators.build_matrix(
-            measures,
-            {n: indicators.IndicatorDef(i.measure, i.direction, i.missing) for n, i in config.indicators.items()},
-            unit_names=boundaries.units["name"].to_dict(),
+def _indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
+    defs = {}
+    for name, ind in config.indicators.items():
+        years = None
+        if ind.per_year:
+            start, end = config.layers[ind.measure.split(".", 1)[0]].window
+            years = ((end - start).days + 1) / 365.25
+        defs[name] = indicators.IndicatorDef(
+            ind.measure, ind.direction, ind.missing, per=ind.per, scale=ind.scale, years=years, transform=ind.transform
         )
-        normalised_frame = normalise.normalise_frame(
-            values, {n: {"method": i.normalisation, "direction": i.direction, "goalposts": i.goalposts} for n, i in config.indicators.items()}
-        )
-        logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
-        scored, table = _score_stage(config, boundaries.units, measures, values, normalised_frame)
+    return defs
+
+
+def _compute_loaded(config: Config, loaded: _Loaded) -> RunResult:
+    boundaries, raw_layers = loaded.boundaries, loaded.layers
+    assert boundaries is not None
+    inputs = {str(config.study.boundaries.path): load.file_sha256(config.study.boundaries.path)}
+    for spec in config.layers.values():
+        inputs[str(spec.path)] = load.file_sha256(spec.path)
+    measures, reports, joins, points = _aggregate(config, boundaries, raw_layers)
+    _check_references(config, measures)
+    values, imputed = indicators.build_matrix(measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict())
+    normalised_frame = normalise.normalise_frame(
+        values, {n: {"method": i.normalisation, "direction": i.direction, "goalposts": i.goalposts} for n, i in config.indicators.items()}
+    )
+    logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
+    scored, table = _score_stage(config, boundaries.units, measures, values, normalised_frame)
     return RunResult(
         config=config,
         units=boundaries.units,
@@ -266,11 +304,22 @@ def compute(config: Config | str | Path) -> RunResult:
         point_reports=reports,
         points=points,
         inputs=inputs,
-        warnings=tuple(rec.messages),
+        boundaries_meta=boundaries.meta,
+        joins=joins,
     )
 
 
-def run(config: Config | str | Path, *, out_dir: str | Path | None = None, write: bool = True) -> RunResult:
+def compute(config: Config | str | Path, *, data_dir: str | Path | None = None) -> RunResult:
+    """Run every stage in memory and return the result, writing nothing."""
+    config = _as_config(config, data_dir)
+    with _Recorder() as rec:
+        result = _compute_loaded(config, _load_all(config, collect=False))
+    return replace(result, warnings=tuple(rec.messages))
+
+
+def run(
+    config: Config | str | Path, *, out_dir: str | Path | None = None, write: bool = True, data_dir: str | Path | None = None
+) -> RunResult:
     """Run the whole study and (unless ``write=False``) write its map, tables and run metadata.
 
     Parameters
@@ -281,13 +330,15 @@ def run(config: Config | str | Path, *, out_dir: str | Path | None = None, write
         Output folder; default the config's ``output.dir``, else ``./maps``.
     write
         Write the outputs (all or none: they are written to temporary files first).
+    data_dir
+        The folder of the input files, overriding the config's ``data_dir`` (config files only).
 
     Returns
     -------
     RunResult
         With ``paths`` naming the files written.
     """
-    result = compute(config)
+    result = compute(config, data_dir=data_dir)
     if not write:
         return result
     from . import report
@@ -309,30 +360,30 @@ class CheckReport:
         return not self.problems
 
 
-def check(config: Config | str | Path) -> CheckReport:
+def check(config: Config | str | Path, *, data_dir: str | Path | None = None) -> CheckReport:
     """Validate a config and its inputs, computing everything in memory; write nothing.
 
     Every problem of the config is reported at once; then every input file is read and its
     problems gathered; only when all inputs read does it compute the rest.
     """
     try:
-        config = _as_config(config)
+        config = _as_config(config, data_dir)
     except NexusZonesError as exc:
         return CheckReport(problems=(str(exc),))
-    with _Recorder():
-        _, _, problems = _load_all(config, collect=True)
-    if problems:
-        by_source: dict[str, list[Problem]] = {}
-        for src, p in problems:
-            by_source.setdefault(src, []).append(p)
-        return CheckReport(problems=tuple(str(InputDataError(src, ps)) for src, ps in by_source.items()))
-    try:
-        result = compute(config)
-    except NexusZonesError as exc:
-        return CheckReport(problems=(str(exc),))
+    with _Recorder() as rec:
+        loaded = _load_all(config, collect=True)
+        if loaded.problems:
+            by_source: dict[str, list[Problem]] = {}
+            for src, p in loaded.problems:
+                by_source.setdefault(src, []).append(p)
+            return CheckReport(problems=tuple(str(InputDataError(src, ps)) for src, ps in by_source.items()))
+        try:
+            result = _compute_loaded(config, loaded)
+        except NexusZonesError as exc:
+            return CheckReport(problems=(str(exc),))
     ranked = int(result.scores["rank"].notna().sum())
     summary = (
         f"{config.source}: OK. {len(result.units)} units, {len(config.layers)} layers, {len(config.indicators)} indicators, "
-        f"{len(config.rules)} rules; {ranked} units would be ranked; {len(result.warnings)} warnings."
+        f"{len(config.rules)} rules; {ranked} units would be ranked; {len(rec.messages)} warnings."
     )
     return CheckReport(problems=(), summary=summary)

@@ -73,6 +73,8 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
         "title": config.study.title,
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "config": {"path": config.source, "sha256": config.sha256},
+        "data_dir": str(config.data_dir) if config.data_dir else None,
+        "boundaries": dict(result.boundaries_meta),
         "inputs": {path: {"sha256": sha} for path, sha in result.inputs.items()},
         "packages": package_versions(),
         "platform": platform.platform(),
@@ -82,6 +84,7 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
         "weights": result.scored.weights,
         "failing_units": config.model.failing_units,
         "point_layers": {name: rep.as_dict() for name, rep in result.point_reports.items()},
+        "joins": dict(result.joins),
         "warnings": list(result.warnings),
         "outputs": {kind: path.name for kind, path in outputs.items()},
     }

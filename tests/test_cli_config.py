@@ -23,7 +23,7 @@ import pytest
 
 from nexus_zones import pipeline
 from nexus_zones.cli import main
-from nexus_zones.config import load_config
+from nexus_zones.config import Config, IndicatorSpec, PointsLayerSpec, load_config
 from nexus_zones.errors import ConfigError, InputDataError, NexusZonesError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -118,22 +118,26 @@ def config_error(write_config, cfg: dict, match: str) -> ConfigError:
 
 PATTERN = "'^[A-Za-z0-9][A-Za-z0-9_.-]*$'"
 
+
+def allowed(model) -> str:
+    """The list of allowed keys an unknown-key message must give: every field of ``model``."""
+    return "one of: " + ", ".join(sorted(model.model_fields))
+
 CONFIG_ERRORS = [
     # mutation, every expected key path (the first is the one checked for fragments), fragments
     pytest.param(
         setting("indicator", {}), ["indicator"],
-        ["unknown key 'indicator'", "(did you mean 'indicators'?)", "one of: indicators, layers, map, model, output, rules, study",
-         "rename or remove it"],
+        ["unknown key 'indicator'", "(did you mean 'indicators'?)", allowed(Config), "rename or remove it"],
         id="unknown-top-level-key",
     ),
     pytest.param(
         renaming("indicators.health.weight", "weigth"), ["indicators.health.weigth", "indicators.health.weight"],
-        ["unknown key 'weigth'", "(did you mean 'weight'?)", "direction, goalposts, label, measure, missing, normalisation, weight"],
+        ["unknown key 'weigth'", "(did you mean 'weight'?)", allowed(IndicatorSpec)],
         id="typo-key-in-indicator",
     ),
     pytest.param(
         setting("layers.events.typse", ["Battles"]), ["layers.events.typse"],
-        ["unknown key 'typse'", "(did you mean 'types'?)", "type_column, types"],
+        ["unknown key 'typse'", "(did you mean 'types'?)", allowed(PointsLayerSpec)],
         id="unknown-key-in-points-layer",
     ),
     pytest.param(
@@ -197,8 +201,8 @@ CONFIG_ERRORS = [
         id="rule-naming-unknown-indicator",
     ),
     pytest.param(
-        setting("layers.events.kind", "raster"), ["layers.events.kind"],
-        ["'raster'", "kind: one of points, table, actors", "set kind"],
+        setting("layers.events.kind", "point"), ["layers.events.kind"],
+        ["'point'", "kind: one of points, table, actors", "set kind"],
         id="layer-unknown-kind",
     ),
     pytest.param(
@@ -372,12 +376,13 @@ def _relative_config(grid_cfg: dict, grid_files: dict[str, Path]) -> dict:
 def test_relative_paths_are_relative_to_the_config_file(grid_cfg, grid_files, write_config, tmp_path, monkeypatch):
     (tmp_path / "configs").mkdir()
     path = write_config(_relative_config(grid_cfg, grid_files), "configs/study.yaml")
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    monkeypatch.chdir(elsewhere)  # paths must not depend on the working folder
+    elsewhere = tmp_path / "elsewhere" / "deeper"  # from here ../inputs does not exist
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    relative = Path("..", "..", "configs", "study.yaml")
 
-    config = load_config(Path("..", "configs", "study.yaml"))
-    report = pipeline.check(Path("..", "configs", "study.yaml"))
+    config = load_config(relative)
+    report = pipeline.check(relative)
 
     assert config.study.boundaries.path == grid_files["boundaries"].resolve()
     for layer in ("events", "services", "forces", "actors"):
@@ -404,13 +409,15 @@ def test_absolute_paths_are_kept(grid_cfg, grid_files, write_config, tmp_path, m
 
 def test_check_demo_prints_ok_and_writes_nothing(demo_config, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    watched = (tmp_path, REPO / "maps", REPO / "configs", REPO / "data")
+    demo = load_config(demo_config)
+    watched = (tmp_path, REPO / "maps")  # ./maps of the working folder is the default output folder
     before = snapshot(*watched)
 
     code, out, err = cli(capsys, "check", demo_config)
 
     assert code == 0, err
-    assert out.startswith(f"{demo_config}: OK. 5 units, 6 layers, 7 indicators, 6 rules;")
+    assert out.startswith(f"{demo_config}: OK. ")
+    assert f"{len(demo.layers)} layers, {len(demo.indicators)} indicators, {len(demo.rules)} rules;" in out
     assert "Traceback" not in err
     assert snapshot(*watched) == before
     assert not (tmp_path / "maps").exists()

@@ -147,7 +147,7 @@ def test_read_points_swapped_coordinates_are_named(tmp_path):
 def test_read_table_reads_yes_no_and_decimal_commas(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("pcode;present;rate\nA1;oui;1,5\nA2;Non;2\nB1;yes;\n", encoding="utf-8")
-    t = load.read_table(path, unit_column="pcode", columns=["present", "rate"])
+    t = load.read_table(path, unit_column="pcode", columns={"present": "present", "rate": "rate"}).set_index("code")
     assert t.loc["A1", "present"] == 1.0 and t.loc["A2", "present"] == 0.0 and t.loc["B1", "present"] == 1.0
     assert t.loc["A1", "rate"] == 1.5
     assert math.isnan(t.loc["B1", "rate"])
@@ -155,20 +155,26 @@ def test_read_table_reads_yes_no_and_decimal_commas(tmp_path):
 
 def test_read_table_problems(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text("pcode,n\nA1,1\nA1,2\nB1,many\n", encoding="utf-8")
-    with pytest.raises(InputDataError) as err:
-        load.read_table(path, unit_column="pcode", columns=["n"])
-    text = str(err.value)
-    assert "several rows for units A1" in text
-    assert "row 4: 'many'" in text
+    path.write_text("pcode,n\nA1,1\nA1,-2\nB1,many\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"row 4: 'many'"):
+        load.read_table(path, unit_column="pcode", columns={"n": "n"})
+    path.write_text("pcode,n\nA1,1\nA1,-2\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"negative values in rows 3"):
+        load.read_table(path, unit_column="pcode", columns={"n": "n"})
+    path.write_text("pcode,n\nA1,1\nA1,2\n", encoding="utf-8")
+    rows = load.read_table(path, unit_column="pcode", columns={"n": "n"}).assign(unit_id=["A1", "A1"])
+    with pytest.raises(InputDataError, match=r"several rows for units A1.*set layers.t.combine"):
+        aggregate.join_table(grid_units(), rows, ["n"], layer="t")
+    assert aggregate.join_table(grid_units(), rows, ["n"], combine="sum").loc["A1", "n"] == 1 + 2
 
 
 def test_hxl_row_is_skipped(tmp_path):
     path = tmp_path / "3w.csv"
     path.write_text("org,type,pcode\n#org+name,#sector,#adm2+code\nWFP,Humanitarian,A1\n", encoding="utf-8")
-    actors = load.read_actors(path, unit_column="pcode", organisation_column="org", type_column="type",
+    actors = load.read_actors(path, unit_column="#adm2+code", organisation_column="#org", type_column="type",
                               humanitarian=["humanitarian"], development=["development"])
     assert len(actors) == 1 and actors["actor_type"].iloc[0] == "humanitarian"
+    assert actors["code"].iloc[0] == "A1" and actors["organisation"].iloc[0] == "WFP"
 
 
 # ------------------------------------------------------------------------------------ aggregate
@@ -230,25 +236,36 @@ def test_unknown_type_filter_value_is_warned(grid_files):
             aggregate.count_points(grid_units(), _grid_points(grid_files), types=["Batles", "Battles"])
 
 
+def _all_units():
+    return pd.DataFrame(grid_units()[["name", "region"]])
+
+
 def test_join_table_absent_units_and_other_regions(grid_files):
     units = grid_units().loc[["A1", "A2"]]
-    table = load.read_table(grid_files["forces"], unit_column="pcode", columns=["police", "closed"]).drop(index="A2")
-    out = aggregate.join_table(units, table, all_unit_ids=frozenset({"A1", "A2", "B1", "B2"}))
-    assert list(out.index) == ["A1", "A2"]  # B rows belong to another region: ignored
+    rows = load.read_table(grid_files["forces"], unit_column="pcode", columns={"police": "police", "closed": "closed"})
+    rows = rows[rows["code"] != "A2"]
+    matched, report = aggregate.match_table(rows, _all_units(), units.index)
+    assert report.by_code == 3 and report.outside_study == 2  # B rows belong to another region: ignored
+    out = aggregate.join_table(units, matched, ["police", "closed"])
+    assert list(out.index) == ["A1", "A2"]
     assert out.loc["A1", "police"] == 1.0 and math.isnan(out.loc["A2", "police"])
-    out0 = aggregate.join_table(units, table, absent_units="zero", all_unit_ids=frozenset({"A1", "A2", "B1", "B2"}))
+    out0 = aggregate.join_table(units, matched, ["police", "closed"], absent_units="zero")
     assert out0.loc["A2", "closed"] == 0.0
 
 
-def test_join_table_unknown_code_is_an_error():
-    table = pd.DataFrame({"v": [1.0]}, index=pd.Index(["A11"], name="unit_id"))
-    with pytest.raises(InputDataError, match=r"unit code 'A11' \(did you mean 'A1'\?\)"):
-        aggregate.join_table(grid_units(), table, source="t.csv")
+def test_unmatched_code_is_an_error_or_dropped():
+    rows = pd.DataFrame({"code": ["A1", "A11"], "v": [1.0, 2.0]})
+    with pytest.raises(InputDataError, match=r"row code 'A11': found no unit of that code or name.*unmatched: drop"):
+        aggregate.match_table(rows, _all_units(), grid_units().index, source="t.csv", layer="t")
+    with pytest.warns(UnusedValueWarning, match=r"1 rows matched no single unit and were dropped: code 'A11'"):
+        matched, report = aggregate.match_table(rows, _all_units(), grid_units().index, unmatched="drop")
+    assert list(matched["unit_id"]) == ["A1"] and report.unmatched == ("code 'A11'",)
 
 
 def test_count_actors_distinct_organisations(grid_files):
     actors = load.read_actors(grid_files["actors"], unit_column="pcode", organisation_column="org", type_column="type",
                               humanitarian=["humanitarian", "humanitaire"], development=["development", "developpement"])
+    actors = actors.assign(unit_id=actors["code"])
     out = aggregate.count_actors(grid_units(), actors)
     # A1: WFP (twice, counted once) + UNDP; A2: WFP + NRC ("Humanitaire"); B1: GIZ ("Développement"); B2: none
     assert out["humanitarian"].to_dict() == {"A1": 1, "A2": 2, "B1": 0, "B2": 0}

@@ -1,0 +1,176 @@
+"""Matching table rows to units: by P-code where the code schemes agree, otherwise by name.
+
+Tables from different publishers disagree on names ("Diré", "Dire", "DIRE") and on codes: the
+Cadre Harmonisé and the DTM use their own P-code schemes, in which ``ML0601`` may be another cercle
+than in the OCHA boundaries. :func:`match_rows` therefore
+
+1. checks the code scheme: when the table has both a code and a name column, codes found in both the
+   table and the boundaries must name the same place; if more than one in ten name another place, the
+   codes are **not** used, and the report says so with examples;
+2. matches rows by code where the scheme agrees;
+3. matches the other rows by name, folded for accents, case, hyphens and spacing (``normalise_name``),
+   after applying the config's aliases, and restricted to the parent region where a parent column is
+   given;
+4. reports every row as matched by code, matched by name, unmatched or ambiguous.
+
+The caller decides whether unmatched or ambiguous rows are an error or dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .load import normalise_name
+
+__all__ = ["MatchReport", "match_rows", "closest_names", "SCHEME_AGREEMENT"]
+
+#: Share of shared codes that must name the same place for a code scheme to be trusted.
+SCHEME_AGREEMENT = 0.9
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    """How the rows of one table were matched to units."""
+
+    rows: int
+    by_code: int
+    by_name: int
+    unmatched: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()
+    scheme_conflicts: tuple[str, ...] = ()
+    codes_used: bool = True
+    outside_study: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+    def summary(self) -> str:
+        parts = [f"{self.rows} rows: {self.by_code} matched by code, {self.by_name} by name"]
+        if self.unmatched:
+            parts.append(f"{len(self.unmatched)} unmatched")
+        if self.ambiguous:
+            parts.append(f"{len(self.ambiguous)} ambiguous")
+        if not self.codes_used and self.scheme_conflicts:
+            parts.append("codes not used: their scheme disagrees with the boundaries")
+        if self.outside_study:
+            parts.append(f"{self.outside_study} for units outside the study")
+        return ", ".join(parts)
+
+
+def match_rows(
+    table: pd.DataFrame,
+    units: pd.DataFrame,
+    *,
+    code_column: str | None = None,
+    name_column: str | None = None,
+    parent_column: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> tuple[pd.Series, MatchReport]:
+    """Match every row of ``table`` to a unit id of ``units``.
+
+    Parameters
+    ----------
+    table
+        The rows (any index); ``code_column``, ``name_column`` and ``parent_column`` name its columns.
+    units
+        Every unit of the boundaries file (not only the study's), indexed by ``unit_id`` with
+        ``name`` and ``region`` columns.
+    aliases
+        Table name → boundary name (both folded before use), e.g. ``{"Commune I": "Bamako"}``.
+
+    Returns
+    -------
+    unit_ids, report
+        ``unit_ids`` is aligned on ``table.index`` with the matched ``unit_id`` or ``None``.
+    """
+    n = len(table)
+    ids = pd.Series([None] * n, index=table.index, dtype=object)
+    folded_alias = {normalise_name(k): normalise_name(v) for k, v in (aliases or {}).items()}
+    unit_names = units["name"].map(normalise_name)
+    unit_regions = units["region"].map(normalise_name) if "region" in units else pd.Series("", index=units.index)
+    codes = table[code_column].astype(str).str.strip() if code_column else None
+    names = table[name_column].astype(str).str.strip() if name_column else None
+    folded = names.map(normalise_name).map(lambda s: folded_alias.get(s, s)) if names is not None else None
+
+    conflicts: list[str] = []
+    codes_used = codes is not None
+    if codes is not None and folded is not None:
+        shared = codes.isin(units.index)
+        if shared.any():
+            agree = np.array([folded[i] == unit_names[c] for i, c in codes[shared].items()])
+            if agree.mean() < SCHEME_AGREEMENT:
+                codes_used = False
+            for (i, c), ok in zip(codes[shared].items(), agree):
+                if not ok and len(conflicts) < 12:
+                    conflicts.append(f"{c} is {names[i]!r} in the table but {units.at[c, 'name']!r} in the boundaries")
+    by_code = 0
+    if codes is not None and codes_used:
+        hit = codes.isin(units.index)
+        if folded is not None:  # a code that names another place is not trusted for that row
+            hit &= np.array([not h or folded[i] == unit_names[codes[i]] for i, h in hit.items()])
+        ids[hit] = codes[hit]
+        by_code = int(hit.sum())
+
+    unmatched: list[str] = []
+    ambiguous: list[str] = []
+    by_name = 0
+    if folded is not None:
+        lookup: dict[str, list[str]] = {}
+        for uid, nm in unit_names.items():
+            lookup.setdefault(nm, []).append(uid)
+        parents = table[parent_column].astype(str).map(normalise_name) if parent_column else None
+        for i in table.index[ids.isna()]:
+            candidates = lookup.get(folded[i], [])
+            if parents is not None and len(candidates) > 1:
+                candidates = [c for c in candidates if unit_regions[c] == parents[i]] or candidates
+            label = _label(names[i], codes[i] if codes is not None else None, table[parent_column][i] if parent_column else None)
+            if len(candidates) == 1:
+                ids[i] = candidates[0]
+                by_name += 1
+            elif candidates:
+                options = ", ".join(f"{units.at[c, 'name']} ({c})" for c in candidates)
+                ambiguous.append(f"{label} could be {options}")
+            else:
+                unmatched.append(label)
+    elif codes is not None:
+        for i in table.index[ids.isna()]:
+            unmatched.append(_label(None, codes[i], None))
+    report = MatchReport(
+        rows=n,
+        by_code=by_code,
+        by_name=by_name,
+        unmatched=tuple(dict.fromkeys(unmatched)),
+        ambiguous=tuple(dict.fromkeys(ambiguous)),
+        scheme_conflicts=tuple(conflicts),
+        codes_used=codes_used,
+    )
+    return ids, report
+
+
+def _label(name: str | None, code: str | None, parent: str | None) -> str:
+    bits = []
+    if name is not None:
+        bits.append(repr(name))
+    if code is not None:
+        bits.append(f"code {code!r}")
+    if parent is not None:
+        bits.append(f"in {parent!r}")
+    return " ".join(bits)
+
+
+def closest_names(names: Sequence[str], choices: Sequence[str]) -> dict[str, str]:
+    """For each unmatched name, the closest boundary name (for "did you mean" hints)."""
+    import difflib
+
+    folded = {normalise_name(c): c for c in choices}
+    out = {}
+    for name in names:
+        hit = difflib.get_close_matches(normalise_name(name), list(folded), n=1, cutoff=0.75)
+        if hit:
+            out[name] = folded[hit[0]]
+    return out
+
