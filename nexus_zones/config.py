@@ -86,6 +86,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_SEP = "\x1f"
+
+
+def _fail(key: str, found: str, expected: str, fix: str = "") -> ValueError:
+    """A model-level check's failure, carrying the key it concerns (read by ``_problem_from_pydantic``)."""
+    return ValueError(_SEP.join((key, found, expected, fix)))
+
+
 def _resolve(value: Path, info: ValidationInfo, *, data: bool = False) -> Path:
     """Resolve a path relative to the config file's folder (``context['base_dir']``), or for input
     files (``data=True``) relative to the data folder (``context['data_dir']``) when one is set."""
@@ -166,15 +174,15 @@ class PointsLayerSpec(_HasPath):
     @model_validator(mode="after")
     def _window(self) -> "PointsLayerSpec":
         if self.year is not None and (self.start or self.end):
-            raise ValueError("give either year or start/end, not both")
+            raise _fail("year", f"year {self.year} and start/end", "either year or start/end", "remove one of them")
         if self.start and self.end and self.start > self.end:
-            raise ValueError(f"start {self.start} is after end {self.end}")
+            raise _fail("start", f"start {self.start} after end {self.end}", "start on or before end", "swap or correct the dates")
         if self.categories and not self.category_column:
-            raise ValueError("categories needs category_column (the column holding the categories)")
+            raise _fail("categories", "categories without category_column", "category_column naming the column that holds the categories")
         if self.categories:
             clash = set(self.categories) & set(POINT_MEASURES)
             if clash:
-                raise ValueError(f"category names {sorted(clash)} clash with the built-in measures {POINT_MEASURES}")
+                raise _fail("categories", f"category names {sorted(clash)}", f"names other than the built-in measures {POINT_MEASURES}", "rename them")
         return self
 
     @property
@@ -198,7 +206,7 @@ class _KeyedTable(_HasPath):
     @model_validator(mode="after")
     def _key(self):
         if not self.unit_column and not self.name_column:
-            raise ValueError("give unit_column (P-codes) or name_column (names), or both")
+            raise _fail("unit_column", "neither unit_column nor name_column", "unit_column (P-codes) or name_column (names), or both", "name the column that says which unit a row is for")
         return self
 
 
@@ -221,7 +229,7 @@ class TableLayerSpec(_KeyedTable):
     @model_validator(mode="after")
     def _rounds(self) -> "TableLayerSpec":
         if (self.round_column is None) != (self.as_of is None):
-            raise ValueError("round_column and as_of go together")
+            raise _fail("as_of" if self.round_column else "round_column", "only one of round_column and as_of", "both (the column of round dates, and the date wanted) or neither")
         return self
 
     @property
@@ -283,11 +291,11 @@ class IndicatorSpec(_Strict):
     def _goalposts(self) -> "IndicatorSpec":
         if self.normalisation == "goalposts":
             if self.goalposts is None:
-                raise ValueError("normalisation 'goalposts' needs goalposts: [low, high]")
+                raise _fail("goalposts", "nothing", "goalposts: [low, high] with normalisation goalposts", "add goalposts, e.g. [0, 20]")
             if self.goalposts[0] >= self.goalposts[1]:
-                raise ValueError(f"goalposts must be [low, high] with low < high, got {list(self.goalposts)}")
+                raise _fail("goalposts", str(list(self.goalposts)), "[low, high] with low < high")
         elif self.goalposts is not None:
-            raise ValueError(f"goalposts are only used with normalisation 'goalposts', not {self.normalisation!r}")
+            raise _fail("goalposts", f"goalposts with normalisation {self.normalisation!r}", "goalposts only with normalisation: goalposts", "remove goalposts or set normalisation: goalposts")
         return self
 
 
@@ -440,7 +448,13 @@ def load_config(path: str | Path, *, data_dir: str | Path | None = None) -> Conf
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(source, [Problem(where, f"invalid YAML ({problem})", "valid YAML", "fix the syntax there")]) from None
+        if "could not determine a constructor for the tag" in problem:
+            found, expected, fix = f"a YAML tag that is not allowed ({problem.split('tag', 1)[1].strip()})", "plain YAML values", "remove the tag"
+        elif problem.startswith("duplicate key"):
+            found, expected, fix = problem, "each key once in a mapping", "remove or rename one of them"
+        else:
+            found, expected, fix = f"invalid YAML ({problem})", "valid YAML", "fix the syntax there"
+        raise ConfigError(source, [Problem(where, found, expected, fix)]) from None
     config = config_from_mapping(data, source=source, base_dir=path.resolve().parent, data_dir=data_dir)
     config._sha256 = hashlib.sha256(raw_bytes).hexdigest()
     return config
@@ -455,7 +469,8 @@ def config_from_mapping(
     the data folder: ``data_dir`` if given, else the mapping's ``data_dir`` (relative to ``base_dir``).
     """
     if not isinstance(data, Mapping):
-        raise ConfigError(source, [Problem("(top level)", f"a {type(data).__name__}", "a mapping with study, layers, indicators, ...")])
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ConfigError(source, [Problem("(top level)", found, "a mapping with study, layers, indicators, ...", "start from configs/demo.yaml")])
     base = Path(base_dir) if base_dir else Path.cwd()
     if data_dir is not None:
         resolved_data: Path | None = Path(data_dir).expanduser().resolve()
@@ -469,7 +484,10 @@ def config_from_mapping(
     try:
         config = Config.model_validate(data, context={"base_dir": base, "data_dir": resolved_data})
     except ValidationError as exc:
-        raise ConfigError(source, [_problem_from_pydantic(err) for err in exc.errors()]) from None
+        problems = [_problem_from_pydantic(err) for err in exc.errors()]
+        seen = {p.where for p in problems}
+        problems += [p for p in _raw_cross_checks(data) if p.where not in seen]
+        raise ConfigError(source, problems) from None
     problems = _cross_checks(config)
     if problems:
         raise ConfigError(source, problems)
@@ -539,104 +557,140 @@ def _problem_from_pydantic(err: Mapping[str, Any]) -> Problem:
     parts, _ = _walk_model(loc)
     where = ".".join(parts) or "(top level)"
     where = re.sub(r"\.\[", "[", where)
+    msg = str(err.get("msg", "")).removeprefix("Value error, ")
+    if kind == "value_error" and _SEP in msg:
+        key, found, expected, fix = msg.split(_SEP)
+        return Problem(f"{where}.{key}", found, expected, fix)
     if kind == "missing":
         return Problem(where, "nothing (the key is missing)", "a value", f"add {parts[-1] if parts else 'it'}: to the config")
-    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        return Problem(where + ".kind", short_repr(err.get("input")), f"kind: one of {', '.join(_KINDS)}", "set kind")
-    found = short_repr(err.get("input"))
-    msg = str(err.get("msg", "")).removeprefix("Value error, ")
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tag = (err.get("ctx") or {}).get("tag")
+        found = "nothing (the key is missing)" if kind == "union_tag_not_found" or tag is None else f"{tag!r}{did_you_mean(str(tag), _KINDS)}"
+        return Problem(where + ".kind", found, f"one of {', '.join(_KINDS)}", "set the layer's kind")
+    value = err.get("input")
+    found = short_repr(value)
+    ctx = err.get("ctx") or {}
     if kind == "literal_error":
-        expected = msg.replace("Input should be", "one of")
-        word = err.get("input")
         choices = re.findall(r"'([^']+)'", msg)
-        hint = did_you_mean(str(word), choices) if isinstance(word, str) else ""
-        return Problem(where, f"{found}{hint}", expected)
-    return Problem(where, found, msg[0].lower() + msg[1:] if msg else "a valid value")
+        hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""
+        return Problem(where, f"{found}{hint}", "one of " + ", ".join(choices))
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        return Problem(where, found, _PATTERN_WORDS.get(pattern, f"text matching {pattern}"))
+    expected = {
+        "greater_than_equal": f"a number of at least {ctx.get('ge')}",
+        "greater_than": f"a number above {ctx.get('gt')}",
+        "less_than_equal": f"a number of at most {ctx.get('le')}",
+        "finite_number": "a finite number (not NaN or infinity)",
+        "float_parsing": "a number", "float_type": "a number", "int_parsing": "a whole number", "int_type": "a whole number",
+        "bool_parsing": "true or false", "bool_type": "true or false",
+        "string_type": "text", "dict_type": "a mapping (key: value lines)", "list_type": "a list ([a, b] or '- ' lines)",
+        "date_from_datetime_parsing": "a date such as 2017-01-01", "date_parsing": "a date such as 2017-01-01", "date_type": "a date such as 2017-01-01",
+        "too_short": f"at least {ctx.get('min_length')} item(s)",
+        "tuple_type": "a list of two numbers", "too_long": f"at most {ctx.get('max_length')} item(s)",
+    }.get(kind)
+    return Problem(where, found, expected or (msg[0].lower() + msg[1:] if msg else "a valid value"))
+
+
+_PATTERN_WORDS = {
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$": "letters, digits, '_', '.' or '-', starting with a letter or digit (it names the output files)",
+    _IDENT: "a name of letters, digits and '_', not starting with a digit (it is used in rules)",
+    r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$": "layer.measure, e.g. incidents.count",
+}
 
 
 def _cross_checks(config: Config) -> list[Problem]:
-    """Checks across keys: references between indicators, layers and rules; weights."""
-    problems: list[Problem] = []
-    if "units" in config.layers:
-        problems.append(Problem("layers.units", "a layer named 'units'", "another name: 'units' holds the units' own measures (units.area_km2)", "rename the layer"))
-    refs = [(f"indicators.{n}.measure", n, i.measure) for n, i in config.indicators.items()]
-    refs += [(f"indicators.{n}.per", n, i.per) for n, i in config.indicators.items() if i.per]
-    for where, name, ref in refs:
-        layer_name, measure = ref.split(".", 1)
-        if layer_name == "units":
-            if measure not in UNIT_MEASURES:
-                problems.append(Problem(where, f"measure {measure!r} of the units", f"one of {', '.join(UNIT_MEASURES)}"))
-            continue
-        if layer_name not in config.layers:
-            problems.append(
-                Problem(
-                    where,
-                    f"layer {layer_name!r}{did_you_mean(layer_name, config.layers)}",
-                    f"a layer defined under layers: {', '.join(config.layers) or '(none defined)'}",
-                    "add the layer or correct the name",
-                )
-            )
-            continue
-        known = measures_of(config.layers[layer_name])
-        if known is not None and measure not in known:
-            problems.append(
-                Problem(
-                    where,
-                    f"measure {measure!r}{did_you_mean(measure, known)}",
-                    f"a measure of layer {layer_name!r}: {', '.join(known)}",
-                )
-            )
+    """Checks across keys of a validated config: references, per_year, weights."""
+    layers = {name: measures_of(spec) for name, spec in config.layers.items()}
+    problems = _reference_problems(
+        layers,
+        {n: (i.measure, i.per) for n, i in config.indicators.items()},
+        {n: r.expr for n, r in config.rules.items()},
+    )
     for name, ind in config.indicators.items():
         if ind.per_year:
             layer = config.layers.get(ind.measure.split(".", 1)[0])
-            if not isinstance(layer, PointsLayerSpec) or layer.window == (None, None) or None in layer.window:
+            if not isinstance(layer, PointsLayerSpec) or None in layer.window:
                 problems.append(
                     Problem(f"indicators.{name}.per_year", "true", "a measure of a points layer with both ends of its window (year, or start and end)")
                 )
-    total = sum(ind.weight for ind in config.indicators.values())
-    if config.indicators and total <= 0:
+    if config.indicators and sum(ind.weight for ind in config.indicators.values()) <= 0:
         problems.append(
-            Problem(
-                "indicators.*.weight",
-                "every weight is 0",
-                "at least one positive weight",
-                "give the indicators that should count a weight above 0",
-            )
+            Problem("indicators.*.weight", "0 for every indicator", "at least one positive weight", "give the indicators that should count a weight above 0")
         )
-    for rname, rule in config.rules.items():
+    return problems
+
+
+def _raw_cross_checks(data: Mapping[str, Any]) -> list[Problem]:
+    """The reference checks on a config that failed validation, as far as its shape allows, so that
+    a schema error does not hide a wrong reference."""
+
+    def mapping(value: Any) -> Mapping[str, Any]:
+        return value if isinstance(value, Mapping) else {}
+
+    layers = {str(k): None for k in mapping(data.get("layers"))}
+    indicators = {}
+    for name, ind in mapping(data.get("indicators")).items():
+        ind = mapping(ind)
+        measure, per = ind.get("measure"), ind.get("per")
+        indicators[str(name)] = (
+            measure if isinstance(measure, str) and "." in measure else None,
+            per if isinstance(per, str) and "." in per else None,
+        )
+    rules = {}
+    for name, rule in mapping(data.get("rules")).items():
+        expr = rule if isinstance(rule, str) else mapping(rule).get("expr")
+        if isinstance(expr, str):
+            rules[str(name)] = expr
+    return _reference_problems(layers, indicators, rules)
+
+
+def _reference_problems(
+    layers: Mapping[str, tuple[str, ...] | None], indicators: Mapping[str, tuple[str | None, str | None]], rules: Mapping[str, str]
+) -> list[Problem]:
+    """References from indicators and rules to layers, their measures and indicators.
+
+    ``layers`` maps a layer name to its measures (``None`` where they depend on the data).
+    """
+    problems: list[Problem] = []
+    if "units" in layers:
+        problems.append(Problem("layers.units", "a layer named 'units'", "another name: 'units' holds the units' own measures (units.area_km2)", "rename the layer"))
+
+    def measure_problem(where: str, ref: str, in_rule: bool) -> Problem | None:
+        layer_name, measure = ref.split(".", 1)
+        if layer_name == "units" and "units" not in layers:
+            if measure in UNIT_MEASURES:
+                return None
+            return Problem(where, f"{ref!r}: the units have no measure {measure!r}", f"one of {', '.join('units.' + m for m in UNIT_MEASURES)}")
+        if layer_name not in layers:
+            expected = (f"an indicator ({', '.join(indicators)}) or layer.measure" if in_rule
+                        else f"a layer defined under layers: {', '.join(layers) or '(none defined)'}")
+            return Problem(where, f"{ref!r} names unknown layer {layer_name!r}{did_you_mean(layer_name, layers)}", expected, "add the layer or correct the name")
+        known = layers[layer_name]
+        if known is not None and measure not in known:
+            return Problem(where, f"{ref!r}: layer {layer_name!r} has no measure {measure!r}{did_you_mean(measure, known)}", f"a measure of layer {layer_name!r}: {', '.join(known)}")
+        return None
+
+    for name, (measure, per) in indicators.items():
+        for key, ref in (("measure", measure), ("per", per)):
+            if ref:
+                problem = measure_problem(f"indicators.{name}.{key}", ref, in_rule=False)
+                if problem:
+                    problems.append(problem)
+    for rname, expr in rules.items():
         where = f"rules.{rname}.expr"
         try:
-            parsed = parse_rule(rule.expr)
+            parsed = parse_rule(expr)
         except RuleSyntaxError as exc:
-            problems.append(Problem(where, f"{rule.expr!r}: {exc}", "an expression such as 'incidents <= 5'"))
+            problems.append(Problem(where, str(exc), "an expression such as 'incidents <= 5' (names, numbers, comparisons, and/or/not)"))
             continue
         for ref in parsed.names:
             if "." in ref:
-                layer_name, measure = ref.split(".", 1)
-                if layer_name == "units" and measure in UNIT_MEASURES:
-                    continue
-                if layer_name not in config.layers:
-                    problems.append(
-                        Problem(
-                            where,
-                            f"{ref!r} reads unknown layer {layer_name!r}{did_you_mean(layer_name, config.layers)}",
-                            f"an indicator ({', '.join(config.indicators)}) or layer.measure",
-                        )
-                    )
-                    continue
-                known = measures_of(config.layers[layer_name])
-                if known is not None and measure not in known:
-                    problems.append(
-                        Problem(where, f"{ref!r}: layer {layer_name!r} has no measure {measure!r}{did_you_mean(measure, known)}",
-                                f"one of {', '.join(known)}")
-                    )
-            elif ref not in config.indicators:
-                choices = list(config.indicators)
+                problem = measure_problem(where, ref, in_rule=True)
+                if problem:
+                    problems.append(problem)
+            elif ref not in indicators:
                 problems.append(
-                    Problem(
-                        where,
-                        f"unknown indicator {ref!r}{did_you_mean(ref, choices)}",
-                        f"an indicator ({', '.join(choices)}) or layer.measure",
-                    )
+                    Problem(where, f"unknown indicator {ref!r}{did_you_mean(ref, indicators)}", f"an indicator ({', '.join(indicators)}) or layer.measure")
                 )
     return problems

@@ -71,7 +71,10 @@ def parse_rule(expr: str) -> ParsedRule:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise RuleSyntaxError(f"not a valid expression ({exc.msg} at column {exc.offset})") from None
+        where = f"at column {exc.offset}" if exc.offset and exc.offset <= len(text) and exc.offset > 0 else "at the end"
+        if exc.offset and exc.offset > len(text):
+            where = "at the end"
+        raise RuleSyntaxError(f"{text!r} is not a valid expression ({exc.msg} {where})") from None
     names: list[str] = []
 
     def visit(node: ast.AST) -> None:
@@ -96,9 +99,7 @@ def parse_rule(expr: str) -> ParsedRule:
                 return
             names.append(name)
         else:
-            raise RuleSyntaxError(
-                f"{ast.unparse(node)!r} is not allowed; a rule uses names, numbers, comparisons, and/or/not"
-            )
+            raise RuleSyntaxError(f"{ast.unparse(node)!r} is not allowed in a rule")
 
     visit(tree)
     return ParsedRule(expr=text, tree=tree, names=tuple(dict.fromkeys(names)))
