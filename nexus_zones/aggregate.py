@@ -12,6 +12,7 @@ once. Points outside every unit are counted and reported, never silently dropped
 from __future__ import annotations
 
 import logging
+import math
 import re
 import unicodedata
 import warnings
@@ -409,6 +410,20 @@ def coverage_fractions(geom, transform, shape: tuple[int, int]) -> np.ndarray:
     return np.clip(cover, 0.0, 1.0)
 
 
+def _window(bounds, transform, width: int, height: int):
+    """The pixel window (whole pixels) holding ``bounds`` in a north-up raster, or ``None`` if outside."""
+    from rasterio.windows import Window
+
+    minx, miny, maxx, maxy = bounds
+    cols = sorted(((minx - transform.c) / transform.a, (maxx - transform.c) / transform.a))
+    rows = sorted(((maxy - transform.f) / transform.e, (miny - transform.f) / transform.e))
+    c0, c1 = max(int(math.floor(cols[0])), 0), min(int(math.ceil(cols[1])), width)
+    r0, r1 = max(int(math.floor(rows[0])), 0), min(int(math.ceil(rows[1])), height)
+    if c1 <= c0 or r1 <= r0:
+        return None
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
 def zonal_stats(units: gpd.GeoDataFrame, raster, *, threshold: float | None = None, layer: str = "raster") -> pd.DataFrame:
     """Per-unit statistics of a raster with fractional pixel coverage.
 
@@ -422,19 +437,17 @@ def zonal_stats(units: gpd.GeoDataFrame, raster, *, threshold: float | None = No
     the raster does not reach gets missing values, named in a warning.
     """
     import rasterio
-    from rasterio.windows import Window, from_bounds
 
     out = pd.DataFrame(np.nan, index=units.index.copy(), columns=["sum", "mean", "valid_share"] + (["share_above"] if threshold is not None else []))
     missed: list[str] = []
     with rasterio.open(raster.path) as src:
+        if src.transform.b != 0 or src.transform.d != 0:
+            raise InputDataError.one(str(raster.path), "transform", "a rotated raster", "a north-up raster", "warp it with gdalwarp first")
         geoms = units.geometry.to_crs(src.crs)
-        full = Window(0, 0, src.width, src.height)
         nodata = raster.nodata
         for uid, geom in zip(units.index, geoms):
-            try:
-                win = from_bounds(*geom.bounds, transform=src.transform).round_offsets("floor").round_lengths("ceil")
-                win = Window(win.col_off, win.row_off, win.width + 1, win.height + 1).intersection(full)
-            except Exception:  # rasterio.errors.WindowError: no overlap
+            win = _window(geom.bounds, src.transform, src.width, src.height)
+            if win is None:
                 missed.append(uid)
                 continue
             data = src.read(raster.band, window=win).astype("float64")

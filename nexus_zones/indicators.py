@@ -1,8 +1,8 @@
 """Indicators: derive the units × indicators matrix from layer measures, and apply the missing-value policy.
 
 Derivations: a rate (``per`` another measure, e.g. per population or per km² with
-``units.area_km2``), a ``scale`` (100,000 for a rate per 100,000 people), a value per year of the
-layer's window, and ``log1p`` for skewed counts.
+``units.area_km2``), a ``scale`` (100,000 for a rate per 100,000 people), and a value per year of
+the layer's window, so that two years can be compared.
 
 The matrix is indexed by ``unit_id`` (exactly the study units) with one column per indicator, in
 config order. Policies for units without a value:
@@ -21,7 +21,6 @@ import warnings
 from dataclasses import dataclass
 from typing import Literal, Mapping
 
-import numpy as np
 import pandas as pd
 
 from .errors import InputDataError, MissingValueWarning, Problem
@@ -35,7 +34,8 @@ logger = logging.getLogger(__name__)
 class IndicatorDef:
     """What :func:`build_matrix` needs to know of an indicator.
 
-    The value is ``measure / per × scale / years``, then ``log(1 + x)`` with ``transform='log1p'``.
+    The value is ``measure / per × scale / years`` (transforms such as ``log1p`` belong to
+    :mod:`nexus_zones.normalise`, so tables keep the value people quote).
     """
 
     measure: str
@@ -44,11 +44,10 @@ class IndicatorDef:
     per: str | None = None
     scale: float = 1.0
     years: float | None = None
-    transform: Literal["none", "log1p"] = "none"
 
 
 def derive(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None = None) -> pd.Series:
-    """The indicator's raw values from the measures: rate, scale, per year, transform."""
+    """The indicator's raw values from the measures: rate, scale, per year."""
     col = measures[ind.measure].astype(float)
     if ind.per is not None:
         denominator = measures[ind.per].astype(float)
@@ -62,8 +61,6 @@ def derive(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_names: 
     col = col * ind.scale
     if ind.years:
         col = col / ind.years
-    if ind.transform == "log1p":
-        col = np.log1p(col)
     return col
 
 

@@ -596,7 +596,7 @@ def filter_rows(table: pd.DataFrame, where: dict, *, path: Path, key: str) -> pd
         ok = cells.isin([str(v) for v in values]).to_numpy()
         numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
         if numbers:
-            ok |= pd.to_numeric(cells, errors="coerce").isin(numbers).to_numpy()
+            ok = ok | pd.to_numeric(cells, errors="coerce").isin(numbers).to_numpy()
         if not ok.any():
             present = sorted(set(cells))[:12]
             raise InputDataError.one(str(path), f"{key}.{ref}", f"no row with a value in {list(values)}", f"values present in the column: {present}", "correct the values in the config")

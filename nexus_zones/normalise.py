@@ -9,6 +9,8 @@ that its lowest raw value scores highest.
   (comparable across years and areas);
 * ``rank``: percentile rank ``(r - 1) / (n - 1)`` with average ranks for ties.
 
+A transform (``log1p``: log(1 + x), for skewed counts) is applied before the method.
+
 An indicator with the same value for every unit cannot discriminate: ``minmax`` and ``rank`` give
 0.5 to every unit (it shifts every score equally and leaves ranks unchanged) and warn with its name.
 """
@@ -20,9 +22,11 @@ from typing import Callable, Literal, Mapping
 
 import pandas as pd
 
+import numpy as np
+
 from .errors import ConstantIndicatorWarning, NexusZonesError
 
-__all__ = ["METHODS", "normalise", "normalise_frame"]
+__all__ = ["METHODS", "TRANSFORMS", "normalise", "normalise_frame"]
 
 Direction = Literal["benefit", "cost"]
 
@@ -71,6 +75,19 @@ def rank(values: pd.Series, *, direction: Direction, goalposts=None, name: str =
 METHODS: Mapping[str, Callable[..., pd.Series]] = {"minmax": minmax, "goalposts": goalposts, "rank": rank}
 
 
+def _log1p(values: pd.Series, name: str) -> pd.Series:
+    if (values < 0).any():
+        raise NexusZonesError(
+            f"indicator {name}: transform log1p found negative values ({values[values < 0].min():g}); expected values of 0 or more. "
+            "Fix: remove the transform or correct the data"
+        )
+    return np.log1p(values)
+
+
+#: Transforms applied before normalisation (goalposts are then on the transformed scale).
+TRANSFORMS: Mapping[str, Callable[[pd.Series, str], pd.Series]] = {"none": lambda v, name: v, "log1p": _log1p}
+
+
 def normalise(values: pd.Series, method: str, *, direction: Direction, goalposts=None, name: str = "") -> pd.Series:
     """Normalise one indicator with the named method (see :data:`METHODS`)."""
     try:
@@ -82,9 +99,11 @@ def normalise(values: pd.Series, method: str, *, direction: Direction, goalposts
 
 
 def normalise_frame(values: pd.DataFrame, specs: Mapping[str, Mapping]) -> pd.DataFrame:
-    """Normalise every column; ``specs[name]`` holds ``method``, ``direction`` and ``goalposts``."""
+    """Transform and normalise every column; ``specs[name]`` holds ``method``, ``direction``,
+    ``goalposts`` and ``transform`` (see :data:`TRANSFORMS`)."""
     out = pd.DataFrame(index=values.index.copy())
     for name in values.columns:
         spec = specs[name]
-        out[name] = normalise(values[name], spec["method"], direction=spec["direction"], goalposts=spec.get("goalposts"), name=name)
+        transformed = TRANSFORMS[spec.get("transform", "none")](values[name].astype(float), name)
+        out[name] = normalise(transformed, spec["method"], direction=spec["direction"], goalposts=spec.get("goalposts"), name=name)
     return out

@@ -273,7 +273,7 @@ def _indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
             start, end = config.layers[ind.measure.split(".", 1)[0]].window
             years = ((end - start).days + 1) / 365.25
         defs[name] = indicators.IndicatorDef(
-            ind.measure, ind.direction, ind.missing, per=ind.per, scale=ind.scale, years=years, transform=ind.transform
+            ind.measure, ind.direction, ind.missing, per=ind.per, scale=ind.scale, years=years
         )
     return defs
 
@@ -288,7 +288,8 @@ def _compute_loaded(config: Config, loaded: _Loaded) -> RunResult:
     _check_references(config, measures)
     values, imputed = indicators.build_matrix(measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict())
     normalised_frame = normalise.normalise_frame(
-        values, {n: {"method": i.normalisation, "direction": i.direction, "goalposts": i.goalposts} for n, i in config.indicators.items()}
+        values, {n: {"method": i.normalisation, "direction": i.direction, "goalposts": i.goalposts, "transform": i.transform}
+         for n, i in config.indicators.items()}
     )
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
     scored, table = _score_stage(config, boundaries.units, measures, values, normalised_frame)

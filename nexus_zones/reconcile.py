@@ -43,6 +43,7 @@ class MatchReport:
     ambiguous: tuple[str, ...] = ()
     scheme_conflicts: tuple[str, ...] = ()
     codes_used: bool = True
+    codes_shared: int | None = None
     outside_study: int = 0
 
     def as_dict(self) -> dict[str, object]:
@@ -56,6 +57,8 @@ class MatchReport:
             parts.append(f"{len(self.ambiguous)} ambiguous")
         if not self.codes_used and self.scheme_conflicts:
             parts.append("codes not used: their scheme disagrees with the boundaries")
+        elif self.codes_shared == 0:
+            parts.append("no code of the table is a code of the boundaries (another scheme)")
         if self.outside_study:
             parts.append(f"{self.outside_study} for units outside the study")
         return ", ".join(parts)
@@ -98,6 +101,7 @@ def match_rows(
 
     conflicts: list[str] = []
     codes_used = codes is not None
+    codes_shared = int(codes.isin(units.index).sum()) if codes is not None else None
     if codes is not None and folded is not None:
         shared = codes.isin(units.index)
         if shared.any():
@@ -147,6 +151,7 @@ def match_rows(
         ambiguous=tuple(dict.fromkeys(ambiguous)),
         scheme_conflicts=tuple(conflicts),
         codes_used=codes_used,
+        codes_shared=codes_shared,
     )
     return ids, report
 

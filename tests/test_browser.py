@@ -419,40 +419,44 @@ def test_hostile_strings_stay_text(page: tuple[Page, PageLog], grid_files: dict,
     data["indicators"]["incidents"]["label"] = HOSTILE_LABEL
     result = nexus_zones.run(config_from_mapping(data), out_dir=tmp_path / "out")
     assert result.scores.at["A1", "name"] == HOSTILE_NAME
+    assert list(result.config.indicators)[0] == "incidents"
 
     pg, log = page
     open_map(pg, result.paths["map"])
     expect(pg.locator("path.leaflet-interactive")).to_have_count(4)
 
-    # the title, in the tab and on the map
-    assert pg.title() == HOSTILE_TITLE
-    expect(pg.locator(".nz-title h3")).to_have_text(HOSTILE_TITLE)
-    expect(pg.locator(".nz-title b")).to_have_count(0)
-
-    # the label in the layer control; choosing it still selects its view (the control keys views by label)
-    label = pg.locator(".leaflet-control-layers-base label", has_text=HOSTILE_LABEL)
-    expect(label).to_have_count(1)
-    label.click()
+    # show every place the strings reach: the hostile label's view (with its legend), A1's tooltip and popup
+    labels = pg.locator(".leaflet-control-layers-base label")
+    labels.nth(1).click()  # the first indicator: incidents
     legend = pg.locator("div.nz-legend")
-    expect(legend).to_have_attribute("data-view", "i_incidents")
-    expect(legend).to_contain_text(HOSTILE_LABEL)
-
-    # the name in the tooltip and, with the label, in the popup
+    expect(legend).to_have_attribute("data-view", "i_incidents")  # the control keys views by (escaped) label
     x, y = screen_point(pg, "A1", result.scores.geometry["A1"])
     pg.mouse.move(x, y)
-    expect(pg.locator(".leaflet-tooltip")).to_contain_text(HOSTILE_NAME)
-    pg.mouse.click(x, y)
+    tooltip = pg.locator(".leaflet-tooltip")
+    expect(tooltip).to_have_count(1)
+    tooltip_text, tooltip_imgs = tooltip.inner_text(), tooltip.locator("img").count()
+    pg.mouse.click(x, y)  # Leaflet closes the tooltip when the popup opens
     popup = pg.locator(".leaflet-popup-content .nz-popup")
-    expect(popup.locator("h4")).to_contain_text(HOSTILE_NAME)
-    expect(popup).to_contain_text(HOSTILE_LABEL)
+    expect(popup).to_have_count(1)
 
     # nothing was parsed as markup, and nothing ran
+    pg.wait_for_timeout(200)  # give an injected handler (img onerror) the time to fire before checking for dialogs
+    assert log.dialogs == []
     assert pg.locator('img[src="x"]').count() == 0
     assert pg.locator("[onerror]").count() == 0
-    assert pg.locator(".leaflet-popup img, .leaflet-tooltip img, .leaflet-control img").count() == 0
+    assert tooltip_imgs == 0
+    assert pg.locator(".leaflet-popup img, .leaflet-control img, .nz-legend img").count() == 0
     assert pg.evaluate("[...document.scripts].filter(s => s.textContent.trim() === 'alert(2)').length") == 0
-    pg.wait_for_timeout(200)  # give any injected handler the time to fire before checking for dialogs
-    assert log.dialogs == []
+    assert pg.locator(".nz-title b").count() == 0
+
+    # ... and every string is shown as the literal text it was
+    assert pg.title() == HOSTILE_TITLE
+    expect(pg.locator(".nz-title h3")).to_have_text(HOSTILE_TITLE)
+    expect(labels.nth(1)).to_have_text(HOSTILE_LABEL)  # Leaflet puts a space before the name; the match trims
+    expect(legend).to_contain_text(HOSTILE_LABEL)
+    assert HOSTILE_NAME in tooltip_text
+    expect(popup.locator("h4")).to_contain_text(HOSTILE_NAME)
+    expect(popup).to_contain_text(HOSTILE_LABEL)
     assert_clean(log)
 
 

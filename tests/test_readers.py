@@ -1,0 +1,261 @@
+"""Issue-3 readers on small fixtures made here: reconciliation, HXL, rounds, rasters, derived indicators."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from rasterio.transform import Affine
+from shapely.geometry import box
+
+import nexus_zones
+from nexus_zones import aggregate, indicators, load, normalise, reconcile
+from nexus_zones.config import config_from_mapping
+from nexus_zones.errors import InputDataError, MissingValueWarning, NexusZonesError, UnusedValueWarning
+
+from .conftest import grid_units
+
+
+def from_origin(west: float, north: float, xsize: float, ysize: float) -> Affine:
+    """A north-up transform (rasterio's from_origin multiplies affines with the pending-deprecated ``*``)."""
+    return Affine(xsize, 0.0, west, 0.0, -ysize, north)
+
+
+# ------------------------------------------------------------------------------------ reconcile
+
+UNITS = pd.DataFrame(
+    {"name": ["Diré", "Gourma-Rharous", "Niafunké", "Bourem", "Bourem"], "region": ["Tombouctou", "Tombouctou", "Tombouctou", "Gao", "Kidal"]},
+    index=pd.Index(["ML0602", "ML0604", "ML0605", "ML0702", "ML0899"], name="unit_id"),
+)
+
+
+def test_names_match_across_accents_case_hyphens_and_spaces():
+    table = pd.DataFrame({"name": ["DIRE", "Gourma Rharous", "niafunke", "Gourma  -  Rharous"]})
+    ids, rep = reconcile.match_rows(table, UNITS, name_column="name")
+    assert ids.tolist() == ["ML0602", "ML0604", "ML0605", "ML0604"]
+    assert (rep.by_code, rep.by_name, rep.unmatched, rep.ambiguous) == (0, 4, (), ())
+
+
+def test_aliases_parents_and_ambiguity():
+    table = pd.DataFrame({"name": ["Tombouctou commune", "Bourem", "Bourem", "Atlantis"], "parent": ["Tombouctou", "Gao", "", ""]})
+    ids, rep = reconcile.match_rows(table, UNITS, name_column="name", parent_column="parent", aliases={"Tombouctou Commune": "Dire"})
+    assert ids.tolist() == ["ML0602", "ML0702", None, None]
+    assert rep.by_name == 2
+    assert rep.unmatched == ("'Atlantis' in ''",)
+    assert rep.ambiguous == ("'Bourem' in '' could be Bourem (ML0702), Bourem (ML0899)",)
+
+
+def test_code_scheme_that_names_other_places_is_detected_and_not_used():
+    # Cadre Harmonisé style: alphabetical codes under the same names
+    table = pd.DataFrame({"code": ["ML0602", "ML0604", "ML0605"], "name": ["Gourma-Rharous", "Niafunke", "Dire"]})
+    ids, rep = reconcile.match_rows(table, UNITS, code_column="code", name_column="name")
+    assert not rep.codes_used
+    assert ids.tolist() == ["ML0604", "ML0605", "ML0602"]  # by name, not by the clashing codes
+    assert rep.by_code == 0 and rep.by_name == 3
+    assert rep.scheme_conflicts[0] == "ML0602 is 'Gourma-Rharous' in the table but 'Diré' in the boundaries"
+
+
+def test_agreeing_codes_are_used_and_a_lone_clash_falls_back_to_names():
+    table = pd.DataFrame({"code": ["ML0602", "ML0604", "ML0605", "ML0702", "XX99"], "name": ["Dire", "Gourma-Rharous", "Niafunke", "Bourem", "Dire"]})
+    ids, rep = reconcile.match_rows(table, UNITS, code_column="code", name_column="name")
+    assert rep.codes_used and rep.by_code == 4 and rep.by_name == 1
+    assert rep.codes_shared == 4
+    assert ids.tolist() == ["ML0602", "ML0604", "ML0605", "ML0702", "ML0602"]
+
+
+def test_match_table_reports_scheme_and_unmatched_rows():
+    rows = pd.DataFrame({"code": ["ML0602", "ML0604"], "name": ["Gourma-Rharous", "Atlantis"], "v": [1.0, 2.0]})
+    with pytest.warns(UnusedValueWarning, match="follow another scheme than the boundaries"):
+        with pytest.raises(InputDataError, match=r"row 'Atlantis' code 'ML0604'.*aliases.*unmatched: drop"):
+            aggregate.match_table(rows, UNITS, UNITS.index, layer="ch", key_columns={"code": "adm2_pcod2"})
+
+
+# ------------------------------------------------------------------------------------------- HXL
+
+
+def test_columns_named_by_hxl_tags(tmp_path):
+    path = tmp_path / "hdx.csv"
+    path.write_text(
+        "Code,Nom,Fermées\n#adm2+code+v_pcode,#adm2+name,#indicator+schools+closed\nML0602,Diré,0\nML0604,Gourma-Rharous,11\n", encoding="utf-8"
+    )
+    rows = load.read_table(path, columns={"closed": "#indicator+closed"}, unit_column="#adm2+code", name_column="#adm2+name")
+    assert rows["code"].tolist() == ["ML0602", "ML0604"]
+    assert rows["closed"].tolist() == [0.0, 11.0]
+    with pytest.raises(InputDataError, match=r"column '#adm1\+code'.*no column with that HXL tag"):
+        load.read_table(path, columns={"closed": "#indicator+closed"}, unit_column="#adm1+code")
+
+
+# --------------------------------------------------------------------------------- rounds, where
+
+
+def test_round_chosen_by_date_and_communes_summed(tmp_path):
+    path = tmp_path / "dtm.csv"
+    pd.DataFrame(
+        {
+            "snapshot_date": ["2016-12-31", "2017-12-31", "2017-12-31", "2018-12-31"],
+            "admin2_name": ["Dire", "Dire", "DIRE", "Dire"],
+            "idp_ind": ["5", "100", "23", "900"],
+        }
+    ).to_csv(path, index=False)
+    rows = load.read_table(path, columns={"idps": "idp_ind"}, name_column="admin2_name", round_column="snapshot_date", as_of=pd.Timestamp("2018-06-30").date())
+    assert rows["idps"].tolist() == [100.0, 23.0]  # the Dec 2017 round: latest on or before 30 Jun 2018
+    matched, _ = aggregate.match_table(rows, UNITS, UNITS.index)
+    out = aggregate.join_table(gpd.GeoDataFrame(index=UNITS.index), matched, ["idps"], combine="sum", absent_units="zero")
+    assert out.loc["ML0602", "idps"] == 100 + 23
+    assert out.loc["ML0604", "idps"] == 0
+    with pytest.raises(InputDataError, match=r"as_of: found 2010-01-01, before every round \(2016-12-31, 2017-12-31, 2018-12-31\)"):
+        load.read_table(path, columns={"idps": "idp_ind"}, name_column="admin2_name", round_column="snapshot_date", as_of=pd.Timestamp("2010-01-01").date(), layer="dtm")
+
+
+def test_where_filters_rows_and_names_absent_values(tmp_path):
+    path = tmp_path / "ch.csv"
+    pd.DataFrame({"adm2_name": ["Dire", "Dire"], "exercise_year": ["2017", "2018"], "population": ["142522", "150000"]}).to_csv(path, index=False)
+    rows = load.read_table(path, columns={"population": "population"}, name_column="adm2_name", where={"exercise_year": [2017]})
+    assert rows["population"].tolist() == [142522.0]
+    with pytest.raises(InputDataError, match=r"where.exercise_year: found no row with a value in \[2019\]; expected values present in the column: \['2017', '2018'\]"):
+        load.read_table(path, columns={"population": "population"}, name_column="adm2_name", where={"exercise_year": [2019]}, layer="ch")
+
+
+# --------------------------------------------------------------------------------------- rasters
+
+
+def _write_raster(path, data, transform, crs="EPSG:4326", nodata=-9999.0):
+    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
+                       dtype="float32", crs=crs, transform=transform, nodata=nodata) as dst:
+        dst.write(data.astype("float32"), 1)
+
+
+@pytest.fixture
+def raster_4x4(tmp_path):
+    """4×4 pixels of 0.5°, covering (0, 0)-(2, 2) like the grid; values 1..16 row by row; (row 0, col 1) is nodata."""
+    data = np.arange(1, 17, dtype="float32").reshape(4, 4)
+    data[0, 1] = -9999.0
+    path = tmp_path / "r.tif"
+    _write_raster(path, data, from_origin(0.0, 2.0, 0.5, 0.5))
+    return path
+
+
+def test_zonal_stats_full_pixels_and_nodata(raster_4x4):
+    info = load.read_raster(raster_4x4)
+    units = grid_units()
+    z = aggregate.zonal_stats(units, info, threshold=10)
+    # A1 = x 0-1, y 1-2 = rows 0-1, cols 0-1 -> values 1, (nodata), 5, 6
+    assert z.loc["A1", "sum"] == pytest.approx(1 + 5 + 6)
+    assert z.loc["A1", "mean"] == pytest.approx((1 + 5 + 6) / 3)
+    assert z.loc["A1", "valid_share"] == pytest.approx(3 / 4)
+    assert z.loc["A1", "share_above"] == pytest.approx(0 / 3)
+    # B2 = rows 2-3, cols 2-3 -> 11, 12, 15, 16
+    assert z.loc["B2", "sum"] == pytest.approx(11 + 12 + 15 + 16)
+    assert z.loc["B2", "share_above"] == pytest.approx(4 / 4)
+
+
+def test_zonal_stats_fractional_coverage(raster_4x4):
+    info = load.read_raster(raster_4x4)
+    # a polygon covering x 0.25-0.75, y 0.25-0.5: quarter of pixel (row 3, col 0)=13 and quarter of (row 3, col 1)=14
+    units = gpd.GeoDataFrame({"name": ["p"], "region": ["r"]}, geometry=[box(0.25, 0.25, 0.75, 0.5)], index=pd.Index(["P"], name="unit_id"), crs=4326)
+    z = aggregate.zonal_stats(units, info)
+    assert z.loc["P", "sum"] == pytest.approx(0.25 * 13 + 0.25 * 14)
+    assert z.loc["P", "mean"] == pytest.approx((0.25 * 13 + 0.25 * 14) / 0.5)
+    # a triangle: half of pixel 13 (x 0-0.5, y 0-0.5) cut by its diagonal
+    tri = gpd.GeoSeries.from_wkt(["POLYGON ((0 0, 0.5 0, 0 0.5, 0 0))"], crs=4326)
+    units = gpd.GeoDataFrame({"name": ["t"], "region": ["r"]}, geometry=tri.values, index=pd.Index(["T"], name="unit_id"), crs=4326)
+    assert aggregate.zonal_stats(units, info).loc["T", "sum"] == pytest.approx(0.5 * 13)
+
+
+def test_zonal_stats_reprojects_polygons_to_the_raster(tmp_path):
+    # a raster in Web Mercator; a box in EPSG:3857 is also a box in EPSG:4326
+    data = np.array([[1.0, 2.0], [3.0, 4.0]])
+    path = tmp_path / "merc.tif"
+    _write_raster(path, data, from_origin(0.0, 200000.0, 100000.0, 100000.0), crs="EPSG:3857")
+    poly_3857 = gpd.GeoSeries([box(50000, 50000, 150000, 150000)], crs=3857)
+    units = gpd.GeoDataFrame({"name": ["m"], "region": ["r"]}, geometry=poly_3857.to_crs(4326).values, index=pd.Index(["M"], name="unit_id"), crs=4326)
+    z = aggregate.zonal_stats(units, load.read_raster(path))
+    assert z.loc["M", "sum"] == pytest.approx(0.25 * (1 + 2 + 3 + 4), rel=1e-6)
+
+
+def test_raster_not_overlapping_and_without_crs(tmp_path, raster_4x4):
+    units = gpd.GeoDataFrame({"name": ["far"], "region": ["r"]}, geometry=[box(10, 10, 11, 11)], index=pd.Index(["F"], name="unit_id"), crs=4326)
+    with pytest.warns(MissingValueWarning, match=r"does not cover units F"):
+        z = aggregate.zonal_stats(units, load.read_raster(raster_4x4))
+    assert math.isnan(z.loc["F", "sum"])
+    path = tmp_path / "nocrs.tif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with rasterio.open(path, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32", transform=from_origin(0, 2, 1, 1)) as dst:
+            dst.write(np.ones((1, 2, 2), dtype="float32"))
+    with pytest.raises(InputDataError, match="no coordinate reference system.*never guesses"):
+        load.read_raster(path)
+
+
+def test_raster_layer_in_a_study(grid_cfg, raster_4x4, tmp_path):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["layers"]["pop"] = {"kind": "raster", "path": str(raster_4x4), "threshold": 10}
+    cfg["indicators"]["density"] = {"measure": "pop.sum", "per": "units.area_km2", "direction": "benefit", "weight": 1}
+    result = nexus_zones.run(config_from_mapping(cfg), write=False)
+    areas = gpd.GeoSeries(grid_units().geometry, crs=4326).to_crs(6933).area / 1e6
+    assert result.values.loc["A1", "density"] == pytest.approx((1 + 5 + 6) / areas["A1"])
+    assert result.measures.loc["B2", "pop.share_above"] == 1.0
+
+
+# ---------------------------------------------------------------------------- derived indicators
+
+
+def test_rate_scale_per_year_and_log1p():
+    measures = pd.DataFrame(
+        {"e.count": [10.0, 0.0, 4.0], "p.pop": [200000.0, 50000.0, 0.0]}, index=pd.Index(["u1", "u2", "u3"])
+    )
+    ind = indicators.IndicatorDef("e.count", "cost", per="p.pop", scale=100000, years=2.0)
+    with pytest.warns(MissingValueWarning, match=r"p.pop is zero or missing for u3"):
+        rate = indicators.derive(measures, ind, name="rate")
+    assert rate["u1"] == pytest.approx(10 / 200000 * 100000 / 2)
+    assert rate["u2"] == 0.0 and math.isnan(rate["u3"])
+    logged = normalise.TRANSFORMS["log1p"](pd.Series([0.0, math.e - 1]), "x")
+    assert logged.tolist() == pytest.approx([0.0, 1.0])
+    with pytest.raises(NexusZonesError, match="log1p found negative values"):
+        normalise.TRANSFORMS["log1p"](pd.Series([-2.0]), "x")
+
+
+def test_unit_areas_in_an_equal_area_crs():
+    areas = aggregate.unit_areas_km2(grid_units())
+    # a 1°×1° cell at the equator: (111.32 km)² ≈ 12,364 km², slightly less at 1-2°N
+    assert 12300 < areas["B1"] < 12400
+    assert areas["A1"] < areas["B1"]  # further from the equator
+
+
+def test_year_window_and_per_year(grid_cfg):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["layers"]["events"].pop("start")
+    cfg["layers"]["events"].pop("end")
+    cfg["layers"]["events"]["year"] = 2017
+    cfg["indicators"]["incidents"]["per_year"] = True
+    result = nexus_zones.run(config_from_mapping(cfg), write=False)
+    assert result.values.loc["A1", "incidents"] == pytest.approx(3 / (365 / 365.25))
+    bad = json.loads(json.dumps(cfg))
+    bad["indicators"]["health"]["per_year"] = True
+    with pytest.raises(nexus_zones.ConfigError, match=r"indicators.health.per_year: found true; expected a measure of a points layer with both ends"):
+        config_from_mapping(bad)
+
+
+def test_points_where_filter_and_admin_names(tmp_path):
+    path = tmp_path / "acled.csv"
+    pd.DataFrame(
+        {
+            "event_date": ["2017-01-01"] * 4,
+            "latitude": [1.5, 1.5, 0.5, 0.5],
+            "longitude": [0.5, 1.5, 0.5, 0.5],
+            "geo_precision": ["1", "3", "2", "1"],
+            "admin2": ["Alpha One", "Alpha One", "Bravo One", "Bravo One"],
+        }
+    ).to_csv(path, index=False)
+    pts = load.read_points(path, admin_column="admin2", filters={"geo_precision": [1, 2]})
+    assert len(pts) == 3 and pts.attrs["dropped_by_filters"] == 1
+    m, rep = aggregate.count_points(grid_units(), pts)
+    assert m["count"].to_dict() == {"A1": 1, "A2": 0, "B1": 2, "B2": 0}
+    assert m["count_by_admin"].to_dict() == {"A1": 1, "A2": 0, "B1": 2, "B2": 0}
+    assert rep.dropped_by_filters == 1 and rep.by_admin["points_whose_name_names_another_unit"] == 0
