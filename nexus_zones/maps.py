@@ -213,10 +213,11 @@ class _Views(MacroElement):
 .nz-legend-rules {margin: 4px 0 0 16px; padding: 0;}
 .nz-popup h4 {margin: 0 0 4px 0;} .nz-popup small {color: #555; font-weight: normal;}
 .nz-popup p {margin: 3px 0;} .nz-status {color: #b00;}
-.nz-ind {border-collapse: collapse; font-size: 12px;} .nz-ind td, .nz-ind th {padding: 1px 5px; text-align: left; border-bottom: 1px solid #eee;}
+.nz-popup table.nz-ind {border-collapse: collapse; font-size: 12px; margin: 0;}
+path.leaflet-interactive:focus:not(:focus-visible) {outline: 0;} .nz-ind td, .nz-ind th {padding: 1px 5px; text-align: left; border-bottom: 1px solid #eee;}
 .nz-bar {display: inline-block; width: 50px; height: 8px; background: #eee; vertical-align: middle;}
 .nz-bar span {display: block; height: 8px; background: #238443;}
-.nz-rules {margin: 5px 0 0 0; padding-left: 4px; list-style: none;} .nz-rules .ok {color: #1a6b35;} .nz-rules .ko {color: #b2182b;}
+.nz-rules {margin: 5px 0 0 0; padding-left: 4px; list-style: none; font-size: 13px;} .nz-rules .ok {color: #1a6b35;} .nz-rules .ko {color: #b2182b;}
 </style>
 {% endmacro %}
 {% macro script(this, kwargs) %}
@@ -224,7 +225,7 @@ class _Views(MacroElement):
   var map = {{ this._parent.get_name() }};
   var geo = {{ this.geojson.get_name() }};
   var views = {{ this.views|tojson }};
-  var legends = {}, bases = {}, byLabel = {};
+  var legends = {};
   var current = views[0].id;
   var base = {color: "#444", weight: 1, opacity: 1, fillOpacity: 0.8};
   function styleFor(feature) {
@@ -240,19 +241,22 @@ class _Views(MacroElement):
     legend._div.innerHTML = legends[id];
     legend._div.setAttribute("data-view", id);
   }
+  var control = L.control.layers(null, null, {collapsed: false, position: "topright"});
+  var idByStamp = {}, groups = {};
   views.forEach(function (v) {
+    // added one by one so that two views may share a label; found back by layer, not by name
     legends[v.id] = v.legend;
-    bases[v.label] = L.layerGroup();
-    byLabel[v.label] = v.id;
+    groups[v.id] = L.layerGroup();
+    idByStamp[L.stamp(groups[v.id])] = v.id;
+    control.addBaseLayer(groups[v.id], v.label);
   });
-  var overlays = {};
-  {% for label, name in this.overlays %}overlays[{{ label|tojson }}] = {{ name }};
+  {% for label, name in this.overlays %}control.addOverlay({{ name }}, {{ label|tojson }});
   {% endfor %}
-  L.control.layers(bases, overlays, {collapsed: false, position: "topright"}).addTo(map);
-  map.on("baselayerchange", function (e) { show(byLabel[e.name]); });
+  control.addTo(map);
+  map.on("baselayerchange", function (e) { show(idByStamp[L.stamp(e.layer)]); });
   geo.on("mouseover", function (e) { e.layer.setStyle({weight: 3, color: "#111"}); e.layer.bringToFront(); });
   geo.on("mouseout", function (e) { geo.resetStyle(e.layer); });
-  bases[views[0].label].addTo(map);
+  groups[views[0].id].addTo(map);
   show(views[0].id);
   var title = L.control({position: "topleft"});
   title.onAdd = function () { var d = L.DomUtil.create("div", "nz-title"); d.innerHTML = {{ this.title_html|tojson }}; return d; };

@@ -486,3 +486,22 @@ def test_readme_screenshots(page: tuple[Page, PageLog], demo: RunResult) -> None
             assert (width, height) == (VIEWPORT["width"], VIEWPORT["height"])
     assert (ARTIFACTS / "demo_map.png").read_bytes() != (ARTIFACTS / "demo_popup.png").read_bytes()
     assert_clean(log)
+
+
+@pytest.mark.browser
+def test_views_with_the_same_label_stay_reachable(page: tuple[Page, PageLog], grid_cfg: dict, tmp_path: Path) -> None:
+    """Two indicators labelled alike (or like a built-in view) each keep their own radio and colours."""
+    pg, log = page
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["indicators"]["incidents"]["label"] = "Same"
+    cfg["indicators"]["health"]["label"] = "Same"
+    cfg["indicators"]["closed"]["label"] = "Nexus score"
+    result = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path / "out")
+    open_map(pg, result.paths["map"])
+    radios = pg.locator(".leaflet-control-layers-base label")
+    assert radios.count() == len(expected_views(result)) == 5
+    for position, (view_id, _label) in enumerate(expected_views(result)):
+        radios.nth(position).click()
+        assert pg.locator("div.nz-legend").get_attribute("data-view") == view_id
+        assert fills(pg) == expected_colours(result, view_id)
+    assert_clean(log)
