@@ -123,23 +123,13 @@ def _load_layer(name: str, spec):
             filters=spec.where or None,
             where=where,
         )
-    if isinstance(spec, TableLayerSpec):
-        return load.read_table(
-            spec.path, columns=spec.column_map, unit_column=spec.unit_column, name_column=spec.name_column,
-            parent_column=spec.parent_column, where=spec.where or None, round_column=spec.round_column, as_of=spec.as_of, layer=name,
-        )
-    if isinstance(spec, ActorsLayerSpec):
+    if isinstance(spec, (TableLayerSpec, ActorsLayerSpec)):
+        keys = dict(unit_column=spec.unit_column, name_column=spec.name_column, parent_column=spec.parent_column, where=spec.where or None, layer=name)
+        if isinstance(spec, TableLayerSpec):
+            return load.read_table(spec.path, columns=spec.column_map, round_column=spec.round_column, as_of=spec.as_of, **keys)
         return load.read_actors(
-            spec.path,
-            organisation_column=spec.organisation_column,
-            type_column=spec.type_column,
-            humanitarian=spec.humanitarian,
-            development=spec.development,
-            unit_column=spec.unit_column,
-            name_column=spec.name_column,
-            parent_column=spec.parent_column,
-            where=spec.where or None,
-            layer=name,
+            spec.path, organisation_column=spec.organisation_column, type_column=spec.type_column,
+            humanitarian=spec.humanitarian, development=spec.development, **keys,
         )
     if isinstance(spec, RasterLayerSpec):
         return load.read_raster(spec.path, band=spec.band, nodata=spec.nodata, layer=name)
