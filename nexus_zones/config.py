@@ -61,14 +61,20 @@ __all__ = [
     "RASTER_MEASURES",
     "UNIT_MEASURES",
     "RasterLayerSpec",
+    "PillarSpec",
+    "RobustnessConfig",
+    "TypologySpec",
+    "Aggregation",
 ]
 
 logger = logging.getLogger(__name__)
 
 Direction = Literal["benefit", "cost"]
-Normalisation = Literal["minmax", "goalposts", "rank"]
-MissingPolicy = Literal["exclude", "worst", "error"]
+Normalisation = Literal["minmax", "goalposts", "rank", "zscore", "threshold", "inform"]
+MissingPolicy = Literal["exclude", "worst", "error", "median", "region_median", "knn"]
 FailingUnits = Literal["flag", "exclude"]
+Aggregation = Literal["arithmetic", "geometric", "topsis"]
+DataWeights = Literal["entropy", "critic", "pca"]
 
 #: Measures every points layer yields (``fatalities`` only where the file has that column).
 POINT_MEASURES = ("count", "fatalities")
@@ -273,9 +279,15 @@ class IndicatorSpec(_Strict):
     direction: Direction = Field(description="benefit: higher is better for a pilot; cost: lower is better.")
     normalisation: Normalisation = "minmax"
     goalposts: tuple[FiniteFloat, FiniteFloat] | None = Field(
-        None, description="[worst-or-low, high] fixed bounds for normalisation: goalposts."
+        None, description="[low, high] fixed bounds for normalisation goalposts (or inform)."
     )
-    weight: FiniteFloat = Field(ge=0)
+    thresholds: list[tuple[FiniteFloat, FiniteFloat]] | None = Field(
+        None, description="[[value, score], ...] points of a piecewise-linear curve for normalisation threshold (scores 0-1)."
+    )
+    winsorise: tuple[FiniteFloat, FiniteFloat] | None = Field(
+        None, description="[p_low, p_high] quantiles to clip values to before normalising, e.g. [0.05, 0.95]."
+    )
+    weight: FiniteFloat | None = Field(None, ge=0, description="Relative weight (within its pillar); not needed when model.ahp weighs the indicators.")
     per: str | None = Field(
         None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$",
         description="Divide by this measure (e.g. ch.population, units.area_km2) to make a rate.",
@@ -289,6 +301,23 @@ class IndicatorSpec(_Strict):
 
     @model_validator(mode="after")
     def _goalposts(self) -> "IndicatorSpec":
+        if self.normalisation == "threshold":
+            points = self.thresholds or []
+            if len(points) < 2:
+                raise _fail("thresholds", str(self.thresholds), "at least two [value, score] points with normalisation threshold", "e.g. [[5, 1], [20, 0]]")
+            xs = [p[0] for p in points]
+            if any(b <= a for a, b in zip(xs, xs[1:])):
+                raise _fail("thresholds", str([list(p) for p in points]), "points with strictly increasing values")
+            if any(not 0 <= p[1] <= 1 for p in points):
+                raise _fail("thresholds", str([list(p) for p in points]), "scores between 0 and 1")
+        elif self.thresholds is not None:
+            raise _fail("thresholds", f"thresholds with normalisation {self.normalisation!r}", "thresholds only with normalisation: threshold")
+        if self.winsorise is not None and not 0 <= self.winsorise[0] < self.winsorise[1] <= 1:
+            raise _fail("winsorise", str(list(self.winsorise)), "[p_low, p_high] with 0 <= p_low < p_high <= 1")
+        if self.normalisation == "inform":
+            if self.goalposts is not None and self.goalposts[0] >= self.goalposts[1]:
+                raise _fail("goalposts", str(list(self.goalposts)), "[low, high] with low < high")
+            return self
         if self.normalisation == "goalposts":
             if self.goalposts is None:
                 raise _fail("goalposts", "nothing", "goalposts: [low, high] with normalisation goalposts", "add goalposts, e.g. [0, 20]")
@@ -306,12 +335,50 @@ class RuleSpec(_Strict):
     label: str | None = None
 
 
+class PillarSpec(_Strict):
+    """A group of indicators scored together (e.g. security, services, presence)."""
+
+    indicators: list[Identifier] = Field(min_length=1)
+    weight: FiniteFloat | None = Field(None, ge=0, description="Weight among pillars; not needed when model.ahp weighs the pillars.")
+    aggregation: Aggregation = "arithmetic"
+    label: str | None = None
+
+
 class ModelSpec(_Strict):
-    """How rules act on the ranking."""
+    """Aggregation, pillars, weighting and how rules act on the ranking."""
 
     failing_units: FailingUnits = Field(
         "flag", description="flag: rank every unit and mark failures; exclude: rank only units passing every rule."
     )
+    aggregation: Aggregation = Field("arithmetic", description="arithmetic, geometric (limited compensation) or topsis.")
+    pillars: dict[Identifier, PillarSpec] = Field(default_factory=dict, description="Groups of indicators; every weighted indicator in one.")
+    ahp: dict[str, dict[str, FiniteFloat]] | None = Field(
+        None, description="AHP pairwise judgements {a: {b: x}} (a is x times as important as b) over the pillars, or the indicators without pillars."
+    )
+    compare_weights: list[DataWeights] = Field(
+        default_factory=lambda: ["entropy", "critic", "pca"], description="Data-driven weights computed side by side with the expert's."
+    )
+
+
+class RobustnessConfig(_Strict):
+    """Monte-Carlo robustness of the ranks."""
+
+    draws: int = Field(1000, ge=0, le=1_000_000, description="Number of weight draws (0: no Monte-Carlo).")
+    concentration: FiniteFloat = Field(50.0, gt=0, description="Dirichlet concentration: larger = weights stay closer to the configured ones.")
+    seed: int = 2018
+    top_k: int = Field(3, ge=1, description="The k of 'share of draws in the top k'.")
+    robust_share: FiniteFloat = Field(0.9, gt=0.5, le=1, description="Robust: in the top k in at least this share of draws, or at most 1 minus it.")
+    vary_normalisation: list[Literal["minmax", "rank", "zscore"]] = Field(default_factory=list, description="Also draw among these normalisations.")
+    vary_aggregation: list[Aggregation] = Field(default_factory=list, description="Also draw among these aggregations.")
+    leave_one_out: bool = True
+
+
+class TypologySpec(_Strict):
+    """Units like a reference unit, and profiles by k-means."""
+
+    reference: str | None = Field(None, description="Unit id or name whose profile others are compared with (e.g. ML0602 or Diré).")
+    profiles: int = Field(0, ge=0, le=20, description="Number of k-means profiles (0: none).")
+    seed: int = 2018
 
 
 class MapSpec(_Strict):
@@ -340,6 +407,8 @@ class Config(_Strict):
     indicators: dict[Identifier, IndicatorSpec] = Field(min_length=1)
     rules: dict[Identifier, RuleSpec] = Field(default_factory=dict)
     model: ModelSpec = ModelSpec()
+    robustness: RobustnessConfig = RobustnessConfig()
+    typology: TypologySpec = TypologySpec()
     map: MapSpec = MapSpec()
     output: OutputSpec = OutputSpec()
 
@@ -369,9 +438,31 @@ class Config(_Strict):
         """SHA-256 of the config file's bytes (or of the canonical JSON of a config object)."""
         return self._sha256
 
+    def indicator_weights(self) -> dict[str, float]:
+        """Each indicator's configured weight (relative within its pillar), or its AHP weight."""
+        if self.model.ahp is not None and not self.model.pillars:
+            from .weights import ahp
+
+            return ahp(list(self.indicators), self.model.ahp).weights
+        return {n: float(i.weight if i.weight is not None else 0.0) for n, i in self.indicators.items()}
+
+    def pillar_weights(self) -> dict[str, float]:
+        """Each pillar's weight (configured, or from AHP); empty without pillars."""
+        if not self.model.pillars:
+            return {}
+        if self.model.ahp is not None:
+            from .weights import ahp
+
+            return ahp(list(self.model.pillars), self.model.ahp).weights
+        return {n: float(p.weight or 0.0) for n, p in self.model.pillars.items()}
+
     def with_weights(self, weights: Mapping[str, float]) -> "Config":
         """Return a copy with some indicator weights changed (validated like the YAML)."""
         data = self.model_dump(mode="json")
+        if data["model"].get("ahp") and not data["model"].get("pillars"):
+            for name, w in self.indicator_weights().items():  # weights given by hand replace the AHP ones
+                data["indicators"][name]["weight"] = w
+            data["model"]["ahp"] = None
         for name, w in weights.items():
             if name not in data["indicators"]:
                 raise ConfigError(
@@ -614,10 +705,68 @@ def _cross_checks(config: Config) -> list[Problem]:
                 problems.append(
                     Problem(f"indicators.{name}.per_year", "true", "a measure of a points layer with both ends of its window (year, or start and end)")
                 )
-    if config.indicators and sum(ind.weight for ind in config.indicators.values()) <= 0:
+    problems += _model_problems(config)
+    return problems
+
+
+def _model_problems(config: Config) -> list[Problem]:
+    """Pillars, weights and AHP judgements."""
+    from .weights import MAX_CONSISTENCY_RATIO, ahp
+
+    problems: list[Problem] = []
+    model = config.model
+    names = list(config.indicators)
+    pillars = model.pillars
+    if pillars:
+        seen: dict[str, str] = {}
+        for pname, pillar in pillars.items():
+            for ind in pillar.indicators:
+                if ind not in config.indicators:
+                    problems.append(Problem(f"model.pillars.{pname}.indicators", f"{ind!r}{did_you_mean(ind, names)}", f"an indicator: {', '.join(names)}"))
+                elif ind in seen:
+                    problems.append(Problem(f"model.pillars.{pname}.indicators", f"{ind!r}, already in pillar {seen[ind]!r}", "each indicator in one pillar"))
+                else:
+                    seen[ind] = pname
+        loose = [n for n in names if n not in seen]
+        if loose:
+            problems.append(Problem("model.pillars", f"indicators in no pillar: {', '.join(loose)}", "every indicator in one pillar", "add them to a pillar"))
+    ahp_items = list(pillars) if pillars else names
+    ahp_level = "pillars" if pillars else "indicators"
+    if model.ahp is not None:
+        try:
+            result = ahp(ahp_items, model.ahp)
+        except ValueError as exc:
+            problems.append(Problem("model.ahp", str(exc), f"one judgement for every pair of {ahp_level} ({', '.join(ahp_items)})", "complete the judgements"))
+        else:
+            if result.consistency_ratio > MAX_CONSISTENCY_RATIO:
+                problems.append(
+                    Problem("model.ahp", f"a consistency ratio of {result.consistency_ratio:.3f}", f"at most {MAX_CONSISTENCY_RATIO} (Saaty)",
+                            "revise the judgements that contradict each other (if a > b and b > c, then a > c by about their product)")
+                )
+        if pillars:
+            given = [p for p, spec in pillars.items() if spec.weight is not None]
+            where = "model.pillars.{}.weight"
+        else:
+            given = [n for n, ind in config.indicators.items() if ind.weight is not None]
+            where = "indicators.{}.weight"
+        for item in given:
+            problems.append(Problem(where.format(item), "a weight as well as model.ahp", "either weights or AHP judgements", "remove the weight: AHP derives it"))
+    else:
+        if pillars:
+            for pname, spec in pillars.items():
+                if spec.weight is None:
+                    problems.append(Problem(f"model.pillars.{pname}.weight", "nothing", "a weight of 0 or more (or model.ahp)", "add weight:"))
+    needs_indicator_weights = bool(pillars) or model.ahp is None
+    if needs_indicator_weights:
+        for n, ind in config.indicators.items():
+            if ind.weight is None:
+                problems.append(Problem(f"indicators.{n}.weight", "nothing (the key is missing)", "a weight of 0 or more", "add weight: to the indicator"))
+    if not problems and config.indicators and sum(config.indicator_weights().values()) <= 0:
         problems.append(
             Problem("indicators.*.weight", "0 for every indicator", "at least one positive weight", "give the indicators that should count a weight above 0")
         )
+    if not problems and pillars and sum(config.pillar_weights().values()) <= 0:
+        problems.append(Problem("model.pillars.*.weight", "0 for every pillar", "at least one positive weight"))
     return problems
 
 
@@ -642,7 +791,13 @@ def _raw_cross_checks(data: Mapping[str, Any]) -> list[Problem]:
         expr = rule if isinstance(rule, str) else mapping(rule).get("expr")
         if isinstance(expr, str):
             rules[str(name)] = expr
-    return _reference_problems(layers, indicators, rules)
+    problems = _reference_problems(layers, indicators, rules)
+    model = mapping(data.get("model"))
+    if model.get("ahp") is None or model.get("pillars"):
+        for name, ind in mapping(data.get("indicators")).items():
+            if isinstance(ind, Mapping) and "weight" not in ind:
+                problems.append(Problem(f"indicators.{name}.weight", "nothing (the key is missing)", "a weight of 0 or more", "add weight: to the indicator"))
+    return problems
 
 
 def _reference_problems(

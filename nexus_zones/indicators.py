@@ -11,7 +11,15 @@ config order. Policies for units without a value:
   named in a warning;
 * ``worst``: the worst value observed among the other units (the maximum for a cost indicator,
   the minimum for a benefit one) is used, and the units are named in a warning;
-* ``error``: a missing value stops the run with the units named.
+* ``error``: a missing value stops the run with the units named;
+* ``median``: the median of the other units;
+* ``region_median``: the median of the other units of the same region (the overall median where
+  the region has no value);
+* ``knn``: the mean of the 5 units most alike on the other indicators (scikit-learn's KNNImputer on
+  standardised values).
+
+Every imputed cell is flagged, and each unit's *completeness* (the share of its indicator values
+that were observed) is reported beside its score.
 """
 
 from __future__ import annotations
@@ -69,11 +77,25 @@ def _names(index: pd.Index, names: Mapping[str, str] | None, limit: int = 10) ->
     return ", ".join(labels[:limit]) + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
 
 
+def _knn_fill(raw: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """KNN imputation of ``columns`` from all indicators, on standardised values."""
+    from sklearn.impute import KNNImputer
+
+    mean, sd = raw.mean(), raw.std(ddof=0).replace(0, 1.0).fillna(1.0)
+    z = (raw - mean) / sd
+    usable = [c for c in z.columns if z[c].notna().any()]
+    n_neighbors = max(1, min(5, int(z[usable].notna().all(axis=1).sum()) or 1, len(z) - 1))
+    filled = KNNImputer(n_neighbors=n_neighbors).fit_transform(z[usable].to_numpy())
+    out = pd.DataFrame(filled, index=raw.index, columns=usable) * sd[usable] + mean[usable]
+    return out[columns]
+
+
 def build_matrix(
     measures: pd.DataFrame,
     indicators: Mapping[str, IndicatorDef],
     *,
     unit_names: Mapping[str, str] | None = None,
+    regions: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build the raw indicator matrix.
 
@@ -90,7 +112,7 @@ def build_matrix(
     -------
     values, imputed
         ``values``: units × indicators after the missing-value policy; ``imputed``: boolean frame
-        of the cells filled by ``worst``.
+        of the cells filled by a policy (their share per unit is 1 − completeness).
     """
     values = pd.DataFrame(index=measures.index.copy())
     imputed = pd.DataFrame(False, index=measures.index.copy(), columns=list(indicators))
@@ -114,10 +136,26 @@ def build_matrix(
                 col = col.fillna(worst)
                 imputed.loc[missing, name] = True
                 warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; the worst observed value ({worst:g}) is used (missing: worst)"), stacklevel=2)
+            elif ind.missing == "median":
+                col = col.fillna(col.median())
+                imputed.loc[missing, name] = True
+                warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; the median of the other units ({col.median():g}) is used"), stacklevel=2)
+            elif ind.missing == "region_median":
+                groups = regions.reindex(col.index) if regions is not None else pd.Series("", index=col.index)
+                by_region = col.groupby(groups).transform("median")
+                col = col.fillna(by_region).fillna(col.median())
+                imputed.loc[missing, name] = True
+                warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; the median of their region is used (missing: region_median)"), stacklevel=2)
+            elif ind.missing == "knn":
+                imputed.loc[missing, name] = True
+                warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; imputed from the 5 most alike units (missing: knn)"), stacklevel=2)
             else:
                 warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; these units get no score or rank (missing: exclude)"), stacklevel=2)
         values[name] = col
     if problems:
         raise InputDataError("indicators", problems)
+    knn = [n for n, ind in indicators.items() if ind.missing == "knn" and values[n].isna().any()]
+    if knn:
+        values[knn] = values[knn].fillna(_knn_fill(values, knn))
     logger.info("indicators: %d indicators for %d units, %d missing values", values.shape[1], len(values), int(values.isna().sum().sum()))
     return values, imputed

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Mapping
 
 import numpy as np
@@ -25,7 +25,10 @@ import pandas as pd
 from .errors import ConfigError, MissingValueWarning, Problem, TieWarning
 from .rules import ParsedRule, evaluate
 
-__all__ = ["check_weights", "weighted_scores", "evaluate_rules", "rank_units", "ScoreResult", "score_units"]
+__all__ = [
+    "AGGREGATIONS", "Pillar", "Structure", "check_weights", "composite", "split_weights", "topsis", "weighted_scores",
+    "evaluate_rules", "rank_units", "ScoreResult", "score_units",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -52,23 +55,155 @@ def check_weights(weights: Mapping[str, float], *, source: str = "weights") -> d
     return rescaled
 
 
-def weighted_scores(normalised: pd.DataFrame, weights: Mapping[str, float]) -> tuple[pd.Series, pd.DataFrame]:
-    """Weighted arithmetic mean on a 0–100 scale, and each indicator's contribution.
+#: Floor used by the geometric mean so that a 0 does not wipe out a unit's score (values are
+#: mapped from [0, 1] to [GEOMETRIC_FLOOR, 1] before, and back after, the product).
+GEOMETRIC_FLOOR = 0.01
 
-    ``weights`` must already sum to 1 (see :func:`check_weights`). Indicators of weight 0 do not
-    affect the score, even where their value is missing.
+
+def _combine(values: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
+    """Aggregate normalised values with weights, for one or many weight draws at once.
+
+    ``values``: units × items, or units × items × draws (0–1, no NaN); ``w``: items × draws, each
+    column summing to 1. Returns units × draws on 0–1.
+
+    * ``arithmetic``: Σ wᵢ·nᵢ (full compensation);
+    * ``geometric``: Π (f + (1 − f)·nᵢ)^wᵢ mapped back to 0–1 with f = :data:`GEOMETRIC_FLOOR`
+      (limited compensation: a weak item pulls the score down more);
+    * ``topsis``: closeness d⁻/(d⁺ + d⁻) to the ideal (best value of each item among the units)
+      and away from the anti-ideal, with weighted Euclidean distances (Hwang & Yoon 1981).
     """
-    cols = list(weights)
-    w = np.array([weights[c] for c in cols], dtype=float)
+    flat = values.ndim == 2
+    if method == "arithmetic":
+        return values @ w if flat else np.einsum("ukd,kd->ud", values, w)
+    if method == "geometric":
+        logs = np.log(GEOMETRIC_FLOOR + (1.0 - GEOMETRIC_FLOOR) * values)
+        g = np.exp(logs @ w if flat else np.einsum("ukd,kd->ud", logs, w))
+        return np.clip((g - GEOMETRIC_FLOOR) / (1.0 - GEOMETRIC_FLOOR), 0.0, 1.0)
+    if method == "topsis":
+        w2 = w**2
+        best, worst = values.max(axis=0, keepdims=True), values.min(axis=0, keepdims=True)
+        if flat:
+            d_plus, d_minus = ((values - best) ** 2) @ w2, ((values - worst) ** 2) @ w2
+        else:
+            d_plus = np.einsum("ukd,kd->ud", (values - best) ** 2, w2)
+            d_minus = np.einsum("ukd,kd->ud", (values - worst) ** 2, w2)
+        d_plus, d_minus = np.sqrt(d_plus), np.sqrt(d_minus)
+        total = d_plus + d_minus
+        return np.divide(d_minus, total, out=np.ones_like(total), where=total > 0)
+    raise ValueError(f"aggregation {method!r} is unknown; valid: {', '.join(AGGREGATIONS)}")
+
+
+AGGREGATIONS = ("arithmetic", "geometric", "topsis")
+
+
+def topsis(matrix, weights, benefit, *, vector_normalise: bool = True) -> np.ndarray:
+    """Classic TOPSIS on a raw decision matrix (alternatives × criteria): vector normalisation
+    rᵢⱼ = xᵢⱼ / √Σᵢ xᵢⱼ², weighting, ideal and anti-ideal by criterion direction, closeness
+    coefficient. Returns the closeness of each alternative (higher is better)."""
+    x = np.asarray(matrix, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    r = x / np.sqrt((x**2).sum(axis=0)) if vector_normalise else x
+    oriented = np.where(np.asarray(benefit, dtype=bool), r, -r)  # TOPSIS is symmetric under negation
+    return _combine(oriented - oriented.min(axis=0), w[:, None], "topsis")[:, 0]
+
+
+@dataclass(frozen=True)
+class Pillar:
+    """A group of indicators scored together, with its weight among pillars and its aggregation."""
+
+    name: str
+    indicators: tuple[str, ...]
+    weight: float
+    aggregation: str = "arithmetic"
+
+
+@dataclass(frozen=True)
+class Structure:
+    """How indicators become a score: one flat group, or pillars then an aggregation of pillars."""
+
+    indicators: tuple[str, ...]
+    aggregation: str = "arithmetic"
+    pillars: tuple[Pillar, ...] = ()
+
+    def groups(self) -> list[Pillar]:
+        """The pillars, or one pillar holding every indicator."""
+        return list(self.pillars) or [Pillar("all", self.indicators, 1.0, self.aggregation)]
+
+
+def composite(values: np.ndarray, inner: np.ndarray, outer: np.ndarray | None, structure: Structure) -> tuple[np.ndarray, np.ndarray]:
+    """Scores (0–1) of complete units for one or many weight draws.
+
+    ``values``: units × indicators (in ``structure.indicators`` order, no NaN); ``inner``:
+    indicators × draws, summing to 1 within each pillar (or overall); ``outer``: pillars × draws
+    summing to 1 (``None`` without pillars). Returns the scores (units × draws) and the pillar
+    scores (units × pillars × draws).
+    """
+    position = {name: i for i, name in enumerate(structure.indicators)}
+    groups = structure.groups()
+    pillar_scores = np.empty((values.shape[0], len(groups), inner.shape[1]))
+    for p, group in enumerate(groups):
+        idx = [position[n] for n in group.indicators]
+        pillar_scores[:, p, :] = _combine(values[:, idx], inner[idx], group.aggregation)
+    if not structure.pillars:
+        return pillar_scores[:, 0, :], pillar_scores
+    assert outer is not None
+    return _combine(pillar_scores, outer, structure.aggregation), pillar_scores
+
+
+def split_weights(weights: Mapping[str, float], structure: Structure, pillar_weights: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray | None, dict[str, float]]:
+    """Inner weights (normalised within each pillar), pillar weights (normalised), and each
+    indicator's effective weight (pillar weight × inner weight; they sum to 1)."""
+    inner = np.zeros(len(structure.indicators))
+    position = {name: i for i, name in enumerate(structure.indicators)}
+    groups = structure.groups()
+    outer_list = []
+    for group in groups:
+        idx = [position[n] for n in group.indicators]
+        total = sum(weights[n] for n in group.indicators)
+        inner[idx] = [weights[n] / total if total > 0 else 1.0 / len(idx) for n in group.indicators]
+        outer_list.append((pillar_weights or {}).get(group.name, group.weight))
+    outer = np.array(outer_list, dtype=float)
+    outer = outer / outer.sum()
+    effective = {}
+    for group, wp in zip(groups, outer):
+        for n in group.indicators:
+            effective[n] = float(wp * inner[position[n]])
+    return inner, (outer if structure.pillars else None), effective
+
+
+def weighted_scores(
+    normalised: pd.DataFrame,
+    weights: Mapping[str, float],
+    structure: Structure | None = None,
+    pillar_weights: Mapping[str, float] | None = None,
+) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
+    """Scores on a 0–100 scale, each indicator's points, and the pillar scores.
+
+    ``weights`` are relative within each pillar (or overall without pillars). An indicator's
+    *points* are 100 × its effective weight × its normalised value: under the arithmetic mean they
+    add up to the score; under the other aggregations they show what each indicator brings, not a
+    decomposition. A unit missing a value of an indicator of positive weight has no score;
+    indicators of weight 0 do not matter, even where missing.
+    """
+    structure = structure or Structure(tuple(weights))
+    cols = list(structure.indicators)
+    inner, outer, effective = split_weights(weights, structure, pillar_weights)
     values = normalised[cols].to_numpy(dtype=float)
-    contrib = 100.0 * values * w
-    contrib[:, w == 0] = 0.0
-    score = contrib.sum(axis=1)
-    missing = np.isnan(values[:, w > 0]).any(axis=1)
-    score[missing] = np.nan
-    contributions = pd.DataFrame(contrib, index=normalised.index, columns=cols)
-    contributions[missing] = np.nan
-    return pd.Series(score, index=normalised.index, name="score"), contributions
+    w_eff = np.array([effective[c] for c in cols])
+    missing = np.isnan(values[:, w_eff > 0]).any(axis=1)
+    complete = np.nan_to_num(values[~missing], nan=0.0)
+    score = np.full(len(values), np.nan)
+    pillars = np.full((len(values), len(structure.groups())), np.nan)
+    if len(complete):
+        s, ps = composite(complete, inner[:, None], None if outer is None else outer[:, None], structure)
+        score[~missing] = 100.0 * s[:, 0]
+        pillars[~missing] = 100.0 * ps[:, :, 0]
+    points = pd.DataFrame(100.0 * values * w_eff, index=normalised.index, columns=cols)
+    points.loc[:, w_eff == 0] = 0.0
+    points[missing] = np.nan
+    pillar_frame = pd.DataFrame(pillars, index=normalised.index, columns=[g.name for g in structure.groups()]) if structure.pillars else pd.DataFrame(index=normalised.index)
+    return pd.Series(score, index=normalised.index, name="score"), points, pillar_frame
 
 
 def evaluate_rules(rules: Mapping[str, ParsedRule], values: Mapping[str, pd.Series], index: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -110,6 +245,9 @@ class ScoreResult:
     rules_passed: pd.DataFrame
     rules_unknown: pd.DataFrame
     weights: dict[str, float]
+    pillars: pd.DataFrame = field(default_factory=pd.DataFrame)
+    structure: Structure | None = None
+    eligible: pd.Series | None = None
 
 
 def score_units(
@@ -121,6 +259,8 @@ def score_units(
     rule_values: Mapping[str, pd.Series] | None = None,
     failing_units: Literal["flag", "exclude"] = "flag",
     unit_names: Mapping[str, str] | None = None,
+    structure: Structure | None = None,
+    pillar_weights: Mapping[str, float] | None = None,
 ) -> ScoreResult:
     """Score, check rules and rank every unit.
 
@@ -128,9 +268,11 @@ def score_units(
     ``passes_rules``, ``failed_rules`` (rule names joined by ``"; "``, unknown ones marked
     ``"(no data)"``) and ``status``.
     """
+    structure = structure or Structure(tuple(weights))
     w = check_weights(weights)
     index = normalised.index
-    score, contributions = weighted_scores(normalised, w)
+    score, contributions, pillar_scores = weighted_scores(normalised, w, structure, pillar_weights)
+    _, _, effective = split_weights(w, structure, pillar_weights)
     rules = dict(rules or {})
     passed, unknown = evaluate_rules(rules, rule_values or {}, index)
     passes = passed.all(axis=1) if rules else pd.Series(True, index=index)
@@ -169,7 +311,10 @@ def score_units(
         int(score.notna().sum()), int(rank.notna().sum()), int(passes.sum()), len(rules),
         "excluded from the ranking" if failing_units == "exclude" else "flagged",
     )
-    return ScoreResult(table=table, contributions=contributions, rules_passed=passed, rules_unknown=unknown, weights=w)
+    return ScoreResult(
+        table=table, contributions=contributions, rules_passed=passed, rules_unknown=unknown, weights=effective,
+        pillars=pillar_scores, structure=structure, eligible=eligible & score.notna(),
+    )
 
 
 def _label(unit: str, names: Mapping[str, str] | None) -> str:

@@ -347,8 +347,8 @@ def test_constant_indicator_gets_half_and_a_named_warning(method):
 
 
 def test_unknown_method_lists_valid_ones():
-    with pytest.raises(Exception, match="valid: minmax, goalposts, rank"):
-        normalise.normalise(pd.Series([1.0, 2.0]), "zscore", direction="benefit")
+    with pytest.raises(Exception, match="valid: minmax, goalposts, rank, zscore, threshold, inform"):
+        normalise.normalise(pd.Series([1.0, 2.0]), "logistic", direction="benefit")
 
 
 # ----------------------------------------------------------------------------------- indicators
@@ -378,7 +378,7 @@ def _norm():
 def test_weighted_scores_and_contributions_by_hand():
     w = score.check_weights({"a": 2.0, "b": 1.0})
     assert w == {"a": 2 / 3, "b": 1 / 3}
-    s, contrib = score.weighted_scores(_norm(), w)
+    s, contrib, _ = score.weighted_scores(_norm(), w)
     assert s.tolist() == pytest.approx([100 * 2 / 3, 100 * (2 / 3 * 0.5 + 1 / 3 * 0.5), 100 * 1 / 3, 50.0])
     assert contrib.sum(axis=1).tolist() == pytest.approx(s.tolist())
     assert contrib.loc["u1", "a"] == pytest.approx(100 * 2 / 3 * 1.0)
