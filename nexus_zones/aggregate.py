@@ -43,12 +43,17 @@ class PointReport:
     counted: int
     outside_units: int
     on_shared_border: int
+    in_units_outside_study: int = 0
     outside_examples: tuple[str, ...] = field(default=())
     dropped_by_filters: int = 0
     by_admin: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+#: Measure names a points layer uses itself; a category slug equal to one gets a ``cat_`` prefix.
+RESERVED_POINT_MEASURES = ("count", "fatalities", "count_by_admin")
 
 
 def slug(text: str) -> str:
@@ -150,9 +155,24 @@ def count_points(
         is_type = points["type"].isin(list(types)).to_numpy()
         other_types = int((keep & ~is_type).sum())
         keep &= is_type
+    if n_read and not keep.any():
+        span = ""
+        if "date" in points.columns and points["date"].notna().any():
+            span = f"; the file's dates run from {pd.Timestamp(points['date'].min()).date()} to {pd.Timestamp(points['date'].max()).date()}"
+        warnings.warn(
+            EventsOutsideWarning(f"layer {layer}: none of its {n_read} points is in the window {start or '…'} to {end or '…'}{' of the chosen types' if types else ''}{span}; every unit counts 0"),
+            stacklevel=2,
+        )
     kept = points[keep]
-    owner, shared = assign_points(units, kept.geometry)
+    # assign against every unit of the boundaries file, so that a point on the border between a study
+    # unit and a unit outside the study goes where it would in a national run
+    reference = all_units if isinstance(all_units, gpd.GeoDataFrame) else units
+    owner_ref, shared = assign_points(reference, kept.geometry)
+    study_pos = {u: i for i, u in enumerate(units.index)}
+    ref_ids = reference.index.to_numpy()
+    owner = np.array([study_pos.get(ref_ids[o], -1) if o >= 0 else -1 for o in owner_ref], dtype=np.int64)
     inside = owner >= 0
+    in_other_units = int(((owner_ref >= 0) & ~inside).sum())
     n_units = len(units)
     measures = pd.DataFrame(index=units.index.copy())
     measures["count"] = np.bincount(owner[inside], minlength=n_units).astype(float)
@@ -164,7 +184,8 @@ def count_points(
             all_cats = sorted(set(points["category"].astype(str)))
             mapping: dict[str, list[str]] = {}
             for value in all_cats:
-                mapping.setdefault(slug(value), []).append(value)
+                name = slug(value)
+                mapping.setdefault(f"cat_{name}" if name in RESERVED_POINT_MEASURES else name, []).append(value)
         else:
             mapping = {k: list(v) for k, v in categories.items()}
             listed = {v for vals in mapping.values() for v in vals}
@@ -180,14 +201,15 @@ def count_points(
     by_admin: dict = {}
     if "admin" in kept.columns:
         measures["count_by_admin"], by_admin = _count_by_admin(units, kept, owner, all_units, aliases, layer)
-    outside = int((~inside).sum())
+    nowhere = owner_ref < 0
+    outside = int(nowhere.sum())
     examples: tuple[str, ...] = ()
     if outside:
-        xy = shapely.get_coordinates(kept.geometry.to_numpy()[~inside])
+        xy = shapely.get_coordinates(kept.geometry.to_numpy()[nowhere])
         examples = tuple(f"({y:.4f}, {x:.4f})" for x, y in xy[:5])
         warnings.warn(
             EventsOutsideWarning(
-                f"layer {layer}: {outside} of {len(kept)} points in the window fell outside every study unit and were not counted "
+                f"layer {layer}: {outside} of {len(kept)} points in the window fell outside every unit of the boundaries and were not counted "
                 f"(lat, lon: {', '.join(examples)}{' ...' if outside > 5 else ''})"
             ),
             stacklevel=2,
@@ -198,14 +220,15 @@ def count_points(
         other_types=other_types,
         counted=int(inside.sum()),
         outside_units=outside,
+        in_units_outside_study=in_other_units,
         on_shared_border=shared,
         outside_examples=examples,
         dropped_by_filters=int(points.attrs.get("dropped_by_filters", 0)),
         by_admin=by_admin,
     )
     logger.info(
-        "layer %s: %d points read, %d outside the date window, %d of other types, %d counted in %d units, %d outside every unit%s",
-        layer, n_read, outside_window, other_types, report.counted, int((measures["count"] > 0).sum()), outside,
+        "layer %s: %d points read, %d outside the date window, %d of other types, %d counted in %d units, %d in units outside the study, %d outside every unit%s",
+        layer, n_read, outside_window, other_types, report.counted, int((measures["count"] > 0).sum()), in_other_units, outside,
         f", {shared} on a shared border (given to the first unit by id)" if shared else "",
     )
     return measures, report
@@ -432,14 +455,16 @@ def zonal_stats(units: gpd.GeoDataFrame, raster, *, threshold: float | None = No
     area inside the unit (its coverage).
 
     Returns ``sum`` (Σ value × coverage), ``mean`` (the coverage-weighted mean of valid pixels),
-    ``valid_share`` (the share of the unit's covered pixel area that has data) and, with a
+    ``valid_share`` (the share of the unit's whole area covered by pixels with data) and, with a
     ``threshold``, ``share_above`` (the share of the valid area whose value is above it). A unit
-    the raster does not reach gets missing values, named in a warning.
+    the raster does not reach, or where it has only nodata, gets missing values; a unit the raster
+    covers only in part is named in a warning. All of them are named.
     """
     import rasterio
 
     out = pd.DataFrame(np.nan, index=units.index.copy(), columns=["sum", "mean", "valid_share"] + (["share_above"] if threshold is not None else []))
     missed: list[str] = []
+    partial: list[str] = []
     with rasterio.open(raster.path) as src:
         if src.transform.b != 0 or src.transform.d != 0:
             raise InputDataError.one(str(raster.path), "transform", "a rotated raster", "a north-up raster", "warp it with gdalwarp first")
@@ -457,14 +482,18 @@ def zonal_stats(units: gpd.GeoDataFrame, raster, *, threshold: float | None = No
                 valid &= data != nodata
             weight = cover * valid
             covered, valid_area = cover.sum(), weight.sum()
-            if covered <= 0:
+            full = geom.area / abs(src.transform.a * src.transform.e)  # the unit's area in pixels
+            if covered <= 0 or full <= 0:
                 missed.append(uid)
                 continue
-            values = np.where(valid, data, 0.0)
-            out.at[uid, "sum"] = float((values * weight).sum())
-            out.at[uid, "valid_share"] = float(valid_area / covered)
+            if covered < 0.999 * full:
+                partial.append(f"{uid} ({covered / full:.0%})")
+            out.at[uid, "valid_share"] = float(min(valid_area / full, 1.0))
             if valid_area > 0:
-                out.at[uid, "mean"] = float((values * weight).sum() / valid_area)
+                values = np.where(valid, data, 0.0)
+                total = float((values * weight).sum())
+                out.at[uid, "sum"] = total
+                out.at[uid, "mean"] = total / float(valid_area)
                 if threshold is not None:
                     out.at[uid, "share_above"] = float((weight * (values > threshold)).sum() / valid_area)
     if missed:
@@ -472,8 +501,13 @@ def zonal_stats(units: gpd.GeoDataFrame, raster, *, threshold: float | None = No
             MissingValueWarning(f"layer {layer}: the raster {raster.path.name} does not cover units {', '.join(missed[:10])}{' ...' if len(missed) > 10 else ''}; they get no value"),
             stacklevel=2,
         )
+    if partial:
+        warnings.warn(
+            MissingValueWarning(f"layer {layer}: the raster {raster.path.name} covers only part of units {', '.join(partial[:10])}; their sums cover that part only (see valid_share)"),
+            stacklevel=2,
+        )
     nodata_units = out.index[(out["valid_share"] == 0)]
     if len(nodata_units):
-        warnings.warn(MissingValueWarning(f"layer {layer}: only nodata pixels in units {', '.join(nodata_units[:10])}; their mean is missing"), stacklevel=2)
+        warnings.warn(MissingValueWarning(f"layer {layer}: only nodata pixels in units {', '.join(nodata_units[:10])}; they get no value"), stacklevel=2)
     logger.info("layer %s: zonal statistics of %s for %d units (%d not covered)", layer, raster.path.name, len(units), len(missed))
     return out

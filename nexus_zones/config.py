@@ -208,6 +208,9 @@ class _KeyedTable(_HasPath):
     aliases: dict[str, str] = Field(default_factory=dict, description="Names in the table -> unit names in the boundaries.")
     unmatched: Literal["error", "drop"] = Field("error", description="Rows matching no unit, or several: error, or drop (reported).")
     where: dict[str, list[Scalar]] = Field(default_factory=dict, description="Keep only rows whose column has one of the values.")
+    decimal: Literal[".", ","] | None = Field(
+        None, description="Decimal mark of the numbers; default: a comma is decimal unless the column shows it separating thousands."
+    )
 
     @model_validator(mode="after")
     def _key(self):

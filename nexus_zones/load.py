@@ -48,13 +48,14 @@ FALSE_WORDS = {"0", "no", "n", "false", "non", "faux", "absent", ""}
 class Boundaries:
     """The study units and what is known of the file they came from.
 
-    ``all_units`` holds ``name`` and ``region`` of every unit of the file (the study's and the
-    others), so that tables naming units outside the study can be told from tables with wrong codes.
+    ``all_units`` holds every unit of the file (the study's and the others, with name, region and
+    geometry), so that tables naming units outside the study can be told from tables with wrong
+    codes, and points on a border with a unit outside the study go where a national run puts them.
     ``meta`` records the boundary set: file, layer, feature count and the ``validOn`` dates.
     """
 
     units: gpd.GeoDataFrame
-    all_units: pd.DataFrame
+    all_units: gpd.GeoDataFrame
     path: Path
     crs_in: str
     meta: dict = field(default_factory=dict)
@@ -118,6 +119,11 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         raise InputDataError.one(
             str(path), "file", f"unreadable by GDAL ({type(exc).__name__}: {exc})", "a vector file (GeoPackage, GeoJSON, Shapefile, zipped Shapefile)", "check the file opens in QGIS"
         ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise InputDataError.one(
+            str(path), "geometry", "a table without geometry", "a vector file with geometries",
+            "for boundaries use a GeoPackage, GeoJSON or Shapefile; for points a CSV with latitude/longitude columns",
+        )
     return frame
 
 
@@ -138,6 +144,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     else:
         raise InputDataError.one(str(path), "file", "text in an unknown encoding", "UTF-8 or Windows-1252 text") from last
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")  # the file's line numbers, for messages
     return _take_hxl_row(frame, path)
 
 
@@ -145,7 +152,7 @@ def _take_hxl_row(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     """Drop an HXL hashtag row under the header, keeping its tags in ``frame.attrs['hxl']``."""
     if len(frame) and _is_hxl_row(frame.iloc[0]):
         tags = {col: str(tag).strip() for col, tag in frame.iloc[0].items() if str(tag).strip()}
-        frame = frame.iloc[1:].reset_index(drop=True)
+        frame = frame.iloc[1:]
         frame.attrs["hxl"] = tags
         logger.info("%s: read the HXL hashtag row under the header (%d tags)", path.name, len(tags))
     return frame
@@ -218,23 +225,52 @@ def _rows(labels: Sequence, limit: int = 8) -> str:
     return text + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
 
 
-def parse_number(values: pd.Series, *, path: Path, column: str) -> pd.Series:
-    """Parse strings to floats: decimal commas accepted, yes/no words read as 1/0, blank = missing."""
-    text = values.astype(str).str.strip()
+_THOUSANDS_COMMA = r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$"
+
+
+def parse_number(values: pd.Series, *, path: Path, column: str, decimal: str | None = None, key: str = "decimal") -> pd.Series:
+    """Parse strings to floats: yes/no words read as 1/0, blank = missing; spaces (thousands) ignored.
+
+    ``decimal`` is the decimal mark: ``"."`` (commas are thousands separators), ``","`` (dots are
+    thousands separators), or ``None``: a comma is a decimal mark (``1,5``), unless the column shows
+    commas as thousands separators (``1,234.5``). A column whose only commas could be either
+    (``142,522``) is an error: say which with ``decimal`` (``key`` names that config key).
+    """
+    text = values.astype(str).str.strip().str.replace("\u202f", "", regex=False).str.replace("\xa0", "", regex=False).str.replace(" ", "", regex=False)
     lowered = text.map(lambda s: normalise_name(s))
-    out = pd.to_numeric(text.str.replace(",", ".", regex=False).str.replace(" ", "", regex=False), errors="coerce")
+    has_comma = text.str.contains(",", regex=False)
+    if decimal is None and has_comma.any():
+        thousands_like = text[has_comma].str.match(_THOUSANDS_COMMA)
+        if thousands_like.all():
+            if text[has_comma].str.contains(".", regex=False).any():
+                decimal = "."
+            else:
+                examples = ", ".join(repr(v) for v in text[has_comma].head(3))
+                raise InputDataError.one(
+                    str(path), f"column {column!r}", f"numbers such as {examples}, which could use the comma as a thousands separator or as a decimal mark",
+                    "an unambiguous decimal mark", f"set {key}: '.' (commas separate thousands) or ',' (comma is the decimal mark) for this layer",
+                )
+        else:
+            decimal = ","
+    if decimal == ".":
+        cleaned = text.str.replace(",", "", regex=False)
+    elif decimal == ",":
+        cleaned = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        cleaned = text
+    out = pd.to_numeric(cleaned, errors="coerce")
     out = out.where(text != "", np.nan)
     words_true = lowered.isin(TRUE_WORDS - {"1", ""})
     words_false = lowered.isin(FALSE_WORDS - {"0", ""})
     out = out.mask(words_true, 1.0).mask(words_false, 0.0)
     bad = out.isna() & (text != "") & ~lowered.isin({"na", "n/a", "nan", "nd"})
     if bad.any():
-        examples = [f"row {i + 2}: {v!r}" for i, v in text[bad].head(5).items()]
+        examples = [f"row {i}: {v!r}" for i, v in text[bad].head(5).items()]
         raise InputDataError.one(
             str(path),
             f"column {column!r}",
             f"{int(bad.sum())} values that are not numbers or yes/no ({'; '.join(examples)})",
-            "numbers (decimal point or comma), yes/no, oui/non, 1/0, or blank for missing",
+            "numbers (one decimal mark: point or comma), yes/no, oui/non, 1/0, or blank for missing",
             "correct those cells",
         )
     return out.astype(float)
@@ -275,7 +311,7 @@ def read_boundaries(
             "set the CRS in QGIS (Layer ▸ Set CRS) or add the .prj file; nexus_zones never guesses one",
         )
     crs_in = frame.crs.to_string()
-    ids = frame[id_column]
+    ids = _id_strings(frame[id_column])
     problems = []
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
     if blank.any():
@@ -312,7 +348,7 @@ def read_boundaries(
         index=pd.Index(ids.to_numpy(), name="unit_id", dtype=object),
         crs="EPSG:4326",
     )
-    all_units = pd.DataFrame(units[["name", "region"]]).sort_index()
+    all_units = units.sort_index()
     valid_on = sorted({str(v)[:10] for v in frame["validOn"].dropna()}) if "validOn" in frame.columns else []
     meta = {"file": path.name, "layer": layer, "features": int(len(frame)), "id_column": id_column, "validOn": valid_on, "crs": crs_in}
     if regions:
@@ -392,14 +428,14 @@ def read_points(
         if out_lat.any() or out_lon.any():
             swapped = out_lat & (lon.abs() <= 90)
             hint = " Latitude and longitude look swapped." if swapped.any() else ""
-            rows = np.flatnonzero(out_lat | out_lon) + 2
+            rows = table.index[(out_lat | out_lon).to_numpy()]
             problems.append(Problem(f"columns {latitude!r}/{longitude!r}", f"coordinates out of range in rows {_rows(rows)}.{hint}", "latitude within ±90 and longitude within ±180 (decimal degrees, WGS84)", "correct or swap the columns in the config"))
         if problems:
             raise InputDataError(str(path), problems)
         if missing.any():
             from .errors import EventsOutsideWarning
 
-            warnings.warn(EventsOutsideWarning(f"{path}: {int(missing.sum())} rows without coordinates were not counted (rows {_rows(np.flatnonzero(missing) + 2)})"), stacklevel=2)
+            warnings.warn(EventsOutsideWarning(f"{path}: {int(missing.sum())} rows without coordinates were not counted (rows {_rows(table.index[missing.to_numpy()])})"), stacklevel=2)
         attrs = table.attrs
         table = table[~missing]
         frame = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon[~missing], lat[~missing]), crs="EPSG:4326")
@@ -415,7 +451,12 @@ def read_points(
             n_before = len(frame)
             frame = filter_rows(frame, filters, path=path, key=f"{where}.where")
             dropped = n_before - len(frame)
-        frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+        empty = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+        if empty.any():
+            from .errors import EventsOutsideWarning
+
+            warnings.warn(EventsOutsideWarning(f"{path}: {int(empty.sum())} features without geometry were not counted"), stacklevel=2)
+        frame = frame[~empty]
         if set(frame.geom_type) - {"Point", "MultiPoint"}:
             raise InputDataError.one(str(path), "geometry", f"geometry types {sorted(set(frame.geom_type))}", "points")
         frame = frame.explode(index_parts=False).to_crs(4326)
@@ -437,7 +478,7 @@ def read_points(
     if fatalities_column:
         fat = parse_number(frame[fatalities_column].astype(str), path=path, column=fatalities_column)
         if (fat < 0).any():
-            raise InputDataError.one(str(path), f"column {fatalities_column!r}", f"negative values in rows {_rows(np.flatnonzero(fat < 0) + 2)}", "counts of 0 or more")
+            raise InputDataError.one(str(path), f"column {fatalities_column!r}", f"negative values in rows {_rows(fat.index[(fat < 0).to_numpy()])}", "counts of 0 or more")
         out["fatalities"] = fat.fillna(0.0).to_numpy()
     return out
 
@@ -447,7 +488,7 @@ def _coordinate(values: pd.Series, path: Path, column: str) -> pd.Series:
     num = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
     bad = num.isna() & (text != "")
     if bad.any():
-        raise InputDataError.one(str(path), f"column {column!r}", f"values that are not numbers in rows {_rows(np.flatnonzero(bad) + 2)} (e.g. {text[bad].iloc[0]!r})", "decimal degrees such as 16.27", "correct those cells")
+        raise InputDataError.one(str(path), f"column {column!r}", f"values that are not numbers in rows {_rows(text.index[bad.to_numpy()])} (e.g. {text[bad].iloc[0]!r})", "decimal degrees such as 16.27", "correct those cells")
     return num.astype(float)
 
 
@@ -455,8 +496,9 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m
 
 
 def parse_dates(values: pd.Series, *, path: Path, column: str) -> pd.Series:
-    """Parse dates written in the usual export formats (ISO ``2017-06-14``, ACLED's ``14 June 2017``,
-    ``14/06/2017`` day first). Each value may use any of them; a value none fits is an error."""
+    """Parse dates written in the usual export formats (ISO ``2017-06-14``, with or without a time
+    and offset, where the date as written is kept; ACLED's ``14 June 2017``; ``14/06/2017`` day
+    first). Each value may use any of them; a value none fits is an error."""
     text = values.astype(str).str.strip()
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     todo = text != ""
@@ -467,15 +509,28 @@ def parse_dates(values: pd.Series, *, path: Path, column: str) -> pd.Series:
         ok = parsed.notna()
         result.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[ns]")
         todo &= result.isna()
+    if todo.any():  # ISO date-times with a time, fraction or offset: the date as written (local date)
+        head = text[todo].str.extract(r"^(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}", expand=False)
+        parsed = pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
+        ok = parsed.notna()
+        result.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[ns]")
+        todo &= result.isna()
     blank = text == ""
     if todo.any() or blank.any():
         bad = todo | blank
-        examples = ", ".join(f"row {i + 2}: {text[i]!r}" for i in text[bad].index[:5])
+        examples = ", ".join(f"row {i}: {text[i]!r}" for i in text[bad].index[:5])
         raise InputDataError.one(
             str(path), f"column {column!r}", f"{int(bad.sum())} dates that cannot be read ({examples})",
             "dates such as 2017-06-14, 14 June 2017 or 14/06/2017", "correct those cells or remove the rows",
         )
     return result
+
+
+def _id_strings(values: pd.Series) -> pd.Series:
+    """Ids as text; whole numbers stored as floats (a GPKG REAL column) lose their ``.0``."""
+    if pd.api.types.is_float_dtype(values):
+        return values.map(lambda v: None if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v)))
+    return values
 
 
 def _polygonal(geometry):
@@ -510,6 +565,7 @@ def read_table(
     where: dict | None = None,
     round_column: str | None = None,
     as_of=None,
+    decimal: str | None = None,
     layer: str = "layer",
 ) -> pd.DataFrame:
     """Read a per-unit table: one row per unit (or per part of a unit, e.g. communes).
@@ -527,7 +583,7 @@ def read_table(
     table = read_rows(path, wanted, where=where, where_key=f"{where_key}.where")
     if round_column:
         col = resolve_column(table, round_column)
-        dates = parse_dates(table[col], path=path, column=col)
+        dates = parse_dates(table[col], path=path, column=col).dt.normalize()  # a round is a day, whatever its time
         rounds = sorted(set(dates))
         eligible = [d for d in rounds if d <= pd.Timestamp(as_of)]
         if not eligible:
@@ -536,19 +592,19 @@ def read_table(
                 "a date on or after the first round", "choose another date",
             )
         chosen = eligible[-1]
-        table = table[(dates == chosen).to_numpy()].reset_index(drop=True)
+        table = table[(dates == chosen).to_numpy()]
         logger.info("layer %s: round of %s chosen (latest on or before %s; %d rounds in the file)", layer, chosen.date(), as_of, len(rounds))
     out = _key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
     problems = []
     for measure, ref in columns.items():
         col = resolve_column(table, ref)
         try:
-            values = parse_number(table[col], path=path, column=col)
+            values = parse_number(table[col], path=path, column=col, decimal=decimal, key=f"{where_key}.decimal")
         except InputDataError as exc:
             problems.extend(exc.problems)
             continue
         if (values < 0).any():
-            problems.append(Problem(f"column {col!r}", f"negative values in rows {_rows(np.flatnonzero(values < 0) + 2)}", "values of 0 or more", "correct those cells"))
+            problems.append(Problem(f"column {col!r}", f"negative values in rows {_rows(values.index[(values < 0).to_numpy()])}", "values of 0 or more", "correct those cells"))
         out[measure] = values.to_numpy()
     blank = np.zeros(len(out), dtype=bool)
     for key in ("code", "name"):
@@ -568,6 +624,7 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     except Exception as exc:
         raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook whose first sheet has a header row") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
     return _take_hxl_row(frame, path)
 
 
@@ -601,7 +658,7 @@ def filter_rows(table: pd.DataFrame, where: dict, *, path: Path, key: str) -> pd
             present = sorted(set(cells))[:12]
             raise InputDataError.one(str(path), f"{key}.{ref}", f"no row with a value in {list(values)}", f"values present in the column: {present}", "correct the values in the config")
         keep &= ok
-    out = table[keep].reset_index(drop=True)
+    out = table[keep]
     out.attrs = table.attrs
     if not len(out):
         raise InputDataError.one(str(path), key, "no row passes every condition together", "at least one row", "loosen the conditions")
@@ -646,7 +703,7 @@ def read_actors(
     out["type_value"] = type_values.to_numpy()
     blank = (out["organisation"] == "").to_numpy()
     if blank.any():
-        raise InputDataError.one(str(path), f"column {organisation_column!r}", f"blank cells in rows {_rows(np.flatnonzero(blank) + 2)}", "an organisation in every row", "fill or remove those rows")
+        raise InputDataError.one(str(path), f"column {organisation_column!r}", f"blank cells in rows {_rows(out.index[blank])}", "an organisation in every row", "fill or remove those rows")
     return out
 
 

@@ -66,8 +66,8 @@ def fmt(value: Any, digits: int = 3) -> str:
         v = float(value)
     except (TypeError, ValueError):
         return esc(value)
-    if v.is_integer() and abs(v) < 1e15:
-        return f"{int(v):,}".replace(",", "\u202f")
+    if (v.is_integer() or abs(v) >= 1000) and abs(v) < 1e15:
+        return f"{round(v):,}".replace(",", "\u202f")
     return f"{v:.{digits}g}"
 
 
@@ -144,6 +144,44 @@ def _gradient_legend(title: str, low: str, high: str, has_missing: bool) -> str:
     )
 
 
+def _sources(config) -> dict[str, str]:
+    """Layer name -> its ``source`` text, for the layers that have one."""
+    return {name: layer.source for name, layer in config.layers.items() if layer.source}
+
+
+def scale_ends(ind, raw, norm) -> tuple[float, float]:
+    """The raw values at the two ends of an indicator's colour scale (0 and 1 after normalisation):
+    the goalposts or the threshold curve's ends where they are fixed, the ±3 sd of a z-score, else
+    the observed values that got the lowest and highest normalised value. Values are shown on the
+    indicator's own scale (a log1p transform is undone)."""
+    from .normalise import prepare
+
+    inverse = np.expm1 if ind.transform == "log1p" else (lambda v: v)
+    if ind.goalposts is not None and ind.normalisation in ("goalposts", "inform"):
+        lo, hi = (float(inverse(g)) for g in ind.goalposts)
+        return (hi, lo) if ind.direction == "cost" else (lo, hi)
+    if ind.normalisation == "threshold" and ind.thresholds:
+        xs = [p[0] for p in ind.thresholds]
+        ys = [p[1] for p in ind.thresholds]
+        return float(inverse(xs[int(np.argmin(ys))])), float(inverse(xs[int(np.argmax(ys))]))
+    known = raw.notna() & norm.notna()
+    if not known.any():
+        return float("nan"), float("nan")
+    if ind.normalisation == "zscore":
+        import warnings as _warnings
+
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            prepared = prepare(raw[known], {"transform": ind.transform, "winsorise": ind.winsorise}, "")
+        if prepared.nunique() > 1:
+            low, high = prepared.mean() - 3 * prepared.std(ddof=0), prepared.mean() + 3 * prepared.std(ddof=0)
+            low, high = float(inverse(max(low, 0.0) if ind.transform == "log1p" else low)), float(inverse(high))
+            return (high, low) if ind.direction == "cost" else (low, high)
+    worst = raw[known][norm[known] == norm[known].min()].iloc[0]
+    best = raw[known][norm[known] == norm[known].max()].iloc[0]
+    return float(worst), float(best)
+
+
 def _views(result: "RunResult") -> list[dict]:
     config = result.config
     scores = result.scores
@@ -157,16 +195,12 @@ def _views(result: "RunResult") -> list[dict]:
             ),
         }
     ]
+    sources = _sources(config)
     for name, ind in config.indicators.items():
-        raw = scores[name]
+        worst, best = scale_ends(ind, scores[name], scores[f"{name}_norm"])
         norm = scores[f"{name}_norm"]
-        known = raw.notna() & norm.notna()
-        if known.any():
-            worst = raw[known][norm[known] == norm[known].min()].iloc[0]
-            best = raw[known][norm[known] == norm[known].max()].iloc[0]
-        else:
-            worst = best = float("nan")
         direction = "lower is better" if ind.direction == "cost" else "higher is better"
+        source = sources.get(ind.measure.split(".", 1)[0])
         views.append(
             {
                 "id": f"i_{name}",
@@ -175,7 +209,7 @@ def _views(result: "RunResult") -> list[dict]:
                 "legend": _gradient_legend(
                     f"{ind.label or name} ({direction}; weight {result.scored.weights[name]:.0%})",
                     f"least favourable: {fmt(worst)}", f"most favourable: {fmt(best)}", bool(norm.isna().any()),
-                ),
+                ) + (f'<div class="nz-src">Source: {esc(source)}</div>' if source else ""),
             }
         )
     if config.rules:
@@ -205,7 +239,7 @@ class _Views(MacroElement):
 .nz-legend, .nz-title {background: rgba(255,255,255,0.92); padding: 6px 10px; border-radius: 5px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 system-ui, sans-serif; max-width: 320px;}
 .nz-title h3 {margin: 0 0 3px 0; font-size: 15px;} .nz-title p {margin: 2px 0;}
-.nz-note {color: #8a3b00; font-weight: 600;}
+.nz-note {color: #8a3b00; font-weight: 600;} .nz-src {color: #555; font-size: 11px; margin-top: 3px; max-width: 300px;}
 .nz-legend-title {font-weight: 600; margin-bottom: 4px;}
 .nz-ramp {height: 12px; width: 240px; border: 1px solid #999;}
 .nz-ramp-labels {display: flex; justify-content: space-between; width: 242px; font-size: 11px;}
@@ -307,6 +341,7 @@ def build_map(result: "RunResult") -> str:
         + (f'<p class="nz-note">{esc(config.study.note)}</p>' if config.study.note else "")
         + f"<p>{len(scores)} units, {n_ranked} ranked · {len(config.indicators)} indicators, {len(config.rules)} rules"
         + f" · config {esc(config.sha256[:12])}</p>"
+        + (f'<p class="nz-src">Sources: {"; ".join(esc(v) for v in dict.fromkeys(_sources(config).values()))}</p>' if _sources(config) else "")
     )
     view_data = [{"id": v["id"], "label": esc(v["label"]), "legend": v["legend"]} for v in views]
     _Views(geo, view_data, overlays, title_html).add_to(fmap)

@@ -72,7 +72,7 @@ class RunResult:
 
             config = config_from_mapping(data, source=config.source)
         with _Recorder() as rec:
-            scored, table = _score_stage(config, self.units, self.measures, self.values, self.normalised)
+            scored, table = _score_stage(config, self.units, self.measures, self.values, self.normalised, self.imputed)
         return replace(self, config=config, scored=scored, scores=table, warnings=tuple(rec.messages), paths={})
 
 
@@ -126,7 +126,7 @@ def _load_layer(name: str, spec):
     if isinstance(spec, (TableLayerSpec, ActorsLayerSpec)):
         keys = dict(unit_column=spec.unit_column, name_column=spec.name_column, parent_column=spec.parent_column, where=spec.where or None, layer=name)
         if isinstance(spec, TableLayerSpec):
-            return load.read_table(spec.path, columns=spec.column_map, round_column=spec.round_column, as_of=spec.as_of, **keys)
+            return load.read_table(spec.path, columns=spec.column_map, round_column=spec.round_column, as_of=spec.as_of, decimal=spec.decimal, **keys)
         return load.read_actors(
             spec.path, organisation_column=spec.organisation_column, type_column=spec.type_column,
             humanitarian=spec.humanitarian, development=spec.development, **keys,
@@ -224,12 +224,13 @@ def _unknown_measure(where: str, ref: str, available: list[str]) -> Problem:
                    f"a measure the data of layer {layer!r} gives: {', '.join(layer_measures)}")
 
 
-def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, normalised: pd.DataFrame):
+def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, normalised: pd.DataFrame, imputed: pd.DataFrame):
     names = units["name"].to_dict()
     rules = {name: parse_rule(rule.expr) for name, rule in config.rules.items()}
     rule_values: dict[str, pd.Series] = {c: measures[c] for c in measures.columns}
-    for name, ind in config.indicators.items():
-        rule_values[name] = measures[ind.measure]  # rules read observed values, never imputed ones
+    for name in config.indicators:
+        # rules read the indicator's value (rate, per year) as observed, never an imputed one
+        rule_values[name] = values[name].where(~imputed[name].astype(bool))
     scored = score.score_units(
         normalised,
         {name: ind.weight for name, ind in config.indicators.items()},
@@ -261,7 +262,8 @@ def _indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
         years = None
         if ind.per_year:
             start, end = config.layers[ind.measure.split(".", 1)[0]].window
-            years = ((end - start).days + 1) / 365.25
+            whole_years = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
+            years = end.year - start.year + 1 if whole_years else ((end - start).days + 1) / 365.25
         defs[name] = indicators.IndicatorDef(
             ind.measure, ind.direction, ind.missing, per=ind.per, scale=ind.scale, years=years
         )
@@ -282,7 +284,7 @@ def _compute_loaded(config: Config, loaded: _Loaded) -> RunResult:
          for n, i in config.indicators.items()}
     )
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
-    scored, table = _score_stage(config, boundaries.units, measures, values, normalised_frame)
+    scored, table = _score_stage(config, boundaries.units, measures, values, normalised_frame, imputed)
     return RunResult(
         config=config,
         units=boundaries.units,

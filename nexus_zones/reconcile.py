@@ -103,7 +103,7 @@ def match_rows(
     codes_used = codes is not None
     codes_shared = int(codes.isin(units.index).sum()) if codes is not None else None
     if codes is not None and folded is not None:
-        shared = codes.isin(units.index)
+        shared = codes.isin(units.index) & (folded != "")  # a row without a name says nothing of the scheme
         if shared.any():
             agree = np.array([folded[i] == unit_names[c] for i, c in codes[shared].items()])
             if agree.mean() < SCHEME_AGREEMENT:
@@ -115,7 +115,7 @@ def match_rows(
     if codes is not None and codes_used:
         hit = codes.isin(units.index)
         if folded is not None:  # a code that names another place is not trusted for that row
-            hit &= np.array([not h or folded[i] == unit_names[codes[i]] for i, h in hit.items()])
+            hit &= np.array([not h or folded[i] in ("", unit_names[codes[i]]) for i, h in hit.items()])
         ids[hit] = codes[hit]
         by_code = int(hit.sum())
 

@@ -76,6 +76,7 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
         "data_dir": str(config.data_dir) if config.data_dir else None,
         "boundaries": dict(result.boundaries_meta),
         "inputs": {path: {"sha256": sha} for path, sha in result.inputs.items()},
+        "layers": {name: {"kind": layer.kind, "path": str(layer.path), "source": layer.source} for name, layer in config.layers.items()},
         "packages": package_versions(),
         "platform": platform.platform(),
         "units": int(len(result.scores)),
@@ -93,28 +94,46 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
 def write_all(writers: Mapping[Path, Callable[[Path], None]]) -> None:
     """Write several files all-or-nothing.
 
-    Each writer is called with a temporary path in the target's folder (same suffix); when every
-    writer has succeeded the temporary files replace the targets. On any error the temporary files
-    are removed and the targets are left as they were.
+    Each writer is called with a temporary path in the target's folder (same suffix). When every
+    writer has succeeded, the existing targets are moved aside, the new files moved into place, and
+    the old ones deleted. On any error the temporary files are removed, the old files are put back,
+    and files that did not exist before are removed, so the folder is as it was.
     """
     temps: dict[Path, Path] = {}
+    backups: dict[Path, Path] = {}
+    placed: list[Path] = []
     try:
         for target, writer in writers.items():
             target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_dir():
+                raise NexusZonesError(f"output {target}: found a folder; expected a file name free for the output. Fix: move that folder or pass another --out")
             fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
             os.close(fd)
             os.unlink(tmp)  # some drivers (GPKG) refuse to write over an existing empty file
             temps[target] = Path(tmp)
             writer(Path(tmp))
+        for target in temps:
+            if target.exists():
+                backup = target.with_name(f".{target.name}.{os.getpid()}.bak")
+                os.replace(target, backup)
+                backups[target] = backup
         for target, tmp in temps.items():
             os.replace(tmp, target)
+            placed.append(target)
     except BaseException:
-        for tmp in temps.values():
+        for target in placed:
+            if target not in backups:
+                target.unlink(missing_ok=True)
+        for target, backup in backups.items():
             try:
-                tmp.unlink()
-            except FileNotFoundError:
-                pass
+                os.replace(backup, target)
+            except OSError:  # pragma: no cover - nothing better to do; the backup stays for the user
+                logger.error("could not restore %s; the previous version is in %s", target, backup)
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
         raise
+    for backup in backups.values():
+        backup.unlink(missing_ok=True)
 
 
 def _write_text(text: str) -> Callable[[Path], None]:

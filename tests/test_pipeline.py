@@ -273,3 +273,40 @@ def test_hostile_strings_are_escaped_in_the_page(grid_cfg, grid_files, tmp_path)
     assert "</script><script>alert(3)" not in html
     # escaped for HTML, then written into the script as JSON with <, > and & as \\u escapes
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+
+
+def test_a_folder_in_the_way_of_one_output_changes_no_output(grid_cfg, tmp_path):
+    out = tmp_path / "out"
+    nexus_zones.run(config_from_mapping(grid_cfg), out_dir=out)
+    (out / "grid_run.json").unlink()
+    (out / "grid_run.json").mkdir()
+    (out / "grid_run.json" / "keep.txt").write_text("x", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["study"]["title"] = "Another title"
+    with pytest.raises(nexus_zones.NexusZonesError, match="grid_run.json: found a folder"):
+        nexus_zones.run(config_from_mapping(cfg), out_dir=out)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_failed_move_restores_every_previous_output(tmp_path, monkeypatch):
+    import os
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old a", encoding="utf-8")
+    real_replace = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if str(dst).endswith("b.txt") and ".tmp" in str(src):
+            raise OSError(13, "Permission denied")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(report.os, "replace", flaky)
+    writers = {a: lambda p: p.write_text("new a", encoding="utf-8"), b: lambda p: p.write_text("new b", encoding="utf-8")}
+    with pytest.raises(OSError):
+        report.write_all(writers)
+    assert a.read_text(encoding="utf-8") == "old a" and not b.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]

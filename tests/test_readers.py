@@ -235,7 +235,7 @@ def test_year_window_and_per_year(grid_cfg):
     cfg["layers"]["events"]["year"] = 2017
     cfg["indicators"]["incidents"]["per_year"] = True
     result = nexus_zones.run(config_from_mapping(cfg), write=False)
-    assert result.values.loc["A1", "incidents"] == pytest.approx(3 / (365 / 365.25))
+    assert result.values.loc["A1", "incidents"] == 3 / 1  # one whole calendar year
     bad = json.loads(json.dumps(cfg))
     bad["indicators"]["health"]["per_year"] = True
     with pytest.raises(nexus_zones.ConfigError, match=r"indicators.health.per_year: found true; expected a measure of a points layer with both ends"):
@@ -259,3 +259,138 @@ def test_points_where_filter_and_admin_names(tmp_path):
     assert m["count"].to_dict() == {"A1": 1, "A2": 0, "B1": 2, "B2": 0}
     assert m["count_by_admin"].to_dict() == {"A1": 1, "A2": 0, "B1": 2, "B2": 0}
     assert rep.dropped_by_filters == 1 and rep.by_admin["points_whose_name_names_another_unit"] == 0
+
+
+# ------------------------------------------------------------------ review fixes (issue 2/3 defects)
+
+
+def test_rules_read_the_indicator_value_not_the_raw_measure(grid_cfg):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["indicators"]["closed_rate"] = {"measure": "forces.closed", "per": "units.area_km2", "scale": 10000, "direction": "cost", "weight": 1}
+    cfg["rules"] = {"low_rate": "closed_rate <= 1.5"}
+    result = nexus_zones.run(config_from_mapping(cfg), write=False)
+    areas = aggregate.unit_areas_km2(grid_units())
+    rate = {u: c / areas[u] * 10000 for u, c in {"A1": 0, "A2": 2, "B1": 1, "B2": 0}.items()}
+    assert rate["A2"] > 1.5 > rate["B1"] > 0  # 2 and 1 closed schools on ~12,300 km²: ~1.6 and ~0.8 per 10,000 km²
+    assert result.values["closed_rate"].to_dict() == pytest.approx(rate)
+    assert result.scores["rule_low_rate"].to_dict() == {u: rate[u] <= 1.5 for u in rate}
+
+
+@pytest.mark.parametrize(
+    "cells, decimal, expected",
+    [
+        (["1,5", "2"], None, [1.5, 2.0]),
+        (["1,234.5", "12"], None, [1234.5, 12.0]),
+        (["142,522"], ".", [142522.0]),
+        (["142,522"], ",", [142.522]),
+        (["1.234,5"], ",", [1234.5]),
+        (["142 522", "1\u202f000"], None, [142522.0, 1000.0]),
+    ],
+)
+def test_decimal_marks(cells, decimal, expected, tmp_path):
+    assert load.parse_number(pd.Series(cells), path=tmp_path, column="c", decimal=decimal).tolist() == pytest.approx(expected)
+
+
+def test_ambiguous_thousands_comma_is_an_error(tmp_path):
+    with pytest.raises(InputDataError, match=r"numbers such as '142,522'.*set layers.pop.decimal: '.' \(commas separate thousands\)"):
+        load.parse_number(pd.Series(["142,522", "98,004"]), path=tmp_path, column="population", key="layers.pop.decimal")
+
+
+def test_raster_with_only_nodata_or_partly_outside(tmp_path):
+    data = np.array([[-9999.0, -9999.0], [5.0, 7.0]])
+    path = tmp_path / "nd.tif"
+    _write_raster(path, data, from_origin(0.0, 2.0, 1.0, 1.0))
+    units = grid_units()
+    with pytest.warns(MissingValueWarning) as record:
+        z = aggregate.zonal_stats(units, load.read_raster(path))
+    assert math.isnan(z.loc["A1", "sum"]) and z.loc["A1", "valid_share"] == 0.0  # nodata only: no value, not 0 people
+    assert z.loc["B1", "sum"] == 5.0
+    assert any("only nodata pixels in units A1, A2" in str(r.message) for r in record)
+    half = tmp_path / "half.tif"  # covers x 0-1 only: half of a 2°-wide unit
+    _write_raster(half, np.array([[3.0], [3.0]]), from_origin(0.0, 2.0, 1.0, 1.0))
+    wide = gpd.GeoDataFrame({"name": ["w"], "region": ["r"]}, geometry=[box(0, 0, 2, 2)], index=pd.Index(["W"], name="unit_id"), crs=4326)
+    with pytest.warns(MissingValueWarning, match=r"covers only part of units W \(50%\)"):
+        zw = aggregate.zonal_stats(wide, load.read_raster(half))
+    assert zw.loc["W", "valid_share"] == pytest.approx(0.5) and zw.loc["W", "sum"] == pytest.approx(6.0)
+
+
+def test_rounds_are_days_whatever_their_time(tmp_path):
+    path = tmp_path / "dtm.csv"
+    pd.DataFrame({"d": ["2017-06-30", "2017-12-31 09:00:00", "2017-12-31 10:00:00"], "n": ["Dire", "Dire", "Niafunke"], "v": ["1", "2", "3"]}).to_csv(path, index=False)
+    rows = load.read_table(path, columns={"v": "v"}, name_column="n", round_column="d", as_of=pd.Timestamp("2017-12-31").date())
+    assert rows["v"].tolist() == [2.0, 3.0]
+
+
+def test_a_blank_name_does_not_cancel_a_good_code():
+    table = pd.DataFrame({"code": ["ML0602", "ML0604", "ML0605"], "name": ["Dire", "", "Niafunke"]})
+    ids, rep = reconcile.match_rows(table, UNITS, code_column="code", name_column="name")
+    assert rep.codes_used and ids.tolist() == ["ML0602", "ML0604", "ML0605"]
+
+
+def test_whole_number_ids_stored_as_floats(tmp_path):
+    gdf = grid_units().reset_index(drop=True).assign(code=[601.0, 602.0, 701.0, 702.0])
+    path = tmp_path / "num.gpkg"
+    gdf.to_file(path)
+    b = load.read_boundaries(path, id_column="code", name_column="name", region_column="region")
+    assert list(b.units.index) == ["601", "602", "701", "702"]
+
+
+def test_a_table_without_geometry_as_boundaries_is_an_error(tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_text("pcode,name\nA1,x\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match="found a table without geometry; expected a vector file"):
+        load.read_boundaries(path, id_column="pcode", name_column="name", region_column=None)
+
+
+def test_border_with_a_unit_outside_the_study_follows_the_national_rule(grid_files):
+    b_all = load.read_boundaries(grid_files["boundaries"], id_column="pcode", name_column="name", region_column="region")
+    b_south = load.read_boundaries(grid_files["boundaries"], id_column="pcode", name_column="name", region_column="region", regions=["South"])
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.5], [1.0]), crs=4326)  # on the A1 (North) / B1 (South) border
+    national, _ = aggregate.count_points(b_all.units, pts, all_units=b_all.all_units)
+    south, rep = aggregate.count_points(b_south.units, pts, all_units=b_south.all_units)
+    assert national["count"].to_dict() == {"A1": 1, "A2": 0, "B1": 0, "B2": 0}
+    assert south["count"].to_dict() == {"B1": 0, "B2": 0}
+    assert rep.in_units_outside_study == 1 and rep.outside_units == 0
+
+
+def test_category_named_like_a_measure_is_prefixed():
+    pts = gpd.GeoDataFrame({"category": ["Count", "Count", "School"]}, geometry=gpd.points_from_xy([0.5, 0.5, 1.5], [1.5, 1.5, 1.5]), crs=4326)
+    m, _ = aggregate.count_points(grid_units(), pts)
+    assert m.loc["A1", "count"] == 2 and m.loc["A1", "cat_count"] == 2 and m.loc["A2", "school"] == 1
+
+
+def test_points_without_geometry_and_empty_windows_are_reported(tmp_path):
+    pts = gpd.GeoDataFrame({"event_date": ["2015-01-01"] * 3}, geometry=[None, None, box(0, 0, 1, 1).centroid], crs=4326)
+    path = tmp_path / "p.gpkg"
+    pts.to_file(path)
+    with pytest.warns(nexus_zones.NexusZonesWarning, match="2 features without geometry were not counted"):
+        read = load.read_points(path, date_column="event_date", fatalities_column=None)
+    with pytest.warns(nexus_zones.NexusZonesWarning, match=r"none of its 1 points is in the window 2017-01-01 to 2017-12-31; the file's dates run from 2015-01-01 to 2015-01-01"):
+        m, _ = aggregate.count_points(grid_units(), read, start=pd.Timestamp("2017-01-01").date(), end=pd.Timestamp("2017-12-31").date())
+    assert m["count"].sum() == 0
+
+
+def test_messages_give_file_line_numbers_after_an_hxl_row(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("code,v\n#adm2+code,#value\nA1,1\nA2,oops\n", encoding="utf-8")  # 'oops' is on line 4
+    with pytest.raises(InputDataError, match=r"row 4: 'oops'"):
+        load.read_table(path, columns={"v": "v"}, unit_column="code")
+
+
+def test_iso_date_times_keep_the_date_as_written(tmp_path):
+    dates = load.parse_dates(pd.Series(["2017-12-31T23:30:00Z", "2017-12-31 23:30", "2018-01-01T00:10:00+01:00", "2017-06-14"]), path=tmp_path, column="d")
+    assert [d.date().isoformat() for d in dates] == ["2017-12-31", "2017-12-31", "2018-01-01", "2017-06-14"]
+
+
+def test_legend_ends_follow_goalposts_thresholds_and_transforms():
+    from nexus_zones.config import IndicatorSpec
+    from nexus_zones.maps import fmt, scale_ends
+
+    raw, norm = pd.Series([3.0, 9.0]), pd.Series([0.85, 0.55])
+    cost = IndicatorSpec(measure="a.b", direction="cost", normalisation="goalposts", goalposts=(0, 20), weight=1)
+    assert scale_ends(cost, raw, norm) == (20.0, 0.0)
+    logged = IndicatorSpec(measure="a.b", direction="benefit", normalisation="goalposts", goalposts=(0, math.log1p(99)), transform="log1p", weight=1)
+    assert scale_ends(logged, raw, norm) == pytest.approx((0.0, 99.0))
+    curve = IndicatorSpec(measure="a.b", direction="cost", normalisation="threshold", thresholds=[(5, 1), (20, 0)], weight=1)
+    assert scale_ends(curve, raw, norm) == (20.0, 5.0)
+    assert fmt(10299.4) == "10\u202f299" and fmt(2.345) == "2.35" and fmt(7.0) == "7"

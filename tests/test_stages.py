@@ -186,7 +186,7 @@ def _grid_points(grid_files):
 
 def test_count_points_window_types_shared_edge_and_outside(grid_files):
     units = grid_units()
-    with pytest.warns(EventsOutsideWarning, match=r"1 of 5 points in the window fell outside every study unit.*\(5\.0000, 5\.0000\)"):
+    with pytest.warns(EventsOutsideWarning, match=r"1 of 5 points in the window fell outside every unit of the boundaries.*\(5\.0000, 5\.0000\)"):
         measures, report = aggregate.count_points(
             units, _grid_points(grid_files), start=pd.Timestamp("2017-01-01").date(), end=pd.Timestamp("2017-12-31").date(), types=VIOLENT
         )
