@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Mapping
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from . import aggregate, indicators, load, normalise, score
@@ -56,6 +57,7 @@ class RunResult:
     inputs: Mapping[str, str]
     boundaries_meta: Mapping[str, object] = field(default_factory=dict)
     joins: Mapping[str, dict] = field(default_factory=dict)
+    analyses: "Analyses | None" = None
     warnings: tuple[str, ...] = ()
     paths: Mapping[str, Path] = field(default_factory=dict)
 
@@ -72,8 +74,8 @@ class RunResult:
 
             config = config_from_mapping(data, source=config.source)
         with _Recorder() as rec:
-            scored, table = _score_stage(config, self.units, self.measures, self.values, self.normalised, self.imputed)
-        return replace(self, config=config, scored=scored, scores=table, warnings=tuple(rec.messages), paths={})
+            scored, table, analyses = _score_stage(config, self.units, self.measures, self.values, self.normalised, self.imputed)
+        return replace(self, config=config, scored=scored, scores=table, analyses=analyses, warnings=tuple(rec.messages), paths={})
 
 
 class _Recorder:
@@ -224,6 +226,99 @@ def _unknown_measure(where: str, ref: str, available: list[str]) -> Problem:
                    f"a measure the data of layer {layer!r} gives: {', '.join(layer_measures)}")
 
 
+def structure_of(config: Config) -> score.Structure:
+    """The aggregation structure the config describes."""
+    pillars = tuple(
+        score.Pillar(name, tuple(p.indicators), config.pillar_weights()[name], p.aggregation) for name, p in config.model.pillars.items()
+    )
+    return score.Structure(tuple(config.indicators), config.model.aggregation, pillars)
+
+
+def _norm_specs(config: Config) -> dict[str, dict]:
+    return {
+        n: {"method": i.normalisation, "direction": i.direction, "goalposts": i.goalposts, "thresholds": i.thresholds,
+            "winsorise": i.winsorise, "transform": i.transform}
+        for n, i in config.indicators.items()
+    }
+
+
+@dataclass(frozen=True)
+class Analyses:
+    """What the model adds beside the score: robustness, weights compared, typology."""
+
+    robustness: pd.DataFrame | None = None
+    leave_one_out: pd.DataFrame | None = None
+    weights: pd.DataFrame | None = None
+    ranks_by_weights: pd.DataFrame | None = None
+    profiles: pd.DataFrame | None = None
+    ahp: dict | None = None
+
+
+def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, scored: score.ScoreResult, names: pd.Series) -> tuple[Analyses, pd.DataFrame]:
+    """Robustness, data-driven weights and typology; returns them and per-unit columns for the table."""
+    from . import sensitivity, typology, weights as weights_mod
+
+    structure = scored.structure
+    cols = list(structure.indicators)
+    index = normalised.index
+    eligible = scored.eligible.reindex(index).fillna(False).to_numpy(dtype=bool)
+    base_weights = config.indicator_weights()
+    pillar_weights = config.pillar_weights() or None
+    extra = pd.DataFrame(index=index.copy())
+    result: dict = {}
+    rb = config.robustness
+    if rb.draws and eligible.sum() >= 2:
+        options = {"model": normalised[cols].to_numpy(dtype=float)}
+        for method in rb.vary_normalisation:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NexusZonesWarning)  # already reported for the model's own normalisation
+                options[method] = normalise.normalise_frame(values, _norm_specs(config), method=method)[cols].to_numpy(dtype=float)
+        spec = sensitivity.RobustnessSpec(
+            draws=rb.draws, concentration=rb.concentration, seed=rb.seed, top_k=min(rb.top_k, int(eligible.sum())), robust_share=rb.robust_share,
+            vary_normalisation=tuple(rb.vary_normalisation), vary_aggregation=tuple(rb.vary_aggregation),
+        )
+        table = sensitivity.monte_carlo(options, base_weights, structure, eligible, spec, index=index, pillar_weights=pillar_weights)
+        result["robustness"] = table
+        extra = extra.join(table)
+    if rb.leave_one_out and eligible.sum() >= 2:
+        loo = sensitivity.leave_one_out(normalised[cols].to_numpy(dtype=float), base_weights, structure, eligible, index=index, pillar_weights=pillar_weights)
+        result["leave_one_out"] = loo
+        extra["loo_max_shift"] = loo["max_shift"]
+    complete = normalised[cols].notna().all(axis=1).to_numpy() & eligible
+    if config.model.compare_weights and complete.sum() >= 3:
+        matrix = normalised[cols].to_numpy(dtype=float)[complete]
+        table_w = pd.DataFrame({"expert": pd.Series(scored.weights)}).reindex(cols)
+        for method in config.model.compare_weights:
+            table_w[method] = weights_mod.DATA_METHODS[method](matrix)
+        flat = score.Structure(tuple(cols), structure.aggregation)
+        ranks = pd.DataFrame(index=index.copy())
+        for method in table_w.columns:
+            w = table_w[method].to_numpy()
+            s, _ = score.composite(matrix, w[:, None], None, flat)
+            r = np.full(len(index), np.nan)
+            r[complete] = sensitivity.rank_draws(s, np.ones(int(complete.sum()), dtype=bool))[:, 0]
+            ranks[f"rank_{method}"] = r
+        result["weights"] = table_w.rename_axis("indicator")
+        result["ranks_by_weights"] = ranks
+        logger.info("weights compared: expert and %s; ranks side by side in the weights table", ", ".join(config.model.compare_weights))
+    ty = config.typology
+    if ty.reference:
+        ref = typology.find_unit(ty.reference, names)
+        extra["similarity"] = typology.similarity(normalised[cols], ref)
+        logger.info("typology: similarity of every unit to %s (%s)", names[ref], ref)
+    if ty.profiles:
+        labels, centres = typology.profiles(normalised[cols], ty.profiles, seed=ty.seed)
+        extra["profile"] = labels
+        result["profiles"] = centres
+    if config.model.ahp is not None:
+        items = list(config.model.pillars) or cols
+        a = weights_mod.ahp(items, config.model.ahp)
+        result["ahp"] = {"level": "pillars" if config.model.pillars else "indicators", "weights": a.weights,
+                         "lambda_max": a.lambda_max, "consistency_index": a.consistency_index, "consistency_ratio": a.consistency_ratio}
+        logger.info("AHP: consistency ratio %.3f (accepted up to 0.1)", a.consistency_ratio)
+    return Analyses(**result), extra
+
+
 def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, normalised: pd.DataFrame, imputed: pd.DataFrame):
     names = units["name"].to_dict()
     rules = {name: parse_rule(rule.expr) for name, rule in config.rules.items()}
@@ -233,27 +328,34 @@ def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame
         rule_values[name] = values[name].where(~imputed[name].astype(bool))
     scored = score.score_units(
         normalised,
-        {name: ind.weight for name, ind in config.indicators.items()},
+        config.indicator_weights(),
         regions=units["region"],
         rules=rules,
         rule_values=rule_values,
         failing_units=config.model.failing_units,
         unit_names=names,
+        structure=structure_of(config),
+        pillar_weights=config.pillar_weights() or None,
     )
+    analyses, extra = _analyses(config, values, normalised, scored, units["name"])
     table = units[["name", "region"]].join(scored.table.drop(columns="status"))
     for name in config.indicators:
         table[name] = values[name]
         table[f"{name}_norm"] = normalised[name]
     for name in config.indicators:
         table[f"{name}_contrib"] = scored.contributions[name]
+    for pillar in scored.pillars.columns:
+        table[f"pillar_{pillar}"] = scored.pillars[pillar]
     for rname in config.rules:
         table[f"rule_{rname}"] = scored.rules_passed[rname]
+    table["completeness"] = 1.0 - imputed[list(config.indicators)].mean(axis=1) - values[list(config.indicators)].isna().mean(axis=1)
+    table = table.join(extra)
     table["status"] = scored.table["status"]
     table = table.assign(_r=table["rank"].astype("Float64").fillna(float("inf")), _s=-table["score"].fillna(-1.0))
     table = table.sort_values(["_r", "_s"], kind="stable").drop(columns=["_r", "_s"])
     table.index.name = "unit_id"
     gdf = gpd.GeoDataFrame(table, geometry=units.geometry.reindex(table.index), crs="EPSG:4326")
-    return scored, gdf
+    return scored, gdf, analyses
 
 
 def _indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
@@ -278,13 +380,12 @@ def _compute_loaded(config: Config, loaded: _Loaded) -> RunResult:
         inputs[str(spec.path)] = load.file_sha256(spec.path)
     measures, reports, joins, points = _aggregate(config, boundaries, raw_layers)
     _check_references(config, measures)
-    values, imputed = indicators.build_matrix(measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict())
-    normalised_frame = normalise.normalise_frame(
-        values, {n: {"method": i.normalisation, "direction": i.direction, "goalposts": i.goalposts, "transform": i.transform}
-         for n, i in config.indicators.items()}
+    values, imputed = indicators.build_matrix(
+        measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
     )
+    normalised_frame = normalise.normalise_frame(values, _norm_specs(config))
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
-    scored, table = _score_stage(config, boundaries.units, measures, values, normalised_frame, imputed)
+    scored, table, analyses = _score_stage(config, boundaries.units, measures, values, normalised_frame, imputed)
     return RunResult(
         config=config,
         units=boundaries.units,
@@ -299,6 +400,7 @@ def _compute_loaded(config: Config, loaded: _Loaded) -> RunResult:
         inputs=inputs,
         boundaries_meta=boundaries.meta,
         joins=joins,
+        analyses=analyses,
     )
 
 

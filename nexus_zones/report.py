@@ -84,6 +84,13 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
         "pass_every_rule": int(result.scores["passes_rules"].sum()),
         "weights": result.scored.weights,
         "failing_units": config.model.failing_units,
+        "model": {
+            "aggregation": config.model.aggregation,
+            "pillars": {n: {"indicators": list(p.indicators), "weight": result.config.pillar_weights()[n], "aggregation": p.aggregation}
+                        for n, p in config.model.pillars.items()},
+            "ahp": (result.analyses.ahp if result.analyses else None),
+        },
+        "robustness": config.robustness.model_dump(mode="json"),
         "point_layers": {name: rep.as_dict() for name, rep in result.point_reports.items()},
         "joins": dict(result.joins),
         "warnings": list(result.warnings),
@@ -158,7 +165,8 @@ def _gpkg_writer(result: "RunResult", layer: str) -> Callable[[Path], None]:
 def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | None = None) -> dict[str, Path]:
     """Write the map, the tables and the run metadata for ``result`` into ``out_dir``.
 
-    Returns the paths written, keyed ``map``, ``csv``, ``gpkg``, ``run``.
+    Returns the paths written, keyed ``map``, ``csv``, ``gpkg``, ``run``, and where the model made
+    them ``weights`` (weights by method), ``ranks_by_weights``, ``leave_one_out`` and ``profiles``.
     """
     from .maps import build_map
 
@@ -173,13 +181,29 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
         "run": out / f"{name}_run.json",
     }
     html = map_html if map_html is not None else build_map(result)
-    csv_text = scores_table(result).to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    tables = {"csv": scores_table(result)}
+    analyses = result.analyses
+    names = result.scores["name"]
+    if analyses is not None:
+        if analyses.weights is not None:
+            paths["weights"] = out / f"{name}_weights.csv"
+            tables["weights"] = analyses.weights.reset_index()
+        if analyses.ranks_by_weights is not None:
+            paths["ranks_by_weights"] = out / f"{name}_ranks_by_weights.csv"
+            tables["ranks_by_weights"] = pd.concat([names, result.scores["rank"], analyses.ranks_by_weights], axis=1).reindex(result.scores.index).reset_index()
+        if analyses.leave_one_out is not None:
+            paths["leave_one_out"] = out / f"{name}_leave_one_out.csv"
+            tables["leave_one_out"] = pd.concat([names, result.scores["rank"], analyses.leave_one_out], axis=1).reindex(result.scores.index).reset_index()
+        if analyses.profiles is not None:
+            paths["profiles"] = out / f"{name}_profiles.csv"
+            tables["profiles"] = analyses.profiles.reset_index()
     meta = json.dumps(run_metadata(result, paths), indent=2, ensure_ascii=False, default=str) + "\n"
+    writers = {paths[kind]: _write_text(table.to_csv(index=False, float_format="%.10g", lineterminator="\n")) for kind, table in tables.items()}
     try:
         write_all(
             {
                 paths["map"]: _write_text(html),
-                paths["csv"]: _write_text(csv_text),
+                **writers,
                 paths["gpkg"]: _gpkg_writer(result, name),
                 paths["run"]: _write_text(meta),
             }

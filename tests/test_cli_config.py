@@ -27,7 +27,10 @@ from nexus_zones.config import Config, IndicatorSpec, PointsLayerSpec, load_conf
 from nexus_zones.errors import ConfigError, InputDataError, NexusZonesError
 
 REPO = Path(__file__).resolve().parent.parent
-OUTPUTS = {"grid.html", "grid_scores.csv", "grid_scores.gpkg", "grid_run.json"}
+OUTPUTS = {
+    "grid.html", "grid_scores.csv", "grid_scores.gpkg", "grid_run.json",
+    "grid_weights.csv", "grid_ranks_by_weights.csv", "grid_leave_one_out.csv",  # the model's analyses (robustness, weights)
+}
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -442,7 +445,7 @@ def test_check_reports_every_input_problem_at_once(grid_cfg, grid_files, write_c
 # --------------------------------------------------------------------------------- 6. CLI run
 
 
-def test_run_writes_the_four_outputs_and_prints_the_top_unit(grid_cfg, write_config, tmp_path, monkeypatch, capsys):
+def test_run_writes_the_outputs_and_prints_the_top_unit(grid_cfg, write_config, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     out_dir = tmp_path / "out"
 

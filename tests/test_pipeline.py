@@ -154,7 +154,7 @@ def test_demo_scores_equal_an_independent_computation(demo_result):
 
 def test_demo_outputs(demo_result):
     paths = demo_result.paths
-    assert set(paths) == {"map", "csv", "gpkg", "run"}
+    assert set(paths) == {"map", "csv", "gpkg", "run", "weights", "ranks_by_weights", "leave_one_out", "profiles"}
     assert paths["map"].name == "demo.html"
     csv = pd.read_csv(paths["csv"], dtype={"unit_id": str})
     assert list(csv.columns[: len(report.FIXED_COLUMNS)]) == list(report.FIXED_COLUMNS)

@@ -37,7 +37,7 @@ def test_all_fifty_cercles_scored_and_written(mali):
     s = mali.scores
     assert len(s) == 50 and s["score"].notna().all()
     assert sorted(s["rank"].tolist()) == sorted(pd.Series(s["score"]).rank(method="min", ascending=False).astype(int).tolist())
-    assert set(mali.paths) == {"map", "csv", "gpkg", "run"}
+    assert {"map", "csv", "gpkg", "run", "weights", "ranks_by_weights", "leave_one_out"} <= set(mali.paths)
     csv = pd.read_csv(mali.paths["csv"])
     assert len(csv) == 50
     meta = json.loads(mali.paths["run"].read_text(encoding="utf-8"))
