@@ -34,6 +34,8 @@ __all__ = ["build_map", "PALETTE", "colour", "feature_collection"]
 #: ColorBrewer YlGn, light (least suitable) to dark green (most suitable).
 PALETTE = ("#ffffe5", "#f7fcb9", "#d9f0a3", "#addd8e", "#78c679", "#41ab5d", "#238443", "#006837", "#004529")
 NO_DATA = "#bdbdbd"
+#: Categorical colours (ColorBrewer Set2) for profiles.
+CATEGORIES = ("#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3")
 PASS = "#1a9850"
 FAIL = "#d73027"
 COORD_DECIMALS = 5  # about 1 m
@@ -71,6 +73,10 @@ def fmt(value: Any, digits: int = 3) -> str:
     return f"{v:.{digits}g}"
 
 
+def _present(value: Any) -> bool:
+    return value is not None and str(value) != "<NA>" and not (isinstance(value, float) and math.isnan(value))
+
+
 def _rank_text(value: Any) -> str:
     return "not ranked" if value is None or str(value) == "<NA>" else str(int(value))
 
@@ -85,6 +91,23 @@ def _popup(row: Any, result: "RunResult", n_ranked: int) -> str:
     ]
     if row["status"] != "ranked":
         parts.append(f'<p class="nz-status">{esc(row["status"])}</p>')
+    if "rank_p05" in row.index and _present(row["rank_p05"]):
+        k = result.config.robustness.top_k
+        band = f"{int(row['rank_p05'])}–{int(row['rank_p95'])}" if row["rank_p05"] != row["rank_p95"] else f"{int(row['rank_p05'])}"
+        verdict = "robust" if bool(row["robust"]) else "not robust"
+        parts.append(
+            f'<p class="nz-band">Rank band {band} (5–95 % of {result.config.robustness.draws} weightings) · top {k} in '
+            f'{100 * row["share_top_k"]:.0f} % · <b>{verdict}</b></p>'
+        )
+    extras = []
+    if "completeness" in row.index and _present(row["completeness"]) and row["completeness"] < 1:
+        extras.append(f"data complete at {100 * row['completeness']:.0f} %")
+    if "similarity" in row.index and _present(row["similarity"]):
+        extras.append(f"similarity to {esc(result.config.typology.reference)}: {row['similarity']:.2f}")
+    if "profile" in row.index and _present(row["profile"]):
+        extras.append(f"profile {int(row['profile'])}")
+    if extras:
+        parts.append(f"<p>{' · '.join(extras)}</p>")
     parts.append('<table class="nz-ind"><tr><th>Indicator</th><th>Value</th><th>0–1</th><th>Points</th></tr>')
     weights = result.scored.weights
     for name, ind in config.indicators.items():
@@ -226,6 +249,48 @@ def _views(result: "RunResult") -> list[dict]:
                 "legend": f'<div class="nz-legend-title">Rules</div>{items}<ul class="nz-legend-rules">{rule_list}</ul>',
             }
         )
+    if "share_top_k" in scores.columns:
+        k = config.robustness.top_k
+        views.append(
+            {
+                "id": "robustness",
+                "label": f"Robustness (share of weightings in the top {k})",
+                "colour": lambda row: colour(row["share_top_k"]) if _present(row["share_top_k"]) else NO_DATA,
+                "legend": _gradient_legend(
+                    f"Share of {config.robustness.draws} perturbed weightings that put the unit in the top {k}", "0 %", "100 %",
+                    bool(scores["share_top_k"].isna().any()),
+                ) + f'<div class="nz-src">Robust: in the top {k} in ≥ {config.robustness.robust_share:.0%} of draws, or in ≤ {1 - config.robustness.robust_share:.0%}.</div>',
+            }
+        )
+    if "similarity" in scores.columns:
+        ref = config.typology.reference
+        views.append(
+            {
+                "id": "similarity",
+                "label": f"Units like {ref}",
+                "colour": lambda row: colour(row["similarity"]) if _present(row["similarity"]) else NO_DATA,
+                "legend": _gradient_legend(f"Similarity of the indicator profile to {ref}", "opposite", "identical", bool(scores["similarity"].isna().any())),
+            }
+        )
+    if "profile" in scores.columns:
+        n = int(scores["profile"].max())
+        centres = result.analyses.profiles if result.analyses is not None else None
+        items = []
+        for p in range(1, n + 1):
+            best = ""
+            if centres is not None:
+                top = centres.loc[p].sort_values(ascending=False)
+                labels = {k: (config.indicators[k].label or k) for k in top.index}
+                best = f" — strongest: {esc(labels[top.index[0]])}; weakest: {esc(labels[top.index[-1]])}"
+            items.append(f'<div><span class="nz-sw" style="background:{CATEGORIES[(p - 1) % len(CATEGORIES)]}"></span> profile {p}{best}</div>')
+        views.append(
+            {
+                "id": "profiles",
+                "label": "Profiles (k-means)",
+                "colour": lambda row: CATEGORIES[(int(row["profile"]) - 1) % len(CATEGORIES)] if _present(row["profile"]) else NO_DATA,
+                "legend": f'<div class="nz-legend-title">Profiles of units (k-means on normalised indicators)</div>{"".join(items)}',
+            }
+        )
     return views
 
 
@@ -246,7 +311,7 @@ class _Views(MacroElement):
 .nz-sw {display: inline-block; width: 14px; height: 12px; border: 1px solid #777; vertical-align: middle;}
 .nz-legend-rules {margin: 4px 0 0 16px; padding: 0;}
 .nz-popup h4 {margin: 0 0 4px 0;} .nz-popup small {color: #555; font-weight: normal;}
-.nz-popup p {margin: 3px 0;} .nz-status {color: #b00;}
+.nz-popup p {margin: 3px 0;} .nz-status {color: #b00;} .nz-band {color: #333;}
 .nz-popup table.nz-ind {border-collapse: collapse; font-size: 12px; margin: 0;}
 path.leaflet-interactive:focus:not(:focus-visible) {outline: 0;} .nz-ind td, .nz-ind th {padding: 1px 5px; text-align: left; border-bottom: 1px solid #eee;}
 .nz-bar {display: inline-block; width: 50px; height: 8px; background: #eee; vertical-align: middle;}

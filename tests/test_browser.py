@@ -232,6 +232,12 @@ def expected_views(result: RunResult) -> list[tuple[str, str]]:
     views += [(f"i_{name}", ind.label or name) for name, ind in config.indicators.items()]
     if config.rules:
         views.append(("rules", "Rules (pass / fail)"))
+    if "share_top_k" in result.scores.columns:
+        views.append(("robustness", f"Robustness (share of weightings in the top {config.robustness.top_k})"))
+    if "similarity" in result.scores.columns:
+        views.append(("similarity", f"Units like {config.typology.reference}"))
+    if "profile" in result.scores.columns:
+        views.append(("profiles", "Profiles (k-means)"))
     return views
 
 
@@ -242,6 +248,12 @@ def expected_colours(result: RunResult, view_id: str) -> dict[str, str]:
         return {uid: maps.colour(v / 100.0) for uid, v in scores["score"].items()}
     if view_id == "rules":
         return {uid: maps.PASS if bool(v) else maps.FAIL for uid, v in scores["passes_rules"].items()}
+    if view_id == "robustness":
+        return {uid: maps.colour(v) for uid, v in scores["share_top_k"].items()}
+    if view_id == "similarity":
+        return {uid: maps.colour(v) for uid, v in scores["similarity"].items()}
+    if view_id == "profiles":
+        return {uid: maps.CATEGORIES[int(v) - 1] for uid, v in scores["profile"].items()}
     name = view_id.removeprefix("i_")
     return {uid: maps.colour(v) for uid, v in scores[f"{name}_norm"].items()}
 
@@ -325,6 +337,12 @@ def test_layer_control_switches_views_and_legends(page: tuple[Page, PageLog], de
             assert "passes every rule" in text and "fails at least one rule" in text
             for rule in demo.config.rules.values():
                 assert (rule.label or rule.expr) in text
+        elif view_id == "robustness":
+            assert f"top {demo.config.robustness.top_k}" in text and "Robust:" in text
+        elif view_id == "similarity":
+            assert "Similarity of the indicator profile to Diré" in text
+        elif view_id == "profiles":
+            assert "profile 1" in text and "profile 2" in text
         else:
             assert "Nexus score" in text
 
@@ -499,7 +517,7 @@ def test_views_with_the_same_label_stay_reachable(page: tuple[Page, PageLog], gr
     result = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path / "out")
     open_map(pg, result.paths["map"])
     radios = pg.locator(".leaflet-control-layers-base label")
-    assert radios.count() == len(expected_views(result)) == 5
+    assert radios.count() == len(expected_views(result)) == 5 + 1  # score, 3 indicators, rules, robustness
     for position, (view_id, _label) in enumerate(expected_views(result)):
         radios.nth(position).click()
         assert pg.locator("div.nz-legend").get_attribute("data-view") == view_id

@@ -247,13 +247,15 @@ def test_map_as_text(demo_result):
     assert len(fc["features"]) == len(demo_result.scores) == 5
     props = fc["features"][0]["properties"]
     n_ind = len(demo_result.config.indicators)
-    assert sum(k.startswith("_c_") for k in props) == 1 + n_ind + 1  # score, each indicator, rules
+    # score, each indicator, rules, robustness, similarity to Diré, profiles
+    assert sum(k.startswith("_c_") for k in props) == 1 + n_ind + 1 + 3
     assert props["name"] == "Dir\u00e9" and props["rank_text"] == "1"
     assert "nz-rules" in props["_popup"] and props["_popup"].count("<li class=\"ok\">") == 6
     # the tooltip fields and the view control
     assert '"name", "score_text", "rank_text", "region_rank_text"' in html
     views = json.loads(re.search(r"var views = (\[.*?\]);\n", html).group(1))
-    assert [v["id"] for v in views] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules"]
+    assert [v["id"] for v in views] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles"]
+    assert "Rank band 1 (5–95 % of 1000 weightings) · top 1 in 100 % · <b>robust</b>" in props["_popup"]
     assert "schematic geometry, illustrative figures" in html
 
 
