@@ -84,6 +84,10 @@ ACTOR_MEASURES = ("humanitarian", "development", "actors", "both")
 RASTER_MEASURES = ("sum", "mean", "share_above", "valid_share")
 Transform = Literal["none", "log1p"]
 
+Language = Literal["fr", "en"]
+#: A text given plainly, or per language: ``{fr: "...", en: "..."}``.
+Text = Union[str, dict[Language, str]]
+
 _IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=_IDENT)]
 
@@ -116,7 +120,8 @@ def _resolve(value: Path, info: ValidationInfo, *, data: bool = False) -> Path:
 
 class _HasPath(_Strict):
     path: Path = Field(description="File to read; relative to the config file's folder.")
-    source: str | None = Field(None, description="Who published the data and when, shown with values.")
+    source: Text | None = Field(None, description="Who published the data and when, shown with values.")
+    period: Text | None = Field(None, description="The period the values describe (default: the date window or round).")
 
     @field_validator("path")
     @classmethod
@@ -137,10 +142,10 @@ class StudySpec(_Strict):
     """What is studied and where."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Short name; outputs are <name>.html etc.")
-    title: str = Field(description="Title shown on the map.")
+    title: Text = Field(description="Title shown on the map (plain, or per language).")
     boundaries: BoundariesSpec
     regions: list[str] | None = Field(None, min_length=1, description="Keep only units of these regions.")
-    note: str | None = Field(None, description="A caveat shown on the map (e.g. 'schematic geometry').")
+    note: Text | None = Field(None, description="A caveat shown on the map (e.g. 'schematic geometry').")
 
 
 Scalar = Union[str, int, float, bool]
@@ -278,7 +283,8 @@ class IndicatorSpec(_Strict):
     """One indicator: a layer measure, its direction, normalisation and weight."""
 
     measure: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$", description="layer.measure")
-    label: str | None = None
+    label: Text | None = None
+    phrase: Text | None = Field(None, description="Noun phrase for sentences: 'security incidents in 2017' / 'incidents sécuritaires en 2017'.")
     direction: Direction = Field(description="benefit: higher is better for a pilot; cost: lower is better.")
     normalisation: Normalisation = "minmax"
     goalposts: tuple[FiniteFloat, FiniteFloat] | None = Field(
@@ -335,7 +341,7 @@ class RuleSpec(_Strict):
     """A pass/fail rule, e.g. ``incidents <= 5``."""
 
     expr: str = Field(min_length=1)
-    label: str | None = None
+    label: Text | None = None
 
 
 class PillarSpec(_Strict):
@@ -344,7 +350,7 @@ class PillarSpec(_Strict):
     indicators: list[Identifier] = Field(min_length=1)
     weight: FiniteFloat | None = Field(None, ge=0, description="Weight among pillars; not needed when model.ahp weighs the pillars.")
     aggregation: Aggregation = "arithmetic"
-    label: str | None = None
+    label: Text | None = None
 
 
 class ModelSpec(_Strict):
@@ -387,7 +393,13 @@ class TypologySpec(_Strict):
 class MapSpec(_Strict):
     """Map options."""
 
-    tiles: bool = Field(True, description="Add OpenStreetMap tiles (drawn only when online).")
+    offline: bool = Field(True, description="Inline every script and style (works with no network); false links the CDNs (smaller file).")
+    tiles: bool = Field(True, description="Add OpenStreetMap tiles as an overlay (drawn only when online).")
+    precision: int = Field(5, ge=2, le=8, description="Decimals kept in coordinates (5 = about 1 m).")
+    simplify: FiniteFloat = Field(0.0, ge=0, description="Topology-preserving simplification tolerance in degrees (0: none; 0.002 = about 200 m).")
+    classes: int = Field(0, ge=0, le=9, description="Colour classes for score and indicators: 0 = continuous, else that many equal-interval classes.")
+    top_k: int | None = Field(None, ge=1, description="Outline the top k units (default robustness.top_k).")
+    point_layers: list[Identifier] | None = Field(None, description="Points layers shown on demand (default: every points layer).")
 
 
 class OutputSpec(_Strict):
@@ -405,6 +417,7 @@ class Config(_Strict):
     """A whole nexus_zones config."""
 
     data_dir: Path | None = Field(None, description="Folder of the input files (relative to the config file); default the config's folder.")
+    language: Language = Field("en", description="Language of the map and the brief: fr or en.")
     study: StudySpec
     layers: dict[Identifier, LayerSpec] = Field(default_factory=dict)
     indicators: dict[Identifier, IndicatorSpec] = Field(min_length=1)

@@ -4,7 +4,8 @@ Folium links Leaflet, jQuery, Bootstrap and icon fonts from CDNs, which are unre
 field offices (the page then draws nothing: ``L is not defined``). :func:`inline_assets` swaps each
 ``<script src>``/``<link href>`` for the same file read from an installed package (XStatic
 packages carry Leaflet 1.9.3 and jQuery 3.7.1, the versions Folium 0.20 links), drops the assets
-our pages do not use (Bootstrap, icon fonts, awesome-markers), and refuses any other external link
+our pages do not use (Bootstrap, icon fonts, awesome-markers, and jQuery unless the page calls it),
+and refuses any other external link
 so that a page is never written half-offline.
 """
 
@@ -24,6 +25,9 @@ _ASSETS: tuple[tuple[str, tuple[str, str] | None], ...] = (
     (r"/leaflet@1\.9\.3/dist/leaflet\.js$", ("xstatic.pkg.leaflet", "leaflet.js")),
     (r"/leaflet@1\.9\.3/dist/leaflet\.css$", ("xstatic.pkg.leaflet", "leaflet.css")),
     (r"/jquery-3\.7\.1\.min\.js$", ("xstatic.pkg.jquery", "jquery.min.js")),
+    (r"/leaflet\.markercluster@[\d.]+/dist/leaflet\.markercluster\.js$", ("xstatic.pkg.leaflet_markercluster", "leaflet.markercluster.js")),
+    (r"/leaflet\.markercluster@[\d.]+/dist/MarkerCluster\.css$", ("xstatic.pkg.leaflet_markercluster", "MarkerCluster.css")),
+    (r"/leaflet\.markercluster@[\d.]+/dist/MarkerCluster\.Default\.css$", ("xstatic.pkg.leaflet_markercluster", "MarkerCluster.Default.css")),
     (r"/bootstrap@[\d.]+/dist/(js|css)/bootstrap[.\w]*\.(js|css)$", None),
     (r"/bootstrap/3\.0\.0/css/bootstrap-glyphicons\.css$", None),
     (r"/@fortawesome/fontawesome-free@[\d.]+/css/all\.min\.css$", None),
@@ -101,7 +105,16 @@ def inline_assets(html: str) -> str:
         asset = _lookup(match.group("url"))
         return "" if asset is None else _style(asset_text(*asset))
 
-    html = _SCRIPT.sub(script, html)
+    # jQuery is linked by every Folium page but used only by elements our pages do not use
+    own_code = _SCRIPT.sub("", html)
+    needs_jquery = re.search(r"(?<![\w$])\$[.(]", own_code) is not None
+
+    def script_or_drop(match: re.Match) -> str:
+        if "jquery" in match.group("url") and not needs_jquery:
+            return ""
+        return script(match)
+
+    html = _SCRIPT.sub(script_or_drop, html)
     html = _LINK.sub(link, html)
     leftover = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:)?//[^"]+"', html)
     if leftover:

@@ -35,6 +35,7 @@ from shapely.geometry import Point
 import nexus_zones
 from nexus_zones import maps
 from nexus_zones.config import config_from_mapping
+from nexus_zones.messages import pick
 from nexus_zones.pipeline import RunResult
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Route, expect, sync_playwright
 
@@ -61,13 +62,11 @@ HOSTILE_TITLE = "<b>bold</b>"
 
 pytestmark = pytest.mark.browser
 
-# JavaScript prelude: the page's Leaflet map and its one GeoJSON layer, found by type (Folium
-# names them map_<hex> and geo_json_<hex>).
+# JavaScript prelude: the page's Leaflet map and its one GeoJSON layer, from the handle the page
+# publishes (window.nexusZones).
 _FIND = """
-const nzFind = (prefix, cls) => Object.keys(window).filter(k => k.startsWith(prefix))
-    .map(k => window[k]).find(v => v instanceof cls);
-const map = nzFind("map_", L.Map);
-const geo = nzFind("geo_json_", L.GeoJSON);
+const map = window.nexusZones.map;
+const geo = window.nexusZones.geo;
 const layerOf = id => geo.getLayers().find(l => l.feature.id === id);
 """
 
@@ -229,7 +228,7 @@ def expected_views(result: RunResult) -> list[tuple[str, str]]:
     """(view id, layer-control label) of each view, in the order the page lists them."""
     config = result.config
     views = [("score", "Nexus score")]
-    views += [(f"i_{name}", ind.label or name) for name, ind in config.indicators.items()]
+    views += [(f"i_{name}", maps.label_of(config, name, config.language)) for name in config.indicators]
     if config.rules:
         views.append(("rules", "Rules (pass / fail)"))
     if "share_top_k" in result.scores.columns:
@@ -336,7 +335,7 @@ def test_layer_control_switches_views_and_legends(page: tuple[Page, PageLog], de
         elif view_id == "rules":
             assert "passes every rule" in text and "fails at least one rule" in text
             for rule in demo.config.rules.values():
-                assert (rule.label or rule.expr) in text
+                assert pick(rule.label, demo.config.language, rule.expr) in text
         elif view_id == "robustness":
             assert f"top {demo.config.robustness.top_k}" in text and "Robust:" in text
         elif view_id == "similarity":
@@ -377,15 +376,22 @@ def test_click_dire_opens_its_popup(page: tuple[Page, PageLog], demo: RunResult)
     assert score_text == "97.7"
     assert f"Score {score_text}" in text
     assert f"rank 1 of {len(demo.scores)}" in text
-    for ind in demo.config.indicators.values():
-        assert ind.label in text
+    for name in demo.config.indicators:
+        assert maps.label_of(demo.config, name, "en") in text
+    # the sentences in the style of the 2018 mission report: Diré against the mean of the region's other cercles
+    others = demo.scores.drop(index=dire)
+    mean_incidents = (24 + 9 + 15 + 12) / 4  # Tombouctou, Goundam, Gourma-Rharous, Niafunké in 2017 (the demo's figures)
+    assert others["incidents"].mean() == mean_incidents
+    why = popup.locator(".nz-why li")
+    assert why.first.inner_text().strip() == f"Fewer security incidents in 2017 (2, against {mean_incidents:g} on average in the region)"
+    assert why.evaluate_all("els => els.map(e => e.className)") == ["ok"] * len(demo.config.indicators)
 
     rules = popup.locator("ul.nz-rules li")
     n_rules = len(demo.config.rules)
     assert n_rules == 6
     expect(rules).to_have_count(n_rules)
     assert rules.evaluate_all("els => els.map(e => e.className)") == ["ok"] * n_rules
-    assert [t.strip() for t in rules.all_inner_texts()] == [f"✔ {r.label}" for r in demo.config.rules.values()]
+    assert [t.strip() for t in rules.all_inner_texts()] == [f"✔ {pick(r.label, 'en')}" for r in demo.config.rules.values()]
     assert_clean(log)
 
 
@@ -408,7 +414,7 @@ def test_hover_shows_tooltip_with_name_score_rank(page: tuple[Page, PageLog], de
         cells = [t.strip() for t in tooltip.locator("tr").all_inner_texts()]
         assert cells == [
             f"Unit\t{row['name']}",
-            f"Score\t{maps.fmt(row['score'], 3)}",
+            f"Score\t{row['score']:.1f}",
             f"Rank\t{int(row['rank'])}",
             f"Region rank\t{int(row['region_rank'])}",
         ]

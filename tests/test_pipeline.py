@@ -235,28 +235,67 @@ def test_missing_value_excludes_unit_with_named_warning(grid_cfg, grid_files, tm
 # --------------------------------------------------------------------------------- map as text
 
 
+def _page_data(html: str) -> dict:
+    """The page's embedded payload (``var D = {...};``)."""
+    return json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
+
+
 def test_map_as_text(demo_result):
     html = demo_result.paths["map"].read_text(encoding="utf-8")
     assert "cdn.jsdelivr" not in html and "code.jquery.com" not in html and "cdnjs" not in html
     assert re.search(r"<script>\s*/\* @preserve\s*\* Leaflet 1\.9\.3", html), "Leaflet is not inlined"
-    assert "jQuery v3.7.1" in html
-    # one GeoJSON layer holding every unit once
-    data = re.findall(r"geo_json_[0-9a-f]+_add\((\{.*?\})\);", html, flags=re.S)
-    assert len(data) == 1
-    fc = json.loads(data[0])
+    assert "jQuery v3.7.1" not in html  # not used by our pages, so not carried
+    assert "Leaflet.markercluster 1.4.1" in html or "markercluster" in html.lower()
+    assert html.count("var D = {") == 1  # the units are embedded once, whatever the number of views
+    data = _page_data(html)
+    fc = data["units"]
     assert len(fc["features"]) == len(demo_result.scores) == 5
     props = fc["features"][0]["properties"]
     n_ind = len(demo_result.config.indicators)
     # score, each indicator, rules, robustness, similarity to Diré, profiles
     assert sum(k.startswith("_c_") for k in props) == 1 + n_ind + 1 + 3
-    assert props["name"] == "Dir\u00e9" and props["rank_text"] == "1"
-    assert "nz-rules" in props["_popup"] and props["_popup"].count("<li class=\"ok\">") == 6
-    # the tooltip fields and the view control
-    assert '"name", "score_text", "rank_text", "region_rank_text"' in html
-    views = json.loads(re.search(r"var views = (\[.*?\]);\n", html).group(1))
-    assert [v["id"] for v in views] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles"]
-    assert "Rank band 1 (5–95 % of 1000 weightings) · top 1 in 100 % · <b>robust</b>" in props["_popup"]
-    assert "schematic geometry, illustrative figures" in html
+    assert props["name"] == "Dir\u00e9" and props["config_rank"] == 1 and props["eligible"] is True
+    assert len(props["norm"]) == n_ind
+    assert props["norm"] == pytest.approx([demo_result.scores.loc["ML0602", f"{n}_norm"] for n in demo_result.config.indicators])
+    assert "nz-rules" in props["popup"] and props["popup"].count('<li class="ok">✔') == 6
+    assert "Rank band 1 (5–95 % of 1000 weightings) · top 1 in 100 % · <b>robust</b>" in props["popup"]
+    assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles"]
+    assert [x["id"] for x in data["indicators"]] == list(demo_result.config.indicators)
+    assert [x["weight"] for x in data["indicators"]] == [3, 1, 2, 1, 2, 1, 1]
+    assert [p["id"] for p in data["points"]] == ["incidents", "services", "access"]
+    assert len(data["points"][0]["points"]) == sum(_demo_generator().INCIDENTS_2017.values())  # the counted events only
+    assert [r["label"] for r in data["basemap"]["regions"]] == ["Tombouctou"]
+    assert len(data["basemap"]["unit_labels"]) == 5
+    assert "schematic geometry, illustrative figures" in data["title_html"]
+
+
+def test_map_in_french(demo_config, tmp_path):
+    import yaml
+
+    cfg = yaml.safe_load(demo_config.read_text(encoding="utf-8"))
+    cfg["language"] = "fr"
+    result = nexus_zones.run(config_from_mapping(cfg, base_dir=demo_config.parent), out_dir=tmp_path)
+    html = result.paths["map"].read_text(encoding="utf-8")
+    assert '<html lang="fr">' in html
+    data = _page_data(html)
+    dire = next(f for f in data["units"]["features"] if f["id"] == "ML0602")
+    # the sentence of the 2018 mission report, with the demo's figures: 2 incidents against (24 + 9 + 15 + 12) / 4 = 15
+    import html as html_mod
+
+    assert "Moins d'incidents sécuritaires en 2017 (2, contre 15 en moyenne dans la région)" in html_mod.unescape(dire["properties"]["popup"])
+    assert "Pourquoi cette unité ?" in dire["properties"]["popup"]
+    assert data["text"]["ranking"] == "Classement" and data["views"][0]["label"] == "Score Nexus"
+    assert "Zones pilotes Nexus" in data["title_html"]
+    assert data["indicators"][0]["label"] == "Incidents sécuritaires, 2017"
+
+
+def test_online_page_links_the_cdns_and_is_smaller(demo_result):
+    from nexus_zones.maps import build_map
+
+    online = build_map(demo_result, offline=False)
+    offline = demo_result.paths["map"].read_text(encoding="utf-8")
+    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>' in online
+    assert len(online) < len(offline) - 100_000
 
 
 def test_hostile_strings_are_escaped_in_the_page(grid_cfg, grid_files, tmp_path):
