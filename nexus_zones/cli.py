@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="compute scores and ranks; write the map, tables and run metadata")
     common(run)
     run.add_argument("--out", type=Path, default=None, help="output folder (default: the config's output.dir, else ./maps)")
+    page = run.add_mutually_exclusive_group()
+    page.add_argument("--offline", dest="offline", action="store_true", default=None,
+                      help="one self-contained map file: every script and style inlined (the default unless map.offline is false)")
+    page.add_argument("--online", dest="offline", action="store_false", help="link Leaflet from its CDN instead (smaller file; needs internet)")
     check = sub.add_parser("check", help="validate the config and every input without writing anything")
     common(check)
     return parser
@@ -67,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return EXIT_OK
             print("\n".join(report.problems), file=sys.stderr)
             return EXIT_PROBLEM
-        result = pipeline.run(args.config, out_dir=args.out, data_dir=args.data_dir)
+        result = pipeline.run(args.config, out_dir=args.out, data_dir=args.data_dir, offline=args.offline)
         ranked = result.scores[result.scores["rank"].notna()]
         top = ", ".join(f"{r['name']} ({r['score']:.1f})" for _, r in ranked.head(3).iterrows())
         print(f"{len(result.scores)} units scored; top: {top}")

@@ -397,7 +397,7 @@ class MapSpec(_Strict):
     tiles: bool = Field(True, description="Add OpenStreetMap tiles as an overlay (drawn only when online).")
     precision: int = Field(5, ge=2, le=8, description="Decimals kept in coordinates (5 = about 1 m).")
     simplify: FiniteFloat = Field(0.0, ge=0, description="Topology-preserving simplification tolerance in degrees (0: none; 0.002 = about 200 m).")
-    classes: int = Field(0, ge=0, le=9, description="Colour classes for score and indicators: 0 = continuous, else that many equal-interval classes.")
+    classes: int = Field(0, ge=0, le=9, description="Colour classes for score and indicators: 0 = continuous, else 2 to 9 equal-interval classes.")
     top_k: int | None = Field(None, ge=1, description="Outline the top k units (default robustness.top_k).")
     point_layers: list[Identifier] | None = Field(None, description="Points layers shown on demand (default: every points layer).")
 
@@ -722,6 +722,12 @@ def _cross_checks(config: Config) -> list[Problem]:
                     Problem(f"indicators.{name}.per_year", "true", "a measure of a points layer with both ends of its window (year, or start and end)")
                 )
     problems += _model_problems(config)
+    if config.map.classes == 1:
+        problems.append(Problem("map.classes", "1", "0 (continuous colours) or 2 to 9 classes"))
+    for name in config.map.point_layers or []:
+        if not isinstance(config.layers.get(name), PointsLayerSpec):
+            points = [n for n, l in config.layers.items() if isinstance(l, PointsLayerSpec)]
+            problems.append(Problem("map.point_layers", f"{name!r}{did_you_mean(name, points)}", f"a points layer: {', '.join(points) or '(none)'}"))
     return problems
 
 

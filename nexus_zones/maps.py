@@ -637,18 +637,20 @@ path.leaflet-interactive:focus:not(:focus-visible) {outline: 0;}
   }
 
   // ---------------------------------------------------------------------- weights and ranking
+  function number(v) { return String(Math.round(v * 10000) / 10000); }
   var panel = L.control({position: "bottomleft"});
   panel.onAdd = function () {
     var d = L.DomUtil.create("div", "nz-panel");
     L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
     var h = '<details class="nz-weights"><summary>' + T.weights_panel + "</summary>";
+    // step "any": the configured weights (AHP ones included) are kept exactly until a slider moves
     D.pillars.forEach(function (p, j) {
-      h += '<label>' + T.pillar + ": " + p.label + ' <input type="range" min="0" max="' + p.max + '" step="' + p.step +
-        '" value="' + p.weight + '" data-pillar="' + j + '"> <output>' + p.weight + "</output></label>";
+      h += '<label>' + T.pillar + ": " + p.label + ' <input type="range" min="0" max="' + p.max + '" step="any"' +
+        ' value="' + p.weight + '" data-pillar="' + j + '"> <output>' + number(p.weight) + "</output></label>";
     });
     D.indicators.forEach(function (x, k) {
-      h += '<label>' + x.label + ' <input type="range" min="0" max="' + x.max + '" step="' + x.step + '" value="' + x.weight +
-        '" data-indicator="' + k + '"> <output>' + x.weight + "</output></label>";
+      h += '<label>' + x.label + ' <input type="range" min="0" max="' + x.max + '" step="any" value="' + x.weight +
+        '" data-indicator="' + k + '"> <output>' + number(x.weight) + "</output></label>";
     });
     h += '<button type="button" class="nz-reset">' + T.reset + '</button><button type="button" class="nz-copy">' + T.copy_yaml +
       '</button><div class="nz-copy-note"></div><textarea class="nz-yaml" readonly></textarea></details>';
@@ -658,7 +660,6 @@ path.leaflet-interactive:focus:not(:focus-visible) {outline: 0;}
   };
   panel.addTo(map);
   var box = panel.getContainer();
-  function number(v) { return String(Math.round(v * 10000) / 10000); }
   function table() {
     var order = units.map(function (u, i) { return i; }).sort(function (a, b) {
       var ra = state.rank[a] === null ? Infinity : state.rank[a], rb = state.rank[b] === null ? Infinity : state.rank[b];
@@ -685,10 +686,10 @@ path.leaflet-interactive:focus:not(:focus-visible) {outline: 0;}
   }
   function readSliders() {
     box.querySelectorAll("input[data-indicator]").forEach(function (s) {
-      state.weights[+s.dataset.indicator] = parseFloat(s.value); s.nextElementSibling.textContent = s.value;
+      state.weights[+s.dataset.indicator] = parseFloat(s.value); s.nextElementSibling.textContent = number(parseFloat(s.value));
     });
     box.querySelectorAll("input[data-pillar]").forEach(function (s) {
-      state.pillarWeights[+s.dataset.pillar] = parseFloat(s.value); s.nextElementSibling.textContent = s.value;
+      state.pillarWeights[+s.dataset.pillar] = parseFloat(s.value); s.nextElementSibling.textContent = number(parseFloat(s.value));
     });
   }
   box.querySelectorAll("input[type=range]").forEach(function (s) { s.addEventListener("input", function () { readSliders(); refresh(); }); });
@@ -742,12 +743,11 @@ class _MarkerClusterAssets(JSCSSMixin, MacroElement):
     ]
 
 
-def _slider(weight: float, largest: float) -> tuple[float, float]:
-    """Slider maximum and step for a weight: up to three times the largest weight, 100 steps."""
+def _slider_max(weight: float, largest: float) -> float:
+    """Slider maximum for a weight: three times the largest weight, rounded up to a round number."""
     top = max(3.0 * largest, weight, 1e-9)
     magnitude = 10 ** math.floor(math.log10(top))
-    top = math.ceil(top / magnitude) * magnitude
-    return float(top), float(top / 100)
+    return float(math.ceil(top / magnitude) * magnitude)
 
 
 def page_data(result: "RunResult", language: str) -> dict:
@@ -776,13 +776,12 @@ def page_data(result: "RunResult", language: str) -> dict:
         features.append({"type": "Feature", "id": str(unit), "properties": props, "geometry": _mapping(geom)})
     indicators = []
     for n in names:
-        top, step = _slider(weights[n], largest)
-        indicators.append({"id": n, "label": esc(label_of(config, n, language)), "weight": weights[n], "max": top, "step": step})
+        indicators.append({"id": n, "label": esc(label_of(config, n, language)), "weight": weights[n], "max": _slider_max(weights[n], largest)})
     pillars = []
     pillar_weights = config.pillar_weights()
     for p, spec in config.model.pillars.items():
-        top, step = _slider(pillar_weights[p], max(pillar_weights.values()))
-        pillars.append({"id": p, "label": esc(pick(spec.label, language, p)), "weight": pillar_weights[p], "max": top, "step": step,
+        pillars.append({"id": p, "label": esc(pick(spec.label, language, p)), "weight": pillar_weights[p],
+                        "max": _slider_max(pillar_weights[p], max(pillar_weights.values())),
                         "aggregation": spec.aggregation, "indices": [names.index(i) for i in spec.indicators]})
     n_ranked = int(scores["rank"].notna().sum())
     sources = list(dict.fromkeys(pick(l.source, language) for l in config.layers.values() if l.source))

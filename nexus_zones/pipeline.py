@@ -413,7 +413,12 @@ def compute(config: Config | str | Path, *, data_dir: str | Path | None = None) 
 
 
 def run(
-    config: Config | str | Path, *, out_dir: str | Path | None = None, write: bool = True, data_dir: str | Path | None = None
+    config: Config | str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    write: bool = True,
+    data_dir: str | Path | None = None,
+    offline: bool | None = None,
 ) -> RunResult:
     """Run the whole study and (unless ``write=False``) write its map, tables and run metadata.
 
@@ -427,6 +432,8 @@ def run(
         Write the outputs (all or none: they are written to temporary files first).
     data_dir
         The folder of the input files, overriding the config's ``data_dir`` (config files only).
+    offline
+        Inline every script and style in the map (default: the config's ``map.offline``).
 
     Returns
     -------
@@ -439,7 +446,7 @@ def run(
     from . import report
 
     target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
-    paths = report.write_outputs(result, target)
+    paths = report.write_outputs(result, target, offline=offline)
     return replace(result, paths=paths)
 
 

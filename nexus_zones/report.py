@@ -162,7 +162,7 @@ def _gpkg_writer(result: "RunResult", layer: str) -> Callable[[Path], None]:
     return write
 
 
-def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | None = None) -> dict[str, Path]:
+def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | None = None, offline: bool | None = None) -> dict[str, Path]:
     """Write the map, the tables and the run metadata for ``result`` into ``out_dir``.
 
     Returns the paths written, keyed ``map``, ``csv``, ``gpkg``, ``run``, and where the model made
@@ -180,7 +180,7 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
         "gpkg": out / f"{name}_scores.gpkg",
         "run": out / f"{name}_run.json",
     }
-    html = map_html if map_html is not None else build_map(result)
+    html = map_html if map_html is not None else build_map(result, offline=offline)
     tables = {"csv": scores_table(result)}
     analyses = result.analyses
     names = result.scores["name"]

@@ -28,6 +28,7 @@ from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import Point
@@ -528,4 +529,89 @@ def test_views_with_the_same_label_stay_reachable(page: tuple[Page, PageLog], gr
         radios.nth(position).click()
         assert pg.locator("div.nz-legend").get_attribute("data-view") == view_id
         assert fills(pg) == expected_colours(result, view_id)
+    assert_clean(log)
+
+
+def _page_state(pg: Page) -> dict:
+    return pg.evaluate(
+        """() => { const z = window.nexusZones; return {
+             ids: z.units.map(u => u.id), scores: z.state.scores, rank: z.state.rank, region: z.state.regionRank,
+             weights: z.state.weights, pillars: z.state.pillarWeights}; }"""
+    )
+
+
+def _assert_page_equals_python(state: dict, python: RunResult) -> None:
+    s = python.scores
+    for uid, score_, rank_, region_ in zip(state["ids"], state["scores"], state["rank"], state["region"]):
+        expected = s.loc[uid, "score"]
+        if pd.isna(expected):
+            assert score_ is None
+        else:
+            assert score_ == pytest.approx(expected, abs=1e-9), uid
+        assert (None if pd.isna(s.loc[uid, "rank"]) else int(s.loc[uid, "rank"])) == rank_, uid
+        assert (None if pd.isna(s.loc[uid, "region_rank"]) else int(s.loc[uid, "region_rank"])) == region_, uid
+
+
+def _move_slider(pg: Page, label: str, value: float) -> float:
+    """Move the slider of the indicator (or pillar) whose label starts with ``label``; return the value it took."""
+    weights = pg.locator("details.nz-weights")
+    if not weights.evaluate("d => d.open"):
+        weights.locator("summary").click()
+    slider = pg.locator("details.nz-weights label", has_text=label).locator("input[type=range]")
+    slider.fill(str(value))
+    return float(slider.input_value())
+
+
+@pytest.mark.browser
+def test_sliders_give_the_python_model_ranks(page: tuple[Page, PageLog], demo: RunResult) -> None:
+    """Moving sliders recomputes scores and ranks in the page exactly as the Python model does."""
+    pg, log = page
+    open_map(pg, demo.paths["map"])
+    _assert_page_equals_python(_page_state(pg), demo)  # before any move: the config's weights
+    got_incidents = _move_slider(pg, "Security incidents", 0)
+    got_health = _move_slider(pg, "Health centres", 9)
+    assert (got_incidents, got_health) == (0.0, 9.0)
+    python = demo.rescore({"incidents": got_incidents, "health_facilities": got_health})
+    state = _page_state(pg)
+    _assert_page_equals_python(state, python)
+    assert state["rank"] != [int(r) for r in demo.scores.loc[state["ids"], "rank"]]  # the move did change the ranking
+    # the ranking table follows, ordered by the new ranks
+    pg.locator("details.nz-ranking-box summary").click()
+    rows = pg.locator(".nz-ranking tr[data-unit]")
+    expected_order = list(python.scores.index)
+    assert rows.evaluate_all("rs => rs.map(r => r.dataset.unit)") == expected_order
+    assert [c.strip() for c in rows.locator(".nz-r").all_inner_texts()] == [str(int(r)) for r in python.scores["rank"]]
+    assert [c.strip() for c in rows.locator(".nz-s").all_inner_texts()] == [f"{v:.1f}" for v in python.scores["score"]]
+    # the score view is restyled with the new scores
+    assert fills(pg) == {uid: maps.colour(v / 100) for uid, v in python.scores["score"].items()}
+    # copy as YAML, then reset
+    pg.locator("button.nz-copy").click()
+    yaml_text = pg.locator("textarea.nz-yaml").input_value()
+    assert "  incidents:\n    weight: 0\n" in yaml_text and "  health_facilities:\n    weight: 9\n" in yaml_text
+    assert pg.locator(".nz-copy-note").inner_text() != ""
+    pg.locator("button.nz-reset").click()
+    _assert_page_equals_python(_page_state(pg), demo)
+    assert_clean(log)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("aggregation", ["geometric", "topsis"])
+def test_page_arithmetic_equals_python_for_every_aggregation_and_pillars(page, grid_cfg, tmp_path, aggregation) -> None:
+    pg, log = page
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["model"] = {
+        "aggregation": aggregation,
+        "pillars": {"security": {"indicators": ["incidents", "closed"], "weight": 2, "aggregation": "arithmetic"},
+                    "services": {"indicators": ["health"], "weight": 1, "aggregation": aggregation}},
+    }
+    result = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path / "out")
+    open_map(pg, result.paths["map"])
+    _assert_page_equals_python(_page_state(pg), result)
+    moved = _move_slider(pg, "Pillar: security", 0.5)
+    moved_ind = _move_slider(pg, "closed", 3)
+    data = json.loads(json.dumps(cfg))
+    data["model"]["pillars"]["security"]["weight"] = moved
+    data["indicators"]["closed"]["weight"] = moved_ind
+    python = nexus_zones.run(config_from_mapping(data), write=False)
+    _assert_page_equals_python(_page_state(pg), python)
     assert_clean(log)
