@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 from .config import Config, load_config
 from .errors import ConfigError, InputDataError, NexusZonesError, NexusZonesWarning
-from .pipeline import CheckReport, RunResult, check, compute, run
+from .pipeline import CheckReport, RunResult, brief, check, compute, run
 
 __all__ = [
     "__version__",
@@ -23,6 +23,7 @@ __all__ = [
     "run",
     "compute",
     "check",
+    "brief",
     "RunResult",
     "CheckReport",
     "NexusZonesError",

@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     page.add_argument("--online", dest="offline", action="store_false", help="link Leaflet from its CDN instead (smaller file; needs internet)")
     check = sub.add_parser("check", help="validate the config and every input without writing anything")
     common(check)
+    brief = sub.add_parser("brief", help="write a printable mission brief (HTML with a PNG map) and the scores as XLSX")
+    common(brief)
+    brief.add_argument("--out", type=Path, default=None, help="output folder (default: the config's output.dir, else ./maps)")
     return parser
 
 
@@ -71,6 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return EXIT_OK
             print("\n".join(report.problems), file=sys.stderr)
             return EXIT_PROBLEM
+        if args.command == "brief":
+            paths = pipeline.brief(args.config, out_dir=args.out, data_dir=args.data_dir)
+            for kind, path in paths.items():
+                print(f"  {kind:5s} {path}")
+            return EXIT_OK
         result = pipeline.run(args.config, out_dir=args.out, data_dir=args.data_dir, offline=args.offline)
         ranked = result.scores[result.scores["rank"].notna()]
         top = ", ".join(f"{r['name']} ({r['score']:.1f})" for _, r in ranked.head(3).iterrows())

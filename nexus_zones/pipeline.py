@@ -23,7 +23,7 @@ from .config import ActorsLayerSpec, Config, PointsLayerSpec, RasterLayerSpec, T
 from .errors import InputDataError, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
 from .rules import parse_rule
 
-__all__ = ["RunResult", "CheckReport", "run", "check", "compute"]
+__all__ = ["RunResult", "CheckReport", "run", "check", "compute", "brief"]
 
 logger = logging.getLogger(__name__)
 
@@ -448,6 +448,15 @@ def run(
     target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
     paths = report.write_outputs(result, target, offline=offline)
     return replace(result, paths=paths)
+
+
+def brief(config: Config | str | Path, *, out_dir: str | Path | None = None, data_dir: str | Path | None = None) -> dict[str, Path]:
+    """Compute the study and write its mission brief (HTML, PNG map, XLSX scores); returns the paths."""
+    from . import report
+
+    result = compute(config, data_dir=data_dir)
+    target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
+    return report.write_brief(result, target)
 
 
 @dataclass(frozen=True)

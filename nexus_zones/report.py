@@ -214,3 +214,156 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
         ) from exc
     logger.info("outputs: %s written to %s", ", ".join(p.name for p in paths.values()), out)
     return paths
+
+
+# --------------------------------------------------------------------------------- mission brief
+
+
+def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> None:
+    """Draw the score map as a PNG with matplotlib (no pyplot, no global state): units coloured by
+    score on the map's palette, region outlines, unit names, the top units outlined, a colour bar."""
+    import numpy as np
+    import shapely
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
+    from matplotlib.figure import Figure
+
+    from .maps import MAX_UNIT_LABELS, NO_DATA, PALETTE
+    from .messages import pick, t
+
+    config = result.config
+    language = config.language
+    scores = result.scores
+    k = config.map.top_k or config.robustness.top_k
+    cmap = LinearSegmentedColormap.from_list("nexus", list(PALETTE))
+    fig = Figure(figsize=(8, 6.5), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    has = scores["score"].notna()
+    if (~has).any():
+        scores[~has].plot(ax=ax, color=NO_DATA, edgecolor="#666", linewidth=0.5)
+    if has.any():
+        scores[has].plot(ax=ax, column="score", cmap=cmap, vmin=0, vmax=100, edgecolor="#666", linewidth=0.5)
+    regions = scores.dissolve(by="region")
+    regions.boundary.plot(ax=ax, color="#222", linewidth=1.4)
+    top = scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)]
+    if len(top):
+        top.boundary.plot(ax=ax, color="#000", linewidth=2.4, linestyle="--")
+    if len(scores) <= MAX_UNIT_LABELS:
+        for _, row in scores.iterrows():
+            point = row.geometry.representative_point()
+            rank = "" if pd.isna(row["rank"]) else f" ({int(row['rank'])})"
+            ax.annotate(f"{row['name']}{rank}", (point.x, point.y), ha="center", va="center", fontsize=7,
+                        color="#111", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6})
+    ax.set_title(pick(config.study.title, language), fontsize=11)
+    ax.set_axis_off()
+    ax.set_aspect(1.0 / max(np.cos(np.radians(shapely.centroid(shapely.union_all(scores.geometry.to_numpy())).y)), 0.2))
+    bar = fig.colorbar(ScalarMappable(norm=Normalize(0, 100), cmap=cmap), ax=ax, orientation="horizontal", fraction=0.04, pad=0.02)
+    bar.set_label(t("score_legend", language) + " · " + t("top_k", language, k=k), fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=dpi)
+
+
+def _one_decimal(value: float, language: str) -> str:
+    if pd.isna(value):
+        return "–"
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if language == "fr" else text
+
+
+def brief_html(result: "RunResult", png: bytes) -> str:
+    """The printable mission brief: map, ranking with bands, the top units and why, method, sources."""
+    import base64
+    import html as html_mod
+    from datetime import date
+
+    from .maps import _period, label_of, unit_sentences
+    from .messages import pick, t
+
+    config = result.config
+    lang = config.language
+    scores = result.scores
+    esc = lambda v: html_mod.escape(str(v), quote=True)  # noqa: E731
+    rb = config.robustness
+    k = config.map.top_k or rb.top_k
+    rows = []
+    for unit, row in scores.iterrows():
+        band = "–" if "rank_p05" not in row.index or pd.isna(row["rank_p05"]) else (
+            f"{int(row['rank_p05'])}–{int(row['rank_p95'])}" if row["rank_p05"] != row["rank_p95"] else str(int(row["rank_p05"])))
+        robust = "–" if "robust" not in row.index or pd.isna(row.get("rank_p05")) else t("yes" if bool(row["robust"]) else "no", lang)
+        failed = "; ".join(pick(config.rules[r.split(" (")[0]].label, lang, r) for r in row["failed_rules"].split("; ") if r) if row["failed_rules"] else ""
+        rank = "–" if pd.isna(row["rank"]) else str(int(row["rank"]))
+        rows.append(
+            f"<tr><td>{rank}</td><td>{esc(row['name'])}</td><td>{esc(row['region'])}</td><td>{_one_decimal(row['score'], lang)}</td>"
+            f"<td>{band}</td><td>{robust}</td><td>{esc(failed)}</td></tr>"
+        )
+    top_blocks = []
+    for unit, row in scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)].iterrows():
+        said = "".join(f'<li class="{"ok" if good else "ko"}">{esc(text)}</li>' for text, good in unit_sentences(result, unit, lang))
+        rules = "".join(
+            f'<li class="{"ok" if bool(row[f"rule_{r}"]) else "ko"}">{"✔" if bool(row[f"rule_{r}"]) else "✘"} {esc(pick(spec.label, lang, spec.expr))}</li>'
+            for r, spec in config.rules.items()
+        )
+        top_blocks.append(f"<section class='unit'><h3>{int(row['rank'])}. {esc(row['name'])} <small>{esc(unit)} · {esc(row['region'])}</small></h3><ul>{said}</ul><ul>{rules}</ul></section>")
+    weights = result.scored.weights
+    weight_rows = "".join(
+        f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{weights[n]:.0%}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(i.normalisation)}</td></tr>"
+        for n, i in config.indicators.items()
+    )
+    sources = "".join(
+        f"<li>{esc(pick(layer.source, lang, name))}{' — ' + esc(_period(layer, lang)) if _period(layer, lang) else ''}</li>"
+        for name, layer in config.layers.items()
+    )
+    method = t("method_text", lang, aggregation=config.model.aggregation, failing=t("failing_flag" if config.model.failing_units == "flag" else "failing_exclude", lang),
+               draws=rb.draws, concentration=f"{rb.concentration:g}", seed=rb.seed)
+    note = f"<p class='note'>{esc(pick(config.study.note, lang))}</p>" if config.study.note else ""
+    image = base64.b64encode(png).decode("ascii")
+    heads = [t(key, lang) for key in ("rank", "name", "region", "score_short", "rank_band", "robust_col", "failed_rules")]
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{esc(t('brief_title', lang))} — {esc(pick(config.study.title, lang))}</title>
+<style>
+body {{font: 11pt/1.4 system-ui, sans-serif; margin: 1.5cm; color: #111;}} h1 {{font-size: 18pt; margin: 0;}} h2 {{font-size: 13pt; margin-top: 1.2em; border-bottom: 1px solid #999;}}
+h3 {{font-size: 11pt; margin: .6em 0 .2em 0;}} small {{color: #555; font-weight: normal;}} .note {{color: #8a3b00; font-weight: 600;}}
+table {{border-collapse: collapse; width: 100%; font-size: 9.5pt;}} td, th {{border-bottom: 1px solid #ddd; padding: 2px 6px; text-align: left;}}
+img {{max-width: 100%;}} ul {{margin: .2em 0; padding-left: 1.2em;}} .ok {{color: #1a6b35;}} .ko {{color: #b2182b;}} .meta {{color: #555; font-size: 9pt;}}
+@media print {{ body {{margin: 0;}} section.unit, tr {{break-inside: avoid;}} h2 {{break-after: avoid;}} }}
+</style></head><body>
+<h1>{esc(t('brief_title', lang))} — {esc(pick(config.study.title, lang))}</h1>{note}
+<p class="meta">{esc(t('generated', lang, date=date.today().isoformat()))} · config {esc(config.sha256[:12])} · nexus_zones</p>
+<h2>{esc(t('map', lang))}</h2><img alt="{esc(t('map', lang))}" src="data:image/png;base64,{image}">
+<h2>{esc(t('ranking', lang))}</h2><table><tr>{''.join(f'<th>{esc(h)}</th>' for h in heads)}</tr>{''.join(rows)}</table>
+<h2>{esc(t('top_units', lang))}</h2>{''.join(top_blocks)}
+<h2>{esc(t('method', lang))}</h2><p>{esc(method)}</p>
+<table><tr><th>{esc(t('indicator', lang))}</th><th>{esc(t('weight', lang))}</th><th></th><th></th></tr>{weight_rows}</table>
+<h2>{esc(t('sources', lang))}</h2><ul>{sources}</ul>
+</body></html>
+"""
+
+
+def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:
+    """Write ``<study>_brief.html`` (printable, one file), ``<study>_map.png`` and ``<study>_scores.xlsx``."""
+    out = Path(out_dir)
+    name = result.config.study.name
+    paths = {"brief": out / f"{name}_brief.html", "png": out / f"{name}_map.png", "xlsx": out / f"{name}_scores.xlsx"}
+    out.mkdir(parents=True, exist_ok=True)
+    fd, tmp_png = tempfile.mkstemp(suffix=".png", dir=out)
+    os.close(fd)
+    try:
+        brief_map_png(result, Path(tmp_png))
+        png = Path(tmp_png).read_bytes()
+    finally:
+        Path(tmp_png).unlink(missing_ok=True)
+
+    def xlsx(path: Path) -> None:
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            scores_table(result).to_excel(writer, sheet_name="scores", index=False)
+            analyses = result.analyses
+            if analyses is not None and analyses.weights is not None:
+                analyses.weights.reset_index().to_excel(writer, sheet_name="weights", index=False)
+            if analyses is not None and analyses.ranks_by_weights is not None:
+                analyses.ranks_by_weights.reset_index().to_excel(writer, sheet_name="ranks_by_weights", index=False)
+
+    write_all({paths["brief"]: _write_text(brief_html(result, png)), paths["png"]: lambda p: p.write_bytes(png), paths["xlsx"]: xlsx})
+    logger.info("brief: %s written to %s", ", ".join(p.name for p in paths.values()), out)
+    return paths
