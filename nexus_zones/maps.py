@@ -542,7 +542,9 @@ path.leaflet-interactive:focus:not(:focus-visible) {outline: 0;}
   recompute();
   var geo = L.geoJSON(D.units, {style: styleFor, onEachFeature: function (feature, layer) {
     layer.bindTooltip(function () { return tooltipHtml(indexOf(feature)); }, {sticky: true});
-    layer.bindPopup(function () { return popupHtml(indexOf(feature), false); }, {maxWidth: 480, maxHeight: 380});
+    // pan so that the popup opens clear of the title box (top left) and the layer control (right)
+    layer.bindPopup(function () { return popupHtml(indexOf(feature), false); },
+                    {maxWidth: 480, maxHeight: 380, autoPanPaddingTopLeft: L.point(10, 240), autoPanPaddingBottomRight: L.point(400, 10)});
   }}).addTo(map);
   map.on("popupopen", function (e) {
     var button = e.popup.getElement().querySelector(".nz-pin");

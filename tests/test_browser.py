@@ -503,8 +503,16 @@ def test_readme_screenshots(page: tuple[Page, PageLog], demo: RunResult) -> None
     for folder in targets:
         pg.screenshot(path=folder / "demo_popup.png")
 
+    # the meeting view: security counts less, the ranking table follows
+    pg.evaluate("() => window.nexusZones.map.closePopup()")
+    _move_slider(pg, "Security incidents", 0.5)
+    pg.locator("details.nz-ranking-box summary").click()
+    expect(pg.locator(".nz-ranking tr[data-unit]")).to_have_count(len(demo.scores))
     for folder in targets:
-        for name in ("demo_map.png", "demo_popup.png"):
+        pg.screenshot(path=folder / "demo_weights.png")
+
+    for folder in targets:
+        for name in ("demo_map.png", "demo_popup.png", "demo_weights.png"):
             png = (folder / name).read_bytes()
             assert png[:8] == b"\x89PNG\r\n\x1a\n"
             width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")

@@ -129,3 +129,39 @@ def test_cli_with_data_dir(real, tmp_path, capsys):
     code = cli.main(["check", str(REPO / "configs" / "mali_2017.yaml"), "--data-dir", str(tmp_path / "nowhere"), "-q"])
     err = capsys.readouterr().err
     assert code == 2 and "--data-dir: found" in err and "which is not a folder" in err
+
+
+def test_mali_map_is_small_and_its_borders_stay_shared(mali):
+    import re
+
+    import shapely
+
+    html = mali.paths["map"].read_text(encoding="utf-8")
+    assert len(html.encode("utf-8")) < 2_500_000  # issue 5's target for the 50 cercles with every view
+    data = json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
+    geoms = [shapely.geometry.shape(f["geometry"]) for f in data["units"]["features"]]
+    assert len(geoms) == 50
+    # simplified as one coverage and rounded: still no gap or overlap between neighbours
+    assert bool(shapely.coverage_is_valid(shapely.make_valid(geoms)))
+    # the ACLED events themselves are not published in the page (its terms); the health facilities are
+    assert [p["id"] for p in data["points"]] == ["health"]
+
+
+@pytest.mark.browser
+def test_mali_map_opens_offline_in_chromium(mali):
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import CHROMIUM_ARGS, is_ignored_console_error
+
+    problems = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" and not is_ignored_console_error(m.text, m.location.get("url", "")) else None)
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        page.goto(mali.paths["map"].resolve().as_uri())
+        page.wait_for_selector("div.nz-legend[data-view]")
+        assert page.locator("path.leaflet-interactive").count() == 50
+        browser.close()
+    assert problems == []
