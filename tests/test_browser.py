@@ -623,3 +623,39 @@ def test_page_arithmetic_equals_python_for_every_aggregation_and_pillars(page, g
     python = nexus_zones.run(config_from_mapping(data), write=False)
     _assert_page_equals_python(_page_state(pg), python)
     assert_clean(log)
+
+
+@pytest.mark.browser
+def test_side_panel_points_on_demand_and_top_k_outline(page: tuple[Page, PageLog], demo: RunResult) -> None:
+    pg, log = page
+    open_map(pg, demo.paths["map"])
+    # the top unit is outlined (top 1 in the demo): one dashed, non-interactive outline
+    outlines = pg.locator("path[stroke-dasharray='6 4']")
+    expect(outlines).to_have_count(1)
+    # pin Diré's popup to the side panel
+    popup = open_popup(pg, demo, "ML0602")
+    popup.locator("button.nz-pin").click()
+    side = pg.locator(".nz-side")
+    expect(side).to_be_visible()
+    expect(side.locator("h4")).to_contain_text("Diré")
+    expect(side.locator(".nz-why li")).to_have_count(len(demo.config.indicators))
+    side.locator("button.nz-close").click()
+    expect(side).to_be_hidden()
+    # the incidents, on demand, clustered
+    assert pg.locator(".marker-cluster, path.leaflet-interactive[fill='#c51b8a']").count() == 0
+    pg.locator(".leaflet-control-layers-overlays label", has_text="incidents (points)").locator("input").check()
+    clusters = pg.locator(".marker-cluster")
+    expect(clusters.first).to_be_visible()
+    counts = [int(c) for c in clusters.locator("span").all_inner_texts()]
+    singles = pg.locator("path.leaflet-interactive[fill='#c51b8a']").count()
+    assert sum(counts) + singles == sum(_demo_incidents())  # every counted 2017 incident, clustered or alone
+    assert_clean(log)
+
+
+def _demo_incidents() -> list[int]:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_demo_data", REPO / "scripts" / "make_demo_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.INCIDENTS_2017.values())

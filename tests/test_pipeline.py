@@ -351,3 +351,23 @@ def test_a_failed_move_restores_every_previous_output(tmp_path, monkeypatch):
         report.write_all(writers)
     assert a.read_text(encoding="utf-8") == "old a" and not b.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_fixed_class_legends(grid_cfg, tmp_path):
+    from nexus_zones.maps import PALETTE, colour
+
+    # 5 classes: 0.0–0.2 is class 0 (the first colour), 0.9 is class 4 (the last), 0.5 is class 2 (the middle: PALETTE[4])
+    assert colour(0.1, 5) == colour(0.0, 5) == PALETTE[0]
+    assert colour(0.9, 5) == colour(1.0, 5) == PALETTE[-1]
+    assert colour(0.5, 5) == PALETTE[4]
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["map"] = {"classes": 5}
+    html = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path).paths["map"].read_text(encoding="utf-8")
+    data = _page_data(html)
+    assert data["classes"] == 5
+    assert data["views"][0]["legend"].count('class="nz-class"') == 5
+    scores = {f["id"]: f["properties"]["_c_score"] for f in data["units"]["features"]}
+    assert set(scores.values()) <= {colour((i + 0.5) / 5, 5) for i in range(5)}
+    with pytest.raises(nexus_zones.ConfigError, match=r"map.classes: found 1; expected 0 \(continuous colours\) or 2 to 9 classes"):
+        cfg["map"] = {"classes": 1}
+        config_from_mapping(cfg)
