@@ -168,9 +168,8 @@ def count_points(
     # unit and a unit outside the study goes where it would in a national run
     reference = all_units if isinstance(all_units, gpd.GeoDataFrame) else units
     owner_ref, shared = assign_points(reference, kept.geometry)
-    study_pos = {u: i for i, u in enumerate(units.index)}
-    ref_ids = reference.index.to_numpy()
-    owner = np.array([study_pos.get(ref_ids[o], -1) if o >= 0 else -1 for o in owner_ref], dtype=np.int64)
+    study_pos = units.index.get_indexer(reference.index)  # each reference unit's position in the study, or -1
+    owner = np.where(owner_ref >= 0, study_pos[np.maximum(owner_ref, 0)], -1).astype(np.int64)
     inside = owner >= 0
     in_other_units = int(((owner_ref >= 0) & ~inside).sum())
     n_units = len(units)
@@ -408,29 +407,95 @@ def unit_areas_km2(units: gpd.GeoDataFrame) -> pd.Series:
     return (units.geometry.to_crs(6933).area / 1e6).rename("area_km2")
 
 
-def coverage_fractions(geom, transform, shape: tuple[int, int]) -> np.ndarray:
-    """Exact share of each pixel's area covered by ``geom`` (a polygon in the raster's CRS).
+def _rings(geom) -> list[np.ndarray]:
+    """Every ring of a (multi)polygon, oriented (exteriors counter-clockwise, holes clockwise)."""
+    geom = shapely.orient_polygons(geom)
+    rings = []
+    for poly in shapely.get_parts(geom):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        rings.append(np.asarray(poly.exterior.coords))
+        rings.extend(np.asarray(r.coords) for r in poly.interiors)
+    return rings
 
-    Pixels wholly inside get 1 and pixels away from the polygon 0; pixels crossed by its boundary get
-    the area of their intersection with the polygon divided by their own area. ``transform`` must be
-    north-up (no rotation).
+
+def _grid_crossings(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For segments p0→p1 along one axis: (segment index, parameter t) of every crossing of an integer line."""
+    lo, hi = np.minimum(p0, p1), np.maximum(p0, p1)
+    first = np.floor(lo) + 1
+    n = np.maximum(np.ceil(hi) - first, 0).astype(np.int64)
+    seg = np.repeat(np.arange(len(p0)), n)
+    offsets = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    k = np.repeat(first, n) + offsets
+    return seg, (k - p0[seg]) / (p1 - p0)[seg]
+
+
+def coverage_entries(geom, transform, col0: int, row0: int, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sparse *accumulation* entries of a polygon on a pixel window: (rows, cols, values), cols in
+    0..width, sorted by row.
+
+    The exact share of each pixel covered by the polygon is the absolute value of the running sum of
+    these entries along each row (the area-accumulation technique of font rasterisers): every ring
+    segment is cut at the grid lines; a piece of vertical extent h whose midpoint lies at fraction x
+    across its pixel adds h·(1 − x) to that pixel and h·x to the next one, so each pixel to the right
+    of the piece gets h. Signed by orientation, holes subtract. Pieces left of the window land in its
+    first column; pieces right of it in the extra column ``width``, which is dropped.
     """
-    from rasterio import features
+    a, c, e, f = transform.a, transform.c, transform.e, transform.f
+    parts = []
+    for xy in _rings(geom):
+        px = (xy[:, 0] - c) / a - col0
+        py = (xy[:, 1] - f) / e - row0
+        parts.append(np.column_stack([px[:-1], py[:-1], px[1:], py[1:]]))
+    if not parts:
+        empty = np.empty(0)
+        return empty.astype(np.int64), empty.astype(np.int64), empty
+    seg4 = np.concatenate(parts)
+    seg4 = seg4[seg4[:, 1] != seg4[:, 3]]  # horizontal pieces add no area
+    x0, y0, x1, y1 = seg4.T
+    sx, tx = _grid_crossings(x0, x1)
+    sy, ty = _grid_crossings(y0, y1)
+    n = len(x0)
+    seg = np.concatenate([np.arange(n), np.arange(n), sx, sy])
+    t = np.concatenate([np.zeros(n), np.ones(n), tx, ty])
+    order = np.lexsort((t, seg))
+    seg, t = seg[order], t[order]
+    same = seg[1:] == seg[:-1]
+    s_, ta, tb = seg[:-1][same], t[:-1][same], t[1:][same]
+    dx, dy = (x1 - x0)[s_], (y1 - y0)[s_]
+    xm = x0[s_] + (ta + tb) / 2 * dx
+    ym = y0[s_] + (ta + tb) / 2 * dy
+    h = (tb - ta) * dy
+    col = np.floor(xm)
+    frac = xm - col
+    col = col.astype(np.int64)
+    row = np.floor(ym).astype(np.int64)
+    rows = np.concatenate([row, row])
+    cols = np.clip(np.concatenate([col, col + 1]), 0, width)
+    values = np.concatenate([h * (1.0 - frac), h * frac])
+    keep = (rows >= 0) & (rows < height) & (values != 0)
+    rows, cols, values = rows[keep], cols[keep], values[keep]
+    order = np.argsort(rows, kind="stable")
+    return rows[order], cols[order], values[order]
 
+
+def _dense(rows, cols, values, r_from: int, r_to: int, width: int) -> np.ndarray:
+    """Coverage (|running sum| along rows) of window rows r_from..r_to-1 from sorted sparse entries."""
+    lo, hi = np.searchsorted(rows, [r_from, r_to])
+    n = r_to - r_from
+    acc = np.bincount((rows[lo:hi] - r_from) * (width + 1) + cols[lo:hi], weights=values[lo:hi], minlength=n * (width + 1))
+    cover = np.abs(np.cumsum(acc.reshape(n, width + 1), axis=1)[:, :width])
+    return np.minimum(cover, 1.0, out=cover)
+
+
+def coverage_fractions(geom, transform, shape: tuple[int, int]) -> np.ndarray:
+    """Exact share of each pixel's area covered by ``geom`` (a polygon in the raster's CRS) on a
+    north-up window of ``shape`` whose upper-left corner is ``transform``'s origin."""
     if transform.b != 0 or transform.d != 0:
         raise InputDataError.one("raster", "transform", "a rotated raster", "a north-up raster", "warp it with gdalwarp first")
-    inside = features.rasterize([(geom, 1)], out_shape=shape, transform=transform, all_touched=False, dtype="uint8").astype(bool)
-    edge = features.rasterize([(geom.boundary, 1)], out_shape=shape, transform=transform, all_touched=True, dtype="uint8").astype(bool)
-    cover = (inside & ~edge).astype(float)
-    rows, cols = np.nonzero(edge)
-    if len(rows):
-        x0 = transform.c + cols * transform.a
-        y0 = transform.f + rows * transform.e
-        x1, y1 = x0 + transform.a, y0 + transform.e
-        boxes = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
-        shapely.prepare(geom)
-        cover[rows, cols] = shapely.area(shapely.intersection(boxes, geom)) / abs(transform.a * transform.e)
-    return np.clip(cover, 0.0, 1.0)
+    height, width = shape
+    rows, cols, values = coverage_entries(geom, transform, 0, 0, width, height)
+    return _dense(rows, cols, values, 0, height, width)
 
 
 def _window(bounds, transform, width: int, height: int):
@@ -447,12 +512,23 @@ def _window(bounds, transform, width: int, height: int):
     return Window(c0, r0, c1 - c0, r1 - r0)
 
 
-def zonal_stats(units: gpd.GeoDataFrame, raster, *, threshold: float | None = None, layer: str = "raster") -> pd.DataFrame:
-    """Per-unit statistics of a raster with fractional pixel coverage.
+def zonal_stats(
+    units: gpd.GeoDataFrame,
+    raster,
+    *,
+    threshold: float | None = None,
+    layer: str = "raster",
+    workers: int = 2,
+    strip_rows: int | None = None,
+    progress=None,
+) -> pd.DataFrame:
+    """Per-unit statistics of a raster with exact fractional pixel coverage.
 
-    Polygons are reprojected to the raster's CRS; the raster is read one window per unit, never
-    whole; nodata (and NaN) pixels are left out. Each pixel counts in proportion to the share of its
-    area inside the unit (its coverage).
+    Polygons are reprojected to the raster's CRS. The raster is streamed once, in strips of whole
+    block rows, by ``workers`` threads (each with its own dataset handle); it is never loaded whole.
+    Each unit keeps only the sparse accumulation entries of its boundary (:func:`coverage_entries`)
+    and turns them into exact coverage row by row as the strips pass. Nodata (and NaN) pixels are left
+    out. ``progress(done, total)`` is called after each strip.
 
     Returns ``sum`` (Σ value × coverage), ``mean`` (the coverage-weighted mean of valid pixels),
     ``valid_share`` (the share of the unit's whole area covered by pixels with data) and, with a
@@ -460,42 +536,92 @@ def zonal_stats(units: gpd.GeoDataFrame, raster, *, threshold: float | None = No
     the raster does not reach, or where it has only nodata, gets missing values; a unit the raster
     covers only in part is named in a warning. All of them are named.
     """
-    import rasterio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
 
-    out = pd.DataFrame(np.nan, index=units.index.copy(), columns=["sum", "mean", "valid_share"] + (["share_above"] if threshold is not None else []))
-    missed: list[str] = []
-    partial: list[str] = []
+    import rasterio
+    from rasterio.windows import Window
+
     with rasterio.open(raster.path) as src:
-        if src.transform.b != 0 or src.transform.d != 0:
+        transform, width, height = src.transform, src.width, src.height
+        if transform.b != 0 or transform.d != 0:
             raise InputDataError.one(str(raster.path), "transform", "a rotated raster", "a north-up raster", "warp it with gdalwarp first")
-        geoms = units.geometry.to_crs(src.crs)
-        nodata = raster.nodata
-        for uid, geom in zip(units.index, geoms):
-            win = _window(geom.bounds, src.transform, src.width, src.height)
-            if win is None:
-                missed.append(uid)
-                continue
-            data = src.read(raster.band, window=win).astype("float64")
-            cover = coverage_fractions(geom, src.window_transform(win), data.shape)
-            valid = ~np.isnan(data)
-            if nodata is not None:
-                valid &= data != nodata
-            weight = cover * valid
-            covered, valid_area = cover.sum(), weight.sum()
-            full = geom.area / abs(src.transform.a * src.transform.e)  # the unit's area in pixels
-            if covered <= 0 or full <= 0:
-                missed.append(uid)
-                continue
-            if covered < 0.999 * full:
-                partial.append(f"{uid} ({covered / full:.0%})")
-            out.at[uid, "valid_share"] = float(min(valid_area / full, 1.0))
-            if valid_area > 0:
-                values = np.where(valid, data, 0.0)
-                total = float((values * weight).sum())
-                out.at[uid, "sum"] = total
-                out.at[uid, "mean"] = total / float(valid_area)
-                if threshold is not None:
-                    out.at[uid, "share_above"] = float((weight * (values > threshold)).sum() / valid_area)
+        block_rows = src.block_shapes[raster.band - 1][0]
+        geoms = units.geometry.to_crs(src.crs).to_numpy()
+    pixel = abs(transform.a * transform.e)
+    n = len(units)
+    windows: list = []
+    missed: list[str] = []
+    for i, (uid, geom) in enumerate(zip(units.index, geoms)):
+        win = _window(geom.bounds, transform, width, height)
+        if win is None:
+            missed.append(uid)
+            windows.append(None)
+            continue
+        c0, r0, w, h = int(win.col_off), int(win.row_off), int(win.width), int(win.height)
+        rows, cols, values = coverage_entries(geom, transform, c0, r0, w, h)
+        windows.append((r0, r0 + h, c0, w, rows, cols, values))
+    active = [i for i, win in enumerate(windows) if win is not None]
+    top = min((windows[i][0] for i in active), default=0)
+    bottom = max((windows[i][1] for i in active), default=0)
+    step = strip_rows or max(block_rows, (4_000_000 // max(width, 1)) // block_rows * block_rows)
+    strips = [(r, min(r + step, bottom)) for r in range(top, bottom, step)]
+    totals = np.zeros((max(workers, 1), n, 4))  # per worker: sum, valid area, covered area, area above
+    nodata = raster.nodata
+    done = [0]
+    lock = threading.Lock()
+
+    def work(worker: int) -> None:
+        acc = totals[worker]
+        with rasterio.open(raster.path) as src:
+            for k in range(worker, len(strips), max(workers, 1)):
+                r_from, r_to = strips[k]
+                inside = [i for i in active if windows[i][0] < r_to and windows[i][1] > r_from]
+                if inside:
+                    c_min = min(windows[i][2] for i in inside)
+                    c_max = max(windows[i][2] + windows[i][3] for i in inside)
+                    data = src.read(raster.band, window=Window(c_min, r_from, c_max - c_min, r_to - r_from), out_dtype="float64")
+                    valid_all = ~np.isnan(data)
+                    if nodata is not None:
+                        valid_all &= data != nodata
+                    clean = np.where(valid_all, data, 0.0)
+                    for i in inside:
+                        r0, r1, c0, w, rows, cols, values = windows[i]
+                        a, b = max(r0, r_from), min(r1, r_to)
+                        cover = _dense(rows, cols, values, a - r0, b - r0, w)
+                        sl = (slice(a - r_from, b - r_from), slice(c0 - c_min, c0 - c_min + w))
+                        weight = cover * valid_all[sl]
+                        vals = clean[sl]
+                        acc[i, 0] += float((vals * weight).sum())
+                        acc[i, 1] += float(weight.sum())
+                        acc[i, 2] += float(cover.sum())
+                        if threshold is not None:
+                            acc[i, 3] += float(weight[vals > threshold].sum())
+                with lock:
+                    done[0] += 1
+                    if progress is not None:
+                        progress(done[0], len(strips))
+
+    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+        list(pool.map(work, range(max(workers, 1))))
+    total = totals.sum(axis=0)
+    out = pd.DataFrame(np.nan, index=units.index.copy(), columns=["sum", "mean", "valid_share"] + (["share_above"] if threshold is not None else []))
+    partial: list[str] = []
+    for i in active:
+        uid = units.index[i]
+        s_sum, valid_area, covered, above = total[i]
+        full = geoms[i].area / pixel
+        if covered <= 0 or full <= 0:
+            missed.append(uid)
+            continue
+        if covered < 0.999 * full:
+            partial.append(f"{uid} ({covered / full:.0%})")
+        out.at[uid, "valid_share"] = float(min(valid_area / full, 1.0))
+        if valid_area > 0:
+            out.at[uid, "sum"] = float(s_sum)
+            out.at[uid, "mean"] = float(s_sum / valid_area)
+            if threshold is not None:
+                out.at[uid, "share_above"] = float(above / valid_area)
     if missed:
         warnings.warn(
             MissingValueWarning(f"layer {layer}: the raster {raster.path.name} does not cover units {', '.join(missed[:10])}{' ...' if len(missed) > 10 else ''}; they get no value"),
@@ -509,5 +635,6 @@ def zonal_stats(units: gpd.GeoDataFrame, raster, *, threshold: float | None = No
     nodata_units = out.index[(out["valid_share"] == 0)]
     if len(nodata_units):
         warnings.warn(MissingValueWarning(f"layer {layer}: only nodata pixels in units {', '.join(nodata_units[:10])}; they get no value"), stacklevel=2)
-    logger.info("layer %s: zonal statistics of %s for %d units (%d not covered)", layer, raster.path.name, len(units), len(missed))
+    logger.info("layer %s: zonal statistics of %s for %d units, %d strips of rows, %d threads (%d units not covered)",
+                layer, raster.path.name, len(units), len(strips), max(workers, 1), len(missed))
     return out

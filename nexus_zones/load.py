@@ -131,9 +131,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
     """Read a CSV as strings, dropping an HXL hashtag row if there is one."""
     _require_file(path)
     last: Exception | None = None
+    sep = _separator(path)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, sep=None, engine="python")
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, sep=sep, engine="c" if sep else "python")
             if encoding != "utf-8-sig":
                 logger.info("%s is not UTF-8; read it as Windows-1252", path)
             break
@@ -178,6 +179,15 @@ def resolve_column(frame: pd.DataFrame, ref: str) -> str | None:
             if has_tag == want_tag and want_attrs <= has_attrs:
                 return col
     return None
+
+
+def _separator(path: Path) -> str | None:
+    """The field separator of a CSV, from its header line: comma, semicolon or tab (None: let pandas sniff)."""
+    with open(path, "rb") as fh:
+        head = fh.readline(1 << 16).decode("utf-8", errors="replace")
+    counts = {sep: head.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else None
 
 
 def csv_error() -> type[Exception]:
