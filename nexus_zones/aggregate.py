@@ -580,23 +580,24 @@ def zonal_stats(
                 if inside:
                     c_min = min(windows[i][2] for i in inside)
                     c_max = max(windows[i][2] + windows[i][3] for i in inside)
-                    data = src.read(raster.band, window=Window(c_min, r_from, c_max - c_min, r_to - r_from), out_dtype="float64")
-                    valid_all = ~np.isnan(data)
+                    data = src.read(raster.band, window=Window(c_min, r_from, c_max - c_min, r_to - r_from))
+                    valid = ~np.isnan(data) if data.dtype.kind == "f" else np.ones(data.shape, dtype=bool)
                     if nodata is not None:
-                        valid_all &= data != nodata
-                    clean = np.where(valid_all, data, 0.0)
+                        valid &= data != nodata
+                    validf = valid.astype(np.float64)
+                    clean = np.where(valid, data, 0).astype(np.float64)
+                    above_f = (clean > threshold).astype(np.float64) * validf if threshold is not None else None
                     for i in inside:
                         r0, r1, c0, w, rows, cols, values = windows[i]
                         a, b = max(r0, r_from), min(r1, r_to)
                         cover = _dense(rows, cols, values, a - r0, b - r0, w)
                         sl = (slice(a - r_from, b - r_from), slice(c0 - c_min, c0 - c_min + w))
-                        weight = cover * valid_all[sl]
-                        vals = clean[sl]
-                        acc[i, 0] += float((vals * weight).sum())
-                        acc[i, 1] += float(weight.sum())
-                        acc[i, 2] += float(cover.sum())
-                        if threshold is not None:
-                            acc[i, 3] += float(weight[vals > threshold].sum())
+                        # fused multiply-and-sum: no temporary the size of the window
+                        acc[i, 0] += np.einsum("ij,ij->", clean[sl], cover)
+                        acc[i, 1] += np.einsum("ij,ij->", validf[sl], cover)
+                        acc[i, 2] += cover.sum()
+                        if above_f is not None:
+                            acc[i, 3] += np.einsum("ij,ij->", above_f[sl], cover)
                 with lock:
                     done[0] += 1
                     if progress is not None:
