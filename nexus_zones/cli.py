@@ -1,6 +1,7 @@
 """Command line: ``nexus-zones run|check CONFIG``.
 
-The CLI owns logging (one INFO line per stage) and turns every :class:`NexusZonesError` into one
+The CLI owns logging (one INFO line per stage) and progress bars (on a terminal, for long stages
+such as zonal statistics), and turns every :class:`NexusZonesError` into one
 readable paragraph and exit code 2; an unexpected error gives exit code 3 and, unless ``--debug``,
 no traceback.
 """
@@ -60,10 +61,33 @@ def _setup_logging(debug: bool, quiet: bool) -> None:
     root.propagate = False
 
 
+def _progress_bars(enabled: bool):
+    """A progress factory for the pipeline: a tqdm bar per long stage, on a terminal only."""
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    def start(label: str):
+        bar = tqdm(total=0, desc=label, unit="strip", leave=False, file=sys.stderr)
+
+        def update(done: int, total: int) -> None:
+            if bar.total != total:
+                bar.total = total
+            bar.n = done
+            bar.refresh()
+            if done >= total:
+                bar.close()
+
+        return update
+
+    return start
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nexus-zones`` command; returns the exit code."""
     args = _parser().parse_args(argv)
     _setup_logging(args.debug, args.quiet)
+    progress = _progress_bars(sys.stderr.isatty() and not args.quiet)
     try:
         from . import pipeline
 
@@ -75,11 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join(report.problems), file=sys.stderr)
             return EXIT_PROBLEM
         if args.command == "brief":
-            paths = pipeline.brief(args.config, out_dir=args.out, data_dir=args.data_dir)
+            paths = pipeline.brief(args.config, out_dir=args.out, data_dir=args.data_dir, progress=progress)
             for kind, path in paths.items():
                 print(f"  {kind:5s} {path}")
             return EXIT_OK
-        result = pipeline.run(args.config, out_dir=args.out, data_dir=args.data_dir, offline=args.offline)
+        result = pipeline.run(args.config, out_dir=args.out, data_dir=args.data_dir, offline=args.offline, progress=progress)
         ranked = result.scores[result.scores["rank"].notna()]
         top = ", ".join(f"{r['name']} ({r['score']:.1f})" for _, r in ranked.head(3).iterrows())
         print(f"{len(result.scores)} units scored; top: {top}")

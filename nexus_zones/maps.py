@@ -381,7 +381,7 @@ class _App(MacroElement):
 .nz-rules .ok, .nz-why .ok {color: #1a6b35;} .nz-rules .ko, .nz-why .ko {color: #b2182b;}
 .nz-why ul li::before {content: "• ";}
 .nz-panel {max-width: 300px;} .nz-panel summary {cursor: pointer; font-weight: 600;}
-.nz-panel label {display: block; margin-top: 4px;} .nz-panel input[type=range] {width: 180px; vertical-align: middle;}
+.nz-panel label {display: block; margin-top: 4px;} .nz-panel label span {display: block;} .nz-panel input[type=range] {width: 180px; vertical-align: middle;}
 .nz-panel output {display: inline-block; width: 3.5em; text-align: right;} .nz-panel button {margin: 4px 4px 0 0;}
 .nz-panel textarea {width: 270px; height: 90px; font: 11px monospace; display: none; margin-top: 4px;}
 .nz-ranking {max-height: 260px; overflow-y: auto;} .nz-ranking table {border-collapse: collapse; font-size: 12px;}
@@ -647,11 +647,11 @@ path.leaflet-interactive:focus:not(:focus-visible) {outline: 0;}
     var h = '<details class="nz-weights"><summary>' + T.weights_panel + "</summary>";
     // step "any": the configured weights (AHP ones included) are kept exactly until a slider moves
     D.pillars.forEach(function (p, j) {
-      h += '<label>' + T.pillar + ": " + p.label + ' <input type="range" min="0" max="' + p.max + '" step="any"' +
+      h += '<label><span>' + T.pillar + ": " + p.label + '</span><input type="range" min="0" max="' + p.max + '" step="any"' +
         ' value="' + p.weight + '" data-pillar="' + j + '"> <output>' + number(p.weight) + "</output></label>";
     });
     D.indicators.forEach(function (x, k) {
-      h += '<label>' + x.label + ' <input type="range" min="0" max="' + x.max + '" step="any" value="' + x.weight +
+      h += '<label><span>' + x.label + '</span><input type="range" min="0" max="' + x.max + '" step="any" value="' + x.weight +
         '" data-indicator="' + k + '"> <output>' + number(x.weight) + "</output></label>";
     });
     h += '<button type="button" class="nz-reset">' + T.reset + '</button><button type="button" class="nz-copy">' + T.copy_yaml +

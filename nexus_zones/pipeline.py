@@ -169,7 +169,7 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
     return _Loaded(boundaries, raw_layers, problems)
 
 
-def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping) -> tuple[pd.DataFrame, dict, dict, dict]:
+def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping, progress=None) -> tuple[pd.DataFrame, dict, dict, dict]:
     units = boundaries.units
     frames = [aggregate.unit_areas_km2(units).to_frame().add_prefix("units.")]
     reports: dict[str, aggregate.PointReport] = {}
@@ -185,7 +185,8 @@ def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping)
             )
             points[name] = data
         elif isinstance(spec, RasterLayerSpec):
-            measures = aggregate.zonal_stats(units, data, threshold=spec.threshold, layer=name)
+            bar = progress(f"zonal statistics, layer {name}") if progress else None
+            measures = aggregate.zonal_stats(units, data, threshold=spec.threshold, layer=name, progress=bar)
         else:
             rows, match = aggregate.match_table(
                 data, boundaries.all_units, units.index, aliases=spec.aliases, unmatched=spec.unmatched, source=str(spec.path), layer=name,
@@ -372,13 +373,13 @@ def _indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
     return defs
 
 
-def _compute_loaded(config: Config, loaded: _Loaded) -> RunResult:
+def _compute_loaded(config: Config, loaded: _Loaded, progress=None) -> RunResult:
     boundaries, raw_layers = loaded.boundaries, loaded.layers
     assert boundaries is not None
     inputs = {str(config.study.boundaries.path): load.file_sha256(config.study.boundaries.path)}
     for spec in config.layers.values():
         inputs[str(spec.path)] = load.file_sha256(spec.path)
-    measures, reports, joins, points = _aggregate(config, boundaries, raw_layers)
+    measures, reports, joins, points = _aggregate(config, boundaries, raw_layers, progress)
     _check_references(config, measures)
     values, imputed = indicators.build_matrix(
         measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
@@ -404,11 +405,15 @@ def _compute_loaded(config: Config, loaded: _Loaded) -> RunResult:
     )
 
 
-def compute(config: Config | str | Path, *, data_dir: str | Path | None = None) -> RunResult:
-    """Run every stage in memory and return the result, writing nothing."""
+def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, progress=None) -> RunResult:
+    """Run every stage in memory and return the result, writing nothing.
+
+    ``progress``, if given, is called with a stage's name and returns an ``update(done, total)``
+    callback for that stage (the CLI draws progress bars with it).
+    """
     config = _as_config(config, data_dir)
     with _Recorder() as rec:
-        result = _compute_loaded(config, _load_all(config, collect=False))
+        result = _compute_loaded(config, _load_all(config, collect=False), progress)
     return replace(result, warnings=tuple(rec.messages))
 
 
@@ -419,6 +424,7 @@ def run(
     write: bool = True,
     data_dir: str | Path | None = None,
     offline: bool | None = None,
+    progress=None,
 ) -> RunResult:
     """Run the whole study and (unless ``write=False``) write its map, tables and run metadata.
 
@@ -440,7 +446,7 @@ def run(
     RunResult
         With ``paths`` naming the files written.
     """
-    result = compute(config, data_dir=data_dir)
+    result = compute(config, data_dir=data_dir, progress=progress)
     if not write:
         return result
     from . import report
@@ -450,11 +456,11 @@ def run(
     return replace(result, paths=paths)
 
 
-def brief(config: Config | str | Path, *, out_dir: str | Path | None = None, data_dir: str | Path | None = None) -> dict[str, Path]:
+def brief(config: Config | str | Path, *, out_dir: str | Path | None = None, data_dir: str | Path | None = None, progress=None) -> dict[str, Path]:
     """Compute the study and write its mission brief (HTML, PNG map, XLSX scores); returns the paths."""
     from . import report
 
-    result = compute(config, data_dir=data_dir)
+    result = compute(config, data_dir=data_dir, progress=progress)
     target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
     return report.write_brief(result, target)
 

@@ -536,3 +536,14 @@ def test_check_reports_a_category_the_data_does_not_have(grid_cfg, write_config,
     assert problem in err
     with pytest.raises(InputDataError, match=r"indicators\.health\.measure: found 'services\.water'"):
         pipeline.compute(path)
+
+
+def test_progress_bars_follow_long_stages(capsys):
+    from nexus_zones.cli import _progress_bars
+
+    assert _progress_bars(False) is None
+    update = _progress_bars(True)("zonal statistics, layer pop")
+    for done in range(1, 4):
+        update(done, 3)
+    err = capsys.readouterr().err
+    assert "zonal statistics, layer pop" in err and "3/3" in err
