@@ -284,7 +284,18 @@ def main() -> None:
         html = Path(tmp) / "out" / "national.html"
         row("full run", f"nexus-zones run (all stages, {args.draws:,} draws, map), target < 30 s", wall)
         row("full run", "peak memory of that process, GiB (target < 3)", f"{peak:.2f}")
-        row("map", f"offline page for {len(units)} units: {html.stat().st_size / 1e6:.1f} MB", "—")
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from map_size import folium_usual, load_time
+
+        cfg["robustness"] = {"draws": 200, "top_k": 10}  # the page's size does not depend on the draws
+        config.write_text(json.dumps(cfg), encoding="utf-8")
+        result = nexus_zones.run(config, out_dir=Path(tmp) / "out2")
+        usual = Path(tmp) / "folium_usual.html"
+        folium_usual(result).save(usual)
+        ours_mb, usual_mb = result.paths["map"].stat().st_size / 1e6, usual.stat().st_size / 1e6
+        row("map", f"nexus_zones offline page, {len(units)} units: {ours_mb:.1f} MB; load s", load_time(result.paths["map"]))
+        row("map", f"Folium Choropleth + GeoJson per view (CDN links): {usual_mb:.1f} MB; load s", load_time(usual))
+        row("map", "ratio of sizes, Folium's pattern / ours", f"{usual_mb / ours_mb:.1f}")
     print()
     print("| stage | what | seconds |")
     print("| --- | --- | --- |")
