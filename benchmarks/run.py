@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -37,23 +34,14 @@ import shapely
 from rasterio.transform import Affine
 
 import nexus_zones
-from nexus_zones import aggregate, load, maps, score, sensitivity
+from nexus_zones import aggregate, load, score, sensitivity
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 REAL = REPO.parent / "shared" / "data" / "real"
 MALI = (-12.3, 10.1, 4.3, 25.0)
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{platform.platform()}, {cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; Python {platform.python_version()}, "
-            f"GDAL {rasterio.__gdal_version__}, shapely {shapely.__version__}, NumPy {np.__version__}")
 
 
 # ------------------------------------------------------------------------------------------ the case
@@ -231,7 +219,7 @@ def main() -> None:
     row("points", f"nexus_zones count_points ({int(ours_counts.sum()):,} counted)", t_ours)
     row("points", "bare shapely STRtree query(within) + bincount", t_tree)
     row("points", "per-polygon loop (bbox filter + contains_xy)", t_loop)
-    row("points", f"ratio ours / STRtree (target <= 1.5)", f"{t_ours / t_tree:.2f}")
+    row("points", "ratio ours / STRtree (target <= 1.5)", f"{t_ours / t_tree:.2f}")
 
     # zonal statistics
     info = load.read_raster(raster_path)
@@ -281,7 +269,6 @@ def main() -> None:
         config.write_text(json.dumps(cfg), encoding="utf-8")
         wall, peak, rc = full_run(config, Path(tmp) / "out")
         assert rc == 0, "the full run failed"
-        html = Path(tmp) / "out" / "national.html"
         row("full run", f"nexus-zones run (all stages, {args.draws:,} draws, map), target < 30 s", wall)
         row("full run", "peak memory of that process, GiB (target < 3)", f"{peak:.2f}")
         sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -836,7 +836,7 @@ def build_map(result: "RunResult", *, offline: bool | None = None) -> str:
     _App(data, overlays).add_to(fmap)
     root = fmap.get_root()
     root.header.add_child(Element(f"<title>{esc(pick(config.study.title, language))}</title>"), name="nz_title")
-    root.header.add_child(Element(f'<meta name="generator" content="nexus_zones">'), name="nz_generator")
+    root.header.add_child(Element('<meta name="generator" content="nexus_zones">'), name="nz_generator")
     page = root.render()
     page = page.replace('<html>', f'<html lang="{language}">', 1)
     return inline_assets(page) if offline else page

@@ -372,7 +372,7 @@ def _relative_config(grid_cfg: dict, grid_files: dict[str, Path]) -> dict:
 
 def test_relative_paths_are_relative_to_the_config_file(grid_cfg, grid_files, write_config, tmp_path, monkeypatch):
     (tmp_path / "configs").mkdir()
-    path = write_config(_relative_config(grid_cfg, grid_files), "configs/study.yaml")
+    write_config(_relative_config(grid_cfg, grid_files), "configs/study.yaml")
     elsewhere = tmp_path / "elsewhere" / "deeper"  # from here ../inputs does not exist
     elsewhere.mkdir(parents=True)
     monkeypatch.chdir(elsewhere)

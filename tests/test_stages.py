@@ -6,7 +6,6 @@ import json
 import math
 import warnings
 import zipfile
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
