@@ -598,12 +598,22 @@ def config_from_mapping(
     problems = _cross_checks(config)
     if problems:
         raise ConfigError(source, problems)
+    _log_outside_paths(config, base, resolved_data)
     config._source = source
     config._sha256 = hashlib.sha256(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     return config
 
 
 _KINDS = {"points": PointsLayerSpec, "table": TableLayerSpec, "actors": ActorsLayerSpec, "raster": RasterLayerSpec}
+
+
+def _log_outside_paths(config: Config, base: Path, data_dir: Path | None) -> None:
+    """Paths may be absolute or climb with '..'; they are allowed, resolved, and said (never silent)."""
+    roots = [r.resolve() for r in (base, data_dir) if r is not None]
+    paths = [config.study.boundaries.path, *(layer.path for layer in config.layers.values())]
+    outside = [str(p) for p in paths if not any(p.is_relative_to(r) for r in roots)]
+    if outside:
+        logger.info("input paths outside the config's folder%s, as resolved: %s", " and data_dir" if data_dir else "", ", ".join(outside))
 
 
 def _walk_model(loc: tuple) -> tuple[list[str], type[BaseModel] | None]:

@@ -45,6 +45,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     lowered = {c.lower(): c for c in choices}
     if word.lower() in lowered and lowered[word.lower()] != word:
         return f" (did you mean {lowered[word.lower()]!r}? names are case-sensitive)"
+    # an abbreviation or an extension ('lat' for 'latitude', 'pcode' for 'pcod') before look-alikes
+    w = word.lower()
+    related = [c for c in choices if len(c) >= 3 and len(w) >= 3 and (w.startswith(c.lower()) or c.lower().startswith(w))]
+    if related:
+        return f" (did you mean {max(related, key=len)!r}?)"
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

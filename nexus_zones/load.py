@@ -262,6 +262,7 @@ def parse_number(values: pd.Series, *, path: Path, column: str, decimal: str | N
                 )
         else:
             decimal = ","
+            logger.info("%s: column %r: %d values with a decimal comma read as decimals (e.g. %r)", Path(path).name, column, int(has_comma.sum()), text[has_comma].iloc[0])
     if decimal == ".":
         cleaned = text.str.replace(",", "", regex=False)
     elif decimal == ",":
@@ -310,11 +311,11 @@ def read_boundaries(
     wanted = {"study.boundaries.id_column": id_column, "study.boundaries.name_column": name_column}
     if region_column:
         wanted["study.boundaries.region_column"] = region_column
+    if frame.empty:
+        raise InputDataError.one(source, "features", "no features", "at least one polygon", "check the file and the layer name")
     problems = _missing_columns(path, frame, wanted)
     if problems:
         raise InputDataError(source, problems)
-    if frame.empty:
-        raise InputDataError.one(source, "features", "no features", "at least one polygon", "check the file and the layer name")
     if frame.crs is None:
         raise InputDataError.one(
             source, "CRS", "no coordinate reference system", "a file that declares its CRS (e.g. EPSG:4326)",
