@@ -192,7 +192,7 @@ def build() -> dict[str, str]:
     rows.sort(key=lambda r: (r["event_date"], r["admin2"], r["latitude"]))
     for i, r in enumerate(rows, 1):
         r["event_id_cnty"] = f"DEMO{i:04d}"
-    files["incidents_acled_style.csv"] = _csv(rows, header)
+    files["incidents.csv"] = _csv(rows, header)
 
     # school closures as of 26 February 2018 (Education Cluster style, per cercle)
     rows = [

@@ -116,7 +116,7 @@ def test_demo_scores_equal_an_independent_computation(demo_result):
     gen = _demo_generator()
     pcodes = [c[0] for c in gen.CERCLES]
     names = {c[0]: gen._ascii(c[1]) for c in gen.CERCLES}
-    events = pd.read_csv(REPO / "data" / "demo" / "incidents_acled_style.csv")
+    events = pd.read_csv(REPO / "data" / "demo" / "incidents.csv")
     violent = events[(events["year"] == 2017) & events["event_type"].isin(["Battles", "Explosions/Remote violence", "Violence against civilians"])]
     by_name = violent.groupby("admin2")
     raw = pd.DataFrame(index=pcodes)
