@@ -553,9 +553,6 @@ def _polygonal(geometry):
     return shapely.union_all(parts) if parts else fixed
 
 
-def _unit_ids(values: pd.Series) -> pd.Series:
-    return values.astype(str).str.strip()
-
 
 def _key_columns(frame: pd.DataFrame, keys: dict[str, str | None]) -> pd.DataFrame:
     """The row-key columns (code, name, parent) under fixed names, as stripped strings."""

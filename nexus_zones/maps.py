@@ -95,9 +95,6 @@ def label_of(config, name: str, language: str) -> str:
     return pick(config.indicators[name].label, language, name)
 
 
-def _rank_text(value: Any, language: str) -> str:
-    return t("not_ranked", language) if not _present(value) else str(int(value))
-
 
 def scale_ends(ind, raw, norm) -> tuple[float, float]:
     """The raw values at the two ends of an indicator's colour scale (0 and 1 after normalisation):
