@@ -26,6 +26,7 @@ __all__ = [
     "TieWarning",
     "EventsOutsideWarning",
     "UnusedValueWarning",
+    "DegenerateWeightsWarning",
     "short_repr",
     "did_you_mean",
 ]
@@ -131,3 +132,7 @@ class EventsOutsideWarning(NexusZonesWarning):
 
 class UnusedValueWarning(NexusZonesWarning):
     """Rows of a table were not used (unknown unit, unknown category); they are named."""
+
+
+class DegenerateWeightsWarning(NexusZonesWarning):
+    """Data-driven weights cannot be derived from the data (e.g. every indicator constant); what was used instead is said."""

@@ -17,10 +17,13 @@ values (0–1, higher = better) without missing values and return weights summin
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
+
+from .errors import DegenerateWeightsWarning
 
 __all__ = ["RANDOM_INDEX", "AHPResult", "pairwise_matrix", "ahp", "entropy", "critic", "pca", "DATA_METHODS"]
 
@@ -130,12 +133,34 @@ def critic(matrix: np.ndarray) -> np.ndarray:
 def pca(matrix: np.ndarray, *, variance: float = 0.9) -> np.ndarray:
     """PCA weights (OECD/JRC handbook, section 6.1): standardise, keep the fewest components that
     explain ``variance`` of the total, square their loadings scaled to unit sum per component, take
-    each indicator's largest squared loading, weighted by its component's share of the kept variance."""
+    each indicator's largest squared loading, weighted by its component's share of the kept variance.
+
+    A constant column carries no information and gets weight 0, as in :func:`entropy` and
+    :func:`critic`; when every column is constant there is no variance to explain and the weights
+    are equal, with a :class:`~nexus_zones.errors.DegenerateWeightsWarning`.
+    """
+    x = _check(matrix)
+    varying = _varying_columns(x)
+    if not varying.any():
+        warnings.warn(DegenerateWeightsWarning(
+            f"PCA weights: all {x.shape[1]} indicators have the same value for every unit, so there is no variance to "
+            "explain; equal weights are shown for PCA"), stacklevel=2)
+        return np.full(x.shape[1], 1.0 / x.shape[1])
+    w = np.zeros(x.shape[1])
+    w[varying] = _pca_kernel(x[:, varying], variance)
+    return w / w.sum() if w.sum() > 0 else np.full(x.shape[1], 1.0 / x.shape[1])
+
+
+def _varying_columns(x: np.ndarray) -> np.ndarray:
+    """Columns whose spread is more than rounding noise around their mean."""
+    spread = x.max(axis=0) - x.min(axis=0)
+    return spread > 1e-12 * np.maximum(1.0, np.abs(x).max(axis=0))
+
+
+def _pca_kernel(x: np.ndarray, variance: float) -> np.ndarray:
     from sklearn.decomposition import PCA
 
-    x = _check(matrix)
-    sd = x.std(axis=0, ddof=0)
-    z = np.divide(x - x.mean(axis=0), sd, out=np.zeros_like(x), where=sd > 0)
+    z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=0)
     model = PCA(svd_solver="full").fit(z)
     ratios = model.explained_variance_ratio_
     keep = int(np.searchsorted(np.cumsum(ratios), variance - 1e-12) + 1)
@@ -144,8 +169,7 @@ def pca(matrix: np.ndarray, *, variance: float = 0.9) -> np.ndarray:
     loadings = loadings / loadings.sum(axis=1, keepdims=True)
     share = ratios[:keep] / ratios[:keep].sum()
     best = np.argmax(loadings, axis=0)
-    w = np.array([loadings[best[j], j] * share[best[j]] for j in range(x.shape[1])])
-    return w / w.sum() if w.sum() > 0 else np.full(x.shape[1], 1.0 / x.shape[1])
+    return np.array([loadings[best[j], j] * share[best[j]] for j in range(x.shape[1])])
 
 
 DATA_METHODS = {"entropy": entropy, "critic": critic, "pca": pca}

@@ -26,7 +26,16 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
 from shapely.geometry import box
+
+# Property tests explore new examples in development and replay a fixed set in CI: on CI (or with
+# HYPOTHESIS_PROFILE=ci) every draw is derived from the test's name and no example database is read or
+# written, so the suite's outcome never depends on chance. A failure found while exploring becomes a
+# plain regression test.
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = Path(os.environ.get("NEXUS_ZONES_REAL_DATA", REPO.parent / "shared" / "data" / "real"))

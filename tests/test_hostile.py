@@ -298,6 +298,19 @@ def test_tables_are_byte_identical_across_runs_and_row_orders(grid_files, grid_c
 
 # ------------------------------------------------------------------------------- property-based
 
+
+def _assert_says_where_what_and_expected(exc: Exception, folder: Path) -> None:
+    """An error from random input names its source (a file of the folder, or the config) and, for
+    each problem, where it is, what was found and what was expected."""
+    from nexus_zones.errors import ConfigError, InputDataError
+
+    assert isinstance(exc, (ConfigError, InputDataError)), f"{type(exc).__name__}: {exc}"
+    assert exc.problems, exc
+    config_key = ("study", "layers", "indicators", "rules", "model", "robustness", "map", "output")
+    for problem in exc.problems:
+        assert str(folder) in exc.source or isinstance(exc, ConfigError) or problem.where.startswith(config_key), exc
+        assert problem.where.strip() and problem.found.strip() and problem.expected.strip(), problem
+
 _value = st.one_of(st.integers(-3, 50).map(str), st.floats(0, 99, allow_nan=False).map(lambda v: f"{v:.2f}"),
                    st.sampled_from(["", "oui", "non", "n/a", "x", "1,5", "12 000", "-"]))
 
@@ -339,7 +352,7 @@ def test_random_inputs_score_or_say_why(n_units, events, table, weights, method,
         try:
             result = nexus_zones.run(config_from_mapping(cfg), write=False)
         except nexus_zones.NexusZonesError as exc:
-            assert str(exc)  # a message, never an empty error
+            _assert_says_where_what_and_expected(exc, d)
             return
         s = result.scores
         assert len(s) == n_units and s.index.is_unique and set(s.index) == set(units["pcode"])

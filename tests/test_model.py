@@ -113,6 +113,24 @@ def test_pca_weights_from_a_single_component():
     assert w.sum() == pytest.approx(1.0) and (w > 0).all()
 
 
+
+def test_pca_weights_give_constant_indicators_no_weight():
+    # regression (found by hypothesis): a constant column made scikit-learn divide 0 by 0.
+    # Constant columns carry no information: weight 0, as entropy and CRITIC give them.
+    varying = np.array([0.0, 0.2, 0.5, 0.9, 1.0])
+    x = np.column_stack([np.full(5, 0.5), varying, np.full(5, 0.0)])
+    assert weights.pca(x) == pytest.approx([0.0, 1.0, 0.0])
+    assert weights.entropy(x)[0] == pytest.approx(0.0, abs=1e-12) and weights.critic(x)[0] == 0.0
+
+
+def test_pca_weights_on_an_all_constant_matrix_are_equal_and_said():
+    from nexus_zones.errors import DegenerateWeightsWarning
+
+    with pytest.warns(DegenerateWeightsWarning, match="all 3 indicators have the same value for every unit"):
+        w = weights.pca(np.full((4, 3), 0.5))
+    assert w == pytest.approx([1 / 3, 1 / 3, 1 / 3])
+
+
 # -------------------------------------------------------------------------- transforms and methods
 
 
