@@ -371,7 +371,10 @@ class _App(MacroElement):
 {% macro script(this, kwargs) %}
 {{ this.kernel_js }}
 {{ this.app_js }}
-nexusZonesApp({{ this._parent.get_name() }}, {{ this.data|tojson }}, [{% for label, name in this.overlays %}[{{ label|tojson }}, {{ name }}]{{ "," if not loop.last }}{% endfor %}]);
+(function () {
+  var D = {{ this.data|tojson }};
+  nexusZonesApp({{ this._parent.get_name() }}, D, [{% for label, name in this.overlays %}[{{ label|tojson }}, {{ name }}]{{ "," if not loop.last }}{% endfor %}]);
+})();
 {% endmacro %}
 """
     )
