@@ -9,8 +9,9 @@
   failed, and sentences in the style of the 2018 mission report ("Moins d'incidents sécuritaires en
   2017 (2, contre 16 en moyenne dans la région)").
 * **Tune in the meeting.** Weight sliders recompute scores and ranks in the page from the embedded
-  normalised values, with the same arithmetic as :mod:`nexus_zones.score` (the browser tests check
-  that they agree), restyle the map, reorder the ranking table and outline the top units; a button
+  normalised values, with the same arithmetic as :mod:`nexus_zones.score` (the page's pure kernel,
+  ``page/static/kernel.js``, is checked by Node against cases the Python model writes, and the
+  browser tests check the page), restyle the map, reorder the ranking table and outline the top units; a button
   resets the config's weights and another copies the chosen weights as YAML.
 * **Offline.** With ``map.offline`` (the default) every script and style is inlined from installed
   packages (:mod:`nexus_zones.offline`); region outlines and unit names from our own data make a
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import html
 import math
+from importlib import resources
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -355,370 +357,23 @@ def _point_layers(result: "RunResult", language: str) -> list[dict]:
 
 
 class _App(MacroElement):
-    """The page's own code: views, legends, popups, side panel, sliders, ranking table, overlays."""
+    """The page's own code: views, legends, popups, side panel, sliders, ranking table, overlays.
+
+    Its style and scripts are the package's static files (``page/static``): ``app.css``, the pure
+    scoring kernel ``kernel.js`` and the page's ``app.js``, inlined so that the page stays one file."""
 
     _template = Template(
         """
 {% macro header(this, kwargs) %}
 <style>
-.nz-legend, .nz-title, .nz-panel, .nz-side {background: rgba(255,255,255,0.94); padding: 6px 10px; border-radius: 5px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 system-ui, sans-serif;}
-.nz-legend, .nz-title {max-width: 320px;} .nz-title h3 {margin: 0 0 3px 0; font-size: 15px;} .nz-title p {margin: 2px 0;}
-.nz-note {color: #8a3b00; font-weight: 600;} .nz-src, .nz-about {color: #555; font-size: 11px; margin-top: 2px; max-width: 300px;}
-.nz-legend-title {font-weight: 600; margin-bottom: 4px;}
-.nz-ramp {height: 12px; width: 240px; border: 1px solid #999;} .nz-classes {display: flex; width: 242px;} .nz-class {flex: 1; height: 12px; border: 1px solid #999;}
-.nz-ramp-labels {display: flex; justify-content: space-between; width: 242px; font-size: 11px;}
-.nz-sw {display: inline-block; width: 14px; height: 12px; border: 1px solid #777; vertical-align: middle;}
-.nz-legend-rules {margin: 4px 0 0 16px; padding: 0;}
-.nz-popup h4 {margin: 0 0 4px 0;} .nz-popup small {color: #555; font-weight: normal;}
-.nz-popup {font-size: 12px;} .nz-popup h4 {font-size: 14px;} .nz-popup p {margin: 3px 0;} .nz-status {color: #b00;} .nz-band {color: #333;}
-.nz-popup table.nz-ind {border-collapse: collapse; font-size: 12px; margin: 0;} .nz-ind td, .nz-ind th {padding: 1px 5px; text-align: left; border-bottom: 1px solid #eee; vertical-align: top;}
-.nz-bar {display: inline-block; width: 50px; height: 8px; background: #eee; vertical-align: middle;} .nz-bar span {display: block; height: 8px; background: #238443;}
-.nz-rules, .nz-why ul {margin: 5px 0 0 0; padding-left: 4px; list-style: none; font-size: 13px;}
-.nz-rules .ok, .nz-why .ok {color: #1a6b35;} .nz-rules .ko, .nz-why .ko {color: #b2182b;}
-.nz-why ul li::before {content: "• ";}
-.nz-panel {max-width: 300px;} .nz-panel summary {cursor: pointer; font-weight: 600;}
-.nz-panel label {display: block; margin-top: 4px;} .nz-panel label span {display: block;} .nz-panel input[type=range] {width: 180px; vertical-align: middle;}
-.nz-panel output {display: inline-block; width: 3.5em; text-align: right;} .nz-panel button {margin: 4px 4px 0 0;}
-.nz-panel textarea {width: 270px; height: 90px; font: 11px monospace; display: none; margin-top: 4px;}
-.nz-ranking {max-height: 260px; overflow-y: auto;} .nz-ranking table {border-collapse: collapse; font-size: 12px;}
-.nz-ranking td, .nz-ranking th {padding: 1px 5px; border-bottom: 1px solid #eee; text-align: left;}
-.nz-moved-up {color: #1a6b35;} .nz-moved-down {color: #b2182b;}
-.nz-side {max-width: 420px; max-height: 55vh; overflow-y: auto; display: none;} .nz-pin {font-size: 11px; margin: 2px 0;}
-.nz-title details summary {cursor: pointer; color: #555; font-size: 11px;} .nz-side .nz-close {float: right; cursor: pointer; border: 0; background: none; font-size: 16px;}
-.nz-label {color: #222; font: 11px system-ui, sans-serif; text-shadow: 0 0 3px #fff, 0 0 3px #fff; white-space: nowrap; pointer-events: none;}
-.nz-region-label {color: #333; font: italic 600 13px system-ui, sans-serif; text-shadow: 0 0 3px #fff, 0 0 3px #fff; white-space: nowrap; pointer-events: none;}
-path.leaflet-interactive:focus:not(:focus-visible) {outline: 0;}
-.leaflet-container {background: #f2efe9;}
-</style>
+{{ this.css }}</style>
 {% endmacro %}
 {% macro script(this, kwargs) %}
+{{ this.kernel_js }}
+{{ this.app_js }}
 (function () {
-  "use strict";
-  var map = {{ this._parent.get_name() }};
   var D = {{ this.data|tojson }};
-  var T = D.text;
-  var PAL = D.palette;
-  var units = D.units.features;
-  var K = D.indicators.length;
-
-  // ------------------------------------------------------------ colours (as nexus_zones.maps.colour)
-  function colour(x, classes) {
-    if (x === null || x === undefined || isNaN(x)) { return D.no_data; }
-    x = Math.min(Math.max(x, 0), 1);
-    if (classes) { x = Math.min(Math.floor(x * classes), classes - 1) / (classes - 1); }
-    x = x * (PAL.length - 1);
-    var i = Math.min(Math.floor(x), PAL.length - 2), f = x - i, out = "#";
-    for (var k = 1; k < 7; k += 2) {
-      var p = parseInt(PAL[i].substr(k, 2), 16), q = parseInt(PAL[i + 1].substr(k, 2), 16);
-      var c = Math.floor(p + (q - p) * f + 0.5).toString(16);
-      out += (c.length < 2 ? "0" : "") + c;
-    }
-    return out;
-  }
-
-  // ------------------------------------------------------- scoring (as nexus_zones.score.composite)
-  var FLOOR = D.geometric_floor, TIE = D.tie_tolerance;
-  function combine(rows, w, method) {
-    var n = rows.length, m = w.length, out = new Array(n), i, k;
-    if (method === "arithmetic") {
-      for (i = 0; i < n; i++) { var s = 0; for (k = 0; k < m; k++) { s += rows[i][k] * w[k]; } out[i] = s; }
-    } else if (method === "geometric") {
-      for (i = 0; i < n; i++) {
-        var l = 0; for (k = 0; k < m; k++) { l += Math.log(FLOOR + (1 - FLOOR) * rows[i][k]) * w[k]; }
-        out[i] = Math.min(Math.max((Math.exp(l) - FLOOR) / (1 - FLOOR), 0), 1);
-      }
-    } else {
-      var best = [], worst = [];
-      for (k = 0; k < m; k++) {
-        best[k] = -Infinity; worst[k] = Infinity;
-        for (i = 0; i < n; i++) { best[k] = Math.max(best[k], rows[i][k]); worst[k] = Math.min(worst[k], rows[i][k]); }
-      }
-      for (i = 0; i < n; i++) {
-        var dp = 0, dm = 0;
-        for (k = 0; k < m; k++) {
-          var w2 = w[k] * w[k];
-          dp += (rows[i][k] - best[k]) * (rows[i][k] - best[k]) * w2;
-          dm += (rows[i][k] - worst[k]) * (rows[i][k] - worst[k]) * w2;
-        }
-        dp = Math.sqrt(dp); dm = Math.sqrt(dm);
-        out[i] = dp + dm > 0 ? dm / (dp + dm) : 1;
-      }
-    }
-    return out;
-  }
-  function groups() {
-    if (D.pillars.length) { return D.pillars; }
-    var all = []; for (var k = 0; k < K; k++) { all.push(k); }
-    return [{indices: all, weight: 1, aggregation: D.aggregation}];
-  }
-  function split(wInd, wPil) {
-    var inner = new Array(K).fill(0), gs = groups(), outer = [], total = 0, eff = new Array(K).fill(0);
-    gs.forEach(function (g, p) {
-      var sum = 0; g.indices.forEach(function (k) { sum += wInd[k]; });
-      g.indices.forEach(function (k) { inner[k] = sum > 0 ? wInd[k] / sum : 1 / g.indices.length; });
-      outer.push(D.pillars.length ? wPil[p] : 1); total += outer[p];
-    });
-    outer = outer.map(function (o) { return total > 0 ? o / total : 0; });
-    gs.forEach(function (g, p) { g.indices.forEach(function (k) { eff[k] = outer[p] * inner[k]; }); });
-    return {inner: inner, outer: outer, eff: eff, groups: gs};
-  }
-  function scoreAll(wInd, wPil) {
-    var sp = split(wInd, wPil), complete = [], rows = [], scores = new Array(units.length).fill(null);
-    units.forEach(function (u, i) {
-      var norm = u.properties.norm, miss = false, row = [];
-      for (var k = 0; k < K; k++) {
-        if (norm[k] === null) { if (sp.eff[k] > 0) { miss = true; } row.push(0); } else { row.push(norm[k]); }
-      }
-      if (!miss) { complete.push(i); rows.push(row); }
-    });
-    if (!rows.length) { return scores; }
-    var result;
-    if (!D.pillars.length) {
-      result = combine(rows, sp.inner, D.aggregation);
-    } else {
-      var pillarRows = rows.map(function () { return []; });
-      sp.groups.forEach(function (g) {
-        var sub = rows.map(function (r) { return g.indices.map(function (k) { return r[k]; }); });
-        var w = g.indices.map(function (k) { return sp.inner[k]; });
-        combine(sub, w, g.aggregation).forEach(function (v, i) { pillarRows[i].push(v); });
-      });
-      result = combine(pillarRows, sp.outer, D.aggregation);
-    }
-    complete.forEach(function (i, j) { scores[i] = 100 * result[j]; });
-    return scores;
-  }
-  function rankAll(scores) {
-    var snapped = scores.map(function (s) { return s === null ? null : Math.round(s / TIE) * TIE; });
-    var rank = new Array(units.length).fill(null), regionRank = new Array(units.length).fill(null);
-    units.forEach(function (u, i) {
-      if (!u.properties.eligible || snapped[i] === null) { return; }
-      var r = 1, rr = 1;
-      units.forEach(function (v, j) {
-        if (!v.properties.eligible || snapped[j] === null || snapped[j] <= snapped[i]) { return; }
-        r += 1; if (v.properties.region_key === u.properties.region_key) { rr += 1; }
-      });
-      rank[i] = r; regionRank[i] = rr;
-    });
-    return {rank: rank, region: regionRank};
-  }
-
-  // ------------------------------------------------------------------------------------ state
-  var state = {weights: D.indicators.map(function (x) { return x.weight; }),
-               pillarWeights: D.pillars.map(function (p) { return p.weight; }), scores: [], rank: [], regionRank: []};
-  function recompute() {
-    state.scores = scoreAll(state.weights, state.pillarWeights);
-    var r = rankAll(state.scores); state.rank = r.rank; state.regionRank = r.region;
-    units.forEach(function (u, i) { u.properties._c_score = colour(state.scores[i] === null ? null : state.scores[i] / 100, D.classes); });
-  }
-
-  // ------------------------------------------------------------------------- the units layer
-  var current = D.views[0].id;
-  var base = {color: "#444", weight: 1, opacity: 1, fillOpacity: 0.8};
-  function styleFor(feature) { return Object.assign({}, base, {fillColor: feature.properties["_c_" + current]}); }
-  function fmtScore(s) { return s === null ? "–" : (D.language === "fr" ? s.toFixed(1).replace(".", ",") : s.toFixed(1)); }
-  function rankText(r) { return r === null ? T.not_ranked : String(r); }
-  function indexOf(feature) { return units.indexOf(feature); }
-  function header(i) {
-    var p = units[i].properties;
-    return "<h4>" + p.name + " <small>" + p.unit_id + (p.region ? " · " + p.region : "") + "</small></h4><p><b>" +
-      T.score_line.replace("{score}", fmtScore(state.scores[i])).replace("{rank}", rankText(state.rank[i]))
-        .replace("{ranked}", String(state.rank.filter(function (r) { return r !== null; }).length))
-        .replace("{region_rank}", rankText(state.regionRank[i])) + "</b></p>";
-  }
-  function popupHtml(i, pinned) {
-    var pin = pinned ? "" : '<button type="button" class="nz-pin" data-unit="' + i + '">' + T.pin + "</button>";
-    return '<div class="nz-popup">' + header(i) + pin + units[i].properties.popup + "</div>";
-  }
-  function tooltipHtml(i) {
-    var p = units[i].properties;
-    return "<table><tr><th>" + T.unit + "</th><td>" + p.name + "</td></tr><tr><th>" + T.score_short + "</th><td>" + fmtScore(state.scores[i]) +
-      "</td></tr><tr><th>" + T.rank + "</th><td>" + rankText(state.rank[i]) + "</td></tr><tr><th>" + T.region_rank + "</th><td>" +
-      rankText(state.regionRank[i]) + "</td></tr></table>";
-  }
-  recompute();
-  var geo = L.geoJSON(D.units, {style: styleFor, onEachFeature: function (feature, layer) {
-    layer.bindTooltip(function () { return tooltipHtml(indexOf(feature)); }, {sticky: true});
-    // pan so that the popup opens clear of the title box (top left) and the layer control (right)
-    layer.bindPopup(function () { return popupHtml(indexOf(feature), false); },
-                    {maxWidth: 480, maxHeight: 380, autoPanPaddingTopLeft: L.point(10, 240), autoPanPaddingBottomRight: L.point(400, 10)});
-  }}).addTo(map);
-  map.on("popupopen", function (e) {
-    var button = e.popup.getElement().querySelector(".nz-pin");
-    if (button) { button.onclick = function () { showSide(+button.dataset.unit); map.closePopup(); }; }
-  });
-  geo.on("mouseover", function (e) { e.layer.setStyle({weight: 3, color: "#111"}); e.layer.bringToFront(); });
-  geo.on("mouseout", function (e) { geo.resetStyle(e.layer); });
-
-  // ------------------------------------------------------------------ basemap from our data
-  var outlines = L.layerGroup();
-  D.basemap.regions.forEach(function (r) {
-    L.geoJSON(r.outline, {interactive: false, style: {color: "#333", weight: 2.5, opacity: 0.9, fill: false}}).addTo(outlines);
-    L.marker(r.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-region-label", html: r.label, iconSize: null})}).addTo(outlines);
-  });
-  var unitLabels = L.layerGroup();
-  D.basemap.unit_labels.forEach(function (u) {
-    L.marker(u.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-label", html: u.label, iconSize: null})}).addTo(unitLabels);
-  });
-  outlines.addTo(map); unitLabels.addTo(map);
-
-  // -------------------------------------------------------------------------- top k outlined
-  var topK = L.layerGroup().addTo(map);
-  function outlineTop() {
-    topK.clearLayers();
-    units.forEach(function (u, i) {
-      if (state.rank[i] !== null && state.rank[i] <= D.top_k) {
-        L.geoJSON(u, {interactive: false, style: {color: "#000", weight: 3.5, dashArray: "6 4", fill: false}}).addTo(topK);
-      }
-    });
-  }
-
-  // ------------------------------------------------------------------------------ point layers
-  var pointLayers = {};
-  D.points.forEach(function (layer) {
-    var group = L.markerClusterGroup ? L.markerClusterGroup({showCoverageOnHover: false}) : L.layerGroup();
-    layer.points.forEach(function (p) {
-      var m = L.circleMarker([p[0], p[1]], {radius: 5, color: "#7a0177", weight: 1, fillColor: "#c51b8a", fillOpacity: 0.8});
-      if (p[2]) { m.bindTooltip(p[2]); }
-      group.addLayer(m);
-    });
-    pointLayers[layer.label] = group;
-  });
-
-  // ------------------------------------------------------------------------- views and legends
-  var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () { this._div = L.DomUtil.create("div", "nz-legend"); return this._div; };
-  legend.addTo(map);
-  var legends = {};
-  function show(id) {
-    current = id;
-    geo.setStyle(styleFor);
-    legend._div.innerHTML = legends[id];
-    legend._div.setAttribute("data-view", id);
-  }
-  var control = L.control.layers(null, null, {collapsed: false, position: "topright"});
-  var idByStamp = {}, viewGroups = {};
-  D.views.forEach(function (v) {
-    // added one by one so that two views may share a label; found back by layer, not by name
-    legends[v.id] = v.legend;
-    viewGroups[v.id] = L.layerGroup();
-    idByStamp[L.stamp(viewGroups[v.id])] = v.id;
-    control.addBaseLayer(viewGroups[v.id], v.label);
-  });
-  {% for label, name in this.overlays %}control.addOverlay({{ name }}, {{ label|tojson }});
-  {% endfor %}
-  control.addOverlay(outlines, T.outlines);
-  if (D.basemap.unit_labels.length) { control.addOverlay(unitLabels, T.unit_names); }
-  control.addOverlay(topK, T.top_k);
-  Object.keys(pointLayers).forEach(function (label) { control.addOverlay(pointLayers[label], label); });
-  control.addTo(map);
-  map.on("baselayerchange", function (e) { show(idByStamp[L.stamp(e.layer)]); });
-  viewGroups[D.views[0].id].addTo(map);
-  show(D.views[0].id);
-
-  // ------------------------------------------------------------------------------ title box
-  var title = L.control({position: "topleft"});
-  title.onAdd = function () { var d = L.DomUtil.create("div", "nz-title"); d.innerHTML = D.title_html; return d; };
-  title.addTo(map);
-
-  // ------------------------------------------------------------------------------ side panel
-  var side = L.control({position: "topleft"});
-  side.onAdd = function () {
-    var d = L.DomUtil.create("div", "nz-side"); L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d); return d;
-  };
-  side.addTo(map);
-  var sideUnit = null;
-  function showSide(i) {
-    sideUnit = i;
-    side.getContainer().innerHTML = '<button class="nz-close" title="×">×</button>' + popupHtml(i, true);
-    side.getContainer().style.display = "block";
-    side.getContainer().querySelector(".nz-close").onclick = function () { side.getContainer().style.display = "none"; sideUnit = null; };
-  }
-
-  // ---------------------------------------------------------------------- weights and ranking
-  function number(v) { return String(Math.round(v * 10000) / 10000); }
-  var panel = L.control({position: "bottomleft"});
-  panel.onAdd = function () {
-    var d = L.DomUtil.create("div", "nz-panel");
-    L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
-    var h = '<details class="nz-weights"><summary>' + T.weights_panel + "</summary>";
-    // step "any": the configured weights (AHP ones included) are kept exactly until a slider moves
-    D.pillars.forEach(function (p, j) {
-      h += '<label><span>' + T.pillar + ": " + p.label + '</span><input type="range" min="0" max="' + p.max + '" step="any"' +
-        ' value="' + p.weight + '" data-pillar="' + j + '"> <output>' + number(p.weight) + "</output></label>";
-    });
-    D.indicators.forEach(function (x, k) {
-      h += '<label><span>' + x.label + '</span><input type="range" min="0" max="' + x.max + '" step="any" value="' + x.weight +
-        '" data-indicator="' + k + '"> <output>' + number(x.weight) + "</output></label>";
-    });
-    h += '<button type="button" class="nz-reset">' + T.reset + '</button><button type="button" class="nz-copy">' + T.copy_yaml +
-      '</button><div class="nz-copy-note"></div><textarea class="nz-yaml" readonly></textarea></details>';
-    h += '<details class="nz-ranking-box"><summary>' + T.ranking + '</summary><div class="nz-ranking"></div></details>';
-    d.innerHTML = h;
-    return d;
-  };
-  panel.addTo(map);
-  var box = panel.getContainer();
-  function table() {
-    var order = units.map(function (u, i) { return i; }).sort(function (a, b) {
-      var ra = state.rank[a] === null ? Infinity : state.rank[a], rb = state.rank[b] === null ? Infinity : state.rank[b];
-      if (ra !== rb) { return ra - rb; }
-      return (state.scores[b] === null ? -1 : state.scores[b]) - (state.scores[a] === null ? -1 : state.scores[a]);
-    });
-    var h = "<table><tr><th>" + T.rank + "</th><th>" + T.name + "</th><th>" + T.region + "</th><th>" + T.score + "</th><th></th></tr>";
-    order.forEach(function (i) {
-      var p = units[i].properties, was = p.config_rank, now = state.rank[i], move = "";
-      if (was !== null && now !== null && was !== now) {
-        move = '<span class="' + (now < was ? "nz-moved-up" : "nz-moved-down") + '">' + (now < was ? "▲" : "▼") + Math.abs(was - now) + "</span>";
-      }
-      h += '<tr data-unit="' + p.unit_id + '"><td class="nz-r">' + rankText(now) + "</td><td>" + p.name + "</td><td>" + p.region +
-        '</td><td class="nz-s">' + fmtScore(state.scores[i]) + "</td><td>" + move + "</td></tr>";
-    });
-    box.querySelector(".nz-ranking").innerHTML = h + "</table>";
-  }
-  function refresh() {
-    recompute();
-    if (current === "score") { geo.setStyle(styleFor); }
-    outlineTop();
-    table();
-    if (sideUnit !== null) { showSide(sideUnit); }
-  }
-  function readSliders() {
-    box.querySelectorAll("input[data-indicator]").forEach(function (s) {
-      state.weights[+s.dataset.indicator] = parseFloat(s.value); s.nextElementSibling.textContent = number(parseFloat(s.value));
-    });
-    box.querySelectorAll("input[data-pillar]").forEach(function (s) {
-      state.pillarWeights[+s.dataset.pillar] = parseFloat(s.value); s.nextElementSibling.textContent = number(parseFloat(s.value));
-    });
-  }
-  box.querySelectorAll("input[type=range]").forEach(function (s) { s.addEventListener("input", function () { readSliders(); refresh(); }); });
-  box.querySelector(".nz-reset").addEventListener("click", function () {
-    box.querySelectorAll("input[data-indicator]").forEach(function (s) { s.value = D.indicators[+s.dataset.indicator].weight; });
-    box.querySelectorAll("input[data-pillar]").forEach(function (s) { s.value = D.pillars[+s.dataset.pillar].weight; });
-    readSliders(); refresh();
-  });
-  box.querySelector(".nz-copy").addEventListener("click", function () {
-    var y = "indicators:\\n";
-    D.indicators.forEach(function (x, k) { y += "  " + x.id + ":\\n    weight: " + number(state.weights[k]) + "\\n"; });
-    if (D.pillars.length) {
-      y += "model:\\n  pillars:\\n";
-      D.pillars.forEach(function (p, j) { y += "    " + p.id + ":\\n      weight: " + number(state.pillarWeights[j]) + "\\n"; });
-    }
-    var area = box.querySelector(".nz-yaml"), note = box.querySelector(".nz-copy-note");
-    area.value = y; area.style.display = "block"; area.select();
-    var done = function () { note.textContent = T.copied; }, fail = function () { note.textContent = T.select_copy; };
-    try {
-      if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(y).then(done, fail); }
-      else if (document.execCommand && document.execCommand("copy")) { done(); } else { fail(); }
-    } catch (err) { fail(); }
-  });
-  refresh();
-
-  window.nexusZones = {map: map, geo: geo, state: state, data: D, units: units, setWeights: function (w, pw) {
-    box.querySelectorAll("input[data-indicator]").forEach(function (s) { if (w && w[D.indicators[+s.dataset.indicator].id] !== undefined) { s.value = w[D.indicators[+s.dataset.indicator].id]; } });
-    box.querySelectorAll("input[data-pillar]").forEach(function (s) { if (pw && pw[D.pillars[+s.dataset.pillar].id] !== undefined) { s.value = pw[D.pillars[+s.dataset.pillar].id]; } });
-    readSliders(); refresh();
-  }};
+  nexusZonesApp({{ this._parent.get_name() }}, D, [{% for label, name in this.overlays %}[{{ label|tojson }}, {{ name }}]{{ "," if not loop.last }}{% endfor %}]);
 })();
 {% endmacro %}
 """
@@ -729,6 +384,12 @@ path.leaflet-interactive:focus:not(:focus-visible) {outline: 0;}
         self._name = "NexusApp"
         self.data = data
         self.overlays = overlays
+        self.css, self.kernel_js, self.app_js = (_static(name) for name in ("app.css", "kernel.js", "app.js"))
+
+
+def _static(name: str) -> str:
+    """One of the page's static files, shipped as package data in ``nexus_zones/page/static``."""
+    return resources.files("nexus_zones").joinpath("page").joinpath("static").joinpath(name).read_text(encoding="utf-8")
 
 
 class _MarkerClusterAssets(JSCSSMixin, MacroElement):

@@ -1,0 +1,144 @@
+/* nexus_zones scoring kernel: the page's copy of the arithmetic of nexus_zones.score and of
+ * nexus_zones.maps.colour. Pure: no DOM, no globals read, inputs never modified.
+ *
+ * The model: {aggregation: "arithmetic" | "geometric" | "topsis",
+ *             pillars: [{indices: [indicator positions], aggregation}]  (empty without pillars),
+ *             geometric_floor, tie_tolerance}   -- the page's data object D carries these fields.
+ * Units: norm (units x indicators, normalised 0-1, null where missing), eligible (passes the
+ * rules, or every unit when failing units are only flagged), regions (one key per unit).
+ * Weights: indicator weights (relative within each pillar) and pillar weights, both unnormalised.
+ *
+ * Inlined in the page it defines the global NexusKernel; under Node, require() returns it.
+ * tests/js/kernel.test.js checks it against cases written by the Python model. */
+(function (root) {
+  "use strict";
+
+  // ---------------------------------------------------------- colours (as nexus_zones.maps.colour)
+  /** Colour of x on 0-1: linear in the palette, or `classes` equal-interval classes; noData if missing. */
+  function colour(x, classes, palette, noData) {
+    if (x === null || x === undefined || isNaN(x)) { return noData; }
+    x = Math.min(Math.max(x, 0), 1);
+    if (classes) { x = Math.min(Math.floor(x * classes), classes - 1) / (classes - 1); }
+    x = x * (palette.length - 1);
+    var i = Math.min(Math.floor(x), palette.length - 2), f = x - i, out = "#";
+    for (var k = 1; k < 7; k += 2) {
+      var p = parseInt(palette[i].substr(k, 2), 16), q = parseInt(palette[i + 1].substr(k, 2), 16);
+      var c = Math.floor(p + (q - p) * f + 0.5).toString(16);
+      out += (c.length < 2 ? "0" : "") + c;
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------- scoring (as nexus_zones.score.composite)
+  /** Aggregate complete rows (0-1) with weights summing to 1 (as nexus_zones.score._combine). */
+  function combine(rows, w, method, floor) {
+    var n = rows.length, m = w.length, out = new Array(n), i, k;
+    if (method === "arithmetic") {
+      for (i = 0; i < n; i++) { var s = 0; for (k = 0; k < m; k++) { s += rows[i][k] * w[k]; } out[i] = s; }
+    } else if (method === "geometric") {
+      for (i = 0; i < n; i++) {
+        var l = 0; for (k = 0; k < m; k++) { l += Math.log(floor + (1 - floor) * rows[i][k]) * w[k]; }
+        out[i] = Math.min(Math.max((Math.exp(l) - floor) / (1 - floor), 0), 1);
+      }
+    } else if (method === "topsis") {
+      var best = [], worst = [];
+      for (k = 0; k < m; k++) {
+        best[k] = -Infinity; worst[k] = Infinity;
+        for (i = 0; i < n; i++) { best[k] = Math.max(best[k], rows[i][k]); worst[k] = Math.min(worst[k], rows[i][k]); }
+      }
+      for (i = 0; i < n; i++) {
+        var dp = 0, dm = 0;
+        for (k = 0; k < m; k++) {
+          var w2 = w[k] * w[k];
+          dp += (rows[i][k] - best[k]) * (rows[i][k] - best[k]) * w2;
+          dm += (rows[i][k] - worst[k]) * (rows[i][k] - worst[k]) * w2;
+        }
+        dp = Math.sqrt(dp); dm = Math.sqrt(dm);
+        out[i] = dp + dm > 0 ? dm / (dp + dm) : 1;
+      }
+    } else {
+      throw new Error("aggregation " + JSON.stringify(method) + " is unknown; valid: arithmetic, geometric, topsis");
+    }
+    return out;
+  }
+
+  /** The pillars, or one group holding every indicator. */
+  function groups(model, nIndicators) {
+    if (model.pillars.length) { return model.pillars; }
+    var all = []; for (var k = 0; k < nIndicators; k++) { all.push(k); }
+    return [{indices: all, aggregation: model.aggregation}];
+  }
+
+  /** Inner weights (normalised within each pillar), pillar weights (normalised) and effective
+   * weights (pillar x inner), as nexus_zones.score.split_weights. */
+  function splitWeights(model, wInd, wPil) {
+    var K = wInd.length, inner = new Array(K).fill(0), gs = groups(model, K), outer = [], total = 0, eff = new Array(K).fill(0);
+    gs.forEach(function (g, p) {
+      var sum = 0; g.indices.forEach(function (k) { sum += wInd[k]; });
+      g.indices.forEach(function (k) { inner[k] = sum > 0 ? wInd[k] / sum : 1 / g.indices.length; });
+      outer.push(model.pillars.length ? wPil[p] : 1); total += outer[p];
+    });
+    outer = outer.map(function (o) { return total > 0 ? o / total : 0; });
+    gs.forEach(function (g, p) { g.indices.forEach(function (k) { eff[k] = outer[p] * inner[k]; }); });
+    return {inner: inner, outer: outer, effective: eff, groups: gs};
+  }
+
+  /** Scores 0-100 of every unit (null for a unit missing a value of an indicator of positive
+   * effective weight), as nexus_zones.score.weighted_scores. */
+  function scoreUnits(model, norm, wInd, wPil) {
+    var K = wInd.length, sp = splitWeights(model, wInd, wPil), complete = [], rows = [], scores = new Array(norm.length).fill(null);
+    norm.forEach(function (values, i) {
+      var miss = false, row = [];
+      for (var k = 0; k < K; k++) {
+        if (values[k] === null) { if (sp.effective[k] > 0) { miss = true; } row.push(0); } else { row.push(values[k]); }
+      }
+      if (!miss) { complete.push(i); rows.push(row); }
+    });
+    if (!rows.length) { return scores; }
+    var result, floor = model.geometric_floor;
+    if (!model.pillars.length) {
+      result = combine(rows, sp.inner, model.aggregation, floor);
+    } else {
+      var pillarRows = rows.map(function () { return []; });
+      sp.groups.forEach(function (g) {
+        var sub = rows.map(function (r) { return g.indices.map(function (k) { return r[k]; }); });
+        var w = g.indices.map(function (k) { return sp.inner[k]; });
+        combine(sub, w, g.aggregation, floor).forEach(function (v, i) { pillarRows[i].push(v); });
+      });
+      result = combine(pillarRows, sp.outer, model.aggregation, floor);
+    }
+    complete.forEach(function (i, j) { scores[i] = 100 * result[j]; });
+    return scores;
+  }
+
+  /** Competition ranks (1, 2, 2, 4; highest score first) of the eligible scored units, nationally
+   * and within each region; scores within tie_tolerance are snapped together first, as
+   * nexus_zones.score.rank_units. Null where a unit is not ranked. */
+  function rankUnits(model, scores, eligible, regions) {
+    var tie = model.tie_tolerance;
+    var snapped = scores.map(function (s) { return s === null ? null : Math.round(s / tie) * tie; });
+    var rank = new Array(scores.length).fill(null), regionRank = new Array(scores.length).fill(null);
+    scores.forEach(function (s, i) {
+      if (!eligible[i] || snapped[i] === null) { return; }
+      var r = 1, rr = 1;
+      scores.forEach(function (t, j) {
+        if (!eligible[j] || snapped[j] === null || snapped[j] <= snapped[i]) { return; }
+        r += 1; if (regions[j] === regions[i]) { rr += 1; }
+      });
+      rank[i] = r; regionRank[i] = rr;
+    });
+    return {rank: rank, region: regionRank};
+  }
+
+  /** Scores, ranks and region ranks of every unit for one choice of weights. */
+  function evaluate(model, units, wInd, wPil) {
+    var scores = scoreUnits(model, units.norm, wInd, wPil);
+    var ranks = rankUnits(model, scores, units.eligible, units.regions);
+    return {scores: scores, rank: ranks.rank, regionRank: ranks.region};
+  }
+
+  var NexusKernel = {colour: colour, combine: combine, splitWeights: splitWeights, scoreUnits: scoreUnits,
+                     rankUnits: rankUnits, evaluate: evaluate};
+  if (typeof module !== "undefined" && module.exports) { module.exports = NexusKernel; }
+  if (root) { root.NexusKernel = NexusKernel; }
+})(this);
