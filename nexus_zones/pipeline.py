@@ -124,6 +124,8 @@ def _load_layer(name: str, spec):
             admin_column=spec.admin_column,
             filters=spec.where or None,
             where=where,
+            id_column=spec.id_column,
+            timestamp_column=spec.timestamp_column,
         )
     if isinstance(spec, (TableLayerSpec, ActorsLayerSpec)):
         keys = dict(unit_column=spec.unit_column, name_column=spec.name_column, parent_column=spec.parent_column, where=spec.where or None, layer=name)
