@@ -75,10 +75,11 @@ def file_sha256(path: str | Path) -> str:
 
 
 def normalise_name(text: str) -> str:
-    """Fold a place name for matching: no accents, lower case, hyphens and spaces as one space."""
+    """Fold a place name for matching: no accents, lower case, hyphens, apostrophes, quotes, dots and
+    spaces (no-break ones too) as one space, invisible format characters (zero-width space) dropped."""
     folded = unicodedata.normalize("NFKD", str(text))
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    for ch in "-_'’.":
+    folded = "".join(c for c in folded if not unicodedata.combining(c) and unicodedata.category(c) != "Cf").lower()
+    for ch in "-_'’‘ʼ`\".":
         folded = folded.replace(ch, " ")
     return " ".join(folded.split())
 

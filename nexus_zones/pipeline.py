@@ -200,7 +200,7 @@ def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping,
                     units, rows, list(spec.column_map), absent_units=spec.absent_units, combine=spec.combine, source=str(spec.path), layer=name
                 )
             else:
-                measures = aggregate.count_actors(units, rows, layer=name)
+                measures = aggregate.count_actors(units, rows, aliases=spec.organisation_aliases, layer=name)
         frames.append(measures.add_prefix(f"{name}."))
     measures = pd.concat(frames, axis=1)
     return measures, reports, joins, points
