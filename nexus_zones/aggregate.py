@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import EventsOutsideWarning, InputDataError, MissingValueWarning, Problem, UnusedValueWarning, did_you_mean
-from .reconcile import MatchReport, closest_names, match_rows
+from .errors import EventsOutsideWarning, InputDataError, MissingValueWarning, Problem, SpellingVariantWarning, UnusedValueWarning, did_you_mean
+from .reconcile import MatchReport, closest_names, conform_codes, match_rows
 
 __all__ = ["PointReport", "count_points", "match_table", "join_table", "count_actors", "unit_areas_km2", "zonal_stats", "slug"]
 
@@ -236,9 +236,12 @@ def count_points(
 def _count_by_admin(units, kept, owner, all_units, aliases, layer) -> tuple[np.ndarray, dict]:
     """Count points by their own admin-name column and compare with the spatial count."""
     reference = all_units if all_units is not None else pd.DataFrame(units[["name", "region"]])
-    names = pd.DataFrame({"name": sorted(set(kept["admin"]))})
-    ids, rep = match_rows(names, reference, name_column="name", aliases=aliases)
-    name_to_unit = dict(zip(names["name"], ids))
+    values = pd.Series(sorted(set(kept["admin"])), dtype=object)
+    is_code = conform_codes(values, reference.index)[0].isin(reference.index)  # the column may hold P-codes rather than names
+    names = pd.DataFrame({"code": values.where(is_code, ""), "name": values.where(~is_code, "")})
+    ids, rep = match_rows(names, reference, code_column="code", name_column="name", aliases=aliases)
+    _report_spellings(rep, layer, "the points' admin column")
+    name_to_unit = dict(zip(values, ids))
     admin_unit = kept["admin"].map(name_to_unit).to_numpy(dtype=object)
     positions = {u: i for i, u in enumerate(units.index)}
     admin_pos = np.array([positions.get(u, -1) if u is not None else -1 for u in admin_unit], dtype=np.int64)
@@ -253,6 +256,8 @@ def _count_by_admin(units, kept, owner, all_units, aliases, layer) -> tuple[np.n
     report = {
         "names": len(names),
         "unmatched_names": list(rep.unmatched) + list(rep.ambiguous),
+        "codes_corrected": list(rep.codes_corrected),
+        "by_name_spelling": list(rep.by_name_spelling),
         "units_that_disagree": disagree,
         "points_whose_name_names_another_unit": elsewhere,
         "agreement": round(1.0 - elsewhere / max(int(in_study.sum()), 1), 4),
@@ -292,6 +297,7 @@ def match_table(
         aliases=aliases,
     )
     cols = dict(key_columns or {})
+    _report_spellings(report, layer, f"{source} ({cols.get('code') or 'code column'})")
     if report.scheme_conflicts and not report.codes_used:
         warnings.warn(
             UnusedValueWarning(
@@ -327,6 +333,22 @@ def match_table(
     report = replace(report, outside_study=int((~in_study).sum()))
     logger.info("layer %s: join %s", layer, report.summary())
     return matched[in_study], report
+
+
+def _report_spellings(report: MatchReport, layer: str, source: str) -> None:
+    """Warn of codes read as the boundary code they stand for; log names matched once folded or by alias."""
+    if report.codes_corrected:
+        fixed = report.codes_corrected
+        warnings.warn(
+            SpellingVariantWarning(
+                f"layer {layer}: {len(fixed)} P-codes of {source} are written otherwise than in the boundaries (case, spaces, quotes or a "
+                f"trailing .0) and were read as the boundary codes: {'; '.join(fixed[:10])}{' ...' if len(fixed) > 10 else ''}"
+            ),
+            stacklevel=3,
+        )
+    if report.by_name_spelling:
+        logger.info("layer %s: %d names matched a unit once accents, case and punctuation were folded, or by alias: %s", layer,
+                    len(report.by_name_spelling), "; ".join(report.by_name_spelling[:12]) + (" ..." if len(report.by_name_spelling) > 12 else ""))
 
 
 def join_table(
@@ -368,8 +390,13 @@ def join_table(
     return out
 
 
-def count_actors(units: gpd.GeoDataFrame, actors: pd.DataFrame, *, layer: str = "actors") -> pd.DataFrame:
+def count_actors(units: gpd.GeoDataFrame, actors: pd.DataFrame, *, aliases: Mapping[str, str] | None = None, layer: str = "actors") -> pd.DataFrame:
     """Count distinct organisations per unit and actor type.
+
+    Organisation names differing only by case, accents, spaces or punctuation (``WFP``, ``wfp``,
+    ``W.F.P.``) are one organisation; ``aliases`` (spelling → name) joins different names of one
+    organisation (``PAM`` → ``WFP``). Every merge is listed in a
+    :class:`~nexus_zones.errors.SpellingVariantWarning` (see :func:`fold_organisations`).
 
     ``actors`` holds rows with ``unit_id``, ``organisation``, ``actor_type`` and ``type_value``.
     Returns ``humanitarian`` and ``development`` (distinct organisations of each type),
@@ -377,7 +404,7 @@ def count_actors(units: gpd.GeoDataFrame, actors: pd.DataFrame, *, layer: str = 
     present, else 0). A unit absent from the 3W has no actor (0). Rows whose type is in neither
     list are reported and not counted.
     """
-    rows = actors
+    rows = actors.assign(organisation=fold_organisations(actors["organisation"], aliases=aliases, layer=layer))
     untyped = rows[rows["actor_type"].isna()]
     if len(untyped):
         values = sorted(set(untyped["type_value"]))
@@ -400,6 +427,46 @@ def count_actors(units: gpd.GeoDataFrame, actors: pd.DataFrame, *, layer: str = 
         layer, len(rows), rows["organisation"].nunique(), int(out["both"].sum()),
     )
     return out
+
+
+def organisation_key(name: str) -> str:
+    """Fold an organisation name: no accents, case, spaces or punctuation (``W.F.P.`` → ``wfp``)."""
+    from .load import normalise_name
+
+    folded = normalise_name(name)
+    return re.sub(r"[^0-9a-z]+", "", folded) or folded
+
+
+def fold_organisations(names: pd.Series, *, aliases: Mapping[str, str] | None = None, layer: str = "actors") -> pd.Series:
+    """One spelling per organisation: names folding to the same :func:`organisation_key` (after
+    ``aliases``) take the most frequent spelling (the first seen among equals), or the alias target.
+    Different acronyms (``WFP``, ``PAM``) stay apart unless an alias joins them."""
+    alias = {organisation_key(k): str(v).strip() for k, v in (aliases or {}).items()}
+    keys = names.map(organisation_key)
+    unused = sorted(k for k, v in (aliases or {}).items() if organisation_key(k) not in set(keys))
+    if unused:
+        warnings.warn(UnusedValueWarning(f"layer {layer}: organisation_aliases {unused} name no organisation of the file"), stacklevel=3)
+    via_alias = keys.isin(list(alias))
+    keys = keys.map(lambda k: organisation_key(alias[k]) if k in alias else k)
+    targets = {organisation_key(v): v for v in alias.values()}
+    display: dict[str, str] = {}
+    merges: list[str] = []
+    for key, group in names.groupby(keys.to_numpy(), sort=False):
+        counts = group.value_counts(sort=False)  # in order of first appearance
+        display[key] = targets.get(key) or counts.index[int(np.argmax(counts.to_numpy()))]
+        spellings = [s for s in counts.index if s != display[key]]
+        if spellings:
+            aliased = set(names[via_alias & (keys == key)])
+            merges.append(f"{', '.join(repr(s) + (' (alias)' if s in aliased else '') for s in spellings)} → {display[key]!r}")
+    if merges:
+        warnings.warn(
+            SpellingVariantWarning(
+                f"layer {layer}: organisation names written several ways were counted as one organisation (case, accents, spaces and "
+                f"punctuation folded; aliases from layers.{layer}.organisation_aliases): {'; '.join(merges[:12])}{' ...' if len(merges) > 12 else ''}"
+            ),
+            stacklevel=3,
+        )
+    return keys.map(display)
 
 
 def unit_areas_km2(units: gpd.GeoDataFrame) -> pd.Series:

@@ -181,6 +181,12 @@ class PointsLayerSpec(_HasPath):
         None, description="The file's own unit-name column (ACLED: admin2); counted by name beside the spatial count."
     )
     aliases: dict[str, str] = Field(default_factory=dict, description="Names in admin_column -> unit names.")
+    id_column: str | None = Field(
+        None, description="Column of record ids; a repeated id is counted once (default: ACLED's event_id_cnty where the file has it)."
+    )
+    timestamp_column: str = Field(
+        "timestamp", description="Where rows share an id but differ, the row with the newest value here is kept (ACLED: timestamp); used where the column exists."
+    )
 
     @model_validator(mode="after")
     def _window(self) -> "PointsLayerSpec":
@@ -260,6 +266,11 @@ class ActorsLayerSpec(_KeyedTable):
     type_column: str = Field("type", description="Column whose values say humanitarian or development.")
     humanitarian: list[str] = Field(["humanitarian", "humanitaire"], min_length=1)
     development: list[str] = Field(["development", "developpement"], min_length=1)
+    organisation_aliases: dict[str, str] = Field(
+        default_factory=dict,
+        description="Organisation spellings -> the name they are counted under, for different names of one organisation (e.g. PAM: WFP); "
+        "case, accents, spaces and punctuation are folded without it.",
+    )
 
 
 class RasterLayerSpec(_HasPath):

@@ -27,6 +27,8 @@ __all__ = [
     "EventsOutsideWarning",
     "UnusedValueWarning",
     "DegenerateWeightsWarning",
+    "DuplicateRecordWarning",
+    "SpellingVariantWarning",
     "short_repr",
     "did_you_mean",
 ]
@@ -136,3 +138,11 @@ class UnusedValueWarning(NexusZonesWarning):
 
 class DegenerateWeightsWarning(NexusZonesWarning):
     """Data-driven weights cannot be derived from the data (e.g. every indicator constant); what was used instead is said."""
+
+
+class DuplicateRecordWarning(NexusZonesWarning):
+    """The same record appears more than once (a repeated event id, an exact copy of a row); each is counted once and the rows are named."""
+
+
+class SpellingVariantWarning(NexusZonesWarning):
+    """One thing written several ways (organisation names, P-codes) was folded to one spelling; the message lists what became what."""

@@ -75,10 +75,11 @@ def file_sha256(path: str | Path) -> str:
 
 
 def normalise_name(text: str) -> str:
-    """Fold a place name for matching: no accents, lower case, hyphens and spaces as one space."""
+    """Fold a place name for matching: no accents, lower case, hyphens, apostrophes, quotes, dots and
+    spaces (no-break ones too) as one space, invisible format characters (zero-width space) dropped."""
     folded = unicodedata.normalize("NFKD", str(text))
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    for ch in "-_'’.":
+    folded = "".join(c for c in folded if not unicodedata.combining(c) and unicodedata.category(c) != "Cf").lower()
+    for ch in "-_'’‘ʼ`\".":
         folded = folded.replace(ch, " ")
     return " ".join(folded.split())
 
@@ -395,6 +396,8 @@ def read_points(
     admin_column: str | None = None,
     filters: dict | None = None,
     where: str = "layer",
+    id_column: str | None = None,
+    timestamp_column: str | None = "timestamp",
 ) -> gpd.GeoDataFrame:
     """Read points with the columns asked for.
 
@@ -404,6 +407,10 @@ def read_points(
     (float; only when the file has that column). Rows not passing ``filters`` (column -> accepted
     values) are dropped; their number is kept in ``attrs['dropped_by_filters']``. ``where`` is the
     config key prefix used in messages (e.g. ``layers.incidents``). Column names may be HXL tags.
+
+    Each record is counted once: where ``id_column`` is given (or, by default, the file has ACLED's
+    ``event_id_cnty``), rows repeating an id are dropped before any filter, as
+    :func:`drop_repeated_records` says.
     """
     is_csv = path.suffix.lower() in (".csv", ".txt", ".tsv")
     wanted: dict[str, str] = {}
@@ -417,12 +424,16 @@ def read_points(
         wanted[f"{where}.admin_column"] = admin_column
     for col in filters or {}:
         wanted[f"{where}.where.{col}"] = col
+    if id_column:
+        wanted[f"{where}.id_column"] = id_column
+    records = dict(id_column=id_column, timestamp_column=timestamp_column, key=where)
     dropped = 0
     if is_csv:
         table = _read_csv(path)
         problems = _missing_columns(path, table, {f"{where}.latitude": latitude, f"{where}.longitude": longitude, **wanted})
         if problems:
             raise InputDataError(str(path), problems)
+        table = drop_repeated_records(table, path, **records)
         if filters:
             n_before = len(table)
             table = filter_rows(table, filters, path=path, key=f"{where}.where")
@@ -458,6 +469,7 @@ def read_points(
             raise InputDataError(str(path), problems)
         if frame.crs is None:
             raise InputDataError.one(str(path), "CRS", "no coordinate reference system", "a file that declares its CRS", "set the CRS of the file; nexus_zones never guesses one")
+        frame = drop_repeated_records(frame, path, **records)
         if filters:
             n_before = len(frame)
             frame = filter_rows(frame, filters, path=path, key=f"{where}.where")
@@ -491,6 +503,135 @@ def read_points(
         if (fat < 0).any():
             raise InputDataError.one(str(path), f"column {fatalities_column!r}", f"negative values in rows {_rows(fat.index[(fat < 0).to_numpy()])}", "counts of 0 or more")
         out["fatalities"] = fat.fillna(0.0).to_numpy()
+    return out
+
+
+#: Id column recognised without configuration: ACLED's event id.
+DEFAULT_ID_COLUMNS = ("event_id_cnty",)
+
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as stripped text (geometries as WKB), so that rows can be compared whole."""
+    cells = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        values = frame[col]
+        if isinstance(values, gpd.GeoSeries):
+            cells[col] = values.map(lambda g: None if g is None else g.wkb_hex)
+        else:
+            cells[col] = values.astype(str).str.strip()
+    return cells
+
+
+def _newest(stamps: pd.Series) -> pd.Series:
+    """Timestamps as comparable numbers: Unix seconds (ACLED) or ISO dates; NaN where neither."""
+    text = stamps.astype(str).str.strip()
+    number = pd.to_numeric(text, errors="coerce")
+    dates = pd.to_datetime(text.where(number.isna()), format="ISO8601", errors="coerce", utc=True)
+    seconds = (dates - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
+    return number.fillna(seconds)
+
+
+def drop_repeated_records(frame: pd.DataFrame, path: Path, *, id_column: str | None, timestamp_column: str | None, key: str) -> pd.DataFrame:
+    """Keep one row per record id: an appended re-download or two concatenated exports repeat rows.
+
+    A row identical to an earlier one in every column is dropped. Rows that share an id but differ are
+    versions of one record: the one with the newest ``timestamp_column`` value is kept where that
+    column exists and one version is strictly newest (ACLED revises events and stamps each revision);
+    otherwise they are an error naming the id, the rows and the columns that differ. What was dropped
+    is reported in a :class:`~nexus_zones.errors.DuplicateRecordWarning`. Without ``id_column`` the
+    first of :data:`DEFAULT_ID_COLUMNS` the file has is used; a file with none is returned as it is.
+    """
+    col = resolve_column(frame, id_column) if id_column else next((c for c in DEFAULT_ID_COLUMNS if c in frame.columns), None)
+    if col is None:
+        return frame
+    ids = frame[col].astype(str).str.strip()
+    repeated = ((ids != "") & ids.duplicated(keep=False)).to_numpy()
+    if not repeated.any():
+        return frame
+    cells = _comparable(frame)
+    copies = repeated & cells.duplicated(keep="first").to_numpy()
+    versions = ids[repeated & ~copies]
+    revised = versions[versions.duplicated(keep=False)]
+    stamp_col = resolve_column(frame, timestamp_column) if timestamp_column else None
+    older, notes, problems = _older_versions(cells, ids, revised, stamp_col, path=path, id_col=col, key=key)
+    if problems:
+        raise InputDataError(str(path), problems)
+    drop = list(frame.index[copies]) + older
+    _warn_repeated(frame, ids, copies, notes, path=path, id_col=col, stamp_col=stamp_col, dropped=len(drop))
+    out = frame.drop(index=drop)
+    out.attrs = frame.attrs
+    return out
+
+
+def _older_versions(cells, ids, revised, stamp_col, *, path, id_col, key) -> tuple[list, list[str], list[Problem]]:
+    """For each id with differing versions: the rows to drop (all but the newest), notes, or problems."""
+    older: list = []
+    notes: list[str] = []
+    problems: list[Problem] = []
+    stamps = _newest(cells[stamp_col]) if stamp_col else None
+    for rid, rows in revised.groupby(revised, sort=False).groups.items():
+        group = cells.loc[rows]
+        differ = [c for c in group.columns if group[c].nunique() > 1]
+        where = f"column {id_col!r}, id {rid!r} in rows {', '.join(str(r) for r in rows)}"
+        if stamps is not None:
+            times = stamps.loc[rows]
+            if times.notna().all() and (times == times.max()).sum() == 1:
+                newest = times.idxmax()
+                older.extend(r for r in rows if r != newest)
+                notes.append(f"{rid} (rows {', '.join(str(r) for r in rows)}; {', '.join(differ)} differ; kept row {newest})")
+                continue
+        shown = "; ".join(f"{c}: {' / '.join(repr(v) for v in group[c])}" for c in [c for c in differ if c != stamp_col][:3] or differ[:3])
+        problems.append(Problem(
+            where, f"{len(rows)} rows for one record that differ in columns {', '.join(differ)} ({shown})",
+            "each record once, or versions told apart by a newer " + (f"{stamp_col!r}" if stamp_col else "'timestamp' column"),
+            "keep one version of each record: a new export replaces the old one rather than being appended to it "
+            "(ACLED's timestamp column tells the newest version); or, if these are different records, give them different ids"
+            + (f" or name the right column in {key}.id_column" if key else ""),
+        ))
+    if len(problems) > 10:
+        problems = problems[:10] + [Problem(f"column {id_col!r}", f"{len(problems) - 10} more ids with differing rows", "each record once", "as above")]
+    return older, notes, problems
+
+
+def _warn_repeated(frame, ids, copies, notes, *, path, id_col, stamp_col, dropped) -> None:
+    from .errors import DuplicateRecordWarning
+
+    parts = []
+    if copies.any():
+        copied = ids[copies]
+        first = {rid: ids.index[(ids == rid).to_numpy()][0] for rid in copied.head(5)}
+        examples = ", ".join(f"{rid} (row {r} = row {first[rid]})" for r, rid in copied.head(5).items())
+        parts.append(f"{int(copies.sum())} rows repeat an earlier row exactly, e.g. {examples}{' ...' if copies.sum() > 5 else ''}")
+    if notes:
+        parts.append(f"{len(notes)} records came in several versions; the newest by {stamp_col!r} was kept: {'; '.join(notes[:5])}{' ...' if len(notes) > 5 else ''}")
+    warnings.warn(
+        DuplicateRecordWarning(
+            f"{path}: column {id_col!r}: {dropped} of {len(frame)} rows repeat a record id and were dropped, so each record is counted once: {'; '.join(parts)}"
+        ),
+        stacklevel=3,
+    )
+
+
+def drop_exact_copies(table: pd.DataFrame, path: Path, *, effect: str) -> pd.DataFrame:
+    """Drop rows identical in every column to an earlier row, with a :class:`~nexus_zones.errors.DuplicateRecordWarning`
+    naming them; ``effect`` says what keeping them would have done."""
+    cells = _comparable(table)
+    copies = cells.duplicated(keep="first").to_numpy()
+    if not copies.any():
+        return table
+    from .errors import DuplicateRecordWarning
+
+    first = cells.drop_duplicates(keep="first")
+    origin = {tuple(row): i for i, row in zip(first.index, first.itertuples(index=False))}
+    pairs = [f"row {i} = row {origin[tuple(row)]}" for i, row in zip(cells.index[copies], cells[copies].itertuples(index=False))]
+    warnings.warn(
+        DuplicateRecordWarning(
+            f"{path}: {len(pairs)} rows are exact copies of an earlier row and were dropped ({_rows(pairs)}); {effect}"
+        ),
+        stacklevel=3,
+    )
+    out = table[~copies]
+    out.attrs = table.attrs
     return out
 
 
@@ -602,6 +743,7 @@ def read_table(
         chosen = eligible[-1]
         table = table[(dates == chosen).to_numpy()]
         logger.info("layer %s: round of %s chosen (latest on or before %s; %d rounds in the file)", layer, chosen.date(), as_of, len(rounds))
+    table = drop_exact_copies(table, path, effect="kept, they would have been counted twice when rows are combined per unit (combine) or been reported as several rows for one unit")
     out = _key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
     problems = []
     for measure, ref in columns.items():
@@ -698,6 +840,7 @@ def read_actors(
         if ref:
             wanted[f"{key}.{name}"] = ref
     table = read_rows(path, wanted, where=where, where_key=f"{key}.where")
+    table = drop_exact_copies(table, path, effect="an organisation is counted once per unit however many rows name it, so the counts are the same without them")
     hum = {normalise_name(v) for v in humanitarian}
     dev = {normalise_name(v) for v in development}
     both = hum & dev

@@ -124,6 +124,8 @@ def _load_layer(name: str, spec):
             admin_column=spec.admin_column,
             filters=spec.where or None,
             where=where,
+            id_column=spec.id_column,
+            timestamp_column=spec.timestamp_column,
         )
     if isinstance(spec, (TableLayerSpec, ActorsLayerSpec)):
         keys = dict(unit_column=spec.unit_column, name_column=spec.name_column, parent_column=spec.parent_column, where=spec.where or None, layer=name)
@@ -198,7 +200,7 @@ def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping,
                     units, rows, list(spec.column_map), absent_units=spec.absent_units, combine=spec.combine, source=str(spec.path), layer=name
                 )
             else:
-                measures = aggregate.count_actors(units, rows, layer=name)
+                measures = aggregate.count_actors(units, rows, aliases=spec.organisation_aliases, layer=name)
         frames.append(measures.add_prefix(f"{name}."))
     measures = pd.concat(frames, axis=1)
     return measures, reports, joins, points

@@ -11,13 +11,20 @@ than in the OCHA boundaries. :func:`match_rows` therefore
 3. matches the other rows by name, folded for accents, case, hyphens and spacing (``normalise_name``),
    after applying the config's aliases, and restricted to the parent region where a parent column is
    given;
-4. reports every row as matched by code, matched by name, unmatched or ambiguous.
+4. reports every row as matched by code, matched by name, unmatched or ambiguous, and lists the
+   names matched only once folded or through an alias (``by_name_spelling``).
+
+Before any of this, codes written otherwise than the boundaries' (``ml0602``, ``" ML0602"``, a
+no-break space, quotes, Excel's trailing ``.0``) are read as the boundary code they stand for
+(:func:`conform_codes`); the report lists each correction (``codes_corrected``).
 
 The caller decides whether unmatched or ambiguous rows are an error or dropped.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -26,7 +33,7 @@ import pandas as pd
 
 from .load import normalise_name
 
-__all__ = ["MatchReport", "match_rows", "closest_names", "SCHEME_AGREEMENT"]
+__all__ = ["MatchReport", "match_rows", "closest_names", "conform_codes", "code_key", "SCHEME_AGREEMENT"]
 
 #: Share of shared codes that must name the same place for a code scheme to be trusted.
 SCHEME_AGREEMENT = 0.9
@@ -45,6 +52,8 @@ class MatchReport:
     codes_used: bool = True
     codes_shared: int | None = None
     outside_study: int = 0
+    codes_corrected: tuple[str, ...] = ()
+    by_name_spelling: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -96,6 +105,9 @@ def match_rows(
     unit_names = units["name"].map(normalise_name)
     unit_regions = units["region"].map(normalise_name) if "region" in units else pd.Series("", index=units.index)
     codes = table[code_column].astype(str).str.strip() if code_column else None
+    corrected: tuple[str, ...] = ()
+    if codes is not None:
+        codes, corrected = conform_codes(codes, units.index)
     names = table[name_column].astype(str).str.strip() if name_column else None
     folded = names.map(normalise_name).map(lambda s: folded_alias.get(s, s)) if names is not None else None
 
@@ -122,6 +134,7 @@ def match_rows(
     unmatched: list[str] = []
     ambiguous: list[str] = []
     by_name = 0
+    spelling: list[str] = []
     if folded is not None:
         lookup: dict[str, list[str]] = {}
         for uid, nm in unit_names.items():
@@ -135,6 +148,9 @@ def match_rows(
             if len(candidates) == 1:
                 ids[i] = candidates[0]
                 by_name += 1
+                if names[i] != units.at[candidates[0], "name"]:
+                    how = "alias" if normalise_name(names[i]) in folded_alias else "folded"
+                    spelling.append(f"{names[i]!r} → {units.at[candidates[0], 'name']} ({candidates[0]}, {how})")
             elif candidates:
                 options = ", ".join(f"{units.at[c, 'name']} ({c})" for c in candidates)
                 ambiguous.append(f"{label} could be {options}")
@@ -152,15 +168,47 @@ def match_rows(
         scheme_conflicts=tuple(conflicts),
         codes_used=codes_used,
         codes_shared=codes_shared,
+        codes_corrected=corrected,
+        by_name_spelling=tuple(dict.fromkeys(spelling)),
     )
     return ids, report
 
 
+_QUOTES = "\"'`‘’“”«»"
+
+
+def code_key(text: str) -> str:
+    """Fold a P-code for comparison: no whitespace (no-break spaces included), no surrounding quotes,
+    no trailing ``.0`` (a number Excel stored as a float), upper case."""
+    folded = "".join(unicodedata.normalize("NFKC", str(text)).split()).strip(_QUOTES)
+    return re.sub(r"\.0+$", "", folded).upper()
+
+
+def conform_codes(codes: pd.Series, known: pd.Index) -> tuple[pd.Series, tuple[str, ...]]:
+    """Replace each code that is not a code of ``known`` but folds (:func:`code_key`) to exactly one of
+    them by that code. Returns the codes and one line per correction (``'ml0602 ' → 'ML0602' (rows 3, 7)``)."""
+    keys: dict[str, list[str]] = {}
+    for code in known:
+        keys.setdefault(code_key(code), []).append(code)
+    unique = {k: v[0] for k, v in keys.items() if len(v) == 1}
+    out = codes.copy()
+    notes = []
+    for value in sorted(set(codes[~codes.isin(known) & (codes != "")])):
+        target = unique.get(code_key(value))
+        if target is None:
+            continue
+        rows = codes.index[(codes == value).to_numpy()]
+        out[rows] = target
+        shown = ", ".join(str(r) for r in rows[:5]) + (" ..." if len(rows) > 5 else "")
+        notes.append(f"{value!r} → {target!r} (row{'s' if len(rows) > 1 else ''} {shown})")
+    return out, tuple(notes)
+
+
 def _label(name: str | None, code: str | None, parent: str | None) -> str:
     bits = []
-    if name is not None:
+    if name:
         bits.append(repr(name))
-    if code is not None:
+    if code:
         bits.append(f"code {code!r}")
     if parent is not None:
         bits.append(f"in {parent!r}")

@@ -1,0 +1,391 @@
+"""The same record twice, and one thing written several ways (issue 10, classes 3 and 4).
+
+Class 3: an appended re-download repeats ACLED events (``event_id_cnty``, or ``id_column``); a table or
+a 3W repeats a row. Each record is counted once, with a ``DuplicateRecordWarning`` naming the rows; rows
+sharing an id but differing are the newest by ``timestamp``, or an error naming id, rows and columns.
+
+Class 4: organisation names differing by case, accents, spaces or punctuation are one organisation
+(aliases join different names); P-codes in lower case, with spaces, no-break spaces, quotes or a
+trailing ``.0`` are read as the boundary codes; unit names are matched with accents and case folded.
+Every correction is reported (``SpellingVariantWarning`` or the join report).
+
+Each catalogue case runs the demo (or the real ACLED file) through the CLI and asserts the message
+AND that the numbers in the scores table equal those of the clean files (or hand-written ones).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from nexus_zones import aggregate, cli, reconcile
+from nexus_zones.errors import DuplicateRecordWarning, InputDataError, SpellingVariantWarning
+
+from .conftest import REPO, require_real_data
+
+DEMO = REPO / "data" / "demo"
+COUNTS = ["incidents", "fatalities", "schools_closed", "health_facilities", "access_impediments", "humanitarian_actors", "development_actors"]
+
+
+@pytest.fixture(autouse=True)
+def _restore_logger():
+    logger = logging.getLogger("nexus_zones")
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    yield
+    logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False)
+
+
+def _demo(folder: Path) -> tuple[dict, Path]:
+    """A copy of the demo files and its config (absolute paths, few robustness draws)."""
+    data = folder / "demo"
+    shutil.copytree(DEMO, data)
+    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg["study"]["boundaries"]["path"] = str(data / "cercles.geojson")
+    for spec in cfg["layers"].values():
+        spec["path"] = str(data / Path(spec["path"]).name)
+    cfg["robustness"]["draws"] = 20
+    return cfg, data
+
+
+def _run(cfg: dict, folder: Path, capsys) -> tuple[int, str, pd.DataFrame | None]:
+    config = folder / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = folder / "out"
+    code = cli.main(["run", str(config), "--out", str(out)])
+    _, err = capsys.readouterr()
+    assert "Traceback" not in err
+    scores = out / f"{cfg['study']['name']}_scores.csv"
+    table = pd.read_csv(scores).set_index("unit_id").sort_index() if code == 0 else None
+    if code != 0:
+        assert code == 2, err
+        assert not out.exists() or not any(out.iterdir())  # nothing half-written
+    return code, err, table
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> pd.DataFrame:
+    """The scores table of the untouched demo files."""
+    folder = tmp_path_factory.mktemp("clean")
+    cfg, _ = _demo(folder)
+    config = folder / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert cli.main(["run", str(config), "--out", str(folder / "out")]) == 0
+    return pd.read_csv(folder / "out" / "demo_scores.csv").set_index("unit_id").sort_index()
+
+
+# --------------------------------------------------------------------------- catalogue mutations
+
+
+def _append_export_again(cfg, d):
+    """An analyst appends a second download (the events of May to December) to the first."""
+    t = _read(d / "incidents.csv")
+    _write(pd.concat([t, t[t["event_date"] >= "2017-05-01"]]), d / "incidents.csv")
+    return cfg
+
+
+def _two_exports_that_differ(cfg, d):
+    """Two exports concatenated: one event's fatalities were revised, and the file has no timestamp."""
+    t = _read(d / "incidents.csv")
+    revised = t[t["event_id_cnty"] == "DEMO0003"].assign(fatalities="7")
+    _write(pd.concat([t, revised]), d / "incidents.csv")
+    return cfg
+
+
+def _services_listed_twice(cfg, d):
+    """A facility list whose own id column (the facility name) repeats two facilities exactly."""
+    t = _read(d / "services_points.csv")
+    _write(pd.concat([t, t.iloc[[0, 5]]]), d / "services_points.csv")
+    cfg["layers"]["services"]["id_column"] = "name"
+    return cfg
+
+
+def _schools_row_twice(cfg, d):
+    """A per-commune style table summed per cercle (combine: sum) with one row pasted twice."""
+    t = _read(d / "school_closures_2018-02-26.csv")
+    _write(pd.concat([t, t.iloc[[2]]]), d / "school_closures_2018-02-26.csv")
+    cfg["layers"]["schools"]["combine"] = "sum"
+    return cfg
+
+
+def _schools_row_twice_no_combine(cfg, d):
+    t = _read(d / "school_closures_2018-02-26.csv")
+    _write(pd.concat([t.iloc[[3]], t]), d / "school_closures_2018-02-26.csv")
+    return cfg
+
+
+def _actors_rows_twice(cfg, d):
+    """3W rows repeated (the HXL row stays the first data row)."""
+    t = _read(d / "actors_3w.csv")
+    _write(pd.concat([t, t.iloc[[3, 7]]]), d / "actors_3w.csv")
+    return cfg
+
+
+def _org(t: pd.DataFrame, cercle: str, acronym: str, spelling: str) -> None:
+    t.loc[(t["Cercle"] == cercle) & (t["Acronyme"] == acronym), "Acronyme"] = spelling
+
+
+def _organisation_spellings(cfg, d):
+    """Organisations typed by hand in several offices: case, dots, spaces, accents."""
+    t = _read(d / "actors_3w.csv")
+    _org(t, "Diré", "PAM", "P.A.M.")
+    _org(t, "Goundam", "PAM", "pam")
+    _org(t, "Diré", "NRC", "N R C")
+    _org(t, "Gourma-Rharous", "CICR", "Cicr")
+    _org(t, "Niafunké", "PNUD", "P.N.U.D")
+    _write(t, d / "actors_3w.csv")
+    return cfg
+
+
+def _organisation_full_names(cfg, d):
+    """The organisation column is the full name, with accents dropped in some offices."""
+    t = _read(d / "actors_3w.csv")
+    t.loc[t["Cercle"] == "Diré", "Organisation"] = t.loc[t["Cercle"] == "Diré", "Organisation"].map(
+        lambda s: s.replace("é", "e").replace("ü", "u").upper())
+    _write(t, d / "actors_3w.csv")
+    cfg["layers"]["actors"]["organisation_column"] = "Organisation"
+    return cfg
+
+
+def _other_acronym(cfg, d):
+    """WFP (English) beside PAM (French) for the same agency: two names, kept apart without an alias."""
+    t = _read(d / "actors_3w.csv")
+    _org(t, "Diré", "PAM", "WFP")
+    t = pd.concat([t, t[(t["Cercle"] == "Goundam") & (t["Acronyme"] == "PAM")].assign(Acronyme="WFP", Secteur="Nutrition")])
+    _write(t, d / "actors_3w.csv")
+    return cfg
+
+
+def _other_acronym_aliased(cfg, d):
+    _other_acronym(cfg, d)
+    cfg["layers"]["actors"]["organisation_aliases"] = {"WFP": "PAM"}
+    return cfg
+
+
+def _forces_codes_messy(cfg, d):
+    """P-codes typed in lower case, quoted, with a no-break space inside and a trailing '.0'."""
+    t = _read(d / "security_forces.csv")
+    t["admin2Pcod"] = ["ml0601", '"ML0602"', "ML\u00a00603", "Ml0604", "ML0605.0"]
+    _write(t, d / "security_forces.csv")
+    return cfg
+
+
+def _actors_codes_lower(cfg, d):
+    t = _read(d / "actors_3w.csv")
+    t.loc[1:, "admin2Pcod"] = t.loc[1:, "admin2Pcod"].str.lower() + " "
+    _write(t, d / "actors_3w.csv")
+    return cfg
+
+
+def _schools_by_name(cfg, d):
+    """The table without codes, names spelled as in ACLED or in capitals, and Timbuktu in English."""
+    t = _read(d / "school_closures_2018-02-26.csv")
+    t["admin2Name"] = ["Timbuktu", "DIRE", "goundam", "Gourma Rharous", "Niafunke\u00a0"]
+    _write(t.drop(columns=["admin2Pcod"]), d / "school_closures_2018-02-26.csv")
+    layer = cfg["layers"]["schools"]
+    layer.pop("unit_column")
+    layer["name_column"] = "admin2Name"
+    layer["aliases"] = {"Timbuktu": "Tombouctou"}
+    return cfg
+
+
+Case = tuple[str, Callable, str, str, dict | None]  # id, mutate, outcome, pattern, changed numbers (None: as clean)
+
+CATALOGUE: list[Case] = [
+    # ---- class 3: the same record twice
+    ("events-export-appended", _append_export_again, "warning",
+     r"DuplicateRecordWarning: .*incidents\.csv: column 'event_id_cnty': (\d+) of (\d+) rows repeat a record id and were dropped, so each "
+     r"record is counted once: \1 rows repeat an earlier row exactly, e\.g\. DEMO\d+ \(row 1\d\d = row \d+\)", None),
+    ("events-two-exports-differ", _two_exports_that_differ, "error",
+     r"incidents\.csv: 1 input problem:\n  - column 'event_id_cnty', id 'DEMO0003' in rows 4, 153: found 2 rows for one record that differ "
+     r"in columns fatalities \(fatalities: '2' / '7'\); expected each record once, or versions told apart by a newer 'timestamp' column\. "
+     r"Fix: keep one version of each record.*ACLED's timestamp column tells the newest.*layers\.incidents\.id_column", None),
+    ("points-id-column-configured", _services_listed_twice, "warning",
+     r"DuplicateRecordWarning: .*services_points\.csv: column 'name': 2 of 47 rows repeat a record id and were dropped.*"
+     r"CSCOM Tombouctou 1 \(row 47 = row 2\)", None),
+    ("table-row-twice-summed", _schools_row_twice, "warning",
+     r"DuplicateRecordWarning: .*school_closures_2018-02-26\.csv: 1 rows are exact copies of an earlier row and were dropped \(row 7 = row 4\); "
+     r"kept, they would have been counted twice", None),
+    ("table-row-twice-one-row-per-unit", _schools_row_twice_no_combine, "warning",
+     r"school_closures_2018-02-26\.csv: 1 rows are exact copies of an earlier row and were dropped \(row 6 = row 2\)", None),
+    ("actors-rows-twice", _actors_rows_twice, "warning",
+     r"DuplicateRecordWarning: .*actors_3w\.csv: 2 rows are exact copies of an earlier row and were dropped \(row 18 = row 5, row 19 = row 9\); "
+     r"an organisation is counted once per unit", None),
+    # ---- class 4: one thing, several spellings
+    ("actors-organisation-spellings", _organisation_spellings, "warning",
+     r"SpellingVariantWarning: layer actors: organisation names written several ways were counted as one organisation .*"
+     r"'P\.A\.M\.', 'pam' → 'PAM'; 'Cicr' → 'CICR'; 'N R C' → 'NRC'; 'P\.N\.U\.D' → 'PNUD'\n", None),
+    ("actors-organisation-accents", _organisation_full_names, "warning",
+     r"SpellingVariantWarning: layer actors: .*: 'PROGRAMME ALIMENTAIRE MONDIAL' → 'Programme alimentaire mondial'; "
+     r"'NORWEGIAN REFUGEE COUNCIL' → 'Norwegian Refugee Council'; "
+     r"'PROGRAMME DES NATIONS UNIES POUR LE DEVELOPPEMENT' → 'Programme des Nations unies pour le développement'\n", None),
+    # WFP and PAM are two names: no alias, two organisations in Goundam (PAM, WFP, ACF) -> 3; Diré unchanged (WFP replaces PAM)
+    ("actors-other-acronym-kept-apart", _other_acronym, "ok", r"layer actors: 16 rows, 9 organisations", {"humanitarian_actors": {"ML0603": 2 + 1}}),
+    ("actors-other-acronym-aliased", _other_acronym_aliased, "warning",
+     r"SpellingVariantWarning: layer actors: .*'WFP' \(alias\) → 'PAM'", None),
+    ("table-pcodes-messy", _forces_codes_messy, "warning",
+     r"SpellingVariantWarning: layer forces: 5 P-codes of .*security_forces\.csv \(admin2Pcod\) are written otherwise than in the boundaries .*"
+     r"'\"ML0602\"' → 'ML0602' \(row 3\); 'ML0605\.0' → 'ML0605' \(row 6\); 'ML\\xa00603' → 'ML0603' \(row 4\); 'Ml0604' → 'ML0604' \(row 5\); "
+     r"'ml0601' → 'ML0601' \(row 2\)\n", None),
+    ("actors-pcodes-lower-case", _actors_codes_lower, "warning",
+     r"SpellingVariantWarning: layer actors: 5 P-codes of .*actors_3w\.csv \(admin2Pcod\) .*'ml0601' → 'ML0601' \(rows 3, 4, 5, 6\)", None),
+    ("table-names-folded-and-aliased", _schools_by_name, "ok",
+     r"layer schools: 5 names matched a unit once accents, case and punctuation were folded, or by alias: 'Timbuktu' → Tombouctou \(ML0601, alias\); "
+     r"'DIRE' → Diré \(ML0602, folded\); 'goundam' → Goundam \(ML0603, folded\); 'Gourma Rharous' → Gourma-Rharous \(ML0604, folded\); "
+     r"'Niafunke' → Niafunké \(ML0605, folded\)", None),
+]
+
+
+def test_each_class_has_at_least_two_variants():
+    assert len({c[0] for c in CATALOGUE}) == len(CATALOGUE)
+    assert sum("DuplicateRecordWarning" in c[3] or "exact copies" in c[3] or "record" in c[3] for c in CATALOGUE) >= 2
+    assert sum("SpellingVariantWarning" in c[3] or "folded" in c[3] for c in CATALOGUE) >= 2
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=[c[0] for c in CATALOGUE])
+def test_messy_records(case, clean, tmp_path, capsys):
+    name, mutate, outcome, pattern, changed = case
+    cfg, data = _demo(tmp_path)
+    cfg = mutate(cfg, data)
+    code, err, table = _run(cfg, tmp_path, capsys)
+    assert re.search(pattern, err, flags=re.S), f"{name}: {pattern!r} not in:\n{err}"
+    if outcome == "error":
+        assert code == 2 and err.count("error: ") == 1
+        return
+    assert code == 0, err
+    assert ("WARNING " in err) == (outcome == "warning")
+    expected = clean[COUNTS].copy()
+    for column, values in (changed or {}).items():
+        for unit, value in values.items():
+            assert expected.at[unit, column] != value  # the case does change this number
+            expected.at[unit, column] = value
+    pd.testing.assert_frame_equal(table[COUNTS], expected, check_dtype=False)
+
+
+# ------------------------------------------------------------------------------- real ACLED file
+
+
+ACLED = "acled_mali_1997-01-06_2020-07-31_hdx.csv"
+VIOLENT = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
+
+
+def _acled_config(events: Path, real: Path) -> dict:
+    return {
+        "study": {"name": "acled", "title": "ACLED 2017",
+                  "boundaries": {"path": str(real / "mali_admin_boundaries_ocha_cod_2015.gpkg"), "layer": "adm2_cercles",
+                                 "id_column": "admin2Pcod", "name_column": "admin2Name", "region_column": "admin1Name"}},
+        "layers": {"incidents": {"kind": "points", "path": str(events), "year": 2017, "types": VIOLENT}},
+        "indicators": {"incidents": {"measure": "incidents.count", "direction": "cost", "weight": 2},
+                       "fatalities": {"measure": "incidents.fatalities", "direction": "cost", "weight": 1}},
+        "robustness": {"draws": 0, "leave_one_out": False},
+    }
+
+
+@pytest.fixture(scope="module")
+def acled(tmp_path_factory):
+    """The real export, and the scores of a 2017 run on it as published."""
+    real = require_real_data()
+    export = _read(real / ACLED)
+    folder = tmp_path_factory.mktemp("acled_clean")
+    config = folder / "config.yaml"
+    config.write_text(yaml.safe_dump(_acled_config(real / ACLED, real)), encoding="utf-8")
+    assert cli.main(["run", str(config), "--out", str(folder / "out")]) == 0
+    return real, export, pd.read_csv(folder / "out" / "acled_scores.csv").set_index("unit_id").sort_index()
+
+
+def test_real_acled_with_its_2017_events_appended_again(acled, tmp_path, capsys):
+    real, export, clean_scores = acled
+    again = export[export["year"] == "2017"]
+    pd.concat([export, again]).to_csv(tmp_path / "acled_twice.csv", index=False)
+    code, err, table = _run(_acled_config(tmp_path / "acled_twice.csv", real), tmp_path, capsys)
+    assert code == 0, err
+    n = len(again)  # 473 rows of 2017, every event type (the README's figure)
+    assert n == 473
+    assert f"column 'event_id_cnty': {n} of {len(export) + n} rows repeat a record id and were dropped" in err
+    assert f"{n} rows repeat an earlier row exactly, e.g. {again['event_id_cnty'].iloc[0]} (row {len(export) + 2} = row {again.index[0] + 2})" in err
+    pd.testing.assert_series_equal(table["incidents"], clean_scores["incidents"])
+    pd.testing.assert_series_equal(table["fatalities"], clean_scores["fatalities"])
+
+
+def test_real_acled_revised_events_keep_the_newest(acled, tmp_path, capsys):
+    real, export, clean_scores = acled
+    old = export[(export["year"] == "2017") & export["event_type"].isin(VIOLENT)].head(3)
+    revised = old.assign(fatalities=(old["fatalities"].astype(int) + 2).astype(str), timestamp=(old["timestamp"].astype(int) + 86400).astype(str))
+    pd.concat([export, revised]).to_csv(tmp_path / "acled_revised.csv", index=False)
+    code, err, table = _run(_acled_config(tmp_path / "acled_revised.csv", real), tmp_path, capsys)
+    assert code == 0, err
+    first = old.index[0] + 2
+    assert (f"3 records came in several versions; the newest by 'timestamp' was kept: {old['event_id_cnty'].iloc[0]} "
+            f"(rows {first}, {len(export) + 2}; fatalities, timestamp differ; kept row {len(export) + 2})") in err
+    pd.testing.assert_series_equal(table["incidents"], clean_scores["incidents"])
+    assert table["fatalities"].sum() == clean_scores["fatalities"].sum() + 3 * 2
+
+
+def test_real_acled_versions_with_the_same_timestamp_are_an_error(acled, tmp_path, capsys):
+    real, export, _ = acled
+    old = export[export["year"] == "2017"].head(1)
+    pd.concat([export, old.assign(event_type="Riots")]).to_csv(tmp_path / "acled_clash.csv", index=False)
+    code, err, _ = _run(_acled_config(tmp_path / "acled_clash.csv", real), tmp_path, capsys)
+    assert code == 2
+    assert (f"column 'event_id_cnty', id {old['event_id_cnty'].iloc[0]!r} in rows {old.index[0] + 2}, {len(export) + 2}: "
+            f"found 2 rows for one record that differ in columns event_type (event_type: {old['event_type'].iloc[0]!r} / 'Riots')") in err
+
+
+# ------------------------------------------------------------------------------- the kernels
+
+
+def test_conform_codes_reads_excel_and_typing_variants():
+    known = pd.Index(["ML0602", "60201", "ML0603"])
+    codes = pd.Series(["ml0602", "60201.0", "'ML0603", "MLI0602", ""], index=[2, 3, 4, 5, 6])
+    out, notes = reconcile.conform_codes(codes, known)
+    assert out.tolist() == ["ML0602", "60201", "ML0603", "MLI0602", ""]  # another scheme's code is left to the scheme check
+    assert notes == ("\"'ML0603\" → 'ML0603' (row 4)", "'60201.0' → '60201' (row 3)", "'ml0602' → 'ML0602' (row 2)")
+
+
+def test_conform_codes_never_picks_between_two_boundary_codes():
+    out, notes = reconcile.conform_codes(pd.Series(["ab1"]), pd.Index(["AB1", "ab1 "]))
+    assert notes == () and out.tolist() == ["ab1"]
+
+
+def test_organisations_fold_but_acronyms_stay_apart():
+    names = pd.Series(["WFP", "wfp", "W.F.P.", "PAM", "Médecins Sans Frontières", "Medecins sans frontieres", "MSF"])
+    with pytest.warns(SpellingVariantWarning, match=r"'wfp', 'W\.F\.P\.' → 'WFP'; 'Medecins sans frontieres' → 'Médecins Sans Frontières'"):
+        folded = aggregate.fold_organisations(names)
+    assert folded.nunique() == 4  # WFP, PAM, Médecins Sans Frontières, MSF
+    with pytest.warns(SpellingVariantWarning, match=r"'PAM' \(alias\) → 'WFP'.*'MSF' \(alias\) → 'Médecins Sans Frontières'"):
+        folded = aggregate.fold_organisations(names, aliases={"PAM": "WFP", "MSF": "Médecins Sans Frontières"})
+    assert folded.nunique() == 2
+
+
+def test_repeated_ids_in_a_vector_file_are_compared_with_their_geometry(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from nexus_zones import load
+
+    frame = gpd.GeoDataFrame({"event_id_cnty": ["A", "A", "B"]}, geometry=[Point(0, 0), Point(1, 1), Point(2, 2)], crs=4326)
+    with pytest.raises(InputDataError, match=r"id 'A' in rows 0, 1: found 2 rows for one record that differ in columns geometry"):
+        load.drop_repeated_records(frame, tmp_path / "x.gpkg", id_column=None, timestamp_column="timestamp", key="layers.x")
+    same = gpd.GeoDataFrame({"event_id_cnty": ["A", "A", "B"]}, geometry=[Point(0, 0), Point(0, 0), Point(2, 2)], crs=4326)
+    with pytest.warns(DuplicateRecordWarning, match=r"1 of 3 rows repeat a record id"):
+        out = load.drop_repeated_records(same, tmp_path / "x.gpkg", id_column=None, timestamp_column="timestamp", key="layers.x")
+    assert out.index.tolist() == [0, 2]
+    assert np.array_equal(same.geometry.x, [0, 0, 2])  # the input is not modified
