@@ -27,6 +27,8 @@ __all__ = [
     "EventsOutsideWarning",
     "UnusedValueWarning",
     "DegenerateWeightsWarning",
+    "NumberFormatWarning",
+    "ImplausibleValueWarning",
     "short_repr",
     "did_you_mean",
 ]
@@ -136,3 +138,13 @@ class UnusedValueWarning(NexusZonesWarning):
 
 class DegenerateWeightsWarning(NexusZonesWarning):
     """Data-driven weights cannot be derived from the data (e.g. every indicator constant); what was used instead is said."""
+
+
+class NumberFormatWarning(NexusZonesWarning):
+    """A column's numbers could be read two ways (``142.522``: 142522 or 142.522); the message says
+    which reading was taken and why (the column holds whole numbers), and the config key that states it."""
+
+
+class ImplausibleValueWarning(NexusZonesWarning):
+    """A value outside its possible range (a share above 100 %, more facilities than people, an
+    absurd density); the message names the unit, the indicator or column, the value and a likely cause."""

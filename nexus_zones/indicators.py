@@ -31,7 +31,7 @@ from typing import Literal, Mapping
 
 import pandas as pd
 
-from .errors import InputDataError, MissingValueWarning, Problem
+from .errors import ImplausibleValueWarning, InputDataError, MissingValueWarning, Problem
 
 __all__ = ["IndicatorDef", "derive", "build_matrix"]
 
@@ -54,8 +54,16 @@ class IndicatorDef:
     years: float | None = None
 
 
+#: Above this many per km², a unit-wide density is implausible (denser than any city taken whole).
+MAX_PER_KM2 = 50_000.0
+
+
 def derive(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None = None) -> pd.Series:
-    """The indicator's raw values from the measures: rate, scale, per year."""
+    """The indicator's raw values from the measures: rate, scale, per year.
+
+    A rate outside its possible range gives an :class:`~nexus_zones.errors.ImplausibleValueWarning`
+    naming the units, the value and a likely cause (see :func:`_check_plausible`).
+    """
     col = measures[ind.measure].astype(float)
     if ind.per is not None:
         denominator = measures[ind.per].astype(float)
@@ -65,11 +73,53 @@ def derive(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_names: 
                 MissingValueWarning(f"indicator {name}: {ind.per} is zero or missing for {_names(col.index[bad], unit_names)}; no rate for them"),
                 stacklevel=3,
             )
+        _check_plausible(col, denominator.where(~bad), ind, name=name, unit_names=unit_names)
         col = col / denominator.where(~bad)
     col = col * ind.scale
     if ind.years:
         col = col / ind.years
     return col
+
+
+def _check_plausible(numerator: pd.Series, denominator: pd.Series, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None) -> None:
+    """Warn of rates that cannot be: per ``units.area_km2``, more than :data:`MAX_PER_KM2` per km²;
+    with a ``scale`` above 1 (a share in %, a rate per 1,000 or 100,000 people), a value above the
+    scale, i.e. more of the measure than of its denominator (more facilities than people)."""
+    ratio = numerator / denominator
+    if ind.per == "units.area_km2":
+        limit, unit, what = MAX_PER_KM2, "per km²", f"more than {MAX_PER_KM2:,.0f} per km², denser than any city taken whole"
+        suspect, value = ind.measure, ratio
+    elif ind.scale > 1:
+        limit, unit = 1.0, ("%" if ind.scale == 100 else f"per {ind.scale:,.0f}")
+        what = f"above {ind.scale:,.0f}{' %' if ind.scale == 100 else ''}: more {ind.measure} than {ind.per}, which cannot be"
+        suspect, value = ind.per, ratio * ind.scale
+    else:
+        return
+    high = ratio > limit
+    if not high.any():
+        return
+    worst = ratio[high].idxmax()
+    num, den = numerator[worst], denominator[worst]
+    shown = f"{value[worst]:,.0f}{' %' if unit == '%' else ' ' + unit}"
+    warnings.warn(
+        ImplausibleValueWarning(
+            f"indicator {name}: {_names(ratio.index[high], unit_names)} {'have' if high.sum() > 1 else 'has'} a value {what} "
+            f"(e.g. {shown} for {_names(pd.Index([worst]), unit_names)}: {ind.measure} {num:g} over {ind.per} {den:g}). "
+            f"Likely cause: {_likely_cause(suspect, num if suspect == ind.measure else den)}"
+        ),
+        stacklevel=4,
+    )
+
+
+def _likely_cause(measure: str, value: float) -> str:
+    """What probably went wrong with a measure whose value made a rate impossible."""
+    if measure == "units.area_km2":
+        return "the boundaries' geometry (a sliver or a point-sized unit)"
+    thousandths = round(value * 1000, 6)
+    if not float(value).is_integer() and float(thousandths).is_integer():
+        return (f"{measure} read as {value:g}: its column probably separates thousands with a dot or a comma "
+                f"({value:g} meaning {thousandths:.0f}); check the thousands separator and set the layer's decimal: / thousands:")
+    return f"{measure} in the wrong unit, or a decimal mark or thousands separator misread in its column; check its values"
 
 
 def _names(index: pd.Index, names: Mapping[str, str] | None, limit: int = 10) -> str:
