@@ -82,32 +82,44 @@ def derive(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_names: 
 
 
 def _check_plausible(numerator: pd.Series, denominator: pd.Series, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None) -> None:
-    """Warn of rates that cannot be: per ``units.area_km2``, more than :data:`MAX_PER_KM2` per km²;
-    with a ``scale`` above 1 (a share in %, a rate per 1,000 or 100,000 people), a value above the
-    scale, i.e. more of the measure than of its denominator (more facilities than people)."""
+    """Warn of rates that cannot be, one :class:`ImplausibleValueWarning` per finding:
+
+    * per ``units.area_km2``: more than :data:`MAX_PER_KM2` per km²;
+    * with a ``scale`` above 1 (a share in %, a rate per 1,000 or 100,000 people): a value above the
+      scale, i.e. more of the measure than of its denominator (more facilities than people);
+    * with a ``scale`` of 1,000 or more (a rate per 1,000 or 100,000 people): a denominator that is
+      a fraction below 1,000 (a population of 142.522), the mark of a misread thousands separator.
+    """
     ratio = numerator / denominator
+    unit = "%" if ind.scale == 100 else f"per {ind.scale:,.0f}"
+    findings = []  # (units, what was found, measure to suspect)
     if ind.per == "units.area_km2":
-        limit, unit, what = MAX_PER_KM2, "per km²", f"more than {MAX_PER_KM2:,.0f} per km², denser than any city taken whole"
-        suspect, value = ind.measure, ratio
+        findings.append((ratio > MAX_PER_KM2, f"more than {MAX_PER_KM2:,.0f} per km², denser than any city taken whole", ind.measure))
     elif ind.scale > 1:
-        limit, unit = 1.0, ("%" if ind.scale == 100 else f"per {ind.scale:,.0f}")
-        what = f"above {ind.scale:,.0f}{' %' if ind.scale == 100 else ''}: more {ind.measure} than {ind.per}, which cannot be"
-        suspect, value = ind.per, ratio * ind.scale
-    else:
-        return
-    high = ratio > limit
-    if not high.any():
-        return
-    worst = ratio[high].idxmax()
+        above = f"above {ind.scale:,.0f}{' %' if unit == '%' else ''}: more {ind.measure} than {ind.per}, which cannot be"
+        findings.append((ratio > 1, above, ind.per))
+    if ind.scale >= 1000 and ind.per != "units.area_km2":
+        fraction = (denominator < 1000) & (denominator % 1 != 0)
+        findings.append((fraction, f"{unit} of {ind.per}, which is a fraction below 1,000 there: a count of people or things is whole", ind.per))
+    for units, what, suspect in findings:
+        units = units.fillna(False).astype(bool)
+        if units.any():
+            _warn_implausible(numerator, denominator, ratio, units, ind, name=name, what=what, suspect=suspect, unit_names=unit_names)
+
+
+def _warn_implausible(numerator: pd.Series, denominator: pd.Series, ratio: pd.Series, units: pd.Series, ind: IndicatorDef, *,
+                      name: str, what: str, suspect: str, unit_names: Mapping[str, str] | None) -> None:
+    worst = ratio[units].idxmax()
     num, den = numerator[worst], denominator[worst]
-    shown = f"{value[worst]:,.0f}{' %' if unit == '%' else ' ' + unit}"
+    value = ratio[worst] * (1.0 if ind.per == "units.area_km2" else ind.scale)
+    unit = "per km²" if ind.per == "units.area_km2" else ("%" if ind.scale == 100 else f"per {ind.scale:,.0f}")
     warnings.warn(
         ImplausibleValueWarning(
-            f"indicator {name}: {_names(ratio.index[high], unit_names)} {'have' if high.sum() > 1 else 'has'} a value {what} "
-            f"(e.g. {shown} for {_names(pd.Index([worst]), unit_names)}: {ind.measure} {num:g} over {ind.per} {den:g}). "
+            f"indicator {name}: {_names(ratio.index[units], unit_names)} {'have' if units.sum() > 1 else 'has'} a value {what} "
+            f"(e.g. {value:,.0f} {unit} for {_names(pd.Index([worst]), unit_names)}: {ind.measure} {num:g} over {ind.per} {den:g}). "
             f"Likely cause: {_likely_cause(suspect, num if suspect == ind.measure else den)}"
         ),
-        stacklevel=4,
+        stacklevel=5,
     )
 
 
