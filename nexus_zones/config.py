@@ -129,6 +129,25 @@ class _HasPath(_Strict):
         return _resolve(value, info, data=True)
 
 
+class _NumberSpelling(_Strict):
+    """How a layer writes its numbers, where the file alone cannot say (see :func:`nexus_zones.load.parse_number`)."""
+
+    decimal: Literal[".", ","] | None = Field(
+        None, description="Decimal mark of the numbers; default: decided from each whole column (1,5 and 1.234,5 show a decimal comma)."
+    )
+    thousands: Literal[".", ",", " ", "'"] | None = Field(
+        None,
+        description="Thousands separator: '.', ',', ' ' (any space, no-break or narrow) or \"'\" (apostrophes); "
+        "' ' and \"'\" say that dots and commas never separate thousands. Default: decided from each whole column.",
+    )
+
+    @model_validator(mode="after")
+    def _spelling(self):
+        if self.decimal is not None and self.decimal == self.thousands:
+            raise _fail("thousands", f"{self.thousands!r}, the same as decimal", "a thousands separator other than the decimal mark", "correct one of them")
+        return self
+
+
 class BoundariesSpec(_HasPath):
     """Polygons of the study units (e.g. an OCHA COD-AB admin-2 layer)."""
 
@@ -151,7 +170,7 @@ class StudySpec(_Strict):
 Scalar = Union[str, int, float, bool]
 
 
-class PointsLayerSpec(_HasPath):
+class PointsLayerSpec(_HasPath, _NumberSpelling):
     """Point features (events, facilities, posts) counted per unit by point-in-polygon.
 
     CSV files give coordinates in ``latitude``/``longitude`` columns (ACLED's names by default);
@@ -210,7 +229,7 @@ class PointsLayerSpec(_HasPath):
         return self.start, self.end
 
 
-class _KeyedTable(_HasPath):
+class _KeyedTable(_HasPath, _NumberSpelling):
     """A table whose rows name units by P-code and/or by name."""
 
     unit_column: str | None = Field(None, description="Column holding the unit P-code (or an HXL tag such as #adm2+code).")
@@ -219,9 +238,6 @@ class _KeyedTable(_HasPath):
     aliases: dict[str, str] = Field(default_factory=dict, description="Names in the table -> unit names in the boundaries.")
     unmatched: Literal["error", "drop"] = Field("error", description="Rows matching no unit, or several: error, or drop (reported).")
     where: dict[str, list[Scalar]] = Field(default_factory=dict, description="Keep only rows whose column has one of the values.")
-    decimal: Literal[".", ","] | None = Field(
-        None, description="Decimal mark of the numbers; default: a comma is decimal unless the column shows it separating thousands."
-    )
 
     @model_validator(mode="after")
     def _key(self):
@@ -245,11 +261,19 @@ class TableLayerSpec(_KeyedTable):
     )
     round_column: str | None = Field(None, description="Date column of rounds or snapshots (e.g. DTM snapshot_date).")
     as_of: date | None = Field(None, description="Use the latest round dated on or before this day.")
+    whole_numbers: list[Identifier] = Field(
+        default_factory=list,
+        description="Measures holding whole numbers (populations, counts): a column of 142.522 is then read as 142522. "
+        "Measures used as an indicator's per are taken as whole numbers too.",
+    )
 
     @model_validator(mode="after")
     def _rounds(self) -> "TableLayerSpec":
         if (self.round_column is None) != (self.as_of is None):
             raise _fail("as_of" if self.round_column else "round_column", "only one of round_column and as_of", "both (the column of round dates, and the date wanted) or neither")
+        unknown = [m for m in self.whole_numbers if m not in self.column_map]
+        if unknown:
+            raise _fail("whole_numbers", f"{unknown[0]!r}{did_you_mean(unknown[0], self.column_map)}", f"a measure of this layer: {', '.join(self.column_map)}")
         return self
 
     @property

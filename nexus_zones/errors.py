@@ -29,6 +29,8 @@ __all__ = [
     "DegenerateWeightsWarning",
     "DuplicateRecordWarning",
     "SpellingVariantWarning",
+    "NumberFormatWarning",
+    "ImplausibleValueWarning",
     "short_repr",
     "did_you_mean",
 ]
@@ -146,3 +148,13 @@ class DuplicateRecordWarning(NexusZonesWarning):
 
 class SpellingVariantWarning(NexusZonesWarning):
     """One thing written several ways (organisation names, P-codes) was folded to one spelling; the message lists what became what."""
+
+
+class NumberFormatWarning(NexusZonesWarning):
+    """A column's numbers could be read two ways (``142.522``: 142522 or 142.522); the message says
+    which reading was taken and why (the column holds whole numbers), and the config key that states it."""
+
+
+class ImplausibleValueWarning(NexusZonesWarning):
+    """A value outside its possible range (a share above 100 %, more facilities than people, an
+    absurd density); the message names the unit, the indicator or column, the value and a likely cause."""

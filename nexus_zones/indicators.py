@@ -31,7 +31,7 @@ from typing import Literal, Mapping
 
 import pandas as pd
 
-from .errors import InputDataError, MissingValueWarning, Problem
+from .errors import ImplausibleValueWarning, InputDataError, MissingValueWarning, Problem
 
 __all__ = ["IndicatorDef", "derive", "build_matrix"]
 
@@ -54,8 +54,16 @@ class IndicatorDef:
     years: float | None = None
 
 
+#: Above this many per km², a unit-wide density is implausible (denser than any city taken whole).
+MAX_PER_KM2 = 50_000.0
+
+
 def derive(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None = None) -> pd.Series:
-    """The indicator's raw values from the measures: rate, scale, per year."""
+    """The indicator's raw values from the measures: rate, scale, per year.
+
+    A rate outside its possible range gives an :class:`~nexus_zones.errors.ImplausibleValueWarning`
+    naming the units, the value and a likely cause (see :func:`_check_plausible`).
+    """
     col = measures[ind.measure].astype(float)
     if ind.per is not None:
         denominator = measures[ind.per].astype(float)
@@ -65,11 +73,65 @@ def derive(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_names: 
                 MissingValueWarning(f"indicator {name}: {ind.per} is zero or missing for {_names(col.index[bad], unit_names)}; no rate for them"),
                 stacklevel=3,
             )
+        _check_plausible(col, denominator.where(~bad), ind, name=name, unit_names=unit_names)
         col = col / denominator.where(~bad)
     col = col * ind.scale
     if ind.years:
         col = col / ind.years
     return col
+
+
+def _check_plausible(numerator: pd.Series, denominator: pd.Series, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None) -> None:
+    """Warn of rates that cannot be, one :class:`ImplausibleValueWarning` per finding:
+
+    * per ``units.area_km2``: more than :data:`MAX_PER_KM2` per km²;
+    * with a ``scale`` above 1 (a share in %, a rate per 1,000 or 100,000 people): a value above the
+      scale, i.e. more of the measure than of its denominator (more facilities than people);
+    * with a ``scale`` of 1,000 or more (a rate per 1,000 or 100,000 people): a denominator that is
+      a fraction below 1,000 (a population of 142.522), the mark of a misread thousands separator.
+    """
+    ratio = numerator / denominator
+    unit = "%" if ind.scale == 100 else f"per {ind.scale:,.0f}"
+    findings = []  # (units, what was found, measure to suspect)
+    if ind.per == "units.area_km2":
+        findings.append((ratio > MAX_PER_KM2, f"more than {MAX_PER_KM2:,.0f} per km², denser than any city taken whole", ind.measure))
+    elif ind.scale > 1:
+        above = f"above {ind.scale:,.0f}{' %' if unit == '%' else ''}: more {ind.measure} than {ind.per}, which cannot be"
+        findings.append((ratio > 1, above, ind.per))
+    if ind.scale >= 1000 and ind.per != "units.area_km2":
+        fraction = (denominator < 1000) & (denominator % 1 != 0)
+        findings.append((fraction, f"{unit} of {ind.per}, which is a fraction below 1,000 there: a count of people or things is whole", ind.per))
+    for units, what, suspect in findings:
+        units = units.fillna(False).astype(bool)
+        if units.any():
+            _warn_implausible(numerator, denominator, ratio, units, ind, name=name, what=what, suspect=suspect, unit_names=unit_names)
+
+
+def _warn_implausible(numerator: pd.Series, denominator: pd.Series, ratio: pd.Series, units: pd.Series, ind: IndicatorDef, *,
+                      name: str, what: str, suspect: str, unit_names: Mapping[str, str] | None) -> None:
+    worst = ratio[units].idxmax()
+    num, den = numerator[worst], denominator[worst]
+    value = ratio[worst] * (1.0 if ind.per == "units.area_km2" else ind.scale)
+    unit = "per km²" if ind.per == "units.area_km2" else ("%" if ind.scale == 100 else f"per {ind.scale:,.0f}")
+    warnings.warn(
+        ImplausibleValueWarning(
+            f"indicator {name}: {_names(ratio.index[units], unit_names)} {'have' if units.sum() > 1 else 'has'} a value {what} "
+            f"(e.g. {value:,.0f} {unit} for {_names(pd.Index([worst]), unit_names)}: {ind.measure} {num:g} over {ind.per} {den:g}). "
+            f"Likely cause: {_likely_cause(suspect, num if suspect == ind.measure else den)}"
+        ),
+        stacklevel=5,
+    )
+
+
+def _likely_cause(measure: str, value: float) -> str:
+    """What probably went wrong with a measure whose value made a rate impossible."""
+    if measure == "units.area_km2":
+        return "the boundaries' geometry (a sliver or a point-sized unit)"
+    thousandths = round(value * 1000, 6)
+    if not float(value).is_integer() and float(thousandths).is_integer():
+        return (f"{measure} read as {value:g}: its column probably separates thousands with a dot or a comma "
+                f"({value:g} meaning {thousandths:.0f}); check the thousands separator and set the layer's decimal: / thousands:")
+    return f"{measure} in the wrong unit, or a decimal mark or thousands separator misread in its column; check its values"
 
 
 def _names(index: pd.Index, names: Mapping[str, str] | None, limit: int = 10) -> str:

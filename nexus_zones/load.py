@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -236,56 +237,264 @@ def _rows(labels: Sequence, limit: int = 8) -> str:
     return text + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
 
 
-_THOUSANDS_COMMA = r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$"
+# ------------------------------------------------------------------------------------ numbers
+
+#: Characters that may separate thousands in any spelling: space, no-break space (U+00A0), narrow
+#: no-break space (U+202F, French Excel exports), thin space (U+2009), figure space (U+2007), and
+#: the apostrophes of Swiss spelling (' and ’). They are never decimal marks.
+GROUP_SPACES = " \u00a0\u202f\u2009\u2007"
+GROUP_APOSTROPHES = "'\u2019"
+_NA_WORDS = {"na", "n/a", "nan", "nd"}
+_MARK_NAMES = {".": "the dot", ",": "the comma"}
 
 
-def parse_number(values: pd.Series, *, path: Path, column: str, decimal: str | None = None, key: str = "decimal") -> pd.Series:
-    """Parse strings to floats: yes/no words read as 1/0, blank = missing; spaces (thousands) ignored.
+@dataclass(frozen=True)
+class _Spelling:
+    """One way of writing a column's numbers: its decimal mark(s) and thousands separators."""
 
-    ``decimal`` is the decimal mark: ``"."`` (commas are thousands separators), ``","`` (dots are
-    thousands separators), or ``None``: a comma is a decimal mark (``1,5``), unless the column shows
-    commas as thousands separators (``1,234.5``). A column whose only commas could be either
-    (``142,522``) is an error: say which with ``decimal`` (``key`` names that config key).
-    """
-    text = values.astype(str).str.strip().str.replace("\u202f", "", regex=False).str.replace("\xa0", "", regex=False).str.replace(" ", "", regex=False)
-    lowered = text.map(lambda s: normalise_name(s))
-    has_comma = text.str.contains(",", regex=False)
-    if decimal is None and has_comma.any():
-        thousands_like = text[has_comma].str.match(_THOUSANDS_COMMA)
-        if thousands_like.all():
-            if text[has_comma].str.contains(".", regex=False).any():
-                decimal = "."
-            else:
-                examples = ", ".join(repr(v) for v in text[has_comma].head(3))
-                raise InputDataError.one(
-                    str(path), f"column {column!r}", f"numbers such as {examples}, which could use the comma as a thousands separator or as a decimal mark",
-                    "an unambiguous decimal mark", f"set {key}: '.' (commas separate thousands) or ',' (comma is the decimal mark) for this layer",
-                )
+    decimal: str  # the decimal mark; ".," (either, per value) where there are no thousands separators
+    groups: str  # characters allowed between groups of three digits
+
+    @property
+    def pattern(self) -> re.Pattern:
+        dec = f"[{re.escape(self.decimal)}]"
+        if self.groups:
+            grouped = rf"[1-9]\d{{0,2}}(?P<g>[{re.escape(self.groups)}])\d{{3}}(?:(?P=g)\d{{3}})*"
+            whole = rf"(?:{grouped}|\d+)"
         else:
-            decimal = ","
-            logger.info("%s: column %r: %d values with a decimal comma read as decimals (e.g. %r)", Path(path).name, column, int(has_comma.sum()), text[has_comma].iloc[0])
-    if decimal == ".":
-        cleaned = text.str.replace(",", "", regex=False)
-    elif decimal == ",":
-        cleaned = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    else:
-        cleaned = text
-    out = pd.to_numeric(cleaned, errors="coerce")
-    out = out.where(text != "", np.nan)
+            whole = r"\d+"
+        return re.compile(rf"^(?:{whole}(?:{dec}\d+)?|{dec}\d+)(?:[eE][-+]?\d+)?$")
+
+    def fits(self, core: pd.Series) -> pd.Series:
+        pattern = self.pattern
+        return core.map(lambda s: pattern.match(s) is not None).astype(bool)
+
+    def read(self, core: pd.Series) -> pd.Series:
+        """Floats of values that fit (others NaN)."""
+        ok = self.fits(core)
+        plain = core[ok]
+        for ch in self.groups:
+            plain = plain.str.replace(ch, "", regex=False)
+        for ch in self.decimal:
+            plain = plain.str.replace(ch, ".", regex=False)
+        return pd.to_numeric(plain, errors="coerce").reindex(core.index).astype(float)
+
+    def describe(self) -> str:
+        marks = " or ".join(repr(c) for c in self.decimal)
+        seps = [repr(c) for c in self.groups if c not in GROUP_SPACES + GROUP_APOSTROPHES]
+        return f"decimal mark {marks}" + (f", thousands separated by {', '.join(seps)}, spaces or apostrophes" if seps else "")
+
+
+def _spellings(decimal: str | None, thousands: str | None, grouping: bool) -> list[_Spelling]:
+    """The spellings a column may use, given what the config states."""
+    if decimal is not None and decimal == thousands:
+        raise ValueError(f"decimal and thousands must differ (both {decimal!r})")
+    if not grouping:
+        return [_Spelling(".,", "")]
+    spaces = GROUP_SPACES + GROUP_APOSTROPHES
+    other = {".": ",", ",": "."}
+    if thousands in (".", ","):
+        decimal = decimal or other[thousands]
+    marks = [decimal] if decimal else [".", ","]
+    dot_comma_group = thousands not in (" ", "'")  # thousands: ' ' or "'" says dots and commas never separate thousands
+    return [_Spelling(m, (other[m] if dot_comma_group else "") + spaces) for m in marks]
+
+
+def _strip_marks(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The number itself, without sign, accounting parentheses or percent sign; which values were
+    negative, and which carried a percent sign."""
+    core = text.str.replace("\u2212", "-", regex=False)
+    percent = core.str.match(rf"^.*[^{GROUP_SPACES}][{GROUP_SPACES}]*%$") | (core == "%")
+    core = core.where(~percent, core.str.replace(rf"[{GROUP_SPACES}]*%$", "", regex=True))
+    parens = core.str.match(r"^\(.*\)$")
+    core = core.where(~parens, core.str.slice(1, -1)).str.strip(GROUP_SPACES)
+    minus = core.str.match(r"^[-+]")
+    negative = parens | core.str.startswith("-")
+    core = core.where(~minus, core.str.slice(1)).str.strip(GROUP_SPACES)
+    return core, negative, percent
+
+
+def parse_number(
+    values: pd.Series,
+    *,
+    path: Path,
+    column: str,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    whole: str | None = None,
+    key: str = "decimal",
+    whole_key: str | None = None,
+    grouping: bool = True,
+) -> pd.Series:
+    """Parse a column of strings to floats, in whatever spelling the column uses.
+
+    Understood: yes/no words as 1/0 (oui/non, true/false, ...), blank and NA/n/a/ND as missing;
+    thousands separated by a dot, a comma, a space, a no-break space (U+00A0), a narrow no-break
+    space (U+202F), a thin space (U+2009) or an apostrophe (' or ’); a decimal point or a decimal
+    comma; a leading minus (or U+2212) and accounting parentheses, ``(12)`` = -12; and a percent
+    sign, ``45 %`` = ``45%`` = **45**: a percentage is read as the number written (percentage
+    points), never divided by 100, so that it compares with rates given ``scale: 100``.
+
+    The spelling is decided for the whole column, not value by value: ``1.234.567``, ``1.234,5``,
+    ``1,5`` or ``151708.0`` each show which mark is the decimal one, and one such value settles a
+    column of ``142.522``. A column whose every separator could be either (each value like
+    ``142.522`` or ``142,522``) is read as whole numbers with thousands separators when ``whole``
+    says why the column holds whole numbers (a population, a count), with a
+    :class:`~nexus_zones.errors.NumberFormatWarning`; otherwise it is an error asking for the
+    config's ``decimal``/``thousands``. What was decided is logged (INFO) when it was not ambiguous.
+
+    Parameters
+    ----------
+    decimal, thousands
+        What the config states: ``decimal`` ``"."`` or ``","``; ``thousands`` ``"."``, ``","``,
+        ``" "`` or ``"'"`` (the last two: dots and commas never separate thousands). They differ.
+    whole
+        Why the column holds whole numbers (for messages), or None.
+    key, whole_key
+        Config keys named in messages: the layer's ``decimal`` key (``thousands`` is its sibling),
+        and the list to add a measure to when it holds whole numbers.
+    grouping
+        False for numbers that never have thousands separators (coordinates): a single dot or
+        comma in a value is its decimal mark.
+
+    Returns
+    -------
+    Series of floats with ``attrs['parenthesised']``: the index labels of values written in
+    parentheses (negative), for the caller's messages.
+    """
+    text = values.astype(str).str.strip(GROUP_SPACES + "\t\r\n")
+    lowered = text.map(normalise_name)
     words_true = lowered.isin(TRUE_WORDS - {"1", ""})
     words_false = lowered.isin(FALSE_WORDS - {"0", ""})
+    missing = (text == "") | lowered.isin(_NA_WORDS)
+    numeric = ~(words_true | words_false | missing)
+    core, negative, percent = _strip_marks(text[numeric])
+    spelling = _choose_spelling(core, _spellings(decimal, thousands, grouping), path=path, column=column, whole=whole, key=key, whole_key=whole_key)
+    number = spelling.read(core)
+    out = pd.Series(np.nan, index=text.index, dtype=float)
+    out[numeric] = number.where(~negative, -number)
     out = out.mask(words_true, 1.0).mask(words_false, 0.0)
-    bad = out.isna() & (text != "") & ~lowered.isin({"na", "n/a", "nan", "nd"})
-    if bad.any():
-        examples = [f"row {i}: {v!r}" for i, v in text[bad].head(5).items()]
-        raise InputDataError.one(
-            str(path),
-            f"column {column!r}",
-            f"{int(bad.sum())} values that are not numbers or yes/no ({'; '.join(examples)})",
-            "numbers (one decimal mark: point or comma), yes/no, oui/non, 1/0, or blank for missing",
-            "correct those cells",
+    _report_unreadable(text, numeric & out.isna(), spelling, path=path, column=column, key=key)
+    _report_percent(text, out, percent, path=path, column=column)
+    out.attrs["parenthesised"] = list(core.index[text[numeric].str.contains("(", regex=False).to_numpy() & negative.to_numpy()])
+    return out
+
+
+def _choose_spelling(
+    core: pd.Series, candidates: list[_Spelling], *, path: Path, column: str, whole: str | None, key: str, whole_key: str | None
+) -> _Spelling:
+    """The one spelling of the column: the config's, the only one every value fits, or (values all
+    ambiguous) the whole-number reading when the column holds whole numbers; else an error."""
+    fitting = [c for c in candidates if c.fits(core).all()]
+    if len(fitting) != 2:  # one spelling fits (or none: the values that fit no spelling are reported)
+        chosen = fitting[0] if fitting else max(candidates, key=lambda c: int(c.fits(core).sum()))
+        _log_spelling(core, chosen, path=path, column=column)
+        return chosen
+    readings = [c.read(core) for c in candidates]
+    differ = (readings[0] != readings[1]).to_numpy()
+    if not differ.any():  # no dot or comma anywhere: both read the same
+        _log_spelling(core, candidates[0], path=path, column=column)
+        return candidates[0]
+    examples = core[differ]
+    integral = [c for c, r in zip(candidates, readings) if (r[differ] % 1 == 0).all()]
+    if whole and len(integral) == 1:
+        _warn_whole_reading(examples, integral[0], path=path, column=column, whole=whole, key=key)
+        return integral[0]
+    marks = sorted({ch for v in examples for ch in v if ch in ".,"}, reverse=True)
+    names = " or ".join(_MARK_NAMES[m] for m in marks)
+    shown = ", ".join(repr(v) for v in examples.head(3))
+    raise InputDataError.one(
+        str(path), f"column {column!r}",
+        f"numbers such as {shown}, which could use {names} as a thousands separator or as a decimal mark (rows {_rows(examples.index)})",
+        "an unambiguous decimal mark", _ambiguity_fix(marks, key, whole_key),
+    )
+
+
+def _ambiguity_fix(marks: list[str], key: str, whole_key: str | None) -> str:
+    tkey = _sibling(key, "thousands")
+    if marks == [","]:
+        fix = f"set {key}: '.' (commas separate thousands) or ',' (comma is the decimal mark) for this layer"
+    elif marks == ["."]:
+        fix = f"set {key}: ',' (dots separate thousands) or '.' (dot is the decimal mark) for this layer"
+    else:
+        fix = f"write the column in one spelling, or set {key} ('.' or ',') for this layer"
+    fix += f"; {tkey} ('.', ',', ' ' or \"'\") says the same from the other side"
+    if whole_key:
+        fix += f"; if the column holds whole numbers (a population, a count), list its measure under {whole_key}"
+    return fix
+
+
+def _sibling(key: str, name: str) -> str:
+    """The config key ``name`` beside ``key`` (``layers.ch.decimal`` -> ``layers.ch.thousands``)."""
+    head, _, _ = key.rpartition(".")
+    return f"{head}.{name}" if head else name
+
+
+def _warn_whole_reading(examples: pd.Series, spelling: _Spelling, *, path: Path, column: str, whole: str, key: str) -> None:
+    from .errors import NumberFormatWarning
+
+    sep = next(ch for ch in ".," if ch != spelling.decimal)
+    read = spelling.read(examples.head(3))
+    pairs = ", ".join(f"{v!r} as {r:.0f}" for v, r in zip(examples.head(3), read))
+    warnings.warn(
+        NumberFormatWarning(
+            f"{Path(path).name}: column {column!r}: {len(examples)} numbers such as {', '.join(repr(v) for v in examples.head(3))} could use "
+            f"{_MARK_NAMES[sep]} as a thousands separator or as a decimal mark; read as whole numbers with {_MARK_NAMES[sep]} separating thousands "
+            f"({pairs}) because {whole}. If they are decimals, set {key}: '{sep}'; to state the reading and silence this warning, set "
+            f"{_sibling(key, 'thousands')}: '{sep}'"
+        ),
+        stacklevel=4,
+    )
+
+
+def _log_spelling(core: pd.Series, spelling: _Spelling, *, path: Path, column: str) -> None:
+    """One INFO line per decision that changes how a value reads: decimal commas, thousands separators."""
+    name = Path(path).name
+    if "," in spelling.decimal:
+        commas = core[core.str.contains(",", regex=False) & spelling.fits(core)]
+        if len(commas):
+            logger.info("%s: column %r: %d values with a decimal comma read as decimals (e.g. %r)", name, column, len(commas), commas.iloc[0])
+    if spelling.groups:
+        grouped = core[core.str.contains(f"[{re.escape(spelling.groups)}]", regex=True) & spelling.fits(core)]
+        if len(grouped):
+            example = grouped.iloc[int(np.argmax(grouped.str.len().to_numpy()))]
+            logger.info(
+                "%s: column %r: %d values with thousands separators read as whole thousands (e.g. %r as %s; %s)",
+                name, column, len(grouped), example, f"{spelling.read(pd.Series([example])).iloc[0]:.15g}", spelling.describe(),
+            )
+
+
+def _report_unreadable(text: pd.Series, bad: pd.Series, spelling: _Spelling, *, path: Path, column: str, key: str) -> None:
+    if not bad.any():
+        return
+    examples = [f"row {i}: {v!r}" for i, v in text[bad].head(5).items()]
+    raise InputDataError.one(
+        str(path),
+        f"column {column!r}",
+        f"{int(bad.sum())} values that are not numbers or yes/no ({'; '.join(examples)})",
+        f"numbers in one spelling for the whole column (here {spelling.describe()}), yes/no, oui/non, 1/0, or blank for missing",
+        f"correct those cells, or set {key} / {_sibling(key, 'thousands')} if the column's spelling was misread",
+    )
+
+
+def _report_percent(text: pd.Series, out: pd.Series, percent: pd.Series, *, path: Path, column: str) -> None:
+    """Percent signs are read as percentages (45 % = 45); a share above 100 % is flagged."""
+    if not percent.any():
+        return
+    rows = percent.index[percent.to_numpy()]
+    logger.info("%s: column %r: %d values with a percent sign read as percentages (e.g. %r as %g, not %g)",
+                Path(path).name, column, len(rows), text[rows[0]], out[rows[0]], out[rows[0]] / 100)
+    above = out[rows][out[rows] > 100]
+    if len(above):
+        from .errors import ImplausibleValueWarning
+
+        warnings.warn(
+            ImplausibleValueWarning(
+                f"{Path(path).name}: column {column!r}: shares above 100 % in rows {_rows(above.index)} (e.g. {above.iloc[0]:g} %); "
+                "a share of a whole cannot exceed 100 %: check the cells, and the decimal mark"
+            ),
+            stacklevel=4,
         )
-    return out.astype(float)
 
 
 # ------------------------------------------------------------------------------------ readers
@@ -398,6 +607,8 @@ def read_points(
     where: str = "layer",
     id_column: str | None = None,
     timestamp_column: str | None = "timestamp",
+    decimal: str | None = None,
+    thousands: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read points with the columns asked for.
 
@@ -411,6 +622,8 @@ def read_points(
     Each record is counted once: where ``id_column`` is given (or, by default, the file has ACLED's
     ``event_id_cnty``), rows repeating an id are dropped before any filter, as
     :func:`drop_repeated_records` says.
+    ``decimal`` and ``thousands`` state the spelling of the fatalities (see :func:`parse_number`);
+    coordinates take a dot or a comma as their decimal mark whatever these say.
     """
     is_csv = path.suffix.lower() in (".csv", ".txt", ".tsv")
     wanted: dict[str, str] = {}
@@ -499,9 +712,12 @@ def read_points(
         out["admin"] = col(admin_column).astype(str).str.strip().to_numpy()
     fatalities_column = resolve_column(frame, fatalities_column) if fatalities_column else None
     if fatalities_column:
-        fat = parse_number(frame[fatalities_column].astype(str), path=path, column=fatalities_column)
+        fat = parse_number(
+            frame[fatalities_column].astype(str), path=path, column=fatalities_column, decimal=decimal, thousands=thousands,
+            whole="fatalities are counts of people", key=f"{where}.decimal",
+        )
         if (fat < 0).any():
-            raise InputDataError.one(str(path), f"column {fatalities_column!r}", f"negative values in rows {_rows(fat.index[(fat < 0).to_numpy()])}", "counts of 0 or more")
+            raise InputDataError(str(path), [_negative_problem(fat, fatalities_column, "counts of 0 or more")])
         out["fatalities"] = fat.fillna(0.0).to_numpy()
     return out
 
@@ -635,9 +851,20 @@ def drop_exact_copies(table: pd.DataFrame, path: Path, *, effect: str) -> pd.Dat
     return out
 
 
+def _negative_problem(values: pd.Series, column: str, expected: str) -> Problem:
+    """Negative values of a column that holds none; accounting parentheses, ``(12)`` = -12, are said."""
+    rows = values.index[(values < 0).to_numpy()]
+    parens = [r for r in rows if r in set(values.attrs.get("parenthesised", ()))]
+    said = f" ({_rows(parens)} written in parentheses, which mean a negative number: (12) = -12)" if parens else ""
+    return Problem(f"column {column!r}", f"negative values in rows {_rows(rows)}{said}", expected, "correct those cells")
+
+
 def _coordinate(values: pd.Series, path: Path, column: str) -> pd.Series:
-    text = values.astype(str).str.strip()
-    num = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    """Decimal degrees; a coordinate has no thousands separators, so a dot or a comma is its decimal mark."""
+    text = values.astype(str).str.strip(GROUP_SPACES + "\t").str.replace("\u2212", "-", regex=False)
+    sign = text.str.match(r"^[-+]")
+    num = _Spelling(".,", "").read(text.where(~sign, text.str.slice(1)))
+    num = num.where(~text.str.startswith("-"), -num)
     bad = num.isna() & (text != "")
     if bad.any():
         raise InputDataError.one(str(path), f"column {column!r}", f"values that are not numbers in rows {_rows(text.index[bad.to_numpy()])} (e.g. {text[bad].iloc[0]!r})", "decimal degrees such as 16.27", "correct those cells")
@@ -715,6 +942,8 @@ def read_table(
     round_column: str | None = None,
     as_of=None,
     decimal: str | None = None,
+    thousands: str | None = None,
+    whole: Mapping[str, str] | None = None,
     layer: str = "layer",
 ) -> pd.DataFrame:
     """Read a per-unit table: one row per unit (or per part of a unit, e.g. communes).
@@ -722,7 +951,9 @@ def read_table(
     Returns rows with ``code``/``name``/``parent`` key columns (those configured) and one float
     column per measure (``columns`` maps measure -> header or HXL tag): numbers with a decimal point
     or comma, yes/no words as 1/0, blank as missing. With ``round_column`` and ``as_of`` only the
-    latest round dated on or before ``as_of`` is kept.
+    latest round dated on or before ``as_of`` is kept. ``decimal`` and ``thousands`` state the
+    spelling of the numbers; ``whole`` maps the measures known to hold whole numbers (populations,
+    counts) to the reason, which settles columns of ``142.522`` (see :func:`parse_number`).
     """
     where_key = f"layers.{layer}"
     wanted = {f"{where_key}.columns.{m}": c for m, c in columns.items()}
@@ -749,12 +980,15 @@ def read_table(
     for measure, ref in columns.items():
         col = resolve_column(table, ref)
         try:
-            values = parse_number(table[col], path=path, column=col, decimal=decimal, key=f"{where_key}.decimal")
+            values = parse_number(
+                table[col], path=path, column=col, decimal=decimal, thousands=thousands, whole=(whole or {}).get(measure),
+                key=f"{where_key}.decimal", whole_key=f"{where_key}.whole_numbers",
+            )
         except InputDataError as exc:
             problems.extend(exc.problems)
             continue
         if (values < 0).any():
-            problems.append(Problem(f"column {col!r}", f"negative values in rows {_rows(values.index[(values < 0).to_numpy()])}", "values of 0 or more", "correct those cells"))
+            problems.append(_negative_problem(values, col, "values of 0 or more"))
         out[measure] = values.to_numpy()
     blank = np.zeros(len(out), dtype=bool)
     for key in ("code", "name"):

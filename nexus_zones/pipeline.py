@@ -108,7 +108,22 @@ def _as_config(config: Config | str | Path, data_dir: str | Path | None = None) 
     return load_config(config, data_dir=data_dir)
 
 
-def _load_layer(name: str, spec):
+def _whole_measures(config: Config) -> dict[str, dict[str, str]]:
+    """Per table layer, the measures known to hold whole numbers and why: listed under the layer's
+    ``whole_numbers``, or the denominator (``per``) of an indicator (a population, a count)."""
+    whole: dict[str, dict[str, str]] = {}
+    for name, spec in config.layers.items():
+        if isinstance(spec, TableLayerSpec):
+            whole[name] = {m: f"it is listed under layers.{name}.whole_numbers" for m in spec.whole_numbers}
+    for ind_name, ind in config.indicators.items():
+        layer, _, measure = (ind.per or "").partition(".")
+        if layer in whole and measure not in whole[layer]:
+            users = [n for n, i in config.indicators.items() if i.per == ind.per]
+            whole[layer][measure] = f"{ind.per} is the denominator (per) of indicator{'s' if len(users) > 1 else ''} {', '.join(users)}, a population or a count"
+    return whole
+
+
+def _load_layer(name: str, spec, whole: Mapping[str, str] | None = None):
     where = f"layers.{name}"
     if isinstance(spec, PointsLayerSpec):
         need_date = spec.window != (None, None)
@@ -126,11 +141,16 @@ def _load_layer(name: str, spec):
             where=where,
             id_column=spec.id_column,
             timestamp_column=spec.timestamp_column,
+            decimal=spec.decimal,
+            thousands=spec.thousands,
         )
     if isinstance(spec, (TableLayerSpec, ActorsLayerSpec)):
         keys = dict(unit_column=spec.unit_column, name_column=spec.name_column, parent_column=spec.parent_column, where=spec.where or None, layer=name)
         if isinstance(spec, TableLayerSpec):
-            return load.read_table(spec.path, columns=spec.column_map, round_column=spec.round_column, as_of=spec.as_of, decimal=spec.decimal, **keys)
+            return load.read_table(
+                spec.path, columns=spec.column_map, round_column=spec.round_column, as_of=spec.as_of, decimal=spec.decimal,
+                thousands=spec.thousands, whole=whole, **keys,
+            )
         return load.read_actors(
             spec.path, organisation_column=spec.organisation_column, type_column=spec.type_column,
             humanitarian=spec.humanitarian, development=spec.development, **keys,
@@ -161,9 +181,10 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
         problems += [(exc.source, p) for p in exc.problems]
         boundaries = None
     raw_layers = {}
+    whole = _whole_measures(config)
     for name, spec in config.layers.items():
         try:
-            raw_layers[name] = _load_layer(name, spec)
+            raw_layers[name] = _load_layer(name, spec, whole.get(name))
         except InputDataError as exc:
             if not collect:
                 raise
