@@ -27,6 +27,7 @@ __all__ = [
     "EventsOutsideWarning",
     "UnusedValueWarning",
     "DegenerateWeightsWarning",
+    "EmptyLayerWarning",
     "short_repr",
     "did_you_mean",
 ]
@@ -136,3 +137,9 @@ class UnusedValueWarning(NexusZonesWarning):
 
 class DegenerateWeightsWarning(NexusZonesWarning):
     """Data-driven weights cannot be derived from the data (e.g. every indicator constant); what was used instead is said."""
+
+
+class EmptyLayerWarning(NexusZonesWarning):
+    """A layer has no row left to count (an empty file, none in the date window, none of the wanted
+    types, categories or units); the message names the layer, the file and why. It is an error instead
+    when a rule or a weighted indicator depends on the layer (unless the layer says ``allow_empty``)."""
