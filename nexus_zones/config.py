@@ -792,7 +792,13 @@ def _model_problems(config: Config) -> list[Problem]:
             problems.append(Problem("model.pillars", f"indicators in no pillar: {', '.join(loose)}", "every indicator in one pillar", "add them to a pillar"))
     ahp_items = list(pillars) if pillars else names
     ahp_level = "pillars" if pillars else "indicators"
+    off_scale: list[str] = []
     if model.ahp is not None:
+        off_scale = [f"{a} vs {b}: {x:g}" for a, row in model.ahp.items() for b, x in row.items() if not 1 / 9 - 1e-9 <= x <= 9 + 1e-9]
+        if off_scale:
+            problems.append(Problem("model.ahp", f"judgements off Saaty's scale ({'; '.join(off_scale[:5])})", "judgements from 1/9 to 9 (1 equal, 3 moderate, 5 strong, 7 very strong, 9 extreme importance)",
+                                    "correct them: a judgement says how many times as important a is as b, at most 9"))
+    if model.ahp is not None and not off_scale:
         try:
             result = ahp(ahp_items, model.ahp)
         except ValueError as exc:

@@ -280,6 +280,10 @@ def _negative_problem(values: pd.Series, text: pd.Series, column: str, expected:
                    "correct those cells (a count cannot be below 0), or leave a cell blank if the value is unknown")
 
 
+#: The largest magnitude a value of a table may have: beyond it (1e300, 'inf', 1e999) it is a typo or an
+#: export error, and sums or squares of such values overflow. No count, population or area comes near.
+MAX_ABS_VALUE = 1e15
+
 _THOUSANDS_COMMA = r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$"
 
 
@@ -329,11 +333,11 @@ def parse_number(values: pd.Series, *, path: Path, column: str, decimal: str | N
             "numbers (one decimal mark: point or comma), yes/no, oui/non, 1/0, or blank for missing",
             "correct those cells",
         )
-    infinite = np.isinf(out.to_numpy(dtype=float))
+    infinite = ~(out.abs() <= MAX_ABS_VALUE).to_numpy() & out.notna().to_numpy()
     if infinite.any():
         raise InputDataError.one(
-            str(path), f"column {column!r}", f"{int(infinite.sum())} values that are not finite numbers ({_cells(text, infinite)})",
-            "finite numbers, or blank (or NA) for missing",
+            str(path), f"column {column!r}", f"{int(infinite.sum())} values that are not finite or beyond ±{MAX_ABS_VALUE:g} ({_cells(text, infinite)})",
+            f"finite numbers within ±{MAX_ABS_VALUE:g}, or blank (or NA) for missing",
             "correct those cells: 'inf', or a number too large to hold (such as 1e999), is no count; leave a cell blank if its value is unknown",
         )
     return out.astype(float)

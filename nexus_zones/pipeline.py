@@ -260,7 +260,7 @@ def _empty_parts(config: Config, raw_layers: Mapping, measures: pd.DataFrame, re
                 present = set(raw_layers[name]["category"].astype(str))
                 for cat, values in spec.categories.items():
                     if not present & set(values):
-                        yield (f"layers.{name}.categories.{cat}", spec, f"no row has the category values {values}{did_you_mean(values[0], present)} "
+                        yield (f"layers.{name}.categories.{cat}", spec, f"no row with the category values {values}{did_you_mean(values[0], present)} "
                                f"(values in the file: {sorted(present)[:12]})", [f"{name}.{cat}"])
         elif isinstance(spec, (TableLayerSpec, ActorsLayerSpec)):
             why = _table_empty_why(spec, joins[name])
@@ -269,10 +269,15 @@ def _empty_parts(config: Config, raw_layers: Mapping, measures: pd.DataFrame, re
 
 
 def _no_rows_why(path: Path) -> str:
+    """Why a file gave no row: 0 bytes, no header, a header (and HXL row) only, or no features."""
     if path.stat().st_size == 0:
         return "an empty file (0 bytes)"
-    hxl = bool(load.read_rows(path, {}).attrs.get("hxl")) if path.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xls") else False
-    return f"no data rows (a header{' and an HXL row' if hxl else ''} only)"
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv", ".xlsx", ".xls"):
+        return "no features in the file"
+    attrs = load.read_rows(path, {}).attrs
+    if attrs.get("empty_file"):
+        return "an empty file (no header, no rows)"
+    return f"no data rows (a header{' and an HXL row' if attrs.get('hxl') else ''} only)"
 
 
 def _points_empty_why(spec: PointsLayerSpec, points: gpd.GeoDataFrame, rep: aggregate.PointReport) -> str | None:
