@@ -144,7 +144,7 @@ def count_points(
     if types is not None:
         present = set(points["type"].unique())
         unknown = [t for t in types if t not in present]
-        if unknown:
+        if unknown and n_read:  # a layer without rows is reported as empty by the pipeline
             warnings.warn(
                 UnusedValueWarning(
                     f"layer {layer}: types {unknown} occur in no row{''.join(did_you_mean(t, present) for t in unknown[:1])}; "
@@ -155,14 +155,6 @@ def count_points(
         is_type = points["type"].isin(list(types)).to_numpy()
         other_types = int((keep & ~is_type).sum())
         keep &= is_type
-    if n_read and not keep.any():
-        span = ""
-        if "date" in points.columns and points["date"].notna().any():
-            span = f"; the file's dates run from {pd.Timestamp(points['date'].min()).date()} to {pd.Timestamp(points['date'].max()).date()}"
-        warnings.warn(
-            EventsOutsideWarning(f"layer {layer}: none of its {n_read} points is in the window {start or '…'} to {end or '…'}{' of the chosen types' if types else ''}{span}; every unit counts 0"),
-            stacklevel=2,
-        )
     kept = points[keep]
     # assign against every unit of the boundaries file, so that a point on the border between a study
     # unit and a unit outside the study goes where it would in a national run

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 import typing
 from datetime import date
@@ -23,6 +24,7 @@ from typing import Annotated, Any, Literal, Mapping, Union
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     FiniteFloat,
@@ -65,6 +67,8 @@ __all__ = [
     "RobustnessConfig",
     "TypologySpec",
     "Aggregation",
+    "measure_dependents",
+    "MIN_WEIGHT_SHARE",
 ]
 
 logger = logging.getLogger(__name__)
@@ -87,6 +91,19 @@ Transform = Literal["none", "log1p"]
 Language = Literal["fr", "en"]
 #: A text given plainly, or per language: ``{fr: "...", en: "..."}``.
 Text = Union[str, dict[Language, str]]
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a number; true/false is no weight (write 1 or 0)")
+    return value
+
+
+#: A weight: a finite number of 0 or more, never true/false (YAML reads yes/no/true as booleans).
+Weight = Annotated[FiniteFloat, BeforeValidator(_not_bool)]
+
+#: The smallest share of the total weight a positive weight may have: below it the indicator
+#: counts for nothing (e.g. weight 1 beside 1e300), which is a typo, not a choice.
+MIN_WEIGHT_SHARE = 1e-6
 
 _IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=_IDENT)]
@@ -206,6 +223,9 @@ class PointsLayerSpec(_HasPath, _NumberSpelling):
     timestamp_column: str = Field(
         "timestamp", description="Where rows share an id but differ, the row with the newest value here is kept (ACLED: timestamp); used where the column exists."
     )
+    allow_empty: bool = Field(
+        False, description="The file may have no row in the window (of the types): every unit then counts 0, with a warning, even where rules or weighted indicators use it."
+    )
 
     @model_validator(mode="after")
     def _window(self) -> "PointsLayerSpec":
@@ -238,6 +258,9 @@ class _KeyedTable(_HasPath, _NumberSpelling):
     aliases: dict[str, str] = Field(default_factory=dict, description="Names in the table -> unit names in the boundaries.")
     unmatched: Literal["error", "drop"] = Field("error", description="Rows matching no unit, or several: error, or drop (reported).")
     where: dict[str, list[Scalar]] = Field(default_factory=dict, description="Keep only rows whose column has one of the values.")
+    allow_empty: bool = Field(
+        False, description="The table may have no row for the study's units: accepted with a warning, even where rules or weighted indicators use it."
+    )
 
     @model_validator(mode="after")
     def _key(self):
@@ -331,7 +354,7 @@ class IndicatorSpec(_Strict):
     winsorise: tuple[FiniteFloat, FiniteFloat] | None = Field(
         None, description="[p_low, p_high] quantiles to clip values to before normalising, e.g. [0.05, 0.95]."
     )
-    weight: FiniteFloat | None = Field(None, ge=0, description="Relative weight (within its pillar); not needed when model.ahp weighs the indicators.")
+    weight: Weight | None = Field(None, ge=0, description="Relative weight (within its pillar); not needed when model.ahp weighs the indicators.")
     per: str | None = Field(
         None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$",
         description="Divide by this measure (e.g. ch.population, units.area_km2) to make a rate.",
@@ -367,6 +390,8 @@ class IndicatorSpec(_Strict):
                 raise _fail("goalposts", "nothing", "goalposts: [low, high] with normalisation goalposts", "add goalposts, e.g. [0, 20]")
             if self.goalposts[0] >= self.goalposts[1]:
                 raise _fail("goalposts", str(list(self.goalposts)), "[low, high] with low < high")
+            if not math.isfinite(self.goalposts[1] - self.goalposts[0]):
+                raise _fail("goalposts", str(list(self.goalposts)), "bounds whose distance is a finite number", "use the range the indicator's values can take, e.g. [0, 20]")
         elif self.goalposts is not None:
             raise _fail("goalposts", f"goalposts with normalisation {self.normalisation!r}", "goalposts only with normalisation: goalposts", "remove goalposts or set normalisation: goalposts")
         return self
@@ -383,7 +408,7 @@ class PillarSpec(_Strict):
     """A group of indicators scored together (e.g. security, services, presence)."""
 
     indicators: list[Identifier] = Field(min_length=1)
-    weight: FiniteFloat | None = Field(None, ge=0, description="Weight among pillars; not needed when model.ahp weighs the pillars.")
+    weight: Weight | None = Field(None, ge=0, description="Weight among pillars; not needed when model.ahp weighs the pillars.")
     aggregation: Aggregation = "arithmetic"
     label: Text | None = None
 
@@ -409,7 +434,7 @@ class RobustnessConfig(_Strict):
 
     draws: int = Field(1000, ge=0, le=1_000_000, description="Number of weight draws (0: no Monte-Carlo).")
     concentration: FiniteFloat = Field(50.0, gt=0, description="Dirichlet concentration: larger = weights stay closer to the configured ones.")
-    seed: int = 2018
+    seed: int = Field(2018, ge=0, le=2**32 - 1, description="Seed of the random draws (0 to 4294967295).")
     top_k: int = Field(3, ge=1, description="The k of 'share of draws in the top k'.")
     robust_share: FiniteFloat = Field(0.9, gt=0.5, le=1, description="Robust: in the top k in at least this share of draws, or at most 1 minus it.")
     vary_normalisation: list[Literal["minmax", "rank", "zscore"]] = Field(default_factory=list, description="Also draw among these normalisations.")
@@ -422,7 +447,7 @@ class TypologySpec(_Strict):
 
     reference: str | None = Field(None, description="Unit id or name whose profile others are compared with (e.g. ML0602 or Diré).")
     profiles: int = Field(0, ge=0, le=20, description="Number of k-means profiles (0: none).")
-    seed: int = 2018
+    seed: int = Field(2018, ge=0, le=2**32 - 1, description="Seed of k-means (0 to 4294967295).")
 
 
 class MapSpec(_Strict):
@@ -741,7 +766,10 @@ def _problem_from_pydantic(err: Mapping[str, Any]) -> Problem:
         "too_short": f"at least {ctx.get('min_length')} item(s)",
         "tuple_type": "a list of two numbers", "too_long": f"at most {ctx.get('max_length')} item(s)",
     }.get(kind)
-    return Problem(where, found, expected or (msg[0].lower() + msg[1:] if msg else "a valid value"))
+    fix = ""
+    if kind == "float_parsing" and isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+,\d+\s*", value):
+        fix = f"write {value.strip().replace(',', '.')} (a point as the decimal mark, unquoted)"
+    return Problem(where, found, expected or (msg[0].lower() + msg[1:] if msg else "a valid value"), fix)
 
 
 _PATTERN_WORDS = {
@@ -799,7 +827,13 @@ def _model_problems(config: Config) -> list[Problem]:
             problems.append(Problem("model.pillars", f"indicators in no pillar: {', '.join(loose)}", "every indicator in one pillar", "add them to a pillar"))
     ahp_items = list(pillars) if pillars else names
     ahp_level = "pillars" if pillars else "indicators"
+    off_scale: list[str] = []
     if model.ahp is not None:
+        off_scale = [f"{a} vs {b}: {x:g}" for a, row in model.ahp.items() for b, x in row.items() if not 1 / 9 - 1e-9 <= x <= 9 + 1e-9]
+        if off_scale:
+            problems.append(Problem("model.ahp", f"judgements off Saaty's scale ({'; '.join(off_scale[:5])})", "judgements from 1/9 to 9 (1 equal, 3 moderate, 5 strong, 7 very strong, 9 extreme importance)",
+                                    "correct them: a judgement says how many times as important a is as b, at most 9"))
+    if model.ahp is not None and not off_scale:
         try:
             result = ahp(ahp_items, model.ahp)
         except ValueError as exc:
@@ -834,7 +868,70 @@ def _model_problems(config: Config) -> list[Problem]:
         )
     if not problems and pillars and sum(config.pillar_weights().values()) <= 0:
         problems.append(Problem("model.pillars.*.weight", "0 for every pillar", "at least one positive weight"))
+    if not problems:
+        problems += _weight_scale_problems(config)
     return problems
+
+
+def _weight_scale_problems(config: Config) -> list[Problem]:
+    """Weights compared within each group that is normalised together (a pillar, or all indicators):
+    a sum that overflows, or a positive weight whose share is below :data:`MIN_WEIGHT_SHARE`."""
+    groups: list[tuple[str, dict[str, float]]] = []
+    given = {n: i.weight for n, i in config.indicators.items() if i.weight is not None}
+    if config.model.pillars:
+        for pname, pillar in config.model.pillars.items():
+            groups.append((f"model.pillars.{pname}: indicators.*.weight", {f"indicators.{n}.weight": given[n] for n in pillar.indicators if n in given}))
+        groups.append(("model.pillars.*.weight", {f"model.pillars.{p}.weight": s.weight for p, s in config.model.pillars.items() if s.weight is not None}))
+    else:
+        groups.append(("indicators.*.weight", {f"indicators.{n}.weight": w for n, w in given.items()}))
+    problems = []
+    for label, weights in groups:
+        positive = {k: float(w) for k, w in weights.items() if w > 0}
+        if not positive:
+            continue
+        big = max(positive, key=positive.get)
+        total = sum(positive.values())  # inf when it overflows (math.fsum would raise)
+        small = sorted((k for k, w in positive.items() if not math.isfinite(total) or w / total < MIN_WEIGHT_SHARE), key=positive.get)
+        if not math.isfinite(total):
+            found = f"weights whose sum is too large to compute (largest: {big} = {positive[big]:g})"
+        elif small:
+            found = (f"{big} = {positive[big]:g} beside {small[0]} = {positive[small[0]]:g}: {len(small)} positive weights would count for less than "
+                     f"{MIN_WEIGHT_SHARE:g} of the total, i.e. for nothing ({', '.join(small[:6])}{' ...' if len(small) > 6 else ''})")
+        else:
+            continue
+        problems.append(Problem(
+            label, found, f"positive weights on a common scale (each at least {MIN_WEIGHT_SHARE:g} of their sum)",
+            "correct the weight that is off (weights are relative: 1 to 10 is usual); give 0 to an indicator that should not count",
+        ))
+    return problems
+
+
+def measure_dependents(config: Config) -> dict[str, list[str]]:
+    """For each ``layer.measure``, the config keys whose result depends on its values: rules that
+    read it (directly, or through an indicator) and indicators that count (positive weight, in a
+    pillar of positive weight) whose measure or ``per`` it is."""
+    weights = config.indicator_weights()
+    pillar_weights = config.pillar_weights()
+    pillar_of = {n: p for p, spec in config.model.pillars.items() for n in spec.indicators}
+    out: dict[str, list[str]] = {}
+    for name, ind in config.indicators.items():
+        counts = weights.get(name, 0.0) > 0 and pillar_weights.get(pillar_of.get(name, ""), 1.0) > 0
+        if counts:
+            for ref in (ind.measure, ind.per):
+                if ref:
+                    out.setdefault(ref, []).append(f"indicators.{name} (weight {weights[name]:g})")
+    for rname, rule in config.rules.items():
+        for ref in parse_rule(rule.expr).names:
+            if ref in config.indicators:
+                ind = config.indicators[ref]
+                refs = [r for r in (ind.measure, ind.per) if r]
+            else:
+                refs = [ref]
+            for r in refs:
+                key = f"rules.{rname} ({rule.expr!r})"
+                if key not in out.setdefault(r, []):
+                    out[r].append(key)
+    return out
 
 
 def _raw_cross_checks(data: Mapping[str, Any]) -> list[Problem]:

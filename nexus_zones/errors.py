@@ -31,6 +31,7 @@ __all__ = [
     "SpellingVariantWarning",
     "NumberFormatWarning",
     "ImplausibleValueWarning",
+    "EmptyLayerWarning",
     "short_repr",
     "did_you_mean",
 ]
@@ -158,3 +159,9 @@ class NumberFormatWarning(NexusZonesWarning):
 class ImplausibleValueWarning(NexusZonesWarning):
     """A value outside its possible range (a share above 100 %, more facilities than people, an
     absurd density); the message names the unit, the indicator or column, the value and a likely cause."""
+
+
+class EmptyLayerWarning(NexusZonesWarning):
+    """A layer has no row left to count (an empty file, none in the date window, none of the wanted
+    types, categories or units); the message names the layer, the file and why. It is an error instead
+    when a rule or a weighted indicator depends on the layer (unless the layer says ``allow_empty``)."""

@@ -183,6 +183,14 @@ def build_matrix(
         if ind.measure not in measures.columns:
             raise KeyError(f"measure {ind.measure!r} of indicator {name!r} was not computed")  # pipeline guarantees it
         col = derive(measures, ind, name=name, unit_names=unit_names)
+        infinite = col.isin([float("inf"), float("-inf")])
+        if infinite.any():
+            problems.append(
+                Problem(f"indicators.{name}", f"values too large to hold (infinite) for {_names(col.index[infinite], unit_names)}: {ind.measure}"
+                        f"{f' / {ind.per}' if ind.per else ''} × scale {ind.scale:g} overflows", "finite values",
+                        "use a smaller scale (e.g. 100000 for a rate per 100,000 people) and check the measure's values")
+            )
+            continue
         missing = col.isna()
         if missing.any():
             who = _names(col.index[missing], unit_names)

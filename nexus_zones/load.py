@@ -130,8 +130,14 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV as strings, dropping an HXL hashtag row if there is one."""
+    """Read a CSV as strings, dropping an HXL hashtag row if there is one.
+
+    A file with no text at all (0 bytes, or blank lines only) reads as a table with no rows and no
+    header (``attrs['empty_file']``): the layer is then reported as empty, not as unreadable.
+    """
     _require_file(path)
+    if _is_blank_file(path):
+        return _empty_table(path)
     last: Exception | None = None
     sep = _separator(path)
     for encoding in ("utf-8-sig", "cp1252"):
@@ -149,6 +155,21 @@ def _read_csv(path: Path) -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")  # the file's line numbers, for messages
     return _take_hxl_row(frame, path)
+
+
+def _is_blank_file(path: Path) -> bool:
+    """True for a file of 0 bytes or of blank lines only (read at most 64 KiB)."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    return not head.strip(b" \t\r\n\xef\xbb\xbf") and len(head) < (1 << 16)
+
+
+def _empty_table(path: Path) -> pd.DataFrame:
+    """A table with no header and no rows, marked so that the columns a config names are assumed."""
+    logger.info("%s: the file is empty (%d bytes); read as a table without rows", path.name, path.stat().st_size)
+    frame = pd.DataFrame(index=pd.RangeIndex(2, 2, name="line"))
+    frame.attrs["empty_file"] = True
+    return frame
 
 
 def _take_hxl_row(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -205,7 +226,15 @@ def _is_hxl_row(row: pd.Series) -> bool:
 
 def _missing_columns(path: Path, frame: pd.DataFrame, wanted: dict[str, str]) -> list[Problem]:
     """Problems for config keys whose column is not in the file. ``wanted`` maps key -> column
-    (a header or an HXL tag pattern)."""
+    (a header or an HXL tag pattern). A file without any header (``attrs['empty_file']``) gets the
+    wanted columns, empty, so that it reads as a layer without rows."""
+    if frame.attrs.get("empty_file"):
+        for col in wanted.values():
+            if col not in frame.columns:
+                frame[col] = pd.Series(dtype=object)
+            if col.startswith("#"):
+                frame.attrs.setdefault("hxl", {})[col] = col
+        return []
     problems = []
     cols = [str(c) for c in frame.columns]
     tags = list(frame.attrs.get("hxl", {}).values())
@@ -246,6 +275,18 @@ GROUP_SPACES = " \u00a0\u202f\u2009\u2007"
 GROUP_APOSTROPHES = "'\u2019"
 _NA_WORDS = {"na", "n/a", "nan", "nd"}
 _MARK_NAMES = {".": "the dot", ",": "the comma"}
+
+
+def _cells(text: pd.Series, mask, limit: int = 5) -> str:
+    """``row 5: '-4'; row 9: 'inf'``: the file's line numbers and the cells as written."""
+    picked = text[np.asarray(mask, dtype=bool)]
+    shown = "; ".join(f"row {i}: {str(v).strip()!r}" for i, v in picked.head(limit).items())
+    return shown + (f" and {len(picked) - limit} more" if len(picked) > limit else "")
+
+
+#: The largest magnitude a value of a table may have: beyond it (1e300, 'inf', 1e999) it is a typo or an
+#: export error, and sums or squares of such values overflow. No count, population or area comes near.
+MAX_ABS_VALUE = 1e15
 
 
 @dataclass(frozen=True)
@@ -367,15 +408,17 @@ def parse_number(
     words_true = lowered.isin(TRUE_WORDS - {"1", ""})
     words_false = lowered.isin(FALSE_WORDS - {"0", ""})
     missing = (text == "") | lowered.isin(_NA_WORDS)
-    numeric = ~(words_true | words_false | missing)
+    infinite = lowered.isin({"inf", "infinity", "infini"})  # refused below, with the cells named
+    numeric = ~(words_true | words_false | missing | infinite)
     core, negative, percent = _strip_marks(text[numeric])
     spelling = _choose_spelling(core, _spellings(decimal, thousands, grouping), path=path, column=column, whole=whole, key=key, whole_key=whole_key)
     number = spelling.read(core)
     out = pd.Series(np.nan, index=text.index, dtype=float)
     out[numeric] = number.where(~negative, -number)
-    out = out.mask(words_true, 1.0).mask(words_false, 0.0)
+    out = out.mask(words_true, 1.0).mask(words_false, 0.0).mask(infinite, np.inf)
     _report_unreadable(text, numeric & out.isna(), spelling, path=path, column=column, key=key)
     _report_percent(text, out, percent, path=path, column=column)
+    _report_beyond_range(text, out, path=path, column=column)
     out.attrs["parenthesised"] = list(core.index[text[numeric].str.contains("(", regex=False).to_numpy() & negative.to_numpy()])
     return out
 
@@ -475,6 +518,17 @@ def _report_unreadable(text: pd.Series, bad: pd.Series, spelling: _Spelling, *, 
         f"numbers in one spelling for the whole column (here {spelling.describe()}), yes/no, oui/non, 1/0, or blank for missing",
         f"correct those cells, or set {key} / {_sibling(key, 'thousands')} if the column's spelling was misread",
     )
+
+
+def _report_beyond_range(text: pd.Series, out: pd.Series, *, path: Path, column: str) -> None:
+    """'inf', '1e999' or 1e300 is no count: values beyond ±:data:`MAX_ABS_VALUE` are refused."""
+    infinite = ~(out.abs() <= MAX_ABS_VALUE).to_numpy() & out.notna().to_numpy()
+    if infinite.any():
+        raise InputDataError.one(
+            str(path), f"column {column!r}", f"{int(infinite.sum())} values that are not finite or beyond ±{MAX_ABS_VALUE:g} ({_cells(text, infinite)})",
+            f"finite numbers within ±{MAX_ABS_VALUE:g}, or blank (or NA) for missing",
+            "correct those cells: 'inf', or a number too large to hold (such as 1e999), is no count; leave a cell blank if its value is unknown",
+        )
 
 
 def _report_percent(text: pd.Series, out: pd.Series, percent: pd.Series, *, path: Path, column: str) -> None:
@@ -643,6 +697,8 @@ def read_points(
     dropped = 0
     if is_csv:
         table = _read_csv(path)
+        if table.attrs.get("empty_file") and fatalities_column:  # no header: the optional column is assumed too
+            wanted[f"{where}.fatalities_column"] = fatalities_column
         problems = _missing_columns(path, table, {f"{where}.latitude": latitude, f"{where}.longitude": longitude, **wanted})
         if problems:
             raise InputDataError(str(path), problems)
@@ -661,10 +717,12 @@ def read_points(
         out_lat = lat.abs() > 90
         out_lon = lon.abs() > 180
         if out_lat.any() or out_lon.any():
-            swapped = out_lat & (lon.abs() <= 90)
-            hint = " Latitude and longitude look swapped." if swapped.any() else ""
-            rows = table.index[(out_lat | out_lon).to_numpy()]
-            problems.append(Problem(f"columns {latitude!r}/{longitude!r}", f"coordinates out of range in rows {_rows(rows)}.{hint}", "latitude within ±90 and longitude within ±180 (decimal degrees, WGS84)", "correct or swap the columns in the config"))
+            swapped = out_lat & np.isfinite(lat) & (lon.abs() <= 90)
+            hint = "; latitude and longitude look swapped" if swapped.any() else ""
+            out_range = (out_lat | out_lon).to_numpy()
+            pairs = "; ".join(f"row {i}: {la!r}, {lo!r}" for i, la, lo in zip(table.index[out_range][:5], table[latitude][out_range], table[longitude][out_range]))
+            more = f" and {int(out_range.sum()) - 5} more" if out_range.sum() > 5 else ""
+            problems.append(Problem(f"columns {latitude!r}/{longitude!r}", f"coordinates out of range (latitude, longitude: {pairs}{more}){hint}", "latitude within ±90 and longitude within ±180 (decimal degrees, WGS84)", "correct or swap the columns in the config"))
         if problems:
             raise InputDataError(str(path), problems)
         if missing.any():
@@ -716,8 +774,9 @@ def read_points(
             frame[fatalities_column].astype(str), path=path, column=fatalities_column, decimal=decimal, thousands=thousands,
             whole="fatalities are counts of people", key=f"{where}.decimal",
         )
-        if (fat < 0).any():
-            raise InputDataError(str(path), [_negative_problem(fat, fatalities_column, "counts of 0 or more")])
+        negative = _negative_problem(fat, frame[fatalities_column].astype(str), fatalities_column, "counts of 0 or more")
+        if negative:
+            raise InputDataError(str(path), [negative])
         out["fatalities"] = fat.fillna(0.0).to_numpy()
     return out
 
@@ -851,12 +910,16 @@ def drop_exact_copies(table: pd.DataFrame, path: Path, *, effect: str) -> pd.Dat
     return out
 
 
-def _negative_problem(values: pd.Series, column: str, expected: str) -> Problem:
-    """Negative values of a column that holds none; accounting parentheses, ``(12)`` = -12, are said."""
-    rows = values.index[(values < 0).to_numpy()]
-    parens = [r for r in rows if r in set(values.attrs.get("parenthesised", ()))]
-    said = f" ({_rows(parens)} written in parentheses, which mean a negative number: (12) = -12)" if parens else ""
-    return Problem(f"column {column!r}", f"negative values in rows {_rows(rows)}{said}", expected, "correct those cells")
+def _negative_problem(values: pd.Series, text: pd.Series, column: str, expected: str) -> Problem | None:
+    """A problem naming the rows and cells of negative values, or ``None``; accounting parentheses,
+    ``(12)`` = -12, are said."""
+    negative = (values < 0).to_numpy()
+    if not negative.any():
+        return None
+    parens = [r for r in values.index[negative] if r in set(values.attrs.get("parenthesised", ()))]
+    said = f"; {_rows(parens)} written in parentheses, which mean a negative number: (12) = -12" if parens else ""
+    return Problem(f"column {column!r}", f"{int(negative.sum())} negative values ({_cells(text, negative)}{said})", expected,
+                   "correct those cells (a count cannot be below 0), or leave a cell blank if the value is unknown")
 
 
 def _coordinate(values: pd.Series, path: Path, column: str) -> pd.Series:
@@ -874,26 +937,40 @@ def _coordinate(values: pd.Series, path: Path, column: str) -> pd.Series:
 _DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d-%b-%y", "%d %b %Y")
 
 
-def parse_dates(values: pd.Series, *, path: Path, column: str) -> pd.Series:
+#: The first plausible date of an event or a round: earlier ones are typos or spreadsheet zero dates
+#: (Excel shows an empty date cell as 1900-01-00 or 1899-12-30).
+FIRST_PLAUSIBLE_DATE = pd.Timestamp("1950-01-01")
+
+
+def parse_dates(values: pd.Series, *, path: Path, column: str, today: pd.Timestamp | None = None) -> pd.Series:
     """Parse dates written in the usual export formats (ISO ``2017-06-14``, with or without a time
     and offset, where the date as written is kept; ACLED's ``14 June 2017``; ``14/06/2017`` day
-    first). Each value may use any of them; a value none fits is an error."""
+    first). Each value may use any of them; a value none fits is an error.
+
+    Dates must be plausible: from :data:`FIRST_PLAUSIBLE_DATE` (1950-01-01) to the day after
+    ``today`` (the run date; one day of slack for time zones). Others (an Excel zero date, a year
+    typed 2107 or 0017, a two-digit year read as 2068) are an error naming the rows and the cells.
+    """
     text = values.astype(str).str.strip()
+    latest = (today or pd.Timestamp.now()).normalize() + pd.Timedelta(days=1)
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    implausible = pd.Series(False, index=text.index)
     todo = text != ""
     for fmt in _DATE_FORMATS:
         if not todo.any():
             break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
-        result.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[ns]")
-        todo &= result.isna()
+        _take_dates(pd.to_datetime(text[todo], format=fmt, errors="coerce"), result, implausible, latest)
+        todo &= result.isna() & ~implausible
     if todo.any():  # ISO date-times with a time, fraction or offset: the date as written (local date)
         head = text[todo].str.extract(r"^(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}", expand=False)
-        parsed = pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
-        ok = parsed.notna()
-        result.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[ns]")
-        todo &= result.isna()
+        _take_dates(pd.to_datetime(head, format="%Y-%m-%d", errors="coerce"), result, implausible, latest)
+        todo &= result.isna() & ~implausible
+    if implausible.any():
+        raise InputDataError.one(
+            str(path), f"column {column!r}", f"{int(implausible.sum())} dates outside the plausible range ({_cells(text, implausible)})",
+            f"dates from {FIRST_PLAUSIBLE_DATE.date()} to {latest.date()} (the day after the run)",
+            "correct the year of those cells (1900-01-01 or 1899-12-30 is a spreadsheet's empty date; write years with four digits), or remove the rows",
+        )
     blank = text == ""
     if todo.any() or blank.any():
         bad = todo | blank
@@ -903,6 +980,19 @@ def parse_dates(values: pd.Series, *, path: Path, column: str) -> pd.Series:
             "dates such as 2017-06-14, 14 June 2017 or 14/06/2017", "correct those cells or remove the rows",
         )
     return result
+
+
+def _take_dates(parsed: pd.Series, result: pd.Series, implausible: pd.Series, latest: pd.Timestamp) -> None:
+    """Store the plausible dates of ``parsed`` in ``result`` and mark the others in ``implausible``
+    (compared before any conversion, so that a year such as 0017 cannot overflow)."""
+    ok = parsed.notna()
+    if not ok.any():
+        return
+    found = parsed[ok]
+    bad = (found < FIRST_PLAUSIBLE_DATE) | (found > latest)
+    implausible.loc[found.index[bad]] = True
+    good = found[~bad]
+    result.loc[good.index] = good.astype("datetime64[ns]")
 
 
 def _id_strings(values: pd.Series) -> pd.Series:
@@ -987,8 +1077,9 @@ def read_table(
         except InputDataError as exc:
             problems.extend(exc.problems)
             continue
-        if (values < 0).any():
-            problems.append(_negative_problem(values, col, "values of 0 or more"))
+        negative = _negative_problem(values, table[col].astype(str), col, "values of 0 or more")
+        if negative:
+            problems.append(negative)
         out[measure] = values.to_numpy()
     blank = np.zeros(len(out), dtype=bool)
     for key in ("code", "name"):
@@ -1007,6 +1098,8 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         frame = pd.read_excel(path, dtype=str, keep_default_na=False)
     except Exception as exc:
         raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook whose first sheet has a header row") from exc
+    if frame.columns.empty:
+        return _empty_table(path)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
     return _take_hxl_row(frame, path)

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from . import aggregate, indicators, load, normalise, score
-from .config import ActorsLayerSpec, Config, PointsLayerSpec, RasterLayerSpec, TableLayerSpec, load_config
-from .errors import InputDataError, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
+from .config import ActorsLayerSpec, Config, PointsLayerSpec, RasterLayerSpec, TableLayerSpec, load_config, measure_dependents
+from .errors import EmptyLayerWarning, InputDataError, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
 from .rules import parse_rule
 
 __all__ = ["RunResult", "CheckReport", "run", "check", "compute", "brief"]
@@ -215,7 +215,9 @@ def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping,
                 data, boundaries.all_units, units.index, aliases=spec.aliases, unmatched=spec.unmatched, source=str(spec.path), layer=name,
                 key_columns={"code": spec.unit_column, "name": spec.name_column},
             )
-            joins[name] = match.as_dict()
+            joins[name] = match.as_dict() | {"rows_read": int(len(data)), "rows_in_study": int(len(rows))}
+            if isinstance(spec, ActorsLayerSpec):
+                joins[name]["typed_rows_in_study"] = int(rows["actor_type"].notna().sum())
             if isinstance(spec, TableLayerSpec):
                 measures = aggregate.join_table(
                     units, rows, list(spec.column_map), absent_units=spec.absent_units, combine=spec.combine, source=str(spec.path), layer=name
@@ -241,6 +243,96 @@ def _check_references(config: Config, measures: pd.DataFrame) -> None:
                 problems.append(_unknown_measure(f"rules.{rname}.expr", ref, available))
     if problems:
         raise InputDataError(config.source, problems)
+
+
+def _check_empty_layers(config: Config, raw_layers: Mapping, measures: pd.DataFrame, reports: Mapping, joins: Mapping) -> None:
+    """A layer (or a configured category) with no row left to count makes every unit 0 or missing.
+
+    That is an error where a rule or a weighted indicator depends on it (an empty file must not read
+    as "no incidents"), unless the layer sets ``allow_empty``; otherwise an :class:`EmptyLayerWarning`.
+    A layer with rows where some units simply have none is normal and not reported here.
+    """
+    dependents = measure_dependents(config)
+    problems = []
+    for where, spec, why, refs in _empty_parts(config, raw_layers, measures, reports, joins):
+        deps = list(dict.fromkeys(d for ref in refs for d in dependents.get(ref, [])))
+        head = f"{where} ({spec.path})"
+        if deps and not spec.allow_empty:
+            problems.append(Problem(
+                head, f"{why}; yet {', '.join(deps)} use it, and every unit would count 0 or nothing there",
+                "rows to count in a layer that rules or weighted indicators use",
+                f"check the file and the layer's window, types, categories or unit columns; if it truly has no row for this study, "
+                f"set layers.{where.split('.')[1]}.allow_empty: true, or drop those rules and set those weights to 0",
+            ))
+        else:
+            said = f" (allowed by allow_empty; used by {', '.join(deps)})" if deps else "; no rule or weighted indicator uses it"
+            warnings.warn(EmptyLayerWarning(f"{head}: {why}; every unit counts 0 or nothing for it{said}"), stacklevel=2)
+    if problems:
+        raise InputDataError(config.source, problems)
+
+
+def _empty_parts(config: Config, raw_layers: Mapping, measures: pd.DataFrame, reports: Mapping, joins: Mapping):
+    """Yield ``(config key, spec, why, measures affected)`` for each empty layer or category."""
+    for name, spec in config.layers.items():
+        layer_measures = [c for c in measures.columns if c.startswith(f"{name}.")]
+        if isinstance(spec, PointsLayerSpec):
+            why = _points_empty_why(spec, raw_layers[name], reports[name])
+            if why:
+                yield f"layers.{name}", spec, why, layer_measures
+            elif spec.categories and "category" in raw_layers[name].columns:
+                present = set(raw_layers[name]["category"].astype(str))
+                for cat, values in spec.categories.items():
+                    if not present & set(values):
+                        yield (f"layers.{name}.categories.{cat}", spec, f"no row with the category values {values}{did_you_mean(values[0], present)} "
+                               f"(values in the file: {sorted(present)[:12]})", [f"{name}.{cat}"])
+        elif isinstance(spec, (TableLayerSpec, ActorsLayerSpec)):
+            why = _table_empty_why(spec, joins[name])
+            if why:
+                yield f"layers.{name}", spec, why, layer_measures
+
+
+def _no_rows_why(path: Path) -> str:
+    """Why a file gave no row: 0 bytes, no header, a header (and HXL row) only, or no features."""
+    if path.stat().st_size == 0:
+        return "an empty file (0 bytes)"
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv", ".xlsx", ".xls"):
+        return "no features in the file"
+    attrs = load.read_rows(path, {}).attrs
+    if attrs.get("empty_file"):
+        return "an empty file (no header, no rows)"
+    return f"no data rows (a header{' and an HXL row' if attrs.get('hxl') else ''} only)"
+
+
+def _points_empty_why(spec: PointsLayerSpec, points: gpd.GeoDataFrame, rep: aggregate.PointReport) -> str | None:
+    """Why no point of the layer is counted in any study unit, or ``None`` if some are."""
+    start, end = spec.window
+    in_window = rep.read - rep.outside_window
+    kept = in_window - rep.other_types
+    if rep.read == 0:
+        return _no_rows_why(spec.path)
+    if in_window == 0:
+        dates = pd.to_datetime(points["date"])
+        return f"0 of {rep.read:,} rows in {start or '…'}..{end or '…'} (the file's dates run {dates.min().date()}..{dates.max().date()})"
+    if kept == 0:
+        present = sorted(set(points["type"]))
+        return f"0 of {in_window:,} rows in the window are of the types {list(spec.types or [])} (types in the file: {present[:12]})"
+    if rep.counted == 0:
+        return (f"none of the {kept:,} rows kept lies in a study unit ({rep.outside_units:,} outside every unit, "
+                f"{rep.in_units_outside_study:,} in units outside the study); are latitude and longitude right?")
+    return None
+
+
+def _table_empty_why(spec, join: Mapping) -> str | None:
+    """Why no row of a table (or 3W) gives a value to a study unit, or ``None`` if some do."""
+    if join["rows_read"] == 0:
+        return _no_rows_why(spec.path)
+    if join["rows_in_study"] == 0:
+        return (f"0 of {join['rows_read']:,} rows are for a study unit ({join.get('outside_study', 0):,} for units outside the study, "
+                f"{len(join.get('unmatched', [])) + len(join.get('ambiguous', [])):,} matching no single unit)")
+    if join.get("typed_rows_in_study", 1) == 0:
+        return (f"0 of {join['rows_in_study']:,} rows of study units have a type value in layers.*.humanitarian or .development "
+                f"(column {spec.type_column!r})")
+    return None
 
 
 def _unknown_measure(where: str, ref: str, available: list[str]) -> Problem:
@@ -404,6 +496,7 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None) -> RunResult
         inputs[str(spec.path)] = load.file_sha256(spec.path)
     measures, reports, joins, points = _aggregate(config, boundaries, raw_layers, progress)
     _check_references(config, measures)
+    _check_empty_layers(config, raw_layers, measures, reports, joins)
     values, imputed = indicators.build_matrix(
         measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
     )

@@ -462,8 +462,8 @@ def test_demo_negative_in_parentheses_is_refused_with_the_reason(tmp_path, capsy
     cfg["layers"]["schools"]["path"] = str(path)
     code, err, out = _run(cfg, tmp_path, capsys)
     assert code == 2 and (not out.exists() or not any(out.iterdir()))
-    assert ("school_closures_2018-02-26.csv: 1 input problem:\n  - column 'schools_closed': found negative values in rows 4 "
-            "(4 written in parentheses, which mean a negative number: (12) = -12); expected values of 0 or more. Fix: correct those cells") in err
+    assert ("school_closures_2018-02-26.csv: 1 input problem:\n  - column 'schools_closed': found 1 negative values (row 4: '(6)'; "
+            "4 written in parentheses, which mean a negative number: (12) = -12); expected values of 0 or more. Fix: correct those cells") in err
 
 
 def test_demo_incidents_through_french_excel_equal_the_clean_counts(tmp_path, capsys):
