@@ -27,6 +27,7 @@ __all__ = [
     "EventsOutsideWarning",
     "UnusedValueWarning",
     "DegenerateWeightsWarning",
+    "GeometryRepairedWarning",
     "short_repr",
     "did_you_mean",
 ]
@@ -136,3 +137,7 @@ class UnusedValueWarning(NexusZonesWarning):
 
 class DegenerateWeightsWarning(NexusZonesWarning):
     """Data-driven weights cannot be derived from the data (e.g. every indicator constant); what was used instead is said."""
+
+
+class GeometryRepairedWarning(NexusZonesWarning):
+    """Unit polygons GEOS rejected (invalid, or refused by a union, simplification or overlay) were repaired; the units are named."""

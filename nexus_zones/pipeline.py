@@ -108,7 +108,7 @@ def _as_config(config: Config | str | Path, data_dir: str | Path | None = None) 
     return load_config(config, data_dir=data_dir)
 
 
-def _load_layer(name: str, spec):
+def _load_layer(name: str, spec, reference: gpd.GeoDataFrame | None = None):
     where = f"layers.{name}"
     if isinstance(spec, PointsLayerSpec):
         need_date = spec.window != (None, None)
@@ -124,6 +124,8 @@ def _load_layer(name: str, spec):
             admin_column=spec.admin_column,
             filters=spec.where or None,
             where=where,
+            crs=spec.crs,
+            reference=reference,
         )
     if isinstance(spec, (TableLayerSpec, ActorsLayerSpec)):
         keys = dict(unit_column=spec.unit_column, name_column=spec.name_column, parent_column=spec.parent_column, where=spec.where or None, layer=name)
@@ -151,7 +153,8 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
     b = config.study.boundaries
     try:
         boundaries = load.read_boundaries(
-            b.path, layer=b.layer, id_column=b.id_column, name_column=b.name_column, region_column=b.region_column, regions=config.study.regions
+            b.path, layer=b.layer, id_column=b.id_column, name_column=b.name_column, region_column=b.region_column, regions=config.study.regions,
+            crs=b.crs,
         )
     except InputDataError as exc:
         if not collect:
@@ -161,7 +164,7 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
     raw_layers = {}
     for name, spec in config.layers.items():
         try:
-            raw_layers[name] = _load_layer(name, spec)
+            raw_layers[name] = _load_layer(name, spec, boundaries.all_units if boundaries is not None else None)
         except InputDataError as exc:
             if not collect:
                 raise
@@ -181,7 +184,7 @@ def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping,
             start, end = spec.window
             measures, reports[name] = aggregate.count_points(
                 units, data, start=start, end=end, types=spec.types, categories=spec.categories,
-                all_units=boundaries.all_units, aliases=spec.aliases, layer=name,
+                all_units=boundaries.all_units, aliases=spec.aliases, layer=name, outside=spec.outside, source=str(spec.path),
             )
             points[name] = data
         elif isinstance(spec, RasterLayerSpec):
@@ -449,10 +452,13 @@ def run(
     result = compute(config, data_dir=data_dir, progress=progress)
     if not write:
         return result
-    from . import report
+    from . import maps, report
 
     target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
-    paths = report.write_outputs(result, target, offline=offline)
+    with _Recorder() as rec:  # the map's own geometry repairs are reported like the stages' warnings
+        html = maps.build_map(result, offline=offline)
+    result = replace(result, warnings=result.warnings + tuple(m for m in rec.messages if m not in result.warnings))
+    paths = report.write_outputs(result, target, map_html=html, offline=offline)
     return replace(result, paths=paths)
 
 
@@ -462,7 +468,8 @@ def brief(config: Config | str | Path, *, out_dir: str | Path | None = None, dat
 
     result = compute(config, data_dir=data_dir, progress=progress)
     target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
-    return report.write_brief(result, target)
+    with _Recorder():
+        return report.write_brief(result, target)
 
 
 @dataclass(frozen=True)
