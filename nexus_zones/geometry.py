@@ -161,8 +161,8 @@ def repair(geoms: np.ndarray, labels: Sequence[str], *, source: str, cause: str 
     described = [f"{name} ({reason})" for name, reason in zip(named, reasons)]
     warnings.warn(
         GeometryRepairedWarning(
-            f"{source}: {len(named)} unit polygon{'s' if len(named) != 1 else ''} {cause}; repaired with make_valid "
-            f"(polygonal parts kept): {_listed(described)}"
+            f"{source}: {len(named)} unit polygon{'s' if len(named) != 1 else ''} repaired with make_valid "
+            f"(polygonal parts kept), as they {cause}: {_listed(described)}"
         ),
         stacklevel=2,
     )

@@ -131,7 +131,7 @@ CATALOGUE: list[Case] = [
      r"boundaries reprojected from EPSG:3857 to EPSG:4326"),
     ("boundaries-invalid-geometry", lambda c, d, f: _set(c, "study.boundaries.path", str(_boundaries(d / "bow.gpkg", [
         ("A1", "Alpha One", "North", Polygon([(0, 1), (1, 2), (1, 1), (0, 2)])), *[(u[0], u[1], u[2], u[3]) for u in UNITS[1:]]]))), "warning",
-     r"NexusZonesWarning: .*bow\.gpkg: 1 invalid polygons repaired with make_valid .*A1"),
+     r"GeometryRepairedWarning: .*bow\.gpkg: 1 unit polygon repaired with make_valid \(polygonal parts kept\), as they are invalid in the file: A1 \(Alpha One\) \(Self-intersection"),
     ("boundaries-empty-geometry", lambda c, d, f: _set(c, "study.boundaries.path", str(_boundaries(d / "hole.gpkg", [
         ("A1", "Alpha One", "North", None), *[(u[0], u[1], u[2], u[3]) for u in UNITS[1:]]]))), "error",
      r"geometry: found 1 features without geometry \(A1\); expected a polygon per unit"),
