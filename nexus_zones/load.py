@@ -167,7 +167,7 @@ def _readings(found: list, n: int, what: str) -> str:
     text = f"{given.inside} of {n} {what} inside the boundaries as given"
     if not others:
         return text + ", and none under the readings tried (" + ", ".join(p.label for p in found if p is not given) + ")"
-    return text + "; " + "; ".join(f"{p.inside} of {n} {p.label}" for p in others)
+    return text + "; " + "; ".join(f"{p.inside} of {n} {what} {p.label}" for p in others)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -549,7 +549,7 @@ def _check_degrees(table: pd.DataFrame, lat: pd.Series, lon: pd.Series, path: Pa
     hint = " Latitude and longitude look swapped." if swapped.any() else ""
     rows = table.index[(out_lat | out_lon).to_numpy()]
     fix = f"correct those rows, or swap the columns in the config, or give the CRS of x/y metres as {where}.crs"
-    evidence = f" (latitude from {lat.min():.6g} to {lat.max():.6g}, longitude from {lon.min():.6g} to {lon.max():.6g})"
+    evidence = f" Values: latitude from {lat.min():.6g} to {lat.max():.6g}, longitude from {lon.min():.6g} to {lon.max():.6g}"
     if reference is not None:
         ok = (lat.notna() & lon.notna()).to_numpy()
         found = geometry.placements(reference, lon.to_numpy()[ok], lat.to_numpy()[ok], projected=True)
