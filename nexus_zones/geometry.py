@@ -27,7 +27,7 @@ from shapely.errors import GEOSException
 
 from .errors import GeometryRepairedWarning, InputDataError
 
-__all__ = ["degree_problem", "Placement", "placements", "utm_zones", "repair", "safe_op", "polygonal", "SNAP_GRID", "FAR_DEGREES"]
+__all__ = ["degree_problem", "Placement", "placements", "utm_zones", "far_from", "repair", "safe_op", "polygonal", "SNAP_GRID", "FAR_DEGREES"]
 
 #: Grid (in the geometries' units, degrees here: about 1 cm) that vertices are snapped to when GEOS
 #: refuses an operation on polygons that are valid one by one.
