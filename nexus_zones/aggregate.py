@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from . import geometry
 from .errors import EventsOutsideWarning, InputDataError, MissingValueWarning, Problem, SpellingVariantWarning, UnusedValueWarning, did_you_mean
 from .reconcile import MatchReport, closest_names, conform_codes, match_rows
 
@@ -97,6 +98,8 @@ def count_points(
     all_units: pd.DataFrame | None = None,
     aliases: Mapping[str, str] | None = None,
     layer: str = "points",
+    outside: str = "error",
+    source: str | None = None,
 ) -> tuple[pd.DataFrame, PointReport]:
     """Count points (and sum ``fatalities``) per unit, within a date window and type filter.
 
@@ -121,6 +124,11 @@ def count_points(
         and the report lists where the two disagree.
     layer
         Layer name, for messages.
+    outside, source
+        When most points in the window fall outside every unit of the boundaries (more than half,
+        and at least :data:`MIN_OUTSIDE_ERROR`), ``"error"`` raises an :class:`InputDataError` on
+        ``source`` (the file) with the evidence: how many fall inside as given, with latitude and
+        longitude swapped, and how many lie far beyond the boundaries; ``"accept"`` only warns.
 
     Returns
     -------
@@ -128,6 +136,7 @@ def count_points(
         ``measures`` has ``count``, ``fatalities`` (where the points carry them) and one column
         per category, for every unit (0 where none fell); ``report`` says what was filtered.
     """
+    outside_policy = outside
     n_read = len(points)
     keep = np.ones(n_read, dtype=bool)
     outside_window = 0
@@ -193,6 +202,8 @@ def count_points(
     if "admin" in kept.columns:
         measures["count_by_admin"], by_admin = _count_by_admin(units, kept, owner, all_units, aliases, layer)
     nowhere = owner_ref < 0
+    if outside_policy == "error":
+        _refuse_mostly_outside(reference, kept.geometry, nowhere, layer=layer, source=source or f"layers.{layer}")
     outside = int(nowhere.sum())
     examples: tuple[str, ...] = ()
     if outside:
@@ -223,6 +234,43 @@ def count_points(
         f", {shared} on a shared border (given to the first unit by id)" if shared else "",
     )
     return measures, report
+
+
+#: The fewest points outside every unit that can make a points layer an error (with more than half outside).
+MIN_OUTSIDE_ERROR = 10
+
+
+def _refuse_mostly_outside(reference: gpd.GeoDataFrame, points: gpd.GeoSeries, nowhere: np.ndarray, *, layer: str, source: str) -> None:
+    """Raise when most points fall outside every unit, with the evidence of the likely cause."""
+    n, n_out = len(points), int(nowhere.sum())
+    if n_out < MIN_OUTSIDE_ERROR or n_out * 2 <= n:
+        return
+    xy = shapely.get_coordinates(points.to_numpy())
+    found = geometry.placements(reference, xy[:, 0], xy[:, 1], projected=False)
+    given = next(p for p in found if p.label == "as given")
+    evidence = [f"{given.inside} of {n} inside the boundaries as given"]
+    evidence += [f"{p.inside} of {n} inside {p.label}" for p in found if p is not given]
+    bounds = reference.total_bounds
+    far = int(geometry.far_from(bounds, xy[nowhere, 0], xy[nowhere, 1]).sum())
+    evidence.append(
+        f"{far} of the {n_out} outside lie more than {geometry.FAR_DEGREES:g}° (about 110 km) beyond the boundaries' extent "
+        f"(longitude {bounds[0]:.2f} to {bounds[2]:.2f}, latitude {bounds[1]:.2f} to {bounds[3]:.2f})"
+    )
+    key = f"layers.{layer}"
+    best = found[0]
+    if best.swapped and best.inside > given.inside:
+        fix = f"swap latitude and longitude: exchange the column names of {key}.latitude and {key}.longitude in the config"
+    elif far * 2 > n_out:
+        fix = f"check that the file covers the boundaries' country, or keep its rows for it with {key}.where (e.g. country: [Mali])"
+    else:
+        fix = "check the coordinates and the boundaries file (does it cover the whole area of the points?)"
+    fix += f"; if the points are right and lie beyond the boundaries, set {key}.outside: accept (only those inside are counted, the others are reported)"
+    examples = ", ".join(f"({y:.4f}, {x:.4f})" for x, y in xy[nowhere][:3])
+    raise InputDataError.one(
+        source, f"{key} (points in the window)",
+        f"{n_out} of {n} points outside every unit of the boundaries (lat, lon: {examples} ...); " + "; ".join(evidence),
+        "most points inside the boundaries", fix,
+    )
 
 
 def _count_by_admin(units, kept, owner, all_units, aliases, layer) -> tuple[np.ndarray, dict]:

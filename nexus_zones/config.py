@@ -121,6 +121,19 @@ def _fail(key: str, found: str, expected: str, fix: str = "") -> ValueError:
     return ValueError(_SEP.join((key, found, expected, fix)))
 
 
+def _check_crs(value: str | None) -> None:
+    """A ``crs`` option must name a CRS pyproj knows."""
+    if value is None:
+        return
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(value)
+    except CRSError:
+        raise _fail("crs", repr(value), "a CRS such as EPSG:32630 (UTM zone 30N) or EPSG:3857 (Web Mercator)", "give the EPSG code of the coordinates") from None
+
+
 def _resolve(value: Path, info: ValidationInfo, *, data: bool = False) -> Path:
     """Resolve a path relative to the config file's folder (``context['base_dir']``), or for input
     files (``data=True``) relative to the data folder (``context['data_dir']``) when one is set."""
@@ -172,6 +185,16 @@ class BoundariesSpec(_HasPath):
     id_column: str = Field("admin2Pcod", description="Unique unit identifier (the P-code).")
     name_column: str = Field("admin2Name", description="Unit name shown to people.")
     region_column: str | None = Field("admin1Name", description="Region used for within-region ranks.")
+    crs: str | None = Field(
+        None,
+        description="The CRS the file's coordinates are really in (e.g. EPSG:32630), for a file that declares none or a wrong one "
+        "(a GeoJSON without a 'crs' member is read as WGS 84 even when its numbers are metres). Overrides the file's; default: the file's.",
+    )
+
+    @model_validator(mode="after")
+    def _crs_known(self) -> "BoundariesSpec":
+        _check_crs(self.crs)
+        return self
 
 
 class StudySpec(_Strict):
@@ -226,9 +249,23 @@ class PointsLayerSpec(_HasPath, _NumberSpelling):
     allow_empty: bool = Field(
         False, description="The file may have no row in the window (of the types): every unit then counts 0, with a warning, even where rules or weighted indicators use it."
     )
+    crs: str | None = Field(
+        None,
+        description="The CRS the coordinates are in, when not WGS 84 degrees: for a CSV, the latitude column holds y and the "
+        "longitude column x in this CRS (e.g. EPSG:32630 for UTM zone 30N metres); for a vector file, overrides the CRS it declares. "
+        "Default: degrees (CSV) or the file's CRS.",
+    )
+    outside: Literal["error", "accept"] = Field(
+        "error",
+        description="When more than half of the points in the window (at least 10) fall outside every unit of the boundaries file: "
+        "error (default: it is usually swapped latitude/longitude, metres taken for degrees or another country's file; the error "
+        "shows the evidence), or accept (they are knowingly left uncounted, e.g. a file covering more than the boundaries; "
+        "an EventsOutsideWarning counts them).",
+    )
 
     @model_validator(mode="after")
     def _window(self) -> "PointsLayerSpec":
+        _check_crs(self.crs)
         if self.year is not None and (self.start or self.end):
             raise _fail("year", f"year {self.year} and start/end", "either year or start/end", "remove one of them")
         if self.start and self.end and self.start > self.end:

@@ -32,6 +32,7 @@ __all__ = [
     "NumberFormatWarning",
     "ImplausibleValueWarning",
     "EmptyLayerWarning",
+    "GeometryRepairedWarning",
     "short_repr",
     "did_you_mean",
 ]
@@ -165,3 +166,7 @@ class EmptyLayerWarning(NexusZonesWarning):
     """A layer has no row left to count (an empty file, none in the date window, none of the wanted
     types, categories or units); the message names the layer, the file and why. It is an error instead
     when a rule or a weighted indicator depends on the layer (unless the layer says ``allow_empty``)."""
+
+
+class GeometryRepairedWarning(NexusZonesWarning):
+    """Unit polygons GEOS rejected (invalid, or refused by a union, simplification or overlay) were repaired; the units are named."""

@@ -26,7 +26,10 @@ from typing import Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
+import shapely
 
+from . import geometry
 from .errors import InputDataError, Problem, did_you_mean
 
 __all__ = [
@@ -127,6 +130,46 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             "for boundaries use a GeoPackage, GeoJSON or Shapefile; for points a CSV with latitude/longitude columns",
         )
     return frame
+
+
+def _with_crs(frame: gpd.GeoDataFrame, path: Path, source: str, *, crs: str | None, key: str, reference: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The layer with its CRS: the config's ``crs`` where given, else the file's; a geographic CRS
+    must hold coordinates that can be degrees. ``reference`` (every unit of the boundaries) lets the
+    error for points say which reading puts them inside the boundaries."""
+    if crs is not None:
+        logger.info("%s: coordinates read in %s (%s); the file declares %s", source, crs, key, frame.crs.to_string() if frame.crs is not None else "no CRS")
+        frame = frame.set_crs(crs, allow_override=True)
+    if frame.crs is None:
+        raise InputDataError.one(
+            source, "CRS", "no coordinate reference system", "a file that declares its CRS (e.g. EPSG:4326)",
+            f"set the CRS in QGIS (Layer ▸ Set CRS) or add the .prj file, or give it as {key}; nexus_zones never guesses one",
+        )
+    problem = geometry.degree_problem(frame.total_bounds) if frame.crs.is_geographic and len(frame) else None
+    if problem is None:
+        return frame
+    geojson = path.suffix.lower() in (".geojson", ".json") and crs is None
+    evidence = ""
+    if reference is not None:
+        xy = shapely.get_coordinates(frame.geometry.to_numpy())
+        evidence = "; " + _readings(geometry.placements(reference, xy[:, 0], xy[:, 1], projected=True), len(xy), "points")
+    raise InputDataError.one(
+        source, "CRS",
+        f"coordinates with {problem}, which cannot be degrees, in a file that declares the geographic CRS {frame.crs.name}"
+        f"{' (a GeoJSON without a crs member is read as WGS 84, RFC 7946)' if geojson else ''}{evidence}",
+        "degrees within ±180 (x, longitude) and ±90 (y, latitude)",
+        f"declare the CRS the coordinates are really in (metres such as these are usually a UTM zone, e.g. EPSG:32630 for UTM 30N, "
+        f"or Web Mercator, EPSG:3857): in QGIS, Layer ▸ Set CRS, then Export ▸ Save Features As; or give it as {key}",
+    )
+
+
+def _readings(found: list, n: int, what: str) -> str:
+    """The evidence of :func:`geometry.placements`: as given, then the readings that put any inside."""
+    given = next(p for p in found if p.label == "as given")
+    others = [p for p in found if p is not given and p.inside > 0][:3]
+    text = f"{given.inside} of {n} {what} inside the boundaries as given"
+    if not others:
+        return text + ", and none under the readings tried (" + ", ".join(p.label for p in found if p is not given) + ")"
+    return text + "; " + "; ".join(f"{p.inside} of {n} {what} {p.label}" for p in others)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -562,6 +605,7 @@ def read_boundaries(
     name_column: str,
     region_column: str | None,
     regions: Sequence[str] | None = None,
+    crs: str | None = None,
 ) -> Boundaries:
     """Read the study units' polygons.
 
@@ -569,6 +613,7 @@ def read_boundaries(
     string ``unit_id`` taken from ``id_column``, with ``name``, ``region`` and ``geometry``.
     Units outside ``regions`` (when given) are dropped; ``all_unit_ids`` keeps every id of the file
     so that tables naming units outside the study can be told from tables with wrong codes.
+    ``crs`` (the config's ``study.boundaries.crs``) overrides the CRS the file declares.
     """
     frame = _read_vector(path, layer)
     source = str(path) + (f" (layer {layer})" if layer else "")
@@ -580,11 +625,7 @@ def read_boundaries(
     problems = _missing_columns(path, frame, wanted)
     if problems:
         raise InputDataError(source, problems)
-    if frame.crs is None:
-        raise InputDataError.one(
-            source, "CRS", "no coordinate reference system", "a file that declares its CRS (e.g. EPSG:4326)",
-            "set the CRS in QGIS (Layer ▸ Set CRS) or add the .prj file; nexus_zones never guesses one",
-        )
+    frame = _with_crs(frame, path, source, crs=crs, key="study.boundaries.crs")
     crs_in = frame.crs.to_string()
     ids = _id_strings(frame[id_column])
     problems = []
@@ -604,16 +645,13 @@ def read_boundaries(
         problems.append(Problem("geometry", f"geometry types {sorted(types)}", "Polygon or MultiPolygon", "use the admin boundary polygons, not points or lines"))
     if problems:
         raise InputDataError(source, problems)
-    invalid = ~geom.is_valid
-    if invalid.any():
-        from .errors import NexusZonesWarning
-
-        names = ids[invalid].tolist()
-        warnings.warn(NexusZonesWarning(f"{source}: {len(names)} invalid polygons repaired with make_valid (polygonal parts kept): {_rows(names)}"), stacklevel=2)
-        frame = frame.set_geometry(gpd.GeoSeries([_polygonal(g) if bad else g for g, bad in zip(geom, invalid)], index=frame.index, crs=frame.crs))
     if frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
         logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
+    # checked once in EPSG:4326, so that a polygon made invalid by the reprojection is caught too
+    labels = [f"{i} ({n})" for i, n in zip(ids, frame[name_column].astype(str).str.strip())]
+    repaired = geometry.repair(frame.geometry.to_numpy(), labels, source=source, cause="are invalid in the file")
+    frame = frame.set_geometry(gpd.GeoSeries(repaired, index=frame.index, crs=frame.crs))
     units = gpd.GeoDataFrame(
         {
             "name": frame[name_column].astype(str).str.strip().to_numpy(),
@@ -663,6 +701,8 @@ def read_points(
     timestamp_column: str | None = "timestamp",
     decimal: str | None = None,
     thousands: str | None = None,
+    crs: str | None = None,
+    reference: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Read points with the columns asked for.
 
@@ -678,6 +718,10 @@ def read_points(
     :func:`drop_repeated_records` says.
     ``decimal`` and ``thousands`` state the spelling of the fatalities (see :func:`parse_number`);
     coordinates take a dot or a comma as their decimal mark whatever these say.
+    ``crs`` is the CRS of the coordinates when not WGS 84 degrees (for a CSV, ``longitude`` holds x
+    and ``latitude`` y in it; for a vector file it overrides the declared CRS). Coordinates that
+    cannot be degrees are an error; with ``reference`` (every unit of the boundaries) the error
+    says how many points fall inside as given, swapped, or read as metres of the usual CRSs.
     """
     is_csv = path.suffix.lower() in (".csv", ".txt", ".tsv")
     wanted: dict[str, str] = {}
@@ -707,39 +751,13 @@ def read_points(
             n_before = len(table)
             table = filter_rows(table, filters, path=path, key=f"{where}.where")
             dropped = n_before - len(table)
-        latitude, longitude = resolve_column(table, latitude), resolve_column(table, longitude)
-        lat = _coordinate(table[latitude], path, latitude)
-        lon = _coordinate(table[longitude], path, longitude)
-        problems = []
-        missing = lat.isna() | lon.isna()
-        if missing.all() and len(table):
-            problems.append(Problem(f"columns {latitude!r}/{longitude!r}", "no row with coordinates", "decimal degrees in every row"))
-        out_lat = lat.abs() > 90
-        out_lon = lon.abs() > 180
-        if out_lat.any() or out_lon.any():
-            swapped = out_lat & np.isfinite(lat) & (lon.abs() <= 90)
-            hint = "; latitude and longitude look swapped" if swapped.any() else ""
-            out_range = (out_lat | out_lon).to_numpy()
-            pairs = "; ".join(f"row {i}: {la!r}, {lo!r}" for i, la, lo in zip(table.index[out_range][:5], table[latitude][out_range], table[longitude][out_range]))
-            more = f" and {int(out_range.sum()) - 5} more" if out_range.sum() > 5 else ""
-            problems.append(Problem(f"columns {latitude!r}/{longitude!r}", f"coordinates out of range (latitude, longitude: {pairs}{more}){hint}", "latitude within ±90 and longitude within ±180 (decimal degrees, WGS84)", "correct or swap the columns in the config"))
-        if problems:
-            raise InputDataError(str(path), problems)
-        if missing.any():
-            from .errors import EventsOutsideWarning
-
-            warnings.warn(EventsOutsideWarning(f"{path}: {int(missing.sum())} rows without coordinates were not counted (rows {_rows(table.index[missing.to_numpy()])})"), stacklevel=2)
-        attrs = table.attrs
-        table = table[~missing]
-        frame = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon[~missing], lat[~missing]), crs="EPSG:4326")
-        frame.attrs = attrs
+        frame = _csv_points(table, path, resolve_column(table, latitude), resolve_column(table, longitude), where=where, crs=crs, reference=reference)
     else:
         frame = _read_vector(path, layer)
         problems = _missing_columns(path, frame, wanted)
         if problems:
             raise InputDataError(str(path), problems)
-        if frame.crs is None:
-            raise InputDataError.one(str(path), "CRS", "no coordinate reference system", "a file that declares its CRS", "set the CRS of the file; nexus_zones never guesses one")
+        frame = _with_crs(frame, path, str(path), crs=crs, key=f"{where}.crs", reference=reference)
         frame = drop_repeated_records(frame, path, **records)
         if filters:
             n_before = len(frame)
@@ -922,6 +940,58 @@ def _negative_problem(values: pd.Series, text: pd.Series, column: str, expected:
                    "correct those cells (a count cannot be below 0), or leave a cell blank if the value is unknown")
 
 
+def _csv_points(table: pd.DataFrame, path: Path, latitude: str, longitude: str, *, where: str, crs: str | None, reference: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Points from a CSV's coordinate columns, in EPSG:4326 (from ``crs`` where given); rows without
+    coordinates are reported and left out; coordinates that cannot be degrees are an error."""
+    lat = _coordinate(table[latitude], path, latitude)
+    lon = _coordinate(table[longitude], path, longitude)
+    missing = lat.isna() | lon.isna()
+    if missing.all() and len(table):
+        raise InputDataError.one(str(path), f"columns {latitude!r}/{longitude!r}", "no row with coordinates", "decimal degrees in every row")
+    if crs is None or pyproj.CRS.from_user_input(crs).is_geographic:
+        _check_degrees(table, lat, lon, path, latitude, longitude, where=where, reference=reference)
+    if missing.any():
+        from .errors import EventsOutsideWarning
+
+        warnings.warn(EventsOutsideWarning(f"{path}: {int(missing.sum())} rows without coordinates were not counted (rows {_rows(table.index[missing.to_numpy()])})"), stacklevel=3)
+    attrs = table.attrs
+    table = table[~missing]
+    frame = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon[~missing], lat[~missing]), crs=crs or "EPSG:4326")
+    if crs is not None:
+        logger.info("%s: x/y read from columns %r/%r in %s (%s.crs) and reprojected to EPSG:4326", path.name, longitude, latitude, crs, where)
+        frame = frame.to_crs(4326)
+    frame.attrs = attrs
+    return frame
+
+
+def _check_degrees(table: pd.DataFrame, lat: pd.Series, lon: pd.Series, path: Path, latitude: str, longitude: str, *, where: str, reference: gpd.GeoDataFrame | None) -> None:
+    """Coordinates out of degree range are an error showing which reading of them fits the boundaries."""
+    out_lat = lat.abs() > 90
+    out_lon = lon.abs() > 180
+    if not (out_lat.any() or out_lon.any()):
+        return
+    swapped = out_lat & np.isfinite(lat) & (lon.abs() <= 90)
+    hint = " Latitude and longitude look swapped." if swapped.any() else ""
+    out_range = (out_lat | out_lon).to_numpy()
+    pairs = "; ".join(f"row {i}: {la!r}, {lo!r}" for i, la, lo in zip(table.index[out_range][:5], table[latitude][out_range], table[longitude][out_range]))
+    more = f" and {int(out_range.sum()) - 5} more" if out_range.sum() > 5 else ""
+    fix = f"correct those rows, or swap the columns in the config, or give the CRS of x/y metres as {where}.crs"
+    evidence = f" Values: latitude from {lat.min():.6g} to {lat.max():.6g}, longitude from {lon.min():.6g} to {lon.max():.6g}"
+    if reference is not None:
+        ok = (lat.notna() & lon.notna()).to_numpy()
+        metres_likely = int(out_range.sum()) * 2 > int(ok.sum())  # metres are out of degree range in most rows, not in one typo
+        found = geometry.placements(reference, lon.to_numpy()[ok], lat.to_numpy()[ok], projected=metres_likely)
+        evidence += "; " + _readings(found, int(ok.sum()), "rows")
+        best = found[0]
+        if best.label != "as given" and best.inside * 2 > ok.sum():
+            fix = (f"swap the columns: set {where}.latitude: {longitude!r} and {where}.longitude: {latitude!r}" if best.swapped else
+                   f"the columns hold metres: set {where}.crs: {best.crs} (x in {longitude!r}, y in {latitude!r}), or convert them to degrees")
+    raise InputDataError.one(
+        str(path), f"columns {latitude!r}/{longitude!r}", f"coordinates out of range (latitude, longitude: {pairs}{more}).{hint}{evidence}",
+        "latitude within ±90 and longitude within ±180 (decimal degrees, WGS84)", fix,
+    )
+
+
 def _coordinate(values: pd.Series, path: Path, column: str) -> pd.Series:
     """Decimal degrees; a coordinate has no thousands separators, so a dot or a comma is its decimal mark."""
     text = values.astype(str).str.strip(GROUP_SPACES + "\t").str.replace("\u2212", "-", regex=False)
@@ -1000,16 +1070,6 @@ def _id_strings(values: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(values):
         return values.map(lambda v: None if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v)))
     return values
-
-
-def _polygonal(geometry):
-    """Repair a polygon with make_valid and keep only its polygonal parts."""
-    import shapely
-
-    fixed = shapely.make_valid(geometry)
-    parts = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else fixed
-
 
 
 def _key_columns(frame: pd.DataFrame, keys: dict[str, str | None]) -> pd.DataFrame:

@@ -37,6 +37,7 @@ from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from . import geometry
 from .messages import number, pick, sentences, t
 from .offline import inline_assets
 
@@ -296,9 +297,16 @@ def _geometries(result: "RunResult") -> np.ndarray:
     """The units' polygons, simplified as one coverage (shared borders stay shared) and rounded."""
     spec = result.config.map
     geoms = result.scores.geometry.to_numpy()
+    labels, source = _unit_labels(result), "map"
     if spec.simplify > 0:
-        geoms = shapely.coverage_simplify(geoms, spec.simplify)
-    return _round(geoms, spec.precision)
+        geoms = geometry.safe_op(lambda g: shapely.coverage_simplify(g, spec.simplify), geoms, labels, what=f"simplification (map.simplify = {spec.simplify:g})", source=source)
+        geoms = geometry.repair(geoms, labels, source=source, cause=f"became invalid once simplified (map.simplify = {spec.simplify:g}; a smaller value avoids it)")
+    rounded = _round(geoms, spec.precision)
+    return geometry.repair(rounded, labels, source=source, cause=f"became invalid once rounded to map.precision = {spec.precision} decimals (a higher precision avoids it)")
+
+
+def _unit_labels(result: "RunResult") -> list[str]:
+    return [f"{name} ({unit})" for unit, name in result.scores["name"].items()]
 
 
 def _basemap(result: "RunResult", geoms: np.ndarray) -> dict:
@@ -306,10 +314,12 @@ def _basemap(result: "RunResult", geoms: np.ndarray) -> dict:
     scores = result.scores
     precision = result.config.map.precision
     regions = []
+    labels = _unit_labels(result)
     for region, idx in pd.Series(range(len(scores)), index=scores["region"].to_numpy()).groupby(level=0):
         if not region:
             continue
-        shape = shapely.union_all(geoms[idx.to_numpy()])
+        members = idx.to_numpy()
+        shape = geometry.safe_op(shapely.union_all, geoms[members], [labels[i] for i in members], what=f"outline of region {region}", source="map")
         point = shape.representative_point()
         regions.append({"outline": _mapping(_round(np.array([shape.boundary]), precision)[0]), "label": esc(region),
                         "at": [round(point.y, precision), round(point.x, precision)]})

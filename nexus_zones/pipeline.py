@@ -123,7 +123,7 @@ def _whole_measures(config: Config) -> dict[str, dict[str, str]]:
     return whole
 
 
-def _load_layer(name: str, spec, whole: Mapping[str, str] | None = None):
+def _load_layer(name: str, spec, whole: Mapping[str, str] | None = None, reference: gpd.GeoDataFrame | None = None):
     where = f"layers.{name}"
     if isinstance(spec, PointsLayerSpec):
         need_date = spec.window != (None, None)
@@ -143,6 +143,8 @@ def _load_layer(name: str, spec, whole: Mapping[str, str] | None = None):
             timestamp_column=spec.timestamp_column,
             decimal=spec.decimal,
             thousands=spec.thousands,
+            crs=spec.crs,
+            reference=reference,
         )
     if isinstance(spec, (TableLayerSpec, ActorsLayerSpec)):
         keys = dict(unit_column=spec.unit_column, name_column=spec.name_column, parent_column=spec.parent_column, where=spec.where or None, layer=name)
@@ -173,7 +175,8 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
     b = config.study.boundaries
     try:
         boundaries = load.read_boundaries(
-            b.path, layer=b.layer, id_column=b.id_column, name_column=b.name_column, region_column=b.region_column, regions=config.study.regions
+            b.path, layer=b.layer, id_column=b.id_column, name_column=b.name_column, region_column=b.region_column, regions=config.study.regions,
+            crs=b.crs,
         )
     except InputDataError as exc:
         if not collect:
@@ -184,7 +187,7 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
     whole = _whole_measures(config)
     for name, spec in config.layers.items():
         try:
-            raw_layers[name] = _load_layer(name, spec, whole.get(name))
+            raw_layers[name] = _load_layer(name, spec, whole.get(name), boundaries.all_units if boundaries is not None else None)
         except InputDataError as exc:
             if not collect:
                 raise
@@ -204,7 +207,7 @@ def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping,
             start, end = spec.window
             measures, reports[name] = aggregate.count_points(
                 units, data, start=start, end=end, types=spec.types, categories=spec.categories,
-                all_units=boundaries.all_units, aliases=spec.aliases, layer=name,
+                all_units=boundaries.all_units, aliases=spec.aliases, layer=name, outside=spec.outside, source=str(spec.path),
             )
             points[name] = data
         elif isinstance(spec, RasterLayerSpec):
@@ -565,10 +568,13 @@ def run(
     result = compute(config, data_dir=data_dir, progress=progress)
     if not write:
         return result
-    from . import report
+    from . import maps, report
 
     target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
-    paths = report.write_outputs(result, target, offline=offline)
+    with _Recorder() as rec:  # the map's own geometry repairs are reported like the stages' warnings
+        html = maps.build_map(result, offline=offline)
+    result = replace(result, warnings=result.warnings + tuple(m for m in rec.messages if m not in result.warnings))
+    paths = report.write_outputs(result, target, map_html=html, offline=offline)
     return replace(result, paths=paths)
 
 
@@ -578,7 +584,8 @@ def brief(config: Config | str | Path, *, out_dir: str | Path | None = None, dat
 
     result = compute(config, data_dir=data_dir, progress=progress)
     target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
-    return report.write_brief(result, target)
+    with _Recorder():
+        return report.write_brief(result, target)
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,7 @@ def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> None:
         scores[~has].plot(ax=ax, color=NO_DATA, edgecolor="#666", linewidth=0.5)
     if has.any():
         scores[has].plot(ax=ax, column="score", cmap=cmap, vmin=0, vmax=100, edgecolor="#666", linewidth=0.5)
-    regions = scores.dissolve(by="region")
+    regions = _region_shapes(scores)
     regions.boundary.plot(ax=ax, color="#222", linewidth=1.4)
     top = scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)]
     if len(top):
@@ -258,11 +258,25 @@ def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> None:
                         color="#111", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6})
     ax.set_title(pick(config.study.title, language), fontsize=11)
     ax.set_axis_off()
-    ax.set_aspect(1.0 / max(np.cos(np.radians(shapely.centroid(shapely.union_all(scores.geometry.to_numpy())).y)), 0.2))
+    ax.set_aspect(1.0 / max(np.cos(np.radians(shapely.centroid(shapely.union_all(regions.to_numpy())).y)), 0.2))
     bar = fig.colorbar(ScalarMappable(norm=Normalize(0, 100), cmap=cmap), ax=ax, orientation="horizontal", fraction=0.04, pad=0.02)
     bar.set_label(t("score_legend", language) + " · " + t("top_k", language, k=k), fontsize=8)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=dpi)
+
+
+def _region_shapes(scores: "gpd.GeoDataFrame") -> "gpd.GeoSeries":
+    """Each region's units merged into one shape (GEOS refusals repaired and reported, see :mod:`geometry`)."""
+    import geopandas as gpd
+    import shapely
+
+    from . import geometry
+
+    shapes = {}
+    for region, members in scores.groupby("region", sort=True):
+        labels = [f"{name} ({unit})" for unit, name in members["name"].items()]
+        shapes[region] = geometry.safe_op(shapely.union_all, members.geometry.to_numpy(), labels, what=f"outline of region {region}", source="brief map")
+    return gpd.GeoSeries(shapes, crs=scores.crs)
 
 
 def _one_decimal(value: float, language: str) -> str:

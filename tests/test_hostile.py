@@ -131,7 +131,7 @@ CATALOGUE: list[Case] = [
      r"boundaries reprojected from EPSG:3857 to EPSG:4326"),
     ("boundaries-invalid-geometry", lambda c, d, f: _set(c, "study.boundaries.path", str(_boundaries(d / "bow.gpkg", [
         ("A1", "Alpha One", "North", Polygon([(0, 1), (1, 2), (1, 1), (0, 2)])), *[(u[0], u[1], u[2], u[3]) for u in UNITS[1:]]]))), "warning",
-     r"NexusZonesWarning: .*bow\.gpkg: 1 invalid polygons repaired with make_valid .*A1"),
+     r"GeometryRepairedWarning: .*bow\.gpkg: 1 unit polygon repaired with make_valid \(polygonal parts kept\), as they are invalid in the file: A1 \(Alpha One\) \(Self-intersection"),
     ("boundaries-empty-geometry", lambda c, d, f: _set(c, "study.boundaries.path", str(_boundaries(d / "hole.gpkg", [
         ("A1", "Alpha One", "North", None), *[(u[0], u[1], u[2], u[3]) for u in UNITS[1:]]]))), "error",
      r"geometry: found 1 features without geometry \(A1\); expected a polygon per unit"),
@@ -147,7 +147,8 @@ CATALOGUE: list[Case] = [
     ("events-wrong-column", lambda c, d, f: _rewrite_csv(f["events"], lambda t: t.rename(columns={"latitude": "lat"})) or c, "error",
      r"column 'latitude' \(config key layers\.events\.latitude\): found no such column \(did you mean 'lat'\?\)"),
     ("events-swapped-coordinates", lambda c, d, f: _rewrite_csv(f["events"], lambda t: t.assign(latitude=t["longitude"].where(t.index != 0, "120"))) or c, "error",
-     r"columns 'latitude'/'longitude': found coordinates out of range \(latitude, longitude: row 2: '120', '0\.5'\); latitude and longitude look swapped"),
+     r"columns 'latitude'/'longitude': found coordinates out of range \(latitude, longitude: row 2: '120', '0\.5'\)\. Latitude and longitude look swapped\..*"
+     r"5 of 7 rows inside the boundaries as given.*Fix: correct those rows, or swap the columns"),
     ("events-unparseable-dates", lambda c, d, f: _rewrite_csv(f["events"], lambda t: t.assign(event_date=t["event_date"].where(t.index != 2, "mid-July"))) or c, "error",
      r"column 'event_date': found 1 dates that cannot be read \(row 4: 'mid-July'\); expected dates such as 2017-06-14"),
     ("events-window-empty", lambda c, d, f: _set(_set(c, "layers.events.start", "2010-01-01"), "layers.events.end", "2010-12-31"), "error",

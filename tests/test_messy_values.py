@@ -139,8 +139,8 @@ CLASS5: list[tuple[str, Callable[[Path, dict], None], str]] = [
     ("negative-table-count", _cell("school_closures_2018-02-26.csv", "schools_closed", 2, "-6"),
      r"school_closures_2018-02-26\.csv: .*column 'schools_closed': found 1 negative values \(row 4: '-6'\); expected values of 0 or more"),
     ("latitude-out-of-range", _cell("services_points.csv", "latitude", 2, "176.255"),
-     r"services_points\.csv: .*columns 'latitude'/'longitude': found coordinates out of range \(latitude, longitude: row 4: '176\.255', '-3\.06'\); latitude and longitude look swapped; "
-     r"expected latitude within ±90 and longitude within ±180 .*Fix: correct or swap"),
+     r"services_points\.csv: .*columns 'latitude'/'longitude': found coordinates out of range \(latitude, longitude: row 4: '176\.255', '-3\.06'\)\. .*"
+     r"44 of 45 rows inside the boundaries as given.*expected latitude within ±90 and longitude within ±180 .*Fix: correct those rows"),
     ("latitude-inf", _cell("incidents.csv", "latitude", 0, "inf"),
      r"incidents\.csv: .*column 'latitude': found values that are not numbers in rows 2 \(e\.g\. 'inf'\); expected decimal degrees"),
     # ---- weights and other numbers of the config
@@ -185,7 +185,8 @@ CLASS6_ERRORS: list[tuple[str, Callable[[Path, dict], None], str]] = [
      r"layers\.services\.categories\.health \(.*services_points\.csv\): found no row with the category values \['Centre de sante'\] \(did you mean 'Centre de santé'\?\).*"
      r"yet indicators\.health_facilities \(weight 1\), rules\.services_present"),
     ("coordinates-swapped-within-range", lambda d, c: _swap_coordinates(d / "access_impediments.csv"),
-     r"layers\.access \(.*\): found none of the 12 rows kept lies in a study unit \(12 outside every unit, 0 in units outside the study\); are latitude and longitude right\?"),
+     r"layers\.access \(points in the window\): found 12 of 12 points outside every unit of the boundaries.*"
+     r"12 of 12 inside with latitude and longitude swapped.*Fix: swap latitude and longitude"),
 ]
 
 
