@@ -27,6 +27,10 @@ __all__ = [
     "EventsOutsideWarning",
     "UnusedValueWarning",
     "DegenerateWeightsWarning",
+    "MixedEncodingWarning",
+    "MojibakeWarning",
+    "StaleLockWarning",
+    "OutputLockedError",
     "short_repr",
     "did_you_mean",
 ]
@@ -110,6 +114,10 @@ class AlignmentError(NexusZonesError):
     """Frames that should share the study units' ``unit_id`` index do not."""
 
 
+class OutputLockedError(NexusZonesError):
+    """Another run is writing into the same output folder; the message names it and the fix."""
+
+
 class NexusZonesWarning(UserWarning):
     """Base class of the named warnings; each says what was found and what was done."""
 
@@ -136,3 +144,15 @@ class UnusedValueWarning(NexusZonesWarning):
 
 class DegenerateWeightsWarning(NexusZonesWarning):
     """Data-driven weights cannot be derived from the data (e.g. every indicator constant); what was used instead is said."""
+
+
+class MixedEncodingWarning(NexusZonesWarning):
+    """A UTF-8 text file has lines in Windows-1252 (e.g. an export appended to it); they were read as such and are named."""
+
+
+class MojibakeWarning(NexusZonesWarning):
+    """Text was encoded twice (UTF-8 read as Windows-1252 and saved again, "SÃ©gou"); the cells repaired are named."""
+
+
+class StaleLockWarning(NexusZonesWarning):
+    """The output folder's lock was left by a run that ended without releasing it (killed); it was taken over."""
