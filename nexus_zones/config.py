@@ -406,6 +406,9 @@ class OutputSpec(_Strict):
     """Where outputs go."""
 
     dir: Path | None = Field(None, description="Output folder (relative to the config file); default ./maps.")
+    lock_wait: FiniteFloat = Field(
+        30.0, ge=0, description="Seconds to wait for another run writing into the same output folder before giving up with an error."
+    )
 
     @field_validator("dir")
     @classmethod
