@@ -69,10 +69,19 @@ class Problem:
     fix: str = ""
 
     def __str__(self) -> str:
-        text = f"{self.where}: found {self.found}; expected {self.expected}."
+        text = f"{_cut(self.where)}: found {_cut(self.found)}; expected {_cut(self.expected)}."
         if self.fix:
-            text += f" Fix: {self.fix}"
+            text += f" Fix: {_cut(self.fix)}"
         return text
+
+
+#: Bounds on a message, whatever the input: each part of a problem, and the problems listed.
+MAX_PART_CHARS = 600
+MAX_PROBLEMS_SHOWN = 30
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_PART_CHARS else text[: MAX_PART_CHARS - 3] + "..."
 
 
 class NexusZonesError(Exception):
@@ -89,7 +98,9 @@ class _ProblemsError(NexusZonesError):
         self.problems = list(problems)
         n = len(self.problems)
         head = f"{source}: {n} {self.heading}{'s' if n != 1 else ''}"
-        body = "\n".join(f"  - {p}" for p in self.problems)
+        body = "\n".join(f"  - {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN])
+        if n > MAX_PROBLEMS_SHOWN:
+            body += f"\n  - ... and {n - MAX_PROBLEMS_SHOWN} more problems of the same kinds; fix these first"
         super().__init__(f"{head}:\n{body}")
 
 
