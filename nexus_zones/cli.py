@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .errors import NexusZonesError
+from .errors import NexusZonesError, NexusZonesWarning
 
 __all__ = ["main"]
 
@@ -87,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nexus-zones`` command; returns the exit code."""
     args = _parser().parse_args(argv)
     _setup_logging(args.debug, args.quiet)
+    warnings.filterwarnings("ignore", category=NexusZonesWarning)  # each is logged where it arises (WARNING lines)
     progress = _progress_bars(sys.stderr.isatty() and not args.quiet)
     try:
         from . import pipeline

@@ -503,6 +503,9 @@ class OutputSpec(_Strict):
     """Where outputs go."""
 
     dir: Path | None = Field(None, description="Output folder (relative to the config file); default ./maps.")
+    lock_wait: FiniteFloat = Field(
+        30.0, ge=0, description="Seconds to wait for another run writing into the same output folder before giving up with an error."
+    )
 
     @field_validator("dir")
     @classmethod
@@ -604,8 +607,114 @@ def measures_of(layer: Any) -> tuple[str, ...] | None:
 # --------------------------------------------------------------------------------------- loading
 
 
+#: Bounds on what a config file may hold, checked while reading it so that contrived input is an
+#: error within a second: its size, its nesting, the values its aliases expand to, one text's length.
+MAX_CONFIG_BYTES = 1_000_000
+MAX_DEPTH = 50
+MAX_VALUES = 100_000
+MAX_TEXT = 10_000
+
+
+class _TooMuch(yaml.YAMLError):
+    """A config beyond one of the bounds above: where (key or line), what was found, what is allowed."""
+
+    def __init__(self, where: str, found: str, expected: str, fix: str):
+        super().__init__(found)
+        self.problem_item = Problem(where, found, expected, fix)
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe YAML loader that refuses duplicate keys instead of keeping the last one."""
+    """Safe YAML loader that refuses duplicate keys instead of keeping the last one, and configs
+    nested deeper than :data:`MAX_DEPTH`, expanding (through aliases) to more than
+    :data:`MAX_VALUES` values, or holding a text longer than :data:`MAX_TEXT` characters."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        path = self.__dict__.setdefault("_path", [])
+        path.append(index.value if isinstance(index, yaml.ScalarNode) else f"[{index}]" if isinstance(index, int) else "")
+        try:
+            if len(path) > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                keys = ".".join(p for p in path[1:6] if p).replace(".[", "[")
+                raise _TooMuch(f"{keys}... (line {mark.line + 1}, column {mark.column + 1})", f"values nested more than {MAX_DEPTH} levels deep",
+                               f"at most {MAX_DEPTH} levels (a config is a few levels deep)", "remove the nesting")
+            return super().compose_node(parent, index)
+        finally:
+            path.pop()
+
+    def get_single_node(self):  # noqa: ANN201
+        node = super().get_single_node()
+        if node is not None:
+            _check_bounds(node)
+        return node
+
+
+def _children(node: yaml.Node) -> list[tuple[str, yaml.Node]]:
+    if isinstance(node, yaml.MappingNode):
+        return [(f"{k.value}" if isinstance(k, yaml.ScalarNode) else "?", v) for k, v in node.value] + [("?", k) for k, _ in node.value]
+    if isinstance(node, yaml.SequenceNode):
+        return [(f"[{i}]", v) for i, v in enumerate(node.value)]
+    return []
+
+
+def _check_bounds(root: yaml.Node) -> None:
+    """Count the values each node expands to (aliases included, each shared node once) without
+    recursion; refuse a text over :data:`MAX_TEXT`, a cycle, or a total over :data:`MAX_VALUES`."""
+    size: dict[int, int] = {}
+    parents: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        key = id(node)
+        if not ready:
+            if key in size:
+                continue
+            if key in active:
+                raise _TooMuch(_key_path(root, node), "a value that contains itself (an alias inside its own anchor)", "values that end", "remove the alias")
+            if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_TEXT:
+                raise _TooMuch(_key_path(root, node), f"a text of {len(node.value):,} characters ({short_repr(node.value, 60)})",
+                               f"at most {MAX_TEXT:,} characters", "shorten it")
+            active.add(key)
+            stack.append((node, True))
+            for _, child in _children(node):
+                parents[id(child)] = parents.get(id(child), 0) + 1
+                stack.append((child, False))
+            continue
+        active.discard(key)
+        size[key] = 1 + sum(size[id(c)] for _, c in _children(node))
+    if size[id(root)] > MAX_VALUES:
+        node, path = _largest_unshared(root, size, parents)
+        raise _TooMuch(".".join(path).replace(".[", "[") or "(top level)",
+                       f"values that expand to {size[id(node)]:,} items through aliases (*name), at line {node.start_mark.line + 1}",
+                       f"at most {MAX_VALUES:,} values in the whole config", "write the values out, or alias smaller parts")
+
+
+def _largest_unshared(root: yaml.Node, size: dict[int, int], parents: dict[int, int]) -> tuple[yaml.Node, list[str]]:
+    """Follow the largest child from the root while it is over the limit and not reached by an alias."""
+    node, path = root, []
+    while True:
+        over = [(k, c) for k, c in _children(node) if size[id(c)] > MAX_VALUES]
+        if not over:
+            return node, path
+        k, child = max(over, key=lambda kc: size[id(kc[1])])
+        path.append(k)
+        if parents.get(id(child), 0) > 1:
+            return child, path
+        node = child
+
+
+def _key_path(root: yaml.Node, target: yaml.Node) -> str:
+    """The key path to ``target`` (first found, breadth first), e.g. ``indicators.x.label``."""
+    seen = {id(root)}
+    queue = [(root, [])]
+    for node, path in queue:
+        if node is target:
+            return ".".join(path).replace(".[", "[") or "(top level)"
+        for k, child in _children(node):
+            if id(child) not in seen:
+                seen.add(id(child))
+                queue.append((child, path + [k]))
+    return "(somewhere)"  # pragma: no cover - the target is under the root
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -637,6 +746,10 @@ def load_config(path: str | Path, *, data_dir: str | Path | None = None) -> Conf
     path = Path(path)
     source = str(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(source, [Problem(
+                "file", f"{path.stat().st_size / 1e6:,.1f} MB", f"a config of at most {MAX_CONFIG_BYTES / 1e6:g} MB (a config names the input files; it holds no data)",
+                "check that this is the config file, and put data in the input files it names")])
         raw_bytes = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
@@ -648,6 +761,8 @@ def load_config(path: str | Path, *, data_dir: str | Path | None = None) -> Conf
         data = yaml.load(raw_bytes.decode("utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader subclass
     except UnicodeDecodeError as exc:
         raise ConfigError(source, [Problem("file", "bytes that are not UTF-8", "a UTF-8 text file")]) from exc
+    except _TooMuch as exc:
+        raise ConfigError(source, [exc.problem_item]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"

@@ -33,6 +33,10 @@ __all__ = [
     "ImplausibleValueWarning",
     "EmptyLayerWarning",
     "GeometryRepairedWarning",
+    "MixedEncodingWarning",
+    "MojibakeWarning",
+    "StaleLockWarning",
+    "OutputLockedError",
     "short_repr",
     "did_you_mean",
 ]
@@ -71,10 +75,19 @@ class Problem:
     fix: str = ""
 
     def __str__(self) -> str:
-        text = f"{self.where}: found {self.found}; expected {self.expected}."
+        text = f"{_cut(self.where)}: found {_cut(self.found)}; expected {_cut(self.expected)}."
         if self.fix:
-            text += f" Fix: {self.fix}"
+            text += f" Fix: {_cut(self.fix)}"
         return text
+
+
+#: Bounds on a message, whatever the input: each part of a problem, and the problems listed.
+MAX_PART_CHARS = 600
+MAX_PROBLEMS_SHOWN = 30
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_PART_CHARS else text[: MAX_PART_CHARS - 3] + "..."
 
 
 class NexusZonesError(Exception):
@@ -91,7 +104,9 @@ class _ProblemsError(NexusZonesError):
         self.problems = list(problems)
         n = len(self.problems)
         head = f"{source}: {n} {self.heading}{'s' if n != 1 else ''}"
-        body = "\n".join(f"  - {p}" for p in self.problems)
+        body = "\n".join(f"  - {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN])
+        if n > MAX_PROBLEMS_SHOWN:
+            body += f"\n  - ... and {n - MAX_PROBLEMS_SHOWN} more problems of the same kinds; fix these first"
         super().__init__(f"{head}:\n{body}")
 
 
@@ -114,6 +129,10 @@ class InputDataError(_ProblemsError):
 
 class AlignmentError(NexusZonesError):
     """Frames that should share the study units' ``unit_id`` index do not."""
+
+
+class OutputLockedError(NexusZonesError):
+    """Another run is writing into the same output folder; the message names it and the fix."""
 
 
 class NexusZonesWarning(UserWarning):
@@ -170,3 +189,15 @@ class EmptyLayerWarning(NexusZonesWarning):
 
 class GeometryRepairedWarning(NexusZonesWarning):
     """Unit polygons GEOS rejected (invalid, or refused by a union, simplification or overlay) were repaired; the units are named."""
+
+
+class MixedEncodingWarning(NexusZonesWarning):
+    """A UTF-8 text file has lines in Windows-1252 (e.g. an export appended to it); they were read as such and are named."""
+
+
+class MojibakeWarning(NexusZonesWarning):
+    """Text was encoded twice (UTF-8 read as Windows-1252 and saved again, "SÃ©gou"); the cells repaired are named."""
+
+
+class StaleLockWarning(NexusZonesWarning):
+    """The output folder's lock was left by a run that ended without releasing it (killed); it was taken over."""

@@ -30,7 +30,7 @@ import pyproj
 import shapely
 
 from . import geometry
-from .errors import InputDataError, Problem, did_you_mean
+from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Problem, did_you_mean, short_repr
 
 __all__ = [
     "Boundaries",
@@ -177,27 +177,187 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
     A file with no text at all (0 bytes, or blank lines only) reads as a table with no rows and no
     header (``attrs['empty_file']``): the layer is then reported as empty, not as unreadable.
+    Other text is decoded by :func:`_decode_text` (UTF-8 with or without BOM, UTF-16 with BOM,
+    Windows-1252, or UTF-8 with some Windows-1252 lines), the separator found on the decoded header,
+    and text encoded twice repaired by :func:`_repair_mojibake`.
     """
+    import io
+
     _require_file(path)
     if _is_blank_file(path):
         return _empty_table(path)
-    last: Exception | None = None
-    sep = _separator(path)
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, sep=sep, engine="c" if sep else "python")
-            if encoding != "utf-8-sig":
-                logger.info("%s is not UTF-8; read it as Windows-1252", path)
-            break
-        except UnicodeDecodeError as exc:
-            last = exc
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv_error()) as exc:
-            raise InputDataError.one(str(path), "file", f"not a readable CSV ({exc})", "a comma- or semicolon-separated text file with a header row") from exc
-    else:
-        raise InputDataError.one(str(path), "file", "text in an unknown encoding", "UTF-8 or Windows-1252 text") from last
+    text = _decode_text(path)
+    sep = _separator(text)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="c" if sep else "python")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv_error()) as exc:
+        raise InputDataError.one(str(path), "file", f"not a readable CSV ({exc})", "a comma- or semicolon-separated text file with a header row") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")  # the file's line numbers, for messages
-    return _take_hxl_row(frame, path)
+    return _take_hxl_row(_repair_mojibake(frame, path), path)
+
+
+# ------------------------------------------------------------------------------- text encodings
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32 LE"),
+    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32 BE"),
+    (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8 with BOM"),
+    (b"\xff\xfe", "utf-16", "UTF-16 LE"),
+    (b"\xfe\xff", "utf-16", "UTF-16 BE"),
+)
+_RESAVE = "re-save the file as UTF-8 (Excel: Save As > CSV UTF-8), or correct those lines"
+
+
+def _decode_text(path: Path) -> str:
+    """The text of a CSV file, decoded.
+
+    A byte-order mark decides (UTF-8, UTF-16 as in Excel's "Unicode text", UTF-32); else UTF-8;
+    else each line is read as UTF-8 or, failing that, Windows-1252: a file whose lines are all
+    Windows-1252 is logged, a UTF-8 file with some such lines gives a :class:`MixedEncodingWarning`
+    naming them. A line neither encoding reads is an error naming the line and its bytes.
+    """
+    raw = path.read_bytes()
+    for bom, encoding, label in _BOMS:
+        if raw.startswith(bom):
+            return _decode_whole(raw, encoding, label, path)
+    no_bom = _utf16_without_bom(raw)
+    if no_bom:
+        logger.info("%s: %s text without a byte-order mark (every other byte of the header is 0)", path.name, no_bom)
+        return _decode_whole(raw, no_bom.lower().replace(" ", "-"), no_bom, path)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _decode_lines(raw, path)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """'UTF-16 LE' or 'UTF-16 BE' when the header's bytes alternate with zeros; else None."""
+    head = raw[:400]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    head = head[: len(head) // 2 * 2]
+    even, odd = head[0::2], head[1::2]
+    if not odd.strip(b"\x00") and even.strip(b"\x00"):
+        return "UTF-16 LE"
+    if not even.strip(b"\x00") and odd.strip(b"\x00"):
+        return "UTF-16 BE"
+    return None
+
+
+def _decode_whole(raw: bytes, encoding: str, label: str, path: Path) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        raise InputDataError.one(
+            str(path), f"line {line}", f"bytes {_shown(raw, exc.start)} that are not {label} ({exc.reason})",
+            f"{label} text throughout, as its byte-order mark says", _RESAVE,
+        ) from None
+
+
+def _shown(raw: bytes, at: int, width: int = 16) -> str:
+    """The bytes around offset ``at`` (at most ``2 * width``), for messages."""
+    start = max(0, at - width)
+    return f"{'...' if start else ''}{raw[start: at + width]!r}{'...' if at + width < len(raw) else ''} (byte 0x{raw[at]:02x} at column {at + 1})"
+
+
+def _decode_lines(raw: bytes, path: Path) -> str:
+    """Decode line by line: UTF-8, else Windows-1252; name lines neither reads, and mixed files."""
+    lines = raw.split(b"\n")
+    texts: list[str] = []
+    legacy: list[int] = []
+    utf8_accented = 0
+    problems: list[Problem] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            text = line.decode("utf-8")
+            utf8_accented += not line.isascii()
+        except UnicodeDecodeError:
+            try:
+                text = line.decode("cp1252")
+                legacy.append(number)
+            except UnicodeDecodeError as exc:
+                problems.append(Problem(f"line {number}", f"bytes {_shown(line, exc.start)} that are neither UTF-8 nor Windows-1252",
+                                        "text in UTF-8 (or Windows-1252, or UTF-16 with a byte-order mark)", _RESAVE))
+                continue
+        texts.append(text)
+    if problems:
+        raise InputDataError(str(path), problems[:8] + ([Problem("more lines", f"{len(problems) - 8} more such lines", "none")] if len(problems) > 8 else []))
+    if not utf8_accented:
+        logger.info("%s is not UTF-8; read it as Windows-1252", path)
+    else:
+        first = legacy[0]
+        warnings.warn(MixedEncodingWarning(
+            f"{path}: {len(legacy)} lines are not UTF-8 but Windows-1252, unlike the {utf8_accented} other lines with accents "
+            f"(lines {_rows(legacy)}; line {first}: {short_repr(lines[first - 1].strip())} read as {short_repr(texts[first - 1].strip())}); "
+            "they were read as Windows-1252. Fix: re-save the file as UTF-8 to silence this"), stacklevel=4)
+    return "\n".join(texts)
+
+
+def _mojibake_tables() -> tuple[dict[str, int], "re.Pattern[str]"]:
+    """Characters that bytes 0x80-0xFF become when read as Windows-1252 (or Latin-1), and a pattern
+    of UTF-8 sequences read that way ("Ã©" for "é", "â€™" for "’")."""
+    import re
+
+    to_byte: dict[str, int] = {}
+    for b in range(0x80, 0x100):
+        to_byte[chr(b)] = b  # Latin-1 reading
+        to_byte[bytes([b]).decode("cp1252", errors="ignore") or chr(b)] = b
+    cont = "".join(re.escape(c) for c, b in to_byte.items() if b < 0xC0)
+    lead = "".join(re.escape(c) for c, b in to_byte.items() if 0xC2 <= b <= 0xF4)
+    return to_byte, re.compile(f"(?:[{lead}][{cont}]{{1,3}})+")
+
+
+_TO_BYTE, _MOJIBAKE = _mojibake_tables()
+
+
+def _unmangle(text: str) -> str:
+    """Undo one level of UTF-8-read-as-Windows-1252 where the bytes form valid UTF-8 (else keep)."""
+
+    def fix(match) -> str:
+        try:
+            return bytes(_TO_BYTE[c] for c in match.group(0)).decode("utf-8")
+        except UnicodeDecodeError:
+            return match.group(0)
+
+    for _ in range(3):  # text encoded two or three times over
+        fixed = _MOJIBAKE.sub(fix, text)
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+def _repair_mojibake(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Repair headers and cells holding UTF-8 that was read as Windows-1252 and saved again
+    ("SÃ©gou" -> "Ségou"), with a :class:`MojibakeWarning` naming them. Only sequences that are
+    valid UTF-8 once turned back into bytes are changed."""
+    found: list[tuple[str, str, str, str]] = []  # column, where, text as read, repaired
+    columns = []
+    for col in frame.columns:
+        fixed = _unmangle(col)
+        if fixed != col:
+            found.append((fixed, "header", col, fixed))
+        columns.append(fixed)
+    frame.columns = columns
+    for col in frame.columns:
+        cells = frame[col].astype(str)
+        hits = cells.str.contains(_MOJIBAKE, na=False).to_numpy()
+        if not hits.any():
+            continue
+        fixed = cells[hits].map(_unmangle)
+        changed = (fixed != cells[hits]).to_numpy()
+        frame.loc[fixed.index[changed], col] = fixed[changed]
+        found += [(col, f"line {line}", cells[line], fixed[line]) for line in fixed.index[changed]]
+    if found:
+        col, where, before, after = found[0]
+        places = sorted({w for _, w, *_ in found}, key=lambda w: (w != "header", int(w[5:]) if w != "header" else 0))
+        warnings.warn(MojibakeWarning(
+            f"{path}: {len(found)} cells held text encoded twice (UTF-8 read as Windows-1252 and saved again), repaired: "
+            f"column {col!r}, {where}: {short_repr(before)} read as {short_repr(after)}; in columns "
+            f"{_rows(sorted({repr(c) for c, *_ in found}))}, at {_rows(places)}. Fix: export the file again as UTF-8 from its source"), stacklevel=3)
+    return frame
 
 
 def _is_blank_file(path: Path) -> bool:
@@ -247,10 +407,9 @@ def resolve_column(frame: pd.DataFrame, ref: str) -> str | None:
     return None
 
 
-def _separator(path: Path) -> str | None:
-    """The field separator of a CSV, from its header line: comma, semicolon or tab (None: let pandas sniff)."""
-    with open(path, "rb") as fh:
-        head = fh.readline(1 << 16).decode("utf-8", errors="replace")
+def _separator(text: str) -> str | None:
+    """The field separator of a CSV, from its decoded header line: comma, semicolon or tab (None: let pandas sniff)."""
+    head = text[: 1 << 16].split("\n", 1)[0]
     counts = {sep: head.count(sep) for sep in (",", ";", "\t")}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 else None
@@ -1162,7 +1321,7 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         return _empty_table(path)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
-    return _take_hxl_row(frame, path)
+    return _take_hxl_row(_repair_mojibake(frame, path), path)
 
 
 def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, where_key: str = "layer.where") -> pd.DataFrame:

@@ -9,7 +9,8 @@ Outputs of a run (``<study>`` is ``study.name``):
 
 Every file is first written to a temporary name in the output folder; only when all are written
 are they moved into place (``os.replace``), so a failure leaves the previous outputs untouched and
-no partial file behind.
+no partial file behind. Runs into one folder take turns: :func:`output_lock` holds an exclusive
+lock on ``.nexus_zones.lock`` in the folder while a run writes, so two runs cannot leave a mixed set.
 """
 
 from __future__ import annotations
@@ -18,20 +19,24 @@ import json
 import logging
 import os
 import platform
+import socket
 import tempfile
+import time
+import warnings
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 import pandas as pd
 
-from .errors import NexusZonesError
+from .errors import NexusZonesError, OutputLockedError, StaleLockWarning
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import RunResult
 
-__all__ = ["FIXED_COLUMNS", "scores_table", "run_metadata", "write_all", "write_outputs"]
+__all__ = ["FIXED_COLUMNS", "LOCK_NAME", "scores_table", "run_metadata", "output_lock", "write_all", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +119,7 @@ def write_all(writers: Mapping[Path, Callable[[Path], None]]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.is_dir():
                 raise NexusZonesError(f"output {target}: found a folder; expected a file name free for the output. Fix: move that folder or pass another --out")
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.{os.getpid()}.", suffix=f".tmp{target.suffix}", dir=target.parent)
             os.close(fd)
             os.unlink(tmp)  # some drivers (GPKG) refuse to write over an existing empty file
             temps[target] = Path(tmp)
@@ -141,6 +146,152 @@ def write_all(writers: Mapping[Path, Callable[[Path], None]]) -> None:
         raise
     for backup in backups.values():
         backup.unlink(missing_ok=True)
+
+# --------------------------------------------------------------------------------- output lock
+
+#: The lock file a run holds in its output folder while it writes.
+LOCK_NAME = ".nexus_zones.lock"
+#: Called with (folder, holder) each time the lock is found taken (a seam for tests and progress).
+_on_busy: Callable[[Path, dict], None] | None = None
+
+
+@contextmanager
+def output_lock(folder: str | Path, *, wait: float = 30.0, poll: float = 0.2) -> Iterator[dict]:
+    """Hold the output folder's lock while writing into it.
+
+    The lock is an OS lock (``flock``; ``msvcrt.locking`` on Windows) on ``<folder>/.nexus_zones.lock``,
+    which records who holds it (pid, host, start time, command). The OS releases it when its process
+    ends, however it ends; a record left by a run that was killed is taken over with a
+    :class:`StaleLockWarning`, and that run's temporary files are removed and its backups put back.
+
+    Raises
+    ------
+    OutputLockedError
+        When another run still holds the lock after ``wait`` seconds, naming it and the fix.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_NAME
+    fd, previous = _acquire(path, folder, wait, poll)
+    holder = {"pid": os.getpid(), "host": socket.gethostname(), "started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "command": " ".join(__import__("sys").argv)[:200]}
+    try:
+        if previous:
+            _take_over(folder, previous)
+        _write_holder(fd, holder)
+        yield holder
+    finally:
+        _release(fd, path)
+
+
+def _lock_fd(fd: int) -> bool:
+    """Try to take the OS lock on an open file; True when taken."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _acquire(path: Path, folder: Path, wait: float, poll: float) -> tuple[int, dict]:
+    """Open and lock ``path``, waiting up to ``wait`` seconds; return the descriptor and the record
+    found in it (a killed run's) or ``{}``."""
+    deadline = time.monotonic() + wait
+    said = False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if _lock_fd(fd):
+            try:
+                same = os.fstat(fd).st_ino == os.stat(path).st_ino  # not a file its holder has just removed
+            except FileNotFoundError:
+                same = False
+            if same:
+                return fd, _read_holder(fd)
+            os.close(fd)
+            continue
+        holder = _read_holder(fd)
+        os.close(fd)
+        if _on_busy is not None:
+            _on_busy(folder, holder)
+        if time.monotonic() >= deadline:
+            raise OutputLockedError(_locked_message(folder, holder, wait))
+        if not said:
+            logger.warning("output folder %s: another run (%s) is writing there; waiting up to %g s", folder, _who(holder), wait)
+            said = True
+        time.sleep(poll)
+
+
+def _read_holder(fd: int) -> dict:
+    os.lseek(fd, 1, os.SEEK_SET)  # byte 0 is the one Windows locks
+    text = os.read(fd, 4096).decode("utf-8", errors="replace").strip()
+    try:
+        holder = json.loads(text) if text else {}
+    except json.JSONDecodeError:
+        holder = {"record": text[:80]}
+    return holder if isinstance(holder, dict) else {"record": str(holder)[:80]}
+
+
+def _write_holder(fd: int, holder: dict) -> None:
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, b"\n" + json.dumps(holder).encode("utf-8") + b"\n")
+    os.fsync(fd)
+
+
+def _release(fd: int, path: Path) -> None:
+    try:
+        os.unlink(path)  # while still locked: a run waiting on this file sees it is gone and opens a new one
+    except OSError:  # pragma: no cover - Windows keeps open files; the record is cleared instead
+        os.ftruncate(fd, 0)
+    os.close(fd)
+
+
+def _who(holder: dict) -> str:
+    if not holder:
+        return "a run that has not yet said who it is"
+    return f"pid {holder.get('pid', '?')} on host {holder.get('host', '?')}, started {holder.get('started_utc', '?')} UTC" + (
+        f", command {holder['command'][:80]!r}" if holder.get("command") else "")
+
+
+def _locked_message(folder: Path, holder: dict, wait: float) -> str:
+    return (f"output folder {folder}: found another run writing there ({_who(holder)}), still after waiting {wait:g} s; "
+            "expected the folder to be free, so that the outputs all come from one run. Fix: wait for that run to finish and run again, "
+            "pass another --out, or raise output.lock_wait in the config")
+
+
+def _take_over(folder: Path, previous: dict) -> None:
+    """Clean up after a run that was killed while writing: remove its temporary files, put its backups back."""
+    pid = previous.get("pid")
+    restored, removed = [], []
+    if isinstance(pid, int):
+        for leftover in sorted(folder.glob(f".*.{pid}.bak")):
+            target = leftover.with_name(leftover.name[1:].removesuffix(f".{pid}.bak"))
+            if not target.exists():
+                os.replace(leftover, target)
+                restored.append(target.name)
+            else:
+                leftover.unlink()
+                removed.append(leftover.name)
+        for leftover in sorted(folder.glob(f".*.{pid}.*.tmp*")):
+            leftover.unlink()
+            removed.append(leftover.name)
+    text = (f"output folder {folder}: the lock of an earlier run ({_who(previous)}) was left behind: that run ended while writing "
+            f"(killed?). Taken over; its temporary files removed ({len(removed)}), its backups put back ({', '.join(restored) or 'none'}). "
+            "This run writes a complete set of outputs")
+    logger.warning("StaleLockWarning: %s", text)  # the run's other warnings were logged by the pipeline already
+    warnings.warn(StaleLockWarning(text), stacklevel=4)
+
 
 
 def _write_text(text: str) -> Callable[[Path], None]:
@@ -200,14 +351,15 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
     meta = json.dumps(run_metadata(result, paths), indent=2, ensure_ascii=False, default=str) + "\n"
     writers = {paths[kind]: _write_text(table.to_csv(index=False, float_format="%.10g", lineterminator="\n")) for kind, table in tables.items()}
     try:
-        write_all(
-            {
-                paths["map"]: _write_text(html),
-                **writers,
-                paths["gpkg"]: _gpkg_writer(result, name),
-                paths["run"]: _write_text(meta),
-            }
-        )
+        with output_lock(out, wait=result.config.output.lock_wait):
+            write_all(
+                {
+                    paths["map"]: _write_text(html),
+                    **writers,
+                    paths["gpkg"]: _gpkg_writer(result, name),
+                    paths["run"]: _write_text(meta),
+                }
+            )
     except OSError as exc:
         raise NexusZonesError(
             f"output folder {out}: could not write ({exc.strerror or exc}); expected a writable folder. Fix: check permissions and free space, or pass --out"
@@ -361,7 +513,7 @@ def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:
     name = result.config.study.name
     paths = {"brief": out / f"{name}_brief.html", "png": out / f"{name}_map.png", "xlsx": out / f"{name}_scores.xlsx"}
     out.mkdir(parents=True, exist_ok=True)
-    fd, tmp_png = tempfile.mkstemp(suffix=".png", dir=out)
+    fd, tmp_png = tempfile.mkstemp(prefix=f".map.{os.getpid()}.", suffix=".tmp.png", dir=out)
     os.close(fd)
     try:
         brief_map_png(result, Path(tmp_png))
@@ -378,6 +530,7 @@ def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:
             if analyses is not None and analyses.ranks_by_weights is not None:
                 analyses.ranks_by_weights.reset_index().to_excel(writer, sheet_name="ranks_by_weights", index=False)
 
-    write_all({paths["brief"]: _write_text(brief_html(result, png)), paths["png"]: lambda p: p.write_bytes(png), paths["xlsx"]: xlsx})
+    with output_lock(out, wait=result.config.output.lock_wait):
+        write_all({paths["brief"]: _write_text(brief_html(result, png)), paths["png"]: lambda p: p.write_bytes(png), paths["xlsx"]: xlsx})
     logger.info("brief: %s written to %s", ", ".join(p.name for p in paths.values()), out)
     return paths

@@ -25,6 +25,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from .errors import short_repr
+
 __all__ = ["ParsedRule", "RuleSyntaxError", "parse_rule", "evaluate"]
 
 _COMPARE = {
@@ -35,6 +37,11 @@ _COMPARE = {
     ast.Eq: np.equal,
     ast.NotEq: np.not_equal,
 }
+
+
+#: Bounds checked before parsing: a rule is one line of a few conditions, not a program.
+MAX_RULE_CHARS = 1_000
+MAX_RULE_DEPTH = 30
 
 
 class RuleSyntaxError(ValueError):
@@ -67,6 +74,7 @@ def parse_rule(expr: str) -> ParsedRule:
         If the text is not a valid expression of the rule language.
     """
     text = expr.strip()
+    _check_size(text)
     # YAML users write true/false; the parser reads Python's spelling.
     try:
         tree = ast.parse(text, mode="eval")
@@ -74,7 +82,10 @@ def parse_rule(expr: str) -> ParsedRule:
         where = f"at column {exc.offset}" if exc.offset and exc.offset <= len(text) and exc.offset > 0 else "at the end"
         if exc.offset and exc.offset > len(text):
             where = "at the end"
-        raise RuleSyntaxError(f"{text!r} is not a valid expression ({exc.msg} {where})") from None
+        raise RuleSyntaxError(f"{short_repr(text)} is not a valid expression ({exc.msg} {where})") from None
+    except (RecursionError, MemoryError):
+        raise RuleSyntaxError(f"{short_repr(text)} is nested too deeply to read") from None
+    _check_depth(tree, text)
     names: list[str] = []
 
     def visit(node: ast.AST) -> None:
@@ -99,10 +110,33 @@ def parse_rule(expr: str) -> ParsedRule:
                 return
             names.append(name)
         else:
-            raise RuleSyntaxError(f"{ast.unparse(node)!r} is not allowed in a rule")
+            raise RuleSyntaxError(f"{short_repr(ast.unparse(node))} is not allowed in a rule")
 
     visit(tree)
     return ParsedRule(expr=text, tree=tree, names=tuple(dict.fromkeys(names)))
+
+
+def _check_size(text: str) -> None:
+    """Refuse, before parsing, a rule longer than :data:`MAX_RULE_CHARS` or with parentheses nested
+    deeper than :data:`MAX_RULE_DEPTH`."""
+    if len(text) > MAX_RULE_CHARS:
+        raise RuleSyntaxError(f"{short_repr(text)} has {len(text):,} characters, more than the {MAX_RULE_CHARS:,} a rule may have; split it into several rules")
+    depth = deepest = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        deepest = max(deepest, depth)
+    if deepest > MAX_RULE_DEPTH:
+        raise RuleSyntaxError(f"{short_repr(text)} nests parentheses {deepest} deep, more than {MAX_RULE_DEPTH}; remove the extra parentheses")
+
+
+def _check_depth(tree: ast.AST, text: str) -> None:
+    """Refuse, without recursion, a parsed rule nested deeper than :data:`MAX_RULE_DEPTH` (e.g. ``not not not ...``)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_RULE_DEPTH:
+            raise RuleSyntaxError(f"{short_repr(text)} is nested more than {MAX_RULE_DEPTH} operations deep; write it more simply")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def evaluate(rule: ParsedRule, values: Mapping[str, pd.Series], index: pd.Index) -> tuple[pd.Series, pd.Series]:
