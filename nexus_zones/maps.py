@@ -1,7 +1,8 @@
 """The mission map: one self-contained, bilingual Folium page per study, explained and tunable.
 
-* **One geometry, many views.** The units are embedded once (simplified with topology kept, so shared
-  borders stay shared, and rounded to ``map.precision`` decimals). The score, each indicator, the
+* **One geometry, many views.** The units are embedded once, as a TopoJSON topology (simplified as one
+  coverage, then every border one arc shared by the units on either side, quantised to
+  ``map.precision`` decimals and delta-encoded; ``page/static/topology.js`` decodes it). The score, each indicator, the
   rules, robustness, similarity and profiles are colourings of that one layer, chosen in the layer
   control; each view brings its own legend (continuous, fixed classes, or categories).
 * **Explain every unit.** A popup and a side panel give the rank, region rank, rank band and robust
@@ -284,25 +285,69 @@ def _views(result: "RunResult", language: str) -> list[dict]:
     return views
 
 
-def _round(geoms: np.ndarray, decimals: int) -> np.ndarray:
-    return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+#: Default simplification tolerance as a share of the diagonal of the units' extent: Leaflet fits
+#: that extent in the window, whose diagonal is about 1,000 pixels, so this is a quarter of a pixel
+#: at the initial zoom of a national map and of a one-region map alike.
+SIMPLIFY_SHARE = 1 / 4000
 
 
-def _mapping(geom) -> dict:
-    return shapely.geometry.mapping(geom)
+def simplify_tolerance(result: "RunResult") -> float:
+    """The simplification tolerance in degrees: ``map.simplify``, else :data:`SIMPLIFY_SHARE` of the
+    diagonal of the units' extent."""
+    spec = result.config.map
+    if spec.simplify is not None:
+        return float(spec.simplify)
+    minx, miny, maxx, maxy = result.scores.total_bounds
+    return SIMPLIFY_SHARE * math.hypot(maxx - minx, maxy - miny)
 
 
 def _geometries(result: "RunResult") -> np.ndarray:
-    """The units' polygons, simplified as one coverage (shared borders stay shared) and rounded."""
-    spec = result.config.map
+    """The units' polygons, simplified as one coverage (shared borders stay shared)."""
     geoms = result.scores.geometry.to_numpy()
-    if spec.simplify > 0:
-        geoms = shapely.coverage_simplify(geoms, spec.simplify)
-    return _round(geoms, spec.precision)
+    tolerance = simplify_tolerance(result)
+    if tolerance > 0:
+        geoms = shapely.coverage_simplify(geoms, tolerance)
+    return geoms
 
 
-def _basemap(result: "RunResult", geoms: np.ndarray) -> dict:
-    """Region outlines and labels, and unit labels, from our own data (a basemap without tiles)."""
+def topology(geoms: np.ndarray, precision: int) -> dict:
+    """The units as one TopoJSON topology: every border an arc stored once and shared by the units on
+    either side, coordinates quantised to at most ``10**-precision`` degrees and delta-encoded as
+    integers with a ``transform``. Its object ``units`` lists one geometry per unit, in order."""
+    import geopandas as gpd
+    import topojson
+
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    steps = int(math.ceil(max(maxx - minx, maxy - miny) * 10**precision)) + 1
+    encoded = topojson.Topology(gpd.GeoDataFrame(geometry=list(geoms)), object_name="units", prequantize=False,
+                                topoquantize=max(steps, 2)).to_dict()
+    objects = sorted(encoded["objects"]["units"]["geometries"], key=lambda g: g["id"])
+    geometries = [{"type": g["type"], "arcs": g["arcs"]} for g in objects]
+    return {"type": "Topology", "transform": encoded["transform"], "arcs": encoded["arcs"],
+            "objects": {"units": {"type": "GeometryCollection", "geometries": geometries}}}
+
+
+def _arc_ids(geometry: dict) -> list[int]:
+    """The arcs of a topology polygon or multipolygon, as non-negative indices (``~i`` is arc i reversed)."""
+    polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
+    return [i if i >= 0 else ~i for polygon in polygons for ring in polygon for i in ring]
+
+
+def _outlines(topo: dict, regions: np.ndarray) -> dict[str, dict]:
+    """Each region's outline as a topology MultiLineString: the arcs its units use once (an arc used
+    twice lies between two units of the region)."""
+    uses: dict[str, dict[int, int]] = {}
+    for region, geometry in zip(regions, topo["objects"]["units"]["geometries"]):
+        counts = uses.setdefault(region, {})
+        for arc in _arc_ids(geometry):
+            counts[arc] = counts.get(arc, 0) + 1
+    return {region: {"type": "MultiLineString", "arcs": [[arc] for arc, n in sorted(counts.items()) if n == 1]}
+            for region, counts in uses.items()}
+
+
+def _basemap(result: "RunResult", geoms: np.ndarray, outlines: dict[str, dict]) -> dict:
+    """Region outlines (topology lines, see :func:`_outlines`) and labels, and unit labels, from our
+    own data (a basemap without tiles)."""
     scores = result.scores
     precision = result.config.map.precision
     regions = []
@@ -311,7 +356,7 @@ def _basemap(result: "RunResult", geoms: np.ndarray) -> dict:
             continue
         shape = shapely.union_all(geoms[idx.to_numpy()])
         point = shape.representative_point()
-        regions.append({"outline": _mapping(_round(np.array([shape.boundary]), precision)[0]), "label": esc(region),
+        regions.append({"outline": outlines[region], "label": esc(region),
                         "at": [round(point.y, precision), round(point.x, precision)]})
     labels = []
     if len(scores) <= MAX_UNIT_LABELS:
@@ -360,7 +405,8 @@ class _App(MacroElement):
     """The page's own code: views, legends, popups, side panel, sliders, ranking table, overlays.
 
     Its style and scripts are the package's static files (``page/static``): ``app.css``, the pure
-    scoring kernel ``kernel.js`` and the page's ``app.js``, inlined so that the page stays one file."""
+    scoring kernel ``kernel.js``, the TopoJSON decoder ``topology.js`` and the page's ``app.js``,
+    inlined so that the page stays one file."""
 
     _template = Template(
         """
@@ -370,6 +416,7 @@ class _App(MacroElement):
 {% endmacro %}
 {% macro script(this, kwargs) %}
 {{ this.kernel_js }}
+{{ this.topology_js }}
 {{ this.app_js }}
 (function () {
   var D = {{ this.data|tojson }};
@@ -384,7 +431,7 @@ class _App(MacroElement):
         self._name = "NexusApp"
         self.data = data
         self.overlays = overlays
-        self.css, self.kernel_js, self.app_js = (_static(name) for name in ("app.css", "kernel.js", "app.js"))
+        self.css, self.kernel_js, self.topology_js, self.app_js = (_static(name) for name in ("app.css", "kernel.js", "topology.js", "app.js"))
 
 
 def _static(name: str) -> str:
@@ -417,13 +464,14 @@ def page_data(result: "RunResult", language: str) -> dict:
     config, scores = result.config, result.scores
     views = _views(result, language)
     geoms = _geometries(result)
+    topo = topology(geoms, config.map.precision)
     names = list(config.indicators)
     weights = config.indicator_weights()
     largest = max(weights.values()) if weights else 1.0
     region_keys = {r: i for i, r in enumerate(sorted(set(scores["region"])))}
     eligible = result.scored.eligible.reindex(scores.index).fillna(False) if result.scored.eligible is not None else scores["rank"].notna()
     features = []
-    for (unit, row), geom in zip(scores.iterrows(), geoms):
+    for unit, row in scores.iterrows():
         props: dict[str, Any] = {
             "unit_id": esc(unit), "name": esc(row["name"]), "region": esc(row["region"]), "region_key": region_keys[row["region"]],
             "config_rank": int(row["rank"]) if _present(row["rank"]) else None,
@@ -433,7 +481,8 @@ def page_data(result: "RunResult", language: str) -> dict:
         }
         for view in views:
             props[f"_c_{view['id']}"] = view["colour"](row)
-        features.append({"type": "Feature", "id": str(unit), "properties": props, "geometry": _mapping(geom)})
+        # the geometry is the topology's (D.topology.objects.units, in the same order), decoded in the page
+        features.append({"type": "Feature", "id": str(unit), "properties": props, "geometry": None})
     indicators = []
     for n in names:
         indicators.append({"id": n, "label": esc(label_of(config, n, language)), "weight": weights[n], "max": _slider_max(weights[n], largest)})
@@ -467,8 +516,9 @@ def page_data(result: "RunResult", language: str) -> dict:
         "indicators": indicators, "pillars": pillars,
         "top_k": config.map.top_k or config.robustness.top_k,
         "units": {"type": "FeatureCollection", "features": features},
+        "topology": topo,
         "views": [{"id": v["id"], "label": esc(v["label"]) if v["id"].startswith("i_") else v["label"], "legend": v["legend"]} for v in views],
-        "basemap": _basemap(result, geoms),
+        "basemap": _basemap(result, geoms, _outlines(topo, scores["region"].to_numpy())),
         "points": _point_layers(result, language),
         "title_html": title_html,
     }
