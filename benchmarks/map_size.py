@@ -1,4 +1,4 @@
-"""Map size: our offline page for the 50 real cercles against Folium's usual pattern.
+"""Map size: our offline page for the 50 real cercles against Folium's usual pattern, and for the 701 communes.
 
     .venv/bin/python benchmarks/map_size.py [--data-dir ../shared/data/real]
 
@@ -13,11 +13,18 @@ Builds ``configs/mali_2017.yaml`` (all layers) and writes, in a temporary folder
 
 Prints both sizes, their ratio, and each page's load time in headless Chromium (network blocked; the
 stock page cannot draw there, so its time is only the parse of its HTML).
+
+Then the same study on the 701 communes (``adm3_communes``) with every view (score, indicators,
+rules, robustness, similarity, profiles, the health facilities' points) and the default map
+settings (no ``map.simplify`` nor ``map.precision``: the tolerance follows the extent). The
+cercle-level tables (Cadre Harmonisé, DTM) do not fit communes, so there the indicators are the
+point layers' counts and fatalities.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import tempfile
 import time
 from pathlib import Path
@@ -54,6 +61,30 @@ def folium_usual(result) -> folium.Map:
     return m
 
 
+def commune_config(data_dir: Path) -> dict:
+    """``configs/mali_2017.yaml`` on the 701 communes, every view kept, default map settings."""
+    import yaml
+
+    cfg = yaml.safe_load((REPO / "configs" / "mali_2017.yaml").read_text(encoding="utf-8"))
+    cfg = copy.deepcopy(cfg)
+    cfg["study"]["boundaries"].update(layer="adm3_communes", id_column="admin3Pcod", name_column="admin3Name")
+    cfg["layers"] = {k: v for k, v in cfg["layers"].items() if v["kind"] == "points"}
+    cfg["layers"]["incidents"].pop("admin_column", None)  # ACLED's admin2 names cercles, not communes
+    cfg["layers"]["incidents"].pop("aliases", None)
+    cfg["indicators"] = {
+        "incidents": cfg["indicators"]["incidents"],
+        "fatalities": {"measure": "incidents.fatalities", "label": "Conflict fatalities, 2017", "direction": "cost",
+                       "transform": "log1p", "normalisation": "minmax", "weight": 1},
+        "health": {"measure": "health.count", "label": "Public health facilities", "direction": "benefit",
+                   "transform": "log1p", "normalisation": "minmax", "weight": 2},
+    }
+    cfg["typology"]["reference"] = "ML060205"  # the commune of Diré
+    cfg["map"] = {"offline": True, "point_layers": ["health"]}
+    for key in ("base_dir", "data_dir"):
+        cfg.pop(key, None)
+    return cfg
+
+
 def load_time(path: Path) -> float:
     from playwright.sync_api import sync_playwright
 
@@ -87,6 +118,14 @@ def main() -> None:
         print(f"{'nexus_zones, offline (everything inlined)':<52}{a:>12,}{a / 1e6:>8.2f}{load_time(ours):>9.2f}")
         print(f"{'Folium Choropleth + GeoJson per view (CDN links)':<52}{b:>12,}{b / 1e6:>8.2f}{load_time(usual):>9.2f}")
         print(f"ratio: the usual pattern is {b / a:.1f} times larger")
+        from nexus_zones.config import config_from_mapping
+
+        communes = nexus_zones.run(config_from_mapping(commune_config(args.data_dir), base_dir=REPO / "configs", data_dir=args.data_dir),
+                                   out_dir=out / "communes")
+        c = communes.paths["map"].stat().st_size
+        print(f"units: {len(communes.scores)} communes, every view, default map settings "
+              f"(tolerance {nexus_zones.maps.simplify_tolerance(communes):.4f} degrees, precision {communes.config.map.precision})")
+        print(f"{'nexus_zones, offline, 701 communes':<52}{c:>12,}{c / 1e6:>8.2f}{load_time(communes.paths['map']):>9.2f}")
 
 
 if __name__ == "__main__":

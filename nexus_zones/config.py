@@ -492,8 +492,12 @@ class MapSpec(_Strict):
 
     offline: bool = Field(True, description="Inline every script and style (works with no network); false links the CDNs (smaller file).")
     tiles: bool = Field(True, description="Add OpenStreetMap tiles as an overlay (drawn only when online).")
-    precision: int = Field(5, ge=2, le=8, description="Decimals kept in coordinates (5 = about 1 m).")
-    simplify: FiniteFloat = Field(0.0, ge=0, description="Topology-preserving simplification tolerance in degrees (0: none; 0.002 = about 200 m).")
+    precision: int = Field(5, ge=2, le=8, description="Decimals kept in coordinates: the page's quantisation step is 10^-precision degrees (5 = about 1 m).")
+    simplify: FiniteFloat | None = Field(
+        None, ge=0,
+        description="Topology-preserving simplification tolerance in degrees (0: none; 0.002 = about 200 m). Unset: "
+                    "a quarter of a pixel at the map's initial zoom (1/4000 of the diagonal of the units' extent).",
+    )
     classes: int = Field(0, ge=0, le=9, description="Colour classes for score and indicators: 0 = continuous, else 2 to 9 equal-interval classes.")
     top_k: int | None = Field(None, ge=1, description="Outline the top k units (default robustness.top_k).")
     point_layers: list[Identifier] | None = Field(None, description="Points layers shown on demand (default: every points layer).")

@@ -1,7 +1,8 @@
 """The mission map: one self-contained, bilingual Folium page per study, explained and tunable.
 
-* **One geometry, many views.** The units are embedded once (simplified with topology kept, so shared
-  borders stay shared, and rounded to ``map.precision`` decimals). The score, each indicator, the
+* **One geometry, many views.** The units are embedded once, as a TopoJSON topology (simplified as one
+  coverage, then every border one arc shared by the units on either side, quantised to
+  ``map.precision`` decimals and delta-encoded; ``page/static/topology.js`` decodes it). The score, each indicator, the
   rules, robustness, similarity and profiles are colourings of that one layer, chosen in the layer
   control; each view brings its own legend (continuous, fixed classes, or categories).
 * **Explain every unit.** A popup and a side panel give the rank, region rank, rank band and robust
@@ -36,6 +37,7 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
+from jinja2.utils import htmlsafe_json_dumps
 
 from . import geometry
 from .messages import number, pick, sentences, t
@@ -285,32 +287,97 @@ def _views(result: "RunResult", language: str) -> list[dict]:
     return views
 
 
-def _round(geoms: np.ndarray, decimals: int) -> np.ndarray:
-    return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+#: Default simplification tolerance as a share of the diagonal of the units' extent: Leaflet fits
+#: that extent in the window, whose diagonal is about 1,000 pixels, so this is a quarter of a pixel
+#: at the initial zoom of a national map and of a one-region map alike.
+SIMPLIFY_SHARE = 1 / 4000
 
 
-def _mapping(geom) -> dict:
-    return shapely.geometry.mapping(geom)
+def simplify_tolerance(result: "RunResult") -> float:
+    """The simplification tolerance in degrees: ``map.simplify``, else :data:`SIMPLIFY_SHARE` of the
+    diagonal of the units' extent."""
+    spec = result.config.map
+    if spec.simplify is not None:
+        return float(spec.simplify)
+    minx, miny, maxx, maxy = result.scores.total_bounds
+    return SIMPLIFY_SHARE * math.hypot(maxx - minx, maxy - miny)
 
 
 def _geometries(result: "RunResult") -> np.ndarray:
-    """The units' polygons, simplified as one coverage (shared borders stay shared) and rounded."""
-    spec = result.config.map
+    """The units' polygons, simplified as one coverage (shared borders stay shared) and put on the
+    page's grid of ``map.precision`` decimals."""
     geoms = result.scores.geometry.to_numpy()
     labels, source = _unit_labels(result), "map"
-    if spec.simplify > 0:
-        geoms = geometry.safe_op(lambda g: shapely.coverage_simplify(g, spec.simplify), geoms, labels, what=f"simplification (map.simplify = {spec.simplify:g})", source=source)
-        geoms = geometry.repair(geoms, labels, source=source, cause=f"became invalid once simplified (map.simplify = {spec.simplify:g}; a smaller value avoids it)")
-    rounded = _round(geoms, spec.precision)
-    return geometry.repair(rounded, labels, source=source, cause=f"became invalid once rounded to map.precision = {spec.precision} decimals (a higher precision avoids it)")
+    tolerance = simplify_tolerance(result)
+    if tolerance > 0:
+        what = f"simplification (tolerance {tolerance:g}°{'' if result.config.map.simplify is not None else ', the default from the map extent'})"
+        geoms = geometry.safe_op(lambda g: shapely.coverage_simplify(g, tolerance), geoms, labels, what=what, source=source)
+        geoms = geometry.repair(geoms, labels, source=source, cause=f"became invalid once simplified (tolerance {tolerance:g}°; a smaller map.simplify avoids it)")
+    return _on_grid(geoms, result.config.map.precision, labels)
 
 
 def _unit_labels(result: "RunResult") -> list[str]:
     return [f"{name} ({unit})" for unit, name in result.scores["name"].items()]
 
 
-def _basemap(result: "RunResult", geoms: np.ndarray) -> dict:
-    """Region outlines and labels, and unit labels, from our own data (a basemap without tiles)."""
+def topology(geoms: np.ndarray, precision: int) -> dict:
+    """The units as one TopoJSON topology: every border an arc stored once and shared by the units on
+    either side, coordinates on the grid of ``10**-precision`` degrees, delta-encoded as integers
+    with a ``transform``. Its object ``units`` lists one geometry per unit, in order.
+
+    The arcs are found on the polygons as given (call :func:`_on_grid` first so that they already lie
+    on the grid and are valid there): the quantisation is then exact and cannot break a polygon."""
+    import geopandas as gpd
+    import topojson
+
+    encoded = topojson.Topology(gpd.GeoDataFrame(geometry=list(geoms)), object_name="units", prequantize=False, topoquantize=False).to_dict()
+    objects = sorted(encoded["objects"]["units"]["geometries"], key=lambda g: g["id"])
+    geometries = [{"type": g["type"], "arcs": g["arcs"]} for g in objects]
+    transform, arcs = _quantise(encoded["arcs"], precision)
+    return {"type": "Topology", "transform": transform, "arcs": arcs,
+            "objects": {"units": {"type": "GeometryCollection", "geometries": geometries}}}
+
+
+def _quantise(arcs: list, precision: int) -> tuple[dict, list]:
+    """Arcs of degrees as integer steps of ``10**-precision`` from a grid origin, delta-encoded."""
+    step = 10.0**-precision
+    points = np.concatenate([np.asarray(arc, dtype=float) for arc in arcs]) if arcs else np.zeros((1, 2))
+    origin = np.floor(points.min(axis=0) / step) * step
+    encoded = []
+    for arc in arcs:
+        q = np.rint((np.asarray(arc, dtype=float) - origin) / step).astype(np.int64)
+        encoded.append(np.vstack([q[:1], np.diff(q, axis=0)]).tolist())
+    return {"scale": [step, step], "translate": [round(float(origin[0]), precision), round(float(origin[1]), precision)]}, encoded
+
+
+def _on_grid(geoms: np.ndarray, precision: int, labels: list[str]) -> np.ndarray:
+    """The polygons rounded to ``precision`` decimals (the page's grid), repaired where rounding
+    made them invalid (named in a :class:`~nexus_zones.errors.GeometryRepairedWarning`)."""
+    rounded = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    return geometry.repair(rounded, labels, source="map", cause=f"became invalid once rounded to map.precision = {precision} decimals (a higher precision avoids it)")
+
+
+def _arc_ids(geometry: dict) -> list[int]:
+    """The arcs of a topology polygon or multipolygon, as non-negative indices (``~i`` is arc i reversed)."""
+    polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
+    return [i if i >= 0 else ~i for polygon in polygons for ring in polygon for i in ring]
+
+
+def _outlines(topo: dict, regions: np.ndarray) -> dict[str, dict]:
+    """Each region's outline as a topology MultiLineString: the arcs its units use once (an arc used
+    twice lies between two units of the region)."""
+    uses: dict[str, dict[int, int]] = {}
+    for region, geometry in zip(regions, topo["objects"]["units"]["geometries"]):
+        counts = uses.setdefault(region, {})
+        for arc in _arc_ids(geometry):
+            counts[arc] = counts.get(arc, 0) + 1
+    return {region: {"type": "MultiLineString", "arcs": [[arc] for arc, n in sorted(counts.items()) if n == 1]}
+            for region, counts in uses.items()}
+
+
+def _basemap(result: "RunResult", geoms: np.ndarray, outlines: dict[str, dict]) -> dict:
+    """Region outlines (topology lines, see :func:`_outlines`) and labels, and unit labels, from our
+    own data (a basemap without tiles)."""
     scores = result.scores
     precision = result.config.map.precision
     regions = []
@@ -321,7 +388,7 @@ def _basemap(result: "RunResult", geoms: np.ndarray) -> dict:
         members = idx.to_numpy()
         shape = geometry.safe_op(shapely.union_all, geoms[members], [labels[i] for i in members], what=f"outline of region {region}", source="map")
         point = shape.representative_point()
-        regions.append({"outline": _mapping(_round(np.array([shape.boundary]), precision)[0]), "label": esc(region),
+        regions.append({"outline": outlines[region], "label": esc(region),
                         "at": [round(point.y, precision), round(point.x, precision)]})
     labels = []
     if len(scores) <= MAX_UNIT_LABELS:
@@ -370,7 +437,8 @@ class _App(MacroElement):
     """The page's own code: views, legends, popups, side panel, sliders, ranking table, overlays.
 
     Its style and scripts are the package's static files (``page/static``): ``app.css``, the pure
-    scoring kernel ``kernel.js`` and the page's ``app.js``, inlined so that the page stays one file."""
+    scoring kernel ``kernel.js``, the TopoJSON decoder ``topology.js`` and the page's ``app.js``,
+    inlined so that the page stays one file."""
 
     _template = Template(
         """
@@ -380,9 +448,10 @@ class _App(MacroElement):
 {% endmacro %}
 {% macro script(this, kwargs) %}
 {{ this.kernel_js }}
+{{ this.topology_js }}
 {{ this.app_js }}
 (function () {
-  var D = {{ this.data|tojson }};
+  var D = {{ this.data_json }};
   nexusZonesApp({{ this._parent.get_name() }}, D, [{% for label, name in this.overlays %}[{{ label|tojson }}, {{ name }}]{{ "," if not loop.last }}{% endfor %}]);
 })();
 {% endmacro %}
@@ -393,8 +462,11 @@ class _App(MacroElement):
         super().__init__()
         self._name = "NexusApp"
         self.data = data
+        # as Jinja's tojson (HTML-safe: <, >, & and ' escaped), without its spaces: the units' topology
+        # is mostly numbers, where ", " and ": " would add a fifth to its size
+        self.data_json = htmlsafe_json_dumps(data, separators=(",", ":"), sort_keys=True)
         self.overlays = overlays
-        self.css, self.kernel_js, self.app_js = (_static(name) for name in ("app.css", "kernel.js", "app.js"))
+        self.css, self.kernel_js, self.topology_js, self.app_js = (_static(name) for name in ("app.css", "kernel.js", "topology.js", "app.js"))
 
 
 def _static(name: str) -> str:
@@ -427,13 +499,14 @@ def page_data(result: "RunResult", language: str) -> dict:
     config, scores = result.config, result.scores
     views = _views(result, language)
     geoms = _geometries(result)
+    topo = topology(geoms, config.map.precision)
     names = list(config.indicators)
     weights = config.indicator_weights()
     largest = max(weights.values()) if weights else 1.0
     region_keys = {r: i for i, r in enumerate(sorted(set(scores["region"])))}
     eligible = result.scored.eligible.reindex(scores.index).fillna(False) if result.scored.eligible is not None else scores["rank"].notna()
     features = []
-    for (unit, row), geom in zip(scores.iterrows(), geoms):
+    for unit, row in scores.iterrows():
         props: dict[str, Any] = {
             "unit_id": esc(unit), "name": esc(row["name"]), "region": esc(row["region"]), "region_key": region_keys[row["region"]],
             "config_rank": int(row["rank"]) if _present(row["rank"]) else None,
@@ -443,7 +516,8 @@ def page_data(result: "RunResult", language: str) -> dict:
         }
         for view in views:
             props[f"_c_{view['id']}"] = view["colour"](row)
-        features.append({"type": "Feature", "id": str(unit), "properties": props, "geometry": _mapping(geom)})
+        # the geometry is the topology's (D.topology.objects.units, in the same order), decoded in the page
+        features.append({"type": "Feature", "id": str(unit), "properties": props, "geometry": None})
     indicators = []
     for n in names:
         indicators.append({"id": n, "label": esc(label_of(config, n, language)), "weight": weights[n], "max": _slider_max(weights[n], largest)})
@@ -477,8 +551,9 @@ def page_data(result: "RunResult", language: str) -> dict:
         "indicators": indicators, "pillars": pillars,
         "top_k": config.map.top_k or config.robustness.top_k,
         "units": {"type": "FeatureCollection", "features": features},
+        "topology": topo,
         "views": [{"id": v["id"], "label": esc(v["label"]) if v["id"].startswith("i_") else v["label"], "legend": v["legend"]} for v in views],
-        "basemap": _basemap(result, geoms),
+        "basemap": _basemap(result, geoms, _outlines(topo, scores["region"].to_numpy())),
         "points": _point_layers(result, language),
         "title_html": title_html,
     }

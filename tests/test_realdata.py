@@ -139,9 +139,11 @@ def test_mali_map_is_small_and_its_borders_stay_shared(mali):
     html = mali.paths["map"].read_text(encoding="utf-8")
     assert len(html.encode("utf-8")) < 2_500_000  # issue 5's target for the 50 cercles with every view
     data = json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
-    geoms = [shapely.geometry.shape(f["geometry"]) for f in data["units"]["features"]]
-    assert len(geoms) == 50
-    # simplified as one coverage and rounded: still no gap or overlap between neighbours
+    from .test_topology import decode_units
+
+    geoms = decode_units(data["topology"])
+    assert len(geoms) == len(data["units"]["features"]) == 50
+    # simplified as one coverage and quantised as one topology: still no gap or overlap between neighbours
     assert bool(shapely.coverage_is_valid(shapely.make_valid(geoms)))
     # the ACLED events themselves are not published in the page (its terms); the health facilities are
     assert [p["id"] for p in data["points"]] == ["health"]

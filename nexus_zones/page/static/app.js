@@ -6,6 +6,9 @@ function nexusZonesApp(map, D, overlays) {
   "use strict";
   var T = D.text;
   var units = D.units.features;
+  // the geometry comes as one shared-arc topology (topology.js): decoded once, into the units' features
+  var arcs = NexusTopology.decodeArcs(D.topology);
+  NexusTopology.geometries(D.topology, "units", arcs).forEach(function (g, i) { units[i].geometry = g; });
   // the kernel's inputs that do not change with the weights
   var model = {aggregation: D.aggregation, pillars: D.pillars, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance};
   var inputs = {norm: units.map(function (u) { return u.properties.norm; }),
@@ -64,7 +67,7 @@ function nexusZonesApp(map, D, overlays) {
   // ------------------------------------------------------------------ basemap from our data
   var outlines = L.layerGroup();
   D.basemap.regions.forEach(function (r) {
-    L.geoJSON(r.outline, {interactive: false, style: {color: "#333", weight: 2.5, opacity: 0.9, fill: false}}).addTo(outlines);
+    L.geoJSON(NexusTopology.geometry(arcs, r.outline), {interactive: false, style: {color: "#333", weight: 2.5, opacity: 0.9, fill: false}}).addTo(outlines);
     L.marker(r.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-region-label", html: r.label, iconSize: null})}).addTo(outlines);
   });
   var unitLabels = L.layerGroup();
