@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,15 @@ def grid_config(paths: dict[str, Path]) -> dict[str, Any]:
         },
         "rules": {"few_incidents": "incidents <= 1", "police": "forces.police", "both": "actors.both"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _restore_logger():
+    """The CLI sets up the package's logger; each test gets it back as it was."""
+    logger = logging.getLogger("nexus_zones")
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    yield
+    logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
 @pytest.fixture

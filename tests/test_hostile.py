@@ -39,14 +39,6 @@ from nexus_zones.config import config_from_mapping
 from .conftest import UNITS, grid_config, write_grid_files
 
 
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    logger = logging.getLogger("nexus_zones")
-    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
-    yield
-    logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
-
-
 # --------------------------------------------------------------------------- building bad inputs
 
 

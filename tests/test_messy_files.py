@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import multiprocessing
 import os
 import re
@@ -36,14 +35,6 @@ from nexus_zones.rules import MAX_RULE_CHARS, MAX_RULE_DEPTH, RuleSyntaxError, p
 from .conftest import REPO, require_real_data
 
 DEMO = REPO / "data" / "demo"
-
-
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    logger = logging.getLogger("nexus_zones")
-    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
-    yield
-    logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
 def _demo_config(root: Path, **changes) -> Path:

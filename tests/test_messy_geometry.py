@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import time
 import warnings
@@ -37,14 +36,6 @@ from .conftest import REPO, require_real_data
 DEMO = REPO / "data" / "demo"
 VIOLENT = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
 MEASURES = ["incidents", "fatalities", "health_facilities", "access_impediments", "score", "rank"]
-
-
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    logger = logging.getLogger("nexus_zones")
-    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
-    yield
-    logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
 # --------------------------------------------------------------------------------- helpers

@@ -31,14 +31,6 @@ from nexus_zones.errors import ConfigError, ImplausibleValueWarning, InputDataEr
 from .conftest import REPO, require_real_data
 
 
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    logger = logging.getLogger("nexus_zones")
-    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
-    yield
-    logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
-
-
 def _parse(cells: list[str], **kw) -> list[float]:
     series = pd.Series(cells, index=range(2, 2 + len(cells)))
     return load.parse_number(series, path=Path("t.csv"), column="c", **kw).tolist()

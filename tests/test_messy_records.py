@@ -15,7 +15,6 @@ AND that the numbers in the scores table equal those of the clean files (or hand
 
 from __future__ import annotations
 
-import logging
 import re
 import shutil
 from pathlib import Path
@@ -33,14 +32,6 @@ from .conftest import REPO, require_real_data
 
 DEMO = REPO / "data" / "demo"
 COUNTS = ["incidents", "fatalities", "schools_closed", "health_facilities", "access_impediments", "humanitarian_actors", "development_actors"]
-
-
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    logger = logging.getLogger("nexus_zones")
-    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
-    yield
-    logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
 # ------------------------------------------------------------------------------------ helpers

@@ -16,7 +16,6 @@ Every catalogue case runs the demo (``configs/demo.yaml`` on ``data/demo``, copi
 
 from __future__ import annotations
 
-import logging
 import re
 import shutil
 from pathlib import Path
@@ -33,14 +32,6 @@ from nexus_zones.config import config_from_mapping, measure_dependents
 from nexus_zones.errors import ConfigError, EmptyLayerWarning, InputDataError
 
 from .conftest import REPO, require_real_data
-
-
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    logger = logging.getLogger("nexus_zones")
-    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
-    yield
-    logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
 # ------------------------------------------------------------------------------------- the demo, copied
