@@ -16,22 +16,19 @@ once.
 from __future__ import annotations
 
 import logging
-import math
 import re
 import unicodedata
 import warnings
-from dataclasses import dataclass, field, replace
-from datetime import date
-from typing import Mapping, Sequence
+from dataclasses import replace
+from typing import Mapping
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from . import geometry
-from .errors import EventsOutsideWarning, InputDataError, MissingValueWarning, Problem, SpellingVariantWarning, UnusedValueWarning, did_you_mean
-from .reconcile import MatchReport, closest_names, conform_codes, match_rows
+from .errors import InputDataError, Problem, SpellingVariantWarning, UnusedValueWarning
+from .reconcile import MatchReport, closest_names, match_rows
 
 __all__ = ["match_table", "unit_areas_km2", "slug", "assign_points"]
 
