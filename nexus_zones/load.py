@@ -786,6 +786,28 @@ def read_boundaries(
         raise InputDataError(source, problems)
     frame = _with_crs(frame, path, source, crs=crs, key="study.boundaries.crs")
     crs_in = frame.crs.to_string()
+    ids = _unit_ids(frame, id_column, source)
+    if frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+        logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
+    units = _units(frame, ids, name_column, region_column, source)
+    all_units = units.sort_index()
+    valid_on = sorted({str(v)[:10] for v in frame["validOn"].dropna()}) if "validOn" in frame.columns else []
+    meta = {"file": path.name, "layer": layer, "features": int(len(frame)), "id_column": id_column, "validOn": valid_on, "crs": crs_in}
+    if regions:
+        units = _in_regions(units, regions, region_column, source)
+    units = units.sort_index()
+    logger.info(
+        "boundaries: %d units read from %s%s%s", len(units), path.name,
+        f" ({len(all_units)} in the file)" if len(units) != len(all_units) else "",
+        f", validOn {', '.join(valid_on)}" if valid_on else "",
+    )
+    return Boundaries(units=units, all_units=all_units, path=path, crs_in=crs_in, meta=meta)
+
+
+def _unit_ids(frame: gpd.GeoDataFrame, id_column: str, source: str) -> pd.Series:
+    """The units' ids as stripped text; blank or repeated ids, features without geometry and
+    geometries other than polygons are problems, raised together."""
     ids = _id_strings(frame[id_column])
     problems = []
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
@@ -804,43 +826,37 @@ def read_boundaries(
         problems.append(Problem("geometry", f"geometry types {sorted(types)}", "Polygon or MultiPolygon", "use the admin boundary polygons, not points or lines"))
     if problems:
         raise InputDataError(source, problems)
-    if frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
-        logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
-    # checked once in EPSG:4326, so that a polygon made invalid by the reprojection is caught too
+    return ids
+
+
+def _units(frame: gpd.GeoDataFrame, ids: pd.Series, name_column: str, region_column: str | None, source: str) -> gpd.GeoDataFrame:
+    """The units (EPSG:4326) indexed by ``unit_id`` with ``name`` and ``region``, invalid polygons
+    repaired (checked once in EPSG:4326, so that a polygon made invalid by the reprojection is caught too)."""
     labels = [f"{i} ({n})" for i, n in zip(ids, frame[name_column].astype(str).str.strip())]
     repaired = geometry.repair(frame.geometry.to_numpy(), labels, source=source, cause="are invalid in the file")
-    frame = frame.set_geometry(gpd.GeoSeries(repaired, index=frame.index, crs=frame.crs))
-    units = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {
             "name": frame[name_column].astype(str).str.strip().to_numpy(),
             "region": (frame[region_column].astype(str).str.strip().to_numpy() if region_column else np.full(len(frame), "")),
         },
-        geometry=frame.geometry.to_numpy(),
+        geometry=repaired,
         index=pd.Index(ids.to_numpy(), name="unit_id", dtype=object),
         crs="EPSG:4326",
     )
-    all_units = units.sort_index()
-    valid_on = sorted({str(v)[:10] for v in frame["validOn"].dropna()}) if "validOn" in frame.columns else []
-    meta = {"file": path.name, "layer": layer, "features": int(len(frame)), "id_column": id_column, "validOn": valid_on, "crs": crs_in}
-    if regions:
-        known = sorted(set(units["region"]))
-        folded = {normalise_name(r): r for r in known}
-        unknown = [r for r in regions if normalise_name(r) not in folded]
-        if unknown:
-            raise InputDataError(
-                source,
-                [Problem("study.regions", f"region {r!r}{did_you_mean(r, known)}", f"a value of column {region_column!r}: {', '.join(known)}", "correct the region name in the config") for r in unknown],
-            )
-        keep = {folded[normalise_name(r)] for r in regions}
-        units = units[units["region"].isin(keep)]
-    units = units.sort_index()
-    logger.info(
-        "boundaries: %d units read from %s%s%s", len(units), path.name,
-        f" ({len(all_units)} in the file)" if len(units) != len(all_units) else "",
-        f", validOn {', '.join(valid_on)}" if valid_on else "",
-    )
-    return Boundaries(units=units, all_units=all_units, path=path, crs_in=crs_in, meta=meta)
+
+
+def _in_regions(units: gpd.GeoDataFrame, regions: Sequence[str], region_column: str | None, source: str) -> gpd.GeoDataFrame:
+    """The units of ``regions`` (names folded); an unknown region is an error listing the known ones."""
+    known = sorted(set(units["region"]))
+    folded = {normalise_name(r): r for r in known}
+    unknown = [r for r in regions if normalise_name(r) not in folded]
+    if unknown:
+        raise InputDataError(
+            source,
+            [Problem("study.regions", f"region {r!r}{did_you_mean(r, known)}", f"a value of column {region_column!r}: {', '.join(known)}", "correct the region name in the config") for r in unknown],
+        )
+    keep = {folded[normalise_name(r)] for r in regions}
+    return units[units["region"].isin(keep)]
 
 
 #: Id column recognised without configuration: ACLED's event id.
