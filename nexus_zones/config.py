@@ -25,7 +25,6 @@ import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     FiniteFloat,
     PrivateAttr,
@@ -35,7 +34,14 @@ from pydantic import (
     model_validator,
 )
 
+from . import layers as _layers
 from .errors import ConfigError, Problem, did_you_mean, short_repr
+from .layers.actors import ACTOR_MEASURES, ActorsLayerSpec
+from .layers.base import _IDENT, _SEP, Identifier, Language, Scalar, Text, _check_crs, _fail, _HasPath, _resolve, _Strict  # noqa: F401 - shared building blocks
+from .layers.points import POINT_MEASURES, PointsLayerSpec
+from .layers.polygons import PolygonsLayerSpec
+from .layers.raster import RASTER_MEASURES, RasterLayerSpec
+from .layers.table import TableLayerSpec
 from .rules import RuleSyntaxError, parse_rule
 
 __all__ = [
@@ -63,6 +69,8 @@ __all__ = [
     "RASTER_MEASURES",
     "UNIT_MEASURES",
     "RasterLayerSpec",
+    "PolygonsLayerSpec",
+    "layer_kinds",
     "PillarSpec",
     "RobustnessConfig",
     "TypologySpec",
@@ -80,17 +88,8 @@ FailingUnits = Literal["flag", "exclude"]
 Aggregation = Literal["arithmetic", "geometric", "topsis"]
 DataWeights = Literal["entropy", "critic", "pca"]
 
-#: Measures every points layer yields (``fatalities`` only where the file has that column).
-POINT_MEASURES = ("count", "fatalities")
-#: Measures an actors (3W) layer yields.
-ACTOR_MEASURES = ("humanitarian", "development", "actors", "both")
-#: Measures a raster layer yields (``share_above`` only with a threshold).
-RASTER_MEASURES = ("sum", "mean", "share_above", "valid_share")
 Transform = Literal["none", "log1p"]
 
-Language = Literal["fr", "en"]
-#: A text given plainly, or per language: ``{fr: "...", en: "..."}``.
-Text = Union[str, dict[Language, str]]
 
 def _not_bool(value: Any) -> Any:
     if isinstance(value, bool):
@@ -104,79 +103,6 @@ Weight = Annotated[FiniteFloat, BeforeValidator(_not_bool)]
 #: The smallest share of the total weight a positive weight may have: below it the indicator
 #: counts for nothing (e.g. weight 1 beside 1e300), which is a typo, not a choice.
 MIN_WEIGHT_SHARE = 1e-6
-
-_IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
-Identifier = Annotated[str, Field(pattern=_IDENT)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-_SEP = "\x1f"
-
-
-def _fail(key: str, found: str, expected: str, fix: str = "") -> ValueError:
-    """A model-level check's failure, carrying the key it concerns (read by ``_problem_from_pydantic``)."""
-    return ValueError(_SEP.join((key, found, expected, fix)))
-
-
-def _check_crs(value: str | None) -> None:
-    """A ``crs`` option must name a CRS pyproj knows."""
-    if value is None:
-        return
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
-
-    try:
-        CRS.from_user_input(value)
-    except CRSError:
-        raise _fail("crs", repr(value), "a CRS such as EPSG:32630 (UTM zone 30N) or EPSG:3857 (Web Mercator)", "give the EPSG code of the coordinates") from None
-
-
-def _resolve(value: Path, info: ValidationInfo, *, data: bool = False) -> Path:
-    """Resolve a path relative to the config file's folder (``context['base_dir']``), or for input
-    files (``data=True``) relative to the data folder (``context['data_dir']``) when one is set."""
-    context = info.context or {}
-    base = (context.get("data_dir") if data else None) or context.get("base_dir")
-    path = Path(value).expanduser()
-    if not path.is_absolute() and base is not None:
-        path = Path(base) / path
-    resolved = path.resolve()
-    if Path(value).is_absolute() or ".." in Path(value).parts:
-        logger.debug("config path %s resolved to %s", value, resolved)
-    return resolved
-
-
-class _HasPath(_Strict):
-    path: Path = Field(description="File to read; relative to the config file's folder.")
-    source: Text | None = Field(None, description="Who published the data and when, shown with values.")
-    period: Text | None = Field(None, description="The period the values describe (default: the date window or round).")
-
-    @field_validator("path")
-    @classmethod
-    def _resolve_path(cls, value: Path, info: ValidationInfo) -> Path:
-        return _resolve(value, info, data=True)
-
-
-class _NumberSpelling(_Strict):
-    """How a layer writes its numbers, where the file alone cannot say (see :func:`nexus_zones.load.parse_number`)."""
-
-    decimal: Literal[".", ","] | None = Field(
-        None, description="Decimal mark of the numbers; default: decided from each whole column (1,5 and 1.234,5 show a decimal comma)."
-    )
-    thousands: Literal[".", ",", " ", "'"] | None = Field(
-        None,
-        description="Thousands separator: '.', ',', ' ' (any space, no-break or narrow) or \"'\" (apostrophes); "
-        "' ' and \"'\" say that dots and commas never separate thousands. Default: decided from each whole column.",
-    )
-
-    @model_validator(mode="after")
-    def _spelling(self):
-        if self.decimal is not None and self.decimal == self.thousands:
-            raise _fail("thousands", f"{self.thousands!r}, the same as decimal", "a thousands separator other than the decimal mark", "correct one of them")
-        return self
-
 
 class BoundariesSpec(_HasPath):
     """Polygons of the study units (e.g. an OCHA COD-AB admin-2 layer)."""
@@ -207,168 +133,29 @@ class StudySpec(_Strict):
     note: Text | None = Field(None, description="A caveat shown on the map (e.g. 'schematic geometry').")
 
 
-Scalar = Union[str, int, float, bool]
+def _layer_union() -> Any:
+    """The specs of the registered kinds, told apart by their ``kind``."""
+    specs = tuple(kind.Spec for kind in _layers.KINDS.values())
+    return Annotated[Union[specs], Field(discriminator="kind")] if len(specs) > 1 else specs[0]
 
 
-class PointsLayerSpec(_HasPath, _NumberSpelling):
-    """Point features (events, facilities, posts) counted per unit by point-in-polygon.
-
-    CSV files give coordinates in ``latitude``/``longitude`` columns (ACLED's names by default);
-    other vector files are read with their geometry. Column names may be HXL hashtags
-    (``#geo+lat``) where the file carries an HXL row.
-    """
-
-    kind: Literal["points"]
-    layer: str | None = None
-    latitude: str = "latitude"
-    longitude: str = "longitude"
-    date_column: str = Field("event_date", description="Date column; needed when year, start or end is set.")
-    year: int | None = Field(None, ge=1900, le=2100, description="Count this calendar year (sets start and end).")
-    start: date | None = Field(None, description="First day counted (inclusive).")
-    end: date | None = Field(None, description="Last day counted (inclusive).")
-    type_column: str = Field("event_type", description="Column filtered by `types`.")
-    types: list[str] | None = Field(None, min_length=1, description="Keep only rows with these values.")
-    where: dict[str, list[Scalar]] = Field(
-        default_factory=dict, description="Keep only rows whose column has one of the values, e.g. geo_precision: [1, 2]."
-    )
-    fatalities_column: str = Field("fatalities", description="Summed per unit where the column exists.")
-    category_column: str | None = Field(None, description="Column whose values are counted separately.")
-    categories: dict[Identifier, list[str]] | None = Field(
-        None, description="Measure name -> category values counted under it (default: each value, slugified)."
-    )
-    admin_column: str | None = Field(
-        None, description="The file's own unit-name column (ACLED: admin2); counted by name beside the spatial count."
-    )
-    aliases: dict[str, str] = Field(default_factory=dict, description="Names in admin_column -> unit names.")
-    id_column: str | None = Field(
-        None, description="Column of record ids; a repeated id is counted once (default: ACLED's event_id_cnty where the file has it)."
-    )
-    timestamp_column: str = Field(
-        "timestamp", description="Where rows share an id but differ, the row with the newest value here is kept (ACLED: timestamp); used where the column exists."
-    )
-    allow_empty: bool = Field(
-        False, description="The file may have no row in the window (of the types): every unit then counts 0, with a warning, even where rules or weighted indicators use it."
-    )
-    crs: str | None = Field(
-        None,
-        description="The CRS the coordinates are in, when not WGS 84 degrees: for a CSV, the latitude column holds y and the "
-        "longitude column x in this CRS (e.g. EPSG:32630 for UTM zone 30N metres); for a vector file, overrides the CRS it declares. "
-        "Default: degrees (CSV) or the file's CRS.",
-    )
-    outside: Literal["error", "accept"] = Field(
-        "error",
-        description="When more than half of the points in the window (at least 10) fall outside every unit of the boundaries file: "
-        "error (default: it is usually swapped latitude/longitude, metres taken for degrees or another country's file; the error "
-        "shows the evidence), or accept (they are knowingly left uncounted, e.g. a file covering more than the boundaries; "
-        "an EventsOutsideWarning counts them).",
-    )
-
-    @model_validator(mode="after")
-    def _window(self) -> "PointsLayerSpec":
-        _check_crs(self.crs)
-        if self.year is not None and (self.start or self.end):
-            raise _fail("year", f"year {self.year} and start/end", "either year or start/end", "remove one of them")
-        if self.start and self.end and self.start > self.end:
-            raise _fail("start", f"start {self.start} after end {self.end}", "start on or before end", "swap or correct the dates")
-        if self.categories and not self.category_column:
-            raise _fail("categories", "categories without category_column", "category_column naming the column that holds the categories")
-        if self.categories:
-            clash = set(self.categories) & set(POINT_MEASURES)
-            if clash:
-                raise _fail("categories", f"category names {sorted(clash)}", f"names other than the built-in measures {POINT_MEASURES}", "rename them")
-        return self
-
-    @property
-    def window(self) -> tuple[date | None, date | None]:
-        """The inclusive date window (``year`` expanded)."""
-        if self.year is not None:
-            return date(self.year, 1, 1), date(self.year, 12, 31)
-        return self.start, self.end
+#: The union of the layer kinds' specs registered at import (see :data:`nexus_zones.layers.KINDS`).
+LayerSpec = _layer_union()
 
 
-class _KeyedTable(_HasPath, _NumberSpelling):
-    """A table whose rows name units by P-code and/or by name."""
+class _RegisteredLayer:
+    """The type of ``Config.layers`` values: the union of the kinds registered when the config
+    model's schema was last built (:func:`_sync_kinds` rebuilds it when the registry changes)."""
 
-    unit_column: str | None = Field(None, description="Column holding the unit P-code (or an HXL tag such as #adm2+code).")
-    name_column: str | None = Field(None, description="Column holding the unit name, used where codes are absent or disagree.")
-    parent_column: str | None = Field(None, description="Column holding the region name, to tell apart units of the same name.")
-    aliases: dict[str, str] = Field(default_factory=dict, description="Names in the table -> unit names in the boundaries.")
-    unmatched: Literal["error", "drop"] = Field("error", description="Rows matching no unit, or several: error, or drop (reported).")
-    where: dict[str, list[Scalar]] = Field(default_factory=dict, description="Keep only rows whose column has one of the values.")
-    allow_empty: bool = Field(
-        False, description="The table may have no row for the study's units: accepted with a warning, even where rules or weighted indicators use it."
-    )
-
-    @model_validator(mode="after")
-    def _key(self):
-        if not self.unit_column and not self.name_column:
-            raise _fail("unit_column", "neither unit_column nor name_column", "unit_column (P-codes) or name_column (names), or both", "name the column that says which unit a row is for")
-        return self
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        return handler.generate_schema(_layer_union())
 
 
-class TableLayerSpec(_KeyedTable):
-    """A per-unit table (school closures, forces present/absent, displacement, food insecurity)."""
+def layer_kinds() -> dict[str, type[BaseModel]]:
+    """Kind name -> spec class, from the registry (:data:`nexus_zones.layers.KINDS`)."""
+    return {name: kind.Spec for name, kind in _layers.KINDS.items()}
 
-    kind: Literal["table"]
-    columns: list[Identifier] | dict[Identifier, str] = Field(
-        min_length=1, description="Value columns read as measures (numbers or yes/no); a mapping gives measure -> column."
-    )
-    absent_units: Literal["missing", "zero"] = Field(
-        "missing", description="Value for units absent from the table: missing (NaN, named) or zero."
-    )
-    combine: Literal["error", "sum", "mean", "max", "min"] = Field(
-        "error", description="Several rows for one unit (e.g. communes of a cercle): error, or combine them."
-    )
-    round_column: str | None = Field(None, description="Date column of rounds or snapshots (e.g. DTM snapshot_date).")
-    as_of: date | None = Field(None, description="Use the latest round dated on or before this day.")
-    whole_numbers: list[Identifier] = Field(
-        default_factory=list,
-        description="Measures holding whole numbers (populations, counts): a column of 142.522 is then read as 142522. "
-        "Measures used as an indicator's per are taken as whole numbers too.",
-    )
-
-    @model_validator(mode="after")
-    def _rounds(self) -> "TableLayerSpec":
-        if (self.round_column is None) != (self.as_of is None):
-            raise _fail("as_of" if self.round_column else "round_column", "only one of round_column and as_of", "both (the column of round dates, and the date wanted) or neither")
-        unknown = [m for m in self.whole_numbers if m not in self.column_map]
-        if unknown:
-            raise _fail("whole_numbers", f"{unknown[0]!r}{did_you_mean(unknown[0], self.column_map)}", f"a measure of this layer: {', '.join(self.column_map)}")
-        return self
-
-    @property
-    def column_map(self) -> dict[str, str]:
-        """Measure name -> column."""
-        return dict(self.columns) if isinstance(self.columns, dict) else {c: c for c in self.columns}
-
-
-class ActorsLayerSpec(_KeyedTable):
-    """A 3W table: one row per organisation and place; counted per unit and actor type."""
-
-    kind: Literal["actors"]
-    organisation_column: str = "organisation"
-    type_column: str = Field("type", description="Column whose values say humanitarian or development.")
-    humanitarian: list[str] = Field(["humanitarian", "humanitaire"], min_length=1)
-    development: list[str] = Field(["development", "developpement"], min_length=1)
-    organisation_aliases: dict[str, str] = Field(
-        default_factory=dict,
-        description="Organisation spellings -> the name they are counted under, for different names of one organisation (e.g. PAM: WFP); "
-        "case, accents, spaces and punctuation are folded without it.",
-    )
-
-
-class RasterLayerSpec(_HasPath):
-    """A raster (population, flood hazard) summarised per unit with fractional pixel coverage."""
-
-    kind: Literal["raster"]
-    band: int = Field(1, ge=1)
-    threshold: FiniteFloat | None = Field(None, description="For share_above: share of the unit's valid area above this value.")
-    nodata: FiniteFloat | None = Field(None, description="Nodata value when the file does not declare one.")
-
-
-LayerSpec = Annotated[
-    Union[PointsLayerSpec, TableLayerSpec, ActorsLayerSpec, RasterLayerSpec], Field(discriminator="kind")
-]
 
 #: Measures of the study units themselves, available as ``units.<measure>``.
 UNIT_MEASURES = ("area_km2",)
@@ -523,7 +310,9 @@ class Config(_Strict):
     data_dir: Path | None = Field(None, description="Folder of the input files (relative to the config file); default the config's folder.")
     language: Language = Field("en", description="Language of the map and the brief: fr or en.")
     study: StudySpec
-    layers: dict[Identifier, LayerSpec] = Field(default_factory=dict)
+    layers: dict[Identifier, _RegisteredLayer] = Field(
+        default_factory=dict, description="The input layers by name; each has a kind (see nexus_zones.layers.KINDS) and that kind's options."
+    )
     indicators: dict[Identifier, IndicatorSpec] = Field(min_length=1)
     rules: dict[Identifier, RuleSpec] = Field(default_factory=dict)
     model: ModelSpec = ModelSpec()
@@ -595,17 +384,7 @@ class Config(_Strict):
 
 def measures_of(layer: Any) -> tuple[str, ...] | None:
     """Measures a layer yields, or ``None`` where they depend on the data (categories from the file)."""
-    if isinstance(layer, PointsLayerSpec):
-        if layer.category_column and not layer.categories:
-            return None
-        return POINT_MEASURES + tuple(layer.categories or ())
-    if isinstance(layer, TableLayerSpec):
-        return tuple(layer.column_map)
-    if isinstance(layer, ActorsLayerSpec):
-        return ACTOR_MEASURES
-    if isinstance(layer, RasterLayerSpec):
-        return RASTER_MEASURES if layer.threshold is not None else tuple(m for m in RASTER_MEASURES if m != "share_above")
-    raise TypeError(layer)
+    return _layers.kind_of(layer).measures(layer)
 
 
 # --------------------------------------------------------------------------------------- loading
@@ -804,6 +583,7 @@ def config_from_mapping(
     if resolved_data is not None and not resolved_data.is_dir():
         key = "--data-dir" if data_dir is not None else "data_dir"
         raise ConfigError(source, [Problem(key, f"{str(resolved_data)!r}, which is not a folder", "the folder holding the input files", "download the files there or point at the right folder")])
+    _sync_kinds()
     try:
         config = Config.model_validate(data, context={"base_dir": base, "data_dir": resolved_data})
     except ValidationError as exc:
@@ -820,7 +600,18 @@ def config_from_mapping(
     return config
 
 
-_KINDS = {"points": PointsLayerSpec, "table": TableLayerSpec, "actors": ActorsLayerSpec, "raster": RasterLayerSpec}
+#: The config model's schema holds these kinds (name, spec); see :func:`_sync_kinds`.
+_SCHEMA_KINDS: tuple = tuple(layer_kinds().items())
+
+
+def _sync_kinds() -> None:
+    """Rebuild the config model's schema when kinds were registered or removed since it was built,
+    so that a kind added to :data:`nexus_zones.layers.KINDS` is accepted (one module, one line)."""
+    global _SCHEMA_KINDS
+    now = tuple(layer_kinds().items())
+    if now != _SCHEMA_KINDS:
+        Config.model_rebuild(force=True)
+        _SCHEMA_KINDS = now
 
 
 def _log_outside_paths(config: Config, base: Path, data_dir: Path | None) -> None:
@@ -843,6 +634,8 @@ def _walk_model(loc: tuple) -> tuple[list[str], type[BaseModel] | None]:
             parts.append(str(part))
             field = model.model_fields.get(str(part))
             model = field.annotation if field else None
+        elif model is _RegisteredLayer:
+            model = _layers.KINDS[part].Spec if part in _layers.KINDS else None  # the kind's tag: not a key the user wrote
         else:
             origin = typing.get_origin(model)
             args = typing.get_args(model)
@@ -850,8 +643,8 @@ def _walk_model(loc: tuple) -> tuple[list[str], type[BaseModel] | None]:
                 model = args[0]
                 continue
             if origin in (Union, getattr(__import__("types"), "UnionType", Union)):
-                if part in _KINDS:  # discriminated-union tag: not a key the user wrote
-                    model = _KINDS[part]
+                if part in _layers.KINDS:  # discriminated-union tag: not a key the user wrote
+                    model = _layers.KINDS[part].Spec
                     i += 1
                     continue
                 model = next((a for a in args if a is not type(None)), None)
@@ -898,8 +691,9 @@ def _problem_from_pydantic(err: Mapping[str, Any]) -> Problem:
         return Problem(where, "nothing (the key is missing)", "a value", f"add {parts[-1] if parts else 'it'}: to the config")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tag = (err.get("ctx") or {}).get("tag")
-        found = "nothing (the key is missing)" if kind == "union_tag_not_found" or tag is None else f"{tag!r}{did_you_mean(str(tag), _KINDS)}"
-        return Problem(where + ".kind", found, f"one of {', '.join(_KINDS)}", "set the layer's kind")
+        kinds = list(_layers.KINDS)
+        found = "nothing (the key is missing)" if kind == "union_tag_not_found" or tag is None else f"{tag!r}{did_you_mean(str(tag), kinds)}"
+        return Problem(where + ".kind", found, f"one of {', '.join(kinds)}", "set the layer's kind")
     value = err.get("input")
     found = short_repr(value)
     ctx = err.get("ctx") or {}
@@ -946,7 +740,8 @@ def _cross_checks(config: Config) -> list[Problem]:
     for name, ind in config.indicators.items():
         if ind.per_year:
             layer = config.layers.get(ind.measure.split(".", 1)[0])
-            if not isinstance(layer, PointsLayerSpec) or None in layer.window:
+            window = getattr(layer, "window", None)  # a dated layer's inclusive window
+            if window is None or None in window:
                 problems.append(
                     Problem(f"indicators.{name}.per_year", "true", "a measure of a points layer with both ends of its window (year, or start and end)")
                 )
@@ -954,10 +749,15 @@ def _cross_checks(config: Config) -> list[Problem]:
     if config.map.classes == 1:
         problems.append(Problem("map.classes", "1", "0 (continuous colours) or 2 to 9 classes"))
     for name in config.map.point_layers or []:
-        if not isinstance(config.layers.get(name), PointsLayerSpec):
-            points = [n for n, l in config.layers.items() if isinstance(l, PointsLayerSpec)]
+        if name not in _map_layers(config):
+            points = _map_layers(config)
             problems.append(Problem("map.point_layers", f"{name!r}{did_you_mean(name, points)}", f"a points layer: {', '.join(points) or '(none)'}"))
     return problems
+
+
+def _map_layers(config: Config) -> list[str]:
+    """The layers whose kind draws points on the map (``MAP_POINTS``)."""
+    return [n for n, spec in config.layers.items() if getattr(_layers.kind_of(spec), "MAP_POINTS", False)]
 
 
 def _model_problems(config: Config) -> list[Problem]:

@@ -136,12 +136,12 @@ def polygonal(geometry):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def repair(geoms: np.ndarray, labels: Sequence[str], *, source: str, cause: str = "are invalid") -> np.ndarray:
+def repair(geoms: np.ndarray, labels: Sequence[str], *, source: str, cause: str = "are invalid", noun: str = "unit polygon") -> np.ndarray:
     """Return ``geoms`` with every invalid polygon repaired (``make_valid``, polygonal parts kept).
 
     The repaired units are named, with GEOS's reason, in a :class:`GeometryRepairedWarning`;
     ``cause`` says how they came to be invalid where it is known (``"became invalid once rounded
-    ..."``). A unit
+    ..."``); ``noun`` names what the polygons are (``"unit polygon"``, ``"feature"``). A unit
     with no area left after the repair is an :class:`InputDataError`.
     """
     geoms = np.asarray(geoms, dtype=object)
@@ -161,7 +161,7 @@ def repair(geoms: np.ndarray, labels: Sequence[str], *, source: str, cause: str 
     described = [f"{name} ({reason})" for name, reason in zip(named, reasons)]
     warnings.warn(
         GeometryRepairedWarning(
-            f"{source}: {len(named)} unit polygon{'s' if len(named) != 1 else ''} repaired with make_valid "
+            f"{source}: {len(named)} {noun}{'s' if len(named) != 1 else ''} repaired with make_valid "
             f"(polygonal parts kept), as they {cause}: {_listed(described)}"
         ),
         stacklevel=2,

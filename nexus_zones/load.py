@@ -1,8 +1,10 @@
-"""Reading inputs: the only module that opens input files.
+"""Reading inputs: with the readers of the layer kinds (:mod:`nexus_zones.layers`), the only code
+that opens input files. This module reads the boundaries and holds what the kinds' readers share
+(file and CSV decoding, HXL and column resolution, numbers, dates, repeated records, CRS checks):
 
 * boundaries → :class:`Boundaries` holding a GeoDataFrame in EPSG:4326 indexed by a unique string
   ``unit_id`` (the P-code) with ``name``, ``region`` and ``geometry`` columns;
-* points (CSV with latitude/longitude, or any vector file GDAL reads) → GeoDataFrame in EPSG:4326
+* (in :mod:`nexus_zones.layers`) points (CSV with latitude/longitude, or any vector file GDAL reads) → GeoDataFrame in EPSG:4326
   with ``date``, ``type``, ``category`` and ``fatalities`` columns where asked for;
 * per-unit tables → DataFrame indexed by ``unit_id`` (numbers, and yes/no read as 1/0);
 * 3W actor tables → DataFrame of ``unit_id``, ``organisation``, ``actor_type`` rows.
@@ -21,7 +23,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -35,11 +37,9 @@ from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Probl
 __all__ = [
     "Boundaries",
     "read_boundaries",
-    "read_points",
-    "read_table",
-    "read_actors",
     "file_sha256",
     "normalise_name",
+    "no_rows_why",
 ]
 
 logger = logging.getLogger(__name__)
@@ -786,6 +786,28 @@ def read_boundaries(
         raise InputDataError(source, problems)
     frame = _with_crs(frame, path, source, crs=crs, key="study.boundaries.crs")
     crs_in = frame.crs.to_string()
+    ids = _unit_ids(frame, id_column, source)
+    if frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+        logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
+    units = _units(frame, ids, name_column, region_column, source)
+    all_units = units.sort_index()
+    valid_on = sorted({str(v)[:10] for v in frame["validOn"].dropna()}) if "validOn" in frame.columns else []
+    meta = {"file": path.name, "layer": layer, "features": int(len(frame)), "id_column": id_column, "validOn": valid_on, "crs": crs_in}
+    if regions:
+        units = _in_regions(units, regions, region_column, source)
+    units = units.sort_index()
+    logger.info(
+        "boundaries: %d units read from %s%s%s", len(units), path.name,
+        f" ({len(all_units)} in the file)" if len(units) != len(all_units) else "",
+        f", validOn {', '.join(valid_on)}" if valid_on else "",
+    )
+    return Boundaries(units=units, all_units=all_units, path=path, crs_in=crs_in, meta=meta)
+
+
+def _unit_ids(frame: gpd.GeoDataFrame, id_column: str, source: str) -> pd.Series:
+    """The units' ids as stripped text; blank or repeated ids, features without geometry and
+    geometries other than polygons are problems, raised together."""
     ids = _id_strings(frame[id_column])
     problems = []
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
@@ -804,158 +826,37 @@ def read_boundaries(
         problems.append(Problem("geometry", f"geometry types {sorted(types)}", "Polygon or MultiPolygon", "use the admin boundary polygons, not points or lines"))
     if problems:
         raise InputDataError(source, problems)
-    if frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
-        logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
-    # checked once in EPSG:4326, so that a polygon made invalid by the reprojection is caught too
+    return ids
+
+
+def _units(frame: gpd.GeoDataFrame, ids: pd.Series, name_column: str, region_column: str | None, source: str) -> gpd.GeoDataFrame:
+    """The units (EPSG:4326) indexed by ``unit_id`` with ``name`` and ``region``, invalid polygons
+    repaired (checked once in EPSG:4326, so that a polygon made invalid by the reprojection is caught too)."""
     labels = [f"{i} ({n})" for i, n in zip(ids, frame[name_column].astype(str).str.strip())]
     repaired = geometry.repair(frame.geometry.to_numpy(), labels, source=source, cause="are invalid in the file")
-    frame = frame.set_geometry(gpd.GeoSeries(repaired, index=frame.index, crs=frame.crs))
-    units = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {
             "name": frame[name_column].astype(str).str.strip().to_numpy(),
             "region": (frame[region_column].astype(str).str.strip().to_numpy() if region_column else np.full(len(frame), "")),
         },
-        geometry=frame.geometry.to_numpy(),
+        geometry=repaired,
         index=pd.Index(ids.to_numpy(), name="unit_id", dtype=object),
         crs="EPSG:4326",
     )
-    all_units = units.sort_index()
-    valid_on = sorted({str(v)[:10] for v in frame["validOn"].dropna()}) if "validOn" in frame.columns else []
-    meta = {"file": path.name, "layer": layer, "features": int(len(frame)), "id_column": id_column, "validOn": valid_on, "crs": crs_in}
-    if regions:
-        known = sorted(set(units["region"]))
-        folded = {normalise_name(r): r for r in known}
-        unknown = [r for r in regions if normalise_name(r) not in folded]
-        if unknown:
-            raise InputDataError(
-                source,
-                [Problem("study.regions", f"region {r!r}{did_you_mean(r, known)}", f"a value of column {region_column!r}: {', '.join(known)}", "correct the region name in the config") for r in unknown],
-            )
-        keep = {folded[normalise_name(r)] for r in regions}
-        units = units[units["region"].isin(keep)]
-    units = units.sort_index()
-    logger.info(
-        "boundaries: %d units read from %s%s%s", len(units), path.name,
-        f" ({len(all_units)} in the file)" if len(units) != len(all_units) else "",
-        f", validOn {', '.join(valid_on)}" if valid_on else "",
-    )
-    return Boundaries(units=units, all_units=all_units, path=path, crs_in=crs_in, meta=meta)
 
 
-def read_points(
-    path: Path,
-    *,
-    layer: str | None = None,
-    latitude: str = "latitude",
-    longitude: str = "longitude",
-    date_column: str | None = None,
-    type_column: str | None = None,
-    category_column: str | None = None,
-    fatalities_column: str | None = "fatalities",
-    admin_column: str | None = None,
-    filters: dict | None = None,
-    where: str = "layer",
-    id_column: str | None = None,
-    timestamp_column: str | None = "timestamp",
-    decimal: str | None = None,
-    thousands: str | None = None,
-    crs: str | None = None,
-    reference: gpd.GeoDataFrame | None = None,
-) -> gpd.GeoDataFrame:
-    """Read points with the columns asked for.
-
-    CSV files take coordinates from ``latitude``/``longitude``; other files are read as vector
-    data and reprojected to EPSG:4326. The result has ``geometry`` and, where asked for, ``date``
-    (datetime64), ``type``, ``category``, ``admin`` (the file's own unit name) and ``fatalities``
-    (float; only when the file has that column). Rows not passing ``filters`` (column -> accepted
-    values) are dropped; their number is kept in ``attrs['dropped_by_filters']``. ``where`` is the
-    config key prefix used in messages (e.g. ``layers.incidents``). Column names may be HXL tags.
-
-    Each record is counted once: where ``id_column`` is given (or, by default, the file has ACLED's
-    ``event_id_cnty``), rows repeating an id are dropped before any filter, as
-    :func:`drop_repeated_records` says.
-    ``decimal`` and ``thousands`` state the spelling of the fatalities (see :func:`parse_number`);
-    coordinates take a dot or a comma as their decimal mark whatever these say.
-    ``crs`` is the CRS of the coordinates when not WGS 84 degrees (for a CSV, ``longitude`` holds x
-    and ``latitude`` y in it; for a vector file it overrides the declared CRS). Coordinates that
-    cannot be degrees are an error; with ``reference`` (every unit of the boundaries) the error
-    says how many points fall inside as given, swapped, or read as metres of the usual CRSs.
-    """
-    is_csv = path.suffix.lower() in (".csv", ".txt", ".tsv")
-    wanted: dict[str, str] = {}
-    if date_column:
-        wanted[f"{where}.date_column"] = date_column
-    if type_column:
-        wanted[f"{where}.type_column"] = type_column
-    if category_column:
-        wanted[f"{where}.category_column"] = category_column
-    if admin_column:
-        wanted[f"{where}.admin_column"] = admin_column
-    for col in filters or {}:
-        wanted[f"{where}.where.{col}"] = col
-    if id_column:
-        wanted[f"{where}.id_column"] = id_column
-    records = dict(id_column=id_column, timestamp_column=timestamp_column, key=where)
-    dropped = 0
-    if is_csv:
-        table = _read_csv(path)
-        if table.attrs.get("empty_file") and fatalities_column:  # no header: the optional column is assumed too
-            wanted[f"{where}.fatalities_column"] = fatalities_column
-        problems = _missing_columns(path, table, {f"{where}.latitude": latitude, f"{where}.longitude": longitude, **wanted})
-        if problems:
-            raise InputDataError(str(path), problems)
-        table = drop_repeated_records(table, path, **records)
-        if filters:
-            n_before = len(table)
-            table = filter_rows(table, filters, path=path, key=f"{where}.where")
-            dropped = n_before - len(table)
-        frame = _csv_points(table, path, resolve_column(table, latitude), resolve_column(table, longitude), where=where, crs=crs, reference=reference)
-    else:
-        frame = _read_vector(path, layer)
-        problems = _missing_columns(path, frame, wanted)
-        if problems:
-            raise InputDataError(str(path), problems)
-        frame = _with_crs(frame, path, str(path), crs=crs, key=f"{where}.crs", reference=reference)
-        frame = drop_repeated_records(frame, path, **records)
-        if filters:
-            n_before = len(frame)
-            frame = filter_rows(frame, filters, path=path, key=f"{where}.where")
-            dropped = n_before - len(frame)
-        empty = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
-        if empty.any():
-            from .errors import EventsOutsideWarning
-
-            warnings.warn(EventsOutsideWarning(f"{path}: {int(empty.sum())} features without geometry were not counted"), stacklevel=2)
-        frame = frame[~empty]
-        if set(frame.geom_type) - {"Point", "MultiPoint"}:
-            raise InputDataError.one(str(path), "geometry", f"geometry types {sorted(set(frame.geom_type))}", "points")
-        frame = frame.explode(index_parts=False).to_crs(4326)
-    out = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs="EPSG:4326", index=pd.RangeIndex(len(frame)))
-    out.attrs["dropped_by_filters"] = dropped
-
-    def col(ref: str) -> pd.Series:
-        return frame[resolve_column(frame, ref)]
-
-    if date_column:
-        out["date"] = parse_dates(col(date_column), path=path, column=date_column).to_numpy()
-    if type_column:
-        out["type"] = col(type_column).astype(str).str.strip().to_numpy()
-    if category_column:
-        out["category"] = col(category_column).astype(str).str.strip().to_numpy()
-    if admin_column:
-        out["admin"] = col(admin_column).astype(str).str.strip().to_numpy()
-    fatalities_column = resolve_column(frame, fatalities_column) if fatalities_column else None
-    if fatalities_column:
-        fat = parse_number(
-            frame[fatalities_column].astype(str), path=path, column=fatalities_column, decimal=decimal, thousands=thousands,
-            whole="fatalities are counts of people", key=f"{where}.decimal",
+def _in_regions(units: gpd.GeoDataFrame, regions: Sequence[str], region_column: str | None, source: str) -> gpd.GeoDataFrame:
+    """The units of ``regions`` (names folded); an unknown region is an error listing the known ones."""
+    known = sorted(set(units["region"]))
+    folded = {normalise_name(r): r for r in known}
+    unknown = [r for r in regions if normalise_name(r) not in folded]
+    if unknown:
+        raise InputDataError(
+            source,
+            [Problem("study.regions", f"region {r!r}{did_you_mean(r, known)}", f"a value of column {region_column!r}: {', '.join(known)}", "correct the region name in the config") for r in unknown],
         )
-        negative = _negative_problem(fat, frame[fatalities_column].astype(str), fatalities_column, "counts of 0 or more")
-        if negative:
-            raise InputDataError(str(path), [negative])
-        out["fatalities"] = fat.fillna(0.0).to_numpy()
-    return out
+    keep = {folded[normalise_name(r)] for r in regions}
+    return units[units["region"].isin(keep)]
 
 
 #: Id column recognised without configuration: ACLED's event id.
@@ -1240,77 +1141,6 @@ def _key_columns(frame: pd.DataFrame, keys: dict[str, str | None]) -> pd.DataFra
     return out
 
 
-def read_table(
-    path: Path,
-    *,
-    columns: dict[str, str],
-    unit_column: str | None = None,
-    name_column: str | None = None,
-    parent_column: str | None = None,
-    where: dict | None = None,
-    round_column: str | None = None,
-    as_of=None,
-    decimal: str | None = None,
-    thousands: str | None = None,
-    whole: Mapping[str, str] | None = None,
-    layer: str = "layer",
-) -> pd.DataFrame:
-    """Read a per-unit table: one row per unit (or per part of a unit, e.g. communes).
-
-    Returns rows with ``code``/``name``/``parent`` key columns (those configured) and one float
-    column per measure (``columns`` maps measure -> header or HXL tag): numbers with a decimal point
-    or comma, yes/no words as 1/0, blank as missing. With ``round_column`` and ``as_of`` only the
-    latest round dated on or before ``as_of`` is kept. ``decimal`` and ``thousands`` state the
-    spelling of the numbers; ``whole`` maps the measures known to hold whole numbers (populations,
-    counts) to the reason, which settles columns of ``142.522`` (see :func:`parse_number`).
-    """
-    where_key = f"layers.{layer}"
-    wanted = {f"{where_key}.columns.{m}": c for m, c in columns.items()}
-    for key, ref in (("unit_column", unit_column), ("name_column", name_column), ("parent_column", parent_column), ("round_column", round_column)):
-        if ref:
-            wanted[f"{where_key}.{key}"] = ref
-    table = read_rows(path, wanted, where=where, where_key=f"{where_key}.where")
-    if round_column:
-        col = resolve_column(table, round_column)
-        dates = parse_dates(table[col], path=path, column=col).dt.normalize()  # a round is a day, whatever its time
-        rounds = sorted(set(dates))
-        eligible = [d for d in rounds if d <= pd.Timestamp(as_of)]
-        if not eligible:
-            raise InputDataError.one(
-                str(path), f"{where_key}.as_of", f"{as_of}, before every round ({', '.join(str(d.date()) for d in rounds)})",
-                "a date on or after the first round", "choose another date",
-            )
-        chosen = eligible[-1]
-        table = table[(dates == chosen).to_numpy()]
-        logger.info("layer %s: round of %s chosen (latest on or before %s; %d rounds in the file)", layer, chosen.date(), as_of, len(rounds))
-    table = drop_exact_copies(table, path, effect="kept, they would have been counted twice when rows are combined per unit (combine) or been reported as several rows for one unit")
-    out = _key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
-    problems = []
-    for measure, ref in columns.items():
-        col = resolve_column(table, ref)
-        try:
-            values = parse_number(
-                table[col], path=path, column=col, decimal=decimal, thousands=thousands, whole=(whole or {}).get(measure),
-                key=f"{where_key}.decimal", whole_key=f"{where_key}.whole_numbers",
-            )
-        except InputDataError as exc:
-            problems.extend(exc.problems)
-            continue
-        negative = _negative_problem(values, table[col].astype(str), col, "values of 0 or more")
-        if negative:
-            problems.append(negative)
-        out[measure] = values.to_numpy()
-    blank = np.zeros(len(out), dtype=bool)
-    for key in ("code", "name"):
-        if key in out:
-            blank |= (out[key] == "").to_numpy()
-    if blank.all() and len(out):
-        problems.append(Problem(f"{where_key}.unit_column / name_column", "no row with a unit code or name", "a code or a name in every row"))
-    if problems:
-        raise InputDataError(str(path), problems)
-    return out
-
-
 def _read_xlsx(path: Path) -> pd.DataFrame:
     _require_file(path)
     try:
@@ -1362,81 +1192,25 @@ def filter_rows(table: pd.DataFrame, where: dict, *, path: Path, key: str) -> pd
     return out
 
 
-def read_actors(
-    path: Path,
-    *,
-    organisation_column: str,
-    type_column: str,
-    humanitarian: Sequence[str],
-    development: Sequence[str],
-    unit_column: str | None = None,
-    name_column: str | None = None,
-    parent_column: str | None = None,
-    where: dict | None = None,
-    layer: str = "layer",
-) -> pd.DataFrame:
-    """Read a 3W table into rows of key columns, ``organisation``, ``actor_type`` and ``type_value``.
-
-    ``actor_type`` is ``humanitarian`` or ``development`` where the type column's value (folded for
-    accents and case) is in the matching list, and missing otherwise; the caller reports those.
-    """
-    key = f"layers.{layer}"
-    wanted = {f"{key}.organisation_column": organisation_column, f"{key}.type_column": type_column}
-    for name, ref in (("unit_column", unit_column), ("name_column", name_column), ("parent_column", parent_column)):
-        if ref:
-            wanted[f"{key}.{name}"] = ref
-    table = read_rows(path, wanted, where=where, where_key=f"{key}.where")
-    table = drop_exact_copies(table, path, effect="an organisation is counted once per unit however many rows name it, so the counts are the same without them")
-    hum = {normalise_name(v) for v in humanitarian}
-    dev = {normalise_name(v) for v in development}
-    both = hum & dev
-    if both:
-        raise InputDataError.one(str(path), f"{key}.humanitarian / {key}.development", f"values in both lists: {sorted(both)}", "each type value in one list only")
-    type_values = table[resolve_column(table, type_column)].astype(str)
-    folded = type_values.map(normalise_name)
-    out = _key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
-    out["organisation"] = table[resolve_column(table, organisation_column)].astype(str).str.strip()
-    out["actor_type"] = np.where(folded.isin(hum), "humanitarian", np.where(folded.isin(dev), "development", None))
-    out["type_value"] = type_values.to_numpy()
-    blank = (out["organisation"] == "").to_numpy()
-    if blank.any():
-        raise InputDataError.one(str(path), f"column {organisation_column!r}", f"blank cells in rows {_rows(out.index[blank])}", "an organisation in every row", "fill or remove those rows")
-    return out
+def no_rows_why(path: Path) -> str:
+    """Why a file gave no row: 0 bytes, no header, a header (and HXL row) only, or no features."""
+    if path.stat().st_size == 0:
+        return "an empty file (0 bytes)"
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv", ".xlsx", ".xls"):
+        return "no features in the file"
+    attrs = read_rows(path, {}).attrs
+    if attrs.get("empty_file"):
+        return "an empty file (no header, no rows)"
+    return f"no data rows (a header{' and an HXL row' if attrs.get('hxl') else ''} only)"
 
 
-@dataclass(frozen=True)
-class RasterInfo:
-    """A raster checked to open: what :mod:`nexus_zones.aggregate` needs to read it by windows."""
-
-    path: Path
-    band: int
-    crs: str
-    nodata: float | None
-    width: int
-    height: int
-    bounds: tuple[float, float, float, float]
-    dtype: str
+#: Readers that moved to the layer kinds' modules, still importable from here for one release.
+_MOVED = {"read_points": "points", "read_table": "table", "read_actors": "actors", "read_raster": "raster", "RasterInfo": "raster"}
 
 
-def read_raster(path: Path, *, band: int = 1, nodata: float | None = None, layer: str = "layer") -> RasterInfo:
-    """Open a raster and check it: a CRS, the band, a nodata value (the file's, else ``nodata``)."""
-    import rasterio
-    from rasterio.errors import RasterioIOError
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
 
-    _require_file(path)
-    try:
-        with rasterio.open(path) as src:
-            problems = []
-            if src.crs is None:
-                problems.append(Problem("CRS", "no coordinate reference system", "a raster that declares its CRS", "set it with gdal_edit.py -a_srs; nexus_zones never guesses one"))
-            if band > src.count:
-                problems.append(Problem(f"layers.{layer}.band", str(band), f"a band from 1 to {src.count}"))
-            if problems:
-                raise InputDataError(str(path), problems)
-            declared = src.nodatavals[band - 1]
-            return RasterInfo(
-                path=path, band=band, crs=src.crs.to_string(), nodata=declared if declared is not None else nodata,
-                width=src.width, height=src.height, bounds=tuple(src.bounds), dtype=src.dtypes[band - 1],
-            )
-    except RasterioIOError as exc:
-        raise InputDataError.one(str(path), "file", f"unreadable as a raster ({exc})", "a GeoTIFF or another raster GDAL reads") from exc
+        return getattr(importlib.import_module(f"nexus_zones.layers.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,8 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, indicators, load, normalise, score
-from .config import ActorsLayerSpec, Config, PointsLayerSpec, RasterLayerSpec, TableLayerSpec, load_config, measure_dependents
+from . import aggregate, indicators, layers, load, normalise, score
+from .config import Config, load_config, measure_dependents
 from .errors import EmptyLayerWarning, InputDataError, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
 from .rules import parse_rule
 
@@ -52,7 +52,7 @@ class RunResult:
     normalised: pd.DataFrame
     scored: score.ScoreResult
     scores: gpd.GeoDataFrame
-    point_reports: Mapping[str, aggregate.PointReport]
+    point_reports: Mapping[str, "layers.points.PointReport"]
     points: Mapping[str, gpd.GeoDataFrame]
     inputs: Mapping[str, str]
     boundaries_meta: Mapping[str, object] = field(default_factory=dict)
@@ -109,12 +109,14 @@ def _as_config(config: Config | str | Path, data_dir: str | Path | None = None) 
 
 
 def _whole_measures(config: Config) -> dict[str, dict[str, str]]:
-    """Per table layer, the measures known to hold whole numbers and why: listed under the layer's
-    ``whole_numbers``, or the denominator (``per``) of an indicator (a population, a count)."""
+    """Per layer whose kind reads whole numbers (``whole_numbers``: tables), the measures known to
+    hold them and why: listed under the layer's ``whole_numbers``, or the denominator (``per``) of an
+    indicator (a population, a count)."""
     whole: dict[str, dict[str, str]] = {}
     for name, spec in config.layers.items():
-        if isinstance(spec, TableLayerSpec):
-            whole[name] = {m: f"it is listed under layers.{name}.whole_numbers" for m in spec.whole_numbers}
+        listed = getattr(layers.kind_of(spec), "whole_numbers", None)
+        if listed is not None:
+            whole[name] = {m: f"it is listed under layers.{name}.whole_numbers" for m in listed(spec)}
     for ind_name, ind in config.indicators.items():
         layer, _, measure = (ind.per or "").partition(".")
         if layer in whole and measure not in whole[layer]:
@@ -124,42 +126,8 @@ def _whole_measures(config: Config) -> dict[str, dict[str, str]]:
 
 
 def _load_layer(name: str, spec, whole: Mapping[str, str] | None = None, reference: gpd.GeoDataFrame | None = None):
-    where = f"layers.{name}"
-    if isinstance(spec, PointsLayerSpec):
-        need_date = spec.window != (None, None)
-        return load.read_points(
-            spec.path,
-            layer=spec.layer,
-            latitude=spec.latitude,
-            longitude=spec.longitude,
-            date_column=spec.date_column if need_date else None,
-            type_column=spec.type_column if spec.types else None,
-            category_column=spec.category_column,
-            fatalities_column=spec.fatalities_column,
-            admin_column=spec.admin_column,
-            filters=spec.where or None,
-            where=where,
-            id_column=spec.id_column,
-            timestamp_column=spec.timestamp_column,
-            decimal=spec.decimal,
-            thousands=spec.thousands,
-            crs=spec.crs,
-            reference=reference,
-        )
-    if isinstance(spec, (TableLayerSpec, ActorsLayerSpec)):
-        keys = dict(unit_column=spec.unit_column, name_column=spec.name_column, parent_column=spec.parent_column, where=spec.where or None, layer=name)
-        if isinstance(spec, TableLayerSpec):
-            return load.read_table(
-                spec.path, columns=spec.column_map, round_column=spec.round_column, as_of=spec.as_of, decimal=spec.decimal,
-                thousands=spec.thousands, whole=whole, **keys,
-            )
-        return load.read_actors(
-            spec.path, organisation_column=spec.organisation_column, type_column=spec.type_column,
-            humanitarian=spec.humanitarian, development=spec.development, **keys,
-        )
-    if isinstance(spec, RasterLayerSpec):
-        return load.read_raster(spec.path, band=spec.band, nodata=spec.nodata, layer=name)
-    raise TypeError(spec)
+    """Read one layer with its kind's reader."""
+    return layers.kind_of(spec).read(name, spec, layers.ReadContext(whole=whole, reference=reference))
 
 
 @dataclass(frozen=True)
@@ -195,41 +163,21 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
     return _Loaded(boundaries, raw_layers, problems)
 
 
-def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping, progress=None) -> tuple[pd.DataFrame, dict, dict, dict]:
+def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping, progress=None) -> tuple[pd.DataFrame, dict, dict, dict, dict]:
+    """Each layer's per-unit measures (``layer.measure`` columns, after ``units.area_km2``) by its
+    kind's measure function, with the points reports, table joins, points shown on the map, and
+    what each kind returned (for :func:`_check_empty_layers`)."""
     units = boundaries.units
+    context = layers.MeasureContext(units=units, all_units=boundaries.all_units, progress=progress)
     frames = [aggregate.unit_areas_km2(units).to_frame().add_prefix("units.")]
-    reports: dict[str, aggregate.PointReport] = {}
-    joins: dict[str, dict] = {}
-    points: dict[str, gpd.GeoDataFrame] = {}
+    measured: dict[str, layers.Measured] = {}
     for name, spec in config.layers.items():
-        data = raw_layers[name]
-        if isinstance(spec, PointsLayerSpec):
-            start, end = spec.window
-            measures, reports[name] = aggregate.count_points(
-                units, data, start=start, end=end, types=spec.types, categories=spec.categories,
-                all_units=boundaries.all_units, aliases=spec.aliases, layer=name, outside=spec.outside, source=str(spec.path),
-            )
-            points[name] = data
-        elif isinstance(spec, RasterLayerSpec):
-            bar = progress(f"zonal statistics, layer {name}") if progress else None
-            measures = aggregate.zonal_stats(units, data, threshold=spec.threshold, layer=name, progress=bar)
-        else:
-            rows, match = aggregate.match_table(
-                data, boundaries.all_units, units.index, aliases=spec.aliases, unmatched=spec.unmatched, source=str(spec.path), layer=name,
-                key_columns={"code": spec.unit_column, "name": spec.name_column},
-            )
-            joins[name] = match.as_dict() | {"rows_read": int(len(data)), "rows_in_study": int(len(rows))}
-            if isinstance(spec, ActorsLayerSpec):
-                joins[name]["typed_rows_in_study"] = int(rows["actor_type"].notna().sum())
-            if isinstance(spec, TableLayerSpec):
-                measures = aggregate.join_table(
-                    units, rows, list(spec.column_map), absent_units=spec.absent_units, combine=spec.combine, source=str(spec.path), layer=name
-                )
-            else:
-                measures = aggregate.count_actors(units, rows, aliases=spec.organisation_aliases, layer=name)
-        frames.append(measures.add_prefix(f"{name}."))
-    measures = pd.concat(frames, axis=1)
-    return measures, reports, joins, points
+        measured[name] = layers.kind_of(spec).measure(name, spec, raw_layers[name], context)
+        frames.append(measured[name].measures.add_prefix(f"{name}."))
+    reports = {n: m.report for n, m in measured.items() if m.report is not None}
+    joins = {n: m.join for n, m in measured.items() if m.join is not None}
+    points = {n: m.points for n, m in measured.items() if m.points is not None}
+    return pd.concat(frames, axis=1), reports, joins, points, measured
 
 
 def _check_references(config: Config, measures: pd.DataFrame) -> None:
@@ -248,7 +196,7 @@ def _check_references(config: Config, measures: pd.DataFrame) -> None:
         raise InputDataError(config.source, problems)
 
 
-def _check_empty_layers(config: Config, raw_layers: Mapping, measures: pd.DataFrame, reports: Mapping, joins: Mapping) -> None:
+def _check_empty_layers(config: Config, raw_layers: Mapping, measures: pd.DataFrame, measured: Mapping) -> None:
     """A layer (or a configured category) with no row left to count makes every unit 0 or missing.
 
     That is an error where a rule or a weighted indicator depends on it (an empty file must not read
@@ -257,7 +205,7 @@ def _check_empty_layers(config: Config, raw_layers: Mapping, measures: pd.DataFr
     """
     dependents = measure_dependents(config)
     problems = []
-    for where, spec, why, refs in _empty_parts(config, raw_layers, measures, reports, joins):
+    for where, spec, why, refs in _empty_parts(config, raw_layers, measures, measured):
         deps = list(dict.fromkeys(d for ref in refs for d in dependents.get(ref, [])))
         head = f"{where} ({spec.path})"
         if deps and not spec.allow_empty:
@@ -274,68 +222,16 @@ def _check_empty_layers(config: Config, raw_layers: Mapping, measures: pd.DataFr
         raise InputDataError(config.source, problems)
 
 
-def _empty_parts(config: Config, raw_layers: Mapping, measures: pd.DataFrame, reports: Mapping, joins: Mapping):
-    """Yield ``(config key, spec, why, measures affected)`` for each empty layer or category."""
+def _empty_parts(config: Config, raw_layers: Mapping, measures: pd.DataFrame, measured: Mapping):
+    """Yield ``(config key, spec, why, measures affected)`` for each empty layer or category, as its
+    kind's ``empty_parts`` says (a kind without one is never empty, e.g. a raster)."""
     for name, spec in config.layers.items():
+        empty_parts = getattr(layers.kind_of(spec), "empty_parts", None)
+        if empty_parts is None:
+            continue
         layer_measures = [c for c in measures.columns if c.startswith(f"{name}.")]
-        if isinstance(spec, PointsLayerSpec):
-            why = _points_empty_why(spec, raw_layers[name], reports[name])
-            if why:
-                yield f"layers.{name}", spec, why, layer_measures
-            elif spec.categories and "category" in raw_layers[name].columns:
-                present = set(raw_layers[name]["category"].astype(str))
-                for cat, values in spec.categories.items():
-                    if not present & set(values):
-                        yield (f"layers.{name}.categories.{cat}", spec, f"no row with the category values {values}{did_you_mean(values[0], present)} "
-                               f"(values in the file: {sorted(present)[:12]})", [f"{name}.{cat}"])
-        elif isinstance(spec, (TableLayerSpec, ActorsLayerSpec)):
-            why = _table_empty_why(spec, joins[name])
-            if why:
-                yield f"layers.{name}", spec, why, layer_measures
-
-
-def _no_rows_why(path: Path) -> str:
-    """Why a file gave no row: 0 bytes, no header, a header (and HXL row) only, or no features."""
-    if path.stat().st_size == 0:
-        return "an empty file (0 bytes)"
-    if path.suffix.lower() not in (".csv", ".txt", ".tsv", ".xlsx", ".xls"):
-        return "no features in the file"
-    attrs = load.read_rows(path, {}).attrs
-    if attrs.get("empty_file"):
-        return "an empty file (no header, no rows)"
-    return f"no data rows (a header{' and an HXL row' if attrs.get('hxl') else ''} only)"
-
-
-def _points_empty_why(spec: PointsLayerSpec, points: gpd.GeoDataFrame, rep: aggregate.PointReport) -> str | None:
-    """Why no point of the layer is counted in any study unit, or ``None`` if some are."""
-    start, end = spec.window
-    in_window = rep.read - rep.outside_window
-    kept = in_window - rep.other_types
-    if rep.read == 0:
-        return _no_rows_why(spec.path)
-    if in_window == 0:
-        dates = pd.to_datetime(points["date"])
-        return f"0 of {rep.read:,} rows in {start or '…'}..{end or '…'} (the file's dates run {dates.min().date()}..{dates.max().date()})"
-    if kept == 0:
-        present = sorted(set(points["type"]))
-        return f"0 of {in_window:,} rows in the window are of the types {list(spec.types or [])} (types in the file: {present[:12]})"
-    if rep.counted == 0:
-        return (f"none of the {kept:,} rows kept lies in a study unit ({rep.outside_units:,} outside every unit, "
-                f"{rep.in_units_outside_study:,} in units outside the study); are latitude and longitude right?")
-    return None
-
-
-def _table_empty_why(spec, join: Mapping) -> str | None:
-    """Why no row of a table (or 3W) gives a value to a study unit, or ``None`` if some do."""
-    if join["rows_read"] == 0:
-        return _no_rows_why(spec.path)
-    if join["rows_in_study"] == 0:
-        return (f"0 of {join['rows_read']:,} rows are for a study unit ({join.get('outside_study', 0):,} for units outside the study, "
-                f"{len(join.get('unmatched', [])) + len(join.get('ambiguous', [])):,} matching no single unit)")
-    if join.get("typed_rows_in_study", 1) == 0:
-        return (f"0 of {join['rows_in_study']:,} rows of study units have a type value in layers.*.humanitarian or .development "
-                f"(column {spec.type_column!r})")
-    return None
+        for where, why, refs in empty_parts(name, spec, raw_layers[name], measured[name], layer_measures):
+            yield where, spec, why, refs
 
 
 def _unknown_measure(where: str, ref: str, available: list[str]) -> Problem:
@@ -497,9 +393,9 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None) -> RunResult
     inputs = {str(config.study.boundaries.path): load.file_sha256(config.study.boundaries.path)}
     for spec in config.layers.values():
         inputs[str(spec.path)] = load.file_sha256(spec.path)
-    measures, reports, joins, points = _aggregate(config, boundaries, raw_layers, progress)
+    measures, reports, joins, points, measured = _aggregate(config, boundaries, raw_layers, progress)
     _check_references(config, measures)
-    _check_empty_layers(config, raw_layers, measures, reports, joins)
+    _check_empty_layers(config, raw_layers, measures, measured)
     values, imputed = indicators.build_matrix(
         measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
     )

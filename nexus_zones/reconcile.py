@@ -99,79 +99,93 @@ def match_rows(
     unit_ids, report
         ``unit_ids`` is aligned on ``table.index`` with the matched ``unit_id`` or ``None``.
     """
-    n = len(table)
-    ids = pd.Series([None] * n, index=table.index, dtype=object)
+    ids = pd.Series([None] * len(table), index=table.index, dtype=object)
     folded_alias = {normalise_name(k): normalise_name(v) for k, v in (aliases or {}).items()}
     unit_names = units["name"].map(normalise_name)
-    unit_regions = units["region"].map(normalise_name) if "region" in units else pd.Series("", index=units.index)
     codes = table[code_column].astype(str).str.strip() if code_column else None
     corrected: tuple[str, ...] = ()
     if codes is not None:
         codes, corrected = conform_codes(codes, units.index)
     names = table[name_column].astype(str).str.strip() if name_column else None
     folded = names.map(normalise_name).map(lambda s: folded_alias.get(s, s)) if names is not None else None
-
-    conflicts: list[str] = []
-    codes_used = codes is not None
-    codes_shared = int(codes.isin(units.index).sum()) if codes is not None else None
-    if codes is not None and folded is not None:
-        shared = codes.isin(units.index) & (folded != "")  # a row without a name says nothing of the scheme
-        if shared.any():
-            agree = np.array([folded[i] == unit_names[c] for i, c in codes[shared].items()])
-            if agree.mean() < SCHEME_AGREEMENT:
-                codes_used = False
-            for (i, c), ok in zip(codes[shared].items(), agree):
-                if not ok and len(conflicts) < 12:
-                    conflicts.append(f"{c} is {names[i]!r} in the table but {units.at[c, 'name']!r} in the boundaries")
-    by_code = 0
-    if codes is not None and codes_used:
-        hit = codes.isin(units.index)
-        if folded is not None:  # a code that names another place is not trusted for that row
-            hit &= np.array([not h or folded[i] in ("", unit_names[codes[i]]) for i, h in hit.items()])
-        ids[hit] = codes[hit]
-        by_code = int(hit.sum())
-
-    unmatched: list[str] = []
-    ambiguous: list[str] = []
-    by_name = 0
-    spelling: list[str] = []
+    codes_used, conflicts = _code_scheme(codes, names, folded, units, unit_names)
+    by_code = _match_codes(ids, codes, folded, unit_names) if codes is not None and codes_used else 0
     if folded is not None:
-        lookup: dict[str, list[str]] = {}
-        for uid, nm in unit_names.items():
-            lookup.setdefault(nm, []).append(uid)
-        parents = table[parent_column].astype(str).map(normalise_name) if parent_column else None
-        for i in table.index[ids.isna()]:
-            candidates = lookup.get(folded[i], [])
-            if parents is not None and len(candidates) > 1:
-                candidates = [c for c in candidates if unit_regions[c] == parents[i]] or candidates
-            label = _label(names[i], codes[i] if codes is not None else None, table[parent_column][i] if parent_column else None)
-            if len(candidates) == 1:
-                ids[i] = candidates[0]
-                by_name += 1
-                if names[i] != units.at[candidates[0], "name"]:
-                    how = "alias" if normalise_name(names[i]) in folded_alias else "folded"
-                    spelling.append(f"{names[i]!r} → {units.at[candidates[0], 'name']} ({candidates[0]}, {how})")
-            elif candidates:
-                options = ", ".join(f"{units.at[c, 'name']} ({c})" for c in candidates)
-                ambiguous.append(f"{label} could be {options}")
-            else:
-                unmatched.append(label)
-    elif codes is not None:
-        for i in table.index[ids.isna()]:
-            unmatched.append(_label(None, codes[i], None))
+        parents = table[parent_column].astype(str) if parent_column else None
+        by_name, unmatched, ambiguous, spelling = _match_names(ids, names, folded, codes, parents, units, unit_names, folded_alias)
+    else:
+        by_name, ambiguous, spelling = 0, [], []
+        unmatched = [_label(None, codes[i], None) for i in table.index[ids.isna()]] if codes is not None else []
     report = MatchReport(
-        rows=n,
+        rows=len(table),
         by_code=by_code,
         by_name=by_name,
         unmatched=tuple(dict.fromkeys(unmatched)),
         ambiguous=tuple(dict.fromkeys(ambiguous)),
         scheme_conflicts=tuple(conflicts),
         codes_used=codes_used,
-        codes_shared=codes_shared,
+        codes_shared=int(codes.isin(units.index).sum()) if codes is not None else None,
         codes_corrected=corrected,
         by_name_spelling=tuple(dict.fromkeys(spelling)),
     )
     return ids, report
+
+
+def _code_scheme(codes: pd.Series | None, names: pd.Series | None, folded: pd.Series | None, units: pd.DataFrame, unit_names: pd.Series) -> tuple[bool, list[str]]:
+    """Whether the table's codes follow the boundaries' scheme (codes found in both name the same
+    place in at least :data:`SCHEME_AGREEMENT` of the rows with a name), and up to 12 conflicts."""
+    conflicts: list[str] = []
+    codes_used = codes is not None
+    if codes is None or folded is None:
+        return codes_used, conflicts
+    shared = codes.isin(units.index) & (folded != "")  # a row without a name says nothing of the scheme
+    if shared.any():
+        agree = np.array([folded[i] == unit_names[c] for i, c in codes[shared].items()])
+        if agree.mean() < SCHEME_AGREEMENT:
+            codes_used = False
+        for (i, c), ok in zip(codes[shared].items(), agree):
+            if not ok and len(conflicts) < 12:
+                conflicts.append(f"{c} is {names[i]!r} in the table but {units.at[c, 'name']!r} in the boundaries")
+    return codes_used, conflicts
+
+
+def _match_codes(ids: pd.Series, codes: pd.Series, folded: pd.Series | None, unit_names: pd.Series) -> int:
+    """Set ``ids`` of the rows whose code is a boundary code (and, where the row has a name, names
+    that place); return how many."""
+    hit = codes.isin(unit_names.index)
+    if folded is not None:  # a code that names another place is not trusted for that row
+        hit &= np.array([not h or folded[i] in ("", unit_names[codes[i]]) for i, h in hit.items()])
+    ids[hit] = codes[hit]
+    return int(hit.sum())
+
+
+def _match_names(ids, names, folded, codes, parents, units, unit_names, folded_alias) -> tuple[int, list[str], list[str], list[str]]:
+    """Set ``ids`` of the rows still unmatched whose folded name is one unit's (within the parent
+    region where given); return how many, the unmatched and ambiguous labels, and the spellings
+    matched only once folded or by alias."""
+    unit_regions = units["region"].map(normalise_name) if "region" in units else pd.Series("", index=units.index)
+    lookup: dict[str, list[str]] = {}
+    for uid, nm in unit_names.items():
+        lookup.setdefault(nm, []).append(uid)
+    folded_parents = parents.map(normalise_name) if parents is not None else None
+    by_name, unmatched, ambiguous, spelling = 0, [], [], []
+    for i in ids.index[ids.isna()]:
+        candidates = lookup.get(folded[i], [])
+        if folded_parents is not None and len(candidates) > 1:
+            candidates = [c for c in candidates if unit_regions[c] == folded_parents[i]] or candidates
+        label = _label(names[i], codes[i] if codes is not None else None, parents[i] if parents is not None else None)
+        if len(candidates) == 1:
+            ids[i] = candidates[0]
+            by_name += 1
+            if names[i] != units.at[candidates[0], "name"]:
+                how = "alias" if normalise_name(names[i]) in folded_alias else "folded"
+                spelling.append(f"{names[i]!r} → {units.at[candidates[0], 'name']} ({candidates[0]}, {how})")
+        elif candidates:
+            options = ", ".join(f"{units.at[c, 'name']} ({c})" for c in candidates)
+            ambiguous.append(f"{label} could be {options}")
+        else:
+            unmatched.append(label)
+    return by_name, unmatched, ambiguous, spelling
 
 
 _QUOTES = "\"'`‘’“”«»"

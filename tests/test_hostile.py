@@ -33,7 +33,7 @@ from rasterio.transform import Affine
 from shapely.geometry import Polygon, box
 
 import nexus_zones
-from nexus_zones import aggregate, cli, indicators, load, maps, normalise, report, score, sensitivity
+from nexus_zones import aggregate, cli, indicators, layers, load, maps, normalise, report, score, sensitivity
 from nexus_zones.config import config_from_mapping
 
 from .conftest import UNITS, grid_config, write_grid_files
@@ -245,7 +245,7 @@ def test_inputs_are_never_written_to(grid_files, grid_cfg, write_config, tmp_pat
 
 
 STAGES = [
-    (load, "read_boundaries"), (load, "read_points"), (load, "read_table"), (aggregate, "count_points"), (aggregate, "match_table"),
+    (load, "read_boundaries"), (layers.points, "read_points"), (layers.table, "read_table"), (layers.points, "count_points"), (aggregate, "match_table"),
     (indicators, "build_matrix"), (normalise, "normalise_frame"), (score, "score_units"), (sensitivity, "monte_carlo"),
     (maps, "build_map"), (report, "_gpkg_writer"), (report, "run_metadata"),
 ]

@@ -20,11 +20,12 @@ import pytest
 
 import nexus_zones
 from nexus_zones import aggregate, indicators, maps, normalise, reconcile, report, rules, score, sensitivity, typology, weights
+from nexus_zones.layers import KINDS
 from nexus_zones.config import config_from_mapping, load_config
 
-STAGES: tuple[ModuleType, ...] = (aggregate, reconcile, indicators, normalise, weights, rules, score, sensitivity, typology, maps, report)
-#: stages every run of the grid study goes through; the demo's config adds similarity and profiles
-MUST_SEE = {"aggregate", "reconcile", "indicators", "normalise", "score", "rules", "sensitivity", "weights", "maps", "report"}
+STAGES: tuple[ModuleType, ...] = (aggregate, reconcile, indicators, normalise, weights, rules, score, sensitivity, typology, maps, report, *KINDS.values())
+#: stages every run of the grid study goes through (with the kinds of its layers); the demo's config adds similarity and profiles
+MUST_SEE = {"aggregate", "reconcile", "indicators", "normalise", "score", "rules", "sensitivity", "weights", "maps", "report", "points", "table", "actors"}
 
 
 def _same(before, after) -> bool:

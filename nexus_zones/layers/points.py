@@ -1,0 +1,586 @@
+"""The ``points`` kind: point features (events, facilities, posts) counted per unit.
+
+Owns its config spec (:class:`PointsLayerSpec`), its reader (:func:`read_points`: a CSV's
+latitude/longitude columns, or any vector file of points), its measures (:data:`POINT_MEASURES`,
+plus one per category) and its per-unit measure (:func:`count_points`).
+
+Point-in-polygon rule: a point inside a unit, or on its border, belongs to it; a point on a border
+shared by several units belongs to the one whose ``unit_id`` sorts first, so every point is counted
+once. Points outside every unit are counted and reported, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterator, Literal, Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pydantic import Field, model_validator
+
+from .. import geometry, load
+from ..aggregate import _report_spellings, assign_points, slug
+from ..reconcile import conform_codes, match_rows
+from ..errors import EventsOutsideWarning, InputDataError, UnusedValueWarning, did_you_mean
+from .base import Identifier, MeasureContext, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling
+
+__all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "count_points", "measures", "read", "measure", "empty_parts"]
+
+logger = logging.getLogger(__name__)
+
+#: Measures every points layer yields (``fatalities`` only where the file has that column).
+POINT_MEASURES = ("count", "fatalities")
+#: Measure names a points layer uses itself; a category slug equal to one gets a ``cat_`` prefix.
+RESERVED_POINT_MEASURES = ("count", "fatalities", "count_by_admin")
+#: The fewest points outside every unit that can make a points layer an error (with more than half outside).
+MIN_OUTSIDE_ERROR = 10
+#: The map shows a points layer's points on demand (``map.point_layers``).
+MAP_POINTS = True
+
+
+class PointsLayerSpec(_HasPath, _NumberSpelling):
+    """Point features (events, facilities, posts) counted per unit by point-in-polygon.
+
+    CSV files give coordinates in ``latitude``/``longitude`` columns (ACLED's names by default);
+    other vector files are read with their geometry. Column names may be HXL hashtags
+    (``#geo+lat``) where the file carries an HXL row.
+    """
+
+    kind: Literal["points"]
+    layer: str | None = None
+    latitude: str = "latitude"
+    longitude: str = "longitude"
+    date_column: str = Field("event_date", description="Date column; needed when year, start or end is set.")
+    year: int | None = Field(None, ge=1900, le=2100, description="Count this calendar year (sets start and end).")
+    start: date | None = Field(None, description="First day counted (inclusive).")
+    end: date | None = Field(None, description="Last day counted (inclusive).")
+    type_column: str = Field("event_type", description="Column filtered by `types`.")
+    types: list[str] | None = Field(None, min_length=1, description="Keep only rows with these values.")
+    where: dict[str, list[Scalar]] = Field(
+        default_factory=dict, description="Keep only rows whose column has one of the values, e.g. geo_precision: [1, 2]."
+    )
+    fatalities_column: str = Field("fatalities", description="Summed per unit where the column exists.")
+    category_column: str | None = Field(None, description="Column whose values are counted separately.")
+    categories: dict[Identifier, list[str]] | None = Field(
+        None, description="Measure name -> category values counted under it (default: each value, slugified)."
+    )
+    admin_column: str | None = Field(
+        None, description="The file's own unit-name column (ACLED: admin2); counted by name beside the spatial count."
+    )
+    aliases: dict[str, str] = Field(default_factory=dict, description="Names in admin_column -> unit names.")
+    id_column: str | None = Field(
+        None, description="Column of record ids; a repeated id is counted once (default: ACLED's event_id_cnty where the file has it)."
+    )
+    timestamp_column: str = Field(
+        "timestamp", description="Where rows share an id but differ, the row with the newest value here is kept (ACLED: timestamp); used where the column exists."
+    )
+    allow_empty: bool = Field(
+        False, description="The file may have no row in the window (of the types): every unit then counts 0, with a warning, even where rules or weighted indicators use it."
+    )
+    crs: str | None = Field(
+        None,
+        description="The CRS the coordinates are in, when not WGS 84 degrees: for a CSV, the latitude column holds y and the "
+        "longitude column x in this CRS (e.g. EPSG:32630 for UTM zone 30N metres); for a vector file, overrides the CRS it declares. "
+        "Default: degrees (CSV) or the file's CRS.",
+    )
+    outside: Literal["error", "accept"] = Field(
+        "error",
+        description="When more than half of the points in the window (at least 10) fall outside every unit of the boundaries file: "
+        "error (default: it is usually swapped latitude/longitude, metres taken for degrees or another country's file; the error "
+        "shows the evidence), or accept (they are knowingly left uncounted, e.g. a file covering more than the boundaries; "
+        "an EventsOutsideWarning counts them).",
+    )
+
+    @model_validator(mode="after")
+    def _window(self) -> "PointsLayerSpec":
+        _check_crs(self.crs)
+        if self.year is not None and (self.start or self.end):
+            raise _fail("year", f"year {self.year} and start/end", "either year or start/end", "remove one of them")
+        if self.start and self.end and self.start > self.end:
+            raise _fail("start", f"start {self.start} after end {self.end}", "start on or before end", "swap or correct the dates")
+        if self.categories and not self.category_column:
+            raise _fail("categories", "categories without category_column", "category_column naming the column that holds the categories")
+        if self.categories:
+            clash = set(self.categories) & set(POINT_MEASURES)
+            if clash:
+                raise _fail("categories", f"category names {sorted(clash)}", f"names other than the built-in measures {POINT_MEASURES}", "rename them")
+        return self
+
+    @property
+    def window(self) -> tuple[date | None, date | None]:
+        """The inclusive date window (``year`` expanded)."""
+        if self.year is not None:
+            return date(self.year, 1, 1), date(self.year, 12, 31)
+        return self.start, self.end
+
+
+Spec = PointsLayerSpec
+
+
+# ------------------------------------------------------------------------------------ the kind
+
+
+def measures(spec: PointsLayerSpec) -> tuple[str, ...] | None:
+    """``count``, ``fatalities`` and the configured categories; ``None`` where the categories are
+    the file's own values (known only from the data)."""
+    if spec.category_column and not spec.categories:
+        return None
+    return POINT_MEASURES + tuple(spec.categories or ())
+
+
+def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataFrame:
+    """Read the layer's points with the columns its spec asks for (see :func:`read_points`)."""
+    need_date = spec.window != (None, None)
+    return read_points(
+        spec.path, layer=spec.layer, latitude=spec.latitude, longitude=spec.longitude,
+        date_column=spec.date_column if need_date else None, type_column=spec.type_column if spec.types else None,
+        category_column=spec.category_column, fatalities_column=spec.fatalities_column, admin_column=spec.admin_column,
+        filters=spec.where or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
+        decimal=spec.decimal, thousands=spec.thousands, crs=spec.crs, reference=context.reference,
+    )
+
+
+def measure(name: str, spec: PointsLayerSpec, data: gpd.GeoDataFrame, context: MeasureContext) -> Measured:
+    """Count the points in the window (of the types) per study unit (see :func:`count_points`)."""
+    start, end = spec.window
+    values, report = count_points(
+        context.units, data, start=start, end=end, types=spec.types, categories=spec.categories,
+        all_units=context.all_units, aliases=spec.aliases, layer=name, outside=spec.outside, source=str(spec.path),
+    )
+    return Measured(values, report=report, points=data)
+
+
+def empty_parts(name: str, spec: PointsLayerSpec, data: gpd.GeoDataFrame, measured: Measured, layer_measures: list[str]) -> Iterator[tuple[str, str, list[str]]]:
+    """Yield ``(config key, why, measures affected)`` where no point is counted in any study unit,
+    or a configured category has no row in the file."""
+    why = _empty_why(spec, data, measured.report)
+    if why:
+        yield f"layers.{name}", why, layer_measures
+    elif spec.categories and "category" in data.columns:
+        present = set(data["category"].astype(str))
+        for cat, values in spec.categories.items():
+            if not present & set(values):
+                yield (f"layers.{name}.categories.{cat}", f"no row with the category values {values}{did_you_mean(values[0], present)} "
+                       f"(values in the file: {sorted(present)[:12]})", [f"{name}.{cat}"])
+
+
+def _empty_why(spec: PointsLayerSpec, points: gpd.GeoDataFrame, rep: "PointReport") -> str | None:
+    """Why no point of the layer is counted in any study unit, or ``None`` if some are."""
+    start, end = spec.window
+    in_window = rep.read - rep.outside_window
+    kept = in_window - rep.other_types
+    if rep.read == 0:
+        return load.no_rows_why(spec.path)
+    if in_window == 0:
+        dates = pd.to_datetime(points["date"])
+        return f"0 of {rep.read:,} rows in {start or '…'}..{end or '…'} (the file's dates run {dates.min().date()}..{dates.max().date()})"
+    if kept == 0:
+        present = sorted(set(points["type"]))
+        return f"0 of {in_window:,} rows in the window are of the types {list(spec.types or [])} (types in the file: {present[:12]})"
+    if rep.counted == 0:
+        return (f"none of the {kept:,} rows kept lies in a study unit ({rep.outside_units:,} outside every unit, "
+                f"{rep.in_units_outside_study:,} in units outside the study); are latitude and longitude right?")
+    return None
+
+
+# ------------------------------------------------------------------------------------ reader
+
+
+def read_points(
+    path: Path,
+    *,
+    layer: str | None = None,
+    latitude: str = "latitude",
+    longitude: str = "longitude",
+    date_column: str | None = None,
+    type_column: str | None = None,
+    category_column: str | None = None,
+    fatalities_column: str | None = "fatalities",
+    admin_column: str | None = None,
+    filters: dict | None = None,
+    where: str = "layer",
+    id_column: str | None = None,
+    timestamp_column: str | None = "timestamp",
+    decimal: str | None = None,
+    thousands: str | None = None,
+    crs: str | None = None,
+    reference: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Read points with the columns asked for.
+
+    CSV files take coordinates from ``latitude``/``longitude``; other files are read as vector
+    data and reprojected to EPSG:4326. The result has ``geometry`` and, where asked for, ``date``
+    (datetime64), ``type``, ``category``, ``admin`` (the file's own unit name) and ``fatalities``
+    (float; only when the file has that column). Rows not passing ``filters`` (column -> accepted
+    values) are dropped; their number is kept in ``attrs['dropped_by_filters']``. ``where`` is the
+    config key prefix used in messages (e.g. ``layers.incidents``). Column names may be HXL tags.
+
+    Each record is counted once: where ``id_column`` is given (or, by default, the file has ACLED's
+    ``event_id_cnty``), rows repeating an id are dropped before any filter, as
+    :func:`~nexus_zones.load.drop_repeated_records` says.
+    ``decimal`` and ``thousands`` state the spelling of the fatalities (see :func:`~nexus_zones.load.parse_number`);
+    coordinates take a dot or a comma as their decimal mark whatever these say.
+    ``crs`` is the CRS of the coordinates when not WGS 84 degrees (for a CSV, ``longitude`` holds x
+    and ``latitude`` y in it; for a vector file it overrides the declared CRS). Coordinates that
+    cannot be degrees are an error; with ``reference`` (every unit of the boundaries) the error
+    says how many points fall inside as given, swapped, or read as metres of the usual CRSs.
+    """
+    wanted = _wanted(where, date_column=date_column, type_column=type_column, category_column=category_column,
+                     admin_column=admin_column, filters=filters, id_column=id_column)
+    records = dict(id_column=id_column, timestamp_column=timestamp_column, key=where)
+    place = dict(where=where, crs=crs, reference=reference, filters=filters, records=records)
+    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        frame, dropped = _read_csv_points(path, latitude, longitude, wanted, fatalities_column, **place)
+    else:
+        frame, dropped = _read_vector_points(path, layer, wanted, **place)
+    out = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs="EPSG:4326", index=pd.RangeIndex(len(frame)))
+    out.attrs["dropped_by_filters"] = dropped
+    _take_columns(out, frame, path, date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column)
+    _take_fatalities(out, frame, path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
+    return out
+
+
+def _wanted(where: str, *, filters: dict | None, **columns: str | None) -> dict[str, str]:
+    """Config key -> column for every column the reading needs besides the coordinates."""
+    wanted = {f"{where}.{key}": col for key, col in columns.items() if col and key != "id_column"}
+    for col in filters or {}:
+        wanted[f"{where}.where.{col}"] = col
+    if columns.get("id_column"):
+        wanted[f"{where}.id_column"] = columns["id_column"]
+    return wanted
+
+
+def _filtered(frame: pd.DataFrame, filters: dict | None, path: Path, where: str) -> tuple[pd.DataFrame, int]:
+    """The rows passing ``filters``, and how many were dropped."""
+    if not filters:
+        return frame, 0
+    kept = load.filter_rows(frame, filters, path=path, key=f"{where}.where")
+    return kept, len(frame) - len(kept)
+
+
+def _read_csv_points(path, latitude, longitude, wanted, fatalities_column, *, where, crs, reference, filters, records) -> tuple[gpd.GeoDataFrame, int]:
+    """Points from a CSV's coordinate columns, one per record, filtered."""
+    table = load._read_csv(path)
+    if table.attrs.get("empty_file") and fatalities_column:  # no header: the optional column is assumed too
+        wanted[f"{where}.fatalities_column"] = fatalities_column
+    problems = load._missing_columns(path, table, {f"{where}.latitude": latitude, f"{where}.longitude": longitude, **wanted})
+    if problems:
+        raise InputDataError(str(path), problems)
+    table = load.drop_repeated_records(table, path, **records)
+    table, dropped = _filtered(table, filters, path, where)
+    lat, lon = load.resolve_column(table, latitude), load.resolve_column(table, longitude)
+    return load._csv_points(table, path, lat, lon, where=where, crs=crs, reference=reference), dropped
+
+
+def _read_vector_points(path, layer, wanted, *, where, crs, reference, filters, records) -> tuple[gpd.GeoDataFrame, int]:
+    """Points of a vector file in EPSG:4326, one per record, filtered; features without geometry
+    are reported and left out, other geometry types are an error."""
+    frame = load._read_vector(path, layer)
+    problems = load._missing_columns(path, frame, wanted)
+    if problems:
+        raise InputDataError(str(path), problems)
+    frame = load._with_crs(frame, path, str(path), crs=crs, key=f"{where}.crs", reference=reference)
+    frame = load.drop_repeated_records(frame, path, **records)
+    frame, dropped = _filtered(frame, filters, path, where)
+    empty = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+    if empty.any():
+        warnings.warn(EventsOutsideWarning(f"{path}: {int(empty.sum())} features without geometry were not counted"), stacklevel=3)
+    frame = frame[~empty]
+    if set(frame.geom_type) - {"Point", "MultiPoint"}:
+        raise InputDataError.one(str(path), "geometry", f"geometry types {sorted(set(frame.geom_type))}", "points")
+    return frame.explode(index_parts=False).to_crs(4326), dropped
+
+
+def _take_columns(out: gpd.GeoDataFrame, frame: pd.DataFrame, path: Path, *, date_column, type_column, category_column, admin_column) -> None:
+    """Copy the asked-for columns under their fixed names: ``date`` parsed, the others as stripped text."""
+    if date_column:
+        out["date"] = load.parse_dates(frame[load.resolve_column(frame, date_column)], path=path, column=date_column).to_numpy()
+    for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column)):
+        if ref:
+            out[name] = frame[load.resolve_column(frame, ref)].astype(str).str.strip().to_numpy()
+
+
+def _take_fatalities(out: gpd.GeoDataFrame, frame: pd.DataFrame, path: Path, column: str | None, *, decimal, thousands, where: str) -> None:
+    """Fatalities (counts of people, 0 where blank) where the file has the column."""
+    column = load.resolve_column(frame, column) if column else None
+    if not column:
+        return
+    text = frame[column].astype(str)
+    fat = load.parse_number(text, path=path, column=column, decimal=decimal, thousands=thousands,
+                            whole="fatalities are counts of people", key=f"{where}.decimal")
+    negative = load._negative_problem(fat, text, column, "counts of 0 or more")
+    if negative:
+        raise InputDataError(str(path), [negative])
+    out["fatalities"] = fat.fillna(0.0).to_numpy()
+
+
+# ------------------------------------------------------------------------------------ measure
+
+
+@dataclass(frozen=True)
+class PointReport:
+    """What happened to the points of one layer."""
+
+    read: int
+    outside_window: int
+    other_types: int
+    counted: int
+    outside_units: int
+    on_shared_border: int
+    in_units_outside_study: int = 0
+    outside_examples: tuple[str, ...] = field(default=())
+    dropped_by_filters: int = 0
+    by_admin: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def count_points(
+    units: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    types: Sequence[str] | None = None,
+    categories: Mapping[str, Sequence[str]] | None = None,
+    all_units: pd.DataFrame | None = None,
+    aliases: Mapping[str, str] | None = None,
+    layer: str = "points",
+    outside: str = "error",
+    source: str | None = None,
+) -> tuple[pd.DataFrame, PointReport]:
+    """Count points (and sum ``fatalities``) per unit, within a date window and type filter.
+
+    Parameters
+    ----------
+    units
+        Study units indexed by ``unit_id`` (EPSG:4326).
+    points
+        Output of :func:`read_points`: ``geometry`` and optional ``date``, ``type``, ``category``,
+        ``fatalities`` columns.
+    start, end
+        Inclusive date window; needs a ``date`` column.
+    types
+        Keep only points whose ``type`` is one of these.
+    categories
+        Measure name → category values counted under it. Where ``points`` has a ``category``
+        column and this is ``None``, each distinct value is counted under its :func:`~nexus_zones.aggregate.slug`.
+    all_units, aliases
+        Where ``points`` has an ``admin`` column (the file's own unit names, e.g. ACLED's
+        ``admin2``): every unit of the boundaries (``name``, ``region``) to match those names to, and
+        name aliases. The count by name is returned as ``count_by_admin`` beside the spatial count,
+        and the report lists where the two disagree.
+    layer
+        Layer name, for messages.
+    outside, source
+        When most points in the window fall outside every unit of the boundaries (more than half,
+        and at least :data:`MIN_OUTSIDE_ERROR`), ``"error"`` raises an :class:`InputDataError` on
+        ``source`` (the file) with the evidence: how many fall inside as given, with latitude and
+        longitude swapped, and how many lie far beyond the boundaries; ``"accept"`` only warns.
+
+    Returns
+    -------
+    measures, report
+        ``measures`` has ``count``, ``fatalities`` (where the points carry them) and one column
+        per category, for every unit (0 where none fell); ``report`` says what was filtered.
+    """
+    keep, outside_window, other_types = _selection(points, start=start, end=end, types=types, layer=layer)
+    kept = points[keep]
+    # assign against every unit of the boundaries file, so that a point on the border between a study
+    # unit and a unit outside the study goes where it would in a national run
+    reference = all_units if isinstance(all_units, gpd.GeoDataFrame) else units
+    owner_ref, shared = assign_points(reference, kept.geometry)
+    study_pos = units.index.get_indexer(reference.index)  # each reference unit's position in the study, or -1
+    owner = np.where(owner_ref >= 0, study_pos[np.maximum(owner_ref, 0)], -1).astype(np.int64)
+    measures = _tally(units, points, kept, owner, categories=categories, layer=layer)
+    by_admin: dict = {}
+    if "admin" in kept.columns:
+        measures["count_by_admin"], by_admin = _count_by_admin(units, kept, owner, all_units, aliases, layer)
+    nowhere = owner_ref < 0
+    if outside == "error":
+        _refuse_mostly_outside(reference, kept.geometry, nowhere, layer=layer, source=source or f"layers.{layer}")
+    report = PointReport(
+        read=len(points), outside_window=outside_window, other_types=other_types, counted=int((owner >= 0).sum()),
+        outside_units=int(nowhere.sum()), in_units_outside_study=int(((owner_ref >= 0) & (owner < 0)).sum()), on_shared_border=shared,
+        outside_examples=_warn_outside(kept.geometry, nowhere, layer=layer), dropped_by_filters=int(points.attrs.get("dropped_by_filters", 0)),
+        by_admin=by_admin,
+    )
+    _log_counts(layer, report, measures)
+    return measures, report
+
+
+def _selection(points: gpd.GeoDataFrame, *, start: date | None, end: date | None, types: Sequence[str] | None, layer: str) -> tuple[np.ndarray, int, int]:
+    """Which points are in the date window and of the types; how many fell outside the window, and
+    how many in it were of other types (types occurring in no row are warned of)."""
+    n_read = len(points)
+    keep = np.ones(n_read, dtype=bool)
+    outside_window = 0
+    if start is not None or end is not None:
+        dates = pd.to_datetime(points["date"]).dt.normalize()
+        in_window = np.ones(n_read, dtype=bool)
+        if start is not None:
+            in_window &= (dates >= pd.Timestamp(start)).to_numpy()
+        if end is not None:
+            in_window &= (dates <= pd.Timestamp(end)).to_numpy()
+        outside_window = int((~in_window).sum())
+        keep &= in_window
+    other_types = 0
+    if types is not None:
+        present = set(points["type"].unique())
+        unknown = [t for t in types if t not in present]
+        if unknown and n_read:  # a layer without rows is reported as empty by the pipeline
+            warnings.warn(
+                UnusedValueWarning(
+                    f"layer {layer}: types {unknown} occur in no row{''.join(did_you_mean(t, present) for t in unknown[:1])}; "
+                    f"values present: {sorted(present)[:12]}"
+                ),
+                stacklevel=3,
+            )
+        is_type = points["type"].isin(list(types)).to_numpy()
+        other_types = int((keep & ~is_type).sum())
+        keep &= is_type
+    return keep, outside_window, other_types
+
+
+def _tally(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, kept: gpd.GeoDataFrame, owner: np.ndarray, *, categories, layer: str) -> pd.DataFrame:
+    """``count``, ``fatalities`` (where the points carry them) and one count per category, per unit."""
+    inside = owner >= 0
+    n_units = len(units)
+    measures = pd.DataFrame(index=units.index.copy())
+    measures["count"] = np.bincount(owner[inside], minlength=n_units).astype(float)
+    if "fatalities" in kept.columns:
+        measures["fatalities"] = np.bincount(owner[inside], weights=kept["fatalities"].to_numpy()[inside], minlength=n_units)
+    if "category" in kept.columns:
+        cats = kept["category"].astype(str).to_numpy()
+        for name, values in category_mapping(points["category"], cats[inside], categories, layer=layer).items():
+            sel = inside & np.isin(cats, values)
+            measures[name] = np.bincount(owner[sel], minlength=n_units).astype(float)
+    return measures
+
+
+def category_mapping(all_values: pd.Series, counted: np.ndarray, categories: Mapping[str, Sequence[str]] | None, *, layer: str) -> dict[str, list[str]]:
+    """Measure name -> category values: the configured ``categories`` (values of counted features in
+    none of them are warned of), or each value of the file under its slug (``cat_`` before a slug
+    that is a reserved measure name)."""
+    if categories is None:
+        mapping: dict[str, list[str]] = {}
+        for value in sorted(set(all_values.astype(str))):
+            name = slug(value)
+            mapping.setdefault(f"cat_{name}" if name in RESERVED_POINT_MEASURES else name, []).append(value)
+        return mapping
+    mapping = {k: list(v) for k, v in categories.items()}
+    listed = {v for vals in mapping.values() for v in vals}
+    unlisted = sorted(set(counted) - listed)
+    if unlisted:
+        warnings.warn(
+            UnusedValueWarning(f"layer {layer}: category values {unlisted} are in no configured category; those points count only in 'count'"),
+            stacklevel=4,
+        )
+    return mapping
+
+
+def _warn_outside(points: gpd.GeoSeries, nowhere: np.ndarray, *, layer: str) -> tuple[str, ...]:
+    """Warn of the points outside every unit; return up to five of them as ``(lat, lon)`` texts."""
+    outside = int(nowhere.sum())
+    if not outside:
+        return ()
+    xy = shapely.get_coordinates(points.to_numpy()[nowhere])
+    examples = tuple(f"({y:.4f}, {x:.4f})" for x, y in xy[:5])
+    warnings.warn(
+        EventsOutsideWarning(
+            f"layer {layer}: {outside} of {len(points)} points in the window fell outside every unit of the boundaries and were not counted "
+            f"(lat, lon: {', '.join(examples)}{' ...' if outside > 5 else ''})"
+        ),
+        stacklevel=3,
+    )
+    return examples
+
+
+def _log_counts(layer: str, report: PointReport, measures: pd.DataFrame) -> None:
+    shared = report.on_shared_border
+    logger.info(
+        "layer %s: %d points read, %d outside the date window, %d of other types, %d counted in %d units, %d in units outside the study, %d outside every unit%s",
+        layer, report.read, report.outside_window, report.other_types, report.counted, int((measures["count"] > 0).sum()),
+        report.in_units_outside_study, report.outside_units, f", {shared} on a shared border (given to the first unit by id)" if shared else "",
+    )
+
+
+def _refuse_mostly_outside(reference: gpd.GeoDataFrame, points: gpd.GeoSeries, nowhere: np.ndarray, *, layer: str, source: str) -> None:
+    """Raise when most points fall outside every unit, with the evidence of the likely cause."""
+    n, n_out = len(points), int(nowhere.sum())
+    if n_out < MIN_OUTSIDE_ERROR or n_out * 2 <= n:
+        return
+    xy = shapely.get_coordinates(points.to_numpy())
+    found = geometry.placements(reference, xy[:, 0], xy[:, 1], projected=False)
+    given = next(p for p in found if p.label == "as given")
+    evidence = [f"{given.inside} of {n} inside the boundaries as given"]
+    evidence += [f"{p.inside} of {n} inside {p.label}" for p in found if p is not given]
+    bounds = reference.total_bounds
+    far = int(geometry.far_from(bounds, xy[nowhere, 0], xy[nowhere, 1]).sum())
+    evidence.append(
+        f"{far} of the {n_out} outside lie more than {geometry.FAR_DEGREES:g}° (about 110 km) beyond the boundaries' extent "
+        f"(longitude {bounds[0]:.2f} to {bounds[2]:.2f}, latitude {bounds[1]:.2f} to {bounds[3]:.2f})"
+    )
+    key = f"layers.{layer}"
+    examples = ", ".join(f"({y:.4f}, {x:.4f})" for x, y in xy[nowhere][:3])
+    raise InputDataError.one(
+        source, f"{key} (points in the window)",
+        f"{n_out} of {n} points outside every unit of the boundaries (lat, lon: {examples} ...); " + "; ".join(evidence),
+        "most points inside the boundaries", _outside_fix(found, given, far, n_out, key),
+    )
+
+
+def _outside_fix(found: list, given, far: int, n_out: int, key: str) -> str:
+    """The likely fix for points mostly outside: swap the columns, keep the right country, or check."""
+    best = found[0]
+    if best.swapped and best.inside > given.inside:
+        fix = f"swap latitude and longitude: exchange the column names of {key}.latitude and {key}.longitude in the config"
+    elif far * 2 > n_out:
+        fix = f"check that the file covers the boundaries' country, or keep its rows for it with {key}.where (e.g. country: [Mali])"
+    else:
+        fix = "check the coordinates and the boundaries file (does it cover the whole area of the points?)"
+    return fix + f"; if the points are right and lie beyond the boundaries, set {key}.outside: accept (only those inside are counted, the others are reported)"
+
+
+def _count_by_admin(units, kept, owner, all_units, aliases, layer) -> tuple[np.ndarray, dict]:
+    """Count points by their own admin-name column and compare with the spatial count."""
+    reference = all_units if all_units is not None else pd.DataFrame(units[["name", "region"]])
+    values = pd.Series(sorted(set(kept["admin"])), dtype=object)
+    is_code = conform_codes(values, reference.index)[0].isin(reference.index)  # the column may hold P-codes rather than names
+    names = pd.DataFrame({"code": values.where(is_code, ""), "name": values.where(~is_code, "")})
+    ids, rep = match_rows(names, reference, code_column="code", name_column="name", aliases=aliases)
+    _report_spellings(rep, layer, "the points' admin column")
+    name_to_unit = dict(zip(values, ids))
+    admin_unit = kept["admin"].map(name_to_unit).to_numpy(dtype=object)
+    positions = {u: i for i, u in enumerate(units.index)}
+    admin_pos = np.array([positions.get(u, -1) if u is not None else -1 for u in admin_unit], dtype=np.int64)
+    counts = np.bincount(admin_pos[admin_pos >= 0], minlength=len(units)).astype(float)
+    spatial = np.bincount(owner[owner >= 0], minlength=len(units)).astype(float)
+    disagree = [
+        {"unit_id": u, "name": units.at[u, "name"], "point_in_polygon": int(spatial[i]), "by_admin_name": int(counts[i])}
+        for i, u in enumerate(units.index) if spatial[i] != counts[i]
+    ]
+    in_study = owner >= 0
+    elsewhere = int(((admin_pos != owner) & in_study).sum())
+    report = {
+        "names": len(names),
+        "unmatched_names": list(rep.unmatched) + list(rep.ambiguous),
+        "codes_corrected": list(rep.codes_corrected),
+        "by_name_spelling": list(rep.by_name_spelling),
+        "units_that_disagree": disagree,
+        "points_whose_name_names_another_unit": elsewhere,
+        "agreement": round(1.0 - elsewhere / max(int(in_study.sum()), 1), 4),
+    }
+    logger.info(
+        "layer %s: by the file's own names %d points in study units; %d points (%.1f %%) lie in another unit than their name says; %d units disagree%s",
+        layer, int(counts.sum()), elsewhere, 100.0 * elsewhere / max(int(in_study.sum()), 1), len(disagree),
+        f"; names matching no unit: {', '.join(report['unmatched_names'][:8])}" if report["unmatched_names"] else "",
+    )
+    return counts, report

@@ -1,0 +1,236 @@
+"""The ``table`` kind: a per-unit table (school closures, forces present/absent, displacement, food
+insecurity), its rows matched to the units by P-code or name.
+
+Owns its config spec (:class:`TableLayerSpec`), its reader (:func:`read_table`), its measures (the
+configured value columns) and its per-unit measure (:func:`join_table`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Iterator, Literal, Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from .. import load
+from ..errors import InputDataError, Problem, did_you_mean
+from . import _keyed
+from ._keyed import _KeyedTable
+from .base import Identifier, MeasureContext, Measured, ReadContext, _fail
+
+__all__ = ["TableLayerSpec", "read_table", "join_table", "measures", "read", "measure", "empty_parts"]
+
+logger = logging.getLogger(__name__)
+
+
+class TableLayerSpec(_KeyedTable):
+    """A per-unit table (school closures, forces present/absent, displacement, food insecurity)."""
+
+    kind: Literal["table"]
+    columns: list[Identifier] | dict[Identifier, str] = Field(
+        min_length=1, description="Value columns read as measures (numbers or yes/no); a mapping gives measure -> column."
+    )
+    absent_units: Literal["missing", "zero"] = Field(
+        "missing", description="Value for units absent from the table: missing (NaN, named) or zero."
+    )
+    combine: Literal["error", "sum", "mean", "max", "min"] = Field(
+        "error", description="Several rows for one unit (e.g. communes of a cercle): error, or combine them."
+    )
+    round_column: str | None = Field(None, description="Date column of rounds or snapshots (e.g. DTM snapshot_date).")
+    as_of: date | None = Field(None, description="Use the latest round dated on or before this day.")
+    whole_numbers: list[Identifier] = Field(
+        default_factory=list,
+        description="Measures holding whole numbers (populations, counts): a column of 142.522 is then read as 142522. "
+        "Measures used as an indicator's per are taken as whole numbers too.",
+    )
+
+    @model_validator(mode="after")
+    def _rounds(self) -> "TableLayerSpec":
+        if (self.round_column is None) != (self.as_of is None):
+            raise _fail("as_of" if self.round_column else "round_column", "only one of round_column and as_of", "both (the column of round dates, and the date wanted) or neither")
+        unknown = [m for m in self.whole_numbers if m not in self.column_map]
+        if unknown:
+            raise _fail("whole_numbers", f"{unknown[0]!r}{did_you_mean(unknown[0], self.column_map)}", f"a measure of this layer: {', '.join(self.column_map)}")
+        return self
+
+    @property
+    def column_map(self) -> dict[str, str]:
+        """Measure name -> column."""
+        return dict(self.columns) if isinstance(self.columns, dict) else {c: c for c in self.columns}
+
+
+Spec = TableLayerSpec
+
+
+# ------------------------------------------------------------------------------------ the kind
+
+
+def measures(spec: TableLayerSpec) -> tuple[str, ...]:
+    """The configured value columns, under their measure names."""
+    return tuple(spec.column_map)
+
+
+def read(name: str, spec: TableLayerSpec, context: ReadContext) -> pd.DataFrame:
+    """Read the table's key and value columns (see :func:`read_table`); measures listed under
+    ``whole_numbers`` or used as a denominator are read as whole numbers."""
+    return read_table(
+        spec.path, columns=spec.column_map, round_column=spec.round_column, as_of=spec.as_of, decimal=spec.decimal,
+        thousands=spec.thousands, whole=context.whole, **_keyed.key_options(name, spec),
+    )
+
+
+def measure(name: str, spec: TableLayerSpec, data: pd.DataFrame, context: MeasureContext) -> Measured:
+    """Match the rows to the units, then one value per unit and measure (see :func:`join_table`)."""
+    rows, join = _keyed.match(name, spec, data, context)
+    values = join_table(context.units, rows, list(spec.column_map), absent_units=spec.absent_units, combine=spec.combine, source=str(spec.path), layer=name)
+    return Measured(values, join=join)
+
+
+def empty_parts(name: str, spec: TableLayerSpec, data: pd.DataFrame, measured: Measured, layer_measures: list[str]) -> Iterator[tuple[str, str, list[str]]]:
+    """Yield the layer when no row of it gives a value to a study unit."""
+    why = _keyed.empty_why(spec, measured.join)
+    if why:
+        yield f"layers.{name}", why, layer_measures
+
+
+def whole_numbers(spec: TableLayerSpec) -> list[str]:
+    """The measures the config lists as whole numbers."""
+    return list(spec.whole_numbers)
+
+
+# ------------------------------------------------------------------------------------ reader
+
+
+def read_table(
+    path: Path,
+    *,
+    columns: dict[str, str],
+    unit_column: str | None = None,
+    name_column: str | None = None,
+    parent_column: str | None = None,
+    where: dict | None = None,
+    round_column: str | None = None,
+    as_of=None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    whole: Mapping[str, str] | None = None,
+    layer: str = "layer",
+) -> pd.DataFrame:
+    """Read a per-unit table: one row per unit (or per part of a unit, e.g. communes).
+
+    Returns rows with ``code``/``name``/``parent`` key columns (those configured) and one float
+    column per measure (``columns`` maps measure -> header or HXL tag): numbers with a decimal point
+    or comma, yes/no words as 1/0, blank as missing. With ``round_column`` and ``as_of`` only the
+    latest round dated on or before ``as_of`` is kept. ``decimal`` and ``thousands`` state the
+    spelling of the numbers; ``whole`` maps the measures known to hold whole numbers (populations,
+    counts) to the reason, which settles columns of ``142.522`` (see :func:`~nexus_zones.load.parse_number`).
+    """
+    where_key = f"layers.{layer}"
+    wanted = {f"{where_key}.columns.{m}": c for m, c in columns.items()}
+    for key, ref in (("unit_column", unit_column), ("name_column", name_column), ("parent_column", parent_column), ("round_column", round_column)):
+        if ref:
+            wanted[f"{where_key}.{key}"] = ref
+    table = load.read_rows(path, wanted, where=where, where_key=f"{where_key}.where")
+    if round_column:
+        table = _latest_round(table, path, round_column, as_of, layer=layer)
+    table = load.drop_exact_copies(table, path, effect="kept, they would have been counted twice when rows are combined per unit (combine) or been reported as several rows for one unit")
+    out = load._key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
+    problems = _take_values(out, table, path, columns, decimal=decimal, thousands=thousands, whole=whole, where_key=where_key)
+    problems += _blank_keys(out, where_key)
+    if problems:
+        raise InputDataError(str(path), problems)
+    return out
+
+
+def _latest_round(table: pd.DataFrame, path: Path, round_column: str, as_of, *, layer: str) -> pd.DataFrame:
+    """The rows of the latest round dated on or before ``as_of``."""
+    col = load.resolve_column(table, round_column)
+    dates = load.parse_dates(table[col], path=path, column=col).dt.normalize()  # a round is a day, whatever its time
+    rounds = sorted(set(dates))
+    eligible = [d for d in rounds if d <= pd.Timestamp(as_of)]
+    if not eligible:
+        raise InputDataError.one(
+            str(path), f"layers.{layer}.as_of", f"{as_of}, before every round ({', '.join(str(d.date()) for d in rounds)})",
+            "a date on or after the first round", "choose another date",
+        )
+    chosen = eligible[-1]
+    logger.info("layer %s: round of %s chosen (latest on or before %s; %d rounds in the file)", layer, chosen.date(), as_of, len(rounds))
+    return table[(dates == chosen).to_numpy()]
+
+
+def _take_values(out: pd.DataFrame, table: pd.DataFrame, path: Path, columns: Mapping[str, str], *, decimal, thousands, whole, where_key: str) -> list[Problem]:
+    """Read each value column as numbers into ``out``; return the problems of every column."""
+    problems: list[Problem] = []
+    for measure_name, ref in columns.items():
+        col = load.resolve_column(table, ref)
+        try:
+            values = load.parse_number(
+                table[col], path=path, column=col, decimal=decimal, thousands=thousands, whole=(whole or {}).get(measure_name),
+                key=f"{where_key}.decimal", whole_key=f"{where_key}.whole_numbers",
+            )
+        except InputDataError as exc:
+            problems.extend(exc.problems)
+            continue
+        negative = load._negative_problem(values, table[col].astype(str), col, "values of 0 or more")
+        if negative:
+            problems.append(negative)
+        out[measure_name] = values.to_numpy()
+    return problems
+
+
+def _blank_keys(out: pd.DataFrame, where_key: str) -> list[Problem]:
+    """A table where no row names its unit (by code or name) is a problem."""
+    blank = np.zeros(len(out), dtype=bool)
+    for key in ("code", "name"):
+        if key in out:
+            blank |= (out[key] == "").to_numpy()
+    if blank.all() and len(out):
+        return [Problem(f"{where_key}.unit_column / name_column", "no row with a unit code or name", "a code or a name in every row")]
+    return []
+
+
+# ------------------------------------------------------------------------------------ measure
+
+
+def join_table(
+    units: gpd.GeoDataFrame,
+    rows: pd.DataFrame,
+    measures: Sequence[str],
+    *,
+    absent_units: str = "missing",
+    combine: str = "error",
+    source: str = "table",
+    layer: str = "table",
+) -> pd.DataFrame:
+    """Per-unit values of a table whose rows carry a ``unit_id`` (see :func:`~nexus_zones.aggregate.match_table`).
+
+    Several rows for one unit are an error unless ``combine`` says how to combine them (``sum``
+    for communes of a cercle). Units absent from the table get NaN (``absent_units='missing'``) or 0.
+    """
+    dup = rows["unit_id"][rows["unit_id"].duplicated(keep=False)]
+    if len(dup) and combine == "error":
+        raise InputDataError.one(
+            source, f"layers.{layer}", f"several rows for units {', '.join(sorted(set(dup))[:10])}", "one row per unit",
+            f"set layers.{layer}.combine (sum, mean, max or min) or merge the rows",
+        )
+    grouped = rows.groupby("unit_id")[list(measures)]
+    if combine in ("sum",):
+        values = grouped.sum(min_count=1)
+    elif combine in ("mean", "max", "min"):
+        values = getattr(grouped, combine)()
+    else:
+        values = grouped.first()
+    out = values.reindex(units.index).astype(float)
+    absent = units.index.difference(values.index)
+    if len(absent) and absent_units == "zero":
+        out.loc[absent] = 0.0
+    logger.info(
+        "layer %s: values for %d of %d study units%s", layer, len(units) - len(absent), len(units),
+        f"; {len(absent)} absent ({'set to 0' if absent_units == 'zero' else 'missing'})" if len(absent) else "",
+    )
+    return out
