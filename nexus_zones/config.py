@@ -749,13 +749,13 @@ def _cross_checks(config: Config) -> list[Problem]:
     if config.map.classes == 1:
         problems.append(Problem("map.classes", "1", "0 (continuous colours) or 2 to 9 classes"))
     for name in config.map.point_layers or []:
-        if name not in _map_layers(config):
-            points = _map_layers(config)
+        if name not in map_point_layers(config):
+            points = map_point_layers(config)
             problems.append(Problem("map.point_layers", f"{name!r}{did_you_mean(name, points)}", f"a points layer: {', '.join(points) or '(none)'}"))
     return problems
 
 
-def _map_layers(config: Config) -> list[str]:
+def map_point_layers(config: Config) -> list[str]:
     """The layers whose kind draws points on the map (``MAP_POINTS``)."""
     return [n for n, spec in config.layers.items() if getattr(_layers.kind_of(spec), "MAP_POINTS", False)]
 

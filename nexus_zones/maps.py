@@ -400,10 +400,10 @@ def _basemap(result: "RunResult", geoms: np.ndarray, outlines: dict[str, dict]) 
 
 def _point_layers(result: "RunResult", language: str) -> list[dict]:
     """Points of the configured layers (on demand in the page), as counted: in the window, of the types."""
-    from .config import PointsLayerSpec
+    from .config import map_point_layers
 
     config = result.config
-    names = config.map.point_layers if config.map.point_layers is not None else [n for n, l in config.layers.items() if isinstance(l, PointsLayerSpec)]
+    names = config.map.point_layers if config.map.point_layers is not None else map_point_layers(config)
     out = []
     precision = config.map.precision
     for name in names:

@@ -93,10 +93,9 @@ def _isinstance_on_specs(path: Path) -> list[str]:
 
 
 def test_no_isinstance_dispatch_on_layer_kinds():
-    """Config, check and the pipeline ask the registry; maps.py (owned by the map page's rework)
-    keeps its one test for points layers until that rework lands."""
+    """Config, check, the pipeline and the map ask the registry, never the spec's class."""
     found = [hit for path in sorted(PACKAGE.rglob("*.py")) for hit in _isinstance_on_specs(path)]
-    assert [hit for hit in found if not hit.startswith("nexus_zones/maps.py")] == []
+    assert found == []
 
 
 # ------------------------------------------------------------------------------------ a toy kind
