@@ -29,7 +29,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import geometry
+from . import fold, geometry
 from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Problem, did_you_mean, short_repr
 
 __all__ = [
@@ -192,6 +192,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="c" if sep else "python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv_error()) as exc:
         raise InputDataError.one(str(path), "file", f"not a readable CSV ({exc})", "a comma- or semicolon-separated text file with a header row") from exc
+    fold.refuse_duplicate_headers(pd.read_csv(io.StringIO(text), dtype=str, header=None, nrows=1, sep=sep, engine="c" if sep else "python").iloc[0].tolist(), path)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")  # the file's line numbers, for messages
     return _take_hxl_row(_repair_mojibake(frame, path), path)
@@ -852,6 +853,8 @@ def read_points(
     date_column: str | None = None,
     type_column: str | None = None,
     category_column: str | None = None,
+    types: Sequence[str] | None = None,
+    categories: Mapping[str, Sequence[str]] | None = None,
     fatalities_column: str | None = "fatalities",
     admin_column: str | None = None,
     filters: dict | None = None,
@@ -871,10 +874,14 @@ def read_points(
     (float; only when the file has that column). Rows not passing ``filters`` (column -> accepted
     values) are dropped; their number is kept in ``attrs['dropped_by_filters']``. ``where`` is the
     config key prefix used in messages (e.g. ``layers.incidents``). Column names may be HXL tags.
+    Type and category cells that differ from a value in ``types`` or ``categories`` (measure -> values)
+    only by case, accents or spaces are read as that value, with a ``SpellingVariantWarning``
+    (:func:`~nexus_zones.fold.fold_to_listed`); so are the cells of ``filters``.
 
     Each record is counted once: where ``id_column`` is given (or, by default, the file has ACLED's
     ``event_id_cnty``), rows repeating an id are dropped before any filter, as
-    :func:`drop_repeated_records` says.
+    :func:`drop_repeated_records` says; rows equal in every column to an earlier row are dropped too
+    (:func:`drop_exact_copies`), with or without an id column.
     ``decimal`` and ``thousands`` state the spelling of the fatalities (see :func:`parse_number`);
     coordinates take a dot or a comma as their decimal mark whatever these say.
     ``crs`` is the CRS of the coordinates when not WGS 84 degrees (for a CSV, ``longitude`` holds x
@@ -905,7 +912,7 @@ def read_points(
         problems = _missing_columns(path, table, {f"{where}.latitude": latitude, f"{where}.longitude": longitude, **wanted})
         if problems:
             raise InputDataError(str(path), problems)
-        table = drop_repeated_records(table, path, **records)
+        table = drop_exact_copies(drop_repeated_records(table, path, **records), path, effect=_POINT_COPIES)
         if filters:
             n_before = len(table)
             table = filter_rows(table, filters, path=path, key=f"{where}.where")
@@ -927,7 +934,7 @@ def read_points(
             from .errors import EventsOutsideWarning
 
             warnings.warn(EventsOutsideWarning(f"{path}: {int(empty.sum())} features without geometry were not counted"), stacklevel=2)
-        frame = frame[~empty]
+        frame = drop_exact_copies(frame[~empty], path, effect=_POINT_COPIES)
         if set(frame.geom_type) - {"Point", "MultiPoint"}:
             raise InputDataError.one(str(path), "geometry", f"geometry types {sorted(set(frame.geom_type))}", "points")
         frame = frame.explode(index_parts=False).to_crs(4326)
@@ -940,9 +947,10 @@ def read_points(
     if date_column:
         out["date"] = parse_dates(col(date_column), path=path, column=date_column).to_numpy()
     if type_column:
-        out["type"] = col(type_column).astype(str).str.strip().to_numpy()
+        out["type"] = fold.fold_to_listed(col(type_column).astype(str).str.strip(), types or (), path=path, column=type_column, key=f"{where}.types").to_numpy()
     if category_column:
-        out["category"] = col(category_column).astype(str).str.strip().to_numpy()
+        listed = [v for values in (categories or {}).values() for v in values]
+        out["category"] = fold.fold_to_listed(col(category_column).astype(str).str.strip(), listed, path=path, column=category_column, key=f"{where}.categories").to_numpy()
     if admin_column:
         out["admin"] = col(admin_column).astype(str).str.strip().to_numpy()
     fatalities_column = resolve_column(frame, fatalities_column) if fatalities_column else None
@@ -957,6 +965,10 @@ def read_points(
         out["fatalities"] = fat.fillna(0.0).to_numpy()
     return out
 
+
+#: What an exact copy of a point would have done: a row equal in EVERY column (names, notes, sources
+#: included) is one record written twice (a list appended to itself), not two events.
+_POINT_COPIES = "each would have been counted twice; two real records differ in at least one column (an id, a date, a name, a note)"
 
 #: Id column recognised without configuration: ACLED's event id.
 DEFAULT_ID_COLUMNS = ("event_id_cnty",)
@@ -1064,10 +1076,12 @@ def _warn_repeated(frame, ids, copies, notes, *, path, id_col, stamp_col, droppe
     )
 
 
-def drop_exact_copies(table: pd.DataFrame, path: Path, *, effect: str) -> pd.DataFrame:
+def drop_exact_copies(table: pd.DataFrame, path: Path, *, effect: str, keys: Sequence[str | None] = ()) -> pd.DataFrame:
     """Drop rows identical in every column to an earlier row, with a :class:`~nexus_zones.errors.DuplicateRecordWarning`
-    naming them; ``effect`` says what keeping them would have done."""
-    cells = _comparable(table)
+    naming them; ``effect`` says what keeping them would have done. Rows are compared as values
+    (:func:`~nexus_zones.fold.comparable_cells`: ``4523`` = ``4523.0``, ``31/12/2017`` = ``2017-12-31``),
+    the ``keys`` columns (unit codes and names) as text."""
+    cells = fold.comparable_cells(table, keys=[resolve_column(table, k) for k in keys if k])
     copies = cells.duplicated(keep="first").to_numpy()
     if not copies.any():
         return table
@@ -1283,7 +1297,7 @@ def read_table(
         chosen = eligible[-1]
         table = table[(dates == chosen).to_numpy()]
         logger.info("layer %s: round of %s chosen (latest on or before %s; %d rounds in the file)", layer, chosen.date(), as_of, len(rounds))
-    table = drop_exact_copies(table, path, effect="kept, they would have been counted twice when rows are combined per unit (combine) or been reported as several rows for one unit")
+    table = drop_exact_copies(table, path, effect="kept, they would have been counted twice when rows are combined per unit (combine) or been reported as several rows for one unit", keys=(unit_column, name_column, parent_column))
     out = _key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
     problems = []
     for measure, ref in columns.items():
@@ -1319,8 +1333,10 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook whose first sheet has a header row") from exc
     if frame.columns.empty:
         return _empty_table(path)
+    fold.refuse_duplicate_headers(pd.read_excel(path, dtype=str, header=None, nrows=1).iloc[0].tolist(), path)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    frame = fold.percent_cells(path, frame)
     return _take_hxl_row(_repair_mojibake(frame, path), path)
 
 
@@ -1341,11 +1357,12 @@ def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, 
 
 
 def filter_rows(table: pd.DataFrame, where: dict, *, path: Path, key: str) -> pd.DataFrame:
-    """Keep the rows whose columns hold one of the listed values (numbers compared as numbers)."""
+    """Keep the rows whose columns hold one of the listed values (numbers compared as numbers; text
+    differing only by case, accents or spaces matches, with a ``SpellingVariantWarning``)."""
     keep = np.ones(len(table), dtype=bool)
     for ref, values in where.items():
         col = resolve_column(table, ref) or ref
-        cells = table[col].astype(str).str.strip()
+        cells = fold.fold_to_listed(table[col].astype(str).str.strip(), [str(v) for v in values], path=path, column=col, key=f"{key}.{ref}")
         ok = cells.isin([str(v) for v in values]).to_numpy()
         numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
         if numbers:
@@ -1386,7 +1403,7 @@ def read_actors(
         if ref:
             wanted[f"{key}.{name}"] = ref
     table = read_rows(path, wanted, where=where, where_key=f"{key}.where")
-    table = drop_exact_copies(table, path, effect="an organisation is counted once per unit however many rows name it, so the counts are the same without them")
+    table = drop_exact_copies(table, path, effect="an organisation is counted once per unit however many rows name it, so the counts are the same without them", keys=(unit_column, name_column, parent_column))
     hum = {normalise_name(v) for v in humanitarian}
     dev = {normalise_name(v) for v in development}
     both = hum & dev

@@ -172,8 +172,8 @@ CLASS6_ERRORS: list[tuple[str, Callable[[Path, dict], None], str]] = [
     ("3w-hxl-row-only", _header_only("actors_3w.csv", keep_lines=2),
      r"layers\.actors \(.*actors_3w\.csv\): found no data rows \(a header and an HXL row only\); yet indicators\.humanitarian_actors \(weight 1\), "
      r"indicators\.development_actors \(weight 1\), rules\.both_actor_types \('actors\.both'\) use it"),
-    ("category-misspelled", _key("layers.services.categories.health", ["Centre de sante"]),
-     r"layers\.services\.categories\.health \(.*services_points\.csv\): found no row with the category values \['Centre de sante'\] \(did you mean 'Centre de santé'\?\).*"
+    ("category-misspelled", _key("layers.services.categories.health", ["Centre de snaté"]),
+     r"layers\.services\.categories\.health \(.*services_points\.csv\): found no row with the category values \['Centre de snaté'\] \(did you mean 'Centre de santé'\?\).*"
      r"yet indicators\.health_facilities \(weight 1\), rules\.services_present"),
     ("coordinates-swapped-within-range", lambda d, c: _swap_coordinates(d / "access_impediments.csv"),
      r"layers\.access \(points in the window\): found 12 of 12 points outside every unit of the boundaries.*"
