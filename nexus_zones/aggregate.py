@@ -260,6 +260,7 @@ def _refuse_mostly_outside(reference: gpd.GeoDataFrame, points: gpd.GeoSeries, n
     best = found[0]
     if best.swapped and best.inside > given.inside:
         fix = f"swap latitude and longitude: exchange the column names of {key}.latitude and {key}.longitude in the config"
+        fix += geometry.swapped_boundaries_note(bounds)
     elif far * 2 > n_out:
         fix = f"check that the file covers the boundaries' country, or keep its rows for it with {key}.where (e.g. country: [Mali])"
     else:
