@@ -318,3 +318,38 @@ def test_demo_boundaries_with_swapped_coordinates(tmp_path, capsys):
     assert (f"unless the boundaries are the swapped ones: the boundaries file lies at longitude {w:.2f} to {e:.2f}, latitude {s:.2f} to {n:.2f}; "
             f"with its x and y exchanged it would lie at longitude {s:.2f} to {n:.2f}, latitude {w:.2f} to {e:.2f}") in err
     assert "correct the boundaries file (x must be the longitude)" in err
+
+
+# ------------------------------------------------------------------ the config file itself
+
+
+def _config_text(tmp_path: Path) -> str:
+    cfg, _ = _demo(tmp_path)
+    return yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False)
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16"])
+def test_config_saved_in_another_encoding(tmp_path, capsys, encoding):
+    text = _config_text(tmp_path)
+    config = tmp_path / "config.yaml"
+    config.write_bytes(text.encode(encoding))
+    assert cli.main(["run", str(config), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "Fix: re-save the file as UTF-8" in err
+    if encoding == "cp1252":
+        line = next(i for i, l in enumerate(text.splitlines(), start=1) if not l.isascii())
+        assert f"line {line}: found bytes that are not UTF-8" in err
+    else:
+        assert "found UTF-16 text" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_config_indented_with_a_tab(tmp_path, capsys):
+    lines = _config_text(tmp_path).splitlines()
+    at = next(i for i, l in enumerate(lines) if l.startswith("    types:"))
+    lines[at] = "\t" + lines[at].lstrip()
+    config = tmp_path / "config.yaml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert cli.main(["run", str(config), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"line {at + 1}, column 1: found a tab in the indentation" in err and "Fix: indent with spaces, not tabs" in err
