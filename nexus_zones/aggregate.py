@@ -392,6 +392,11 @@ def _report_spellings(report: MatchReport, layer: str, source: str) -> None:
                     len(report.by_name_spelling), "; ".join(report.by_name_spelling[:12]) + (" ..." if len(report.by_name_spelling) > 12 else ""))
 
 
+def _listed_rows(rows: Sequence) -> str:
+    """Row labels (the file's line numbers) as text: ``3, 7``."""
+    return ", ".join(str(r) for r in list(rows)[:8]) + (" ..." if len(rows) > 8 else "")
+
+
 def join_table(
     units: gpd.GeoDataFrame,
     rows: pd.DataFrame,
@@ -410,7 +415,7 @@ def join_table(
     dup = rows["unit_id"][rows["unit_id"].duplicated(keep=False)]
     if len(dup) and combine == "error":
         raise InputDataError.one(
-            source, f"layers.{layer}", f"several rows for units {', '.join(sorted(set(dup))[:10])}", "one row per unit",
+            source, f"layers.{layer}", f"several rows for units {'; '.join(f'{u} (rows {_listed_rows(dup.index[(dup == u).to_numpy()])})' for u in sorted(set(dup))[:10])}", "one row per unit",
             f"set layers.{layer}.combine (sum, mean, max or min) or merge the rows",
         )
     grouped = rows.groupby("unit_id")[list(measures)]

@@ -148,7 +148,7 @@ def test_a_row_differing_in_a_number_is_not_a_copy(tmp_path, capsys):
     pd.concat([schools, schools.head(1).assign(schools_closed="4")]).to_csv(data / "school_closures_2018-02-26.csv", index=False)
     code, err, _ = _run(cfg, tmp_path, capsys)
     assert code == 2
-    assert "ML0601" in err and "exact copies" not in err
+    assert f"several rows for units ML0601 (rows 2, {len(schools) + 2})" in err and "exact copies" not in err
 
 
 # ---------------------------------------------------------- F2: a points list appended to itself
