@@ -124,10 +124,8 @@ def swapped_boundaries_note(bounds: Sequence[float], *, boundaries: str = "the b
     the points. Their extent as read and as swapped lets the user tell which is their country."""
     west, south, east, north = bounds
     return (
-        f" — unless the boundaries are the swapped ones: {boundaries} lies at longitude {west:.2f} to {east:.2f}, "
-        f"latitude {south:.2f} to {north:.2f}; with its x and y exchanged it would lie at longitude {south:.2f} to {north:.2f}, "
-        f"latitude {west:.2f} to {east:.2f}, around the points as given. If that second extent is the country you study, "
-        f"correct the boundaries file (x must be the longitude) and leave the points as they are"
+        f" — unless {boundaries} is the swapped one (longitude {west:.2f} to {east:.2f}, latitude {south:.2f} to {north:.2f}; "
+        f"swapped: longitude {south:.2f} to {north:.2f}, latitude {west:.2f} to {east:.2f}): then correct that file (x is the longitude)"
     )
 
 

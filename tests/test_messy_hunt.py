@@ -315,9 +315,9 @@ def test_demo_boundaries_with_swapped_coordinates(tmp_path, capsys):
 
     w, s, e, n = gpd.read_file(path).total_bounds
     assert "Fix: swap latitude and longitude" in err
-    assert (f"unless the boundaries are the swapped ones: the boundaries file lies at longitude {w:.2f} to {e:.2f}, latitude {s:.2f} to {n:.2f}; "
-            f"with its x and y exchanged it would lie at longitude {s:.2f} to {n:.2f}, latitude {w:.2f} to {e:.2f}") in err
-    assert "correct the boundaries file (x must be the longitude)" in err
+    assert (f"unless the boundaries file is the swapped one (longitude {w:.2f} to {e:.2f}, latitude {s:.2f} to {n:.2f}; "
+            f"swapped: longitude {s:.2f} to {n:.2f}, latitude {w:.2f} to {e:.2f}): then correct that file (x is the longitude)") in err
+    assert "set layers.incidents.outside: accept" in err
 
 
 # ------------------------------------------------------------------ the config file itself
