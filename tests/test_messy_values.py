@@ -316,7 +316,7 @@ def test_pillar_weights_of_absurd_scale_are_refused():
 def test_real_acled_with_misspelled_types_is_an_error_not_zero_incidents(tmp_path, capsys):
     real = require_real_data()
     cfg = yaml.safe_load((REPO / "configs" / "mali_2017.yaml").read_text(encoding="utf-8"))
-    cfg["layers"]["incidents"]["types"] = ["Battle", "Explosions/Remote Violence", "Violence against civilian"]
+    cfg["layers"]["incidents"]["types"] = ["Battle", "Explosions/Remote violance", "Violence against civilian"]
     path = tmp_path / "mali.yaml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     code = cli.main(["run", str(path), "--data-dir", str(real), "--out", str(tmp_path / "out")])
@@ -325,8 +325,8 @@ def test_real_acled_with_misspelled_types_is_an_error_not_zero_incidents(tmp_pat
     in_2017 = int((pd.to_datetime(acled["event_date"], format="mixed").dt.year == 2017).sum())
     assert code == 2, err
     assert re.search(rf"layers\.incidents \(.*acled_mali_1997-01-06_2020-07-31_hdx\.csv\): found 0 of {in_2017:,} rows in the window are of the types "
-                     r"\['Battle', 'Explosions/Remote Violence', 'Violence against civilian'\] \(types in the file: \['Battles',", err), err
-    assert "UnusedValueWarning: layer incidents: types ['Battle', 'Explosions/Remote Violence', 'Violence against civilian'] occur in no row (did you mean 'Battles'?)" in err
+                     r"\['Battle', 'Explosions/Remote violance', 'Violence against civilian'\] \(types in the file: \['Battles',", err), err
+    assert "UnusedValueWarning: layer incidents: types ['Battle', 'Explosions/Remote violance', 'Violence against civilian'] occur in no row (did you mean 'Battles'?)" in err
     # the same misspelling as a row filter (where:) was already refused by load.filter_rows, before any count
     del cfg["layers"]["incidents"]["types"]
     cfg["layers"]["incidents"]["where"] = {"event_type": ["Battle"]}
