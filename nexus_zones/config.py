@@ -543,7 +543,7 @@ def load_config(path: str | Path, *, data_dir: str | Path | None = None) -> Conf
     try:
         data = yaml.load(raw_bytes.decode("utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader subclass
     except UnicodeDecodeError as exc:
-        raise ConfigError(source, [Problem("file", "bytes that are not UTF-8", "a UTF-8 text file")]) from exc
+        raise ConfigError(source, [_not_utf8(raw_bytes, exc)]) from exc
     except _TooMuch as exc:
         raise ConfigError(source, [exc.problem_item]) from None
     except yaml.YAMLError as exc:
@@ -552,6 +552,8 @@ def load_config(path: str | Path, *, data_dir: str | Path | None = None) -> Conf
         problem = getattr(exc, "problem", None) or str(exc)
         if "could not determine a constructor for the tag" in problem:
             found, expected, fix = f"a YAML tag that is not allowed ({problem.split('tag', 1)[1].strip()})", "plain YAML values", "remove the tag"
+        elif "'\\t'" in problem:
+            found, expected, fix = "a tab in the indentation", "indentation with spaces", "indent with spaces, not tabs (replace each tab on that line by spaces)"
         elif problem.startswith("duplicate key"):
             found, expected, fix = problem, "each key once in a mapping", "remove or rename one of them"
         else:
@@ -560,6 +562,18 @@ def load_config(path: str | Path, *, data_dir: str | Path | None = None) -> Conf
     config = config_from_mapping(data, source=source, base_dir=path.resolve().parent, data_dir=data_dir)
     config._sha256 = hashlib.sha256(raw_bytes).hexdigest()
     return config
+
+
+def _not_utf8(raw: bytes, exc: UnicodeDecodeError) -> Problem:
+    """Where a config that is not UTF-8 first goes wrong, what it looks like, and the fix."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return Problem("file", "UTF-16 text (it starts with a UTF-16 byte-order mark)", "a UTF-8 text file", "re-save the file as UTF-8 (in Notepad: Save As > Encoding UTF-8)")
+    line = raw[: exc.start].count(b"\n") + 1
+    text = raw.splitlines()[line - 1].decode("cp1252", errors="replace").strip()
+    return Problem(
+        f"line {line}", f"bytes that are not UTF-8 ({raw[exc.start:exc.start + 2]!r} in {text[:60]!r}; Windows-1252 text, such as a config saved by an older editor)",
+        "a UTF-8 text file", "re-save the file as UTF-8 (in Notepad: Save As > Encoding UTF-8)",
+    )
 
 
 def config_from_mapping(

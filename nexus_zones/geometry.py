@@ -118,6 +118,17 @@ def placements(reference, lon: np.ndarray, lat: np.ndarray, *, projected: bool) 
     return sorted(found, key=lambda p: -p.inside)
 
 
+def swapped_boundaries_note(bounds: Sequence[float], *, boundaries: str = "the boundaries file") -> str:
+    """What to say when points fit the boundaries only with latitude and longitude swapped: the
+    boundaries themselves may be the swapped ones (x written as latitude), which looks the same from
+    the points. Their extent as read and as swapped lets the user tell which is their country."""
+    west, south, east, north = bounds
+    return (
+        f" — unless {boundaries} is the swapped one (longitude {west:.2f} to {east:.2f}, latitude {south:.2f} to {north:.2f}; "
+        f"swapped: longitude {south:.2f} to {north:.2f}, latitude {west:.2f} to {east:.2f}): then correct that file (x is the longitude)"
+    )
+
+
 def far_from(bounds: Sequence[float], lon: np.ndarray, lat: np.ndarray, degrees: float = FAR_DEGREES) -> np.ndarray:
     """Which points lie more than ``degrees`` beyond the box ``bounds`` (minx, miny, maxx, maxy)."""
     minx, miny, maxx, maxy = bounds

@@ -31,7 +31,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import geometry
+from . import fold, geometry
 from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Problem, did_you_mean, short_repr
 
 __all__ = [
@@ -192,6 +192,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="c" if sep else "python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv_error()) as exc:
         raise InputDataError.one(str(path), "file", f"not a readable CSV ({exc})", "a comma- or semicolon-separated text file with a header row") from exc
+    fold.refuse_duplicate_headers(pd.read_csv(io.StringIO(text), dtype=str, header=None, nrows=1, sep=sep, engine="c" if sep else "python").iloc[0].tolist(), path)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")  # the file's line numbers, for messages
     return _take_hxl_row(_repair_mojibake(frame, path), path)
@@ -965,10 +966,12 @@ def _warn_repeated(frame, ids, copies, notes, *, path, id_col, stamp_col, droppe
     )
 
 
-def drop_exact_copies(table: pd.DataFrame, path: Path, *, effect: str) -> pd.DataFrame:
+def drop_exact_copies(table: pd.DataFrame, path: Path, *, effect: str, keys: Sequence[str | None] = ()) -> pd.DataFrame:
     """Drop rows identical in every column to an earlier row, with a :class:`~nexus_zones.errors.DuplicateRecordWarning`
-    naming them; ``effect`` says what keeping them would have done."""
-    cells = _comparable(table)
+    naming them; ``effect`` says what keeping them would have done. Rows are compared as values
+    (:func:`~nexus_zones.fold.comparable_cells`: ``4523`` = ``4523.0``, ``31/12/2017`` = ``2017-12-31``),
+    the ``keys`` columns (unit codes and names) as text."""
+    cells = fold.comparable_cells(table, keys=[resolve_column(table, k) for k in keys if k])
     copies = cells.duplicated(keep="first").to_numpy()
     if not copies.any():
         return table
@@ -1149,8 +1152,10 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook whose first sheet has a header row") from exc
     if frame.columns.empty:
         return _empty_table(path)
+    fold.refuse_duplicate_headers(pd.read_excel(path, dtype=str, header=None, nrows=1).iloc[0].tolist(), path)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    frame = fold.percent_cells(path, frame)
     return _take_hxl_row(_repair_mojibake(frame, path), path)
 
 
@@ -1171,11 +1176,12 @@ def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, 
 
 
 def filter_rows(table: pd.DataFrame, where: dict, *, path: Path, key: str) -> pd.DataFrame:
-    """Keep the rows whose columns hold one of the listed values (numbers compared as numbers)."""
+    """Keep the rows whose columns hold one of the listed values (numbers compared as numbers; text
+    differing only by case, accents or spaces matches, with a ``SpellingVariantWarning``)."""
     keep = np.ones(len(table), dtype=bool)
     for ref, values in where.items():
         col = resolve_column(table, ref) or ref
-        cells = table[col].astype(str).str.strip()
+        cells = fold.fold_to_listed(table[col].astype(str).str.strip(), [str(v) for v in values], path=path, column=col, key=f"{key}.{ref}")
         ok = cells.isin([str(v) for v in values]).to_numpy()
         numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
         if numbers:

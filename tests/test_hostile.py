@@ -160,7 +160,7 @@ CATALOGUE: list[Case] = [
     ("table-unknown-pcode", lambda c, d, f: _rewrite_csv(f["forces"], lambda t: t.assign(pcode=t["pcode"].where(t.index != 0, "A11"))) or c, "error",
      r"row code 'A11': found no unit of that code or name; expected a P-code or a name of the boundaries\. Fix: add an alias under layers\.forces\.aliases"),
     ("table-duplicate-units", lambda c, d, f: _rewrite_csv(f["forces"], lambda t: t.assign(pcode=t["pcode"].where(t.index != 1, "A1"))) or c, "error",
-     r"layers\.forces: found several rows for units A1; expected one row per unit\. Fix: set layers\.forces\.combine"),
+     r"layers\.forces: found several rows for units A1 \(rows 2, 3\); expected one row per unit\. Fix: set layers\.forces\.combine"),
     ("table-non-numeric", lambda c, d, f: _rewrite_csv(f["forces"], lambda t: t.assign(closed=t["closed"].where(t.index != 2, "beaucoup"))) or c, "error",
      r"column 'closed': found 1 values that are not numbers or yes/no \(row 4: 'beaucoup'\)"),
     ("table-negative-counts", lambda c, d, f: _rewrite_csv(f["forces"], lambda t: t.assign(closed=t["closed"].where(t.index != 2, "-1"))) or c, "error",

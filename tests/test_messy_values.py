@@ -172,8 +172,8 @@ CLASS6_ERRORS: list[tuple[str, Callable[[Path, dict], None], str]] = [
     ("3w-hxl-row-only", _header_only("actors_3w.csv", keep_lines=2),
      r"layers\.actors \(.*actors_3w\.csv\): found no data rows \(a header and an HXL row only\); yet indicators\.humanitarian_actors \(weight 1\), "
      r"indicators\.development_actors \(weight 1\), rules\.both_actor_types \('actors\.both'\) use it"),
-    ("category-misspelled", _key("layers.services.categories.health", ["Centre de sante"]),
-     r"layers\.services\.categories\.health \(.*services_points\.csv\): found no row with the category values \['Centre de sante'\] \(did you mean 'Centre de santé'\?\).*"
+    ("category-misspelled", _key("layers.services.categories.health", ["Centre de snaté"]),
+     r"layers\.services\.categories\.health \(.*services_points\.csv\): found no row with the category values \['Centre de snaté'\] \(did you mean 'Centre de santé'\?\).*"
      r"yet indicators\.health_facilities \(weight 1\), rules\.services_present"),
     ("coordinates-swapped-within-range", lambda d, c: _swap_coordinates(d / "access_impediments.csv"),
      r"layers\.access \(points in the window\): found 12 of 12 points outside every unit of the boundaries.*"
@@ -316,7 +316,7 @@ def test_pillar_weights_of_absurd_scale_are_refused():
 def test_real_acled_with_misspelled_types_is_an_error_not_zero_incidents(tmp_path, capsys):
     real = require_real_data()
     cfg = yaml.safe_load((REPO / "configs" / "mali_2017.yaml").read_text(encoding="utf-8"))
-    cfg["layers"]["incidents"]["types"] = ["Battle", "Explosions/Remote Violence", "Violence against civilian"]
+    cfg["layers"]["incidents"]["types"] = ["Battle", "Explosions/Remote violance", "Violence against civilian"]
     path = tmp_path / "mali.yaml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     code = cli.main(["run", str(path), "--data-dir", str(real), "--out", str(tmp_path / "out")])
@@ -325,8 +325,8 @@ def test_real_acled_with_misspelled_types_is_an_error_not_zero_incidents(tmp_pat
     in_2017 = int((pd.to_datetime(acled["event_date"], format="mixed").dt.year == 2017).sum())
     assert code == 2, err
     assert re.search(rf"layers\.incidents \(.*acled_mali_1997-01-06_2020-07-31_hdx\.csv\): found 0 of {in_2017:,} rows in the window are of the types "
-                     r"\['Battle', 'Explosions/Remote Violence', 'Violence against civilian'\] \(types in the file: \['Battles',", err), err
-    assert "UnusedValueWarning: layer incidents: types ['Battle', 'Explosions/Remote Violence', 'Violence against civilian'] occur in no row (did you mean 'Battles'?)" in err
+                     r"\['Battle', 'Explosions/Remote violance', 'Violence against civilian'\] \(types in the file: \['Battles',", err), err
+    assert "UnusedValueWarning: layer incidents: types ['Battle', 'Explosions/Remote violance', 'Violence against civilian'] occur in no row (did you mean 'Battles'?)" in err
     # the same misspelling as a row filter (where:) was already refused by load.filter_rows, before any count
     del cfg["layers"]["incidents"]["types"]
     cfg["layers"]["incidents"]["where"] = {"event_type": ["Battle"]}

@@ -107,7 +107,7 @@ def read_actors(
         if ref:
             wanted[f"{key}.{name}"] = ref
     table = load.read_rows(path, wanted, where=where, where_key=f"{key}.where")
-    table = load.drop_exact_copies(table, path, effect="an organisation is counted once per unit however many rows name it, so the counts are the same without them")
+    table = load.drop_exact_copies(table, path, effect="an organisation is counted once per unit however many rows name it, so the counts are the same without them", keys=(unit_column, name_column, parent_column))
     hum = {load.normalise_name(v) for v in humanitarian}
     dev = {load.normalise_name(v) for v in development}
     both = hum & dev

@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 from pydantic import Field, model_validator
 
-from .. import geometry, load
+from .. import fold, geometry, load
 from ..aggregate import _report_spellings, assign_points, slug
 from ..reconcile import conform_codes, match_rows
 from ..errors import EventsOutsideWarning, InputDataError, UnusedValueWarning, did_you_mean
@@ -140,7 +140,8 @@ def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataF
     return read_points(
         spec.path, layer=spec.layer, latitude=spec.latitude, longitude=spec.longitude,
         date_column=spec.date_column if need_date else None, type_column=spec.type_column if spec.types else None,
-        category_column=spec.category_column, fatalities_column=spec.fatalities_column, admin_column=spec.admin_column,
+        category_column=spec.category_column, types=spec.types, categories=spec.categories,
+        fatalities_column=spec.fatalities_column, admin_column=spec.admin_column,
         filters=spec.where or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
         decimal=spec.decimal, thousands=spec.thousands, crs=spec.crs, reference=context.reference,
     )
@@ -201,6 +202,8 @@ def read_points(
     date_column: str | None = None,
     type_column: str | None = None,
     category_column: str | None = None,
+    types: Sequence[str] | None = None,
+    categories: Mapping[str, Sequence[str]] | None = None,
     fatalities_column: str | None = "fatalities",
     admin_column: str | None = None,
     filters: dict | None = None,
@@ -220,10 +223,14 @@ def read_points(
     (float; only when the file has that column). Rows not passing ``filters`` (column -> accepted
     values) are dropped; their number is kept in ``attrs['dropped_by_filters']``. ``where`` is the
     config key prefix used in messages (e.g. ``layers.incidents``). Column names may be HXL tags.
+    Type and category cells that differ from a value in ``types`` or ``categories`` (measure -> values)
+    only by case, accents or spaces are read as that value, with a ``SpellingVariantWarning``
+    (:func:`~nexus_zones.fold.fold_to_listed`); so are the cells of ``filters``.
 
     Each record is counted once: where ``id_column`` is given (or, by default, the file has ACLED's
     ``event_id_cnty``), rows repeating an id are dropped before any filter, as
-    :func:`~nexus_zones.load.drop_repeated_records` says.
+    :func:`~nexus_zones.load.drop_repeated_records` says; rows equal in every column to an earlier row
+    are dropped too (:func:`~nexus_zones.load.drop_exact_copies`), with or without an id column.
     ``decimal`` and ``thousands`` state the spelling of the fatalities (see :func:`~nexus_zones.load.parse_number`);
     coordinates take a dot or a comma as their decimal mark whatever these say.
     ``crs`` is the CRS of the coordinates when not WGS 84 degrees (for a CSV, ``longitude`` holds x
@@ -241,7 +248,8 @@ def read_points(
         frame, dropped = _read_vector_points(path, layer, wanted, **place)
     out = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs="EPSG:4326", index=pd.RangeIndex(len(frame)))
     out.attrs["dropped_by_filters"] = dropped
-    _take_columns(out, frame, path, date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column)
+    _take_columns(out, frame, path, date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
+                  types=types, categories=categories, where=where)
     _take_fatalities(out, frame, path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
     return out
 
@@ -272,7 +280,7 @@ def _read_csv_points(path, latitude, longitude, wanted, fatalities_column, *, wh
     problems = load._missing_columns(path, table, {f"{where}.latitude": latitude, f"{where}.longitude": longitude, **wanted})
     if problems:
         raise InputDataError(str(path), problems)
-    table = load.drop_repeated_records(table, path, **records)
+    table = load.drop_exact_copies(load.drop_repeated_records(table, path, **records), path, effect=_POINT_COPIES)
     table, dropped = _filtered(table, filters, path, where)
     lat, lon = load.resolve_column(table, latitude), load.resolve_column(table, longitude)
     return load._csv_points(table, path, lat, lon, where=where, crs=crs, reference=reference), dropped
@@ -291,19 +299,31 @@ def _read_vector_points(path, layer, wanted, *, where, crs, reference, filters, 
     empty = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
     if empty.any():
         warnings.warn(EventsOutsideWarning(f"{path}: {int(empty.sum())} features without geometry were not counted"), stacklevel=3)
-    frame = frame[~empty]
+    frame = load.drop_exact_copies(frame[~empty], path, effect=_POINT_COPIES)
     if set(frame.geom_type) - {"Point", "MultiPoint"}:
         raise InputDataError.one(str(path), "geometry", f"geometry types {sorted(set(frame.geom_type))}", "points")
     return frame.explode(index_parts=False).to_crs(4326), dropped
 
 
-def _take_columns(out: gpd.GeoDataFrame, frame: pd.DataFrame, path: Path, *, date_column, type_column, category_column, admin_column) -> None:
-    """Copy the asked-for columns under their fixed names: ``date`` parsed, the others as stripped text."""
+#: What an exact copy of a point would have done: a row equal in EVERY column (names, notes, sources
+#: included) is one record written twice (a list appended to itself), not two events.
+_POINT_COPIES = "each would have been counted twice; two real records differ in at least one column (an id, a date, a name, a note)"
+
+
+def _take_columns(out: gpd.GeoDataFrame, frame: pd.DataFrame, path: Path, *, date_column, type_column, category_column, admin_column,
+                  types=None, categories=None, where: str = "layer") -> None:
+    """Copy the asked-for columns under their fixed names: ``date`` parsed, the others as stripped text;
+    types and categories folded to the config's spelling (:func:`~nexus_zones.fold.fold_to_listed`)."""
     if date_column:
         out["date"] = load.parse_dates(frame[load.resolve_column(frame, date_column)], path=path, column=date_column).to_numpy()
+    listed = {"type": (types or (), "types"), "category": ([v for values in (categories or {}).values() for v in values], "categories")}
     for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column)):
         if ref:
-            out[name] = frame[load.resolve_column(frame, ref)].astype(str).str.strip().to_numpy()
+            cells = frame[load.resolve_column(frame, ref)].astype(str).str.strip()
+            if name in listed:
+                values, key = listed[name]
+                cells = fold.fold_to_listed(cells, values, path=path, column=ref, key=f"{where}.{key}")
+            out[name] = cells.to_numpy()
 
 
 def _take_fatalities(out: gpd.GeoDataFrame, frame: pd.DataFrame, path: Path, column: str | None, *, decimal, thousands, where: str) -> None:
@@ -533,15 +553,17 @@ def _refuse_mostly_outside(reference: gpd.GeoDataFrame, points: gpd.GeoSeries, n
     raise InputDataError.one(
         source, f"{key} (points in the window)",
         f"{n_out} of {n} points outside every unit of the boundaries (lat, lon: {examples} ...); " + "; ".join(evidence),
-        "most points inside the boundaries", _outside_fix(found, given, far, n_out, key),
+        "most points inside the boundaries", _outside_fix(found, given, far, n_out, key, bounds),
     )
 
 
-def _outside_fix(found: list, given, far: int, n_out: int, key: str) -> str:
-    """The likely fix for points mostly outside: swap the columns, keep the right country, or check."""
+def _outside_fix(found: list, given, far: int, n_out: int, key: str, bounds) -> str:
+    """The likely fix for points mostly outside: swap the columns (unless the boundaries are the
+    swapped ones), keep the right country, or check."""
     best = found[0]
     if best.swapped and best.inside > given.inside:
         fix = f"swap latitude and longitude: exchange the column names of {key}.latitude and {key}.longitude in the config"
+        fix += geometry.swapped_boundaries_note(bounds)
     elif far * 2 > n_out:
         fix = f"check that the file covers the boundaries' country, or keep its rows for it with {key}.where (e.g. country: [Mali])"
     else:

@@ -138,7 +138,7 @@ def read_table(
     table = load.read_rows(path, wanted, where=where, where_key=f"{where_key}.where")
     if round_column:
         table = _latest_round(table, path, round_column, as_of, layer=layer)
-    table = load.drop_exact_copies(table, path, effect="kept, they would have been counted twice when rows are combined per unit (combine) or been reported as several rows for one unit")
+    table = load.drop_exact_copies(table, path, effect="kept, they would have been counted twice when rows are combined per unit (combine) or been reported as several rows for one unit", keys=(unit_column, name_column, parent_column))
     out = load._key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
     problems = _take_values(out, table, path, columns, decimal=decimal, thousands=thousands, whole=whole, where_key=where_key)
     problems += _blank_keys(out, where_key)
@@ -197,6 +197,11 @@ def _blank_keys(out: pd.DataFrame, where_key: str) -> list[Problem]:
 # ------------------------------------------------------------------------------------ measure
 
 
+def _listed_rows(rows) -> str:
+    """Row labels (the file's line numbers) as text: ``3, 7``."""
+    return ", ".join(str(r) for r in list(rows)[:8]) + (" ..." if len(rows) > 8 else "")
+
+
 def join_table(
     units: gpd.GeoDataFrame,
     rows: pd.DataFrame,
@@ -215,7 +220,7 @@ def join_table(
     dup = rows["unit_id"][rows["unit_id"].duplicated(keep=False)]
     if len(dup) and combine == "error":
         raise InputDataError.one(
-            source, f"layers.{layer}", f"several rows for units {', '.join(sorted(set(dup))[:10])}", "one row per unit",
+            source, f"layers.{layer}", f"several rows for units {'; '.join(f'{u} (rows {_listed_rows(dup.index[(dup == u).to_numpy()])})' for u in sorted(set(dup))[:10])}", "one row per unit",
             f"set layers.{layer}.combine (sum, mean, max or min) or merge the rows",
         )
     grouped = rows.groupby("unit_id")[list(measures)]

@@ -1,0 +1,160 @@
+"""Values written several ways read as one: the shared helpers of :mod:`nexus_zones.load`.
+
+This module owns the comparisons that must not depend on how a value happens to be spelled:
+
+- :func:`comparable_cells`: rows compared as parsed values (``4523`` = ``4523.0``, ``31/12/2017`` =
+  ``2017-12-31``), so that a table appended again in another spelling is still seen as a copy;
+- :func:`fold_to_listed`: cells that differ from a value a config lists only by case, accents or
+  spaces are read as that value, with a :class:`~nexus_zones.errors.SpellingVariantWarning`;
+- :func:`refuse_duplicate_headers`: two columns of one name (after stripping spaces) are an error;
+- :func:`percent_cells`: Excel cells formatted as percent, read as percentage points like the CSV
+  export of the same sheet.
+
+It reads no file of its own except, in :func:`percent_cells`, the formats of a workbook that
+:mod:`nexus_zones.load` is reading.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import geopandas as gpd
+import pandas as pd
+
+from .errors import InputDataError, Problem, SpellingVariantWarning
+
+logger = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------------------- rows as values
+
+
+def _dates(text: pd.Series) -> pd.Series:
+    """Cells read as dates (ISO text) under the formats :func:`nexus_zones.load.parse_dates` knows; None elsewhere."""
+    from datetime import datetime
+
+    from .load import _DATE_FORMATS
+
+    def one(cell) -> str | None:
+        for fmt in _DATE_FORMATS:
+            try:
+                return datetime.strptime(cell, fmt).isoformat()
+            except (TypeError, ValueError):
+                continue
+        return None
+
+    known = {cell: one(cell) for cell in set(text.dropna())}
+    return text.map(lambda c: known.get(c) if isinstance(c, str) else None)
+
+
+def comparable_cells(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame:
+    """Every cell as a canonical string, so that rows can be compared whole as values.
+
+    ``keys`` (unit codes, names) are compared as stripped text (``007`` is not ``7``); other cells
+    that read as numbers are compared as numbers (``4523`` = ``4523.0``), then those that read as
+    dates as dates (``31/12/2017`` = ``2017-12-31``), the rest as stripped text; geometries as WKB.
+    """
+    cells = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        values = frame[col]
+        if isinstance(values, gpd.GeoSeries):
+            cells[col] = values.map(lambda g: None if g is None else g.wkb_hex)
+            continue
+        text = values.astype(str).str.strip()
+        if col in keys:
+            cells[col] = "t" + text
+            continue
+        number = pd.to_numeric(text.where(text != ""), errors="coerce")
+        date = _dates(text.where(number.isna() & (text != "")))
+        cells[col] = ("n" + number.map(repr).astype(str)).where(number.notna(), ("d" + date.astype(str)).where(date.notna(), "t" + text))
+    return cells
+
+
+# ------------------------------------------------------------------------- values a config lists
+
+
+def fold_to_listed(values: pd.Series, listed: Iterable[str], *, path: Path | str, column: str, key: str) -> pd.Series:
+    """Cells equal to a listed value once case, accents and spaces are folded, read as that value.
+
+    A cell that is exactly a listed value, or that folds to no listed value or to several, is left as
+    it is. Each folded spelling is reported in one :class:`SpellingVariantWarning` (what was read as
+    what, in how many rows); exact matches are silent.
+    """
+    from .load import normalise_name
+
+    listed = [str(v) for v in listed]
+    by_fold: dict[str, set[str]] = {}
+    for value in listed:
+        by_fold.setdefault(normalise_name(value), set()).add(value)
+    text = values.astype(str)
+    exact = set(listed)
+    variants = {v: by_fold.get(normalise_name(v), set()) for v in set(text) if v not in exact}
+    renames = {v: next(iter(m)) for v, m in variants.items() if len(m) == 1}
+    if not renames:
+        return values
+    counts = text[text.isin(list(renames))].value_counts()
+    said = "; ".join(f"{v!r} read as {renames[v]!r} ({int(counts[v])} rows)" for v in sorted(renames))
+    warnings.warn(SpellingVariantWarning(
+        f"{path}: column {column!r}: values differing from those listed in {key} only by case, accents or spaces "
+        f"were read as the listed values: {said}. Fix: nothing if that is right; otherwise correct the file or {key}"), stacklevel=3)
+    return text.map(lambda v: renames.get(v, v)).where(values.notna(), values)
+
+
+# ---------------------------------------------------------------------------------- header rows
+
+
+def refuse_duplicate_headers(names: Sequence, path: Path | str) -> None:
+    """Raise when two columns carry one name once surrounding spaces are stripped (blank names aside)."""
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        text = "" if name is None or (isinstance(name, float) and pd.isna(name)) else str(name).strip()
+        if text:
+            seen.setdefault(text, []).append(position)
+    problems = [
+        Problem(
+            f"header, columns {', '.join(str(p) for p in positions)}",
+            f"{len(positions)} columns named {name!r} ("
+            + ", ".join(f"column {p}: {str(names[p - 1])!r}" for p in positions) + ")",
+            "each column name once (spaces around a name do not make it another name)",
+            "rename or delete one of them, so that the column the config names is not a guess",
+        )
+        for name, positions in seen.items() if len(positions) > 1
+    ]
+    if problems:
+        raise InputDataError(str(path), problems)
+
+
+# ----------------------------------------------------------------------------- Excel percentages
+
+
+def percent_cells(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers in cells formatted as percent (Excel stores 37.9 % as 0.379) as percentage points
+    (``37.9``), as the CSV export of the sheet writes them and :func:`nexus_zones.load.parse_number`
+    reads them; an INFO line names the columns. ``frame`` is the first sheet read as text, its index
+    the sheet's row numbers."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book.worksheets[0]
+        found: dict[str, int] = {}
+        out = frame.copy()
+        for row in sheet.iter_rows(min_row=2):
+            for position, cell in enumerate(row):
+                value = getattr(cell, "value", None)
+                if position >= len(frame.columns) or isinstance(value, bool) or not isinstance(value, (int, float)):
+                    continue
+                if "%" not in str(getattr(cell, "number_format", "")) or cell.row not in out.index:
+                    continue
+                col = frame.columns[position]
+                out.loc[cell.row, col] = f"{value * 100:.12g}"
+                found[col] = found.get(col, 0) + 1
+    finally:
+        book.close()
+    if found:
+        logger.info("%s: %s formatted as percent in Excel, read as percentage points (0.379 = 37.9 %%)",
+                    path.name, ", ".join(f"column {c!r} ({n} cells)" for c, n in found.items()))
+    return out
