@@ -76,7 +76,7 @@ logger = logging.getLogger(__name__)
 Direction = Literal["benefit", "cost"]
 Normalisation = Literal["minmax", "goalposts", "rank", "zscore", "threshold", "inform"]
 MissingPolicy = Literal["exclude", "worst", "error", "median", "region_median", "knn"]
-FailingUnits = Literal["flag", "exclude"]
+FailingUnits = Literal["last", "flag", "exclude"]
 Aggregation = Literal["arithmetic", "geometric", "topsis"]
 DataWeights = Literal["entropy", "critic", "pca"]
 
@@ -454,7 +454,9 @@ class ModelSpec(_Strict):
     """Aggregation, pillars, weighting and how rules act on the ranking."""
 
     failing_units: FailingUnits = Field(
-        "flag", description="flag: rank every unit and mark failures; exclude: rank only units passing every rule."
+        "last",
+        description="last (rules first): rank units passing every rule ahead of those failing, then by the number of rules failed, then by "
+        "score; flag: rank every unit by score alone and mark failures; exclude: rank only units passing every rule.",
     )
     aggregation: Aggregation = Field("arithmetic", description="arithmetic, geometric (limited compensation) or topsis.")
     pillars: dict[Identifier, PillarSpec] = Field(default_factory=dict, description="Groups of indicators; every weighted indicator in one.")

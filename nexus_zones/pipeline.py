@@ -385,6 +385,7 @@ def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, sc
     pillar_weights = config.pillar_weights() or None
     extra = pd.DataFrame(index=index.copy())
     result: dict = {}
+    failed = scored.table["rules_failed_count"].reindex(index).to_numpy(dtype=float) if config.model.failing_units == "last" else None
     rb = config.robustness
     if rb.draws and eligible.sum() >= 2:
         options = {"model": normalised[cols].to_numpy(dtype=float)}
@@ -396,11 +397,12 @@ def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, sc
             draws=rb.draws, concentration=rb.concentration, seed=rb.seed, top_k=min(rb.top_k, int(eligible.sum())), robust_share=rb.robust_share,
             vary_normalisation=tuple(rb.vary_normalisation), vary_aggregation=tuple(rb.vary_aggregation),
         )
-        table = sensitivity.monte_carlo(options, base_weights, structure, eligible, spec, index=index, pillar_weights=pillar_weights)
+        table = sensitivity.monte_carlo(options, base_weights, structure, eligible, spec, index=index, pillar_weights=pillar_weights, failed=failed)
         result["robustness"] = table
         extra = extra.join(table)
     if rb.leave_one_out and eligible.sum() >= 2:
-        loo = sensitivity.leave_one_out(normalised[cols].to_numpy(dtype=float), base_weights, structure, eligible, index=index, pillar_weights=pillar_weights)
+        loo = sensitivity.leave_one_out(normalised[cols].to_numpy(dtype=float), base_weights, structure, eligible, index=index, pillar_weights=pillar_weights,
+                                        failed=failed)
         result["leave_one_out"] = loo
         extra["loo_max_shift"] = loo["max_shift"]
     complete = normalised[cols].notna().all(axis=1).to_numpy() & eligible
@@ -415,7 +417,7 @@ def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, sc
             w = table_w[method].to_numpy()
             s, _ = score.composite(matrix, w[:, None], None, flat)
             r = np.full(len(index), np.nan)
-            r[complete] = sensitivity.rank_draws(s, np.ones(int(complete.sum()), dtype=bool))[:, 0]
+            r[complete] = sensitivity.rank_draws(s, np.ones(int(complete.sum()), dtype=bool), None if failed is None else failed[complete])[:, 0]
             ranks[f"rank_{method}"] = r
         result["weights"] = table_w.rename_axis("indicator")
         result["ranks_by_weights"] = ranks
@@ -457,7 +459,7 @@ def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame
         pillar_weights=config.pillar_weights() or None,
     )
     analyses, extra = _analyses(config, values, normalised, scored, units["name"])
-    table = units[["name", "region"]].join(scored.table.drop(columns="status"))
+    table = units[["name", "region"]].join(scored.table.drop(columns=["status", "rules_failed_count"]))
     for name in config.indicators:
         table[name] = values[name]
         table[f"{name}_norm"] = normalised[name]
@@ -467,6 +469,8 @@ def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame
         table[f"pillar_{pillar}"] = scored.pillars[pillar]
     for rname in config.rules:
         table[f"rule_{rname}"] = scored.rules_passed[rname]
+    if config.rules:
+        table["rules_failed_count"] = scored.table["rules_failed_count"]
     table["completeness"] = 1.0 - imputed[list(config.indicators)].mean(axis=1) - values[list(config.indicators)].isna().mean(axis=1)
     table = table.join(extra)
     table["status"] = scored.table["status"]

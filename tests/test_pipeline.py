@@ -28,7 +28,7 @@ def _run_grid(cfg, tmp_path, **overrides):
 
 
 def test_grid_scores_by_hand(grid_cfg, tmp_path):
-    result = _run_grid(grid_cfg, tmp_path)
+    result = _run_grid(grid_cfg, tmp_path, failing_units="flag")  # ranks by score alone (rules first: tests/test_decision.py)
     s = result.scores
     # raw values (see conftest): incidents A1=3 A2=1 B1=0 B2=0; health A1=1 A2=1 B1=0 B2=1; closed A1=0 A2=2 B1=1 B2=0
     assert s["incidents"].to_dict() == {"B2": 0, "A2": 1, "B1": 0, "A1": 3}
@@ -69,7 +69,7 @@ def test_grid_exclude_failing_units(grid_cfg, tmp_path):
 def test_rescore_in_python_without_files(grid_cfg, tmp_path):
     result = nexus_zones.run(config_from_mapping(grid_cfg), write=False)
     assert result.paths == {}
-    again = result.rescore({"incidents": 0, "health": 1, "closed": 0})
+    again = result.rescore({"incidents": 0, "health": 1, "closed": 0}, failing_units="flag")
     # health only: A1 = A2 = B2 = 100, B1 = 0
     assert again.scores["score"].to_dict() == pytest.approx({"A1": 100.0, "A2": 100.0, "B2": 100.0, "B1": 0.0})
     assert again.scores.loc["B1", "rank"] == 4
@@ -149,7 +149,10 @@ def test_demo_scores_equal_an_independent_computation(demo_result):
     for col in raw.columns:
         assert s[col].astype(float).to_dict() == pytest.approx(raw[col].astype(float).to_dict()), col
     assert s["score"].to_dict() == pytest.approx(expected.to_dict())
-    assert list(s.index) == list(expected.sort_values(ascending=False).index)
+    # the demo ranks rules first (model.failing_units: last): fewest rules failed, then score
+    failed = (~s[[c for c in s.columns if c.startswith("rule_")]].astype(bool)).sum(axis=1)
+    order = pd.DataFrame({"failed": failed, "score": expected.reindex(failed.index)}).sort_values(["failed", "score"], ascending=[True, False])
+    assert list(s.index) == list(order.index)
 
 
 def test_demo_outputs(demo_result):
