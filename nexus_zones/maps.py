@@ -438,6 +438,7 @@ def page_data(result: "RunResult", language: str) -> dict:
             "unit_id": esc(unit), "name": esc(row["name"]), "region": esc(row["region"]), "region_key": region_keys[row["region"]],
             "config_rank": int(row["rank"]) if _present(row["rank"]) else None,
             "eligible": bool(eligible[unit]),
+            "failed": int(row["rules_failed_count"]) if "rules_failed_count" in row.index else 0,
             "norm": [None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names],
             "popup": _popup_body(row, result, language),
         }
@@ -474,6 +475,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         "palette": list(PALETTE), "no_data": NO_DATA, "classes": config.map.classes,
         "geometric_floor": GEOMETRIC_FLOOR, "tie_tolerance": TIE_TOLERANCE,
         "aggregation": config.model.aggregation,
+        "failing_units": config.model.failing_units,
         "indicators": indicators, "pillars": pillars,
         "top_k": config.map.top_k or config.robustness.top_k,
         "units": {"type": "FeatureCollection", "features": features},

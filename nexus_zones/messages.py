@@ -103,6 +103,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "failing_flag": {"en": "flagged but ranked", "fr": "signalées mais classées"},
     "failing_exclude": {"en": "left out of the ranking", "fr": "écartées du classement"},
+    "failing_last": {"en": "ranked after every unit passing all rules, by the number of rules failed, then by score (rules first)",
+                     "fr": "classées après toutes les unités qui respectent toutes les règles, selon le nombre de règles non respectées, puis le score (les règles d'abord)"},
     "top_units": {"en": "Top units and why", "fr": "Unités en tête et pourquoi"},
     "rank_band": {"en": "Rank band", "fr": "Fourchette de rangs"},
     "robust_col": {"en": "Robust", "fr": "Robuste"},

@@ -481,7 +481,7 @@ def brief_html(result: "RunResult", png: bytes) -> str:
         f"<li>{esc(pick(layer.source, lang, name))}{' — ' + esc(_period(layer, lang)) if _period(layer, lang) else ''}</li>"
         for name, layer in config.layers.items()
     )
-    method = t("method_text", lang, aggregation=config.model.aggregation, failing=t("failing_flag" if config.model.failing_units == "flag" else "failing_exclude", lang),
+    method = t("method_text", lang, aggregation=config.model.aggregation, failing=t(f"failing_{config.model.failing_units}", lang),
                draws=rb.draws, concentration=f"{rb.concentration:g}", seed=rb.seed)
     note = f"<p class='note'>{esc(pick(config.study.note, lang))}</p>" if config.study.note else ""
     image = base64.b64encode(png).decode("ascii")

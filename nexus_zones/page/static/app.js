@@ -7,9 +7,11 @@ function nexusZonesApp(map, D, overlays) {
   var T = D.text;
   var units = D.units.features;
   // the kernel's inputs that do not change with the weights
-  var model = {aggregation: D.aggregation, pillars: D.pillars, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance};
+  var model = {aggregation: D.aggregation, pillars: D.pillars, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance,
+               failing_units: D.failing_units};
   var inputs = {norm: units.map(function (u) { return u.properties.norm; }),
                 eligible: units.map(function (u) { return u.properties.eligible; }),
+                failed: units.map(function (u) { return u.properties.failed; }),
                 regions: units.map(function (u) { return u.properties.region_key; })};
 
   // ------------------------------------------------------------------------------------ state
