@@ -49,7 +49,7 @@ from .score import Structure, composite
 
 __all__ = [
     "ClosestWeights", "effective_to_structure", "is_first", "closest_weights_lp", "closest_weights_search", "share_first",
-    "PilotSet", "choose_pilots", "pairs_closer_than", "encode_weights", "decode_weights", "pool_weights", "CODE_PREFIX",
+    "PilotSet", "PilotConstraints", "choose_pilots", "weights_behind_choices", "weights_body", "pairs_closer_than", "encode_weights", "decode_weights", "pool_weights", "CODE_PREFIX",
 ]
 
 logger = logging.getLogger(__name__)
@@ -396,10 +396,10 @@ def decode_weights(code: str) -> dict:
         body = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"base64url of the weights JSON after {CODE_PREFIX!r} (the code is cut or altered: {exc.__class__.__name__})") from None
-    return _weights_body(body)
+    return weights_body(body)
 
 
-def _weights_body(body: object) -> dict:
+def weights_body(body: object) -> dict:
     """Check a decoded weights JSON: ``{"w": {name: number ≥ 0}, "p": {...}, "l": text}``."""
     if not isinstance(body, dict) or not isinstance(body.get("w"), dict) or not body["w"]:
         raise ValueError('a JSON object with "w": {indicator: weight}')

@@ -955,6 +955,8 @@ def read_points(
         if negative:
             raise InputDataError(str(path), [negative])
         out["fatalities"] = fat.fillna(0.0).to_numpy()
+    if "geo_precision" in frame.columns:  # ACLED's location precision (1 exact, 2 near, 3 region), read when present
+        out["geo_precision"] = pd.to_numeric(frame["geo_precision"], errors="coerce").to_numpy()
     return out
 
 
@@ -1440,3 +1442,16 @@ def read_raster(path: Path, *, band: int = 1, nodata: float | None = None, layer
             )
     except RasterioIOError as exc:
         raise InputDataError.one(str(path), "file", f"unreadable as a raster ({exc})", "a GeoTIFF or another raster GDAL reads") from exc
+
+
+def read_weights_file(path: Path, *, key: str) -> object:
+    """A participant's weights saved by the map: the parsed JSON (checked by :func:`nexus_zones.decision.weights_body`)."""
+    import json
+
+    where = f"{key} ({path})"
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputDataError(str(path), [Problem(where, "no such file", "a weights file saved from the map", "check the path (relative to the config file)")]) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputDataError(str(path), [Problem(where, f"not JSON ({str(exc)[:120]})", 'JSON {"w": {indicator: weight}} as the map saves it', "save the weights again from the map")]) from None
