@@ -121,7 +121,7 @@ def variance_table(ranks: Mapping[str, np.ndarray], index: pd.Index, ranked: np.
     variance with all sources (plus the interaction row)."""
     per_unit = pd.DataFrame(index=index.copy())
     every = ranks["all"]
-    with np.errstate(invalid="ignore"), pd.option_context("mode.chained_assignment", None):
+    with np.errstate(invalid="ignore"):
         ok = ranked & np.isfinite(every).all(axis=1)
         stats = np.full((len(index), 3), np.nan)
         if ok.any():
