@@ -489,7 +489,7 @@ class DecisionSpec(_Strict):
     """The weights behind a choice (README: "The weights behind a choice")."""
 
     focus: list[str] = Field(default_factory=list, description="Units (id or name, e.g. ML0602 or Diré) for which to find the closest weights that put them first.")
-    region_top: int = Field(1, ge=0, le=10, description="Also analyse the top n units of each region (0: only the focus units).")
+    region_top: int = Field(0, ge=0, le=10, description="Also analyse the top n units of each region (0: only the focus units; none of either: no analysis).")
     draws: int = Field(2000, ge=100, le=200_000, description="Uniform Dirichlet draws for the share of the weight space where a unit is first (and the search of geometric/TOPSIS).")
     seed: int = Field(2018, ge=0, le=2**32 - 1, description="Seed of those draws (0 to 4294967295).")
 

@@ -127,7 +127,11 @@ def variance_table(ranks: Mapping[str, np.ndarray], index: pd.Index, ranked: np.
         if ok.any():
             stats[ok] = np.percentile(every[ok], [50, 5, 95], axis=1, method="nearest").T
         per_unit["data_rank_median"], per_unit["data_rank_p05"], per_unit["data_rank_p95"] = stats.T
-        variances = {name: np.where(ok, np.nanvar(r, axis=1), np.nan) for name, r in ranks.items()}
+        variances = {}
+        for name, r in ranks.items():
+            v = np.full(len(index), np.nan)
+            v[ok] = np.var(r[ok], axis=1)  # units ranked in every draw (a unit unranked in some draw has no variance)
+            variances[name] = v
     for name, v in variances.items():
         per_unit[f"data_var_{name}"] = v
     total = float(np.nanmean(variances["all"][ok])) if ok.any() else float("nan")

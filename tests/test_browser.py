@@ -238,6 +238,11 @@ def expected_views(result: RunResult) -> list[tuple[str, str]]:
         views.append(("similarity", f"Units like {config.typology.reference}"))
     if "profile" in result.scores.columns:
         views.append(("profiles", "Profiles (k-means)"))
+    a = result.analyses
+    if a is not None and a.pilots is not None and len(a.pilots):
+        views.append(("pilots", "Pilot set (integer programme)"))
+    if a is not None and a.stakeholders is not None:
+        views.append(("agreement", f"Agreement (top {config.stakeholders.top_k or config.robustness.top_k} for every weight set)"))
     return views
 
 
@@ -254,6 +259,13 @@ def expected_colours(result: RunResult, view_id: str) -> dict[str, str]:
         return {uid: maps.colour(v) for uid, v in scores["similarity"].items()}
     if view_id == "profiles":
         return {uid: maps.CATEGORIES[int(v) - 1] for uid, v in scores["profile"].items()}
+    if view_id == "pilots":  # the chosen set, units of the next-best sets, the others
+        sets = [u.split("; ") for u in result.analyses.pilots["units"]]
+        return {uid: maps.PALETTE[-2] if uid in sets[0] else (maps.PALETTE[3] if any(uid in s for s in sets[1:]) else maps.NO_DATA) for uid in scores.index}
+    if view_id == "agreement":
+        st = result.analyses.stakeholders
+        n_sets = sum(c.startswith("rank_") for c in st.columns)
+        return {uid: maps.colour(st.at[uid, "sets_in_top_k"] / n_sets) for uid in scores.index}
     name = view_id.removeprefix("i_")
     return {uid: maps.colour(v) for uid, v in scores[f"{name}_norm"].items()}
 

@@ -157,7 +157,8 @@ def test_demo_scores_equal_an_independent_computation(demo_result):
 
 def test_demo_outputs(demo_result):
     paths = demo_result.paths
-    assert set(paths) == {"map", "csv", "gpkg", "run", "weights", "ranks_by_weights", "leave_one_out", "profiles"}
+    assert set(paths) == {"map", "csv", "gpkg", "run", "weights", "ranks_by_weights", "leave_one_out", "profiles",
+                          "closest_weights", "pilots", "stakeholders", "data_uncertainty", "data_variance"}  # issue 14's tables
     assert paths["map"].name == "demo.html"
     csv = pd.read_csv(paths["csv"], dtype={"unit_id": str})
     assert list(csv.columns[: len(report.FIXED_COLUMNS)]) == list(report.FIXED_COLUMNS)
@@ -258,13 +259,13 @@ def test_map_as_text(demo_result):
     props = fc["features"][0]["properties"]
     n_ind = len(demo_result.config.indicators)
     # score, each indicator, rules, robustness, similarity to Diré, profiles
-    assert sum(k.startswith("_c_") for k in props) == 1 + n_ind + 1 + 3
+    assert sum(k.startswith("_c_") for k in props) == 1 + n_ind + 1 + 3 + 2  # ... and the pilot set and agreement views
     assert props["name"] == "Dir\u00e9" and props["config_rank"] == 1 and props["eligible"] is True
     assert len(props["norm"]) == n_ind
     assert props["norm"] == pytest.approx([demo_result.scores.loc["ML0602", f"{n}_norm"] for n in demo_result.config.indicators])
     assert "nz-rules" in props["popup"] and props["popup"].count('<li class="ok">✔') == 6
     assert "Rank band 1 (5–95 % of 1000 weightings) · top 1 in 100 % · <b>robust</b>" in props["popup"]
-    assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles"]
+    assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
     assert [x["id"] for x in data["indicators"]] == list(demo_result.config.indicators)
     assert [x["weight"] for x in data["indicators"]] == [3, 1, 2, 1, 2, 1, 1]
     assert [p["id"] for p in data["points"]] == ["incidents", "services", "access"]
