@@ -77,6 +77,10 @@ __all__ = [
     "Aggregation",
     "measure_dependents",
     "MIN_WEIGHT_SHARE",
+    "DecisionSpec",
+    "PilotsSpec",
+    "StakeholdersSpec",
+    "DataUncertaintySpec",
 ]
 
 logger = logging.getLogger(__name__)
@@ -84,7 +88,7 @@ logger = logging.getLogger(__name__)
 Direction = Literal["benefit", "cost"]
 Normalisation = Literal["minmax", "goalposts", "rank", "zscore", "threshold", "inform"]
 MissingPolicy = Literal["exclude", "worst", "error", "median", "region_median", "knn"]
-FailingUnits = Literal["flag", "exclude"]
+FailingUnits = Literal["last", "flag", "exclude"]
 Aggregation = Literal["arithmetic", "geometric", "topsis"]
 DataWeights = Literal["entropy", "critic", "pca"]
 
@@ -241,7 +245,9 @@ class ModelSpec(_Strict):
     """Aggregation, pillars, weighting and how rules act on the ranking."""
 
     failing_units: FailingUnits = Field(
-        "flag", description="flag: rank every unit and mark failures; exclude: rank only units passing every rule."
+        "last",
+        description="last (rules first): rank units passing every rule ahead of those failing, then by the number of rules failed, then by "
+        "score; flag: rank every unit by score alone and mark failures; exclude: rank only units passing every rule.",
     )
     aggregation: Aggregation = Field("arithmetic", description="arithmetic, geometric (limited compensation) or topsis.")
     pillars: dict[Identifier, PillarSpec] = Field(default_factory=dict, description="Groups of indicators; every weighted indicator in one.")
@@ -264,6 +270,61 @@ class RobustnessConfig(_Strict):
     vary_normalisation: list[Literal["minmax", "rank", "zscore"]] = Field(default_factory=list, description="Also draw among these normalisations.")
     vary_aggregation: list[Aggregation] = Field(default_factory=list, description="Also draw among these aggregations.")
     leave_one_out: bool = True
+
+
+class DecisionSpec(_Strict):
+    """The weights behind a choice (README: "The weights behind a choice")."""
+
+    focus: list[str] = Field(default_factory=list, description="Units (id or name, e.g. ML0602 or Diré) for which to find the closest weights that put them first.")
+    region_top: int = Field(0, ge=0, le=10, description="Also analyse the top n units of each region (0: only the focus units; none of either: no analysis).")
+    draws: int = Field(2000, ge=100, le=200_000, description="Uniform Dirichlet draws for the share of the weight space where a unit is first (and the search of geometric/TOPSIS).")
+    seed: int = Field(2018, ge=0, le=2**32 - 1, description="Seed of those draws (0 to 4294967295).")
+
+
+class PilotsSpec(_Strict):
+    """A set of pilots chosen by integer programme (README: "A set of pilots")."""
+
+    k: int = Field(0, ge=0, le=50, description="Number of pilots to choose (0: none).")
+    objective: Literal["score", "robust"] = Field("score", description="Maximise the total score, or the score times the share of draws in the top k (robust; needs robustness.draws).")
+    only_passing: bool = Field(True, description="Choose only among units passing every rule.")
+    require: list[str] = Field(default_factory=list, description="Further conditions on every pilot: rule names or expressions, e.g. actors.both.")
+    region_min: int = Field(0, ge=0, description="At least this many pilots in every region that has a candidate.")
+    region_max: int | None = Field(None, ge=1, description="At most this many pilots per region.")
+    cost: str | None = Field(None, description="A measure (layer.measure) or indicator giving each unit's cost.")
+    budget: FiniteFloat | None = Field(None, gt=0, description="The most the pilots' costs may add up to (needs cost).")
+    min_distance_km: FiniteFloat | None = Field(None, gt=0, description="Least geodesic distance between the centroids (equal-area) of two pilots, in km.")
+    alternatives: int = Field(3, ge=0, le=20, description="Next-best sets to list (no-good cuts).")
+
+
+class StakeholdersSpec(_Strict):
+    """Several stakeholders' weights, each ranked; codes from the map pooled into a set."""
+
+    sets: dict[Identifier, dict[Identifier, Weight]] = Field(
+        default_factory=dict, description="Named weight sets {set: {indicator: weight}}; an indicator a set does not name weighs 0 in it."
+    )
+    participants: list[str] = Field(
+        default_factory=list, description="Weight codes (nz1.…, from the map's 'Copy my weights as a code') or JSON files the map saved, pooled into one set."
+    )
+    pool: Literal["mean", "median"] = Field("mean", description="How participants' weights (each rescaled to sum to 1) are pooled.")
+    pooled_name: Identifier = Field("participants", description="Name of the pooled set.")
+    top_k: int | None = Field(None, ge=1, description="The k of 'in the top k of every set' (default robustness.top_k).")
+
+
+class DataUncertaintySpec(_Strict):
+    """Monte-Carlo draws that perturb the inputs (README: "Uncertainty in the data")."""
+
+    draws: int = Field(0, ge=0, le=100_000, description="Draws per source and for all sources together (0: none).")
+    seed: int = Field(2018, ge=0, le=2**32 - 1, description="Seed of the draws (0 to 4294967295).")
+    imprecise_events: list[Identifier] = Field(
+        default_factory=list, description="Points layers whose events of geo_precision 2 (moved among the unit and its neighbours) or 3 (among the units of the region) are perturbed."
+    )
+    imprecise_mode: Literal["reassign", "drop"] = Field("reassign", description="reassign imprecise events among their possible units, or drop them.")
+    margins: dict[str, Annotated[FiniteFloat, Field(gt=0, lt=1)]] = Field(
+        default_factory=dict, description="Measures (layer.measure) known within a relative margin, e.g. {food.population: 0.1} for ±10 %."
+    )
+    imputation: list[Literal["median", "region_median", "knn", "worst"]] = Field(
+        default_factory=list, description="Alternative imputation methods drawn for indicators whose missing-value policy imputes."
+    )
 
 
 class TypologySpec(_Strict):
@@ -318,6 +379,10 @@ class Config(_Strict):
     model: ModelSpec = ModelSpec()
     robustness: RobustnessConfig = RobustnessConfig()
     typology: TypologySpec = TypologySpec()
+    decision: DecisionSpec = DecisionSpec()
+    pilots: PilotsSpec = PilotsSpec()
+    stakeholders: StakeholdersSpec = StakeholdersSpec()
+    data_uncertainty: DataUncertaintySpec = DataUncertaintySpec()
     map: MapSpec = MapSpec()
     output: OutputSpec = OutputSpec()
 
@@ -760,6 +825,7 @@ def _cross_checks(config: Config) -> list[Problem]:
                     Problem(f"indicators.{name}.per_year", "true", "a measure of a points layer with both ends of its window (year, or start and end)")
                 )
     problems += _model_problems(config)
+    problems += _decision_problems(config)
     if config.map.classes == 1:
         problems.append(Problem("map.classes", "1", "0 (continuous colours) or 2 to 9 classes"))
     for name in config.map.point_layers or []:
@@ -772,6 +838,48 @@ def _cross_checks(config: Config) -> list[Problem]:
 def map_point_layers(config: Config) -> list[str]:
     """The layers whose kind draws points on the map (``MAP_POINTS``)."""
     return [n for n, spec in config.layers.items() if getattr(_layers.kind_of(spec), "MAP_POINTS", False)]
+
+
+def _decision_problems(config: Config) -> list[Problem]:
+    """Pilots, stakeholders and data uncertainty: names that must exist, codes that must decode."""
+    from .decision import decode_weights
+
+    problems: list[Problem] = []
+    names = list(config.indicators)
+    pilots = config.pilots
+    if pilots.budget is not None and pilots.cost is None:
+        problems.append(Problem("pilots.budget", f"{pilots.budget:g} without pilots.cost", "a cost (layer.measure or indicator) with a budget", "add pilots.cost or remove pilots.budget"))
+    if pilots.region_max is not None and pilots.region_min > pilots.region_max:
+        problems.append(Problem("pilots.region_min", f"{pilots.region_min} above pilots.region_max {pilots.region_max}", "region_min ≤ region_max"))
+    for i, cond in enumerate(pilots.require):
+        if cond not in config.rules:
+            try:
+                parse_rule(cond)
+            except RuleSyntaxError as exc:
+                problems.append(Problem(f"pilots.require[{i}]", f"{cond!r}: {exc}{did_you_mean(cond, list(config.rules))}", f"a rule name ({', '.join(config.rules) or 'none'}) or an expression"))
+    for sname, weights in config.stakeholders.sets.items():
+        for ind in weights:
+            if ind not in config.indicators:
+                problems.append(Problem(f"stakeholders.sets.{sname}.{ind}", f"{ind!r}{did_you_mean(ind, names)}", f"an indicator: {', '.join(names)}"))
+        if weights and sum(weights.values()) <= 0:
+            problems.append(Problem(f"stakeholders.sets.{sname}", "0 for every indicator", "at least one positive weight"))
+    for i, code in enumerate(config.stakeholders.participants):
+        if code.strip().lower().endswith(".json"):
+            continue  # a file, read with the inputs
+        try:
+            decoded = decode_weights(code)
+        except ValueError as exc:
+            problems.append(Problem(f"stakeholders.participants[{i}]", short_repr(code), str(exc), "copy the code again from the map (button 'Copy my weights as a code')"))
+            continue
+        unknown = [n for n in decoded["weights"] if n not in config.indicators]
+        if unknown:
+            problems.append(Problem(f"stakeholders.participants[{i}]", f"weights for {', '.join(unknown)}", f"weights for the indicators of this config: {', '.join(names)}",
+                                    "the code was made on a map of another config; copy it from this study's map"))
+    points = map_point_layers(config)
+    for name in config.data_uncertainty.imprecise_events:
+        if name not in points:
+            problems.append(Problem("data_uncertainty.imprecise_events", f"{name!r}{did_you_mean(name, points)}", f"a points layer: {', '.join(points) or '(none)'}"))
+    return problems
 
 
 def _model_problems(config: Config) -> list[Problem]:

@@ -1214,6 +1214,19 @@ def no_rows_why(path: Path) -> str:
 _MOVED = {"read_points": "points", "read_table": "table", "read_actors": "actors", "read_raster": "raster", "RasterInfo": "raster"}
 
 
+def read_weights_file(path: Path, *, key: str) -> object:
+    """A participant's weights saved by the map: the parsed JSON (checked by :func:`nexus_zones.decision.weights_body`)."""
+    import json
+
+    where = f"{key} ({path})"
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputDataError(str(path), [Problem(where, "no such file", "a weights file saved from the map", "check the path (relative to the config file)")]) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputDataError(str(path), [Problem(where, f"not JSON ({str(exc)[:120]})", 'JSON {"w": {indicator: weight}} as the map saves it', "save the weights again from the map")]) from None
+
+
 def __getattr__(name: str):
     if name in _MOVED:
         import importlib

@@ -46,7 +46,7 @@ from .offline import inline_assets
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import RunResult
 
-__all__ = ["build_map", "PALETTE", "CATEGORIES", "colour", "fmt", "scale_ends", "unit_sentences", "label_of"]
+__all__ = ["build_map", "PALETTE", "CATEGORIES", "colour", "fmt", "scale_ends", "unit_sentences", "label_of", "choice_sentences", "percent"]
 
 #: ColorBrewer YlGn, light (least suitable) to dark green (most suitable).
 PALETTE = ("#ffffe5", "#f7fcb9", "#d9f0a3", "#addd8e", "#78c679", "#41ab5d", "#238443", "#006837", "#004529")
@@ -169,6 +169,63 @@ def unit_sentences(result: "RunResult", unit: str, language: str) -> list[tuple[
     return [(text, strength) for text, strength, _ in out]
 
 
+def percent(x: float, language: str) -> str:
+    """A share as a percentage: whole where that is exact to 0.05 points, else one decimal (decimal comma in French)."""
+    v = 100.0 * float(x)
+    text = f"{v:.0f}" if abs(v - round(v)) < 0.05 else f"{v:.1f}"
+    return (text.replace(".", ",") if language == "fr" else text) + " %"
+
+
+def choice_sentences(result: "RunResult", unit: str, language: str) -> list[str]:
+    """Sentences on the weights behind a choice for a unit ("Diré devient 1er de sa région si le poids
+    de « … » passe de 75 % à 80 %"), one per scope analysed; none when the unit was not analysed."""
+    table = result.analyses.closest_weights if result.analyses is not None else None
+    if table is None or unit not in set(table["unit_id"]):
+        return []
+    config = result.config
+    out = []
+    for _, row in table[table["unit_id"] == unit].iterrows():
+        scope = t(f"scope_{row['scope']}", language)
+        name = row["name"]
+        share = percent(row["share_first"], language) if _present(row["share_first"]) else "–"
+        if row["status"] == "already_first":
+            out.append(t("choice_already", language, name=name, scope=scope, share=share))
+        elif row["status"] == "blocked_by_rules":
+            out.append(t("choice_blocked", language, name=name, scope=scope))
+        elif row["status"] == "impossible":
+            out.append(t("choice_impossible", language, name=name, scope=scope))
+        elif row["status"] == "found":
+            moves = sorted(((abs(row[f"closest_{n}"] - row[f"config_{n}"]), n) for n in config.indicators), reverse=True)
+            parts = []
+            for i, (delta, n) in enumerate(m for m in moves if m[0] >= 0.0005):
+                if i == 3:
+                    break
+                key = "change_first" if i == 0 else "change_more"
+                parts.append(t(key, language, label=label_of(config, n, language), a=percent(row[f"config_{n}"], language), b=percent(row[f"closest_{n}"], language)))
+            changes = (", " if len(parts) > 2 else t("and", language)).join(parts) if len(parts) <= 2 else ", ".join(parts[:-1]) + t("and", language) + parts[-1]
+            out.append(t("choice_found", language, name=name, scope=scope, changes=changes)
+                       + t("choice_tail", language, moved=percent(row["weight_moved"], language), share=share))
+    return out
+
+
+def _decision_popup(result: "RunResult", unit: str, language: str) -> str:
+    """Popup lines of issue 14: the weights behind a choice, the pilot set, stakeholders' agreement, data rank band."""
+    a = result.analyses
+    if a is None:
+        return ""
+    lines = [esc(s) for s in choice_sentences(result, unit, language)]
+    if a.pilots is not None and len(a.pilots) and unit in a.pilots.iloc[0]["units"].split("; "):
+        lines.append(f"<b>{esc(t('pilot_member', language))}</b>")
+    if a.stakeholders is not None and unit in a.stakeholders.index:
+        k = result.config.stakeholders.top_k or result.config.robustness.top_k
+        m = len([c for c in a.stakeholders.columns if c.startswith("rank_")])
+        lines.append(esc(t("agreement_unit", language, k=k, n=int(a.stakeholders.at[unit, "sets_in_top_k"]), m=m)))
+    if a.data_uncertainty is not None and unit in a.data_uncertainty.index and _present(a.data_uncertainty.at[unit, "data_rank_p05"]):
+        lo, hi = int(a.data_uncertainty.at[unit, "data_rank_p05"]), int(a.data_uncertainty.at[unit, "data_rank_p95"])
+        lines.append(esc(t("data_band", language, band=f"{lo}–{hi}" if lo != hi else str(lo), draws=result.config.data_uncertainty.draws)))
+    return "".join(f'<p class="nz-choice">{line}</p>' for line in lines)
+
+
 def _popup_body(row: Any, result: "RunResult", language: str) -> str:
     """The static part of a unit's popup (the score line above it is written by the page)."""
     config = result.config
@@ -193,6 +250,7 @@ def _popup_body(row: Any, result: "RunResult", language: str) -> str:
         extras.append(t("profile", language, n=int(row["profile"])))
     if extras:
         parts.append(f"<p>{' · '.join(extras)}</p>")
+    parts.append(_decision_popup(result, unit, language))
     said = unit_sentences(result, unit, language)
     if said:
         items = "".join(f'<li class="{"ok" if good else "ko"}">{esc(text)}</li>' for text, good in said)
@@ -284,6 +342,29 @@ def _views(result: "RunResult", language: str) -> list[dict]:
         views.append({"id": "profiles", "label": t("profiles_view", language),
                       "colour": lambda row: CATEGORIES[(int(row["profile"]) - 1) % len(CATEGORIES)] if _present(row["profile"]) else NO_DATA,
                       "legend": f'<div class="nz-legend-title">{t("profiles_legend", language)}</div>{"".join(items)}'})
+    views += _decision_views(result, language)
+    return views
+
+
+def _decision_views(result: "RunResult", language: str) -> list[dict]:
+    """The pilot set and the stakeholders' agreement as views of the units layer."""
+    a, config = result.analyses, result.config
+    views: list[dict] = []
+    if a is not None and a.pilots is not None and len(a.pilots):
+        best = set(a.pilots.iloc[0]["units"].split("; "))
+        others = {u for units in a.pilots["units"].iloc[1:] for u in units.split("; ")} - best
+        swatch = ((PALETTE[-2], "pilot_best"), (PALETTE[3], "pilot_alt"), (NO_DATA, "pilot_none"))
+        items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language))}</div>' for c, k in swatch)
+        views.append({"id": "pilots", "label": t("pilots_view", language),
+                      "colour": lambda row: PALETTE[-2] if row.name in best else (PALETTE[3] if row.name in others else NO_DATA),
+                      "legend": f'<div class="nz-legend-title">{esc(t("pilots", language))}</div>{items}'})
+    if a is not None and a.stakeholders is not None:
+        k = config.stakeholders.top_k or config.robustness.top_k
+        sets = [c[5:] for c in a.stakeholders.columns if c.startswith("rank_")]
+        counts = a.stakeholders["sets_in_top_k"]
+        views.append({"id": "agreement", "label": t("agreement_view", language, k=k),
+                      "colour": lambda row: colour(counts.get(row.name, 0) / max(len(sets), 1)),
+                      "legend": _ramp(t("agreement_legend", language, sets=", ".join(sets), k=k), "0", str(len(sets)), False, 0, language)})
     return views
 
 
@@ -511,6 +592,7 @@ def page_data(result: "RunResult", language: str) -> dict:
             "unit_id": esc(unit), "name": esc(row["name"]), "region": esc(row["region"]), "region_key": region_keys[row["region"]],
             "config_rank": int(row["rank"]) if _present(row["rank"]) else None,
             "eligible": bool(eligible[unit]),
+            "failed": int(row["rules_failed_count"]) if "rules_failed_count" in row.index else 0,
             "norm": [None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names],
             "popup": _popup_body(row, result, language),
         }
@@ -542,12 +624,14 @@ def page_data(result: "RunResult", language: str) -> dict:
     text["score_line"] = t("score_line", language, score="{score}", rank="{rank}", ranked="{ranked}", region_rank="{region_rank}")
     text["top_k"] = t("top_k", language, k=config.map.top_k or config.robustness.top_k)
     text["unit_names"] = {"en": "Unit names", "fr": "Noms des unités"}[language]
+    text["copy_code"], text["code_note"] = t("copy_code", language), t("code_note", language)
     return {
         "language": language,
         "text": text,
         "palette": list(PALETTE), "no_data": NO_DATA, "classes": config.map.classes,
         "geometric_floor": GEOMETRIC_FLOOR, "tie_tolerance": TIE_TOLERANCE,
         "aggregation": config.model.aggregation,
+        "failing_units": config.model.failing_units,
         "indicators": indicators, "pillars": pillars,
         "top_k": config.map.top_k or config.robustness.top_k,
         "units": {"type": "FeatureCollection", "features": features},

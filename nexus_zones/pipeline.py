@@ -267,6 +267,11 @@ class Analyses:
     ranks_by_weights: pd.DataFrame | None = None
     profiles: pd.DataFrame | None = None
     ahp: dict | None = None
+    closest_weights: pd.DataFrame | None = None
+    pilots: pd.DataFrame | None = None
+    stakeholders: pd.DataFrame | None = None
+    data_uncertainty: pd.DataFrame | None = None
+    data_variance: pd.DataFrame | None = None
 
 
 def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, scored: score.ScoreResult, names: pd.Series) -> tuple[Analyses, pd.DataFrame]:
@@ -281,6 +286,7 @@ def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, sc
     pillar_weights = config.pillar_weights() or None
     extra = pd.DataFrame(index=index.copy())
     result: dict = {}
+    failed = scored.table["rules_failed_count"].reindex(index).to_numpy(dtype=float) if config.model.failing_units == "last" else None
     rb = config.robustness
     if rb.draws and eligible.sum() >= 2:
         options = {"model": normalised[cols].to_numpy(dtype=float)}
@@ -292,11 +298,12 @@ def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, sc
             draws=rb.draws, concentration=rb.concentration, seed=rb.seed, top_k=min(rb.top_k, int(eligible.sum())), robust_share=rb.robust_share,
             vary_normalisation=tuple(rb.vary_normalisation), vary_aggregation=tuple(rb.vary_aggregation),
         )
-        table = sensitivity.monte_carlo(options, base_weights, structure, eligible, spec, index=index, pillar_weights=pillar_weights)
+        table = sensitivity.monte_carlo(options, base_weights, structure, eligible, spec, index=index, pillar_weights=pillar_weights, failed=failed)
         result["robustness"] = table
         extra = extra.join(table)
     if rb.leave_one_out and eligible.sum() >= 2:
-        loo = sensitivity.leave_one_out(normalised[cols].to_numpy(dtype=float), base_weights, structure, eligible, index=index, pillar_weights=pillar_weights)
+        loo = sensitivity.leave_one_out(normalised[cols].to_numpy(dtype=float), base_weights, structure, eligible, index=index, pillar_weights=pillar_weights,
+                                        failed=failed)
         result["leave_one_out"] = loo
         extra["loo_max_shift"] = loo["max_shift"]
     complete = normalised[cols].notna().all(axis=1).to_numpy() & eligible
@@ -311,7 +318,7 @@ def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, sc
             w = table_w[method].to_numpy()
             s, _ = score.composite(matrix, w[:, None], None, flat)
             r = np.full(len(index), np.nan)
-            r[complete] = sensitivity.rank_draws(s, np.ones(int(complete.sum()), dtype=bool))[:, 0]
+            r[complete] = sensitivity.rank_draws(s, np.ones(int(complete.sum()), dtype=bool), None if failed is None else failed[complete])[:, 0]
             ranks[f"rank_{method}"] = r
         result["weights"] = table_w.rename_axis("indicator")
         result["ranks_by_weights"] = ranks
@@ -353,7 +360,7 @@ def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame
         pillar_weights=config.pillar_weights() or None,
     )
     analyses, extra = _analyses(config, values, normalised, scored, units["name"])
-    table = units[["name", "region"]].join(scored.table.drop(columns="status"))
+    table = units[["name", "region"]].join(scored.table.drop(columns=["status", "rules_failed_count"]))
     for name in config.indicators:
         table[name] = values[name]
         table[f"{name}_norm"] = normalised[name]
@@ -363,6 +370,8 @@ def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame
         table[f"pillar_{pillar}"] = scored.pillars[pillar]
     for rname in config.rules:
         table[f"rule_{rname}"] = scored.rules_passed[rname]
+    if config.rules:
+        table["rules_failed_count"] = scored.table["rules_failed_count"]
     table["completeness"] = 1.0 - imputed[list(config.indicators)].mean(axis=1) - values[list(config.indicators)].isna().mean(axis=1)
     table = table.join(extra)
     table["status"] = scored.table["status"]
@@ -371,6 +380,196 @@ def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame
     table.index.name = "unit_id"
     gdf = gpd.GeoDataFrame(table, geometry=units.geometry.reindex(table.index), crs="EPSG:4326")
     return scored, gdf, analyses
+
+
+# ------------------------------------------------------------------ from a ranking to a choice
+
+def _decide(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, imputed: pd.DataFrame, normalised: pd.DataFrame,
+            scored: score.ScoreResult, table: gpd.GeoDataFrame, analyses: Analyses, points: Mapping) -> Analyses:
+    """The weights behind a choice, a set of pilots, several stakeholders and data uncertainty (issue 14)."""
+    found: dict = {}
+    # what rules and conditions read: measures, and indicator values as observed (never imputed)
+    lookup = {c: measures[c] for c in measures.columns} | {n: values[n].where(~imputed[n].astype(bool)) for n in config.indicators}
+    failed = scored.table["rules_failed_count"] if config.model.failing_units == "last" else None
+    ranked = table["rank"].notna()
+    focus = _decision_units(config, table)
+    if focus:
+        found["closest_weights"] = _closest(config, normalised, scored, ranked, table, focus, failed)
+    if config.pilots.k:
+        found["pilots"] = _pilots(config, units, measures, values, table, lookup)
+    if config.stakeholders.sets or config.stakeholders.participants:
+        found["stakeholders"] = _stakeholders(config, units, normalised, scored, table, lookup)
+    du = config.data_uncertainty
+    if du.draws and (du.imprecise_events or du.margins or du.imputation):
+        found["data_uncertainty"], found["data_variance"] = _data_uncertainty(config, units, measures, points, ranked)
+    return replace(analyses, **found)
+
+
+def _decision_units(config: Config, table: pd.DataFrame) -> list[str]:
+    """The focus units (ids or names), then the top ``decision.region_top`` of each region."""
+    from . import typology
+
+    units = [typology.find_unit(ref, table["name"]) for ref in config.decision.focus]
+    top = table[table["region_rank"].notna() & (table["region_rank"].astype("Float64") <= config.decision.region_top)]
+    return list(dict.fromkeys(units + list(top.index)))
+
+
+def _closest(config: Config, normalised: pd.DataFrame, scored: score.ScoreResult, ranked: pd.Series, table: pd.DataFrame, focus: list[str],
+             failed: pd.Series | None) -> pd.DataFrame:
+    from . import decision
+
+    d = config.decision
+    out = decision.weights_behind_choices(normalised, scored.weights, scored.structure, ranked=ranked, regions=table["region"], units=focus,
+                                          failed=failed, seed=d.seed, draws=d.draws)
+    out.insert(1, "name", table["name"].reindex(out["unit_id"]).to_numpy())
+    out.insert(2, "region", table["region"].reindex(out["unit_id"]).to_numpy())
+    logger.info("weights behind a choice: %d units × national and region (%s)", len(focus), out["method"].replace("", pd.NA).dropna().iloc[0] if (out["method"] != "").any() else "-")
+    return out
+
+
+def _pilots(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, table: pd.DataFrame, lookup: Mapping) -> pd.DataFrame:
+    from . import decision
+    from .rules import evaluate
+
+    p = config.pilots
+    ok = table["score"].notna()
+    if p.only_passing:
+        ok &= table["passes_rules"].astype(bool)
+    for cond in p.require:
+        expr = config.rules[cond].expr if cond in config.rules else cond
+        ok &= evaluate(parse_rule(expr), lookup, table.index)[0]
+    objective = table.loc[ok, "score"].astype(float)
+    if p.objective == "robust" and "share_top_k" in table.columns:
+        objective = objective * table.loc[ok, "share_top_k"].astype(float).fillna(0.0)
+    cost = None
+    if p.cost:
+        cost = (values[p.cost] if p.cost in values.columns else measures[p.cost]).reindex(objective.index).astype(float)
+        objective = objective[cost.notna()]
+    close: list = []
+    if p.min_distance_km:
+        centroids = units.geometry.reindex(objective.index).to_crs("EPSG:6933").centroid.to_crs("EPSG:4326")
+        close = decision.pairs_closer_than(pd.DataFrame({"lon": centroids.x, "lat": centroids.y}, index=objective.index), p.min_distance_km)
+    constraints = decision.PilotConstraints(k=p.k, region_min=p.region_min, region_max=p.region_max, cost=cost, budget=p.budget, too_close=tuple(close))
+    sets = decision.choose_pilots(objective, table["region"], constraints, alternatives=p.alternatives)
+    names = table["name"]
+    rows = [{"set": i + 1, "units": "; ".join(s.units), "names": "; ".join(names[u] for u in s.units), "objective": s.objective, "gap": s.gap,
+             "binding": "; ".join(s.binding), "added": "; ".join(names[u] for u in s.added), "removed": "; ".join(names[u] for u in s.removed),
+             "cost": float(cost.reindex(list(s.units)).sum()) if cost is not None else np.nan} for i, s in enumerate(sets)]
+    logger.info("pilots: %d candidates, %s", len(objective), f"best set {rows[0]['names']}" if rows else "no set satisfies the constraints")
+    return pd.DataFrame(rows, columns=["set", "units", "names", "objective", "gap", "binding", "added", "removed", "cost"])
+
+
+def _stakeholder_sets(config: Config) -> dict[str, dict[str, float]]:
+    """The named sets, and the participants' codes or files pooled into one."""
+    from . import decision
+
+    sets = {name: {n: float(w.get(n, 0.0)) for n in config.indicators} for name, w in config.stakeholders.sets.items()}
+    codes = []
+    base = Path(config.source).parent if config.source != "<config object>" else Path.cwd()
+    for i, item in enumerate(config.stakeholders.participants):
+        if item.strip().lower().endswith(".json"):
+            path, where = base / item.strip(), f"stakeholders.participants[{i}]"
+            try:
+                found = decision.weights_body(load.read_weights_file(path, key=where))
+            except ValueError as exc:
+                raise InputDataError(str(path), [Problem(f"{where} ({path})", str(exc), 'JSON {"w": {indicator: weight}} as the map saves it', "save the weights again from the map")]) from None
+            unknown = [n for n in found["weights"] if n not in config.indicators]
+            if unknown:
+                raise InputDataError(str(path), [Problem(f"{where} ({path})", f"weights for {', '.join(unknown)}", f"weights for {', '.join(config.indicators)}",
+                                                         "save the weights from this study's map")])
+            codes.append(found)
+        else:
+            codes.append(decision.decode_weights(item))
+    if codes:
+        sets[config.stakeholders.pooled_name] = decision.pool_weights([c["weights"] for c in codes], list(config.indicators), config.stakeholders.pool)
+    return sets
+
+
+def _stakeholders(config: Config, units: gpd.GeoDataFrame, normalised: pd.DataFrame, scored: score.ScoreResult, table: pd.DataFrame,
+                  lookup: Mapping) -> pd.DataFrame:
+    k = config.stakeholders.top_k or config.robustness.top_k
+    out = table[["name", "region", "rank"]].copy()
+    rules = {name: parse_rule(rule.expr) for name, rule in config.rules.items()}
+    sets = _stakeholder_sets(config)
+    for name, weights in sets.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NexusZonesWarning)  # ties and unknown rules are reported for the model's own weights
+            res = score.score_units(normalised, weights, regions=units["region"], rules=rules, rule_values=dict(lookup),
+                                    failing_units=config.model.failing_units, structure=scored.structure,
+                                    pillar_weights=config.pillar_weights() or None)
+        out[f"rank_{name}"] = res.table["rank"].reindex(out.index)
+    in_top = pd.concat([(out[f"rank_{n}"].astype("Float64") <= k).fillna(False) for n in sets], axis=1)
+    out["sets_in_top_k"] = in_top.sum(axis=1).astype(int)
+    out["in_top_k_every_set"] = in_top.all(axis=1)
+    out.attrs["weights"] = sets
+    logger.info("stakeholders: %d weight sets; %d units in the top %d of every set", len(sets), int(out["in_top_k_every_set"].sum()), k)
+    return out
+
+
+def _data_uncertainty(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, points: Mapping, ranked: pd.Series):
+    from . import uncertainty
+
+    du = config.data_uncertainty
+    sources = []
+    for name in du.imprecise_events:
+        events = _imprecise_events(config, name, units, points[name])
+        sources.append(uncertainty.Source(f"imprecise_{name}", lambda rng, m, o, ev=events: (uncertainty.move_events(rng, m, ev, mode=du.imprecise_mode), o)))
+    if du.margins:
+        sources.append(uncertainty.Source("margins", lambda rng, m, o: (uncertainty.scale_measures(rng, m, du.margins), o)))
+    if du.imputation:
+        sources.append(uncertainty.Source("imputation", lambda rng, m, o: (m, o | {"missing": du.imputation[rng.integers(len(du.imputation))]})))
+    ranks = uncertainty.run_sources(measures, sources, _ranker(config, units), draws=du.draws, seed=du.seed)
+    return uncertainty.variance_table(ranks, measures.index, ranked.reindex(measures.index).to_numpy(dtype=bool))
+
+
+def _ranker(config: Config, units: gpd.GeoDataFrame):
+    """Rank the units from (perturbed) measures with the model's own stages."""
+    defs, specs = _indicator_defs(config), _norm_specs(config)
+    rules = {name: parse_rule(rule.expr) for name, rule in config.rules.items()}
+    imputing = ("median", "region_median", "knn", "worst")
+
+    def rank(m: pd.DataFrame, overrides: dict) -> pd.Series:
+        chosen = {n: replace(d, missing=overrides["missing"]) if "missing" in overrides and d.missing in imputing else d for n, d in defs.items()}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NexusZonesWarning)
+            values, imputed = indicators.build_matrix(m, chosen, regions=units["region"])
+            norm = normalise.normalise_frame(values, specs)
+            lookup = {c: m[c] for c in m.columns} | {n: values[n].where(~imputed[n].astype(bool)) for n in config.indicators}
+            res = score.score_units(norm, config.indicator_weights(), regions=units["region"], rules=rules, rule_values=lookup,
+                                    failing_units=config.model.failing_units, structure=structure_of(config), pillar_weights=config.pillar_weights() or None)
+        return res.table["rank"].astype(float)
+
+    return rank
+
+
+def _imprecise_events(config: Config, name: str, units: gpd.GeoDataFrame, pts: gpd.GeoDataFrame):
+    """The layer's events of geo_precision 2 or 3 that are counted (window, types), with the units they could belong to."""
+    from . import uncertainty
+
+    spec = config.layers[name]
+    keep = pd.Series(True, index=pts.index)
+    if "geo_precision" not in pts.columns:
+        return uncertainty.ImpreciseEvents((), (), {})
+    keep &= pts["geo_precision"].isin([2, 3])
+    start, end = spec.window
+    if "date" in pts.columns and (start or end):
+        dates = pd.to_datetime(pts["date"]).dt.normalize()
+        keep &= (dates >= pd.Timestamp(start or "1000-01-01")) & (dates <= pd.Timestamp(end or "2999-12-31"))
+    if spec.types and "type" in pts.columns:
+        keep &= pts["type"].isin(spec.types)
+    chosen = gpd.sjoin(pts[keep], units[["region", "geometry"]].rename_axis("_unit").reset_index(), how="inner", predicate="within")
+    chosen = chosen.rename(columns={"_unit": "unit"})
+    chosen = chosen[~chosen.index.duplicated()]
+    neighbours = {u: [u] + [v for v in units.index[units.geometry.touches(g)]] for u, g in units.geometry.items()}
+    by_region = {r: list(ids) for r, ids in units.groupby("region").groups.items()}
+    origin = tuple(chosen["unit"].astype(str))
+    candidates = tuple(tuple(neighbours[u]) if p == 2 else tuple(by_region[units.at[u, "region"]]) for u, p in zip(origin, chosen["geo_precision"]))
+    contributions = {f"{name}.count": np.ones(len(chosen))}
+    if "fatalities" in chosen.columns:
+        contributions[f"{name}.fatalities"] = chosen["fatalities"].to_numpy(dtype=float)
+    for cat, vals in (spec.categories or {}).items():
+        contributions[f"{name}.{cat}"] = chosen["category"].isin(vals).to_numpy(dtype=float)
+    return uncertainty.ImpreciseEvents(origin, candidates, contributions)
 
 
 def _indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
@@ -402,6 +601,7 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None) -> RunResult
     normalised_frame = normalise.normalise_frame(values, _norm_specs(config))
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
     scored, table, analyses = _score_stage(config, boundaries.units, measures, values, normalised_frame, imputed)
+    analyses = _decide(config, boundaries.units, measures, values, imputed, normalised_frame, scored, table, analyses, points)
     return RunResult(
         config=config,
         units=boundaries.units,

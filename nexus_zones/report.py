@@ -348,6 +348,12 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
         if analyses.profiles is not None:
             paths["profiles"] = out / f"{name}_profiles.csv"
             tables["profiles"] = analyses.profiles.reset_index()
+        for kind in ("closest_weights", "pilots", "stakeholders", "data_uncertainty", "data_variance"):
+            frame = getattr(analyses, kind, None)
+            if frame is not None:
+                paths[kind] = out / f"{name}_{kind}.csv"
+                keyed = frame.index.name == "unit_id" or kind in ("stakeholders", "data_uncertainty")
+                tables[kind] = frame.rename_axis("unit_id").reset_index() if keyed else frame
     meta = json.dumps(run_metadata(result, paths), indent=2, ensure_ascii=False, default=str) + "\n"
     writers = {paths[kind]: _write_text(table.to_csv(index=False, float_format="%.10g", lineterminator="\n")) for kind, table in tables.items()}
     try:
@@ -481,7 +487,7 @@ def brief_html(result: "RunResult", png: bytes) -> str:
         f"<li>{esc(pick(layer.source, lang, name))}{' — ' + esc(_period(layer, lang)) if _period(layer, lang) else ''}</li>"
         for name, layer in config.layers.items()
     )
-    method = t("method_text", lang, aggregation=config.model.aggregation, failing=t("failing_flag" if config.model.failing_units == "flag" else "failing_exclude", lang),
+    method = t("method_text", lang, aggregation=config.model.aggregation, failing=t(f"failing_{config.model.failing_units}", lang),
                draws=rb.draws, concentration=f"{rb.concentration:g}", seed=rb.seed)
     note = f"<p class='note'>{esc(pick(config.study.note, lang))}</p>" if config.study.note else ""
     image = base64.b64encode(png).decode("ascii")
@@ -500,11 +506,52 @@ img {{max-width: 100%;}} ul {{margin: .2em 0; padding-left: 1.2em;}} .ok {{color
 <h2>{esc(t('map', lang))}</h2><img alt="{esc(t('map', lang))}" src="data:image/png;base64,{image}">
 <h2>{esc(t('ranking', lang))}</h2><table><tr>{''.join(f'<th>{esc(h)}</th>' for h in heads)}</tr>{''.join(rows)}</table>
 <h2>{esc(t('top_units', lang))}</h2>{''.join(top_blocks)}
+{_decision_brief(result, lang)}
 <h2>{esc(t('method', lang))}</h2><p>{esc(method)}</p>
 <table><tr><th>{esc(t('indicator', lang))}</th><th>{esc(t('weight', lang))}</th><th></th><th></th></tr>{weight_rows}</table>
 <h2>{esc(t('sources', lang))}</h2><ul>{sources}</ul>
 </body></html>
 """
+
+
+def _decision_brief(result: "RunResult", lang: str) -> str:
+    """The brief's sections of issue 14: the weights behind a choice, the pilots, the stakeholders, the data's uncertainty."""
+    import html as html_mod
+
+    from .maps import choice_sentences, percent
+    from .messages import number, t
+
+    esc = lambda v: html_mod.escape(str(v), quote=True)  # noqa: E731
+    a, config = result.analyses, result.config
+    if a is None:
+        return ""
+    parts = []
+    if a.closest_weights is not None:
+        said = [s for unit in dict.fromkeys(a.closest_weights["unit_id"]) for s in choice_sentences(result, unit, lang)]
+        method = next((m for m in a.closest_weights["method"] if m and m != "rules first"), "")
+        parts.append(f"<h2>{esc(t('choices', lang))}</h2><ul>{''.join(f'<li>{esc(x)}</li>' for x in said)}</ul>"
+                     f"<p class='meta'>{esc(t('choices_method', lang, method=method, draws=config.decision.draws, seed=config.decision.seed))}</p>")
+    if a.pilots is not None:
+        items = []
+        for _, row in a.pilots.iterrows():
+            value = number(row["objective"], lang)
+            if row["set"] == 1:
+                items.append(t("pilots_best", lang, k=config.pilots.k, names=row["names"], objective=value))
+            else:
+                items.append(t("pilots_next", lang, n=int(row["set"]), names=row["names"], gap=number(row["gap"], lang), added=row["added"], removed=row["removed"]))
+        if len(a.pilots) and a.pilots.iloc[0]["binding"]:
+            items.append(t("pilots_binding", lang, names=a.pilots.iloc[0]["binding"]))
+        parts.append(f"<h2>{esc(t('pilots', lang))}</h2><ul>{''.join(f'<li>{esc(x)}</li>' for x in items) or esc(t('pilots_none', lang))}</ul>")
+    if a.stakeholders is not None:
+        k = config.stakeholders.top_k or config.robustness.top_k
+        sets = [c[5:] for c in a.stakeholders.columns if c.startswith("rank_")]
+        agreed = a.stakeholders.loc[a.stakeholders["in_top_k_every_set"], "name"].tolist()
+        parts.append(f"<h2>{esc(t('stakeholders', lang))}</h2><p>{esc(t('agreement_all', lang, k=k, sets=', '.join(sets), names=', '.join(agreed) or t('none', lang)))}</p>")
+    if a.data_variance is not None:
+        rows = [r for _, r in a.data_variance.iterrows() if r["source"] != "all" and pd.notna(r["share"])]
+        items = "".join(f"<li>{esc(t('data_share', lang, source=r['source'], share=percent(r['share'], lang)))}</li>" for r in rows)
+        parts.append(f"<h2>{esc(t('data_uncertainty', lang))}</h2><ul>{items}</ul>")
+    return "\n".join(parts)
 
 
 def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:

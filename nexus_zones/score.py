@@ -8,7 +8,9 @@
 * Rules are evaluated on raw values; a rule whose value is missing does not pass.
 * Ranks are competition ranks ("1, 2, 2, 4") on the score, highest first, nationally and within
   each region; tied units are named in a warning. With ``failing_units='exclude'`` only units that
-  pass every rule are ranked; with ``'flag'`` every scored unit is ranked and failures are marked.
+  pass every rule are ranked; with ``'flag'`` every scored unit is ranked and failures are marked;
+  with ``'last'`` (rules first, as a mission reasons by criteria) every scored unit is ranked, units
+  passing every rule first, then by the number of rules failed, then by score.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .rules import ParsedRule, evaluate
 
 __all__ = [
     "AGGREGATIONS", "Pillar", "Structure", "check_weights", "composite", "split_weights", "topsis", "weighted_scores",
-    "evaluate_rules", "rank_units", "ScoreResult", "score_units",
+    "evaluate_rules", "rank_units", "failed_counts", "ScoreResult", "score_units",
 ]
 
 logger = logging.getLogger(__name__)
@@ -215,10 +217,14 @@ def evaluate_rules(rules: Mapping[str, ParsedRule], values: Mapping[str, pd.Seri
     return passed.astype(bool), unknown.astype(bool)
 
 
-def rank_units(scores: pd.Series, eligible: pd.Series, groups: pd.Series | None = None) -> tuple[pd.Series, list[list[str]]]:
+def rank_units(
+    scores: pd.Series, eligible: pd.Series, groups: pd.Series | None = None, *, failed: pd.Series | None = None
+) -> tuple[pd.Series, list[list[str]]]:
     """Competition ranks (highest score = 1) of the eligible units, within ``groups`` if given.
 
-    Returns the ranks (NaN for units not ranked) and the groups of tied units.
+    With ``failed`` (the number of rules each unit fails), units are ordered by it first (fewest
+    first), then by score: rules first. Returns the ranks (NaN for units not ranked) and the groups
+    of tied units (same number of rules failed and same score).
     """
     ranks = pd.Series(np.nan, index=scores.index, dtype=float)
     ties: list[list[str]] = []
@@ -228,12 +234,23 @@ def rank_units(scores: pd.Series, eligible: pd.Series, groups: pd.Series | None 
         sub = scores.loc[ids.index]
         # snap scores within the tolerance to one value before ranking
         snapped = (sub / TIE_TOLERANCE).round() * TIE_TOLERANCE
-        r = snapped.rank(method="min", ascending=False)
-        ranks.loc[sub.index] = r
-        for _, same in snapped.groupby(snapped):
+        fails = (failed.reindex(sub.index).fillna(0).astype(float) if failed is not None else pd.Series(0.0, index=sub.index))
+        ranks.loc[sub.index] = _lexicographic_ranks(fails.to_numpy(), snapped.to_numpy())
+        for _, same in snapped.groupby([fails, snapped]):
             if len(same) > 1:
                 ties.append(sorted(same.index))
     return ranks, ties
+
+
+def _lexicographic_ranks(fails: np.ndarray, snapped: np.ndarray) -> np.ndarray:
+    """Competition ranks: 1 + the number of units with fewer rules failed, or as many and a higher score."""
+    better = (fails[None, :] < fails[:, None]) | ((fails[None, :] == fails[:, None]) & (snapped[None, :] > snapped[:, None]))
+    return 1.0 + better.sum(axis=1)
+
+
+def failed_counts(passed: pd.DataFrame) -> pd.Series:
+    """The number of rules each unit fails (a rule without data counts as failed)."""
+    return (~passed.astype(bool)).sum(axis=1).astype(int) if passed.shape[1] else pd.Series(0, index=passed.index, dtype=int)
 
 
 @dataclass(frozen=True)
@@ -257,7 +274,7 @@ def score_units(
     regions: pd.Series,
     rules: Mapping[str, ParsedRule] | None = None,
     rule_values: Mapping[str, pd.Series] | None = None,
-    failing_units: Literal["flag", "exclude"] = "flag",
+    failing_units: Literal["flag", "exclude", "last"] = "flag",
     unit_names: Mapping[str, str] | None = None,
     structure: Structure | None = None,
     pillar_weights: Mapping[str, float] | None = None,
@@ -284,8 +301,10 @@ def score_units(
             who = ", ".join(_label(u, unit_names) for u in index[unknown[r]])
             warnings.warn(MissingValueWarning(f"rule {r}: no data to check it for {who}; counted as not passed"), stacklevel=2)
     eligible = passes if failing_units == "exclude" else pd.Series(True, index=index)
-    rank, ties = rank_units(score, eligible)
-    region_rank, _ = rank_units(score, eligible, regions.reindex(index).fillna(""))
+    n_failed = failed_counts(passed) if rules else pd.Series(0, index=index, dtype=int)
+    order_by = n_failed if failing_units == "last" else None
+    rank, ties = rank_units(score, eligible, failed=order_by)
+    region_rank, _ = rank_units(score, eligible, regions.reindex(index).fillna(""), failed=order_by)
     for group in ties:
         warnings.warn(
             TieWarning(f"units {', '.join(_label(u, unit_names) for u in group)} have the same score ({score[group[0]]:.4f}) and share rank {int(rank[group[0]])}"),
@@ -303,13 +322,14 @@ def score_units(
             "passes_rules": passes.astype(bool),
             "failed_rules": failed,
             "status": status,
+            "rules_failed_count": n_failed.astype(int),
         },
         index=index,
     )
     logger.info(
         "score: %d units scored, %d ranked, %d pass every rule (%d rules), failing units %s",
         int(score.notna().sum()), int(rank.notna().sum()), int(passes.sum()), len(rules),
-        "excluded from the ranking" if failing_units == "exclude" else "flagged",
+        {"exclude": "excluded from the ranking", "last": "ranked after every unit passing all rules"}.get(failing_units, "flagged"),
     )
     return ScoreResult(
         table=table, contributions=contributions, rules_passed=passed, rules_unknown=unknown, weights=effective,

@@ -67,9 +67,13 @@ def dirichlet_weights(rng: np.random.Generator, base: np.ndarray, concentration:
     return out
 
 
-def rank_draws(scores: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """Competition ranks (1 = best) of each column of ``scores`` among the eligible rows; NaN elsewhere."""
-    masked = np.where(eligible[:, None], -scores, np.inf)
+def rank_draws(scores: np.ndarray, eligible: np.ndarray, failed: np.ndarray | None = None) -> np.ndarray:
+    """Competition ranks (1 = best) of each column of ``scores`` (0–1) among the eligible rows; NaN elsewhere.
+
+    With ``failed`` (rules failed per row), rows are ordered by it first, then by score (rules first):
+    the key ``2·failed − score`` orders them so, since scores lie in 0–1."""
+    key = -scores if failed is None else 2.0 * np.asarray(failed, dtype=float)[:, None] - scores
+    masked = np.where(eligible[:, None], key, np.inf)
     ranks = rankdata(masked, method="min", axis=0).astype(float)
     ranks[~eligible] = np.nan
     return ranks
@@ -100,6 +104,7 @@ def monte_carlo(
     *,
     index: pd.Index,
     pillar_weights: Mapping[str, float] | None = None,
+    failed: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Rank statistics of every unit over ``spec.draws`` perturbed weightings.
 
@@ -113,6 +118,8 @@ def monte_carlo(
         The model (see :func:`nexus_zones.score.split_weights`).
     eligible
         Boolean mask of the units the model ranks.
+    failed
+        Rules failed per unit, when failing units are ranked last (rules first); ``None`` ranks by score.
 
     Returns
     -------
@@ -129,6 +136,7 @@ def monte_carlo(
     outer_draws = dirichlet_weights(rng, outer, spec.concentration, spec.draws) if outer is not None else None
     ranks = np.full((len(index), spec.draws), np.nan)
     rows = np.flatnonzero(eligible)
+    row_failed = None if failed is None else np.asarray(failed, dtype=float)[rows]
     for c, (norm_name, agg) in enumerate(combos):
         cols = np.flatnonzero(choice == c)
         values = np.nan_to_num(normalised[norm_name][rows], nan=0.0)
@@ -136,7 +144,7 @@ def monte_carlo(
         for start in range(0, len(cols), _CHUNK):
             part = cols[start : start + _CHUNK]
             scores, _ = composite(values, inner_draws[:, part], None if outer_draws is None else outer_draws[:, part], varied)
-            ranks[np.ix_(rows, part)] = rank_draws(scores, np.ones(len(rows), dtype=bool))
+            ranks[np.ix_(rows, part)] = rank_draws(scores, np.ones(len(rows), dtype=bool), row_failed)
     table = pd.DataFrame(index=index.copy())
     with np.errstate(invalid="ignore"):
         ok = eligible
@@ -167,11 +175,13 @@ def leave_one_out(
     *,
     index: pd.Index,
     pillar_weights: Mapping[str, float] | None = None,
+    failed: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The rank of every unit when each indicator of positive weight is left out in turn (the others
     keep their relative weights; a pillar left empty is dropped). Adds ``max_shift``: the largest
-    change of rank against the model's own."""
+    change of rank against the model's own. ``failed`` as in :func:`monte_carlo`."""
     rows = np.flatnonzero(eligible)
+    row_failed = None if failed is None else np.asarray(failed, dtype=float)[rows]
     values = np.nan_to_num(normalised[rows], nan=0.0)
     out = pd.DataFrame(index=index.copy())
 
@@ -180,7 +190,7 @@ def leave_one_out(
         cols = [structure.indicators.index(n) for n in struct.indicators]
         s, _ = composite(values[:, cols], inner[:, None], None if outer is None else outer[:, None], struct)
         full = np.full(len(index), np.nan)
-        full[rows] = rank_draws(s, np.ones(len(rows), dtype=bool))[:, 0]
+        full[rows] = rank_draws(s, np.ones(len(rows), dtype=bool), row_failed)[:, 0]
         return full
 
     base = ranks_for(structure, weights)

@@ -238,6 +238,11 @@ def expected_views(result: RunResult) -> list[tuple[str, str]]:
         views.append(("similarity", f"Units like {config.typology.reference}"))
     if "profile" in result.scores.columns:
         views.append(("profiles", "Profiles (k-means)"))
+    a = result.analyses
+    if a is not None and a.pilots is not None and len(a.pilots):
+        views.append(("pilots", "Pilot set (integer programme)"))
+    if a is not None and a.stakeholders is not None:
+        views.append(("agreement", f"Agreement (top {config.stakeholders.top_k or config.robustness.top_k} for every weight set)"))
     return views
 
 
@@ -254,6 +259,13 @@ def expected_colours(result: RunResult, view_id: str) -> dict[str, str]:
         return {uid: maps.colour(v) for uid, v in scores["similarity"].items()}
     if view_id == "profiles":
         return {uid: maps.CATEGORIES[int(v) - 1] for uid, v in scores["profile"].items()}
+    if view_id == "pilots":  # the chosen set, units of the next-best sets, the others
+        sets = [u.split("; ") for u in result.analyses.pilots["units"]]
+        return {uid: maps.PALETTE[-2] if uid in sets[0] else (maps.PALETTE[3] if any(uid in s for s in sets[1:]) else maps.NO_DATA) for uid in scores.index}
+    if view_id == "agreement":
+        st = result.analyses.stakeholders
+        n_sets = sum(c.startswith("rank_") for c in st.columns)
+        return {uid: maps.colour(st.at[uid, "sets_in_top_k"] / n_sets) for uid in scores.index}
     name = view_id.removeprefix("i_")
     return {uid: maps.colour(v) for uid, v in scores[f"{name}_norm"].items()}
 
@@ -343,6 +355,10 @@ def test_layer_control_switches_views_and_legends(page: tuple[Page, PageLog], de
             assert "Similarity of the indicator profile to Diré" in text
         elif view_id == "profiles":
             assert "profile 1" in text and "profile 2" in text
+        elif view_id == "pilots":
+            assert "chosen set" in text and "in a next-best set" in text
+        elif view_id == "agreement":
+            assert "Weight sets (humanitarian, development, peace, participants) that put the unit in the top 1" in text
         else:
             assert "Nexus score" in text
 
@@ -582,7 +598,9 @@ def test_sliders_give_the_python_model_ranks(page: tuple[Page, PageLog], demo: R
     python = demo.rescore({"incidents": got_incidents, "health_facilities": got_health})
     state = _page_state(pg)
     _assert_page_equals_python(state, python)
-    assert state["rank"] != [int(r) for r in demo.scores.loc[state["ids"], "rank"]]  # the move did change the ranking
+    assert state["scores"] != pytest.approx([float(v) for v in demo.scores.loc[state["ids"], "score"]])  # the move did change the scores
+    # rules first: the demo's units fail 0, 3, 4, 5 and 6 rules, so no move of the weights changes their order
+    assert state["rank"] == [int(r) for r in demo.scores.loc[state["ids"], "rank"]]
     # the ranking table follows, ordered by the new ranks
     pg.locator("details.nz-ranking-box summary").click()
     rows = pg.locator(".nz-ranking tr[data-unit]")

@@ -47,7 +47,7 @@ def test_node_kernel_reproduces_the_python_model(tmp_path: Path) -> None:
     """Every golden case the model writes is reproduced by kernel.js (Node's runner, to 1e-9)."""
     written = _make_golden().write_goldens(tmp_path / "golden")
     names = sorted(p.stem for p in written)
-    assert {"colours", "demo_page_data"} <= set(names) and len(names) >= 3 * 8  # eight scenarios × three aggregations
+    assert {"colours", "demo_page_data"} <= set(names) and len(names) >= 3 * 11  # eleven scenarios × three aggregations
     run = subprocess.run(
         [_node(), "--test", str(JS_TESTS)], capture_output=True, text=True, timeout=300, cwd=REPO,
         env={**os.environ, "NEXUS_ZONES_GOLDEN": str(tmp_path / "golden")},

@@ -28,7 +28,7 @@ def _run_grid(cfg, tmp_path, **overrides):
 
 
 def test_grid_scores_by_hand(grid_cfg, tmp_path):
-    result = _run_grid(grid_cfg, tmp_path)
+    result = _run_grid(grid_cfg, tmp_path, failing_units="flag")  # ranks by score alone (rules first: tests/test_decision.py)
     s = result.scores
     # raw values (see conftest): incidents A1=3 A2=1 B1=0 B2=0; health A1=1 A2=1 B1=0 B2=1; closed A1=0 A2=2 B1=1 B2=0
     assert s["incidents"].to_dict() == {"B2": 0, "A2": 1, "B1": 0, "A1": 3}
@@ -69,7 +69,7 @@ def test_grid_exclude_failing_units(grid_cfg, tmp_path):
 def test_rescore_in_python_without_files(grid_cfg, tmp_path):
     result = nexus_zones.run(config_from_mapping(grid_cfg), write=False)
     assert result.paths == {}
-    again = result.rescore({"incidents": 0, "health": 1, "closed": 0})
+    again = result.rescore({"incidents": 0, "health": 1, "closed": 0}, failing_units="flag")
     # health only: A1 = A2 = B2 = 100, B1 = 0
     assert again.scores["score"].to_dict() == pytest.approx({"A1": 100.0, "A2": 100.0, "B2": 100.0, "B1": 0.0})
     assert again.scores.loc["B1", "rank"] == 4
@@ -149,12 +149,16 @@ def test_demo_scores_equal_an_independent_computation(demo_result):
     for col in raw.columns:
         assert s[col].astype(float).to_dict() == pytest.approx(raw[col].astype(float).to_dict()), col
     assert s["score"].to_dict() == pytest.approx(expected.to_dict())
-    assert list(s.index) == list(expected.sort_values(ascending=False).index)
+    # the demo ranks rules first (model.failing_units: last): fewest rules failed, then score
+    failed = (~s[[c for c in s.columns if c.startswith("rule_")]].astype(bool)).sum(axis=1)
+    order = pd.DataFrame({"failed": failed, "score": expected.reindex(failed.index)}).sort_values(["failed", "score"], ascending=[True, False])
+    assert list(s.index) == list(order.index)
 
 
 def test_demo_outputs(demo_result):
     paths = demo_result.paths
-    assert set(paths) == {"map", "csv", "gpkg", "run", "weights", "ranks_by_weights", "leave_one_out", "profiles"}
+    assert set(paths) == {"map", "csv", "gpkg", "run", "weights", "ranks_by_weights", "leave_one_out", "profiles",
+                          "closest_weights", "pilots", "stakeholders", "data_uncertainty", "data_variance"}  # issue 14's tables
     assert paths["map"].name == "demo.html"
     csv = pd.read_csv(paths["csv"], dtype={"unit_id": str})
     assert list(csv.columns[: len(report.FIXED_COLUMNS)]) == list(report.FIXED_COLUMNS)
@@ -255,13 +259,13 @@ def test_map_as_text(demo_result):
     props = fc["features"][0]["properties"]
     n_ind = len(demo_result.config.indicators)
     # score, each indicator, rules, robustness, similarity to Diré, profiles
-    assert sum(k.startswith("_c_") for k in props) == 1 + n_ind + 1 + 3
+    assert sum(k.startswith("_c_") for k in props) == 1 + n_ind + 1 + 3 + 2  # ... and the pilot set and agreement views
     assert props["name"] == "Dir\u00e9" and props["config_rank"] == 1 and props["eligible"] is True
     assert len(props["norm"]) == n_ind
     assert props["norm"] == pytest.approx([demo_result.scores.loc["ML0602", f"{n}_norm"] for n in demo_result.config.indicators])
     assert "nz-rules" in props["popup"] and props["popup"].count('<li class="ok">✔') == 6
     assert "Rank band 1 (5–95 % of 1000 weightings) · top 1 in 100 % · <b>robust</b>" in props["popup"]
-    assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles"]
+    assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
     assert [x["id"] for x in data["indicators"]] == list(demo_result.config.indicators)
     assert [x["weight"] for x in data["indicators"]] == [3, 1, 2, 1, 2, 1, 1]
     assert [p["id"] for p in data["points"]] == ["incidents", "services", "access"]

@@ -251,6 +251,8 @@ def read_points(
     _take_columns(out, frame, path, date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
                   types=types, categories=categories, where=where)
     _take_fatalities(out, frame, path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
+    if "geo_precision" in frame.columns:  # ACLED's location precision (1 exact, 2 near, 3 region), read when present
+        out["geo_precision"] = pd.to_numeric(frame["geo_precision"], errors="coerce").to_numpy()
     return out
 
 

@@ -53,6 +53,11 @@ test("golden cases were written by the Python model", () => {
   assert.ok(scoring.some((c) => c.units.norm.some((row) => row.includes(null)) && c.runs.some((r) => !r.expected.scores.includes(null))),
     "a run where missing values weigh 0 and every unit is scored");
   assert.ok(scoring.some((c) => c.units.eligible.includes(false)), "a case with units excluded by the rules");
+  // rules first: a unit failing rules ranked below one passing them all although its score is higher
+  const rulesFirst = scoring.filter((c) => c.model.failing_units === "last");
+  assert.ok(rulesFirst.some((c) => c.runs.some((r) => r.expected.rank.some((ri, i) => r.expected.rank.some((rj, j) =>
+    ri !== null && rj !== null && c.units.failed[i] > c.units.failed[j] && r.expected.scores[i] > r.expected.scores[j] && ri > rj)))),
+    "a rules-first case where a failing unit with a higher score ranks below a passing one");
   assert.ok(all.some((e) => e.rank.some((r, i) => r !== null && e.regionRank[i] !== r)), "region ranks that differ from national ranks");
   assert.equal(colourCases.length, 1, "the colour grid");
 });

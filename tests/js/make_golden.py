@@ -66,6 +66,9 @@ MISSING = {
 CONSTANT = BASE | {"b": [0.5] * 7}
 # Raw values read by the rule "access == 0": U3 and U6 fail, U7's value is unknown (does not pass).
 ACCESS = [0, 0, 2, 0, 0, 1, NAN]
+# Raw values read by the second rule of the rules-first scenario, "closed <= 1": U1, U3 and U5 fail,
+# so U3 fails two rules, U1, U5, U6 and U7 one.
+CLOSED = [2, 0, 3, 1, 5, 0, 0]
 
 FLAT_WEIGHTS = [
     ({"a": 3, "b": 1, "c": 2, "d": 1}, None),
@@ -100,6 +103,10 @@ def _scenarios() -> list[dict[str, Any]]:
          "pillars": PILLARS},
         {"name": "rules_excluded", "values": BASE, "weights": FLAT_WEIGHTS[:2], "failing_units": "exclude"},
         {"name": "rules_flagged", "values": TIES, "weights": EQUAL_WEIGHTS, "failing_units": "flag"},
+        # rules first: units passing both rules, then those failing one, then two; ties kept within each
+        {"name": "rules_last", "values": BASE, "weights": FLAT_WEIGHTS, "failing_units": "last", "two_rules": True},
+        {"name": "rules_last_ties", "values": TIES, "weights": EQUAL_WEIGHTS, "failing_units": "last", "two_rules": True},
+        {"name": "rules_last_pillars", "values": MISSING, "weights": PILLAR_WEIGHTS[:2], "pillars": PILLARS, "failing_units": "last", "two_rules": True},
     ]
 
 
@@ -122,11 +129,14 @@ def _python(scenario: dict, aggregation: str, weights: dict, pillar_weights: dic
     rules = {}
     if "failing_units" in scenario:
         rules = {"access": parse_rule("access == 0")}
+    if scenario.get("two_rules"):
+        rules["closed"] = parse_rule("closed <= 1")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ties and unknown rules are named in warnings; the numbers are what counts here
         result = score_units(
             normalised, weights, regions=pd.Series(REGIONS, index=UNITS), rules=rules,
-            rule_values={"access": pd.Series(ACCESS, index=UNITS, dtype=float)}, failing_units=scenario.get("failing_units", "flag"),
+            rule_values={"access": pd.Series(ACCESS, index=UNITS, dtype=float), "closed": pd.Series(CLOSED, index=UNITS, dtype=float)},
+            failing_units=scenario.get("failing_units", "flag"),
             structure=_structure(list(normalised.columns), aggregation, scenario.get("pillars")), pillar_weights=pillar_weights,
         )
     return result.table
@@ -158,24 +168,27 @@ def _case(scenario: dict, aggregation: str) -> dict:
                 "colours": {str(c): [maps.colour(None if s is None else s / 100.0, c) for s in scores] for c in CLASSES},
             },
         })
-    passes = _python(scenario, aggregation, *scenario["weights"][0])["passes_rules"]
+    first = _python(scenario, aggregation, *scenario["weights"][0])
+    passes = first["passes_rules"]
     eligible = passes if scenario.get("failing_units") == "exclude" else pd.Series(True, index=UNITS)
     return {
         "name": f"{scenario['name']}_{aggregation}",
-        "model": _model(aggregation, [(list(p.indicators), p.aggregation) for p in structure.pillars], names),
+        "model": _model(aggregation, [(list(p.indicators), p.aggregation) for p in structure.pillars], names, scenario.get("failing_units", "flag")),
         "units": {
             "ids": UNITS,
             "norm": [[_number(scenario["values"][n][i]) for n in names] for i in range(len(UNITS))],
             "eligible": [bool(e) for e in eligible],
             "regions": REGIONS,
+            "failed": [int(f) for f in first["rules_failed_count"]],
         },
         "runs": runs,
     }
 
 
-def _model(aggregation: str, pillars: list[tuple[list[str], str]], names: list[str]) -> dict:
+def _model(aggregation: str, pillars: list[tuple[list[str], str]], names: list[str], failing_units: str = "flag") -> dict:
     return {
         "aggregation": aggregation,
+        "failing_units": failing_units,
         "pillars": [{"indices": [names.index(n) for n in members], "aggregation": agg} for members, agg in pillars],
         "geometric_floor": GEOMETRIC_FLOOR,
         "tie_tolerance": TIE_TOLERANCE,
@@ -209,13 +222,14 @@ def _demo_case() -> dict:
             })
     return {
         "name": "demo_page_data",
-        "model": {k: data[k] for k in ("aggregation", "geometric_floor", "tie_tolerance")}
+        "model": {k: data[k] for k in ("aggregation", "geometric_floor", "tie_tolerance", "failing_units")}
         | {"pillars": [{"indices": p["indices"], "aggregation": p["aggregation"]} for p in data["pillars"]]},
         "units": {
             "ids": ids,
             "norm": [f["properties"]["norm"] for f in features],
             "eligible": [f["properties"]["eligible"] for f in features],
             "regions": [f["properties"]["region_key"] for f in features],
+            "failed": [f["properties"]["failed"] for f in features],
         },
         "runs": runs,
     }

@@ -10,9 +10,11 @@ function nexusZonesApp(map, D, overlays) {
   var arcs = NexusTopology.decodeArcs(D.topology);
   NexusTopology.geometries(D.topology, "units", arcs).forEach(function (g, i) { units[i].geometry = g; });
   // the kernel's inputs that do not change with the weights
-  var model = {aggregation: D.aggregation, pillars: D.pillars, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance};
+  var model = {aggregation: D.aggregation, pillars: D.pillars, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance,
+               failing_units: D.failing_units};
   var inputs = {norm: units.map(function (u) { return u.properties.norm; }),
                 eligible: units.map(function (u) { return u.properties.eligible; }),
+                failed: units.map(function (u) { return u.properties.failed; }),
                 regions: units.map(function (u) { return u.properties.region_key; })};
 
   // ------------------------------------------------------------------------------------ state
@@ -165,6 +167,7 @@ function nexusZonesApp(map, D, overlays) {
         '" data-indicator="' + k + '"> <output>' + number(x.weight) + "</output></label>";
     });
     h += '<button type="button" class="nz-reset">' + T.reset + '</button><button type="button" class="nz-copy">' + T.copy_yaml +
+      '</button><button type="button" class="nz-code">' + T.copy_code +
       '</button><div class="nz-copy-note"></div><textarea class="nz-yaml" readonly></textarea></details>';
     h += '<details class="nz-ranking-box"><summary>' + T.ranking + '</summary><div class="nz-ranking"></div></details>';
     d.innerHTML = h;
@@ -225,9 +228,24 @@ function nexusZonesApp(map, D, overlays) {
       else if (document.execCommand && document.execCommand("copy")) { done(); } else { fail(); }
     } catch (err) { fail(); }
   });
+  // a participant's weights as a short code (nexus_zones.decision.encode_weights): "nz1." + base64url of the JSON
+  function weightsCode() {
+    var body = {w: {}};
+    D.indicators.forEach(function (x, k) { body.w[x.id] = Math.round(state.weights[k] * 10000) / 10000; });
+    if (D.pillars.length) { body.p = {}; D.pillars.forEach(function (p, j) { body.p[p.id] = Math.round(state.pillarWeights[j] * 10000) / 10000; }); }
+    var bytes = new TextEncoder().encode(JSON.stringify(body)), bin = "";
+    bytes.forEach(function (b) { bin += String.fromCharCode(b); });
+    return "nz1." + btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  box.querySelector(".nz-code").addEventListener("click", function () {
+    var code = weightsCode(), area = box.querySelector(".nz-yaml"), note = box.querySelector(".nz-copy-note");
+    area.value = code; area.style.display = "block"; area.select();
+    note.textContent = T.code_note;
+    try { if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(code); } } catch (err) { /* the text stays selected */ }
+  });
   refresh();
 
-  window.nexusZones = {map: map, geo: geo, state: state, data: D, units: units, setWeights: function (w, pw) {
+  window.nexusZones = {map: map, geo: geo, state: state, data: D, units: units, weightsCode: weightsCode, setWeights: function (w, pw) {
     box.querySelectorAll("input[data-indicator]").forEach(function (s) { if (w && w[D.indicators[+s.dataset.indicator].id] !== undefined) { s.value = w[D.indicators[+s.dataset.indicator].id]; } });
     box.querySelectorAll("input[data-pillar]").forEach(function (s) { if (pw && pw[D.pillars[+s.dataset.pillar].id] !== undefined) { s.value = pw[D.pillars[+s.dataset.pillar].id]; } });
     readSliders(); refresh();

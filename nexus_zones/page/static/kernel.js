@@ -3,9 +3,10 @@
  *
  * The model: {aggregation: "arithmetic" | "geometric" | "topsis",
  *             pillars: [{indices: [indicator positions], aggregation}]  (empty without pillars),
- *             geometric_floor, tie_tolerance}   -- the page's data object D carries these fields.
+ *             geometric_floor, tie_tolerance, failing_units}   -- the page's data object D carries these fields.
  * Units: norm (units x indicators, normalised 0-1, null where missing), eligible (passes the
- * rules, or every unit when failing units are only flagged), regions (one key per unit).
+ * rules, or every unit when failing units are flagged or ranked last), regions (one key per unit),
+ * failed (number of rules each unit fails; with failing_units "last" units are ranked by it first).
  * Weights: indicator weights (relative within each pillar) and pillar weights, both unnormalised.
  *
  * Inlined in the page it defines the global NexusKernel; under Node, require() returns it.
@@ -113,16 +114,21 @@
 
   /** Competition ranks (1, 2, 2, 4; highest score first) of the eligible scored units, nationally
    * and within each region; scores within tie_tolerance are snapped together first, as
-   * nexus_zones.score.rank_units. Null where a unit is not ranked. */
-  function rankUnits(model, scores, eligible, regions) {
-    var tie = model.tie_tolerance;
+   * nexus_zones.score.rank_units. With failing_units "last" (rules first) a unit with fewer rules
+   * failed comes first whatever the scores. Null where a unit is not ranked. */
+  function rankUnits(model, scores, eligible, regions, failed) {
+    var tie = model.tie_tolerance, last = model.failing_units === "last" && failed;
+    function ahead(j, i) {  // unit j is ranked ahead of unit i
+      if (last && failed[j] !== failed[i]) { return failed[j] < failed[i]; }
+      return snapped[j] > snapped[i];
+    }
     var snapped = scores.map(function (s) { return s === null ? null : Math.round(s / tie) * tie; });
     var rank = new Array(scores.length).fill(null), regionRank = new Array(scores.length).fill(null);
     scores.forEach(function (s, i) {
       if (!eligible[i] || snapped[i] === null) { return; }
       var r = 1, rr = 1;
       scores.forEach(function (t, j) {
-        if (!eligible[j] || snapped[j] === null || snapped[j] <= snapped[i]) { return; }
+        if (!eligible[j] || snapped[j] === null || !ahead(j, i)) { return; }
         r += 1; if (regions[j] === regions[i]) { rr += 1; }
       });
       rank[i] = r; regionRank[i] = rr;
@@ -133,7 +139,7 @@
   /** Scores, ranks and region ranks of every unit for one choice of weights. */
   function evaluate(model, units, wInd, wPil) {
     var scores = scoreUnits(model, units.norm, wInd, wPil);
-    var ranks = rankUnits(model, scores, units.eligible, units.regions);
+    var ranks = rankUnits(model, scores, units.eligible, units.regions, units.failed);
     return {scores: scores, rank: ranks.rank, regionRank: ranks.region};
   }
 
