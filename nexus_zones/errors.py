@@ -27,6 +27,7 @@ __all__ = [
     "EventsOutsideWarning",
     "UnusedValueWarning",
     "DegenerateWeightsWarning",
+    "LanguageWarning",
     "short_repr",
     "did_you_mean",
 ]
@@ -136,3 +137,7 @@ class UnusedValueWarning(NexusZonesWarning):
 
 class DegenerateWeightsWarning(NexusZonesWarning):
     """Data-driven weights cannot be derived from the data (e.g. every indicator constant); what was used instead is said."""
+
+
+class LanguageWarning(NexusZonesWarning):
+    """Config texts (labels, phrases, title, note, periods) are not given in the map's language; each is named and shown as given."""
