@@ -116,8 +116,8 @@ function nexusZonesApp(map, D, overlays) {
   outlines.addTo(map); unitLabels.addTo(map);
 
   // --------------------------------------------------------- labels that never overlap
-  // Region names first, then unit names by current rank (unranked last), larger units first among
-  // equals (D.label_order); a name that would overlap one already placed is hidden until a zoom
+  // The hovered unit's name and the top k's first, then the regions', then the other units' by
+  // current rank (unranked last), larger units first among equals (D.label_order); a name that would overlap one already placed is hidden until a zoom
   // gives it room, or while its unit is hovered.
   var hovered = null;
   function labelRect(marker) {
@@ -126,10 +126,11 @@ function nexusZonesApp(map, D, overlays) {
   }
   function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
   function placeLabels() {
-    var candidates = [], placed = [];
+    var candidates = [], placed = [], regions = [];
     if (map.hasLayer(outlines)) {
-      outlines.eachLayer(function (l) { if (l instanceof L.Marker) { candidates.push(l); } });
+      outlines.eachLayer(function (l) { if (l instanceof L.Marker) { regions.push(l); } });
     }
+    var top = 0;  // how many unit names (the hovered one and the top k) go before the regions'
     if (map.hasLayer(unitLabels) && unitMarkers.length) {
       var position = {};
       D.label_order.forEach(function (i, p) { position[i] = p; });
@@ -138,14 +139,21 @@ function nexusZonesApp(map, D, overlays) {
         return ra !== rb ? ra - rb : position[a] - position[b];
       });
       if (hovered !== null) { order = [hovered].concat(order.filter(function (i) { return i !== hovered; })); }
+      top = order.filter(function (i) { return i === hovered || (state.rank[i] !== null && state.rank[i] <= D.top_k); }).length;
       order.forEach(function (i) { candidates.push(unitMarkers[i]); });
     }
-    candidates.forEach(function (m) {
-      var r = labelRect(m);
+    candidates = candidates.slice(0, top).concat(regions, candidates.slice(top));
+    // every box is read before any class changes (hiding keeps the box), so the page lays out once
+    var rects = candidates.map(labelRect);
+    candidates.forEach(function (m, j) {
+      var r = rects[j];
       if (!r) { return; }
       var free = r.width > 0 && !placed.some(function (p) { return overlaps(r, p); });
-      L.DomUtil[free ? "removeClass" : "addClass"](m.getElement(), "nz-label-hidden");
       if (free) { placed.push(r); }
+      rects[j] = free;
+    });
+    candidates.forEach(function (m, j) {
+      if (rects[j] !== null) { L.DomUtil[rects[j] ? "removeClass" : "addClass"](m.getElement(), "nz-label-hidden"); }
     });
   }
   map.on("zoomend overlayadd", placeLabels);
