@@ -219,9 +219,13 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
 # --------------------------------------------------------------------------------- mission brief
 
 
-def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> None:
+def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> dict[str, list]:
     """Draw the score map as a PNG with matplotlib (no pyplot, no global state): units coloured by
-    score on the map's palette, region outlines, unit names, the top units outlined, a colour bar."""
+    score on the map's palette, region outlines, unit names, the top units outlined, a colour bar.
+
+    Unit names never overlap: they are placed greedily by priority (rank, then area) and a name that
+    would overlap one already placed is left out. Returns the names ``shown`` with their boxes
+    (display pixels, x0, y0, x1, y1) and the names ``hidden``."""
     import numpy as np
     import shapely
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -250,19 +254,58 @@ def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> None:
     top = scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)]
     if len(top):
         top.boundary.plot(ax=ax, color="#000", linewidth=2.4, linestyle="--")
+    labels = []
     if len(scores) <= MAX_UNIT_LABELS:
         for _, row in scores.iterrows():
             point = row.geometry.representative_point()
             rank = "" if pd.isna(row["rank"]) else f" ({int(row['rank'])})"
-            ax.annotate(f"{row['name']}{rank}", (point.x, point.y), ha="center", va="center", fontsize=7,
-                        color="#111", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6})
+            labels.append(ax.annotate(f"{row['name']}{rank}", (point.x, point.y), ha="center", va="center", fontsize=7, zorder=5,
+                                      color="#111", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6}))
     ax.set_title(pick(config.study.title, language), fontsize=11)
     ax.set_axis_off()
     ax.set_aspect(1.0 / max(np.cos(np.radians(shapely.centroid(shapely.union_all(scores.geometry.to_numpy())).y)), 0.2))
     bar = fig.colorbar(ScalarMappable(norm=Normalize(0, 100), cmap=cmap), ax=ax, orientation="horizontal", fraction=0.04, pad=0.02)
     bar.set_label(t("score_legend", language) + " · " + t("top_k", language, k=k), fontsize=8)
     fig.tight_layout()
+    kept = set(_place_labels(fig, labels, _label_priority(scores)))
     fig.savefig(path, format="png", dpi=dpi)
+    renderer = fig.canvas.get_renderer()
+    shown = [(labels[i].get_text(), tuple(float(v) for v in _label_box(labels[i], renderer).extents)) for i in sorted(kept)]
+    return {"shown": shown, "hidden": [labels[i].get_text() for i in range(len(labels)) if i not in kept]}
+
+
+def _label_priority(scores: pd.DataFrame) -> list[int]:
+    """Positions of the units by label priority: by rank (unranked last), larger units first among
+    equals (areas in an equal-area CRS)."""
+    import numpy as np
+
+    area = scores.geometry.to_crs(6933).area.to_numpy() if scores.crs is not None else scores.geometry.area.to_numpy()
+    rank = scores["rank"].astype("Float64").fillna(np.inf).to_numpy(dtype=float)
+    return [int(i) for i in np.lexsort((-area, rank))]
+
+
+def _label_box(label, renderer):
+    """A label's box as drawn: its text with the white box's padding (0.15 of the font size)."""
+    pad = 0.15 * label.get_fontsize() * renderer.points_to_pixels(1.0)
+    return label.get_window_extent(renderer).padded(pad)
+
+
+def _place_labels(fig, labels: list, order: list[int]) -> list[int]:
+    """Greedy placement by priority: a label whose box (as drawn, in display pixels) would overlap
+    one already kept is hidden. Returns the positions of the labels kept."""
+    if not labels:
+        return []
+    fig.canvas.draw()  # the axes take their final place (aspect) only when drawn
+    renderer = fig.canvas.get_renderer()
+    kept, boxes = [], []
+    for i in order:
+        box = _label_box(labels[i], renderer)
+        if any(box.overlaps(other) for other in boxes):
+            labels[i].set_visible(False)
+        else:
+            kept.append(i)
+            boxes.append(box)
+    return kept
 
 
 def _one_decimal(value: float, language: str) -> str:

@@ -390,3 +390,18 @@ def _page_text(pg) -> str:
       return document.body.innerText + ' ' + document.querySelector('.leaflet-control-layers').innerText + ' ' + div.innerText
         + ' ' + JSON.stringify(z.data.text);
     }""")
+
+
+def test_real_brief_png_labels_never_overlap(real: RunResult, tmp_path: Path) -> None:
+    """The brief's map: names placed greedily by rank, none overlapping another (boxes compared
+    here, independently), the top-ranked unit's name shown, and some names left out at this size."""
+    from nexus_zones.report import brief_map_png
+
+    drawn = brief_map_png(real, tmp_path / "map.png")
+    assert (tmp_path / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    boxes = [box for _, box in drawn["shown"]]
+    overlapping = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    assert overlapping == []
+    assert len(drawn["shown"]) + len(drawn["hidden"]) == 50 and drawn["hidden"]
+    top = real.scores.iloc[0]
+    assert f"{top['name']} (1)" in [text for text, _ in drawn["shown"]]
