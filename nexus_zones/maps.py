@@ -180,7 +180,7 @@ def robust_words(row: Any, rb, language: str) -> str:
 
 def robust_definition(rb, language: str) -> str:
     """One line saying what "whatever the weights" means (shown in the popup and the legend)."""
-    return t("robust_def", language, k=rb.top_k, draws=rb.draws, hi=percent(rb.robust_share, language), lo=percent(1 - rb.robust_share, language))
+    return t("robust_def", language, k=rb.top_k, draws=number(rb.draws, language), hi=percent(rb.robust_share, language), lo=percent(1 - rb.robust_share, language))
 
 
 def reference_name(result: "RunResult") -> str:
@@ -295,7 +295,7 @@ def _views(result: "RunResult", language: str) -> list[dict]:
                       "legend": f'<div class="nz-legend-title">{t("rules", language)}</div>{items}<ul class="nz-legend-rules">{rule_list}</ul>'})
     rb = config.robustness
     if "share_top_k" in scores.columns:
-        legend = _ramp(t("robustness_legend", language, draws=rb.draws, k=rb.top_k), percent(0, language), percent(1, language), bool(scores["share_top_k"].isna().any()), 0, language)
+        legend = _ramp(t("robustness_legend", language, draws=number(rb.draws, language), k=rb.top_k), percent(0, language), percent(1, language), bool(scores["share_top_k"].isna().any()), 0, language)
         legend += f'<div class="nz-src">{esc(robust_definition(rb, language))}</div>'
         views.append({"id": "robustness", "label": t("robustness_view", language, k=rb.top_k),
                       "colour": lambda row: colour(row["share_top_k"]), "legend": legend})

@@ -311,8 +311,9 @@ def _place_labels(fig, labels: list, order: list[int]) -> list[int]:
 def _one_decimal(value: float, language: str) -> str:
     if pd.isna(value):
         return "–"
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if language == "fr" else text
+    from .messages import fixed
+
+    return fixed(value, language, 1)
 
 
 def brief_html(result: "RunResult", png: bytes) -> str:
@@ -322,7 +323,7 @@ def brief_html(result: "RunResult", png: bytes) -> str:
     from datetime import date
 
     from .maps import _period, label_of, unit_sentences
-    from .messages import pick, t
+    from .messages import number, percent, pick, t
 
     config = result.config
     lang = config.language
@@ -351,7 +352,7 @@ def brief_html(result: "RunResult", png: bytes) -> str:
         top_blocks.append(f"<section class='unit'><h3>{int(row['rank'])}. {esc(row['name'])} <small>{esc(unit)} · {esc(row['region'])}</small></h3><ul>{said}</ul><ul>{rules}</ul></section>")
     weights = result.scored.weights
     weight_rows = "".join(
-        f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{weights[n]:.0%}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(i.normalisation)}</td></tr>"
+        f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{percent(weights[n], lang)}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(i.normalisation)}</td></tr>"
         for n, i in config.indicators.items()
     )
     sources = "".join(
@@ -359,10 +360,10 @@ def brief_html(result: "RunResult", png: bytes) -> str:
         for name, layer in config.layers.items()
     )
     method = t("method_text", lang, aggregation=config.model.aggregation, failing=t("failing_flag" if config.model.failing_units == "flag" else "failing_exclude", lang),
-               draws=rb.draws, concentration=f"{rb.concentration:g}", seed=rb.seed)
+               draws=number(rb.draws, lang), concentration=number(rb.concentration, lang), seed=rb.seed)
     note = f"<p class='note'>{esc(pick(config.study.note, lang))}</p>" if config.study.note else ""
     image = base64.b64encode(png).decode("ascii")
-    heads = [t(key, lang) for key in ("rank", "name", "region", "score_short", "rank_band", "robust_col", "failed_rules")]
+    heads = [t(key, lang, k=k) if key == "robust_col" else t(key, lang) for key in ("rank", "name", "region", "score_short", "rank_band", "robust_col", "failed_rules")]
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{esc(t('brief_title', lang))} — {esc(pick(config.study.title, lang))}</title>
 <style>
