@@ -4,8 +4,8 @@
   borders stay shared, and rounded to ``map.precision`` decimals). The score, each indicator, the
   rules, robustness, similarity and profiles are colourings of that one layer, chosen in the layer
   control; each view brings its own legend (continuous, fixed classes, or categories).
-* **Explain every unit.** A popup and a side panel give the rank, region rank, rank band and robust
-  flag, a points bar per indicator, raw values with their source and period, the rules passed and
+* **Explain every unit.** A popup and a side panel give the rank, region rank, rank band, whether
+  the top-k choice depends on the weights, a points bar per indicator, raw values with their source and period, the rules passed and
   failed, and sentences in the style of the 2018 mission report ("Moins d'incidents sécuritaires en
   2017 (2, contre 16 en moyenne dans la région)").
 * **Tune in the meeting.** Weight sliders recompute scores and ranks in the page from the embedded

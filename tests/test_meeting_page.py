@@ -405,3 +405,35 @@ def test_real_brief_png_labels_never_overlap(real: RunResult, tmp_path: Path) ->
     assert len(drawn["shown"]) + len(drawn["hidden"]) == 50 and drawn["hidden"]
     top = real.scores.iloc[0]
     assert f"{top['name']} (1)" in [text for text, _ in drawn["shown"]]
+
+
+@pytest.mark.browser
+def test_weight_zero_ranks_a_unit_missing_that_indicator_as_rescore(laptop, grid_cfg: dict, grid_files: dict, tmp_path: Path) -> None:
+    """B2 has no 'closed' value, so no score at the config's weights; once the slider sets that
+    weight to 0 the page ranks B2 exactly as RunResult.rescore does (the page gets the rules'
+    part of eligibility, not the model's, which already left B2 out)."""
+    from .test_browser import _assert_page_equals_python, _move_slider, _page_state, assert_clean
+
+    pg, log = laptop
+    forces = pd.read_csv(grid_files["forces"], dtype=str)
+    forces.loc[forces["pcode"] == "B2", "closed"] = ""
+    forces.to_csv(grid_files["forces"], index=False)
+    result = nexus_zones.run(config_from_mapping(grid_cfg), out_dir=tmp_path / "out")
+    assert pd.isna(result.scores.at["B2", "score"]) and pd.isna(result.scores.at["B2", "rank"])
+    _open(pg, result.paths["map"])
+    _assert_page_equals_python(_page_state(pg), result)
+    assert _move_slider(pg, "closed", 0) == 0.0
+    python = result.rescore({"closed": 0})
+    assert not pd.isna(python.scores.at["B2", "rank"])  # rescore ranks B2 once 'closed' does not count
+    _assert_page_equals_python(_page_state(pg), python)
+    # a line now says which parts are at the config's weights, in the legend of a weight-dependent view
+    expect_note = pg.locator(".nz-legend .nz-config-note")
+    assert expect_note.count() == 0  # the score view's legend does not depend on the weights
+    pg.locator(".leaflet-control-layers").hover()
+    pg.locator(".leaflet-control-layers-base label").nth(1).click()
+    assert pg.locator(".nz-legend .nz-config-note").count() == 1
+    pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")  # and in every popup
+    assert pg.locator(".leaflet-popup .nz-config-note").count() == 1
+    pg.locator("button.nz-reset").click()  # back at the config's weights: the popup follows, the line goes
+    assert pg.locator(".leaflet-popup .nz-config-note").count() == 0 and pg.locator(".nz-legend .nz-config-note").count() == 0
+    assert_clean(log)
