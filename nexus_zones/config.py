@@ -1091,3 +1091,19 @@ def _reference_problems(
                     Problem(where, f"unknown indicator {ref!r}{did_you_mean(ref, indicators)}", f"an indicator ({', '.join(indicators)}) or layer.measure")
                 )
     return problems
+
+
+def untranslated_texts(config: Config) -> list[tuple[str, str]]:
+    """The config texts shown on the map and in the brief that are not given in ``config.language``:
+    (config key, the text shown instead). Plain texts count as English (see
+    :func:`nexus_zones.messages.has_language`); sources are citations and are shown as published."""
+    from .messages import has_language, pick
+
+    language = config.language
+    texts: list[tuple[str, Any]] = [("study.title", config.study.title), ("study.note", config.study.note)]
+    texts += [(f"layers.{n}.period", getattr(layer, "period", None)) for n, layer in config.layers.items()]
+    for name, ind in config.indicators.items():
+        texts += [(f"indicators.{name}.label", ind.label), (f"indicators.{name}.phrase", ind.phrase)]
+    texts += [(f"rules.{name}.label", rule.label) for name, rule in config.rules.items()]
+    texts += [(f"model.pillars.{name}.label", pillar.label) for name, pillar in config.model.pillars.items()]
+    return [(key, pick(text, language)) for key, text in texts if not has_language(text, language)]

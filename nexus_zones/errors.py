@@ -37,6 +37,7 @@ __all__ = [
     "MojibakeWarning",
     "StaleLockWarning",
     "OutputLockedError",
+    "LanguageWarning",
     "short_repr",
     "did_you_mean",
 ]
@@ -201,3 +202,7 @@ class MojibakeWarning(NexusZonesWarning):
 
 class StaleLockWarning(NexusZonesWarning):
     """The output folder's lock was left by a run that ended without releasing it (killed); it was taken over."""
+
+
+class LanguageWarning(NexusZonesWarning):
+    """Config texts (labels, phrases, title, note, periods) are not given in the map's language; each is named and shown as given."""

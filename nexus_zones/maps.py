@@ -5,8 +5,8 @@
   ``map.precision`` decimals and delta-encoded; ``page/static/topology.js`` decodes it). The score, each indicator, the
   rules, robustness, similarity and profiles are colourings of that one layer, chosen in the layer
   control; each view brings its own legend (continuous, fixed classes, or categories).
-* **Explain every unit.** A popup and a side panel give the rank, region rank, rank band and robust
-  flag, a points bar per indicator, raw values with their source and period, the rules passed and
+* **Explain every unit.** A popup and a side panel give the rank, region rank, rank band, whether
+  the top-k choice depends on the weights, a points bar per indicator, raw values with their source and period, the rules passed and
   failed, and sentences in the style of the 2018 mission report ("Moins d'incidents sécuritaires en
   2017 (2, contre 16 en moyenne dans la région)").
 * **Tune in the meeting.** Weight sliders recompute scores and ranks in the page from the embedded
@@ -40,7 +40,7 @@ from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
 from . import geometry
-from .messages import number, pick, sentences, t
+from .messages import DECIMAL, THOUSANDS, fixed, has_language, largest_remainder, number, percent, pick, sentences, t
 from .offline import inline_assets
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -162,18 +162,21 @@ def unit_sentences(result: "RunResult", unit: str, language: str) -> list[tuple[
     for name, ind in config.indicators.items():
         label = label_of(config, name, language)
         phrase = pick(ind.phrase, language) or (label[:1].lower() + label[1:] if label[1:2].islower() else label)
-        said = sentences(scores.at[unit, name], scores.loc[others, name].astype(float).mean(), phrase, ind.direction, language)
+        grammatical = has_language(ind.phrase, language) if ind.phrase is not None else has_language(ind.label or name, language)
+        if not grammatical:
+            phrase = label
+        said = sentences(scores.at[unit, name], scores.loc[others, name].astype(float).mean(), phrase, ind.direction, language,
+                         grammatical=grammatical)
         if said:
             out.append((said[0], said[1], weights.get(name, 0.0)))
     out.sort(key=lambda s: (not s[1], -s[2]))
     return [(text, strength) for text, strength, _ in out]
 
 
-def percent(x: float, language: str) -> str:
-    """A share as a percentage: whole where that is exact to 0.05 points, else one decimal (decimal comma in French)."""
+def _share_text(x: float, language: str) -> str:
+    """A share as a percentage: whole where that is exact to 0.05 points, else one decimal."""
     v = 100.0 * float(x)
-    text = f"{v:.0f}" if abs(v - round(v)) < 0.05 else f"{v:.1f}"
-    return (text.replace(".", ",") if language == "fr" else text) + " %"
+    return percent(x, language, decimals=0 if abs(v - round(v)) < 0.05 else 1)
 
 
 def choice_sentences(result: "RunResult", unit: str, language: str) -> list[str]:
@@ -187,7 +190,7 @@ def choice_sentences(result: "RunResult", unit: str, language: str) -> list[str]
     for _, row in table[table["unit_id"] == unit].iterrows():
         scope = t(f"scope_{row['scope']}", language)
         name = row["name"]
-        share = percent(row["share_first"], language) if _present(row["share_first"]) else "–"
+        share = _share_text(row["share_first"], language) if _present(row["share_first"]) else "–"
         if row["status"] == "already_first":
             out.append(t("choice_already", language, name=name, scope=scope, share=share))
         elif row["status"] == "blocked_by_rules":
@@ -201,10 +204,10 @@ def choice_sentences(result: "RunResult", unit: str, language: str) -> list[str]
                 if i == 3:
                     break
                 key = "change_first" if i == 0 else "change_more"
-                parts.append(t(key, language, label=label_of(config, n, language), a=percent(row[f"config_{n}"], language), b=percent(row[f"closest_{n}"], language)))
+                parts.append(t(key, language, label=label_of(config, n, language), a=_share_text(row[f"config_{n}"], language), b=_share_text(row[f"closest_{n}"], language)))
             changes = (", " if len(parts) > 2 else t("and", language)).join(parts) if len(parts) <= 2 else ", ".join(parts[:-1]) + t("and", language) + parts[-1]
             out.append(t("choice_found", language, name=name, scope=scope, changes=changes)
-                       + t("choice_tail", language, moved=percent(row["weight_moved"], language), share=share))
+                       + t("choice_tail", language, moved=_share_text(row["weight_moved"], language), share=share))
     return out
 
 
@@ -222,8 +225,37 @@ def _decision_popup(result: "RunResult", unit: str, language: str) -> str:
         lines.append(esc(t("agreement_unit", language, k=k, n=int(a.stakeholders.at[unit, "sets_in_top_k"]), m=m)))
     if a.data_uncertainty is not None and unit in a.data_uncertainty.index and _present(a.data_uncertainty.at[unit, "data_rank_p05"]):
         lo, hi = int(a.data_uncertainty.at[unit, "data_rank_p05"]), int(a.data_uncertainty.at[unit, "data_rank_p95"])
-        lines.append(esc(t("data_band", language, band=f"{lo}–{hi}" if lo != hi else str(lo), draws=result.config.data_uncertainty.draws)))
+        lines.append(esc(t("data_band", language, band=f"{lo}–{hi}" if lo != hi else str(lo), draws=number(result.config.data_uncertainty.draws, language))))
     return "".join(f'<p class="nz-choice">{line}</p>' for line in lines)
+
+
+def robust_words(row: Any, rb, language: str) -> str:
+    """What a unit's robustness flag means, in words: in (or out of) the top k whatever the
+    weights, or in or out depending on the weights."""
+    if not bool(row["robust"]):
+        return t("not_robust", language, k=rb.top_k)
+    return t("robust_in" if row["share_top_k"] >= rb.robust_share else "robust_out", language, k=rb.top_k)
+
+
+def robust_definition(rb, language: str) -> str:
+    """One line saying what "whatever the weights" means (shown in the popup and the legend)."""
+    return t("robust_def", language, k=rb.top_k, draws=number(rb.draws, language), hi=percent(rb.robust_share, language), lo=percent(1 - rb.robust_share, language))
+
+
+def reference_name(result: "RunResult") -> str:
+    """The name of the typology's reference unit (the config may give its id or its name)."""
+    from .typology import find_unit
+
+    names = result.scores["name"]
+    return str(names[find_unit(result.config.typology.reference, names)])
+
+
+def shown_points(row: Any, names: list[str]) -> list[float]:
+    """Each indicator's points as the popup shows them (one decimal, like the score): rounded by
+    largest remainder so that they add up to their total rounded alike (the score, under the
+    arithmetic mean)."""
+    values = [float(row[f"{n}_contrib"]) if _present(row[f"{n}_contrib"]) else math.nan for n in names]
+    return largest_remainder(values, 1)
 
 
 def _popup_body(row: Any, result: "RunResult", language: str) -> str:
@@ -238,14 +270,15 @@ def _popup_body(row: Any, result: "RunResult", language: str) -> str:
     if "rank_p05" in row.index and _present(row["rank_p05"]):
         rb = config.robustness
         band = f"{int(row['rank_p05'])}–{int(row['rank_p95'])}" if row["rank_p05"] != row["rank_p95"] else f"{int(row['rank_p05'])}"
-        verdict = f"<b>{t('robust' if bool(row['robust']) else 'not_robust', language)}</b>"
-        share_top = f"{100 * row['share_top_k']:.0f}"
-        parts.append(f'<p class="nz-band">{t("band", language, band=band, draws=rb.draws, k=rb.top_k, share=share_top, verdict=verdict)}</p>')
+        verdict = f"<b>{esc(robust_words(row, rb, language))}</b>"
+        share_top = fixed(100 * row['share_top_k'], language, 0)
+        parts.append(f'<p class="nz-band">{t("band", language, band=band, draws=number(rb.draws, language), k=rb.top_k, share=share_top, verdict=verdict)}</p>'
+                     f'<p class="nz-src">{esc(robust_definition(rb, language))}</p>')
     extras = []
     if "completeness" in row.index and _present(row["completeness"]) and row["completeness"] < 1:
-        extras.append(t("complete", language, share=f"{100 * row['completeness']:.0f}"))
+        extras.append(t("complete", language, share=fixed(100 * row['completeness'], language, 0)))
     if "similarity" in row.index and _present(row["similarity"]):
-        extras.append(t("similar", language, ref=esc(config.typology.reference), value=f"{row['similarity']:.2f}"))
+        extras.append(t("similar", language, ref=esc(reference_name(result)), value=fixed(row['similarity'], language, 2)))
     if "profile" in row.index and _present(row["profile"]):
         extras.append(t("profile", language, n=int(row["profile"])))
     if extras:
@@ -259,6 +292,7 @@ def _popup_body(row: Any, result: "RunResult", language: str) -> str:
         f'<table class="nz-ind"><tr><th>{t("indicator", language)}</th><th>{t("value", language)}</th><th>0–1</th><th>{t("points", language)}</th></tr>'
     )
     weights = result.scored.weights
+    shown = dict(zip(config.indicators, shown_points(row, list(config.indicators))))
     for name, ind in config.indicators.items():
         contrib = row[f"{name}_contrib"]
         max_points = 100.0 * weights[name]
@@ -272,7 +306,7 @@ def _popup_body(row: Any, result: "RunResult", language: str) -> str:
             f'<tr><td>{esc(label_of(config, name, language))}{" <i>(" + t("imputed", language) + ")</i>" if imputed else ""}'
             f'{f"<div class=nz-about>{esc(about)}</div>" if about else ""}</td>'
             f"<td>{fmt(row[name], language=language)}</td><td>{fmt(row[f'{name}_norm'], 2, language)}</td>"
-            f'<td><span class="nz-bar"><span style="width:{share:.0f}%"></span></span> {fmt(contrib, 2, language)}</td></tr>'
+            f'<td><span class="nz-bar"><span style="width:{share:.0f}%"></span></span> {fixed(shown[name], language, 1)}</td></tr>'
         )
     parts.append("</table>")
     if config.rules:
@@ -308,7 +342,7 @@ def _views(result: "RunResult", language: str) -> list[dict]:
         label = label_of(config, name, language)
         layer = config.layers.get(ind.measure.split(".", 1)[0])
         source = pick(layer.source, language) if layer is not None and layer.source else ""
-        title = f"{label} ({t('lower_better' if ind.direction == 'cost' else 'higher_better', language)}; {t('weight', language)} {result.scored.weights[name]:.0%})"
+        title = f"{label} ({t('lower_better' if ind.direction == 'cost' else 'higher_better', language)}; {t('weight', language)} {percent(result.scored.weights[name], language)})"
         legend = _ramp(title, f"{t('least', language)}: {fmt(worst, language=language)}", f"{t('most', language)}: {fmt(best, language=language)}",
                        bool(scores[f"{name}_norm"].isna().any()), classes, language)
         if source:
@@ -321,14 +355,14 @@ def _views(result: "RunResult", language: str) -> list[dict]:
                       "legend": f'<div class="nz-legend-title">{t("rules", language)}</div>{items}<ul class="nz-legend-rules">{rule_list}</ul>'})
     rb = config.robustness
     if "share_top_k" in scores.columns:
-        legend = _ramp(t("robustness_legend", language, draws=rb.draws, k=rb.top_k), "0 %", "100 %", bool(scores["share_top_k"].isna().any()), 0, language)
-        legend += f'<div class="nz-src">{t("robust_def", language, k=rb.top_k, hi=f"{rb.robust_share:.0%}", lo=f"{1 - rb.robust_share:.0%}")}</div>'
+        legend = _ramp(t("robustness_legend", language, draws=number(rb.draws, language), k=rb.top_k), percent(0, language), percent(1, language), bool(scores["share_top_k"].isna().any()), 0, language)
+        legend += f'<div class="nz-src">{esc(robust_definition(rb, language))}</div>'
         views.append({"id": "robustness", "label": t("robustness_view", language, k=rb.top_k),
                       "colour": lambda row: colour(row["share_top_k"]), "legend": legend})
     if "similarity" in scores.columns:
-        ref = esc(config.typology.reference)
+        ref = esc(reference_name(result))
         views.append({"id": "similarity", "label": t("similarity_view", language, ref=ref), "colour": lambda row: colour(row["similarity"]),
-                      "legend": _ramp(t("similarity_legend", language, ref=config.typology.reference), t("opposite", language), t("identical", language),
+                      "legend": _ramp(t("similarity_legend", language, ref=reference_name(result)), t("opposite", language), t("identical", language),
                                       bool(scores["similarity"].isna().any()), 0, language)})
     if "profile" in scores.columns and scores["profile"].notna().any():
         centres = result.analyses.profiles if result.analyses is not None else None
@@ -573,6 +607,26 @@ def _slider_max(weight: float, largest: float) -> float:
     return float(math.ceil(top / magnitude) * magnitude)
 
 
+def _rules_eligible(result: "RunResult") -> pd.Series:
+    """Which units the page may rank: the rules' part of eligibility only (the units passing every
+    rule, or every unit when failing units are only flagged). Whether a unit has a score depends
+    on the weights, so the page's kernel decides that itself: a unit missing an indicator is ranked
+    once a slider sets that indicator's weight to 0, as :meth:`RunResult.rescore` does."""
+    index = result.scores.index
+    if result.config.model.failing_units != "exclude" or not result.config.rules:
+        return pd.Series(True, index=index)
+    return result.scored.rules_passed.reindex(index).fillna(False).astype(bool).all(axis=1)
+
+
+def _label_order(result: "RunResult") -> list[int]:
+    """Positions of the units in the order their names get room on the map: ranked units by rank,
+    then the others, larger units first among equals (areas in an equal-area CRS)."""
+    scores = result.scores
+    area = scores.geometry.to_crs(6933).area.to_numpy() if scores.crs is not None else scores.geometry.area.to_numpy()
+    rank = scores["rank"].astype("Float64").fillna(np.inf).to_numpy(dtype=float)
+    return [int(i) for i in np.lexsort((-area, rank))]
+
+
 def page_data(result: "RunResult", language: str) -> dict:
     """Everything the page's code needs, with every string escaped."""
     from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE
@@ -585,7 +639,7 @@ def page_data(result: "RunResult", language: str) -> dict:
     weights = config.indicator_weights()
     largest = max(weights.values()) if weights else 1.0
     region_keys = {r: i for i, r in enumerate(sorted(set(scores["region"])))}
-    eligible = result.scored.eligible.reindex(scores.index).fillna(False) if result.scored.eligible is not None else scores["rank"].notna()
+    eligible = _rules_eligible(result)
     features = []
     for unit, row in scores.iterrows():
         props: dict[str, Any] = {
@@ -623,7 +677,8 @@ def page_data(result: "RunResult", language: str) -> dict:
     text = {k: t(k, language) for k in text_keys}
     text["score_line"] = t("score_line", language, score="{score}", rank="{rank}", ranked="{ranked}", region_rank="{region_rank}")
     text["top_k"] = t("top_k", language, k=config.map.top_k or config.robustness.top_k)
-    text["unit_names"] = {"en": "Unit names", "fr": "Noms des unités"}[language]
+    text["unit_names"] = t("unit_names", language)
+    text["config_weights_note"] = t("config_weights_note", language)
     text["copy_code"], text["code_note"] = t("copy_code", language), t("code_note", language)
     return {
         "language": language,
@@ -640,6 +695,8 @@ def page_data(result: "RunResult", language: str) -> dict:
         "basemap": _basemap(result, geoms, _outlines(topo, scores["region"].to_numpy())),
         "points": _point_layers(result, language),
         "title_html": title_html,
+        "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]},
+        "label_order": _label_order(result),
     }
 
 

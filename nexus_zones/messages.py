@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal, Mapping
 
-__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "sentences", "number"]
+__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "has_language", "sentences", "number", "fixed", "percent", "largest_remainder", "THOUSANDS", "DECIMAL"]
 
 Language = Literal["fr", "en"]
 LANGUAGES = ("fr", "en")
@@ -26,11 +26,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "score_line": {"en": "Score {score} / 100 · rank {rank} of {ranked} · region rank {region_rank}",
                    "fr": "Score {score} / 100 · rang {rank} sur {ranked} · rang dans la région {region_rank}"},
     "not_ranked": {"en": "not ranked", "fr": "non classé"},
-    "band": {"en": "Rank band {band} (5–95 % of {draws} weightings) · top {k} in {share} % · {verdict}",
-             "fr": "Rangs {band} (5–95 % de {draws} pondérations) · parmi les {k} premiers dans {share} % · {verdict}"},
-    "robust": {"en": "robust", "fr": "robuste"},
-    "not_robust": {"en": "not robust", "fr": "non robuste"},
-    "complete": {"en": "data complete at {share} %", "fr": "données complètes à {share} %"},
+    "band": {"en": "Rank band {band} (5–95% of {draws} weightings) · top {k} in {share}% · {verdict}",
+             "fr": "Rangs {band} (5–95\u202f% de {draws} pondérations) · parmi les {k} premiers dans {share}\u202f% · {verdict}"},
+    "robust_in": {"en": "in the top {k} whatever the weights", "fr": "parmi les {k} premières quels que soient les poids"},
+    "robust_out": {"en": "outside the top {k} whatever the weights", "fr": "hors des {k} premières quels que soient les poids"},
+    "not_robust": {"en": "in or out of the top {k} depending on the weights", "fr": "parmi les {k} premières ou non selon les poids"},
+    "complete": {"en": "data complete at {share}%", "fr": "données complètes à {share}\u202f%"},
     "similar": {"en": "similarity to {ref}: {value}", "fr": "similarité avec {ref} : {value}"},
     "profile": {"en": "profile {n}", "fr": "profil {n}"},
     "indicator": {"en": "Indicator", "fr": "Indicateur"},
@@ -54,8 +55,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "robustness_view": {"en": "Robustness (share of weightings in the top {k})", "fr": "Robustesse (part des pondérations parmi les {k} premiers)"},
     "robustness_legend": {"en": "Share of {draws} perturbed weightings that put the unit in the top {k}",
                           "fr": "Part des {draws} pondérations perturbées qui placent l'unité parmi les {k} premières"},
-    "robust_def": {"en": "Robust: in the top {k} in ≥ {hi} of draws, or in ≤ {lo}.", "fr": "Robuste : parmi les {k} premières dans ≥ {hi} des tirages, ou ≤ {lo}."},
+    "robust_def": {"en": "\u201cWhatever the weights\u201d: in the top {k} in ≥ {hi} of the {draws} weightings tried around the config's, or in ≤ {lo} of them; otherwise the top-{k} choice depends on the weights.",
+                   "fr": "\u00ab\u00a0Quels que soient les poids\u00a0\u00bb : parmi les {k} premières dans ≥ {hi} des {draws} pondérations essayées autour de celles de la configuration, ou dans ≤ {lo} ; sinon le choix des {k} premières dépend des poids."},
     "similarity_view": {"en": "Units like {ref}", "fr": "Unités comparables à {ref}"},
+    "config_weights_note": {"en": "The sliders have moved: the points, rank band, sentences and legends below are at the config's weights.",
+                            "fr": "Les curseurs ont bougé : les points, la fourchette de rangs, les phrases et les légendes ci-dessous sont aux poids de la configuration."},
+    "unit_names": {"en": "Unit names", "fr": "Noms des unités"},
     "similarity_legend": {"en": "Similarity of the indicator profile to {ref}", "fr": "Similarité du profil d'indicateurs avec {ref}"},
     "opposite": {"en": "opposite", "fr": "opposé"},
     "identical": {"en": "identical", "fr": "identique"},
@@ -73,6 +78,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "sentence": {"en": "{word} {phrase} ({value}, against {mean} on average in the region)",
                  "fr": "{word} {phrase} ({value}, contre {mean} en moyenne dans la région)"},
     "same_as_region": {"en": "{phrase} as in the rest of the region ({value})", "fr": "{phrase} comme dans le reste de la région ({value})"},
+    "sentence_label": {"en": "{label}: {value}, {side} the region's average ({mean})", "fr": "{label} : {value}, {side} la moyenne de la région ({mean})"},
+    "below": {"en": "below", "fr": "sous"},
+    "above": {"en": "above", "fr": "au-dessus de"},
+    "same_label": {"en": "{label}: {value}, as in the rest of the region", "fr": "{label} : {value}, comme dans le reste de la région"},
     "rule_ok": {"en": "✔ {rule}", "fr": "✔ {rule}"},
     "rule_ko": {"en": "✘ {rule}", "fr": "✘ {rule}"},
     "why": {"en": "Why this unit?", "fr": "Pourquoi cette unité ?"},
@@ -107,7 +116,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
                      "fr": "classées après toutes les unités qui respectent toutes les règles, selon le nombre de règles non respectées, puis le score (les règles d'abord)"},
     "top_units": {"en": "Top units and why", "fr": "Unités en tête et pourquoi"},
     "rank_band": {"en": "Rank band", "fr": "Fourchette de rangs"},
-    "robust_col": {"en": "Robust", "fr": "Robuste"},
+    "robust_col": {"en": "Top {k} whatever the weights", "fr": "Parmi les {k} premières quels que soient les poids"},
     "yes": {"en": "yes", "fr": "oui"},
     "no": {"en": "no", "fr": "non"},
     "map": {"en": "Map", "fr": "Carte"},
@@ -148,7 +157,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "code_note": {"en": "Add this code under stakeholders.participants: in the config to pool it.",
                   "fr": "Ajoutez ce code sous stakeholders.participants: dans la configuration pour le mettre en commun."},
     "data_uncertainty": {"en": "Uncertainty in the data", "fr": "Incertitude des données"},
-    "data_band": {"en": "Rank with perturbed data: {band} (5–95 % of {draws} draws)", "fr": "Rang avec données perturbées : {band} (5–95 % de {draws} tirages)"},
+    "data_band": {"en": "Rank with perturbed data: {band} (5–95% of {draws} draws)", "fr": "Rang avec données perturbées : {band} (5–95\u202f% de {draws} tirages)"},
     "data_share": {"en": "{source}: {share} of the rank variance", "fr": "{source} : {share} de la variance des rangs"},
 }
 
@@ -169,16 +178,50 @@ def pick(text: str | Mapping[str, str] | None, language: str, default: str = "")
     return text.get(language) or text.get("en") or next(iter(text.values()), default)
 
 
+#: Thousands separator and decimal mark of each language: French "1 504" (narrow no-break space,
+#: U+202F) and "0,25"; English "1,504" and "0.25".
+THOUSANDS = {"fr": "\u202f", "en": ","}
+DECIMAL = {"fr": ",", "en": "."}
+
+
+def has_language(text: str | Mapping[str, str] | None, language: str) -> bool:
+    """Whether a config text is given in ``language``: a mapping with that key, or a plain text
+    when the language is English (plain config texts are taken as English, as :func:`pick` falls back)."""
+    if text is None:
+        return True
+    if isinstance(text, str):
+        return language == "en"
+    return bool(text.get(language))
+
+
+def _localise(text: str, language: str) -> str:
+    """Python's "1,504.25" written in the language's convention."""
+    return text.replace(",", "\0").replace(".", DECIMAL.get(language, ".")).replace("\0", THOUSANDS.get(language, ","))
+
+
 def number(value: float, language: str = "en", digits: int = 3) -> str:
-    """A number for people: whole numbers and numbers of 1000 or more without decimals and with a
-    thin space between thousands; others with ``digits`` significant digits (decimal comma in French)."""
+    """A number for people: whole numbers and numbers of 1000 or more without decimals and with
+    thousands separated; others with ``digits`` significant digits; separators and decimal mark
+    in the language's convention (:data:`THOUSANDS`, :data:`DECIMAL`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     v = float(value)
     if (v.is_integer() or abs(v) >= 1000) and abs(v) < 1e15:
-        return f"{round(v):,}".replace(",", "\u202f")
-    text = f"{v:.{digits}g}"
-    return text.replace(".", ",") if language == "fr" else text
+        return _localise(f"{round(v):,}", language)
+    return _localise(f"{v:.{digits}g}", language)
+
+
+def fixed(value: float, language: str = "en", decimals: int = 1) -> str:
+    """A number with a fixed count of decimals, in the language's convention ("97,7" / "97.7")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return _localise(f"{float(value):,.{decimals}f}", language)
+
+
+def percent(share: float, language: str = "en", decimals: int = 0) -> str:
+    """A share (0–1) as a percentage: "30%" in English, "30 %" (narrow no-break space) in French."""
+    text = fixed(100.0 * share, language, decimals)
+    return text + ("\u202f%" if language == "fr" else "%")
 
 
 def _with_de(phrase: str) -> str:
@@ -192,14 +235,21 @@ def sentences(
     phrase: str,
     direction: str,
     language: str,
+    *,
+    grammatical: bool = True,
 ) -> tuple[str, bool] | None:
     """One sentence comparing a unit's value with its region's mean, and whether it is a strength.
 
     ``phrase`` is a noun phrase ("security incidents in 2017" / "incidents sécuritaires en 2017").
+    With ``grammatical=False`` (the phrase is not written in ``language``, e.g. an English label on
+    a French page) it is quoted as a label ("Security incidents, 2017 : 2, sous la moyenne de la
+    région (16)") rather than woven into a sentence of the other language.
     Returns ``None`` when a value is missing.
     """
     if value is None or region_mean is None or math.isnan(value) or math.isnan(region_mean):
         return None
+    if not grammatical:
+        return _label_sentence(value, region_mean, phrase, direction, language)
     if math.isclose(value, region_mean, rel_tol=1e-9, abs_tol=1e-12):
         return t("same_as_region", language, phrase=phrase[:1].upper() + phrase[1:], value=number(value, language)), True
     lower = value < region_mean
@@ -208,3 +258,37 @@ def sentences(
     text = t("sentence", language, word=word, phrase=shown, value=number(value, language), mean=number(region_mean, language, 2))
     strength = lower if direction == "cost" else not lower
     return text, strength
+
+
+def _label_sentence(value: float, region_mean: float, label: str, direction: str, language: str) -> tuple[str, bool]:
+    """The comparison with the region's mean around a label quoted as given."""
+    shown = number(value, language)
+    if math.isclose(value, region_mean, rel_tol=1e-9, abs_tol=1e-12):
+        return t("same_label", language, label=label, value=shown), True
+    lower = value < region_mean
+    side = t("below" if lower else "above", language)
+    text = t("sentence_label", language, label=label, value=shown, side=side, mean=number(region_mean, language, 2))
+    return text, (lower if direction == "cost" else not lower)
+
+
+def largest_remainder(values: list[float], decimals: int = 1) -> list[float]:
+    """Round ``values`` to ``decimals`` so that the rounded values add up to their rounded total
+    (largest-remainder, or Hamilton, rounding): each value is cut down to the grid, then the units
+    still missing from the rounded total go one each to the values with the largest remainders.
+    ``nan`` values stay ``nan`` and count for nothing. E.g. 33.34 + 33.33 + 33.33 = 100.0 → 33.4,
+    33.3, 33.3 (not three times 33.3 = 99.9)."""
+    scale = 10 ** decimals
+    known = [i for i, v in enumerate(values) if not math.isnan(v)]
+    scaled = [values[i] * scale for i in known]
+    target = round(float(f"{sum(values[i] for i in known):.{decimals}f}") * scale)
+    cut = [math.floor(x) for x in scaled]
+    order = sorted(range(len(known)), key=lambda j: (-(scaled[j] - cut[j]), j))
+    missing = target - sum(cut)
+    for j in order[:max(missing, 0)]:
+        cut[j] += 1
+    for j in list(reversed(order))[:max(-missing, 0)]:
+        cut[j] -= 1
+    out = [math.nan] * len(values)
+    for j, i in enumerate(known):
+        out[i] = cut[j] / scale
+    return out

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from . import aggregate, indicators, layers, load, normalise, score
-from .config import Config, load_config, measure_dependents
-from .errors import EmptyLayerWarning, InputDataError, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
+from .config import Config, load_config, measure_dependents, untranslated_texts
+from .errors import EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
 from .rules import parse_rule
 
 __all__ = ["RunResult", "CheckReport", "run", "check", "compute", "brief"]
@@ -628,8 +628,19 @@ def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, 
     """
     config = _as_config(config, data_dir)
     with _Recorder() as rec:
+        _warn_untranslated(config)
         result = _compute_loaded(config, _load_all(config, collect=False), progress)
     return replace(result, warnings=tuple(rec.messages))
+
+
+def _warn_untranslated(config: Config) -> None:
+    """A :class:`LanguageWarning` naming every config text the map and brief show in another language."""
+    missing = untranslated_texts(config)
+    if missing:
+        listed = "; ".join(f"{key} ({text!r})" for key, text in missing)
+        warnings.warn(LanguageWarning(
+            f"{config.source or 'config'}: language is {config.language!r} but {len(missing)} config text(s) have no {config.language!r} "
+            f"version and are shown as given: {listed}. Fix: give each as {{{config.language}: ..., en: ...}}"), stacklevel=2)
 
 
 def run(

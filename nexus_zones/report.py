@@ -377,9 +377,13 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
 # --------------------------------------------------------------------------------- mission brief
 
 
-def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> None:
+def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> dict[str, list]:
     """Draw the score map as a PNG with matplotlib (no pyplot, no global state): units coloured by
-    score on the map's palette, region outlines, unit names, the top units outlined, a colour bar."""
+    score on the map's palette, region outlines, unit names, the top units outlined, a colour bar.
+
+    Unit names never overlap: they are placed greedily by priority (rank, then area) and a name that
+    would overlap one already placed is left out. Returns the names ``shown`` with their boxes
+    (display pixels, x0, y0, x1, y1) and the names ``hidden``."""
     import numpy as np
     import shapely
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -408,19 +412,58 @@ def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> None:
     top = scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)]
     if len(top):
         top.boundary.plot(ax=ax, color="#000", linewidth=2.4, linestyle="--")
+    labels = []
     if len(scores) <= MAX_UNIT_LABELS:
         for _, row in scores.iterrows():
             point = row.geometry.representative_point()
             rank = "" if pd.isna(row["rank"]) else f" ({int(row['rank'])})"
-            ax.annotate(f"{row['name']}{rank}", (point.x, point.y), ha="center", va="center", fontsize=7,
-                        color="#111", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6})
+            labels.append(ax.annotate(f"{row['name']}{rank}", (point.x, point.y), ha="center", va="center", fontsize=7, zorder=5,
+                                      color="#111", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6}))
     ax.set_title(pick(config.study.title, language), fontsize=11)
     ax.set_axis_off()
     ax.set_aspect(1.0 / max(np.cos(np.radians(shapely.centroid(shapely.union_all(regions.to_numpy())).y)), 0.2))
     bar = fig.colorbar(ScalarMappable(norm=Normalize(0, 100), cmap=cmap), ax=ax, orientation="horizontal", fraction=0.04, pad=0.02)
     bar.set_label(t("score_legend", language) + " · " + t("top_k", language, k=k), fontsize=8)
     fig.tight_layout()
+    kept = set(_place_labels(fig, labels, _label_priority(scores)))
     fig.savefig(path, format="png", dpi=dpi)
+    renderer = fig.canvas.get_renderer()
+    shown = [(labels[i].get_text(), tuple(float(v) for v in _label_box(labels[i], renderer).extents)) for i in sorted(kept)]
+    return {"shown": shown, "hidden": [labels[i].get_text() for i in range(len(labels)) if i not in kept]}
+
+
+def _label_priority(scores: pd.DataFrame) -> list[int]:
+    """Positions of the units by label priority: by rank (unranked last), larger units first among
+    equals (areas in an equal-area CRS)."""
+    import numpy as np
+
+    area = scores.geometry.to_crs(6933).area.to_numpy() if scores.crs is not None else scores.geometry.area.to_numpy()
+    rank = scores["rank"].astype("Float64").fillna(np.inf).to_numpy(dtype=float)
+    return [int(i) for i in np.lexsort((-area, rank))]
+
+
+def _label_box(label, renderer):
+    """A label's box as drawn: its text with the white box's padding (0.15 of the font size)."""
+    pad = 0.15 * label.get_fontsize() * renderer.points_to_pixels(1.0)
+    return label.get_window_extent(renderer).padded(pad)
+
+
+def _place_labels(fig, labels: list, order: list[int]) -> list[int]:
+    """Greedy placement by priority: a label whose box (as drawn, in display pixels) would overlap
+    one already kept is hidden. Returns the positions of the labels kept."""
+    if not labels:
+        return []
+    fig.canvas.draw()  # the axes take their final place (aspect) only when drawn
+    renderer = fig.canvas.get_renderer()
+    kept, boxes = [], []
+    for i in order:
+        box = _label_box(labels[i], renderer)
+        if any(box.overlaps(other) for other in boxes):
+            labels[i].set_visible(False)
+        else:
+            kept.append(i)
+            boxes.append(box)
+    return kept
 
 
 def _region_shapes(scores: "gpd.GeoDataFrame") -> "gpd.GeoSeries":
@@ -440,8 +483,9 @@ def _region_shapes(scores: "gpd.GeoDataFrame") -> "gpd.GeoSeries":
 def _one_decimal(value: float, language: str) -> str:
     if pd.isna(value):
         return "–"
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if language == "fr" else text
+    from .messages import fixed
+
+    return fixed(value, language, 1)
 
 
 def brief_html(result: "RunResult", png: bytes) -> str:
@@ -451,7 +495,7 @@ def brief_html(result: "RunResult", png: bytes) -> str:
     from datetime import date
 
     from .maps import _period, label_of, unit_sentences
-    from .messages import pick, t
+    from .messages import number, percent, pick, t
 
     config = result.config
     lang = config.language
@@ -480,7 +524,7 @@ def brief_html(result: "RunResult", png: bytes) -> str:
         top_blocks.append(f"<section class='unit'><h3>{int(row['rank'])}. {esc(row['name'])} <small>{esc(unit)} · {esc(row['region'])}</small></h3><ul>{said}</ul><ul>{rules}</ul></section>")
     weights = result.scored.weights
     weight_rows = "".join(
-        f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{weights[n]:.0%}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(i.normalisation)}</td></tr>"
+        f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{percent(weights[n], lang)}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(i.normalisation)}</td></tr>"
         for n, i in config.indicators.items()
     )
     sources = "".join(
@@ -488,10 +532,10 @@ def brief_html(result: "RunResult", png: bytes) -> str:
         for name, layer in config.layers.items()
     )
     method = t("method_text", lang, aggregation=config.model.aggregation, failing=t(f"failing_{config.model.failing_units}", lang),
-               draws=rb.draws, concentration=f"{rb.concentration:g}", seed=rb.seed)
+               draws=number(rb.draws, lang), concentration=number(rb.concentration, lang), seed=rb.seed)
     note = f"<p class='note'>{esc(pick(config.study.note, lang))}</p>" if config.study.note else ""
     image = base64.b64encode(png).decode("ascii")
-    heads = [t(key, lang) for key in ("rank", "name", "region", "score_short", "rank_band", "robust_col", "failed_rules")]
+    heads = [t(key, lang, k=k) if key == "robust_col" else t(key, lang) for key in ("rank", "name", "region", "score_short", "rank_band", "robust_col", "failed_rules")]
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{esc(t('brief_title', lang))} — {esc(pick(config.study.title, lang))}</title>
 <style>

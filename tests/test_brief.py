@@ -44,7 +44,7 @@ def test_brief_content(demo_brief):
     assert "1. Diré" in text
     assert "Fewer security incidents in 2017 (2, against 15 on average in the region)" in text  # (24 + 9 + 15 + 12) / 4 = 15
     assert "✔ Police, gendarmerie and military present" in text
-    assert "Rank bands come from 1000 random weightings" in text
+    assert "Rank bands come from 1,000 random weightings" in text
     assert "Illustrative, ACLED-style (demo) — 2017" in text
 
 

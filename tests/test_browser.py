@@ -277,6 +277,12 @@ def unit_named(result: RunResult, name: str) -> str:
     return ids[0]
 
 
+def expand_layers(pg: Page) -> None:
+    """Open the layer control (collapsed so that it hides no unit): the mouse over it, as a user does."""
+    pg.locator(".leaflet-control-layers").hover()
+    expect(pg.locator(".leaflet-control-layers-expanded")).to_have_count(1)
+
+
 def open_popup(pg: Page, result: RunResult, unit_id: str) -> Locator:
     """Click a unit and return the locator of its popup content."""
     x, y = screen_point(pg, unit_id, result.scores.geometry[unit_id])
@@ -325,6 +331,7 @@ def test_layer_control_switches_views_and_legends(page: tuple[Page, PageLog], de
     pg, log = page
     open_map(pg, demo.paths["map"])
     views = expected_views(demo)
+    expand_layers(pg)
     labels = pg.locator(".leaflet-control-layers-base label")
     assert [t.strip() for t in labels.all_inner_texts()] == [label for _, label in views]
     legend = pg.locator("div.nz-legend")
@@ -350,7 +357,7 @@ def test_layer_control_switches_views_and_legends(page: tuple[Page, PageLog], de
             for rule in demo.config.rules.values():
                 assert pick(rule.label, demo.config.language, rule.expr) in text
         elif view_id == "robustness":
-            assert f"top {demo.config.robustness.top_k}" in text and "Robust:" in text
+            assert f"top {demo.config.robustness.top_k}" in text and "Whatever the weights" in text
         elif view_id == "similarity":
             assert "Similarity of the indicator profile to Diré" in text
         elif view_id == "profiles":
@@ -418,6 +425,7 @@ def test_hover_shows_tooltip_with_name_score_rank(page: tuple[Page, PageLog], de
     open_map(pg, demo.paths["map"])
     # hover in an indicator view, so that leaving a unit must restore that view's colour, not the score's
     views = expected_views(demo)
+    expand_layers(pg)
     pg.locator(".leaflet-control-layers-base label").nth(1).click()
     expect(pg.locator("div.nz-legend")).to_have_attribute("data-view", views[1][0])
     colours = expected_colours(demo, views[1][0])
@@ -467,6 +475,7 @@ def test_hostile_strings_stay_text(page: tuple[Page, PageLog], grid_files: dict,
     expect(pg.locator("path.leaflet-interactive")).to_have_count(4)
 
     # show every place the strings reach: the hostile label's view (with its legend), A1's tooltip and popup
+    expand_layers(pg)
     labels = pg.locator(".leaflet-control-layers-base label")
     labels.nth(1).click()  # the first indicator: incidents
     legend = pg.locator("div.nz-legend")
@@ -547,6 +556,7 @@ def test_views_with_the_same_label_stay_reachable(page: tuple[Page, PageLog], gr
     cfg["indicators"]["closed"]["label"] = "Nexus score"
     result = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path / "out")
     open_map(pg, result.paths["map"])
+    expand_layers(pg)
     radios = pg.locator(".leaflet-control-layers-base label")
     assert radios.count() == len(expected_views(result)) == 5 + 1  # score, 3 indicators, rules, robustness
     for position, (view_id, _label) in enumerate(expected_views(result)):
@@ -661,6 +671,7 @@ def test_side_panel_points_on_demand_and_top_k_outline(page: tuple[Page, PageLog
     expect(side).to_be_hidden()
     # the incidents, on demand, clustered
     assert pg.locator(".marker-cluster, path.leaflet-interactive[fill='#c51b8a']").count() == 0
+    expand_layers(pg)
     pg.locator(".leaflet-control-layers-overlays label", has_text="incidents (points)").locator("input").check()
     clusters = pg.locator(".marker-cluster")
     expect(clusters.first).to_be_visible()

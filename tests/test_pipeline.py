@@ -264,7 +264,7 @@ def test_map_as_text(demo_result):
     assert len(props["norm"]) == n_ind
     assert props["norm"] == pytest.approx([demo_result.scores.loc["ML0602", f"{n}_norm"] for n in demo_result.config.indicators])
     assert "nz-rules" in props["popup"] and props["popup"].count('<li class="ok">✔') == 6
-    assert "Rank band 1 (5–95 % of 1000 weightings) · top 1 in 100 % · <b>robust</b>" in props["popup"]
+    assert "Rank band 1 (5–95% of 1,000 weightings) · top 1 in 100% · <b>in the top 1 whatever the weights</b>" in props["popup"]
     assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
     assert [x["id"] for x in data["indicators"]] == list(demo_result.config.indicators)
     assert [x["weight"] for x in data["indicators"]] == [3, 1, 2, 1, 2, 1, 1]

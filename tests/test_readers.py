@@ -392,7 +392,7 @@ def test_legend_ends_follow_goalposts_thresholds_and_transforms():
     assert scale_ends(logged, raw, norm) == pytest.approx((0.0, 99.0))
     curve = IndicatorSpec(measure="a.b", direction="cost", normalisation="threshold", thresholds=[(5, 1), (20, 0)], weight=1)
     assert scale_ends(curve, raw, norm) == (20.0, 5.0)
-    assert fmt(10299.4) == "10\u202f299" and fmt(2.345) == "2.35" and fmt(7.0) == "7"
+    assert fmt(10299.4) == "10,299" and fmt(10299.4, language="fr") == "10\u202f299" and fmt(2.345) == "2.35" and fmt(7.0) == "7"
 
 
 def test_coverage_is_exact_against_shapely_intersections():

@@ -32,7 +32,12 @@ function nexusZonesApp(map, D, overlays) {
   var current = D.views[0].id;
   var base = {color: "#444", weight: 1, opacity: 1, fillOpacity: 0.8};
   function styleFor(feature) { return Object.assign({}, base, {fillColor: feature.properties["_c_" + current]}); }
-  function fmtScore(s) { return s === null ? "–" : (D.language === "fr" ? s.toFixed(1).replace(".", ",") : s.toFixed(1)); }
+  // numbers in the page's language (D.number_format: fr "1 504,5" with U+202F, en "1,504.5")
+  function localNumber(v, decimals) {
+    var parts = Math.abs(v).toFixed(decimals).split("."), whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, D.number_format.thousands);
+    return (v < 0 && Number(parts.join(".")) !== 0 ? "-" : "") + whole + (parts.length > 1 ? D.number_format.decimal + parts[1] : "");
+  }
+  function fmtScore(s) { return s === null ? "–" : localNumber(s, 1); }
   function rankText(r) { return r === null ? T.not_ranked : String(r); }
   function indexOf(feature) { return units.indexOf(feature); }
   function header(i) {
@@ -42,9 +47,16 @@ function nexusZonesApp(map, D, overlays) {
         .replace("{ranked}", String(state.rank.filter(function (r) { return r !== null; }).length))
         .replace("{region_rank}", rankText(state.regionRank[i])) + "</b></p>";
   }
+  // whether the sliders differ from the config's weights: then a line says that the parts written
+  // in Python (points, rank band, sentences, legends) are at the config's weights
+  function weightsMoved() {
+    return D.indicators.some(function (x, k) { return state.weights[k] !== x.weight; }) ||
+      D.pillars.some(function (p, j) { return state.pillarWeights[j] !== p.weight; });
+  }
+  function configNote() { return weightsMoved() ? '<p class="nz-config-note">' + T.config_weights_note + "</p>" : ""; }
   function popupHtml(i, pinned) {
     var pin = pinned ? "" : '<button type="button" class="nz-pin" data-unit="' + i + '">' + T.pin + "</button>";
-    return '<div class="nz-popup">' + header(i) + pin + units[i].properties.popup + "</div>";
+    return '<div class="nz-popup">' + header(i) + pin + configNote() + units[i].properties.popup + "</div>";
   }
   function tooltipHtml(i) {
     var p = units[i].properties;
@@ -53,30 +65,103 @@ function nexusZonesApp(map, D, overlays) {
       rankText(state.regionRank[i]) + "</td></tr></table>";
   }
   recompute();
+  // ------------------------------------------------------------- room left by the controls
+  /** Pixels taken by the controls along each side of the map: the widest control of the left
+   * corners, of the right corners, the tallest stack of the top corners and of the bottom ones. */
+  function controlsPadding() {
+    var box = map.getContainer().getBoundingClientRect(), pad = {left: 0, right: 0, top: 0, bottom: 0};
+    Object.keys(map._controlCorners).forEach(function (corner) {
+      Array.prototype.forEach.call(map._controlCorners[corner].children, function (el) {
+        var r = el.getBoundingClientRect();
+        if (!r.width || !r.height) { return; }
+        if (corner.indexOf("left") >= 0) { pad.left = Math.max(pad.left, r.right - box.left); }
+        else { pad.right = Math.max(pad.right, box.right - r.left); }
+        if (corner.indexOf("top") === 0) { pad.top = Math.max(pad.top, r.bottom - box.top); }
+        else { pad.bottom = Math.max(pad.bottom, box.bottom - r.top); }
+      });
+    });
+    return pad;
+  }
+  /** Before a popup opens: pan it clear of every control, and keep it short enough to fit between them. */
+  function placePopup(popup) {
+    var pad = controlsPadding(), room = map.getSize().y - pad.top - pad.bottom - 20;
+    popup.options.autoPanPaddingTopLeft = L.point(pad.left + 8, pad.top + 8);
+    popup.options.autoPanPaddingBottomRight = L.point(pad.right + 8, pad.bottom + 8);
+    popup.options.maxHeight = Math.max(120, Math.min(380, room - 70));
+  }
+
+  var openUnit = null;
   var geo = L.geoJSON(D.units, {style: styleFor, onEachFeature: function (feature, layer) {
     layer.bindTooltip(function () { return tooltipHtml(indexOf(feature)); }, {sticky: true});
-    // pan so that the popup opens clear of the title box (top left) and the layer control (right)
-    layer.bindPopup(function () { return popupHtml(indexOf(feature), false); },
-                    {maxWidth: 480, maxHeight: 380, autoPanPaddingTopLeft: L.point(10, 240), autoPanPaddingBottomRight: L.point(400, 10)});
+    layer.bindPopup(function () { placePopup(layer.getPopup()); return popupHtml(indexOf(feature), false); }, {maxWidth: 480, maxHeight: 380});
   }}).addTo(map);
   map.on("popupopen", function (e) {
+    openUnit = e.popup._source && e.popup._source.feature ? indexOf(e.popup._source.feature) : null;
     var button = e.popup.getElement().querySelector(".nz-pin");
     if (button) { button.onclick = function () { showSide(+button.dataset.unit); map.closePopup(); }; }
   });
-  geo.on("mouseover", function (e) { e.layer.setStyle({weight: 3, color: "#111"}); e.layer.bringToFront(); });
-  geo.on("mouseout", function (e) { geo.resetStyle(e.layer); });
+  map.on("popupclose", function () { openUnit = null; });
+  geo.on("mouseover", function (e) {
+    e.layer.setStyle({weight: 3, color: "#111"}); e.layer.bringToFront();
+    hovered = indexOf(e.layer.feature); placeLabels();
+  });
+  geo.on("mouseout", function (e) { geo.resetStyle(e.layer); hovered = null; placeLabels(); });
 
   // ------------------------------------------------------------------ basemap from our data
   var outlines = L.layerGroup();
   D.basemap.regions.forEach(function (r) {
     L.geoJSON(NexusTopology.geometry(arcs, r.outline), {interactive: false, style: {color: "#333", weight: 2.5, opacity: 0.9, fill: false}}).addTo(outlines);
-    L.marker(r.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-region-label", html: r.label, iconSize: null})}).addTo(outlines);
+    L.marker(r.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-region-label", html: "<span>" + r.label + "</span>", iconSize: null})}).addTo(outlines);
   });
-  var unitLabels = L.layerGroup();
+  var unitLabels = L.layerGroup(), unitMarkers = [];
   D.basemap.unit_labels.forEach(function (u) {
-    L.marker(u.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-label", html: u.label, iconSize: null})}).addTo(unitLabels);
+    var m = L.marker(u.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-label", html: "<span>" + u.label + "</span>", iconSize: null})});
+    unitMarkers.push(m); m.addTo(unitLabels);
   });
   outlines.addTo(map); unitLabels.addTo(map);
+
+  // --------------------------------------------------------- labels that never overlap
+  // The hovered unit's name and the top k's first, then the regions', then the other units' by
+  // current rank (unranked last), larger units first among equals (D.label_order); a name that would overlap one already placed is hidden until a zoom
+  // gives it room, or while its unit is hovered.
+  var hovered = null;
+  function labelRect(marker) {
+    var span = marker.getElement() && marker.getElement().firstElementChild;
+    return span ? span.getBoundingClientRect() : null;
+  }
+  function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
+  function placeLabels() {
+    var candidates = [], placed = [], regions = [];
+    if (map.hasLayer(outlines)) {
+      outlines.eachLayer(function (l) { if (l instanceof L.Marker) { regions.push(l); } });
+    }
+    var top = 0;  // how many unit names (the hovered one and the top k) go before the regions'
+    if (map.hasLayer(unitLabels) && unitMarkers.length) {
+      var position = {};
+      D.label_order.forEach(function (i, p) { position[i] = p; });
+      var order = unitMarkers.map(function (m, i) { return i; }).sort(function (a, b) {
+        var ra = state.rank[a] === null ? Infinity : state.rank[a], rb = state.rank[b] === null ? Infinity : state.rank[b];
+        return ra !== rb ? ra - rb : position[a] - position[b];
+      });
+      if (hovered !== null) { order = [hovered].concat(order.filter(function (i) { return i !== hovered; })); }
+      top = order.filter(function (i) { return i === hovered || (state.rank[i] !== null && state.rank[i] <= D.top_k); }).length;
+      order.forEach(function (i) { candidates.push(unitMarkers[i]); });
+    }
+    candidates = candidates.slice(0, top).concat(regions, candidates.slice(top));
+    // every box is read before any class changes (hiding keeps the box), so the page lays out once
+    var rects = candidates.map(labelRect);
+    candidates.forEach(function (m, j) {
+      var r = rects[j];
+      if (!r) { return; }
+      var free = r.width > 0 && !placed.some(function (p) { return overlaps(r, p); });
+      if (free) { placed.push(r); }
+      rects[j] = free;
+    });
+    candidates.forEach(function (m, j) {
+      if (rects[j] !== null) { L.DomUtil[rects[j] ? "removeClass" : "addClass"](m.getElement(), "nz-label-hidden"); }
+    });
+  }
+  map.on("zoomend overlayadd", placeLabels);
 
   // -------------------------------------------------------------------------- top k outlined
   var topK = L.layerGroup().addTo(map);
@@ -109,10 +194,13 @@ function nexusZonesApp(map, D, overlays) {
   function show(id) {
     current = id;
     geo.setStyle(styleFor);
-    legend._div.innerHTML = legends[id];
+    // the score and rules views do not depend on the config's weights; the others' legends do
+    var note = id !== "score" && id !== "rules" && weightsMoved() ? '<div class="nz-config-note">' + T.config_weights_note + "</div>" : "";
+    legend._div.innerHTML = legends[id] + note;
     legend._div.setAttribute("data-view", id);
   }
-  var control = L.control.layers(null, null, {collapsed: false, position: "topright"});
+  // collapsed: open, the list of views would hide a good part of the map (Kidal at 1366x768)
+  var control = L.control.layers(null, null, {collapsed: true, position: "topright"});
   var idByStamp = {}, viewGroups = {};
   D.views.forEach(function (v) {
     // added one by one so that two views may share a label; found back by layer, not by name
@@ -152,6 +240,7 @@ function nexusZonesApp(map, D, overlays) {
 
   // ---------------------------------------------------------------------- weights and ranking
   function number(v) { return String(Math.round(v * 10000) / 10000); }
+  function shownWeight(v) { return number(v).replace(".", D.number_format.decimal); }
   var panel = L.control({position: "bottomleft"});
   panel.onAdd = function () {
     var d = L.DomUtil.create("div", "nz-panel");
@@ -160,11 +249,11 @@ function nexusZonesApp(map, D, overlays) {
     // step "any": the configured weights (AHP ones included) are kept exactly until a slider moves
     D.pillars.forEach(function (p, j) {
       h += '<label><span>' + T.pillar + ": " + p.label + '</span><input type="range" min="0" max="' + p.max + '" step="any"' +
-        ' value="' + p.weight + '" data-pillar="' + j + '"> <output>' + number(p.weight) + "</output></label>";
+        ' value="' + p.weight + '" data-pillar="' + j + '"> <output>' + shownWeight(p.weight) + "</output></label>";
     });
     D.indicators.forEach(function (x, k) {
       h += '<label><span>' + x.label + '</span><input type="range" min="0" max="' + x.max + '" step="any" value="' + x.weight +
-        '" data-indicator="' + k + '"> <output>' + number(x.weight) + "</output></label>";
+        '" data-indicator="' + k + '"> <output>' + shownWeight(x.weight) + "</output></label>";
     });
     h += '<button type="button" class="nz-reset">' + T.reset + '</button><button type="button" class="nz-copy">' + T.copy_yaml +
       '</button><button type="button" class="nz-code">' + T.copy_code +
@@ -197,14 +286,20 @@ function nexusZonesApp(map, D, overlays) {
     if (current === "score") { geo.setStyle(styleFor); }
     outlineTop();
     table();
+    show(current);
+    placeLabels();
     if (sideUnit !== null) { showSide(sideUnit); }
+    if (openUnit !== null) {
+      var open = geo.getLayers().filter(function (l) { return indexOf(l.feature) === openUnit; })[0];
+      if (open && open.isPopupOpen()) { open.getPopup().setContent(popupHtml(openUnit, false)); }
+    }
   }
   function readSliders() {
     box.querySelectorAll("input[data-indicator]").forEach(function (s) {
-      state.weights[+s.dataset.indicator] = parseFloat(s.value); s.nextElementSibling.textContent = number(parseFloat(s.value));
+      state.weights[+s.dataset.indicator] = parseFloat(s.value); s.nextElementSibling.textContent = shownWeight(parseFloat(s.value));
     });
     box.querySelectorAll("input[data-pillar]").forEach(function (s) {
-      state.pillarWeights[+s.dataset.pillar] = parseFloat(s.value); s.nextElementSibling.textContent = number(parseFloat(s.value));
+      state.pillarWeights[+s.dataset.pillar] = parseFloat(s.value); s.nextElementSibling.textContent = shownWeight(parseFloat(s.value));
     });
   }
   box.querySelectorAll("input[type=range]").forEach(function (s) { s.addEventListener("input", function () { readSliders(); refresh(); }); });
@@ -245,7 +340,14 @@ function nexusZonesApp(map, D, overlays) {
   });
   refresh();
 
-  window.nexusZones = {map: map, geo: geo, state: state, data: D, units: units, weightsCode: weightsCode, setWeights: function (w, pw) {
+  // ----------------------------------------------------------------------- the first view
+  // fit the units between the controls (left and right corners; top and bottom need a margin only)
+  map.options.zoomSnap = 0.25;
+  var room = controlsPadding();
+  map.fitBounds(geo.getBounds(), {paddingTopLeft: L.point(room.left + 10, 10), paddingBottomRight: L.point(room.right + 10, 10), animate: false});
+  placeLabels();
+
+  window.nexusZones = {map: map, geo: geo, state: state, data: D, units: units, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode, setWeights: function (w, pw) {
     box.querySelectorAll("input[data-indicator]").forEach(function (s) { if (w && w[D.indicators[+s.dataset.indicator].id] !== undefined) { s.value = w[D.indicators[+s.dataset.indicator].id]; } });
     box.querySelectorAll("input[data-pillar]").forEach(function (s) { if (pw && pw[D.pillars[+s.dataset.pillar].id] !== undefined) { s.value = pw[D.pillars[+s.dataset.pillar].id]; } });
     readSliders(); refresh();
