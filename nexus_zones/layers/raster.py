@@ -23,11 +23,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pydantic import Field, FiniteFloat
+from pydantic import Field, FiniteFloat, ValidationInfo, field_validator
 
 from .. import load
 from ..errors import InputDataError, MissingValueWarning, Problem
-from .base import MeasureContext, Measured, ReadContext, _HasPath
+from .base import MeasureContext, Measured, ReadContext, _HasPath, _resolve
 
 __all__ = ["RasterLayerSpec", "RASTER_MEASURES", "RasterInfo", "read_raster", "zonal_stats", "coverage_entries", "coverage_fractions", "measures", "read", "measure"]
 
@@ -44,6 +44,14 @@ class RasterLayerSpec(_HasPath):
     band: int = Field(1, ge=1)
     threshold: FiniteFloat | None = Field(None, description="For share_above: share of the unit's valid area above this value.")
     nodata: FiniteFloat | None = Field(None, description="Nodata value when the file does not declare one.")
+    period_paths: dict[str, Path] = Field(
+        default_factory=dict, description="In a study with periods: the file of each period by its name (periods not named use path)."
+    )
+
+    @field_validator("period_paths")
+    @classmethod
+    def _resolve_period_paths(cls, value: dict[str, Path], info: ValidationInfo) -> dict[str, Path]:
+        return {name: _resolve(path, info, data=True) for name, path in value.items()}
 
 
 Spec = RasterLayerSpec
@@ -65,6 +73,12 @@ def read(name: str, spec: RasterLayerSpec, context: ReadContext) -> "RasterInfo"
 def measure(name: str, spec: RasterLayerSpec, data: "RasterInfo", context: MeasureContext) -> Measured:
     """Zonal statistics of the raster over each study unit (see :func:`zonal_stats`)."""
     return Measured(zonal_stats(context.units, data, threshold=spec.threshold, layer=name, progress=context.bar(f"zonal statistics, layer {name}")))
+
+
+def for_period(spec: RasterLayerSpec, period) -> RasterLayerSpec:
+    """The layer in a period of a follow-up study: the period's file where ``period_paths`` names one."""
+    path = spec.period_paths.get(period.name)
+    return spec if path is None else spec.model_copy(update={"path": path})
 
 
 # ------------------------------------------------------------------------------------ reader
