@@ -481,6 +481,16 @@ def _compute_panel(config: Config, progress=None) -> RunResult:
     return replace(last, panel=panel, inputs=inputs)
 
 
+def _load_periods(config: Config) -> _Loaded:
+    """Every period's layers read as :func:`check` reads them (gathering problems), once per problem."""
+    problems: list[tuple[str, Problem]] = []
+    loaded = None
+    for period in config.periods:
+        loaded = _load_all(periods_mod.period_config(config, period), collect=True)
+        problems += [p for p in loaded.problems if p not in problems]
+    return replace(loaded, problems=problems)
+
+
 def _input_hashes(config: Config) -> dict[str, str]:
     inputs = {str(config.study.boundaries.path): load.file_sha256(config.study.boundaries.path)}
     for spec in config.layers.values():
@@ -579,7 +589,7 @@ def check(config: Config | str | Path, *, data_dir: str | Path | None = None) ->
     except NexusZonesError as exc:
         return CheckReport(problems=(str(exc),))
     with _Recorder() as rec:
-        loaded = _load_all(config, collect=True)
+        loaded = _load_all(config, collect=True) if not config.periods else _load_periods(config)
         if loaded.problems:
             by_source: dict[str, list[Problem]] = {}
             for src, p in loaded.problems:

@@ -99,6 +99,7 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
         "point_layers": {name: rep.as_dict() for name, rep in result.point_reports.items()},
         "joins": dict(result.joins),
         "warnings": list(result.warnings),
+        **_panel_meta(result),
         "outputs": {kind: path.name for kind, path in outputs.items()},
     }
 
@@ -313,6 +314,41 @@ def _gpkg_writer(result: "RunResult", layer: str) -> Callable[[Path], None]:
     return write
 
 
+def _panel_meta(result: "RunResult") -> dict:
+    """The periods of a study over periods (none otherwise): each period's window and round, and how
+    normalisation keeps scores comparable."""
+    panel = result.panel
+    if panel is None:
+        return {}
+    from .periods import bounds_text
+
+    periods = [{"name": p.name, "window": [str(d) if d else None for d in p.window], "round": str(p.round_date)} for p in panel.periods]
+    return {"periods": periods, "periods_method": bounds_text(panel, result.config, "en")}
+
+
+def _panel_tables(result: "RunResult", out: Path, paths: dict, tables: dict) -> None:
+    """A study over periods adds ``<study>_periods.csv`` (one row per unit and period) and
+    ``<study>_changes.csv`` (every pair of periods, earlier → later, one row per unit and pair, with
+    the change sentence in the config's language)."""
+    panel = result.panel
+    if panel is None:
+        return
+    from .periods import all_changes, change_sentence
+
+    name = result.config.study.name
+    paths["periods"] = out / f"{name}_periods.csv"
+    paths["changes"] = out / f"{name}_changes.csv"
+    tables["periods"] = panel.long
+    frames = []
+    for i, a in enumerate(panel.names):
+        for b in panel.names[i + 1:]:
+            change = panel.changes(a, b)
+            change["sentence"] = [change_sentence(change, u, result.config, result.config.language) for u in change.index]
+            frames.append(change)
+    tables["changes"] = all_changes(panel.long, panel.names, indicators=panel.indicators).assign(
+        sentence=[s for f in frames for s in f["sentence"]])
+
+
 def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | None = None, offline: bool | None = None) -> dict[str, Path]:
     """Write the map, the tables and the run metadata for ``result`` into ``out_dir``.
 
@@ -348,6 +384,7 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
         if analyses.profiles is not None:
             paths["profiles"] = out / f"{name}_profiles.csv"
             tables["profiles"] = analyses.profiles.reset_index()
+    _panel_tables(result, out, paths, tables)
     meta = json.dumps(run_metadata(result, paths), indent=2, ensure_ascii=False, default=str) + "\n"
     writers = {paths[kind]: _write_text(table.to_csv(index=False, float_format="%.10g", lineterminator="\n")) for kind, table in tables.items()}
     try:

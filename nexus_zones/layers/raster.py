@@ -72,7 +72,8 @@ def read(name: str, spec: RasterLayerSpec, context: ReadContext) -> "RasterInfo"
 
 def measure(name: str, spec: RasterLayerSpec, data: "RasterInfo", context: MeasureContext) -> Measured:
     """Zonal statistics of the raster over each study unit (see :func:`zonal_stats`)."""
-    return Measured(zonal_stats(context.units, data, threshold=spec.threshold, layer=name, progress=context.bar(f"zonal statistics, layer {name}")))
+    return Measured(zonal_stats(context.units, data, threshold=spec.threshold, layer=name, progress=context.bar(f"zonal statistics, layer {name}"),
+                                cache=context.cache))
 
 
 def for_period(spec: RasterLayerSpec, period) -> RasterLayerSpec:
@@ -280,6 +281,7 @@ def zonal_stats(
     workers: int = 2,
     strip_rows: int | None = None,
     progress=None,
+    cache: dict | None = None,
 ) -> pd.DataFrame:
     """Per-unit statistics of a raster with exact fractional pixel coverage.
 
@@ -294,19 +296,122 @@ def zonal_stats(
     ``threshold``, ``share_above`` (the share of the valid area whose value is above it). A unit
     the raster does not reach, or where it has only nodata, gets missing values; a unit the raster
     covers only in part is named in a warning. All of them are named.
+
+    ``cache``, a dict kept for these same ``units`` (the pipeline's, shared by every raster layer and
+    every period of a run), holds each grid's coverage once computed: N rasters on one grid (same
+    CRS, transform and size) compute the units' exact coverage once and then cost about N reads.
     """
     transform = raster.transform
     if transform.b != 0 or transform.d != 0:
         raise InputDataError.one(str(raster.path), "transform", "a rotated raster", "a north-up raster", "warp it with gdalwarp first")
-    geoms = units.geometry.to_crs(raster.crs).to_numpy()
-    windows, missed = _unit_windows(units.index, geoms, transform, raster.width, raster.height)
+    geoms, windows, missed = _grid_coverage(units, raster, cache)
     strips = _strips(windows, raster, strip_rows)
-    totals = _stream(raster, strips, windows, threshold=threshold, workers=max(workers, 1), progress=progress)
+    flat = _flat_coverage(windows, raster, cache) if cache is not None else None
+    if flat is not None:
+        totals = _stream_flat(raster, strips, flat, threshold=threshold, progress=progress)
+    else:
+        totals = _stream(raster, strips, windows, threshold=threshold, workers=max(workers, 1), progress=progress)
     out, partial = _statistics(units.index, geoms, totals, windows, missed, pixel=abs(transform.a * transform.e), threshold=threshold)
     _warn_coverage(out, missed, partial, layer=layer, name=raster.path.name)
     logger.info("layer %s: zonal statistics of %s for %d units, %d strips of rows, %d threads (%d units not covered)",
                 layer, raster.path.name, len(units), len(strips), max(workers, 1), len(missed))
     return out
+
+
+def _grid_coverage(units: gpd.GeoDataFrame, raster: RasterInfo, cache: dict | None) -> tuple[np.ndarray, list, list[str]]:
+    """The units reprojected to the raster's CRS, their windows and coverage entries on its grid, and
+    the units it does not reach: computed once per grid and kept in ``cache`` (keyed by the grid and
+    the units' ids) when one is given."""
+    transform = raster.transform
+    key = ("raster_grid", raster.crs, tuple(transform)[:6], raster.width, raster.height, tuple(units.index))
+    if cache is not None and key in cache:
+        geoms, windows, missed = cache[key]
+        logger.debug("raster %s: the units' coverage of its grid computed before is reused", raster.path.name)
+        return geoms, windows, list(missed)
+    geoms = units.geometry.to_crs(raster.crs).to_numpy()
+    windows, missed = _unit_windows(units.index, geoms, transform, raster.width, raster.height)
+    if cache is not None:
+        cache[key] = (geoms, windows, tuple(missed))
+    return geoms, windows, missed
+
+
+#: The most pixel entries (units' window pixels) kept as one flat coverage of a grid (about 20 bytes each).
+FLAT_BUDGET = 20_000_000
+
+
+@dataclass(frozen=True)
+class _FlatCoverage:
+    """Every unit's exact coverage of a grid as flat entries sorted by pixel (row-major over the
+    columns ``c0``..``c0+width`` from row ``top``): pixel, unit, covered share; and each unit's
+    covered area in pixels. Made once per grid, it turns a raster's statistics into a few gathers
+    and ``bincount`` calls per strip."""
+
+    top: int
+    c0: int
+    width: int
+    pixel: np.ndarray
+    unit: np.ndarray
+    weight: np.ndarray
+    covered: np.ndarray
+
+
+def _flat_coverage(windows: list, raster: RasterInfo, cache: dict) -> _FlatCoverage | None:
+    """The grid's flat coverage (see :class:`_FlatCoverage`), made once and kept in ``cache``;
+    ``None`` where the units' windows hold more than :data:`FLAT_BUDGET` pixels (then each raster is
+    streamed unit by unit, with the windows still computed once)."""
+    active = [(i, w) for i, w in enumerate(windows) if w is not None]
+    if not active or sum((w.r1 - w.r0) * w.w for _, w in active) > FLAT_BUDGET:
+        return None
+    key = ("raster_flat", id(windows))
+    if key in cache and cache[key][0] is windows:
+        return cache[key][1]
+    top = min(w.r0 for _, w in active)
+    c0 = min(w.c0 for _, w in active)
+    width = max(w.c0 + w.w for _, w in active) - c0
+    pixels, units, weights = [], [], []
+    covered = np.zeros(len(windows))
+    for i, w in active:
+        cover = _dense(w.rows, w.cols, w.values, 0, w.r1 - w.r0, w.w)
+        r, c = np.nonzero(cover)
+        pixels.append((r + w.r0 - top).astype(np.int64) * width + (c + w.c0 - c0))
+        units.append(np.full(len(r), i, dtype=np.intp))
+        weights.append(cover[r, c])
+        covered[i] = cover.sum()
+    pixel = np.concatenate(pixels)
+    order = np.argsort(pixel, kind="stable")
+    flat = _FlatCoverage(top, c0, width, pixel[order], np.concatenate(units)[order], np.concatenate(weights)[order], covered)
+    cache[key] = (windows, flat)
+    return flat
+
+
+def _stream_flat(raster: RasterInfo, strips: list[tuple[int, int]], flat: _FlatCoverage, *, threshold: float | None, progress) -> np.ndarray:
+    """The per-unit totals of :func:`_stream` from a flat coverage: per strip, one read, then the
+    valid values at the covered pixels summed per unit by ``bincount``."""
+    n = len(flat.covered)
+    totals = np.zeros((n, 4))
+    totals[:, 1] = totals[:, 2] = flat.covered  # valid area: the covered area less the nodata pixels found below
+    with raster.open() as reader:
+        for k, (r_from, r_to) in enumerate(strips):
+            base, end = (r_from - flat.top) * flat.width, (r_to - flat.top) * flat.width
+            lo, hi = np.searchsorted(flat.pixel, [base, end])
+            if hi > lo:
+                data = reader.read(flat.c0, r_from, flat.width, r_to - r_from).ravel()
+                values = data[flat.pixel[lo:hi] - base].astype(np.float64)
+                weight, unit = flat.weight[lo:hi], flat.unit[lo:hi]
+                invalid = np.isnan(values)
+                if raster.nodata is not None:
+                    invalid |= values == raster.nodata
+                bad = np.flatnonzero(invalid)
+                if len(bad):  # rare: nodata pixels are left out of the sums and of the valid area
+                    values[bad] = 0.0
+                    totals[:, 1] -= np.bincount(unit[bad], weights=weight[bad], minlength=n)
+                totals[:, 0] += np.bincount(unit, weights=values * weight, minlength=n)
+                if threshold is not None:
+                    above = np.flatnonzero(values > threshold)
+                    totals[:, 3] += np.bincount(unit[above], weights=weight[above], minlength=n)
+            if progress is not None:
+                progress(k + 1, len(strips))
+    return totals
 
 
 def _unit_windows(ids: pd.Index, geoms: np.ndarray, transform, width: int, height: int) -> tuple[list[_UnitWindow | None], list[str]]:
@@ -386,7 +491,8 @@ def _accumulate(acc: np.ndarray, reader: "_WindowReader", r_from: int, r_to: int
 def _statistics(ids: pd.Index, geoms: np.ndarray, total: np.ndarray, windows: list, missed: list[str], *, pixel: float, threshold) -> tuple[pd.DataFrame, list[str]]:
     """The per-unit measures from the totals; units the raster reaches not at all are added to
     ``missed``, those it covers in part are returned (with their covered share)."""
-    out = pd.DataFrame(np.nan, index=ids.copy(), columns=["sum", "mean", "valid_share"] + (["share_above"] if threshold is not None else []))
+    columns = ["sum", "mean", "valid_share"] + (["share_above"] if threshold is not None else [])
+    values = np.full((len(ids), len(columns)), np.nan)
     partial: list[str] = []
     for i, win in enumerate(windows):
         if win is None:
@@ -399,12 +505,13 @@ def _statistics(ids: pd.Index, geoms: np.ndarray, total: np.ndarray, windows: li
             continue
         if covered < 0.999 * full:
             partial.append(f"{uid} ({covered / full:.0%})")
-        out.at[uid, "valid_share"] = float(min(valid_area / full, 1.0))
+        values[i, 2] = min(valid_area / full, 1.0)
         if valid_area > 0:
-            out.at[uid, "sum"] = float(s_sum)
-            out.at[uid, "mean"] = float(s_sum / valid_area)
+            values[i, 0] = s_sum
+            values[i, 1] = s_sum / valid_area
             if threshold is not None:
-                out.at[uid, "share_above"] = float(above / valid_area)
+                values[i, 3] = above / valid_area
+    out = pd.DataFrame(values, index=ids.copy(), columns=columns)
     return out, partial
 
 
