@@ -306,9 +306,9 @@ def zonal_stats(
         raise InputDataError.one(str(raster.path), "transform", "a rotated raster", "a north-up raster", "warp it with gdalwarp first")
     geoms, windows, missed = _grid_coverage(units, raster, cache)
     strips = _strips(windows, raster, strip_rows)
-    flat = _flat_coverage(windows, raster, cache) if cache is not None else None
+    flat = _flat_coverage(windows, strips, cache) if cache is not None else None
     if flat is not None:
-        totals = _stream_flat(raster, strips, flat, threshold=threshold, progress=progress)
+        totals = _stream_flat(raster, flat, threshold=threshold, progress=progress)
     else:
         totals = _stream(raster, strips, windows, threshold=threshold, workers=max(workers, 1), progress=progress)
     out, partial = _statistics(units.index, geoms, totals, windows, missed, pixel=abs(transform.a * transform.e), threshold=threshold)
@@ -341,77 +341,89 @@ FLAT_BUDGET = 20_000_000
 
 @dataclass(frozen=True)
 class _FlatCoverage:
-    """Every unit's exact coverage of a grid as flat entries sorted by pixel (row-major over the
-    columns ``c0``..``c0+width`` from row ``top``): pixel, unit, covered share; and each unit's
-    covered area in pixels. Made once per grid, it turns a raster's statistics into a few gathers
-    and ``bincount`` calls per strip."""
+    """Every unit's exact coverage of a grid as flat entries grouped by strip of rows: for strip
+    ``k``, entries ``offsets[k]``..``offsets[k+1]`` give the pixel (row-major within the strip, over
+    the columns ``c0``..``c0+width``), the unit and the covered share; and each unit's covered area
+    in pixels. Made once per grid, it turns a raster's statistics into a few gathers and ``bincount``
+    calls per strip."""
 
-    top: int
+    strips: tuple
     c0: int
     width: int
+    offsets: np.ndarray
     pixel: np.ndarray
     unit: np.ndarray
     weight: np.ndarray
     covered: np.ndarray
 
 
-def _flat_coverage(windows: list, raster: RasterInfo, cache: dict) -> _FlatCoverage | None:
+def _flat_coverage(windows: list, strips: list[tuple[int, int]], cache: dict) -> _FlatCoverage | None:
     """The grid's flat coverage (see :class:`_FlatCoverage`), made once and kept in ``cache``;
     ``None`` where the units' windows hold more than :data:`FLAT_BUDGET` pixels (then each raster is
     streamed unit by unit, with the windows still computed once)."""
     active = [(i, w) for i, w in enumerate(windows) if w is not None]
-    if not active or sum((w.r1 - w.r0) * w.w for _, w in active) > FLAT_BUDGET:
+    if not active or not strips or sum((w.r1 - w.r0) * w.w for _, w in active) > FLAT_BUDGET:
         return None
-    key = ("raster_flat", id(windows))
+    key = ("raster_flat", id(windows), tuple(strips))
     if key in cache and cache[key][0] is windows:
         return cache[key][1]
-    top = min(w.r0 for _, w in active)
+    starts = np.array([a for a, _ in strips])
     c0 = min(w.c0 for _, w in active)
     width = max(w.c0 + w.w for _, w in active) - c0
-    pixels, units, weights = [], [], []
+    rows_, cols_, units, weights = [], [], [], []
     covered = np.zeros(len(windows))
     for i, w in active:
         cover = _dense(w.rows, w.cols, w.values, 0, w.r1 - w.r0, w.w)
         r, c = np.nonzero(cover)
-        pixels.append((r + w.r0 - top).astype(np.int64) * width + (c + w.c0 - c0))
+        rows_.append(r + w.r0)
+        cols_.append(c + (w.c0 - c0))
         units.append(np.full(len(r), i, dtype=np.intp))
         weights.append(cover[r, c])
         covered[i] = cover.sum()
-    pixel = np.concatenate(pixels)
-    order = np.argsort(pixel, kind="stable")
-    flat = _FlatCoverage(top, c0, width, pixel[order], np.concatenate(units)[order], np.concatenate(weights)[order], covered)
+    rows = np.concatenate(rows_)
+    strip = np.searchsorted(starts, rows, side="right") - 1
+    order = np.argsort(strip.astype(np.int16 if len(strips) < 2**15 else np.int64), kind="stable")  # a radix sort on small keys
+    pixel = ((rows - starts[strip]) * width + np.concatenate(cols_))[order]
+    offsets = np.searchsorted(strip[order], np.arange(len(strips) + 1))
+    flat = _FlatCoverage(tuple(strips), c0, width, offsets, pixel, np.concatenate(units)[order], np.concatenate(weights)[order], covered)
     cache[key] = (windows, flat)
     return flat
 
 
-def _stream_flat(raster: RasterInfo, strips: list[tuple[int, int]], flat: _FlatCoverage, *, threshold: float | None, progress) -> np.ndarray:
+def _stream_flat(raster: RasterInfo, flat: _FlatCoverage, *, threshold: float | None, progress) -> np.ndarray:
     """The per-unit totals of :func:`_stream` from a flat coverage: per strip, one read, then the
     valid values at the covered pixels summed per unit by ``bincount``."""
     n = len(flat.covered)
     totals = np.zeros((n, 4))
-    totals[:, 1] = totals[:, 2] = flat.covered  # valid area: the covered area less the nodata pixels found below
     with raster.open() as reader:
-        for k, (r_from, r_to) in enumerate(strips):
-            base, end = (r_from - flat.top) * flat.width, (r_to - flat.top) * flat.width
-            lo, hi = np.searchsorted(flat.pixel, [base, end])
+        for k, (r_from, r_to) in enumerate(flat.strips):
+            lo, hi = flat.offsets[k], flat.offsets[k + 1]
             if hi > lo:
                 data = reader.read(flat.c0, r_from, flat.width, r_to - r_from).ravel()
-                values = data[flat.pixel[lo:hi] - base].astype(np.float64)
-                weight, unit = flat.weight[lo:hi], flat.unit[lo:hi]
-                invalid = np.isnan(values)
-                if raster.nodata is not None:
-                    invalid |= values == raster.nodata
-                bad = np.flatnonzero(invalid)
-                if len(bad):  # rare: nodata pixels are left out of the sums and of the valid area
-                    values[bad] = 0.0
-                    totals[:, 1] -= np.bincount(unit[bad], weights=weight[bad], minlength=n)
-                totals[:, 0] += np.bincount(unit, weights=values * weight, minlength=n)
-                if threshold is not None:
-                    above = np.flatnonzero(values > threshold)
-                    totals[:, 3] += np.bincount(unit[above], weights=weight[above], minlength=n)
+                _flat_strip(totals, data, slice(lo, hi), flat, nodata=raster.nodata, threshold=threshold)
             if progress is not None:
-                progress(k + 1, len(strips))
+                progress(k + 1, len(flat.strips))
+    totals[:, 1] += flat.covered  # valid area: the covered area less the nodata pixels found
+    totals[:, 2] = flat.covered
     return totals
+
+
+def _flat_strip(acc: np.ndarray, data: np.ndarray, part: slice, flat: _FlatCoverage, *, nodata, threshold) -> None:
+    """Add one strip's pixels (``data``, flat) to the per-unit totals (sum, less nodata area, -, area above)."""
+    n = acc.shape[0]
+    values = data[flat.pixel[part]].astype(np.float64)
+    weight, unit = flat.weight[part], flat.unit[part]
+    invalid = np.isnan(values)
+    if nodata is not None:
+        invalid |= values == nodata
+    bad = np.flatnonzero(invalid)
+    if len(bad):  # rare: nodata pixels are left out of the sums and of the valid area
+        values[bad] = 0.0
+        acc[:, 1] -= np.bincount(unit[bad], weights=weight[bad], minlength=n)
+    acc[:, 0] += np.bincount(unit, weights=values * weight, minlength=n)
+    if threshold is not None:
+        above = np.flatnonzero(values > threshold)
+        acc[:, 3] += np.bincount(unit[above], weights=weight[above], minlength=n)
 
 
 def _unit_windows(ids: pd.Index, geoms: np.ndarray, transform, width: int, height: int) -> tuple[list[_UnitWindow | None], list[str]]:
