@@ -103,7 +103,7 @@ def long_table(scores: Mapping[str, pd.DataFrame], *, indicators: Sequence[str],
     """One row per unit and period (periods in the given order, units by rank within a period):
     ``period``, ``unit_id``, name, region, score, rank, region rank, rules passed, status, then per
     indicator its raw value, ``<name>_norm`` (0–1) and ``<name>_points`` (its contribution to the
-    score, in points of 100), then ``rule_<name>`` per rule and the robustness columns."""
+    score of 0–100, in points), then ``rule_<name>`` per rule and the robustness columns."""
     frames = []
     for period, table in scores.items():
         keep = [c for c in LONG_COLUMNS if c in table.columns]
@@ -111,7 +111,7 @@ def long_table(scores: Mapping[str, pd.DataFrame], *, indicators: Sequence[str],
         for name in indicators:
             frame[name] = table[name]
             frame[f"{name}_norm"] = table[f"{name}_norm"]
-            frame[f"{name}_points"] = 100.0 * table[f"{name}_contrib"]
+            frame[f"{name}_points"] = table[f"{name}_contrib"]
         for rule in rules:
             frame[f"rule_{rule}"] = table[f"rule_{rule}"]
         frame.insert(0, "period", period)

@@ -537,11 +537,51 @@ img {{max-width: 100%;}} ul {{margin: .2em 0; padding-left: 1.2em;}} .ok {{color
 <h2>{esc(t('map', lang))}</h2><img alt="{esc(t('map', lang))}" src="data:image/png;base64,{image}">
 <h2>{esc(t('ranking', lang))}</h2><table><tr>{''.join(f'<th>{esc(h)}</th>' for h in heads)}</tr>{''.join(rows)}</table>
 <h2>{esc(t('top_units', lang))}</h2>{''.join(top_blocks)}
-<h2>{esc(t('method', lang))}</h2><p>{esc(method)}</p>
+{_periods_section(result, esc)}
+<h2>{esc(t('method', lang))}</h2><p>{esc(method)}</p>{_periods_method(result, esc)}
 <table><tr><th>{esc(t('indicator', lang))}</th><th>{esc(t('weight', lang))}</th><th></th><th></th></tr>{weight_rows}</table>
 <h2>{esc(t('sources', lang))}</h2><ul>{sources}</ul>
 </body></html>
 """
+
+
+def _periods_method(result: "RunResult", esc) -> str:
+    """The method's sentence on comparability across periods (nothing for a single snapshot)."""
+    if result.panel is None:
+        return ""
+    from .periods import bounds_text
+
+    return f"<p>{esc(bounds_text(result.panel, result.config, result.config.language))}</p>"
+
+
+def _periods_section(result: "RunResult", esc) -> str:
+    """For a study over periods: what changed between the first and the last period (units entering
+    or leaving the top k, each top unit's change sentence) and the trajectories of the top units."""
+    panel = result.panel
+    if panel is None or len(panel.names) < 2:
+        return ""
+    from .messages import t
+    from .periods import change_sentence, top_k_moves
+
+    lang, config = result.config.language, result.config
+    a, b = panel.names[0], panel.names[-1]
+    k = config.map.top_k or config.robustness.top_k
+    names = panel.long.drop_duplicates("unit_id").set_index("unit_id")["name"]
+    entering, leaving = top_k_moves(panel.long, a, b, k)
+    said = lambda units: ", ".join(esc(names[u]) for u in units) or esc(t("no_unit", lang))  # noqa: E731
+    changes = panel.changes(a, b)
+    top = list(changes.index[changes[f"rank_{b}"].notna() & (changes[f"rank_{b}"].astype(float) <= k)])
+    moves = "".join(f"<li>{esc(change_sentence(changes, u, config, lang))}</li>" for u in top)
+    heads = "".join(f"<th>{esc(p)}</th>" for p in panel.names)
+    rows = []
+    for u in top:
+        traj = panel.long[panel.long["unit_id"] == u].set_index("period")
+        cells = "".join(f"<td>{_one_decimal(traj.at[p, 'score'], lang)} ({'–' if pd.isna(traj.at[p, 'rank']) else int(traj.at[p, 'rank'])})</td>" for p in panel.names)
+        rows.append(f"<tr><td>{esc(names[u])}</td>{cells}</tr>")
+    return (f"<h2>{esc(t('changes_title', lang, a=a, b=b))}</h2><p>{esc(t('entering_top', lang, k=k, units='{e}')).replace('{e}', said(entering))}<br>"
+            f"{esc(t('leaving_top', lang, k=k, units='{l}')).replace('{l}', said(leaving))}</p><ul>{moves}</ul>"
+            f"<h2>{esc(t('trajectories_title', lang, k=k, b=b))}</h2><table><tr><th>{esc(t('name', lang))}</th>{heads}</tr>{''.join(rows)}</table>"
+            f"<p class='meta'>{esc(t('score_short', lang))} ({esc(t('rank', lang))})</p>")
 
 
 def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:
