@@ -306,11 +306,8 @@ def zonal_stats(
         raise InputDataError.one(str(raster.path), "transform", "a rotated raster", "a north-up raster", "warp it with gdalwarp first")
     geoms, windows, missed = _grid_coverage(units, raster, cache)
     strips = _strips(windows, raster, strip_rows)
-    flat = _flat_coverage(windows, strips, cache) if cache is not None else None
-    if flat is not None:
-        totals = _stream_flat(raster, flat, threshold=threshold, progress=progress)
-    else:
-        totals = _stream(raster, strips, windows, threshold=threshold, workers=max(workers, 1), progress=progress)
+    dense = _dense_coverage(windows, cache) if cache is not None else None
+    totals = _stream(raster, strips, windows, threshold=threshold, workers=max(workers, 1), progress=progress, dense=dense)
     out, partial = _statistics(units.index, geoms, totals, windows, missed, pixel=abs(transform.a * transform.e), threshold=threshold)
     _warn_coverage(out, missed, partial, layer=layer, name=raster.path.name)
     logger.info("layer %s: zonal statistics of %s for %d units, %d strips of rows, %d threads (%d units not covered)",
@@ -335,95 +332,22 @@ def _grid_coverage(units: gpd.GeoDataFrame, raster: RasterInfo, cache: dict | No
     return geoms, windows, missed
 
 
-#: The most pixel entries (units' window pixels) kept as one flat coverage of a grid (about 20 bytes each).
-FLAT_BUDGET = 20_000_000
+#: The most pixels of the units' windows whose exact coverage is kept whole (8 bytes each) for the
+#: next rasters on the same grid; above it each raster rebuilds coverage row by row from the entries.
+DENSE_BUDGET = 25_000_000
 
 
-@dataclass(frozen=True)
-class _FlatCoverage:
-    """Every unit's exact coverage of a grid as flat entries grouped by strip of rows: for strip
-    ``k``, entries ``offsets[k]``..``offsets[k+1]`` give the pixel (row-major within the strip, over
-    the columns ``c0``..``c0+width``), the unit and the covered share; and each unit's covered area
-    in pixels. Made once per grid, it turns a raster's statistics into a few gathers and ``bincount``
-    calls per strip."""
-
-    strips: tuple
-    c0: int
-    width: int
-    offsets: np.ndarray
-    pixel: np.ndarray
-    unit: np.ndarray
-    weight: np.ndarray
-    covered: np.ndarray
-
-
-def _flat_coverage(windows: list, strips: list[tuple[int, int]], cache: dict) -> _FlatCoverage | None:
-    """The grid's flat coverage (see :class:`_FlatCoverage`), made once and kept in ``cache``;
-    ``None`` where the units' windows hold more than :data:`FLAT_BUDGET` pixels (then each raster is
-    streamed unit by unit, with the windows still computed once)."""
-    active = [(i, w) for i, w in enumerate(windows) if w is not None]
-    if not active or not strips or sum((w.r1 - w.r0) * w.w for _, w in active) > FLAT_BUDGET:
-        return None
-    key = ("raster_flat", id(windows), tuple(strips))
+def _dense_coverage(windows: list, cache: dict) -> list[np.ndarray | None] | None:
+    """Each unit's exact coverage of its window, made once per grid and kept in ``cache`` (``None``
+    where the windows hold more than :data:`DENSE_BUDGET` pixels)."""
+    key = ("raster_dense", id(windows))
     if key in cache and cache[key][0] is windows:
         return cache[key][1]
-    starts = np.array([a for a, _ in strips])
-    c0 = min(w.c0 for _, w in active)
-    width = max(w.c0 + w.w for _, w in active) - c0
-    rows_, cols_, units, weights = [], [], [], []
-    covered = np.zeros(len(windows))
-    for i, w in active:
-        cover = _dense(w.rows, w.cols, w.values, 0, w.r1 - w.r0, w.w)
-        r, c = np.nonzero(cover)
-        rows_.append(r + w.r0)
-        cols_.append(c + (w.c0 - c0))
-        units.append(np.full(len(r), i, dtype=np.intp))
-        weights.append(cover[r, c])
-        covered[i] = cover.sum()
-    rows = np.concatenate(rows_)
-    strip = np.searchsorted(starts, rows, side="right") - 1
-    order = np.argsort(strip.astype(np.int16 if len(strips) < 2**15 else np.int64), kind="stable")  # a radix sort on small keys
-    pixel = ((rows - starts[strip]) * width + np.concatenate(cols_))[order]
-    offsets = np.searchsorted(strip[order], np.arange(len(strips) + 1))
-    flat = _FlatCoverage(tuple(strips), c0, width, offsets, pixel, np.concatenate(units)[order], np.concatenate(weights)[order], covered)
-    cache[key] = (windows, flat)
-    return flat
-
-
-def _stream_flat(raster: RasterInfo, flat: _FlatCoverage, *, threshold: float | None, progress) -> np.ndarray:
-    """The per-unit totals of :func:`_stream` from a flat coverage: per strip, one read, then the
-    valid values at the covered pixels summed per unit by ``bincount``."""
-    n = len(flat.covered)
-    totals = np.zeros((n, 4))
-    with raster.open() as reader:
-        for k, (r_from, r_to) in enumerate(flat.strips):
-            lo, hi = flat.offsets[k], flat.offsets[k + 1]
-            if hi > lo:
-                data = reader.read(flat.c0, r_from, flat.width, r_to - r_from).ravel()
-                _flat_strip(totals, data, slice(lo, hi), flat, nodata=raster.nodata, threshold=threshold)
-            if progress is not None:
-                progress(k + 1, len(flat.strips))
-    totals[:, 1] += flat.covered  # valid area: the covered area less the nodata pixels found
-    totals[:, 2] = flat.covered
-    return totals
-
-
-def _flat_strip(acc: np.ndarray, data: np.ndarray, part: slice, flat: _FlatCoverage, *, nodata, threshold) -> None:
-    """Add one strip's pixels (``data``, flat) to the per-unit totals (sum, less nodata area, -, area above)."""
-    n = acc.shape[0]
-    values = data[flat.pixel[part]].astype(np.float64)
-    weight, unit = flat.weight[part], flat.unit[part]
-    invalid = np.isnan(values)
-    if nodata is not None:
-        invalid |= values == nodata
-    bad = np.flatnonzero(invalid)
-    if len(bad):  # rare: nodata pixels are left out of the sums and of the valid area
-        values[bad] = 0.0
-        acc[:, 1] -= np.bincount(unit[bad], weights=weight[bad], minlength=n)
-    acc[:, 0] += np.bincount(unit, weights=values * weight, minlength=n)
-    if threshold is not None:
-        above = np.flatnonzero(values > threshold)
-        acc[:, 3] += np.bincount(unit[above], weights=weight[above], minlength=n)
+    if sum((w.r1 - w.r0) * w.w for w in windows if w is not None) > DENSE_BUDGET:
+        return None
+    dense = [None if w is None else _dense(w.rows, w.cols, w.values, 0, w.r1 - w.r0, w.w) for w in windows]
+    cache[key] = (windows, dense)
+    return dense
 
 
 def _unit_windows(ids: pd.Index, geoms: np.ndarray, transform, width: int, height: int) -> tuple[list[_UnitWindow | None], list[str]]:
@@ -452,7 +376,8 @@ def _strips(windows: list[_UnitWindow | None], raster: RasterInfo, strip_rows: i
     return [(r, min(r + step, bottom)) for r in range(top, bottom, step)]
 
 
-def _stream(raster: RasterInfo, strips: list[tuple[int, int]], windows: list, *, threshold: float | None, workers: int, progress) -> np.ndarray:
+def _stream(raster: RasterInfo, strips: list[tuple[int, int]], windows: list, *, threshold: float | None, workers: int, progress,
+            dense: list | None = None) -> np.ndarray:
     """Read the strips with ``workers`` threads; per unit: Σ value × coverage, valid area, covered
     area, and area above the threshold (in pixels)."""
     totals = np.zeros((workers, len(windows), 4))
@@ -465,7 +390,7 @@ def _stream(raster: RasterInfo, strips: list[tuple[int, int]], windows: list, *,
                 r_from, r_to = strips[k]
                 inside = [i for i, w in enumerate(windows) if w is not None and w.r0 < r_to and w.r1 > r_from]
                 if inside:
-                    _accumulate(totals[worker], reader, r_from, r_to, inside, windows, nodata=raster.nodata, threshold=threshold)
+                    _accumulate(totals[worker], reader, r_from, r_to, inside, windows, nodata=raster.nodata, threshold=threshold, dense=dense)
                 with lock:
                     done[0] += 1
                     if progress is not None:
@@ -476,8 +401,10 @@ def _stream(raster: RasterInfo, strips: list[tuple[int, int]], windows: list, *,
     return totals.sum(axis=0)
 
 
-def _accumulate(acc: np.ndarray, reader: "_WindowReader", r_from: int, r_to: int, inside: list[int], windows: list, *, nodata, threshold) -> None:
-    """Add one strip's contribution to the units it crosses."""
+def _accumulate(acc: np.ndarray, reader: "_WindowReader", r_from: int, r_to: int, inside: list[int], windows: list, *, nodata, threshold,
+                dense: list | None = None) -> None:
+    """Add one strip's contribution to the units it crosses (their coverage from ``dense`` where it
+    was kept, else rebuilt from the entries)."""
     c_min = min(windows[i].c0 for i in inside)
     c_max = max(windows[i].c0 + windows[i].w for i in inside)
     data = reader.read(c_min, r_from, c_max - c_min, r_to - r_from)
@@ -490,7 +417,7 @@ def _accumulate(acc: np.ndarray, reader: "_WindowReader", r_from: int, r_to: int
     for i in inside:
         win = windows[i]
         a, b = max(win.r0, r_from), min(win.r1, r_to)
-        cover = _dense(win.rows, win.cols, win.values, a - win.r0, b - win.r0, win.w)
+        cover = dense[i][a - win.r0:b - win.r0] if dense is not None else _dense(win.rows, win.cols, win.values, a - win.r0, b - win.r0, win.w)
         sl = (slice(a - r_from, b - r_from), slice(win.c0 - c_min, win.c0 - c_min + win.w))
         # fused multiply-and-sum: no temporary the size of the window
         acc[i, 0] += np.einsum("ij,ij->", clean[sl], cover)
