@@ -265,6 +265,11 @@ def test_coverage_is_computed_once_per_grid_and_results_do_not_change(tmp_path: 
     assert len(calls) == 1  # three rasters on one grid: the units' coverage is computed once
     for a, b in zip(plain, cached):
         np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=1e-12, equal_nan=True)
+    monkeypatch.setattr(raster_mod, "DENSE_BUDGET", 0)  # windows too large to keep whole: entries kept, coverage rebuilt per raster
+    lean: dict = {}
+    for info, a in zip(infos, plain):
+        np.testing.assert_allclose(raster_mod.zonal_stats(units, info, threshold=5.0, cache=lean).to_numpy(), a.to_numpy(), rtol=1e-12, equal_nan=True)
+    assert len(calls) == 2
 
 
 def test_a_raster_per_period_in_a_run(tmp_path: Path) -> None:

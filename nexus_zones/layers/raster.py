@@ -337,15 +337,18 @@ def _grid_coverage(units: gpd.GeoDataFrame, raster: RasterInfo, cache: dict | No
 DENSE_BUDGET = 25_000_000
 
 
-def _dense_coverage(windows: list, cache: dict) -> list[np.ndarray | None] | None:
-    """Each unit's exact coverage of its window, made once per grid and kept in ``cache`` (``None``
+def _dense_coverage(windows: list, cache: dict) -> list | None:
+    """Each unit's exact coverage of its window (and its rows' sums), made once per grid and kept in ``cache`` (``None``
     where the windows hold more than :data:`DENSE_BUDGET` pixels)."""
     key = ("raster_dense", id(windows))
     if key in cache and cache[key][0] is windows:
         return cache[key][1]
     if sum((w.r1 - w.r0) * w.w for w in windows if w is not None) > DENSE_BUDGET:
         return None
-    dense = [None if w is None else _dense(w.rows, w.cols, w.values, 0, w.r1 - w.r0, w.w) for w in windows]
+    dense = []
+    for w in windows:
+        cover = None if w is None else _dense(w.rows, w.cols, w.values, 0, w.r1 - w.r0, w.w)
+        dense.append(None if cover is None else (cover, cover.sum(axis=1)))  # with each row's covered area
     cache[key] = (windows, dense)
     return dense
 
@@ -411,20 +414,30 @@ def _accumulate(acc: np.ndarray, reader: "_WindowReader", r_from: int, r_to: int
     valid = ~np.isnan(data) if data.dtype.kind == "f" else np.ones(data.shape, dtype=bool)
     if nodata is not None:
         valid &= data != nodata
-    validf = valid.astype(np.float64)
-    clean = np.where(valid, data, 0).astype(np.float64)
-    above_f = (clean > threshold).astype(np.float64) * validf if threshold is not None else None
+    # the layers summed per unit, side by side so that one pass over a unit's coverage gives them all:
+    # values (0 where not valid), valid pixels, and valid pixels above the threshold
+    layers_ = np.zeros((2 if threshold is None else 3,) + data.shape)
+    np.copyto(layers_[0], data, where=valid)
+    layers_[1] = valid
+    if threshold is not None:
+        layers_[2] = layers_[0] > threshold
+        layers_[2] *= layers_[1]
     for i in inside:
         win = windows[i]
         a, b = max(win.r0, r_from), min(win.r1, r_to)
-        cover = dense[i][a - win.r0:b - win.r0] if dense is not None else _dense(win.rows, win.cols, win.values, a - win.r0, b - win.r0, win.w)
+        if dense is not None:
+            cover, covered = dense[i][0][a - win.r0:b - win.r0], dense[i][1][a - win.r0:b - win.r0].sum()
+        else:
+            cover = _dense(win.rows, win.cols, win.values, a - win.r0, b - win.r0, win.w)
+            covered = cover.sum()
         sl = (slice(a - r_from, b - r_from), slice(win.c0 - c_min, win.c0 - c_min + win.w))
         # fused multiply-and-sum: no temporary the size of the window
-        acc[i, 0] += np.einsum("ij,ij->", clean[sl], cover)
-        acc[i, 1] += np.einsum("ij,ij->", validf[sl], cover)
-        acc[i, 2] += cover.sum()
-        if above_f is not None:
-            acc[i, 3] += np.einsum("ij,ij->", above_f[sl], cover)
+        sums = np.einsum("kij,ij->k", layers_[(slice(None),) + sl], cover)
+        acc[i, 0] += sums[0]
+        acc[i, 1] += sums[1]
+        acc[i, 2] += covered
+        if threshold is not None:
+            acc[i, 3] += sums[2]
 
 
 def _statistics(ids: pd.Index, geoms: np.ndarray, total: np.ndarray, windows: list, missed: list[str], *, pixel: float, threshold) -> tuple[pd.DataFrame, list[str]]:
