@@ -54,8 +54,6 @@ def three_years(tmp_path: Path) -> Path:
     pd.concat([events, y2018, y2019]).to_csv(path, index=False)
     data = _demo_mapping()
     data["layers"]["incidents"]["path"] = str(path)
-    access = pd.read_csv(DEMO / "access_impediments.csv")
-    date_col = data["layers"]["access"].get("date_column", "event_date") if "access" in data["layers"] else None
     for name, spec in data["layers"].items():  # the other dated layer: the same rows in every year
         if spec["kind"] == "points" and "start" in spec and name != "incidents":
             col = spec.get("date_column", "event_date")
@@ -68,7 +66,6 @@ def three_years(tmp_path: Path) -> Path:
             out = tmp_path / f"{name}_2017_2019.csv"
             pd.concat(copies).to_csv(out, index=False)
             spec["path"] = str(out)
-    del access, date_col
     data["periods"] = [2017, 2018, 2019]
     cfg = tmp_path / "three_years.yaml"
     cfg.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
