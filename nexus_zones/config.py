@@ -365,6 +365,62 @@ class OutputSpec(_Strict):
         return None if value is None else _resolve(value, info)
 
 
+class PeriodSpec(_Strict):
+    """One period of a follow-up study: a calendar year, a named start–end window, or a survey round by date.
+
+    Every points layer with a date window counts this period's window instead; every table with
+    rounds (``round_column``) takes the latest round on or before ``as_of`` (default: the window's
+    last day); a ``where`` value written ``"{year}"`` (or ``"{period}"``) becomes the period's year (or
+    name); a raster takes its file for the period from ``period_paths``. Layers without a date stay as
+    they are (e.g. health facilities).
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Short name shown on the map and in the tables, e.g. 2017 or 2019-H1.")
+    year: int | None = Field(None, ge=1900, le=2100, description="A calendar year (sets start and end).")
+    start: date | None = Field(None, description="First day of the period (inclusive).")
+    end: date | None = Field(None, description="Last day of the period (inclusive).")
+    as_of: date | None = Field(None, description="Date of the survey round tables take (latest round on or before it); default: the last day of the period.")
+    label: Text | None = Field(None, description="Label shown instead of the name.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_year(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return {"name": str(value), "year": value}
+        if isinstance(value, Mapping) and "name" not in value and isinstance(value.get("year"), int):
+            return {**value, "name": str(value["year"])}
+        return value
+
+    @model_validator(mode="after")
+    def _dates(self) -> "PeriodSpec":
+        if self.year is not None and (self.start or self.end):
+            raise _fail("year", f"year {self.year} and start/end", "either year or start and end", "remove one of them")
+        if (self.start is None) != (self.end is None):
+            raise _fail("start" if self.start is None else "end", "only one end of the window", "both start and end, or year", "add the other end")
+        if self.start and self.end and self.start > self.end:
+            raise _fail("start", f"start {self.start} after end {self.end}", "start on or before end", "swap or correct the dates")
+        if self.year is None and self.start is None and self.as_of is None:
+            raise _fail("year", "no date", "year, start and end, or as_of (a survey round)", "e.g. year: 2017")
+        return self
+
+    @property
+    def window(self) -> tuple[date | None, date | None]:
+        """The inclusive date window (``year`` expanded; ``(None, None)`` for a round alone)."""
+        if self.year is not None:
+            return date(self.year, 1, 1), date(self.year, 12, 31)
+        return self.start, self.end
+
+    @property
+    def round_date(self) -> date:
+        """The date of the round tables take: ``as_of``, else the window's last day."""
+        return self.as_of or self.window[1]  # type: ignore[return-value]
+
+    @property
+    def year_value(self) -> int:
+        """The period's year (of its last day, or of its round)."""
+        return (self.window[1] or self.as_of).year  # type: ignore[union-attr]
+
+
 class Config(_Strict):
     """A whole nexus_zones config."""
 
@@ -385,6 +441,11 @@ class Config(_Strict):
     data_uncertainty: DataUncertaintySpec = DataUncertaintySpec()
     map: MapSpec = MapSpec()
     output: OutputSpec = OutputSpec()
+    periods: list[PeriodSpec] = Field(
+        default_factory=list,
+        description="Periods of a follow-up study (years, named start-end windows or survey rounds by date): one model "
+        "run on each, normalised with bounds pooled over every period so that a score means the same in each.",
+    )
 
     _source: str = PrivateAttr("<config object>")
     _sha256: str = PrivateAttr("")
@@ -826,12 +887,33 @@ def _cross_checks(config: Config) -> list[Problem]:
                 )
     problems += _model_problems(config)
     problems += _decision_problems(config)
+    problems += _period_problems(config)
     if config.map.classes == 1:
         problems.append(Problem("map.classes", "1", "0 (continuous colours) or 2 to 9 classes"))
     for name in config.map.point_layers or []:
         if name not in map_point_layers(config):
             points = map_point_layers(config)
             problems.append(Problem("map.point_layers", f"{name!r}{did_you_mean(name, points)}", f"a points layer: {', '.join(points) or '(none)'}"))
+    return problems
+
+
+def _period_problems(config: Config) -> list[Problem]:
+    """Periods: unique names; each layer that follows the period can (a dated points layer needs a
+    window, a raster's per-period files name periods)."""
+    problems: list[Problem] = []
+    names = [p.name for p in config.periods]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            problems.append(Problem(f"periods[{i}].name", repr(name), "a name used by one period only", "rename one of them"))
+    for lname, spec in config.layers.items():
+        if getattr(spec, "window", (None, None)) != (None, None):
+            for i, p in enumerate(config.periods):
+                if p.window == (None, None):
+                    problems.append(Problem(f"periods[{i}]", f"{p.name!r}, a round date only (as_of)", f"a year or start and end: layers.{lname} counts dated points in a window",
+                                            "give the period a year, or start and end"))
+        for pname in (getattr(spec, "period_paths", None) or {}):
+            if pname not in names:
+                problems.append(Problem(f"layers.{lname}.period_paths.{pname}", repr(pname) + did_you_mean(pname, names), f"the name of a period: {', '.join(names) or '(no periods)'}"))
     return problems
 
 

@@ -548,6 +548,47 @@ def _point_layers(result: "RunResult", language: str) -> list[dict]:
     return out
 
 
+#: ColorBrewer PRGn, purple (lost ranks or points) to green (gained), for the change view.
+DIVERGING = ("#762a83", "#9970ab", "#c2a5cf", "#e7d4e8", "#f7f7f7", "#d9f0d3", "#a6dba0", "#5aae61", "#1b7837")
+
+
+def _period_payload(result: "RunResult", language: str, order: list[str], views: list[dict]) -> dict:
+    """For a study over periods, ``periods``: per period (in the config's order) the units' normalised
+    values, eligibility, configured rank, colours of every view but the score (recomputed in the
+    page), popups, and the Python scores and ranks; the change view's palette and fixed ends. The
+    indicator views' legends are replaced by ones drawn from all periods pooled, so that a legend
+    stays the same whichever period is shown. Empty for a single snapshot."""
+    from types import SimpleNamespace
+
+    panel = result.panel
+    if panel is None:
+        return {}
+    pooled_scores = pd.concat([r.scores for r in panel.results.values()])
+    pooled = _views(SimpleNamespace(config=result.config, scores=pooled_scores, scored=result.scored, analyses=result.analyses), language)
+    legends = {v["id"]: v["legend"] for v in pooled}
+    for view in views:
+        view["legend"] = legends.get(view["id"], view["legend"])
+    names = list(result.config.indicators)
+    out: dict[str, list] = {k: [] for k in ("norm", "eligible", "config_rank", "colours", "popup", "python")}
+    for name, res in panel.results.items():
+        scores = res.scores.reindex(order)
+        eligible = res.scored.eligible.reindex(order).fillna(False) if res.scored.eligible is not None else scores["rank"].notna()
+        out["norm"].append([[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in scores.iterrows()])
+        out["eligible"].append([bool(e) for e in eligible])
+        out["config_rank"].append([int(r) if _present(r) else None for r in scores["rank"]])
+        out["colours"].append({v["id"]: [v["colour"](row) for _, row in scores.iterrows()] for v in views if v["id"] != "score"})
+        out["popup"].append([_popup_body(row, res, language) for _, row in scores.iterrows()])
+        out["python"].append({k: [None if not _present(x) else float(x) for x in scores[k]] for k in ("score", "rank", "region_rank")})
+    text = {k: t(k, language) for k in ("period", "trajectory", "score", "rank", "region_rank", "no_data")}
+    text.update(change=t("change_view", language), rank_word=t("change_rank", language), score_word=t("change_score", language),
+                legend_rank=t("change_legend_rank", language, a="{a}", b="{b}"), legend_score=t("change_legend_score", language, a="{a}", b="{b}"))
+    views.append({"id": "change", "label": t("change_view", language), "legend": "", "colour": lambda row: NO_DATA})
+    return {"periods": {
+        "names": [esc(p.name) for p in panel.periods], "labels": [esc(pick(p.label, language, p.name)) for p in panel.periods],
+        "current": len(panel.periods) - 1, "diverging": list(DIVERGING), "rank_limit": 10, "score_limit": 20, "text": text, **out,
+    }}
+
+
 class _App(MacroElement):
     """The page's own code: views, legends, popups, side panel, sliders, ranking table, overlays.
 
@@ -565,9 +606,11 @@ class _App(MacroElement):
 {{ this.kernel_js }}
 {{ this.topology_js }}
 {{ this.app_js }}
+{{ this.periods_js }}
 (function () {
   var D = {{ this.data_json }};
   nexusZonesApp({{ this._parent.get_name() }}, D, [{% for label, name in this.overlays %}[{{ label|tojson }}, {{ name }}]{{ "," if not loop.last }}{% endfor %}]);
+  if (D.periods) { nexusZonesPeriods(window.nexusZones); }
 })();
 {% endmacro %}
 """
@@ -582,6 +625,7 @@ class _App(MacroElement):
         self.data_json = htmlsafe_json_dumps(data, separators=(",", ":"), sort_keys=True)
         self.overlays = overlays
         self.css, self.kernel_js, self.topology_js, self.app_js = (_static(name) for name in ("app.css", "kernel.js", "topology.js", "app.js"))
+        self.periods_js = _static("periods.js") if data.get("periods") else ""
 
 
 def _static(name: str) -> str:
@@ -663,6 +707,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         pillars.append({"id": p, "label": esc(pick(spec.label, language, p)), "weight": pillar_weights[p],
                         "max": _slider_max(pillar_weights[p], max(pillar_weights.values())),
                         "aggregation": spec.aggregation, "indices": [names.index(i) for i in spec.indicators]})
+    periods_payload = _period_payload(result, language, [f["id"] for f in features], views)
     n_ranked = int(scores["rank"].notna().sum())
     sources = list(dict.fromkeys(pick(l.source, language) for l in config.layers.values() if l.source))
     title_html = (
@@ -697,6 +742,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         "title_html": title_html,
         "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]},
         "label_order": _label_order(result),
+        **periods_payload,
     }
 
 

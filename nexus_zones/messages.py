@@ -161,6 +161,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data_share": {"en": "{source}: {share} of the rank variance", "fr": "{source} : {share} de la variance des rangs"},
 }
 
+#: Messages of follow-up studies over several periods (see :mod:`nexus_zones.periods`).
+CATALOGUE.update({
+    "change_head": {"en": "{name}: region rank {rr_a} → {rr_b}, rank {r_a} → {r_b}, score {s_a} → {s_b} between {a} and {b}",
+                    "fr": "{name} : rang régional {rr_a} → {rr_b}, rang {r_a} → {r_b}, score {s_a} → {s_b} entre {a} et {b}"},
+    "change_sep": {"en": "; ", "fr": " ; "},
+    "periods_method": {"en": "Periods {periods}: one model run on each. To keep a score comparable across periods, the bounds of normalisation are pooled over "
+                             "every period (the lowest and highest value of all periods) for: {pooled}; fixed goalposts or curves for: {fixed}.",
+                       "fr": "Périodes {periods} : un même modèle appliqué à chacune. Pour qu'un score reste comparable d'une période à l'autre, les bornes "
+                             "de normalisation sont communes à toutes les périodes (plus petite et plus grande valeur de toutes les périodes) pour : {pooled} ; "
+                             "bornes fixes (goalposts ou courbes) pour : {fixed}."},
+    "period": {"en": "Period", "fr": "Période"},
+    "change_view": {"en": "Change between two periods", "fr": "Évolution entre deux périodes"},
+    "change_rank": {"en": "rank", "fr": "rang"},
+    "change_score": {"en": "score", "fr": "score"},
+    "change_legend_rank": {"en": "Ranks gained (green) or lost (purple), {a} → {b}", "fr": "Rangs gagnés (vert) ou perdus (violet), {a} → {b}"},
+    "change_legend_score": {"en": "Score change (points), {a} → {b}", "fr": "Évolution du score (points), {a} → {b}"},
+    "trajectory": {"en": "Over the periods", "fr": "Au fil des périodes"},
+    "changes_title": {"en": "What changed between {a} and {b}", "fr": "Ce qui a changé entre {a} et {b}"},
+    "entering_top": {"en": "Entering the top {k}: {units}", "fr": "Entrent parmi les {k} premiers : {units}"},
+    "leaving_top": {"en": "Leaving the top {k}: {units}", "fr": "Sortent des {k} premiers : {units}"},
+    "no_unit": {"en": "none", "fr": "aucun"},
+    "trajectories_title": {"en": "Trajectories of the top {k} units of {b}", "fr": "Trajectoires des {k} premières unités de {b}"},
+})
+
 
 def t(key: str, language: str = "en", **values: Any) -> str:
     """The message ``key`` in ``language``, formatted with ``values``."""

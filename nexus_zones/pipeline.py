@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import aggregate, indicators, layers, load, normalise, score
+from . import periods as periods_mod
 from .config import Config, load_config, measure_dependents, untranslated_texts
 from .errors import EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
 from .rules import parse_rule
@@ -60,6 +61,7 @@ class RunResult:
     analyses: "Analyses | None" = None
     warnings: tuple[str, ...] = ()
     paths: Mapping[str, Path] = field(default_factory=dict)
+    panel: "periods_mod.Panel | None" = None
 
     def rescore(self, weights: Mapping[str, float], *, failing_units: str | None = None) -> "RunResult":
         """Re-score with other weights (indicator name → weight) without reading or writing files.
@@ -163,12 +165,13 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
     return _Loaded(boundaries, raw_layers, problems)
 
 
-def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping, progress=None) -> tuple[pd.DataFrame, dict, dict, dict, dict]:
+def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping, progress=None, cache: dict | None = None) -> tuple[pd.DataFrame, dict, dict, dict, dict]:
     """Each layer's per-unit measures (``layer.measure`` columns, after ``units.area_km2``) by its
     kind's measure function, with the points reports, table joins, points shown on the map, and
-    what each kind returned (for :func:`_check_empty_layers`)."""
+    what each kind returned (for :func:`_check_empty_layers`). ``cache`` is shared by the kinds'
+    measures over the same units (e.g. a raster grid's pixel coverage, reused by every raster and period)."""
     units = boundaries.units
-    context = layers.MeasureContext(units=units, all_units=boundaries.all_units, progress=progress)
+    context = layers.MeasureContext(units=units, all_units=boundaries.all_units, progress=progress, cache={} if cache is None else cache)
     frames = [aggregate.unit_areas_km2(units).to_frame().add_prefix("units.")]
     measured: dict[str, layers.Measured] = {}
     for name, spec in config.layers.items():
@@ -620,16 +623,95 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None) -> RunResult
     )
 
 
+def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, cache: dict, progress=None):
+    """One period's layers (each read once over the periods where its spec is the same), measures
+    and indicator matrix: ``(raw layers, measures, reports, joins, points, values, imputed)``."""
+    whole = _whole_measures(config)
+    raw_layers = {}
+    for name, spec in config.layers.items():
+        key = (name, spec.model_dump_json())
+        if key not in reads:
+            reads[key] = _load_layer(name, spec, whole.get(name), boundaries.all_units)
+        raw_layers[name] = reads[key]
+    measures, reports, joins, points, measured = _aggregate(config, boundaries, raw_layers, progress, cache=cache)
+    _check_references(config, measures)
+    _check_empty_layers(config, raw_layers, measures, measured)
+    values, imputed = indicators.build_matrix(
+        measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
+    )
+    return raw_layers, measures, reports, joins, points, values, imputed
+
+
+def _pooled_normalise(config: Config, values: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Normalise the values of every period together (one set of bounds for all periods), so that
+    equal raw values get equal normalised values in every period; returns each period's frame."""
+    stacked = pd.concat(values, names=["period", "unit_id"])
+    normalised = normalise.normalise_frame(stacked, _norm_specs(config))
+    logger.info("normalise: %d indicators over %d periods with pooled bounds (1 = best for a pilot)", normalised.shape[1], len(values))
+    return {p: normalised.xs(p, level="period").reindex(frame.index) for p, frame in values.items()}
+
+
+def _compute_panel(config: Config, progress=None) -> RunResult:
+    """Every period of a follow-up study: each period's config (:func:`nexus_zones.periods.period_config`),
+    its measures, normalisation pooled over the periods, then each period scored; returns the last
+    period's result with the :class:`~nexus_zones.periods.Panel` of all of them."""
+    loaded = _load_all(config.model_copy(update={"layers": {}}), collect=False)
+    boundaries = loaded.boundaries
+    reads: dict = {}
+    cache: dict = {}
+    staged, configs = {}, {}
+    for period in config.periods:
+        configs[period.name] = periods_mod.period_config(config, period)
+        staged[period.name] = _period_measures(configs[period.name], boundaries, reads, cache, progress)
+        logger.info("period %s: %d units measured", period.name, len(boundaries.units))
+    normalised = _pooled_normalise(config, {p: s[5] for p, s in staged.items()})
+    results = {}
+    for name, (raw_layers, measures, reports, joins, points, values, imputed) in staged.items():
+        pconfig = configs[name]
+        scored, table, analyses = _score_stage(pconfig, boundaries.units, measures, values, normalised[name], imputed)
+        results[name] = RunResult(
+            config=pconfig, units=boundaries.units, measures=measures, values=values, imputed=imputed, normalised=normalised[name], scored=scored,
+            scores=table, point_reports=reports, points=points, inputs=_input_hashes(pconfig), boundaries_meta=boundaries.meta, joins=joins, analyses=analyses,
+        )
+    long = periods_mod.long_table({n: r.scores for n, r in results.items()}, indicators=list(config.indicators), rules=list(config.rules))
+    pooled = tuple(n for n, i in config.indicators.items() if i.normalisation in normalise.DATA_RELATIVE)
+    panel = periods_mod.Panel(tuple(config.periods), results, long, tuple(config.indicators), tuple(config.rules), pooled)
+    last = results[config.periods[-1].name]
+    inputs = {k: v for r in results.values() for k, v in r.inputs.items()}
+    return replace(last, panel=panel, inputs=inputs)
+
+
+def _load_periods(config: Config) -> _Loaded:
+    """Every period's layers read as :func:`check` reads them (gathering problems), once per problem."""
+    problems: list[tuple[str, Problem]] = []
+    loaded = None
+    for period in config.periods:
+        loaded = _load_all(periods_mod.period_config(config, period), collect=True)
+        problems += [p for p in loaded.problems if p not in problems]
+    return replace(loaded, problems=problems)
+
+
+def _input_hashes(config: Config) -> dict[str, str]:
+    inputs = {str(config.study.boundaries.path): load.file_sha256(config.study.boundaries.path)}
+    for spec in config.layers.values():
+        inputs[str(spec.path)] = load.file_sha256(spec.path)
+    return inputs
+
+
 def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, progress=None) -> RunResult:
     """Run every stage in memory and return the result, writing nothing.
 
     ``progress``, if given, is called with a stage's name and returns an ``update(done, total)``
-    callback for that stage (the CLI draws progress bars with it).
+    callback for that stage (the CLI draws progress bars with it). A config with ``periods`` is run
+    on each period (see :func:`_compute_panel`); the result is the last period's, with ``panel``.
     """
     config = _as_config(config, data_dir)
     with _Recorder() as rec:
         _warn_untranslated(config)
-        result = _compute_loaded(config, _load_all(config, collect=False), progress)
+        if config.periods:
+            result = _compute_panel(config, progress)
+        else:
+            result = _compute_loaded(config, _load_all(config, collect=False), progress)
     return replace(result, warnings=tuple(rec.messages))
 
 
@@ -718,14 +800,14 @@ def check(config: Config | str | Path, *, data_dir: str | Path | None = None) ->
     except NexusZonesError as exc:
         return CheckReport(problems=(str(exc),))
     with _Recorder() as rec:
-        loaded = _load_all(config, collect=True)
+        loaded = _load_all(config, collect=True) if not config.periods else _load_periods(config)
         if loaded.problems:
             by_source: dict[str, list[Problem]] = {}
             for src, p in loaded.problems:
                 by_source.setdefault(src, []).append(p)
             return CheckReport(problems=tuple(str(InputDataError(src, ps)) for src, ps in by_source.items()))
         try:
-            result = _compute_loaded(config, loaded)
+            result = _compute_panel(config) if config.periods else _compute_loaded(config, loaded)
         except NexusZonesError as exc:
             return CheckReport(problems=(str(exc),))
     ranked = int(result.scores["rank"].notna().sum())

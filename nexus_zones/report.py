@@ -99,6 +99,7 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
         "point_layers": {name: rep.as_dict() for name, rep in result.point_reports.items()},
         "joins": dict(result.joins),
         "warnings": list(result.warnings),
+        **_panel_meta(result),
         "outputs": {kind: path.name for kind, path in outputs.items()},
     }
 
@@ -313,6 +314,41 @@ def _gpkg_writer(result: "RunResult", layer: str) -> Callable[[Path], None]:
     return write
 
 
+def _panel_meta(result: "RunResult") -> dict:
+    """The periods of a study over periods (none otherwise): each period's window and round, and how
+    normalisation keeps scores comparable."""
+    panel = result.panel
+    if panel is None:
+        return {}
+    from .periods import bounds_text
+
+    periods = [{"name": p.name, "window": [str(d) if d else None for d in p.window], "round": str(p.round_date)} for p in panel.periods]
+    return {"periods": periods, "periods_method": bounds_text(panel, result.config, "en")}
+
+
+def _panel_tables(result: "RunResult", out: Path, paths: dict, tables: dict) -> None:
+    """A study over periods adds ``<study>_periods.csv`` (one row per unit and period) and
+    ``<study>_changes.csv`` (every pair of periods, earlier → later, one row per unit and pair, with
+    the change sentence in the config's language)."""
+    panel = result.panel
+    if panel is None:
+        return
+    from .periods import all_changes, change_sentence
+
+    name = result.config.study.name
+    paths["periods"] = out / f"{name}_periods.csv"
+    paths["changes"] = out / f"{name}_changes.csv"
+    tables["periods"] = panel.long
+    frames = []
+    for i, a in enumerate(panel.names):
+        for b in panel.names[i + 1:]:
+            change = panel.changes(a, b)
+            change["sentence"] = [change_sentence(change, u, result.config, result.config.language) for u in change.index]
+            frames.append(change)
+    tables["changes"] = all_changes(panel.long, panel.names, indicators=panel.indicators).assign(
+        sentence=[s for f in frames for s in f["sentence"]])
+
+
 def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | None = None, offline: bool | None = None) -> dict[str, Path]:
     """Write the map, the tables and the run metadata for ``result`` into ``out_dir``.
 
@@ -354,6 +390,7 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
                 paths[kind] = out / f"{name}_{kind}.csv"
                 keyed = frame.index.name == "unit_id" or kind in ("stakeholders", "data_uncertainty")
                 tables[kind] = frame.rename_axis("unit_id").reset_index() if keyed else frame
+    _panel_tables(result, out, paths, tables)
     meta = json.dumps(run_metadata(result, paths), indent=2, ensure_ascii=False, default=str) + "\n"
     writers = {paths[kind]: _write_text(table.to_csv(index=False, float_format="%.10g", lineterminator="\n")) for kind, table in tables.items()}
     try:
@@ -551,7 +588,8 @@ img {{max-width: 100%;}} ul {{margin: .2em 0; padding-left: 1.2em;}} .ok {{color
 <h2>{esc(t('ranking', lang))}</h2><table><tr>{''.join(f'<th>{esc(h)}</th>' for h in heads)}</tr>{''.join(rows)}</table>
 <h2>{esc(t('top_units', lang))}</h2>{''.join(top_blocks)}
 {_decision_brief(result, lang)}
-<h2>{esc(t('method', lang))}</h2><p>{esc(method)}</p>
+{_periods_section(result, esc)}
+<h2>{esc(t('method', lang))}</h2><p>{esc(method)}</p>{_periods_method(result, esc)}
 <table><tr><th>{esc(t('indicator', lang))}</th><th>{esc(t('weight', lang))}</th><th></th><th></th></tr>{weight_rows}</table>
 <h2>{esc(t('sources', lang))}</h2><ul>{sources}</ul>
 </body></html>
@@ -596,6 +634,45 @@ def _decision_brief(result: "RunResult", lang: str) -> str:
         items = "".join(f"<li>{esc(t('data_share', lang, source=r['source'], share=percent(r['share'], lang)))}</li>" for r in rows)
         parts.append(f"<h2>{esc(t('data_uncertainty', lang))}</h2><ul>{items}</ul>")
     return "\n".join(parts)
+
+
+def _periods_method(result: "RunResult", esc) -> str:
+    """The method's sentence on comparability across periods (nothing for a single snapshot)."""
+    if result.panel is None:
+        return ""
+    from .periods import bounds_text
+
+    return f"<p>{esc(bounds_text(result.panel, result.config, result.config.language))}</p>"
+
+
+def _periods_section(result: "RunResult", esc) -> str:
+    """For a study over periods: what changed between the first and the last period (units entering
+    or leaving the top k, each top unit's change sentence) and the trajectories of the top units."""
+    panel = result.panel
+    if panel is None or len(panel.names) < 2:
+        return ""
+    from .messages import t
+    from .periods import change_sentence, top_k_moves
+
+    lang, config = result.config.language, result.config
+    a, b = panel.names[0], panel.names[-1]
+    k = config.map.top_k or config.robustness.top_k
+    names = panel.long.drop_duplicates("unit_id").set_index("unit_id")["name"]
+    entering, leaving = top_k_moves(panel.long, a, b, k)
+    said = lambda units: ", ".join(esc(names[u]) for u in units) or esc(t("no_unit", lang))  # noqa: E731
+    changes = panel.changes(a, b)
+    top = list(changes.index[changes[f"rank_{b}"].notna() & (changes[f"rank_{b}"].astype(float) <= k)])
+    moves = "".join(f"<li>{esc(change_sentence(changes, u, config, lang))}</li>" for u in top)
+    heads = "".join(f"<th>{esc(p)}</th>" for p in panel.names)
+    rows = []
+    for u in top:
+        traj = panel.long[panel.long["unit_id"] == u].set_index("period")
+        cells = "".join(f"<td>{_one_decimal(traj.at[p, 'score'], lang)} ({'–' if pd.isna(traj.at[p, 'rank']) else int(traj.at[p, 'rank'])})</td>" for p in panel.names)
+        rows.append(f"<tr><td>{esc(names[u])}</td>{cells}</tr>")
+    return (f"<h2>{esc(t('changes_title', lang, a=a, b=b))}</h2><p>{esc(t('entering_top', lang, k=k, units='{e}')).replace('{e}', said(entering))}<br>"
+            f"{esc(t('leaving_top', lang, k=k, units='{l}')).replace('{l}', said(leaving))}</p><ul>{moves}</ul>"
+            f"<h2>{esc(t('trajectories_title', lang, k=k, b=b))}</h2><table><tr><th>{esc(t('name', lang))}</th>{heads}</tr>{''.join(rows)}</table>"
+            f"<p class='meta'>{esc(t('score_short', lang))} ({esc(t('rank', lang))})</p>")
 
 
 def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:

@@ -66,14 +66,14 @@ def test_static_files_are_package_data() -> None:
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     patterns = config["package-data"]["nexus_zones.page.static"]
     files = sorted(p.name for p in STATIC.iterdir() if p.is_file())
-    assert files == ["app.css", "app.js", "kernel.js", "topology.js"]
+    assert files == ["app.css", "app.js", "kernel.js", "periods.js", "topology.js"]
     assert [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)] == []
     assert any(fnmatch.fnmatch("nexus_zones.page.static", pat) for pat in config["packages"]["find"]["include"])
 
 
 def test_static_files_cannot_end_their_element() -> None:
     """Inlined in <script> and <style>, the files must not contain the tag that would close them."""
-    for name, tag in (("app.js", "</script"), ("kernel.js", "</script"), ("topology.js", "</script"), ("app.css", "</style")):
+    for name, tag in (("app.js", "</script"), ("kernel.js", "</script"), ("topology.js", "</script"), ("periods.js", "</script"), ("app.css", "</style")):
         assert tag not in (STATIC / name).read_text(encoding="utf-8").lower(), name
 
 

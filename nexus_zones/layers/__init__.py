@@ -19,8 +19,9 @@ A kind's module provides:
 
 and optionally ``empty_parts(name, spec, data, measured, layer_measures)`` yielding ``(config key,
 why, measures affected)`` where the layer (or one of its categories) has nothing to count,
-``whole_numbers(spec)`` naming the measures the reader takes as whole numbers, and ``MAP_POINTS =
-True`` where the map shows the layer's points.
+``whole_numbers(spec)`` naming the measures the reader takes as whole numbers, ``for_period(spec,
+period) -> spec`` moving the layer to a period of a follow-up study (its window, round or file; see
+:mod:`nexus_zones.periods`), and ``MAP_POINTS = True`` where the map shows the layer's points.
 """
 
 from __future__ import annotations

@@ -133,11 +133,15 @@ class MeasureContext:
         Every unit of the boundaries file (the study's and the others).
     progress
         ``progress(label)`` returns a ``callback(done, total)`` for long measures, or ``None``.
+    cache
+        A dict the kinds' measures may keep work in that depends only on the units (e.g. a raster
+        grid's pixel coverage), shared by the layers of a run and by the periods of a study.
     """
 
     units: gpd.GeoDataFrame
     all_units: gpd.GeoDataFrame
     progress: Callable[[str], Callable[[int, int], None]] | None = None
+    cache: dict | None = None
 
     def bar(self, label: str) -> Callable[[int, int], None] | None:
         """A progress callback labelled ``label``, or ``None`` without progress reporting."""

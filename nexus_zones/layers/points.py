@@ -157,6 +157,16 @@ def measure(name: str, spec: PointsLayerSpec, data: gpd.GeoDataFrame, context: M
     return Measured(values, report=report, points=data)
 
 
+def for_period(spec: PointsLayerSpec, period) -> PointsLayerSpec:
+    """The layer in a period of a follow-up study: a dated layer (one with a window) counts the
+    period's window; an undated one (facilities) stays as it is."""
+    if spec.window == (None, None):
+        return spec
+    if period.year is not None:
+        return spec.model_copy(update={"year": period.year, "start": None, "end": None})
+    return spec.model_copy(update={"year": None, "start": period.window[0], "end": period.window[1]})
+
+
 def empty_parts(name: str, spec: PointsLayerSpec, data: gpd.GeoDataFrame, measured: Measured, layer_measures: list[str]) -> Iterator[tuple[str, str, list[str]]]:
     """Yield ``(config key, why, measures affected)`` where no point is counted in any study unit,
     or a configured category has no row in the file."""

@@ -23,11 +23,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pydantic import Field, FiniteFloat
+from pydantic import Field, FiniteFloat, ValidationInfo, field_validator
 
 from .. import load
 from ..errors import InputDataError, MissingValueWarning, Problem
-from .base import MeasureContext, Measured, ReadContext, _HasPath
+from .base import MeasureContext, Measured, ReadContext, _HasPath, _resolve
 
 __all__ = ["RasterLayerSpec", "RASTER_MEASURES", "RasterInfo", "read_raster", "zonal_stats", "coverage_entries", "coverage_fractions", "measures", "read", "measure"]
 
@@ -44,6 +44,14 @@ class RasterLayerSpec(_HasPath):
     band: int = Field(1, ge=1)
     threshold: FiniteFloat | None = Field(None, description="For share_above: share of the unit's valid area above this value.")
     nodata: FiniteFloat | None = Field(None, description="Nodata value when the file does not declare one.")
+    period_paths: dict[str, Path] = Field(
+        default_factory=dict, description="In a study with periods: the file of each period by its name (periods not named use path)."
+    )
+
+    @field_validator("period_paths")
+    @classmethod
+    def _resolve_period_paths(cls, value: dict[str, Path], info: ValidationInfo) -> dict[str, Path]:
+        return {name: _resolve(path, info, data=True) for name, path in value.items()}
 
 
 Spec = RasterLayerSpec
@@ -64,7 +72,14 @@ def read(name: str, spec: RasterLayerSpec, context: ReadContext) -> "RasterInfo"
 
 def measure(name: str, spec: RasterLayerSpec, data: "RasterInfo", context: MeasureContext) -> Measured:
     """Zonal statistics of the raster over each study unit (see :func:`zonal_stats`)."""
-    return Measured(zonal_stats(context.units, data, threshold=spec.threshold, layer=name, progress=context.bar(f"zonal statistics, layer {name}")))
+    return Measured(zonal_stats(context.units, data, threshold=spec.threshold, layer=name, progress=context.bar(f"zonal statistics, layer {name}"),
+                                cache=context.cache))
+
+
+def for_period(spec: RasterLayerSpec, period) -> RasterLayerSpec:
+    """The layer in a period of a follow-up study: the period's file where ``period_paths`` names one."""
+    path = spec.period_paths.get(period.name)
+    return spec if path is None else spec.model_copy(update={"path": path})
 
 
 # ------------------------------------------------------------------------------------ reader
@@ -266,6 +281,7 @@ def zonal_stats(
     workers: int = 2,
     strip_rows: int | None = None,
     progress=None,
+    cache: dict | None = None,
 ) -> pd.DataFrame:
     """Per-unit statistics of a raster with exact fractional pixel coverage.
 
@@ -280,19 +296,61 @@ def zonal_stats(
     ``threshold``, ``share_above`` (the share of the valid area whose value is above it). A unit
     the raster does not reach, or where it has only nodata, gets missing values; a unit the raster
     covers only in part is named in a warning. All of them are named.
+
+    ``cache``, a dict kept for these same ``units`` (the pipeline's, shared by every raster layer and
+    every period of a run), holds each grid's coverage once computed: N rasters on one grid (same
+    CRS, transform and size) compute the units' exact coverage once and then cost about N reads.
     """
     transform = raster.transform
     if transform.b != 0 or transform.d != 0:
         raise InputDataError.one(str(raster.path), "transform", "a rotated raster", "a north-up raster", "warp it with gdalwarp first")
-    geoms = units.geometry.to_crs(raster.crs).to_numpy()
-    windows, missed = _unit_windows(units.index, geoms, transform, raster.width, raster.height)
+    geoms, windows, missed = _grid_coverage(units, raster, cache)
     strips = _strips(windows, raster, strip_rows)
-    totals = _stream(raster, strips, windows, threshold=threshold, workers=max(workers, 1), progress=progress)
+    dense = _dense_coverage(windows, cache) if cache is not None else None
+    totals = _stream(raster, strips, windows, threshold=threshold, workers=max(workers, 1), progress=progress, dense=dense)
     out, partial = _statistics(units.index, geoms, totals, windows, missed, pixel=abs(transform.a * transform.e), threshold=threshold)
     _warn_coverage(out, missed, partial, layer=layer, name=raster.path.name)
     logger.info("layer %s: zonal statistics of %s for %d units, %d strips of rows, %d threads (%d units not covered)",
                 layer, raster.path.name, len(units), len(strips), max(workers, 1), len(missed))
     return out
+
+
+def _grid_coverage(units: gpd.GeoDataFrame, raster: RasterInfo, cache: dict | None) -> tuple[np.ndarray, list, list[str]]:
+    """The units reprojected to the raster's CRS, their windows and coverage entries on its grid, and
+    the units it does not reach: computed once per grid and kept in ``cache`` (keyed by the grid and
+    the units' ids) when one is given."""
+    transform = raster.transform
+    key = ("raster_grid", raster.crs, tuple(transform)[:6], raster.width, raster.height, tuple(units.index))
+    if cache is not None and key in cache:
+        geoms, windows, missed = cache[key]
+        logger.debug("raster %s: the units' coverage of its grid computed before is reused", raster.path.name)
+        return geoms, windows, list(missed)
+    geoms = units.geometry.to_crs(raster.crs).to_numpy()
+    windows, missed = _unit_windows(units.index, geoms, transform, raster.width, raster.height)
+    if cache is not None:
+        cache[key] = (geoms, windows, tuple(missed))
+    return geoms, windows, missed
+
+
+#: The most pixels of the units' windows whose exact coverage is kept whole (8 bytes each) for the
+#: next rasters on the same grid; above it each raster rebuilds coverage row by row from the entries.
+DENSE_BUDGET = 25_000_000
+
+
+def _dense_coverage(windows: list, cache: dict) -> list | None:
+    """Each unit's exact coverage of its window (and its rows' sums), made once per grid and kept in ``cache`` (``None``
+    where the windows hold more than :data:`DENSE_BUDGET` pixels)."""
+    key = ("raster_dense", id(windows))
+    if key in cache and cache[key][0] is windows:
+        return cache[key][1]
+    if sum((w.r1 - w.r0) * w.w for w in windows if w is not None) > DENSE_BUDGET:
+        return None
+    dense = []
+    for w in windows:
+        cover = None if w is None else _dense(w.rows, w.cols, w.values, 0, w.r1 - w.r0, w.w)
+        dense.append(None if cover is None else (cover, cover.sum(axis=1)))  # with each row's covered area
+    cache[key] = (windows, dense)
+    return dense
 
 
 def _unit_windows(ids: pd.Index, geoms: np.ndarray, transform, width: int, height: int) -> tuple[list[_UnitWindow | None], list[str]]:
@@ -321,7 +379,8 @@ def _strips(windows: list[_UnitWindow | None], raster: RasterInfo, strip_rows: i
     return [(r, min(r + step, bottom)) for r in range(top, bottom, step)]
 
 
-def _stream(raster: RasterInfo, strips: list[tuple[int, int]], windows: list, *, threshold: float | None, workers: int, progress) -> np.ndarray:
+def _stream(raster: RasterInfo, strips: list[tuple[int, int]], windows: list, *, threshold: float | None, workers: int, progress,
+            dense: list | None = None) -> np.ndarray:
     """Read the strips with ``workers`` threads; per unit: Σ value × coverage, valid area, covered
     area, and area above the threshold (in pixels)."""
     totals = np.zeros((workers, len(windows), 4))
@@ -334,7 +393,7 @@ def _stream(raster: RasterInfo, strips: list[tuple[int, int]], windows: list, *,
                 r_from, r_to = strips[k]
                 inside = [i for i, w in enumerate(windows) if w is not None and w.r0 < r_to and w.r1 > r_from]
                 if inside:
-                    _accumulate(totals[worker], reader, r_from, r_to, inside, windows, nodata=raster.nodata, threshold=threshold)
+                    _accumulate(totals[worker], reader, r_from, r_to, inside, windows, nodata=raster.nodata, threshold=threshold, dense=dense)
                 with lock:
                     done[0] += 1
                     if progress is not None:
@@ -345,34 +404,47 @@ def _stream(raster: RasterInfo, strips: list[tuple[int, int]], windows: list, *,
     return totals.sum(axis=0)
 
 
-def _accumulate(acc: np.ndarray, reader: "_WindowReader", r_from: int, r_to: int, inside: list[int], windows: list, *, nodata, threshold) -> None:
-    """Add one strip's contribution to the units it crosses."""
+def _accumulate(acc: np.ndarray, reader: "_WindowReader", r_from: int, r_to: int, inside: list[int], windows: list, *, nodata, threshold,
+                dense: list | None = None) -> None:
+    """Add one strip's contribution to the units it crosses (their coverage from ``dense`` where it
+    was kept, else rebuilt from the entries)."""
     c_min = min(windows[i].c0 for i in inside)
     c_max = max(windows[i].c0 + windows[i].w for i in inside)
     data = reader.read(c_min, r_from, c_max - c_min, r_to - r_from)
     valid = ~np.isnan(data) if data.dtype.kind == "f" else np.ones(data.shape, dtype=bool)
     if nodata is not None:
         valid &= data != nodata
-    validf = valid.astype(np.float64)
-    clean = np.where(valid, data, 0).astype(np.float64)
-    above_f = (clean > threshold).astype(np.float64) * validf if threshold is not None else None
+    # the layers summed per unit, side by side so that one pass over a unit's coverage gives them all:
+    # values (0 where not valid), valid pixels, and valid pixels above the threshold
+    layers_ = np.zeros((2 if threshold is None else 3,) + data.shape)
+    np.copyto(layers_[0], data, where=valid)
+    layers_[1] = valid
+    if threshold is not None:
+        layers_[2] = layers_[0] > threshold
+        layers_[2] *= layers_[1]
     for i in inside:
         win = windows[i]
         a, b = max(win.r0, r_from), min(win.r1, r_to)
-        cover = _dense(win.rows, win.cols, win.values, a - win.r0, b - win.r0, win.w)
+        if dense is not None:
+            cover, covered = dense[i][0][a - win.r0:b - win.r0], dense[i][1][a - win.r0:b - win.r0].sum()
+        else:
+            cover = _dense(win.rows, win.cols, win.values, a - win.r0, b - win.r0, win.w)
+            covered = cover.sum()
         sl = (slice(a - r_from, b - r_from), slice(win.c0 - c_min, win.c0 - c_min + win.w))
         # fused multiply-and-sum: no temporary the size of the window
-        acc[i, 0] += np.einsum("ij,ij->", clean[sl], cover)
-        acc[i, 1] += np.einsum("ij,ij->", validf[sl], cover)
-        acc[i, 2] += cover.sum()
-        if above_f is not None:
-            acc[i, 3] += np.einsum("ij,ij->", above_f[sl], cover)
+        sums = np.einsum("kij,ij->k", layers_[(slice(None),) + sl], cover)
+        acc[i, 0] += sums[0]
+        acc[i, 1] += sums[1]
+        acc[i, 2] += covered
+        if threshold is not None:
+            acc[i, 3] += sums[2]
 
 
 def _statistics(ids: pd.Index, geoms: np.ndarray, total: np.ndarray, windows: list, missed: list[str], *, pixel: float, threshold) -> tuple[pd.DataFrame, list[str]]:
     """The per-unit measures from the totals; units the raster reaches not at all are added to
     ``missed``, those it covers in part are returned (with their covered share)."""
-    out = pd.DataFrame(np.nan, index=ids.copy(), columns=["sum", "mean", "valid_share"] + (["share_above"] if threshold is not None else []))
+    columns = ["sum", "mean", "valid_share"] + (["share_above"] if threshold is not None else [])
+    values = np.full((len(ids), len(columns)), np.nan)
     partial: list[str] = []
     for i, win in enumerate(windows):
         if win is None:
@@ -385,12 +457,13 @@ def _statistics(ids: pd.Index, geoms: np.ndarray, total: np.ndarray, windows: li
             continue
         if covered < 0.999 * full:
             partial.append(f"{uid} ({covered / full:.0%})")
-        out.at[uid, "valid_share"] = float(min(valid_area / full, 1.0))
+        values[i, 2] = min(valid_area / full, 1.0)
         if valid_area > 0:
-            out.at[uid, "sum"] = float(s_sum)
-            out.at[uid, "mean"] = float(s_sum / valid_area)
+            values[i, 0] = s_sum
+            values[i, 1] = s_sum / valid_area
             if threshold is not None:
-                out.at[uid, "share_above"] = float(above / valid_area)
+                values[i, 3] = above / valid_area
+    out = pd.DataFrame(values, index=ids.copy(), columns=columns)
     return out, partial
 
 

@@ -91,6 +91,15 @@ def measure(name: str, spec: TableLayerSpec, data: pd.DataFrame, context: Measur
     return Measured(values, join=join)
 
 
+def for_period(spec: TableLayerSpec, period) -> TableLayerSpec:
+    """The layer in a period of a follow-up study: a table of rounds takes the latest round on or
+    before the period's round date; other tables stay as they are (their ``where`` may follow the
+    period through ``"{year}"``, see :func:`nexus_zones.periods.period_config`)."""
+    if spec.round_column is None:
+        return spec
+    return spec.model_copy(update={"as_of": period.round_date})
+
+
 def empty_parts(name: str, spec: TableLayerSpec, data: pd.DataFrame, measured: Measured, layer_measures: list[str]) -> Iterator[tuple[str, str, list[str]]]:
     """Yield the layer when no row of it gives a value to a study unit."""
     why = _keyed.empty_why(spec, measured.join)

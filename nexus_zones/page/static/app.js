@@ -281,8 +281,10 @@ function nexusZonesApp(map, D, overlays) {
     });
     box.querySelector(".nz-ranking").innerHTML = h + "</table>";
   }
+  var hooks = [];  // called after each recomputation (periods.js: other periods, change view, trajectories)
   function refresh() {
     recompute();
+    hooks.forEach(function (h) { h(); });
     if (current === "score") { geo.setStyle(styleFor); }
     outlineTop();
     table();
@@ -347,7 +349,8 @@ function nexusZonesApp(map, D, overlays) {
   map.fitBounds(geo.getBounds(), {paddingTopLeft: L.point(room.left + 10, 10), paddingBottomRight: L.point(room.right + 10, 10), animate: false});
   placeLabels();
 
-  window.nexusZones = {map: map, geo: geo, state: state, data: D, units: units, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode, setWeights: function (w, pw) {
+  window.nexusZones = {map: map, geo: geo, state: state, data: D, units: units, inputs: inputs, model: model, hooks: hooks, refresh: refresh,
+    show: show, legends: legends, view: function () { return current; }, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode, setWeights: function (w, pw) {
     box.querySelectorAll("input[data-indicator]").forEach(function (s) { if (w && w[D.indicators[+s.dataset.indicator].id] !== undefined) { s.value = w[D.indicators[+s.dataset.indicator].id]; } });
     box.querySelectorAll("input[data-pillar]").forEach(function (s) { if (pw && pw[D.pillars[+s.dataset.pillar].id] !== undefined) { s.value = pw[D.pillars[+s.dataset.pillar].id]; } });
     readSliders(); refresh();
