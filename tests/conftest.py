@@ -17,6 +17,7 @@ So in 2017, violent types only: A1 = 3, A2 = 1, B1 = 0, B2 = 0; 1 event outside.
 from __future__ import annotations
 
 import copy
+import shutil
 import json
 import logging
 import os
@@ -168,6 +169,52 @@ def write_config(tmp_path: Path):
 @pytest.fixture
 def demo_config() -> Path:
     return REPO / "configs" / "demo.yaml"
+
+
+DEMO = REPO / "data" / "demo"
+
+
+def demo_mapping(data: Path = DEMO, *, draws: int = 20) -> dict[str, Any]:
+    """configs/demo.yaml as a mapping, its files read from ``data`` (absolute paths), with fewer
+    robustness draws (the tests of inputs need the counts and scores, not the draws)."""
+    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg["study"]["boundaries"]["path"] = str(data / "cercles.geojson")
+    for spec in cfg["layers"].values():
+        spec["path"] = str(data / Path(spec["path"]).name)
+    cfg["robustness"]["draws"] = draws
+    return cfg
+
+
+def copy_demo(folder: Path, *, draws: int = 20) -> tuple[dict[str, Any], Path]:
+    """A copy of the demo files in ``folder/demo`` (to spoil) and the demo config reading them."""
+    data = folder / "demo"
+    shutil.copytree(DEMO, data)
+    return demo_mapping(data, draws=draws), data
+
+
+def run_cli(cfg: dict[str, Any], folder: Path, capsys, *extra: str) -> tuple[int, str, Path]:
+    """Write ``cfg`` to ``folder/config.yaml`` and run ``nexus-zones run`` on it into ``folder/out``.
+
+    Whatever the input, no traceback reaches the user and the exit code is never 3 (internal
+    error); a refused run (exit 2) leaves nothing half-written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = folder / "out"
+    from nexus_zones import cli
+
+    code = cli.main(["run", str(config), "--out", str(out), *extra])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out and "internal error" not in captured.err, captured.err
+    assert code in (0, 2), captured.err
+    if code == 2:
+        assert not out.exists() or not any(out.iterdir())  # nothing half-written
+    return code, captured.err, out
+
+
+def scores_table(out: Path, name: str = "demo") -> pd.DataFrame:
+    """A run's scores table indexed by unit."""
+    return pd.read_csv(out / f"{name}_scores.csv").set_index("unit_id").sort_index()
 
 
 def require_real_data() -> Path:

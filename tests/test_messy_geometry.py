@@ -31,7 +31,7 @@ from nexus_zones import aggregate, cli, geometry
 from nexus_zones.errors import EventsOutsideWarning, GeometryRepairedWarning, InputDataError
 
 from .test_topology import decode_units
-from .conftest import REPO, require_real_data
+from .conftest import REPO, demo_mapping, require_real_data, run_cli, scores_table
 
 DEMO = REPO / "data" / "demo"
 VIOLENT = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
@@ -43,29 +43,11 @@ MEASURES = ["incidents", "fatalities", "health_facilities", "access_impediments"
 
 def demo_cfg() -> dict:
     """The demo config with absolute paths and few robustness draws (faster; same counts and scores)."""
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
-    cfg["study"]["boundaries"]["path"] = str(DEMO / "cercles.geojson")
-    for layer in cfg["layers"].values():
-        layer["path"] = str(DEMO / Path(layer["path"]).name)
-    cfg["robustness"]["draws"] = 50
-    return cfg
-
-
-def run_cli(cfg: dict, folder: Path, capsys) -> tuple[int, str, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    config = folder / "config.yaml"
-    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    out = folder / "out"
-    code = cli.main(["run", str(config), "--out", str(out)])
-    _, err = capsys.readouterr()
-    assert "Traceback" not in err and "internal error" not in err, err
-    if code == 2:
-        assert not out.exists() or not any(out.iterdir())  # nothing half-written
-    return code, err, out
+    return demo_mapping(draws=50)
 
 
 def scores(out: Path, name: str = "demo") -> pd.DataFrame:
-    return pd.read_csv(out / f"{name}_scores.csv").set_index("unit_id").sort_index()
+    return scores_table(out, name)
 
 
 @pytest.fixture(scope="module")

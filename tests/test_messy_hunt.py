@@ -14,7 +14,6 @@ Each case runs the demo or the real files through the CLI and asserts the messag
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ import yaml
 
 from nexus_zones import cli
 
-from .conftest import REPO, require_real_data
+from .conftest import REPO, copy_demo, demo_mapping, require_real_data, run_cli, scores_table
 
 DEMO = REPO / "data" / "demo"
 DTM = "iom_dtm_mali_idps_by_commune_2014-2020.csv"
@@ -40,14 +39,7 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def _demo(folder: Path) -> tuple[dict, Path]:
-    data = folder / "demo"
-    shutil.copytree(DEMO, data)
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
-    cfg["study"]["boundaries"]["path"] = str(data / "cercles.geojson")
-    for spec in cfg["layers"].values():
-        spec["path"] = str(data / Path(spec["path"]).name)
-    cfg["robustness"]["draws"] = 20
-    return cfg, data
+    return copy_demo(folder)
 
 
 def _real(folder: Path, **replaced: pd.DataFrame) -> tuple[dict, Path]:
@@ -67,17 +59,8 @@ def _real(folder: Path, **replaced: pd.DataFrame) -> tuple[dict, Path]:
 
 
 def _run(cfg: dict, folder: Path, capsys, data_dir: Path | None = None) -> tuple[int, str, pd.DataFrame | None]:
-    config = folder / "config.yaml"
-    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    out = folder / "out"
-    code = cli.main(["run", str(config), "--out", str(out)] + (["--data-dir", str(data_dir)] if data_dir else []))
-    _, err = capsys.readouterr()
-    assert "Traceback" not in err and code != 3, err
-    if code != 0:
-        assert code == 2, err
-        assert not out.exists() or not any(out.iterdir())
-        return code, err, None
-    return code, err, pd.read_csv(out / f"{cfg['study']['name']}_scores.csv").set_index("unit_id").sort_index()
+    code, err, out = run_cli(cfg, folder, capsys, *(["--data-dir", str(data_dir)] if data_dir else []))
+    return code, err, scores_table(out, cfg["study"]["name"]) if code == 0 else None
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from nexus_zones import cli, indicators, load
 from nexus_zones.config import config_from_mapping
 from nexus_zones.errors import ConfigError, ImplausibleValueWarning, InputDataError, NumberFormatWarning
 
-from .conftest import REPO, require_real_data
+from .conftest import REPO, copy_demo, demo_mapping, require_real_data, run_cli, scores_table
 
 
 def _parse(cells: list[str], **kw) -> list[float]:
@@ -221,14 +221,7 @@ def test_plausible_rates_and_plain_ratios_are_quiet():
 
 
 def _run(cfg: dict, folder: Path, capsys) -> tuple[int, str, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    config = folder / "config.yaml"
-    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    out = folder / "out"
-    code = cli.main(["run", str(config), "--out", str(out)])
-    _, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, err, out
+    return run_cli(cfg, folder, capsys)
 
 
 def _scores(out: Path, name: str) -> pd.DataFrame:
@@ -386,11 +379,7 @@ DEMO = REPO / "data" / "demo"
 
 def _demo_config(folder: Path) -> dict:
     """configs/demo.yaml with its relative paths made absolute and few robustness draws."""
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
-    cfg["study"]["boundaries"]["path"] = str(DEMO / "cercles.geojson")
-    for spec in cfg["layers"].values():
-        spec["path"] = str(DEMO / Path(spec["path"]).name)
-    cfg["robustness"]["draws"] = 20
+    cfg = demo_mapping(draws=20)
     cfg["output"] = {"dir": str(folder / "out")}
     return cfg
 

@@ -16,7 +16,6 @@ AND that the numbers in the scores table equal those of the clean files (or hand
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Callable
 
@@ -28,7 +27,7 @@ import yaml
 from nexus_zones import aggregate, cli, reconcile
 from nexus_zones.errors import DuplicateRecordWarning, InputDataError, SpellingVariantWarning
 
-from .conftest import REPO, require_real_data
+from .conftest import REPO, copy_demo, demo_mapping, require_real_data, run_cli, scores_table
 
 DEMO = REPO / "data" / "demo"
 COUNTS = ["incidents", "fatalities", "schools_closed", "health_facilities", "access_impediments", "humanitarian_actors", "development_actors"]
@@ -47,29 +46,12 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 
 def _demo(folder: Path) -> tuple[dict, Path]:
     """A copy of the demo files and its config (absolute paths, few robustness draws)."""
-    data = folder / "demo"
-    shutil.copytree(DEMO, data)
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
-    cfg["study"]["boundaries"]["path"] = str(data / "cercles.geojson")
-    for spec in cfg["layers"].values():
-        spec["path"] = str(data / Path(spec["path"]).name)
-    cfg["robustness"]["draws"] = 20
-    return cfg, data
+    return copy_demo(folder)
 
 
 def _run(cfg: dict, folder: Path, capsys) -> tuple[int, str, pd.DataFrame | None]:
-    config = folder / "config.yaml"
-    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    out = folder / "out"
-    code = cli.main(["run", str(config), "--out", str(out)])
-    _, err = capsys.readouterr()
-    assert "Traceback" not in err
-    scores = out / f"{cfg['study']['name']}_scores.csv"
-    table = pd.read_csv(scores).set_index("unit_id").sort_index() if code == 0 else None
-    if code != 0:
-        assert code == 2, err
-        assert not out.exists() or not any(out.iterdir())  # nothing half-written
-    return code, err, table
+    code, err, out = run_cli(cfg, folder, capsys)
+    return code, err, scores_table(out, cfg["study"]["name"]) if code == 0 else None
 
 
 @pytest.fixture(scope="module")
