@@ -1214,3 +1214,249 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(f"nexus_zones.layers.{_MOVED[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ------------------------------------------------------------------------- fast CSV reading (pyarrow)
+#
+# A reader built for large event files: pyarrow's multi-threaded CSV parser reads only the columns a
+# layer needs, and columns written in the common clean spellings (ISO dates, decimal degrees with a
+# dot, whole counts) are parsed by vectorised kernels. Wherever it cannot decide that its reading is
+# the one the general path would give -- another encoding, a BOM other than UTF-8's, an unclear
+# separator, repeated headers, text encoded twice, any value outside those spellings -- it steps
+# aside: the caller reads the file (or the column) the general way, with the same messages.
+
+
+@dataclass
+class ArrowColumns:
+    """Columns of a CSV read by pyarrow: ``arrays`` maps each resolved header to a string array;
+    ``lines`` holds each row's line number in the file (as the general reader numbers them);
+    ``attrs`` is what :func:`_read_csv` keeps (the HXL tags)."""
+
+    arrays: dict
+    lines: np.ndarray
+    attrs: dict = field(default_factory=dict)
+    resolved: dict = field(default_factory=dict)
+
+    def frame(self, columns: Sequence[str]) -> pd.DataFrame:
+        """Some columns as the general reader gives them (text indexed by line number, HXL tags in attrs)."""
+        out = pd.DataFrame({c: self.series(c) for c in dict.fromkeys(columns)}, index=pd.Index(self.lines, name="line"))
+        out.attrs = dict(self.attrs)
+        return out
+
+    def series(self, column: str) -> pd.Series:
+        """One column as the general reader gives it: text, indexed by line number."""
+        return pd.Series(self.arrays[column].to_numpy(zero_copy_only=False), index=pd.Index(self.lines, name="line"), dtype=object)
+
+    def take(self, keep: np.ndarray) -> "ArrowColumns":
+        """The rows where ``keep`` is True."""
+        import pyarrow as pa
+
+        mask = pa.array(keep)
+        return ArrowColumns({c: a.filter(mask) for c, a in self.arrays.items()}, self.lines[keep], self.attrs, self.resolved)
+
+
+#: Files smaller than this are read the general way (pyarrow's start-up costs more than it saves).
+FAST_MIN_BYTES = 1 << 20
+
+
+def read_csv_arrow(path: Path, refs: Sequence[str], *, optional: Sequence[str] = (), min_bytes: int | None = None) -> ArrowColumns | None:
+    """The columns ``refs`` (headers or HXL tags) of a UTF-8 CSV read by pyarrow, and those of
+    ``optional`` the file has; or ``None`` where the general reader :func:`_read_csv` must decide
+    (see the section's comment). A column of ``refs`` not found gives ``None`` too: the general
+    reader then reports it. ``ArrowColumns.resolved`` maps each ref found to its header."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    _require_file(path)
+    if path.stat().st_size < (FAST_MIN_BYTES if min_bytes is None else min_bytes):
+        return None
+    raw = path.read_bytes()
+    head = _arrow_head(raw)
+    if head is None:
+        return None
+    sep, names, attrs = head
+    resolved = _arrow_resolve(names, attrs, refs)
+    if resolved is None:
+        return None
+    refs_found = {ref: col for ref in refs if (col := resolve_column(_probe(names, attrs), ref))}
+    for ref in optional:
+        found = _arrow_resolve(names, attrs, [ref])
+        if found:
+            resolved.update(found)
+            refs_found[ref] = next(iter(found))
+    arrays = _arrow_read(raw, sep, names, resolved, skip=1 if attrs else 0)
+    if arrays is None or _arrow_mojibake(raw, arrays):
+        return None
+    n = len(next(iter(arrays.values()))) if arrays else 0
+    lines = np.arange(n, dtype=np.int64) + (3 if attrs else 2)
+    logger.info("%s: %d rows of %d columns read by pyarrow", path.name, n, len(arrays))
+    return ArrowColumns(arrays, lines, {"hxl": attrs} if attrs else {}, refs_found)
+
+
+def _arrow_head(raw: bytes) -> tuple[str, list[str], dict] | None:
+    """Separator, raw header names and HXL tags of a UTF-8 file, read from its first lines by
+    pandas as :func:`_read_csv` does; ``None`` where the file is not plain UTF-8 text."""
+    import io
+
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if any(raw.startswith(bom) for bom, *_ in _BOMS) or _utf16_without_bom(raw) or not raw[: 1 << 16].strip():
+        return None
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    cut = raw[: 1 << 16].split(b"\n", 3)
+    text = b"\n".join(cut[:3]).decode("utf-8", errors="replace")
+    sep = _separator(text)
+    if not sep:
+        return None
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="c")
+    except Exception:  # noqa: BLE001 - the general reader reports it
+        return None
+    names = [str(c) for c in frame.columns]
+    if len(set(c.strip() for c in names)) != len(names) or any(_unmangle(c) != c for c in names):
+        return None
+    attrs = {}
+    if len(frame) and _is_hxl_row(frame.iloc[0]):
+        attrs = {col.strip(): str(tag).strip() for col, tag in frame.iloc[0].items() if str(tag).strip()}
+    return sep, names, attrs
+
+
+def _probe(names: list[str], attrs: dict) -> pd.DataFrame:
+    probe = pd.DataFrame(columns=[n.strip() for n in names])
+    probe.attrs["hxl"] = attrs
+    return probe
+
+
+def _arrow_resolve(names: list[str], attrs: dict, refs: Sequence[str]) -> dict[str, str] | None:
+    """Stripped header -> raw header for every column ``refs`` name; ``None`` when one is missing."""
+    probe = _probe(names, attrs)
+    raw_of = {n.strip(): n for n in names}
+    out = {}
+    for ref in refs:
+        col = resolve_column(probe, ref)
+        if col is None:
+            return None
+        out[col] = raw_of[col]
+    return out
+
+
+def _arrow_read(raw: bytes, sep: str, names: list[str], resolved: dict[str, str], *, skip: int) -> dict | None:
+    """The resolved columns as pyarrow string arrays; ``None`` where pyarrow refuses the file."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    wanted = list(dict.fromkeys(resolved.values()))
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(raw),
+            read_options=pacsv.ReadOptions(skip_rows_after_names=skip, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep),
+            convert_options=pacsv.ConvertOptions(include_columns=wanted, column_types={c: pa.string() for c in wanted}, strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowKeyError) as exc:
+        logger.info("pyarrow did not read the file (%s); read the general way", exc)
+        return None
+    return {col: table.column(rawname) for col, rawname in resolved.items()}
+
+
+def _arrow_mojibake(raw: bytes, arrays: dict) -> bool:
+    """True when a column holds text encoded twice (the general reader repairs and reports it)."""
+    if raw.isascii():
+        return False
+    import pyarrow.compute as pc
+
+    return any(pc.any(pc.match_substring_regex(a, _MOJIBAKE.pattern)).as_py() for a in arrays.values())
+
+
+_ARROW_DEGREES = r"^-?[0-9]{1,3}(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?$"
+_ARROW_COUNT = r"^[0-9]{1,15}$"
+_ARROW_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _arrow_all(array, pattern: str) -> bool:
+    import pyarrow.compute as pc
+
+    return len(array) == 0 or bool(pc.all(pc.match_substring_regex(array, pattern)).as_py())
+
+
+def arrow_degrees(array) -> np.ndarray | None:
+    """Decimal degrees with a dot (as :func:`_coordinate` reads them), or ``None`` for other spellings."""
+    import pyarrow as pa
+
+    if not _arrow_all(array, _ARROW_DEGREES):
+        return None
+    return array.cast(pa.float64()).to_numpy()
+
+
+def arrow_counts(array) -> np.ndarray | None:
+    """Whole numbers written with digits only (as :func:`parse_number` reads them), else ``None``."""
+    import pyarrow as pa
+
+    if not _arrow_all(array, _ARROW_COUNT):
+        return None
+    return array.cast(pa.float64()).to_numpy()
+
+
+def arrow_dates(array, *, today: pd.Timestamp | None = None) -> np.ndarray | None:
+    """ISO dates (``2017-06-14``) in the plausible range of :func:`parse_dates`, else ``None``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not _arrow_all(array, _ARROW_ISO_DATE):
+        return None
+    try:
+        parsed = pc.strptime(array, format="%Y-%m-%d", unit="ns", error_is_null=False)
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    values = parsed.to_numpy().astype("datetime64[ns]")
+    latest = (today or pd.Timestamp.now()).normalize() + pd.Timedelta(days=1)
+    if len(values) and (values.min() < FIRST_PLAUSIBLE_DATE.to_datetime64() or values.max() > latest.to_datetime64()):
+        return None
+    return values
+
+
+def arrow_text(array) -> np.ndarray:
+    """Cells as stripped text (Python's ``str.strip``), as object array."""
+    import pyarrow.compute as pc
+
+    values = array.to_numpy(zero_copy_only=False)
+    if has_edge_space(array):
+        return np.array([v.strip() for v in values], dtype=object)
+    return values.astype(object)
+
+
+#: Python's ``str.isspace`` characters, for RE2: a cell starting or ending with one is stripped.
+_ARROW_EDGE_SPACE = r"^[\t-\r\x1c-\x1f\x{85}\p{Z}]|[\t-\r\x1c-\x1f\x{85}\p{Z}]$"
+
+
+def has_edge_space(array) -> bool:
+    """True when a cell starts or ends with white space (of any kind Python strips)."""
+    import pyarrow.compute as pc
+
+    return bool(len(array)) and bool(pc.any(pc.match_substring_regex(array, _ARROW_EDGE_SPACE)).as_py())
+
+
+def arrow_is_in(array, values: Sequence) -> np.ndarray | None:
+    """Which cells equal one of ``values`` (all text), as :func:`filter_rows` decides it for cells
+    written without surrounding spaces; ``None`` where that function must decide (numbers among the
+    values, cells with spaces, or no cell matching, which it reports)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not all(isinstance(v, str) for v in values) or has_edge_space(array):
+        return None
+    ok = pc.is_in(array, value_set=pa.array([str(v) for v in values], pa.string())).to_numpy(zero_copy_only=False)
+    return ok if ok.any() else None
+
+
+def arrow_unique(array) -> bool:
+    """True when every value is written plainly and none repeats (so :func:`drop_repeated_records`
+    has nothing to do)."""
+    import pyarrow.compute as pc
+
+    return not has_edge_space(array) and len(pc.unique(array)) == len(array)

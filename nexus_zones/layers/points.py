@@ -235,6 +235,12 @@ def read_points(
                      admin_column=admin_column, filters=filters, id_column=id_column)
     records = dict(id_column=id_column, timestamp_column=timestamp_column, key=where)
     place = dict(where=where, crs=crs, reference=reference, filters=filters, records=records)
+    if path.suffix.lower() in (".csv", ".txt", ".tsv") and crs is None:
+        fast = _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, where=where, filters=filters, records=records,
+                                     columns=dict(date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column),
+                                     decimal=decimal, thousands=thousands)
+        if fast is not None:
+            return fast
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
         frame, dropped = _read_csv_points(path, latitude, longitude, wanted, fatalities_column, **place)
     else:
@@ -276,6 +282,65 @@ def _read_csv_points(path, latitude, longitude, wanted, fatalities_column, *, wh
     table, dropped = _filtered(table, filters, path, where)
     lat, lon = load.resolve_column(table, latitude), load.resolve_column(table, longitude)
     return load._csv_points(table, path, lat, lon, where=where, crs=crs, reference=reference), dropped
+
+
+def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands) -> gpd.GeoDataFrame | None:
+    """:func:`read_points` of a large clean CSV by pyarrow (:func:`~nexus_zones.load.read_csv_arrow`),
+    or ``None`` where the general path must decide (repeated ids, coordinates not plain degrees, ...).
+    Columns in other spellings (dates such as ``14 June 2017``, counts with separators) are parsed by
+    the general functions, so that results and messages are the same."""
+    optional = [c for c in (fatalities_column, *([] if records["id_column"] else load.DEFAULT_ID_COLUMNS)) if c]
+    cols = load.read_csv_arrow(path, [latitude, longitude, *wanted.values()], optional=optional)
+    if cols is None or not _unique_ids(cols, records["id_column"]):
+        return None
+    cols, dropped = _arrow_filtered(cols, filters, path, where)
+    lat, lon = (load.arrow_degrees(cols.arrays[cols.resolved[c]]) for c in (latitude, longitude))
+    if lat is None or lon is None or (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
+        return None
+    out = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326", index=pd.RangeIndex(len(lat)))
+    out.attrs["dropped_by_filters"] = dropped
+    _arrow_columns(out, cols, path, **columns)
+    fat = cols.resolved.get(fatalities_column) if fatalities_column else None
+    counts = load.arrow_counts(cols.arrays[fat]) if fat else None
+    if counts is not None and counts.max(initial=0) <= load.MAX_ABS_VALUE:
+        out["fatalities"] = counts
+    elif fat:
+        _take_fatalities(out, cols.frame([fat]), path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
+    return out
+
+
+def _unique_ids(cols: "load.ArrowColumns", id_column: str | None) -> bool:
+    """True when the record ids (the configured column, else ACLED's) are plain and never repeat."""
+    ref = id_column or next((c for c in load.DEFAULT_ID_COLUMNS if c in cols.resolved), None)
+    return ref is None or load.arrow_unique(cols.arrays[cols.resolved[ref]])
+
+
+def _arrow_filtered(cols: "load.ArrowColumns", filters: dict | None, path: Path, where: str) -> tuple["load.ArrowColumns", int]:
+    """The rows passing ``filters`` (decided by :func:`~nexus_zones.load.filter_rows` on those columns only)."""
+    if not filters:
+        return cols, 0
+    masks = [load.arrow_is_in(cols.arrays[cols.resolved[ref]], values) if isinstance(values, list) else None for ref, values in filters.items()]
+    if all(m is not None for m in masks):
+        keep = np.logical_and.reduce(masks)
+        if keep.any():
+            logger.info("%s: %d of %d rows kept by %s.where", path.name, int(keep.sum()), len(keep), where)
+            return cols.take(keep), int((~keep).sum())
+    frame = cols.frame([cols.resolved[ref] for ref in filters])
+    kept = load.filter_rows(frame, filters, path=path, key=f"{where}.where")
+    return cols.take(frame.index.isin(kept.index)), len(frame) - len(kept)
+
+
+def _arrow_columns(out: gpd.GeoDataFrame, cols: "load.ArrowColumns", path: Path, *, date_column, type_column, category_column, admin_column) -> None:
+    """:func:`_take_columns` from pyarrow columns: ISO dates and text by pyarrow, other dates the general way."""
+    if date_column:
+        dates = load.arrow_dates(cols.arrays[cols.resolved[date_column]])
+        if dates is None:
+            _take_columns(out, cols.frame([cols.resolved[date_column]]), path, date_column=date_column, type_column=None, category_column=None, admin_column=None)
+        else:
+            out["date"] = dates
+    for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column)):
+        if ref:
+            out[name] = load.arrow_text(cols.arrays[cols.resolved[ref]])
 
 
 def _read_vector_points(path, layer, wanted, *, where, crs, reference, filters, records) -> tuple[gpd.GeoDataFrame, int]:
