@@ -108,9 +108,18 @@ class BoundariesSpec(_HasPath):
     """Polygons of the study units (e.g. an OCHA COD-AB admin-2 layer)."""
 
     layer: str | None = Field(None, description="Layer name inside a multi-layer file (GeoPackage).")
-    id_column: str = Field("admin2Pcod", description="Unique unit identifier (the P-code).")
-    name_column: str = Field("admin2Name", description="Unit name shown to people.")
-    region_column: str | None = Field("admin1Name", description="Region used for within-region ranks.")
+    id_column: str | None = Field(
+        None, description="Unique unit identifier (the P-code). Default: recognised for `level` from the COD-AB names of 2015 "
+        "(admin2Pcod), ITOS (ADM2_PCODE) or 2025 (adm2_pcode), geoBoundaries (shapeID) or GADM (GID_2)."
+    )
+    name_column: str | None = Field(None, description="Unit name shown to people. Default: recognised like id_column (admin2Name, ADM2_FR, adm2_name, shapeName, NAME_2).")
+    region_column: str | None = Field(
+        None, description="Region used for within-region ranks. Default: the admin-1 name column of the recognised scheme "
+        "(admin1Name, ADM1_FR, adm1_name, NAME_1); null for none."
+    )
+    level: int | None = Field(
+        None, ge=0, le=5, description="Admin level of the units (2 for Mali's cercles), for recognising the columns; default: the deepest level the file has."
+    )
     crs: str | None = Field(
         None,
         description="The CRS the file's coordinates are really in (e.g. EPSG:32630), for a file that declares none or a wrong one "

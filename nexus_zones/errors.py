@@ -36,6 +36,8 @@ __all__ = [
     "MixedEncodingWarning",
     "MojibakeWarning",
     "StaleLockWarning",
+    "PcodeNestingWarning",
+    "PseudoUnitWarning",
     "OutputLockedError",
     "short_repr",
     "did_you_mean",
@@ -201,3 +203,11 @@ class MojibakeWarning(NexusZonesWarning):
 
 class StaleLockWarning(NexusZonesWarning):
     """The output folder's lock was left by a run that ended without releasing it (killed); it was taken over."""
+
+
+class PcodeNestingWarning(NexusZonesWarning):
+    """Some P-codes of the boundaries do not begin with their parent unit's code (another vintage, or a typo)."""
+
+
+class PseudoUnitWarning(NexusZonesWarning):
+    """Rows of a table are for a pseudo-unit (e.g. Cadre Harmonisé's Koro_limitedaccess) and were added to its unit."""

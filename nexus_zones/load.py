@@ -760,11 +760,13 @@ def read_boundaries(
     path: Path,
     *,
     layer: str | None = None,
-    id_column: str,
-    name_column: str,
-    region_column: str | None,
+    id_column: str | None = None,
+    name_column: str | None = None,
+    region_column: str | None = None,
     regions: Sequence[str] | None = None,
     crs: str | None = None,
+    level: int | None = None,
+    find_region: bool = False,
 ) -> Boundaries:
     """Read the study units' polygons.
 
@@ -773,14 +775,25 @@ def read_boundaries(
     Units outside ``regions`` (when given) are dropped; ``all_unit_ids`` keeps every id of the file
     so that tables naming units outside the study can be told from tables with wrong codes.
     ``crs`` (the config's ``study.boundaries.crs``) overrides the CRS the file declares.
+
+    Where ``id_column`` or ``name_column`` is not given, they are recognised for ``level`` (default:
+    the deepest level of the file) from the naming schemes of :func:`nexus_zones.schemas.boundary_columns`
+    (COD-AB 2015, ITOS and 2025 names, geoBoundaries, GADM), and so is ``region_column`` with
+    ``find_region``. ``meta`` records the scheme, the columns, ``validOn``/``valid_to`` and
+    ``version``; P-codes that do not begin with their parent's give a :class:`PcodeNestingWarning`.
     """
     frame = _read_vector(path, layer)
     source = str(path) + (f" (layer {layer})" if layer else "")
+    if frame.empty:
+        raise InputDataError.one(source, "features", "no features", "at least one polygon", "check the file and the layer name")
+    found = _recognised_columns(frame, source, level, need=id_column is None or name_column is None or find_region)
+    id_column = id_column or found.id_column
+    name_column = name_column or found.name_column
+    if region_column is None and find_region and found is not None:
+        region_column = found.region_column
     wanted = {"study.boundaries.id_column": id_column, "study.boundaries.name_column": name_column}
     if region_column:
         wanted["study.boundaries.region_column"] = region_column
-    if frame.empty:
-        raise InputDataError.one(source, "features", "no features", "at least one polygon", "check the file and the layer name")
     problems = _missing_columns(path, frame, wanted)
     if problems:
         raise InputDataError(source, problems)
@@ -792,17 +805,71 @@ def read_boundaries(
         logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
     units = _units(frame, ids, name_column, region_column, source)
     all_units = units.sort_index()
-    valid_on = sorted({str(v)[:10] for v in frame["validOn"].dropna()}) if "validOn" in frame.columns else []
-    meta = {"file": path.name, "layer": layer, "features": int(len(frame)), "id_column": id_column, "validOn": valid_on, "crs": crs_in}
+    meta = _boundaries_meta(frame, path, layer, found, id_column=id_column, name_column=name_column, region_column=region_column, crs_in=crs_in)
+    if found is not None and found.id_column == id_column:
+        _check_nesting(frame, ids, found, source)
     if regions:
         units = _in_regions(units, regions, region_column, source)
     units = units.sort_index()
     logger.info(
-        "boundaries: %d units read from %s%s%s", len(units), path.name,
+        "boundaries: %d units read from %s%s%s%s", len(units), path.name,
         f" ({len(all_units)} in the file)" if len(units) != len(all_units) else "",
-        f", validOn {', '.join(valid_on)}" if valid_on else "",
+        f", {found.scheme} names at level {found.level}" if found is not None else "",
+        f", validOn {', '.join(meta['validOn'])}" if meta["validOn"] else "",
     )
     return Boundaries(units=units, all_units=all_units, path=path, crs_in=crs_in, meta=meta)
+
+
+def _recognised_columns(frame: gpd.GeoDataFrame, source: str, level: int | None, *, need: bool) -> "schemas.BoundaryColumns | None":
+    """The naming scheme of the file's columns (for ``level``); an error where none fits, or several,
+    when columns are needed (else ``None`` then)."""
+    from . import schemas
+
+    try:
+        return schemas.boundary_columns([c for c in frame.columns if c != frame.geometry.name], level)
+    except schemas.BoundaryColumnsError as exc:
+        if not need:
+            return None
+        cols = [str(c) for c in frame.columns if c != frame.geometry.name]
+        raise InputDataError.one(
+            source, "study.boundaries" + (f".level {level}" if level is not None else ""), f"{exc} among the columns {', '.join(cols[:30])}",
+            "the P-code and name columns of one admin level (admin2Pcod/admin2Name, ADM2_PCODE/ADM2_FR, adm2_pcode/adm2_name, "
+            "shapeID/shapeName or GID_2/NAME_2)",
+            "set study.boundaries.id_column and name_column (and region_column), or the right level",
+        ) from None
+
+
+def _boundaries_meta(frame, path: Path, layer, found, *, id_column, name_column, region_column, crs_in) -> dict:
+    """What run.json records of the boundaries: file, scheme, columns, validity dates and version."""
+    def values(col: str | None) -> list[str]:
+        if not col or col not in frame.columns:
+            return []
+        return sorted({str(v)[:10] for v in frame[col].dropna() if str(v).strip() not in ("", "NaT", "None", "nan")})
+
+    on = (found.valid_on if found is not None else None) or ("validOn" if "validOn" in frame.columns else None)
+    return {
+        "file": path.name, "layer": layer, "features": int(len(frame)), "id_column": id_column, "name_column": name_column,
+        "region_column": region_column, "scheme": found.scheme if found is not None else None, "level": found.level if found is not None else None,
+        "validOn": values(on), "validTo": values(found.valid_to if found is not None else None),
+        "version": values(found.version if found is not None else None), "crs": crs_in,
+    }
+
+
+def _check_nesting(frame: gpd.GeoDataFrame, ids: pd.Series, found, source: str) -> None:
+    """A :class:`PcodeNestingWarning` where units' P-codes do not begin with their parent's."""
+    if found is None or not found.parent_code_column or found.id_column not in frame.columns:
+        return
+    from . import schemas
+    from .errors import PcodeNestingWarning
+
+    parents = _id_strings(frame[found.parent_code_column]).astype(str).str.strip()
+    breaks = schemas.nesting_breaks(list(ids), list(parents))
+    if breaks:
+        shown = ", ".join(f"{c} under {p}" for c, p in breaks[:8]) + (f" and {len(breaks) - 8} more" if len(breaks) > 8 else "")
+        warnings.warn(PcodeNestingWarning(
+            f"{source}: column {found.id_column!r}: {len(breaks)} of {len(ids)} P-codes do not begin with their parent's code "
+            f"(column {found.parent_code_column!r}): {shown}. Codes of another vintage or a typo: tables keyed by these codes may "
+            "match the wrong unit; check the file's version, or match tables by name (name_column)"), stacklevel=3)
 
 
 def _unit_ids(frame: gpd.GeoDataFrame, id_column: str, source: str) -> pd.Series:

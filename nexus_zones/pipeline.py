@@ -144,7 +144,7 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
     try:
         boundaries = load.read_boundaries(
             b.path, layer=b.layer, id_column=b.id_column, name_column=b.name_column, region_column=b.region_column, regions=config.study.regions,
-            crs=b.crs,
+            crs=b.crs, level=b.level, find_region="region_column" not in b.model_fields_set,
         )
     except InputDataError as exc:
         if not collect:
