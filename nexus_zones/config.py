@@ -37,7 +37,7 @@ from pydantic import (
 from . import layers as _layers
 from .errors import ConfigError, Problem, did_you_mean, short_repr
 from .layers.actors import ACTOR_MEASURES, ActorsLayerSpec
-from .layers.base import _IDENT, _SEP, Identifier, Language, Scalar, Text, _check_crs, _fail, _HasPath, _resolve, _Strict  # noqa: F401 - shared building blocks
+from .layers.base import _IDENT, _SEP, Identifier, Language, Scalar, Text, _check_crs, _fail, _HasPath, join_texts, _resolve, _Strict  # noqa: F401 - shared building blocks
 from .layers.points import POINT_MEASURES, PointsLayerSpec
 from .layers.polygons import PolygonsLayerSpec
 from .layers.raster import RASTER_MEASURES, RasterLayerSpec
@@ -338,6 +338,23 @@ class Config(_Strict):
     def _resolve_data_dir(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         data_dir = (info.context or {}).get("data_dir")
         return Path(data_dir) if data_dir else (None if value is None else _resolve(value, info))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _proxy_labels(cls, data: Any) -> Any:
+        """Indicators of a layer with a ``proxy`` note say so in their label (unless it already says 'proxy')."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("layers"), Mapping) or not isinstance(data.get("indicators"), Mapping):
+            return data
+        proxies = {name: spec["proxy"] for name, spec in data["layers"].items() if isinstance(spec, Mapping) and spec.get("proxy")}
+        if not proxies:
+            return data
+        indicators = {}
+        for name, ind in data["indicators"].items():
+            layer = str(ind.get("measure", "")).split(".")[0] if isinstance(ind, Mapping) else None
+            if layer in proxies and "proxy" not in str(ind.get("label", "")).lower():
+                ind = {**ind, "label": join_texts(ind.get("label") or name, proxies[layer], "proxy: ")}
+            indicators[name] = ind
+        return {**data, "indicators": indicators}
 
     @field_validator("rules", mode="before")
     @classmethod

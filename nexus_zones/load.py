@@ -1208,10 +1208,12 @@ def _key_columns(frame: pd.DataFrame, keys: dict[str, str | None]) -> pd.DataFra
     return out
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
+def _read_xlsx(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
     _require_file(path)
+    if sheet is not None:
+        _check_sheet(path, sheet)
     try:
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+        frame = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=0 if sheet is None else sheet)
     except Exception as exc:
         raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook whose first sheet has a header row") from exc
     if frame.columns.empty:
@@ -1221,11 +1223,29 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     return _take_hxl_row(_repair_mojibake(frame, path), path)
 
 
-def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, where_key: str = "layer.where") -> pd.DataFrame:
-    """Read a CSV or XLSX table as strings, check that the ``wanted`` columns exist (config key ->
-    header or HXL tag) and keep the rows passing ``where``. Columns keep their headers; HXL tags stay
-    in ``attrs['hxl']`` for :func:`resolve_column`."""
-    table = _read_xlsx(path) if path.suffix.lower() in (".xlsx", ".xls") else _read_csv(path)
+def _check_sheet(path: Path, sheet: str | int) -> None:
+    """An unknown sheet is an error listing the workbook's sheets."""
+    try:
+        names = pd.ExcelFile(path).sheet_names
+    except Exception as exc:  # noqa: BLE001 - reported by the reader
+        raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook") from exc
+    ok = sheet in names if isinstance(sheet, str) else 0 <= sheet < len(names)
+    if not ok:
+        raise InputDataError.one(str(path), f"sheet {sheet!r}", f"no such sheet{did_you_mean(str(sheet), names) if isinstance(sheet, str) else ''}",
+                                 f"a sheet of the workbook: {', '.join(repr(n) for n in names)} (or its position from 0)", "set the layer's sheet to one of them")
+
+
+def read_header(path: Path, *, sheet: str | int | None = None) -> list[str]:
+    """The column headers of a CSV or XLSX table (after the encoding, separator and HXL handling of
+    :func:`read_rows`)."""
+    return [str(c) for c in read_rows(path, {}, sheet=sheet).columns]
+
+
+def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, where_key: str = "layer.where", sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a CSV or XLSX table (its ``sheet``, default the first) as strings, check that the
+    ``wanted`` columns exist (config key -> header or HXL tag) and keep the rows passing ``where``.
+    Columns keep their headers; HXL tags stay in ``attrs['hxl']`` for :func:`resolve_column`."""
+    table = _read_xlsx(path, sheet) if path.suffix.lower() in (".xlsx", ".xls") else _read_csv(path)
     wanted = dict(wanted)
     for col in (where or {}):
         wanted[f"{where_key}.{col}"] = col
@@ -1257,6 +1277,36 @@ def filter_rows(table: pd.DataFrame, where: dict, *, path: Path, key: str) -> pd
         raise InputDataError.one(str(path), key, "no row passes every condition together", "at least one row", "loosen the conditions")
     logger.info("%s: %d of %d rows kept by %s", path.name, len(out), len(table), key)
     return out
+
+
+def fold_cells(cells: pd.Series) -> pd.Series:
+    """:func:`normalise_name` of every cell, computed once per distinct value (fast on long columns
+    of few values, such as actor names)."""
+    codes, uniques = pd.factorize(cells.astype(str), use_na_sentinel=False)
+    folded = np.array([normalise_name(u) for u in uniques], dtype=object)
+    return pd.Series(folded[codes] if len(uniques) else np.array([], dtype=object), index=cells.index)
+
+
+def match_text(table: pd.DataFrame, matches: Sequence[Mapping], *, path: Path, key: str) -> np.ndarray:
+    """Rows passing every text match: ``{columns, contains}`` keeps rows where one phrase occurs in
+    one column, ``{columns, excludes}`` drops them (case, accents and punctuation folded by
+    :func:`normalise_name`; phrases are plain text, not patterns). A ``contains`` no row passes is an error."""
+    keep = np.ones(len(table), dtype=bool)
+    for i, entry in enumerate(matches):
+        phrases = [normalise_name(p) for p in (entry.get("contains") or entry.get("excludes") or [])]
+        hit = np.zeros(len(table), dtype=bool)
+        for ref in entry["columns"]:
+            folded = fold_cells(table[resolve_column(table, ref) or ref])
+            for phrase in phrases:
+                hit |= folded.str.contains(phrase, regex=False).to_numpy()
+        if entry.get("contains") and not hit.any():
+            raise InputDataError.one(
+                str(path), f"{key}[{i}]", f"no row whose columns {entry['columns']} contain any of {entry['contains']}",
+                "phrases occurring in those columns (compared without case, accents or punctuation)", "correct the phrases or the columns",
+            )
+        keep &= hit if entry.get("contains") else ~hit
+    logger.info("%s: %d of %d rows kept by %s", path.name, int(keep.sum()), len(keep), key)
+    return keep
 
 
 def no_rows_why(path: Path) -> str:

@@ -16,7 +16,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator, Literal, Mapping, Sequence
+from typing import Annotated, Iterator, Literal, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -28,7 +28,7 @@ from .. import geometry, load
 from ..aggregate import _report_spellings, assign_points, slug
 from ..reconcile import conform_codes, match_rows
 from ..errors import EventsOutsideWarning, InputDataError, UnusedValueWarning, did_you_mean
-from .base import Identifier, MeasureContext, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling
+from .base import Identifier, MeasureContext, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _Strict
 
 __all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "count_points", "measures", "read", "measure", "empty_parts"]
 
@@ -42,6 +42,30 @@ RESERVED_POINT_MEASURES = ("count", "fatalities", "count_by_admin")
 MIN_OUTSIDE_ERROR = 10
 #: The map shows a points layer's points on demand (``map.point_layers``).
 MAP_POINTS = True
+
+
+#: The longest phrase a ``match`` entry may hold (phrases are plain text, never patterns: a pattern
+#: can take exponential time on a crafted cell).
+MAX_PHRASE = 200
+
+
+class TextMatch(_Strict):
+    """Rows whose text, in any of ``columns``, contains any of the phrases (``contains``), or none
+    of them (``excludes``). Case, accents, hyphens, dots and spaces are folded before comparing."""
+
+    columns: list[str] = Field(min_length=1, description="Columns searched (headers or HXL tags), e.g. actor1, actor2, notes.")
+    contains: list[Annotated[str, Field(min_length=1, max_length=MAX_PHRASE)]] | None = Field(
+        None, min_length=1, description="Keep rows where one of these phrases occurs in one of the columns."
+    )
+    excludes: list[Annotated[str, Field(min_length=1, max_length=MAX_PHRASE)]] | None = Field(
+        None, min_length=1, description="Drop rows where one of these phrases occurs in one of the columns."
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> "TextMatch":
+        if (self.contains is None) == (self.excludes is None):
+            raise _fail("match", "both contains and excludes, or neither", "one of contains (keep) or excludes (drop) per entry", "split it into two entries")
+        return self
 
 
 class PointsLayerSpec(_HasPath, _NumberSpelling):
@@ -64,6 +88,11 @@ class PointsLayerSpec(_HasPath, _NumberSpelling):
     types: list[str] | None = Field(None, min_length=1, description="Keep only rows with these values.")
     where: dict[str, list[Scalar]] = Field(
         default_factory=dict, description="Keep only rows whose column has one of the values, e.g. geo_precision: [1, 2]."
+    )
+    match: list[TextMatch] = Field(
+        default_factory=list,
+        description="Keep only rows whose text columns contain one of the phrases (case, accents and punctuation folded); every entry "
+        "must hold, e.g. [{columns: [actor1, assoc_actor_1, actor2, assoc_actor_2], contains: [Military Forces of Mali, Police Forces of Mali]}].",
     )
     fatalities_column: str = Field("fatalities", description="Summed per unit where the column exists.")
     category_column: str | None = Field(None, description="Column whose values are counted separately.")
@@ -141,7 +170,7 @@ def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataF
         spec.path, layer=spec.layer, latitude=spec.latitude, longitude=spec.longitude,
         date_column=spec.date_column if need_date else None, type_column=spec.type_column if spec.types else None,
         category_column=spec.category_column, fatalities_column=spec.fatalities_column, admin_column=spec.admin_column,
-        filters=spec.where or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
+        filters=spec.where or None, matches=[m.model_dump() for m in spec.match] or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
         decimal=spec.decimal, thousands=spec.thousands, crs=spec.crs, reference=context.reference,
     )
 
@@ -204,6 +233,7 @@ def read_points(
     fatalities_column: str | None = "fatalities",
     admin_column: str | None = None,
     filters: dict | None = None,
+    matches: Sequence[Mapping] | None = None,
     where: str = "layer",
     id_column: str | None = None,
     timestamp_column: str | None = "timestamp",
@@ -233,6 +263,9 @@ def read_points(
     """
     wanted = _wanted(where, date_column=date_column, type_column=type_column, category_column=category_column,
                      admin_column=admin_column, filters=filters, id_column=id_column)
+    for i, entry in enumerate(matches or ()):
+        wanted.update({f"{where}.match[{i}].columns": col for col in entry["columns"]})
+    filters = {**(filters or {}), **({_MATCH: list(matches)} if matches else {})} or None
     records = dict(id_column=id_column, timestamp_column=timestamp_column, key=where)
     place = dict(where=where, crs=crs, reference=reference, filters=filters, records=records)
     if path.suffix.lower() in (".csv", ".txt", ".tsv") and crs is None:
@@ -262,11 +295,22 @@ def _wanted(where: str, *, filters: dict | None, **columns: str | None) -> dict[
     return wanted
 
 
+#: Key of the text matches among the filters handed down the readers.
+_MATCH = "\x00match"
+
+
 def _filtered(frame: pd.DataFrame, filters: dict | None, path: Path, where: str) -> tuple[pd.DataFrame, int]:
-    """The rows passing ``filters``, and how many were dropped."""
+    """The rows passing ``filters`` (and the text matches), and how many were dropped."""
     if not filters:
         return frame, 0
-    kept = load.filter_rows(frame, filters, path=path, key=f"{where}.where")
+    filters = dict(filters)
+    matches = filters.pop(_MATCH, None)
+    kept = load.filter_rows(frame, filters, path=path, key=f"{where}.where") if filters else frame
+    if matches:
+        keep = load.match_text(kept, matches, path=path, key=f"{where}.match")
+        out = kept[keep]
+        out.attrs = kept.attrs
+        kept = out
     return kept, len(frame) - len(kept)
 
 
@@ -319,6 +363,11 @@ def _arrow_filtered(cols: "load.ArrowColumns", filters: dict | None, path: Path,
     """The rows passing ``filters`` (decided by :func:`~nexus_zones.load.filter_rows` on those columns only)."""
     if not filters:
         return cols, 0
+    if _MATCH in filters:  # the general functions on the filtered columns only
+        refs = [r for r in filters if r != _MATCH] + [c for m in filters[_MATCH] for c in m["columns"]]
+        frame = cols.frame([cols.resolved[r] for r in refs])
+        kept, dropped = _filtered(frame, filters, path, where)
+        return cols.take(frame.index.isin(kept.index)), dropped
     masks = [load.arrow_is_in(cols.arrays[cols.resolved[ref]], values) if isinstance(values, list) else None for ref, values in filters.items()]
     if all(m is not None for m in masks):
         keep = np.logical_and.reduce(masks)
