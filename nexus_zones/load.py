@@ -1403,7 +1403,7 @@ def read_csv_arrow(path: Path, refs: Sequence[str], *, optional: Sequence[str] =
             resolved.update(found)
             refs_found[ref] = next(iter(found))
     arrays = _arrow_read(raw, sep, names, resolved, skip=1 if attrs else 0)
-    if arrays is None or _arrow_mojibake(raw, arrays):
+    if arrays is None:
         return None
     n = len(next(iter(arrays.values()))) if arrays else 0
     lines = np.arange(n, dtype=np.int64) + (3 if attrs else 2)
@@ -1422,7 +1422,8 @@ def _arrow_head(raw: bytes) -> tuple[str, list[str], dict] | None:
         return None
     if not raw.isascii():
         try:
-            raw.decode("utf-8")
+            if _MOJIBAKE.search(raw.decode("utf-8")):  # text encoded twice anywhere: the general reader repairs and reports it
+                return None
         except UnicodeDecodeError:
             return None
     cut = raw[: 1 << 16].split(b"\n", 3)
@@ -1481,15 +1482,6 @@ def _arrow_read(raw: bytes, sep: str, names: list[str], resolved: dict[str, str]
     return {col: table.column(rawname) for col, rawname in resolved.items()}
 
 
-def _arrow_mojibake(raw: bytes, arrays: dict) -> bool:
-    """True when a column holds text encoded twice (the general reader repairs and reports it)."""
-    if raw.isascii():
-        return False
-    import pyarrow.compute as pc
-
-    return any(pc.any(pc.match_substring_regex(a, _MOJIBAKE.pattern)).as_py() for a in arrays.values())
-
-
 _ARROW_DEGREES = r"^-?[0-9]{1,3}(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?$"
 _ARROW_COUNT = r"^[0-9]{1,15}$"
 _ARROW_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -1529,6 +1521,8 @@ def arrow_dates(array, *, today: pd.Timestamp | None = None) -> np.ndarray | Non
     try:
         parsed = pc.strptime(array, format="%Y-%m-%d", unit="ns", error_is_null=False)
     except (pa.ArrowInvalid, ValueError):
+        return None
+    if not pc.all(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), array)).as_py():  # 2017-02-30 is not rolled over to March
         return None
     values = parsed.to_numpy().astype("datetime64[ns]")
     latest = (today or pd.Timestamp.now()).normalize() + pd.Timedelta(days=1)
