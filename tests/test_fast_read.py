@@ -88,6 +88,7 @@ def _variant(name: str, tmp_path: Path) -> tuple[Path, dict]:
     if name == "utf16":
         return _write(tmp_path / "e.csv", ev, encoding="utf-16"), {}
     if name == "mixed_lines":
+        ev.loc[4, "admin2"] = "Ségou"  # on line 6 of the file (lines[5])
         path = _write(tmp_path / "e.csv", ev)
         lines = path.read_bytes().split(b"\n")
         lines[5] = lines[5].decode("utf-8").encode("cp1252")
