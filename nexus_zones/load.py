@@ -1226,7 +1226,8 @@ def _read_xlsx(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
 def _check_sheet(path: Path, sheet: str | int) -> None:
     """An unknown sheet is an error listing the workbook's sheets."""
     try:
-        names = pd.ExcelFile(path).sheet_names
+        with pd.ExcelFile(path) as book:
+            names = book.sheet_names
     except Exception as exc:  # noqa: BLE001 - reported by the reader
         raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook") from exc
     ok = sheet in names if isinstance(sheet, str) else 0 <= sheet < len(names)

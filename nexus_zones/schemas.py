@@ -183,7 +183,7 @@ HAPI_DEVELOPMENT_SECTORS = ["ERY"]
 SHAPES: dict[str, TableShape] = {s.name: s for s in (
     TableShape(
         "hapi_conflict_event", "HDX HAPI conflict events (from ACLED)", "table", _HAPI_KEYS + ("eventtype", "events"),
-        unit_column="admin2_code", name_column="provider_admin2_name", parent_column="provider_admin1_name", measures=_hapi_conflict(),
+        unit_column="admin2_code", name_column="admin2_name", parent_column="admin1_name", measures=_hapi_conflict(),
         where={"admin_level": [2]}, latest=(),
         note="one row per unit, event type and month; measures are summed over the months kept (narrow them with where: "
              "{reference_period_start: [...]}); civilian_targeting events are also political_violence events, so events counts "
@@ -191,20 +191,20 @@ SHAPES: dict[str, TableShape] = {s.name: s for s in (
     ),
     TableShape(
         "hapi_food_security", "HDX HAPI food security (CH/IPC)", "table", _HAPI_KEYS + ("ipcphase", "ipctype", "populationinphase"),
-        unit_column="admin2_code", name_column="provider_admin2_name", parent_column="provider_admin1_name", measures=_hapi_food(),
+        unit_column="admin2_code", name_column="admin2_name", parent_column="admin1_name", measures=_hapi_food(),
         where={"admin_level": [2], "ipc_type": ["current"]}, latest=("reference_period_start",),
         note="rows per unit, phase (1-5, 3+, all) and type (current, first/second projection): current analyses, latest period; "
              "phase3plus is people in phase 3 or worse, analysed the population analysed",
     ),
     TableShape(
         "hapi_idps", "HDX HAPI internally displaced persons (from IOM DTM)", "table", _HAPI_KEYS + ("assessmenttype", "reportinground", "population"),
-        unit_column="admin2_code", name_column="provider_admin2_name", parent_column="provider_admin1_name",
+        unit_column="admin2_code", name_column="admin2_name", parent_column="admin1_name",
         measures={"idps": ("population", None)}, where={"admin_level": [2]}, latest=("reference_period_start",),
         note="rows per unit, assessment type and round: the latest period, rows of a unit summed",
     ),
     TableShape(
         "hapi_operational_presence", "HDX HAPI operational presence (3W)", "actors", _HAPI_KEYS + ("orgacronym", "orgname", "sectorcode"),
-        unit_column="admin2_code", name_column="provider_admin2_name", parent_column="provider_admin1_name", where={"admin_level": [2]},
+        unit_column="admin2_code", name_column="admin2_name", parent_column="admin1_name", where={"admin_level": [2]},
         actors={"organisation_column": "org_acronym", "type_column": "sector_code",
                 "humanitarian": HAPI_HUMANITARIAN_SECTORS, "development": HAPI_DEVELOPMENT_SECTORS},
         note="organisations per unit counted by sector: the humanitarian clusters, and early recovery (ERY) as development",

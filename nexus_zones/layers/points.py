@@ -264,7 +264,7 @@ def read_points(
     wanted = _wanted(where, date_column=date_column, type_column=type_column, category_column=category_column,
                      admin_column=admin_column, filters=filters, id_column=id_column)
     for i, entry in enumerate(matches or ()):
-        wanted.update({f"{where}.match[{i}].columns": col for col in entry["columns"]})
+        wanted.update({f"{where}.match[{i}].columns[{j}]": col for j, col in enumerate(entry["columns"])})
     filters = {**(filters or {}), **({_MATCH: list(matches)} if matches else {})} or None
     records = dict(id_column=id_column, timestamp_column=timestamp_column, key=where)
     place = dict(where=where, crs=crs, reference=reference, filters=filters, records=records)
