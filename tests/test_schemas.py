@@ -12,6 +12,7 @@ nesting breaks, HXL tags with spaces, workbook sheets).
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import warnings
@@ -455,3 +456,84 @@ def test_workbook_sheet_is_chosen_and_an_unknown_sheet_lists_the_sheets(real, tm
     assert sorted(result.measures["food.population"]) == sorted(latest["population"].astype(float))
     with pytest.raises(InputDataError, match=r"sheet 'Ch': found no such sheet \(did you mean 'CH'\?.*'Lisez-moi', 'CH'"):
         pipeline.run(load_config(_ch_config(tmp_path, path, sheet="Ch")), out_dir=tmp_path / "o2")
+
+
+# ------------------------------------------------------------------------------ hostile cases through the CLI (demo files)
+
+
+def _demo(tmp_path: Path, change) -> Path:
+    """configs/demo.yaml with absolute paths, changed by ``change(cfg, tmp_path)``, written to tmp_path."""
+    import yaml
+
+    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg["study"]["boundaries"]["path"] = str((REPO / "configs" / cfg["study"]["boundaries"]["path"]).resolve())
+    for layer in cfg["layers"].values():
+        layer["path"] = str((REPO / "configs" / layer["path"]).resolve())
+    change(cfg, tmp_path)
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _scores(out: Path) -> pd.DataFrame:
+    return pd.read_csv(next(out.glob("*_scores.csv"))).set_index("unit_id").sort_index()
+
+
+def _renamed_demo(generation: str, tmp_path: Path, broken: str) -> Path:
+    c = gpd.read_file(REPO / "data" / "demo" / "cercles.geojson")
+    if generation == "2025":
+        b = gpd.GeoDataFrame({"adm2_pcode": c["admin2Pcod"], "adm2_name": c["admin2Name"], "adm1_pcode": c["admin1Pcod"], "adm1_name": c["admin1Name"],
+                              "version": "v01", "valid_on": "2025-01-01", "valid_to": None}, geometry=c.geometry, crs=c.crs)
+        b.loc[b["adm2_pcode"] == broken, "adm1_pcode"] = "ML07"
+    else:
+        b = gpd.GeoDataFrame({"ADM2_PCODE": c["admin2Pcod"], "ADM2_FR": c["admin2Name"], "ADM1_PCODE": c["admin1Pcod"], "ADM1_FR": c["admin1Name"],
+                              "validOn": "2019-08-02"}, geometry=c.geometry, crs=c.crs)
+        b.loc[b["ADM2_PCODE"] == broken, "ADM1_PCODE"] = "ML6"  # a typo: ML6 is no prefix of ML0604
+        b.loc[b["ADM2_PCODE"] == broken, "ADM1_PCODE"] = "ML60"
+    path = tmp_path / f"cercles_{generation}.geojson"
+    b.to_file(path)
+    return path
+
+
+@pytest.mark.parametrize("generation, broken, parent", [("2025", "ML0602", "ML07"), ("itos", "ML0604", "ML60")])
+def test_cli_nesting_breaks_are_named_and_the_numbers_equal_the_clean_files(tmp_path, capsys, generation, broken, parent):
+    (tmp_path / "clean").mkdir()
+    clean = _demo(tmp_path / "clean", lambda cfg, d: None)
+    assert cli.main(["run", str(clean), "--out", str(tmp_path / "clean_out")]) == 0
+    path = _renamed_demo(generation, tmp_path, broken)
+
+    def change(cfg, d):
+        cfg["study"]["boundaries"] = {"path": str(path), "level": 2}
+
+    (tmp_path / "broken").mkdir()
+    code = cli.main(["run", str(_demo(tmp_path / "broken", change)), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 0 and "Traceback" not in err
+    assert "PcodeNestingWarning" in err and f"1 of 5 P-codes do not begin with their parent's code" in err and f"{broken} under {parent}" in err
+    got, expected = _scores(tmp_path / "out"), _scores(tmp_path / "clean_out")
+    pd.testing.assert_frame_equal(got[["score", "rank"]], expected[["score", "rank"]])
+
+
+@pytest.mark.parametrize("variant", ["table_without_options", "hapi_without_events"])
+def test_cli_a_table_of_no_known_shape_is_an_error_naming_the_key_and_the_shapes(tmp_path, capsys, variant):
+    def change(cfg, d):
+        layer = cfg["layers"]["schools"] if "schools" in cfg["layers"] else next(v for v in cfg["layers"].values() if v["kind"] == "table")
+        if variant == "table_without_options":
+            for key in ("unit_column", "name_column", "parent_column", "columns", "whole_numbers"):
+                layer.pop(key, None)
+        else:
+            hapi = pd.DataFrame({**{c: ["x"] for c in HAPI}, "admin2_code": ["ML0601"], "event_type": ["political_violence"],
+                                 "fatalities": ["1"], "reference_period_start": ["2017-01-01"], "reference_period_end": ["2017-01-31"]})
+            hapi.to_csv(d / "hapi.csv", index=False)
+            layer.clear()
+            layer.update({"kind": "table", "path": str(d / "hapi.csv")})
+        cfg["indicators"] = {k: v for k, v in cfg["indicators"].items() if not any(v["measure"].startswith(n + ".") for n, s in cfg["layers"].items() if s is layer)}
+        cfg["rules"] = {}
+        cfg.get("model", {}).pop("pillars", None)
+
+    config = _demo(tmp_path, change)
+    code = cli.main(["run", str(config), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("error: ") == 1 and "Traceback" not in err
+    assert re.search(r"layers\.\w+: found a header of no known published shape .*hapi_conflict_event \(HDX HAPI conflict events.*Fix: name the key columns \(unit_column and/or name_column\) and the value columns", err, flags=re.S), err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
