@@ -226,7 +226,7 @@ def main() -> None:
     row("load", f"{len(points):,} events from CSV (dates, types, fatalities), no filter", t_points)
 
     # point aggregation
-    (measures, _), t_ours = timed(aggregate.count_points, units, points, all_units=b.all_units)
+    (measures, _), t_ours = timed(aggregate.count_points, units, points, all_units=b.all_units, outside="accept")  # events span the bounding box
     geoms = units.geometry.to_numpy()
     tree = shapely.STRtree(geoms)
     pts = points.geometry.to_numpy()
@@ -282,7 +282,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = {
             "study": {"name": "national", "title": "National benchmark", "boundaries": {"path": str(units_path), **{k: v for k, v in ucols.items() if v is not None and k != "layer"}, **({"layer": ucols["layer"]} if ucols["layer"] else {})}},
-            "layers": {"events": {"kind": "points", "path": str(events_path), "year": 2017, "types": ["Battles", "Explosions/Remote violence", "Violence against civilians"]},
+            "layers": {"events": {"kind": "points", "path": str(events_path), "year": 2017, "types": ["Battles", "Explosions/Remote violence", "Violence against civilians"], "outside": "accept"},
                        "population": {"kind": "raster", "path": str(raster_path), "threshold": 30}},
             "indicators": {"events": {"measure": "events.count", "per": "population.sum", "scale": 100000, "direction": "cost", "weight": 2},
                            "people": {"measure": "population.sum", "direction": "benefit", "normalisation": "rank", "weight": 1},

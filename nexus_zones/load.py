@@ -1523,7 +1523,8 @@ def arrow_dates(array, *, today: pd.Timestamp | None = None) -> np.ndarray | Non
         parsed = pc.strptime(array, format="%Y-%m-%d", unit="ns", error_is_null=False)
     except (pa.ArrowInvalid, ValueError):
         return None
-    if not pc.all(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), array)).as_py():  # 2017-02-30 is not rolled over to March
+    day = pc.cast(pc.utf8_slice_codeunits(array, 8, 10), pa.int64())
+    if not pc.all(pc.equal(pc.day(parsed), day)).as_py():  # 2017-02-30 is not rolled over to March
         return None
     values = parsed.to_numpy().astype("datetime64[ns]")
     latest = (today or pd.Timestamp.now()).normalize() + pd.Timedelta(days=1)
@@ -1533,13 +1534,13 @@ def arrow_dates(array, *, today: pd.Timestamp | None = None) -> np.ndarray | Non
 
 
 def arrow_text(array) -> np.ndarray:
-    """Cells as stripped text (Python's ``str.strip``), as object array."""
-    import pyarrow.compute as pc
+    """Cells as stripped text (Python's ``str.strip``), as object array; each distinct value is
+    converted once (columns of types or names hold few)."""
+    import pyarrow as pa
 
-    values = array.to_numpy(zero_copy_only=False)
-    if has_edge_space(array):
-        return np.array([v.strip() for v in values], dtype=object)
-    return values.astype(object)
+    encoded = array.combine_chunks().dictionary_encode() if isinstance(array, pa.ChunkedArray) else array.dictionary_encode()
+    values = np.array([str(v).strip() for v in encoded.dictionary.to_pylist()], dtype=object)
+    return values[encoded.indices.to_numpy(zero_copy_only=False)] if len(values) else np.array([], dtype=object)
 
 
 #: Python's ``str.isspace`` characters, for RE2: a cell starting or ending with one is stripped.
@@ -1560,9 +1561,14 @@ def arrow_is_in(array, values: Sequence) -> np.ndarray | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not all(isinstance(v, str) for v in values) or has_edge_space(array):
+    if not all(isinstance(v, str) for v in values):
         return None
-    ok = pc.is_in(array, value_set=pa.array([str(v) for v in values], pa.string())).to_numpy(zero_copy_only=False)
+    encoded = array.combine_chunks().dictionary_encode() if isinstance(array, pa.ChunkedArray) else array.dictionary_encode()
+    distinct = encoded.dictionary.to_pylist()
+    if any(v != v.strip() for v in distinct):
+        return None
+    wanted = np.array([v in set(map(str, values)) for v in distinct], dtype=bool)
+    ok = wanted[encoded.indices.to_numpy(zero_copy_only=False)] if len(distinct) else np.zeros(len(array), dtype=bool)
     return ok if ok.any() else None
 
 

@@ -537,3 +537,18 @@ def test_cli_a_table_of_no_known_shape_is_an_error_naming_the_key_and_the_shapes
     assert code == 2 and err.count("error: ") == 1 and "Traceback" not in err
     assert re.search(r"layers\.\w+: found a header of no known published shape .*hapi_conflict_event \(HDX HAPI conflict events.*Fix: name the key columns \(unit_column and/or name_column\) and the value columns", err, flags=re.S), err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("name", ["acled_2025_proxies.yaml", "hapi_tables.yaml", "dtm_cadre_harmonise.yaml"])
+def test_cli_check_passes_on_each_published_example(downloads, name, capsys):
+    code = cli.main(["check", str(PUBLISHED / name), "--data-dir", str(downloads)])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+
+
+def test_the_brief_names_the_proxy(downloads, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        paths = pipeline.brief(PUBLISHED / "acled_2025_proxies.yaml", out_dir=tmp_path, data_dir=downloads)
+    text = "".join(Path(p).read_text(encoding="utf-8", errors="ignore") for p in (paths.values() if isinstance(paths, dict) else [paths]) if str(p).endswith((".html", ".md", ".txt")))
+    assert "proxy: events involving Malian military or police forces" in text
