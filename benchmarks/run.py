@@ -160,7 +160,9 @@ def full_run(config: Path, out: Path, *, fast: bool = True) -> tuple[float, floa
         "t0 = time.perf_counter()\n"
         f"rc = cli.main(['run', {str(config)!r}, '--out', {str(out)!r}, '-q'])\n"
         "print('WALL', time.perf_counter() - t0)\n"
-        "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        # VmHWM, the high-water mark of this process's own memory: ru_maxrss would carry the parent's
+        # peak over fork and exec (Linux keeps it in the signal struct), i.e. this benchmark's own.
+        "print('PEAK', next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')))\n"
         "sys.exit(rc)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
