@@ -826,7 +826,7 @@ def _recognised_columns(frame: gpd.GeoDataFrame, source: str, level: int | None,
     from . import schemas
 
     try:
-        return schemas.boundary_columns([c for c in frame.columns if c != frame.geometry.name], level)
+        found = schemas.boundary_columns([c for c in frame.columns if c != frame.geometry.name], level)
     except schemas.BoundaryColumnsError as exc:
         if not need:
             return None
@@ -837,6 +837,11 @@ def _recognised_columns(frame: gpd.GeoDataFrame, source: str, level: int | None,
             "shapeID/shapeName or GID_2/NAME_2)",
             "set study.boundaries.id_column and name_column (and region_column), or the right level",
         ) from None
+    kinds = sorted(set(frame["shapeType"].astype(str))) if found.scheme == "geoBoundaries" and "shapeType" in frame.columns else []
+    if level is not None and kinds and kinds != [f"ADM{level}"]:  # geoBoundaries names every level alike: its shapeType says which
+        raise InputDataError.one(source, "study.boundaries.level", f"level {level}, but the file's shapeType is {', '.join(kinds)}",
+                                 f"a geoBoundaries file of ADM{level}", f"download the ADM{level} file, or set level to match")
+    return found
 
 
 def _boundaries_meta(frame, path: Path, layer, found, *, id_column, name_column, region_column, crs_in) -> dict:

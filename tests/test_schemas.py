@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import os
-import shutil
 import warnings
 from pathlib import Path
 
@@ -552,3 +551,48 @@ def test_the_brief_names_the_proxy(downloads, tmp_path):
         paths = pipeline.brief(PUBLISHED / "acled_2025_proxies.yaml", out_dir=tmp_path, data_dir=downloads)
     text = "".join(Path(p).read_text(encoding="utf-8", errors="ignore") for p in (paths.values() if isinstance(paths, dict) else [paths]) if str(p).endswith((".html", ".md", ".txt")))
     assert "proxy: events involving Malian military or police forces" in text
+
+
+@pytest.mark.parametrize("variant", ["2015_and_itos", "itos_and_2025", "no_such_level"])
+def test_cli_boundaries_whose_columns_cannot_be_decided_are_an_error_naming_the_candidates(tmp_path, capsys, variant):
+    c = gpd.read_file(REPO / "data" / "demo" / "cercles.geojson")
+    if variant == "2015_and_itos":
+        c = c.assign(ADM2_PCODE=c["admin2Pcod"], ADM2_FR=c["admin2Name"])
+        pattern = r"study\.boundaries\.level 2: found columns of several naming schemes at level 2: COD-AB 2015 \(admin2Pcod / admin2Name\); COD-AB ITOS \(ADM2_PCODE / ADM2_FR\)"
+    elif variant == "itos_and_2025":
+        c = gpd.GeoDataFrame({"ADM2_PCODE": c["admin2Pcod"], "ADM2_FR": c["admin2Name"], "adm2_pcode": c["admin2Pcod"], "adm2_name": c["admin2Name"]}, geometry=c.geometry, crs=c.crs)
+        pattern = r"COD-AB ITOS \(ADM2_PCODE / ADM2_FR\); COD-AB 2025 \(adm2_pcode / adm2_name\)"
+    else:
+        pattern = r"study\.boundaries\.level 3: found no id and name columns at level 3 of a known naming scheme .*admin3Pcod / admin3Name.*Fix: set study\.boundaries\.id_column and name_column \(and region_column\), or the right level"
+    path = tmp_path / "units.geojson"
+    c.to_file(path)
+
+    def change(cfg, d):
+        cfg["study"]["boundaries"] = {"path": str(path), "level": 3 if variant == "no_such_level" else 2}
+
+    code = cli.main(["run", str(_demo(tmp_path, change)), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("error: ") == 1 and "Traceback" not in err
+    assert re.search(pattern, err, flags=re.S), err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    # the same file with its columns named runs, and gives the clean demo's ranks
+    def named(cfg, d):
+        cfg["study"]["boundaries"] = {"path": str(path), "id_column": "admin2Pcod" if variant == "2015_and_itos" else "ADM2_PCODE",
+                                      "name_column": "admin2Name" if variant == "2015_and_itos" else "ADM2_FR", "region_column": None}
+        cfg["study"].pop("regions", None)
+
+    if variant != "no_such_level":
+        (tmp_path / "named").mkdir()
+        assert cli.main(["run", str(_demo(tmp_path / "named", named)), "--out", str(tmp_path / "named_out")]) == 0
+        (tmp_path / "clean").mkdir()
+        assert cli.main(["run", str(_demo(tmp_path / "clean", lambda cfg, d: None)), "--out", str(tmp_path / "clean_out")]) == 0
+        capsys.readouterr()
+        pd.testing.assert_series_equal(_scores(tmp_path / "named_out")["score"], _scores(tmp_path / "clean_out")["score"])
+
+
+def test_a_geoboundaries_file_of_another_level_is_refused(real, tmp_path):
+    path = tmp_path / "gb.geojson"
+    codab(real, "geoboundaries").assign(shapeType="ADM1").to_file(path)
+    with pytest.raises(InputDataError, match=r"study\.boundaries\.level: found level 2, but the file's shapeType is ADM1.*Fix: download the ADM2 file"):
+        load.read_boundaries(path, level=2)
+    assert load.read_boundaries(path, level=1).meta["scheme"] == "geoBoundaries"
