@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-__all__ = ["BoundaryColumns", "boundary_columns", "nesting_breaks", "TableShape", "SHAPES", "recognise_table", "header_key", "BoundaryColumnsError"]
+__all__ = ["BoundaryColumns", "boundary_columns", "nesting_breaks", "TableShape", "SHAPES", "recognise_table", "spell_shape", "shape_names", "pseudo_unit", "header_key", "BoundaryColumnsError"]
 
 
 def header_key(header: str) -> str:
@@ -244,10 +244,10 @@ def recognise_table(columns: Sequence[str], *, kind: str | None = None) -> Table
     if not fits:
         return None
     best = max(fits, key=lambda s: len(s.identify))
-    return _spelled(best, keys)
+    return spell_shape(best, keys)
 
 
-def _spelled(shape: TableShape, keys: Mapping[str, str]) -> TableShape:
+def spell_shape(shape: TableShape, keys: Mapping[str, str]) -> TableShape:
     """The shape with each column named as the header spells it (columns the header lacks kept as written)."""
     spell = lambda col: keys.get(header_key(col), col) if col else col  # noqa: E731
     from dataclasses import replace

@@ -60,7 +60,7 @@ def file_shape(name: str, spec: _KeyedTable, *, needed: bool) -> "schemas.TableS
         return None
     header = load.read_header(spec.path, sheet=spec.sheet)
     if spec.shape:
-        return schemas._spelled(schemas.SHAPES[spec.shape], {schemas.header_key(c): c for c in header})
+        return schemas.spell_shape(schemas.SHAPES[spec.shape], {schemas.header_key(c): c for c in header})
     shape = schemas.recognise_table(header, kind=spec.kind)
     if shape is None:
         shapes = "; ".join(f"{s.name} ({s.title})" for s in schemas.SHAPES.values() if s.kind == spec.kind)
