@@ -228,8 +228,9 @@ SHAPES: dict[str, TableShape] = {s.name: s for s in (
         ("adm1name", "adm2name", "adm2pcod2", "chtype", "population", "phase35"),
         name_column="adm2_name", parent_column="adm1_name",
         measures={"population": ("population", None), **{f"phase{p}": (f"phase{p}", None) for p in range(1, 6)}, "phase35": ("phase35", None)},
-        where={"chtype": ["current"]}, latest=("reference_year", "reference_label"), latest_key=_ch_period, pseudo_units=True,
-        note="current analyses of the latest reference period; adm2_pcod2 is CH's own code (not the OCHA P-code), so rows are "
+        where={"chtype": ["current"], "usethisperiod": ["Y", "y", "Yes", "yes", "1", "TRUE", "True", "true"]},
+        latest=("reference_year", "reference_label"), latest_key=_ch_period, pseudo_units=True,
+        note="current analyses of the latest reference period, rows marked usethisperiod where the column exists; adm2_pcod2 is CH's own code (not the OCHA P-code), so rows are "
              "matched by name; pseudo-units such as Koro_limitedaccess are added to their unit (Koro)",
     ),
 )}

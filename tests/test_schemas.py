@@ -596,3 +596,19 @@ def test_a_geoboundaries_file_of_another_level_is_refused(real, tmp_path):
     with pytest.raises(InputDataError, match=r"study\.boundaries\.level: found level 2, but the file's shapeType is ADM1.*Fix: download the ADM2 file"):
         load.read_boundaries(path, level=2)
     assert load.read_boundaries(path, level=1).meta["scheme"] == "geoBoundaries"
+
+
+def test_cadre_harmonise_rows_not_marked_usethisperiod_are_left_out(real, tmp_path):
+    ch = _ch(real)
+    ch = ch[ch["adm1_name"] == "Tombouctou"].assign(usethisperiod="Y")
+    latest = (ch["chtype"] == "current") & (ch["reference_year"] == "2020") & (ch["reference_label"] == "Jan-May")
+    ch.loc[latest & (ch["adm2_name"] == "Goundam"), "usethisperiod"] = "N"
+    path = tmp_path / "ch.csv"
+    ch.to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the missing value of Goundam is named in a warning tested elsewhere
+        result = pipeline.run(load_config(_ch_config(tmp_path, path)), out_dir=tmp_path / "o")
+    by_name = {load.normalise_name(result.units.loc[u, "name"]): v for u, v in result.measures["food.population"].items()}
+    kept = ch[latest & (ch["usethisperiod"] == "Y")]
+    assert np.isnan(by_name.pop("goundam"))
+    assert by_name == dict(zip(kept["adm2_name"].map(load.normalise_name), kept["population"].astype(float)))
