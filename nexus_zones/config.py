@@ -37,7 +37,7 @@ from pydantic import (
 from . import layers as _layers
 from .errors import ConfigError, Problem, did_you_mean, short_repr
 from .layers.actors import ACTOR_MEASURES, ActorsLayerSpec
-from .layers.base import _IDENT, _SEP, Identifier, Language, Scalar, Text, _check_crs, _fail, _HasPath, _resolve, _Strict  # noqa: F401 - shared building blocks
+from .layers.base import _IDENT, _SEP, Identifier, Language, Scalar, Text, _check_crs, _fail, _HasPath, join_texts, _resolve, _Strict  # noqa: F401 - shared building blocks
 from .layers.points import POINT_MEASURES, PointsLayerSpec
 from .layers.polygons import PolygonsLayerSpec
 from .layers.raster import RASTER_MEASURES, RasterLayerSpec
@@ -112,9 +112,18 @@ class BoundariesSpec(_HasPath):
     """Polygons of the study units (e.g. an OCHA COD-AB admin-2 layer)."""
 
     layer: str | None = Field(None, description="Layer name inside a multi-layer file (GeoPackage).")
-    id_column: str = Field("admin2Pcod", description="Unique unit identifier (the P-code).")
-    name_column: str = Field("admin2Name", description="Unit name shown to people.")
-    region_column: str | None = Field("admin1Name", description="Region used for within-region ranks.")
+    id_column: str | None = Field(
+        None, description="Unique unit identifier (the P-code). Default: recognised for `level` from the COD-AB names of 2015 "
+        "(admin2Pcod), ITOS (ADM2_PCODE) or 2025 (adm2_pcode), geoBoundaries (shapeID) or GADM (GID_2)."
+    )
+    name_column: str | None = Field(None, description="Unit name shown to people. Default: recognised like id_column (admin2Name, ADM2_FR, adm2_name, shapeName, NAME_2).")
+    region_column: str | None = Field(
+        None, description="Region used for within-region ranks. Default: the admin-1 name column of the recognised scheme "
+        "(admin1Name, ADM1_FR, adm1_name, NAME_1); null for none."
+    )
+    level: int | None = Field(
+        None, ge=0, le=5, description="Admin level of the units (2 for Mali's cercles), for recognising the columns; default: the deepest level the file has."
+    )
     crs: str | None = Field(
         None,
         description="The CRS the file's coordinates are really in (e.g. EPSG:32630), for a file that declares none or a wrong one "
@@ -455,6 +464,23 @@ class Config(_Strict):
     def _resolve_data_dir(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         data_dir = (info.context or {}).get("data_dir")
         return Path(data_dir) if data_dir else (None if value is None else _resolve(value, info))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _proxy_labels(cls, data: Any) -> Any:
+        """Indicators of a layer with a ``proxy`` note say so in their label (unless it already says 'proxy')."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("layers"), Mapping) or not isinstance(data.get("indicators"), Mapping):
+            return data
+        proxies = {name: spec["proxy"] for name, spec in data["layers"].items() if isinstance(spec, Mapping) and spec.get("proxy")}
+        if not proxies:
+            return data
+        indicators = {}
+        for name, ind in data["indicators"].items():
+            layer = str(ind.get("measure", "")).split(".")[0] if isinstance(ind, Mapping) else None
+            if layer in proxies and "proxy" not in str(ind.get("label", "")).lower():
+                ind = {**ind, "label": join_texts(ind.get("label") or name, proxies[layer], "proxy: ")}
+            indicators[name] = ind
+        return {**data, "indicators": indicators}
 
     @field_validator("rules", mode="before")
     @classmethod

@@ -36,6 +36,8 @@ __all__ = [
     "MixedEncodingWarning",
     "MojibakeWarning",
     "StaleLockWarning",
+    "PcodeNestingWarning",
+    "PseudoUnitWarning",
     "OutputLockedError",
     "LanguageWarning",
     "short_repr",
@@ -206,3 +208,11 @@ class StaleLockWarning(NexusZonesWarning):
 
 class LanguageWarning(NexusZonesWarning):
     """Config texts (labels, phrases, title, note, periods) are not given in the map's language; each is named and shown as given."""
+
+
+class PcodeNestingWarning(NexusZonesWarning):
+    """Some P-codes of the boundaries do not begin with their parent unit's code (another vintage, or a typo)."""
+
+
+class PseudoUnitWarning(NexusZonesWarning):
+    """Rows of a table are for a pseudo-unit (e.g. Cadre Harmonisé's Koro_limitedaccess) and were added to its unit."""

@@ -91,7 +91,7 @@ def fold_to_listed(values: pd.Series, listed: Iterable[str], *, path: Path | str
         by_fold.setdefault(normalise_name(value), set()).add(value)
     text = values.astype(str)
     exact = set(listed)
-    variants = {v: by_fold.get(normalise_name(v), set()) for v in set(text) if v not in exact}
+    variants = {v: by_fold.get(normalise_name(v), set()) for v in pd.unique(text.to_numpy()) if v not in exact}
     renames = {v: next(iter(m)) for v, m in variants.items() if len(m) == 1}
     if not renames:
         return values
@@ -101,6 +101,16 @@ def fold_to_listed(values: pd.Series, listed: Iterable[str], *, path: Path | str
         f"{path}: column {column!r}: values differing from those listed in {key} only by case, accents or spaces "
         f"were read as the listed values: {said}. Fix: nothing if that is right; otherwise correct the file or {key}"), stacklevel=3)
     return text.map(lambda v: renames.get(v, v)).where(values.notna(), values)
+
+
+def folds_to_listed(distinct: Iterable[str], listed: Iterable[str]) -> bool:
+    """True when one of the ``distinct`` cell values is not listed but equals a listed value once
+    case, accents and spaces are folded (so :func:`fold_to_listed` would read it as that value)."""
+    from .load import normalise_name
+
+    listed = [str(v) for v in listed]
+    exact, folded = set(listed), {normalise_name(v) for v in listed}
+    return any(str(v) not in exact and normalise_name(v) in folded for v in distinct)
 
 
 # ---------------------------------------------------------------------------------- header rows

@@ -761,11 +761,13 @@ def read_boundaries(
     path: Path,
     *,
     layer: str | None = None,
-    id_column: str,
-    name_column: str,
-    region_column: str | None,
+    id_column: str | None = None,
+    name_column: str | None = None,
+    region_column: str | None = None,
     regions: Sequence[str] | None = None,
     crs: str | None = None,
+    level: int | None = None,
+    find_region: bool = False,
 ) -> Boundaries:
     """Read the study units' polygons.
 
@@ -774,14 +776,25 @@ def read_boundaries(
     Units outside ``regions`` (when given) are dropped; ``all_unit_ids`` keeps every id of the file
     so that tables naming units outside the study can be told from tables with wrong codes.
     ``crs`` (the config's ``study.boundaries.crs``) overrides the CRS the file declares.
+
+    Where ``id_column`` or ``name_column`` is not given, they are recognised for ``level`` (default:
+    the deepest level of the file) from the naming schemes of :func:`nexus_zones.schemas.boundary_columns`
+    (COD-AB 2015, ITOS and 2025 names, geoBoundaries, GADM), and so is ``region_column`` with
+    ``find_region``. ``meta`` records the scheme, the columns, ``validOn``/``valid_to`` and
+    ``version``; P-codes that do not begin with their parent's give a :class:`PcodeNestingWarning`.
     """
     frame = _read_vector(path, layer)
     source = str(path) + (f" (layer {layer})" if layer else "")
+    if frame.empty:
+        raise InputDataError.one(source, "features", "no features", "at least one polygon", "check the file and the layer name")
+    found = _recognised_columns(frame, source, level, need=id_column is None or name_column is None or find_region)
+    id_column = id_column or found.id_column
+    name_column = name_column or found.name_column
+    if region_column is None and find_region and found is not None:
+        region_column = found.region_column
     wanted = {"study.boundaries.id_column": id_column, "study.boundaries.name_column": name_column}
     if region_column:
         wanted["study.boundaries.region_column"] = region_column
-    if frame.empty:
-        raise InputDataError.one(source, "features", "no features", "at least one polygon", "check the file and the layer name")
     problems = _missing_columns(path, frame, wanted)
     if problems:
         raise InputDataError(source, problems)
@@ -793,17 +806,76 @@ def read_boundaries(
         logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
     units = _units(frame, ids, name_column, region_column, source)
     all_units = units.sort_index()
-    valid_on = sorted({str(v)[:10] for v in frame["validOn"].dropna()}) if "validOn" in frame.columns else []
-    meta = {"file": path.name, "layer": layer, "features": int(len(frame)), "id_column": id_column, "validOn": valid_on, "crs": crs_in}
+    meta = _boundaries_meta(frame, path, layer, found, id_column=id_column, name_column=name_column, region_column=region_column, crs_in=crs_in)
+    if found is not None and found.id_column == id_column:
+        _check_nesting(frame, ids, found, source)
     if regions:
         units = _in_regions(units, regions, region_column, source)
     units = units.sort_index()
     logger.info(
-        "boundaries: %d units read from %s%s%s", len(units), path.name,
+        "boundaries: %d units read from %s%s%s%s", len(units), path.name,
         f" ({len(all_units)} in the file)" if len(units) != len(all_units) else "",
-        f", validOn {', '.join(valid_on)}" if valid_on else "",
+        f", {found.scheme} names at level {found.level}" if found is not None else "",
+        f", validOn {', '.join(meta['validOn'])}" if meta["validOn"] else "",
     )
     return Boundaries(units=units, all_units=all_units, path=path, crs_in=crs_in, meta=meta)
+
+
+def _recognised_columns(frame: gpd.GeoDataFrame, source: str, level: int | None, *, need: bool) -> "schemas.BoundaryColumns | None":
+    """The naming scheme of the file's columns (for ``level``); an error where none fits, or several,
+    when columns are needed (else ``None`` then)."""
+    from . import schemas
+
+    try:
+        found = schemas.boundary_columns([c for c in frame.columns if c != frame.geometry.name], level)
+    except schemas.BoundaryColumnsError as exc:
+        if not need:
+            return None
+        cols = [str(c) for c in frame.columns if c != frame.geometry.name]
+        raise InputDataError.one(
+            source, "study.boundaries" + (f".level {level}" if level is not None else ""), f"{exc} among the columns {', '.join(cols[:30])}",
+            "the P-code and name columns of one admin level (admin2Pcod/admin2Name, ADM2_PCODE/ADM2_FR, adm2_pcode/adm2_name, "
+            "shapeID/shapeName or GID_2/NAME_2)",
+            "set study.boundaries.id_column and name_column (and region_column), or the right level",
+        ) from None
+    kinds = sorted(set(frame["shapeType"].astype(str))) if found.scheme == "geoBoundaries" and "shapeType" in frame.columns else []
+    if level is not None and kinds and kinds != [f"ADM{level}"]:  # geoBoundaries names every level alike: its shapeType says which
+        raise InputDataError.one(source, "study.boundaries.level", f"level {level}, but the file's shapeType is {', '.join(kinds)}",
+                                 f"a geoBoundaries file of ADM{level}", f"download the ADM{level} file, or set level to match")
+    return found
+
+
+def _boundaries_meta(frame, path: Path, layer, found, *, id_column, name_column, region_column, crs_in) -> dict:
+    """What run.json records of the boundaries: file, scheme, columns, validity dates and version."""
+    def values(col: str | None) -> list[str]:
+        if not col or col not in frame.columns:
+            return []
+        return sorted({str(v)[:10] for v in frame[col].dropna() if str(v).strip() not in ("", "NaT", "None", "nan")})
+
+    on = (found.valid_on if found is not None else None) or ("validOn" if "validOn" in frame.columns else None)
+    return {
+        "file": path.name, "layer": layer, "features": int(len(frame)), "id_column": id_column, "name_column": name_column,
+        "region_column": region_column, "scheme": found.scheme if found is not None else None, "level": found.level if found is not None else None,
+        "validOn": values(on), "validTo": values(found.valid_to if found is not None else None),
+        "version": values(found.version if found is not None else None), "crs": crs_in,
+    }
+
+
+def _check_nesting(frame: gpd.GeoDataFrame, ids: pd.Series, found, source: str) -> None:
+    """A :class:`PcodeNestingWarning` where units' P-codes do not begin with their parent's."""
+    if found is None or not found.parent_code_column or found.id_column not in frame.columns:
+        return
+    from . import schemas
+    from .errors import PcodeNestingWarning
+
+    parents = _id_strings(frame[found.parent_code_column]).astype(str).str.strip()
+    breaks = schemas.nesting_breaks(list(ids), list(parents))
+    if breaks:
+        shown = ", ".join(f"{c} under {p}" for c, p in breaks[:8]) + (f" and {len(breaks) - 8} more" if len(breaks) > 8 else "")
+        warnings.warn(PcodeNestingWarning(
+            f"{source}: column {found.id_column!r}: {len(breaks)} of {len(ids)} P-codes do not begin with their parent's code "
+            f"(column {found.parent_code_column!r}): {shown}. Codes of another vintage or a typo: tables keyed by these codes may "
+            "match the wrong unit; check the file's version, or match tables by name (name_column)"), stacklevel=3)
 
 
 def _unit_ids(frame: gpd.GeoDataFrame, id_column: str, source: str) -> pd.Series:
@@ -1144,10 +1216,12 @@ def _key_columns(frame: pd.DataFrame, keys: dict[str, str | None]) -> pd.DataFra
     return out
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
+def _read_xlsx(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
     _require_file(path)
+    if sheet is not None:
+        _check_sheet(path, sheet)
     try:
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+        frame = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=0 if sheet is None else sheet)
     except Exception as exc:
         raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook whose first sheet has a header row") from exc
     if frame.columns.empty:
@@ -1159,11 +1233,30 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     return _take_hxl_row(_repair_mojibake(frame, path), path)
 
 
-def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, where_key: str = "layer.where") -> pd.DataFrame:
-    """Read a CSV or XLSX table as strings, check that the ``wanted`` columns exist (config key ->
-    header or HXL tag) and keep the rows passing ``where``. Columns keep their headers; HXL tags stay
-    in ``attrs['hxl']`` for :func:`resolve_column`."""
-    table = _read_xlsx(path) if path.suffix.lower() in (".xlsx", ".xls") else _read_csv(path)
+def _check_sheet(path: Path, sheet: str | int) -> None:
+    """An unknown sheet is an error listing the workbook's sheets."""
+    try:
+        with pd.ExcelFile(path) as book:
+            names = book.sheet_names
+    except Exception as exc:  # noqa: BLE001 - reported by the reader
+        raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook") from exc
+    ok = sheet in names if isinstance(sheet, str) else 0 <= sheet < len(names)
+    if not ok:
+        raise InputDataError.one(str(path), f"sheet {sheet!r}", f"no such sheet{did_you_mean(str(sheet), names) if isinstance(sheet, str) else ''}",
+                                 f"a sheet of the workbook: {', '.join(repr(n) for n in names)} (or its position from 0)", "set the layer's sheet to one of them")
+
+
+def read_header(path: Path, *, sheet: str | int | None = None) -> list[str]:
+    """The column headers of a CSV or XLSX table (after the encoding, separator and HXL handling of
+    :func:`read_rows`)."""
+    return [str(c) for c in read_rows(path, {}, sheet=sheet).columns]
+
+
+def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, where_key: str = "layer.where", sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a CSV or XLSX table (its ``sheet``, default the first) as strings, check that the
+    ``wanted`` columns exist (config key -> header or HXL tag) and keep the rows passing ``where``.
+    Columns keep their headers; HXL tags stay in ``attrs['hxl']`` for :func:`resolve_column`."""
+    table = _read_xlsx(path, sheet) if path.suffix.lower() in (".xlsx", ".xls") else _read_csv(path)
     wanted = dict(wanted)
     for col in (where or {}):
         wanted[f"{where_key}.{col}"] = col
@@ -1196,6 +1289,36 @@ def filter_rows(table: pd.DataFrame, where: dict, *, path: Path, key: str) -> pd
         raise InputDataError.one(str(path), key, "no row passes every condition together", "at least one row", "loosen the conditions")
     logger.info("%s: %d of %d rows kept by %s", path.name, len(out), len(table), key)
     return out
+
+
+def fold_cells(cells: pd.Series) -> pd.Series:
+    """:func:`normalise_name` of every cell, computed once per distinct value (fast on long columns
+    of few values, such as actor names)."""
+    codes, uniques = pd.factorize(cells.astype(str), use_na_sentinel=False)
+    folded = np.array([normalise_name(u) for u in uniques], dtype=object)
+    return pd.Series(folded[codes] if len(uniques) else np.array([], dtype=object), index=cells.index)
+
+
+def match_text(table: pd.DataFrame, matches: Sequence[Mapping], *, path: Path, key: str) -> np.ndarray:
+    """Rows passing every text match: ``{columns, contains}`` keeps rows where one phrase occurs in
+    one column, ``{columns, excludes}`` drops them (case, accents and punctuation folded by
+    :func:`normalise_name`; phrases are plain text, not patterns). A ``contains`` no row passes is an error."""
+    keep = np.ones(len(table), dtype=bool)
+    for i, entry in enumerate(matches):
+        phrases = [normalise_name(p) for p in (entry.get("contains") or entry.get("excludes") or [])]
+        hit = np.zeros(len(table), dtype=bool)
+        for ref in entry["columns"]:
+            folded = fold_cells(table[resolve_column(table, ref) or ref])
+            for phrase in phrases:
+                hit |= folded.str.contains(phrase, regex=False).to_numpy()
+        if entry.get("contains") and not hit.any():
+            raise InputDataError.one(
+                str(path), f"{key}[{i}]", f"no row whose columns {entry['columns']} contain any of {entry['contains']}",
+                "phrases occurring in those columns (compared without case, accents or punctuation)", "correct the phrases or the columns",
+            )
+        keep &= hit if entry.get("contains") else ~hit
+    logger.info("%s: %d of %d rows kept by %s", path.name, int(keep.sum()), len(keep), key)
+    return keep
 
 
 def no_rows_why(path: Path) -> str:
@@ -1233,3 +1356,249 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(f"nexus_zones.layers.{_MOVED[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ------------------------------------------------------------------------- fast CSV reading (pyarrow)
+#
+# A reader built for large event files: pyarrow's multi-threaded CSV parser reads only the columns a
+# layer needs, and columns written in the common clean spellings (ISO dates, decimal degrees with a
+# dot, whole counts) are parsed by vectorised kernels. Wherever it cannot decide that its reading is
+# the one the general path would give -- another encoding, a BOM other than UTF-8's, an unclear
+# separator, repeated headers, text encoded twice, any value outside those spellings -- it steps
+# aside: the caller reads the file (or the column) the general way, with the same messages.
+
+
+@dataclass
+class ArrowColumns:
+    """Columns of a CSV read by pyarrow: ``arrays`` maps each resolved header to a string array;
+    ``lines`` holds each row's line number in the file (as the general reader numbers them);
+    ``attrs`` is what :func:`_read_csv` keeps (the HXL tags)."""
+
+    arrays: dict
+    lines: np.ndarray
+    attrs: dict = field(default_factory=dict)
+    resolved: dict = field(default_factory=dict)
+
+    def frame(self, columns: Sequence[str]) -> pd.DataFrame:
+        """Some columns as the general reader gives them (text indexed by line number, HXL tags in attrs)."""
+        out = pd.DataFrame({c: self.series(c) for c in dict.fromkeys(columns)}, index=pd.Index(self.lines, name="line"))
+        out.attrs = dict(self.attrs)
+        return out
+
+    def series(self, column: str) -> pd.Series:
+        """One column as the general reader gives it: text, indexed by line number."""
+        return pd.Series(self.arrays[column].to_numpy(zero_copy_only=False), index=pd.Index(self.lines, name="line"), dtype=object)
+
+    def take(self, keep: np.ndarray) -> "ArrowColumns":
+        """The rows where ``keep`` is True."""
+        import pyarrow as pa
+
+        mask = pa.array(keep)
+        return ArrowColumns({c: a.filter(mask) for c, a in self.arrays.items()}, self.lines[keep], self.attrs, self.resolved)
+
+
+#: Files smaller than this are read the general way (pyarrow's start-up costs more than it saves).
+FAST_MIN_BYTES = 1 << 20
+
+
+def read_csv_arrow(path: Path, refs: Sequence[str], *, optional: Sequence[str] = (), min_bytes: int | None = None) -> ArrowColumns | None:
+    """The columns ``refs`` (headers or HXL tags) of a UTF-8 CSV read by pyarrow, and those of
+    ``optional`` the file has; or ``None`` where the general reader :func:`_read_csv` must decide
+    (see the section's comment). A column of ``refs`` not found gives ``None`` too: the general
+    reader then reports it. ``ArrowColumns.resolved`` maps each ref found to its header."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    _require_file(path)
+    if path.stat().st_size < (FAST_MIN_BYTES if min_bytes is None else min_bytes):
+        return None
+    raw = path.read_bytes()
+    head = _arrow_head(raw)
+    if head is None:
+        return None
+    sep, names, attrs = head
+    resolved = _arrow_resolve(names, attrs, refs)
+    if resolved is None:
+        return None
+    refs_found = {ref: col for ref in refs if (col := resolve_column(_probe(names, attrs), ref))}
+    for ref in optional:
+        found = _arrow_resolve(names, attrs, [ref])
+        if found:
+            resolved.update(found)
+            refs_found[ref] = next(iter(found))
+    arrays = _arrow_read(raw, sep, names, resolved, skip=1 if attrs else 0)
+    if arrays is None:
+        return None
+    n = len(next(iter(arrays.values()))) if arrays else 0
+    lines = np.arange(n, dtype=np.int64) + (3 if attrs else 2)
+    logger.info("%s: %d rows of %d columns read by pyarrow", path.name, n, len(arrays))
+    return ArrowColumns(arrays, lines, {"hxl": attrs} if attrs else {}, refs_found)
+
+
+def _arrow_head(raw: bytes) -> tuple[str, list[str], dict] | None:
+    """Separator, raw header names and HXL tags of a UTF-8 file, read from its first lines by
+    pandas as :func:`_read_csv` does; ``None`` where the file is not plain UTF-8 text."""
+    import io
+
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if any(raw.startswith(bom) for bom, *_ in _BOMS) or _utf16_without_bom(raw) or not raw[: 1 << 16].strip():
+        return None
+    if not raw.isascii():
+        try:
+            if _MOJIBAKE.search(raw.decode("utf-8")):  # text encoded twice anywhere: the general reader repairs and reports it
+                return None
+        except UnicodeDecodeError:
+            return None
+    cut = raw[: 1 << 16].split(b"\n", 3)
+    text = b"\n".join(cut[:3]).decode("utf-8", errors="replace")
+    sep = _separator(text)
+    if not sep:
+        return None
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="c")
+    except Exception:  # noqa: BLE001 - the general reader reports it
+        return None
+    names = [str(c) for c in frame.columns]
+    if len(set(c.strip() for c in names)) != len(names) or any(_unmangle(c) != c for c in names):
+        return None
+    attrs = {}
+    if len(frame) and _is_hxl_row(frame.iloc[0]):
+        attrs = {col.strip(): str(tag).strip() for col, tag in frame.iloc[0].items() if str(tag).strip()}
+    return sep, names, attrs
+
+
+def _probe(names: list[str], attrs: dict) -> pd.DataFrame:
+    probe = pd.DataFrame(columns=[n.strip() for n in names])
+    probe.attrs["hxl"] = attrs
+    return probe
+
+
+def _arrow_resolve(names: list[str], attrs: dict, refs: Sequence[str]) -> dict[str, str] | None:
+    """Stripped header -> raw header for every column ``refs`` name; ``None`` when one is missing."""
+    probe = _probe(names, attrs)
+    raw_of = {n.strip(): n for n in names}
+    out = {}
+    for ref in refs:
+        col = resolve_column(probe, ref)
+        if col is None:
+            return None
+        out[col] = raw_of[col]
+    return out
+
+
+def _arrow_read(raw: bytes, sep: str, names: list[str], resolved: dict[str, str], *, skip: int) -> dict | None:
+    """The resolved columns as pyarrow string arrays; ``None`` where pyarrow refuses the file."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    wanted = list(dict.fromkeys(resolved.values()))
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(raw),
+            read_options=pacsv.ReadOptions(skip_rows_after_names=skip, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep),
+            convert_options=pacsv.ConvertOptions(include_columns=wanted, column_types={c: pa.string() for c in wanted}, strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowKeyError) as exc:
+        logger.info("pyarrow did not read the file (%s); read the general way", exc)
+        return None
+    return {col: table.column(rawname) for col, rawname in resolved.items()}
+
+
+_ARROW_DEGREES = r"^-?[0-9]{1,3}(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?$"
+_ARROW_COUNT = r"^[0-9]{1,15}$"
+_ARROW_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _arrow_all(array, pattern: str) -> bool:
+    import pyarrow.compute as pc
+
+    return len(array) == 0 or bool(pc.all(pc.match_substring_regex(array, pattern)).as_py())
+
+
+def arrow_degrees(array) -> np.ndarray | None:
+    """Decimal degrees with a dot (as :func:`_coordinate` reads them), or ``None`` for other spellings."""
+    import pyarrow as pa
+
+    if not _arrow_all(array, _ARROW_DEGREES):
+        return None
+    return array.cast(pa.float64()).to_numpy()
+
+
+def arrow_counts(array) -> np.ndarray | None:
+    """Whole numbers written with digits only (as :func:`parse_number` reads them), else ``None``."""
+    import pyarrow as pa
+
+    if not _arrow_all(array, _ARROW_COUNT):
+        return None
+    return array.cast(pa.float64()).to_numpy()
+
+
+def arrow_dates(array, *, today: pd.Timestamp | None = None) -> np.ndarray | None:
+    """ISO dates (``2017-06-14``) in the plausible range of :func:`parse_dates`, else ``None``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not _arrow_all(array, _ARROW_ISO_DATE):
+        return None
+    try:
+        parsed = pc.strptime(array, format="%Y-%m-%d", unit="ns", error_is_null=False)
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    day = pc.cast(pc.utf8_slice_codeunits(array, 8, 10), pa.int64())
+    if not pc.all(pc.equal(pc.day(parsed), day)).as_py():  # 2017-02-30 is not rolled over to March
+        return None
+    values = parsed.to_numpy().astype("datetime64[ns]")
+    latest = (today or pd.Timestamp.now()).normalize() + pd.Timedelta(days=1)
+    if len(values) and (values.min() < FIRST_PLAUSIBLE_DATE.to_datetime64() or values.max() > latest.to_datetime64()):
+        return None
+    return values
+
+
+def arrow_text(array) -> np.ndarray:
+    """Cells as stripped text (Python's ``str.strip``), as object array; each distinct value is
+    converted once (columns of types or names hold few)."""
+    import pyarrow as pa
+
+    encoded = array.combine_chunks().dictionary_encode() if isinstance(array, pa.ChunkedArray) else array.dictionary_encode()
+    values = np.array([str(v).strip() for v in encoded.dictionary.to_pylist()], dtype=object)
+    return values[encoded.indices.to_numpy(zero_copy_only=False)] if len(values) else np.array([], dtype=object)
+
+
+#: Python's ``str.isspace`` characters, for RE2: a cell starting or ending with one is stripped.
+_ARROW_EDGE_SPACE = r"^[\t-\r\x1c-\x1f\x{85}\p{Z}]|[\t-\r\x1c-\x1f\x{85}\p{Z}]$"
+
+
+def has_edge_space(array) -> bool:
+    """True when a cell starts or ends with white space (of any kind Python strips)."""
+    import pyarrow.compute as pc
+
+    return bool(len(array)) and bool(pc.any(pc.match_substring_regex(array, _ARROW_EDGE_SPACE)).as_py())
+
+
+def arrow_is_in(array, values: Sequence) -> np.ndarray | None:
+    """Which cells equal one of ``values`` (all text), as :func:`filter_rows` decides it for cells
+    written without surrounding spaces; ``None`` where that function must decide (numbers among the
+    values, cells with spaces, or no cell matching, which it reports)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not all(isinstance(v, str) for v in values):
+        return None
+    encoded = array.combine_chunks().dictionary_encode() if isinstance(array, pa.ChunkedArray) else array.dictionary_encode()
+    distinct = encoded.dictionary.to_pylist()
+    if any(v != v.strip() for v in distinct) or fold.folds_to_listed(distinct, values):
+        return None  # filter_rows reads spelling variants as the listed values, and says so
+    wanted = np.array([v in set(map(str, values)) for v in distinct], dtype=bool)
+    ok = wanted[encoded.indices.to_numpy(zero_copy_only=False)] if len(distinct) else np.zeros(len(array), dtype=bool)
+    return ok if ok.any() else None
+
+
+def arrow_unique(array) -> bool:
+    """True when every value is written plainly and none repeats (so :func:`drop_repeated_records`
+    has nothing to do)."""
+    import pyarrow.compute as pc
+
+    return not has_edge_space(array) and len(pc.unique(array)) == len(array)

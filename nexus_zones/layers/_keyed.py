@@ -8,7 +8,8 @@ from typing import Literal, Mapping
 import pandas as pd
 from pydantic import Field, model_validator
 
-from .. import aggregate, load
+from .. import aggregate, load, schemas
+from ..errors import InputDataError
 from .base import MeasureContext, Scalar, _fail, _HasPath, _NumberSpelling
 
 
@@ -24,17 +25,52 @@ class _KeyedTable(_HasPath, _NumberSpelling):
     allow_empty: bool = Field(
         False, description="The table may have no row for the study's units: accepted with a warning, even where rules or weighted indicators use it."
     )
+    shape: Literal[tuple(schemas.SHAPES)] | None = Field(  # type: ignore[valid-type]
+        None, description="The published shape of the file (hapi_conflict_event, hapi_food_security, hapi_idps, hapi_operational_presence, "
+        "dtm_v3, dtm_baseline, cadre_harmonise), which gives its key columns and measures. Default: recognised from the header "
+        "where unit_column/name_column (or a table's columns) are not given."
+    )
+    sheet: str | int | None = Field(None, description="Sheet of an .xlsx workbook (its name, or its position from 0); default: the first.")
 
     @model_validator(mode="after")
     def _key(self):
-        if not self.unit_column and not self.name_column:
-            raise _fail("unit_column", "neither unit_column nor name_column", "unit_column (P-codes) or name_column (names), or both", "name the column that says which unit a row is for")
+        if self.shape and schemas.SHAPES[self.shape].kind != self.kind:
+            good = schemas.shape_names(self.kind)
+            raise _fail("shape", f"{self.shape!r}, a shape of {schemas.SHAPES[self.shape].kind} layers", f"a shape of {self.kind} layers: {', '.join(good)}", "change kind or shape")
         return self
 
 
-def key_options(name: str, spec: _KeyedTable) -> dict:
-    """The reader options saying which columns name the unit of a row, and which rows to keep."""
-    return dict(unit_column=spec.unit_column, name_column=spec.name_column, parent_column=spec.parent_column, where=spec.where or None, layer=name)
+def key_options(name: str, spec: _KeyedTable, shape: "schemas.TableShape | None" = None) -> dict:
+    """The reader options saying which columns name the unit of a row, and which rows to keep: the
+    spec's, or where it names no key column, those of the file's recognised ``shape`` (whose default
+    filters the spec's ``where`` extends or replaces, column by column)."""
+    keys = dict(unit_column=spec.unit_column, name_column=spec.name_column, parent_column=spec.parent_column)
+    where = dict(spec.where)
+    if shape is not None:
+        if not spec.unit_column and not spec.name_column:
+            keys = dict(unit_column=shape.unit_column, name_column=shape.name_column, parent_column=spec.parent_column or shape.parent_column)
+        where = {**shape.where, **where}
+    return dict(**keys, where=where or None, sheet=spec.sheet, layer=name)
+
+
+def file_shape(name: str, spec: _KeyedTable, *, needed: bool) -> "schemas.TableShape | None":
+    """The published shape of the layer's file: the spec's ``shape``, else recognised from the
+    header when ``needed`` (options missing) -- an error naming the shapes when none fits."""
+    if not spec.shape and not needed:
+        return None
+    header = load.read_header(spec.path, sheet=spec.sheet)
+    if spec.shape:
+        return schemas.spell_shape(schemas.SHAPES[spec.shape], {schemas.header_key(c): c for c in header})
+    shape = schemas.recognise_table(header, kind=spec.kind)
+    if shape is None:
+        shapes = "; ".join(f"{s.name} ({s.title})" for s in schemas.SHAPES.values() if s.kind == spec.kind)
+        raise InputDataError.one(
+            str(spec.path), f"layers.{name}", f"a header of no known published shape ({', '.join(header[:20])}{' ...' if len(header) > 20 else ''})",
+            f"the columns of one of: {shapes}", "name the key columns (unit_column and/or name_column)"
+            + (" and the value columns (columns)" if spec.kind == "table" else "") + f" in layers.{name}",
+        )
+    load.logger.info("layer %s: %s recognised (%s)", name, shape.title, shape.name)
+    return shape
 
 
 def match(name: str, spec: _KeyedTable, data: pd.DataFrame, context: MeasureContext) -> tuple[pd.DataFrame, dict]:

@@ -59,11 +59,13 @@ def measures(spec: ActorsLayerSpec) -> tuple[str, ...]:
 
 
 def read(name: str, spec: ActorsLayerSpec, context: ReadContext) -> pd.DataFrame:
-    """Read the 3W's key columns, organisations and actor types (see :func:`read_actors`)."""
-    return read_actors(
-        spec.path, organisation_column=spec.organisation_column, type_column=spec.type_column,
-        humanitarian=spec.humanitarian, development=spec.development, **_keyed.key_options(name, spec),
-    )
+    """Read the 3W's key columns, organisations and actor types (see :func:`read_actors`); options
+    the spec leaves out come from the file's published shape (HDX HAPI operational presence)."""
+    shape = _keyed.file_shape(name, spec, needed=not (spec.unit_column or spec.name_column))
+    given = spec.model_fields_set
+    actor = {k: (getattr(spec, k) if k in given or shape is None or k not in shape.actors else shape.actors[k])
+             for k in ("organisation_column", "type_column", "humanitarian", "development")}
+    return read_actors(spec.path, **actor, **_keyed.key_options(name, spec, shape))
 
 
 def measure(name: str, spec: ActorsLayerSpec, data: pd.DataFrame, context: MeasureContext) -> Measured:
@@ -95,6 +97,7 @@ def read_actors(
     parent_column: str | None = None,
     where: dict | None = None,
     layer: str = "layer",
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Read a 3W table into rows of key columns, ``organisation``, ``actor_type`` and ``type_value``.
 
@@ -106,7 +109,7 @@ def read_actors(
     for name, ref in (("unit_column", unit_column), ("name_column", name_column), ("parent_column", parent_column)):
         if ref:
             wanted[f"{key}.{name}"] = ref
-    table = load.read_rows(path, wanted, where=where, where_key=f"{key}.where")
+    table = load.read_rows(path, wanted, where=where, where_key=f"{key}.where", sheet=sheet)
     table = load.drop_exact_copies(table, path, effect="an organisation is counted once per unit however many rows name it, so the counts are the same without them", keys=(unit_column, name_column, parent_column))
     hum = {load.normalise_name(v) for v in humanitarian}
     dev = {load.normalise_name(v) for v in development}

@@ -70,10 +70,33 @@ def _resolve(value: Path, info: ValidationInfo, *, data: bool = False) -> Path:
     return resolved
 
 
+def join_texts(text: Any, extra: Any, lead: str) -> Any:
+    """``text`` followed by ``(lead extra)``, for plain texts or texts per language (either side)."""
+    if isinstance(text, Mapping) or isinstance(extra, Mapping):
+        langs = list(dict.fromkeys([*(text.keys() if isinstance(text, Mapping) else []), *(extra.keys() if isinstance(extra, Mapping) else [])])) or ["en"]
+        pick = lambda t, lang: t if not isinstance(t, Mapping) else (t.get(lang) or t.get("en") or next(iter(t.values()), ""))  # noqa: E731
+        return {lang: join_texts(pick(text, lang), pick(extra, lang), lead) for lang in langs}
+    return f"{text} ({lead}{extra})" if text else f"{lead}{extra}"
+
+
 class _HasPath(_Strict):
     path: Path = Field(description="File to read; relative to the config file's folder.")
     source: Text | None = Field(None, description="Who published the data and when, shown with values.")
     period: Text | None = Field(None, description="The period the values describe (default: the date window or round).")
+    proxy: Text | None = Field(
+        None, description="What the layer stands in for, where it measures something else than the indicator's subject (e.g. 'events "
+        "involving Malian military or police forces, as a proxy for their presence'). Added to the source (shown with values, in the "
+        "map's sources and the brief) and to the labels of the indicators using the layer.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _proxy_in_source(cls, data: Any) -> Any:
+        """The proxy note joins the source, so that every place showing the source names the proxy."""
+        if isinstance(data, Mapping) and data.get("proxy"):
+            data = dict(data)
+            data["source"] = join_texts(data.get("source"), data["proxy"], "proxy: ")
+        return data
 
     @field_validator("path")
     @classmethod

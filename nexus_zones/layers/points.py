@@ -16,7 +16,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator, Literal, Mapping, Sequence
+from typing import Annotated, Iterator, Literal, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -28,7 +28,7 @@ from .. import fold, geometry, load
 from ..aggregate import _report_spellings, assign_points, slug
 from ..reconcile import conform_codes, match_rows
 from ..errors import EventsOutsideWarning, InputDataError, UnusedValueWarning, did_you_mean
-from .base import Identifier, MeasureContext, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling
+from .base import Identifier, MeasureContext, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _Strict
 
 __all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "count_points", "measures", "read", "measure", "empty_parts"]
 
@@ -42,6 +42,30 @@ RESERVED_POINT_MEASURES = ("count", "fatalities", "count_by_admin")
 MIN_OUTSIDE_ERROR = 10
 #: The map shows a points layer's points on demand (``map.point_layers``).
 MAP_POINTS = True
+
+
+#: The longest phrase a ``match`` entry may hold (phrases are plain text, never patterns: a pattern
+#: can take exponential time on a crafted cell).
+MAX_PHRASE = 200
+
+
+class TextMatch(_Strict):
+    """Rows whose text, in any of ``columns``, contains any of the phrases (``contains``), or none
+    of them (``excludes``). Case, accents, hyphens, dots and spaces are folded before comparing."""
+
+    columns: list[str] = Field(min_length=1, description="Columns searched (headers or HXL tags), e.g. actor1, actor2, notes.")
+    contains: list[Annotated[str, Field(min_length=1, max_length=MAX_PHRASE)]] | None = Field(
+        None, min_length=1, description="Keep rows where one of these phrases occurs in one of the columns."
+    )
+    excludes: list[Annotated[str, Field(min_length=1, max_length=MAX_PHRASE)]] | None = Field(
+        None, min_length=1, description="Drop rows where one of these phrases occurs in one of the columns."
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> "TextMatch":
+        if (self.contains is None) == (self.excludes is None):
+            raise _fail("match", "both contains and excludes, or neither", "one of contains (keep) or excludes (drop) per entry", "split it into two entries")
+        return self
 
 
 class PointsLayerSpec(_HasPath, _NumberSpelling):
@@ -64,6 +88,11 @@ class PointsLayerSpec(_HasPath, _NumberSpelling):
     types: list[str] | None = Field(None, min_length=1, description="Keep only rows with these values.")
     where: dict[str, list[Scalar]] = Field(
         default_factory=dict, description="Keep only rows whose column has one of the values, e.g. geo_precision: [1, 2]."
+    )
+    match: list[TextMatch] = Field(
+        default_factory=list,
+        description="Keep only rows whose text columns contain one of the phrases (case, accents and punctuation folded); every entry "
+        "must hold, e.g. [{columns: [actor1, assoc_actor_1, actor2, assoc_actor_2], contains: [Military Forces of Mali, Police Forces of Mali]}].",
     )
     fatalities_column: str = Field("fatalities", description="Summed per unit where the column exists.")
     category_column: str | None = Field(None, description="Column whose values are counted separately.")
@@ -142,7 +171,7 @@ def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataF
         date_column=spec.date_column if need_date else None, type_column=spec.type_column if spec.types else None,
         category_column=spec.category_column, types=spec.types, categories=spec.categories,
         fatalities_column=spec.fatalities_column, admin_column=spec.admin_column,
-        filters=spec.where or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
+        filters=spec.where or None, matches=[m.model_dump() for m in spec.match] or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
         decimal=spec.decimal, thousands=spec.thousands, crs=spec.crs, reference=context.reference,
     )
 
@@ -217,6 +246,7 @@ def read_points(
     fatalities_column: str | None = "fatalities",
     admin_column: str | None = None,
     filters: dict | None = None,
+    matches: Sequence[Mapping] | None = None,
     where: str = "layer",
     id_column: str | None = None,
     timestamp_column: str | None = "timestamp",
@@ -250,8 +280,18 @@ def read_points(
     """
     wanted = _wanted(where, date_column=date_column, type_column=type_column, category_column=category_column,
                      admin_column=admin_column, filters=filters, id_column=id_column)
+    for i, entry in enumerate(matches or ()):
+        wanted.update({f"{where}.match[{i}].columns[{j}]": col for j, col in enumerate(entry["columns"])})
+    filters = {**(filters or {}), **({_MATCH: list(matches)} if matches else {})} or None
     records = dict(id_column=id_column, timestamp_column=timestamp_column, key=where)
     place = dict(where=where, crs=crs, reference=reference, filters=filters, records=records)
+    if path.suffix.lower() in (".csv", ".txt", ".tsv") and crs is None:
+        fast = _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, where=where, filters=filters, records=records,
+                                     columns=dict(date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
+                                                  types=types, categories=categories, where=where),
+                                     decimal=decimal, thousands=thousands)
+        if fast is not None:
+            return fast
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
         frame, dropped = _read_csv_points(path, latitude, longitude, wanted, fatalities_column, **place)
     else:
@@ -276,11 +316,22 @@ def _wanted(where: str, *, filters: dict | None, **columns: str | None) -> dict[
     return wanted
 
 
+#: Key of the text matches among the filters handed down the readers.
+_MATCH = "\x00match"
+
+
 def _filtered(frame: pd.DataFrame, filters: dict | None, path: Path, where: str) -> tuple[pd.DataFrame, int]:
-    """The rows passing ``filters``, and how many were dropped."""
+    """The rows passing ``filters`` (and the text matches), and how many were dropped."""
     if not filters:
         return frame, 0
-    kept = load.filter_rows(frame, filters, path=path, key=f"{where}.where")
+    filters = dict(filters)
+    matches = filters.pop(_MATCH, None)
+    kept = load.filter_rows(frame, filters, path=path, key=f"{where}.where") if filters else frame
+    if matches:
+        keep = load.match_text(kept, matches, path=path, key=f"{where}.match")
+        out = kept[keep]
+        out.attrs = kept.attrs
+        kept = out
     return kept, len(frame) - len(kept)
 
 
@@ -296,6 +347,80 @@ def _read_csv_points(path, latitude, longitude, wanted, fatalities_column, *, wh
     table, dropped = _filtered(table, filters, path, where)
     lat, lon = load.resolve_column(table, latitude), load.resolve_column(table, longitude)
     return load._csv_points(table, path, lat, lon, where=where, crs=crs, reference=reference), dropped
+
+
+def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands) -> gpd.GeoDataFrame | None:
+    """:func:`read_points` of a large clean CSV by pyarrow (:func:`~nexus_zones.load.read_csv_arrow`),
+    or ``None`` where the general path must decide (repeated ids, coordinates not plain degrees, ...).
+    Columns in other spellings (dates such as ``14 June 2017``, counts with separators) are parsed by
+    the general functions, so that results and messages are the same."""
+    optional = [c for c in (fatalities_column, "geo_precision", *([] if records["id_column"] else load.DEFAULT_ID_COLUMNS)) if c]
+    cols = load.read_csv_arrow(path, [latitude, longitude, *wanted.values()], optional=optional)
+    if cols is None or not _unique_ids(cols, records["id_column"]):
+        return None
+    cols, dropped = _arrow_filtered(cols, filters, path, where)
+    lat, lon = (load.arrow_degrees(cols.arrays[cols.resolved[c]]) for c in (latitude, longitude))
+    if lat is None or lon is None or (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
+        return None
+    out = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326", index=pd.RangeIndex(len(lat)))
+    out.attrs["dropped_by_filters"] = dropped
+    _arrow_columns(out, cols, path, **columns)
+    fat = cols.resolved.get(fatalities_column) if fatalities_column else None
+    counts = load.arrow_counts(cols.arrays[fat]) if fat else None
+    if counts is not None and counts.max(initial=0) <= load.MAX_ABS_VALUE:
+        out["fatalities"] = counts
+    elif fat:
+        _take_fatalities(out, cols.frame([fat]), path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
+    if "geo_precision" in cols.resolved:  # ACLED's location precision, as the general path reads it
+        out["geo_precision"] = pd.to_numeric(pd.Series(load.arrow_text(cols.arrays[cols.resolved["geo_precision"]])), errors="coerce").to_numpy()
+    return out
+
+
+def _unique_ids(cols: "load.ArrowColumns", id_column: str | None) -> bool:
+    """True when the record ids (the configured column, else ACLED's) are plain and never repeat.
+    A file without ids goes the general way, which compares whole rows to find exact copies."""
+    ref = id_column or next((c for c in load.DEFAULT_ID_COLUMNS if c in cols.resolved), None)
+    return ref is not None and load.arrow_unique(cols.arrays[cols.resolved[ref]])
+
+
+def _arrow_filtered(cols: "load.ArrowColumns", filters: dict | None, path: Path, where: str) -> tuple["load.ArrowColumns", int]:
+    """The rows passing ``filters`` (decided by :func:`~nexus_zones.load.filter_rows` on those columns only)."""
+    if not filters:
+        return cols, 0
+    if _MATCH in filters:  # the general functions on the filtered columns only
+        refs = [r for r in filters if r != _MATCH] + [c for m in filters[_MATCH] for c in m["columns"]]
+        frame = cols.frame([cols.resolved[r] for r in refs])
+        kept, dropped = _filtered(frame, filters, path, where)
+        return cols.take(frame.index.isin(kept.index)), dropped
+    masks = [load.arrow_is_in(cols.arrays[cols.resolved[ref]], values) if isinstance(values, list) else None for ref, values in filters.items()]
+    if all(m is not None for m in masks):
+        keep = np.logical_and.reduce(masks)
+        if keep.any():
+            logger.info("%s: %d of %d rows kept by %s.where", path.name, int(keep.sum()), len(keep), where)
+            return cols.take(keep), int((~keep).sum())
+    frame = cols.frame([cols.resolved[ref] for ref in filters])
+    kept = load.filter_rows(frame, filters, path=path, key=f"{where}.where")
+    return cols.take(frame.index.isin(kept.index)), len(frame) - len(kept)
+
+
+def _arrow_columns(out: gpd.GeoDataFrame, cols: "load.ArrowColumns", path: Path, *, date_column, type_column, category_column, admin_column,
+                   types=None, categories=None, where: str = "layer") -> None:
+    """:func:`_take_columns` from pyarrow columns: ISO dates and text by pyarrow, other dates the general
+    way; types and categories folded to the config's spelling as there."""
+    if date_column:
+        dates = load.arrow_dates(cols.arrays[cols.resolved[date_column]])
+        if dates is None:
+            _take_columns(out, cols.frame([cols.resolved[date_column]]), path, date_column=date_column, type_column=None, category_column=None, admin_column=None)
+        else:
+            out["date"] = dates
+    listed = {"type": (types or (), "types"), "category": ([v for values in (categories or {}).values() for v in values], "categories")}
+    for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column)):
+        if ref:
+            cells = pd.Series(load.arrow_text(cols.arrays[cols.resolved[ref]]))
+            if name in listed:
+                values, key = listed[name]
+                cells = fold.fold_to_listed(cells, values, path=path, column=ref, key=f"{where}.{key}")
+            out[name] = cells.to_numpy()
 
 
 def _read_vector_points(path, layer, wanted, *, where, crs, reference, filters, records) -> tuple[gpd.GeoDataFrame, int]:

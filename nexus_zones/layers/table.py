@@ -8,6 +8,7 @@ configured value columns) and its per-unit measure (:func:`join_table`).
 from __future__ import annotations
 
 import logging
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Iterator, Literal, Mapping, Sequence
@@ -17,8 +18,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from .. import load
-from ..errors import InputDataError, Problem, did_you_mean
+from .. import load, schemas
+from ..errors import InputDataError, Problem, PseudoUnitWarning, did_you_mean
 from . import _keyed
 from ._keyed import _KeyedTable
 from .base import Identifier, MeasureContext, Measured, ReadContext, _fail
@@ -32,8 +33,9 @@ class TableLayerSpec(_KeyedTable):
     """A per-unit table (school closures, forces present/absent, displacement, food insecurity)."""
 
     kind: Literal["table"]
-    columns: list[Identifier] | dict[Identifier, str] = Field(
-        min_length=1, description="Value columns read as measures (numbers or yes/no); a mapping gives measure -> column."
+    columns: list[Identifier] | dict[Identifier, str] | None = Field(
+        None, min_length=1, description="Value columns read as measures (numbers or yes/no); a mapping gives measure -> column. "
+        "Default: the measures of the file's published shape (see shape)."
     )
     absent_units: Literal["missing", "zero"] = Field(
         "missing", description="Value for units absent from the table: missing (NaN, named) or zero."
@@ -53,6 +55,10 @@ class TableLayerSpec(_KeyedTable):
     def _rounds(self) -> "TableLayerSpec":
         if (self.round_column is None) != (self.as_of is None):
             raise _fail("as_of" if self.round_column else "round_column", "only one of round_column and as_of", "both (the column of round dates, and the date wanted) or neither")
+        if self.columns is None and (self.unit_column or self.name_column) and not self.shape:
+            raise _fail("columns", "key columns without value columns", "columns naming the value columns (or no key columns, so that the file's shape is recognised)")
+        if self.columns is None and not self.shape:
+            return self  # measures known from the file's recognised shape
         unknown = [m for m in self.whole_numbers if m not in self.column_map]
         if unknown:
             raise _fail("whole_numbers", f"{unknown[0]!r}{did_you_mean(unknown[0], self.column_map)}", f"a measure of this layer: {', '.join(self.column_map)}")
@@ -70,24 +76,44 @@ Spec = TableLayerSpec
 # ------------------------------------------------------------------------------------ the kind
 
 
-def measures(spec: TableLayerSpec) -> tuple[str, ...]:
-    """The configured value columns, under their measure names."""
+def measures(spec: TableLayerSpec) -> tuple[str, ...] | None:
+    """The configured value columns, under their measure names (those of the ``shape`` where no
+    columns are given); ``None`` where they come from the file's recognised shape."""
+    if spec.columns is None and not spec.shape:
+        return None
     return tuple(spec.column_map)
 
 
 def read(name: str, spec: TableLayerSpec, context: ReadContext) -> pd.DataFrame:
     """Read the table's key and value columns (see :func:`read_table`); measures listed under
-    ``whole_numbers`` or used as a denominator are read as whole numbers."""
-    return read_table(
-        spec.path, columns=spec.column_map, round_column=spec.round_column, as_of=spec.as_of, decimal=spec.decimal,
-        thousands=spec.thousands, whole=context.whole, **_keyed.key_options(name, spec),
+    ``whole_numbers`` or used as a denominator are read as whole numbers. Options the spec leaves
+    out come from the file's published shape (:mod:`nexus_zones.schemas`)."""
+    shape = _keyed.file_shape(name, spec, needed=spec.columns is None or not (spec.unit_column or spec.name_column))
+    columns = spec.column_map if spec.columns is not None else (shape.columns() if shape else {})
+    own = spec.columns is None and shape is not None
+    data = read_table(
+        spec.path, columns=columns, round_column=spec.round_column, as_of=spec.as_of, decimal=spec.decimal,
+        thousands=spec.thousands, whole=context.whole, **_keyed.key_options(name, spec, shape),
+        conditions=shape.conditions() if own else None, latest=shape.latest if shape else (),
+        latest_key=shape.latest_key if shape else None, pseudo_units=bool(shape and shape.pseudo_units),
     )
+    data.attrs["measures"] = list(columns)
+    data.attrs["combine"] = spec.combine if "combine" in spec.model_fields_set or shape is None else "sum"
+    if shape is not None:
+        data.attrs["shape"] = shape.name
+    return data
 
 
 def measure(name: str, spec: TableLayerSpec, data: pd.DataFrame, context: MeasureContext) -> Measured:
     """Match the rows to the units, then one value per unit and measure (see :func:`join_table`)."""
     rows, join = _keyed.match(name, spec, data, context)
-    values = join_table(context.units, rows, list(spec.column_map), absent_units=spec.absent_units, combine=spec.combine, source=str(spec.path), layer=name)
+    names = data.attrs.get("measures") or list(spec.column_map)
+    combine = data.attrs.get("combine", spec.combine)
+    values = join_table(context.units, rows, names, absent_units=spec.absent_units, combine=combine, source=str(spec.path), layer=name)
+    if data.attrs.get("shape"):
+        join["shape"] = data.attrs["shape"]
+    if data.attrs.get("period"):
+        join["period"] = data.attrs["period"]
     return Measured(values, join=join)
 
 
@@ -129,8 +155,18 @@ def read_table(
     thousands: str | None = None,
     whole: Mapping[str, str] | None = None,
     layer: str = "layer",
+    sheet: str | int | None = None,
+    conditions: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    latest: Sequence[str] = (),
+    latest_key=None,
+    pseudo_units: bool = False,
 ) -> pd.DataFrame:
     """Read a per-unit table: one row per unit (or per part of a unit, e.g. communes).
+
+    For published shapes (:mod:`nexus_zones.schemas`): ``conditions`` (measure -> {column: values})
+    set a measure to 0 on rows whose columns hold other values (values compared folded); ``latest``
+    keeps the rows of the latest period (ordered by ``latest_key`` of those columns' values, else as
+    text); ``pseudo_units`` adds rows for ``Koro_limitedaccess`` to ``Koro`` (a :class:`PseudoUnitWarning`).
 
     Returns rows with ``code``/``name``/``parent`` key columns (those configured) and one float
     column per measure (``columns`` maps measure -> header or HXL tag): numbers with a decimal point
@@ -144,16 +180,66 @@ def read_table(
     for key, ref in (("unit_column", unit_column), ("name_column", name_column), ("parent_column", parent_column), ("round_column", round_column)):
         if ref:
             wanted[f"{where_key}.{key}"] = ref
-    table = load.read_rows(path, wanted, where=where, where_key=f"{where_key}.where")
+    table = load.read_rows(path, wanted, where=where, where_key=f"{where_key}.where", sheet=sheet)
     if round_column:
         table = _latest_round(table, path, round_column, as_of, layer=layer)
+    period = None
+    if latest:
+        table, period = _latest_period(table, latest, latest_key, layer=layer)
     table = load.drop_exact_copies(table, path, effect="kept, they would have been counted twice when rows are combined per unit (combine) or been reported as several rows for one unit", keys=(unit_column, name_column, parent_column))
     out = load._key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
     problems = _take_values(out, table, path, columns, decimal=decimal, thousands=thousands, whole=whole, where_key=where_key)
     problems += _blank_keys(out, where_key)
     if problems:
         raise InputDataError(str(path), problems)
+    _apply_conditions(out, table, conditions or {})
+    if pseudo_units and "name" in out:
+        _fold_pseudo_units(out, path, name_column)
+    if period:
+        out.attrs["period"] = period
     return out
+
+
+def _latest_period(table: pd.DataFrame, columns: Sequence[str], key, *, layer: str) -> tuple[pd.DataFrame, str]:
+    """The rows of the latest period (the largest value of ``columns``, ordered by ``key``)."""
+    cells = [table[load.resolve_column(table, c)].astype(str).str.strip() for c in columns]
+    tuples = list(zip(*cells))
+    order = key or (lambda values: tuple(values))
+    present = [t for t in dict.fromkeys(tuples) if all(v for v in t)]
+    if not present:
+        return table, ""
+    newest = max(present, key=order)
+    keep = np.array([t == newest for t in tuples], dtype=bool)
+    label = " ".join(newest)
+    logger.info("layer %s: the latest period (%s = %s) kept: %d of %d rows (%d periods in the file)", layer, "/".join(columns), label, int(keep.sum()), len(keep), len(present))
+    out = table[keep]
+    out.attrs = table.attrs
+    return out, label
+
+
+def _apply_conditions(out: pd.DataFrame, table: pd.DataFrame, conditions: Mapping[str, Mapping[str, Sequence[str]]]) -> None:
+    """Set each conditional measure to 0 on rows whose columns hold other values (folded)."""
+    for measure_name, cond in conditions.items():
+        if measure_name not in out:
+            continue
+        keep = np.ones(len(out), dtype=bool)
+        for ref, values in cond.items():
+            cells = table[load.resolve_column(table, ref)].map(load.normalise_name)
+            keep &= cells.isin({load.normalise_name(v) for v in values}).to_numpy()
+        out[measure_name] = np.where(keep, out[measure_name].to_numpy(), 0.0)
+
+
+def _fold_pseudo_units(out: pd.DataFrame, path: Path, name_column: str | None) -> None:
+    """Rows for pseudo-units (``Koro_limitedaccess``) counted under their unit (``Koro``), reported."""
+    base = out["name"].map(schemas.pseudo_unit)
+    hit = base.notna().to_numpy()
+    if not hit.any():
+        return
+    pairs = sorted({f"{a} -> {b}" for a, b in zip(out["name"][hit], base[hit])})
+    warnings.warn(PseudoUnitWarning(
+        f"{path}: column {name_column!r}: {int(hit.sum())} rows are for pseudo-units ({'; '.join(pairs[:8])}), parts of a unit analysed "
+        "apart (e.g. areas of limited access); their people were added to their unit's"), stacklevel=4)
+    out.loc[hit, "name"] = base[hit].to_numpy()
 
 
 def _latest_round(table: pd.DataFrame, path: Path, round_column: str, as_of, *, layer: str) -> pd.DataFrame:
