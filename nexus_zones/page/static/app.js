@@ -54,9 +54,13 @@ function nexusZonesApp(map, D, overlays) {
       D.pillars.some(function (p, j) { return state.pillarWeights[j] !== p.weight; });
   }
   function configNote() { return weightsMoved() ? '<p class="nz-config-note">' + T.config_weights_note + "</p>" : ""; }
+  // the body is written from the unit's record and the shared texts (popup.js); periods.js adds a trajectory
+  function popupBody(i) {
+    return NexusPopup.render(D.popup, units[i].properties.popup, inputs.norm[i]) + (units[i].properties.trajectory || "");
+  }
   function popupHtml(i, pinned) {
     var pin = pinned ? "" : '<button type="button" class="nz-pin" data-unit="' + i + '">' + T.pin + "</button>";
-    return '<div class="nz-popup">' + header(i) + pin + configNote() + units[i].properties.popup + "</div>";
+    return '<div class="nz-popup">' + header(i) + pin + configNote() + popupBody(i) + "</div>";
   }
   function tooltipHtml(i) {
     var p = units[i].properties;
@@ -350,7 +354,7 @@ function nexusZonesApp(map, D, overlays) {
   placeLabels();
 
   window.nexusZones = {map: map, geo: geo, state: state, data: D, units: units, inputs: inputs, model: model, hooks: hooks, refresh: refresh,
-    show: show, legends: legends, view: function () { return current; }, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode, setWeights: function (w, pw) {
+    show: show, legends: legends, popupBody: popupBody, view: function () { return current; }, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode, setWeights: function (w, pw) {
     box.querySelectorAll("input[data-indicator]").forEach(function (s) { if (w && w[D.indicators[+s.dataset.indicator].id] !== undefined) { s.value = w[D.indicators[+s.dataset.indicator].id]; } });
     box.querySelectorAll("input[data-pillar]").forEach(function (s) { if (pw && pw[D.pillars[+s.dataset.pillar].id] !== undefined) { s.value = pw[D.pillars[+s.dataset.pillar].id]; } });
     readSliders(); refresh();
