@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from importlib import resources
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -671,7 +672,9 @@ class _App(MacroElement):
         self.data = data
         # as Jinja's tojson (HTML-safe: <, >, & and ' escaped), without its spaces: the units' topology
         # is mostly numbers, where ", " and ": " would add a fifth to its size
-        self.data_json = htmlsafe_json_dumps(data, separators=(",", ":"), sort_keys=True)
+        # branca reads the rendered script as a Jinja template again: "{{", "{%" and "{#" (only ever
+        # inside JSON strings) are written with "{" as \u007b so that data cannot be read as Jinja
+        self.data_json = re.sub(r"\{(?=[{%#])", r"\\u007b", str(htmlsafe_json_dumps(data, separators=(",", ":"), sort_keys=True)))
         self.overlays = overlays
         self.css, self.kernel_js, self.topology_js, self.popup_js, self.app_js = (
             _static(name) for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"))
@@ -721,6 +724,37 @@ def _label_order(result: "RunResult") -> list[int]:
     return [int(i) for i in np.lexsort((-area, rank))]
 
 
+def _colours(values: list[str]) -> dict:
+    """A view's colours as its distinct colours and each unit's index among them (shorter than a
+    colour per unit)."""
+    distinct = list(dict.fromkeys(values))
+    index = {c: i for i, c in enumerate(distinct)}
+    return {"of": distinct, "i": [index[c] for c in values]}
+
+
+def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
+    """The units as columns (one list per property, in the topology's order; the page makes the
+    features): raw ids, escaped names, region (index into the escaped ``regions``, sorted), the config's
+    rank, eligibility under the rules, rules failed, normalised values (the kernel's inputs), the
+    popup's record (:func:`popup_record`) and each view's colours (:func:`_colours`)."""
+    scores = result.scores
+    names = list(result.config.indicators)
+    regions = sorted(set(scores["region"]))
+    region_keys = {r: i for i, r in enumerate(regions)}
+    eligible = _rules_eligible(result)
+    failed = scores["rules_failed_count"] if "rules_failed_count" in scores.columns else pd.Series(0, index=scores.index)
+    rows = list(scores.iterrows())
+    return {
+        "id": [str(unit) for unit in scores.index], "name": [esc(n) for n in scores["name"]],
+        "regions": [esc(r) for r in regions], "region": [region_keys[r] for r in scores["region"]],
+        "config_rank": [int(r) if _present(r) else None for r in scores["rank"]],
+        "eligible": [bool(eligible[u]) for u in scores.index], "failed": [int(f) for f in failed],
+        "norm": [[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in rows],
+        "popup": [popup_record(row, result, language) for _, row in rows],
+        "colours": {view["id"]: _colours([view["colour"](row) for _, row in rows]) for view in views},
+    }
+
+
 def page_data(result: "RunResult", language: str) -> dict:
     """Everything the page's code needs, with every string escaped."""
     from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE
@@ -732,22 +766,7 @@ def page_data(result: "RunResult", language: str) -> dict:
     names = list(config.indicators)
     weights = config.indicator_weights()
     largest = max(weights.values()) if weights else 1.0
-    region_keys = {r: i for i, r in enumerate(sorted(set(scores["region"])))}
-    eligible = _rules_eligible(result)
-    features = []
-    for unit, row in scores.iterrows():
-        props: dict[str, Any] = {
-            "unit_id": esc(unit), "name": esc(row["name"]), "region": esc(row["region"]), "region_key": region_keys[row["region"]],
-            "config_rank": int(row["rank"]) if _present(row["rank"]) else None,
-            "eligible": bool(eligible[unit]),
-            "failed": int(row["rules_failed_count"]) if "rules_failed_count" in row.index else 0,
-            "norm": [None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names],
-            "popup": popup_record(row, result, language),
-        }
-        for view in views:
-            props[f"_c_{view['id']}"] = view["colour"](row)
-        # the geometry is the topology's (D.topology.objects.units, in the same order), decoded in the page
-        features.append({"type": "Feature", "id": str(unit), "properties": props, "geometry": None})
+    units = _units(result, language, views)
     indicators = []
     for n in names:
         indicators.append({"id": n, "label": esc(label_of(config, n, language)), "weight": weights[n], "max": _slider_max(weights[n], largest)})
@@ -757,7 +776,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         pillars.append({"id": p, "label": esc(pick(spec.label, language, p)), "weight": pillar_weights[p],
                         "max": _slider_max(pillar_weights[p], max(pillar_weights.values())),
                         "aggregation": spec.aggregation, "indices": [names.index(i) for i in spec.indicators]})
-    periods_payload = _period_payload(result, language, [f["id"] for f in features], views)
+    periods_payload = _period_payload(result, language, units["id"], views)
     n_ranked = int(scores["rank"].notna().sum())
     sources = list(dict.fromkeys(pick(l.source, language) for l in config.layers.values() if l.source))
     title_html = (
@@ -784,7 +803,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         "failing_units": config.model.failing_units,
         "indicators": indicators, "pillars": pillars,
         "top_k": config.map.top_k or config.robustness.top_k,
-        "units": {"type": "FeatureCollection", "features": features},
+        "units": units,
         "topology": topo,
         "views": [{"id": v["id"], "label": esc(v["label"]) if v["id"].startswith("i_") else v["label"], "legend": v["legend"]} for v in views],
         "basemap": _basemap(result, geoms, _outlines(topo, scores["region"].to_numpy())),

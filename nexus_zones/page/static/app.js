@@ -5,7 +5,14 @@
 function nexusZonesApp(map, D, overlays) {
   "use strict";
   var T = D.text;
-  var units = D.units.features;
+  // the units come as columns (nexus_zones.maps._units): made here into GeoJSON features
+  var U = D.units;
+  var units = U.id.map(function (id, i) {
+    var props = {unit_id: NexusPopup.esc(id), name: U.name[i], region: U.regions[U.region[i]], region_key: U.region[i],
+                 config_rank: U.config_rank[i], eligible: U.eligible[i], failed: U.failed[i], norm: U.norm[i], popup: U.popup[i]};
+    Object.keys(U.colours).forEach(function (v) { props["_c_" + v] = U.colours[v].of[U.colours[v].i[i]]; });
+    return {type: "Feature", id: id, properties: props, geometry: null};
+  });
   // the geometry comes as one shared-arc topology (topology.js): decoded once, into the units' features
   var arcs = NexusTopology.decodeArcs(D.topology);
   NexusTopology.geometries(D.topology, "units", arcs).forEach(function (g, i) { units[i].geometry = g; });
@@ -95,7 +102,7 @@ function nexusZonesApp(map, D, overlays) {
   }
 
   var openUnit = null;
-  var geo = L.geoJSON(D.units, {style: styleFor, onEachFeature: function (feature, layer) {
+  var geo = L.geoJSON({type: "FeatureCollection", features: units}, {style: styleFor, onEachFeature: function (feature, layer) {
     layer.bindTooltip(function () { return tooltipHtml(indexOf(feature)); }, {sticky: true});
     layer.bindPopup(function () { placePopup(layer.getPopup()); return popupHtml(indexOf(feature), false); }, {maxWidth: 480, maxHeight: 380});
   }}).addTo(map);
