@@ -19,7 +19,11 @@
   basemap that reads without tiles; tiles are an overlay drawn only when online.
 * **French and English** from one catalogue (:mod:`nexus_zones.messages`).
 
-Every string that comes from data or config is HTML-escaped here, before it reaches the page.
+Every string that comes from data or config is HTML-escaped here, before it reaches the page, except
+the popups' texts: each unit carries its popup as a compact record of numbers and short keys
+(:func:`popup_record`), the texts every popup shares are sent once (:func:`popup_texts`), and the
+page writes the HTML and escapes every text itself (``page/static/popup.js``, checked by Node
+against ``html.escape`` and :mod:`nexus_zones.messages`' number formats).
 """
 
 from __future__ import annotations
