@@ -158,3 +158,40 @@ def test_real_cercles_page_weighs_at_most_045_mb(tmp_path: Path) -> None:
     page = result.paths["map"].read_bytes()
     assert len(page) <= 450_000
     assert b"markerClusterGroup" in page  # the health facilities are drawn
+
+
+def test_chromium_popups_are_nodes_popups(tmp_path: Path) -> None:
+    """In Chromium, every unit's opened popup (French demo, and the demo with hostile labels) shows
+    the text of the body popup.js writes under Node, after the page's own score line; and no page error."""
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS, PageLog, assert_clean
+
+    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg["language"] = "fr"
+    for key in ("base_dir", "data_dir"):
+        cfg.pop(key, None)
+    french = nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), out_dir=tmp_path / "fr")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        for result in (french, _hostile_demo(tmp_path)):
+            page_file = result.paths["map"]
+            expected = render_popups(page_data_of(page_file.read_text(encoding="utf-8")))
+            pg, log = browser.new_page(), PageLog()
+            pg.route("**/*", log.on_route)
+            pg.on("pageerror", lambda exc, log=log: log.page_errors.append(str(exc)))
+            pg.goto(page_file.resolve().as_uri(), wait_until="load")
+            shown = pg.evaluate("""(bodies) => bodies.map((body, i) => {
+              const z = window.nexusZones, layer = z.geo.getLayers().find(l => z.units.indexOf(l.feature) === i);
+              layer.openPopup();
+              const popup = layer.getPopup().getElement().querySelector('.leaflet-popup-content .nz-popup'), div = document.createElement('div');
+              div.innerHTML = body;
+              const text = [popup.textContent, div.textContent, popup.querySelectorAll('li, tr, p').length >= div.querySelectorAll('li, tr, p').length];
+              z.map.closePopup();
+              return text;
+            })""", expected)
+            assert len(shown) == len(result.scores)
+            for text, body, enough in shown:
+                assert body in text and enough, (text, body)
+            assert_clean(log)
+        browser.close()
