@@ -79,6 +79,13 @@ def commune_config(data_dir: Path) -> dict:
                    "transform": "log1p", "normalisation": "minmax", "weight": 2},
     }
     cfg["typology"]["reference"] = "ML060205"  # the commune of Diré
+    if "decision" in cfg:
+        cfg["decision"]["focus"] = ["ML060205"]
+    if "stakeholders" in cfg:  # each set on the communes' indicators (the cercles' rates and tables do not fit)
+        cfg["stakeholders"]["sets"] = {"humanitarian": {"incidents": 2, "fatalities": 2, "health": 2},
+                                       "development": {"incidents": 1, "health": 3}, "peace": {"incidents": 4, "fatalities": 3}}
+    if "data_uncertainty" in cfg:
+        cfg["data_uncertainty"].pop("margins", None)  # the margins are on the cercles' tables
     cfg["map"] = {"offline": True, "point_layers": ["health"]}
     for key in ("base_dir", "data_dir"):
         cfg.pop(key, None)

@@ -19,13 +19,18 @@
   basemap that reads without tiles; tiles are an overlay drawn only when online.
 * **French and English** from one catalogue (:mod:`nexus_zones.messages`).
 
-Every string that comes from data or config is HTML-escaped here, before it reaches the page.
+Every string that comes from data or config is HTML-escaped here, before it reaches the page, except
+the popups' texts: each unit carries its popup as a compact record of numbers and short keys
+(:func:`popup_record`), the texts every popup shares are sent once (:func:`popup_texts`), and the
+page writes the HTML and escapes every text itself (``page/static/popup.js``, checked by Node
+against ``html.escape`` and :mod:`nexus_zones.messages`' number formats).
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
 from importlib import resources
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -40,7 +45,7 @@ from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
 from . import geometry
-from .messages import DECIMAL, THOUSANDS, fixed, has_language, largest_remainder, number, percent, pick, sentences, t
+from .messages import DECIMAL, THOUSANDS, _with_de, comparison, fixed, has_language, largest_remainder, number, percent, pick, sentences, t
 from .offline import inline_assets
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -149,9 +154,22 @@ def _period(layer, language: str) -> str:
     return ""
 
 
-def unit_sentences(result: "RunResult", unit: str, language: str) -> list[tuple[str, bool]]:
-    """Sentences comparing a unit with the mean of the other units of its region (of all other units
-    where it is alone), strengths first, then by weight; each with whether it is a strength."""
+def _phrases(config, language: str) -> dict[str, tuple[str, bool]]:
+    """Each indicator's noun phrase for the sentences, and whether it is written in ``language``
+    (else its label, quoted as given)."""
+    out = {}
+    for name, ind in config.indicators.items():
+        label = label_of(config, name, language)
+        phrase = pick(ind.phrase, language) or (label[:1].lower() + label[1:] if label[1:2].islower() else label)
+        grammatical = has_language(ind.phrase, language) if ind.phrase is not None else has_language(ind.label or name, language)
+        out[name] = (phrase if grammatical else label, grammatical)
+    return out
+
+
+def _comparisons(result: "RunResult", unit: str) -> list[tuple[str, int, bool, float]]:
+    """A unit's value of each indicator against the mean of the other units of its region (of all
+    other units where it is alone): (indicator, comparison code, strength, mean), strengths first,
+    then by weight; indicators with a missing value left out."""
     config, scores = result.config, result.scores
     region = scores.at[unit, "region"]
     others = scores.index[(scores["region"] == region) & (scores.index != unit)]
@@ -160,17 +178,25 @@ def unit_sentences(result: "RunResult", unit: str, language: str) -> list[tuple[
     out = []
     weights = result.scored.weights
     for name, ind in config.indicators.items():
-        label = label_of(config, name, language)
-        phrase = pick(ind.phrase, language) or (label[:1].lower() + label[1:] if label[1:2].islower() else label)
-        grammatical = has_language(ind.phrase, language) if ind.phrase is not None else has_language(ind.label or name, language)
-        if not grammatical:
-            phrase = label
-        said = sentences(scores.at[unit, name], scores.loc[others, name].astype(float).mean(), phrase, ind.direction, language,
-                         grammatical=grammatical)
-        if said:
-            out.append((said[0], said[1], weights.get(name, 0.0)))
-    out.sort(key=lambda s: (not s[1], -s[2]))
-    return [(text, strength) for text, strength, _ in out]
+        value, mean = scores.at[unit, name], scores.loc[others, name].astype(float).mean()
+        kind = comparison(float(value) if _present(value) else math.nan, mean)
+        if kind is not None:
+            strength = kind == 0 or (kind == 1) == (ind.direction == "cost")
+            out.append((name, kind, strength, float(mean), weights.get(name, 0.0)))
+    out.sort(key=lambda s: (not s[2], -s[4]))
+    return [s[:4] for s in out]
+
+
+def unit_sentences(result: "RunResult", unit: str, language: str) -> list[tuple[str, bool]]:
+    """Sentences comparing a unit with the mean of the other units of its region (of all other units
+    where it is alone), strengths first, then by weight; each with whether it is a strength."""
+    config, scores = result.config, result.scores
+    phrases = _phrases(config, language)
+    out = []
+    for name, _, _, mean in _comparisons(result, unit):
+        phrase, grammatical = phrases[name]
+        out.append(sentences(scores.at[unit, name], mean, phrase, config.indicators[name].direction, language, grammatical=grammatical))
+    return out
 
 
 def _share_text(x: float, language: str) -> str:
@@ -211,22 +237,23 @@ def choice_sentences(result: "RunResult", unit: str, language: str) -> list[str]
     return out
 
 
-def _decision_popup(result: "RunResult", unit: str, language: str) -> str:
-    """Popup lines of issue 14: the weights behind a choice, the pilot set, stakeholders' agreement, data rank band."""
+def _decision_record(result: "RunResult", unit: str, language: str) -> dict:
+    """Popup data of issue 14 (:func:`popup_record`): the weights behind a choice (sentences, few
+    units have them), membership of the pilot set, stakeholders' agreement, data rank band."""
     a = result.analyses
     if a is None:
-        return ""
-    lines = [esc(s) for s in choice_sentences(result, unit, language)]
+        return {}
+    out: dict[str, Any] = {}
+    said = choice_sentences(result, unit, language)
+    if said:
+        out["ch"] = said
     if a.pilots is not None and len(a.pilots) and unit in a.pilots.iloc[0]["units"].split("; "):
-        lines.append(f"<b>{esc(t('pilot_member', language))}</b>")
+        out["pm"] = 1
     if a.stakeholders is not None and unit in a.stakeholders.index:
-        k = result.config.stakeholders.top_k or result.config.robustness.top_k
-        m = len([c for c in a.stakeholders.columns if c.startswith("rank_")])
-        lines.append(esc(t("agreement_unit", language, k=k, n=int(a.stakeholders.at[unit, "sets_in_top_k"]), m=m)))
+        out["ag"] = int(a.stakeholders.at[unit, "sets_in_top_k"])
     if a.data_uncertainty is not None and unit in a.data_uncertainty.index and _present(a.data_uncertainty.at[unit, "data_rank_p05"]):
-        lo, hi = int(a.data_uncertainty.at[unit, "data_rank_p05"]), int(a.data_uncertainty.at[unit, "data_rank_p95"])
-        lines.append(esc(t("data_band", language, band=f"{lo}–{hi}" if lo != hi else str(lo), draws=number(result.config.data_uncertainty.draws, language))))
-    return "".join(f'<p class="nz-choice">{line}</p>' for line in lines)
+        out["db"] = [int(a.data_uncertainty.at[unit, "data_rank_p05"]), int(a.data_uncertainty.at[unit, "data_rank_p95"])]
+    return out
 
 
 def robust_words(row: Any, rb, language: str) -> str:
@@ -258,66 +285,92 @@ def shown_points(row: Any, names: list[str]) -> list[float]:
     return largest_remainder(values, 1)
 
 
-def _popup_body(row: Any, result: "RunResult", language: str) -> str:
-    """The static part of a unit's popup (the score line above it is written by the page)."""
+def _short(value: float, shown) -> float | int:
+    """The shortest decimal (fewest decimals) that ``shown`` writes as it writes ``value``: the payload
+    carries numbers to the precision the page shows, and the page writes them identically."""
+    target = shown(value)
+    for decimals in range(17):
+        candidate = round(value, decimals)
+        if shown(candidate) == target:
+            return int(candidate) if decimals == 0 else candidate
+    return value
+
+
+_STATUS = {"ranked, fails rules": 1, "not ranked: fails rules": 2, "not scored: missing data": 3}
+
+
+def popup_texts(result: "RunResult", language: str) -> dict:
+    """The texts every popup shares (``D.popup``, sent once): message templates, the indicators'
+    labels, sources and phrases, the rules' labels, the reference unit's name. Raw text: the page
+    (``page/static/popup.js``) escapes it."""
     config = result.config
-    unit = row.name
-    parts: list[str] = []
-    status_key = {"ranked": None, "ranked, fails rules": "status_fails", "not ranked: fails rules": "status_excluded",
-                  "not scored: missing data": "status_missing"}.get(row["status"])
-    if status_key:
-        parts.append(f'<p class="nz-status">{esc(t(status_key, language))}</p>')
-    if "rank_p05" in row.index and _present(row["rank_p05"]):
-        rb = config.robustness
-        band = f"{int(row['rank_p05'])}–{int(row['rank_p95'])}" if row["rank_p05"] != row["rank_p95"] else f"{int(row['rank_p05'])}"
-        verdict = f"<b>{esc(robust_words(row, rb, language))}</b>"
-        share_top = fixed(100 * row['share_top_k'], language, 0)
-        parts.append(f'<p class="nz-band">{t("band", language, band=band, draws=number(rb.draws, language), k=rb.top_k, share=share_top, verdict=verdict)}</p>'
-                     f'<p class="nz-src">{esc(robust_definition(rb, language))}</p>')
-    extras = []
-    if "completeness" in row.index and _present(row["completeness"]) and row["completeness"] < 1:
-        extras.append(t("complete", language, share=fixed(100 * row['completeness'], language, 0)))
-    if "similarity" in row.index and _present(row["similarity"]):
-        extras.append(t("similar", language, ref=esc(reference_name(result)), value=fixed(row['similarity'], language, 2)))
-    if "profile" in row.index and _present(row["profile"]):
-        extras.append(t("profile", language, n=int(row["profile"])))
-    if extras:
-        parts.append(f"<p>{' · '.join(extras)}</p>")
-    parts.append(_decision_popup(result, unit, language))
-    said = unit_sentences(result, unit, language)
-    if said:
-        items = "".join(f'<li class="{"ok" if good else "ko"}">{esc(text)}</li>' for text, good in said)
-        parts.append(f'<div class="nz-why"><b>{esc(t("why", language))}</b><ul>{items}</ul></div>')
-    parts.append(
-        f'<table class="nz-ind"><tr><th>{t("indicator", language)}</th><th>{t("value", language)}</th><th>0–1</th><th>{t("points", language)}</th></tr>'
-    )
-    weights = result.scored.weights
-    shown = dict(zip(config.indicators, shown_points(row, list(config.indicators))))
+    rb = config.robustness
+    keys = ("status_fails", "status_excluded", "status_missing", "robust_in", "robust_out", "not_robust", "complete", "similar", "profile",
+            "why", "indicator", "value", "points", "imputed", "no_data_rule", "sentence", "same_as_region", "sentence_label", "same_label",
+            "more", "fewer", "below", "above", "pilot_member", "data_band")
+    texts = {k: t(k, language) for k in keys}
+    texts["robust_in"], texts["robust_out"], texts["not_robust"] = (t(k, language, k=rb.top_k) for k in ("robust_in", "robust_out", "not_robust"))
+    texts["band"] = t("band", language, band="{band}", draws=number(rb.draws, language), k=rb.top_k, share="{share}", verdict="{verdict}")
+    texts["data_band"] = t("data_band", language, band="{band}", draws=number(config.data_uncertainty.draws, language)) if config.data_uncertainty else ""
+    a = result.analyses
+    if a is not None and a.stakeholders is not None:
+        m = len([c for c in a.stakeholders.columns if c.startswith("rank_")])
+        texts["agreement_unit"] = t("agreement_unit", language, k=config.stakeholders.top_k or rb.top_k, n="{n}", m=m)
+    phrases = _phrases(config, language)
+    indicators = []
     for name, ind in config.indicators.items():
-        contrib = row[f"{name}_contrib"]
-        max_points = 100.0 * weights[name]
-        share = 0.0 if not max_points or not _present(contrib) else 100.0 * contrib / max_points
         layer = config.layers.get(ind.measure.split(".", 1)[0])
         source = pick(layer.source, language) if layer is not None and layer.source else ""
         period = _period(layer, language) if layer is not None else ""
-        about = " · ".join(x for x in (source, period) if x)
-        imputed = bool(result.imputed.at[unit, name]) if name in result.imputed.columns else False
-        parts.append(
-            f'<tr><td>{esc(label_of(config, name, language))}{" <i>(" + t("imputed", language) + ")</i>" if imputed else ""}'
-            f'{f"<div class=nz-about>{esc(about)}</div>" if about else ""}</td>'
-            f"<td>{fmt(row[name], language=language)}</td><td>{fmt(row[f'{name}_norm'], 2, language)}</td>"
-            f'<td><span class="nz-bar"><span style="width:{share:.0f}%"></span></span> {fixed(shown[name], language, 1)}</td></tr>'
-        )
-    parts.append("</table>")
+        phrase, grammatical = phrases[name]
+        shown = (_with_de(phrase) if language == "fr" else phrase) if grammatical else phrase
+        indicators.append({"label": label_of(config, name, language), "about": " · ".join(x for x in (source, period) if x),
+                           "phrase": shown, "same": phrase[:1].upper() + phrase[1:], "g": grammatical, "cost": ind.direction == "cost"})
+    ref = reference_name(result) if "similarity" in result.scores.columns else ""
+    return {"t": texts, "ind": indicators, "rules": [pick(r.label, language, r.expr) for r in config.rules.values()],
+            "robust_def": robust_definition(rb, language), "ref": ref,
+            "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}}
+
+
+def popup_record(row: Any, result: "RunResult", language: str) -> dict:
+    """A unit's popup as data (``page/static/popup.js`` writes its HTML with :func:`popup_texts`):
+    status, rank band, completeness, similarity, profile, the decision lines, the sentences (codes
+    and region means), raw values, bar widths, points, imputed indicators and the rules (one digit
+    each: passed + 2 × no data). Numbers are cut to the precision the popup shows (:func:`_short`)."""
+    config = result.config
+    unit = row.name
+    names = list(config.indicators)
+    rec: dict[str, Any] = {}
+    if _STATUS.get(row["status"]):
+        rec["st"] = _STATUS[row["status"]]
+    if "rank_p05" in row.index and _present(row["rank_p05"]):
+        rb = config.robustness
+        verdict = 0 if not bool(row["robust"]) else (1 if row["share_top_k"] >= rb.robust_share else 2)
+        rec["b"] = [int(row["rank_p05"]), int(row["rank_p95"]), verdict, _short(100 * row["share_top_k"], lambda v: fixed(v, "en", 0))]
+    if "completeness" in row.index and _present(row["completeness"]) and row["completeness"] < 1:
+        rec["c"] = _short(100 * row["completeness"], lambda v: fixed(v, "en", 0))
+    if "similarity" in row.index and _present(row["similarity"]):
+        rec["sm"] = _short(float(row["similarity"]), lambda v: fixed(v, "en", 2))
+    if "profile" in row.index and _present(row["profile"]):
+        rec["pf"] = int(row["profile"])
+    rec.update(_decision_record(result, unit, language))
+    said = _comparisons(result, unit)
+    if said:
+        rec["sn"] = [3 * names.index(name) + kind for name, kind, _, _ in said]
+        rec["mn"] = [_short(mean, lambda v: number(v, "en", 2)) for _, _, _, mean in said]
+    rec["v"] = [_short(float(row[n]), lambda v: number(v, "en", 3)) if _present(row[n]) else None for n in names]
+    weights = result.scored.weights
+    rec["w"] = []
+    for n in names:
+        contrib, max_points = row[f"{n}_contrib"], 100.0 * weights[n]
+        rec["w"].append(int(f"{0.0 if not max_points or not _present(contrib) else 100.0 * contrib / max_points:.0f}"))
+    rec["p"] = [None if math.isnan(p) else p for p in shown_points(row, names)]
+    imputed = [k for k, n in enumerate(names) if n in result.imputed.columns and bool(result.imputed.at[unit, n])]
+    if imputed:
+        rec["im"] = imputed
     if config.rules:
-        parts.append('<ul class="nz-rules">')
-        for rname, rule in config.rules.items():
-            ok = bool(row[f"rule_{rname}"])
-            unknown = bool(result.scored.rules_unknown.at[unit, rname])
-            text = esc(pick(rule.label, language, rule.expr)) + (" " + t("no_data_rule", language) if unknown else "")
-            parts.append(f'<li class="{"ok" if ok else "ko"}">{"✔" if ok else "✘"} {text}</li>')
-        parts.append("</ul>")
-    return "".join(parts)
+        rec["r"] = "".join(str(int(bool(row[f"rule_{r}"])) + 2 * int(bool(result.scored.rules_unknown.at[unit, r]))) for r in config.rules)
+    return rec
 
 
 def _ramp(title: str, low: str, high: str, has_missing: bool, classes: int, language: str) -> str:
@@ -577,7 +630,7 @@ def _period_payload(result: "RunResult", language: str, order: list[str], views:
         out["eligible"].append([bool(e) for e in eligible])
         out["config_rank"].append([int(r) if _present(r) else None for r in scores["rank"]])
         out["colours"].append({v["id"]: [v["colour"](row) for _, row in scores.iterrows()] for v in views if v["id"] != "score"})
-        out["popup"].append([_popup_body(row, res, language) for _, row in scores.iterrows()])
+        out["popup"].append([popup_record(row, res, language) for _, row in scores.iterrows()])
         out["python"].append({k: [None if not _present(x) else float(x) for x in scores[k]] for k in ("score", "rank", "region_rank")})
     text = {k: t(k, language) for k in ("period", "trajectory", "score", "rank", "region_rank", "no_data")}
     text.update(change=t("change_view", language), rank_word=t("change_rank", language), score_word=t("change_score", language),
@@ -605,6 +658,7 @@ class _App(MacroElement):
 {% macro script(this, kwargs) %}
 {{ this.kernel_js }}
 {{ this.topology_js }}
+{{ this.popup_js }}
 {{ this.app_js }}
 {{ this.periods_js }}
 (function () {
@@ -622,9 +676,12 @@ class _App(MacroElement):
         self.data = data
         # as Jinja's tojson (HTML-safe: <, >, & and ' escaped), without its spaces: the units' topology
         # is mostly numbers, where ", " and ": " would add a fifth to its size
-        self.data_json = htmlsafe_json_dumps(data, separators=(",", ":"), sort_keys=True)
+        # branca reads the rendered script as a Jinja template again: "{{", "{%" and "{#" (only ever
+        # inside JSON strings) are written with "{" as \u007b so that data cannot be read as Jinja
+        self.data_json = re.sub(r"\{(?=[{%#])", r"\\u007b", str(htmlsafe_json_dumps(data, separators=(",", ":"), sort_keys=True)))
         self.overlays = overlays
-        self.css, self.kernel_js, self.topology_js, self.app_js = (_static(name) for name in ("app.css", "kernel.js", "topology.js", "app.js"))
+        self.css, self.kernel_js, self.topology_js, self.popup_js, self.app_js = (
+            _static(name) for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"))
         self.periods_js = _static("periods.js") if data.get("periods") else ""
 
 
@@ -671,6 +728,37 @@ def _label_order(result: "RunResult") -> list[int]:
     return [int(i) for i in np.lexsort((-area, rank))]
 
 
+def _colours(values: list[str]) -> dict:
+    """A view's colours as its distinct colours and each unit's index among them (shorter than a
+    colour per unit)."""
+    distinct = list(dict.fromkeys(values))
+    index = {c: i for i, c in enumerate(distinct)}
+    return {"of": distinct, "i": [index[c] for c in values]}
+
+
+def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
+    """The units as columns (one list per property, in the topology's order; the page makes the
+    features): raw ids, escaped names, region (index into the escaped ``regions``, sorted), the config's
+    rank, eligibility under the rules, rules failed, normalised values (the kernel's inputs), the
+    popup's record (:func:`popup_record`) and each view's colours (:func:`_colours`)."""
+    scores = result.scores
+    names = list(result.config.indicators)
+    regions = sorted(set(scores["region"]))
+    region_keys = {r: i for i, r in enumerate(regions)}
+    eligible = _rules_eligible(result)
+    failed = scores["rules_failed_count"] if "rules_failed_count" in scores.columns else pd.Series(0, index=scores.index)
+    rows = list(scores.iterrows())
+    return {
+        "id": [str(unit) for unit in scores.index], "name": [esc(n) for n in scores["name"]],
+        "regions": [esc(r) for r in regions], "region": [region_keys[r] for r in scores["region"]],
+        "config_rank": [int(r) if _present(r) else None for r in scores["rank"]],
+        "eligible": [bool(eligible[u]) for u in scores.index], "failed": [int(f) for f in failed],
+        "norm": [[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in rows],
+        "popup": [popup_record(row, result, language) for _, row in rows],
+        "colours": {view["id"]: _colours([view["colour"](row) for _, row in rows]) for view in views},
+    }
+
+
 def page_data(result: "RunResult", language: str) -> dict:
     """Everything the page's code needs, with every string escaped."""
     from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE
@@ -682,22 +770,7 @@ def page_data(result: "RunResult", language: str) -> dict:
     names = list(config.indicators)
     weights = config.indicator_weights()
     largest = max(weights.values()) if weights else 1.0
-    region_keys = {r: i for i, r in enumerate(sorted(set(scores["region"])))}
-    eligible = _rules_eligible(result)
-    features = []
-    for unit, row in scores.iterrows():
-        props: dict[str, Any] = {
-            "unit_id": esc(unit), "name": esc(row["name"]), "region": esc(row["region"]), "region_key": region_keys[row["region"]],
-            "config_rank": int(row["rank"]) if _present(row["rank"]) else None,
-            "eligible": bool(eligible[unit]),
-            "failed": int(row["rules_failed_count"]) if "rules_failed_count" in row.index else 0,
-            "norm": [None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names],
-            "popup": _popup_body(row, result, language),
-        }
-        for view in views:
-            props[f"_c_{view['id']}"] = view["colour"](row)
-        # the geometry is the topology's (D.topology.objects.units, in the same order), decoded in the page
-        features.append({"type": "Feature", "id": str(unit), "properties": props, "geometry": None})
+    units = _units(result, language, views)
     indicators = []
     for n in names:
         indicators.append({"id": n, "label": esc(label_of(config, n, language)), "weight": weights[n], "max": _slider_max(weights[n], largest)})
@@ -707,7 +780,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         pillars.append({"id": p, "label": esc(pick(spec.label, language, p)), "weight": pillar_weights[p],
                         "max": _slider_max(pillar_weights[p], max(pillar_weights.values())),
                         "aggregation": spec.aggregation, "indices": [names.index(i) for i in spec.indicators]})
-    periods_payload = _period_payload(result, language, [f["id"] for f in features], views)
+    periods_payload = _period_payload(result, language, units["id"], views)
     n_ranked = int(scores["rank"].notna().sum())
     sources = list(dict.fromkeys(pick(l.source, language) for l in config.layers.values() if l.source))
     title_html = (
@@ -734,7 +807,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         "failing_units": config.model.failing_units,
         "indicators": indicators, "pillars": pillars,
         "top_k": config.map.top_k or config.robustness.top_k,
-        "units": {"type": "FeatureCollection", "features": features},
+        "units": units,
         "topology": topo,
         "views": [{"id": v["id"], "label": esc(v["label"]) if v["id"].startswith("i_") else v["label"], "legend": v["legend"]} for v in views],
         "basemap": _basemap(result, geoms, _outlines(topo, scores["region"].to_numpy())),
@@ -742,6 +815,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         "title_html": title_html,
         "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]},
         "label_order": _label_order(result),
+        "popup": popup_texts(result, language),
         **periods_payload,
     }
 

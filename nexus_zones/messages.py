@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal, Mapping
 
-__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "has_language", "sentences", "number", "fixed", "percent", "largest_remainder", "THOUSANDS", "DECIMAL"]
+__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "has_language", "sentences", "comparison", "number", "fixed", "percent", "largest_remainder", "THOUSANDS", "DECIMAL"]
 
 Language = Literal["fr", "en"]
 LANGUAGES = ("fr", "en")
@@ -253,6 +253,16 @@ def _with_de(phrase: str) -> str:
     return ("d'" if phrase[:1].lower() in "aeiouyhéèêàâîôû" else "de ") + phrase
 
 
+def comparison(value: float, region_mean: float) -> int | None:
+    """How a unit's value compares with its region's mean: 0 the same (to 1e-9 relative), 1 lower,
+    2 higher; ``None`` when a value is missing. The map page writes its sentences from this code."""
+    if value is None or region_mean is None or math.isnan(value) or math.isnan(region_mean):
+        return None
+    if math.isclose(value, region_mean, rel_tol=1e-9, abs_tol=1e-12):
+        return 0
+    return 1 if value < region_mean else 2
+
+
 def sentences(
     value: float,
     region_mean: float,
@@ -270,13 +280,14 @@ def sentences(
     région (16)") rather than woven into a sentence of the other language.
     Returns ``None`` when a value is missing.
     """
-    if value is None or region_mean is None or math.isnan(value) or math.isnan(region_mean):
+    kind = comparison(value, region_mean)
+    if kind is None:
         return None
     if not grammatical:
-        return _label_sentence(value, region_mean, phrase, direction, language)
-    if math.isclose(value, region_mean, rel_tol=1e-9, abs_tol=1e-12):
+        return _label_sentence(value, region_mean, phrase, direction, language, kind)
+    if kind == 0:
         return t("same_as_region", language, phrase=phrase[:1].upper() + phrase[1:], value=number(value, language)), True
-    lower = value < region_mean
+    lower = kind == 1
     word = t("fewer" if lower else "more", language)
     shown = _with_de(phrase) if language == "fr" else phrase
     text = t("sentence", language, word=word, phrase=shown, value=number(value, language), mean=number(region_mean, language, 2))
@@ -284,12 +295,12 @@ def sentences(
     return text, strength
 
 
-def _label_sentence(value: float, region_mean: float, label: str, direction: str, language: str) -> tuple[str, bool]:
+def _label_sentence(value: float, region_mean: float, label: str, direction: str, language: str, kind: int) -> tuple[str, bool]:
     """The comparison with the region's mean around a label quoted as given."""
     shown = number(value, language)
-    if math.isclose(value, region_mean, rel_tol=1e-9, abs_tol=1e-12):
+    if kind == 0:
         return t("same_label", language, label=label, value=shown), True
-    lower = value < region_mean
+    lower = kind == 1
     side = t("below" if lower else "above", language)
     text = t("sentence_label", language, label=label, value=shown, side=side, mean=number(region_mean, language, 2))
     return text, (lower if direction == "cost" else not lower)

@@ -29,6 +29,7 @@ from nexus_zones.messages import fixed, largest_remainder, number, percent, t
 from nexus_zones.pipeline import RunResult
 
 from .conftest import REPO, require_real_data
+from .test_page_popup import render_popups
 
 NNBSP = "\u202f"  # narrow no-break space: the French thousands separator and the space before %
 
@@ -55,12 +56,12 @@ def test_english_page_has_no_french_number_formats(tmp_path: Path) -> None:
     """The demo in English: no narrow no-break space, no "%" after a space, and "1,000 weightings"."""
     result = nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path / "en")
     data = maps.page_data(result, "en")
-    shown = json.dumps([f["properties"]["popup"] for f in data["units"]["features"]] + [v["legend"] for v in data["views"]], ensure_ascii=False)
+    shown = json.dumps(render_popups(data) + [v["legend"] for v in data["views"]], ensure_ascii=False)
     assert NNBSP not in shown and " %" not in shown
     assert "of 1,000 weightings" in shown
     assert data["number_format"] == {"thousands": ",", "decimal": "."}
     fr = maps.page_data(result, "fr")
-    shown_fr = json.dumps([f["properties"]["popup"] for f in fr["units"]["features"]], ensure_ascii=False)
+    shown_fr = json.dumps(render_popups(fr), ensure_ascii=False)
     assert "de 1" + NNBSP + "000 pondérations" in shown_fr and "100" + NNBSP + "%" in shown_fr
     assert fr["number_format"] == {"thousands": NNBSP, "decimal": ","}
 
@@ -83,6 +84,8 @@ def test_popup_points_add_up_to_the_displayed_score(tmp_path: Path) -> None:
     demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
     for result in (demo, demo.rescore({"incidents": 1, "health_facilities": 7})):
         names = list(result.config.indicators)
+        data = maps.page_data(result, "en")
+        popups = dict(zip(data["units"]["id"], render_popups(data)))  # as the page writes them
         for unit, row in result.scores.iterrows():
             if pd.isna(row["score"]):
                 continue
@@ -90,8 +93,7 @@ def test_popup_points_add_up_to_the_displayed_score(tmp_path: Path) -> None:
             tenths = sum(round(p * 10) for p in shown)
             assert tenths == round(float(f"{row['score']:.1f}") * 10), unit
             assert all(abs(p - row[f"{n}_contrib"]) < 0.1 for p, n in zip(shown, names))  # each within a tenth
-            popup = maps._popup_body(row, result, "en")
-            assert all(f"</span></span> {p:.1f}</td>" in popup for p in shown)
+            assert all(f"</span></span> {p:.1f}</td>" in popups[unit] for p in shown)
 
 
 def test_language_warning_names_each_untranslated_text(tmp_path: Path) -> None:
@@ -129,7 +131,8 @@ def test_views_and_eligibility_in_the_payload(grid_cfg: dict, tmp_path: Path) ->
     cfg["model"] = {"failing_units": "exclude"}
     cfg["indicators"]["police"] = {"measure": "forces.police", "direction": "benefit", "weight": 1}
     result = nexus_zones.run(config_from_mapping(cfg), write=False)
-    eligible = {f["id"]: f["properties"]["eligible"] for f in maps.page_data(result, "en")["units"]["features"]}
+    units = maps.page_data(result, "en")["units"]
+    eligible = dict(zip(units["id"], units["eligible"]))
     assert eligible == result.scored.rules_passed.all(axis=1).to_dict()
 
 
@@ -384,7 +387,7 @@ def _page_text(pg) -> str:
     legend and every popup (as the page writes them)."""
     return pg.evaluate("""() => {
       const z = window.nexusZones;
-      const popups = z.units.map(u => u.properties.popup).join(' ');
+      const popups = z.units.map((u, i) => z.popupBody(i)).join(' ');
       const legends = z.data.views.map(v => v.label + ' ' + v.legend).join(' ');
       const div = document.createElement('div'); div.innerHTML = popups + ' ' + legends;
       return document.body.innerText + ' ' + document.querySelector('.leaflet-control-layers').innerText + ' ' + div.innerText

@@ -66,22 +66,27 @@ def test_static_files_are_package_data() -> None:
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     patterns = config["package-data"]["nexus_zones.page.static"]
     files = sorted(p.name for p in STATIC.iterdir() if p.is_file())
-    assert files == ["app.css", "app.js", "kernel.js", "periods.js", "topology.js"]
+    assert files == ["app.css", "app.js", "kernel.js", "periods.js", "popup.js", "topology.js"]
     assert [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)] == []
     assert any(fnmatch.fnmatch("nexus_zones.page.static", pat) for pat in config["packages"]["find"]["include"])
 
 
 def test_static_files_cannot_end_their_element() -> None:
     """Inlined in <script> and <style>, the files must not contain the tag that would close them."""
-    for name, tag in (("app.js", "</script"), ("kernel.js", "</script"), ("topology.js", "</script"), ("periods.js", "</script"), ("app.css", "</style")):
+    for name, tag in (("app.js", "</script"), ("kernel.js", "</script"), ("topology.js", "</script"), ("periods.js", "</script"),
+                      ("popup.js", "</script"), ("app.css", "</style")):
         assert tag not in (STATIC / name).read_text(encoding="utf-8").lower(), name
+    # branca reads the page's script as a Jinja template again: no Jinja opener in the scripts
+    for name in ("app.js", "kernel.js", "topology.js", "periods.js", "popup.js"):
+        text = (STATIC / name).read_text(encoding="utf-8")
+        assert not any(opener in text for opener in ("{{", "{%", "{#")), name
 
 
 def test_page_inlines_the_static_files_once(tmp_path: Path) -> None:
     """The map is one file: style, kernel and app inlined verbatim, once, and the app started once."""
     demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
     page = maps.build_map(demo, offline=True)
-    for name in ("app.css", "kernel.js", "topology.js", "app.js"):
+    for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"):
         text = (STATIC / name).read_text(encoding="utf-8")
         assert page.count(text) == 1, name
     assert page.count("nexusZonesApp(map_") == 1

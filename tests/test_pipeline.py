@@ -18,6 +18,7 @@ from nexus_zones import report
 from nexus_zones.config import config_from_mapping
 
 from .conftest import REPO
+from .test_page_popup import render_popups
 
 
 def _run_grid(cfg, tmp_path, **overrides):
@@ -254,17 +255,17 @@ def test_map_as_text(demo_result):
     assert "leaflet.markercluster@" not in html
     assert html.count("var D = {") == 1  # the units are embedded once, whatever the number of views
     data = _page_data(html)
-    fc = data["units"]
-    assert len(fc["features"]) == len(demo_result.scores) == 5
-    props = fc["features"][0]["properties"]
+    units = data["units"]
+    assert len(units["id"]) == len(demo_result.scores) == 5 and units["id"][0] == "ML0602"
     n_ind = len(demo_result.config.indicators)
     # score, each indicator, rules, robustness, similarity to Diré, profiles
-    assert sum(k.startswith("_c_") for k in props) == 1 + n_ind + 1 + 3 + 2  # ... and the pilot set and agreement views
-    assert props["name"] == "Dir\u00e9" and props["config_rank"] == 1 and props["eligible"] is True
-    assert len(props["norm"]) == n_ind
-    assert props["norm"] == pytest.approx([demo_result.scores.loc["ML0602", f"{n}_norm"] for n in demo_result.config.indicators])
-    assert "nz-rules" in props["popup"] and props["popup"].count('<li class="ok">✔') == 6
-    assert "Rank band 1 (5–95% of 1,000 weightings) · top 1 in 100% · <b>in the top 1 whatever the weights</b>" in props["popup"]
+    assert len(units["colours"]) == 1 + n_ind + 1 + 3 + 2  # ... and the pilot set and agreement views
+    assert units["name"][0] == "Dir\u00e9" and units["config_rank"][0] == 1 and units["eligible"][0] is True
+    assert len(units["norm"][0]) == n_ind
+    assert units["norm"][0] == pytest.approx([demo_result.scores.loc["ML0602", f"{n}_norm"] for n in demo_result.config.indicators])
+    popup = render_popups(data)[0]  # as the page writes it
+    assert "nz-rules" in popup and popup.count('<li class="ok">✔') == 6
+    assert "Rank band 1 (5–95% of 1,000 weightings) · top 1 in 100% · <b>in the top 1 whatever the weights</b>" in popup
     assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
     assert [x["id"] for x in data["indicators"]] == list(demo_result.config.indicators)
     assert [x["weight"] for x in data["indicators"]] == [3, 1, 2, 1, 2, 1, 1]
@@ -284,12 +285,12 @@ def test_map_in_french(demo_config, tmp_path):
     html = result.paths["map"].read_text(encoding="utf-8")
     assert '<html lang="fr">' in html
     data = _page_data(html)
-    dire = next(f for f in data["units"]["features"] if f["id"] == "ML0602")
+    dire = render_popups(data)[data["units"]["id"].index("ML0602")]  # as the page writes it
     # the sentence of the 2018 mission report, with the demo's figures: 2 incidents against (24 + 9 + 15 + 12) / 4 = 15
     import html as html_mod
 
-    assert "Moins d'incidents sécuritaires en 2017 (2, contre 15 en moyenne dans la région)" in html_mod.unescape(dire["properties"]["popup"])
-    assert "Pourquoi cette unité ?" in dire["properties"]["popup"]
+    assert "Moins d'incidents sécuritaires en 2017 (2, contre 15 en moyenne dans la région)" in html_mod.unescape(dire)
+    assert "Pourquoi cette unité ?" in dire
     assert data["text"]["ranking"] == "Classement" and data["views"][0]["label"] == "Score Nexus"
     assert "Zones pilotes Nexus" in data["title_html"]
     assert data["indicators"][0]["label"] == "Incidents sécuritaires, 2017"
@@ -372,7 +373,8 @@ def test_fixed_class_legends(grid_cfg, tmp_path):
     data = _page_data(html)
     assert data["classes"] == 5
     assert data["views"][0]["legend"].count('class="nz-class"') == 5
-    scores = {f["id"]: f["properties"]["_c_score"] for f in data["units"]["features"]}
+    colours = data["units"]["colours"]["score"]
+    scores = {unit: colours["of"][i] for unit, i in zip(data["units"]["id"], colours["i"])}
     assert set(scores.values()) <= {colour((i + 0.5) / 5, 5) for i in range(5)}
     with pytest.raises(nexus_zones.ConfigError, match=r"map.classes: found 1; expected 0 \(continuous colours\) or 2 to 9 classes"):
         cfg["map"] = {"classes": 1}

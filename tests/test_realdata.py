@@ -142,7 +142,7 @@ def test_mali_map_is_small_and_its_borders_stay_shared(mali):
     from .test_topology import decode_units
 
     geoms = decode_units(data["topology"])
-    assert len(geoms) == len(data["units"]["features"]) == 50
+    assert len(geoms) == len(data["units"]["id"]) == 50
     # simplified as one coverage and quantised as one topology: still no gap or overlap between neighbours
     assert bool(shapely.coverage_is_valid(shapely.make_valid(geoms)))
     # the ACLED events themselves are not published in the page (its terms); the health facilities are

@@ -204,8 +204,8 @@ def _demo_case() -> dict:
         warnings.simplefilter("ignore")
         demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
         data = maps.page_data(demo, demo.config.language)
-        features = data["units"]["features"]
-        ids = [f["id"] for f in features]
+        units = data["units"]
+        ids = units["id"]
         runs = []
         for moved in ({}, {"incidents": 0.0, "health_facilities": 9.0}, {"schools_closed": 0.0, "access_impediments": 0.5}):
             result = demo.rescore(moved) if moved else demo
@@ -226,10 +226,10 @@ def _demo_case() -> dict:
         | {"pillars": [{"indices": p["indices"], "aggregation": p["aggregation"]} for p in data["pillars"]]},
         "units": {
             "ids": ids,
-            "norm": [f["properties"]["norm"] for f in features],
-            "eligible": [f["properties"]["eligible"] for f in features],
-            "regions": [f["properties"]["region_key"] for f in features],
-            "failed": [f["properties"]["failed"] for f in features],
+            "norm": units["norm"],
+            "eligible": units["eligible"],
+            "regions": units["region"],
+            "failed": units["failed"],
         },
         "runs": runs,
     }

@@ -5,7 +5,14 @@
 function nexusZonesApp(map, D, overlays) {
   "use strict";
   var T = D.text;
-  var units = D.units.features;
+  // the units come as columns (nexus_zones.maps._units): made here into GeoJSON features
+  var U = D.units;
+  var units = U.id.map(function (id, i) {
+    var props = {unit_id: NexusPopup.esc(id), name: U.name[i], region: U.regions[U.region[i]], region_key: U.region[i],
+                 config_rank: U.config_rank[i], eligible: U.eligible[i], failed: U.failed[i], norm: U.norm[i], popup: U.popup[i]};
+    Object.keys(U.colours).forEach(function (v) { props["_c_" + v] = U.colours[v].of[U.colours[v].i[i]]; });
+    return {type: "Feature", id: id, properties: props, geometry: null};
+  });
   // the geometry comes as one shared-arc topology (topology.js): decoded once, into the units' features
   var arcs = NexusTopology.decodeArcs(D.topology);
   NexusTopology.geometries(D.topology, "units", arcs).forEach(function (g, i) { units[i].geometry = g; });
@@ -54,9 +61,13 @@ function nexusZonesApp(map, D, overlays) {
       D.pillars.some(function (p, j) { return state.pillarWeights[j] !== p.weight; });
   }
   function configNote() { return weightsMoved() ? '<p class="nz-config-note">' + T.config_weights_note + "</p>" : ""; }
+  // the body is written from the unit's record and the shared texts (popup.js); periods.js adds a trajectory
+  function popupBody(i) {
+    return NexusPopup.render(D.popup, units[i].properties.popup, inputs.norm[i]) + (units[i].properties.trajectory || "");
+  }
   function popupHtml(i, pinned) {
     var pin = pinned ? "" : '<button type="button" class="nz-pin" data-unit="' + i + '">' + T.pin + "</button>";
-    return '<div class="nz-popup">' + header(i) + pin + configNote() + units[i].properties.popup + "</div>";
+    return '<div class="nz-popup">' + header(i) + pin + configNote() + popupBody(i) + "</div>";
   }
   function tooltipHtml(i) {
     var p = units[i].properties;
@@ -91,7 +102,7 @@ function nexusZonesApp(map, D, overlays) {
   }
 
   var openUnit = null;
-  var geo = L.geoJSON(D.units, {style: styleFor, onEachFeature: function (feature, layer) {
+  var geo = L.geoJSON({type: "FeatureCollection", features: units}, {style: styleFor, onEachFeature: function (feature, layer) {
     layer.bindTooltip(function () { return tooltipHtml(indexOf(feature)); }, {sticky: true});
     layer.bindPopup(function () { placePopup(layer.getPopup()); return popupHtml(indexOf(feature), false); }, {maxWidth: 480, maxHeight: 380});
   }}).addTo(map);
@@ -350,7 +361,7 @@ function nexusZonesApp(map, D, overlays) {
   placeLabels();
 
   window.nexusZones = {map: map, geo: geo, state: state, data: D, units: units, inputs: inputs, model: model, hooks: hooks, refresh: refresh,
-    show: show, legends: legends, view: function () { return current; }, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode, setWeights: function (w, pw) {
+    show: show, legends: legends, popupBody: popupBody, view: function () { return current; }, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode, setWeights: function (w, pw) {
     box.querySelectorAll("input[data-indicator]").forEach(function (s) { if (w && w[D.indicators[+s.dataset.indicator].id] !== undefined) { s.value = w[D.indicators[+s.dataset.indicator].id]; } });
     box.querySelectorAll("input[data-pillar]").forEach(function (s) { if (pw && pw[D.pillars[+s.dataset.pillar].id] !== undefined) { s.value = pw[D.pillars[+s.dataset.pillar].id]; } });
     readSliders(); refresh();

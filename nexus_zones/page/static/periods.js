@@ -47,7 +47,8 @@ function nexusZonesPeriods(api) {
   api.hooks.push(function () {
     all = evaluateAll();
     units.forEach(function (u, i) {
-      u.properties.popup = P.popup[chosen][i] + trajectory(i);
+      u.properties.popup = P.popup[chosen][i];
+      u.properties.trajectory = trajectory(i);
       u.properties._c_change = changeColour(i);
     });
     api.legends.change = changeLegend();
