@@ -208,7 +208,7 @@ def test_every_naming_generation_gives_the_2015_units_with_path_and_level_only(r
 
 
 def test_version_and_validity_dates_reach_run_json(downloads, tmp_path):
-    result = _run(PUBLISHED / "acled_2025_proxies.yaml", downloads, tmp_path)
+    result = _run(PUBLISHED / "events_2025_proxies.yaml", downloads, tmp_path)
     meta = json.loads(result.paths["run"].read_text(encoding="utf-8"))["boundaries"]
     assert (meta["scheme"], meta["id_column"], meta["name_column"], meta["region_column"]) == ("COD-AB 2025", "adm2_pcode", "adm2_name", "adm1_name")
     assert meta["version"] == ["v02"] and meta["validOn"] == ["2025-03-01"] and meta["validTo"] == []
@@ -244,7 +244,7 @@ def test_codes_that_do_not_nest_give_a_named_warning_with_the_units(real, tmp_pa
 
 
 def test_acled_2025_export_gives_the_counts_of_the_2020_export(downloads, real, tmp_path):
-    result = _run(PUBLISHED / "acled_2025_proxies.yaml", downloads, tmp_path)
+    result = _run(PUBLISHED / "events_2025_proxies.yaml", downloads, tmp_path)
     a = pd.read_csv(real / "acled_mali_1997-01-06_2020-07-31_hdx.csv")
     a = a[(a["year"] == 2017) & a["event_type"].isin(VIOLENT) & a["geo_precision"].isin([1, 2]) & a["time_precision"].isin([1, 2])]
     points = gpd.GeoDataFrame(a, geometry=gpd.points_from_xy(a["longitude"], a["latitude"]), crs=4326)
@@ -266,7 +266,7 @@ def _count_matching(real: Path, columns: list[str], phrase_pattern: str, year: i
 
 
 def test_proxies_count_events_by_actor_text_and_are_named_in_labels_and_sources(downloads, real, tmp_path):
-    result = _run(PUBLISHED / "acled_2025_proxies.yaml", downloads, tmp_path)
+    result = _run(PUBLISHED / "events_2025_proxies.yaml", downloads, tmp_path)
     forces = _count_matching(real, ["actor1", "assoc_actor_1", "actor2", "assoc_actor_2"], "military forces of mali|police forces of mali", 2017)
     aid = _count_matching(real, ["actor2", "assoc_actor_2"], "aid workers", 2017)
     assert result.measures["forces.count"].astype(int).to_dict() == forces.to_dict() and forces.sum() > 100
@@ -345,7 +345,7 @@ def test_hapi_tables_run_without_column_options_and_equal_the_original_files(dow
 
 
 def test_dtm_v3_baseline_workbook_and_cadre_harmonise_run_without_column_options(downloads, real, tmp_path):
-    result = _run(PUBLISHED / "dtm_cadre_harmonise.yaml", downloads, tmp_path)
+    result = _run(PUBLISHED / "displacement_food_security.yaml", downloads, tmp_path)
     m = result.measures
     d = _dtm_cercles(real)
     for layer, snapshot in (("dtm", d["snapshot_date"].max()), ("dtm_2019", "2019-12-31")):
@@ -540,7 +540,7 @@ def test_cli_a_table_of_no_known_shape_is_an_error_naming_the_key_and_the_shapes
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-@pytest.mark.parametrize("name", ["acled_2025_proxies.yaml", "hapi_tables.yaml", "dtm_cadre_harmonise.yaml"])
+@pytest.mark.parametrize("name", ["events_2025_proxies.yaml", "hapi_tables.yaml", "displacement_food_security.yaml"])
 def test_cli_check_passes_on_each_published_example(downloads, name, capsys):
     code = cli.main(["check", str(PUBLISHED / name), "--data-dir", str(downloads)])
     out, err = capsys.readouterr()
@@ -550,7 +550,7 @@ def test_cli_check_passes_on_each_published_example(downloads, name, capsys):
 def test_the_brief_names_the_proxy(downloads, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        paths = pipeline.brief(PUBLISHED / "acled_2025_proxies.yaml", out_dir=tmp_path, data_dir=downloads)
+        paths = pipeline.brief(PUBLISHED / "events_2025_proxies.yaml", out_dir=tmp_path, data_dir=downloads)
     text = "".join(Path(p).read_text(encoding="utf-8", errors="ignore") for p in (paths.values() if isinstance(paths, dict) else [paths]) if str(p).endswith((".html", ".md", ".txt")))
     assert "proxy: events involving Malian military or police forces" in text
 
