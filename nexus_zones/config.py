@@ -37,7 +37,7 @@ from pydantic import (
 from . import layers as _layers
 from .errors import ConfigError, Problem, did_you_mean, short_repr
 from .layers.actors import ACTOR_MEASURES, ActorsLayerSpec
-from .layers.base import _IDENT, _SEP, Identifier, Language, Scalar, Text, _check_crs, _fail, _HasPath, join_texts, _resolve, _Strict  # noqa: F401 - shared building blocks
+from .layers.base import _IDENT, _SEP, Identifier, Language, Scalar, Text, _check_crs, _fail, _HasPath, date_window, join_texts, _resolve, _Strict  # noqa: F401 - shared building blocks
 from .layers.points import POINT_MEASURES, PointsLayerSpec
 from .layers.polygons import PolygonsLayerSpec
 from .layers.raster import RASTER_MEASURES, RasterLayerSpec
@@ -415,9 +415,7 @@ class PeriodSpec(_Strict):
     @property
     def window(self) -> tuple[date | None, date | None]:
         """The inclusive date window (``year`` expanded; ``(None, None)`` for a round alone)."""
-        if self.year is not None:
-            return date(self.year, 1, 1), date(self.year, 12, 31)
-        return self.start, self.end
+        return date_window(self.year, self.start, self.end)
 
     @property
     def round_date(self) -> date:

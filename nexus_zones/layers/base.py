@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, Mapping, Union
 
@@ -29,6 +30,14 @@ _IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=_IDENT)]
 
 Scalar = Union[str, int, float, bool]
+
+
+def date_window(year: int | None, start: date | None, end: date | None) -> tuple[date | None, date | None]:
+    """The inclusive date window of a layer or a period: ``year`` expanded to 1 January - 31 December,
+    else ``start`` .. ``end`` (either may be ``None``)."""
+    if year is not None:
+        return date(year, 1, 1), date(year, 12, 31)
+    return start, end
 
 
 class _Strict(BaseModel):

@@ -28,7 +28,7 @@ from .. import fold, geometry, load
 from ..aggregate import _report_spellings, assign_points, slug
 from ..reconcile import conform_codes, match_rows
 from ..errors import EventsOutsideWarning, InputDataError, UnusedValueWarning, did_you_mean
-from .base import Identifier, MeasureContext, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _Strict
+from .base import Identifier, MeasureContext, date_window, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _Strict
 
 __all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "count_points", "measures", "read", "measure", "empty_parts"]
 
@@ -144,9 +144,7 @@ class PointsLayerSpec(_HasPath, _NumberSpelling):
     @property
     def window(self) -> tuple[date | None, date | None]:
         """The inclusive date window (``year`` expanded)."""
-        if self.year is not None:
-            return date(self.year, 1, 1), date(self.year, 12, 31)
-        return self.start, self.end
+        return date_window(self.year, self.start, self.end)
 
 
 Spec = PointsLayerSpec
