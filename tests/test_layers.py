@@ -11,7 +11,6 @@ illustrative example config.
 from __future__ import annotations
 
 import ast
-import logging
 import math
 import types
 from pathlib import Path
@@ -36,14 +35,6 @@ from .conftest import REPO, grid_units
 
 PACKAGE = REPO / "nexus_zones"
 
-
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    """cli.main sets up logging on a stream pytest closes; restore the logger after each test."""
-    logger = logging.getLogger("nexus_zones")
-    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
-    yield
-    logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 # ------------------------------------------------------------------------------------ registry
 
