@@ -55,11 +55,20 @@ def _parser() -> argparse.ArgumentParser:
 def _setup_logging(debug: bool, quiet: bool) -> None:
     level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    # --debug also says when each message came, in seconds since start-up: where a slow run spends its time.
+    fmt = "%(levelname)s %(elapsed)s%(message)s" if debug else "%(levelname)s %(message)s"
+    handler.setFormatter(logging.Formatter(fmt, defaults={"elapsed": ""}))
+    if debug:
+        handler.addFilter(_stamp_elapsed)
     root = logging.getLogger("nexus_zones")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+def _stamp_elapsed(record: logging.LogRecord) -> bool:
+    record.elapsed = f"{record.relativeCreated / 1000:7.2f}s "
+    return True
 
 
 def _progress_bars(enabled: bool):

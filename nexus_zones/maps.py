@@ -166,23 +166,35 @@ def _phrases(config, language: str) -> dict[str, tuple[str, bool]]:
     return out
 
 
-def _comparisons(result: "RunResult", unit: str) -> list[tuple[str, int, bool, float]]:
+def other_means(result: "RunResult") -> pd.DataFrame:
+    """Each unit's mean of each indicator over the other units of its region (over all other units
+    where it is alone in its region, or has none), missing values left out; ``NaN`` where no other
+    unit has a value. One pass over the table: the group's sum less the unit's own."""
+    scores = result.scores
+    values = scores[list(result.config.indicators)].astype(float)
+    present, filled = values.notna().astype(float), values.fillna(0.0)
+    region = scores["region"]
+    sums, counts = filled.groupby(region).transform("sum") - filled, present.groupby(region).transform("sum") - present
+    alone = (region.isna() | (region.map(region.value_counts()) == 1)).to_numpy()
+    sums[alone], counts[alone] = (filled.sum() - filled)[alone], (present.sum() - present)[alone]
+    return sums / counts.where(counts > 0)
+
+
+def _comparisons(result: "RunResult", unit: str, means: pd.DataFrame | None = None) -> list[tuple[str, int, bool, float]]:
     """A unit's value of each indicator against the mean of the other units of its region (of all
-    other units where it is alone): (indicator, comparison code, strength, mean), strengths first,
-    then by weight; indicators with a missing value left out."""
+    other units where it is alone; :func:`other_means`, passed as ``means`` when already computed):
+    (indicator, comparison code, strength, mean), strengths first, then by weight; indicators with a
+    missing value left out."""
     config, scores = result.config, result.scores
-    region = scores.at[unit, "region"]
-    others = scores.index[(scores["region"] == region) & (scores.index != unit)]
-    if not len(others):
-        others = scores.index[scores.index != unit]
+    means = other_means(result) if means is None else means
     out = []
     weights = result.scored.weights
     for name, ind in config.indicators.items():
-        value, mean = scores.at[unit, name], scores.loc[others, name].astype(float).mean()
+        value, mean = scores.at[unit, name], float(means.at[unit, name])
         kind = comparison(float(value) if _present(value) else math.nan, mean)
         if kind is not None:
             strength = kind == 0 or (kind == 1) == (ind.direction == "cost")
-            out.append((name, kind, strength, float(mean), weights.get(name, 0.0)))
+            out.append((name, kind, strength, mean, weights.get(name, 0.0)))
     out.sort(key=lambda s: (not s[2], -s[4]))
     return [s[:4] for s in out]
 
@@ -332,7 +344,7 @@ def popup_texts(result: "RunResult", language: str) -> dict:
             "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}}
 
 
-def popup_record(row: Any, result: "RunResult", language: str) -> dict:
+def popup_record(row: Any, result: "RunResult", language: str, means: pd.DataFrame | None = None) -> dict:
     """A unit's popup as data (``page/static/popup.js`` writes its HTML with :func:`popup_texts`):
     status, rank band, completeness, similarity, profile, the decision lines, the sentences (codes
     and region means), raw values, bar widths, points, imputed indicators and the rules (one digit
@@ -354,7 +366,7 @@ def popup_record(row: Any, result: "RunResult", language: str) -> dict:
     if "profile" in row.index and _present(row["profile"]):
         rec["pf"] = int(row["profile"])
     rec.update(_decision_record(result, unit, language))
-    said = _comparisons(result, unit)
+    said = _comparisons(result, unit, means)
     if said:
         rec["sn"] = [3 * names.index(name) + kind for name, kind, _, _ in said]
         rec["mn"] = [_short(mean, lambda v: number(v, "en", 2)) for _, _, _, mean in said]
@@ -748,13 +760,14 @@ def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
     eligible = _rules_eligible(result)
     failed = scores["rules_failed_count"] if "rules_failed_count" in scores.columns else pd.Series(0, index=scores.index)
     rows = list(scores.iterrows())
+    means = other_means(result)
     return {
         "id": [str(unit) for unit in scores.index], "name": [esc(n) for n in scores["name"]],
         "regions": [esc(r) for r in regions], "region": [region_keys[r] for r in scores["region"]],
         "config_rank": [int(r) if _present(r) else None for r in scores["rank"]],
         "eligible": [bool(eligible[u]) for u in scores.index], "failed": [int(f) for f in failed],
         "norm": [[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in rows],
-        "popup": [popup_record(row, result, language) for _, row in rows],
+        "popup": [popup_record(row, result, language, means) for _, row in rows],
         "colours": {view["id"]: _colours([view["colour"](row) for _, row in rows]) for view in views},
     }
 

@@ -601,10 +601,12 @@ def _hash_inputs(config: Config):
     return future
 
 
-def _compute_loaded(config: Config, loaded: _Loaded, progress=None) -> RunResult:
+def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None) -> RunResult:
+    """The stages after reading. ``hashing`` is the inputs' digests under way (:func:`_hash_inputs`),
+    best started before the reading, whose parsing leaves a core free."""
     boundaries, raw_layers = loaded.boundaries, loaded.layers
     assert boundaries is not None
-    hashing = _hash_inputs(config)  # in a thread (hashlib releases the GIL), beside the stages
+    hashing = hashing or _hash_inputs(config)  # in a thread (hashlib releases the GIL), beside the stages
     measures, reports, joins, points, measured = _aggregate(config, boundaries, raw_layers, progress)
     _check_references(config, measures)
     _check_empty_layers(config, raw_layers, measures, measured)
@@ -722,7 +724,8 @@ def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, 
         if config.periods:
             result = _compute_panel(config, progress)
         else:
-            result = _compute_loaded(config, _load_all(config, collect=False), progress)
+            hashing = _hash_inputs(config)  # beside the reading, not the two threads of the zonal statistics
+            result = _compute_loaded(config, _load_all(config, collect=False), progress, hashing)
     return replace(result, warnings=tuple(rec.messages))
 
 

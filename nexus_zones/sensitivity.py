@@ -22,7 +22,6 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from .score import Pillar, Structure, composite, split_weights
 
@@ -74,8 +73,24 @@ def rank_draws(scores: np.ndarray, eligible: np.ndarray, failed: np.ndarray | No
     the key ``2·failed − score`` orders them so, since scores lie in 0–1."""
     key = -scores if failed is None else 2.0 * np.asarray(failed, dtype=float)[:, None] - scores
     masked = np.where(eligible[:, None], key, np.inf)
-    ranks = rankdata(masked, method="min", axis=0).astype(float)
+    ranks = competition_ranks(masked)
     ranks[~eligible] = np.nan
+    return ranks
+
+
+def competition_ranks(matrix: np.ndarray) -> np.ndarray:
+    """Competition ranks ("1224") of each column, smallest first: ``scipy.stats.rankdata(matrix,
+    method="min", axis=0)``, without importing ``scipy.stats`` (half a second of every run's start).
+    A column holding a NaN is NaN throughout, as there."""
+    order = np.argsort(matrix, axis=0, kind="stable")
+    ordered = np.take_along_axis(matrix, order, axis=0)
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    positions = np.arange(1, len(matrix) + 1, dtype=float).reshape(-1, *([1] * (matrix.ndim - 1)))
+    first = np.maximum.accumulate(np.where(starts, positions, 0.0), axis=0)
+    ranks = np.empty_like(first)
+    np.put_along_axis(ranks, order, first, axis=0)
+    ranks[:, np.isnan(matrix).any(axis=0)] = np.nan
     return ranks
 
 

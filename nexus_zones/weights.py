@@ -158,14 +158,15 @@ def _varying_columns(x: np.ndarray) -> np.ndarray:
 
 
 def _pca_kernel(x: np.ndarray, variance: float) -> np.ndarray:
-    from sklearn.decomposition import PCA
-
+    # The principal components of the standardised matrix by its singular value decomposition, as
+    # scikit-learn's PCA(svd_solver="full") finds them (the same LAPACK routine), without the second
+    # of start-up its import costs; tests check the weights against scikit-learn's.
     z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=0)
-    model = PCA(svd_solver="full").fit(z)
-    ratios = model.explained_variance_ratio_
+    _, singular, components = np.linalg.svd(z, full_matrices=False)
+    ratios = singular**2 / (singular**2).sum()
     keep = int(np.searchsorted(np.cumsum(ratios), variance - 1e-12) + 1)
     keep = max(1, min(keep, len(ratios)))
-    loadings = model.components_[:keep] ** 2  # components × indicators
+    loadings = components[:keep] ** 2  # components × indicators
     loadings = loadings / loadings.sum(axis=1, keepdims=True)
     share = ratios[:keep] / ratios[:keep].sum()
     best = np.argmax(loadings, axis=0)

@@ -113,6 +113,38 @@ def test_pca_weights_from_a_single_component():
     assert w.sum() == pytest.approx(1.0) and (w > 0).all()
 
 
+@pytest.mark.parametrize("shape", [(30, 4), (701, 3), (5, 8), (12, 6)])
+def test_pca_weights_equal_those_from_scikit_learns_pca(shape):
+    # the weights come from numpy's SVD; scikit-learn's PCA, fitted here on the same standardised
+    # matrix, is the independent computation (more indicators than units included)
+    from sklearn.decomposition import PCA
+
+    x = np.random.default_rng(shape[0] * 100 + shape[1]).random(shape)
+    z = (x - x.mean(axis=0)) / x.std(axis=0)
+    model = PCA(svd_solver="full").fit(z)
+    keep = max(1, min(int(np.searchsorted(np.cumsum(model.explained_variance_ratio_), 0.9 - 1e-12) + 1), len(model.explained_variance_ratio_)))
+    loadings = model.components_[:keep] ** 2
+    loadings = loadings / loadings.sum(axis=1, keepdims=True)
+    share = model.explained_variance_ratio_[:keep] / model.explained_variance_ratio_[:keep].sum()
+    best = loadings.argmax(axis=0)  # each indicator's largest squared loading, weighted by its component's share
+    expected = loadings[best, np.arange(shape[1])] * share[best]
+    assert weights.pca(x) == pytest.approx(expected / expected.sum(), rel=1e-9)
+
+
+def test_competition_ranks_equal_scipys_rankdata_min():
+    # the robustness draws rank without importing scipy.stats; scipy's rankdata is the reference,
+    # over ties, infinities (units outside the ranking) and a NaN (the column becomes NaN, as there)
+    from scipy.stats import rankdata
+
+    from nexus_zones.sensitivity import competition_ranks
+
+    m = np.array([[1.0, 3.0, 2.0], [1.0, np.inf, np.nan], [0.0, 3.0, 1.0], [np.inf, 3.0, 5.0], [2.0, 0.5, 2.0]])
+    expected = rankdata(m, method="min", axis=0).astype(float)
+    assert np.array_equal(competition_ranks(m), expected, equal_nan=True)
+    assert competition_ranks(m)[:, 0].tolist() == [2.0, 2.0, 1.0, 5.0, 4.0]  # 0 < 1 = 1 < 2 < inf
+    assert np.isnan(competition_ranks(m)[:, 2]).all()
+
+
 
 def test_pca_weights_give_constant_indicators_no_weight():
     # regression (found by hypothesis): a constant column made scikit-learn divide 0 by 0.
