@@ -287,8 +287,9 @@ def zonal_stats(
 
     Polygons are reprojected to the raster's CRS. The raster is streamed once, in strips of whole
     block rows, by ``workers`` threads (each with its own handle from :meth:`RasterInfo.open`); it is
-    never loaded whole. Each unit keeps only the sparse accumulation entries of its boundary
-    (:func:`coverage_entries`) and turns them into exact coverage row by row as the strips pass.
+    never loaded whole. Each unit's exact coverage is kept as runs of pixels of equal coverage
+    (:func:`_coverage_runs`, from the accumulation entries of its boundary, :func:`coverage_entries`):
+    a strip's sums are then one pass of ``numpy.add.reduceat`` over it for all units together.
     Nodata (and NaN) pixels are left out. ``progress(done, total)`` is called after each strip.
 
     Returns ``sum`` (Σ value × coverage), ``mean`` (the coverage-weighted mean of valid pixels),
@@ -304,10 +305,9 @@ def zonal_stats(
     transform = raster.transform
     if transform.b != 0 or transform.d != 0:
         raise InputDataError.one(str(raster.path), "transform", "a rotated raster", "a north-up raster", "warp it with gdalwarp first")
-    geoms, windows, missed = _grid_coverage(units, raster, cache)
+    geoms, windows, missed, runs = _grid_coverage(units, raster, cache)
     strips = _strips(windows, raster, strip_rows)
-    dense = _dense_coverage(windows, cache) if cache is not None else None
-    totals = _stream(raster, strips, windows, threshold=threshold, workers=max(workers, 1), progress=progress, dense=dense)
+    totals = _stream(raster, strips, runs, len(windows), threshold=threshold, workers=max(workers, 1), progress=progress)
     out, partial = _statistics(units.index, geoms, totals, windows, missed, pixel=abs(transform.a * transform.e), threshold=threshold)
     _warn_coverage(out, missed, partial, layer=layer, name=raster.path.name)
     logger.info("layer %s: zonal statistics of %s for %d units, %d strips of rows, %d threads (%d units not covered)",
@@ -315,42 +315,75 @@ def zonal_stats(
     return out
 
 
-def _grid_coverage(units: gpd.GeoDataFrame, raster: RasterInfo, cache: dict | None) -> tuple[np.ndarray, list, list[str]]:
-    """The units reprojected to the raster's CRS, their windows and coverage entries on its grid, and
-    the units it does not reach: computed once per grid and kept in ``cache`` (keyed by the grid and
-    the units' ids) when one is given."""
+def _grid_coverage(units: gpd.GeoDataFrame, raster: RasterInfo, cache: dict | None) -> tuple[np.ndarray, list, list[str], "_Runs"]:
+    """The units reprojected to the raster's CRS, their windows, the units it does not reach and
+    their coverage runs on its grid: computed once per grid and kept in ``cache`` (keyed by the grid
+    and the units' ids) when one is given."""
     transform = raster.transform
     key = ("raster_grid", raster.crs, tuple(transform)[:6], raster.width, raster.height, tuple(units.index))
     if cache is not None and key in cache:
-        geoms, windows, missed = cache[key]
+        geoms, windows, missed, runs = cache[key]
         logger.debug("raster %s: the units' coverage of its grid computed before is reused", raster.path.name)
-        return geoms, windows, list(missed)
+        return geoms, windows, list(missed), runs
     geoms = units.geometry.to_crs(raster.crs).to_numpy()
     windows, missed = _unit_windows(units.index, geoms, transform, raster.width, raster.height)
+    runs = _Runs.of(windows)
     if cache is not None:
-        cache[key] = (geoms, windows, tuple(missed))
-    return geoms, windows, missed
+        cache[key] = (geoms, windows, tuple(missed), runs)
+    return geoms, windows, missed, runs
 
 
-#: The most pixels of the units' windows whose exact coverage is kept whole (8 bytes each) for the
-#: next rasters on the same grid; above it each raster rebuilds coverage row by row from the entries.
-DENSE_BUDGET = 25_000_000
+@dataclass(frozen=True)
+class _Runs:
+    """Every unit's exact coverage of a grid as runs: in row ``rows[k]``, the pixels of columns
+    ``starts[k]``..``ends[k] - 1`` are each covered by the share ``cover[k]`` of unit ``units[k]``
+    (its position among the units). Sorted by row, then start, so that a strip's runs are one slice."""
+
+    units: np.ndarray
+    rows: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    cover: np.ndarray
+
+    @classmethod
+    def of(cls, windows: list) -> "_Runs":
+        """The runs of every unit's window (:func:`_coverage_runs`), merged and sorted."""
+        parts = [(i, *_coverage_runs(w)) for i, w in enumerate(windows) if w is not None]
+        if not parts:
+            empty = np.empty(0, dtype=np.int64)
+            return cls(empty, empty, empty, empty, np.empty(0))
+        units = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in parts])
+        rows, starts, ends, cover = (np.concatenate([p[k] for p in parts]) for k in range(1, 5))
+        order = np.argsort(rows * (int(ends.max()) + 1) + starts)
+        return cls(units[order], rows[order], starts[order], ends[order], cover[order])
+
+    def between(self, r_from: int, r_to: int) -> "_Runs":
+        """The runs in rows ``r_from``..``r_to - 1``."""
+        lo, hi = np.searchsorted(self.rows, [r_from, r_to])
+        return _Runs(self.units[lo:hi], self.rows[lo:hi], self.starts[lo:hi], self.ends[lo:hi], self.cover[lo:hi])
 
 
-def _dense_coverage(windows: list, cache: dict) -> list | None:
-    """Each unit's exact coverage of its window (and its rows' sums), made once per grid and kept in ``cache`` (``None``
-    where the windows hold more than :data:`DENSE_BUDGET` pixels)."""
-    key = ("raster_dense", id(windows))
-    if key in cache and cache[key][0] is windows:
-        return cache[key][1]
-    if sum((w.r1 - w.r0) * w.w for w in windows if w is not None) > DENSE_BUDGET:
-        return None
-    dense = []
-    for w in windows:
-        cover = None if w is None else _dense(w.rows, w.cols, w.values, 0, w.r1 - w.r0, w.w)
-        dense.append(None if cover is None else (cover, cover.sum(axis=1)))  # with each row's covered area
-    cache[key] = (windows, dense)
-    return dense
+#: Coverage below this share of a pixel is rounding left by a ring's running sum, not area.
+_NO_COVER = 1e-12
+
+
+def _coverage_runs(win: _UnitWindow) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A unit's exact coverage as runs (grid rows, first and past-last grid columns, coverage): the
+    running sum of the accumulation entries along a row is constant between two entries, so each
+    distinct entry column starts a run that ends at the row's next entry (or the window's edge).
+    Runs of no coverage, and the column right of the window, are left out."""
+    span = win.w + 1
+    keys, where = np.unique(win.rows * span + win.cols, return_inverse=True)
+    values = np.bincount(where, weights=win.values)
+    rows, cols = np.divmod(keys, span)
+    running = np.cumsum(values)
+    first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    running -= np.repeat((running - values)[first], np.diff(np.r_[first, len(rows)]))  # each row's own running sum
+    last = np.r_[rows[1:] != rows[:-1], True]
+    ends = np.where(last, win.w, np.r_[cols[1:], win.w])
+    cover = np.minimum(np.abs(running), 1.0)
+    keep = (cols < win.w) & (cover > _NO_COVER)
+    return rows[keep] + win.r0, cols[keep] + win.c0, ends[keep] + win.c0, cover[keep]
 
 
 def _unit_windows(ids: pd.Index, geoms: np.ndarray, transform, width: int, height: int) -> tuple[list[_UnitWindow | None], list[str]]:
@@ -379,11 +412,10 @@ def _strips(windows: list[_UnitWindow | None], raster: RasterInfo, strip_rows: i
     return [(r, min(r + step, bottom)) for r in range(top, bottom, step)]
 
 
-def _stream(raster: RasterInfo, strips: list[tuple[int, int]], windows: list, *, threshold: float | None, workers: int, progress,
-            dense: list | None = None) -> np.ndarray:
+def _stream(raster: RasterInfo, strips: list[tuple[int, int]], runs: _Runs, n_units: int, *, threshold: float | None, workers: int, progress) -> np.ndarray:
     """Read the strips with ``workers`` threads; per unit: Σ value × coverage, valid area, covered
     area, and area above the threshold (in pixels)."""
-    totals = np.zeros((workers, len(windows), 4))
+    totals = np.zeros((workers, n_units, 4))
     done = [0]
     lock = threading.Lock()
 
@@ -391,9 +423,9 @@ def _stream(raster: RasterInfo, strips: list[tuple[int, int]], windows: list, *,
         with raster.open() as reader:
             for k in range(worker, len(strips), workers):
                 r_from, r_to = strips[k]
-                inside = [i for i, w in enumerate(windows) if w is not None and w.r0 < r_to and w.r1 > r_from]
-                if inside:
-                    _accumulate(totals[worker], reader, r_from, r_to, inside, windows, nodata=raster.nodata, threshold=threshold, dense=dense)
+                inside = runs.between(r_from, r_to)
+                if len(inside.units):
+                    totals[worker] += _strip_totals(reader, r_from, r_to, inside, n_units, nodata=raster.nodata, threshold=threshold)
                 with lock:
                     done[0] += 1
                     if progress is not None:
@@ -404,40 +436,37 @@ def _stream(raster: RasterInfo, strips: list[tuple[int, int]], windows: list, *,
     return totals.sum(axis=0)
 
 
-def _accumulate(acc: np.ndarray, reader: "_WindowReader", r_from: int, r_to: int, inside: list[int], windows: list, *, nodata, threshold,
-                dense: list | None = None) -> None:
-    """Add one strip's contribution to the units it crosses (their coverage from ``dense`` where it
-    was kept, else rebuilt from the entries)."""
-    c_min = min(windows[i].c0 for i in inside)
-    c_max = max(windows[i].c0 + windows[i].w for i in inside)
+def _strip_totals(reader: "_WindowReader", r_from: int, r_to: int, runs: _Runs, n_units: int, *, nodata, threshold) -> np.ndarray:
+    """One strip's contribution to each unit (the columns of :func:`_stream`): the strip's layers
+    (values where valid, valid pixels, valid pixels above the threshold) summed over every run at once."""
+    c_min, c_max = int(runs.starts.min()), int(runs.ends.max())
     data = reader.read(c_min, r_from, c_max - c_min, r_to - r_from)
     valid = ~np.isnan(data) if data.dtype.kind == "f" else np.ones(data.shape, dtype=bool)
     if nodata is not None:
         valid &= data != nodata
-    # the layers summed per unit, side by side so that one pass over a unit's coverage gives them all:
-    # values (0 where not valid), valid pixels, and valid pixels above the threshold
-    layers_ = np.zeros((2 if threshold is None else 3,) + data.shape)
-    np.copyto(layers_[0], data, where=valid)
-    layers_[1] = valid
+    first = (runs.rows - r_from) * (c_max - c_min) + (runs.starts - c_min)
+    bounds = np.empty(2 * len(first), dtype=np.intp)
+    bounds[0::2], bounds[1::2] = first, first + (runs.ends - runs.starts)
+    layers = [_padded(data, valid, zero=True), _padded(valid, valid)]
     if threshold is not None:
-        layers_[2] = layers_[0] > threshold
-        layers_[2] *= layers_[1]
-    for i in inside:
-        win = windows[i]
-        a, b = max(win.r0, r_from), min(win.r1, r_to)
-        if dense is not None:
-            cover, covered = dense[i][0][a - win.r0:b - win.r0], dense[i][1][a - win.r0:b - win.r0].sum()
-        else:
-            cover = _dense(win.rows, win.cols, win.values, a - win.r0, b - win.r0, win.w)
-            covered = cover.sum()
-        sl = (slice(a - r_from, b - r_from), slice(win.c0 - c_min, win.c0 - c_min + win.w))
-        # fused multiply-and-sum: no temporary the size of the window
-        sums = np.einsum("kij,ij->k", layers_[(slice(None),) + sl], cover)
-        acc[i, 0] += sums[0]
-        acc[i, 1] += sums[1]
-        acc[i, 2] += covered
-        if threshold is not None:
-            acc[i, 3] += sums[2]
+        layers.append(_padded((data > threshold) & valid, valid))
+    sums = [np.add.reduceat(layer, bounds, dtype=np.float64)[0::2] for layer in layers]  # each run's sum
+    out = np.zeros((n_units, 4))
+    for column, weights in ((0, sums[0]), (1, sums[1]), (2, runs.ends - runs.starts), (3, sums[2] if threshold is not None else None)):
+        if weights is not None:
+            out[:, column] = np.bincount(runs.units, weights=runs.cover * weights, minlength=n_units)
+    return out
+
+
+def _padded(layer: np.ndarray, valid: np.ndarray, *, zero: bool = False) -> np.ndarray:
+    """A strip's layer flattened with one cell more (a run may end at the strip's last pixel, and
+    ``reduceat`` takes only bounds inside the array); with ``zero``, cells not ``valid`` are 0."""
+    flat = np.zeros(layer.size + 1, dtype=layer.dtype)
+    if zero:
+        np.copyto(flat[:-1].reshape(layer.shape), layer, where=valid)
+    else:
+        flat[:-1] = layer.ravel()
+    return flat
 
 
 def _statistics(ids: pd.Index, geoms: np.ndarray, total: np.ndarray, windows: list, missed: list[str], *, pixel: float, threshold) -> tuple[pd.DataFrame, list[str]]:
