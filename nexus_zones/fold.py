@@ -46,7 +46,10 @@ def _dates(text: pd.Series) -> pd.Series:
                 continue
         return None
 
-    known = {cell: one(cell) for cell in set(text.dropna())}
+    # every format starts with a day or a year and a separator: cells that do not (record ids such as
+    # ``MLI1234``, names) are no date, and a million of them must not each be tried seven times
+    cells = pd.Series(list(set(text.dropna())), dtype=object)
+    known = {cell: one(cell) for cell in cells[cells.str.match(r"\d{1,4}[-/\s]", na=False)]}
     return text.map(lambda c: known.get(c) if isinstance(c, str) else None)
 
 
@@ -67,10 +70,16 @@ def comparable_cells(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFr
         if col in keys:
             cells[col] = "t" + text
             continue
-        number = pd.to_numeric(text.where(text != ""), errors="coerce")
-        date = _dates(text.where(number.isna() & (text != "")))
-        cells[col] = ("n" + number.map(repr).astype(str)).where(number.notna(), ("d" + date.astype(str)).where(date.notna(), "t" + text))
+        codes, distinct = pd.factorize(text)  # each distinct cell read once (a column of types or dates has few)
+        cells[col] = _canonical(pd.Series(distinct.astype(object), dtype=object)).to_numpy()[codes]
     return cells
+
+
+def _canonical(text: pd.Series) -> pd.Series:
+    """Cells as ``n`` + the number, else ``d`` + the ISO date, else ``t`` + the text."""
+    number = pd.to_numeric(text.where(text != ""), errors="coerce")
+    date = _dates(text.where(number.isna() & (text != "")))
+    return ("n" + number.map(repr).astype(str)).where(number.notna(), ("d" + date.astype(str)).where(date.notna(), "t" + text))
 
 
 # ------------------------------------------------------------------------- values a config lists

@@ -511,7 +511,7 @@ class _Spelling:
 
     def fits(self, core: pd.Series) -> pd.Series:
         pattern = self.pattern
-        return core.map(lambda s: pattern.match(s) is not None).astype(bool)
+        return core.map({s: pattern.match(s) is not None for s in pd.unique(core.to_numpy())}).astype(bool)  # once per distinct cell
 
     def read(self, core: pd.Series) -> pd.Series:
         """Floats of values that fit (others NaN)."""
@@ -607,7 +607,7 @@ def parse_number(
     parentheses (negative), for the caller's messages.
     """
     text = values.astype(str).str.strip(GROUP_SPACES + "\t\r\n")
-    lowered = text.map(normalise_name)
+    lowered = text.map({v: normalise_name(v) for v in pd.unique(text.to_numpy())})  # once per distinct cell
     words_true = lowered.isin(TRUE_WORDS - {"1", ""})
     words_false = lowered.isin(FALSE_WORDS - {"0", ""})
     missing = (text == "") | lowered.isin(_NA_WORDS)
