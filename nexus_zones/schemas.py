@@ -212,8 +212,9 @@ SHAPES: dict[str, TableShape] = {s.name: s for s in (
     TableShape(
         "dtm_v3", "IOM DTM API v3 export", "table", ("admin2pcode", "admin2name", "numpresentidpind", "reportingdate", "roundnumber"),
         unit_column="admin2Pcode", name_column="admin2Name", parent_column="admin1Name",
-        measures={"idps": ("numPresentIdpInd", None)}, latest=("reportingDate",),
-        note="rows per unit and round (and displacement reason): the latest reporting date, rows of a unit summed",
+        measures={"idps": ("numPresentIdpInd", None)}, where={"adminLevel": [2]}, latest=("reportingDate",),
+        note="rows per unit and round (and displacement reason): admin-2 rows (adminLevel 2; an export of several levels also has "
+             "admin-1 totals), the latest reporting date, rows of a unit summed",
     ),
     TableShape(
         "dtm_baseline", "IOM DTM Mali baseline assessment workbook (2014-2020)", "table", ("snapshotdate", "admin1", "admin2", "totalnoofidpsind"),
