@@ -957,6 +957,32 @@ def _newest(stamps: pd.Series) -> pd.Series:
     return number.fillna(seconds)
 
 
+def read_deleted_records(path: Path, *, key: str) -> pd.Series:
+    """A list of deleted records, as ACLED publishes its deleted events (``event_id_cnty``,
+    ``deleted_timestamp``): the time of each deletion (Unix seconds or ISO; NaN where the list gives
+    none) by record id; an id listed twice keeps its latest deletion. ``key`` is the config key
+    naming the list, for messages."""
+    table = _read_csv(path)
+    problems = _missing_columns(path, table, {key: "event_id_cnty"})
+    if problems:
+        raise InputDataError(str(path), problems)
+    ids = table["event_id_cnty"].astype(str).str.strip()
+    when = _newest(table["deleted_timestamp"]) if "deleted_timestamp" in table.columns else pd.Series(np.nan, index=table.index)
+    listed = pd.Series(when.to_numpy(), index=ids.to_numpy())
+    return listed[listed.index != ""].groupby(level=0).max()
+
+
+def deleted_rows(ids: pd.Series, stamps: pd.Series | None, deleted: pd.Series) -> np.ndarray:
+    """Rows whose record id is in ``deleted`` (:func:`read_deleted_records`), unless the row is
+    stamped after the deletion (the record was published again)."""
+    ids = ids.astype(str).str.strip()
+    listed = ids.isin(deleted.index).to_numpy()
+    if stamps is None or not listed.any():
+        return listed
+    later = (_newest(stamps).to_numpy() > ids.map(deleted).to_numpy(dtype=float))
+    return listed & ~later
+
+
 def drop_repeated_records(frame: pd.DataFrame, path: Path, *, id_column: str | None, timestamp_column: str | None, key: str) -> pd.DataFrame:
     """Keep one row per record id: an appended re-download or two concatenated exports repeat rows.
 

@@ -594,7 +594,7 @@ def _hash_inputs(config: Config):
     845 MiB raster takes about 0.6 s, which then overlaps the single-threaded stages."""
     from concurrent.futures import ThreadPoolExecutor
 
-    paths = [config.study.boundaries.path, *(spec.path for spec in config.layers.values())]
+    paths = _input_paths(config)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nexus-zones-hash")
     future = pool.submit(lambda: {str(p): load.file_sha256(p) for p in paths})
     pool.shutdown(wait=False)  # the thread ends when the hashing does
@@ -704,11 +704,13 @@ def _load_periods(config: Config) -> _Loaded:
     return replace(loaded, problems=problems)
 
 
+def _input_paths(config: Config) -> list[Path]:
+    """Every file the run reads: the boundaries and each layer's (:meth:`~nexus_zones.layers.base._HasPath.input_paths`)."""
+    return [config.study.boundaries.path, *(path for spec in config.layers.values() for path in spec.input_paths())]
+
+
 def _input_hashes(config: Config) -> dict[str, str]:
-    inputs = {str(config.study.boundaries.path): load.file_sha256(config.study.boundaries.path)}
-    for spec in config.layers.values():
-        inputs[str(spec.path)] = load.file_sha256(spec.path)
-    return inputs
+    return {str(path): load.file_sha256(path) for path in _input_paths(config)}
 
 
 def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, progress=None) -> RunResult:

@@ -112,6 +112,10 @@ class _HasPath(_Strict):
     def _resolve_path(cls, value: Path, info: ValidationInfo) -> Path:
         return _resolve(value, info, data=True)
 
+    def input_paths(self) -> tuple[Path, ...]:
+        """Every file the layer reads (hashed into run.json); a kind reading more than ``path`` adds them."""
+        return (self.path,)
+
 
 class _NumberSpelling(_Strict):
     """How a layer writes its numbers, where the file alone cannot say (see :func:`nexus_zones.load.parse_number`)."""

@@ -22,13 +22,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .. import fold, geometry, load
 from ..aggregate import _report_spellings, assign_points, slug
 from ..reconcile import conform_codes, match_rows
 from ..errors import EventsOutsideWarning, InputDataError, UnusedValueWarning, did_you_mean
-from .base import Identifier, MeasureContext, date_window, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _Strict
+from .base import Identifier, MeasureContext, date_window, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _resolve, _Strict
 
 __all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "count_points", "measures", "read", "measure", "empty_parts"]
 
@@ -109,6 +109,20 @@ class PointsLayerSpec(_HasPath, _NumberSpelling):
     timestamp_column: str = Field(
         "timestamp", description="Where rows share an id but differ, the row with the newest value here is kept (ACLED: timestamp); used where the column exists."
     )
+    deleted: Path | None = Field(
+        None, description="A list of deleted records (CSV with event_id_cnty and, optionally, deleted_timestamp), as ACLED publishes its "
+        "deleted events: rows of the layer whose id is listed are not counted, unless the row's timestamp is later than the deletion "
+        "(published again). A re-downloaded export can lose events as well as gain them; relative to the config file's folder.",
+    )
+
+    @field_validator("deleted")
+    @classmethod
+    def _resolve_deleted(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else _resolve(value, info, data=True)
+
+    def input_paths(self) -> tuple[Path, ...]:
+        """The points file and the list of deleted records."""
+        return (self.path,) if self.deleted is None else (self.path, self.deleted)
     allow_empty: bool = Field(
         False, description="The file may have no row in the window (of the types): every unit then counts 0, with a warning, even where rules or weighted indicators use it."
     )
@@ -171,6 +185,7 @@ def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataF
         fatalities_column=spec.fatalities_column, admin_column=spec.admin_column,
         filters=spec.where or None, matches=[m.model_dump() for m in spec.match] or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
         decimal=spec.decimal, thousands=spec.thousands, crs=spec.crs, reference=context.reference,
+        deleted=load.read_deleted_records(spec.deleted, key=f"layers.{name}.deleted") if spec.deleted else None,
     )
 
 
@@ -252,6 +267,7 @@ def read_points(
     thousands: str | None = None,
     crs: str | None = None,
     reference: gpd.GeoDataFrame | None = None,
+    deleted: pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
     """Read points with the columns asked for.
 
@@ -275,6 +291,8 @@ def read_points(
     and ``latitude`` y in it; for a vector file it overrides the declared CRS). Coordinates that
     cannot be degrees are an error; with ``reference`` (every unit of the boundaries) the error
     says how many points fall inside as given, swapped, or read as metres of the usual CRSs.
+    ``deleted`` (:func:`~nexus_zones.load.read_deleted_records`) drops the rows of deleted records,
+    before any filter; their number is kept in ``attrs['deleted']``.
     """
     wanted = _wanted(where, date_column=date_column, type_column=type_column, category_column=category_column,
                      admin_column=admin_column, filters=filters, id_column=id_column)
@@ -282,12 +300,12 @@ def read_points(
         wanted.update({f"{where}.match[{i}].columns[{j}]": col for j, col in enumerate(entry["columns"])})
     filters = {**(filters or {}), **({_MATCH: list(matches)} if matches else {})} or None
     records = dict(id_column=id_column, timestamp_column=timestamp_column, key=where)
-    place = dict(where=where, crs=crs, reference=reference, filters=filters, records=records)
+    place = dict(where=where, crs=crs, reference=reference, filters=filters, records=records, deleted=deleted)
     if path.suffix.lower() in (".csv", ".txt", ".tsv") and crs is None:
         fast = _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, where=where, filters=filters, records=records,
                                      columns=dict(date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
                                                   types=types, categories=categories, where=where),
-                                     decimal=decimal, thousands=thousands)
+                                     decimal=decimal, thousands=thousands, deleted=deleted)
         if fast is not None:
             return fast
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
@@ -296,6 +314,7 @@ def read_points(
         frame, dropped = _read_vector_points(path, layer, wanted, **place)
     out = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs="EPSG:4326", index=pd.RangeIndex(len(frame)))
     out.attrs["dropped_by_filters"] = dropped
+    out.attrs["deleted"] = int(frame.attrs.get("deleted", 0))
     _take_columns(out, frame, path, date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
                   types=types, categories=categories, where=where)
     _take_fatalities(out, frame, path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
@@ -333,7 +352,7 @@ def _filtered(frame: pd.DataFrame, filters: dict | None, path: Path, where: str)
     return kept, len(frame) - len(kept)
 
 
-def _read_csv_points(path, latitude, longitude, wanted, fatalities_column, *, where, crs, reference, filters, records) -> tuple[gpd.GeoDataFrame, int]:
+def _read_csv_points(path, latitude, longitude, wanted, fatalities_column, *, where, crs, reference, filters, records, deleted) -> tuple[gpd.GeoDataFrame, int]:
     """Points from a CSV's coordinate columns, one per record, filtered."""
     table = load._read_csv(path)
     if table.attrs.get("empty_file") and fatalities_column:  # no header: the optional column is assumed too
@@ -341,27 +360,31 @@ def _read_csv_points(path, latitude, longitude, wanted, fatalities_column, *, wh
     problems = load._missing_columns(path, table, {f"{where}.latitude": latitude, f"{where}.longitude": longitude, **wanted})
     if problems:
         raise InputDataError(str(path), problems)
-    table = load.drop_exact_copies(load.drop_repeated_records(table, path, **records), path, effect=_POINT_COPIES)
+    table = _drop_deleted(load.drop_repeated_records(table, path, **records), path, deleted, **records)
+    table = load.drop_exact_copies(table, path, effect=_POINT_COPIES)
     table, dropped = _filtered(table, filters, path, where)
     lat, lon = load.resolve_column(table, latitude), load.resolve_column(table, longitude)
     return load._csv_points(table, path, lat, lon, where=where, crs=crs, reference=reference), dropped
 
 
-def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands) -> gpd.GeoDataFrame | None:
+def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands, deleted) -> gpd.GeoDataFrame | None:
     """:func:`read_points` of a large clean CSV by pyarrow (:func:`~nexus_zones.load.read_csv_arrow`),
     or ``None`` where the general path must decide (repeated ids, coordinates not plain degrees, ...).
     Columns in other spellings (dates such as ``14 June 2017``, counts with separators) are parsed by
     the general functions, so that results and messages are the same."""
-    optional = [c for c in (fatalities_column, "geo_precision", *([] if records["id_column"] else load.DEFAULT_ID_COLUMNS)) if c]
+    optional = [c for c in (fatalities_column, "geo_precision", *([] if records["id_column"] else load.DEFAULT_ID_COLUMNS),
+                            *([records["timestamp_column"]] if deleted is not None else [])) if c]
     cols = load.read_csv_arrow(path, [latitude, longitude, *wanted.values()], optional=optional)
     if cols is None or not _unique_ids(cols, records["id_column"]):
         return None
+    cols, n_deleted = _arrow_drop_deleted(cols, path, deleted, **records)
     cols, dropped = _arrow_filtered(cols, filters, path, where)
     lat, lon = (load.arrow_degrees(cols.arrays[cols.resolved[c]]) for c in (latitude, longitude))
     if lat is None or lon is None or (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
         return None
     out = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326", index=pd.RangeIndex(len(lat)))
     out.attrs["dropped_by_filters"] = dropped
+    out.attrs["deleted"] = n_deleted
     _arrow_columns(out, cols, path, **columns)
     fat = cols.resolved.get(fatalities_column) if fatalities_column else None
     counts = load.arrow_counts(cols.arrays[fat]) if fat else None
@@ -372,6 +395,47 @@ def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, 
     if "geo_precision" in cols.resolved:  # ACLED's location precision, as the general path reads it
         out["geo_precision"] = pd.to_numeric(pd.Series(load.arrow_text(cols.arrays[cols.resolved["geo_precision"]])), errors="coerce").to_numpy()
     return out
+
+
+def _drop_deleted(frame: pd.DataFrame, path: Path, deleted: pd.Series | None, *, id_column: str | None, timestamp_column: str | None, key: str) -> pd.DataFrame:
+    """``frame`` without the rows of deleted records (:func:`~nexus_zones.load.deleted_rows`); their
+    number in ``attrs['deleted']``."""
+    if deleted is None:
+        return frame
+    col = _id_column(path, list(frame.columns), id_column, key, resolve=lambda ref: load.resolve_column(frame, ref))
+    stamp = load.resolve_column(frame, timestamp_column) if timestamp_column else None
+    drop = load.deleted_rows(frame[col], frame[stamp] if stamp else None, deleted)
+    _log_deleted(path, key, int(drop.sum()), len(deleted))
+    out = frame[~drop]
+    out.attrs = {**frame.attrs, "deleted": int(drop.sum())}
+    return out
+
+
+def _arrow_drop_deleted(cols: "load.ArrowColumns", path: Path, deleted: pd.Series | None, *, id_column: str | None, timestamp_column: str | None,
+                        key: str) -> tuple["load.ArrowColumns", int]:
+    """:func:`_drop_deleted` on pyarrow columns, and the number dropped."""
+    if deleted is None:
+        return cols, 0
+    col = _id_column(path, list(cols.resolved), id_column, key, resolve=cols.resolved.get)
+    stamp = cols.resolved.get(timestamp_column) if timestamp_column else None
+    drop = load.deleted_rows(cols.series(col), cols.series(stamp) if stamp else None, deleted)
+    _log_deleted(path, key, int(drop.sum()), len(deleted))
+    return cols.take(~drop), int(drop.sum())
+
+
+def _id_column(path: Path, columns: list[str], id_column: str | None, key: str, *, resolve) -> str:
+    """The record id column a list of deleted records is matched on: the configured one, else ACLED's."""
+    ref = id_column or next((c for c in load.DEFAULT_ID_COLUMNS if c in columns), None)
+    col = resolve(ref) if ref else None
+    if col is None:
+        raise InputDataError.one(
+            str(path), f"{key}.deleted", f"a list of deleted records, but no record id column in the file (looked for {id_column or load.DEFAULT_ID_COLUMNS[0]!r})",
+            "the column of the ids the list names", f"set {key}.id_column to the file's id column, or remove {key}.deleted")
+    return col
+
+
+def _log_deleted(path: Path, key: str, dropped: int, listed: int) -> None:
+    logger.info("%s: %d rows not counted: their records are in the list of deleted records (%s.deleted, %d ids)", path.name, dropped, key, listed)
 
 
 def _unique_ids(cols: "load.ArrowColumns", id_column: str | None) -> bool:
@@ -421,7 +485,7 @@ def _arrow_columns(out: gpd.GeoDataFrame, cols: "load.ArrowColumns", path: Path,
             out[name] = cells.to_numpy()
 
 
-def _read_vector_points(path, layer, wanted, *, where, crs, reference, filters, records) -> tuple[gpd.GeoDataFrame, int]:
+def _read_vector_points(path, layer, wanted, *, where, crs, reference, filters, records, deleted) -> tuple[gpd.GeoDataFrame, int]:
     """Points of a vector file in EPSG:4326, one per record, filtered; features without geometry
     are reported and left out, other geometry types are an error."""
     frame = load._read_vector(path, layer)
@@ -429,7 +493,7 @@ def _read_vector_points(path, layer, wanted, *, where, crs, reference, filters, 
     if problems:
         raise InputDataError(str(path), problems)
     frame = load._with_crs(frame, path, str(path), crs=crs, key=f"{where}.crs", reference=reference)
-    frame = load.drop_repeated_records(frame, path, **records)
+    frame = _drop_deleted(load.drop_repeated_records(frame, path, **records), path, deleted, **records)
     frame, dropped = _filtered(frame, filters, path, where)
     empty = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
     if empty.any():

@@ -53,6 +53,10 @@ class RasterLayerSpec(_HasPath):
     def _resolve_period_paths(cls, value: dict[str, Path], info: ValidationInfo) -> dict[str, Path]:
         return {name: _resolve(path, info, data=True) for name, path in value.items()}
 
+    def input_paths(self) -> tuple[Path, ...]:
+        """The raster and those of the periods."""
+        return (self.path, *self.period_paths.values())
+
 
 Spec = RasterLayerSpec
 
