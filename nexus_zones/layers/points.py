@@ -109,6 +109,7 @@ class PointsLayerSpec(_HasPath, _NumberSpelling):
     timestamp_column: str = Field(
         "timestamp", description="Where rows share an id but differ, the row with the newest value here is kept (ACLED: timestamp); used where the column exists."
     )
+    sheet: str | int | None = Field(None, description="Sheet of an .xlsx workbook of points (its name, or its position from 0); default: the first.")
     deleted: Path | None = Field(
         None, description="A list of deleted records (CSV with event_id_cnty and, optionally, deleted_timestamp), as ACLED publishes its "
         "deleted events: rows of the layer whose id is listed are not counted, unless the row's timestamp is later than the deletion "
@@ -185,7 +186,7 @@ def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataF
         fatalities_column=spec.fatalities_column, admin_column=spec.admin_column,
         filters=spec.where or None, matches=[m.model_dump() for m in spec.match] or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
         decimal=spec.decimal, thousands=spec.thousands, crs=spec.crs, reference=context.reference,
-        deleted=load.read_deleted_records(spec.deleted, key=f"layers.{name}.deleted") if spec.deleted else None,
+        deleted=load.read_deleted_records(spec.deleted, key=f"layers.{name}.deleted") if spec.deleted else None, sheet=spec.sheet,
     )
 
 
@@ -268,11 +269,12 @@ def read_points(
     crs: str | None = None,
     reference: gpd.GeoDataFrame | None = None,
     deleted: pd.Series | None = None,
+    sheet: str | int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read points with the columns asked for.
 
-    CSV files take coordinates from ``latitude``/``longitude``; other files are read as vector
-    data and reprojected to EPSG:4326. The result has ``geometry`` and, where asked for, ``date``
+    CSV files and workbooks (``.xlsx``, its ``sheet``, default the first) take coordinates from
+    ``latitude``/``longitude``; other files are read as vector data and reprojected to EPSG:4326. The result has ``geometry`` and, where asked for, ``date``
     (datetime64), ``type``, ``category``, ``admin`` (the file's own unit name) and ``fatalities``
     (float; only when the file has that column). Rows not passing ``filters`` (column -> accepted
     values) are dropped; their number is kept in ``attrs['dropped_by_filters']``. ``where`` is the
@@ -308,8 +310,9 @@ def read_points(
                                      decimal=decimal, thousands=thousands, deleted=deleted)
         if fast is not None:
             return fast
-    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        frame, dropped = _read_csv_points(path, latitude, longitude, wanted, fatalities_column, **place)
+    if path.suffix.lower() in _TABLES:
+        table = load._read_xlsx(path, sheet) if path.suffix.lower() in (".xlsx", ".xls") else load._read_csv(path)
+        frame, dropped = _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column, **place)
     else:
         frame, dropped = _read_vector_points(path, layer, wanted, **place)
     out = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs="EPSG:4326", index=pd.RangeIndex(len(frame)))
@@ -352,9 +355,12 @@ def _filtered(frame: pd.DataFrame, filters: dict | None, path: Path, where: str)
     return kept, len(frame) - len(kept)
 
 
-def _read_csv_points(path, latitude, longitude, wanted, fatalities_column, *, where, crs, reference, filters, records, deleted) -> tuple[gpd.GeoDataFrame, int]:
-    """Points from a CSV's coordinate columns, one per record, filtered."""
-    table = load._read_csv(path)
+#: Files whose points are rows with coordinate columns (the others are vector files).
+_TABLES = (".csv", ".txt", ".tsv", ".xlsx", ".xls")
+
+
+def _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column, *, where, crs, reference, filters, records, deleted) -> tuple[gpd.GeoDataFrame, int]:
+    """Points from the coordinate columns of a table read from a CSV or a workbook, one per record, filtered."""
     if table.attrs.get("empty_file") and fatalities_column:  # no header: the optional column is assumed too
         wanted[f"{where}.fatalities_column"] = fatalities_column
     problems = load._missing_columns(path, table, {f"{where}.latitude": latitude, f"{where}.longitude": longitude, **wanted})

@@ -73,3 +73,25 @@ def test_demo_run_with_a_deleted_list_counts_the_others(tmp_path: Path, capsys) 
     assert (b["incidents"] - a["incidents"]).to_dict() == lost.to_dict()
     meta = json.loads((after / "demo_run.json").read_text(encoding="utf-8"))
     assert str(data / "deleted.csv") in meta["inputs"]
+
+
+def test_points_from_a_chosen_sheet_of_a_workbook_count_as_the_csv(tmp_path: Path, capsys) -> None:
+    # a list of incidents kept in Excel (numbers as numeric cells), on its second sheet: the same
+    # counts and fatalities as the CSV it was saved from
+    cfg, data = copy_demo(tmp_path)
+    incidents = pd.read_csv(data / "incidents.csv")
+    with pd.ExcelWriter(data / "incidents.xlsx") as book:
+        pd.DataFrame({"note": ["read me first"]}).to_excel(book, sheet_name="Lisez-moi", index=False)
+        incidents.to_excel(book, sheet_name="Incidents", index=False)
+    code, _, csv_out = run_cli(cfg, tmp_path / "csv", capsys)
+    cfg["layers"]["incidents"].update(path=str(data / "incidents.xlsx"), sheet="Incidents")
+    code_xlsx, err, xlsx_out = run_cli(cfg, tmp_path / "xlsx", capsys)
+    assert code == 0 and code_xlsx == 0, err
+    a, b = scores_table(csv_out), scores_table(xlsx_out)
+    pd.testing.assert_frame_equal(a[["incidents", "fatalities", "score", "rank"]], b[["incidents", "fatalities", "score", "rank"]])
+    counted = incidents[incidents["event_date"].between("2017-01-01", "2017-12-31")
+                        & incidents["event_type"].isin(["Battles", "Explosions/Remote violence", "Violence against civilians"])]
+    assert b["incidents"].sum() == len(counted)  # every cercle of the demo holds its incidents
+    cfg["layers"]["incidents"]["sheet"] = "Incident"
+    code_bad, err_bad, _ = run_cli(cfg, tmp_path / "bad", capsys)
+    assert code_bad == 2 and "Incident" in err_bad and "Incidents" in err_bad
