@@ -407,12 +407,13 @@ def _unit_windows(ids: pd.Index, geoms: np.ndarray, transform, width: int, heigh
 
 
 def _strips(windows: list[_UnitWindow | None], raster: RasterInfo, strip_rows: int | None) -> list[tuple[int, int]]:
-    """Row ranges of whole block rows (about 4 million pixels each) spanning every unit's window."""
+    """Row ranges of whole block rows (about 2 million pixels each, so that two threads share even
+    a small raster evenly) spanning every unit's window."""
     active = [w for w in windows if w is not None]
     top = min((w.r0 for w in active), default=0)
     bottom = max((w.r1 for w in active), default=0)
     block_rows = raster.block_rows
-    step = strip_rows or max(block_rows, (4_000_000 // max(raster.width, 1)) // block_rows * block_rows)
+    step = strip_rows or max(block_rows, (2_000_000 // max(raster.width, 1)) // block_rows * block_rows)
     return [(r, min(r + step, bottom)) for r in range(top, bottom, step)]
 
 
@@ -451,15 +452,24 @@ def _strip_totals(reader: "_WindowReader", r_from: int, r_to: int, runs: _Runs, 
     first = (runs.rows - r_from) * (c_max - c_min) + (runs.starts - c_min)
     bounds = np.empty(2 * len(first), dtype=np.intp)
     bounds[0::2], bounds[1::2] = first, first + (runs.ends - runs.starts)
-    layers = [_padded(data, valid, zero=True), _padded(valid, valid)]
+    sums = [np.add.reduceat(_padded(data, valid, zero=True), bounds, dtype=np.float64)[0::2],  # each run's sum of values
+            _count_in_runs(~valid, bounds, invert=True)]
     if threshold is not None:
-        layers.append(_padded((data > threshold) & valid, valid))
-    sums = [np.add.reduceat(layer, bounds, dtype=np.float64)[0::2] for layer in layers]  # each run's sum
+        sums.append(_count_in_runs((data > threshold) & valid, bounds))
     out = np.zeros((n_units, 4))
     for column, weights in ((0, sums[0]), (1, sums[1]), (2, runs.ends - runs.starts), (3, sums[2] if threshold is not None else None)):
         if weights is not None:
             out[:, column] = np.bincount(runs.units, weights=runs.cover * weights, minlength=n_units)
     return out
+
+
+def _count_in_runs(mask: np.ndarray, bounds: np.ndarray, *, invert: bool = False) -> np.ndarray:
+    """How many pixels of each run (``bounds``: start, end, start, end, ... in the flattened strip)
+    ``mask`` holds (with ``invert``, does not hold): found by bisection among the marked positions,
+    which costs little whether they are few (nodata) or many."""
+    marked = np.flatnonzero(mask)
+    inside = np.searchsorted(marked, bounds[1::2]) - np.searchsorted(marked, bounds[0::2])
+    return ((bounds[1::2] - bounds[0::2]) - inside if invert else inside).astype(np.float64)
 
 
 def _padded(layer: np.ndarray, valid: np.ndarray, *, zero: bool = False) -> np.ndarray:
