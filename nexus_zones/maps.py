@@ -579,38 +579,47 @@ def _basemap(result: "RunResult", geoms: np.ndarray, outlines: dict[str, dict]) 
 
 
 def _point_layers(result: "RunResult", language: str) -> list[dict]:
-    """Points of the configured layers (on demand in the page), as counted: in the window, of the types."""
+    """Points of the configured layers (on demand in the page), as counted: in the window, of the
+    types. In a study over periods, the points of every period, each with the periods that count it
+    (a fourth item, omitted where every period does: facilities), so that the page shows the chosen
+    period's points."""
     from .config import map_point_layers
 
     config = result.config
     names = config.map.point_layers if config.map.point_layers is not None else map_point_layers(config)
+    configs = [res.config for res in result.panel.results.values()] if result.panel is not None else [config]
     out = []
-    precision = config.map.precision
     for name in names:
-        layer = config.layers[name]
         points = result.points.get(name)
         if points is None or not len(points):
             continue
-        keep = np.ones(len(points), dtype=bool)
-        start, end = layer.window
-        if "date" in points.columns and (start or end):
-            dates = pd.to_datetime(points["date"]).dt.normalize()
-            if start:
-                keep &= (dates >= pd.Timestamp(start)).to_numpy()
-            if end:
-                keep &= (dates <= pd.Timestamp(end)).to_numpy()
-        if layer.types and "type" in points.columns:
-            keep &= points["type"].isin(layer.types).to_numpy()
-        chosen = points[keep]
+        counted = np.column_stack([_counted_points(points, c.layers[name]) for c in configs])
+        keep = counted.any(axis=1)
+        chosen, periods = points[keep], counted[keep]
         xy = shapely.get_coordinates(chosen.geometry.to_numpy())
         text_cols = [c for c in ("category", "type", "date") if c in chosen.columns]
         items = []
-        for (x, y), (_, row) in zip(xy, chosen.iterrows()):
+        for (x, y), (_, row), of in zip(xy, chosen.iterrows(), periods):
             bits = [str(row[c].date()) if c == "date" and _present(row[c]) else str(row[c]) for c in text_cols]
-            items.append([round(float(y), precision), round(float(x), precision), esc(" · ".join(bits))])
-        title = t("points_layer", language, label=esc(name))
-        out.append({"id": name, "label": title, "points": items})
+            item = [round(float(y), config.map.precision), round(float(x), config.map.precision), esc(" · ".join(bits))]
+            items.append(item if of.all() else item + [np.flatnonzero(of).tolist()])
+        out.append({"id": name, "label": t("points_layer", language, label=esc(name)), "points": items})
     return out
+
+
+def _counted_points(points: pd.DataFrame, layer: Any) -> np.ndarray:
+    """Which points a layer counts: in its date window and of its types."""
+    keep = np.ones(len(points), dtype=bool)
+    start, end = layer.window
+    if "date" in points.columns and (start or end):
+        dates = pd.to_datetime(points["date"]).dt.normalize()
+        if start:
+            keep &= (dates >= pd.Timestamp(start)).to_numpy()
+        if end:
+            keep &= (dates <= pd.Timestamp(end)).to_numpy()
+    if layer.types and "type" in points.columns:
+        keep &= points["type"].isin(layer.types).to_numpy()
+    return keep
 
 
 #: ColorBrewer PRGn, purple (lost ranks or points) to green (gained), for the change view.

@@ -186,16 +186,30 @@ function nexusZonesApp(map, D, overlays) {
   }
 
   // ------------------------------------------------------------------------------ point layers
-  var pointLayers = {};
+  // in a study over periods a point may carry the periods counting it (p[3]); the page shows those
+  // of the chosen period (showPointsOf), the others in every period
+  var pointLayers = {}, pointMarkers = [];
   D.points.forEach(function (layer) {
     var group = L.markerClusterGroup ? L.markerClusterGroup({showCoverageOnHover: false}) : L.layerGroup();
-    layer.points.forEach(function (p) {
+    var markers = layer.points.map(function (p) {
       var m = L.circleMarker([p[0], p[1]], {radius: 5, color: "#7a0177", weight: 1, fillColor: "#c51b8a", fillOpacity: 0.8});
       if (p[2]) { m.bindTooltip(p[2]); }
-      group.addLayer(m);
+      return {marker: m, periods: p[3] || null};
     });
+    pointMarkers.push({group: group, markers: markers});
     pointLayers[layer.label] = group;
   });
+  function showPointsOf(period) {
+    pointMarkers.forEach(function (layer) {
+      layer.group.clearLayers();
+      layer.group.addLayers ? layer.group.addLayers(shown(layer.markers, period)) : shown(layer.markers, period).forEach(function (m) { layer.group.addLayer(m); });
+    });
+  }
+  function shown(markers, period) {
+    return markers.filter(function (m) { return period === null || !m.periods || m.periods.indexOf(period) >= 0; })
+      .map(function (m) { return m.marker; });
+  }
+  showPointsOf(null);
 
   // ------------------------------------------------------------------------- views and legends
   var legend = L.control({position: "bottomright"});
@@ -361,7 +375,8 @@ function nexusZonesApp(map, D, overlays) {
   placeLabels();
 
   window.nexusZones = {map: map, geo: geo, state: state, data: D, units: units, inputs: inputs, model: model, hooks: hooks, refresh: refresh,
-    show: show, legends: legends, popupBody: popupBody, view: function () { return current; }, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode, setWeights: function (w, pw) {
+    show: show, legends: legends, popupBody: popupBody, showPointsOf: showPointsOf,
+    pointsShown: function () { return pointMarkers.map(function (l) { return l.group.getLayers().map(function (m) { return m.getTooltip() ? m.getTooltip().getContent() : ""; }); }); }, view: function () { return current; }, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode, setWeights: function (w, pw) {
     box.querySelectorAll("input[data-indicator]").forEach(function (s) { if (w && w[D.indicators[+s.dataset.indicator].id] !== undefined) { s.value = w[D.indicators[+s.dataset.indicator].id]; } });
     box.querySelectorAll("input[data-pillar]").forEach(function (s) { if (pw && pw[D.pillars[+s.dataset.pillar].id] !== undefined) { s.value = pw[D.pillars[+s.dataset.pillar].id]; } });
     readSliders(); refresh();

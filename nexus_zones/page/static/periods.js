@@ -1,7 +1,8 @@
 /* nexus_zones map page, studies over several periods: a period control switching every view (the
  * normalised values, rules, colours and popups of the chosen period; the legends stay those of all
  * periods pooled), a change view (rank or score change between two chosen periods) and each unit's
- * trajectory in its popup. The weight sliders recompute every period with NexusKernel.
+ * trajectory in its popup; the point layers show the chosen period's points. The weight sliders
+ * recompute every period with NexusKernel.
  * nexus_zones.maps inlines it after app.js and calls nexusZonesPeriods(window.nexusZones). */
 function nexusZonesPeriods(api) {
   "use strict";
@@ -62,6 +63,7 @@ function nexusZonesPeriods(api) {
       Object.keys(P.colours[p]).forEach(function (v) { u.properties["_c_" + v] = P.colours[p][v][i]; });
       u.properties.config_rank = P.config_rank[p][i];
     });
+    api.showPointsOf(p);
     api.refresh();
     api.show(api.view());
     box.setAttribute("data-period", P.names[p]);
