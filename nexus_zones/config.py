@@ -990,27 +990,45 @@ def _decision_problems(config: Config) -> list[Problem]:
 
 def _model_problems(config: Config) -> list[Problem]:
     """Pillars, weights and AHP judgements."""
-    from .weights import MAX_CONSISTENCY_RATIO, ahp
+    problems = _pillar_membership_problems(config) + _ahp_problems(config) + _missing_weight_problems(config)
+    if not problems and config.indicators and sum(config.indicator_weights().values()) <= 0:
+        problems.append(
+            Problem("indicators.*.weight", "0 for every indicator", "at least one positive weight", "give the indicators that should count a weight above 0")
+        )
+    if not problems and config.model.pillars and sum(config.pillar_weights().values()) <= 0:
+        problems.append(Problem("model.pillars.*.weight", "0 for every pillar", "at least one positive weight"))
+    if not problems:
+        problems += _weight_scale_problems(config)
+    return problems
 
+
+def _pillar_membership_problems(config: Config) -> list[Problem]:
+    """Each pillar's indicators exist, none is in two pillars, and every indicator is in one."""
     problems: list[Problem] = []
-    model = config.model
     names = list(config.indicators)
-    pillars = model.pillars
-    if pillars:
-        seen: dict[str, str] = {}
-        for pname, pillar in pillars.items():
-            for ind in pillar.indicators:
-                if ind not in config.indicators:
-                    problems.append(Problem(f"model.pillars.{pname}.indicators", f"{ind!r}{did_you_mean(ind, names)}", f"an indicator: {', '.join(names)}"))
-                elif ind in seen:
-                    problems.append(Problem(f"model.pillars.{pname}.indicators", f"{ind!r}, already in pillar {seen[ind]!r}", "each indicator in one pillar"))
-                else:
-                    seen[ind] = pname
-        loose = [n for n in names if n not in seen]
-        if loose:
-            problems.append(Problem("model.pillars", f"indicators in no pillar: {', '.join(loose)}", "every indicator in one pillar", "add them to a pillar"))
-    ahp_items = list(pillars) if pillars else names
-    ahp_level = "pillars" if pillars else "indicators"
+    pillars = config.model.pillars
+    if not pillars:
+        return problems
+    seen: dict[str, str] = {}
+    for pname, pillar in pillars.items():
+        for ind in pillar.indicators:
+            if ind not in config.indicators:
+                problems.append(Problem(f"model.pillars.{pname}.indicators", f"{ind!r}{did_you_mean(ind, names)}", f"an indicator: {', '.join(names)}"))
+            elif ind in seen:
+                problems.append(Problem(f"model.pillars.{pname}.indicators", f"{ind!r}, already in pillar {seen[ind]!r}", "each indicator in one pillar"))
+            else:
+                seen[ind] = pname
+    loose = [n for n in names if n not in seen]
+    if loose:
+        problems.append(Problem("model.pillars", f"indicators in no pillar: {', '.join(loose)}", "every indicator in one pillar", "add them to a pillar"))
+    return problems
+
+
+def _ahp_problems(config: Config) -> list[Problem]:
+    """AHP judgements on Saaty's scale; when they are, complete and consistent with no weight given beside
+    them; otherwise (or without AHP) a weight for every pillar."""
+    model, pillars = config.model, config.model.pillars
+    problems: list[Problem] = []
     off_scale: list[str] = []
     if model.ahp is not None:
         off_scale = [f"{a} vs {b}: {x:g}" for a, row in model.ahp.items() for b, x in row.items() if not 1 / 9 - 1e-9 <= x <= 9 + 1e-9]
@@ -1018,43 +1036,55 @@ def _model_problems(config: Config) -> list[Problem]:
             problems.append(Problem("model.ahp", f"judgements off Saaty's scale ({'; '.join(off_scale[:5])})", "judgements from 1/9 to 9 (1 equal, 3 moderate, 5 strong, 7 very strong, 9 extreme importance)",
                                     "correct them: a judgement says how many times as important a is as b, at most 9"))
     if model.ahp is not None and not off_scale:
-        try:
-            result = ahp(ahp_items, model.ahp)
-        except ValueError as exc:
-            problems.append(Problem("model.ahp", str(exc), f"one judgement for every pair of {ahp_level} ({', '.join(ahp_items)})", "complete the judgements"))
-        else:
-            if result.consistency_ratio > MAX_CONSISTENCY_RATIO:
-                problems.append(
-                    Problem("model.ahp", f"a consistency ratio of {result.consistency_ratio:.3f}", f"at most {MAX_CONSISTENCY_RATIO} (Saaty)",
-                            "revise the judgements that contradict each other (if a > b and b > c, then a > c by about their product)")
-                )
-        if pillars:
-            given = [p for p, spec in pillars.items() if spec.weight is not None]
-            where = "model.pillars.{}.weight"
-        else:
-            given = [n for n, ind in config.indicators.items() if ind.weight is not None]
-            where = "indicators.{}.weight"
-        for item in given:
-            problems.append(Problem(where.format(item), "a weight as well as model.ahp", "either weights or AHP judgements", "remove the weight: AHP derives it"))
+        problems += _ahp_consistency_problems(config) + _weights_beside_ahp_problems(config)
     else:
         if pillars:
             for pname, spec in pillars.items():
                 if spec.weight is None:
                     problems.append(Problem(f"model.pillars.{pname}.weight", "nothing", "a weight of 0 or more (or model.ahp)", "add weight:"))
-    needs_indicator_weights = bool(pillars) or model.ahp is None
-    if needs_indicator_weights:
-        for n, ind in config.indicators.items():
-            if ind.weight is None:
-                problems.append(Problem(f"indicators.{n}.weight", "nothing (the key is missing)", "a weight of 0 or more", "add weight: to the indicator"))
-    if not problems and config.indicators and sum(config.indicator_weights().values()) <= 0:
-        problems.append(
-            Problem("indicators.*.weight", "0 for every indicator", "at least one positive weight", "give the indicators that should count a weight above 0")
-        )
-    if not problems and pillars and sum(config.pillar_weights().values()) <= 0:
-        problems.append(Problem("model.pillars.*.weight", "0 for every pillar", "at least one positive weight"))
-    if not problems:
-        problems += _weight_scale_problems(config)
     return problems
+
+
+def _ahp_consistency_problems(config: Config) -> list[Problem]:
+    """AHP judgements (on the scale) that leave a pair unjudged, or contradict each other beyond Saaty's ratio."""
+    from .weights import MAX_CONSISTENCY_RATIO, ahp
+
+    model, pillars = config.model, config.model.pillars
+    ahp_items = list(pillars) if pillars else list(config.indicators)
+    ahp_level = "pillars" if pillars else "indicators"
+    try:
+        result = ahp(ahp_items, model.ahp)
+    except ValueError as exc:
+        return [Problem("model.ahp", str(exc), f"one judgement for every pair of {ahp_level} ({', '.join(ahp_items)})", "complete the judgements")]
+    if result.consistency_ratio > MAX_CONSISTENCY_RATIO:
+        return [
+            Problem("model.ahp", f"a consistency ratio of {result.consistency_ratio:.3f}", f"at most {MAX_CONSISTENCY_RATIO} (Saaty)",
+                    "revise the judgements that contradict each other (if a > b and b > c, then a > c by about their product)")
+        ]
+    return []
+
+
+def _weights_beside_ahp_problems(config: Config) -> list[Problem]:
+    """Weights given as well as AHP judgements, at the level AHP weighs (pillars, or indicators without pillars)."""
+    pillars = config.model.pillars
+    if pillars:
+        given = [p for p, spec in pillars.items() if spec.weight is not None]
+        where = "model.pillars.{}.weight"
+    else:
+        given = [n for n, ind in config.indicators.items() if ind.weight is not None]
+        where = "indicators.{}.weight"
+    return [Problem(where.format(item), "a weight as well as model.ahp", "either weights or AHP judgements", "remove the weight: AHP derives it") for item in given]
+
+
+def _missing_weight_problems(config: Config) -> list[Problem]:
+    """Indicators without a weight where one is needed (always with pillars; without pillars, unless AHP weighs them)."""
+    needs_indicator_weights = bool(config.model.pillars) or config.model.ahp is None
+    if not needs_indicator_weights:
+        return []
+    return [
+        Problem(f"indicators.{n}.weight", "nothing (the key is missing)", "a weight of 0 or more", "add weight: to the indicator")
+        for n, ind in config.indicators.items() if ind.weight is None
+    ]
 
 
 def _weight_scale_problems(config: Config) -> list[Problem]:

@@ -279,69 +279,116 @@ class Analyses:
 
 def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, scored: score.ScoreResult, names: pd.Series) -> tuple[Analyses, pd.DataFrame]:
     """Robustness, data-driven weights and typology; returns them and per-unit columns for the table."""
-    from . import sensitivity, typology, weights as weights_mod
+    index = normalised.index
+    eligible = scored.eligible.reindex(index).fillna(False).to_numpy(dtype=bool)
+    failed = scored.table["rules_failed_count"].reindex(index).to_numpy(dtype=float) if config.model.failing_units == "last" else None
+    extra = pd.DataFrame(index=index.copy())
+    result: dict = {}
+    robustness = _robustness(config, values, normalised, scored.structure, eligible, failed)
+    if robustness is not None:
+        result["robustness"] = robustness
+        extra = extra.join(robustness)
+    loo = _leave_one_out(config, normalised, scored.structure, eligible, failed)
+    if loo is not None:
+        result["leave_one_out"] = loo
+        extra["loo_max_shift"] = loo["max_shift"]
+    result.update(_compared_weights(config, normalised, scored, eligible, failed))
+    columns, profiles = _typology(config, normalised[list(scored.structure.indicators)], names)
+    for name, column in columns.items():
+        extra[name] = column
+    if profiles is not None:
+        result["profiles"] = profiles
+    if config.model.ahp is not None:
+        result["ahp"] = _ahp_summary(config, list(scored.structure.indicators))
+    return Analyses(**result), extra
+
+
+def _robustness(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, structure: score.Structure, eligible: np.ndarray,
+                failed: np.ndarray | None) -> pd.DataFrame | None:
+    """Ranks under weights (and normalisations, aggregations) drawn at random; None when off or fewer than 2 units are eligible."""
+    from . import sensitivity
+
+    rb = config.robustness
+    if not (rb.draws and eligible.sum() >= 2):
+        return None
+    cols = list(structure.indicators)
+    options = {"model": normalised[cols].to_numpy(dtype=float)}
+    for method in rb.vary_normalisation:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NexusZonesWarning)  # already reported for the model's own normalisation
+            options[method] = normalise.normalise_frame(values, _norm_specs(config), method=method)[cols].to_numpy(dtype=float)
+    spec = sensitivity.RobustnessSpec(
+        draws=rb.draws, concentration=rb.concentration, seed=rb.seed, top_k=min(rb.top_k, int(eligible.sum())), robust_share=rb.robust_share,
+        vary_normalisation=tuple(rb.vary_normalisation), vary_aggregation=tuple(rb.vary_aggregation),
+    )
+    return sensitivity.monte_carlo(options, config.indicator_weights(), structure, eligible, spec, index=normalised.index,
+                                   pillar_weights=config.pillar_weights() or None, failed=failed)
+
+
+def _leave_one_out(config: Config, normalised: pd.DataFrame, structure: score.Structure, eligible: np.ndarray, failed: np.ndarray | None) -> pd.DataFrame | None:
+    """How far each unit's rank moves when one indicator is left out; None when off or fewer than 2 units are eligible."""
+    from . import sensitivity
+
+    if not (config.robustness.leave_one_out and eligible.sum() >= 2):
+        return None
+    cols = list(structure.indicators)
+    return sensitivity.leave_one_out(normalised[cols].to_numpy(dtype=float), config.indicator_weights(), structure, eligible, index=normalised.index,
+                                     pillar_weights=config.pillar_weights() or None, failed=failed)
+
+
+def _compared_weights(config: Config, normalised: pd.DataFrame, scored: score.ScoreResult, eligible: np.ndarray, failed: np.ndarray | None) -> dict[str, pd.DataFrame]:
+    """The expert weights beside data-driven ones and the ranks each gives (``weights``, ``ranks_by_weights``);
+    empty when not asked for or fewer than 3 eligible units have every indicator."""
+    from . import sensitivity, weights as weights_mod
 
     structure = scored.structure
     cols = list(structure.indicators)
     index = normalised.index
-    eligible = scored.eligible.reindex(index).fillna(False).to_numpy(dtype=bool)
-    base_weights = config.indicator_weights()
-    pillar_weights = config.pillar_weights() or None
-    extra = pd.DataFrame(index=index.copy())
-    result: dict = {}
-    failed = scored.table["rules_failed_count"].reindex(index).to_numpy(dtype=float) if config.model.failing_units == "last" else None
-    rb = config.robustness
-    if rb.draws and eligible.sum() >= 2:
-        options = {"model": normalised[cols].to_numpy(dtype=float)}
-        for method in rb.vary_normalisation:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NexusZonesWarning)  # already reported for the model's own normalisation
-                options[method] = normalise.normalise_frame(values, _norm_specs(config), method=method)[cols].to_numpy(dtype=float)
-        spec = sensitivity.RobustnessSpec(
-            draws=rb.draws, concentration=rb.concentration, seed=rb.seed, top_k=min(rb.top_k, int(eligible.sum())), robust_share=rb.robust_share,
-            vary_normalisation=tuple(rb.vary_normalisation), vary_aggregation=tuple(rb.vary_aggregation),
-        )
-        table = sensitivity.monte_carlo(options, base_weights, structure, eligible, spec, index=index, pillar_weights=pillar_weights, failed=failed)
-        result["robustness"] = table
-        extra = extra.join(table)
-    if rb.leave_one_out and eligible.sum() >= 2:
-        loo = sensitivity.leave_one_out(normalised[cols].to_numpy(dtype=float), base_weights, structure, eligible, index=index, pillar_weights=pillar_weights,
-                                        failed=failed)
-        result["leave_one_out"] = loo
-        extra["loo_max_shift"] = loo["max_shift"]
     complete = normalised[cols].notna().all(axis=1).to_numpy() & eligible
-    if config.model.compare_weights and complete.sum() >= 3:
-        matrix = normalised[cols].to_numpy(dtype=float)[complete]
-        table_w = pd.DataFrame({"expert": pd.Series(scored.weights)}).reindex(cols)
-        for method in config.model.compare_weights:
-            table_w[method] = weights_mod.DATA_METHODS[method](matrix)
-        flat = score.Structure(tuple(cols), structure.aggregation)
-        ranks = pd.DataFrame(index=index.copy())
-        for method in table_w.columns:
-            w = table_w[method].to_numpy()
-            s, _ = score.composite(matrix, w[:, None], None, flat)
-            r = np.full(len(index), np.nan)
-            r[complete] = sensitivity.rank_draws(s, np.ones(int(complete.sum()), dtype=bool), None if failed is None else failed[complete])[:, 0]
-            ranks[f"rank_{method}"] = r
-        result["weights"] = table_w.rename_axis("indicator")
-        result["ranks_by_weights"] = ranks
-        logger.info("weights compared: expert and %s; ranks side by side in the weights table", ", ".join(config.model.compare_weights))
+    if not (config.model.compare_weights and complete.sum() >= 3):
+        return {}
+    matrix = normalised[cols].to_numpy(dtype=float)[complete]
+    table_w = pd.DataFrame({"expert": pd.Series(scored.weights)}).reindex(cols)
+    for method in config.model.compare_weights:
+        table_w[method] = weights_mod.DATA_METHODS[method](matrix)
+    flat = score.Structure(tuple(cols), structure.aggregation)
+    ranks = pd.DataFrame(index=index.copy())
+    for method in table_w.columns:
+        w = table_w[method].to_numpy()
+        s, _ = score.composite(matrix, w[:, None], None, flat)
+        r = np.full(len(index), np.nan)
+        r[complete] = sensitivity.rank_draws(s, np.ones(int(complete.sum()), dtype=bool), None if failed is None else failed[complete])[:, 0]
+        ranks[f"rank_{method}"] = r
+    logger.info("weights compared: expert and %s; ranks side by side in the weights table", ", ".join(config.model.compare_weights))
+    return {"weights": table_w.rename_axis("indicator"), "ranks_by_weights": ranks}
+
+
+def _typology(config: Config, normalised: pd.DataFrame, names: pd.Series) -> tuple[dict[str, pd.Series], pd.DataFrame | None]:
+    """Per-unit columns ``similarity`` (to the reference unit) and ``profile`` (its cluster) as asked, and the profiles' centres."""
+    from . import typology
+
     ty = config.typology
+    columns: dict[str, pd.Series] = {}
+    centres = None
     if ty.reference:
         ref = typology.find_unit(ty.reference, names)
-        extra["similarity"] = typology.similarity(normalised[cols], ref)
+        columns["similarity"] = typology.similarity(normalised, ref)
         logger.info("typology: similarity of every unit to %s (%s)", names[ref], ref)
     if ty.profiles:
-        labels, centres = typology.profiles(normalised[cols], ty.profiles, seed=ty.seed)
-        extra["profile"] = labels
-        result["profiles"] = centres
-    if config.model.ahp is not None:
-        items = list(config.model.pillars) or cols
-        a = weights_mod.ahp(items, config.model.ahp)
-        result["ahp"] = {"level": "pillars" if config.model.pillars else "indicators", "weights": a.weights,
-                         "lambda_max": a.lambda_max, "consistency_index": a.consistency_index, "consistency_ratio": a.consistency_ratio}
-        logger.info("AHP: consistency ratio %.3f (accepted up to 0.1)", a.consistency_ratio)
-    return Analyses(**result), extra
+        labels, centres = typology.profiles(normalised, ty.profiles, seed=ty.seed)
+        columns["profile"] = labels
+    return columns, centres
+
+
+def _ahp_summary(config: Config, cols: list[str]) -> dict:
+    """The weights AHP derives from the judgements (of pillars, or of indicators), with its consistency figures."""
+    from . import weights as weights_mod
+
+    items = list(config.model.pillars) or cols
+    a = weights_mod.ahp(items, config.model.ahp)
+    logger.info("AHP: consistency ratio %.3f (accepted up to 0.1)", a.consistency_ratio)
+    return {"level": "pillars" if config.model.pillars else "indicators", "weights": a.weights,
+            "lambda_max": a.lambda_max, "consistency_index": a.consistency_index, "consistency_ratio": a.consistency_ratio}
 
 
 def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, normalised: pd.DataFrame, imputed: pd.DataFrame):

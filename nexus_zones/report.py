@@ -34,6 +34,7 @@ import pandas as pd
 from .errors import NexusZonesError, OutputLockedError, StaleLockWarning
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .config import Config
     from .pipeline import RunResult
 
 __all__ = ["FIXED_COLUMNS", "LOCK_NAME", "scores_table", "run_metadata", "output_lock", "write_all", "write_outputs"]
@@ -528,48 +529,19 @@ def _one_decimal(value: float, language: str) -> str:
 def brief_html(result: "RunResult", png: bytes) -> str:
     """The printable mission brief: map, ranking with bands, the top units and why, method, sources."""
     import base64
-    import html as html_mod
     from datetime import date
 
-    from .maps import _period, label_of, unit_sentences
-    from .messages import number, percent, pick, t
+    from .messages import pick, t
 
     config = result.config
     lang = config.language
-    scores = result.scores
-    esc = lambda v: html_mod.escape(str(v), quote=True)  # noqa: E731
-    rb = config.robustness
-    k = config.map.top_k or rb.top_k
-    rows = []
-    for unit, row in scores.iterrows():
-        band = "–" if "rank_p05" not in row.index or pd.isna(row["rank_p05"]) else (
-            f"{int(row['rank_p05'])}–{int(row['rank_p95'])}" if row["rank_p05"] != row["rank_p95"] else str(int(row["rank_p05"])))
-        robust = "–" if "robust" not in row.index or pd.isna(row.get("rank_p05")) else t("yes" if bool(row["robust"]) else "no", lang)
-        failed = "; ".join(pick(config.rules[r.split(" (")[0]].label, lang, r) for r in row["failed_rules"].split("; ") if r) if row["failed_rules"] else ""
-        rank = "–" if pd.isna(row["rank"]) else str(int(row["rank"]))
-        rows.append(
-            f"<tr><td>{rank}</td><td>{esc(row['name'])}</td><td>{esc(row['region'])}</td><td>{_one_decimal(row['score'], lang)}</td>"
-            f"<td>{band}</td><td>{robust}</td><td>{esc(failed)}</td></tr>"
-        )
-    top_blocks = []
-    for unit, row in scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)].iterrows():
-        said = "".join(f'<li class="{"ok" if good else "ko"}">{esc(text)}</li>' for text, good in unit_sentences(result, unit, lang))
-        rules = "".join(
-            f'<li class="{"ok" if bool(row[f"rule_{r}"]) else "ko"}">{"✔" if bool(row[f"rule_{r}"]) else "✘"} {esc(pick(spec.label, lang, spec.expr))}</li>'
-            for r, spec in config.rules.items()
-        )
-        top_blocks.append(f"<section class='unit'><h3>{int(row['rank'])}. {esc(row['name'])} <small>{esc(unit)} · {esc(row['region'])}</small></h3><ul>{said}</ul><ul>{rules}</ul></section>")
-    weights = result.scored.weights
-    weight_rows = "".join(
-        f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{percent(weights[n], lang)}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(i.normalisation)}</td></tr>"
-        for n, i in config.indicators.items()
-    )
-    sources = "".join(
-        f"<li>{esc(pick(layer.source, lang, name))}{' — ' + esc(_period(layer, lang)) if _period(layer, lang) else ''}</li>"
-        for name, layer in config.layers.items()
-    )
-    method = t("method_text", lang, aggregation=config.model.aggregation, failing=t(f"failing_{config.model.failing_units}", lang),
-               draws=number(rb.draws, lang), concentration=number(rb.concentration, lang), seed=rb.seed)
+    esc = _esc
+    k = config.map.top_k or config.robustness.top_k
+    rows = _brief_ranking_rows(result, lang)
+    top_blocks = _brief_top_units(result, lang, k)
+    weight_rows = _brief_weight_rows(result, lang)
+    sources = _brief_sources(config, lang)
+    method = _brief_method(config, lang)
     note = f"<p class='note'>{esc(pick(config.study.note, lang))}</p>" if config.study.note else ""
     image = base64.b64encode(png).decode("ascii")
     heads = [t(key, lang, k=k) if key == "robust_col" else t(key, lang) for key in ("rank", "name", "region", "score_short", "rank_band", "robust_col", "failed_rules")]
@@ -594,6 +566,82 @@ img {{max-width: 100%;}} ul {{margin: .2em 0; padding-left: 1.2em;}} .ok {{color
 <h2>{esc(t('sources', lang))}</h2><ul>{sources}</ul>
 </body></html>
 """
+
+
+def _esc(value) -> str:
+    """A value as HTML text, quotes escaped too."""
+    import html as html_mod
+
+    return html_mod.escape(str(value), quote=True)
+
+
+def _brief_ranking_rows(result: "RunResult", lang: str) -> list[str]:
+    """One table row per unit: rank, name, region, score, rank band, robust or not, the rules it fails."""
+    from .messages import pick, t
+
+    config, esc = result.config, _esc
+    rows = []
+    for unit, row in result.scores.iterrows():
+        band = "–" if "rank_p05" not in row.index or pd.isna(row["rank_p05"]) else (
+            f"{int(row['rank_p05'])}–{int(row['rank_p95'])}" if row["rank_p05"] != row["rank_p95"] else str(int(row["rank_p05"])))
+        robust = "–" if "robust" not in row.index or pd.isna(row.get("rank_p05")) else t("yes" if bool(row["robust"]) else "no", lang)
+        failed = "; ".join(pick(config.rules[r.split(" (")[0]].label, lang, r) for r in row["failed_rules"].split("; ") if r) if row["failed_rules"] else ""
+        rank = "–" if pd.isna(row["rank"]) else str(int(row["rank"]))
+        rows.append(
+            f"<tr><td>{rank}</td><td>{esc(row['name'])}</td><td>{esc(row['region'])}</td><td>{_one_decimal(row['score'], lang)}</td>"
+            f"<td>{band}</td><td>{robust}</td><td>{esc(failed)}</td></tr>"
+        )
+    return rows
+
+
+def _brief_top_units(result: "RunResult", lang: str, k: int) -> list[str]:
+    """One section per unit ranked in the top ``k``: the sentences saying why, and each rule passed or failed."""
+    from .maps import unit_sentences
+    from .messages import pick
+
+    config, scores, esc = result.config, result.scores, _esc
+    top_blocks = []
+    for unit, row in scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)].iterrows():
+        said = "".join(f'<li class="{"ok" if good else "ko"}">{esc(text)}</li>' for text, good in unit_sentences(result, unit, lang))
+        rules = "".join(
+            f'<li class="{"ok" if bool(row[f"rule_{r}"]) else "ko"}">{"✔" if bool(row[f"rule_{r}"]) else "✘"} {esc(pick(spec.label, lang, spec.expr))}</li>'
+            for r, spec in config.rules.items()
+        )
+        top_blocks.append(f"<section class='unit'><h3>{int(row['rank'])}. {esc(row['name'])} <small>{esc(unit)} · {esc(row['region'])}</small></h3><ul>{said}</ul><ul>{rules}</ul></section>")
+    return top_blocks
+
+
+def _brief_weight_rows(result: "RunResult", lang: str) -> str:
+    """The method's table rows: each indicator's label, effective weight, direction and normalisation."""
+    from .maps import label_of
+    from .messages import percent, t
+
+    config, weights, esc = result.config, result.scored.weights, _esc
+    return "".join(
+        f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{percent(weights[n], lang)}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(i.normalisation)}</td></tr>"
+        for n, i in config.indicators.items()
+    )
+
+
+def _brief_sources(config: "Config", lang: str) -> str:
+    """The list items of the sources: each layer's source with its period when it has one."""
+    from .maps import _period
+    from .messages import pick
+
+    esc = _esc
+    return "".join(
+        f"<li>{esc(pick(layer.source, lang, name))}{' — ' + esc(_period(layer, lang)) if _period(layer, lang) else ''}</li>"
+        for name, layer in config.layers.items()
+    )
+
+
+def _brief_method(config: "Config", lang: str) -> str:
+    """The method's sentence: aggregation, what happens to failing units, the draws and seed of the robustness check."""
+    from .messages import number, t
+
+    rb = config.robustness
+    return t("method_text", lang, aggregation=config.model.aggregation, failing=t(f"failing_{config.model.failing_units}", lang),
+             draws=number(rb.draws, lang), concentration=number(rb.concentration, lang), seed=rb.seed)
 
 
 def _decision_brief(result: "RunResult", lang: str) -> str:

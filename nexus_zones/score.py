@@ -293,28 +293,57 @@ def score_units(
     rules = dict(rules or {})
     passed, unknown = evaluate_rules(rules, rule_values or {}, index)
     passes = passed.all(axis=1) if rules else pd.Series(True, index=index)
-    failed = [
+    failed = _failed_rule_names(rules, passed, unknown, index)
+    _warn_rules_without_data(rules, unknown, index, unit_names)
+    eligible = passes if failing_units == "exclude" else pd.Series(True, index=index)
+    n_failed = failed_counts(passed) if rules else pd.Series(0, index=index, dtype=int)
+    rank, region_rank = _ranks(score, eligible, regions.reindex(index).fillna(""), n_failed if failing_units == "last" else None, unit_names)
+    table = _score_table(score, rank, region_rank, passes, failed, n_failed)
+    logger.info(
+        "score: %d units scored, %d ranked, %d pass every rule (%d rules), failing units %s",
+        int(score.notna().sum()), int(rank.notna().sum()), int(passes.sum()), len(rules),
+        {"exclude": "excluded from the ranking", "last": "ranked after every unit passing all rules"}.get(failing_units, "flagged"),
+    )
+    return ScoreResult(
+        table=table, contributions=contributions, rules_passed=passed, rules_unknown=unknown, weights=effective,
+        pillars=pillar_scores, structure=structure, eligible=eligible & score.notna(),
+    )
+
+
+def _failed_rule_names(rules: Mapping[str, ParsedRule], passed: pd.DataFrame, unknown: pd.DataFrame, index: pd.Index) -> list[str]:
+    """Per unit, the rules it does not pass joined by ``"; "``, those it has no data for marked ``"(no data)"``."""
+    return [
         "; ".join(f"{r} (no data)" if unknown.at[u, r] else r for r in rules if not passed.at[u, r]) for u in index
     ]
+
+
+def _warn_rules_without_data(rules: Mapping[str, ParsedRule], unknown: pd.DataFrame, index: pd.Index, unit_names: Mapping[str, str] | None) -> None:
+    """Warn, rule by rule, of the units it has no data to check (counted as not passed)."""
     for r in rules:
         if unknown[r].any():
             who = ", ".join(_label(u, unit_names) for u in index[unknown[r]])
-            warnings.warn(MissingValueWarning(f"rule {r}: no data to check it for {who}; counted as not passed"), stacklevel=2)
-    eligible = passes if failing_units == "exclude" else pd.Series(True, index=index)
-    n_failed = failed_counts(passed) if rules else pd.Series(0, index=index, dtype=int)
-    order_by = n_failed if failing_units == "last" else None
+            warnings.warn(MissingValueWarning(f"rule {r}: no data to check it for {who}; counted as not passed"), stacklevel=3)
+
+
+def _ranks(score: pd.Series, eligible: pd.Series, regions: pd.Series, order_by: pd.Series | None, unit_names: Mapping[str, str] | None) -> tuple[pd.Series, pd.Series]:
+    """National and within-region ranks of the eligible units, warning of each group of units sharing a rank."""
     rank, ties = rank_units(score, eligible, failed=order_by)
-    region_rank, _ = rank_units(score, eligible, regions.reindex(index).fillna(""), failed=order_by)
+    region_rank, _ = rank_units(score, eligible, regions, failed=order_by)
     for group in ties:
         warnings.warn(
             TieWarning(f"units {', '.join(_label(u, unit_names) for u in group)} have the same score ({score[group[0]]:.4f}) and share rank {int(rank[group[0]])}"),
-            stacklevel=2,
+            stacklevel=3,
         )
+    return rank, region_rank
+
+
+def _score_table(score: pd.Series, rank: pd.Series, region_rank: pd.Series, passes: pd.Series, failed: list[str], n_failed: pd.Series) -> pd.DataFrame:
+    """The per-unit table: score, ranks, rules passed or failed, and the unit's status in words."""
     status = np.where(
         score.isna(), "not scored: missing data",
         np.where(rank.isna(), "not ranked: fails rules", np.where(passes, "ranked", "ranked, fails rules")),
     )
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "score": score,
             "rank": rank.astype("Int64"),
@@ -324,16 +353,7 @@ def score_units(
             "status": status,
             "rules_failed_count": n_failed.astype(int),
         },
-        index=index,
-    )
-    logger.info(
-        "score: %d units scored, %d ranked, %d pass every rule (%d rules), failing units %s",
-        int(score.notna().sum()), int(rank.notna().sum()), int(passes.sum()), len(rules),
-        {"exclude": "excluded from the ranking", "last": "ranked after every unit passing all rules"}.get(failing_units, "flagged"),
-    )
-    return ScoreResult(
-        table=table, contributions=contributions, rules_passed=passed, rules_unknown=unknown, weights=effective,
-        pillars=pillar_scores, structure=structure, eligible=eligible & score.notna(),
+        index=score.index,
     )
 
 
