@@ -277,14 +277,17 @@ class Analyses:
     data_variance: pd.DataFrame | None = None
 
 
-def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, scored: score.ScoreResult, names: pd.Series) -> tuple[Analyses, pd.DataFrame]:
-    """Robustness, data-driven weights and typology; returns them and per-unit columns for the table."""
+def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, scored: score.ScoreResult, names: pd.Series,
+              alternatives: Mapping[str, pd.DataFrame] | None = None) -> tuple[Analyses, pd.DataFrame]:
+    """Robustness, data-driven weights and typology; returns them and per-unit columns for the table.
+    ``alternatives``: the values under each normalisation the robustness draws vary to, where they
+    are not this snapshot's alone (a study over periods pools them, :func:`_compute_panel`)."""
     index = normalised.index
     eligible = scored.eligible.reindex(index).fillna(False).to_numpy(dtype=bool)
     failed = scored.table["rules_failed_count"].reindex(index).to_numpy(dtype=float) if config.model.failing_units == "last" else None
     extra = pd.DataFrame(index=index.copy())
     result: dict = {}
-    robustness = _robustness(config, values, normalised, scored.structure, eligible, failed)
+    robustness = _robustness(config, values, normalised, scored.structure, eligible, failed, alternatives)
     if robustness is not None:
         result["robustness"] = robustness
         extra = extra.join(robustness)
@@ -304,7 +307,7 @@ def _analyses(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, sc
 
 
 def _robustness(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, structure: score.Structure, eligible: np.ndarray,
-                failed: np.ndarray | None) -> pd.DataFrame | None:
+                failed: np.ndarray | None, alternatives: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame | None:
     """Ranks under weights (and normalisations, aggregations) drawn at random; None when off or fewer than 2 units are eligible."""
     from . import sensitivity
 
@@ -312,17 +315,26 @@ def _robustness(config: Config, values: pd.DataFrame, normalised: pd.DataFrame, 
     if not (rb.draws and eligible.sum() >= 2):
         return None
     cols = list(structure.indicators)
-    options = {"model": normalised[cols].to_numpy(dtype=float)}
-    for method in rb.vary_normalisation:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NexusZonesWarning)  # already reported for the model's own normalisation
-            options[method] = normalise.normalise_frame(values, _norm_specs(config), method=method)[cols].to_numpy(dtype=float)
+    alternatives = alternatives if alternatives is not None else _alternative_normalisations(config, {"": values})[""]
+    options = {"model": normalised[cols].to_numpy(dtype=float), **{m: frame[cols].to_numpy(dtype=float) for m, frame in alternatives.items()}}
     spec = sensitivity.RobustnessSpec(
         draws=rb.draws, concentration=rb.concentration, seed=rb.seed, top_k=min(rb.top_k, int(eligible.sum())), robust_share=rb.robust_share,
         vary_normalisation=tuple(rb.vary_normalisation), vary_aggregation=tuple(rb.vary_aggregation),
     )
     return sensitivity.monte_carlo(options, config.indicator_weights(), structure, eligible, spec, index=normalised.index,
                                    pillar_weights=config.pillar_weights() or None, failed=failed)
+
+
+def _alternative_normalisations(config: Config, values: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Each snapshot's values under every normalisation the robustness draws vary to, normalised
+    together (one set of bounds for all snapshots, as the model's own: :func:`_pooled_normalise`)."""
+    out: dict[str, dict[str, pd.DataFrame]] = {p: {} for p in values}
+    for method in config.robustness.vary_normalisation:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NexusZonesWarning)  # already reported for the model's own normalisation
+            for p, frame in _pooled_normalise(config, values, method=method).items():
+                out[p][method] = frame
+    return out
 
 
 def _leave_one_out(config: Config, normalised: pd.DataFrame, structure: score.Structure, eligible: np.ndarray, failed: np.ndarray | None) -> pd.DataFrame | None:
@@ -391,7 +403,8 @@ def _ahp_summary(config: Config, cols: list[str]) -> dict:
             "lambda_max": a.lambda_max, "consistency_index": a.consistency_index, "consistency_ratio": a.consistency_ratio}
 
 
-def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, normalised: pd.DataFrame, imputed: pd.DataFrame):
+def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, normalised: pd.DataFrame, imputed: pd.DataFrame,
+                 alternatives: Mapping[str, pd.DataFrame] | None = None):
     names = units["name"].to_dict()
     rules = {name: parse_rule(rule.expr) for name, rule in config.rules.items()}
     rule_values: dict[str, pd.Series] = {c: measures[c] for c in measures.columns}
@@ -409,7 +422,7 @@ def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame
         structure=structure_of(config),
         pillar_weights=config.pillar_weights() or None,
     )
-    analyses, extra = _analyses(config, values, normalised, scored, units["name"])
+    analyses, extra = _analyses(config, values, normalised, scored, units["name"], alternatives)
     table = units[["name", "region"]].join(scored.table.drop(columns=["status", "rules_failed_count"]))
     for name in config.indicators:
         table[name] = values[name]
@@ -702,12 +715,14 @@ def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, c
     return raw_layers, measures, reports, joins, points, values, imputed
 
 
-def _pooled_normalise(config: Config, values: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def _pooled_normalise(config: Config, values: Mapping[str, pd.DataFrame], *, method: str | None = None) -> dict[str, pd.DataFrame]:
     """Normalise the values of every period together (one set of bounds for all periods), so that
-    equal raw values get equal normalised values in every period; returns each period's frame."""
+    equal raw values get equal normalised values in every period; returns each period's frame.
+    ``method`` replaces every indicator's normalisation (the robustness draws' alternatives)."""
     stacked = pd.concat(values, names=["period", "unit_id"])
-    normalised = normalise.normalise_frame(stacked, _norm_specs(config))
-    logger.info("normalise: %d indicators over %d periods with pooled bounds (1 = best for a pilot)", normalised.shape[1], len(values))
+    normalised = normalise.normalise_frame(stacked, _norm_specs(config), method=method)
+    if method is None and len(values) > 1:
+        logger.info("normalise: %d indicators over %d periods with pooled bounds (1 = best for a pilot)", normalised.shape[1], len(values))
     return {p: normalised.xs(p, level="period").reindex(frame.index) for p, frame in values.items()}
 
 
@@ -725,10 +740,11 @@ def _compute_panel(config: Config, progress=None) -> RunResult:
         staged[period.name] = _period_measures(configs[period.name], boundaries, reads, cache, progress)
         logger.info("period %s: %d units measured", period.name, len(boundaries.units))
     normalised = _pooled_normalise(config, {p: s[5] for p, s in staged.items()})
+    alternatives = _alternative_normalisations(config, {p: s[5] for p, s in staged.items()})  # pooled too, for the robustness draws
     results = {}
     for name, (raw_layers, measures, reports, joins, points, values, imputed) in staged.items():
         pconfig = configs[name]
-        scored, table, analyses = _score_stage(pconfig, boundaries.units, measures, values, normalised[name], imputed)
+        scored, table, analyses = _score_stage(pconfig, boundaries.units, measures, values, normalised[name], imputed, alternatives[name])
         results[name] = RunResult(
             config=pconfig, units=boundaries.units, measures=measures, values=values, imputed=imputed, normalised=normalised[name], scored=scored,
             scores=table, point_reports=reports, points=points, inputs=_input_hashes(pconfig), boundaries_meta=boundaries.meta, joins=joins, analyses=analyses,
