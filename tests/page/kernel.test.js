@@ -1,9 +1,9 @@
 // The page's scoring kernel (nexus_zones/page/static/kernel.js) against the Python model.
 //
-// Golden cases are written by tests/js/make_golden.py from nexus_zones.score and nexus_zones.maps;
-// tests/test_page_kernel.py writes them to a temporary folder and runs `node --test tests/js/` with
+// Golden cases are written by tests/page/make_golden.py from nexus_zones.score and nexus_zones.maps;
+// tests/test_page_kernel.py writes them to a temporary folder and runs `node --test tests/page/` with
 // NEXUS_ZONES_GOLDEN pointing there. By hand:
-//   PYTHONPATH=. python tests/js/make_golden.py tests/js/golden && NEXUS_ZONES_GOLDEN=tests/js/golden node --test tests/js/
+//   PYTHONPATH=. python tests/page/make_golden.py tests/page/golden && NEXUS_ZONES_GOLDEN=tests/page/golden node --test tests/page/
 // Node's own runner and assert only; no npm package.
 "use strict";
 
@@ -39,7 +39,7 @@ function assertScores(got, expected, where) {
 }
 
 test("golden cases were written by the Python model", () => {
-  assert.ok(goldens.length > 0, `no golden case in ${GOLDEN}: run python tests/js/make_golden.py ${GOLDEN} first`);
+  assert.ok(goldens.length > 0, `no golden case in ${GOLDEN}: run python tests/page/make_golden.py ${GOLDEN} first`);
   // the set covers what the page computes: every aggregation, pillars, ties, missing values, region ranks, colours
   const aggregations = new Set(scoring.map((c) => c.model.aggregation));
   assert.deepEqual([...aggregations].sort(), ["arithmetic", "geometric", "topsis"]);

@@ -5,13 +5,13 @@ when a weight slider moves. Each case here is a small set of units run through
 :func:`nexus_zones.score.score_units` (the model itself: weight split, pillars, aggregation,
 missing values, rules, ranks with ties, region ranks) and :func:`nexus_zones.maps.colour`, under
 several choices of weights; the inputs are written in the kernel's own terms and the outputs are
-what the kernel must reproduce (``tests/js/kernel.test.js``, to 1e-9).
+what the kernel must reproduce (``tests/page/kernel.test.js``, to 1e-9).
 
 The goldens are regenerated before every Node run (``tests/test_page_kernel.py`` writes them to a
 temporary folder), so they cannot drift from the model; they are not committed. By hand::
 
-    PYTHONPATH=. python tests/js/make_golden.py tests/js/golden
-    NEXUS_ZONES_GOLDEN=tests/js/golden node --test tests/js/
+    PYTHONPATH=. python tests/page/make_golden.py tests/page/golden
+    NEXUS_ZONES_GOLDEN=tests/page/golden node --test tests/page/
 """
 
 from __future__ import annotations

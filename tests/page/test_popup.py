@@ -3,7 +3,7 @@
 Each unit carries its popup as a compact record (numbers and short keys, :func:`nexus_zones.maps.popup_record`)
 and the page writes the HTML from it with the texts sent once (:func:`nexus_zones.maps.popup_texts`).
 There is one renderer, the JavaScript one: :func:`render_popups` runs it under Node for the Python
-tests that read popup text, and Node's runner (``tests/js/popup.test.js``) checks it against cases
+tests that read popup text, and Node's runner (``tests/page/popup.test.js``) checks it against cases
 written here by Python: ``html.escape`` of hostile strings, ``messages.number`` / ``fixed`` of awkward
 numbers (ties, tiny, huge, negative), ``str.format`` of templates, and, for every unit of the demo
 in both languages (and of a demo with hostile labels), the fragments that Python's own functions
@@ -17,43 +17,14 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-import yaml
-
 import nexus_zones
 from nexus_zones import maps
-from nexus_zones.config import config_from_mapping
-from nexus_zones.messages import CATALOGUE, fixed, number, pick, t
+from nexus_zones.messages import CATALOGUE, fixed, number, pick
 
-from .conftest import REPO, require_real_data
-
-STATIC = REPO / "nexus_zones" / "page" / "static"
-HOSTILE = "<img src=x onerror=alert(1)> \"quoted\" & 'single' {label} {{x}} </td>"
-
-
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node (20 or later) is needed for the page's popup tests: `sudo apt-get install nodejs` (bash scripts/setup.sh --test does it)")
-    return node
-
-
-def render_popups(data: dict) -> list[str]:
-    """Every unit's popup body as the page writes it (popup.js under Node), from :func:`maps.page_data`."""
-    script = ("const P = require(process.argv[1]); let s = ''; process.stdin.on('data', (c) => { s += c; });"
-              "process.stdin.on('end', () => { const D = JSON.parse(s);"
-              "process.stdout.write(JSON.stringify(D.units.popup.map((u, i) => P.render(D.popup, u, D.units.norm[i])))); });")
-    run = subprocess.run([_node(), "-e", script, str(STATIC / "popup.js")], input=json.dumps(data), capture_output=True,
-                         text=True, encoding="utf-8", timeout=120, check=True)
-    return json.loads(run.stdout)
-
-
-def page_data_of(html_text: str) -> dict:
-    return json.loads(re.search(r"var D = (\{.*?\});\n", html_text, flags=re.S).group(1))
+from .._support import HOSTILE, JS_TESTS, REPO, _hostile_demo, _node, page_data_of, render_popups
 
 
 # ------------------------------------------------------------------------------ cases for Node
@@ -104,18 +75,6 @@ def _expected_fragments(result, data: dict, language: str) -> list[list[str]]:
     return out
 
 
-def _hostile_demo(tmp_path: Path):
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
-    first = next(iter(cfg["indicators"]))
-    cfg["indicators"][first]["label"] = HOSTILE
-    cfg["indicators"][first].pop("phrase", None)
-    rule = next(iter(cfg["rules"]))
-    cfg["rules"][rule]["label"] = HOSTILE
-    for key in ("base_dir", "data_dir"):
-        cfg.pop(key, None)
-    return nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), out_dir=tmp_path / "hostile")
-
-
 def test_node_popups_match_python(tmp_path: Path) -> None:
     """popup.js escapes like html.escape, writes numbers like messages.number / fixed and templates like
     str.format, and every popup of the demo (en, fr, hostile labels) holds what Python computes."""
@@ -127,7 +86,7 @@ def test_node_popups_match_python(tmp_path: Path) -> None:
         data = maps.page_data(result, language)
         case = {"texts": data["popup"], "units": data["units"], "expected": _expected_fragments(result, data, language)}
         (cases / f"popups_{name}.json").write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
-    run = subprocess.run([_node(), "--test", str(REPO / "tests" / "js" / "popup.test.js")], capture_output=True, text=True, timeout=300,
+    run = subprocess.run([_node(), "--test", str(JS_TESTS / "popup.test.js")], capture_output=True, text=True, timeout=300,
                          cwd=REPO, env={**os.environ, "NEXUS_ZONES_POPUP": str(cases)})
     report = run.stdout + run.stderr
     assert run.returncode == 0 and "# fail 0" in report and "# skipped 0" in report, report[-4000:]
@@ -139,59 +98,3 @@ def test_hostile_labels_reach_the_page_escaped(tmp_path: Path) -> None:
     popups = render_popups(page_data_of(result.paths["map"].read_text(encoding="utf-8")))
     assert all(html.escape(HOSTILE) in p for p in popups)
     assert not any("<img" in p or "{label}" in p.replace(html.escape(HOSTILE), "") for p in popups)
-
-
-def test_units_carry_numbers_not_html(tmp_path: Path) -> None:
-    """No unit's record holds markup, and the texts every popup shares are sent once."""
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
-    data = maps.page_data(demo, "en")
-    records = json.dumps(data["units"]["popup"], ensure_ascii=False)
-    assert "<" not in records and "nz-" not in records
-    assert json.dumps(data, ensure_ascii=False).count(t("why", "en")) == 1
-
-
-def test_real_cercles_page_weighs_at_most_045_mb(tmp_path: Path) -> None:
-    """Issue 11: the offline page of the 50 real cercles with every view ≤ 0.45 MB; markercluster is
-    inlined only when a point layer is drawn."""
-    data_dir = require_real_data()
-    result = nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=data_dir, out_dir=tmp_path)
-    page = result.paths["map"].read_bytes()
-    assert len(page) <= 450_000
-    assert b"markerClusterGroup" in page  # the health facilities are drawn
-
-
-def test_chromium_popups_are_nodes_popups(tmp_path: Path) -> None:
-    """In Chromium, every unit's opened popup (French demo, and the demo with hostile labels) shows
-    the text of the body popup.js writes under Node, after the page's own score line; and no page error."""
-    from playwright.sync_api import sync_playwright
-
-    from .test_browser import CHROMIUM, CHROMIUM_ARGS, PageLog, assert_clean
-
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
-    cfg["language"] = "fr"
-    for key in ("base_dir", "data_dir"):
-        cfg.pop(key, None)
-    french = nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), out_dir=tmp_path / "fr")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        for result in (french, _hostile_demo(tmp_path)):
-            page_file = result.paths["map"]
-            expected = render_popups(page_data_of(page_file.read_text(encoding="utf-8")))
-            pg, log = browser.new_page(), PageLog()
-            pg.route("**/*", log.on_route)
-            pg.on("pageerror", lambda exc, log=log: log.page_errors.append(str(exc)))
-            pg.goto(page_file.resolve().as_uri(), wait_until="load")
-            shown = pg.evaluate("""(bodies) => bodies.map((body, i) => {
-              const z = window.nexusZones, layer = z.geo.getLayers().find(l => z.units.indexOf(l.feature) === i);
-              layer.openPopup();
-              const popup = layer.getPopup().getElement().querySelector('.leaflet-popup-content .nz-popup'), div = document.createElement('div');
-              div.innerHTML = body;
-              const text = [popup.textContent, div.textContent, popup.querySelectorAll('li, tr, p').length >= div.querySelectorAll('li, tr, p').length];
-              z.map.closePopup();
-              return text;
-            })""", expected)
-            assert len(shown) == len(result.scores)
-            for text, body, enough in shown:
-                assert body in text and enough, (text, body)
-            assert_clean(log)
-        browser.close()
