@@ -15,17 +15,10 @@ import pytest
 import nexus_zones
 from nexus_zones import cli, load
 
-from .conftest import REPO, require_real_data
+from .._support import CHROMIUM_ARGS, REPO, VIOLENT, decode_units, is_ignored_console_error, require_real_data
 
 pytestmark = pytest.mark.realdata
-
-VIOLENT = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
 TOMBOUCTOU = {"ML0601": "Tombouctou", "ML0602": "Dire", "ML0603": "Goundam", "ML0604": "Gourma-Rharous", "ML0605": "Niafunke"}
-
-
-@pytest.fixture(scope="module")
-def real():
-    return require_real_data()
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +132,7 @@ def test_mali_map_is_small_and_its_borders_stay_shared(mali):
     html = mali.paths["map"].read_text(encoding="utf-8")
     assert len(html.encode("utf-8")) < 2_500_000  # issue 5's target for the 50 cercles with every view
     data = json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
-    from .test_topology import decode_units
+    from .._support import decode_units
 
     geoms = decode_units(data["topology"])
     assert len(geoms) == len(data["units"]["id"]) == 50
@@ -153,7 +146,7 @@ def test_mali_map_is_small_and_its_borders_stay_shared(mali):
 def test_mali_map_opens_offline_in_chromium(mali):
     from playwright.sync_api import sync_playwright
 
-    from .test_browser import CHROMIUM_ARGS, is_ignored_console_error
+    from .._support import CHROMIUM_ARGS, is_ignored_console_error
 
     problems = []
     with sync_playwright() as p:

@@ -20,8 +20,8 @@ import pytest
 
 import nexus_zones
 from nexus_zones import aggregate, indicators, maps, normalise, reconcile, report, rules, score, sensitivity, typology, weights
-from nexus_zones.layers import KINDS
 from nexus_zones.config import config_from_mapping, load_config
+from nexus_zones.layers import KINDS
 
 STAGES: tuple[ModuleType, ...] = (aggregate, reconcile, indicators, normalise, weights, rules, score, sensitivity, typology, maps, report, *KINDS.values())
 #: stages every run of the grid study goes through (with the kinds of its layers); the demo's config adds similarity and profiles

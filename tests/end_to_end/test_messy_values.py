@@ -27,11 +27,9 @@ import pytest
 import yaml
 
 import nexus_zones
-from nexus_zones import cli, load
-from nexus_zones.config import config_from_mapping, measure_dependents
-from nexus_zones.errors import ConfigError, EmptyLayerWarning, InputDataError
+from nexus_zones import cli
 
-from .conftest import REPO, require_real_data
+from .._support import REPO, require_real_data
 
 
 # ------------------------------------------------------------------------------------- the demo, copied
@@ -266,47 +264,6 @@ def test_nan_written_in_a_table_is_a_missing_value_named_in_a_warning(tmp_path, 
     assert np.isnan(scores.loc["ML0602", "schools_closed"])
     others = scores.index.drop("ML0602")
     assert scores.loc[others, "schools_closed"].tolist() == clean_scores.loc[others, "schools_closed"].tolist()
-
-
-# ------------------------------------------------------------------------------ the stages, in memory
-
-
-def test_dates_are_plausible_from_1950_to_the_day_after_the_run(tmp_path):
-    path = tmp_path / "e.csv"
-    today = pd.Timestamp("2020-07-31")
-    values = pd.Series(["1950-01-01", "2020-08-01", "31/07/2020"], index=[2, 3, 4])
-    parsed = load.parse_dates(values, path=path, column="d", today=today)
-    assert parsed.tolist() == [pd.Timestamp("1950-01-01"), pd.Timestamp("2020-08-01"), pd.Timestamp("2020-07-31")]
-    with pytest.raises(InputDataError, match=r"column 'd': found 2 dates outside the plausible range \(row 2: '1949-12-31'; row 3: '2020-08-02'\); "
-                                             r"expected dates from 1950-01-01 to 2020-08-01"):
-        load.parse_dates(pd.Series(["1949-12-31", "2020-08-02", "2020-01-01"], index=[2, 3, 4]), path=path, column="d", today=today)
-
-
-def test_an_empty_file_reads_as_a_table_without_rows(tmp_path):
-    path = tmp_path / "t.csv"
-    path.write_text("\n\n", encoding="utf-8")
-    table = load.read_table(path, unit_column="#adm2+code", columns={"n": "closed"})
-    assert len(table) == 0 and list(table.columns) == ["code", "n"]
-
-
-def test_which_rules_and_indicators_depend_on_a_measure():
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
-    cfg["indicators"]["fatalities"]["weight"] = 0  # no longer counts
-    cfg["rules"]["deadly"] = "fatalities < 10"  # but a rule reads it
-    config = config_from_mapping(cfg, base_dir=REPO / "configs")
-    deps = measure_dependents(config)
-    assert deps["incidents.count"] == ["indicators.incidents (weight 3)", "rules.few_incidents ('incidents <= 5')"]
-    assert deps["incidents.fatalities"] == ["rules.deadly ('fatalities < 10')"]
-    assert deps["forces.police"] == ["rules.forces_present ('forces.police and forces.gendarmerie and forces.military')"]
-    assert "units.area_km2" not in deps
-
-
-def test_pillar_weights_of_absurd_scale_are_refused():
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
-    names = list(cfg["indicators"])
-    cfg["model"]["pillars"] = {"security": {"indicators": names[:2], "weight": 1e9}, "rest": {"indicators": names[2:], "weight": 1}}
-    with pytest.raises(ConfigError, match=r"model\.pillars\.\*\.weight: found model\.pillars\.security\.weight = 1e\+09 beside model\.pillars\.rest\.weight = 1"):
-        config_from_mapping(cfg, base_dir=REPO / "configs")
 
 
 # --------------------------------------------------------------------------------------- real files

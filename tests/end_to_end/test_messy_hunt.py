@@ -23,19 +23,10 @@ import yaml
 
 from nexus_zones import cli
 
-from .conftest import REPO, copy_demo, demo_mapping, require_real_data, run_cli, scores_table
-
-DEMO = REPO / "data" / "demo"
+from .._support import DEMO, REPO, _read, copy_demo, require_real_data, run_cli, scores_table
 DTM = "iom_dtm_mali_idps_by_commune_2014-2020.csv"
 HEALTH = "who_kemri_public_health_facilities_mali.csv"
 CH = "cadre_harmonise_mali_cercles_2014-2020.csv"
-
-
-# ------------------------------------------------------------------------------------ helpers
-
-
-def _read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def _demo(folder: Path) -> tuple[dict, Path]:

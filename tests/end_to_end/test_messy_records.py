@@ -19,25 +19,14 @@ import re
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from nexus_zones import aggregate, cli, reconcile
-from nexus_zones.errors import DuplicateRecordWarning, InputDataError, SpellingVariantWarning
+from nexus_zones import cli
 
-from .conftest import REPO, copy_demo, demo_mapping, require_real_data, run_cli, scores_table
-
-DEMO = REPO / "data" / "demo"
+from .._support import VIOLENT, _read, copy_demo, require_real_data, run_cli, scores_table
 COUNTS = ["incidents", "fatalities", "schools_closed", "health_facilities", "access_impediments", "humanitarian_actors", "development_actors"]
-
-
-# ------------------------------------------------------------------------------------ helpers
-
-
-def _read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
@@ -55,7 +44,7 @@ def _run(cfg: dict, folder: Path, capsys) -> tuple[int, str, pd.DataFrame | None
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory) -> pd.DataFrame:
+def clean_records(tmp_path_factory) -> pd.DataFrame:
     """The scores table of the untouched demo files."""
     folder = tmp_path_factory.mktemp("clean")
     cfg, _ = _demo(folder)
@@ -234,7 +223,7 @@ def test_each_class_has_at_least_two_variants():
 
 
 @pytest.mark.parametrize("case", CATALOGUE, ids=[c[0] for c in CATALOGUE])
-def test_messy_records(case, clean, tmp_path, capsys):
+def test_messy_records(case, clean_records, tmp_path, capsys):
     name, mutate, outcome, pattern, changed = case
     cfg, data = _demo(tmp_path)
     cfg = mutate(cfg, data)
@@ -245,7 +234,7 @@ def test_messy_records(case, clean, tmp_path, capsys):
         return
     assert code == 0, err
     assert ("WARNING " in err) == (outcome == "warning")
-    expected = clean[COUNTS].copy()
+    expected = clean_records[COUNTS].copy()
     for column, values in (changed or {}).items():
         for unit, value in values.items():
             assert expected.at[unit, column] != value  # the case does change this number
@@ -257,7 +246,6 @@ def test_messy_records(case, clean, tmp_path, capsys):
 
 
 ACLED = "acled_mali_1997-01-06_2020-07-31_hdx.csv"
-VIOLENT = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
 
 
 def _acled_config(events: Path, real: Path) -> dict:
@@ -320,45 +308,3 @@ def test_real_acled_versions_with_the_same_timestamp_are_an_error(acled, tmp_pat
     assert code == 2
     assert (f"column 'event_id_cnty', id {old['event_id_cnty'].iloc[0]!r} in rows {old.index[0] + 2}, {len(export) + 2}: "
             f"found 2 rows for one record that differ in columns event_type (event_type: {old['event_type'].iloc[0]!r} / 'Riots')") in err
-
-
-# ------------------------------------------------------------------------------- the kernels
-
-
-def test_conform_codes_reads_excel_and_typing_variants():
-    known = pd.Index(["ML0602", "60201", "ML0603"])
-    codes = pd.Series(["ml0602", "60201.0", "'ML0603", "MLI0602", ""], index=[2, 3, 4, 5, 6])
-    out, notes = reconcile.conform_codes(codes, known)
-    assert out.tolist() == ["ML0602", "60201", "ML0603", "MLI0602", ""]  # another scheme's code is left to the scheme check
-    assert notes == ("\"'ML0603\" → 'ML0603' (row 4)", "'60201.0' → '60201' (row 3)", "'ml0602' → 'ML0602' (row 2)")
-
-
-def test_conform_codes_never_picks_between_two_boundary_codes():
-    out, notes = reconcile.conform_codes(pd.Series(["ab1"]), pd.Index(["AB1", "ab1 "]))
-    assert notes == () and out.tolist() == ["ab1"]
-
-
-def test_organisations_fold_but_acronyms_stay_apart():
-    names = pd.Series(["WFP", "wfp", "W.F.P.", "PAM", "Médecins Sans Frontières", "Medecins sans frontieres", "MSF"])
-    with pytest.warns(SpellingVariantWarning, match=r"'wfp', 'W\.F\.P\.' → 'WFP'; 'Medecins sans frontieres' → 'Médecins Sans Frontières'"):
-        folded = aggregate.fold_organisations(names)
-    assert folded.nunique() == 4  # WFP, PAM, Médecins Sans Frontières, MSF
-    with pytest.warns(SpellingVariantWarning, match=r"'PAM' \(alias\) → 'WFP'.*'MSF' \(alias\) → 'Médecins Sans Frontières'"):
-        folded = aggregate.fold_organisations(names, aliases={"PAM": "WFP", "MSF": "Médecins Sans Frontières"})
-    assert folded.nunique() == 2
-
-
-def test_repeated_ids_in_a_vector_file_are_compared_with_their_geometry(tmp_path):
-    import geopandas as gpd
-    from shapely.geometry import Point
-
-    from nexus_zones import load
-
-    frame = gpd.GeoDataFrame({"event_id_cnty": ["A", "A", "B"]}, geometry=[Point(0, 0), Point(1, 1), Point(2, 2)], crs=4326)
-    with pytest.raises(InputDataError, match=r"id 'A' in rows 0, 1: found 2 rows for one record that differ in columns geometry"):
-        load.drop_repeated_records(frame, tmp_path / "x.gpkg", id_column=None, timestamp_column="timestamp", key="layers.x")
-    same = gpd.GeoDataFrame({"event_id_cnty": ["A", "A", "B"]}, geometry=[Point(0, 0), Point(0, 0), Point(2, 2)], crs=4326)
-    with pytest.warns(DuplicateRecordWarning, match=r"1 of 3 rows repeat a record id"):
-        out = load.drop_repeated_records(same, tmp_path / "x.gpkg", id_column=None, timestamp_column="timestamp", key="layers.x")
-    assert out.index.tolist() == [0, 2]
-    assert np.array_equal(same.geometry.x, [0, 0, 2])  # the input is not modified

@@ -9,35 +9,14 @@ and, with ``NEXUS_ZONES_UPDATE_SCREENSHOTS=1``, also ``docs/``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect, Page
 
 import nexus_zones
 from nexus_zones.pipeline import RunResult
 
-from .conftest import require_real_data
-from .test_browser import (  # noqa: F401 - fixtures
-    ARTIFACTS,
-    DOCS,
-    UPDATE_SCREENSHOTS,
-    VIEWPORT,
-    PageLog,
-    _move_slider,
-    _page_state,
-    assert_clean,
-    expand_layers,
-    chromium,
-    fills,
-    open_map,
-    open_popup,
-    page,
-    unit_named,
-)
-
-REPO = Path(__file__).resolve().parent.parent
+from .._support import ARTIFACTS, DOCS, PageLog, REPO, UPDATE_SCREENSHOTS, VIEWPORT, _move_slider, _page_state, assert_clean, expand_layers, fills, open_map, open_popup, require_real_data, unit_named
 CONFIG = REPO / "configs" / "mali_north_centre_2016_2019.yaml"
 
 

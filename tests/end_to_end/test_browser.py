@@ -3,7 +3,8 @@
 What the text tests of the HTML cannot see is checked here: that the self-contained page runs
 (inlined Leaflet, no console error, no request leaving the machine but map tiles), that it draws one
 polygon per unit, that the layer control switches the colouring and the legend, that the popup and
-the tooltip show the right unit, and that hostile names and labels stay text.
+the tooltip show the right unit, that hostile names and labels stay text, and that every popup
+Chromium opens shows the text popup.js writes under Node.
 
 Conventions
 -----------
@@ -12,7 +13,7 @@ Conventions
 * Every page routes every request: ``file:`` and ``data:`` go through, anything else is aborted
   and recorded. Map tiles are an optional online overlay, so a failed OpenStreetMap tile is not an
   error; any other console error, page error, blocked request or dialog is.
-* One browser per module (fast); one fresh context (viewport 1200×800) per test.
+* One browser per module (the ``chromium`` fixture of conftest); one fresh context (viewport 1200×800) per test.
 * ``test_readme_screenshots`` always writes ``tests/_artifacts/demo_{map,popup}.png`` and, with
   ``NEXUS_ZONES_UPDATE_SCREENSHOTS=1``, also ``docs/demo_{map,popup}.png`` for the README.
 """
@@ -21,41 +22,56 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
-from urllib.parse import urlsplit
 
-import numpy as np
-import pandas as pd
 import pytest
-import shapely
-from shapely.geometry import Point
+import yaml
+from playwright.sync_api import expect, Page, sync_playwright
 
 import nexus_zones
 from nexus_zones import maps
 from nexus_zones.config import config_from_mapping
-from nexus_zones.messages import pick
+from nexus_zones.messages import pick, t
 from nexus_zones.pipeline import RunResult
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Route, expect, sync_playwright
 
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = REPO / "tests" / "_artifacts"
-DOCS = REPO / "docs"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1200, "height": 800}
-TILE_HOST = "tile.openstreetmap.org"
-UPDATE_SCREENSHOTS = os.environ.get("NEXUS_ZONES_UPDATE_SCREENSHOTS") == "1"
+from .._support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DOCS, PageLog, REPO, UPDATE_SCREENSHOTS, VIEWPORT, _assert_page_equals_python, _hostile_demo, _move_slider, _page_state, assert_clean, expand_layers, fills, is_ignored_console_error, open_map, open_popup, page_data_of, page_features, render_popups, screen_point, unit_named
+
+
+def test_chromium_popups_are_nodes_popups(tmp_path: Path) -> None:
+    """In Chromium, every unit's opened popup (French demo, and the demo with hostile labels) shows
+    the text of the body popup.js writes under Node, after the page's own score line; and no page error."""
+    from playwright.sync_api import sync_playwright
+
+    from .._support import CHROMIUM, CHROMIUM_ARGS, PageLog, assert_clean
+
+    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg["language"] = "fr"
+    for key in ("base_dir", "data_dir"):
+        cfg.pop(key, None)
+    french = nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), out_dir=tmp_path / "fr")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        for result in (french, _hostile_demo(tmp_path)):
+            page_file = result.paths["map"]
+            expected = render_popups(page_data_of(page_file.read_text(encoding="utf-8")))
+            pg, log = browser.new_page(), PageLog()
+            pg.route("**/*", log.on_route)
+            pg.on("pageerror", lambda exc, log=log: log.page_errors.append(str(exc)))
+            pg.goto(page_file.resolve().as_uri(), wait_until="load")
+            shown = pg.evaluate("""(bodies) => bodies.map((body, i) => {
+              const z = window.nexusZones, layer = z.geo.getLayers().find(l => z.units.indexOf(l.feature) === i);
+              layer.openPopup();
+              const popup = layer.getPopup().getElement().querySelector('.leaflet-popup-content .nz-popup'), div = document.createElement('div');
+              div.innerHTML = body;
+              const text = [popup.textContent, div.textContent, popup.querySelectorAll('li, tr, p').length >= div.querySelectorAll('li, tr, p').length];
+              z.map.closePopup();
+              return text;
+            })""", expected)
+            assert len(shown) == len(result.scores)
+            for text, body, enough in shown:
+                assert body in text and enough, (text, body)
+            assert_clean(log)
+        browser.close()
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_LABEL = "<script>alert(2)</script>"
@@ -63,166 +79,11 @@ HOSTILE_TITLE = "<b>bold</b>"
 
 pytestmark = pytest.mark.browser
 
-# JavaScript prelude: the page's Leaflet map and its one GeoJSON layer, from the handle the page
-# publishes (window.nexusZones).
-_FIND = """
-const map = window.nexusZones.map;
-const geo = window.nexusZones.geo;
-const layerOf = id => geo.getLayers().find(l => l.feature.id === id);
-"""
-
-
-def _js(body: str) -> str:
-    """A function for ``page.evaluate`` with ``map``, ``geo`` and ``layerOf(id)`` in scope."""
-    return "(arg) => {" + _FIND + body + "}"
-
-
-# --------------------------------------------------------------------------- console filter
-
-
-def is_tile_url(url: str) -> bool:
-    """Whether ``url`` is an OpenStreetMap tile (the optional overlay, unreachable offline)."""
-    host = urlsplit(url).hostname or ""
-    return host == TILE_HOST or host.endswith("." + TILE_HOST)
-
-
-def is_ignored_console_error(text: str, location_url: str) -> bool:
-    """Whether a console error is the expected failure to load a map tile with the network cut."""
-    return text.startswith("Failed to load resource") and is_tile_url(location_url)
-
-
-@dataclass
-class PageLog:
-    """What a page reported that should not happen: console errors, page errors, blocked requests, dialogs."""
-
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    blocked: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-    def on_console(self, msg: ConsoleMessage) -> None:
-        if msg.type != "error":
-            return
-        url = (msg.location or {}).get("url", "")
-        if not is_ignored_console_error(msg.text, url):
-            self.console_errors.append(f"{msg.text} (at {url or 'unknown location'})")
-
-    def on_route(self, route: Route) -> None:
-        url = route.request.url
-        if url.startswith(("file:", "data:")):
-            route.continue_()
-            return
-        if not is_tile_url(url):
-            self.blocked.append(url)
-        route.abort()
-
-    def problems(self) -> list[str]:
-        return (
-            [f"console error: {m}" for m in self.console_errors]
-            + [f"page error: {m}" for m in self.page_errors]
-            + [f"request to the network: {u}" for u in self.blocked]
-            + [f"dialog: {d}" for d in self.dialogs]
-        )
-
-
-def assert_clean(log: PageLog) -> None:
-    """Fail with every problem the page reported."""
-    problems = log.problems()
-    assert not problems, "the page reported:\n  " + "\n  ".join(problems)
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """Debian's headless chromium driven by Playwright (one per module)."""
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing; the browser tests need Debian's chromium. Fix: bash scripts/setup.sh --test",
-            pytrace=False,
-        )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[tuple[Page, PageLog]]:
-    """A fresh page (1200×800) with the network cut and everything it reports recorded."""
-    context = chromium.new_context(viewport=VIEWPORT)
-    pg = context.new_page()
-    log = PageLog()
-    pg.route("**/*", log.on_route)
-    pg.on("console", log.on_console)
-    pg.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
-    pg.on("dialog", lambda d: (log.dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
-    yield pg, log
-    context.close()
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     """The bundled demo, run once for the module."""
     return nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path_factory.mktemp("demo"))
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def open_map(pg: Page, path: Path) -> None:
-    """Open a written map and wait until its units and legend are drawn."""
-    pg.goto(Path(path).resolve().as_uri())
-    pg.wait_for_selector("path.leaflet-interactive")
-    pg.wait_for_selector("div.nz-legend[data-view]")
-
-
-def page_features(pg: Page) -> list[dict]:
-    """The GeoJSON layer's features in drawing order: id, drawn fill and stroke width, properties."""
-    return pg.evaluate(
-        _js(
-            """return geo.getLayers().map(l => ({
-                 id: l.feature.id,
-                 fill: l.getElement().getAttribute("fill"),
-                 stroke_width: l.getElement().getAttribute("stroke-width"),
-                 props: l.feature.properties}));"""
-        )
-    )
-
-
-def fills(pg: Page) -> dict[str, str]:
-    """Drawn fill colour of each unit's path, by unit id."""
-    return {f["id"]: f["fill"] for f in page_features(pg)}
-
-
-def screen_point(pg: Page, unit_id: str, geometry: Any) -> tuple[float, float]:
-    """A viewport point where the topmost element is ``unit_id``'s path (so a click hits that unit).
-
-    Candidates are the representative point and a grid of interior points, most interior first;
-    the page converts each to screen coordinates and keeps the first one not covered by a control
-    or another polygon.
-    """
-    minx, miny, maxx, maxy = geometry.bounds
-    grid = [Point(x, y) for x in np.linspace(minx, maxx, 15) for y in np.linspace(miny, maxy, 15)]
-    inside = sorted((p for p in grid if geometry.contains(p)), key=lambda p: -geometry.boundary.distance(p))
-    candidates = [shapely.get_coordinates(geometry.representative_point())[0].tolist()]
-    candidates += [[p.x, p.y] for p in inside]
-    point = pg.evaluate(
-        _js(
-            """const el = layerOf(arg.id).getElement();
-               const box = map.getContainer().getBoundingClientRect();
-               for (const [lng, lat] of arg.candidates) {
-                 const p = map.latLngToContainerPoint([lat, lng]);
-                 const x = box.left + p.x, y = box.top + p.y;
-                 if (document.elementFromPoint(x, y) === el) return [x, y];
-               }
-               return null;"""
-        ),
-        {"id": unit_id, "candidates": candidates},
-    )
-    assert point is not None, f"no visible point of unit {unit_id} on screen (covered by controls or off the map)"
-    return point[0], point[1]
 
 
 def expected_views(result: RunResult) -> list[tuple[str, str]]:
@@ -268,28 +129,6 @@ def expected_colours(result: RunResult, view_id: str) -> dict[str, str]:
         return {uid: maps.colour(st.at[uid, "sets_in_top_k"] / n_sets) for uid in scores.index}
     name = view_id.removeprefix("i_")
     return {uid: maps.colour(v) for uid, v in scores[f"{name}_norm"].items()}
-
-
-def unit_named(result: RunResult, name: str) -> str:
-    """The id of the one unit called ``name``."""
-    ids = result.scores.index[result.scores["name"] == name].tolist()
-    assert len(ids) == 1, f"expected one unit named {name!r}, found {ids}"
-    return ids[0]
-
-
-def expand_layers(pg: Page) -> None:
-    """Open the layer control (collapsed so that it hides no unit): the mouse over it, as a user does."""
-    pg.locator(".leaflet-control-layers").hover()
-    expect(pg.locator(".leaflet-control-layers-expanded")).to_have_count(1)
-
-
-def open_popup(pg: Page, result: RunResult, unit_id: str) -> Locator:
-    """Click a unit and return the locator of its popup content."""
-    x, y = screen_point(pg, unit_id, result.scores.geometry[unit_id])
-    pg.mouse.click(x, y)
-    popup = pg.locator(".leaflet-popup-content .nz-popup")
-    expect(popup).to_have_count(1)
-    return popup
 
 
 # --------------------------------------------------------------------------- tests
@@ -564,36 +403,6 @@ def test_views_with_the_same_label_stay_reachable(page: tuple[Page, PageLog], gr
         assert pg.locator("div.nz-legend").get_attribute("data-view") == view_id
         assert fills(pg) == expected_colours(result, view_id)
     assert_clean(log)
-
-
-def _page_state(pg: Page) -> dict:
-    return pg.evaluate(
-        """() => { const z = window.nexusZones; return {
-             ids: z.units.map(u => u.id), scores: z.state.scores, rank: z.state.rank, region: z.state.regionRank,
-             weights: z.state.weights, pillars: z.state.pillarWeights}; }"""
-    )
-
-
-def _assert_page_equals_python(state: dict, python: RunResult) -> None:
-    s = python.scores
-    for uid, score_, rank_, region_ in zip(state["ids"], state["scores"], state["rank"], state["region"]):
-        expected = s.loc[uid, "score"]
-        if pd.isna(expected):
-            assert score_ is None
-        else:
-            assert score_ == pytest.approx(expected, abs=1e-9), uid
-        assert (None if pd.isna(s.loc[uid, "rank"]) else int(s.loc[uid, "rank"])) == rank_, uid
-        assert (None if pd.isna(s.loc[uid, "region_rank"]) else int(s.loc[uid, "region_rank"])) == region_, uid
-
-
-def _move_slider(pg: Page, label: str, value: float) -> float:
-    """Move the slider of the indicator (or pillar) whose label starts with ``label``; return the value it took."""
-    weights = pg.locator("details.nz-weights")
-    if not weights.evaluate("d => d.open"):
-        weights.locator("summary").click()
-    slider = pg.locator("details.nz-weights label", has_text=label).locator("input[type=range]")
-    slider.fill(str(value))
-    return float(slider.input_value())
 
 
 @pytest.mark.browser

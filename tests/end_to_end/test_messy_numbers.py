@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import copy
-import logging
 import re
 import warnings
 from pathlib import Path
@@ -24,197 +22,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from nexus_zones import cli, indicators, load
-from nexus_zones.config import config_from_mapping
-from nexus_zones.errors import ConfigError, ImplausibleValueWarning, InputDataError, NumberFormatWarning
+from nexus_zones import cli, load
+from nexus_zones.errors import NumberFormatWarning
 
-from .conftest import REPO, copy_demo, demo_mapping, require_real_data, run_cli, scores_table
-
-
-def _parse(cells: list[str], **kw) -> list[float]:
-    series = pd.Series(cells, index=range(2, 2 + len(cells)))
-    return load.parse_number(series, path=Path("t.csv"), column="c", **kw).tolist()
-
-
-# ------------------------------------------------------------------------- 1. parse_number
-
-NNBSP, NBSP, THIN = "\u202f", "\u00a0", "\u2009"
-
-SPELLINGS = [
-    # dot thousands, settled by a value with two dots or with a decimal comma
-    (["142.522", "1.234.567"], {}, [142522.0, 1234567.0]),
-    (["142.522", "1.234,5"], {}, [142522.0, 1234.5]),
-    # comma thousands, settled by a decimal point
-    (["1,234.5", "12"], {}, [1234.5, 12.0]),
-    (["142,522", "1,234,567"], {}, [142522.0, 1234567.0]),
-    # decimal commas
-    (["1,5", "2"], {}, [1.5, 2.0]),
-    (["0,522", "12"], {}, [0.522, 12.0]),  # a thousands group never starts with 0
-    # spaces of every kind, apostrophes (Swiss)
-    (["142 522", "3 000"], {}, [142522.0, 3000.0]),
-    ([f"142{NBSP}522", f"1{NBSP}234{NBSP}567,5"], {}, [142522.0, 1234567.5]),
-    ([f"142{NNBSP}522", f"1{NNBSP}000"], {}, [142522.0, 1000.0]),
-    ([f"142{THIN}522"], {}, [142522.0]),
-    (["1'234'567.50", "1\u2019000"], {}, [1234567.5, 1000.0]),
-    # percent signs: read as the number written (percentage points)
-    (["45 %", "45%", "12,5 %", f"7{NNBSP}%"], {}, [45.0, 45.0, 12.5, 7.0]),
-    # negatives: accounting parentheses, the Unicode minus
-    (["(12)", "\u22123", "5"], {}, [-12.0, -3.0, 5.0]),
-    # words, blanks, NA
-    (["oui", "non", "", "NA", "n/a", "3"], {}, [1.0, 0.0, float("nan"), float("nan"), float("nan"), 3.0]),
-    # plain decimals that cannot be thousands
-    (["151708.0", "0.125", "1234.567", "1e-05"], {}, [151708.0, 0.125, 1234.567, 0.00001]),
-    # what the config states
-    (["142,522"], {"decimal": "."}, [142522.0]),
-    (["142,522"], {"decimal": ","}, [142.522]),
-    (["142.522"], {"thousands": "."}, [142522.0]),
-    (["142.522"], {"decimal": "."}, [142.522]),
-    (["142.522", "142,5"], {"thousands": " "}, None),  # ' ': dots and commas are decimal marks; mixing them is refused
-    (["142.522"], {"thousands": "'"}, [142.522]),
-    (["1 234,5"], {"thousands": " "}, [1234.5]),
-    # whole-number columns: a lone separator before three digits separates thousands
-    (["142.522", "196.676"], {"whole": "it is a population"}, [142522.0, 196676.0]),
-    (["142,522", "98,004"], {"whole": "it is a population"}, [142522.0, 98004.0]),
-]
-
-
-@pytest.mark.parametrize("cells, kw, expected", SPELLINGS, ids=[f"{i}:{c[0][0]!r}:{c[1]}" for i, c in enumerate(SPELLINGS)])
-def test_every_spelling(cells, kw, expected):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NumberFormatWarning)
-        if expected is None:
-            with pytest.raises(InputDataError, match=r"values that are not numbers or yes/no \(row 3: '142,5'\)"):
-                _parse(cells, **kw)
-            return
-        assert _parse(cells, **kw) == pytest.approx(expected, nan_ok=True)
-
-
-@pytest.mark.parametrize(
-    "cells, mark",
-    [(["142.522", "196.676"], "dot"), (["142,522", "98,004"], "comma")],
-)
-def test_a_column_of_lone_separators_is_undecidable_without_the_config(cells, mark):
-    with pytest.raises(InputDataError) as info:
-        load.parse_number(pd.Series(cells, index=[2, 3]), path=Path("ch.csv"), column="population", key="layers.ch.decimal", whole_key="layers.ch.whole_numbers")
-    text = str(info.value)
-    assert f"column 'population': found numbers such as '{cells[0]}', '{cells[1]}', which could use the {mark} as a thousands separator or as a decimal mark (rows 2, 3)" in text
-    assert "set layers.ch.decimal:" in text and "layers.ch.thousands" in text and "list its measure under layers.ch.whole_numbers" in text
-
-
-def test_a_whole_number_column_is_read_with_thousands_and_the_reading_is_said():
-    with pytest.warns(NumberFormatWarning) as record:
-        got = load.parse_number(pd.Series(["142.522", "196.676"]), path=Path("ch.csv"), column="population", whole="it is a population", key="layers.ch.decimal")
-    assert got.tolist() == [142522.0, 196676.0]
-    message = str(record[0].message)
-    assert "ch.csv: column 'population': 2 numbers such as '142.522', '196.676'" in message
-    assert "read as whole numbers with the dot separating thousands ('142.522' as 142522, '196.676' as 196676) because it is a population" in message
-    assert "set layers.ch.decimal: '.'" in message and "set layers.ch.thousands: '.'" in message
-
-
-def test_a_whole_number_column_that_mixes_both_marks_is_still_an_error():
-    # 142.522 and 5,678: whichever mark separates thousands, one value is not whole
-    with pytest.raises(InputDataError, match=r"could use the dot or the comma as a thousands separator"):
-        _parse(["142.522", "5,678"], whole="it is a population")
-
-
-def test_decisions_are_logged(caplog):
-    with caplog.at_level(logging.INFO, logger="nexus_zones"):
-        _parse(["142.522", "1.234.567"])
-        _parse(["1,5"])
-        _parse(["45 %"])
-    said = "\n".join(r.getMessage() for r in caplog.records)
-    assert "t.csv: column 'c': 2 values with thousands separators read as whole thousands (e.g. '1.234.567' as 1234567; decimal mark ','" in said
-    assert "t.csv: column 'c': 1 values with a decimal comma read as decimals (e.g. '1,5')" in said
-    assert "t.csv: column 'c': 1 values with a percent sign read as percentages (e.g. '45 %' as 45, not 0.45)" in said
-
-
-def test_mixed_spellings_and_stray_spaces_are_errors():
-    with pytest.raises(InputDataError, match=r"1 values that are not numbers or yes/no \(row 4: '1,234\.5'\); expected numbers in one spelling for the whole column \(here decimal mark ','"):
-        _parse(["1.234,5", "2.345,6", "1,234.5"])  # the spelling most values fit is the column's
-    with pytest.raises(InputDataError, match=r"row 2: '1 5'"):
-        _parse(["1 5"])  # a space separates groups of three digits, nothing else
-
-
-def test_a_share_above_100_percent_is_flagged():
-    with pytest.warns(ImplausibleValueWarning, match=r"t\.csv: column 'c': shares above 100 % in rows 3 \(e\.g\. 120 %\)"):
-        assert _parse(["45 %", "120 %"]) == [45.0, 120.0]
-
-
-def test_parenthesised_rows_are_kept_for_messages():
-    got = load.parse_number(pd.Series(["(12)", "-3", "5"], index=[2, 3, 4]), path=Path("t.csv"), column="c")
-    assert got.tolist() == [-12.0, -3.0, 5.0] and got.attrs["parenthesised"] == [2]
-
-
-def test_coordinates_take_either_decimal_mark_and_no_thousands(tmp_path):
-    got = load._coordinate(pd.Series(["16,2717", "-3.0717", "\u22122,5"]), tmp_path, "latitude")
-    assert got.tolist() == [16.2717, -3.0717, -2.5]
-    with pytest.raises(InputDataError, match=r"column 'latitude': found values that are not numbers in rows 0 \(e\.g\. '1\.234,5'\)"):
-        load._coordinate(pd.Series(["1.234,5"]), tmp_path, "latitude")
-
-
-def test_config_decimal_and_thousands_must_differ(grid_cfg):
-    cfg = copy.deepcopy(grid_cfg)
-    cfg["layers"]["forces"].update(decimal=",", thousands=",")
-    cfg["layers"]["events"].update(decimal=".", thousands=".")
-    with pytest.raises(ConfigError) as info:
-        config_from_mapping(cfg)
-    text = str(info.value)
-    assert "layers.forces.thousands: found ',', the same as decimal; expected a thousands separator other than the decimal mark" in text
-    assert "layers.events.thousands: found '.', the same as decimal" in text
-    cfg["layers"]["forces"].update(decimal=",", thousands=" ", whole_numbers=["closd"])
-    cfg["layers"]["events"].update(decimal=None, thousands=".")
-    with pytest.raises(ConfigError, match=r"layers\.forces\.whole_numbers: found 'closd' \(did you mean 'closed'\?\); expected a measure of this layer: police, closed"):
-        config_from_mapping(cfg)
-
-
-# ------------------------------------------------------------------- 2. implausible rates
-
-
-def _measures(**columns) -> pd.DataFrame:
-    return pd.DataFrame(columns, index=pd.Index(["ML0601", "ML0602"], name="unit_id"))
-
-
-def test_the_issues_population_of_142_522_is_flagged_with_its_likely_cause():
-    m = _measures(**{"health.count": [23.0, 18.0], "food.population": [165483.0, 142.522]})
-    ind = indicators.IndicatorDef("health.count", "benefit", per="food.population", scale=100000)
-    with pytest.warns(ImplausibleValueWarning) as record:
-        got = indicators.derive(m, ind, name="health_rate", unit_names={"ML0601": "Tombouctou", "ML0602": "Dire"})
-    assert got["ML0602"] == pytest.approx(18 / 142.522 * 100000)  # 12,630: the issue's figure
-    assert len(record) == 1
-    message = str(record[0].message)
-    assert "indicator health_rate: Dire (ML0602) has a value per 100,000 of food.population, which is a fraction below 1,000 there" in message
-    assert "(e.g. 12,630 per 100,000 for Dire (ML0602): health.count 18 over food.population 142.522)" in message
-    assert "Likely cause: food.population read as 142.522: its column probably separates thousands with a dot or a comma (142.522 meaning 142522)" in message
-
-
-def test_more_facilities_than_people_is_flagged():
-    m = _measures(**{"health.count": [23.0, 1800.0], "food.population": [165483.0, 1425.0]})
-    ind = indicators.IndicatorDef("health.count", "benefit", per="food.population", scale=100000)
-    with pytest.warns(ImplausibleValueWarning) as record:
-        indicators.derive(m, ind, name="health_rate", unit_names={"ML0601": "Tombouctou", "ML0602": "Dire"})
-    message = str(record[0].message)
-    assert "indicator health_rate: Dire (ML0602) has a value above 100,000: more health.count than food.population, which cannot be" in message
-    assert "(e.g. 126,316 per 100,000 for Dire (ML0602): health.count 1800 over food.population 1425)" in message  # 1800 / 1425 × 100,000
-    assert "Likely cause: food.population in the wrong unit, or a decimal mark or thousands separator misread in its column" in message
-
-
-def test_a_share_above_100_and_an_absurd_density_are_flagged():
-    share = indicators.IndicatorDef("schools.closed", "cost", per="schools.total", scale=100)
-    with pytest.warns(ImplausibleValueWarning, match=r"indicator closed: ML0602 has a value above 100 %.*e\.g\. 150 % for ML0602: schools\.closed 60 over schools\.total 40"):
-        indicators.derive(_measures(**{"schools.closed": [3.0, 60.0], "schools.total": [61.0, 40.0]}), share, name="closed")
-    density = indicators.IndicatorDef("pop.sum", "benefit", per="units.area_km2")
-    with pytest.warns(ImplausibleValueWarning, match=r"indicator density: ML0601 has a value more than 50,000 per km².*pop\.sum 1e\+08 over units\.area_km2 12"):
-        indicators.derive(_measures(**{"pop.sum": [1e8, 5000.0], "units.area_km2": [12.0, 300.0]}), density, name="density")
-
-
-def test_plausible_rates_and_plain_ratios_are_quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        ok = indicators.IndicatorDef("health.count", "benefit", per="food.population", scale=100000)
-        indicators.derive(_measures(**{"health.count": [23.0, 18.0], "food.population": [165483.0, 142522.0]}), ok, name="rate")
-        # fatalities per incident: scale 1, a ratio above 1 is normal
-        per_event = indicators.IndicatorDef("events.fatalities", "cost", per="events.count")
-        indicators.derive(_measures(**{"events.fatalities": [30.0, 4.0], "events.count": [5.0, 2.0]}), per_event, name="deadliness")
+from .._support import DEMO, NBSP, NNBSP, demo_mapping, run_cli
 
 
 # --------------------------------------------------------------------- 3. catalogue: CLI
@@ -282,11 +93,6 @@ def _rewrite_ch(real: Path, folder: Path, spell, columns=("population", "phase35
     path = folder / CH
     table.to_csv(path, index=False, sep=sep, encoding=encoding)
     return path
-
-
-@pytest.fixture(scope="module")
-def real():
-    return require_real_data()
 
 
 @pytest.fixture(scope="module")
@@ -370,11 +176,6 @@ def test_cadre_harmonise_in_other_spellings(case, real, clean_ch, tmp_path, caps
     assert scores["food_insecure"].to_dict() == clean_ch["food_insecure"].to_dict()
     assert scores.loc["ML0602", "health_rate"] == pytest.approx(18 / 142522 * 100000)
     _assert_population(path, cfg, real)
-
-
-# ---- the demo files
-
-DEMO = REPO / "data" / "demo"
 
 
 def _demo_config(folder: Path) -> dict:

@@ -19,22 +19,14 @@ import warnings
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 import shapely
 import yaml
-from shapely.errors import GEOSException
-from shapely.geometry import Polygon
 
-from nexus_zones import aggregate, cli, geometry
-from nexus_zones.errors import EventsOutsideWarning, GeometryRepairedWarning, InputDataError
+from nexus_zones import cli
 
-from .test_topology import decode_units
-from .conftest import REPO, demo_mapping, require_real_data, run_cli, scores_table
-
-DEMO = REPO / "data" / "demo"
-VIOLENT = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
+from .._support import DEMO, REPO, VIOLENT, decode_units, demo_mapping, require_real_data, run_cli, scores_table
 MEASURES = ["incidents", "fatalities", "health_facilities", "access_impediments", "score", "rank"]
 
 
@@ -51,7 +43,7 @@ def scores(out: Path, name: str = "demo") -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory) -> pd.DataFrame:
+def clean_geometry(tmp_path_factory) -> pd.DataFrame:
     """The demo's scores table from the files as shipped."""
     folder = tmp_path_factory.mktemp("clean")
     cfg = demo_cfg()
@@ -61,9 +53,9 @@ def clean(tmp_path_factory) -> pd.DataFrame:
     return scores(folder / "out")
 
 
-def assert_same_numbers(out: Path, clean: pd.DataFrame) -> None:
+def assert_same_numbers(out: Path, clean_geometry: pd.DataFrame) -> None:
     got = scores(out)
-    pd.testing.assert_frame_equal(got[MEASURES], clean[MEASURES], check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(got[MEASURES], clean_geometry[MEASURES], check_exact=False, rtol=1e-9)
 
 
 def _bounds_text(bounds) -> str:
@@ -93,7 +85,7 @@ def _demo_window_count() -> int:
 
 
 @pytest.mark.parametrize("epsg", [32630, 3857], ids=["utm30n", "web-mercator"])
-def test_boundaries_in_metres_without_crs_member_are_refused_then_read_with_the_config_crs(epsg, clean, tmp_path, capsys):
+def test_boundaries_in_metres_without_crs_member_are_refused_then_read_with_the_config_crs(epsg, clean_geometry, tmp_path, capsys):
     cercles = gpd.read_file(DEMO / "cercles.geojson").to_crs(epsg)
     path = _geojson_without_crs(cercles, tmp_path / f"cercles_{epsg}.geojson")
     cfg = demo_cfg()
@@ -110,7 +102,7 @@ def test_boundaries_in_metres_without_crs_member_are_refused_then_read_with_the_
     code, err, out = run_cli(cfg, tmp_path / "fixed", capsys)
     assert code == 0, err
     assert f"coordinates read in EPSG:{epsg} (study.boundaries.crs); the file declares EPSG:4326" in err
-    assert_same_numbers(out, clean)
+    assert_same_numbers(out, clean_geometry)
 
 
 def test_boundaries_shapefile_without_prj_names_the_config_key(tmp_path, capsys):
@@ -126,7 +118,7 @@ def test_boundaries_shapefile_without_prj_names_the_config_key(tmp_path, capsys)
     assert re.search(r"cercles\.shp: 1 input problem:\n  - CRS: found no coordinate reference system; .* or give it as study\.boundaries\.crs", err)
 
 
-def test_points_vector_file_in_utm_declared_as_degrees_shows_which_reading_fits(clean, tmp_path, capsys):
+def test_points_vector_file_in_utm_declared_as_degrees_shows_which_reading_fits(clean_geometry, tmp_path, capsys):
     table = _demo_incidents()
     pts = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["longitude"].astype(float), table["latitude"].astype(float)), crs=4326)
     utm = pts.drop(columns=["latitude", "longitude"]).to_crs(32630)
@@ -144,13 +136,13 @@ def test_points_vector_file_in_utm_declared_as_degrees_shows_which_reading_fits(
     cfg["layers"]["incidents"]["crs"] = "EPSG:32630"
     code, err, out = run_cli(cfg, tmp_path / "fixed", capsys)
     assert code == 0, err
-    assert_same_numbers(out, clean)
+    assert_same_numbers(out, clean_geometry)
 
 
 # ------------------------------------------------------------------ (2) points mostly outside every unit
 
 
-def test_csv_of_utm_metres_in_the_latitude_longitude_columns(clean, tmp_path, capsys):
+def test_csv_of_utm_metres_in_the_latitude_longitude_columns(clean_geometry, tmp_path, capsys):
     table = _demo_incidents()
     x, y = gpd.GeoSeries(gpd.points_from_xy(table["longitude"].astype(float), table["latitude"].astype(float)), crs=4326).to_crs(32630).pipe(
         lambda s: (s.x, s.y))
@@ -171,10 +163,10 @@ def test_csv_of_utm_metres_in_the_latitude_longitude_columns(clean, tmp_path, ca
     code, err, out = run_cli(cfg, tmp_path / "fixed", capsys)
     assert code == 0, err
     assert "x/y read from columns 'longitude'/'latitude' in EPSG:32630 (layers.incidents.crs)" in err
-    assert_same_numbers(out, clean)
+    assert_same_numbers(out, clean_geometry)
 
 
-def test_demo_incidents_with_swapped_columns_then_swapped_back_in_the_config(clean, tmp_path, capsys):
+def test_demo_incidents_with_swapped_columns_then_swapped_back_in_the_config(clean_geometry, tmp_path, capsys):
     table = _demo_incidents()
     path = tmp_path / "incidents_swapped.csv"
     table.rename(columns={"latitude": "longitude", "longitude": "latitude"}).to_csv(path, index=False)
@@ -191,10 +183,10 @@ def test_demo_incidents_with_swapped_columns_then_swapped_back_in_the_config(cle
     cfg["layers"]["incidents"].update(latitude="longitude", longitude="latitude")
     code, err, out = run_cli(cfg, tmp_path / "fixed", capsys)
     assert code == 0, err
-    assert_same_numbers(out, clean)
+    assert_same_numbers(out, clean_geometry)
 
 
-def test_incidents_of_another_country_refused_then_accepted_knowingly(clean, tmp_path, capsys):
+def test_incidents_of_another_country_refused_then_accepted_knowingly(clean_geometry, tmp_path, capsys):
     """The demo file plus twice as many rows moved 15° east (Niger/Chad): most lie far beyond the cercles."""
     table = _demo_incidents()
     moved = [table.assign(longitude=(table["longitude"].astype(float) + 15 + k).map(repr), event_id_cnty=table["event_id_cnty"] + f"X{k}") for k in (0, 1)]
@@ -215,19 +207,7 @@ def test_incidents_of_another_country_refused_then_accepted_knowingly(clean, tmp
     code, err, out = run_cli(cfg, tmp_path / "accepted", capsys)
     assert code == 0, err
     assert f"EventsOutsideWarning: layer incidents: {2 * n_in} of {n} points in the window fell outside every unit" in err
-    assert_same_numbers(out, clean)
-
-
-def test_a_few_points_outside_are_not_an_error():
-    """Two points, one outside: a warning, not an error (fewer than MIN_OUTSIDE_ERROR outside)."""
-    units = gpd.GeoDataFrame({"name": ["a"], "region": ["r"]}, geometry=[shapely.box(0, 0, 1, 1)], index=pd.Index(["A"], name="unit_id"), crs=4326)
-    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.5, 9.0], [0.5, 9.0]), crs=4326)
-    with pytest.warns(EventsOutsideWarning, match="1 of 2 points in the window fell outside"):
-        measures, report = aggregate.count_points(units, pts)
-    assert measures.loc["A", "count"] == 1 and report.outside_units == 1
-    many = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.5] * 9 + [9.0] * 10, [0.5] * 19), crs=4326)
-    with pytest.raises(InputDataError, match=r"found 10 of 19 points outside every unit .* 9 of 19 inside the boundaries as given"):
-        aggregate.count_points(units, many, source="pts.csv")
+    assert_same_numbers(out, clean_geometry)
 
 
 def test_real_acled_with_latitude_and_longitude_swapped_in_the_config(tmp_path, capsys):
@@ -271,36 +251,6 @@ def test_regional_study_with_national_acled_is_not_an_error(tmp_path, capsys):
     code, err, out = run_cli(cfg, tmp_path / "regional", capsys)
     assert code == 0, err
     assert len(scores(out, "mali_2017")) == 5
-
-
-# ------------------------------------------------------------------ (3) polygons GEOS rejects
-
-
-BOWTIE = Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])  # self-intersecting at (1, 1)
-SQUARE = Polygon([(1, 0), (3, 0), (3, 2), (1, 2)])
-
-
-def test_union_topology_exception_is_repaired_and_the_unit_named():
-    geoms = np.array([BOWTIE, SQUARE], dtype=object)
-    with pytest.raises(GEOSException, match="TopologyException"):
-        shapely.union_all(geoms)  # the failure the helper exists for
-    with pytest.warns(GeometryRepairedWarning, match=r"test: 1 unit polygon repaired with make_valid .*: Bow \(B1\) \(Self-intersection\[1 1\]\)"):
-        union = geometry.safe_op(shapely.union_all, geoms, ["Bow (B1)", "Square (S1)"], what="outline of region R", source="test")
-    # make_valid splits the bow-tie into two unit triangles: the left one (area 1) touches the square, the right one is inside it
-    assert union.area == pytest.approx(1 + 2 * 2)
-
-
-def test_an_operation_geos_still_refuses_names_the_unit_at_the_place_reported():
-    calls = []
-
-    def refuses(geoms):
-        calls.append(len(geoms))
-        raise GEOSException("TopologyException: side location conflict at 2.5 1.5")
-
-    with pytest.raises(InputDataError, match=r"map: 1 input problem:\n  - units Square \(S1\): found polygons GEOS cannot use for the overlay, "
-                       r"even once made valid and snapped to a 1e-07° grid .*Fix: check and repair the polygons in QGIS"):
-        geometry.safe_op(refuses, np.array([shapely.box(0, 0, 1, 1), SQUARE], dtype=object), ["Left (L1)", "Square (S1)"], what="overlay", source="map")
-    assert calls == [2, 2, 2]  # as given, repaired, snapped
 
 
 def test_map_rounding_that_breaks_a_polygon_is_repaired_and_named(tmp_path, capsys):

@@ -27,16 +27,15 @@ import pandas as pd
 import pytest
 import rasterio
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given, HealthCheck, settings, strategies as st
 from rasterio.transform import Affine
-from shapely.geometry import Polygon, box
+from shapely.geometry import box, Polygon
 
 import nexus_zones
 from nexus_zones import aggregate, cli, indicators, layers, load, maps, normalise, report, score, sensitivity
 from nexus_zones.config import config_from_mapping
 
-from .conftest import UNITS, grid_config, write_grid_files
+from .._support import UNITS, grid_config, write_grid_files
 
 
 # --------------------------------------------------------------------------- building bad inputs
