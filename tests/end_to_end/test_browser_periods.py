@@ -2,7 +2,7 @@
 the Python values of each period, the change view, trajectories in popups, sliders recomputing every
 period; and the README's screenshots of the north–centre study 2016–2019.
 
-Reuses the browser, page and helpers of :mod:`tests.test_browser` (network cut, console recorded).
+Uses the browser and page fixtures of conftest and the helpers of :mod:`tests._support` (network cut, console recorded).
 ``test_north_centre_screenshots`` always writes ``tests/_artifacts/north_centre_{map,change}.png``
 and, with ``NEXUS_ZONES_UPDATE_SCREENSHOTS=1``, also ``docs/``.
 """

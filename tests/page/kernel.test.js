@@ -1,7 +1,7 @@
 // The page's scoring kernel (nexus_zones/page/static/kernel.js) against the Python model.
 //
 // Golden cases are written by tests/page/make_golden.py from nexus_zones.score and nexus_zones.maps;
-// tests/test_page_kernel.py writes them to a temporary folder and runs `node --test tests/page/` with
+// tests/page/test_kernel.py writes them to a temporary folder and runs `node --test tests/page/` with
 // NEXUS_ZONES_GOLDEN pointing there. By hand:
 //   PYTHONPATH=. python tests/page/make_golden.py tests/page/golden && NEXUS_ZONES_GOLDEN=tests/page/golden node --test tests/page/
 // Node's own runner and assert only; no npm package.

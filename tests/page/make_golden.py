@@ -7,7 +7,7 @@ missing values, rules, ranks with ties, region ranks) and :func:`nexus_zones.map
 several choices of weights; the inputs are written in the kernel's own terms and the outputs are
 what the kernel must reproduce (``tests/page/kernel.test.js``, to 1e-9).
 
-The goldens are regenerated before every Node run (``tests/test_page_kernel.py`` writes them to a
+The goldens are regenerated before every Node run (``tests/page/test_kernel.py`` writes them to a
 temporary folder), so they cannot drift from the model; they are not committed. By hand::
 
     PYTHONPATH=. python tests/page/make_golden.py tests/page/golden

@@ -1,5 +1,5 @@
 // The page's popup renderer (nexus_zones/page/static/popup.js): its escaping, number formats and
-// popups, against what Python writes. tests/test_page_popup.py writes the cases (html.escape of
+// popups, against what Python writes. tests/page/test_popup.py writes the cases (html.escape of
 // hostile strings, nexus_zones.messages.number / fixed of awkward numbers, str.format of templates,
 // and expected text fragments of real popups) to the folder NEXUS_ZONES_POPUP and runs this file.
 // Node's own runner and assert only.

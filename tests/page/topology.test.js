@@ -1,6 +1,6 @@
 // The page's TopoJSON decoder (nexus_zones/page/static/topology.js).
 //
-// A hand-made topology with its decoding written out, and the topologies that tests/test_topology.py
+// A hand-made topology with its decoding written out, and the topologies that tests/page/test_topology.py
 // writes (with Python's own decoding) to the folder NEXUS_ZONES_TOPOLOGY. Node's runner only.
 "use strict";
 
