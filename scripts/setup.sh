@@ -10,7 +10,7 @@ PY=${PYTHON:-python3}
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
   # Playwright drives Debian's chromium (it never downloads a browser of its own); Node's own test
-  # runner checks the page's scoring kernel (tests/js, no npm package).
+  # runner checks the page's scoring kernel (tests/page, no npm package).
   MISSING=""
   [ -x /usr/bin/chromium ] || MISSING="chromium"
   command -v node >/dev/null || MISSING="$MISSING nodejs"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set everything up (tool, test tools, Debian's chromium and nodejs) and run the whole test suite.
 # pytest runs everything: the Python tests, the browser tests, and Node's tests of the page's scoring
-# kernel (tests/test_page_kernel.py writes the golden cases from the model, then runs `node --test tests/js/`),
+# kernel (tests/page/test_kernel.py writes the golden cases from the model, then runs `node --test tests/page/`),
 # so the closing line is pytest's and the exit code fails if either side fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,35 +1,33 @@
-"""Tiny hand-checkable fixtures.
+"""Fixtures shared by the test modules, each defined once (helpers and constants: :mod:`tests._support`,
+re-exported here for the modules that import them from conftest).
 
-The *grid*: four 1°×1° units tiling the square (0, 0)–(2, 2)::
-
-        y=2 +------+------+
-            |  A1  |  A2  |      region North: A1, A2
-        y=1 +------+------+
-            |  B1  |  B2  |      region South: B1, B2
-        y=0 +------+------+
-           x=0    x=1    x=2
-
-Events (ACLED columns): two in A1, one in A2, one on the A1/A2 shared edge (x=1, y=1.5; it goes to
-A1, the first id), one in B1 dated outside 2017, one protest in B2, and one outside every unit.
-So in 2017, violent types only: A1 = 3, A2 = 1, B1 = 0, B2 = 0; 1 event outside.
+The grid fixtures (``grid_files``, ``grid_cfg``) are described in :mod:`tests._support`; the browser
+fixtures (``chromium``, ``page``) drive Debian's headless Chromium; ``real`` is the real-data folder
+(the test is skipped without it).
 """
 
 from __future__ import annotations
 
 import copy
-import shutil
-import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-import geopandas as gpd
 import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, settings
-from shapely.geometry import box
+from playwright.sync_api import Browser, Page, sync_playwright
+
+import nexus_zones
+
+from ._support import (  # noqa: F401 - the helpers, re-exported for `from .conftest import ...`
+    CHROMIUM, CHROMIUM_ARGS, DEMO, EVENTS, LAPTOP, PageLog, REAL_DATA, REPO, UNITS, VIEWPORT,
+    VIOLENT, _demo_mapping, acled_2025, codab, copy_demo, demo_mapping, dtm_v3, grid_config,
+    grid_units, hapi_conflict, hapi_food, hapi_idps, hapi_presence, require_real_data, run_cli,
+    scores_table, write_grid_files,
+)
 
 # Property tests explore new examples in development and replay a fixed set in CI: on CI (or with
 # HYPOTHESIS_PROFILE=ci) every draw is derived from the test's name and no example database is read or
@@ -38,101 +36,6 @@ from shapely.geometry import box
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
-
-REPO = Path(__file__).resolve().parent.parent
-REAL_DATA = Path(os.environ.get("NEXUS_ZONES_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
-
-UNITS = [
-    ("A1", "Alpha One", "North", box(0, 1, 1, 2)),
-    ("A2", "Alpha Two", "North", box(1, 1, 2, 2)),
-    ("B1", "Bravo One", "South", box(0, 0, 1, 1)),
-    ("B2", "Bravo Two", "South", box(1, 0, 2, 1)),
-]
-
-EVENTS = [
-    # event_date, event_type, latitude, longitude, fatalities
-    ("2017-03-01", "Battles", 1.5, 0.5, 2),  # A1
-    ("14 June 2017", "Violence against civilians", 1.2, 0.2, 1),  # A1, ACLED's older date format
-    ("2017-07-01", "Battles", 1.5, 1.5, 0),  # A2
-    ("2017-08-01", "Explosions/Remote violence", 1.5, 1.0, 4),  # on the A1/A2 edge -> A1
-    ("2016-12-31", "Battles", 0.5, 0.5, 3),  # B1 but outside the 2017 window
-    ("2017-09-09", "Protests", 0.5, 1.5, 0),  # B2 but not a violent type
-    ("2017-10-10", "Battles", 5.0, 5.0, 9),  # outside every unit
-]
-VIOLENT = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
-
-
-def grid_units() -> gpd.GeoDataFrame:
-    """The four grid units as the boundaries stage returns them."""
-    return gpd.GeoDataFrame(
-        {"name": [u[1] for u in UNITS], "region": [u[2] for u in UNITS]},
-        geometry=[u[3] for u in UNITS],
-        index=pd.Index([u[0] for u in UNITS], name="unit_id", dtype=object),
-        crs="EPSG:4326",
-    )
-
-
-def write_grid_files(folder: Path) -> dict[str, Path]:
-    """Write the grid's boundaries and layers as files an analyst would have."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    features = [
-        {"type": "Feature", "properties": {"pcode": uid, "name": name, "region": region},
-         "geometry": json.loads(gpd.GeoSeries([geom]).to_json())["features"][0]["geometry"]}
-        for uid, name, region, geom in UNITS
-    ]
-    paths["boundaries"] = folder / "units.geojson"
-    paths["boundaries"].write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
-    paths["events"] = folder / "events.csv"
-    pd.DataFrame(
-        [{"event_date": d, "event_type": t, "latitude": lat, "longitude": lon, "fatalities": f} for d, t, lat, lon, f in EVENTS]
-    ).to_csv(paths["events"], index=False)
-    paths["services"] = folder / "services.csv"
-    pd.DataFrame(
-        [
-            {"category": "Health", "latitude": 1.5, "longitude": 0.5},
-            {"category": "Health", "latitude": 1.5, "longitude": 1.5},
-            {"category": "School", "latitude": 0.5, "longitude": 0.5},
-            {"category": "Health", "latitude": 0.5, "longitude": 1.5},
-            {"category": "School", "latitude": 0.6, "longitude": 1.6},
-        ]
-    ).to_csv(paths["services"], index=False)
-    paths["forces"] = folder / "forces.csv"
-    pd.DataFrame(
-        {"pcode": ["A1", "A2", "B1", "B2"], "police": ["oui", "non", "oui", "yes"], "closed": ["0", "2", "1", "0"]}
-    ).to_csv(paths["forces"], index=False)
-    paths["actors"] = folder / "3w.csv"
-    pd.DataFrame(
-        {
-            "org": ["WFP", "UNDP", "WFP", "NRC", "GIZ", "WFP"],
-            "type": ["Humanitarian", "Development", "Humanitarian", "Humanitaire", "Développement", "Humanitarian"],
-            "pcode": ["A1", "A1", "A2", "A2", "B1", "A1"],
-        }
-    ).to_csv(paths["actors"], index=False)
-    return paths
-
-
-def grid_config(paths: dict[str, Path]) -> dict[str, Any]:
-    """A config (as a mapping) for the grid study."""
-    return {
-        "study": {
-            "name": "grid",
-            "title": "Grid study",
-            "boundaries": {"path": str(paths["boundaries"]), "id_column": "pcode", "name_column": "name", "region_column": "region"},
-        },
-        "layers": {
-            "events": {"kind": "points", "path": str(paths["events"]), "start": "2017-01-01", "end": "2017-12-31", "types": list(VIOLENT)},
-            "services": {"kind": "points", "path": str(paths["services"]), "category_column": "category"},
-            "forces": {"kind": "table", "path": str(paths["forces"]), "unit_column": "pcode", "columns": ["police", "closed"]},
-            "actors": {"kind": "actors", "path": str(paths["actors"]), "unit_column": "pcode", "organisation_column": "org", "type_column": "type"},
-        },
-        "indicators": {
-            "incidents": {"measure": "events.count", "direction": "cost", "weight": 2},
-            "health": {"measure": "services.health", "direction": "benefit", "weight": 1},
-            "closed": {"measure": "forces.closed", "direction": "cost", "normalisation": "goalposts", "goalposts": [0, 4], "weight": 1},
-        },
-        "rules": {"few_incidents": "incidents <= 1", "police": "forces.police", "both": "actors.both"},
-    }
 
 
 @pytest.fixture(autouse=True)
@@ -171,53 +74,106 @@ def demo_config() -> Path:
     return REPO / "configs" / "demo.yaml"
 
 
-DEMO = REPO / "data" / "demo"
+@pytest.fixture(scope="module")
+def downloads(real, tmp_path_factory) -> Path:
+    """A folder of files named and shaped as published, built from the real files."""
+    d = tmp_path_factory.mktemp("downloads")
+    codab(real, "2025").to_file(d / "mli_admin2.geojson")
+    codab(real, "itos").to_file(d / "mli_admbnda_adm2_itos.geojson")
+    acled_2025(real).to_csv(d / "acled_mali_2025.csv", index=False)
+    hapi_conflict(real).to_csv(d / "hdx_hapi_conflict_event_mli.csv", index=False)
+    hapi_food(real).to_csv(d / "hdx_hapi_food_security_mli.csv", index=False)
+    hapi_idps(real).to_csv(d / "hdx_hapi_idps_mli.csv", index=False)
+    hapi_presence(REPO / "data" / "demo").to_csv(d / "hdx_hapi_operational_presence_mli.csv", index=False)
+    dtm_v3(real).to_csv(d / "dtm_api_v3_mli_admin2.csv", index=False)
+    for name in ("mali_admin_boundaries_ocha_cod_2015.gpkg", "cadre_harmonise_mali_cercles_2014-2020.csv", "iom_dtm_mali_original_rounds",
+                 "acled_mali_1997-01-06_2020-07-31_hdx.csv"):
+        os.symlink(real / name, d / name)
+    return d
 
 
-def demo_mapping(data: Path = DEMO, *, draws: int = 20) -> dict[str, Any]:
-    """configs/demo.yaml as a mapping, its files read from ``data`` (absolute paths), with fewer
-    robustness draws (the tests of inputs need the counts and scores, not the draws)."""
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
-    cfg["study"]["boundaries"]["path"] = str(data / "cercles.geojson")
-    for spec in cfg["layers"].values():
-        spec["path"] = str(data / Path(spec["path"]).name)
-    cfg["robustness"]["draws"] = draws
+@pytest.fixture(scope="module")
+def demo_result(tmp_path_factory):
+    return nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def three_years(tmp_path: Path) -> Path:
+    """The demo over 2017, 2018 and 2019: 2019's incidents are 2017's moved two years on (the same
+    raw values), 2018 has every other 2017 incident."""
+    events = pd.read_csv(DEMO / "incidents.csv")
+    events = events[pd.to_datetime(events["event_date"]).dt.year == 2017]
+    dates = pd.to_datetime(events["event_date"])
+    y2019 = events.assign(event_date=(dates + pd.DateOffset(years=2)).dt.strftime("%Y-%m-%d"), event_id_cnty=events["event_id_cnty"] + "_19")
+    y2018 = events.iloc[::2].assign(event_date=(dates.iloc[::2] + pd.DateOffset(years=1)).dt.strftime("%Y-%m-%d"),
+                                    event_id_cnty=events["event_id_cnty"].iloc[::2] + "_18")
+    path = tmp_path / "incidents_2017_2019.csv"
+    pd.concat([events, y2018, y2019]).to_csv(path, index=False)
+    data = _demo_mapping()
+    data["layers"]["incidents"]["path"] = str(path)
+    for name, spec in data["layers"].items():  # the other dated layer: the same rows in every year
+        if spec["kind"] == "points" and "start" in spec and name != "incidents":
+            col = spec.get("date_column", "event_date")
+            frame = pd.read_csv(spec["path"])
+            frame = frame[pd.to_datetime(frame[col]).dt.year == 2017]
+            d = pd.to_datetime(frame[col])
+            copies = [frame] + [frame.assign(**{col: (d + pd.DateOffset(years=k)).dt.strftime("%Y-%m-%d")}) for k in (1, 2)]
+            if "event_id_cnty" in frame.columns:
+                copies = [c.assign(event_id_cnty=c["event_id_cnty"] + f"_{k}") for k, c in enumerate(copies)]
+            out = tmp_path / f"{name}_2017_2019.csv"
+            pd.concat(copies).to_csv(out, index=False)
+            spec["path"] = str(out)
+    data["periods"] = [2017, 2018, 2019]
+    cfg = tmp_path / "three_years.yaml"
+    cfg.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return cfg
 
 
-def copy_demo(folder: Path, *, draws: int = 20) -> tuple[dict[str, Any], Path]:
-    """A copy of the demo files in ``folder/demo`` (to spoil) and the demo config reading them."""
-    data = folder / "demo"
-    shutil.copytree(DEMO, data)
-    return demo_mapping(data, draws=draws), data
+@pytest.fixture
+def laptop(chromium) -> Iterator:
+    from ._support import PageLog
+
+    context = chromium.new_context(viewport=LAPTOP)
+    pg = context.new_page()
+    log = PageLog()
+    pg.route("**/*", log.on_route)
+    pg.on("console", log.on_console)
+    pg.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
+    yield pg, log
+    context.close()
 
 
-def run_cli(cfg: dict[str, Any], folder: Path, capsys, *extra: str) -> tuple[int, str, Path]:
-    """Write ``cfg`` to ``folder/config.yaml`` and run ``nexus-zones run`` on it into ``folder/out``.
-
-    Whatever the input, no traceback reaches the user and the exit code is never 3 (internal
-    error); a refused run (exit 2) leaves nothing half-written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    config = folder / "config.yaml"
-    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    out = folder / "out"
-    from nexus_zones import cli
-
-    code = cli.main(["run", str(config), "--out", str(out), *extra])
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err + captured.out and "internal error" not in captured.err, captured.err
-    assert code in (0, 2), captured.err
-    if code == 2:
-        assert not out.exists() or not any(out.iterdir())  # nothing half-written
-    return code, captured.err, out
+# --------------------------------------------------------------------------- fixtures
 
 
-def scores_table(out: Path, name: str = "demo") -> pd.DataFrame:
-    """A run's scores table indexed by unit."""
-    return pd.read_csv(out / f"{name}_scores.csv").set_index("unit_id").sort_index()
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Debian's headless chromium driven by Playwright (one per module)."""
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"{CHROMIUM} is missing; the browser tests need Debian's chromium. Fix: bash scripts/setup.sh --test",
+            pytrace=False,
+        )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
-def require_real_data() -> Path:
-    if not REAL_DATA.is_dir():
-        pytest.skip(f"real data folder {REAL_DATA} is absent (set NEXUS_ZONES_REAL_DATA or place ../shared beside the repository)")
-    return REAL_DATA
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[tuple[Page, PageLog]]:
+    """A fresh page (1200×800) with the network cut and everything it reports recorded."""
+    context = chromium.new_context(viewport=VIEWPORT)
+    pg = context.new_page()
+    log = PageLog()
+    pg.route("**/*", log.on_route)
+    pg.on("console", log.on_console)
+    pg.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
+    pg.on("dialog", lambda d: (log.dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
+    yield pg, log
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def real():
+    return require_real_data()

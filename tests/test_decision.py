@@ -3,44 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import json
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from nexus_zones import decision, score
-from nexus_zones.rules import parse_rule
 from nexus_zones.score import Pillar, Structure
-
-# ------------------------------------------------------------------------------------ rules first
-
-
-def test_rules_first_ranks_passing_units_ahead_then_by_rules_failed_then_score():
-    norm = pd.DataFrame({"a": [1.0, 0.8, 0.5, 0.2, 0.9]}, index=["U1", "U2", "U3", "U4", "U5"])
-    x = pd.Series([3, 0, 0, 7, 0], index=norm.index, dtype=float)  # fails "x <= 1": U1, U4
-    y = pd.Series([0, 0, 0, 5, 4], index=norm.index, dtype=float)  # fails "y <= 1": U4, U5
-    rules = {"rx": parse_rule("x <= 1"), "ry": parse_rule("y <= 1")}
-    regions = pd.Series(["N", "N", "S", "S", "S"], index=norm.index)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        last = score.score_units(norm, {"a": 1}, regions=regions, rules=rules, rule_values={"x": x, "y": y}, failing_units="last").table
-        flag = score.score_units(norm, {"a": 1}, regions=regions, rules=rules, rule_values={"x": x, "y": y}, failing_units="flag").table
-    # passing both: U2 (0.8), U3 (0.5); failing one: U1 (1.0), U5 (0.9); failing two: U4
-    assert last["rank"].to_dict() == {"U2": 1, "U3": 2, "U1": 3, "U5": 4, "U4": 5}
-    assert last["region_rank"].to_dict() == {"U2": 1, "U1": 2, "U3": 1, "U5": 2, "U4": 3}
-    assert last["rules_failed_count"].to_dict() == {"U1": 1, "U2": 0, "U3": 0, "U4": 2, "U5": 1}
-    assert flag["rank"].to_dict() == {"U1": 1, "U5": 2, "U2": 3, "U3": 4, "U4": 5}  # the score alone puts a failing unit first
-
-
-def test_rules_first_in_the_monte_carlo_ranks():
-    from nexus_zones.sensitivity import rank_draws
-
-    scores = np.array([[0.9, 0.2], [0.5, 0.6], [0.1, 0.1]])
-    failed = np.array([1, 0, 0])
-    ranks = rank_draws(scores, np.ones(3, dtype=bool), failed)
-    assert ranks[:, 0].tolist() == [3, 1, 2] and ranks[:, 1].tolist() == [3, 1, 2]
 
 
 # --------------------------------------------------------------------------- the weights behind a choice

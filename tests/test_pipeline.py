@@ -1,24 +1,71 @@
-"""The whole pipeline: the grid study by hand, the demo against an independent computation, outputs."""
+"""The order of the stages (:mod:`nexus_zones.pipeline`): the grid scored by hand, units failing rules
+excluded, rescoring in Python without files, the demo against an independent computation and its
+generator, determinism and row order, inputs never modified, missing values, pillars in a study,
+rules reading indicator values, and ``check`` reporting a category the data does not have."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
-import importlib.util
 import json
-import re
-from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
 import nexus_zones
-from nexus_zones import report
+from nexus_zones import aggregate, pipeline, report, weights
 from nexus_zones.config import config_from_mapping
+from nexus_zones.errors import InputDataError
 
-from .conftest import REPO
-from .test_page_popup import render_popups
+from ._support import REPO, _demo_generator, cli_run, grid_units
+
+
+def test_pillars_in_a_study(grid_cfg):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["model"] = {"pillars": {"security": {"indicators": ["incidents", "closed"], "weight": 1}, "services": {"indicators": ["health"], "weight": 1}}}
+    result = nexus_zones.run(config_from_mapping(cfg), write=False)
+    s = result.scores
+    # security: incidents (2) and closed (1) → ⅔, ⅓; services: health. Overall ½ each.
+    expected = 0.5 * (2 / 3 * s["incidents_norm"] + 1 / 3 * s["closed_norm"]) * 100 + 0.5 * s["health_norm"] * 100
+    assert s["score"].to_dict() == pytest.approx(expected.to_dict())
+    assert s["pillar_services"].to_dict() == pytest.approx((100 * s["health_norm"]).to_dict())
+
+
+# ------------------------------------------------------------------ review fixes (issue 2/3 defects)
+
+
+def test_rules_read_the_indicator_value_not_the_raw_measure(grid_cfg):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["indicators"]["closed_rate"] = {"measure": "forces.closed", "per": "units.area_km2", "scale": 10000, "direction": "cost", "weight": 1}
+    cfg["rules"] = {"low_rate": "closed_rate <= 1.5"}
+    result = nexus_zones.run(config_from_mapping(cfg), write=False)
+    areas = aggregate.unit_areas_km2(grid_units())
+    rate = {u: c / areas[u] * 10000 for u, c in {"A1": 0, "A2": 2, "B1": 1, "B2": 0}.items()}
+    assert rate["A2"] > 1.5 > rate["B1"] > 0  # 2 and 1 closed schools on ~12,300 km²: ~1.6 and ~0.8 per 10,000 km²
+    assert result.values["closed_rate"].to_dict() == pytest.approx(rate)
+    assert result.scores["rule_low_rate"].to_dict() == {u: rate[u] <= 1.5 for u in rate}
+
+
+# --------------------------------------------------------------- 8. references known from the data
+
+
+def test_check_reports_a_category_the_data_does_not_have(grid_cfg, write_config, capsys):
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["indicators"]["health"]["measure"] = "services.water"  # services.csv has Health and School only
+    path = write_config(cfg)
+
+    report = pipeline.check(path)
+    code, _, err = cli_run(capsys, "check", "-q", path)
+
+    assert not report.ok
+    (problem,) = report.problems
+    assert "indicators.health.measure: found 'services.water'" in problem
+    assert "a measure the data of layer 'services' gives: count, health, school" in problem
+    assert code == 2
+    assert problem in err
+    with pytest.raises(InputDataError, match=r"indicators\.health\.measure: found 'services\.water'"):
+        pipeline.compute(path)
 
 
 def _run_grid(cfg, tmp_path, **overrides):
@@ -78,21 +125,6 @@ def test_rescore_in_python_without_files(grid_cfg, tmp_path):
     assert result.scores.loc["B2", "score"] == pytest.approx(100.0)  # the original is unchanged
     with pytest.raises(nexus_zones.ConfigError, match="weights.nope"):
         result.rescore({"nope": 1})
-
-
-# ------------------------------------------------------------------------------------------ demo
-
-
-def _demo_generator():
-    spec = importlib.util.spec_from_file_location("make_demo_data", REPO / "scripts" / "make_demo_data.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def demo_result(tmp_path_factory):
-    return nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path_factory.mktemp("demo"))
 
 
 def test_demo_data_is_what_the_generator_writes():
@@ -156,31 +188,6 @@ def test_demo_scores_equal_an_independent_computation(demo_result):
     assert list(s.index) == list(order.index)
 
 
-def test_demo_outputs(demo_result):
-    paths = demo_result.paths
-    assert set(paths) == {"map", "csv", "gpkg", "run", "weights", "ranks_by_weights", "leave_one_out", "profiles",
-                          "closest_weights", "pilots", "stakeholders", "data_uncertainty", "data_variance"}  # issue 14's tables
-    assert paths["map"].name == "demo.html"
-    csv = pd.read_csv(paths["csv"], dtype={"unit_id": str})
-    assert list(csv.columns[: len(report.FIXED_COLUMNS)]) == list(report.FIXED_COLUMNS)
-    ind_cols = list(csv.columns[len(report.FIXED_COLUMNS):len(report.FIXED_COLUMNS) + 14])
-    assert ind_cols[:4] == ["incidents", "incidents_norm", "fatalities", "fatalities_norm"]
-    assert csv["unit_id"].iloc[0] == "ML0602" and csv["rank"].iloc[0] == 1
-    gpkg = gpd.read_file(paths["gpkg"])
-    assert len(gpkg) == 5 and gpkg.crs.to_epsg() == 4326
-    assert gpkg.set_index("unit_id")["score"].to_dict() == pytest.approx(csv.set_index("unit_id")["score"].to_dict(), rel=1e-9)
-    meta = json.loads(paths["run"].read_text(encoding="utf-8"))
-    config_path = REPO / "configs" / "demo.yaml"
-    assert meta["config"]["sha256"] == hashlib.sha256(config_path.read_bytes()).hexdigest()
-    assert len(meta["inputs"]) == 7
-    for path, entry in meta["inputs"].items():
-        assert entry["sha256"] == hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    assert meta["packages"]["geopandas"] == gpd.__version__
-    assert re.match(r"\d{4}-\d\d-\d\dT", meta["created_utc"])
-    assert meta["point_layers"]["incidents"]["counted"] == sum(_demo_generator().INCIDENTS_2017.values())
-    assert not list(paths["map"].parent.glob(".*tmp*")), "temporary files left behind"
-
-
 def test_outputs_are_deterministic_and_row_order_free(grid_cfg, grid_files, tmp_path):
     a = nexus_zones.run(config_from_mapping(grid_cfg), out_dir=tmp_path / "a").paths
     events = pd.read_csv(grid_files["events"])
@@ -190,27 +197,6 @@ def test_outputs_are_deterministic_and_row_order_free(grid_cfg, grid_files, tmp_
     cfg["layers"]["events"]["path"] = str(shuffled)
     b = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path / "b").paths
     assert a["csv"].read_bytes() == b["csv"].read_bytes()
-
-
-def test_failed_write_leaves_previous_outputs_intact(grid_cfg, tmp_path, monkeypatch):
-    out = tmp_path / "out"
-    first = nexus_zones.run(config_from_mapping(grid_cfg), out_dir=out).paths
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
-
-    def boom(result, layer):
-        def write(path):
-            path.write_bytes(b"half")
-            raise OSError(28, "No space left on device")
-        return write
-
-    monkeypatch.setattr(report, "_gpkg_writer", boom)
-    cfg = json.loads(json.dumps(grid_cfg))
-    cfg["indicators"]["incidents"]["weight"] = 9
-    with pytest.raises(nexus_zones.NexusZonesError, match="could not write"):
-        nexus_zones.run(config_from_mapping(cfg), out_dir=out)
-    after = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert after == before
-    assert set(after) == {p.name for p in first.values()}
 
 
 def test_inputs_are_never_modified(demo_config, tmp_path):
@@ -235,147 +221,3 @@ def test_missing_value_excludes_unit_with_named_warning(grid_cfg, grid_files, tm
     assert np.isnan(s.loc["B1", "score"]) and s.loc["B1", "status"] == "not scored: missing data"
     assert "police (no data)" in s.loc["B1", "failed_rules"]
     assert s["rank"].dropna().tolist() == [1, 2, 3]
-
-
-# --------------------------------------------------------------------------------- map as text
-
-
-def _page_data(html: str) -> dict:
-    """The page's embedded payload (``var D = {...};``)."""
-    return json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
-
-
-def test_map_as_text(demo_result):
-    html = demo_result.paths["map"].read_text(encoding="utf-8")
-    assert "cdn.jsdelivr" not in html and "code.jquery.com" not in html and "cdnjs" not in html
-    assert re.search(r"<script>\s*/\* @preserve\s*\* Leaflet 1\.9\.3", html), "Leaflet is not inlined"
-    assert "jQuery v3.7.1" not in html  # not used by our pages, so not carried
-    # Leaflet.markercluster is inlined from the installed XStatic package (its minified code, not a link)
-    assert "L.MarkerClusterGroup=L.FeatureGroup.extend(" in html
-    assert "leaflet.markercluster@" not in html
-    assert html.count("var D = {") == 1  # the units are embedded once, whatever the number of views
-    data = _page_data(html)
-    units = data["units"]
-    assert len(units["id"]) == len(demo_result.scores) == 5 and units["id"][0] == "ML0602"
-    n_ind = len(demo_result.config.indicators)
-    # score, each indicator, rules, robustness, similarity to Diré, profiles
-    assert len(units["colours"]) == 1 + n_ind + 1 + 3 + 2  # ... and the pilot set and agreement views
-    assert units["name"][0] == "Dir\u00e9" and units["config_rank"][0] == 1 and units["eligible"][0] is True
-    assert len(units["norm"][0]) == n_ind
-    assert units["norm"][0] == pytest.approx([demo_result.scores.loc["ML0602", f"{n}_norm"] for n in demo_result.config.indicators])
-    popup = render_popups(data)[0]  # as the page writes it
-    assert "nz-rules" in popup and popup.count('<li class="ok">✔') == 6
-    assert "Rank band 1 (5–95% of 1,000 weightings) · top 1 in 100% · <b>in the top 1 whatever the weights</b>" in popup
-    assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
-    assert [x["id"] for x in data["indicators"]] == list(demo_result.config.indicators)
-    assert [x["weight"] for x in data["indicators"]] == [3, 1, 2, 1, 2, 1, 1]
-    assert [p["id"] for p in data["points"]] == ["incidents", "services", "access"]
-    assert len(data["points"][0]["points"]) == sum(_demo_generator().INCIDENTS_2017.values())  # the counted events only
-    assert [r["label"] for r in data["basemap"]["regions"]] == ["Tombouctou"]
-    assert len(data["basemap"]["unit_labels"]) == 5
-    assert "schematic geometry, illustrative figures" in data["title_html"]
-
-
-def test_map_in_french(demo_config, tmp_path):
-    import yaml
-
-    cfg = yaml.safe_load(demo_config.read_text(encoding="utf-8"))
-    cfg["language"] = "fr"
-    result = nexus_zones.run(config_from_mapping(cfg, base_dir=demo_config.parent), out_dir=tmp_path)
-    html = result.paths["map"].read_text(encoding="utf-8")
-    assert '<html lang="fr">' in html
-    data = _page_data(html)
-    dire = render_popups(data)[data["units"]["id"].index("ML0602")]  # as the page writes it
-    # the sentence of the 2018 mission report, with the demo's figures: 2 incidents against (24 + 9 + 15 + 12) / 4 = 15
-    import html as html_mod
-
-    assert "Moins d'incidents sécuritaires en 2017 (2, contre 15 en moyenne dans la région)" in html_mod.unescape(dire)
-    assert "Pourquoi cette unité ?" in dire
-    assert data["text"]["ranking"] == "Classement" and data["views"][0]["label"] == "Score Nexus"
-    assert "Zones pilotes Nexus" in data["title_html"]
-    assert data["indicators"][0]["label"] == "Incidents sécuritaires, 2017"
-
-
-def test_online_page_links_the_cdns_and_is_smaller(demo_result):
-    from nexus_zones.maps import build_map
-
-    online = build_map(demo_result, offline=False)
-    offline = demo_result.paths["map"].read_text(encoding="utf-8")
-    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>' in online
-    assert len(online) < len(offline) - 100_000
-
-
-def test_hostile_strings_are_escaped_in_the_page(grid_cfg, grid_files, tmp_path):
-    hostile = "<img src=x onerror=alert(1)>"
-    units = gpd.read_file(grid_files["boundaries"])
-    units.loc[units["pcode"] == "A1", "name"] = hostile
-    path = tmp_path / "hostile.geojson"
-    units.to_file(path, driver="GeoJSON")
-    cfg = json.loads(json.dumps(grid_cfg))
-    cfg["study"]["boundaries"]["path"] = str(path)
-    cfg["study"]["title"] = "</script><script>alert(3)</script>"
-    cfg["indicators"]["incidents"]["label"] = "<b onmouseover=alert(2)>x</b>"
-    html = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path / "out").paths["map"].read_text(encoding="utf-8")
-    assert hostile not in html
-    assert "<b onmouseover" not in html
-    assert "</script><script>alert(3)" not in html
-    # escaped for HTML, then written into the script as JSON with <, > and & as \\u escapes
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
-
-
-def test_a_folder_in_the_way_of_one_output_changes_no_output(grid_cfg, tmp_path):
-    out = tmp_path / "out"
-    nexus_zones.run(config_from_mapping(grid_cfg), out_dir=out)
-    (out / "grid_run.json").unlink()
-    (out / "grid_run.json").mkdir()
-    (out / "grid_run.json" / "keep.txt").write_text("x", encoding="utf-8")
-    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    cfg = json.loads(json.dumps(grid_cfg))
-    cfg["study"]["title"] = "Another title"
-    with pytest.raises(nexus_zones.NexusZonesError, match="grid_run.json: found a folder"):
-        nexus_zones.run(config_from_mapping(cfg), out_dir=out)
-    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
-
-
-def test_a_failed_move_restores_every_previous_output(tmp_path, monkeypatch):
-    import os
-
-    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
-    a.write_text("old a", encoding="utf-8")
-    real_replace = os.replace
-    calls = []
-
-    def flaky(src, dst):
-        calls.append(dst)
-        if str(dst).endswith("b.txt") and ".tmp" in str(src):
-            raise OSError(13, "Permission denied")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(report.os, "replace", flaky)
-    writers = {a: lambda p: p.write_text("new a", encoding="utf-8"), b: lambda p: p.write_text("new b", encoding="utf-8")}
-    with pytest.raises(OSError):
-        report.write_all(writers)
-    assert a.read_text(encoding="utf-8") == "old a" and not b.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
-
-
-def test_fixed_class_legends(grid_cfg, tmp_path):
-    from nexus_zones.maps import PALETTE, colour
-
-    # 5 classes: 0.0–0.2 is class 0 (the first colour), 0.9 is class 4 (the last), 0.5 is class 2 (the middle: PALETTE[4])
-    assert colour(0.1, 5) == colour(0.0, 5) == PALETTE[0]
-    assert colour(0.9, 5) == colour(1.0, 5) == PALETTE[-1]
-    assert colour(0.5, 5) == PALETTE[4]
-    cfg = json.loads(json.dumps(grid_cfg))
-    cfg["map"] = {"classes": 5}
-    html = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path).paths["map"].read_text(encoding="utf-8")
-    data = _page_data(html)
-    assert data["classes"] == 5
-    assert data["views"][0]["legend"].count('class="nz-class"') == 5
-    colours = data["units"]["colours"]["score"]
-    scores = {unit: colours["of"][i] for unit, i in zip(data["units"]["id"], colours["i"])}
-    assert set(scores.values()) <= {colour((i + 0.5) / 5, 5) for i in range(5)}
-    with pytest.raises(nexus_zones.ConfigError, match=r"map.classes: found 1; expected 0 \(continuous colours\) or 2 to 9 classes"):
-        cfg["map"] = {"classes": 1}
-        config_from_mapping(cfg)

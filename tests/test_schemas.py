@@ -12,8 +12,6 @@ nesting breaks, HXL tags with spaces, workbook sheets).
 from __future__ import annotations
 
 import json
-import re
-import os
 import warnings
 from pathlib import Path
 
@@ -22,164 +20,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nexus_zones import cli, load, pipeline, schemas
+from nexus_zones import load, pipeline, schemas
 from nexus_zones.config import config_from_mapping, load_config
-from nexus_zones.errors import ConfigError, InputDataError, PcodeNestingWarning, PseudoUnitWarning
+from nexus_zones.errors import ConfigError, InputDataError, PcodeNestingWarning
 
-from .conftest import REPO, require_real_data
-
-VIOLENT = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
-ACLED_2025 = ("event_id_cnty, event_date, year, time_precision, disorder_type, event_type, sub_event_type, actor1, assoc_actor_1, inter1, "
-              "actor2, assoc_actor_2, inter2, interaction, civilian_targeting, iso, region, country, admin1, admin2, admin3, location, "
-              "latitude, longitude, geo_precision, source, source_scale, notes, fatalities, tags, timestamp").split(", ")
-HAPI = ["location_code", "location_name", "admin1_code", "admin1_name", "provider_admin1_name", "admin2_code", "admin2_name",
-        "provider_admin2_name", "admin_level"]
-PUBLISHED = REPO / "configs" / "published"
-
-
-# ------------------------------------------------------------------------------ builders (real -> published shapes)
-
-
-def _cercles(real: Path) -> gpd.GeoDataFrame:
-    return gpd.read_file(real / "mali_adm2_cercles_ocha_cod_2015.geojson")
-
-
-def codab(real: Path, generation: str) -> gpd.GeoDataFrame:
-    """The 2015 cercles renamed to another naming generation (values unchanged)."""
-    c = _cercles(real)
-    if generation == "itos":
-        return gpd.GeoDataFrame({"ADM2_PCODE": c["admin2Pcod"], "ADM2_FR": c["admin2Name"], "ADM2_REF": c["admin2RefN"], "ADM1_PCODE": c["admin1Pcod"],
-                                 "ADM1_FR": c["admin1Name"], "ADM0_FR": c["admin0Name"], "ADM0_PCODE": c["admin0Pcod"], "validOn": c["validOn"]},
-                                geometry=c.geometry, crs=c.crs)
-    if generation == "2025":
-        return gpd.GeoDataFrame({"iso2": "ML", "iso3": "MLI", "adm0_pcode": c["admin0Pcod"], "adm0_name": c["admin0Name"], "adm1_pcode": c["admin1Pcod"],
-                                 "adm1_name": c["admin1Name"], "adm2_pcode": c["admin2Pcod"], "adm2_name": c["admin2Name"], "lang": "fr",
-                                 "version": "v02", "valid_on": "2025-03-01", "valid_to": None, "area_sqkm": 1.0},
-                                geometry=c.geometry, crs=c.crs)
-    if generation == "geoboundaries":
-        return gpd.GeoDataFrame({"shapeName": c["admin2Name"], "shapeISO": "", "shapeID": "MLI-ADM2-" + c["admin2Pcod"], "shapeGroup": "MLI", "shapeType": "ADM2"},
-                                geometry=c.geometry, crs=c.crs)
-    if generation == "gadm":
-        return gpd.GeoDataFrame({"GID_0": "MLI", "NAME_0": "Mali", "GID_1": "MLI." + c["admin1Pcod"].str[2:] + "_1", "NAME_1": c["admin1Name"],
-                                 "GID_2": "MLI." + c["admin2Pcod"].str[2:4] + "." + c["admin2Pcod"].str[4:] + "_1", "NAME_2": c["admin2Name"]},
-                                geometry=c.geometry, crs=c.crs)
-    raise KeyError(generation)
-
-
-def acled_2025(real: Path) -> pd.DataFrame:
-    """The real 2020 HDX export in the 31 columns of a 2025 export (new columns derived from event_type)."""
-    a = pd.read_csv(real / "acled_mali_1997-01-06_2020-07-31_hdx.csv", dtype=str, keep_default_na=False)
-    a["disorder_type"] = np.where(a["event_type"] == "Protests", "Demonstrations",
-                                  np.where(a["event_type"] == "Strategic developments", "Strategic developments", "Political violence"))
-    a["civilian_targeting"] = np.where(a["event_type"] == "Violence against civilians", "Civilian targeting", "")
-    a["tags"] = ""
-    return a[ACLED_2025]
-
-
-def _month_start(dates: pd.Series) -> pd.Series:
-    return pd.to_datetime(dates).dt.to_period("M").dt.start_time.dt.strftime("%Y-%m-%d")
-
-
-def hapi_conflict(real: Path) -> pd.DataFrame:
-    """HAPI conflict-event rows (unit x month x event type) from the events joined to the 2015 P-codes."""
-    e = pd.read_csv(real / "acled_mali_events_joined_to_cod2015.csv", dtype={"acled_adm2_cod_pcode": str})
-    e = e[e["acled_adm2_cod_pcode"].notna()].assign(month=lambda f: _month_start(f["event_date"]))
-    kinds = {"political_violence": e["event_type"].isin(VIOLENT + ["Riots"]), "civilian_targeting": e["event_type"] == "Violence against civilians",
-             "demonstration": e["event_type"] == "Protests"}
-    rows = []
-    for kind, mask in kinds.items():
-        g = e[mask].groupby(["acled_adm2_cod_pcode", "admin1", "admin2", "month"]).agg(events=("event_id_cnty", "size"), fatalities=("fatalities", "sum")).reset_index()
-        g["event_type"] = kind
-        rows.append(g)
-    g = pd.concat(rows, ignore_index=True)
-    end = (pd.to_datetime(g["month"]) + pd.offsets.MonthEnd(0)).dt.strftime("%Y-%m-%d")
-    return pd.DataFrame({"location_code": "MLI", "location_name": "Mali", "admin1_code": g["acled_adm2_cod_pcode"].str[:4], "admin1_name": g["admin1"],
-                         "provider_admin1_name": g["admin1"], "admin2_code": g["acled_adm2_cod_pcode"], "admin2_name": g["admin2"],
-                         "provider_admin2_name": g["admin2"], "admin_level": 2, "event_type": g["event_type"], "events": g["events"],
-                         "fatalities": np.where(g["event_type"] == "demonstration", "", g["fatalities"].astype(str)),
-                         "reference_period_start": g["month"], "reference_period_end": end, "resource_hdx_id": "x"})
-
-
-def _ch(real: Path) -> pd.DataFrame:
-    return pd.read_csv(real / "cadre_harmonise_mali_cercles_2014-2020.csv", dtype=str, keep_default_na=False)
-
-
-def hapi_food(real: Path) -> pd.DataFrame:
-    """HAPI food-security rows (unit x phase x type x period) from the Cadre Harmonisé file."""
-    ch = _ch(real)
-    month = {"Jan": "01", "Jun": "06", "Sep": "09"}
-    start = ch["reference_year"] + "-" + ch["reference_label"].str[:3].map(month) + "-01"
-    rows = []
-    for phase, col in [*((str(p), f"phase{p}") for p in range(1, 6)), ("3+", "phase35"), ("all", "population")]:
-        rows.append(pd.DataFrame({"ipc_phase": phase, "ipc_type": ch["chtype"].map({"current": "current", "projected": "first projection"}),
-                                  "population_in_phase": ch[col], "population_fraction_in_phase": "", "reference_period_start": start,
-                                  "reference_period_end": start, "code": ch["cod2015_adm2_pcode"], "name": ch["adm2_name"], "region": ch["adm1_name"]}))
-    r = pd.concat(rows, ignore_index=True)
-    cod_names = dict(zip(_cercles(real)["admin2Pcod"], _cercles(real)["admin2Name"]))  # HAPI's admin2_name is the COD name of admin2_code
-    keys = pd.DataFrame({"location_code": "MLI", "location_name": "Mali", "admin1_code": r["code"].str[:4], "admin1_name": r["region"],
-                         "provider_admin1_name": r["region"], "admin2_code": r["code"], "admin2_name": r["code"].map(cod_names),
-                         "provider_admin2_name": r["name"], "admin_level": 2})
-    return pd.concat([keys, r.drop(columns=["code", "name", "region"]).assign(resource_hdx_id="x")], axis=1)
-
-
-def _dtm_cercles(real: Path) -> pd.DataFrame:
-    d = pd.read_csv(real / "iom_dtm_mali_idps_by_commune_2014-2020.csv", dtype={"cod2015_adm2_pcode": str})
-    return d.groupby(["cod2015_adm2_pcode", "admin1_name", "admin2_name", "snapshot_date", "dtm_round"], as_index=False)["idp_ind"].sum()
-
-
-def hapi_idps(real: Path) -> pd.DataFrame:
-    d = _dtm_cercles(real)
-    return pd.DataFrame({"location_code": "MLI", "location_name": "Mali", "admin1_code": d["cod2015_adm2_pcode"].str[:4], "admin1_name": d["admin1_name"],
-                         "provider_admin1_name": d["admin1_name"], "admin2_code": d["cod2015_adm2_pcode"], "admin2_name": d["admin2_name"],
-                         "provider_admin2_name": d["admin2_name"], "admin_level": 2, "assessment_type": "BA", "reporting_round": d["dtm_round"],
-                         "operation": "Mali", "population": d["idp_ind"].astype(int), "reference_period_start": d["snapshot_date"],
-                         "reference_period_end": d["snapshot_date"], "resource_hdx_id": "x"})
-
-
-def dtm_v3(real: Path) -> pd.DataFrame:
-    d = _dtm_cercles(real)
-    when = pd.to_datetime(d["snapshot_date"])
-    return pd.DataFrame({"admin0Name": "Mali", "admin0Pcode": "MLI", "admin1Name": d["admin1_name"], "admin1Pcode": d["cod2015_adm2_pcode"].str[:4],
-                         "admin2Name": d["admin2_name"], "admin2Pcode": d["cod2015_adm2_pcode"], "adminLevel": 2, "numPresentIdpInd": d["idp_ind"].astype(int),
-                         "reportingDate": when.dt.strftime("%Y-%m-%dT00:00:00"), "yearReportingDate": when.dt.year, "monthReportingDate": when.dt.month,
-                         "roundNumber": d["dtm_round"], "displacementReason": "Conflict", "numberMales": "", "numberFemales": "",
-                         "idpOriginAdmin1Name": "", "idpOriginAdmin1Pcode": "", "assessmentType": "BA", "operation": "Mali"})
-
-
-def hapi_presence(demo: Path) -> pd.DataFrame:
-    """HAPI operational-presence rows from the demo 3W (Tombouctou): sectors as HAPI codes."""
-    w = pd.read_csv(demo / "actors_3w.csv", skiprows=[1], dtype=str, keep_default_na=False)
-    sectors = {"Sécurité alimentaire": "FSC", "Santé": "HEA", "Education": "EDU", "Éducation": "EDU", "Eau, hygiène et assainissement": "WSH",
-               "Protection": "PRO", "Relèvement précoce": "ERY", "Nutrition": "NUT"}
-    code = w["Secteur"].map(sectors).fillna("ERY")
-    return pd.DataFrame({"location_code": "MLI", "location_name": "Mali", "admin1_code": w["admin2Pcod"].str[:4], "admin1_name": w["Région"],
-                         "provider_admin1_name": w["Région"], "admin2_code": w["admin2Pcod"], "admin2_name": w["Cercle"], "provider_admin2_name": w["Cercle"],
-                         "admin_level": 2, "org_acronym": w["Acronyme"], "org_name": w["Organisation"], "org_type_code": "", "org_type_description": w["Type d'organisation"],
-                         "sector_code": code, "sector_name": w["Secteur"], "reference_period_start": "2024-01-01", "reference_period_end": "",
-                         "resource_hdx_id": "x"})
-
-
-@pytest.fixture(scope="module")
-def real():
-    return require_real_data()
-
-
-@pytest.fixture(scope="module")
-def downloads(real, tmp_path_factory) -> Path:
-    """A folder of files named and shaped as published, built from the real files."""
-    d = tmp_path_factory.mktemp("downloads")
-    codab(real, "2025").to_file(d / "mli_admin2.geojson")
-    codab(real, "itos").to_file(d / "mli_admbnda_adm2_itos.geojson")
-    acled_2025(real).to_csv(d / "acled_mali_2025.csv", index=False)
-    hapi_conflict(real).to_csv(d / "hdx_hapi_conflict_event_mli.csv", index=False)
-    hapi_food(real).to_csv(d / "hdx_hapi_food_security_mli.csv", index=False)
-    hapi_idps(real).to_csv(d / "hdx_hapi_idps_mli.csv", index=False)
-    hapi_presence(REPO / "data" / "demo").to_csv(d / "hdx_hapi_operational_presence_mli.csv", index=False)
-    dtm_v3(real).to_csv(d / "dtm_api_v3_mli_admin2.csv", index=False)
-    for name in ("mali_admin_boundaries_ocha_cod_2015.gpkg", "cadre_harmonise_mali_cercles_2014-2020.csv", "iom_dtm_mali_original_rounds",
-                 "acled_mali_1997-01-06_2020-07-31_hdx.csv"):
-        os.symlink(real / name, d / name)
-    return d
+from ._support import PUBLISHED, REPO, VIOLENT, _cercles, _ch, _ch_config, _dtm_cercles, codab
 
 
 def _run(config: Path, downloads: Path, out: Path):
@@ -389,45 +234,6 @@ def test_a_header_of_no_known_shape_is_an_error_naming_the_shapes(tmp_path):
         pipeline.run(config_from_mapping(cfg), out_dir=tmp_path / "o")
 
 
-# ------------------------------------------------------------------------------ pseudo-units, HXL, sheets (through the CLI)
-
-
-def _ch_demo(tmp_path: Path, real: Path, extra_rows: list[dict]) -> Path:
-    ch = _ch(real)
-    ch = ch[ch["adm1_name"] == "Tombouctou"]
-    path = tmp_path / "ch.csv"
-    pd.concat([ch, pd.DataFrame(extra_rows)], ignore_index=True).fillna("").to_csv(path, index=False)
-    return path
-
-
-def _ch_config(tmp_path: Path, ch: Path, indicator: dict | None = None, **layer) -> Path:
-    cfg = {"study": {"name": "p", "title": "p", "boundaries": {"path": str(REPO / "data" / "demo" / "cercles.geojson"), "level": 2}, "regions": ["Tombouctou"]},
-           "layers": {"food": {"kind": "table", "path": str(ch), **layer}},
-           "indicators": {"f": indicator or {"measure": "food.phase35", "per": "food.population", "direction": "cost", "weight": 1}}}
-    import yaml
-
-    path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
-    return path
-
-
-@pytest.mark.parametrize("pseudo, base", [("Dire_limitedaccess", "Dire"), ("Niafunke_zoneinaccessible", "Niafunke")])
-def test_cli_pseudo_units_are_added_to_their_unit_with_a_named_warning(real, tmp_path, capsys, pseudo, base):
-    ch = _ch(real)
-    latest = ch[(ch["chtype"] == "current") & (ch["reference_year"] == "2020") & (ch["reference_label"] == "Jan-May") & (ch["adm2_name"] == base)].iloc[0].to_dict()
-    extra = {**latest, "adm2_name": pseudo, "population": "1000", "phase35": "400"}
-    path = _ch_config(tmp_path, _ch_demo(tmp_path, real, [extra]))
-    code = cli.main(["run", str(path), "--out", str(tmp_path / "out")])
-    err = capsys.readouterr().err
-    assert code == 0 and "PseudoUnitWarning" in err and f"{pseudo} -> {base}" in err
-    scores = pd.read_csv(tmp_path / "out" / "p_scores.csv").set_index("unit_id") if (tmp_path / "out" / "p_scores.csv").exists() else None
-    result = pipeline.run(load_config(path), out_dir=tmp_path / "out2")
-    unit = result.units.index[result.units["name"].map(load.normalise_name) == load.normalise_name(base)][0]
-    assert result.measures.loc[unit, "food.population"] == float(latest["population"]) + 1000
-    assert result.measures.loc[unit, "food.phase35"] == float(latest["phase35"]) + 400
-    assert scores is None or len(scores) == 5
-
-
 @pytest.mark.parametrize("tag", ["#adm2 +name", "#ADM2+Name +X"])
 def test_hxl_tags_with_spaces_case_and_attributes_name_the_key_column(real, tmp_path, tag):
     ch = _ch(real)
@@ -457,139 +263,12 @@ def test_workbook_sheet_is_chosen_and_an_unknown_sheet_lists_the_sheets(real, tm
         pipeline.run(load_config(_ch_config(tmp_path, path, sheet="Ch")), out_dir=tmp_path / "o2")
 
 
-# ------------------------------------------------------------------------------ hostile cases through the CLI (demo files)
-
-
-def _demo(tmp_path: Path, change) -> Path:
-    """configs/demo.yaml with absolute paths, changed by ``change(cfg, tmp_path)``, written to tmp_path."""
-    import yaml
-
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
-    cfg["study"]["boundaries"]["path"] = str((REPO / "configs" / cfg["study"]["boundaries"]["path"]).resolve())
-    for layer in cfg["layers"].values():
-        layer["path"] = str((REPO / "configs" / layer["path"]).resolve())
-    change(cfg, tmp_path)
-    path = tmp_path / "demo.yaml"
-    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def _scores(out: Path) -> pd.DataFrame:
-    return pd.read_csv(next(out.glob("*_scores.csv"))).set_index("unit_id").sort_index()
-
-
-def _renamed_demo(generation: str, tmp_path: Path, broken: str) -> Path:
-    c = gpd.read_file(REPO / "data" / "demo" / "cercles.geojson")
-    if generation == "2025":
-        b = gpd.GeoDataFrame({"adm2_pcode": c["admin2Pcod"], "adm2_name": c["admin2Name"], "adm1_pcode": c["admin1Pcod"], "adm1_name": c["admin1Name"],
-                              "version": "v01", "valid_on": "2025-01-01", "valid_to": None}, geometry=c.geometry, crs=c.crs)
-        b.loc[b["adm2_pcode"] == broken, "adm1_pcode"] = "ML07"
-    else:
-        b = gpd.GeoDataFrame({"ADM2_PCODE": c["admin2Pcod"], "ADM2_FR": c["admin2Name"], "ADM1_PCODE": c["admin1Pcod"], "ADM1_FR": c["admin1Name"],
-                              "validOn": "2019-08-02"}, geometry=c.geometry, crs=c.crs)
-        b.loc[b["ADM2_PCODE"] == broken, "ADM1_PCODE"] = "ML6"  # a typo: ML6 is no prefix of ML0604
-        b.loc[b["ADM2_PCODE"] == broken, "ADM1_PCODE"] = "ML60"
-    path = tmp_path / f"cercles_{generation}.geojson"
-    b.to_file(path)
-    return path
-
-
-@pytest.mark.parametrize("generation, broken, parent", [("2025", "ML0602", "ML07"), ("itos", "ML0604", "ML60")])
-def test_cli_nesting_breaks_are_named_and_the_numbers_equal_the_clean_files(tmp_path, capsys, generation, broken, parent):
-    (tmp_path / "clean").mkdir()
-    clean = _demo(tmp_path / "clean", lambda cfg, d: None)
-    assert cli.main(["run", str(clean), "--out", str(tmp_path / "clean_out")]) == 0
-    path = _renamed_demo(generation, tmp_path, broken)
-
-    def change(cfg, d):
-        cfg["study"]["boundaries"] = {"path": str(path), "level": 2}
-
-    (tmp_path / "broken").mkdir()
-    code = cli.main(["run", str(_demo(tmp_path / "broken", change)), "--out", str(tmp_path / "out")])
-    err = capsys.readouterr().err
-    assert code == 0 and "Traceback" not in err
-    assert "PcodeNestingWarning" in err and f"1 of 5 P-codes do not begin with their parent's code" in err and f"{broken} under {parent}" in err
-    got, expected = _scores(tmp_path / "out"), _scores(tmp_path / "clean_out")
-    pd.testing.assert_frame_equal(got[["score", "rank"]], expected[["score", "rank"]])
-
-
-@pytest.mark.parametrize("variant", ["table_without_options", "hapi_without_events"])
-def test_cli_a_table_of_no_known_shape_is_an_error_naming_the_key_and_the_shapes(tmp_path, capsys, variant):
-    def change(cfg, d):
-        layer = cfg["layers"]["schools"] if "schools" in cfg["layers"] else next(v for v in cfg["layers"].values() if v["kind"] == "table")
-        if variant == "table_without_options":
-            for key in ("unit_column", "name_column", "parent_column", "columns", "whole_numbers"):
-                layer.pop(key, None)
-        else:
-            hapi = pd.DataFrame({**{c: ["x"] for c in HAPI}, "admin2_code": ["ML0601"], "event_type": ["political_violence"],
-                                 "fatalities": ["1"], "reference_period_start": ["2017-01-01"], "reference_period_end": ["2017-01-31"]})
-            hapi.to_csv(d / "hapi.csv", index=False)
-            layer.clear()
-            layer.update({"kind": "table", "path": str(d / "hapi.csv")})
-        cfg["indicators"] = {k: v for k, v in cfg["indicators"].items() if not any(v["measure"].startswith(n + ".") for n, s in cfg["layers"].items() if s is layer)}
-        cfg["rules"] = {}
-        cfg.get("model", {}).pop("pillars", None)
-        for section in ("stakeholders", "pilots", "decision", "data_uncertainty"):  # they name the removed indicators and rules
-            cfg.pop(section, None)
-
-    config = _demo(tmp_path, change)
-    code = cli.main(["run", str(config), "--out", str(tmp_path / "out")])
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("error: ") == 1 and "Traceback" not in err
-    assert re.search(r"layers\.\w+: found a header of no known published shape .*hapi_conflict_event \(HDX HAPI conflict events.*Fix: name the key columns \(unit_column and/or name_column\) and the value columns", err, flags=re.S), err
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
-
-
-@pytest.mark.parametrize("name", ["events_2025_proxies.yaml", "hapi_tables.yaml", "displacement_food_security.yaml"])
-def test_cli_check_passes_on_each_published_example(downloads, name, capsys):
-    code = cli.main(["check", str(PUBLISHED / name), "--data-dir", str(downloads)])
-    out, err = capsys.readouterr()
-    assert code == 0, out + err
-
-
 def test_the_brief_names_the_proxy(downloads, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         paths = pipeline.brief(PUBLISHED / "events_2025_proxies.yaml", out_dir=tmp_path, data_dir=downloads)
     text = "".join(Path(p).read_text(encoding="utf-8", errors="ignore") for p in (paths.values() if isinstance(paths, dict) else [paths]) if str(p).endswith((".html", ".md", ".txt")))
     assert "proxy: events involving Malian military or police forces" in text
-
-
-@pytest.mark.parametrize("variant", ["2015_and_itos", "itos_and_2025", "no_such_level"])
-def test_cli_boundaries_whose_columns_cannot_be_decided_are_an_error_naming_the_candidates(tmp_path, capsys, variant):
-    c = gpd.read_file(REPO / "data" / "demo" / "cercles.geojson")
-    if variant == "2015_and_itos":
-        c = c.assign(ADM2_PCODE=c["admin2Pcod"], ADM2_FR=c["admin2Name"])
-        pattern = r"study\.boundaries\.level 2: found columns of several naming schemes at level 2: COD-AB 2015 \(admin2Pcod / admin2Name\); COD-AB ITOS \(ADM2_PCODE / ADM2_FR\)"
-    elif variant == "itos_and_2025":
-        c = gpd.GeoDataFrame({"ADM2_PCODE": c["admin2Pcod"], "ADM2_FR": c["admin2Name"], "adm2_pcode": c["admin2Pcod"], "adm2_name": c["admin2Name"]}, geometry=c.geometry, crs=c.crs)
-        pattern = r"COD-AB ITOS \(ADM2_PCODE / ADM2_FR\); COD-AB 2025 \(adm2_pcode / adm2_name\)"
-    else:
-        pattern = r"study\.boundaries\.level 3: found no id and name columns at level 3 of a known naming scheme .*admin3Pcod / admin3Name.*Fix: set study\.boundaries\.id_column and name_column \(and region_column\), or the right level"
-    path = tmp_path / "units.geojson"
-    c.to_file(path)
-
-    def change(cfg, d):
-        cfg["study"]["boundaries"] = {"path": str(path), "level": 3 if variant == "no_such_level" else 2}
-
-    code = cli.main(["run", str(_demo(tmp_path, change)), "--out", str(tmp_path / "out")])
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("error: ") == 1 and "Traceback" not in err
-    assert re.search(pattern, err, flags=re.S), err
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
-    # the same file with its columns named runs, and gives the clean demo's ranks
-    def named(cfg, d):
-        cfg["study"]["boundaries"] = {"path": str(path), "id_column": "admin2Pcod" if variant == "2015_and_itos" else "ADM2_PCODE",
-                                      "name_column": "admin2Name" if variant == "2015_and_itos" else "ADM2_FR", "region_column": None}
-        cfg["study"].pop("regions", None)
-
-    if variant != "no_such_level":
-        (tmp_path / "named").mkdir()
-        assert cli.main(["run", str(_demo(tmp_path / "named", named)), "--out", str(tmp_path / "named_out")]) == 0
-        (tmp_path / "clean").mkdir()
-        assert cli.main(["run", str(_demo(tmp_path / "clean", lambda cfg, d: None)), "--out", str(tmp_path / "clean_out")]) == 0
-        capsys.readouterr()
-        pd.testing.assert_series_equal(_scores(tmp_path / "named_out")["score"], _scores(tmp_path / "clean_out")["score"])
 
 
 def test_a_geoboundaries_file_of_another_level_is_refused(real, tmp_path):

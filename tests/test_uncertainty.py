@@ -3,7 +3,6 @@ variance decomposition; and the decision outputs of the demo and real configs (t
 
 from __future__ import annotations
 
-import json
 import warnings
 
 import numpy as np
@@ -14,7 +13,7 @@ import nexus_zones
 from nexus_zones import uncertainty
 from nexus_zones.config import config_from_mapping, load_config
 
-from .conftest import REPO, require_real_data
+from ._support import REPO, require_real_data
 
 MEASURES = pd.DataFrame({"ev.count": [3.0, 1.0, 0.0], "ev.fatalities": [5.0, 0.0, 0.0], "pop.n": [100.0, 200.0, 300.0]}, index=["A", "B", "C"])
 # two imprecise events counted in A: the first (2 fatalities) could be in A or B, the second (0) in A, B or C

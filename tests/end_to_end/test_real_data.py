@@ -1,0 +1,162 @@
+"""The real study (configs/mali_2017.yaml) on ../shared/data/real, checked against independent
+computations (geopandas sjoin, plain pandas) and against figures published in the data's README.
+
+Skipped, with the reason, when the real data folder is absent.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+import nexus_zones
+from nexus_zones import cli, load
+
+from .._support import CHROMIUM_ARGS, REPO, VIOLENT, decode_units, is_ignored_console_error, require_real_data
+
+pytestmark = pytest.mark.realdata
+TOMBOUCTOU = {"ML0601": "Tombouctou", "ML0602": "Dire", "ML0603": "Goundam", "ML0604": "Gourma-Rharous", "ML0605": "Niafunke"}
+
+
+@pytest.fixture(scope="module")
+def mali(real, tmp_path_factory):
+    return nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=real, out_dir=tmp_path_factory.mktemp("mali"))
+
+
+def test_all_fifty_cercles_scored_and_written(mali):
+    s = mali.scores
+    assert len(s) == 50 and s["score"].notna().all()
+    assert sorted(s["rank"].tolist()) == sorted(pd.Series(s["score"]).rank(method="min", ascending=False).astype(int).tolist())
+    assert {"map", "csv", "gpkg", "run", "weights", "ranks_by_weights", "leave_one_out"} <= set(mali.paths)
+    csv = pd.read_csv(mali.paths["csv"])
+    assert len(csv) == 50
+    meta = json.loads(mali.paths["run"].read_text(encoding="utf-8"))
+    assert meta["boundaries"]["validOn"] == ["2015-04-08"]
+    assert meta["boundaries"]["layer"] == "adm2_cercles"
+    assert meta["data_dir"] == str(require_real_data().resolve())
+
+
+def test_2017_event_counts_equal_an_independent_sjoin(mali, real):
+    acled = pd.read_csv(real / "acled_mali_1997-01-06_2020-07-31_hdx.csv")
+    acled = acled[(pd.to_datetime(acled["event_date"]).dt.year == 2017) & acled["event_type"].isin(VIOLENT)]
+    points = gpd.GeoDataFrame(acled, geometry=gpd.points_from_xy(acled["longitude"], acled["latitude"]), crs=4326)
+    cercles = gpd.read_file(real / "mali_admin_boundaries_ocha_cod_2015.gpkg", layer="adm2_cercles")
+    joined = gpd.sjoin(points, cercles[["admin2Pcod", "geometry"]], predicate="within")
+    assert joined.index.is_unique  # no 2017 event lies on a shared border
+    expected = joined.groupby("admin2Pcod").size().reindex(cercles["admin2Pcod"], fill_value=0)
+    got = mali.measures["incidents.count"].astype(int)
+    assert got.to_dict() == expected.to_dict()
+    fatalities = joined.groupby("admin2Pcod")["fatalities"].sum().reindex(cercles["admin2Pcod"], fill_value=0)
+    assert mali.measures["incidents.fatalities"].astype(int).to_dict() == fatalities.to_dict()
+    assert mali.point_reports["incidents"].counted == len(joined) == int(expected.sum())
+    assert mali.point_reports["incidents"].outside_units == len(points) - len(joined)
+
+
+def test_count_by_acled_admin2_beside_the_spatial_count(mali, real):
+    # the data README's own name matching of ACLED's admin2 to OCHA 2015 P-codes, done independently
+    joined = pd.read_csv(real / "acled_mali_events_joined_to_cod2015.csv")
+    joined = joined[(joined["year"] == 2017) & joined["event_type"].isin(VIOLENT)]
+    expected = joined.groupby("acled_adm2_cod_pcode").size()
+    got = mali.measures["incidents.count_by_admin"]
+    assert got[got > 0].astype(int).to_dict() == expected.to_dict()
+    by_admin = mali.point_reports["incidents"].by_admin
+    assert by_admin["unmatched_names"] == []
+    disagree = {d["unit_id"] for d in by_admin["units_that_disagree"]}
+    spatial = mali.measures["incidents.count"]
+    assert disagree == set(spatial.index[spatial != got])
+
+
+def test_join_reports_detect_the_code_schemes(mali):
+    food, dtm = mali.joins["food"], mali.joins["displacement"]
+    # Cadre Harmonisé: alphabetical codes under the same names (ML0601 = Dire in CH, Tombouctou in OCHA)
+    assert food["codes_used"] is False
+    assert "ML0101 is 'Bafoulabe' in the table but 'Kayes' in the boundaries" in food["scheme_conflicts"]
+    assert food["by_name"] == food["rows"] == 55 and food["unmatched"] == [] and food["ambiguous"] == []
+    # DTM: its own MLI… codes, none of which is an OCHA code
+    assert dtm["codes_shared"] == 0 and dtm["by_code"] == 0
+    assert dtm["unmatched"] == [] and dtm["ambiguous"] == []
+
+
+def test_values_match_the_published_figures(mali):
+    m = mali.measures
+    # data README: Cadre Harmonisé 2017 population, Tombouctou region
+    population = {"ML0602": 142522, "ML0603": 196676, "ML0604": 144305, "ML0605": 228015, "ML0601": 165483}
+    assert m.loc[list(population), "food.population"].round().astype(int).to_dict() == population
+    # data README: WHO/KEMRI public facilities per Tombouctou cercle
+    facilities = {"ML0602": 18, "ML0603": 24, "ML0604": 17, "ML0605": 24, "ML0601": 23}
+    assert m.loc[list(facilities), "health.count"].astype(int).to_dict() == facilities
+    # data README: DTM national IDP total on 31 Dec 2017
+    assert int(m["displacement.idps"].sum()) == 38172
+    # the rate is the count over the CH population, per 100,000
+    assert mali.values.loc["ML0602", "health_rate"] == pytest.approx(18 / 142522 * 100000)
+
+
+def test_dire_first_in_its_region(mali):
+    s = mali.scores
+    tomb = s[s.index.isin(list(TOMBOUCTOU))]
+    assert tomb["region_rank"].astype(int).to_dict()["ML0602"] == 1
+    assert tomb.loc["ML0602", "incidents"] == min(tomb["incidents"])
+
+
+def test_commune_level_and_geojson_boundaries_read(real):
+    communes = load.read_boundaries(
+        real / "mali_admin_boundaries_ocha_cod_2015.gpkg", layer="adm3_communes", id_column="admin3Pcod", name_column="admin3Name", region_column="admin1Name"
+    )
+    assert len(communes.units) == 701 and communes.units.index.is_unique
+    geojson = load.read_boundaries(real / "mali_adm2_cercles_ocha_cod_2015.geojson", id_column="admin2Pcod", name_column="admin2Name", region_column="admin1Name")
+    cercles = load.read_boundaries(
+        real / "mali_admin_boundaries_ocha_cod_2015.gpkg", layer="adm2_cercles", id_column="admin2Pcod", name_column="admin2Name", region_column="admin1Name"
+    )
+    assert len(geojson.units) == 50 and list(geojson.units.index) == list(cercles.units.index)
+    assert geojson.units.loc["ML0602", "name"] == "Dire" and geojson.units.loc["ML0602", "region"] == "Tombouctou"
+
+
+def test_cli_with_data_dir(real, tmp_path, capsys):
+    code = cli.main(["run", str(REPO / "configs" / "mali_2017.yaml"), "--data-dir", str(real), "--out", str(tmp_path), "-q"])
+    out = capsys.readouterr().out
+    assert code == 0 and "50 units scored" in out
+    assert (tmp_path / "mali_2017.html").stat().st_size > 0
+    code = cli.main(["check", str(REPO / "configs" / "mali_2017.yaml"), "--data-dir", str(tmp_path / "nowhere"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--data-dir: found" in err and "which is not a folder" in err
+
+
+def test_mali_map_is_small_and_its_borders_stay_shared(mali):
+    import re
+
+    import shapely
+
+    html = mali.paths["map"].read_text(encoding="utf-8")
+    assert len(html.encode("utf-8")) < 2_500_000  # issue 5's target for the 50 cercles with every view
+    data = json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
+    from .._support import decode_units
+
+    geoms = decode_units(data["topology"])
+    assert len(geoms) == len(data["units"]["id"]) == 50
+    # simplified as one coverage and quantised as one topology: still no gap or overlap between neighbours
+    assert bool(shapely.coverage_is_valid(shapely.make_valid(geoms)))
+    # the ACLED events themselves are not published in the page (its terms); the health facilities are
+    assert [p["id"] for p in data["points"]] == ["health"]
+
+
+@pytest.mark.browser
+def test_mali_map_opens_offline_in_chromium(mali):
+    from playwright.sync_api import sync_playwright
+
+    from .._support import CHROMIUM_ARGS, is_ignored_console_error
+
+    problems = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" and not is_ignored_console_error(m.text, m.location.get("url", "")) else None)
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        page.goto(mali.paths["map"].resolve().as_uri())
+        page.wait_for_selector("div.nz-legend[data-view]")
+        assert page.locator("path.leaflet-interactive").count() == 50
+        browser.close()
+    assert problems == []

@@ -1,0 +1,319 @@
+"""The points kind (:mod:`nexus_zones.layers.points`): reading events (ACLED date formats, swapped
+coordinates, vector files, Windows-1252 categories, where-filters and admin names), counting them per
+unit (time window, types, categories, shared edges and vertices, points outside), and the fast CSV
+path (pyarrow), which gives the same frames, warnings and errors as the general path on clean files
+and on every messy spelling the general path handles (both paths compared on each variant)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import box, Point
+
+import nexus_zones
+from nexus_zones import aggregate, load, report
+from nexus_zones.errors import EventsOutsideWarning, InputDataError, NexusZonesWarning, UnusedValueWarning
+from nexus_zones.layers import points
+
+from .._support import DEMO, VIOLENT, _grid_points, _text, grid_units
+
+
+def test_read_points_parses_acled_date_formats(grid_files):
+    pts = load.read_points(grid_files["events"], date_column="event_date", type_column="event_type")
+    assert pts["date"].iloc[1] == pd.Timestamp("2017-06-14")
+    assert pts["date"].iloc[0] == pd.Timestamp("2017-03-01")
+    assert pts["fatalities"].sum() == 2 + 1 + 0 + 4 + 3 + 0 + 9
+
+
+def test_read_points_unparseable_date_names_rows(tmp_path):
+    path = tmp_path / "e.csv"
+    pd.DataFrame({"event_date": ["2017-01-01", "sometime", "31/02/2017"], "latitude": [1, 1, 1], "longitude": [1, 1, 1]}).to_csv(path, index=False)
+    with pytest.raises(InputDataError, match=r"2 dates that cannot be read \(row 3: 'sometime', row 4: '31/02/2017'\)"):
+        load.read_points(path, date_column="event_date")
+
+
+def test_read_points_swapped_coordinates_are_named(tmp_path):
+    path = tmp_path / "e.csv"
+    pd.DataFrame({"latitude": [16.3, -3.4], "longitude": [-3.4, 200.0]}).to_csv(path, index=False)
+    with pytest.raises(InputDataError, match=r"out of range \(latitude, longitude: row 3: .-3\.4., .200\.0.\)"):
+        load.read_points(path)
+    pd.DataFrame({"latitude": [-3.4, 120.0], "longitude": [16.3, -3.4]}).to_csv(path, index=False)
+    with pytest.raises(InputDataError, match="look swapped"):
+        load.read_points(path)
+
+
+def test_count_points_window_types_shared_edge_and_outside(grid_files):
+    units = grid_units()
+    with pytest.warns(EventsOutsideWarning, match=r"1 of 5 points in the window fell outside every unit of the boundaries.*\(5\.0000, 5\.0000\)"):
+        measures, report = aggregate.count_points(
+            units, _grid_points(grid_files), start=pd.Timestamp("2017-01-01").date(), end=pd.Timestamp("2017-12-31").date(), types=VIOLENT
+        )
+    # A1: two inside + the edge event (x=1 is shared with A2; A1 is the first id)
+    assert measures["count"].to_dict() == {"A1": 2 + 1, "A2": 1, "B1": 0, "B2": 0}
+    assert measures["fatalities"].to_dict() == {"A1": 2 + 1 + 4, "A2": 0, "B1": 0, "B2": 0}
+    assert report.read == 7
+    assert report.outside_window == 1  # 2016-12-31
+    assert report.other_types == 1  # the protest
+    assert report.counted == 4
+    assert report.outside_units == 1
+    assert report.on_shared_border == 1
+
+
+def test_count_points_agrees_with_geopandas_sjoin():
+    """Independent check on random points: our STRtree assignment = geopandas sjoin(within)."""
+    rng = np.random.default_rng(7)
+    units = grid_units()
+    xy = rng.uniform(-0.5, 2.5, size=(2000, 2))
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=4326)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EventsOutsideWarning)
+        measures, report = aggregate.count_points(units, pts, outside="accept")  # 5/9 of the square lies outside the grid
+    joined = gpd.sjoin(pts, units, predicate="within")
+    expected = joined.groupby("unit_id").size().reindex(units.index, fill_value=0)
+    assert measures["count"].astype(int).to_dict() == expected.to_dict()
+    assert report.outside_units == len(pts) - len(joined)
+
+
+def test_count_points_categories_slugged_or_mapped(grid_files):
+    units = grid_units()
+    pts = load.read_points(grid_files["services"], category_column="category")
+    m, _ = aggregate.count_points(units, pts)
+    assert m["health"].to_dict() == {"A1": 1, "A2": 1, "B1": 0, "B2": 1}
+    assert m["school"].to_dict() == {"A1": 0, "A2": 0, "B1": 1, "B2": 1}
+    with pytest.warns(UnusedValueWarning, match=r"category values \['School'\] are in no configured category"):
+        m2, _ = aggregate.count_points(units, pts, categories={"care": ["Health"]})
+    assert m2["care"].to_dict() == m["health"].to_dict()
+    assert aggregate.slug("Centre de santé") == "centre_de_sante"
+    assert aggregate.slug("3W") == "c_3w"
+
+
+def test_unknown_type_filter_value_is_warned(grid_files):
+    with pytest.warns(UnusedValueWarning, match=r"types \['Batles'\] occur in no row \(did you mean 'Battles'\?\)"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EventsOutsideWarning)
+            aggregate.count_points(grid_units(), _grid_points(grid_files), types=["Batles", "Battles"])
+
+
+def test_point_on_a_vertex_shared_by_four_units_goes_to_the_first():
+    units = grid_units()
+    pts = gpd.GeoDataFrame(geometry=[Point(1, 1)], crs=4326)
+    m, rep = aggregate.count_points(units, pts)
+    assert m["count"].to_dict() == {"A1": 1, "A2": 0, "B1": 0, "B2": 0}
+    assert rep.on_shared_border == 1
+
+
+def test_points_file_as_geojson(tmp_path):
+    pts = gpd.GeoDataFrame({"category": ["Police"]}, geometry=[Point(0.5, 0.5)], crs=4326).to_crs(3857)
+    path = tmp_path / "posts.geojson"
+    pts.to_file(path, driver="GeoJSON")
+    read = load.read_points(path, category_column="category", fatalities_column=None)
+    assert read.crs.to_epsg() == 4326
+    assert read.geometry.iloc[0].x == pytest.approx(0.5, abs=1e-9)
+    m, _ = aggregate.count_points(grid_units(), read)
+    assert m["police"].to_dict() == {"A1": 0, "A2": 0, "B1": 1, "B2": 0}
+
+
+def test_points_where_filter_and_admin_names(tmp_path):
+    path = tmp_path / "acled.csv"
+    pd.DataFrame(
+        {
+            "event_date": ["2017-01-01"] * 4,
+            "latitude": [1.5, 1.5, 0.5, 0.5],
+            "longitude": [0.5, 1.5, 0.5, 0.5],
+            "geo_precision": ["1", "3", "2", "1"],
+            "admin2": ["Alpha One", "Alpha One", "Bravo One", "Bravo One"],
+        }
+    ).to_csv(path, index=False)
+    pts = load.read_points(path, admin_column="admin2", filters={"geo_precision": [1, 2]})
+    assert len(pts) == 3 and pts.attrs["dropped_by_filters"] == 1
+    m, rep = aggregate.count_points(grid_units(), pts)
+    assert m["count"].to_dict() == {"A1": 1, "A2": 0, "B1": 2, "B2": 0}
+    assert m["count_by_admin"].to_dict() == {"A1": 1, "A2": 0, "B1": 2, "B2": 0}
+    assert rep.dropped_by_filters == 1 and rep.by_admin["points_whose_name_names_another_unit"] == 0
+
+
+def test_border_with_a_unit_outside_the_study_follows_the_national_rule(grid_files):
+    b_all = load.read_boundaries(grid_files["boundaries"], id_column="pcode", name_column="name", region_column="region")
+    b_south = load.read_boundaries(grid_files["boundaries"], id_column="pcode", name_column="name", region_column="region", regions=["South"])
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.5], [1.0]), crs=4326)  # on the A1 (North) / B1 (South) border
+    national, _ = aggregate.count_points(b_all.units, pts, all_units=b_all.all_units)
+    south, rep = aggregate.count_points(b_south.units, pts, all_units=b_south.all_units)
+    assert national["count"].to_dict() == {"A1": 1, "A2": 0, "B1": 0, "B2": 0}
+    assert south["count"].to_dict() == {"B1": 0, "B2": 0}
+    assert rep.in_units_outside_study == 1 and rep.outside_units == 0
+
+
+def test_category_named_like_a_measure_is_prefixed():
+    pts = gpd.GeoDataFrame({"category": ["Count", "Count", "School"]}, geometry=gpd.points_from_xy([0.5, 0.5, 1.5], [1.5, 1.5, 1.5]), crs=4326)
+    m, _ = aggregate.count_points(grid_units(), pts)
+    assert m.loc["A1", "count"] == 2 and m.loc["A1", "cat_count"] == 2 and m.loc["A2", "school"] == 1
+
+
+def test_points_without_geometry_and_empty_windows_are_reported(tmp_path):
+    pts = gpd.GeoDataFrame({"event_date": ["2015-01-01"] * 3}, geometry=[None, None, box(0, 0, 1, 1).centroid], crs=4326)
+    path = tmp_path / "p.gpkg"
+    pts.to_file(path)
+    with pytest.warns(nexus_zones.NexusZonesWarning, match="2 features without geometry were not counted"):
+        read = load.read_points(path, date_column="event_date", fatalities_column=None)
+    m, rep = aggregate.count_points(grid_units(), read, start=pd.Timestamp("2017-01-01").date(), end=pd.Timestamp("2017-12-31").date())
+    assert m["count"].sum() == 0 and (rep.read, rep.outside_window, rep.counted) == (1, 1, 0)  # the pipeline reports the empty window
+
+N = 400  # rows per file: enough for several pyarrow blocks of logic, small enough to be quick
+
+
+def _events(n: int = N, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    days = pd.Timestamp("2017-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    return pd.DataFrame({
+        "event_id_cnty": [f"MLI{i}" for i in range(n)],
+        "event_date": days.strftime("%Y-%m-%d"),
+        "event_type": np.array(["Battles", "Protests", "Riots", "Violence against civilians"])[rng.integers(0, 4, n)],
+        "actor1": np.array(["Military Forces of Mali (2021-)", "JNIM: Group for Support of Islam and Muslims", "Protesters (Mali)", "Police Forces of Mali (2021-)"])[rng.integers(0, 4, n)],
+        "admin2": np.array(["Dire", "Goundam", "Ménaka", "Ségou"])[rng.integers(0, 4, n)],
+        "latitude": np.round(rng.uniform(12, 18, n), 4).astype(str),
+        "longitude": np.round(rng.uniform(-6, 1, n), 4).astype(str),
+        "geo_precision": rng.integers(1, 4, n).astype(str),
+        "fatalities": rng.integers(0, 9, n).astype(str),
+    })
+
+
+def _write(path: Path, frame: pd.DataFrame, *, sep: str = ",", encoding: str = "utf-8", hxl: bool = False) -> Path:
+    text = frame.to_csv(index=False, sep=sep, lineterminator="\n")
+    if hxl:
+        head, rest = text.split("\n", 1)
+        text = head + "\n" + sep.join(f"#{c.replace('_', '+')}" for c in frame.columns) + "\n" + rest
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+READ = dict(date_column="event_date", type_column="event_type", admin_column="admin2")
+
+
+def _both(monkeypatch, path: Path, **options):
+    """(result, warnings, error) of the fast and of the general path."""
+    out = []
+    for threshold in (0, 1 << 62):
+        monkeypatch.setattr(load, "FAST_MIN_BYTES", threshold)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result, error = points.read_points(path, **{**READ, **options}), None
+            except InputDataError as exc:
+                result, error = None, str(exc)
+        out.append((result, [(type(w.message).__name__, str(w.message)) for w in caught if issubclass(w.category, NexusZonesWarning)], error))
+    return out
+
+
+def _same(fast, slow) -> None:
+    (fr, fw, fe), (sr, sw, se) = fast, slow
+    assert fe == se and fw == sw
+    if sr is not None:
+        pd.testing.assert_frame_equal(pd.DataFrame(fr.drop(columns="geometry")), pd.DataFrame(sr.drop(columns="geometry")))
+        assert fr.geometry.geom_equals_exact(sr.geometry, tolerance=0).all() and fr.attrs == sr.attrs
+
+
+def _variant(name: str, tmp_path: Path) -> tuple[Path, dict]:
+    ev = _events()
+    if name == "clean":
+        return _write(tmp_path / "e.csv", ev), {}
+    if name == "acled_old_dates":
+        ev["event_date"] = pd.to_datetime(ev["event_date"]).dt.strftime("%d %B %Y")
+        return _write(tmp_path / "e.csv", ev), {}
+    if name == "decimal_comma_semicolon":
+        ev["latitude"] = ev["latitude"].str.replace(".", ",")
+        return _write(tmp_path / "e.csv", ev, sep=";"), {}
+    if name == "hxl_row_bom":
+        return _write(tmp_path / "e.csv", ev, encoding="utf-8-sig", hxl=True), {"latitude": "#latitude", "longitude": "#longitude"}
+    if name == "cp1252":
+        return _write(tmp_path / "e.csv", ev, encoding="cp1252"), {}
+    if name == "utf16":
+        return _write(tmp_path / "e.csv", ev, encoding="utf-16"), {}
+    if name == "mixed_lines":
+        ev.loc[4, "admin2"] = "Ségou"  # on line 6 of the file (lines[5])
+        path = _write(tmp_path / "e.csv", ev)
+        lines = path.read_bytes().split(b"\n")
+        lines[5] = lines[5].decode("utf-8").encode("cp1252")
+        lines[3] = lines[3].replace(b"Dire", "Diré".encode("utf-8"))
+        path.write_bytes(b"\n".join(lines))
+        return path, {}
+    if name == "mojibake":
+        ev.loc[7, "admin2"] = "SÃ©gou"
+        return _write(tmp_path / "e.csv", ev), {}
+    if name == "repeated_ids":
+        ev = pd.concat([ev, ev.iloc[:3]])
+        return _write(tmp_path / "e.csv", ev), {}
+    if name == "spaced_cells_and_thousands":
+        ev.loc[4, "event_type"] = " Battles "
+        ev.loc[9, "fatalities"] = "1 000"
+        return _write(tmp_path / "e.csv", ev), {}
+    if name == "filters":
+        return _write(tmp_path / "e.csv", ev), {"filters": {"geo_precision": [1, 2], "event_type": ["Battles", "Riots"]}}
+    if name == "text_match":
+        return _write(tmp_path / "e.csv", ev), {"matches": [{"columns": ["actor1"], "contains": ["military forces of MALI", "Police Forces"]}]}
+    if name == "bad_date":
+        ev.loc[11, "event_date"] = "2017-02-30"
+        return _write(tmp_path / "e.csv", ev), {}
+    if name == "implausible_date":
+        ev.loc[12, "event_date"] = "2107-01-01"
+        return _write(tmp_path / "e.csv", ev), {}
+    if name == "swapped_coordinates":
+        ev.loc[:, "latitude"], ev.loc[:, "longitude"] = ev["longitude"].copy(), (ev["latitude"].astype(float) + 170).astype(str)
+        return _write(tmp_path / "e.csv", ev), {}
+    if name == "missing_coordinates":
+        ev.loc[[2, 8], "latitude"] = ""
+        return _write(tmp_path / "e.csv", ev), {}
+    if name == "negative_fatalities":
+        ev.loc[6, "fatalities"] = "-2"
+        return _write(tmp_path / "e.csv", ev), {}
+    raise KeyError(name)
+
+
+VARIANTS = ["clean", "acled_old_dates", "decimal_comma_semicolon", "hxl_row_bom", "cp1252", "utf16", "mixed_lines", "mojibake",
+            "repeated_ids", "spaced_cells_and_thousands", "filters", "text_match", "bad_date", "implausible_date",
+            "swapped_coordinates", "missing_coordinates", "negative_fatalities"]
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_fast_and_general_paths_give_identical_frames_warnings_and_errors(name, tmp_path, monkeypatch):
+    path, options = _variant(name, tmp_path)
+    fast, slow = _both(monkeypatch, path, **options)
+    _same(fast, slow)
+
+
+def test_the_fast_path_is_taken_on_clean_files_and_left_on_messy_ones(tmp_path):
+    clean, _ = _variant("clean", tmp_path)
+    assert load.read_csv_arrow(clean, ["latitude", "event_date"], min_bytes=0) is not None
+    for name in ("cp1252", "utf16", "mojibake", "mixed_lines"):
+        path, _ = _variant(name, tmp_path)
+        assert load.read_csv_arrow(path, ["latitude"], min_bytes=0) is None, name
+    assert load.read_csv_arrow(clean, ["no_such_column"], min_bytes=0) is None  # the general path reports it
+
+
+def test_categories_in_windows_1252_are_counted(tmp_path):
+    """'École' and 'Centre de santé' read from Windows-1252 match the config's categories: the counts
+    equal an independent count of the clean file's rows."""
+    text = _text("services_points.csv")
+    path = tmp_path / "services.csv"
+    path.write_bytes(text.encode("cp1252"))
+    points = load.read_points(path, category_column="category", fatalities_column=None)
+    clean = pd.read_csv(DEMO / "services_points.csv", dtype=str)
+    assert points["category"].value_counts().to_dict() == clean["category"].value_counts().to_dict()
+    assert (points["category"] == "École").sum() == text.count(",École,")
+
+
+def test_a_few_points_outside_are_not_an_error():
+    """Two points, one outside: a warning, not an error (fewer than MIN_OUTSIDE_ERROR outside)."""
+    units = gpd.GeoDataFrame({"name": ["a"], "region": ["r"]}, geometry=[shapely.box(0, 0, 1, 1)], index=pd.Index(["A"], name="unit_id"), crs=4326)
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.5, 9.0], [0.5, 9.0]), crs=4326)
+    with pytest.warns(EventsOutsideWarning, match="1 of 2 points in the window fell outside"):
+        measures, report = aggregate.count_points(units, pts)
+    assert measures.loc["A", "count"] == 1 and report.outside_units == 1
+    many = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.5] * 9 + [9.0] * 10, [0.5] * 19), crs=4326)
+    with pytest.raises(InputDataError, match=r"found 10 of 19 points outside every unit .* 9 of 19 inside the boundaries as given"):
+        aggregate.count_points(units, many, source="pts.csv")

@@ -1,0 +1,209 @@
+"""The raster kind (:mod:`nexus_zones.layers.raster`): zonal statistics with full pixels, nodata,
+fractional coverage exact against shapely, polygons reprojected to the raster, rasters not
+overlapping or without CRS, streamed strips in threads, coverage computed once per grid, and a
+raster layer in a study."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from rasterio.transform import Affine
+from shapely.geometry import box
+
+import nexus_zones
+from nexus_zones import aggregate, load
+from nexus_zones.config import config_from_mapping
+from nexus_zones.errors import InputDataError, MissingValueWarning
+from nexus_zones.layers import raster as raster_mod
+
+from .._support import DEMO, grid_units
+
+
+def from_origin(west: float, north: float, xsize: float, ysize: float) -> Affine:
+    """A north-up transform (rasterio's from_origin multiplies affines with the pending-deprecated ``*``)."""
+    return Affine(xsize, 0.0, west, 0.0, -ysize, north)
+
+
+# --------------------------------------------------------------------------------------- rasters
+
+
+def _write_raster(path, data, transform, crs="EPSG:4326", nodata=-9999.0):
+    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
+                       dtype="float32", crs=crs, transform=transform, nodata=nodata) as dst:
+        dst.write(data.astype("float32"), 1)
+
+
+@pytest.fixture
+def raster_4x4(tmp_path):
+    """4×4 pixels of 0.5°, covering (0, 0)-(2, 2) like the grid; values 1..16 row by row; (row 0, col 1) is nodata."""
+    data = np.arange(1, 17, dtype="float32").reshape(4, 4)
+    data[0, 1] = -9999.0
+    path = tmp_path / "r.tif"
+    _write_raster(path, data, from_origin(0.0, 2.0, 0.5, 0.5))
+    return path
+
+
+def test_zonal_stats_full_pixels_and_nodata(raster_4x4):
+    info = load.read_raster(raster_4x4)
+    units = grid_units()
+    z = aggregate.zonal_stats(units, info, threshold=10)
+    # A1 = x 0-1, y 1-2 = rows 0-1, cols 0-1 -> values 1, (nodata), 5, 6
+    assert z.loc["A1", "sum"] == pytest.approx(1 + 5 + 6)
+    assert z.loc["A1", "mean"] == pytest.approx((1 + 5 + 6) / 3)
+    assert z.loc["A1", "valid_share"] == pytest.approx(3 / 4)
+    assert z.loc["A1", "share_above"] == pytest.approx(0 / 3)
+    # B2 = rows 2-3, cols 2-3 -> 11, 12, 15, 16
+    assert z.loc["B2", "sum"] == pytest.approx(11 + 12 + 15 + 16)
+    assert z.loc["B2", "share_above"] == pytest.approx(4 / 4)
+
+
+def test_zonal_stats_fractional_coverage(raster_4x4):
+    info = load.read_raster(raster_4x4)
+    # a polygon covering x 0.25-0.75, y 0.25-0.5: quarter of pixel (row 3, col 0)=13 and quarter of (row 3, col 1)=14
+    units = gpd.GeoDataFrame({"name": ["p"], "region": ["r"]}, geometry=[box(0.25, 0.25, 0.75, 0.5)], index=pd.Index(["P"], name="unit_id"), crs=4326)
+    z = aggregate.zonal_stats(units, info)
+    assert z.loc["P", "sum"] == pytest.approx(0.25 * 13 + 0.25 * 14)
+    assert z.loc["P", "mean"] == pytest.approx((0.25 * 13 + 0.25 * 14) / 0.5)
+    # a triangle: half of pixel 13 (x 0-0.5, y 0-0.5) cut by its diagonal
+    tri = gpd.GeoSeries.from_wkt(["POLYGON ((0 0, 0.5 0, 0 0.5, 0 0))"], crs=4326)
+    units = gpd.GeoDataFrame({"name": ["t"], "region": ["r"]}, geometry=tri.values, index=pd.Index(["T"], name="unit_id"), crs=4326)
+    assert aggregate.zonal_stats(units, info).loc["T", "sum"] == pytest.approx(0.5 * 13)
+
+
+def test_zonal_stats_reprojects_polygons_to_the_raster(tmp_path):
+    # a raster in Web Mercator; a box in EPSG:3857 is also a box in EPSG:4326
+    data = np.array([[1.0, 2.0], [3.0, 4.0]])
+    path = tmp_path / "merc.tif"
+    _write_raster(path, data, from_origin(0.0, 200000.0, 100000.0, 100000.0), crs="EPSG:3857")
+    poly_3857 = gpd.GeoSeries([box(50000, 50000, 150000, 150000)], crs=3857)
+    units = gpd.GeoDataFrame({"name": ["m"], "region": ["r"]}, geometry=poly_3857.to_crs(4326).values, index=pd.Index(["M"], name="unit_id"), crs=4326)
+    z = aggregate.zonal_stats(units, load.read_raster(path))
+    assert z.loc["M", "sum"] == pytest.approx(0.25 * (1 + 2 + 3 + 4), rel=1e-6)
+
+
+def test_raster_not_overlapping_and_without_crs(tmp_path, raster_4x4):
+    units = gpd.GeoDataFrame({"name": ["far"], "region": ["r"]}, geometry=[box(10, 10, 11, 11)], index=pd.Index(["F"], name="unit_id"), crs=4326)
+    with pytest.warns(MissingValueWarning, match=r"does not cover units F"):
+        z = aggregate.zonal_stats(units, load.read_raster(raster_4x4))
+    assert math.isnan(z.loc["F", "sum"])
+    path = tmp_path / "nocrs.tif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with rasterio.open(path, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32", transform=from_origin(0, 2, 1, 1)) as dst:
+            dst.write(np.ones((1, 2, 2), dtype="float32"))
+    with pytest.raises(InputDataError, match="no coordinate reference system.*never guesses"):
+        load.read_raster(path)
+
+
+def test_raster_layer_in_a_study(grid_cfg, raster_4x4, tmp_path):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["layers"]["pop"] = {"kind": "raster", "path": str(raster_4x4), "threshold": 10}
+    cfg["indicators"]["density"] = {"measure": "pop.sum", "per": "units.area_km2", "direction": "benefit", "weight": 1}
+    result = nexus_zones.run(config_from_mapping(cfg), write=False)
+    areas = gpd.GeoSeries(grid_units().geometry, crs=4326).to_crs(6933).area / 1e6
+    assert result.values.loc["A1", "density"] == pytest.approx((1 + 5 + 6) / areas["A1"])
+    assert result.measures.loc["B2", "pop.share_above"] == 1.0
+
+
+def test_raster_with_only_nodata_or_partly_outside(tmp_path):
+    data = np.array([[-9999.0, -9999.0], [5.0, 7.0]])
+    path = tmp_path / "nd.tif"
+    _write_raster(path, data, from_origin(0.0, 2.0, 1.0, 1.0))
+    units = grid_units()
+    with pytest.warns(MissingValueWarning) as record:
+        z = aggregate.zonal_stats(units, load.read_raster(path))
+    assert math.isnan(z.loc["A1", "sum"]) and z.loc["A1", "valid_share"] == 0.0  # nodata only: no value, not 0 people
+    assert z.loc["B1", "sum"] == 5.0
+    assert any("only nodata pixels in units A1, A2" in str(r.message) for r in record)
+    half = tmp_path / "half.tif"  # covers x 0-1 only: half of a 2°-wide unit
+    _write_raster(half, np.array([[3.0], [3.0]]), from_origin(0.0, 2.0, 1.0, 1.0))
+    wide = gpd.GeoDataFrame({"name": ["w"], "region": ["r"]}, geometry=[box(0, 0, 2, 2)], index=pd.Index(["W"], name="unit_id"), crs=4326)
+    with pytest.warns(MissingValueWarning, match=r"covers only part of units W \(50%\)"):
+        zw = aggregate.zonal_stats(wide, load.read_raster(half))
+    assert zw.loc["W", "valid_share"] == pytest.approx(0.5) and zw.loc["W", "sum"] == pytest.approx(6.0)
+
+
+def test_coverage_is_exact_against_shapely_intersections():
+    """The accumulation rasteriser against pixel-by-pixel shapely intersections (independent and
+    slow), on random polygons with holes and several parts, and on a window cut from a larger grid."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    rng = np.random.default_rng(5)
+    transform = Affine(0.1, 0.0, 0.0, 0.0, -0.1, 3.0)
+    rr, cc = np.mgrid[0:30, 0:30]
+    x0, y0 = cc * 0.1, 3.0 - rr * 0.1
+    boxes = shapely.box(x0, y0 - 0.1, x0 + 0.1, y0)
+    worst = 0.0
+    for trial in range(60):
+        g = shapely.make_valid(Polygon(rng.uniform(0.05, 2.95, size=(7, 2))))
+        g = shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type == "Polygon"])
+        if trial % 3 == 0:
+            g = g.difference(g.centroid.buffer(0.2))  # a hole
+        if trial % 4 == 0:
+            g = shapely.union_all([g, box(2.2, 2.2, 2.9, 2.8)])  # a second part
+        if g.is_empty:
+            continue
+        exact = (shapely.area(shapely.intersection(boxes, g)) / 0.01).reshape(30, 30)
+        worst = max(worst, float(np.abs(aggregate.coverage_fractions(g, transform, (30, 30)) - exact).max()))
+        # a window of the same grid, columns 7–21 and rows 4–25: the same values
+        rows, cols, values = aggregate.coverage_entries(g, transform, 7, 4, 15, 22)
+        window = aggregate._dense(rows, cols, values, 0, 22, 15)
+        worst = max(worst, float(np.abs(window - exact[4:26, 7:22]).max()))
+    assert worst < 1e-12
+
+
+def test_zonal_stats_stream_strips_in_threads(tmp_path):
+    """Small strips and two threads give the same sums as one thread reading everything at once."""
+    rng = np.random.default_rng(3)
+    data = rng.random((40, 40)).astype("float32")
+    data[5:9, 5:9] = -9999.0
+    path = tmp_path / "big.tif"
+    _write_raster(path, data, from_origin(0.0, 2.0, 0.05, 0.05))
+    units = grid_units()
+    info = load.read_raster(path)
+    one = aggregate.zonal_stats(units, info, threshold=0.5, workers=1, strip_rows=40)
+    many = aggregate.zonal_stats(units, info, threshold=0.5, workers=2, strip_rows=3)
+    pd.testing.assert_frame_equal(one, many, rtol=1e-12)
+    # A1 = rows 0–19, cols 0–19: plain sums of the valid cells (every pixel wholly inside)
+    cells = data[0:20, 0:20].astype(float)
+    valid = cells != -9999.0
+    assert one.loc["A1", "sum"] == pytest.approx(cells[valid].sum(), rel=1e-12)
+    assert one.loc["A1", "valid_share"] == pytest.approx(valid.mean())
+
+
+def test_coverage_is_computed_once_per_grid_and_results_do_not_change(tmp_path: Path, monkeypatch) -> None:
+    rng = np.random.default_rng(13)
+    units = gpd.read_file(DEMO / "cercles.geojson").set_index("admin2Pcod")
+    minx, miny, maxx, maxy = units.total_bounds
+    width, height = int(np.ceil((maxx + 4.5) / 0.5)) + 2, int(np.ceil((18.5 - miny) / 0.5)) + 2
+    paths = []
+    for k in range(3):
+        values = rng.gamma(2.0, 3.0, size=(height, width)).astype("float32")
+        values[k, k] = -1  # a nodata pixel
+        with rasterio.open(tmp_path / f"r{k}.tif", "w", driver="GTiff", width=width, height=height, count=1, dtype="float32", crs="EPSG:4326",
+                           transform=from_origin(minx - 0.5, maxy + 0.5, 0.05, 0.05), nodata=-1) as dst:
+            dst.write(values, 1)
+        paths.append(tmp_path / f"r{k}.tif")
+    infos = [raster_mod.read_raster(p) for p in paths]
+    plain = [raster_mod.zonal_stats(units, info, threshold=5.0) for info in infos]
+    calls = []
+    original = raster_mod._unit_windows
+    monkeypatch.setattr(raster_mod, "_unit_windows", lambda *a, **k: calls.append(1) or original(*a, **k))
+    cache: dict = {}
+    cached = [raster_mod.zonal_stats(units, info, threshold=5.0, cache=cache) for info in infos]
+    assert len(calls) == 1  # three rasters on one grid: the units' coverage is computed once
+    for a, b in zip(plain, cached):
+        np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=1e-12, equal_nan=True)
+    fresh: dict = {}  # another cache: the coverage is computed again, once
+    for info, a in zip(infos, plain):
+        np.testing.assert_allclose(raster_mod.zonal_stats(units, info, threshold=5.0, cache=fresh).to_numpy(), a.to_numpy(), rtol=1e-12, equal_nan=True)
+    assert len(calls) == 2

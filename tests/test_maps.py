@@ -1,0 +1,381 @@
+"""The map page as Python writes it (:mod:`nexus_zones.maps`): the page as text (layers, views,
+legends, fixed classes, French, online and offline, hostile strings escaped), its payload (numbers
+not HTML, views and eligibility, popup points adding up to the score, language warnings), the shared
+topology of the units (borders stored once, simplification, decoding), legends, the static files
+inlined once, and the real cercles' page size."""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import math
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+import yaml
+
+import nexus_zones
+from nexus_zones import maps
+from nexus_zones.config import config_from_mapping
+from nexus_zones.messages import t
+
+from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, render_popups, require_real_data, voronoi_coverage
+
+
+def test_legend_ends_follow_goalposts_thresholds_and_transforms():
+    from nexus_zones.config import IndicatorSpec
+    from nexus_zones.maps import fmt, scale_ends
+
+    raw, norm = pd.Series([3.0, 9.0]), pd.Series([0.85, 0.55])
+    cost = IndicatorSpec(measure="a.b", direction="cost", normalisation="goalposts", goalposts=(0, 20), weight=1)
+    assert scale_ends(cost, raw, norm) == (20.0, 0.0)
+    logged = IndicatorSpec(measure="a.b", direction="benefit", normalisation="goalposts", goalposts=(0, math.log1p(99)), transform="log1p", weight=1)
+    assert scale_ends(logged, raw, norm) == pytest.approx((0.0, 99.0))
+    curve = IndicatorSpec(measure="a.b", direction="cost", normalisation="threshold", thresholds=[(5, 1), (20, 0)], weight=1)
+    assert scale_ends(curve, raw, norm) == (20.0, 5.0)
+    assert fmt(10299.4) == "10,299" and fmt(10299.4, language="fr") == "10\u202f299" and fmt(2.345) == "2.35" and fmt(7.0) == "7"
+
+
+# --------------------------------------------------------------------------------- map as text
+
+
+def _page_data(html: str) -> dict:
+    """The page's embedded payload (``var D = {...};``)."""
+    return json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
+
+
+def test_map_as_text(demo_result):
+    html = demo_result.paths["map"].read_text(encoding="utf-8")
+    assert "cdn.jsdelivr" not in html and "code.jquery.com" not in html and "cdnjs" not in html
+    assert re.search(r"<script>\s*/\* @preserve\s*\* Leaflet 1\.9\.3", html), "Leaflet is not inlined"
+    assert "jQuery v3.7.1" not in html  # not used by our pages, so not carried
+    # Leaflet.markercluster is inlined from the installed XStatic package (its minified code, not a link)
+    assert "L.MarkerClusterGroup=L.FeatureGroup.extend(" in html
+    assert "leaflet.markercluster@" not in html
+    assert html.count("var D = {") == 1  # the units are embedded once, whatever the number of views
+    data = _page_data(html)
+    units = data["units"]
+    assert len(units["id"]) == len(demo_result.scores) == 5 and units["id"][0] == "ML0602"
+    n_ind = len(demo_result.config.indicators)
+    # score, each indicator, rules, robustness, similarity to Diré, profiles
+    assert len(units["colours"]) == 1 + n_ind + 1 + 3 + 2  # ... and the pilot set and agreement views
+    assert units["name"][0] == "Dir\u00e9" and units["config_rank"][0] == 1 and units["eligible"][0] is True
+    assert len(units["norm"][0]) == n_ind
+    assert units["norm"][0] == pytest.approx([demo_result.scores.loc["ML0602", f"{n}_norm"] for n in demo_result.config.indicators])
+    popup = render_popups(data)[0]  # as the page writes it
+    assert "nz-rules" in popup and popup.count('<li class="ok">✔') == 6
+    assert "Rank band 1 (5–95% of 1,000 weightings) · top 1 in 100% · <b>in the top 1 whatever the weights</b>" in popup
+    assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
+    assert [x["id"] for x in data["indicators"]] == list(demo_result.config.indicators)
+    assert [x["weight"] for x in data["indicators"]] == [3, 1, 2, 1, 2, 1, 1]
+    assert [p["id"] for p in data["points"]] == ["incidents", "services", "access"]
+    assert len(data["points"][0]["points"]) == sum(_demo_generator().INCIDENTS_2017.values())  # the counted events only
+    assert [r["label"] for r in data["basemap"]["regions"]] == ["Tombouctou"]
+    assert len(data["basemap"]["unit_labels"]) == 5
+    assert "schematic geometry, illustrative figures" in data["title_html"]
+
+
+def test_map_in_french(demo_config, tmp_path):
+    import yaml
+
+    cfg = yaml.safe_load(demo_config.read_text(encoding="utf-8"))
+    cfg["language"] = "fr"
+    result = nexus_zones.run(config_from_mapping(cfg, base_dir=demo_config.parent), out_dir=tmp_path)
+    html = result.paths["map"].read_text(encoding="utf-8")
+    assert '<html lang="fr">' in html
+    data = _page_data(html)
+    dire = render_popups(data)[data["units"]["id"].index("ML0602")]  # as the page writes it
+    # the sentence of the 2018 mission report, with the demo's figures: 2 incidents against (24 + 9 + 15 + 12) / 4 = 15
+    import html as html_mod
+
+    assert "Moins d'incidents sécuritaires en 2017 (2, contre 15 en moyenne dans la région)" in html_mod.unescape(dire)
+    assert "Pourquoi cette unité ?" in dire
+    assert data["text"]["ranking"] == "Classement" and data["views"][0]["label"] == "Score Nexus"
+    assert "Zones pilotes Nexus" in data["title_html"]
+    assert data["indicators"][0]["label"] == "Incidents sécuritaires, 2017"
+
+
+def test_online_page_links_the_cdns_and_is_smaller(demo_result):
+    from nexus_zones.maps import build_map
+
+    online = build_map(demo_result, offline=False)
+    offline = demo_result.paths["map"].read_text(encoding="utf-8")
+    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>' in online
+    assert len(online) < len(offline) - 100_000
+
+
+def test_hostile_strings_are_escaped_in_the_page(grid_cfg, grid_files, tmp_path):
+    hostile = "<img src=x onerror=alert(1)>"
+    units = gpd.read_file(grid_files["boundaries"])
+    units.loc[units["pcode"] == "A1", "name"] = hostile
+    path = tmp_path / "hostile.geojson"
+    units.to_file(path, driver="GeoJSON")
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["study"]["boundaries"]["path"] = str(path)
+    cfg["study"]["title"] = "</script><script>alert(3)</script>"
+    cfg["indicators"]["incidents"]["label"] = "<b onmouseover=alert(2)>x</b>"
+    html = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path / "out").paths["map"].read_text(encoding="utf-8")
+    assert hostile not in html
+    assert "<b onmouseover" not in html
+    assert "</script><script>alert(3)" not in html
+    # escaped for HTML, then written into the script as JSON with <, > and & as \\u escapes
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+
+
+def test_fixed_class_legends(grid_cfg, tmp_path):
+    from nexus_zones.maps import PALETTE, colour
+
+    # 5 classes: 0.0–0.2 is class 0 (the first colour), 0.9 is class 4 (the last), 0.5 is class 2 (the middle: PALETTE[4])
+    assert colour(0.1, 5) == colour(0.0, 5) == PALETTE[0]
+    assert colour(0.9, 5) == colour(1.0, 5) == PALETTE[-1]
+    assert colour(0.5, 5) == PALETTE[4]
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["map"] = {"classes": 5}
+    html = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path).paths["map"].read_text(encoding="utf-8")
+    data = _page_data(html)
+    assert data["classes"] == 5
+    assert data["views"][0]["legend"].count('class="nz-class"') == 5
+    colours = data["units"]["colours"]["score"]
+    scores = {unit: colours["of"][i] for unit, i in zip(data["units"]["id"], colours["i"])}
+    assert set(scores.values()) <= {colour((i + 0.5) / 5, 5) for i in range(5)}
+    with pytest.raises(nexus_zones.ConfigError, match=r"map.classes: found 1; expected 0 \(continuous colours\) or 2 to 9 classes"):
+        cfg["map"] = {"classes": 1}
+        config_from_mapping(cfg)
+
+
+def quantum(topology: dict) -> float:
+    """The largest distance between a position and its quantised one (half a step on each axis)."""
+    return math.hypot(*topology["transform"]["scale"]) / 2
+
+
+def assert_sound(source: np.ndarray, topology: dict) -> list:
+    """Decoded units: valid, within the quantum of the source, and still one coverage with the
+    same neighbours (shared borders decode to the same positions on both sides)."""
+    decoded = decode_units(topology)
+    assert bool(shapely.coverage_is_valid(source))  # the case is a coverage (the real ones have narrow gaps of their own)
+    assert len(decoded) == len(source)
+    assert all(g.is_valid and not g.is_empty and g.geom_type in ("Polygon", "MultiPolygon") for g in decoded)
+    step = quantum(topology)
+    assert max(shapely.hausdorff_distance(a, b) for a, b in zip(decoded, source)) <= step * (1 + 1e-9)
+    # no overlap and every shared edge matched; no new sliver between neighbours; the source's holes
+    assert bool(shapely.coverage_is_valid(np.array(decoded)))
+    slivers = lambda geoms: shapely.union_all(shapely.coverage_invalid_edges(geoms, gap_width=100 * step))  # noqa: E731
+    assert slivers(np.array(decoded)).difference(slivers(source).buffer(2 * step)).length == 0
+    holes = lambda geoms: sum(shapely.get_num_interior_rings(shapely.get_parts(shapely.coverage_union_all(geoms))))  # noqa: E731
+    assert holes(np.array(decoded)) == holes(source)
+    tree = shapely.STRtree(source)
+    pairs = [(i, j) for i, j in tree.query(source, predicate="touches").T if i < j]
+    for i, j in pairs:
+        shared = shapely.intersection(source[i].boundary, source[j].boundary).length
+        if shared > 0:  # neighbours along a border (not at one corner) meet along it, exactly
+            assert decoded[i].intersection(decoded[j]).area == 0
+            assert shapely.intersection(decoded[i].boundary, decoded[j].boundary).length == pytest.approx(shared, abs=4 * step * len(source))
+    arcs_of = [set(maps._arc_ids(g)) for g in topology["objects"]["units"]["geometries"]]
+    assert all(sum(a in s for s in arcs_of) <= 2 for a in range(len(topology["arcs"])))  # an arc borders at most two units
+    return decoded
+
+
+def test_a_coverage_decodes_to_itself_within_the_quantum() -> None:
+    cells = voronoi_coverage(40, seed=3)
+    for precision in (3, 5):
+        topo = maps.topology(cells, precision)
+        assert max(topo["transform"]["scale"]) <= 10.0**-precision
+        assert all(isinstance(v, int) for arc in topo["arcs"] for p in arc for v in p)
+        assert_sound(cells, topo)
+
+
+def test_shared_borders_are_stored_once() -> None:
+    """Every border between two cells is one arc: the arcs hold each border position once, so there
+    are fewer positions than in the cells (where a border is written by both sides)."""
+    cells = voronoi_coverage(40, seed=5)
+    topo = maps.topology(cells, 5)
+    in_cells = int(shapely.get_num_coordinates(cells).sum())
+    # positions on borders: each distinct edge once; a ring's closing position is written twice in GeoJSON
+    edges = {tuple(sorted((tuple(p), tuple(q)))) for c in cells for p, q in zip(shapely.get_coordinates(c)[:-1], shapely.get_coordinates(c)[1:])}
+    n_positions = sum(len(a) for a in topo["arcs"])
+    assert n_positions <= len(edges) + 2 * len(topo["arcs"])  # each arc adds one end beyond its edges
+    assert n_positions < 0.6 * in_cells
+
+
+def test_simplified_units_stay_one_coverage_and_outlines_follow_regions(demo_config: Path) -> None:
+    demo = nexus_zones.run(demo_config, write=False)
+    data = maps.page_data(demo, "en")
+    geoms = maps._geometries(demo)
+    decoded = assert_sound(geoms, data["topology"])
+    regions = demo.scores["region"].to_numpy()
+    for entry in data["basemap"]["regions"]:
+        mine = [g for g, r in zip(decoded, regions) if maps.esc(r) == entry["label"]]
+        outline = decode(data["topology"], entry["outline"])
+        border = shapely.coverage_union_all(np.array(mine)).boundary
+        assert outline.length == pytest.approx(border.length, rel=1e-9)
+        assert shapely.hausdorff_distance(outline, border) == 0
+    assert "geometry" not in data["units"] and "features" not in data["units"]  # the geometry is the topology's only
+
+
+def test_default_tolerance_follows_the_extent(grid_cfg) -> None:
+    result = nexus_zones.run(config_from_mapping(grid_cfg), write=False)
+    minx, miny, maxx, maxy = result.scores.total_bounds
+    assert maps.simplify_tolerance(result) == math.hypot(maxx - minx, maxy - miny) / 4000
+    grid_cfg["map"] = {"simplify": 0}
+    unsimplified = nexus_zones.run(config_from_mapping(grid_cfg), write=False)
+    assert maps.simplify_tolerance(unsimplified) == 0
+    topo = maps.page_data(unsimplified, "en")["topology"]
+    assert [g.normalize().equals_exact(s.normalize(), 1e-12) for g, s in zip(decode_units(topo), unsimplified.scores.geometry)] == [True] * 4
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("layer", ["adm2_cercles", "adm3_communes"])
+def test_real_boundaries_at_the_default_tolerance(layer: str) -> None:
+    import geopandas as gpd
+
+    real = require_real_data()
+    units = gpd.read_file(real / "mali_admin_boundaries_ocha_cod_2015.gpkg", layer=layer)
+    minx, miny, maxx, maxy = units.total_bounds
+    source = shapely.coverage_simplify(units.geometry.to_numpy(), math.hypot(maxx - minx, maxy - miny) * maps.SIMPLIFY_SHARE)
+    assert_sound(source, maps.topology(source, 5))
+
+
+def test_static_files_cannot_end_their_element() -> None:
+    """Inlined in <script> and <style>, the files must not contain the tag that would close them."""
+    for name, tag in (("app.js", "</script"), ("kernel.js", "</script"), ("topology.js", "</script"), ("periods.js", "</script"),
+                      ("popup.js", "</script"), ("app.css", "</style")):
+        assert tag not in (STATIC / name).read_text(encoding="utf-8").lower(), name
+    # branca reads the page's script as a Jinja template again: no Jinja opener in the scripts
+    for name in ("app.js", "kernel.js", "topology.js", "periods.js", "popup.js"):
+        text = (STATIC / name).read_text(encoding="utf-8")
+        assert not any(opener in text for opener in ("{{", "{%", "{#")), name
+
+
+def test_page_inlines_the_static_files_once(tmp_path: Path) -> None:
+    """The map is one file: style, kernel and app inlined verbatim, once, and the app started once."""
+    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    page = maps.build_map(demo, offline=True)
+    for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"):
+        text = (STATIC / name).read_text(encoding="utf-8")
+        assert page.count(text) == 1, name
+    assert page.count("nexusZonesApp(map_") == 1
+    assert page.index("var NexusKernel =") < page.index("function nexusZonesApp(") < page.index("nexusZonesApp(map_")
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?:", page)
+
+
+def test_units_carry_numbers_not_html(tmp_path: Path) -> None:
+    """No unit's record holds markup, and the texts every popup shares are sent once."""
+    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    data = maps.page_data(demo, "en")
+    records = json.dumps(data["units"]["popup"], ensure_ascii=False)
+    assert "<" not in records and "nz-" not in records
+    assert json.dumps(data, ensure_ascii=False).count(t("why", "en")) == 1
+
+
+def test_real_cercles_page_weighs_at_most_045_mb(tmp_path: Path) -> None:
+    """Issue 11: the offline page of the 50 real cercles with every view ≤ 0.45 MB; markercluster is
+    inlined only when a point layer is drawn."""
+    data_dir = require_real_data()
+    result = nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=data_dir, out_dir=tmp_path)
+    page = result.paths["map"].read_bytes()
+    assert len(page) <= 450_000
+    assert b"markerClusterGroup" in page  # the health facilities are drawn
+
+
+def test_english_page_has_no_french_number_formats(tmp_path: Path) -> None:
+    """The demo in English: no narrow no-break space, no "%" after a space, and "1,000 weightings"."""
+    result = nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path / "en")
+    data = maps.page_data(result, "en")
+    shown = json.dumps(render_popups(data) + [v["legend"] for v in data["views"]], ensure_ascii=False)
+    assert NNBSP not in shown and " %" not in shown
+    assert "of 1,000 weightings" in shown
+    assert data["number_format"] == {"thousands": ",", "decimal": "."}
+    fr = maps.page_data(result, "fr")
+    shown_fr = json.dumps(render_popups(fr), ensure_ascii=False)
+    assert "de 1" + NNBSP + "000 pondérations" in shown_fr and "100" + NNBSP + "%" in shown_fr
+    assert fr["number_format"] == {"thousands": NNBSP, "decimal": ","}
+
+
+def test_popup_points_add_up_to_the_displayed_score(tmp_path: Path) -> None:
+    """Under the arithmetic mean each unit's points (one decimal, as the popup shows them) add up to
+    the score shown with one decimal, for every unit of the demo and of a reweighted demo."""
+    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    for result in (demo, demo.rescore({"incidents": 1, "health_facilities": 7})):
+        names = list(result.config.indicators)
+        data = maps.page_data(result, "en")
+        popups = dict(zip(data["units"]["id"], render_popups(data)))  # as the page writes them
+        for unit, row in result.scores.iterrows():
+            if pd.isna(row["score"]):
+                continue
+            shown = maps.shown_points(row, names)
+            tenths = sum(round(p * 10) for p in shown)
+            assert tenths == round(float(f"{row['score']:.1f}") * 10), unit
+            assert all(abs(p - row[f"{n}_contrib"]) < 0.1 for p, n in zip(shown, names))  # each within a tenth
+            assert all(f"</span></span> {p:.1f}</td>" in popups[unit] for p in shown)
+
+
+def test_language_warning_names_each_untranslated_text(tmp_path: Path) -> None:
+    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg["language"] = "fr"
+    cfg["indicators"]["incidents"]["label"] = "Security incidents, 2017"  # plain text: taken as English
+    cfg["indicators"]["incidents"]["phrase"] = {"en": "security incidents in 2017"}
+    cfg["rules"]["few_incidents"]["label"] = {"en": "No more than 5 security incidents in 2017"}
+    result = nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), write=False)
+    found = [w for w in result.warnings if "LanguageWarning" in w or "no 'fr' version" in w]
+    assert len(found) == 1
+    assert "3 config text(s) have no 'fr' version" in found[0]
+    for key in ("indicators.incidents.label", "indicators.incidents.phrase", "rules.few_incidents.label"):
+        assert key in found[0]
+    # the sentence quotes the English label instead of weaving it into French
+    said = [text for text, _ in maps.unit_sentences(result, "ML0602", "fr")]
+    assert not any(s.startswith(("Moins d", "Plus d")) and "ecurity" in s for s in said)
+    assert any(s.startswith("Security incidents, 2017 : ") and "la moyenne de la région" in s for s in said)
+
+
+def test_views_and_eligibility_in_the_payload(grid_cfg: dict, tmp_path: Path) -> None:
+    """The similarity view is named by the unit's name; the page gets only the rules' part of
+    eligibility, so a unit without a score at the config's weights is still rankable."""
+    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    data = maps.page_data(demo, "en")
+    labels = [v["label"] for v in data["views"]]
+    assert "Units like Diré" in labels and not any("ML0602" in label for label in labels)
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["model"] = {"failing_units": "exclude"}
+    cfg["indicators"]["police"] = {"measure": "forces.police", "direction": "benefit", "weight": 1}
+    result = nexus_zones.run(config_from_mapping(cfg), write=False)
+    units = maps.page_data(result, "en")["units"]
+    eligible = dict(zip(units["id"], units["eligible"]))
+    assert eligible == result.scored.rules_passed.all(axis=1).to_dict()
+
+
+@pytest.mark.browser
+def test_weight_zero_ranks_a_unit_missing_that_indicator_as_rescore(laptop, grid_cfg: dict, grid_files: dict, tmp_path: Path) -> None:
+    """B2 has no 'closed' value, so no score at the config's weights; once the slider sets that
+    weight to 0 the page ranks B2 exactly as RunResult.rescore does (the page gets the rules'
+    part of eligibility, not the model's, which already left B2 out)."""
+    from ._support import _assert_page_equals_python, _move_slider, _page_state, assert_clean
+
+    pg, log = laptop
+    forces = pd.read_csv(grid_files["forces"], dtype=str)
+    forces.loc[forces["pcode"] == "B2", "closed"] = ""
+    forces.to_csv(grid_files["forces"], index=False)
+    result = nexus_zones.run(config_from_mapping(grid_cfg), out_dir=tmp_path / "out")
+    assert pd.isna(result.scores.at["B2", "score"]) and pd.isna(result.scores.at["B2", "rank"])
+    _open(pg, result.paths["map"])
+    _assert_page_equals_python(_page_state(pg), result)
+    assert _move_slider(pg, "closed", 0) == 0.0
+    python = result.rescore({"closed": 0})
+    assert not pd.isna(python.scores.at["B2", "rank"])  # rescore ranks B2 once 'closed' does not count
+    _assert_page_equals_python(_page_state(pg), python)
+    # a line now says which parts are at the config's weights, in the legend of a weight-dependent view
+    expect_note = pg.locator(".nz-legend .nz-config-note")
+    assert expect_note.count() == 0  # the score view's legend does not depend on the weights
+    pg.locator(".leaflet-control-layers").hover()
+    pg.locator(".leaflet-control-layers-base label").nth(1).click()
+    assert pg.locator(".nz-legend .nz-config-note").count() == 1
+    pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")  # and in every popup
+    assert pg.locator(".leaflet-popup .nz-config-note").count() == 1
+    pg.locator("button.nz-reset").click()  # back at the config's weights: the popup follows, the line goes
+    assert pg.locator(".leaflet-popup .nz-config-note").count() == 0 and pg.locator(".nz-legend .nz-config-note").count() == 0
+    assert_clean(log)

@@ -1,0 +1,189 @@
+"""The writers of tables, brief and run metadata (:mod:`nexus_zones.report`): the outputs of the demo,
+writes that fail leaving the previous outputs intact, the output lock, and the mission brief
+(printable HTML with a PNG map, the scores as XLSX, French, hostile strings kept as text)."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import yaml
+
+import nexus_zones
+from nexus_zones import cli, report
+from nexus_zones.config import config_from_mapping
+
+from ._support import REPO, _demo_generator
+
+
+def test_demo_outputs(demo_result):
+    paths = demo_result.paths
+    assert set(paths) == {"map", "csv", "gpkg", "run", "weights", "ranks_by_weights", "leave_one_out", "profiles",
+                          "closest_weights", "pilots", "stakeholders", "data_uncertainty", "data_variance"}  # issue 14's tables
+    assert paths["map"].name == "demo.html"
+    csv = pd.read_csv(paths["csv"], dtype={"unit_id": str})
+    assert list(csv.columns[: len(report.FIXED_COLUMNS)]) == list(report.FIXED_COLUMNS)
+    ind_cols = list(csv.columns[len(report.FIXED_COLUMNS):len(report.FIXED_COLUMNS) + 14])
+    assert ind_cols[:4] == ["incidents", "incidents_norm", "fatalities", "fatalities_norm"]
+    assert csv["unit_id"].iloc[0] == "ML0602" and csv["rank"].iloc[0] == 1
+    gpkg = gpd.read_file(paths["gpkg"])
+    assert len(gpkg) == 5 and gpkg.crs.to_epsg() == 4326
+    assert gpkg.set_index("unit_id")["score"].to_dict() == pytest.approx(csv.set_index("unit_id")["score"].to_dict(), rel=1e-9)
+    meta = json.loads(paths["run"].read_text(encoding="utf-8"))
+    config_path = REPO / "configs" / "demo.yaml"
+    assert meta["config"]["sha256"] == hashlib.sha256(config_path.read_bytes()).hexdigest()
+    assert len(meta["inputs"]) == 7
+    for path, entry in meta["inputs"].items():
+        assert entry["sha256"] == hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    assert meta["packages"]["geopandas"] == gpd.__version__
+    assert re.match(r"\d{4}-\d\d-\d\dT", meta["created_utc"])
+    assert meta["point_layers"]["incidents"]["counted"] == sum(_demo_generator().INCIDENTS_2017.values())
+    assert not list(paths["map"].parent.glob(".*tmp*")), "temporary files left behind"
+
+
+def test_failed_write_leaves_previous_outputs_intact(grid_cfg, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    first = nexus_zones.run(config_from_mapping(grid_cfg), out_dir=out).paths
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def boom(result, layer):
+        def write(path):
+            path.write_bytes(b"half")
+            raise OSError(28, "No space left on device")
+        return write
+
+    monkeypatch.setattr(report, "_gpkg_writer", boom)
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["indicators"]["incidents"]["weight"] = 9
+    with pytest.raises(nexus_zones.NexusZonesError, match="could not write"):
+        nexus_zones.run(config_from_mapping(cfg), out_dir=out)
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == before
+    assert set(after) == {p.name for p in first.values()}
+
+
+def test_a_folder_in_the_way_of_one_output_changes_no_output(grid_cfg, tmp_path):
+    out = tmp_path / "out"
+    nexus_zones.run(config_from_mapping(grid_cfg), out_dir=out)
+    (out / "grid_run.json").unlink()
+    (out / "grid_run.json").mkdir()
+    (out / "grid_run.json" / "keep.txt").write_text("x", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["study"]["title"] = "Another title"
+    with pytest.raises(nexus_zones.NexusZonesError, match="grid_run.json: found a folder"):
+        nexus_zones.run(config_from_mapping(cfg), out_dir=out)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_failed_move_restores_every_previous_output(tmp_path, monkeypatch):
+    import os
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old a", encoding="utf-8")
+    real_replace = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if str(dst).endswith("b.txt") and ".tmp" in str(src):
+            raise OSError(13, "Permission denied")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(report.os, "replace", flaky)
+    writers = {a: lambda p: p.write_text("new a", encoding="utf-8"), b: lambda p: p.write_text("new b", encoding="utf-8")}
+    with pytest.raises(OSError):
+        report.write_all(writers)
+    assert a.read_text(encoding="utf-8") == "old a" and not b.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+@pytest.fixture(scope="module")
+def demo_brief(tmp_path_factory):
+    from ._support import REPO
+
+    out = tmp_path_factory.mktemp("brief")
+    return out, nexus_zones.brief(REPO / "configs" / "demo.yaml", out_dir=out)
+
+
+def test_brief_files(demo_brief):
+    out, paths = demo_brief
+    assert set(paths) == {"brief", "png", "xlsx"}
+    assert sorted(p.name for p in out.iterdir()) == ["demo_brief.html", "demo_map.png", "demo_scores.xlsx"]
+    png = paths["png"].read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    text = paths["brief"].read_text(encoding="utf-8")
+    assert text.count("data:image/png;base64,") == 1  # the map travels inside the one file
+
+
+def test_brief_content(demo_brief):
+    _, paths = demo_brief
+    text = html.unescape(paths["brief"].read_text(encoding="utf-8"))
+    names = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>", text)
+    # rules first (model.failing_units: last): Tombouctou fails 3 rules, Niafunké 4, Goundam 5, Gourma-Rharous 6
+    assert names == [("1", "Diré"), ("2", "Tombouctou"), ("3", "Niafunké"), ("4", "Goundam"), ("5", "Gourma-Rharous")]
+    assert "<td>97.7</td><td>1</td><td>yes</td>" in text  # score, rank band, robust
+    assert "1. Diré" in text
+    assert "Fewer security incidents in 2017 (2, against 15 on average in the region)" in text  # (24 + 9 + 15 + 12) / 4 = 15
+    assert "✔ Police, gendarmerie and military present" in text
+    assert "Rank bands come from 1,000 random weightings" in text
+    assert "Illustrative, ACLED-style (demo) — 2017" in text
+
+
+def test_xlsx_holds_the_scores(demo_brief, tmp_path):
+    _, paths = demo_brief
+    sheets = pd.read_excel(paths["xlsx"], sheet_name=None)
+    assert set(sheets) == {"scores", "weights", "ranks_by_weights"}
+    scores = sheets["scores"]
+    assert list(scores["unit_id"]) == ["ML0602", "ML0601", "ML0605", "ML0603", "ML0604"]
+    from ._support import REPO
+
+    result = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    assert scores.set_index("unit_id")["score"].to_dict() == pytest.approx(result.scores["score"].to_dict())
+
+
+def test_brief_in_french_and_from_the_cli(demo_config, tmp_path, capsys):
+    cfg = yaml.safe_load(demo_config.read_text(encoding="utf-8"))
+    cfg["language"] = "fr"
+    cfg["data_dir"] = str(demo_config.parent)  # the demo's input paths are relative to configs/
+    path = tmp_path / "demo_fr.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    code = cli.main(["brief", str(path), "--out", str(tmp_path), "-q"])
+    assert code == 0 and "demo_brief.html" in capsys.readouterr().out
+    text = html.unescape((tmp_path / "demo_brief.html").read_text(encoding="utf-8"))
+    assert '<html lang="fr">' in text and "Note de mission" in text and "Classement" in text
+    assert "Moins d'incidents sécuritaires en 2017 (2, contre 15 en moyenne dans la région)" in text
+    assert "<td>97,7</td>" in text
+
+
+def test_hostile_strings_stay_text_in_the_brief(grid_cfg, grid_files, tmp_path):
+    units = gpd.read_file(grid_files["boundaries"])
+    units.loc[units["pcode"] == "B2", "name"] = "<img src=x onerror=alert(1)>"
+    path = tmp_path / "hostile.geojson"
+    units.to_file(path, driver="GeoJSON")
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["study"]["boundaries"]["path"] = str(path)
+    cfg["study"]["title"] = "<script>alert(2)</script>"
+    paths = nexus_zones.brief(config_from_mapping(cfg), out_dir=tmp_path / "out")
+    text = paths["brief"].read_text(encoding="utf-8")
+    assert "<img src=x" not in text and "<script>alert" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_the_lock_is_released_on_error_and_records_its_holder(tmp_path):
+    with report.output_lock(tmp_path, wait=0) as holder:
+        recorded = json.loads((tmp_path / report.LOCK_NAME).read_text(encoding="utf-8"))
+        assert recorded == holder and recorded["pid"] == os.getpid()
+    assert not (tmp_path / report.LOCK_NAME).exists()
+    with pytest.raises(ZeroDivisionError):
+        with report.output_lock(tmp_path, wait=0):
+            1 / 0
+    assert not (tmp_path / report.LOCK_NAME).exists()
