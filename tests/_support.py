@@ -719,3 +719,9 @@ def _move_slider(pg: Page, label: str, value: float) -> float:
     slider = pg.locator("details.nz-weights label", has_text=label).locator("input[type=range]")
     slider.fill(str(value))
     return float(slider.input_value())
+
+
+def deleted_list(path: Path, rows: list[tuple[str, str]]) -> Path:
+    """Write a list of deleted records as ACLED publishes it: (event_id_cnty, deleted_timestamp) rows."""
+    pd.DataFrame(rows, columns=["event_id_cnty", "deleted_timestamp"]).to_csv(path, index=False)
+    return path

@@ -18,7 +18,7 @@ from nexus_zones import aggregate, pipeline, report, weights
 from nexus_zones.config import config_from_mapping
 from nexus_zones.errors import InputDataError
 
-from ._support import REPO, _demo_generator, cli_run, grid_units
+from ._support import REPO, _demo_generator, cli_run, demo_mapping, grid_units
 
 
 def test_pillars_in_a_study(grid_cfg):
@@ -221,3 +221,26 @@ def test_missing_value_excludes_unit_with_named_warning(grid_cfg, grid_files, tm
     assert np.isnan(s.loc["B1", "score"]) and s.loc["B1", "status"] == "not scored: missing data"
     assert "police (no data)" in s.loc["B1", "failed_rules"]
     assert s["rank"].dropna().tolist() == [1, 2, 3]
+
+
+# ------------------------------------------------------------------------------ In a study over periods the robustness draws' alternative normalisations are pooled over the
+
+
+def test_alternative_normalisations_use_the_bounds_of_every_period() -> None:
+    cfg = demo_mapping()
+    cfg["robustness"]["vary_normalisation"] = ["minmax", "rank"]
+    config = config_from_mapping(cfg, source="t")
+    units = ["U1", "U2", "U3"]
+    columns = list(config.indicators)
+    a = pd.DataFrame({c: [1.0, 2.0, 3.0] for c in columns}, index=units)
+    b = pd.DataFrame({c: [3.0, 5.0, 9.0] for c in columns}, index=units)
+    alt = pipeline._alternative_normalisations(config, {"2017": a, "2018": b})
+    # incidents is a cost: pooled min-max over 1, 2, 3, 3, 5, 9 gives (9 − v) / (9 − 1)
+    assert alt["2017"]["minmax"]["incidents"].tolist() == pytest.approx([(9 - 1) / 8, (9 - 2) / 8, (9 - 3) / 8])
+    assert alt["2018"]["minmax"]["incidents"].tolist() == pytest.approx([(9 - 3) / 8, (9 - 5) / 8, 0.0])
+    # the value 3 (U3 in 2017, U1 in 2018) is normalised alike in both periods, under either method
+    for method in ("minmax", "rank"):
+        assert alt["2017"][method].loc["U3", "incidents"] == alt["2018"][method].loc["U1", "incidents"]
+    # a single snapshot is its own pool
+    alone = pipeline._alternative_normalisations(config, {"": a})[""]["minmax"]["incidents"]
+    assert alone.tolist() == pytest.approx([1.0, 0.5, 0.0])

@@ -4,17 +4,19 @@ published example config; built from the real files (../shared/data/real)."""
 
 from __future__ import annotations
 
+import json
 import re
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 
-from nexus_zones import cli, load, pipeline
-from nexus_zones.config import load_config
+from nexus_zones import cli, load, pipeline, schemas
+from nexus_zones.config import config_from_mapping, load_config
 
-from .._support import PUBLISHED, REPO, _ch, _ch_config
+from .._support import PUBLISHED, REPO, _ch, _ch_config, _dtm_cercles, copy_demo, deleted_list, dtm_v3, require_real_data, run_cli, scores_table
 HAPI = ["location_code", "location_name", "admin1_code", "admin1_name", "provider_admin1_name", "admin2_code", "admin2_name",
         "provider_admin2_name", "admin_level"]
 
@@ -172,3 +174,77 @@ def test_cli_boundaries_whose_columns_cannot_be_decided_are_an_error_naming_the_
         assert cli.main(["run", str(_demo(tmp_path / "clean", lambda cfg, d: None)), "--out", str(tmp_path / "clean_out")]) == 0
         capsys.readouterr()
         pd.testing.assert_series_equal(_scores(tmp_path / "named_out")["score"], _scores(tmp_path / "clean_out")["score"])
+
+
+# ------------------------------------------------------------------------------ Published tables holding several admin levels: only the admin-2 rows are read
+
+
+def test_dtm_v3_export_of_two_levels_reads_the_admin2_rows_only(tmp_path: Path) -> None:
+    # a DTM API v3 export asked for admin 1 and admin 2 at once: the admin-1 rows (adminLevel 1, no
+    # admin2Pcode) carry each region's total; summed in, they would count every IDP twice
+    real = require_real_data()
+    admin2 = dtm_v3(real)
+    admin1 = (admin2.groupby(["admin1Name", "admin1Pcode", "reportingDate", "roundNumber"], as_index=False)["numPresentIdpInd"].sum()
+              .assign(admin0Name="Mali", admin0Pcode="MLI", admin2Name="", admin2Pcode="", adminLevel=1))
+    path = tmp_path / "dtm_api_v3_mli_admin1_admin2.csv"
+    pd.concat([admin1, admin2], ignore_index=True)[admin2.columns].astype(object).fillna("").to_csv(path, index=False)
+    assert schemas.SHAPES["dtm_v3"].where == {"adminLevel": [2]}
+    cfg = {"study": {"name": "d", "title": "d", "boundaries": {"path": str(real / "mali_admin_boundaries_ocha_cod_2015.gpkg"), "layer": "adm2_cercles", "level": 2}},
+           "layers": {"dtm": {"kind": "table", "path": str(path), "absent_units": "zero"}},
+           "indicators": {"idps": {"measure": "dtm.idps", "direction": "cost", "weight": 1}}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = pipeline.compute(config_from_mapping(cfg))
+    d = _dtm_cercles(real)
+    expected = d[d["snapshot_date"] == d["snapshot_date"].max()].groupby("cod2015_adm2_pcode")["idp_ind"].sum().reindex(result.measures.index, fill_value=0)
+    assert result.measures["dtm.idps"].to_dict() == expected.astype(float).to_dict()
+    assert result.measures["dtm.idps"].sum() == admin1[admin1["reportingDate"] == admin1["reportingDate"].max()]["numPresentIdpInd"].sum()
+
+
+# ------------------------------------------------------------------------------ ACLED's deleted events and points kept in a workbook, through the CLI
+
+
+def test_demo_run_with_a_deleted_list_counts_the_others(tmp_path: Path, capsys) -> None:
+    # three 2017 incidents of the counted types are deleted: their cercles count one fewer each,
+    # and the list is an input of the run (hashed in run.json)
+    cfg, data = copy_demo(tmp_path)
+    incidents = pd.read_csv(data / "incidents.csv")
+    counted = incidents[incidents["event_date"].between("2017-01-01", "2017-12-31")
+                        & incidents["event_type"].isin(["Battles", "Explosions/Remote violence", "Violence against civilians"])]
+    gone = counted.groupby("admin2").head(1).head(3)
+    assert len(gone) == 3 and gone["admin2"].nunique() == 3
+    code, _, before = run_cli(cfg, tmp_path / "before", capsys)
+    cfg["layers"]["incidents"]["deleted"] = str(deleted_list(data / "deleted.csv", [(i, "") for i in gone["event_id_cnty"]]))
+    code_after, err, after = run_cli(cfg, tmp_path / "after", capsys, "--debug")
+    assert code == 0 and code_after == 0
+    assert "3 rows not counted: their records are in the list of deleted records (layers.incidents.deleted, 3 ids)" in err
+    b, a = scores_table(before), scores_table(after)
+    unit_of = {name: unit for unit, name in b["name"].items()}
+    lost = gone["admin2"].map(unit_of).value_counts().reindex(b.index, fill_value=0)
+    assert (b["incidents"] - a["incidents"]).to_dict() == lost.to_dict()
+    meta = json.loads((after / "demo_run.json").read_text(encoding="utf-8"))
+    assert str(data / "deleted.csv") in meta["inputs"]
+
+
+
+def test_points_from_a_chosen_sheet_of_a_workbook_count_as_the_csv(tmp_path: Path, capsys) -> None:
+    # a list of incidents kept in Excel (numbers as numeric cells), on its second sheet: the same
+    # counts and fatalities as the CSV it was saved from
+    cfg, data = copy_demo(tmp_path)
+    incidents = pd.read_csv(data / "incidents.csv")
+    with pd.ExcelWriter(data / "incidents.xlsx") as book:
+        pd.DataFrame({"note": ["read me first"]}).to_excel(book, sheet_name="Lisez-moi", index=False)
+        incidents.to_excel(book, sheet_name="Incidents", index=False)
+    code, _, csv_out = run_cli(cfg, tmp_path / "csv", capsys)
+    cfg["layers"]["incidents"].update(path=str(data / "incidents.xlsx"), sheet="Incidents")
+    code_xlsx, err, xlsx_out = run_cli(cfg, tmp_path / "xlsx", capsys)
+    assert code == 0 and code_xlsx == 0, err
+    a, b = scores_table(csv_out), scores_table(xlsx_out)
+    pd.testing.assert_frame_equal(a[["incidents", "fatalities", "score", "rank"]], b[["incidents", "fatalities", "score", "rank"]])
+    counted = incidents[incidents["event_date"].between("2017-01-01", "2017-12-31")
+                        & incidents["event_type"].isin(["Battles", "Explosions/Remote violence", "Violence against civilians"])]
+    assert b["incidents"].sum() == len(counted)  # every cercle of the demo holds its incidents
+    cfg["layers"]["incidents"]["sheet"] = "Incident"
+    code_bad, err_bad, _ = run_cli(cfg, tmp_path / "bad", capsys)
+    assert code_bad == 2 and "Incident" in err_bad and "Incidents" in err_bad
+

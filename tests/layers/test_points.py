@@ -21,7 +21,7 @@ from nexus_zones import aggregate, load, report
 from nexus_zones.errors import EventsOutsideWarning, InputDataError, NexusZonesWarning, UnusedValueWarning
 from nexus_zones.layers import points
 
-from .._support import DEMO, VIOLENT, _grid_points, _text, grid_units
+from .._support import DEMO, VIOLENT, _grid_points, _text, deleted_list, grid_units
 
 
 def test_read_points_parses_acled_date_formats(grid_files):
@@ -317,3 +317,40 @@ def test_a_few_points_outside_are_not_an_error():
     many = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.5] * 9 + [9.0] * 10, [0.5] * 19), crs=4326)
     with pytest.raises(InputDataError, match=r"found 10 of 19 points outside every unit .* 9 of 19 inside the boundaries as given"):
         aggregate.count_points(units, many, source="pts.csv")
+
+
+# ------------------------------------------------------------------------------ ACLED's deleted events, on both CSV paths
+
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_listed_records_are_dropped_unless_published_again(tmp_path: Path, monkeypatch, fast: bool) -> None:
+    rng = np.random.default_rng(4)
+    n = 300
+    frame = pd.DataFrame({
+        "event_id_cnty": [f"MLI{i}" for i in range(n)], "event_date": "2017-05-01", "event_type": "Battles",
+        "latitude": np.round(rng.uniform(12, 18, n), 4), "longitude": np.round(rng.uniform(-6, 1, n), 4),
+        "fatalities": rng.integers(0, 5, n), "timestamp": 1_600_000_000,
+    })
+    frame.loc[7, "timestamp"] = 1_700_000_000  # MLI7 was published again after its deletion below
+    events = tmp_path / "events.csv"
+    frame.to_csv(events, index=False)
+    listed = deleted_list(tmp_path / "deleted.csv", [("MLI3", "1650000000"), ("MLI5", "1650000000"), ("MLI7", "1650000000"), ("MLI999", "1650000000"), ("MLI3", "1640000000")])
+    monkeypatch.setattr(load, "FAST_MIN_BYTES", 0 if fast else 1 << 62)
+    deleted = load.read_deleted_records(listed, key="layers.e.deleted")
+    assert deleted.to_dict() == {"MLI3": 1_650_000_000.0, "MLI5": 1_650_000_000.0, "MLI7": 1_650_000_000.0, "MLI999": 1_650_000_000.0}
+    out = points.read_points(events, date_column="event_date", type_column="event_type", deleted=deleted)
+    assert len(out) == n - 2 and out.attrs["deleted"] == 2  # MLI3 and MLI5; MLI7 is newer than its deletion; MLI999 is not in the file
+    kept = frame.drop(index=[3, 5])
+    assert out["fatalities"].sum() == kept["fatalities"].sum()
+    np.testing.assert_allclose(np.sort(out.geometry.x.to_numpy()), np.sort(kept["longitude"].to_numpy()))
+
+
+
+def test_a_file_without_ids_cannot_take_adeleted_list(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    pd.DataFrame({"date": ["2017-05-01"], "latitude": [16.0], "longitude": [-3.0]}).to_csv(events, index=False)
+    deleted = load.read_deleted_records(deleted_list(tmp_path / "deleted.csv", [("MLI3", "1650000000")]), key="layers.e.deleted")
+    with pytest.raises(Exception, match=r"layers\.e\.deleted.*no record id column.*event_id_cnty.*set layers\.e\.id_column"):
+        points.read_points(events, date_column="date", where="layers.e", deleted=deleted)
+

@@ -10,7 +10,7 @@
  * Weights: indicator weights (relative within each pillar) and pillar weights, both unnormalised.
  *
  * Inlined in the page it defines the global NexusKernel; under Node, require() returns it.
- * tests/js/kernel.test.js checks it against cases written by the Python model. */
+ * tests/page/kernel.test.js checks it against cases written by the Python model. */
 (function (root) {
   "use strict";
 

@@ -7,7 +7,7 @@
  * data is escaped here with esc, which escapes as Python's html.escape(quote=True).
  *
  * Inlined in the page it defines the global NexusPopup; under Node, require() returns it.
- * tests/js/popup.test.js checks it against cases written by tests/test_page_popup.py. */
+ * tests/page/popup.test.js checks it against cases written by tests/page/test_popup.py. */
 (function (root) {
   "use strict";
 

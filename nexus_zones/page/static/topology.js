@@ -7,8 +7,8 @@
  * share their end point, which is written once.
  *
  * Inlined in the page it defines the global NexusTopology; under Node, require() returns it.
- * tests/js/topology.test.js checks it against a hand-made case and against topologies written by
- * the Python side (tests/test_topology.py). */
+ * tests/page/topology.test.js checks it against a hand-made case and against topologies written by
+ * the Python side (tests/page/test_topology.py). */
 (function (root) {
   "use strict";
 
