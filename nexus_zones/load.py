@@ -409,11 +409,12 @@ def resolve_column(frame: pd.DataFrame, ref: str) -> str | None:
 
 
 def _separator(text: str) -> str | None:
-    """The field separator of a CSV, from its decoded header line: comma, semicolon or tab (None: let pandas sniff)."""
+    """The field separator of a CSV, from its decoded header line: comma, semicolon, tab or pipe. A header
+    with none of them is one column (a sniffer would split ``event_id_cnty`` at its letters)."""
     head = text[: 1 << 16].split("\n", 1)[0]
-    counts = {sep: head.count(sep) for sep in (",", ";", "\t")}
+    counts = {sep: head.count(sep) for sep in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
-    return best if counts[best] > 0 else None
+    return best if counts[best] > 0 else ","
 
 
 def csv_error() -> type[Exception]:
@@ -963,9 +964,12 @@ def read_deleted_records(path: Path, *, key: str) -> pd.Series:
     none) by record id; an id listed twice keeps its latest deletion. ``key`` is the config key
     naming the list, for messages."""
     table = _read_csv(path)
-    problems = _missing_columns(path, table, {key: "event_id_cnty"})
-    if problems:
-        raise InputDataError(str(path), problems)
+    if _missing_columns(path, table, {key: "event_id_cnty"}):
+        cols = [str(c) for c in table.columns]
+        raise InputDataError.one(
+            str(path), f"column 'event_id_cnty' (config key {key})", f"no such column{did_you_mean('event_id_cnty', cols)}; the list has: {', '.join(cols[:25])}",
+            "a list of deleted records whose id column is headed event_id_cnty (ACLED's name), deleted_timestamp optional",
+            f"head the list's id column event_id_cnty, or set {key} to such a list")
     ids = table["event_id_cnty"].astype(str).str.strip()
     when = _newest(table["deleted_timestamp"]) if "deleted_timestamp" in table.columns else pd.Series(np.nan, index=table.index)
     listed = pd.Series(when.to_numpy(), index=ids.to_numpy())
@@ -975,7 +979,7 @@ def read_deleted_records(path: Path, *, key: str) -> pd.Series:
 def deleted_rows(ids: pd.Series, stamps: pd.Series | None, deleted: pd.Series) -> np.ndarray:
     """Rows whose record id is in ``deleted`` (:func:`read_deleted_records`), unless the row is
     stamped after the deletion (the record was published again)."""
-    ids = ids.astype(str).str.strip()
+    ids = _id_strings(ids).astype(str).str.strip()
     listed = ids.isin(deleted.index).to_numpy()
     if stamps is None or not listed.any():
         return listed

@@ -364,3 +364,38 @@ def test_dates_are_plausible_from_1950_to_the_day_after_the_run(tmp_path):
     with pytest.raises(InputDataError, match=r"column 'd': found 2 dates outside the plausible range \(row 2: '1949-12-31'; row 3: '2020-08-02'\); "
                                              r"expected dates from 1950-01-01 to 2020-08-01"):
         load.parse_dates(pd.Series(["1949-12-31", "2020-08-02", "2020-01-01"], index=[2, 3, 4]), path=path, column="d", today=today)
+
+
+# ------------------------------------------------------------------------- lists of deleted records
+
+
+@pytest.mark.parametrize("header", ["event_id_cnty", "latitude"])
+def test_a_one_column_csv_is_one_column(tmp_path, header):
+    """A header without separator is one column: the sniffer used to split it at letters (``even``, ``_id_cn``, ``y``)."""
+    path = tmp_path / "one.csv"
+    path.write_text(f"{header}\nMLI3\nMLI4\n")
+    frame = load._read_csv(path)
+    assert list(frame.columns) == [header] and frame[header].tolist() == ["MLI3", "MLI4"]
+
+
+def test_a_list_of_deleted_ids_without_timestamps_is_read(tmp_path):
+    path = tmp_path / "deleted.csv"
+    path.write_text("event_id_cnty\nMLI3\n MLI4 \n")
+    deleted = load.read_deleted_records(path, key="layers.e.deleted")
+    assert sorted(deleted.index) == ["MLI3", "MLI4"] and deleted.isna().all()
+
+
+def test_a_list_of_deleted_records_with_another_id_header_says_which_header_it_needs(tmp_path):
+    path = tmp_path / "deleted.csv"
+    path.write_text("id,deleted_timestamp\nMLI3,1650000000\n")
+    with pytest.raises(InputDataError, match=r"(?s)deleted\.csv.*column 'event_id_cnty' \(config key layers\.e\.deleted\): found no such column; "
+                       r"the list has: id, deleted_timestamp.*Fix: head the list's id column event_id_cnty") as info:
+        load.read_deleted_records(path, key="layers.e.deleted")
+    assert "set layers.e.deleted to the right column name" not in str(info.value)
+
+
+def test_deleted_ids_match_whole_number_ids_stored_as_floats():
+    """A vector file's id column with a gap comes as floats (3.0); the list says 3."""
+    ids = pd.Series([1.0, 3.0, np.nan, 4.5])
+    deleted = pd.Series([np.nan, np.nan], index=["3", "4.5"])
+    assert load.deleted_rows(ids, None, deleted).tolist() == [False, True, False, True]
