@@ -1247,18 +1247,22 @@ def _key_columns(frame: pd.DataFrame, keys: dict[str, str | None]) -> pd.DataFra
 
 
 def _read_xlsx(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
+    """A sheet of a workbook (default the first) as strings, indexed by the sheet's row numbers; rows
+    with no value in any cell are left out, as a CSV's blank lines are."""
     _require_file(path)
     if sheet is not None:
         _check_sheet(path, sheet)
+    sheet_name = 0 if sheet is None else sheet
     try:
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=0 if sheet is None else sheet)
+        frame = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=sheet_name)
     except Exception as exc:
         raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook whose first sheet has a header row") from exc
     if frame.columns.empty:
         return _empty_table(path)
-    fold.refuse_duplicate_headers(pd.read_excel(path, dtype=str, header=None, nrows=1).iloc[0].tolist(), path)
+    fold.refuse_duplicate_headers(pd.read_excel(path, dtype=str, header=None, nrows=1, sheet_name=sheet_name).iloc[0].tolist(), path)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    frame = frame[frame.apply(lambda col: col.astype(str).str.strip() != "").any(axis=1)]
     frame = fold.percent_cells(path, frame)
     return _take_hxl_row(_repair_mojibake(frame, path), path)
 

@@ -399,3 +399,34 @@ def test_deleted_ids_match_whole_number_ids_stored_as_floats():
     ids = pd.Series([1.0, 3.0, np.nan, 4.5])
     deleted = pd.Series([np.nan, np.nan], index=["3", "4.5"])
     assert load.deleted_rows(ids, None, deleted).tolist() == [False, True, False, True]
+
+
+# ------------------------------------------------------------------------------------- workbooks
+
+
+def _workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("notes", [[], [["a", "a"]]], ids=["empty", "repeated-header"])
+def test_a_named_sheet_is_read_whatever_the_first_sheet_holds(tmp_path, notes):
+    """The header check read the first sheet: an empty one was an IndexError, a repeated header an error about the wrong sheet."""
+    path = _workbook(tmp_path / "events.xlsx", {"notes": notes, "events": [["latitude", "longitude"], [16.27, -3.07]]})
+    frame = load._read_xlsx(path, "events")
+    assert list(frame.columns) == ["latitude", "longitude"] and frame["latitude"].tolist() == ["16.27"]
+
+
+def test_blank_rows_of_a_sheet_are_left_out_and_rows_keep_their_numbers(tmp_path):
+    """As a CSV's blank lines: not two 'exact copies' of an empty row, not rows without coordinates."""
+    path = _workbook(tmp_path / "events.xlsx", {"s": [["id", "latitude"], ["A", 16.0], [], ["B", 15.0], [None, None], ["C", 14.0]]})
+    frame = load._read_xlsx(path)
+    assert frame["id"].tolist() == ["A", "B", "C"] and list(frame.index) == [2, 4, 6]
