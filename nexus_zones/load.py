@@ -1315,7 +1315,8 @@ def filter_rows(table: pd.DataFrame, where: dict, *, path: Path, key: str) -> pd
             ok = ok | pd.to_numeric(cells, errors="coerce").isin(numbers).to_numpy()
         if not ok.any():
             present = sorted(set(cells))[:12]
-            raise InputDataError.one(str(path), f"{key}.{ref}", f"no row with a value in {list(values)}", f"values present in the column: {present}", "correct the values in the config")
+            raise InputDataError.one(str(path), f"{key}.{ref}", f"no row with a value in {list(values)} in column {col!r}", f"values of the column (it has: {present})",
+                                     f"set {key}.{ref} in the config to the values of the rows to keep (it replaces a recognised format's default filter on that column)")
         keep &= ok
     out = table[keep]
     out.attrs = table.attrs

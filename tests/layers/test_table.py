@@ -95,7 +95,7 @@ def test_where_filters_rows_and_names_absent_values(tmp_path):
     pd.DataFrame({"adm2_name": ["Dire", "Dire"], "exercise_year": ["2017", "2018"], "population": ["142522", "150000"]}).to_csv(path, index=False)
     rows = load.read_table(path, columns={"population": "population"}, name_column="adm2_name", where={"exercise_year": [2017]})
     assert rows["population"].tolist() == [142522.0]
-    with pytest.raises(InputDataError, match=r"where.exercise_year: found no row with a value in \[2019\]; expected values present in the column: \['2017', '2018'\]"):
+    with pytest.raises(InputDataError, match=r"where.exercise_year: found no row with a value in \[2019\] in column 'exercise_year'; expected values of the column \(it has: \['2017', '2018'\]\). Fix: set layers\.ch\.where\.exercise_year in the config"):
         load.read_table(path, columns={"population": "population"}, name_column="adm2_name", where={"exercise_year": [2019]}, layer="ch")
 
 
@@ -118,3 +118,24 @@ def test_an_empty_file_reads_as_a_table_without_rows(tmp_path):
     path.write_text("\n\n", encoding="utf-8")
     table = load.read_table(path, unit_column="#adm2+code", columns={"n": "closed"})
     assert len(table) == 0 and list(table.columns) == ["code", "n"]
+
+
+def test_a_recognised_formats_default_filter_matching_no_row_names_the_key_that_replaces_it(grid_files, grid_cfg, tmp_path):
+    """A DTM API v3 export whose adminLevel cells are all 'Admin 2': the shape's default filter
+    (adminLevel 2) keeps no row; the message names the column, its values and the key to set, not
+    'correct the values in the config' the user never wrote."""
+    from nexus_zones import pipeline
+    from nexus_zones.config import config_from_mapping
+
+    path = tmp_path / "dtm_api_v3.csv"
+    pd.DataFrame({"admin1Name": "North", "admin2Name": ["Alpha One", "Alpha Two"], "admin2Pcode": ["A1", "A2"], "adminLevel": "Admin 2",
+                  "numPresentIdpInd": [10, 20], "reportingDate": "2018-01-31T00:00:00", "roundNumber": 1}).to_csv(path, index=False)
+    grid_cfg["layers"]["dtm"] = {"kind": "table", "path": str(path), "absent_units": "zero"}
+    grid_cfg["indicators"]["idps"] = {"measure": "dtm.idps", "direction": "cost", "weight": 1}
+    with pytest.raises(InputDataError, match=r"(?s)layers\.dtm\.where\.adminLevel: found no row with a value in \[2\] in column 'adminLevel'; "
+                       r"expected values of the column \(it has: \['Admin 2'\]\)\. Fix: set layers\.dtm\.where\.adminLevel in the config") as info:
+        pipeline.compute(config_from_mapping(grid_cfg))
+    assert "correct the values in the config" not in str(info.value)
+    grid_cfg["layers"]["dtm"]["where"] = {"adminLevel": ["Admin 2"]}  # the fix the message gives
+    result = pipeline.compute(config_from_mapping(grid_cfg))
+    assert result.measures["dtm.idps"].to_dict() == {"A1": 10.0, "A2": 20.0, "B1": 0.0, "B2": 0.0}
