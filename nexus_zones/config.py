@@ -781,7 +781,7 @@ def _sync_kinds() -> None:
 def _log_outside_paths(config: Config, base: Path, data_dir: Path | None) -> None:
     """Paths may be absolute or climb with '..'; they are allowed, resolved, and said (never silent)."""
     roots = [r.resolve() for r in (base, data_dir) if r is not None]
-    paths = [config.study.boundaries.path, *(layer.path for layer in config.layers.values())]
+    paths = [config.study.boundaries.path, *(path for layer in config.layers.values() for path in layer.input_paths())]
     outside = [str(p) for p in paths if not any(p.is_relative_to(r) for r in roots)]
     if outside:
         logger.info("input paths outside the config's folder%s, as resolved: %s", " and data_dir" if data_dir else "", ", ".join(outside))

@@ -520,3 +520,22 @@ def test_pillar_weights_of_absurd_scale_are_refused():
     cfg["model"]["pillars"] = {"security": {"indicators": names[:2], "weight": 1e9}, "rest": {"indicators": names[2:], "weight": 1}}
     with pytest.raises(ConfigError, match=r"model\.pillars\.\*\.weight: found model\.pillars\.security\.weight = 1e\+09 beside model\.pillars\.rest\.weight = 1"):
         config_from_mapping(cfg, base_dir=REPO / "configs")
+
+
+def test_a_deleted_list_outside_the_config_folder_is_said_with_the_other_inputs(grid_cfg, tmp_path, caplog):
+    """The log of paths outside the config's folder names every file a layer reads (its input_paths), not only ``path``."""
+    import logging
+
+    listed = tmp_path / "elsewhere" / "deleted.csv"
+    listed.parent.mkdir()
+    listed.write_text("event_id_cnty\nMLI3\n")
+    (tmp_path / "configs").mkdir()
+    config = tmp_path / "configs" / "c.yaml"
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["layers"]["events"]["deleted"] = "../elsewhere/deleted.csv"
+    config.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="nexus_zones"):
+        loaded = load_config(config)
+    assert loaded.layers["events"].deleted == listed.resolve()
+    said = [r.getMessage() for r in caplog.records if "outside the config's folder" in r.getMessage()]
+    assert len(said) == 1 and str(listed.resolve()) in said[0]
