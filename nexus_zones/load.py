@@ -32,7 +32,7 @@ import pyproj
 import shapely
 
 from . import fold, geometry
-from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Problem, did_you_mean, short_repr
+from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Problem, SpellingVariantWarning, did_you_mean, short_repr
 
 __all__ = [
     "Boundaries",
@@ -976,15 +976,34 @@ def read_deleted_records(path: Path, *, key: str) -> pd.Series:
     return listed[listed.index != ""].groupby(level=0).max()
 
 
-def deleted_rows(ids: pd.Series, stamps: pd.Series | None, deleted: pd.Series) -> np.ndarray:
+def deleted_rows(ids: pd.Series, stamps: pd.Series | None, deleted: pd.Series, *, path: Path | None = None, column: str = "", key: str = "") -> np.ndarray:
     """Rows whose record id is in ``deleted`` (:func:`read_deleted_records`), unless the row is
-    stamped after the deletion (the record was published again)."""
-    ids = _id_strings(ids).astype(str).str.strip()
-    listed = ids.isin(deleted.index).to_numpy()
+    stamped after the deletion (the record was published again). An id listed in another case
+    (``mli3`` for ``MLI3``) is matched, with a :class:`~nexus_zones.errors.SpellingVariantWarning`
+    naming ``path``'s ``column`` and the list's config ``key``."""
+    ids, listed = _listed_ids(_id_strings(ids).astype(str).str.strip(), deleted, path=path, column=column, key=key)
     if stamps is None or not listed.any():
         return listed
     later = (_newest(stamps).to_numpy() > ids.map(deleted).to_numpy(dtype=float))
     return listed & ~later
+
+
+def _listed_ids(ids: pd.Series, deleted: pd.Series, *, path: Path | None, column: str, key: str) -> tuple[pd.Series, np.ndarray]:
+    """Which ``ids`` the list holds, case aside; those listed only in another case are spelled as
+    the list does, and said."""
+    spelled = pd.Series(deleted.index.astype(str), index=deleted.index.astype(str).str.upper())
+    found = ids.str.upper().map(spelled[~spelled.index.duplicated()])
+    listed = found.notna().to_numpy()
+    other = listed & (found != ids).to_numpy()
+    other[other] = ~ids[other].isin(deleted.index).to_numpy()  # not listed as written either
+    if not other.any():
+        return ids, listed
+    pairs = list(dict.fromkeys(zip(ids[other], found[other])))
+    warnings.warn(SpellingVariantWarning(
+        f"{path}: column {column!r}: {int(other.sum())} record ids differ from ids of the list of deleted records ({key}) only by case and "
+        f"were matched to them ({', '.join(f'{a!r} as {b!r}' for a, b in pairs[:5])}). Fix: nothing if that is right; otherwise correct the ids "
+        "of the file or of the list"), stacklevel=4)
+    return ids.where(~other, found), listed
 
 
 def drop_repeated_records(frame: pd.DataFrame, path: Path, *, id_column: str | None, timestamp_column: str | None, key: str) -> pd.DataFrame:

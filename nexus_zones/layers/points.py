@@ -410,7 +410,7 @@ def _drop_deleted(frame: pd.DataFrame, path: Path, deleted: pd.Series | None, *,
         return frame
     col = _id_column(path, list(frame.columns), id_column, key, resolve=lambda ref: load.resolve_column(frame, ref))
     stamp = load.resolve_column(frame, timestamp_column) if timestamp_column else None
-    drop = load.deleted_rows(frame[col], frame[stamp] if stamp else None, deleted)
+    drop = load.deleted_rows(frame[col], frame[stamp] if stamp else None, deleted, path=path, column=col, key=f"{key}.deleted")
     _log_deleted(path, key, int(drop.sum()), len(deleted))
     out = frame[~drop]
     out.attrs = {**frame.attrs, "deleted": int(drop.sum())}
@@ -424,7 +424,7 @@ def _arrow_drop_deleted(cols: "load.ArrowColumns", path: Path, deleted: pd.Serie
         return cols, 0
     col = _id_column(path, list(cols.resolved), id_column, key, resolve=cols.resolved.get)
     stamp = cols.resolved.get(timestamp_column) if timestamp_column else None
-    drop = load.deleted_rows(cols.series(col), cols.series(stamp) if stamp else None, deleted)
+    drop = load.deleted_rows(cols.series(col), cols.series(stamp) if stamp else None, deleted, path=path, column=col, key=f"{key}.deleted")
     _log_deleted(path, key, int(drop.sum()), len(deleted))
     return cols.take(~drop), int(drop.sum())
 

@@ -18,7 +18,7 @@ from shapely.geometry import box, Point
 
 import nexus_zones
 from nexus_zones import aggregate, load, report
-from nexus_zones.errors import EventsOutsideWarning, InputDataError, NexusZonesWarning, UnusedValueWarning
+from nexus_zones.errors import EventsOutsideWarning, InputDataError, NexusZonesWarning, SpellingVariantWarning, UnusedValueWarning
 from nexus_zones.layers import points
 
 from .._support import DEMO, VIOLENT, _grid_points, _text, deleted_list, grid_units
@@ -354,3 +354,20 @@ def test_a_file_without_ids_cannot_take_adeleted_list(tmp_path: Path) -> None:
     with pytest.raises(Exception, match=r"layers\.e\.deleted.*no record id column.*event_id_cnty.*set layers\.e\.id_column"):
         points.read_points(events, date_column="date", where="layers.e", deleted=deleted)
 
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_ids_listed_in_another_case_are_deleted_and_said(tmp_path: Path, monkeypatch, fast: bool) -> None:
+    """A list whose ids were lower-cased (mli3 for ACLED's MLI3) deleted nothing, silently."""
+    n = 40
+    frame = pd.DataFrame({"event_id_cnty": [f"MLI{i}" for i in range(n)], "event_date": "2017-05-01", "latitude": 16.0, "longitude": -3.0,
+                          "timestamp": 1_600_000_000})
+    events = tmp_path / "events.csv"
+    frame.to_csv(events, index=False)
+    listed = deleted_list(tmp_path / "deleted.csv", [("mli3", "1650000000"), ("MLI5", "1650000000"), ("mli7", "1500000000")])
+    monkeypatch.setattr(load, "FAST_MIN_BYTES", 0 if fast else 1 << 62)
+    deleted = load.read_deleted_records(listed, key="layers.e.deleted")
+    with pytest.warns(SpellingVariantWarning, match=r"column 'event_id_cnty': 2 record ids differ from ids of the list of deleted records \(layers\.e\.deleted\) "
+                      r"only by case.*'MLI3' as 'mli3', 'MLI7' as 'mli7'"):
+        out = points.read_points(events, date_column="event_date", where="layers.e", deleted=deleted)
+    assert len(out) == n - 2 and out.attrs["deleted"] == 2  # MLI3 and MLI5; MLI7 was stamped after its deletion
