@@ -411,9 +411,11 @@ def resolve_column(frame: pd.DataFrame, ref: str) -> str | None:
 def _separator(text: str) -> str | None:
     """The field separator of a CSV, from its decoded header line: comma, semicolon, tab or pipe. A header
     with none of them is one column (a sniffer would split ``event_id_cnty`` at its letters)."""
-    head = text[: 1 << 16].split("\n", 1)[0]
-    counts = {sep: head.count(sep) for sep in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
+    lines = [line for line in text[: 1 << 16].split("\n")[:20] if line.strip()] or [""]
+    counts = {sep: lines[0].count(sep) for sep in (",", ";", "\t", "|")}
+    # where the header holds several (``nom;valeur (1,000 personnes)``), the one every line repeats as often
+    steady = [sep for sep, n in counts.items() if n > 0 and all(line.count(sep) == n for line in lines[1:])]
+    best = max(steady or counts, key=counts.get)
     return best if counts[best] > 0 else ","
 
 

@@ -378,6 +378,14 @@ def test_a_one_column_csv_is_one_column(tmp_path, header):
     assert list(frame.columns) == [header] and frame[header].tolist() == ["MLI3", "MLI4"]
 
 
+def test_the_separator_is_the_one_every_line_repeats(tmp_path):
+    # the header holds a semicolon and a comma (one in a label); the rows show which one separates
+    path = tmp_path / "t.csv"
+    path.write_text("admin2Name;valeur (1,000 personnes)\nDire;12\nGoundam;4\n", encoding="utf-8")
+    frame = load._read_csv(path)
+    assert list(frame.columns) == ["admin2Name", "valeur (1,000 personnes)"] and frame["admin2Name"].tolist() == ["Dire", "Goundam"]
+
+
 def test_a_list_of_deleted_ids_without_timestamps_is_read(tmp_path):
     path = tmp_path / "deleted.csv"
     path.write_text("event_id_cnty\nMLI3\n MLI4 \n")
