@@ -131,14 +131,8 @@ def three_years(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def laptop(chromium) -> Iterator:
-    from ._support import PageLog
-
-    context = chromium.new_context(viewport=LAPTOP)
-    pg = context.new_page()
-    log = PageLog()
-    pg.route("**/*", log.on_route)
-    pg.on("console", log.on_console)
-    pg.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
+    """A fresh page at a laptop's 1366×768, recorded as :func:`page` records."""
+    context, pg, log = _recorded_page(chromium, LAPTOP)
     yield pg, log
     context.close()
 
@@ -163,15 +157,23 @@ def chromium() -> Iterator[Browser]:
 @pytest.fixture
 def page(chromium: Browser) -> Iterator[tuple[Page, PageLog]]:
     """A fresh page (1200×800) with the network cut and everything it reports recorded."""
-    context = chromium.new_context(viewport=VIEWPORT)
+    context, pg, log = _recorded_page(chromium, VIEWPORT)
+    yield pg, log
+    context.close()
+
+
+def _recorded_page(chromium: Browser, viewport: dict) -> tuple:
+    """A new context and page of ``viewport``: the network cut, its console, errors and dialogs recorded."""
+    from ._support import PageLog
+
+    context = chromium.new_context(viewport=viewport)
     pg = context.new_page()
     log = PageLog()
     pg.route("**/*", log.on_route)
     pg.on("console", log.on_console)
     pg.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
     pg.on("dialog", lambda d: (log.dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
-    yield pg, log
-    context.close()
+    return context, pg, log
 
 
 @pytest.fixture(scope="module")
