@@ -584,6 +584,7 @@ def _point_layers(result: "RunResult", language: str) -> list[dict]:
     (a fourth item, omitted where every period does: facilities), so that the page shows the chosen
     period's points."""
     from .config import map_point_layers
+    from .layers.points import counted as counted_by
 
     config = result.config
     names = config.map.point_layers if config.map.point_layers is not None else map_point_layers(config)
@@ -593,7 +594,7 @@ def _point_layers(result: "RunResult", language: str) -> list[dict]:
         points = result.points.get(name)
         if points is None or not len(points):
             continue
-        counted = np.column_stack([_counted_points(points, c.layers[name]) for c in configs])
+        counted = np.column_stack([counted_by(points, c.layers[name]) for c in configs])
         keep = counted.any(axis=1)
         chosen, periods = points[keep], counted[keep]
         xy = shapely.get_coordinates(chosen.geometry.to_numpy())
@@ -605,21 +606,6 @@ def _point_layers(result: "RunResult", language: str) -> list[dict]:
             items.append(item if of.all() else item + [np.flatnonzero(of).tolist()])
         out.append({"id": name, "label": t("points_layer", language, label=esc(name)), "points": items})
     return out
-
-
-def _counted_points(points: pd.DataFrame, layer: Any) -> np.ndarray:
-    """Which points a layer counts: in its date window and of its types."""
-    keep = np.ones(len(points), dtype=bool)
-    start, end = layer.window
-    if "date" in points.columns and (start or end):
-        dates = pd.to_datetime(points["date"]).dt.normalize()
-        if start:
-            keep &= (dates >= pd.Timestamp(start)).to_numpy()
-        if end:
-            keep &= (dates <= pd.Timestamp(end)).to_numpy()
-    if layer.types and "type" in points.columns:
-        keep &= points["type"].isin(layer.types).to_numpy()
-    return keep
 
 
 #: ColorBrewer PRGn, purple (lost ranks or points) to green (gained), for the change view.

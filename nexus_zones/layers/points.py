@@ -30,7 +30,7 @@ from ..reconcile import conform_codes, match_rows
 from ..errors import EventsOutsideWarning, InputDataError, UnusedValueWarning, did_you_mean
 from .base import Identifier, MeasureContext, date_window, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _resolve, _Strict
 
-__all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "count_points", "measures", "read", "measure", "empty_parts"]
+__all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "count_points", "counted", "in_window", "measures", "read", "measure", "empty_parts"]
 
 logger = logging.getLogger(__name__)
 
@@ -641,21 +641,33 @@ def count_points(
     return measures, report
 
 
+def in_window(points: pd.DataFrame, start: date | None, end: date | None) -> np.ndarray:
+    """Which points' dates fall in the inclusive window (every point where there is no window)."""
+    keep = np.ones(len(points), dtype=bool)
+    if (start is not None or end is not None) and "date" in points.columns:
+        dates = pd.to_datetime(points["date"]).dt.normalize()
+        if start is not None:
+            keep &= (dates >= pd.Timestamp(start)).to_numpy()
+        if end is not None:
+            keep &= (dates <= pd.Timestamp(end)).to_numpy()
+    return keep
+
+
+def counted(points: pd.DataFrame, spec: PointsLayerSpec) -> np.ndarray:
+    """Which points the layer counts, as :func:`count_points` selects them (in the window, of the
+    types), without its report or warnings: the map's points."""
+    keep = in_window(points, *spec.window)
+    if spec.types and "type" in points.columns:
+        keep &= points["type"].isin(spec.types).to_numpy()
+    return keep
+
+
 def _selection(points: gpd.GeoDataFrame, *, start: date | None, end: date | None, types: Sequence[str] | None, layer: str) -> tuple[np.ndarray, int, int]:
     """Which points are in the date window and of the types; how many fell outside the window, and
     how many in it were of other types (types occurring in no row are warned of)."""
     n_read = len(points)
-    keep = np.ones(n_read, dtype=bool)
-    outside_window = 0
-    if start is not None or end is not None:
-        dates = pd.to_datetime(points["date"]).dt.normalize()
-        in_window = np.ones(n_read, dtype=bool)
-        if start is not None:
-            in_window &= (dates >= pd.Timestamp(start)).to_numpy()
-        if end is not None:
-            in_window &= (dates <= pd.Timestamp(end)).to_numpy()
-        outside_window = int((~in_window).sum())
-        keep &= in_window
+    keep = in_window(points, start, end)
+    outside_window = int((~keep).sum())
     other_types = 0
     if types is not None:
         present = set(points["type"].unique())
