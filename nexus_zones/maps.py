@@ -44,14 +44,15 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
-from . import geometry
-from .messages import DECIMAL, THOUSANDS, _with_de, comparison, fixed, has_language, largest_remainder, number, percent, pick, sentences, t
+from . import claims, explain, geometry
+from .explain import other_means, scale_ends
+from .messages import DECIMAL, THOUSANDS, fixed, largest_remainder, number, percent, pick, t
 from .offline import inline_assets
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import RunResult
 
-__all__ = ["build_map", "PALETTE", "CATEGORIES", "colour", "fmt", "scale_ends", "unit_sentences", "label_of", "choice_sentences", "percent"]
+__all__ = ["build_map", "PALETTE", "CATEGORIES", "colour", "fmt", "label_of", "percent"]
 
 #: ColorBrewer YlGn, light (least suitable) to dark green (most suitable).
 PALETTE = ("#ffffe5", "#f7fcb9", "#d9f0a3", "#addd8e", "#78c679", "#41ab5d", "#238443", "#006837", "#004529")
@@ -106,39 +107,6 @@ def label_of(config, name: str, language: str) -> str:
 
 
 
-def scale_ends(ind, raw, norm) -> tuple[float, float]:
-    """The raw values at the two ends of an indicator's colour scale (0 and 1 after normalisation):
-    the goalposts or the threshold curve's ends where they are fixed, the ±3 sd of a z-score, else
-    the observed values that got the lowest and highest normalised value. Values are shown on the
-    indicator's own scale (a log1p transform is undone)."""
-    import warnings
-
-    from .normalise import prepare
-
-    inverse = np.expm1 if ind.transform == "log1p" else (lambda v: v)
-    if ind.goalposts is not None and ind.normalisation in ("goalposts", "inform"):
-        lo, hi = (float(inverse(g)) for g in ind.goalposts)
-        return (hi, lo) if ind.direction == "cost" else (lo, hi)
-    if ind.normalisation == "threshold" and ind.thresholds:
-        xs = [p[0] for p in ind.thresholds]
-        ys = [p[1] for p in ind.thresholds]
-        return float(inverse(xs[int(np.argmin(ys))])), float(inverse(xs[int(np.argmax(ys))]))
-    known = raw.notna() & norm.notna()
-    if not known.any():
-        return float("nan"), float("nan")
-    if ind.normalisation == "zscore":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            prepared = prepare(raw[known], {"transform": ind.transform, "winsorise": ind.winsorise}, "")
-        if prepared.nunique() > 1:
-            low, high = prepared.mean() - 3 * prepared.std(ddof=0), prepared.mean() + 3 * prepared.std(ddof=0)
-            low, high = float(inverse(max(low, 0.0) if ind.transform == "log1p" else low)), float(inverse(high))
-            return (high, low) if ind.direction == "cost" else (low, high)
-    worst = raw[known][norm[known] == norm[known].min()].iloc[0]
-    best = raw[known][norm[known] == norm[known].max()].iloc[0]
-    return float(worst), float(best)
-
-
 def _period(layer, language: str) -> str:
     """The period a layer's values describe: its ``period`` text, its date window or its round."""
     if getattr(layer, "period", None):
@@ -154,131 +122,9 @@ def _period(layer, language: str) -> str:
     return ""
 
 
-def _phrases(config, language: str) -> dict[str, tuple[str, bool]]:
-    """Each indicator's noun phrase for the sentences, and whether it is written in ``language``
-    (else its label, quoted as given)."""
-    out = {}
-    for name, ind in config.indicators.items():
-        label = label_of(config, name, language)
-        phrase = pick(ind.phrase, language) or (label[:1].lower() + label[1:] if label[1:2].islower() else label)
-        grammatical = has_language(ind.phrase, language) if ind.phrase is not None else has_language(ind.label or name, language)
-        out[name] = (phrase if grammatical else label, grammatical)
-    return out
-
-
-def other_means(result: "RunResult") -> pd.DataFrame:
-    """Each unit's mean of each indicator over the other units of its region (over all other units
-    where it is alone in its region, or has none), missing values left out; ``NaN`` where no other
-    unit has a value. One pass over the table: the group's sum less the unit's own."""
-    scores = result.scores
-    values = scores[list(result.config.indicators)].astype(float)
-    present, filled = values.notna().astype(float), values.fillna(0.0)
-    region = scores["region"]
-    sums, counts = filled.groupby(region).transform("sum") - filled, present.groupby(region).transform("sum") - present
-    alone = (region.isna() | (region.map(region.value_counts()) == 1)).to_numpy()
-    sums[alone], counts[alone] = (filled.sum() - filled)[alone], (present.sum() - present)[alone]
-    return sums / counts.where(counts > 0)
-
-
-def _comparisons(result: "RunResult", unit: str, means: pd.DataFrame | None = None) -> list[tuple[str, int, bool, float]]:
-    """A unit's value of each indicator against the mean of the other units of its region (of all
-    other units where it is alone; :func:`other_means`, passed as ``means`` when already computed):
-    (indicator, comparison code, strength, mean), strengths first, then by weight; indicators with a
-    missing value left out."""
-    config, scores = result.config, result.scores
-    means = other_means(result) if means is None else means
-    out = []
-    weights = result.scored.weights
-    for name, ind in config.indicators.items():
-        value, mean = scores.at[unit, name], float(means.at[unit, name])
-        kind = comparison(float(value) if _present(value) else math.nan, mean)
-        if kind is not None:
-            strength = kind == 0 or (kind == 1) == (ind.direction == "cost")
-            out.append((name, kind, strength, mean, weights.get(name, 0.0)))
-    out.sort(key=lambda s: (not s[2], -s[4]))
-    return [s[:4] for s in out]
-
-
-def unit_sentences(result: "RunResult", unit: str, language: str) -> list[tuple[str, bool]]:
-    """Sentences comparing a unit with the mean of the other units of its region (of all other units
-    where it is alone), strengths first, then by weight; each with whether it is a strength."""
-    config, scores = result.config, result.scores
-    phrases = _phrases(config, language)
-    out = []
-    for name, _, _, mean in _comparisons(result, unit):
-        phrase, grammatical = phrases[name]
-        out.append(sentences(scores.at[unit, name], mean, phrase, config.indicators[name].direction, language, grammatical=grammatical))
-    return out
-
-
-def _share_text(x: float, language: str) -> str:
-    """A share as a percentage: whole where that is exact to 0.05 points, else one decimal."""
-    v = 100.0 * float(x)
-    return percent(x, language, decimals=0 if abs(v - round(v)) < 0.05 else 1)
-
-
-def choice_sentences(result: "RunResult", unit: str, language: str) -> list[str]:
-    """Sentences on the weights behind a choice for a unit ("Diré devient 1er de sa région si le poids
-    de « … » passe de 75 % à 80 %"), one per scope analysed; none when the unit was not analysed."""
-    table = result.analyses.closest_weights if result.analyses is not None else None
-    if table is None or unit not in set(table["unit_id"]):
-        return []
-    config = result.config
-    out = []
-    for _, row in table[table["unit_id"] == unit].iterrows():
-        scope = t(f"scope_{row['scope']}", language)
-        name = row["name"]
-        share = _share_text(row["share_first"], language) if _present(row["share_first"]) else "–"
-        if row["status"] == "already_first":
-            out.append(t("choice_already", language, name=name, scope=scope, share=share))
-        elif row["status"] == "blocked_by_rules":
-            out.append(t("choice_blocked", language, name=name, scope=scope))
-        elif row["status"] == "impossible":
-            out.append(t("choice_impossible", language, name=name, scope=scope))
-        elif row["status"] == "found":
-            moves = sorted(((abs(row[f"closest_{n}"] - row[f"config_{n}"]), n) for n in config.indicators), reverse=True)
-            parts = []
-            for i, (delta, n) in enumerate(m for m in moves if m[0] >= 0.0005):
-                if i == 3:
-                    break
-                key = "change_first" if i == 0 else "change_more"
-                parts.append(t(key, language, label=label_of(config, n, language), a=_share_text(row[f"config_{n}"], language), b=_share_text(row[f"closest_{n}"], language)))
-            changes = (", " if len(parts) > 2 else t("and", language)).join(parts) if len(parts) <= 2 else ", ".join(parts[:-1]) + t("and", language) + parts[-1]
-            out.append(t("choice_found", language, name=name, scope=scope, changes=changes)
-                       + t("choice_tail", language, moved=_share_text(row["weight_moved"], language), share=share))
-    return out
-
-
-def _decision_record(result: "RunResult", unit: str, language: str) -> dict:
-    """Popup data of issue 14 (:func:`popup_record`): the weights behind a choice (sentences, few
-    units have them), membership of the pilot set, stakeholders' agreement, data rank band."""
-    a = result.analyses
-    if a is None:
-        return {}
-    out: dict[str, Any] = {}
-    said = choice_sentences(result, unit, language)
-    if said:
-        out["ch"] = said
-    if a.pilots is not None and len(a.pilots) and unit in a.pilots.iloc[0]["units"].split("; "):
-        out["pm"] = 1
-    if a.stakeholders is not None and unit in a.stakeholders.index:
-        out["ag"] = int(a.stakeholders.at[unit, "sets_in_top_k"])
-    if a.data_uncertainty is not None and unit in a.data_uncertainty.index and _present(a.data_uncertainty.at[unit, "data_rank_p05"]):
-        out["db"] = [int(a.data_uncertainty.at[unit, "data_rank_p05"]), int(a.data_uncertainty.at[unit, "data_rank_p95"])]
-    return out
-
-
-def robust_words(row: Any, rb, language: str) -> str:
-    """What a unit's robustness flag means, in words: in (or out of) the top k whatever the
-    weights, or in or out depending on the weights."""
-    if not bool(row["robust"]):
-        return t("not_robust", language, k=rb.top_k)
-    return t("robust_in" if row["share_top_k"] >= rb.robust_share else "robust_out", language, k=rb.top_k)
-
-
 def robust_definition(rb, language: str) -> str:
     """One line saying what "whatever the weights" means (shown in the popup and the legend)."""
-    return t("robust_def", language, k=rb.top_k, draws=number(rb.draws, language), hi=percent(rb.robust_share, language), lo=percent(1 - rb.robust_share, language))
+    return t("robust_def", language, draws=number(rb.draws, language))
 
 
 def reference_name(result: "RunResult") -> str:
@@ -312,64 +158,74 @@ _STATUS = {"ranked, fails rules": 1, "not ranked: fails rules": 2, "not scored: 
 
 
 def popup_texts(result: "RunResult", language: str) -> dict:
-    """The texts every popup shares (``D.popup``, sent once): message templates, the indicators'
-    labels, sources and phrases, the rules' labels, the reference unit's name. Raw text: the page
-    (``page/static/popup.js``) escapes it."""
+    """The texts every popup shares (``D.popup``, sent once): message templates, the claims'
+    catalogue (:func:`claims.catalogue_for_page`), the indicators' labels and sources, the rules'
+    labels, the reference unit's name. Raw text: the page (``page/static/popup.js``) escapes it."""
     config = result.config
     rb = config.robustness
-    keys = ("status_fails", "status_excluded", "status_missing", "robust_in", "robust_out", "not_robust", "complete", "similar", "profile",
-            "why", "indicator", "value", "points", "imputed", "no_data_rule", "sentence", "same_as_region", "sentence_label", "same_label",
-            "more", "fewer", "below", "above", "pilot_member", "data_band")
+    keys = ("status_fails", "status_excluded", "status_missing", "complete", "similar", "profile", "why", "indicator", "value", "points",
+            "imputed", "no_data_rule", "passes_every_rule", "fails_rules", "more_details")
     texts = {k: t(k, language) for k in keys}
-    texts["robust_in"], texts["robust_out"], texts["not_robust"] = (t(k, language, k=rb.top_k) for k in ("robust_in", "robust_out", "not_robust"))
-    texts["band"] = t("band", language, band="{band}", draws=number(rb.draws, language), k=rb.top_k, share="{share}", verdict="{verdict}")
-    texts["data_band"] = t("data_band", language, band="{band}", draws=number(config.data_uncertainty.draws, language)) if config.data_uncertainty else ""
-    a = result.analyses
-    if a is not None and a.stakeholders is not None:
-        m = len([c for c in a.stakeholders.columns if c.startswith("rank_")])
-        texts["agreement_unit"] = t("agreement_unit", language, k=config.stakeholders.top_k or rb.top_k, n="{n}", m=m)
-    phrases = _phrases(config, language)
+    texts["band_plain"] = t("band_plain", language, band="{band}", draws=number(rb.draws, language))
     indicators = []
     for name, ind in config.indicators.items():
         layer = config.layers.get(ind.measure.split(".", 1)[0])
         source = pick(layer.source, language) if layer is not None and layer.source else ""
         period = _period(layer, language) if layer is not None else ""
-        phrase, grammatical = phrases[name]
-        shown = (_with_de(phrase) if language == "fr" else phrase) if grammatical else phrase
-        indicators.append({"label": label_of(config, name, language), "about": " · ".join(x for x in (source, period) if x),
-                           "phrase": shown, "same": phrase[:1].upper() + phrase[1:], "g": grammatical, "cost": ind.direction == "cost"})
+        indicators.append({"label": label_of(config, name, language), "about": " · ".join(x for x in (source, period) if x)})
     ref = reference_name(result) if "similarity" in result.scores.columns else ""
     return {"t": texts, "ind": indicators, "rules": [pick(r.label, language, r.expr) for r in config.rules.values()],
-            "robust_def": robust_definition(rb, language), "ref": ref,
+            "claims": claims.catalogue_for_page(language), "ref": ref,
             "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}}
 
 
-def popup_record(row: Any, result: "RunResult", language: str, means: pd.DataFrame | None = None) -> dict:
+def _claim_record(result: "RunResult", unit: str, decided: bool, means: pd.DataFrame | None, ends: dict | None) -> dict:
+    """A unit's claims as the popup receives them: robustness, why (with the three it leads with),
+    the decision analyses' lines and low reporting. When the rules decide the top k, neither the
+    weights behind a choice nor the stakeholders' agreement is said: the rules settle both."""
+    rec: dict[str, Any] = {}
+    robust = explain.robust_claim(result, unit, decided=decided)
+    if robust is not None:
+        rec["rb"] = robust.data()
+    said = explain.why_claims(result, unit, means=means, ends=ends)
+    if said:
+        rec["wy"] = [c.data() for c, _ in said]
+        rec["w3"] = claims.pick_three([(c, good, None) for c, good in said])
+    decision = [] if decided else [*explain.choice_claims(result, unit), explain.agreement_claim(result, unit)]
+    decision.append(explain.data_band_claim(result, unit))
+    if any(c is not None for c in decision):
+        rec["dc"] = [c.data() for c in decision if c is not None]
+    low = explain.reporting_claims(result, unit)
+    if low:
+        rec["lr"] = [c.data() for c in low]
+    a = result.analyses
+    if a is not None and a.pilots is not None and len(a.pilots) and unit in a.pilots.iloc[0]["units"].split("; "):
+        rec["pm"] = 1
+    return rec
+
+
+def popup_record(row: Any, result: "RunResult", language: str, means: pd.DataFrame | None = None, *,
+                 decided: bool | None = None, ends: dict | None = None) -> dict:
     """A unit's popup as data (``page/static/popup.js`` writes its HTML with :func:`popup_texts`):
-    status, rank band, completeness, similarity, profile, the decision lines, the sentences (codes
-    and region means), raw values, bar widths, points, imputed indicators and the rules (one digit
-    each: passed + 2 × no data). Numbers are cut to the precision the popup shows (:func:`_short`)."""
+    status, rank band, completeness, similarity, profile, the unit's claims (:func:`_claim_record`),
+    raw values, bar widths, points, imputed indicators and the rules (one digit each: passed + 2 ×
+    no data). Numbers are cut to the precision the popup shows (:func:`_short`)."""
     config = result.config
     unit = row.name
     names = list(config.indicators)
+    decided = explain.rules_decide_top(result) if decided is None else decided
     rec: dict[str, Any] = {}
     if _STATUS.get(row["status"]):
         rec["st"] = _STATUS[row["status"]]
     if "rank_p05" in row.index and _present(row["rank_p05"]):
-        rb = config.robustness
-        verdict = 0 if not bool(row["robust"]) else (1 if row["share_top_k"] >= rb.robust_share else 2)
-        rec["b"] = [int(row["rank_p05"]), int(row["rank_p95"]), verdict, _short(100 * row["share_top_k"], lambda v: fixed(v, "en", 0))]
+        rec["b"] = [int(row["rank_p05"]), int(row["rank_p95"])]
     if "completeness" in row.index and _present(row["completeness"]) and row["completeness"] < 1:
         rec["c"] = _short(100 * row["completeness"], lambda v: fixed(v, "en", 0))
     if "similarity" in row.index and _present(row["similarity"]):
         rec["sm"] = _short(float(row["similarity"]), lambda v: fixed(v, "en", 2))
     if "profile" in row.index and _present(row["profile"]):
         rec["pf"] = int(row["profile"])
-    rec.update(_decision_record(result, unit, language))
-    said = _comparisons(result, unit, means)
-    if said:
-        rec["sn"] = [3 * names.index(name) + kind for name, kind, _, _ in said]
-        rec["mn"] = [_short(mean, lambda v: number(v, "en", 2)) for _, _, _, mean in said]
+    rec.update(_claim_record(result, unit, decided, means, ends))
     rec["v"] = [_short(float(row[n]), lambda v: number(v, "en", 3)) if _present(row[n]) else None for n in names]
     weights = result.scored.weights
     rec["w"] = []
@@ -666,6 +522,7 @@ class _App(MacroElement):
 {{ this.kernel_js }}
 {{ this.topology_js }}
 {{ this.popup_js }}
+{{ this.claims_js }}
 {{ this.app_js }}
 {{ this.periods_js }}
 (function () {
@@ -689,6 +546,7 @@ class _App(MacroElement):
         self.overlays = overlays
         self.css, self.kernel_js, self.topology_js, self.popup_js, self.app_js = (
             _static(name) for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"))
+        self.claims_js = _static("claims.js")
         self.periods_js = _static("periods.js") if data.get("periods") else ""
 
 
@@ -755,14 +613,14 @@ def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
     eligible = _rules_eligible(result)
     failed = scores["rules_failed_count"] if "rules_failed_count" in scores.columns else pd.Series(0, index=scores.index)
     rows = list(scores.iterrows())
-    means = other_means(result)
+    means, ends, decided = other_means(result), explain._ends(result), explain.rules_decide_top(result)
     return {
         "id": [str(unit) for unit in scores.index], "name": [esc(n) for n in scores["name"]],
         "regions": [esc(r) for r in regions], "region": [region_keys[r] for r in scores["region"]],
         "config_rank": [int(r) if _present(r) else None for r in scores["rank"]],
         "eligible": [bool(eligible[u]) for u in scores.index], "failed": [int(f) for f in failed],
         "norm": [[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in rows],
-        "popup": [popup_record(row, result, language, means) for _, row in rows],
+        "popup": [popup_record(row, result, language, means, decided=decided, ends=ends) for _, row in rows],
         "colours": {view["id"]: _colours([view["colour"](row) for _, row in rows]) for view in views},
     }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal, Mapping
 
-__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "has_language", "sentences", "comparison", "number", "fixed", "percent", "largest_remainder", "THOUSANDS", "DECIMAL"]
+__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "has_language", "sentences", "comparison", "number", "fixed", "percent", "share_text", "ordinal", "largest_remainder", "THOUSANDS", "DECIMAL"]
 
 Language = Literal["fr", "en"]
 LANGUAGES = ("fr", "en")
@@ -26,11 +26,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "score_line": {"en": "Score {score} / 100 · rank {rank} of {ranked} · region rank {region_rank}",
                    "fr": "Score {score} / 100 · rang {rank} sur {ranked} · rang dans la région {region_rank}"},
     "not_ranked": {"en": "not ranked", "fr": "non classé"},
-    "band": {"en": "Rank band {band} (5–95% of {draws} weightings) · top {k} in {share}% · {verdict}",
-             "fr": "Rangs {band} (5–95\u202f% de {draws} pondérations) · parmi les {k} premiers dans {share}\u202f% · {verdict}"},
-    "robust_in": {"en": "in the top {k} whatever the weights", "fr": "parmi les {k} premières quels que soient les poids"},
-    "robust_out": {"en": "outside the top {k} whatever the weights", "fr": "hors des {k} premières quels que soient les poids"},
-    "not_robust": {"en": "in or out of the top {k} depending on the weights", "fr": "parmi les {k} premières ou non selon les poids"},
     "complete": {"en": "data complete at {share}%", "fr": "données complètes à {share}\u202f%"},
     "similar": {"en": "similarity to {ref}: {value}", "fr": "similarité avec {ref} : {value}"},
     "profile": {"en": "profile {n}", "fr": "profil {n}"},
@@ -52,11 +47,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "rules_view": {"en": "Rules (pass / fail)", "fr": "Règles (respectées / non)"},
     "passes_all": {"en": "passes every rule", "fr": "respecte toutes les règles"},
     "fails_one": {"en": "fails at least one rule", "fr": "ne respecte pas au moins une règle"},
-    "robustness_view": {"en": "Robustness (share of weightings in the top {k})", "fr": "Robustesse (part des pondérations parmi les {k} premiers)"},
-    "robustness_legend": {"en": "Share of {draws} perturbed weightings that put the unit in the top {k}",
-                          "fr": "Part des {draws} pondérations perturbées qui placent l'unité parmi les {k} premières"},
-    "robust_def": {"en": "\u201cWhatever the weights\u201d: in the top {k} in ≥ {hi} of the {draws} weightings tried around the config's, or in ≤ {lo} of them; otherwise the top-{k} choice depends on the weights.",
-                   "fr": "\u00ab\u00a0Quels que soient les poids\u00a0\u00bb : parmi les {k} premières dans ≥ {hi} des {draws} pondérations essayées autour de celles de la configuration, ou dans ≤ {lo} ; sinon le choix des {k} premières dépend des poids."},
+    "robustness_view": {"en": "Robustness (share of weightings tried that put the unit {first})", "fr": "Robustesse (part des pondérations essayées qui placent l'unité {first})"},
+    "robustness_legend": {"en": "Share of {draws} weightings tried that put the unit {first}",
+                          "fr": "Part des {draws} pondérations essayées qui placent l'unité {first}"},
+    "robust_def": {"en": "“Whatever the weights tried” means in every one (or in none) of the {draws} weightings tried around the config's weights.",
+                   "fr": "« Quels que soient les poids essayés » : dans chacune (ou dans aucune) des {draws} pondérations essayées autour des poids de la configuration."},
     "similarity_view": {"en": "Units like {ref}", "fr": "Unités comparables à {ref}"},
     "config_weights_note": {"en": "The sliders have moved: the points, rank band, sentences and legends below are at the config's weights.",
                             "fr": "Les curseurs ont bougé : les points, la fourchette de rangs, les phrases et les légendes ci-dessous sont aux poids de la configuration."},
@@ -72,7 +67,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "generated": {"en": "Generated {date}", "fr": "Produit le {date}"},
     "tiles": {"en": "OpenStreetMap (online only)", "fr": "OpenStreetMap (en ligne seulement)"},
     "outlines": {"en": "Region outlines and names", "fr": "Limites et noms des régions"},
-    "top_k": {"en": "Top {k} outlined", "fr": "{k} premières entourées"},
+    "top_k": {"en": "Outlined: {first}", "fr": "Entourées : {first}"},
     "more": {"en": "More", "fr": "Plus"},
     "fewer": {"en": "Fewer", "fr": "Moins"},
     "sentence": {"en": "{word} {phrase} ({value}, against {mean} on average in the region)",
@@ -116,7 +111,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
                      "fr": "classées après toutes les unités qui respectent toutes les règles, selon le nombre de règles non respectées, puis le score (les règles d'abord)"},
     "top_units": {"en": "Top units and why", "fr": "Unités en tête et pourquoi"},
     "rank_band": {"en": "Rank band", "fr": "Fourchette de rangs"},
-    "robust_col": {"en": "Top {k} whatever the weights", "fr": "Parmi les {k} premières quels que soient les poids"},
     "yes": {"en": "yes", "fr": "oui"},
     "no": {"en": "no", "fr": "non"},
     "map": {"en": "Map", "fr": "Carte"},
@@ -143,15 +137,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "pilot_alt": {"en": "in a next-best set", "fr": "dans un ensemble suivant"},
     "pilot_none": {"en": "not in these sets", "fr": "hors de ces ensembles"},
     "pilots_best": {"en": "Best set of {k}: {names} (total {objective})", "fr": "Meilleur ensemble de {k} : {names} (total {objective})"},
-    "pilots_next": {"en": "Set {n}: {names} ({gap} less: {added} instead of {removed})", "fr": "Ensemble {n} : {names} ({gap} de moins : {added} au lieu de {removed})"},
+    "pilots_next": {"en": "Next best set ({n}): {names}, a total {gap} lower ({added} instead of {removed})", "fr": "Ensemble suivant ({n}) : {names}, un total plus bas de {gap} ({added} au lieu de {removed})"},
     "pilots_binding": {"en": "Constraints that bind (dropping one gives a better set): {names}", "fr": "Contraintes qui lient (en retirer une donne un meilleur ensemble) : {names}"},
     "pilots_none": {"en": "No set satisfies the constraints.", "fr": "Aucun ensemble ne respecte les contraintes."},
     "pilot_member": {"en": "In the chosen set of pilots", "fr": "Dans l'ensemble de pilotes retenu"},
     "stakeholders": {"en": "Several stakeholders", "fr": "Plusieurs parties prenantes"},
-    "agreement_view": {"en": "Agreement (top {k} for every weight set)", "fr": "Accord (parmi les {k} premières pour chaque jeu de poids)"},
-    "agreement_legend": {"en": "Weight sets ({sets}) that put the unit in the top {k}", "fr": "Jeux de poids ({sets}) qui placent l'unité parmi les {k} premières"},
-    "agreement_all": {"en": "In the top {k} of every weight set ({sets}): {names}", "fr": "Parmi les {k} premières pour chaque jeu de poids ({sets}) : {names}"},
-    "agreement_unit": {"en": "In the top {k} of {n} of {m} weight sets", "fr": "Parmi les {k} premières pour {n} des {m} jeux de poids"},
+    "agreement_view": {"en": "Agreement (weight sets that put the unit {first})", "fr": "Accord (jeux de poids qui placent l'unité {first})"},
+    "agreement_legend": {"en": "Weight sets ({sets}) that put the unit {first}", "fr": "Jeux de poids ({sets}) qui placent l'unité {first}"},
+    "agreement_all": {"en": "Units {first} for every weight set ({sets}): {names}", "fr": "Unités {first} pour chaque jeu de poids ({sets}) : {names}"},
     "none": {"en": "none", "fr": "aucune"},
     "copy_code": {"en": "Copy my weights as a code", "fr": "Copier mes poids sous forme de code"},
     "code_note": {"en": "Add this code under stakeholders.participants: in the config to pool it.",
@@ -179,10 +172,101 @@ CATALOGUE.update({
     "change_legend_score": {"en": "Score change (points), {a} → {b}", "fr": "Évolution du score (points), {a} → {b}"},
     "trajectory": {"en": "Over the periods", "fr": "Au fil des périodes"},
     "changes_title": {"en": "What changed between {a} and {b}", "fr": "Ce qui a changé entre {a} et {b}"},
-    "entering_top": {"en": "Entering the top {k}: {units}", "fr": "Entrent parmi les {k} premiers : {units}"},
-    "leaving_top": {"en": "Leaving the top {k}: {units}", "fr": "Sortent des {k} premiers : {units}"},
+    "entering_top": {"en": "Now {first}: {units}", "fr": "Désormais {first} : {units}"},
+    "leaving_top": {"en": "No longer {first}: {units}", "fr": "Plus {first} : {units}"},
     "no_unit": {"en": "none", "fr": "aucun"},
-    "trajectories_title": {"en": "Trajectories of the top {k} units of {b}", "fr": "Trajectoires des {k} premières unités de {b}"},
+    "trajectories_title": {"en": "Trajectories of the units {first} in {b}", "fr": "Trajectoires des unités {first} en {b}"},
+})
+
+
+#: The claims of :mod:`nexus_zones.claims`: each key is a kind registered there with the condition
+#: that makes it true; the fields are written by the claim's formats (``first``: "1st" or "among the
+#: first k"; ``ord``: 1st; ``pct``: a share never rounded to 0 % or 100 %).
+CATALOGUE.update({
+    "first_one": {"en": "1st", "fr": "au 1er rang"},
+    "first_k": {"en": "among the first {k}", "fr": "parmi les {k} premiers"},
+    "robust_in": {"en": "Whatever the weights tried: {first}", "fr": "Quels que soient les poids essayés : {first}"},
+    "robust_out": {"en": "Whatever the weights tried: not {first}", "fr": "Quels que soient les poids essayés : pas {first}"},
+    "robust_depends": {"en": "Depends on the weights: {first} under {share} of the weightings tried",
+                       "fr": "Dépend des poids : {first} pour {share} des pondérations essayées"},
+    "rules_in": {"en": "The rules decide: {first}, whatever the weights", "fr": "Les règles décident : {first}, quels que soient les poids"},
+    "rules_out": {"en": "The rules decide: not {first}, whatever the weights", "fr": "Les règles décident : pas {first}, quels que soient les poids"},
+    "robust_in_short": {"en": "yes, whatever the weights", "fr": "oui, quels que soient les poids"},
+    "robust_out_short": {"en": "no, whatever the weights", "fr": "non, quels que soient les poids"},
+    "robust_depends_short": {"en": "depends on the weights ({share})", "fr": "selon les poids ({share})"},
+    "rules_in_short": {"en": "yes, by the rules", "fr": "oui, par les règles"},
+    "rules_out_short": {"en": "no, by the rules", "fr": "non, par les règles"},
+    "robust_head": {"en": "{first}?", "fr": "{first} ?"},
+    "rules_order": {"en": "The rules alone decide the order: each unit fails a different number of rules ({counts}), so no weighting can change the ranking.",
+                    "fr": "Les règles seules décident de l'ordre : chaque unité enfreint un nombre différent de règles ({counts}), donc aucune pondération ne peut changer le classement."},
+    "rules_top": {"en": "The rules alone decide who is {first} ({names}): every other unit fails more rules, so no weighting can change it; the weights only order units that fail as many rules.",
+                  "fr": "Les règles seules décident qui est {first} ({names}) : toute autre unité enfreint plus de règles, donc aucune pondération ne peut le changer ; les poids ne départagent que les unités qui enfreignent autant de règles."},
+    "why_good": {"en": "{ind}: {value}, {points} of {max} points (scale from {worst}, worst, to {best}, best)",
+                 "fr": "{ind} : {value}, soit {points} points sur {max} (échelle de {worst}, le pire, à {best}, le mieux)"},
+    "why_bad": {"en": "{ind}: {value}, only {points} of {max} points (scale from {worst}, worst, to {best}, best)",
+                "fr": "{ind} : {value}, seulement {points} points sur {max} (échelle de {worst}, le pire, à {best}, le mieux)"},
+    "why_good_region": {"en": "{ind}: {value}, {points} of {max} points (scale from {worst}, worst, to {best}, best); better than the average of the region's other units ({mean})",
+                        "fr": "{ind} : {value}, soit {points} points sur {max} (échelle de {worst}, le pire, à {best}, le mieux) ; mieux que la moyenne des autres unités de la région ({mean})"},
+    "why_bad_region": {"en": "{ind}: {value}, only {points} of {max} points (scale from {worst}, worst, to {best}, best); worse than the average of the region's other units ({mean})",
+                       "fr": "{ind} : {value}, seulement {points} points sur {max} (échelle de {worst}, le pire, à {best}, le mieux) ; moins bien que la moyenne des autres unités de la région ({mean})"},
+    "change_weight": {"en": "“{ind}” counted for {b} instead of {a}", "fr": "« {ind} » comptait pour {b} au lieu de {a}"},
+    "choice_found": {"en": "{name} would be 1st {scope} if {changes}", "fr": "{name} serait 1er {scope} si {changes}"},
+    "choice_found_share": {"en": "{name} would be 1st {scope} if {changes} (it is 1st under {share} of {draws} random weightings)",
+                           "fr": "{name} serait 1er {scope} si {changes} (1er pour {share} de {draws} pondérations tirées au hasard)"},
+    "choice_always": {"en": "{name} is 1st {scope} under every one of {draws} random weightings",
+                      "fr": "{name} est 1er {scope} pour chacune de {draws} pondérations tirées au hasard"},
+    "choice_already": {"en": "{name} is 1st {scope} with the config's weights, and under {share} of {draws} random weightings",
+                       "fr": "{name} est 1er {scope} avec les poids de la configuration, et pour {share} de {draws} pondérations tirées au hasard"},
+    "choice_blocked": {"en": "No weighting can make {name} 1st {scope}: units that fail fewer rules stay ahead of it",
+                       "fr": "Aucune pondération ne peut placer {name} 1er {scope} : des unités qui enfreignent moins de règles restent devant"},
+    "choice_impossible": {"en": "No weighting of the indicators makes {name} 1st {scope}", "fr": "Aucune pondération des indicateurs ne place {name} 1er {scope}"},
+    "agreement_every": {"en": "{first} for every one of the {m} weight sets", "fr": "{first} pour chacun des {m} jeux de poids"},
+    "agreement_some": {"en": "{first} for {n} of the {m} weight sets", "fr": "{first} pour {n} des {m} jeux de poids"},
+    "agreement_none": {"en": "None of the {m} weight sets puts it {first}", "fr": "Aucun des {m} jeux de poids ne la place {first}"},
+    "objective_score": {"en": "the highest total score", "fr": "le plus haut score total"},
+    "objective_robust": {"en": "the highest sum of scores, each discounted by the share of weightings that keep the unit near the top",
+                         "fr": "la plus haute somme des scores, chacun réduit selon la part des pondérations qui garde l'unité en tête"},
+    "pilots_chosen": {"en": "Suggested pilots: {names}, {objective} ({total}) possible with {constraints}",
+                      "fr": "Pilotes proposés : {names}, {objective} ({total}) possible avec {constraints}"},
+    "pilots_chosen_free": {"en": "Suggested pilots: {names}, {objective} ({total}) possible", "fr": "Pilotes proposés : {names}, {objective} ({total}) possible"},
+    "pilots_bind": {"en": "These constraints lower the total: {constraints}", "fr": "Ces contraintes abaissent le total : {constraints}"},
+    "c_only_passing": {"en": "only units that pass every rule", "fr": "seulement des unités qui respectent toutes les règles"},
+    "c_region_min": {"en": "at least {x} in every region that has a candidate", "fr": "au moins {x} dans chaque région qui a un candidat"},
+    "c_region_max": {"en": "at most {x} per region", "fr": "au plus {x} par région"},
+    "c_min_distance": {"en": "at least {x} km apart", "fr": "à au moins {x} km les uns des autres"},
+    "c_budget": {"en": "a total cost of at most {x}", "fr": "un coût total d'au plus {x}"},
+    "data_band_one": {"en": "With the data perturbed within their margins of error, it ranks {rank} in 90% of {draws} draws",
+                      "fr": "Avec les données perturbées dans leurs marges d'erreur, son rang est le {rank} dans 90\u202f% de {draws} tirages"},
+    "data_band_range": {"en": "With the data perturbed within their margins of error, its rank lies between {lo} and {hi} in 90% of {draws} draws",
+                        "fr": "Avec les données perturbées dans leurs marges d'erreur, son rang est entre {lo} et {hi} dans 90\u202f% de {draws} tirages"},
+    "share_imprecise": {"en": "The imprecise locations of “{what}” account for about {share} of how much ranks move when the data are perturbed",
+                        "fr": "Les localisations imprécises de « {what} » expliquent environ {share} des mouvements de rangs quand les données sont perturbées"},
+    "share_margins": {"en": "The margins of error of {what} account for about {share} of how much ranks move when the data are perturbed",
+                      "fr": "Les marges d'erreur de {what} expliquent environ {share} des mouvements de rangs quand les données sont perturbées"},
+    "share_imputation": {"en": "The way missing values are filled accounts for about {share} of how much ranks move when the data are perturbed",
+                         "fr": "La façon de compléter les valeurs manquantes explique environ {share} des mouvements de rangs quand les données sont perturbées"},
+    "share_interaction": {"en": "These sources together, beyond each alone, account for about {share} of how much ranks move",
+                          "fr": "Ces sources ensemble, au-delà de chacune seule, expliquent environ {share} des mouvements de rangs"},
+    "low_no_events": {"en": "No event of “{layer}” was recorded here in {period}: this may reflect little reporting rather than calm",
+                      "fr": "Aucun événement de « {layer} » n'a été enregistré ici en {period} : cela peut traduire peu de signalements plutôt que le calme"},
+    "low_imprecise": {"en": "{n} of the {of} events of “{layer}” recorded here are located only to the region: the count may reflect how events are reported rather than where they happen",
+                      "fr": "{n} des {of} événements de « {layer} » enregistrés ici ne sont localisés qu'à la région : le compte peut refléter la façon dont ils sont signalés plutôt que leur lieu"},
+    "rules_decide_note": {"en": "The rules decide who is in the top here, so the weights tried do not change it.", "fr": "Ici, les règles décident qui est en tête ; les poids essayés n'y changent rien."},
+    "more_details": {"en": "Details", "fr": "Détails"},
+    "rules_failed_n": {"en": "Rules failed", "fr": "Règles non respectées"},
+    "which_rules": {"en": "Which rules", "fr": "Lesquelles"},
+    "agg_arithmetic": {"en": "weighted mean", "fr": "moyenne pondérée"},
+    "agg_geometric": {"en": "weighted geometric mean: a weakness is not fully made up by a strength", "fr": "moyenne géométrique pondérée : une faiblesse n'est pas entièrement compensée par une force"},
+    "agg_topsis": {"en": "TOPSIS: closeness to the best and distance from the worst", "fr": "TOPSIS : proximité du meilleur et éloignement du pire"},
+    "norm_minmax": {"en": "from the lowest to the highest value", "fr": "de la plus basse à la plus haute valeur"},
+    "norm_goalposts": {"en": "between fixed bounds", "fr": "entre des bornes fixes"},
+    "norm_rank": {"en": "by rank", "fr": "par rang"},
+    "norm_zscore": {"en": "by distance from the mean (in standard deviations)", "fr": "par écart à la moyenne (en écarts types)"},
+    "norm_threshold": {"en": "by a threshold curve", "fr": "par une courbe de seuils"},
+    "norm_inform": {"en": "INFORM's 0–10 scale between fixed bounds", "fr": "échelle 0–10 d'INFORM entre des bornes fixes"},
+    "band_plain": {"en": "Rank band: {band} (90% of {draws} weightings tried)", "fr": "Fourchette de rangs : {band} (90\u202f% de {draws} pondérations essayées)"},
+    "passes_every_rule": {"en": "Passes every rule", "fr": "Respecte toutes les règles"},
+    "fails_rules": {"en": "Fails: {rules}", "fr": "Ne respecte pas : {rules}"},
 })
 
 
@@ -190,7 +274,14 @@ def t(key: str, language: str = "en", **values: Any) -> str:
     """The message ``key`` in ``language``, formatted with ``values``."""
     entry = CATALOGUE[key]
     text = entry.get(language) or entry["en"]
+    if "k" in values and "first" not in values and "{first}" in text:
+        values["first"] = first_words(values["k"], language)
     return text.format(**values) if values else text
+
+
+def first_words(k: Any, language: str = "en") -> str:
+    """"1st" for k = 1, else "among the first k" (French "au 1er rang", "parmi les 5 premiers")."""
+    return t("first_one", language) if str(k) == "1" else t("first_k", language, k=k)
 
 
 def pick(text: str | Mapping[str, str] | None, language: str, default: str = "") -> str:
@@ -232,7 +323,30 @@ def number(value: float, language: str = "en", digits: int = 3) -> str:
     v = float(value)
     if (v.is_integer() or abs(v) >= 1000) and abs(v) < 1e15:
         return _localise(f"{round(v):,}", language)
+    exponent = int(f"{abs(v):.{max(digits, 1) - 1}e}".split("e")[1])
+    if exponent >= digits:          # 770 to 2 digits: "770", never "7.7e+02"
+        return _localise(f"{round(v):,}", language)
+    if exponent < -4:               # 0.000012 to 3 digits: "0.000012", never "1.2e-05"
+        return _localise(f"{v:.{digits - 1 - exponent}f}".rstrip("0").rstrip("."), language)
     return _localise(f"{v:.{digits}g}", language)
+
+
+def share_text(share: float, language: str = "en") -> str:
+    """A share as a percentage with the fewest decimals (0 to 6) that neither reads 0 % nor 100 %
+    unless it is exactly 0 or 1: 0.9996 is "99.96%", never "100%"."""
+    for decimals in range(7):
+        shown = float(fixed(100.0 * share, "en", decimals).replace(",", ""))
+        if not 0.0 < share < 1.0 or 0.0 < shown < 100.0:
+            return percent(share, language, decimals)
+    return percent(share, language, 6)
+
+
+def ordinal(n: int, language: str = "en") -> str:
+    """An ordinal rank: 1st, 2nd, 3rd, 4th, 11th, 21st; in French 1er, 2e."""
+    if language == "fr":
+        return f"{n}er" if n == 1 else f"{n}e"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def fixed(value: float, language: str = "en", decimals: int = 1) -> str:

@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 import pandas as pd
 
+from . import claims, explain
 from .errors import NexusZonesError, OutputLockedError, StaleLockWarning
+from .messages import number, pick, t
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
@@ -544,7 +546,8 @@ def brief_html(result: "RunResult", png: bytes) -> str:
     method = _brief_method(config, lang)
     note = f"<p class='note'>{esc(pick(config.study.note, lang))}</p>" if config.study.note else ""
     image = base64.b64encode(png).decode("ascii")
-    heads = [t(key, lang, k=k) if key == "robust_col" else t(key, lang) for key in ("rank", "name", "region", "score_short", "rank_band", "robust_col", "failed_rules")]
+    robust_head = t("robust_head", lang, k=config.robustness.top_k)
+    heads = [t(key, lang) for key in ("rank", "region_rank", "name", "region", "score_short", "rules_failed_n")] + [t("rank_band", lang), robust_head[:1].upper() + robust_head[1:], t("which_rules", lang)]
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{esc(t('brief_title', lang))} — {esc(pick(config.study.title, lang))}</title>
 <style>
@@ -557,7 +560,7 @@ img {{max-width: 100%;}} ul {{margin: .2em 0; padding-left: 1.2em;}} .ok {{color
 <h1>{esc(t('brief_title', lang))} — {esc(pick(config.study.title, lang))}</h1>{note}
 <p class="meta">{esc(t('generated', lang, date=date.today().isoformat()))} · config {esc(config.sha256[:12])} · nexus_zones</p>
 <h2>{esc(t('map', lang))}</h2><img alt="{esc(t('map', lang))}" src="data:image/png;base64,{image}">
-<h2>{esc(t('ranking', lang))}</h2><table><tr>{''.join(f'<th>{esc(h)}</th>' for h in heads)}</tr>{''.join(rows)}</table>
+<h2>{esc(t('ranking', lang))}</h2>{_rules_decide(result, lang)}<table><tr>{''.join(f'<th>{esc(h)}</th>' for h in heads)}</tr>{''.join(rows)}</table>
 <h2>{esc(t('top_units', lang))}</h2>{''.join(top_blocks)}
 {_decision_brief(result, lang)}
 {_periods_section(result, esc)}
@@ -575,39 +578,48 @@ def _esc(value) -> str:
     return html_mod.escape(str(value), quote=True)
 
 
-def _brief_ranking_rows(result: "RunResult", lang: str) -> list[str]:
-    """One table row per unit: rank, name, region, score, rank band, robust or not, the rules it fails."""
-    from .messages import pick, t
+def _rules_decide(result: "RunResult", lang: str) -> str:
+    """The one sentence saying that the rules alone decide the order or the top k, when they do."""
+    said = explain.rules_claim(result)
+    return f"<p class='rules-decide'><b>{_esc(claims.render(said, lang, explain.labels(result.config, lang)))}</b></p>" if said is not None else ""
 
+
+def _brief_ranking_rows(result: "RunResult", lang: str) -> list[str]:
+    """One table row per unit: rank, region rank, name, region, score, number of rules failed, rank
+    band, among the first k whatever the weights (a claim), the rules it fails."""
     config, esc = result.config, _esc
+    decided, labels = explain.rules_decide_top(result), explain.labels(config, lang)
     rows = []
     for unit, row in result.scores.iterrows():
         band = "–" if "rank_p05" not in row.index or pd.isna(row["rank_p05"]) else (
             f"{int(row['rank_p05'])}–{int(row['rank_p95'])}" if row["rank_p05"] != row["rank_p95"] else str(int(row["rank_p05"])))
-        robust = "–" if "robust" not in row.index or pd.isna(row.get("rank_p05")) else t("yes" if bool(row["robust"]) else "no", lang)
-        failed = "; ".join(pick(config.rules[r.split(" (")[0]].label, lang, r) for r in row["failed_rules"].split("; ") if r) if row["failed_rules"] else ""
+        robust = explain.robust_claim(result, unit, decided=decided, short=True)
+        failed = "; ".join(pick(config.rules[r].label, lang, config.rules[r].expr) for r in config.rules if not bool(row[f"rule_{r}"]))
+        n_failed = str(int(row["rules_failed_count"])) if config.rules and "rules_failed_count" in row.index else "–"
         rank = "–" if pd.isna(row["rank"]) else str(int(row["rank"]))
+        region_rank = "–" if pd.isna(row["region_rank"]) else str(int(row["region_rank"]))
         rows.append(
-            f"<tr><td>{rank}</td><td>{esc(row['name'])}</td><td>{esc(row['region'])}</td><td>{_one_decimal(row['score'], lang)}</td>"
-            f"<td>{band}</td><td>{robust}</td><td>{esc(failed)}</td></tr>"
+            f"<tr><td>{rank}</td><td>{region_rank}</td><td>{esc(row['name'])}</td><td>{esc(row['region'])}</td><td>{_one_decimal(row['score'], lang)}</td>"
+            f"<td>{n_failed}</td><td>{band}</td><td>{esc(claims.render(robust, lang, labels)) if robust is not None else '–'}</td><td>{esc(failed)}</td></tr>"
         )
     return rows
 
 
 def _brief_top_units(result: "RunResult", lang: str, k: int) -> list[str]:
-    """One section per unit ranked in the top ``k``: the sentences saying why, and each rule passed or failed."""
-    from .maps import unit_sentences
-    from .messages import pick
-
+    """One section per unit ranked in the top ``k``: why (strengths and weaknesses by their points),
+    what low reporting may hide, and each rule passed or failed."""
     config, scores, esc = result.config, result.scores, _esc
+    labels, means, ends = explain.labels(config, lang), explain.other_means(result), explain._ends(result)
     top_blocks = []
     for unit, row in scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)].iterrows():
-        said = "".join(f'<li class="{"ok" if good else "ko"}">{esc(text)}</li>' for text, good in unit_sentences(result, unit, lang))
+        said = "".join(f'<li class="{"ok" if good else "ko"}">{esc(claims.render(c, lang, labels))}</li>'
+                       for c, good in explain.why_claims(result, unit, means=means, ends=ends))
+        low = "".join(f"<p class='note'>{esc(claims.render(c, lang, labels))}</p>" for c in explain.reporting_claims(result, unit))
         rules = "".join(
             f'<li class="{"ok" if bool(row[f"rule_{r}"]) else "ko"}">{"✔" if bool(row[f"rule_{r}"]) else "✘"} {esc(pick(spec.label, lang, spec.expr))}</li>'
             for r, spec in config.rules.items()
         )
-        top_blocks.append(f"<section class='unit'><h3>{int(row['rank'])}. {esc(row['name'])} <small>{esc(unit)} · {esc(row['region'])}</small></h3><ul>{said}</ul><ul>{rules}</ul></section>")
+        top_blocks.append(f"<section class='unit'><h3>{int(row['rank'])}. {esc(row['name'])} <small>{esc(unit)} · {esc(row['region'])}</small></h3>{low}<ul>{said}</ul><ul>{rules}</ul></section>")
     return top_blocks
 
 
@@ -618,7 +630,7 @@ def _brief_weight_rows(result: "RunResult", lang: str) -> str:
 
     config, weights, esc = result.config, result.scored.weights, _esc
     return "".join(
-        f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{percent(weights[n], lang)}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(i.normalisation)}</td></tr>"
+        f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{percent(weights[n], lang)}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(t('norm_' + i.normalisation, lang))}</td></tr>"
         for n, i in config.indicators.items()
     )
 
@@ -640,48 +652,43 @@ def _brief_method(config: "Config", lang: str) -> str:
     from .messages import number, t
 
     rb = config.robustness
-    return t("method_text", lang, aggregation=config.model.aggregation, failing=t(f"failing_{config.model.failing_units}", lang),
+    return t("method_text", lang, aggregation=t(f"agg_{config.model.aggregation}", lang), failing=t(f"failing_{config.model.failing_units}", lang),
              draws=number(rb.draws, lang), concentration=number(rb.concentration, lang), seed=rb.seed)
 
 
 def _decision_brief(result: "RunResult", lang: str) -> str:
-    """The brief's sections of issue 14: the weights behind a choice, the pilots, the stakeholders, the data's uncertainty."""
-    import html as html_mod
-
-    from .maps import choice_sentences, percent
-    from .messages import number, t
-
-    esc = lambda v: html_mod.escape(str(v), quote=True)  # noqa: E731
+    """The brief's sections of issue 14, as claims: the weights behind a choice, the pilots, the
+    stakeholders, the data's uncertainty. When the rules decide the top k, the weights behind a
+    choice and the stakeholders' agreement are not findings: the rules settle them, as said above."""
     a, config = result.analyses, result.config
     if a is None:
         return ""
+    decided, labels = explain.rules_decide_top(result), explain.labels(config, lang)
+    say = lambda c: _esc(claims.render(c, lang, labels))  # noqa: E731
     parts = []
-    if a.closest_weights is not None:
-        said = [s for unit in dict.fromkeys(a.closest_weights["unit_id"]) for s in choice_sentences(result, unit, lang)]
+    if a.closest_weights is not None and not decided:
+        said = [c for unit in dict.fromkeys(a.closest_weights["unit_id"]) for c in explain.choice_claims(result, unit)]
         method = next((m for m in a.closest_weights["method"] if m and m != "rules first"), "")
-        parts.append(f"<h2>{esc(t('choices', lang))}</h2><ul>{''.join(f'<li>{esc(x)}</li>' for x in said)}</ul>"
-                     f"<p class='meta'>{esc(t('choices_method', lang, method=method, draws=config.decision.draws, seed=config.decision.seed))}</p>")
+        parts.append(f"<h2>{_esc(t('choices', lang))}</h2><ul>{''.join(f'<li>{say(c)}</li>' for c in said)}</ul>"
+                     f"<p class='meta'>{_esc(t('choices_method', lang, method=method, draws=config.decision.draws, seed=config.decision.seed))}</p>")
     if a.pilots is not None:
-        items = []
-        for _, row in a.pilots.iterrows():
-            value = number(row["objective"], lang)
-            if row["set"] == 1:
-                items.append(t("pilots_best", lang, k=config.pilots.k, names=row["names"], objective=value))
-            else:
-                items.append(t("pilots_next", lang, n=int(row["set"]), names=row["names"], gap=number(row["gap"], lang), added=row["added"], removed=row["removed"]))
-        if len(a.pilots) and a.pilots.iloc[0]["binding"]:
-            items.append(t("pilots_binding", lang, names=a.pilots.iloc[0]["binding"]))
-        parts.append(f"<h2>{esc(t('pilots', lang))}</h2><ul>{''.join(f'<li>{esc(x)}</li>' for x in items) or esc(t('pilots_none', lang))}</ul>")
-    if a.stakeholders is not None:
+        items = [say(c) for c in explain.pilot_claims(result)] + [_esc(_next_set(row, lang)) for _, row in a.pilots.iterrows() if row["set"] != 1]
+        parts.append(f"<h2>{_esc(t('pilots', lang))}</h2><ul>{''.join(f'<li>{x}</li>' for x in items) or _esc(t('pilots_none', lang))}</ul>")
+    if a.stakeholders is not None and not decided:
         k = config.stakeholders.top_k or config.robustness.top_k
         sets = [c[5:] for c in a.stakeholders.columns if c.startswith("rank_")]
         agreed = a.stakeholders.loc[a.stakeholders["in_top_k_every_set"], "name"].tolist()
-        parts.append(f"<h2>{esc(t('stakeholders', lang))}</h2><p>{esc(t('agreement_all', lang, k=k, sets=', '.join(sets), names=', '.join(agreed) or t('none', lang)))}</p>")
-    if a.data_variance is not None:
-        rows = [r for _, r in a.data_variance.iterrows() if r["source"] != "all" and pd.notna(r["share"])]
-        items = "".join(f"<li>{esc(t('data_share', lang, source=r['source'], share=percent(r['share'], lang)))}</li>" for r in rows)
-        parts.append(f"<h2>{esc(t('data_uncertainty', lang))}</h2><ul>{items}</ul>")
+        parts.append(f"<h2>{_esc(t('stakeholders', lang))}</h2><p>{_esc(t('agreement_all', lang, k=k, sets=', '.join(sets), names=', '.join(agreed) or t('none', lang)))}</p>")
+    shares = explain.data_share_claims(result, lang)
+    if shares:
+        parts.append(f"<h2>{_esc(t('data_uncertainty', lang))}</h2><ul>{''.join(f'<li>{say(c)}</li>' for c in shares)}</ul>")
     return "\n".join(parts)
+
+
+def _next_set(row, lang: str) -> str:
+    """A next-best set of pilots in words: its units, how much lower its total is, what it swaps."""
+    return t("pilots_next", lang, n=int(row["set"]), names=str(row["names"]).replace("; ", t("and", lang) if str(row["names"]).count(";") == 1 else ", "),
+             gap=number(row["gap"], lang), added=row["added"], removed=row["removed"])
 
 
 def _periods_method(result: "RunResult", esc) -> str:

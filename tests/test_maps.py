@@ -21,7 +21,7 @@ import shapely
 import yaml
 
 import nexus_zones
-from nexus_zones import maps
+from nexus_zones import claims, explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 
@@ -30,7 +30,8 @@ from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_gen
 
 def test_legend_ends_follow_goalposts_thresholds_and_transforms():
     from nexus_zones.config import IndicatorSpec
-    from nexus_zones.maps import fmt, scale_ends
+    from nexus_zones.explain import scale_ends
+    from nexus_zones.maps import fmt
 
     raw, norm = pd.Series([3.0, 9.0]), pd.Series([0.85, 0.55])
     cost = IndicatorSpec(measure="a.b", direction="cost", normalisation="goalposts", goalposts=(0, 20), weight=1)
@@ -70,7 +71,11 @@ def test_map_as_text(demo_result):
     assert units["norm"][0] == pytest.approx([demo_result.scores.loc["ML0602", f"{n}_norm"] for n in demo_result.config.indicators])
     popup = render_popups(data)[0]  # as the page writes it
     assert "nz-rules" in popup and popup.count('<li class="ok">✔') == 6
-    assert "Rank band 1 (5–95% of 1,000 weightings) · top 1 in 100% · <b>in the top 1 whatever the weights</b>" in popup
+    # the demo's rules fail 0, 3, 4, 5 and 6 times: the rules decide, and the popup says so, not "whatever the weights"
+    assert "Rank band: 1 (90% of 1,000 weightings tried)" in popup
+    assert "<b>The rules decide: 1st, whatever the weights</b>" in popup and "whatever the weights tried" not in popup
+    # leads with the rules and why (the three lines), before the folded details
+    assert popup.index("Passes every rule") < popup.index("Why this unit?") < popup.index("<details")
     assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
     assert [x["id"] for x in data["indicators"]] == list(demo_result.config.indicators)
     assert [x["weight"] for x in data["indicators"]] == [3, 1, 2, 1, 2, 1, 1]
@@ -91,10 +96,12 @@ def test_map_in_french(demo_config, tmp_path):
     assert '<html lang="fr">' in html
     data = _page_data(html)
     dire = render_popups(data)[data["units"]["id"].index("ML0602")]  # as the page writes it
-    # the sentence of the 2018 mission report, with the demo's figures: 2 incidents against (24 + 9 + 15 + 12) / 4 = 15
+    # why, by the points: 2 incidents earn all of the 3/11 of 100 = 27.3 points, on a scale from 24 (worst) to 2 (best),
+    # and the region's other units average (24 + 9 + 15 + 12) / 4 = 15
     import html as html_mod
 
-    assert "Moins d'incidents sécuritaires en 2017 (2, contre 15 en moyenne dans la région)" in html_mod.unescape(dire)
+    assert ("Incidents sécuritaires, 2017 : 2, soit 27,3 points sur 27,3 (échelle de 24, le pire, à 2, le mieux) ; "
+            "mieux que la moyenne des autres unités de la région (15)") in html_mod.unescape(dire)
     assert "Pourquoi cette unité ?" in dire
     assert data["text"]["ranking"] == "Classement" and data["views"][0]["label"] == "Score Nexus"
     assert "Zones pilotes Nexus" in data["title_html"]
@@ -289,11 +296,11 @@ def test_english_page_has_no_french_number_formats(tmp_path: Path) -> None:
     data = maps.page_data(result, "en")
     shown = json.dumps(render_popups(data) + [v["legend"] for v in data["views"]], ensure_ascii=False)
     assert NNBSP not in shown and " %" not in shown
-    assert "of 1,000 weightings" in shown
+    assert "of 1,000 weightings tried" in shown
     assert data["number_format"] == {"thousands": ",", "decimal": "."}
     fr = maps.page_data(result, "fr")
     shown_fr = json.dumps(render_popups(fr), ensure_ascii=False)
-    assert "de 1" + NNBSP + "000 pondérations" in shown_fr and "100" + NNBSP + "%" in shown_fr
+    assert "de 1" + NNBSP + "000 pondérations" in shown_fr and "90" + NNBSP + "%" in shown_fr
     assert fr["number_format"] == {"thousands": NNBSP, "decimal": ","}
 
 
@@ -327,10 +334,10 @@ def test_language_warning_names_each_untranslated_text(tmp_path: Path) -> None:
     assert "3 config text(s) have no 'fr' version" in found[0]
     for key in ("indicators.incidents.label", "indicators.incidents.phrase", "rules.few_incidents.label"):
         assert key in found[0]
-    # the sentence quotes the English label instead of weaving it into French
-    said = [text for text, _ in maps.unit_sentences(result, "ML0602", "fr")]
-    assert not any(s.startswith(("Moins d", "Plus d")) and "ecurity" in s for s in said)
-    assert any(s.startswith("Security incidents, 2017 : ") and "la moyenne de la région" in s for s in said)
+    # the French sentence quotes the English label as given, around French words
+    labels = explain.labels(result.config, "fr")
+    said = [claims.render(c, "fr", labels) for c, _ in explain.why_claims(result, "ML0602")]
+    assert any(s.startswith("Security incidents, 2017 : 2, soit ") and "la moyenne des autres unités de la région" in s for s in said)
 
 
 def test_views_and_eligibility_in_the_payload(grid_cfg: dict, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from nexus_zones.messages import fixed, largest_remainder, number, percent, t
+from nexus_zones.messages import fixed, largest_remainder, number, ordinal, percent, share_text, t
 
 from ._support import NNBSP
 
@@ -35,7 +35,26 @@ def test_largest_remainder_keeps_the_total() -> None:
     assert math.isnan(largest_remainder([math.nan, 1.0])[0]) and largest_remainder([math.nan, 1.0])[1] == 1.0
 
 
-def test_robust_reads_as_what_it_means() -> None:
-    assert t("robust_in", "en", k=3) == "in the top 3 whatever the weights"
-    assert t("not_robust", "fr", k=3) == "parmi les 3 premières ou non selon les poids"
-    assert "robust" not in t("robust_def", "en", k=3, draws="1,000", hi="90%", lo="10%").lower()
+def test_top_k_words_are_right_for_one_and_for_many() -> None:
+    """"parmi les 1 premiers" was the page's French for k = 1: one is "1st" / "au 1er rang"."""
+    assert t("robustness_view", "fr", k=1) == "Robustesse (part des pondérations essayées qui placent l'unité au 1er rang)"
+    assert t("robustness_view", "fr", k=5) == "Robustesse (part des pondérations essayées qui placent l'unité parmi les 5 premiers)"
+    assert t("top_k", "en", k=1) == "Outlined: 1st" and t("top_k", "en", k=3) == "Outlined: among the first 3"
+    assert "robust" not in t("robust_def", "en", draws="1,000").lower()
+
+
+def test_numbers_never_in_exponent_notation() -> None:
+    """"contre 7,7e+02 en moyenne" was a French popup's mean: 770 to 2 digits is written whole."""
+    assert number(770.4, "fr", 2) == "770" and number(123.4, "en", 2) == "123"
+    assert number(0.00001234, "en") == "0.0000123" and number(1.5e-5, "en", 1) == "0.00002"
+    assert number(0.25, "fr", 2) == "0,25" and number(1504.25, "fr") == "1\u202f504"
+
+
+def test_shares_never_read_0_or_100_unless_exact() -> None:
+    assert share_text(0.9996, "en") == "99.96%" and share_text(0.0004, "en") == "0.04%"
+    assert share_text(1.0, "fr") == "100\u202f%" and share_text(0.0, "en") == "0%" and share_text(0.62, "en") == "62%"
+
+
+def test_ordinals() -> None:
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111)] == ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"]
+    assert ordinal(1, "fr") == "1er" and ordinal(2, "fr") == "2e"

@@ -127,12 +127,17 @@ def test_brief_files(demo_brief):
 def test_brief_content(demo_brief):
     _, paths = demo_brief
     text = html.unescape(paths["brief"].read_text(encoding="utf-8"))
-    names = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>", text)
+    names = re.findall(r"<tr><td>(\d+)</td><td>\d+</td><td>([^<]+)</td>", text)
     # rules first (model.failing_units: last): Tombouctou fails 3 rules, Niafunké 4, Goundam 5, Gourma-Rharous 6
     assert names == [("1", "Diré"), ("2", "Tombouctou"), ("3", "Niafunké"), ("4", "Goundam"), ("5", "Gourma-Rharous")]
-    assert "<td>97.7</td><td>1</td><td>yes</td>" in text  # score, rank band, robust
+    # score, rules failed, rank band, among the first 1 (robustness.top_k): the rules decide (0, 3, 4, 5, 6 rules failed)
+    assert "<td>97.7</td><td>0</td><td>1</td><td>Yes, by the rules</td>" in text
+    assert "<td>42.7</td><td>3</td>" in text and "No, by the rules" in text and "whatever the weights tried" not in text
+    assert "The rules alone decide the order: each unit fails a different number of rules (0, 3, 4, 5 and 6)" in text
     assert "1. Diré" in text
-    assert "Fewer security incidents in 2017 (2, against 15 on average in the region)" in text  # (24 + 9 + 15 + 12) / 4 = 15
+    # 2 incidents earn all 3/11 × 100 = 27.3 points; the region's other units average (24 + 9 + 15 + 12) / 4 = 15
+    assert ("Security incidents, 2017: 2, 27.3 of 27.3 points (scale from 24, worst, to 2, best); "
+            "better than the average of the region's other units (15)") in text
     assert "✔ Police, gendarmerie and military present" in text
     assert "Rank bands come from 1,000 random weightings" in text
     assert "Illustrative, ACLED-style (demo) — 2017" in text
@@ -160,7 +165,7 @@ def test_brief_in_french_and_from_the_cli(demo_config, tmp_path, capsys):
     assert code == 0 and "demo_brief.html" in capsys.readouterr().out
     text = html.unescape((tmp_path / "demo_brief.html").read_text(encoding="utf-8"))
     assert '<html lang="fr">' in text and "Note de mission" in text and "Classement" in text
-    assert "Moins d'incidents sécuritaires en 2017 (2, contre 15 en moyenne dans la région)" in text
+    assert "Incidents sécuritaires, 2017 : 2, soit 27,3 points sur 27,3" in text and "Oui, par les règles" in text
     assert "<td>97,7</td>" in text
 
 

@@ -22,7 +22,8 @@ test("hand-made: escaping, half to even, Python's g format", () => {
   assert.equal(P.fixed(2.675, en, 2), "2.67");   // 2.675 is 2.67499999... in binary
   assert.equal(P.number(2.5, en), "2.5");
   assert.equal(P.number(1234.5, en), "1,234");  // round half to even, as Python's round()
-  assert.equal(P.number(0.00001234, en), "1.23e-05");
+  assert.equal(P.number(0.00001234, en), "0.0000123");  // never in exponent notation
+  assert.equal(P.number(770.4, en, 2), "770");
   assert.equal(P.fill("{a} {{b}} {c}", {a: "<", c: "{a}"}), "< {b} {a}");
 });
 

@@ -21,7 +21,7 @@ import subprocess
 from pathlib import Path
 
 import nexus_zones
-from nexus_zones import maps
+from nexus_zones import claims, explain, maps
 from nexus_zones.messages import CATALOGUE, fixed, number, pick
 
 from .._support import HOSTILE, JS_TESTS, REPO, _hostile_demo, _node, page_data_of, render_popups
@@ -61,16 +61,18 @@ def _expected_fragments(result, data: dict, language: str) -> list[list[str]]:
     out = []
     for unit in data["units"]["id"]:
         row = scores.loc[unit]
-        frags = [f'<li class="{"ok" if good else "ko"}">{html.escape(text)}</li>' for text, good in maps.unit_sentences(result, unit, language)]
-        frags += [f'<p class="nz-choice">{html.escape(s)}</p>' for s in maps.choice_sentences(result, unit, language)]
+        labels, decided = explain.labels(config, language), explain.rules_decide_top(result)
+        say = lambda c: html.escape(claims.render(c, language, labels))  # noqa: E731
+        frags = [f'<li class="{"ok" if good else "ko"}">{say(c)}</li>' for c, good in explain.why_claims(result, unit)]
+        if not decided:
+            frags += [f'<p class="nz-choice">{say(c)}</p>' for c in explain.choice_claims(result, unit)]
         frags += [f"</span></span> {fixed(p, language, 1)}</td>" for p in maps.shown_points(row, names)]
         frags += [html.escape(maps.label_of(config, n, language)) for n in names]
         for rname, rule in config.rules.items():
             ok = bool(row[f"rule_{rname}"])
             frags.append(f'<li class="{"ok" if ok else "ko"}">{"✔" if ok else "✘"} {html.escape(pick(rule.label, language, rule.expr))}')
         if "rank_p05" in row.index and not math.isnan(row["rank_p05"]):
-            frags.append(f"<b>{html.escape(maps.robust_words(row, config.robustness, language))}</b>")
-            frags.append(html.escape(maps.robust_definition(config.robustness, language)))
+            frags.append(f"<b>{say(explain.robust_claim(result, unit))}</b>")
         out.append(frags)
     return out
 

@@ -77,23 +77,57 @@
    * thousands grouped; others with `digits` significant digits. */
   function number(v, nf, digits) {
     if (missing(v)) { return "–"; }
+    var p = digits === undefined ? 3 : digits;
     if ((Number.isInteger(v) || Math.abs(v) >= 1000) && Math.abs(v) < 1e15) {
       return localise(pyFixed(v, 0).replace(/^-(?=[0,]*$)/, ""), nf);
     }
-    return localise(pyG(v, digits === undefined ? 3 : digits), nf);
+    var exp = sigExponent(v, Math.max(p, 1));
+    if (exp >= p) { return localise(pyFixed(v, 0).replace(/^-(?=[0,]*$)/, ""), nf); }  // 770 to 2 digits: "770", never "7.7e+02"
+    if (exp < -4) { return localise(pyFixed(v, p - 1 - exp).replace(/0+$/, "").replace(/\.$/, ""), nf); }  // never "1.2e-05"
+    return localise(pyG(v, p), nf);
+  }
+  /** The decimal exponent of |x| rounded to p significant digits (Python's f"{abs(x):.{p-1}e}"). */
+  function sigExponent(x, p) {
+    var parts = exactDigits(x), digits = parts[0] + parts[1], lead = digits.search(/[1-9]/);
+    var exp = parts[0].length - 1 - lead, sig = roundDigits(digits.slice(lead), p);
+    return sig.length > p ? exp + 1 : exp;
   }
   /** nexus_zones.messages.fixed: a fixed count of decimals. */
   function fixed(v, nf, decimals) { return missing(v) ? "–" : localise(pyFixed(v, decimals === undefined ? 1 : decimals), nf); }
 
   // ------------------------------------------------------------------------------ the popup body
+  // The popup leads with its answer (the header, written by app.js, gives name, rank and region
+  // rank): the rules, why (three lines), what low reporting may hide; the rest is folded in Details.
+  // Every sentence about the unit is a claim built and checked in Python, written by claims.js.
   var STATUS = [null, "status_fails", "status_excluded", "status_missing"];
-  var VERDICT = ["not_robust", "robust_in", "robust_out"];
 
-  function bandLines(P, u) {
+  function claimsApi() { return (typeof module !== "undefined" && module.exports) ? require("./claims.js") : root.NexusClaims; }
+  function labelsOf(P) { return {ind: P.ind.map(function (x) { return x.label; }), rules: P.rules}; }
+  function say(P, claim) { return esc(claimsApi().render(P.claims, claim, labelsOf(P), P.number_format)); }
+  function lines(P, list, cls) {
+    return (list || []).map(function (c) { return '<p class="' + cls + '">' + say(P, c) + "</p>"; }).join("");
+  }
+  function rulesLine(P, u) {
+    if (!P.rules.length) { return ""; }
+    var failed = [];
+    P.rules.forEach(function (label, j) { if (+u.r.charAt(j) % 2 !== 1) { failed.push(label); } });
+    if (!failed.length) { return '<p class="nz-rules-line ok">✔ ' + esc(P.t.passes_every_rule) + "</p>"; }
+    return '<p class="nz-rules-line ko">✘ ' + esc(fill(P.t.fails_rules, {rules: failed.join(" · ")})) + "</p>";
+  }
+  function whyItem(P, c) { return '<li class="' + (c.k.indexOf("why_good") === 0 ? "ok" : "ko") + '">' + say(P, c) + "</li>"; }
+  function why(P, u) {
+    if (!u.wy || !u.wy.length) { return ""; }
+    var lead = u.w3.map(function (j) { return whyItem(P, u.wy[j]); });
+    return '<div class="nz-why"><b>' + esc(P.t.why) + "</b><ul>" + lead.join("") + "</ul></div>";
+  }
+  function whyRest(P, u) {
+    var rest = (u.wy || []).filter(function (c, j) { return u.w3.indexOf(j) < 0; });
+    return rest.length ? '<ul class="nz-why-rest">' + rest.map(function (c) { return whyItem(P, c); }).join("") + "</ul>" : "";
+  }
+  function bandLine(P, u) {
     if (!u.b) { return ""; }
-    var b = u.b, band = b[0] !== b[1] ? b[0] + "–" + b[1] : String(b[0]);
-    return '<p class="nz-band">' + fill(P.t.band, {band: band, share: fixed(b[3], P.number_format, 0), verdict: "<b>" + esc(P.t[VERDICT[b[2]]]) + "</b>"}) +
-      '</p><p class="nz-src">' + esc(P.robust_def) + "</p>";
+    var band = u.b[0] !== u.b[1] ? u.b[0] + "–" + u.b[1] : String(u.b[0]);
+    return '<p class="nz-band">' + esc(fill(P.t.band_plain, {band: band})) + "</p>";
   }
   function extras(P, u) {
     var bits = [];
@@ -101,34 +135,6 @@
     if (u.sm !== undefined) { bits.push(fill(P.t.similar, {ref: esc(P.ref), value: fixed(u.sm, P.number_format, 2)})); }
     if (u.pf !== undefined) { bits.push(fill(P.t.profile, {n: u.pf})); }
     return bits.length ? "<p>" + bits.join(" · ") + "</p>" : "";
-  }
-  function decision(P, u) {
-    var lines = (u.ch || []).map(esc);
-    if (u.pm) { lines.push("<b>" + esc(P.t.pilot_member) + "</b>"); }
-    if (u.ag !== undefined) { lines.push(esc(fill(P.t.agreement_unit, {n: u.ag}))); }
-    if (u.db) { lines.push(esc(fill(P.t.data_band, {band: u.db[0] !== u.db[1] ? u.db[0] + "–" + u.db[1] : String(u.db[0])}))); }
-    return lines.map(function (l) { return '<p class="nz-choice">' + l + "</p>"; }).join("");
-  }
-  /** One sentence: code = 3 × indicator + kind (0 as the region, 1 lower, 2 higher than its mean). */
-  function sentence(P, u, code, mean) {
-    var k = Math.floor(code / 3), kind = code % 3, ind = P.ind[k], nf = P.number_format, value = number(u.v[k], nf, 3);
-    if (ind.g) {
-      if (kind === 0) { return fill(P.t.same_as_region, {phrase: ind.same, value: value}); }
-      return fill(P.t.sentence, {word: P.t[kind === 1 ? "fewer" : "more"], phrase: ind.phrase, value: value, mean: number(mean, nf, 2)});
-    }
-    if (kind === 0) { return fill(P.t.same_label, {label: ind.phrase, value: value}); }
-    return fill(P.t.sentence_label, {label: ind.phrase, value: value, side: P.t[kind === 1 ? "below" : "above"], mean: number(mean, nf, 2)});
-  }
-  function strength(P, code) {
-    var kind = code % 3, lower = kind === 1;
-    return kind === 0 || (P.ind[Math.floor(code / 3)].cost ? lower : !lower);
-  }
-  function why(P, u) {
-    if (!u.sn || !u.sn.length) { return ""; }
-    var items = u.sn.map(function (code, j) {
-      return '<li class="' + (strength(P, code) ? "ok" : "ko") + '">' + esc(sentence(P, u, code, u.mn[j])) + "</li>";
-    });
-    return '<div class="nz-why"><b>' + esc(P.t.why) + "</b><ul>" + items.join("") + "</ul></div>";
   }
   function indicatorTable(P, u, norm) {
     var nf = P.number_format, imputed = u.im || [];
@@ -149,12 +155,17 @@
     });
     return h + "</ul>";
   }
+  function details(P, u, norm) {
+    var robust = u.rb ? '<p class="nz-robust"><b>' + say(P, u.rb) + "</b></p>" : "";
+    return '<details class="nz-details"><summary>' + esc(P.t.more_details) + "</summary>" + robust + bandLine(P, u) + lines(P, u.dc, "nz-choice") +
+      extras(P, u) + whyRest(P, u) + indicatorTable(P, u, norm) + rules(P, u) + "</details>";
+  }
   /** The popup body of a unit: its record `u`, its normalised values `norm` (the kernel's inputs)
    * and the shared texts `P` (D.popup). */
   function render(P, u, norm) {
     var status = STATUS[u.st || 0];
-    return (status ? '<p class="nz-status">' + esc(P.t[status]) + "</p>" : "") + bandLines(P, u) + extras(P, u) + decision(P, u) +
-      why(P, u) + indicatorTable(P, u, norm) + rules(P, u);
+    return (status ? '<p class="nz-status">' + esc(P.t[status]) + "</p>" : "") + rulesLine(P, u) + why(P, u) +
+      lines(P, u.lr, "nz-low") + details(P, u, norm);
   }
 
   var NexusPopup = {esc: esc, fill: fill, number: number, fixed: fixed, pyFixed: pyFixed, pyG: pyG, render: render};

@@ -1,0 +1,263 @@
+"""The facts of a run, gathered for the claims: what the map, the brief and the log say about a unit.
+
+:mod:`nexus_zones.claims` holds the sentences and the conditions that make them true, on plain
+numbers; this module reads a :class:`~nexus_zones.pipeline.RunResult` (its scores table, weights,
+analyses and config) and hands each builder its facts. Writers (``maps``, ``report``, ``cli``) call
+these functions and render the claims; none of them writes a sentence about a unit of its own.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import claims
+from .claims import Claim
+from .messages import pick
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import RunResult
+
+__all__ = ["labels", "scale_ends", "other_means", "rules_facts", "rules_claim", "rules_decide_top", "robust_claim", "why_claims",
+           "choice_claims", "agreement_claim", "pilot_claims", "data_band_claim", "data_share_claims", "reporting_claims", "top_k"]
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and not pd.isna(value)
+
+
+def labels(config, language: str) -> claims.Labels:
+    """The indicator and rule labels a claim's indices stand for, in ``language``."""
+    return claims.Labels(indicators=[pick(i.label, language, n) for n, i in config.indicators.items()],
+                         rules=[pick(r.label, language, r.expr) for r in config.rules.values()])
+
+
+def top_k(config) -> int:
+    """The k of "among the first k" in robustness claims (``robustness.top_k``)."""
+    return int(config.robustness.top_k)
+
+
+# ------------------------------------------------------------------------------------ rules
+def _ranked(result: "RunResult") -> pd.DataFrame:
+    scores = result.scores
+    ranked = scores[scores["rank"].notna()]
+    return ranked.sort_values(["rank"], kind="stable")
+
+
+def rules_facts(result: "RunResult", k: int | None = None) -> claims.RulesFacts:
+    """The ranked units in rank order with their number of rules failed, whether rules come first."""
+    config = result.config
+    ranked = _ranked(result)
+    failed = ranked["rules_failed_count"].astype(int).tolist() if "rules_failed_count" in ranked.columns and config.rules else [0] * len(ranked)
+    rules_first = bool(config.rules) and config.model.failing_units == "last"
+    return claims.RulesFacts(names=ranked["name"].astype(str).tolist(), failed=failed, rules_first=rules_first, k=top_k(config) if k is None else k)
+
+
+def rules_claim(result: "RunResult") -> Claim | None:
+    """"The rules alone decide the order …" (or the top k), once for the run; ``None`` when weights matter."""
+    return claims.rules_decide(rules_facts(result))
+
+
+def rules_decide_top(result: "RunResult") -> bool:
+    """Whether no weighting can change who is in the top k, because the rules fix it."""
+    facts = rules_facts(result)
+    return claims.rules_fix_order(facts) or claims.rules_fix_top(facts)
+
+
+# ------------------------------------------------------------------------------------ robustness
+def robust_claim(result: "RunResult", unit: str, *, decided: bool | None = None, short: bool = False) -> Claim | None:
+    """In the top k whatever the weights tried, out of it whatever they are, depends on them; or the
+    rules decide. ``None`` where robustness was not computed or the unit is not ranked."""
+    row = result.scores.loc[unit]
+    if "share_top_k" not in row.index or not _present(row["share_top_k"]) or not _present(row["rank"]):
+        return None
+    k = top_k(result.config)
+    decided = rules_decide_top(result) if decided is None else decided
+    facts = claims.RobustFacts(share=float(row["share_top_k"]), k=k, draws=int(result.config.robustness.draws),
+                               in_top=int(row["rank"]) <= k, rules_decide=decided)
+    return claims.robustness(facts, short=short)
+
+
+# ------------------------------------------------------------------------------------ why this unit
+def scale_ends(ind, raw: pd.Series, norm: pd.Series) -> tuple[float, float]:
+    """The raw values at the two ends of an indicator's scale (0 and 1 after normalisation), worst
+    then best: the goalposts or the threshold curve's ends where they are fixed, the ±3 sd of a
+    z-score, else the observed values that got the lowest and highest normalised value. Values are
+    on the indicator's own scale (a log1p transform is undone)."""
+    from .normalise import prepare
+
+    inverse = np.expm1 if ind.transform == "log1p" else (lambda v: v)
+    if ind.goalposts is not None and ind.normalisation in ("goalposts", "inform"):
+        lo, hi = (float(inverse(g)) for g in ind.goalposts)
+        return (hi, lo) if ind.direction == "cost" else (lo, hi)
+    if ind.normalisation == "threshold" and ind.thresholds:
+        xs = [p[0] for p in ind.thresholds]
+        ys = [p[1] for p in ind.thresholds]
+        return float(inverse(xs[int(np.argmin(ys))])), float(inverse(xs[int(np.argmax(ys))]))
+    known = raw.notna() & norm.notna()
+    if not known.any():
+        return float("nan"), float("nan")
+    if ind.normalisation == "zscore":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            prepared = prepare(raw[known], {"transform": ind.transform, "winsorise": ind.winsorise}, "")
+        if prepared.nunique() > 1:
+            low, high = prepared.mean() - 3 * prepared.std(ddof=0), prepared.mean() + 3 * prepared.std(ddof=0)
+            low, high = float(inverse(max(low, 0.0) if ind.transform == "log1p" else low)), float(inverse(high))
+            return (high, low) if ind.direction == "cost" else (low, high)
+    worst = raw[known][norm[known] == norm[known].min()].iloc[0]
+    best = raw[known][norm[known] == norm[known].max()].iloc[0]
+    return float(worst), float(best)
+
+
+def other_means(result: "RunResult") -> pd.DataFrame:
+    """Each unit's mean of each indicator over the other units of its region (over all other units
+    where it is alone in its region, or has none), missing values left out; ``NaN`` where no other
+    unit has a value. One pass over the table: the group's sum less the unit's own."""
+    scores = result.scores
+    values = scores[list(result.config.indicators)].astype(float)
+    present, filled = values.notna().astype(float), values.fillna(0.0)
+    region = scores["region"]
+    sums, counts = filled.groupby(region).transform("sum") - filled, present.groupby(region).transform("sum") - present
+    alone = (region.isna() | (region.map(region.value_counts()) == 1)).to_numpy()
+    sums[alone], counts[alone] = (filled.sum() - filled)[alone], (present.sum() - present)[alone]
+    return sums / counts.where(counts > 0)
+
+
+def _ends(result: "RunResult") -> dict[str, tuple[float, float]]:
+    scores = result.scores
+    return {n: scale_ends(ind, scores[n], scores[f"{n}_norm"]) for n, ind in result.config.indicators.items()}
+
+
+def why_facts(result: "RunResult", unit: str, *, means: pd.DataFrame | None = None, ends: dict | None = None) -> list[claims.WhyFacts]:
+    """Each indicator's facts for "why this unit": value, points earned of the most it could earn,
+    the scale's worst and best ends, the region's other units' mean."""
+    config, row = result.config, result.scores.loc[unit]
+    means = other_means(result) if means is None else means
+    ends = _ends(result) if ends is None else ends
+    weights = result.scored.weights
+    out = []
+    for k, (name, ind) in enumerate(config.indicators.items()):
+        value, contrib = row[name], row.get(f"{name}_contrib")
+        out.append(claims.WhyFacts(
+            index=k, value=float(value) if _present(value) else math.nan, points=float(contrib) if _present(contrib) else math.nan,
+            max_points=100.0 * float(weights.get(name, 0.0)), worst=ends[name][0], best=ends[name][1],
+            region_mean=float(means.at[unit, name]), cost=ind.direction == "cost"))
+    return out
+
+
+def why_claims(result: "RunResult", unit: str, *, means: pd.DataFrame | None = None, ends: dict | None = None) -> list[tuple[Claim, bool]]:
+    """"Why this unit?": strengths by the points they earn, then weaknesses by the points they lose."""
+    return [(c, good) for c, good, _ in claims.why(why_facts(result, unit, means=means, ends=ends))]
+
+
+# ------------------------------------------------------------------------------------ decision analyses
+def choice_claims(result: "RunResult", unit: str) -> list[Claim]:
+    """What it would take for a unit to be 1st, per scope analysed (none if it was not analysed)."""
+    a = result.analyses
+    table = a.closest_weights if a is not None else None
+    if table is None or unit not in set(table["unit_id"]):
+        return []
+    names, draws = list(result.config.indicators), int(result.config.decision.draws)
+    out = []
+    for _, row in table[table["unit_id"] == unit].iterrows():
+        weights = [(k, float(row[f"config_{n}"]), float(row[f"closest_{n}"]) if _present(row[f"closest_{n}"]) else math.nan) for k, n in enumerate(names)]
+        facts = claims.ChoiceFacts(name=str(row["name"]), scope=str(row["scope"]), status=str(row["status"]),
+                                   share=float(row["share_first"]) if _present(row["share_first"]) else math.nan, draws=draws,
+                                   moved=float(row["weight_moved"]) if _present(row["weight_moved"]) else math.nan, weights=weights)
+        said = claims.choice(facts)
+        if said is not None:
+            out.append(said)
+    return out
+
+
+def agreement_claim(result: "RunResult", unit: str) -> Claim | None:
+    """Among the first k for n of the m stakeholders' weight sets."""
+    a = result.analyses
+    if a is None or a.stakeholders is None or unit not in a.stakeholders.index:
+        return None
+    m = len([c for c in a.stakeholders.columns if c.startswith("rank_")])
+    k = result.config.stakeholders.top_k or result.config.robustness.top_k
+    return claims.agreement(claims.AgreementFacts(n=int(a.stakeholders.at[unit, "sets_in_top_k"]), m=m, k=int(k)))
+
+
+_BINDING = {"region_max": "c_region_max", "region_min": "c_region_min", "min_distance": "c_min_distance", "budget": "c_budget", "only_passing": "c_only_passing"}
+
+
+def _constraints(spec) -> list[tuple[str, float]]:
+    out = []
+    if spec.only_passing:
+        out.append(("c_only_passing", 0))
+    if spec.region_min:
+        out.append(("c_region_min", spec.region_min))
+    if spec.region_max:
+        out.append(("c_region_max", spec.region_max))
+    if spec.min_distance_km:
+        out.append(("c_min_distance", spec.min_distance_km))
+    if spec.budget:
+        out.append(("c_budget", spec.budget))
+    return out
+
+
+def pilot_claims(result: "RunResult") -> list[Claim]:
+    """The chosen set of pilots in words, and the constraints that lower its total."""
+    a = result.analyses
+    if a is None or a.pilots is None or not len(a.pilots):
+        return []
+    best, spec = a.pilots.iloc[0], result.config.pilots
+    binding = [_BINDING.get(b.strip(), "") for b in str(best["binding"] or "").split(";") if b.strip()]
+    facts = claims.PilotFacts(names=[n for n in str(best["names"]).split("; ") if n], objective=spec.objective,
+                              total=float(best["objective"]), constraints=_constraints(spec), binding=binding)
+    return claims.pilots(facts)
+
+
+def data_band_claim(result: "RunResult", unit: str) -> Claim | None:
+    """Where the unit's rank lies when the data are perturbed."""
+    a = result.analyses
+    d = a.data_uncertainty if a is not None else None
+    if d is None or unit not in d.index or not _present(d.at[unit, "data_rank_p05"]):
+        return None
+    return claims.data_band(int(d.at[unit, "data_rank_p05"]), int(d.at[unit, "data_rank_p95"]), int(result.config.data_uncertainty.draws))
+
+
+def data_share_claims(result: "RunResult", language: str) -> list[Claim]:
+    """How much of the ranks' movement each source of data uncertainty accounts for."""
+    a = result.analyses
+    if a is None or a.data_variance is None:
+        return []
+    config, out = result.config, []
+    for _, row in a.data_variance.iterrows():
+        source = str(row["source"])
+        if source.startswith("imprecise_"):
+            layer = source[len("imprecise_"):]
+            what = pick(getattr(config.layers.get(layer), "label", None), language, layer) if layer in config.layers else layer
+            said = claims.data_share("imprecise", what, row["share"])
+        elif source == "margins":
+            said = claims.data_share("margins", list(config.data_uncertainty.margins), row["share"])
+        else:
+            said = claims.data_share(source, None, row["share"])
+        if said is not None:
+            out.append(said)
+    return out
+
+
+def reporting_claims(result: "RunResult", unit: str) -> list[Claim]:
+    """That few recorded events may mean little reporting (from the scores table's ``low_reporting``
+    facts, when the run computed them)."""
+    scores = result.scores
+    if "events_recorded" not in scores.columns:
+        return []
+    row = scores.loc[unit]
+    if not _present(row.get("events_recorded")):
+        return []
+    events = int(row["events_recorded"])
+    share = float(row["events_imprecise_share"]) if _present(row.get("events_imprecise_share")) else 0.0
+    imprecise = int(round(share * events))
+    layer = str(row.get("events_layer", "")) if "events_layer" in scores.columns else ""
+    period = str(row.get("events_period", "")) if "events_period" in scores.columns else ""
+    said = claims.low_reporting(claims.ReportingFacts(events=events, imprecise=imprecise, label=period), layer)
+    return [said] if said is not None else []
