@@ -18,25 +18,20 @@ from nexus_zones.config import config_from_mapping
 from ._support import REPO
 
 
-@pytest.fixture(scope="module")
-def demo():
-    return nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
-
-
-def test_the_demo_says_its_rules_decide_the_order(demo) -> None:
-    facts = explain.rules_facts(demo)
+def test_the_demo_says_its_rules_decide_the_order(demo_result) -> None:
+    facts = explain.rules_facts(demo_result)
     assert facts.failed == [0, 3, 4, 5, 6] and facts.names[0] == "Diré" and facts.rules_first
-    said = explain.rules_claim(demo)
+    said = explain.rules_claim(demo_result)
     assert said.key == "rules_order" and claims.check(said, facts)
-    assert explain.rules_decide_top(demo)
+    assert explain.rules_decide_top(demo_result)
     # so each unit's robustness is the rules' verdict, consistent with the draws (all 1 or all 0)
-    for unit in demo.scores.index:
-        c = explain.robust_claim(demo, unit)
-        share = demo.scores.at[unit, "share_top_k"]
+    for unit in demo_result.scores.index:
+        c = explain.robust_claim(demo_result, unit)
+        share = demo_result.scores.at[unit, "share_top_k"]
         assert c.key == ("rules_in" if unit == "ML0602" else "rules_out") and share == (1.0 if unit == "ML0602" else 0.0)
 
 
-def test_when_rules_do_not_decide_robustness_is_the_share(demo) -> None:
+def test_when_rules_do_not_decide_robustness_is_the_share(demo_result) -> None:
     import yaml
 
     cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
@@ -52,45 +47,45 @@ def test_when_rules_do_not_decide_robustness_is_the_share(demo) -> None:
         assert c.key == expected and claims.check(c, claims.RobustFacts(share, result.config.robustness.top_k, 1000, False, False))
 
 
-def test_why_dire_by_its_points(demo) -> None:
+def test_why_dire_by_its_points(demo_result) -> None:
     """Diré's incidents: 2, worth all of 3/11 × 100 = 27.27 points; scale from the most (24, Tombouctou)
     to the fewest (2, Diré); the other four cercles average (24 + 9 + 15 + 12) / 4 = 15."""
-    said = explain.why_claims(demo, "ML0602")
+    said = explain.why_claims(demo_result, "ML0602")
     first, good = said[0]
     assert good and first.key == "why_good_region"
     v = first.values
     assert v["ind"] == 0 and v["value"] == 2 and v["points"] == pytest.approx(300 / 11) and v["max"] == pytest.approx(300 / 11)
     assert (v["worst"], v["best"], v["mean"]) == (24.0, 2.0, 15.0)
     # every strength earns at least half its points, every weakness less, in both readings of the table
-    row = demo.scores.loc["ML0602"]
+    row = demo_result.scores.loc["ML0602"]
     for c, good in said:
-        name = list(demo.config.indicators)[c.values["ind"]]
-        assert good == (row[f"{name}_contrib"] >= 100 * demo.scored.weights[name] / 2)
+        name = list(demo_result.config.indicators)[c.values["ind"]]
+        assert good == (row[f"{name}_contrib"] >= 100 * demo_result.scored.weights[name] / 2)
 
 
-def test_other_means_leave_the_unit_out(demo) -> None:
-    means = explain.other_means(demo)
-    incidents = demo.scores["incidents"]
-    for unit in demo.scores.index:
+def test_other_means_leave_the_unit_out(demo_result) -> None:
+    means = explain.other_means(demo_result)
+    incidents = demo_result.scores["incidents"]
+    for unit in demo_result.scores.index:
         assert means.at[unit, "incidents"] == pytest.approx((incidents.sum() - incidents[unit]) / 4)
 
 
-def test_weight_findings_are_not_claimed_when_rules_decide(demo) -> None:
+def test_weight_findings_are_not_claimed_when_rules_decide(demo_result) -> None:
     """The page's popup carries no closest-weights or agreement line where the rules decide."""
     from nexus_zones import maps
 
-    data = maps.page_data(demo, "en")
+    data = maps.page_data(demo_result, "en")
     keys = {c["k"] for rec in data["units"]["popup"] for c in rec.get("dc", [])}
     assert keys and keys <= {"data_band_one", "data_band_range"}
 
 
-def test_pilots_and_data_shares_in_words(demo) -> None:
-    labels = explain.labels(demo.config, "en")
-    said = [claims.render(c, "en", labels) for c in explain.pilot_claims(demo)]
-    names = demo.analyses.pilots.iloc[0]["names"].split("; ")
+def test_pilots_and_data_shares_in_words(demo_result) -> None:
+    labels = explain.labels(demo_result.config, "en")
+    said = [claims.render(c, "en", labels) for c in explain.pilot_claims(demo_result)]
+    names = demo_result.analyses.pilots.iloc[0]["names"].split("; ")
     assert said and said[0].startswith("Suggested pilots: " + " and ".join(names))
-    shares = explain.data_share_claims(demo, "en")
-    table = demo.analyses.data_variance.set_index("source")["share"]
+    shares = explain.data_share_claims(demo_result, "en")
+    table = demo_result.analyses.data_variance.set_index("source")["share"]
     assert [c.values["share"] for c in shares] == [table[s] for s in table.index if s != "all" and table[s] > 0]
 
 

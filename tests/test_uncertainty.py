@@ -3,6 +3,7 @@ variance decomposition; and the decision outputs of the demo and real configs (t
 
 from __future__ import annotations
 
+import html
 import warnings
 
 import numpy as np
@@ -13,7 +14,7 @@ import nexus_zones
 from nexus_zones import uncertainty
 from nexus_zones.config import config_from_mapping, load_config
 
-from ._support import REPO, require_real_data
+from ._support import REPO, page_data_of, require_real_data
 
 MEASURES = pd.DataFrame({"ev.count": [3.0, 1.0, 0.0], "ev.fatalities": [5.0, 0.0, 0.0], "pop.n": [100.0, 200.0, 300.0]}, index=["A", "B", "C"])
 # two imprecise events counted in A: the first (2 fatalities) could be in A or B, the second (0) in A, B or C
@@ -75,8 +76,10 @@ def test_demo_writes_the_decision_tables_and_shows_them(demo_outputs):
     cand = result.scores.loc[["ML0602", "ML0605", "ML0601"], "score"].sort_values(ascending=False)
     assert pilots.loc[0, "objective"] == pytest.approx(cand.iloc[0] + cand.iloc[1])
     page = (out / "demo.html").read_text(encoding="utf-8")
-    assert "Pilot set (integer programme)" in page and "Agreement (top 1 for every weight set)" in page and "Copy my weights as a code" in page
-    assert "is already 1st in its region with the config" in page
+    assert "Pilot set (integer programme)" in page and "Agreement (weight sets that put the unit 1st)" in page and "Copy my weights as a code" in page
+    # the demo's rules decide the order: no weight-based finding (closest weights, agreement) in the popups
+    data = page_data_of(page)
+    assert not any(c["k"].startswith(("choice_", "agreement_")) for rec in data["units"]["popup"] for c in rec.get("dc", []))
     # the same run rerun with its seed gives the same data-uncertainty table
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -93,10 +96,20 @@ def test_demo_brief_in_french_has_the_sections(demo_outputs, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fr = nexus_zones.compute(cfg)
-    text = report.brief_html(fr, b"")
-    for words in ("Les poids derrière un choix", "Diré est déjà 1er de sa région", "Un ensemble de pilotes", "Plusieurs parties prenantes",
-                  "Incertitude des données", "de la variance des rangs"):
+    text = html.unescape(report.brief_html(fr, b""))
+    for words in ("Les règles seules décident de l'ordre", "Un ensemble de pilotes", "Pilotes proposés : ", "Incertitude des données",
+                  "des mouvements de rangs quand les données sont perturbées"):
         assert words in text, words
+    # the rules decide: the weights behind a choice and the stakeholders' agreement are not findings here
+    assert "Les poids derrière un choix" not in text and "Plusieurs parties prenantes" not in text
+    # without rules, the weights matter, and the brief says what it would take
+    free = config_from_mapping(data | {"rules": {}}, source=str(REPO / "configs" / "demo.yaml"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = html.unescape(report.brief_html(nexus_zones.compute(free), b""))
+    for words in ("Les poids derrière un choix", "Plusieurs parties prenantes", "Pilotes proposés : "):
+        assert words in text, words
+    assert "Les règles seules" not in text
 
 
 def test_bad_weights_code_names_the_key(tmp_path):
