@@ -625,6 +625,12 @@ def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
     }
 
 
+def _rules_note(result: "RunResult", language: str) -> str:
+    """The one sentence saying that the rules alone decide the order (or the top k), when they do."""
+    said = explain.rules_claim(result)
+    return f'<p class="nz-rules-decide">{esc(claims.render(said, language, explain.labels(result.config, language)))}</p>' if said is not None else ""
+
+
 def page_data(result: "RunResult", language: str) -> dict:
     """Everything the page's code needs, with every string escaped."""
     from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE
@@ -654,6 +660,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         + (f'<p class="nz-note">{esc(pick(config.study.note, language))}</p>' if config.study.note else "")
         + f"<p>{esc(t('units_summary', language, units=len(scores), ranked=n_ranked, indicators=len(names), rules=len(config.rules), sha=config.sha256[:12]))}"
         + f" · {esc(t('generated', language, date=date.today().isoformat()))}</p>"
+        + _rules_note(result, language)
         + (f'<details><summary>{t("sources", language)}</summary><p class="nz-src">{"; ".join(esc(s) for s in sources)}</p></details>' if sources else "")
     )
     text_keys = ("score", "unit", "rank", "region_rank", "not_ranked", "name", "region", "ranking", "weights_panel", "reset", "copy_yaml",

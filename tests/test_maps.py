@@ -74,6 +74,7 @@ def test_map_as_text(demo_result):
     # the demo's rules fail 0, 3, 4, 5 and 6 times: the rules decide, and the popup says so, not "whatever the weights"
     assert "Rank band: 1 (90% of 1,000 weightings tried)" in popup
     assert "<b>The rules decide: 1st, whatever the weights</b>" in popup and "whatever the weights tried" not in popup
+    assert "The rules alone decide the order: each unit fails a different number of rules (0, 3, 4, 5 and 6)" in data["title_html"]
     # leads with the rules and why (the three lines), before the folded details
     assert popup.index("Passes every rule") < popup.index("Why this unit?") < popup.index("<details")
     assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
