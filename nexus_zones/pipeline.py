@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, indicators, layers, load, normalise, score
+from . import aggregate, indicators, layers, load, logs, normalise, score
 from . import periods as periods_mod
 from .config import Config, load_config, measure_dependents, untranslated_texts
 from .errors import EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
@@ -422,7 +422,8 @@ def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame
         structure=structure_of(config),
         pillar_weights=config.pillar_weights() or None,
     )
-    analyses, extra = _analyses(config, values, normalised, scored, units["name"], alternatives)
+    with logs.inner():  # the analyses' re-scoring logs at DEBUG
+        analyses, extra = _analyses(config, values, normalised, scored, units["name"], alternatives)
     table = units[["name", "region"]].join(scored.table.drop(columns=["status", "rules_failed_count"]))
     for name in config.indicators:
         table[name] = values[name]
@@ -676,7 +677,8 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
     normalised_frame = normalise.normalise_frame(values, _norm_specs(config))
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
     scored, table, analyses = _score_stage(config, boundaries.units, measures, values, normalised_frame, imputed)
-    analyses = _decide(config, boundaries.units, measures, values, imputed, normalised_frame, scored, table, analyses, points)
+    with logs.inner():
+        analyses = _decide(config, boundaries.units, measures, values, imputed, normalised_frame, scored, table, analyses, points)
     inputs = hashing.result()
     return RunResult(
         config=config,
