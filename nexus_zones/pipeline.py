@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -94,12 +95,25 @@ class _Recorder:
         self._cm.__exit__(*exc)
         for w in self._caught:
             if issubclass(w.category, NexusZonesWarning):
-                text = str(w.message)
-                if text not in self.messages:
-                    self.messages.append(text)
-                    logger.warning("%s: %s", w.category.__name__, text)
+                text, period = str(w.message), getattr(w.message, "period", None)
+                shown = f"period {period}: {text}" if period else text
+                if shown not in self.messages:
+                    self.messages.append(shown)
+                    logger.warning("%s: %s", w.category.__name__, shown, extra=logs.warning_extra(w.category.__name__, text, period))
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+@contextmanager
+def _in_period(name: str):
+    """Name the period in the named warnings raised inside (the :class:`_Recorder` logs "period 2016: ...")."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        if issubclass(w.category, NexusZonesWarning) and getattr(w.message, "period", None) is None:
+            w.message.period = name  # type: ignore[union-attr]
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _as_config(config: Config | str | Path, data_dir: str | Path | None = None) -> Config:
@@ -698,7 +712,7 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
     )
 
 
-def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, cache: dict, progress=None):
+def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, cache: dict, progress=None, *, period: str = ""):
     """One period's layers (each read once over the periods where its spec is the same), measures
     and indicator matrix: ``(raw layers, measures, reports, joins, points, values, imputed)``."""
     whole = _whole_measures(config)
@@ -708,12 +722,13 @@ def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, c
         if key not in reads:
             reads[key] = _load_layer(name, spec, whole.get(name), boundaries.all_units)
         raw_layers[name] = reads[key]
-    measures, reports, joins, points, measured = _aggregate(config, boundaries, raw_layers, progress, cache=cache)
-    _check_references(config, measures)
-    _check_empty_layers(config, raw_layers, measures, measured)
-    values, imputed = indicators.build_matrix(
-        measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
-    )
+    with _in_period(period):  # what reading found is the same in every period; what was measured is the period's
+        measures, reports, joins, points, measured = _aggregate(config, boundaries, raw_layers, progress, cache=cache)
+        _check_references(config, measures)
+        _check_empty_layers(config, raw_layers, measures, measured)
+        values, imputed = indicators.build_matrix(
+            measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
+        )
     return raw_layers, measures, reports, joins, points, values, imputed
 
 
@@ -739,14 +754,15 @@ def _compute_panel(config: Config, progress=None) -> RunResult:
     staged, configs = {}, {}
     for period in config.periods:
         configs[period.name] = periods_mod.period_config(config, period)
-        staged[period.name] = _period_measures(configs[period.name], boundaries, reads, cache, progress)
+        staged[period.name] = _period_measures(configs[period.name], boundaries, reads, cache, progress, period=period.name)
         logger.info("period %s: %d units measured", period.name, len(boundaries.units))
     normalised = _pooled_normalise(config, {p: s[5] for p, s in staged.items()})
     alternatives = _alternative_normalisations(config, {p: s[5] for p, s in staged.items()})  # pooled too, for the robustness draws
     results = {}
     for name, (raw_layers, measures, reports, joins, points, values, imputed) in staged.items():
         pconfig = configs[name]
-        scored, table, analyses = _score_stage(pconfig, boundaries.units, measures, values, normalised[name], imputed, alternatives[name])
+        with _in_period(name):
+            scored, table, analyses = _score_stage(pconfig, boundaries.units, measures, values, normalised[name], imputed, alternatives[name])
         results[name] = RunResult(
             config=pconfig, units=boundaries.units, measures=measures, values=values, imputed=imputed, normalised=normalised[name], scored=scored,
             scores=table, point_reports=reports, points=points, inputs=_input_hashes(pconfig), boundaries_meta=boundaries.meta, joins=joins, analyses=analyses,

@@ -6,6 +6,7 @@ unit and turns an error into one readable paragraph and exit code 2, with no tra
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import shutil
 import subprocess
@@ -15,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nexus_zones.cli import main
+from nexus_zones import logs
+from nexus_zones.cli import _WarningFold, main, top_line
 from nexus_zones.config import load_config
 from nexus_zones.errors import ConfigError
 
@@ -89,11 +91,15 @@ def test_run_writes_the_outputs_and_prints_the_top_unit(grid_cfg, write_config, 
     assert code == 0, err
     assert {p.name for p in out_dir.iterdir()} == OUTPUTS
     # Bravo Two is best on every indicator (0 incidents, 1 health centre, 0 closed), so it scores 100.
-    assert out.startswith("4 units scored; top: Bravo Two (100.0), ")
+    assert out.startswith("4 units scored; top: 1. Bravo Two (100.0, ")
     scores = pd.read_csv(out_dir / "grid_scores.csv")
     assert scores.loc[scores["rank"] == 1, "name"].tolist() == ["Bravo Two"]
-    for name in OUTPUTS:
-        assert str(out_dir / name) in out
+    for name in ("grid.html", "grid_scores.csv", "grid_scores.gpkg", "grid_run.json"):
+        assert f"{out_dir / name}\n" in out  # the main outputs one a line
+    tables = sorted(OUTPUTS - {"grid.html", "grid_scores.csv", "grid_scores.gpkg", "grid_run.json"})
+    line = next(x for x in out.splitlines() if x.startswith("  tables "))
+    assert sorted(line.removeprefix("  tables ").split(" (in ")[0].split(", ")) == tables  # the analyses' tables on one line
+    assert line.endswith(f" (in {out_dir})")
     assert not (tmp_path / "maps").exists()
 
 
@@ -163,3 +169,111 @@ def test_progress_bars_follow_long_stages(capsys):
         update(done, 3)
     err = capsys.readouterr().err
     assert "zonal statistics, layer pop" in err and "3/3" in err
+
+
+# ------------------------------------------------------------------ 8. a quiet log (issue 18.6)
+
+
+def test_the_demo_run_prints_at_most_40_lines_and_one_score_line(demo_config, tmp_path, capsys):
+    code, out, err = cli_run(capsys, "run", demo_config, "--out", tmp_path / "out")
+
+    assert code == 0, err
+    lines = out.splitlines() + err.splitlines()  # all the terminal shows (the package's log goes to stderr)
+    assert len(lines) <= 40, "\n".join(lines)
+    # the main run's stages once each; the 124 re-scorings of the analyses are silent
+    assert err.count("INFO score: ") == 1
+    assert err.count("INFO indicators: ") == 1
+    assert "DEBUG" not in err
+
+
+def test_verbose_shows_the_analyses_inner_stages(demo_config, tmp_path, capsys):
+    demo = load_config(demo_config)
+    du = demo.data_uncertainty
+    sources = len(du.imprecise_events) + bool(du.margins) + bool(du.imputation)
+    sets = len(demo.stakeholders.sets) + bool(demo.stakeholders.participants)  # the participants pooled into one set
+
+    code, out, err = cli_run(capsys, "run", "-v", demo_config, "--out", tmp_path / "out")
+
+    assert code == 0, err
+    assert err.count("INFO score: ") == 1
+    # each data-uncertainty draw, for each source alone and all together, and each stakeholder's set re-scores
+    assert err.count("DEBUG score: ") == du.draws * (sources + 1) + sets == 40 * 3 + 4
+
+
+def _warning(kind: str, text: str, period: str | None = None) -> logging.LogRecord:
+    record = logging.LogRecord("nexus_zones.pipeline", logging.WARNING, __file__, 1, "%s: %s", (kind, text), None)
+    record.__dict__.update(logs.warning_extra(kind, text, period))
+    return record
+
+
+def test_warnings_repeated_over_periods_fold_into_one_line_naming_them():
+    fold = _WarningFold()
+    held = [fold.filter(_warning("EventsOutsideWarning", "layer health: 2 points outside", p)) for p in ("2016", "2017", "2018", "2019")]
+    held.append(fold.filter(_warning("MissingValueWarning", "indicator idps: no value for Tin-Essako, Abeibara; these units get no score", "2016")))
+    held.append(fold.filter(logging.LogRecord("nexus_zones.report", logging.WARNING, __file__, 1, "plain", (), None)))
+
+    assert held == [False] * 5 + [True]  # named warnings wait for the summary; other lines pass
+    assert fold.summary() == [
+        "WARNING 5 warnings of 2 kinds (-v shows each where it arises):",
+        "  EventsOutsideWarning (4 times: periods 2016, 2017, 2018, 2019): layer health: 2 points outside",
+        "  MissingValueWarning (period 2016): indicator idps: no value for Tin-Essako, Abeibara; these units get no score",
+    ]
+
+
+def test_many_warnings_of_one_kind_fold_into_a_count_and_verbose_shows_all():
+    quiet, verbose = _WarningFold(), _WarningFold(show=True)
+    texts = [f"indicator i{n}: no value for U{n}" for n in range(6)]
+    for text in texts + texts[:1]:  # the first twice, outside a study over periods
+        assert quiet.filter(_warning("MissingValueWarning", text)) is False
+        assert verbose.filter(_warning("MissingValueWarning", text)) is True
+
+    assert quiet.summary() == [
+        "WARNING 7 warnings of 1 kind (-v shows each where it arises):",
+        "  MissingValueWarning (2 times): indicator i0: no value for U0",
+        "  MissingValueWarning: indicator i1: no value for U1",
+        "  MissingValueWarning: indicator i2: no value for U2",
+        f"  MissingValueWarning: {7 - 2 - 1 - 1} more warnings of this kind (-v shows them)",
+    ]
+    assert verbose.summary()[1:] == ["  MissingValueWarning (2 times): indicator i0: no value for U0"] + [f"  MissingValueWarning: {t}" for t in texts[1:]]
+
+
+def test_no_warning_no_summary():
+    assert _WarningFold().summary() == []
+
+
+def _scores(rows: list[tuple], rules: bool = True) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["name", "score", "rank", "rules_failed_count"])
+    return frame if rules else frame.drop(columns="rules_failed_count")
+
+
+def test_top_line_shows_rank_score_and_rules_failed_in_the_scores_order():
+    # the demo's order: rules first (0, 3, 4 failed), so 42.7 comes before 56.8
+    scores = _scores([("Diré", 97.66, 1, 0), ("Tombouctou", 42.71, 2, 3), ("Niafunké", 56.84, 3, 4), ("Goundam", 60.0, 4, 5), ("Kidal", 80.0, None, 1)])
+
+    assert top_line(scores) == (
+        "5 units scored; top: 1. Diré (97.7, passes every rule), 2. Tombouctou (42.7, fails 3 rules), 3. Niafunké (56.8, fails 4 rules)"
+    )
+    assert top_line(scores, "fr") == (
+        "5 unités notées ; en tête : 1. Diré (97,7 ; respecte toutes les règles), 2. Tombouctou (42,7 ; ne respecte pas 3 règles), "
+        "3. Niafunké (56,8 ; ne respecte pas 4 règles)"
+    )
+
+
+def test_top_line_plurals_and_without_rules():
+    one = _scores([("Diré", 50.0, 1, 1)])
+    assert top_line(one) == "1 unit scored; top: 1. Diré (50.0, fails 1 rule)"
+    assert top_line(one, "fr") == "1 unité notée ; en tête : 1. Diré (50,0 ; ne respecte pas 1 règle)"
+    assert top_line(_scores([("A", 70.0, 1, 0), ("B", 60.0, 2, 0)], rules=False)) == "2 units scored; top: 1. A (70.0), 2. B (60.0)"
+    assert top_line(_scores([("A", 70.0, None, 2)]), "fr") == "1 unité notée ; aucune classée"
+
+
+def test_the_run_prints_the_top_line_of_its_scores_table(demo_config, tmp_path, capsys):
+    code, out, err = cli_run(capsys, "run", "-q", demo_config, "--out", tmp_path / "out")
+
+    assert code == 0, err
+    scores = pd.read_csv(tmp_path / "out" / "demo_scores.csv")
+    ranked = scores[scores["rank"].notna()].sort_values("rank").head(3)
+    said = {0: "passes every rule", 1: "fails 1 rule"} | {n: f"fails {n} rules" for n in range(2, 10)}
+    expected = ", ".join(f"{int(r['rank'])}. {r['name']} ({r['score']:.1f}, {said[int(r['rules_failed_count'])]})" for _, r in ranked.iterrows())
+    assert out.splitlines()[0] == f"{len(scores)} units scored; top: {expected}"
+    assert not ranked["score"].is_monotonic_decreasing  # the demo's point: a lower score above a higher one, and the rules say why
