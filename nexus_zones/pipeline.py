@@ -22,7 +22,7 @@ import pandas as pd
 from . import aggregate, indicators, layers, load, logs, normalise, score
 from . import periods as periods_mod
 from .config import Config, load_config, measure_dependents, untranslated_texts
-from .errors import EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
+from .errors import EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, UnmatchedFilterWarning, did_you_mean
 from .rules import parse_rule
 
 __all__ = ["RunResult", "CheckReport", "run", "check", "compute", "brief"]
@@ -89,6 +89,7 @@ class _Recorder:
         self._caught = self._cm.__enter__()
         warnings.simplefilter("always")
         self.messages: list[str] = []
+        self.found: list[Warning] = []  # each named warning logged, as raised
         return self
 
     def __exit__(self, *exc) -> None:
@@ -99,6 +100,7 @@ class _Recorder:
                 shown = f"period {period}: {text}" if period else text
                 if shown not in self.messages:
                     self.messages.append(shown)
+                    self.found.append(w.message)  # type: ignore[arg-type]
                     logger.warning("%s: %s", w.category.__name__, shown, extra=logs.warning_extra(w.category.__name__, text, period))
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -907,9 +909,22 @@ def check(config: Config | str | Path, *, data_dir: str | Path | None = None) ->
             result = _compute_panel(config) if config.periods else _compute_loaded(config, loaded)
         except NexusZonesError as exc:
             return CheckReport(problems=(str(exc),))
+    unmatched = _unmatched_filters(rec.found)
+    if unmatched:
+        return CheckReport(problems=unmatched)
     ranked = int(result.scores["rank"].notna().sum())
     summary = (
         f"{config.source}: OK. {len(result.units)} units, {len(config.layers)} layers, {len(config.indicators)} indicators, "
         f"{len(config.rules)} rules; {ranked} units would be ranked; {len(rec.messages)} warnings."
     )
     return CheckReport(problems=(), summary=summary)
+
+
+def _unmatched_filters(found: list[Warning]) -> tuple[str, ...]:
+    """The filter values matching no row (:class:`UnmatchedFilterWarning`), one error paragraph per file:
+    a run warns of them, ``check`` fails on them."""
+    by_source: dict[str, list[Problem]] = {}
+    for w in found:
+        if isinstance(w, UnmatchedFilterWarning) and w.problem not in by_source.setdefault(w.source, []):
+            by_source[w.source].append(w.problem)
+    return tuple(str(InputDataError(source, problems)) for source, problems in by_source.items())

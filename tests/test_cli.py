@@ -277,3 +277,50 @@ def test_the_run_prints_the_top_line_of_its_scores_table(demo_config, tmp_path, 
     expected = ", ".join(f"{int(r['rank'])}. {r['name']} ({r['score']:.1f}, {said[int(r['rules_failed_count'])]})" for _, r in ranked.iterrows())
     assert out.splitlines()[0] == f"{len(scores)} units scored; top: {expected}"
     assert not ranked["score"].is_monotonic_decreasing  # the demo's point: a lower score above a higher one, and the rules say why
+
+
+# ------------------------------------------------------------ 9. filter values matching no row (issue 18.6)
+
+
+def _misspelt_types(grid_cfg: dict) -> dict:
+    """The grid study with two of its three ACLED types misspelt (the events CSV has Battles,
+    Explosions/Remote violence, Violence against civilians and Protests)."""
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["layers"]["events"]["types"] = ["Battles", "Explosions/Remote violance", "Violence aganst civilians"]
+    return cfg
+
+
+def test_check_exits_2_when_listed_types_match_no_row_with_did_you_mean(grid_cfg, write_config, capsys):
+    code, out, err = cli_run(capsys, "check", write_config(_misspelt_types(grid_cfg)))
+
+    assert code == 2, out
+    assert "OK" not in out
+    events = grid_cfg["layers"]["events"]["path"]
+    assert f"{events}: 1 input problem:\n  - layers.events.types: found 'Explosions/Remote violance' (did you mean 'Explosions/Remote violence'?), " \
+           "'Violence aganst civilians' (did you mean 'Violence against civilians'?) in no row; expected values of the type column" in err
+
+
+def test_check_exits_2_on_a_where_value_in_no_row_and_0_once_corrected(grid_cfg, write_config, capsys):
+    cfg = copy.deepcopy(grid_cfg)
+    del cfg["layers"]["events"]["types"]
+    cfg["layers"]["events"]["where"] = {"event_type": ["Battles", "Violence aganst civilians"]}
+
+    code, out, err = cli_run(capsys, "check", write_config(cfg))
+    assert code == 2, out
+    assert "layers.events.where.event_type: found 'Violence aganst civilians' (did you mean 'Violence against civilians'?) in no row" in err
+
+    cfg["layers"]["events"]["where"]["event_type"][1] = "Violence against civilians"
+    code, out, err = cli_run(capsys, "check", write_config(cfg))
+    assert code == 0, err
+    assert "OK" in out
+
+
+def test_run_warns_of_types_in_no_row_by_name_and_still_scores(grid_cfg, write_config, tmp_path, capsys):
+    code, out, err = cli_run(capsys, "run", write_config(_misspelt_types(grid_cfg)), "--out", tmp_path / "out")
+
+    assert code == 0, err
+    assert "WARNING " in err
+    assert "  UnmatchedFilterWarning: " in err and "layers.events.types: found 'Explosions/Remote violance' (did you mean" in err
+    # only Battles counted: A1 (2017-03-01) and A2 (2017-07-01); the Explosions and Violence rows in A1 are not
+    scores = pd.read_csv(tmp_path / "out" / "grid_scores.csv", dtype={"unit_id": str}).set_index("unit_id")
+    assert scores["incidents"].to_dict() == {"A1": 1.0, "A2": 1.0, "B1": 0.0, "B2": 0.0}
