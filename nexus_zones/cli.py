@@ -100,13 +100,13 @@ class _WarningFold(logging.Filter):
         kinds: dict[str, dict[str, list]] = {}
         for info in self.held:
             kinds.setdefault(info["kind"], {}).setdefault(info["text"], []).append(info["period"])
-        lines = [f"WARNING {_count(len(self.held), 'warning')} of {_count(len(kinds), 'kind')}" + ("" if self.show else " (-v shows each where it arises):")]
+        lines = [f"WARNING in all, {_count(len(self.held), 'warning')} of {_count(len(kinds), 'kind')}" + ("" if self.show else " (-v shows each where it arises)")]
         for kind, texts in kinds.items():
             shown = list(texts.items()) if self.show else list(texts.items())[: self.SHOWN]
-            lines += [f"  {kind}{_periods(periods)}: {text}" for text, periods in shown]
+            lines += [f"WARNING {kind}{_periods(periods)}: {text}" for text, periods in shown]
             if len(texts) > len(shown):
                 rest = sum(len(p) for _, p in list(texts.items())[len(shown):])
-                lines.append(f"  {kind}: {_count(rest, 'more warning')} of this kind (-v shows them)")
+                lines.append(f"WARNING {kind}: {_count(rest, 'more warning')} of this kind (-v shows them)")
         return lines
 
 

@@ -214,9 +214,9 @@ def test_warnings_repeated_over_periods_fold_into_one_line_naming_them():
 
     assert held == [False] * 5 + [True]  # named warnings wait for the summary; other lines pass
     assert fold.summary() == [
-        "WARNING 5 warnings of 2 kinds (-v shows each where it arises):",
-        "  EventsOutsideWarning (4 times: periods 2016, 2017, 2018, 2019): layer health: 2 points outside",
-        "  MissingValueWarning (period 2016): indicator idps: no value for Tin-Essako, Abeibara; these units get no score",
+        "WARNING in all, 5 warnings of 2 kinds (-v shows each where it arises)",
+        "WARNING EventsOutsideWarning (4 times: periods 2016, 2017, 2018, 2019): layer health: 2 points outside",
+        "WARNING MissingValueWarning (period 2016): indicator idps: no value for Tin-Essako, Abeibara; these units get no score",
     ]
 
 
@@ -228,13 +228,13 @@ def test_many_warnings_of_one_kind_fold_into_a_count_and_verbose_shows_all():
         assert verbose.filter(_warning("MissingValueWarning", text)) is True
 
     assert quiet.summary() == [
-        "WARNING 7 warnings of 1 kind (-v shows each where it arises):",
-        "  MissingValueWarning (2 times): indicator i0: no value for U0",
-        "  MissingValueWarning: indicator i1: no value for U1",
-        "  MissingValueWarning: indicator i2: no value for U2",
-        f"  MissingValueWarning: {7 - 2 - 1 - 1} more warnings of this kind (-v shows them)",
+        "WARNING in all, 7 warnings of 1 kind (-v shows each where it arises)",
+        "WARNING MissingValueWarning (2 times): indicator i0: no value for U0",
+        "WARNING MissingValueWarning: indicator i1: no value for U1",
+        "WARNING MissingValueWarning: indicator i2: no value for U2",
+        f"WARNING MissingValueWarning: {7 - 2 - 1 - 1} more warnings of this kind (-v shows them)",
     ]
-    assert verbose.summary()[1:] == ["  MissingValueWarning (2 times): indicator i0: no value for U0"] + [f"  MissingValueWarning: {t}" for t in texts[1:]]
+    assert verbose.summary()[1:] == ["WARNING MissingValueWarning (2 times): indicator i0: no value for U0"] + [f"WARNING MissingValueWarning: {t}" for t in texts[1:]]
 
 
 def test_no_warning_no_summary():
@@ -320,7 +320,7 @@ def test_run_warns_of_types_in_no_row_by_name_and_still_scores(grid_cfg, write_c
 
     assert code == 0, err
     assert "WARNING " in err
-    assert "  UnmatchedFilterWarning: " in err and "layers.events.types: found 'Explosions/Remote violance' (did you mean" in err
+    assert "WARNING UnmatchedFilterWarning: " in err and "layers.events.types: found 'Explosions/Remote violance' (did you mean" in err
     # only Battles counted: A1 (2017-03-01) and A2 (2017-07-01); the Explosions and Violence rows in A1 are not
     scores = pd.read_csv(tmp_path / "out" / "grid_scores.csv", dtype={"unit_id": str}).set_index("unit_id")
     assert scores["incidents"].to_dict() == {"A1": 1.0, "A2": 1.0, "B1": 0.0, "B2": 0.0}
