@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .errors import NexusZonesError, NexusZonesWarning
+from .errors import NexusZonesError, NexusZonesWarning, UnmatchedFilterWarning
 
 __all__ = ["main"]
 
@@ -92,6 +92,16 @@ class _WarningFold(logging.Filter):
         self.held.append(info)
         return self.show
 
+    def forget(self, kind: str) -> None:
+        """Drop the held warnings of one kind (said otherwise, e.g. as check's problems)."""
+        self.held = [info for info in self.held if info["kind"] != kind]
+
+    def flush(self) -> None:
+        """Print the :meth:`summary` to stderr, once."""
+        for line in self.summary():
+            print(line, file=sys.stderr)
+        self.held = []
+
     def summary(self) -> list[str]:
         """Lines: a head, then per kind its distinct warnings (a text repeated over periods once,
         naming them), at most :attr:`SHOWN` a kind unless ``show``, then how many more."""
@@ -158,10 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=NexusZonesWarning)  # each is logged where it arises (WARNING lines)
     progress = _progress_bars(sys.stderr.isatty() and not args.quiet)
     try:
-        return _command(args, progress)
+        code = _command(args, progress, fold)
     except NexusZonesError as exc:
         if args.debug:
             raise
+        fold.flush()  # the warnings before the error, so that the error is the last thing said
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROBLEM
     except KeyboardInterrupt:
@@ -170,18 +181,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last resort: one paragraph, no traceback
         if args.debug:
             raise
+        fold.flush()
         print(
             f"internal error: {type(exc).__name__}: {exc}. This is a bug in nexus_zones; no output was changed. "
             "Run again with --debug for the traceback and report it.",
             file=sys.stderr,
         )
         return EXIT_BUG
-    finally:
-        for line in fold.summary():
-            print(line, file=sys.stderr)
+    fold.flush()
+    return code
 
 
-def _command(args: argparse.Namespace, progress) -> int:
+def _command(args: argparse.Namespace, progress, fold: "_WarningFold") -> int:
     """Run one command; its errors go up to :func:`main`."""
     from . import pipeline
 
@@ -190,6 +201,8 @@ def _command(args: argparse.Namespace, progress) -> int:
         if report.ok:
             print(report.summary)
             return EXIT_OK
+        fold.forget(UnmatchedFilterWarning.__name__)  # they are among the problems said below
+        fold.flush()
         print("\n".join(report.problems), file=sys.stderr)
         return EXIT_PROBLEM
     if args.command == "brief":

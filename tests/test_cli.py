@@ -324,3 +324,15 @@ def test_run_warns_of_types_in_no_row_by_name_and_still_scores(grid_cfg, write_c
     # only Battles counted: A1 (2017-03-01) and A2 (2017-07-01); the Explosions and Violence rows in A1 are not
     scores = pd.read_csv(tmp_path / "out" / "grid_scores.csv", dtype={"unit_id": str}).set_index("unit_id")
     assert scores["incidents"].to_dict() == {"A1": 1.0, "A2": 1.0, "B1": 0.0, "B2": 0.0}
+
+
+def test_check_says_an_unmatched_filter_once_as_a_problem_and_other_warnings_before_it(grid_cfg, write_config, capsys):
+    cfg = _misspelt_types(grid_cfg)  # the grid's events also have one point outside every unit: an EventsOutsideWarning
+
+    code, out, err = cli_run(capsys, "check", write_config(cfg))
+
+    assert code == 2, out
+    assert err.count("Explosions/Remote violance") == 1  # in the problem, not again in the warnings' summary
+    assert "WARNING UnmatchedFilterWarning" not in err
+    assert err.index("WARNING EventsOutsideWarning: layer events: 1 of") < err.index("1 input problem:")
+    assert err.rstrip().endswith("Fix: correct the value in the config, or remove it")  # the problem is the last thing said
