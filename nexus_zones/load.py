@@ -1378,7 +1378,7 @@ def match_text(table: pd.DataFrame, matches: Sequence[Mapping], *, path: Path, k
         unmatched = [p for p, h in zip(listed, hits) if not h.any()]
         if unmatched:
             words = {w for folded in columns for cell in pd.unique(folded) for w in str(cell).split()}
-            _warn_unmatched(path, f"{key}[{i}]", [normalise_name(p) for p in unmatched], words, f"phrases occurring in columns {entry['columns']}")
+            _warn_unmatched(path, f"{key}[{i}]", unmatched, words, f"phrases occurring in columns {entry['columns']}", compare=normalise_name)
         keep &= hit if entry.get("contains") else ~hit
     logger.info("%s: %d of %d rows kept by %s", path.name, int(keep.sum()), len(keep), key)
     return keep
@@ -1392,12 +1392,13 @@ def _values_in_no_row(values: Sequence, cells: pd.Series) -> list[str]:
             if str(v) not in present and not (isinstance(v, (int, float)) and not isinstance(v, bool) and float(v) in numbers)]
 
 
-def _warn_unmatched(path: Path, key: str, unmatched: Sequence[str], present: set, expected: str) -> None:
-    """An :class:`UnmatchedFilterWarning` naming the listed values that match no row, each with a did-you-mean."""
+def _warn_unmatched(path: Path, key: str, unmatched: Sequence[str], present: set, expected: str, *, compare=str) -> None:
+    """An :class:`UnmatchedFilterWarning` naming the listed values that match no row, each with a
+    did-you-mean among ``present`` (for ``compare(value)``: a phrase is compared folded)."""
     if not unmatched:
         return
     choices = sorted(map(str, present))
-    found = ", ".join(f"{v!r}{did_you_mean(v, choices)}" for v in unmatched)
+    found = ", ".join(f"{v!r}{did_you_mean(compare(v), choices)}" for v in unmatched)
     warnings.warn(UnmatchedFilterWarning(str(path), Problem(
         key, f"{found} in no row", f"{expected} (e.g. {[c for c in choices if len(c) <= 60][:8]})", "correct the value in the config, or remove it",
     )), stacklevel=4)
