@@ -38,6 +38,7 @@ __all__ = [
     "StaleLockWarning",
     "PcodeNestingWarning",
     "PseudoUnitWarning",
+    "UnmatchedFilterWarning",
     "OutputLockedError",
     "LanguageWarning",
     "short_repr",
@@ -216,3 +217,18 @@ class PcodeNestingWarning(NexusZonesWarning):
 
 class PseudoUnitWarning(NexusZonesWarning):
     """Rows of a table are for a pseudo-unit (e.g. Cadre Harmonisé's Koro_limitedaccess) and were added to its unit."""
+
+
+class UnmatchedFilterWarning(UnusedValueWarning):
+    """A value listed in a filter (a points layer's ``types``, a ``where`` value, a ``match`` phrase)
+    matches no row of its file: a misspelling keeps or drops nothing. ``run`` warns; ``check`` fails.
+
+    ``source`` is the file and ``problem`` the four parts (the message is ``"source: problem"``)."""
+
+    def __init__(self, source: str, problem: Problem):
+        super().__init__(f"{source}: {problem}")
+        self.source = source
+        self.problem = problem
+
+    def __reduce__(self):  # warnings are copied (pickled) by some tools; keep both parts
+        return (type(self), (self.source, self.problem))

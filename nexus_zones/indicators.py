@@ -24,7 +24,6 @@ that were observed) is reported beside its score.
 
 from __future__ import annotations
 
-import logging
 import warnings
 from dataclasses import dataclass
 from typing import Literal, Mapping
@@ -32,10 +31,11 @@ from typing import Literal, Mapping
 import pandas as pd
 
 from .errors import ImplausibleValueWarning, InputDataError, MissingValueWarning, Problem
+from .logs import stage_logger
 
 __all__ = ["IndicatorDef", "derive", "build_matrix"]
 
-logger = logging.getLogger(__name__)
+logger = stage_logger(__name__)  # INFO inside an analysis's draws is DEBUG (logs.inner)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ import pyproj
 import shapely
 
 from . import fold, geometry
-from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Problem, SpellingVariantWarning, did_you_mean, short_repr
+from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Problem, SpellingVariantWarning, UnmatchedFilterWarning, did_you_mean, short_repr
 
 __all__ = [
     "Boundaries",
@@ -1338,6 +1338,7 @@ def filter_rows(table: pd.DataFrame, where: dict, *, path: Path, key: str) -> pd
             present = sorted(set(cells))[:12]
             raise InputDataError.one(str(path), f"{key}.{ref}", f"no row with a value in {list(values)} in column {col!r}", f"values of the column (it has: {present})",
                                      f"set {key}.{ref} in the config to the values of the rows to keep (it replaces a recognised format's default filter on that column)")
+        _warn_unmatched(path, f"{key}.{ref}", _values_in_no_row(values, cells), set(cells), f"values of column {col!r}")
         keep &= ok
     out = table[keep]
     out.attrs = table.attrs
@@ -1361,20 +1362,46 @@ def match_text(table: pd.DataFrame, matches: Sequence[Mapping], *, path: Path, k
     :func:`normalise_name`; phrases are plain text, not patterns). A ``contains`` no row passes is an error."""
     keep = np.ones(len(table), dtype=bool)
     for i, entry in enumerate(matches):
-        phrases = [normalise_name(p) for p in (entry.get("contains") or entry.get("excludes") or [])]
-        hit = np.zeros(len(table), dtype=bool)
-        for ref in entry["columns"]:
-            folded = fold_cells(table[resolve_column(table, ref) or ref])
-            for phrase in phrases:
-                hit |= folded.str.contains(phrase, regex=False).to_numpy()
+        listed = list(entry.get("contains") or entry.get("excludes") or [])
+        phrases = [normalise_name(p) for p in listed]
+        hits = np.zeros((len(phrases), len(table)), dtype=bool)
+        columns = [fold_cells(table[resolve_column(table, ref) or ref]) for ref in entry["columns"]]
+        for folded in columns:
+            for j, phrase in enumerate(phrases):
+                hits[j] |= folded.str.contains(phrase, regex=False).to_numpy()
+        hit = hits.any(axis=0)
         if entry.get("contains") and not hit.any():
             raise InputDataError.one(
                 str(path), f"{key}[{i}]", f"no row whose columns {entry['columns']} contain any of {entry['contains']}",
                 "phrases occurring in those columns (compared without case, accents or punctuation)", "correct the phrases or the columns",
             )
+        unmatched = [p for p, h in zip(listed, hits) if not h.any()]
+        if unmatched:
+            words = {w for folded in columns for cell in pd.unique(folded) for w in str(cell).split()}
+            _warn_unmatched(path, f"{key}[{i}]", unmatched, words, f"phrases occurring in columns {entry['columns']}", compare=normalise_name)
         keep &= hit if entry.get("contains") else ~hit
     logger.info("%s: %d of %d rows kept by %s", path.name, int(keep.sum()), len(keep), key)
     return keep
+
+
+def _values_in_no_row(values: Sequence, cells: pd.Series) -> list[str]:
+    """The listed values no cell holds (as text, or as a number for a listed number)."""
+    present = set(cells)
+    numbers = set(pd.to_numeric(pd.Series(list(present), dtype=object), errors="coerce").dropna())
+    return [str(v) for v in values
+            if str(v) not in present and not (isinstance(v, (int, float)) and not isinstance(v, bool) and float(v) in numbers)]
+
+
+def _warn_unmatched(path: Path, key: str, unmatched: Sequence[str], present: set, expected: str, *, compare=str) -> None:
+    """An :class:`UnmatchedFilterWarning` naming the listed values that match no row, each with a
+    did-you-mean among ``present`` (for ``compare(value)``: a phrase is compared folded)."""
+    if not unmatched:
+        return
+    choices = sorted(map(str, present))
+    found = ", ".join(f"{v!r}{did_you_mean(compare(v), choices)}" for v in unmatched)
+    warnings.warn(UnmatchedFilterWarning(str(path), Problem(
+        key, f"{found} in no row", f"{expected} (e.g. {[c for c in choices if len(c) <= 60][:8]})", "correct the value in the config, or remove it",
+    )), stacklevel=4)
 
 
 def no_rows_why(path: Path) -> str:
@@ -1647,6 +1674,8 @@ def arrow_is_in(array, values: Sequence) -> np.ndarray | None:
     distinct = encoded.dictionary.to_pylist()
     if any(v != v.strip() for v in distinct) or fold.folds_to_listed(distinct, values):
         return None  # filter_rows reads spelling variants as the listed values, and says so
+    if not set(map(str, values)) <= set(distinct):
+        return None  # filter_rows names the listed values in no row
     wanted = np.array([v in set(map(str, values)) for v in distinct], dtype=bool)
     ok = wanted[encoded.indices.to_numpy(zero_copy_only=False)] if len(distinct) else np.zeros(len(array), dtype=bool)
     return ok if ok.any() else None

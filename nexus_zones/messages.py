@@ -441,3 +441,16 @@ def largest_remainder(values: list[float], decimals: int = 1) -> list[float]:
     for j, i in enumerate(known):
         out[i] = cut[j] / scale
     return out
+
+
+# log and CLI (issue 18.6)
+CATALOGUE.update({
+    "cli_scored_one": {"en": "1 unit scored", "fr": "1 unité notée"},
+    "cli_scored_many": {"en": "{n} units scored", "fr": "{n} unités notées"},
+    "cli_top": {"en": "{scored}; top: {top}", "fr": "{scored} ; en tête : {top}"},
+    "cli_none_ranked": {"en": "{scored}; none ranked", "fr": "{scored} ; aucune classée"},
+    "cli_top_unit": {"en": "{rank}. {name} ({score})", "fr": "{rank}. {name} ({score})"},
+    "cli_top_unit_rules": {"en": "{rank}. {name} ({score}, {rules})", "fr": "{rank}. {name} ({score} ; {rules})"},
+    "cli_fails_one": {"en": "fails 1 rule", "fr": "ne respecte pas 1 règle"},
+    "cli_fails_many": {"en": "fails {n} rules", "fr": "ne respecte pas {n} règles"},
+})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -18,10 +19,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, indicators, layers, load, normalise, score
+from . import aggregate, indicators, layers, load, logs, normalise, score
 from . import periods as periods_mod
 from .config import Config, load_config, measure_dependents, untranslated_texts
-from .errors import EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, did_you_mean
+from .errors import EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, UnmatchedFilterWarning, did_you_mean
 from .rules import parse_rule
 
 __all__ = ["RunResult", "CheckReport", "run", "check", "compute", "brief"]
@@ -88,18 +89,33 @@ class _Recorder:
         self._caught = self._cm.__enter__()
         warnings.simplefilter("always")
         self.messages: list[str] = []
+        self.found: list[Warning] = []  # each named warning logged, as raised
         return self
 
     def __exit__(self, *exc) -> None:
         self._cm.__exit__(*exc)
         for w in self._caught:
             if issubclass(w.category, NexusZonesWarning):
-                text = str(w.message)
-                if text not in self.messages:
-                    self.messages.append(text)
-                    logger.warning("%s: %s", w.category.__name__, text)
+                text, period = str(w.message), getattr(w.message, "period", None)
+                shown = f"period {period}: {text}" if period else text
+                if shown not in self.messages:
+                    self.messages.append(shown)
+                    self.found.append(w.message)  # type: ignore[arg-type]
+                    logger.warning("%s: %s", w.category.__name__, shown, extra=logs.warning_extra(w.category.__name__, text, period))
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+@contextmanager
+def _in_period(name: str):
+    """Name the period in the named warnings raised inside (the :class:`_Recorder` logs "period 2016: ...")."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        if issubclass(w.category, NexusZonesWarning) and getattr(w.message, "period", None) is None:
+            w.message.period = name  # type: ignore[union-attr]
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _as_config(config: Config | str | Path, data_dir: str | Path | None = None) -> Config:
@@ -422,7 +438,8 @@ def _score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame
         structure=structure_of(config),
         pillar_weights=config.pillar_weights() or None,
     )
-    analyses, extra = _analyses(config, values, normalised, scored, units["name"], alternatives)
+    with logs.inner():  # the analyses' re-scoring logs at DEBUG
+        analyses, extra = _analyses(config, values, normalised, scored, units["name"], alternatives)
     table = units[["name", "region"]].join(scored.table.drop(columns=["status", "rules_failed_count"]))
     for name in config.indicators:
         table[name] = values[name]
@@ -676,7 +693,8 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
     normalised_frame = normalise.normalise_frame(values, _norm_specs(config))
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
     scored, table, analyses = _score_stage(config, boundaries.units, measures, values, normalised_frame, imputed)
-    analyses = _decide(config, boundaries.units, measures, values, imputed, normalised_frame, scored, table, analyses, points)
+    with logs.inner():
+        analyses = _decide(config, boundaries.units, measures, values, imputed, normalised_frame, scored, table, analyses, points)
     inputs = hashing.result()
     return RunResult(
         config=config,
@@ -696,7 +714,7 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
     )
 
 
-def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, cache: dict, progress=None):
+def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, cache: dict, progress=None, *, period: str = ""):
     """One period's layers (each read once over the periods where its spec is the same), measures
     and indicator matrix: ``(raw layers, measures, reports, joins, points, values, imputed)``."""
     whole = _whole_measures(config)
@@ -706,12 +724,13 @@ def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, c
         if key not in reads:
             reads[key] = _load_layer(name, spec, whole.get(name), boundaries.all_units)
         raw_layers[name] = reads[key]
-    measures, reports, joins, points, measured = _aggregate(config, boundaries, raw_layers, progress, cache=cache)
-    _check_references(config, measures)
-    _check_empty_layers(config, raw_layers, measures, measured)
-    values, imputed = indicators.build_matrix(
-        measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
-    )
+    with _in_period(period):  # what reading found is the same in every period; what was measured is the period's
+        measures, reports, joins, points, measured = _aggregate(config, boundaries, raw_layers, progress, cache=cache)
+        _check_references(config, measures)
+        _check_empty_layers(config, raw_layers, measures, measured)
+        values, imputed = indicators.build_matrix(
+            measures, _indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
+        )
     return raw_layers, measures, reports, joins, points, values, imputed
 
 
@@ -737,14 +756,15 @@ def _compute_panel(config: Config, progress=None) -> RunResult:
     staged, configs = {}, {}
     for period in config.periods:
         configs[period.name] = periods_mod.period_config(config, period)
-        staged[period.name] = _period_measures(configs[period.name], boundaries, reads, cache, progress)
+        staged[period.name] = _period_measures(configs[period.name], boundaries, reads, cache, progress, period=period.name)
         logger.info("period %s: %d units measured", period.name, len(boundaries.units))
     normalised = _pooled_normalise(config, {p: s[5] for p, s in staged.items()})
     alternatives = _alternative_normalisations(config, {p: s[5] for p, s in staged.items()})  # pooled too, for the robustness draws
     results = {}
     for name, (raw_layers, measures, reports, joins, points, values, imputed) in staged.items():
         pconfig = configs[name]
-        scored, table, analyses = _score_stage(pconfig, boundaries.units, measures, values, normalised[name], imputed, alternatives[name])
+        with _in_period(name):
+            scored, table, analyses = _score_stage(pconfig, boundaries.units, measures, values, normalised[name], imputed, alternatives[name])
         results[name] = RunResult(
             config=pconfig, units=boundaries.units, measures=measures, values=values, imputed=imputed, normalised=normalised[name], scored=scored,
             scores=table, point_reports=reports, points=points, inputs=_input_hashes(pconfig), boundaries_meta=boundaries.meta, joins=joins, analyses=analyses,
@@ -889,9 +909,22 @@ def check(config: Config | str | Path, *, data_dir: str | Path | None = None) ->
             result = _compute_panel(config) if config.periods else _compute_loaded(config, loaded)
         except NexusZonesError as exc:
             return CheckReport(problems=(str(exc),))
+    unmatched = _unmatched_filters(rec.found)
+    if unmatched:
+        return CheckReport(problems=unmatched)
     ranked = int(result.scores["rank"].notna().sum())
     summary = (
         f"{config.source}: OK. {len(result.units)} units, {len(config.layers)} layers, {len(config.indicators)} indicators, "
         f"{len(config.rules)} rules; {ranked} units would be ranked; {len(rec.messages)} warnings."
     )
     return CheckReport(problems=(), summary=summary)
+
+
+def _unmatched_filters(found: list[Warning]) -> tuple[str, ...]:
+    """The filter values matching no row (:class:`UnmatchedFilterWarning`), one error paragraph per file:
+    a run warns of them, ``check`` fails on them."""
+    by_source: dict[str, list[Problem]] = {}
+    for w in found:
+        if isinstance(w, UnmatchedFilterWarning) and w.problem not in by_source.setdefault(w.source, []):
+            by_source[w.source].append(w.problem)
+    return tuple(str(InputDataError(source, problems)) for source, problems in by_source.items())

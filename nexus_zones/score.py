@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, MissingValueWarning, Problem, TieWarning
+from .logs import stage_logger
 from .rules import ParsedRule, evaluate
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
     "evaluate_rules", "rank_units", "failed_counts", "ScoreResult", "score_units",
 ]
 
-logger = logging.getLogger(__name__)
+logger = stage_logger(__name__)  # INFO inside an analysis's draws is DEBUG (logs.inner)
 
 #: Scores closer than this are treated as equal when ranking (floating-point noise).
 TIE_TOLERANCE = 1e-9

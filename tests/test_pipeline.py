@@ -244,3 +244,42 @@ def test_alternative_normalisations_use_the_bounds_of_every_period() -> None:
     # a single snapshot is its own pool
     alone = pipeline._alternative_normalisations(config, {"": a})[""]["minmax"]["incidents"]
     assert alone.tolist() == pytest.approx([1.0, 0.5, 0.0])
+
+
+def test_a_warning_raised_while_a_period_is_computed_names_the_period():
+    import logging
+    import warnings
+
+    from nexus_zones.errors import MissingValueWarning
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("nexus_zones.pipeline")
+    logger.addHandler(handler)
+    try:
+        with pipeline._Recorder() as rec:
+            with pipeline._in_period("2016"):
+                warnings.warn(MissingValueWarning("indicator idps: no value for Abeibara; these units get no score"))
+            warnings.warn(MissingValueWarning("indicator idps: no value for Abeibara; these units get no score"))
+    finally:
+        logger.removeHandler(handler)
+
+    assert rec.messages == ["period 2016: indicator idps: no value for Abeibara; these units get no score",
+                            "indicator idps: no value for Abeibara; these units get no score"]
+    assert [r.nexus_warning["period"] for r in records] == ["2016", None]
+    assert {r.nexus_warning["text"] for r in records} == {"indicator idps: no value for Abeibara; these units get no score"}
+
+
+def test_unmatched_filters_become_one_problem_paragraph_per_file():
+    from nexus_zones.errors import MissingValueWarning, Problem, UnmatchedFilterWarning
+
+    types = Problem("layers.a.types", "'Batles' in no row", "values of the type column")
+    where = Problem("layers.a.where.year", "'2061' in no row", "values of column 'year'")
+    found = [UnmatchedFilterWarning("a.csv", types), UnmatchedFilterWarning("a.csv", types),  # the same in two periods
+             UnmatchedFilterWarning("a.csv", where), MissingValueWarning("not a filter"), UnmatchedFilterWarning("b.csv", where)]
+
+    assert pipeline._unmatched_filters(found) == (
+        f"a.csv: 2 input problems:\n  - {types}\n  - {where}",
+        f"b.csv: 1 input problem:\n  - {where}",
+    )

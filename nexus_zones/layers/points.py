@@ -27,7 +27,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from .. import fold, geometry, load
 from ..aggregate import _report_spellings, assign_points, slug
 from ..reconcile import conform_codes, match_rows
-from ..errors import EventsOutsideWarning, InputDataError, UnusedValueWarning, did_you_mean
+from ..errors import EventsOutsideWarning, InputDataError, Problem, UnmatchedFilterWarning, UnusedValueWarning, did_you_mean
 from .base import Identifier, MeasureContext, date_window, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _resolve, _Strict
 
 __all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "count_points", "counted", "in_window", "measures", "read", "measure", "empty_parts"]
@@ -616,7 +616,7 @@ def count_points(
         ``measures`` has ``count``, ``fatalities`` (where the points carry them) and one column
         per category, for every unit (0 where none fell); ``report`` says what was filtered.
     """
-    keep, outside_window, other_types = _selection(points, start=start, end=end, types=types, layer=layer)
+    keep, outside_window, other_types = _selection(points, start=start, end=end, types=types, layer=layer, source=source)
     kept = points[keep]
     # assign against every unit of the boundaries file, so that a point on the border between a study
     # unit and a unit outside the study goes where it would in a national run
@@ -662,9 +662,10 @@ def counted(points: pd.DataFrame, spec: PointsLayerSpec) -> np.ndarray:
     return keep
 
 
-def _selection(points: gpd.GeoDataFrame, *, start: date | None, end: date | None, types: Sequence[str] | None, layer: str) -> tuple[np.ndarray, int, int]:
+def _selection(points: gpd.GeoDataFrame, *, start: date | None, end: date | None, types: Sequence[str] | None, layer: str,
+               source: str | None = None) -> tuple[np.ndarray, int, int]:
     """Which points are in the date window and of the types; how many fell outside the window, and
-    how many in it were of other types (types occurring in no row are warned of)."""
+    how many in it were of other types (types occurring in no row are warned of, with a did-you-mean)."""
     n_read = len(points)
     keep = in_window(points, start, end)
     outside_window = int((~keep).sum())
@@ -673,13 +674,10 @@ def _selection(points: gpd.GeoDataFrame, *, start: date | None, end: date | None
         present = set(points["type"].unique())
         unknown = [t for t in types if t not in present]
         if unknown and n_read:  # a layer without rows is reported as empty by the pipeline
-            warnings.warn(
-                UnusedValueWarning(
-                    f"layer {layer}: types {unknown} occur in no row{''.join(did_you_mean(t, present) for t in unknown[:1])}; "
-                    f"values present: {sorted(present)[:12]}"
-                ),
-                stacklevel=3,
-            )
+            warnings.warn(UnmatchedFilterWarning(source or f"layers.{layer}", Problem(
+                f"layers.{layer}.types", f"{', '.join(f'{t!r}{did_you_mean(t, present)}' for t in unknown)} in no row",
+                f"values of the type column (it has: {sorted(map(str, present))[:12]})", "correct the value in the config, or remove it",
+            )), stacklevel=3)
         is_type = points["type"].isin(list(types)).to_numpy()
         other_types = int((keep & ~is_type).sum())
         keep &= is_type

@@ -152,7 +152,7 @@ CATALOGUE: list[Case] = [
     ("events-negative-fatalities", lambda c, d, f: _rewrite_csv(f["events"], lambda t: t.assign(fatalities=t["fatalities"].where(t.index != 1, "-3"))) or c, "error",
      r"column 'fatalities': found 1 negative values \(row 3: '-3'\); expected counts of 0 or more"),
     ("events-unknown-type", lambda c, d, f: _set(c, "layers.events.types", ["Batles", "Battles"]), "warning",
-     r"UnusedValueWarning: layer events: types \['Batles'\] occur in no row \(did you mean 'Battles'\?\)"),
+     r"UnmatchedFilterWarning: .*events\.csv: layers\.events\.types: found 'Batles' \(did you mean 'Battles'\?\) in no row"),
     ("events-decimal-comma-coordinates", lambda c, d, f: _rewrite_csv(f["events"], lambda t: t.assign(latitude=t["latitude"].str.replace(".", ",", regex=False))) or c, "ok",
      r"1 of 5 points in the window fell outside"),
     # ---- tables

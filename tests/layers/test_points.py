@@ -18,7 +18,7 @@ from shapely.geometry import box, Point
 
 import nexus_zones
 from nexus_zones import aggregate, load, report
-from nexus_zones.errors import EventsOutsideWarning, InputDataError, NexusZonesWarning, SpellingVariantWarning, UnusedValueWarning
+from nexus_zones.errors import EventsOutsideWarning, InputDataError, NexusZonesWarning, SpellingVariantWarning, UnmatchedFilterWarning, UnusedValueWarning
 from nexus_zones.layers import points
 
 from .._support import DEMO, VIOLENT, _grid_points, _text, deleted_list, grid_units
@@ -94,7 +94,7 @@ def test_count_points_categories_slugged_or_mapped(grid_files):
 
 
 def test_unknown_type_filter_value_is_warned(grid_files):
-    with pytest.warns(UnusedValueWarning, match=r"types \['Batles'\] occur in no row \(did you mean 'Battles'\?\)"):
+    with pytest.warns(UnmatchedFilterWarning, match=r"types: found 'Batles' \(did you mean 'Battles'\?\) in no row"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", EventsOutsideWarning)
             aggregate.count_points(grid_units(), _grid_points(grid_files), types=["Batles", "Battles"])
@@ -371,3 +371,47 @@ def test_ids_listed_in_another_case_are_deleted_and_said(tmp_path: Path, monkeyp
                       r"only by case.*'MLI3' as 'mli3', 'MLI7' as 'mli7'"):
         out = points.read_points(events, date_column="event_date", where="layers.e", deleted=deleted)
     assert len(out) == n - 2 and out.attrs["deleted"] == 2  # MLI3 and MLI5; MLI7 was stamped after its deletion
+
+
+def _events_with_notes(tmp_path) -> Path:
+    path = tmp_path / "acled.csv"
+    pd.DataFrame({
+        "event_date": ["2017-01-01"] * 4, "latitude": [1.5, 1.5, 0.5, 0.5], "longitude": [0.5, 1.5, 0.5, 0.5],
+        "event_type": ["Battles", "Battles", "Protests", "Violence against civilians"],
+        "notes": ["attack on a convoy", "clash near the market", "march in town", "attack on aid workers"],
+    }).to_csv(path, index=False)
+    return path
+
+
+def test_a_where_value_in_no_row_is_warned_with_a_did_you_mean_while_the_others_filter(tmp_path):
+    path = _events_with_notes(tmp_path)
+
+    with pytest.warns(UnmatchedFilterWarning, match=r"acled\.csv: layers\.x\.where\.event_type: found 'Protets' \(did you mean 'Protests'\?\) in no row; "
+                                                    r"expected values of column 'event_type'") as caught:
+        pts = load.read_points(path, type_column="event_type", filters={"event_type": ["Battles", "Protets"]}, where="layers.x")
+
+    assert len(pts) == 2 and pts.attrs["dropped_by_filters"] == 2  # the two Battles kept: 'Protets' keeps nothing
+    assert [w.message.problem.where for w in caught] == ["layers.x.where.event_type"]
+
+
+def test_a_match_phrase_in_no_row_is_warned_for_contains_and_excludes(tmp_path):
+    path = _events_with_notes(tmp_path)
+    matches = [{"columns": ["notes"], "contains": ["attack", "ambuscade"]}, {"columns": ["notes"], "excludes": ["Convoi"]}]
+
+    with pytest.warns(UnmatchedFilterWarning) as caught:
+        pts = load.read_points(path, type_column="event_type", matches=matches, where="layers.x")
+
+    assert len(pts) == 2  # the two attacks; 'Convoi' (misspelt) excludes nothing, so the convoy attack stays
+    said = sorted(str(w.message) for w in caught)
+    assert len(said) == 2
+    assert "layers.x.match[0]: found 'ambuscade' in no row" in said[0]
+    assert "layers.x.match[1]: found 'Convoi' (did you mean 'convoy'?) in no row" in said[1]  # as written; compared folded
+
+
+def test_every_listed_value_present_is_silent(tmp_path):
+    path = _events_with_notes(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnmatchedFilterWarning)
+        pts = load.read_points(path, type_column="event_type", filters={"event_type": ["Battles", "Protests"]},
+                               matches=[{"columns": ["notes"], "contains": ["attack", "clash"]}], where="layers.x")
+    assert len(pts) == 2  # Battles (attack, clash); the protest has neither phrase

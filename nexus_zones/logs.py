@@ -1,0 +1,66 @@
+"""What the log says, and at which level: the stages an analysis re-runs speak at DEBUG.
+
+The analyses (robustness and data-uncertainty draws, stakeholders' weights, closest weights) re-run
+the indicator, normalisation and score stages hundreds of times. Each stage logs one INFO line; inside
+:func:`inner` those lines are demoted to DEBUG, so a run logs one INFO line per stage of the main
+run and ``-v`` shows the rest. Stage modules take their logger from :func:`stage_logger`; the
+pipeline wraps its analyses in :func:`inner`. Nothing is threaded through the stages' arguments.
+
+Named warnings are logged with their kind, text and period as attributes of the record
+(:func:`warning_extra`), so that the CLI can fold repeated warnings and summarise them by kind.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from contextlib import contextmanager
+from typing import Iterator
+
+__all__ = ["inner", "is_inner", "stage_logger", "warning_extra", "DEMOTE"]
+
+_INNER: contextvars.ContextVar[bool] = contextvars.ContextVar("nexus_zones_inner_stages", default=False)
+
+
+@contextmanager
+def inner() -> Iterator[None]:
+    """Mark the code inside as an analysis re-running stages: their INFO lines become DEBUG."""
+    token = _INNER.set(True)
+    try:
+        yield
+    finally:
+        _INNER.reset(token)
+
+
+def is_inner() -> bool:
+    """True inside :func:`inner`."""
+    return _INNER.get()
+
+
+class _Demote(logging.Filter):
+    """A logger filter: inside :func:`inner`, an INFO record becomes DEBUG (dropped unless DEBUG is on)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not _INNER.get():
+            return True
+        if not logging.getLogger(record.name).isEnabledFor(logging.DEBUG):
+            return False
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return True
+
+
+DEMOTE = _Demote()
+
+
+def stage_logger(name: str) -> logging.Logger:
+    """The logger of a stage module the analyses re-run (``logging.getLogger(name)`` with :data:`DEMOTE`)."""
+    logger = logging.getLogger(name)
+    if DEMOTE not in logger.filters:
+        logger.addFilter(DEMOTE)
+    return logger
+
+
+def warning_extra(kind: str, text: str, period: str | None = None) -> dict[str, dict[str, str | None]]:
+    """The ``extra`` of the log record of a named warning: ``record.nexus_warning`` holds its kind
+    (the warning class's name), its text and the period it concerns (``None`` outside a study over periods)."""
+    return {"nexus_warning": {"kind": kind, "text": text, "period": period}}

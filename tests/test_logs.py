@@ -1,0 +1,65 @@
+"""What the log says and at which level (:mod:`nexus_zones.logs`): a stage's INFO line is INFO in
+the main run and DEBUG inside an analysis's re-runs (``logs.inner``); a named warning's record
+carries its kind, text and period."""
+
+from __future__ import annotations
+
+import logging
+
+from nexus_zones import logs
+
+NAME = "tests.logs.stage"  # outside the package's logger, which the CLI tests configure
+
+
+def test_a_stage_logs_info_in_the_main_run_and_nothing_inside_an_analysis_at_info(caplog):
+    logger = logs.stage_logger(NAME)
+    caplog.set_level(logging.INFO, logger=NAME)
+
+    logger.info("score: main run")
+    with logs.inner():
+        logger.info("score: a draw")
+        logger.warning("a warning stays a warning")
+
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("INFO", "score: main run"), ("WARNING", "a warning stays a warning"),
+    ]
+
+
+def test_inside_an_analysis_a_stage_logs_at_debug_when_debug_is_on(caplog):
+    logger = logs.stage_logger(NAME)
+    caplog.set_level(logging.DEBUG, logger=NAME)
+
+    with logs.inner():
+        assert logs.is_inner()
+        logger.info("score: a draw")
+    logger.info("score: main run")
+
+    assert not logs.is_inner()
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [("DEBUG", "score: a draw"), ("INFO", "score: main run")]
+
+
+def test_inner_contexts_nest_and_the_filter_is_added_once():
+    logger = logs.stage_logger(NAME)
+    logs.stage_logger(NAME)
+
+    with logs.inner():
+        with logs.inner():
+            assert logs.is_inner()
+        assert logs.is_inner()  # the outer analysis is still running
+    assert not logs.is_inner()
+    assert logger.filters.count(logs.DEMOTE) == 1
+
+
+def test_the_stages_the_analyses_rerun_take_a_demoting_logger():
+    from nexus_zones import indicators, score
+
+    assert logs.DEMOTE in score.logger.filters
+    assert logs.DEMOTE in indicators.logger.filters
+
+
+def test_warning_extra_names_kind_text_and_period(caplog):
+    caplog.set_level(logging.WARNING, logger=NAME)
+
+    logging.getLogger(NAME).warning("x", extra=logs.warning_extra("MissingValueWarning", "no value for A", "2016"))
+
+    assert caplog.records[0].nexus_warning == {"kind": "MissingValueWarning", "text": "no value for A", "period": "2016"}
