@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
+from . import __version__, claims, explain
 from .errors import NexusZonesError, NexusZonesWarning, UnmatchedFilterWarning
 
 __all__ = ["main"]
@@ -211,6 +211,9 @@ def _command(args: argparse.Namespace, progress, fold: "_WarningFold") -> int:
         return EXIT_OK
     result = pipeline.run(args.config, out_dir=args.out, data_dir=args.data_dir, offline=args.offline, progress=progress)
     print(top_line(result.scores, result.config.language))
+    said = explain.rules_claim(result)
+    if said is not None:
+        print(claims.render(said, result.config.language, explain.labels(result.config, result.config.language)))
     _print_paths(result.paths)
     return EXIT_OK
 

@@ -582,7 +582,8 @@ def _stakeholders(config: Config, units: gpd.GeoDataFrame, normalised: pd.DataFr
     out["sets_in_top_k"] = in_top.sum(axis=1).astype(int)
     out["in_top_k_every_set"] = in_top.all(axis=1)
     out.attrs["weights"] = sets
-    logger.info("stakeholders: %d weight sets; %d units in the top %d of every set", len(sets), int(out["in_top_k_every_set"].sum()), k)
+    agreed = int(out["in_top_k_every_set"].sum())
+    logger.info("stakeholders: %d weight sets; %d unit%s in the top %d of every set", len(sets), agreed, "" if agreed == 1 else "s", k)
     return out
 
 

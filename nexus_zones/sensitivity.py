@@ -173,11 +173,11 @@ def monte_carlo(
     table["share_top_k"] = share
     table["robust"] = ok & ((share >= spec.robust_share) | (share <= 1.0 - spec.robust_share))
     logger.info(
-        "robustness: %d draws (concentration %g, seed %d%s%s); %d of %d ranked units robust for the top %d",
+        "robustness: %d draws (concentration %g, seed %d%s%s); of %d ranked units, %d in the top %d in every draw, %d in none, %d in some",
         spec.draws, spec.concentration, spec.seed,
         f", normalisations {norm_options}" if len(norm_options) > 1 else "",
         f", aggregations {[a or structure.aggregation for a in agg_options]}" if len(agg_options) > 1 else "",
-        int(table["robust"].sum()), int(ok.sum()), spec.top_k,
+        int(ok.sum()), int((share[ok] == 1.0).sum()), spec.top_k, int((share[ok] == 0.0).sum()), int(((share[ok] > 0) & (share[ok] < 1)).sum()),
     )
     return table
 

@@ -184,6 +184,10 @@ def test_the_demo_run_prints_at_most_40_lines_and_one_score_line(demo_config, tm
     assert err.count("INFO score: ") == 1
     assert err.count("INFO indicators: ") == 1
     assert "DEBUG" not in err
+    # the demo's units fail 0, 3, 4, 5 and 6 rules: the log says once that the rules decide, and counts
+    # the robustness states instead of calling every unit "robust"
+    assert out.count("The rules alone decide the order: each unit fails a different number of rules (0, 3, 4, 5 and 6)") == 1
+    assert "of 5 ranked units, 1 in the top 1 in every draw, 4 in none, 0 in some" in err and "robust for" not in err
 
 
 def test_verbose_shows_the_analyses_inner_stages(demo_config, tmp_path, capsys):
