@@ -539,3 +539,78 @@ def test_a_deleted_list_outside_the_config_folder_is_said_with_the_other_inputs(
     assert loaded.layers["events"].deleted == listed.resolve()
     said = [r.getMessage() for r in caplog.records if "outside the config's folder" in r.getMessage()]
     assert len(said) == 1 and str(listed.resolve()) in said[0]
+
+
+# ------------------------------------------------------------------ the data folder and --data-dir
+
+
+def test_a_missing_data_folder_names_data_dir_as_the_fix(tmp_path, grid_cfg):
+    """A config whose data_dir does not exist says to run with --data-dir (the README's first-hour case)."""
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["data_dir"] = "downloads"
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping(cfg, base_dir=tmp_path)
+    (problem,) = err.value.problems
+    assert problem.where == "data_dir"
+    assert problem.found == f"{str(tmp_path / 'downloads')!r}, which is not a folder"
+    assert "run with --data-dir FOLDER" in problem.fix and "absolute path" in problem.fix
+
+
+def test_a_missing_data_dir_option_names_the_working_folder(tmp_path, grid_cfg, capsys):
+    """``--data-dir`` naming no folder: the CLI's paragraph names the option, and relative paths' base."""
+    config = tmp_path / "study.yaml"
+    config.write_text(yaml.safe_dump(grid_cfg), encoding="utf-8")
+    code = main(["check", str(config), "--data-dir", str(tmp_path / "nowhere")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--data-dir: found" in err and "which is not a folder" in err
+    assert f"give --data-dir the folder that holds the input files (an absolute path, or relative to the working folder {Path.cwd()})" in err
+
+
+# ------------------------------------------------------------------ weights pasted from the map
+
+
+def test_a_weights_block_replaces_only_the_weights(grid_cfg):
+    """``weights:`` (the map's "Copy as YAML") sets the weights it names; every other key of the indicators stays."""
+    cfg = json.loads(json.dumps(grid_cfg))
+    plain = config_from_mapping(cfg)
+    cfg["weights"] = {"incidents": 5, "health": 0}
+    pasted = config_from_mapping(cfg)
+    assert pasted.indicator_weights() == {**plain.indicator_weights(), "incidents": 5.0, "health": 0.0}
+    assert {n: i.model_dump(exclude={"weight"}) for n, i in pasted.indicators.items()} == {
+        n: i.model_dump(exclude={"weight"}) for n, i in plain.indicators.items()
+    }
+    assert pasted.weights is None  # consumed: each weight is held once, so with_weights changes it
+    assert pasted.with_weights({"incidents": 2}).indicator_weights()["incidents"] == 2.0
+
+
+def test_a_pillar_weights_block_replaces_the_pillars_weights(grid_cfg):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["model"] = {"pillars": {"security": {"indicators": ["incidents", "closed"], "weight": 2}, "services": {"indicators": ["health"], "weight": 1}}}
+    cfg["pillar_weights"] = {"services": 3}
+    config = config_from_mapping(cfg)
+    assert config.pillar_weights() == {"security": 2.0, "services": 3.0}
+    assert config.model.pillars["services"].indicators == ["health"]
+
+
+@pytest.mark.parametrize(
+    ("key", "block", "found"),
+    [
+        ("weights", {"incidnts": 1}, "'incidnts' (did you mean 'incidents'?)"),
+        ("pillar_weights", {"security": 1}, "'security'"),
+    ],
+)
+def test_a_weights_block_naming_nothing_known_is_an_error(grid_cfg, key, block, found):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg[key] = block
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping(cfg)
+    (problem,) = err.value.problems
+    assert (problem.where, problem.found) == (key, found)
+
+
+def test_a_weights_block_is_checked_like_weights(grid_cfg):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["weights"] = {"incidents": -1}
+    with pytest.raises(ConfigError, match=r"indicators\.incidents\.weight: found -1"):
+        config_from_mapping(cfg)
