@@ -33,13 +33,17 @@ def machine() -> str:
 FIGURES = Path(__file__).resolve().parent / "figures.json"
 
 
+#: What the figures describe: a change here since the commit is marked ``+changes``.
+CODE = ("nexus_zones", "benchmarks/*.py", "configs", "pyproject.toml")
+
+
 def commit() -> str:
-    """The checkout's commit, with ``+changes`` when files differ from it (the figures then describe
-    code that is not exactly that commit)."""
+    """The checkout's commit, with ``+changes`` when the code (:data:`CODE`) differs from it (the
+    figures then describe code that is not exactly that commit)."""
     repo = FIGURES.parent.parent
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+changes" if dirty else "")
