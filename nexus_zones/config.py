@@ -24,7 +24,6 @@ from typing import Annotated, Any, Literal, Mapping, Union
 import yaml
 from pydantic import (
     BaseModel,
-    ConfigDict,
     BeforeValidator,
     Field,
     FiniteFloat,
@@ -447,8 +446,6 @@ def _with_weights(data: dict, key: str, items: Any, items_key: str) -> Any:
 class Config(_Strict):
     """A whole nexus_zones config."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)  # pillar_weights: a method's name too
-
     data_dir: Path | None = Field(None, description="Folder of the input files (relative to the config file); default the config's folder.")
     language: Language = Field("en", description="Language of the map and the brief: fr or en.")
     study: StudySpec
@@ -472,11 +469,11 @@ class Config(_Strict):
         "run on each, normalised with bounds pooled over every period so that a score means the same in each.",
     )
     weights: dict[Identifier, Weight] | None = Field(
-        None, description="Indicator -> weight, replacing those indicators' weight: (as the map's 'Copy as YAML' gives them; "
+        None, exclude=True, description="Indicator -> weight, replacing those indicators' weight: (as the map's 'Copy as YAML' gives them; "
         "merged into indicators when the config is loaded)."
     )
-    pillar_weight_overrides: dict[Identifier, Weight] | None = Field(
-        None, alias="pillar_weights", description="Pillar -> weight, replacing those pillars' weight: in model.pillars (merged when the config is loaded)."
+    pillar_weight_overrides: dict[Identifier, Weight] | None = Field(  # pillar_weights() is a method
+        None, alias="pillar_weights", exclude=True, description="Pillar -> weight, replacing those pillars' weight: in model.pillars (merged when the config is loaded)."
     )
 
     _source: str = PrivateAttr("<config object>")
