@@ -282,7 +282,7 @@ class RobustnessConfig(_Strict):
 
 
 class DecisionSpec(_Strict):
-    """The weights behind a choice (README: "The weights behind a choice")."""
+    """The weights behind a choice (docs/analyses.md: "The weights behind a choice")."""
 
     focus: list[str] = Field(default_factory=list, description="Units (id or name, e.g. ML0602 or Diré) for which to find the closest weights that put them first.")
     region_top: int = Field(0, ge=0, le=10, description="Also analyse the top n units of each region (0: only the focus units; none of either: no analysis).")
@@ -291,7 +291,7 @@ class DecisionSpec(_Strict):
 
 
 class PilotsSpec(_Strict):
-    """A set of pilots chosen by integer programme (README: "A set of pilots")."""
+    """A set of pilots chosen by integer programme (docs/analyses.md: "A set of pilots")."""
 
     k: int = Field(0, ge=0, le=50, description="Number of pilots to choose (0: none).")
     objective: Literal["score", "robust"] = Field("score", description="Maximise the total score, or the score times the share of draws in the top k (robust; needs robustness.draws).")
@@ -320,7 +320,7 @@ class StakeholdersSpec(_Strict):
 
 
 class DataUncertaintySpec(_Strict):
-    """Monte-Carlo draws that perturb the inputs (README: "Uncertainty in the data")."""
+    """Monte-Carlo draws that perturb the inputs (docs/analyses.md: "Uncertainty in the data")."""
 
     draws: int = Field(0, ge=0, le=100_000, description="Draws per source and for all sources together (0: none).")
     seed: int = Field(2018, ge=0, le=2**32 - 1, description="Seed of the draws (0 to 4294967295).")
