@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +36,8 @@ import nexus_zones
 from nexus_zones.maps import label_of
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import record  # noqa: E402
 
 
 def folium_usual(result) -> folium.Map:
@@ -120,19 +123,26 @@ def main() -> None:
         usual = out / "folium_usual.html"
         folium_usual(result).save(usual)
         a, b = ours.stat().st_size, usual.stat().st_size
+        load_ours, load_usual = load_time(ours), load_time(usual)
         print(f"units: {len(result.scores)}, views: score + {len(result.config.indicators)} indicators + rules, robustness, similarity, profiles")
         print(f"{'page':<52}{'bytes':>12}{'MB':>8}{'load s':>9}")
-        print(f"{'nexus_zones, offline (everything inlined)':<52}{a:>12,}{a / 1e6:>8.2f}{load_time(ours):>9.2f}")
-        print(f"{'Folium Choropleth + GeoJson per view (CDN links)':<52}{b:>12,}{b / 1e6:>8.2f}{load_time(usual):>9.2f}")
+        print(f"{'nexus_zones, offline (everything inlined)':<52}{a:>12,}{a / 1e6:>8.2f}{load_ours:>9.2f}")
+        print(f"{'Folium Choropleth + GeoJson per view (CDN links)':<52}{b:>12,}{b / 1e6:>8.2f}{load_usual:>9.2f}")
         print(f"ratio: the usual pattern is {b / a:.1f} times larger")
         from nexus_zones.config import config_from_mapping
 
         communes = nexus_zones.run(config_from_mapping(commune_config(args.data_dir), base_dir=REPO / "configs", data_dir=args.data_dir),
                                    out_dir=out / "communes")
         c = communes.paths["map"].stat().st_size
+        load_communes = load_time(communes.paths["map"])
         print(f"units: {len(communes.scores)} communes, every view, default map settings "
               f"(tolerance {nexus_zones.maps.simplify_tolerance(communes):.4f} degrees, precision {communes.config.map.precision})")
-        print(f"{'nexus_zones, offline, 701 communes':<52}{c:>12,}{c / 1e6:>8.2f}{load_time(communes.paths['map']):>9.2f}")
+        print(f"{'nexus_zones, offline, 701 communes':<52}{c:>12,}{c / 1e6:>8.2f}{load_communes:>9.2f}")
+        record("map_size", {
+            "cercles": len(result.scores), "cercles_page_mb": round(a / 1e6, 2), "cercles_page_load_s": round(load_ours, 2),
+            "folium_page_mb": round(b / 1e6, 2), "folium_page_load_s": round(load_usual, 2), "folium_ratio": round(b / a, 1),
+            "communes": len(communes.scores), "communes_page_mb": round(c / 1e6, 2), "communes_page_load_s": round(load_communes, 2),
+        })
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import pandas as pd
 from nexus_zones import score, sensitivity
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine  # noqa: E402
+from common import machine, record  # noqa: E402
 
 
 def main() -> None:
@@ -42,6 +42,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"sizes: {args.units} units x {args.indicators} indicators, {args.draws} draws, best/median of {args.repeat}")
     print(f"{'case':<34}{'best s':>9}{'median s':>10}")
+    figures: dict[str, float | int | str] = {"units": args.units, "indicators": args.indicators, "draws": args.draws}
     for label, structure in [
         ("arithmetic", score.Structure(names, "arithmetic")),
         ("geometric", score.Structure(names, "geometric")),
@@ -55,8 +56,12 @@ def main() -> None:
             sensitivity.monte_carlo({"model": norm}, weights, structure, eligible, spec, index=index)
             times.append(time.perf_counter() - t0)
         print(f"{label:<34}{min(times):>9.3f}{statistics.median(times):>10.3f}")
+        key = label.replace(", 2 pillars", "_pillars")
+        figures[f"{key}_best_s"], figures[f"{key}_median_s"] = round(min(times), 3), round(statistics.median(times), 3)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB")
+    figures["peak_mib"] = round(peak)
+    record("robustness", figures)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ import nexus_zones
 from nexus_zones import aggregate, load, score, sensitivity
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine  # noqa: E402
+from common import machine, record  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 REAL = Path(os.environ.get("NEXUS_ZONES_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
@@ -184,9 +184,11 @@ def main() -> None:
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, str, str]] = []
+    figures: dict[str, float | int | str] = {"events": args.events, "draws": args.draws, "pixel": args.pixel}
 
-    def row(stage: str, what: str, seconds: float | str) -> None:
+    def row(stage: str, what: str, seconds: float | str, key: str) -> None:
         rows.append((stage, what, seconds if isinstance(seconds, str) else f"{seconds:.2f}"))
+        figures[key] = float(rows[-1][2])  # the figure as printed (benchmarks/figures.json)
         print(f"  {stage:<22} {what:<58} {rows[-1][2]:>8}", flush=True)
 
     print(f"machine: {machine()}")
@@ -206,7 +208,7 @@ def main() -> None:
 
     # load
     _, t_bound = timed(load.read_boundaries, units_path, layer=ucols["layer"], id_column=ucols["id_column"], name_column=ucols["name_column"], region_column=ucols["region_column"])
-    row("load", "boundaries", t_bound)
+    row("load", "boundaries", t_bound, "load_boundaries_s")
     violent = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
     read_kw = dict(date_column="event_date", type_column="event_type", filters={"event_type": violent})
     fast_times, base_times = [], []
@@ -222,10 +224,10 @@ def main() -> None:
     pd.testing.assert_frame_equal(pd.DataFrame(kept.drop(columns="geometry")), pd.DataFrame(baseline.drop(columns="geometry")))
     assert kept.geometry.geom_equals_exact(baseline.geometry, 0).all(), "the two readers differ"
     del baseline
-    row("load", f"{args.events:,} events read, filtered to 3 types ({len(kept):,} kept), parsed: pyarrow path (target <= 1.5 s)", min(fast_times))
-    row("load", "the same by the general pandas path (identical frame)", min(base_times))
+    row("load", f"{args.events:,} events read, filtered to 3 types ({len(kept):,} kept), parsed: pyarrow path (target <= 1.5 s)", min(fast_times), "load_events_filtered_s")
+    row("load", "the same by the general pandas path (identical frame)", min(base_times), "load_events_filtered_pandas_s")
     points, t_points = timed(load.read_points, events_path, date_column="event_date", type_column="event_type")
-    row("load", f"{len(points):,} events from CSV (dates, types, fatalities), no filter", t_points)
+    row("load", f"{len(points):,} events from CSV (dates, types, fatalities), no filter", t_points, "load_events_s")
 
     # point aggregation
     (measures, _), t_ours = timed(aggregate.count_points, units, points, all_units=b.all_units, outside="accept")  # events span the bounding box
@@ -238,10 +240,10 @@ def main() -> None:
     loop_counts, t_loop = timed(per_polygon_loop, units, x, y)
     ours_counts = measures["count"].to_numpy().astype(np.int64)
     assert np.array_equal(ours_counts, tree_counts) and np.array_equal(ours_counts, loop_counts), "point counts disagree"
-    row("points", f"nexus_zones count_points ({int(ours_counts.sum()):,} counted)", t_ours)
-    row("points", "bare shapely STRtree query(within) + bincount", t_tree)
-    row("points", "per-polygon loop (bbox filter + contains_xy)", t_loop)
-    row("points", "ratio ours / STRtree (target <= 1.5)", f"{t_ours / t_tree:.2f}")
+    row("points", f"nexus_zones count_points ({int(ours_counts.sum()):,} counted)", t_ours, "points_ours_s")
+    row("points", "bare shapely STRtree query(within) + bincount", t_tree, "points_strtree_s")
+    row("points", "per-polygon loop (bbox filter + contains_xy)", t_loop, "points_loop_s")
+    row("points", "ratio ours / STRtree (target <= 1.5)", f"{t_ours / t_tree:.2f}", "points_ratio")
 
     # zonal statistics
     info = load.read_raster(raster_path)
@@ -252,9 +254,9 @@ def main() -> None:
         zs, t = timed(aggregate.zonal_stats, units, info)
         ours_times.append(t)
     floor, t_zs = min(floors), min(ours_times)
-    row("zonal", "I/O floor: single-threaded read of every block (best of 2)", floor)
-    row("zonal", "nexus_zones zonal_stats (exact coverage, 2 threads; best of 2)", t_zs)
-    row("zonal", "ratio ours / floor (target <= 1.5)", f"{t_zs / floor:.2f}")
+    row("zonal", "I/O floor: single-threaded read of every block (best of 2)", floor, "zonal_floor_s")
+    row("zonal", "nexus_zones zonal_stats (exact coverage, 2 threads; best of 2)", t_zs, "zonal_ours_s")
+    row("zonal", "ratio ours / floor (target <= 1.5)", f"{t_zs / floor:.2f}", "zonal_ratio")
     if not args.skip_peers:
         from exactextract import exact_extract
         from rasterstats import zonal_stats as rs_zonal
@@ -262,23 +264,23 @@ def main() -> None:
         ee, t_ee = timed(exact_extract, str(raster_path), units.reset_index(), "sum", output="pandas")
         rel = np.abs(zs["sum"].to_numpy() - ee["sum"].to_numpy()) / np.maximum(np.abs(ee["sum"].to_numpy()), 1e-300)
         assert rel.max() <= 1e-6, f"zonal sums differ from exactextract by up to {rel.max():.2e}"
-        row("zonal", f"exactextract 'sum' (ours equal within {rel.max():.1e} relative)", t_ee)
+        row("zonal", f"exactextract 'sum' (ours equal within {rel.max():.1e} relative)", t_ee, "zonal_exactextract_s")
         rs, t_rs = timed(rs_zonal, units.geometry, str(raster_path), stats=["sum"], nodata=-9999.0)
         rs_sum = np.array([r["sum"] or 0.0 for r in rs])
         centre = center_rule_sums(units, raster_path)
         rel_rule = np.abs(rs_sum - centre) / np.maximum(np.abs(centre), 1e-300)
         assert rel_rule.max() <= 1e-6, f"rasterstats differs from the centre rule by {rel_rule.max():.2e}"
         error = np.abs(rs_sum - ee["sum"].to_numpy()) / np.maximum(np.abs(ee["sum"].to_numpy()), 1e-300)
-        row("zonal", f"rasterstats 'sum' (= centre rule; vs exact: median {np.median(error):.2%}, max {error.max():.2%})", t_rs)
+        row("zonal", f"rasterstats 'sum' (= centre rule; vs exact: median {np.median(error):.2%}, max {error.max():.2%})", t_rs, "zonal_rasterstats_s")
 
     # scoring and robustness on the national units
     norm = pd.DataFrame({"events": 1 - measures["count"] / measures["count"].max(), "people": zs["sum"].fillna(0) / zs["sum"].max()}, index=units.index)
     (scored), t_score = timed(score.score_units, norm, {"events": 2.0, "people": 1.0}, regions=units["region"])
-    row("score", f"score, rules, ranks for {len(units)} units", t_score)
+    row("score", f"score, rules, ranks for {len(units)} units", t_score, "score_s")
     spec = sensitivity.RobustnessSpec(draws=args.draws, top_k=10)
     _, t_mc = timed(sensitivity.monte_carlo, {"model": norm.to_numpy()}, {"events": 2.0, "people": 1.0}, score.Structure(("events", "people")),
                     np.ones(len(units), dtype=bool), spec, index=units.index)
-    row("robustness", f"{args.draws:,} Dirichlet draws", t_mc)
+    row("robustness", f"{args.draws:,} Dirichlet draws", t_mc, "robustness_s")
 
     # the full run, through the CLI, in its own process (for its peak memory)
     with tempfile.TemporaryDirectory() as tmp:
@@ -301,10 +303,10 @@ def main() -> None:
                 assert rc == 0, "the full run failed"
                 runs[fast].append((wall, peak))
         (wall, peak), (b_wall, b_peak) = min(runs[True]), min(runs[False])
-        row("full run", f"nexus-zones run (all stages, {args.draws:,} draws, map), target <= 7 s", wall)
-        row("full run", "peak memory of that process, GiB (target <= 2)", f"{peak:.2f}")
-        row("full run", "the same with the pandas CSV path (baseline)", b_wall)
-        row("full run", "peak memory of the baseline, GiB", f"{b_peak:.2f}")
+        row("full run", f"nexus-zones run (all stages, {args.draws:,} draws, map), target <= 7 s", wall, "full_run_s")
+        row("full run", "peak memory of that process, GiB (target <= 2)", f"{peak:.2f}", "full_run_peak_gib")
+        row("full run", "the same with the pandas CSV path (baseline)", b_wall, "full_run_baseline_s")
+        row("full run", "peak memory of the baseline, GiB", f"{b_peak:.2f}", "full_run_baseline_peak_gib")
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from map_size import folium_usual, load_time
 
@@ -314,9 +316,12 @@ def main() -> None:
         usual = Path(tmp) / "folium_usual.html"
         folium_usual(result).save(usual)
         ours_mb, usual_mb = result.paths["map"].stat().st_size / 1e6, usual.stat().st_size / 1e6
-        row("map", f"nexus_zones offline page, {len(units)} units: {ours_mb:.1f} MB; load s", load_time(result.paths["map"]))
-        row("map", f"Folium Choropleth + GeoJson per view (CDN links): {usual_mb:.1f} MB; load s", load_time(usual))
-        row("map", "ratio of sizes, Folium's pattern / ours", f"{usual_mb / ours_mb:.1f}")
+        row("map", f"nexus_zones offline page, {len(units)} units: {ours_mb:.1f} MB; load s", load_time(result.paths["map"]), "map_load_s")
+        row("map", f"Folium Choropleth + GeoJson per view (CDN links): {usual_mb:.1f} MB; load s", load_time(usual), "folium_load_s")
+        figures["map_mb"], figures["folium_mb"] = round(ours_mb, 1), round(usual_mb, 1)
+        row("map", "ratio of sizes, Folium's pattern / ours", f"{usual_mb / ours_mb:.1f}", "map_size_ratio")
+    figures["units"] = len(units)
+    record("run", figures)
     print()
     print("| stage | what | seconds |")
     print("| --- | --- | --- |")

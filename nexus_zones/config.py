@@ -282,7 +282,7 @@ class RobustnessConfig(_Strict):
 
 
 class DecisionSpec(_Strict):
-    """The weights behind a choice (README: "The weights behind a choice")."""
+    """The weights behind a choice (docs/analyses.md: "The weights behind a choice")."""
 
     focus: list[str] = Field(default_factory=list, description="Units (id or name, e.g. ML0602 or Diré) for which to find the closest weights that put them first.")
     region_top: int = Field(0, ge=0, le=10, description="Also analyse the top n units of each region (0: only the focus units; none of either: no analysis).")
@@ -291,7 +291,7 @@ class DecisionSpec(_Strict):
 
 
 class PilotsSpec(_Strict):
-    """A set of pilots chosen by integer programme (README: "A set of pilots")."""
+    """A set of pilots chosen by integer programme (docs/analyses.md: "A set of pilots")."""
 
     k: int = Field(0, ge=0, le=50, description="Number of pilots to choose (0: none).")
     objective: Literal["score", "robust"] = Field("score", description="Maximise the total score, or the score times the share of draws in the top k (robust; needs robustness.draws).")
@@ -320,7 +320,7 @@ class StakeholdersSpec(_Strict):
 
 
 class DataUncertaintySpec(_Strict):
-    """Monte-Carlo draws that perturb the inputs (README: "Uncertainty in the data")."""
+    """Monte-Carlo draws that perturb the inputs (docs/analyses.md: "Uncertainty in the data")."""
 
     draws: int = Field(0, ge=0, le=100_000, description="Draws per source and for all sources together (0: none).")
     seed: int = Field(2018, ge=0, le=2**32 - 1, description="Seed of the draws (0 to 4294967295).")
@@ -428,6 +428,21 @@ class PeriodSpec(_Strict):
         return (self.window[1] or self.as_of).year  # type: ignore[union-attr]
 
 
+def _with_weights(data: dict, key: str, items: Any, items_key: str) -> Any:
+    """``items`` (indicators or pillars, as written) with the weights of ``data[key]`` put in, and
+    ``data[key]`` removed; a name that is not among the items is an error (with a "did you mean")."""
+    overrides = data.pop(key, None)
+    if not isinstance(overrides, Mapping) or not overrides:
+        if overrides is not None and not isinstance(overrides, Mapping):
+            data[key] = overrides  # left for the field's own type check
+        return items
+    known = list(items) if isinstance(items, Mapping) else []
+    unknown = [str(name) for name in overrides if name not in known]
+    if unknown:
+        raise _fail(key, ", ".join(map(repr, unknown)) + did_you_mean(unknown[0], known), f"names of {items_key}: {', '.join(known) or 'none'}", f"write the weights of {items_key} that exist")
+    return {name: ({**spec, "weight": overrides[name]} if isinstance(spec, Mapping) and name in overrides else spec) for name, spec in items.items()}
+
+
 class Config(_Strict):
     """A whole nexus_zones config."""
 
@@ -452,6 +467,13 @@ class Config(_Strict):
         default_factory=list,
         description="Periods of a follow-up study (years, named start-end windows or survey rounds by date): one model "
         "run on each, normalised with bounds pooled over every period so that a score means the same in each.",
+    )
+    weights: dict[Identifier, Weight] | None = Field(
+        None, exclude=True, description="Indicator -> weight, replacing those indicators' weight: (as the map's 'Copy as YAML' gives them; "
+        "merged into indicators when the config is loaded)."
+    )
+    pillar_weight_overrides: dict[Identifier, Weight] | None = Field(  # pillar_weights() is a method
+        None, alias="pillar_weights", exclude=True, description="Pillar -> weight, replacing those pillars' weight: in model.pillars (merged when the config is loaded)."
     )
 
     _source: str = PrivateAttr("<config object>")
@@ -479,6 +501,21 @@ class Config(_Strict):
                 ind = {**ind, "label": join_texts(ind.get("label") or name, proxies[layer], "proxy: ")}
             indicators[name] = ind
         return {**data, "indicators": indicators}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weight_overrides(cls, data: Any) -> Any:
+        """``weights:`` and ``pillar_weights:`` (a block pasted from the map) replace the weights of the
+        indicators and pillars they name; they are consumed here, so a loaded config holds each weight once."""
+        if not isinstance(data, Mapping) or (data.get("weights") is None and data.get("pillar_weights") is None):
+            return data
+        data = dict(data)
+        data["indicators"] = _with_weights(data, "weights", data.get("indicators"), "indicators")
+        model = data.get("model") if isinstance(data.get("model"), Mapping) else {}
+        pillars = _with_weights(data, "pillar_weights", model.get("pillars"), "model.pillars")
+        if pillars is not None:
+            data["model"] = {**model, "pillars": pillars}
+        return data
 
     @field_validator("rules", mode="before")
     @classmethod
@@ -746,7 +783,7 @@ def config_from_mapping(
         resolved_data = None
     if resolved_data is not None and not resolved_data.is_dir():
         key = "--data-dir" if data_dir is not None else "data_dir"
-        raise ConfigError(source, [Problem(key, f"{str(resolved_data)!r}, which is not a folder", "the folder holding the input files", "download the files there or point at the right folder")])
+        raise ConfigError(source, [_missing_data_dir(key, resolved_data)])
     _sync_kinds()
     try:
         config = Config.model_validate(data, context={"base_dir": base, "data_dir": resolved_data})
@@ -762,6 +799,17 @@ def config_from_mapping(
     config._source = source
     config._sha256 = hashlib.sha256(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     return config
+
+
+def _missing_data_dir(key: str, folder: Path) -> Problem:
+    """The data folder (``data_dir`` or ``--data-dir``) does not exist: name the way to point at the right one."""
+    fix = (
+        "give --data-dir the folder that holds the input files (an absolute path, or relative to the working folder "
+        f"{Path.cwd()})" if key == "--data-dir" else
+        "run with --data-dir FOLDER naming the folder that holds the input files (an absolute path is safest), "
+        "or download the files into this folder, or change data_dir (relative to the config file)"
+    )
+    return Problem(key, f"{str(folder)!r}, which is not a folder", "the folder holding the input files", fix)
 
 
 #: The config model's schema holds these kinds (name, spec); see :func:`_sync_kinds`.
@@ -850,7 +898,7 @@ def _problem_from_pydantic(err: Mapping[str, Any]) -> Problem:
     msg = str(err.get("msg", "")).removeprefix("Value error, ")
     if kind == "value_error" and _SEP in msg:
         key, found, expected, fix = msg.split(_SEP)
-        return Problem(f"{where}.{key}", found, expected, fix)
+        return Problem(f"{where}.{key}" if parts else key, found, expected, fix)
     if kind == "missing":
         return Problem(where, "nothing (the key is missing)", "a value", f"add {parts[-1] if parts else 'it'}: to the config")
     if kind in ("union_tag_invalid", "union_tag_not_found"):

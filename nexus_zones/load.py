@@ -94,7 +94,8 @@ def normalise_name(text: str) -> str:
 def _require_file(path: Path) -> None:
     if not path.exists():
         raise InputDataError.one(
-            str(path), "file", "no such file", "an existing file", "check the path in the config (relative to the config file)"
+            str(path), "file", "no such file", "an existing file", "check the path in the config (relative to the config file, or to data_dir when set), "
+            "or give the folder that holds the files with --data-dir FOLDER"
         )
     if path.is_dir():
         raise InputDataError.one(str(path), "file", "a folder", "a file", "name the file inside it")

@@ -84,7 +84,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "weights_panel": {"en": "Weights (try other priorities)", "fr": "Poids (essayer d'autres priorités)"},
     "reset": {"en": "Reset to the config's weights", "fr": "Revenir aux poids de la configuration"},
     "copy_yaml": {"en": "Copy as YAML", "fr": "Copier en YAML"},
-    "copied": {"en": "Copied. Paste under indicators: in the config.", "fr": "Copié. À coller sous indicators: dans la configuration."},
+    "copied": {
+        "en": "Copied. Paste it at the end of the config, as it is (replace a weights: block already there).",
+        "fr": "Copié. À coller tel quel à la fin de la configuration (à la place d'un bloc weights: déjà présent).",
+    },
     "select_copy": {"en": "Select the text and copy it.", "fr": "Sélectionnez le texte et copiez-le."},
     "ranking": {"en": "Ranking", "fr": "Classement"},
     "name": {"en": "Name", "fr": "Nom"},

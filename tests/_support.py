@@ -338,6 +338,26 @@ def hapi_presence(demo: Path) -> pd.DataFrame:
                          "resource_hdx_id": "x"})
 
 
+
+def build_downloads(real: Path, folder: Path) -> Path:
+    """Write into ``folder`` the files the configs of ``configs/published/`` read, named and shaped as
+    their publishers publish them, built from the real files in ``real`` (the test fixture
+    ``downloads``, and ``scripts/make_published_files.py`` for people)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    codab(real, "2025").to_file(folder / "mli_admin2.geojson")
+    codab(real, "itos").to_file(folder / "mli_admbnda_adm2_itos.geojson")
+    acled_2025(real).to_csv(folder / "acled_mali_2025.csv", index=False)
+    hapi_conflict(real).to_csv(folder / "hdx_hapi_conflict_event_mli.csv", index=False)
+    hapi_food(real).to_csv(folder / "hdx_hapi_food_security_mli.csv", index=False)
+    hapi_idps(real).to_csv(folder / "hdx_hapi_idps_mli.csv", index=False)
+    hapi_presence(REPO / "data" / "demo").to_csv(folder / "hdx_hapi_operational_presence_mli.csv", index=False)
+    dtm_v3(real).to_csv(folder / "dtm_api_v3_mli_admin2.csv", index=False)
+    for name in ("mali_admin_boundaries_ocha_cod_2015.gpkg", "cadre_harmonise_mali_cercles_2014-2020.csv", "iom_dtm_mali_original_rounds",
+                 "acled_mali_1997-01-06_2020-07-31_hdx.csv"):
+        if not (folder / name).exists():
+            os.symlink(real.resolve() / name, folder / name)
+    return folder
+
 def _ch_config(tmp_path: Path, ch: Path, indicator: dict | None = None, **layer) -> Path:
     cfg = {"study": {"name": "p", "title": "p", "boundaries": {"path": str(REPO / "data" / "demo" / "cercles.geojson"), "level": 2}, "regions": ["Tombouctou"]},
            "layers": {"food": {"kind": "table", "path": str(ch), **layer}},

@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 import nexus_zones
 
+from ._support import build_downloads
 from ._support import (  # noqa: F401 - the helpers, re-exported for `from .conftest import ...`
     CHROMIUM, CHROMIUM_ARGS, DEMO, EVENTS, LAPTOP, PageLog, REAL_DATA, REPO, UNITS, VIEWPORT,
     VIOLENT, _demo_mapping, acled_2025, codab, copy_demo, demo_mapping, dtm_v3, grid_config,
@@ -77,19 +78,7 @@ def demo_config() -> Path:
 @pytest.fixture(scope="module")
 def downloads(real, tmp_path_factory) -> Path:
     """A folder of files named and shaped as published, built from the real files."""
-    d = tmp_path_factory.mktemp("downloads")
-    codab(real, "2025").to_file(d / "mli_admin2.geojson")
-    codab(real, "itos").to_file(d / "mli_admbnda_adm2_itos.geojson")
-    acled_2025(real).to_csv(d / "acled_mali_2025.csv", index=False)
-    hapi_conflict(real).to_csv(d / "hdx_hapi_conflict_event_mli.csv", index=False)
-    hapi_food(real).to_csv(d / "hdx_hapi_food_security_mli.csv", index=False)
-    hapi_idps(real).to_csv(d / "hdx_hapi_idps_mli.csv", index=False)
-    hapi_presence(REPO / "data" / "demo").to_csv(d / "hdx_hapi_operational_presence_mli.csv", index=False)
-    dtm_v3(real).to_csv(d / "dtm_api_v3_mli_admin2.csv", index=False)
-    for name in ("mali_admin_boundaries_ocha_cod_2015.gpkg", "cadre_harmonise_mali_cercles_2014-2020.csv", "iom_dtm_mali_original_rounds",
-                 "acled_mali_1997-01-06_2020-07-31_hdx.csv"):
-        os.symlink(real / name, d / name)
-    return d
+    return build_downloads(real, tmp_path_factory.mktemp("downloads"))
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,17 @@ import copy
 import json
 import os
 import re
+import types
+import typing
 from pathlib import Path
-from typing import Any, Callable
+from typing import Annotated, Any, Callable, Union
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 import nexus_zones
+import nexus_zones.layers
 from nexus_zones import config as config_mod, pipeline, report
 from nexus_zones.cli import main
 from nexus_zones.config import Config, config_from_mapping, IndicatorSpec, load_config, measure_dependents, PointsLayerSpec
@@ -539,3 +543,172 @@ def test_a_deleted_list_outside_the_config_folder_is_said_with_the_other_inputs(
     assert loaded.layers["events"].deleted == listed.resolve()
     said = [r.getMessage() for r in caplog.records if "outside the config's folder" in r.getMessage()]
     assert len(said) == 1 and str(listed.resolve()) in said[0]
+
+
+# ------------------------------------------------------------------ the data folder and --data-dir
+
+
+def test_a_missing_data_folder_names_data_dir_as_the_fix(tmp_path, grid_cfg):
+    """A config whose data_dir does not exist says to run with --data-dir (the README's first-hour case)."""
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["data_dir"] = "downloads"
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping(cfg, base_dir=tmp_path)
+    (problem,) = err.value.problems
+    assert problem.where == "data_dir"
+    assert problem.found == f"{str(tmp_path / 'downloads')!r}, which is not a folder"
+    assert "run with --data-dir FOLDER" in problem.fix and "absolute path" in problem.fix
+
+
+def test_a_missing_data_dir_option_names_the_working_folder(tmp_path, grid_cfg, capsys):
+    """``--data-dir`` naming no folder: the CLI's paragraph names the option, and relative paths' base."""
+    config = tmp_path / "study.yaml"
+    config.write_text(yaml.safe_dump(grid_cfg), encoding="utf-8")
+    code = main(["check", str(config), "--data-dir", str(tmp_path / "nowhere")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--data-dir: found" in err and "which is not a folder" in err
+    assert f"give --data-dir the folder that holds the input files (an absolute path, or relative to the working folder {Path.cwd()})" in err
+
+
+# ------------------------------------------------------------------ weights pasted from the map
+
+
+def test_a_weights_block_replaces_only_the_weights(grid_cfg):
+    """``weights:`` (the map's "Copy as YAML") sets the weights it names; every other key of the indicators stays."""
+    cfg = json.loads(json.dumps(grid_cfg))
+    plain = config_from_mapping(cfg)
+    cfg["weights"] = {"incidents": 5, "health": 0}
+    pasted = config_from_mapping(cfg)
+    assert pasted.indicator_weights() == {**plain.indicator_weights(), "incidents": 5.0, "health": 0.0}
+    assert {n: i.model_dump(exclude={"weight"}) for n, i in pasted.indicators.items()} == {
+        n: i.model_dump(exclude={"weight"}) for n, i in plain.indicators.items()
+    }
+    assert pasted.weights is None  # consumed: each weight is held once, so with_weights changes it
+    assert pasted.with_weights({"incidents": 2}).indicator_weights()["incidents"] == 2.0
+
+
+def test_a_pillar_weights_block_replaces_the_pillars_weights(grid_cfg):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["model"] = {"pillars": {"security": {"indicators": ["incidents", "closed"], "weight": 2}, "services": {"indicators": ["health"], "weight": 1}}}
+    cfg["pillar_weights"] = {"services": 3}
+    config = config_from_mapping(cfg)
+    assert config.pillar_weights() == {"security": 2.0, "services": 3.0}
+    assert config.model.pillars["services"].indicators == ["health"]
+
+
+@pytest.mark.parametrize(
+    ("key", "block", "found"),
+    [
+        ("weights", {"incidnts": 1}, "'incidnts' (did you mean 'incidents'?)"),
+        ("pillar_weights", {"security": 1}, "'security'"),
+    ],
+)
+def test_a_weights_block_naming_nothing_known_is_an_error(grid_cfg, key, block, found):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg[key] = block
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping(cfg)
+    (problem,) = err.value.problems
+    assert (problem.where, problem.found) == (key, found)
+
+
+def test_a_weights_block_is_checked_like_weights(grid_cfg):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["weights"] = {"incidents": -1}
+    with pytest.raises(ConfigError, match=r"indicators\.incidents\.weight: found -1"):
+        config_from_mapping(cfg)
+
+
+# ------------------------------------------------------------------ the reference: docs/config.md
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (inside dicts, lists, unions, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _holds_many(annotation: Any) -> bool:
+    """True where a field holds models by name or in a list (``indicators``, ``periods``): their keys are written ``.*.``."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _holds_many(typing.get_args(annotation)[0])
+    if origin in (dict, list):
+        return True
+    return origin in (Union, types.UnionType) and any(_holds_many(arg) for arg in typing.get_args(annotation))
+
+
+def _schema_keys(model: type[BaseModel], prefix: str = "") -> set[str]:
+    """Every key a config may hold, as docs/config.md writes it: dotted paths, ``*`` for a chosen name or
+    a list's item, ``layers.*[kind].key`` for each kind of the registry."""
+    keys: set[str] = set()
+    for name, field in model.model_fields.items():
+        key = prefix + (field.alias or name)
+        if config_mod._RegisteredLayer in typing.get_args(field.annotation):
+            for kind, spec in config_mod.layer_kinds().items():
+                keys |= _schema_keys(spec, f"{key}.*[{kind}].")
+            continue
+        models = _models_in(field.annotation)
+        if not models:
+            keys.add(key)
+        for sub in models:
+            keys |= _schema_keys(sub, key + (".*." if _holds_many(field.annotation) else "."))
+    return keys
+
+
+def _documented_keys(text: str) -> list[str]:
+    """The keys of the tables headed ``| key | default | meaning |``: the first cell, in backticks;
+    ``layers.*[points,table].x`` stands for ``layers.*[points].x`` and ``layers.*[table].x``."""
+    keys: list[str] = []
+    in_table = False
+    for line in text.splitlines():
+        if line.startswith("| key | default | meaning |"):
+            in_table = True
+            continue
+        if not line.startswith("|"):
+            in_table = False
+        if not in_table or line.startswith("| ---"):
+            continue
+        cell = re.fullmatch(r"\| `([^`]+)` \|.*", line)
+        assert cell, f"docs/config.md: a row of a key table whose first cell is not a key in backticks: {line}"
+        kinds = re.search(r"\[([a-z_,]+)\]", cell.group(1))
+        spelled = [cell.group(1).replace(kinds.group(0), f"[{k}]") for k in kinds.group(1).split(",")] if kinds else [cell.group(1)]
+        keys += spelled
+    return keys
+
+
+def test_the_schema_walk_finds_the_keys_a_config_is_written_with():
+    """The walk itself: nested models, named items, list items, every registered kind, aliases."""
+    keys = _schema_keys(Config)
+    assert {"robustness.top_k", "study.boundaries.id_column", "indicators.*.weight", "model.pillars.*.weight", "periods.*.as_of",
+            "layers.*[points].match.*.contains", "layers.*[raster].period_paths", "pillar_weights", "weights"} <= keys
+    assert {key.split("[")[1].split("]")[0] for key in keys if key.startswith("layers.*[")} == set(nexus_zones.layers.KINDS)
+    assert not any(key in keys for key in ("study", "study.boundaries", "layers", "indicators", "model", "pillar_weight_overrides"))
+
+
+def test_the_doc_parser_reads_key_rows_and_expands_kinds():
+    text = "| key | default | meaning |\n| --- | --- | --- |\n| `a.b` | 1 | x |\n| `layers.*[points,table].path` | required | y |\n\n| `not.a.key` |"
+    assert _documented_keys(text) == ["a.b", "layers.*[points].path", "layers.*[table].path"]
+
+
+def test_docs_config_documents_every_key_of_the_schema_and_no_other():
+    """docs/config.md is the config reference: a key added to the schema needs its line there, and a
+    line there for a key that does not exist (renamed, removed, misspelt) fails too."""
+    documented = _documented_keys((REPO / "docs" / "config.md").read_text(encoding="utf-8"))
+    schema = _schema_keys(Config)
+    repeated = sorted({key for key in documented if documented.count(key) > 1})
+    assert not repeated, f"documented twice in docs/config.md: {repeated}"
+    assert not sorted(schema - set(documented)), f"keys of the config schema missing from docs/config.md: {sorted(schema - set(documented))}"
+    assert not sorted(set(documented) - schema), f"docs/config.md documents keys the schema does not have: {sorted(set(documented) - schema)}"
+
+
+def test_a_weights_block_has_one_spelling_and_leaves_no_trace_in_the_config(grid_cfg):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["pillar_weight_overrides"] = {"security": 1}  # the attribute's name is not a key of the YAML
+    with pytest.raises(ConfigError, match="unknown key 'pillar_weight_overrides'"):
+        config_from_mapping(cfg)
+    cfg = {**json.loads(json.dumps(grid_cfg)), "weights": {"incidents": 5}}
+    dumped = config_from_mapping(cfg).model_dump(mode="json")
+    assert "weights" not in dumped and "pillar_weight_overrides" not in dumped and dumped["indicators"]["incidents"]["weight"] == 5

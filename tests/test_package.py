@@ -8,6 +8,7 @@ import ast
 import collections
 import fnmatch
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -195,3 +196,68 @@ def test_a_docstring_does_not_count_but_a_string_statement_alone_does():
     assert long_functions(_synthetic("f", LIMIT + 1, docstring_lines=40), "m") == [f"m:f ({LIMIT + 1} lines)"]
     # a function whose only statement is a string: that string is its body, one line long
     assert long_functions('def f():\n    "only"\n', "m", limit=0) == ["m:f (1 lines)"]
+
+
+# ------------------------------------------------------------------ figures quoted in the docs
+
+#: A figure quoted in the docs is written ``0.38<!-- figure map_size.cercles_page_mb -->``: the value,
+#: then the script and the name of the figure in benchmarks/figures.json, which the benchmarks write.
+FIGURE = re.compile(r"([0-9][0-9,.\-]*)<!-- figure ([a-z_]+)\.([a-z0-9_]+) -->")
+QUOTING = ("README.md", "docs/*.md", "benchmarks/README.md")
+
+
+def quoted_figures(text: str) -> list[tuple[str, str, str]]:
+    """(value as written, script, figure) for each figure quoted in ``text``."""
+    return FIGURE.findall(text)
+
+
+def figure_problems(text: str, figures: dict) -> list[str]:
+    """Where a quoted figure differs from benchmarks/figures.json (or is not in it); ``date`` is the
+    script's date, any other name one of its figures."""
+    problems = []
+    for written, script, name in quoted_figures(text):
+        entry = figures.get(script, {})
+        value = entry.get("date") if name == "date" else entry.get("figures", {}).get(name)
+        if value is None:
+            problems.append(f"{script}.{name}: not in benchmarks/figures.json")
+        elif isinstance(value, str) and written != value:
+            problems.append(f"{script}.{name}: written {written}, the file says {value}")
+        elif not isinstance(value, str) and float(written.replace(",", "")) != value:
+            problems.append(f"{script}.{name}: written {written}, the file says {value}")
+    return problems
+
+
+def test_the_figure_check_by_example():
+    figures = {"run": {"date": "2026-12-07", "figures": {"full_run_s": 12.07, "units": 701}}}
+    good = "takes 12.07<!-- figure run.full_run_s --> s over 701<!-- figure run.units --> communes (2026-12-07<!-- figure run.date -->)"
+    assert [q[0] for q in quoted_figures(good)] == ["12.07", "701", "2026-12-07"] and figure_problems(good, figures) == []
+    stale = "takes 12.7<!-- figure run.full_run_s --> s, 1,000<!-- figure run.units -->, 2026-11-25<!-- figure run.date --> <!-- x -->1<!-- figure run.nothing -->"
+    assert figure_problems(stale, figures) == [
+        "run.full_run_s: written 12.7, the file says 12.07",
+        "run.units: written 1,000, the file says 701",
+        "run.date: written 2026-11-25, the file says 2026-12-07",
+        "run.nothing: not in benchmarks/figures.json",
+    ]
+
+
+def test_every_figure_quoted_in_the_docs_is_the_benchmarks_figure():
+    """README.md, docs/ and benchmarks/README.md quote measured figures only from benchmarks/figures.json
+    (written by benchmarks/run.py, map_size.py, robustness.py with their date, machine and commit)."""
+    figures = json.loads((REPO / "benchmarks" / "figures.json").read_text(encoding="utf-8"))
+    files = sorted({path for pattern in QUOTING for path in REPO.glob(pattern)})
+    quoted = {path.relative_to(REPO).as_posix(): quoted_figures(path.read_text(encoding="utf-8")) for path in files}
+    assert quoted["README.md"] and quoted["benchmarks/README.md"], "the README and benchmarks/README.md quote measured figures"
+    problems = [f"{name}: {p}" for name, path in zip(quoted, files) for p in figure_problems(path.read_text(encoding="utf-8"), figures)]
+    assert not problems, problems
+    for script, entry in figures.items():
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry["date"]) and entry["machine"] and entry["commit"], script
+
+
+def test_the_readme_is_for_the_first_hour():
+    """README.md stays short and opens with the two commands that set everything up (issue 18)."""
+    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) < 250, f"README.md has {len(lines)} lines: move the detail to docs/"
+    assert lines[:5] == ["# nexus_zones", "", "```bash", lines[3], lines[4]]
+    assert lines[3].startswith("bash scripts/demo.sh ") and lines[4].startswith("bash scripts/test.sh ")
+    linked = set(re.findall(r"\]\((docs/[a-z_]+\.md)\)", "\n".join(lines)))
+    assert linked == {p.relative_to(REPO).as_posix() for p in (REPO / "docs").glob("*.md")}, "every page of docs/ is linked from the README"

@@ -432,7 +432,13 @@ def test_sliders_give_the_python_model_ranks(page: tuple[Page, PageLog], demo: R
     # copy as YAML, then reset
     pg.locator("button.nz-copy").click()
     yaml_text = pg.locator("textarea.nz-yaml").input_value()
-    assert "  incidents:\n    weight: 0\n" in yaml_text and "  health_facilities:\n    weight: 9\n" in yaml_text
+    assert yaml_text.startswith("weights:\n") and "\n  incidents: 0\n" in yaml_text and "\n  health_facilities: 9\n" in yaml_text
+    # pasted as it is at the end of the config, it loads and gives the chosen weights, each indicator keeping its measure
+    config_text = (REPO / "configs" / "demo.yaml").read_text(encoding="utf-8")
+    pasted = config_from_mapping(yaml.safe_load(config_text + "\n" + yaml_text), base_dir=REPO / "configs")
+    configured = config_from_mapping(yaml.safe_load(config_text), base_dir=REPO / "configs")
+    assert pasted.indicator_weights() == {**configured.indicator_weights(), "incidents": 0.0, "health_facilities": 9.0}
+    assert {n: (i.measure, i.direction) for n, i in pasted.indicators.items()} == {n: (i.measure, i.direction) for n, i in configured.indicators.items()}
     expect(pg.locator(".nz-copy-note")).not_to_be_empty()  # "copied" or "select and copy", set when the clipboard answers
     pg.locator("button.nz-reset").click()
     _assert_page_equals_python(_page_state(pg), demo)

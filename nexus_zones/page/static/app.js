@@ -336,11 +336,13 @@ function nexusZonesApp(map, D, overlays) {
     readSliders(); refresh();
   });
   box.querySelector(".nz-copy").addEventListener("click", function () {
-    var y = "indicators:\n";
-    D.indicators.forEach(function (x, k) { y += "  " + x.id + ":\n    weight: " + number(state.weights[k]) + "\n"; });
+    // top-level override keys (nexus_zones.config: weights, pillar_weights): pasted as they are, they replace
+    // only the weights and keep each indicator's measure and direction
+    var y = "weights:\n";
+    D.indicators.forEach(function (x, k) { y += "  " + x.id + ": " + number(state.weights[k]) + "\n"; });
     if (D.pillars.length) {
-      y += "model:\n  pillars:\n";
-      D.pillars.forEach(function (p, j) { y += "    " + p.id + ":\n      weight: " + number(state.pillarWeights[j]) + "\n"; });
+      y += "pillar_weights:\n";
+      D.pillars.forEach(function (p, j) { y += "  " + p.id + ": " + number(state.pillarWeights[j]) + "\n"; });
     }
     var area = box.querySelector(".nz-yaml"), note = box.querySelector(".nz-copy-note");
     area.value = y; area.style.display = "block"; area.select();
