@@ -15,7 +15,7 @@ import pytest
 import nexus_zones
 from nexus_zones import cli, load
 
-from .._support import CHROMIUM_ARGS, REPO, VIOLENT, decode_units, is_ignored_console_error, require_real_data
+from .._support import CHROMIUM_ARGS, NORTH_CENTRE, REPO, VIOLENT, decode_units, is_ignored_console_error, require_real_data
 
 pytestmark = pytest.mark.realdata
 TOMBOUCTOU = {"ML0601": "Tombouctou", "ML0602": "Dire", "ML0603": "Goundam", "ML0604": "Gourma-Rharous", "ML0605": "Niafunke"}
@@ -164,14 +164,13 @@ def test_mali_map_opens_offline_in_chromium(mali):
 
 # ------------------------------------------------------------- the two real studies answer the Nexus question (issue 18)
 
-NORTH_CENTRE_CONFIG = REPO / "configs" / "mali_north_centre_2016_2019.yaml"
 REAL_DATA_DOC = REPO / "docs" / "real_data.md"
 NORTH = ("Tombouctou", "Gao", "Kidal")
 
 
 @pytest.fixture(scope="module")
 def north_centre_study(real, tmp_path_factory):
-    return nexus_zones.run(NORTH_CENTRE_CONFIG, data_dir=real, out_dir=tmp_path_factory.mktemp("north_centre"))
+    return nexus_zones.run(NORTH_CENTRE, data_dir=real, out_dir=tmp_path_factory.mktemp("north_centre"))
 
 
 def _period_scores(result) -> dict[str, pd.DataFrame]:
