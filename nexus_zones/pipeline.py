@@ -651,7 +651,8 @@ def _event_layers(config: Config) -> list[str]:
 
 def _low_reporting(config: Config, boundaries: load.Boundaries, runs) -> pd.DataFrame | None:
     """The low-reporting columns over every run of the study: ``runs`` is a list of (the run's or the
-    period's config, its measures, its points). ``None`` where no cost indicator reads a points layer."""
+    period's config, its measures, its points). ``None`` where no cost indicator reads a points layer.
+    Periods are summed: an event in two overlapping period windows counts twice."""
     names = _event_layers(config)
     if not names:
         return None
