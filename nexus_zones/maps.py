@@ -470,7 +470,7 @@ DIVERGING = ("#762a83", "#9970ab", "#c2a5cf", "#e7d4e8", "#f7f7f7", "#d9f0d3", "
 
 def _period_payload(result: "RunResult", language: str, order: list[str], views: list[dict]) -> dict:
     """For a study over periods, ``periods``: per period (in the config's order) the units' normalised
-    values, eligibility, configured rank, colours of every view but the score (recomputed in the
+    values, eligibility, rules failed, configured rank, colours of every view but the score (recomputed in the
     page), popups, and the Python scores and ranks; the change view's palette and fixed ends. The
     indicator views' legends are replaced by ones drawn from all periods pooled, so that a legend
     stays the same whichever period is shown. Empty for a single snapshot."""
@@ -485,12 +485,15 @@ def _period_payload(result: "RunResult", language: str, order: list[str], views:
     for view in views:
         view["legend"] = legends.get(view["id"], view["legend"])
     names = list(result.config.indicators)
-    out: dict[str, list] = {k: [] for k in ("norm", "eligible", "config_rank", "colours", "popup", "python")}
+    out: dict[str, list] = {k: [] for k in ("norm", "eligible", "failed", "config_rank", "colours", "popup", "python")}
     for name, res in panel.results.items():
         scores = res.scores.reindex(order)
         eligible = res.scored.eligible.reindex(order).fillna(False) if res.scored.eligible is not None else scores["rank"].notna()
         out["norm"].append([[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in scores.iterrows()])
         out["eligible"].append([bool(e) for e in eligible])
+        # rules failed in this period: with failing_units "last" the kernel ranks by them first
+        failed = scores["rules_failed_count"] if "rules_failed_count" in scores.columns else pd.Series(0, index=scores.index)
+        out["failed"].append([int(f) if _present(f) else 0 for f in failed])
         out["config_rank"].append([int(r) if _present(r) else None for r in scores["rank"]])
         out["colours"].append({v["id"]: [v["colour"](row) for _, row in scores.iterrows()] for v in views if v["id"] != "score"})
         out["popup"].append([popup_record(row, res, language) for _, row in scores.iterrows()])

@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, indicators, layers, load, logs, normalise, score
+from . import aggregate, indicators, layers, load, logs, normalise, reporting, score
 from . import periods as periods_mod
 from .config import Config, load_config, measure_dependents, untranslated_texts
 from .errors import EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, UnmatchedFilterWarning, did_you_mean
@@ -78,6 +78,8 @@ class RunResult:
             config = config_from_mapping(data, source=config.source)
         with _Recorder() as rec:
             scored, table, analyses = _score_stage(config, self.units, self.measures, self.values, self.normalised, self.imputed)
+        kept = [c for c in reporting.COLUMNS if c in self.scores.columns]
+        table = _with_low_reporting(table, pd.DataFrame(self.scores[kept]) if kept else None)
         return replace(self, config=config, scored=scored, scores=table, analyses=analyses, warnings=tuple(rec.messages), paths={})
 
 
@@ -653,6 +655,51 @@ def _imprecise_events(config: Config, name: str, units: gpd.GeoDataFrame, pts: g
     return uncertainty.ImpreciseEvents(origin, candidates, contributions)
 
 
+def _event_layers(config: Config) -> list[str]:
+    """The points layers read by an indicator of direction cost: few events there raise a unit's score,
+    so a low count that may reflect little reporting is worth a caution (:mod:`nexus_zones.reporting`)."""
+    names: list[str] = []
+    for ind in config.indicators.values():
+        layer = ind.measure.split(".", 1)[0]
+        spec = config.layers.get(layer)
+        if ind.direction == "cost" and spec is not None and spec.kind == "points" and layer not in names:
+            names.append(layer)
+    return names
+
+
+def _low_reporting(config: Config, boundaries: load.Boundaries, runs) -> pd.DataFrame | None:
+    """The low-reporting columns over every run of the study: ``runs`` is a list of (the run's or the
+    period's config, its measures, its points). ``None`` where no cost indicator reads a points layer.
+    Periods are summed: an event in two overlapping period windows counts twice."""
+    names = _event_layers(config)
+    if not names:
+        return None
+    units = boundaries.units
+    reference = boundaries.all_units if isinstance(boundaries.all_units, gpd.GeoDataFrame) else None
+    recorded, region_only = pd.Series(0.0, index=units.index), pd.Series(0.0, index=units.index)
+    for run_config, measures, points in runs:
+        for name in names:
+            pts = points[name]
+            recorded = recorded + measures[f"{name}.count"].reindex(units.index).fillna(0.0)
+            selected = layers.points.counted(pts, run_config.layers[name])
+            region_only = region_only + reporting.region_only_counts(units, pts, selected, reference=reference)
+    low = reporting.low_reporting(recorded, region_only)
+    logger.info("low reporting: %d units with no event recorded, %d with most events located only to the region (layers %s)",
+                int((low["low_reporting"] == reporting.NO_EVENTS).sum()), int((low["low_reporting"] == reporting.IMPRECISE).sum()), ", ".join(names))
+    return low
+
+
+def _with_low_reporting(table: gpd.GeoDataFrame, low: pd.DataFrame | None) -> gpd.GeoDataFrame:
+    """The scores table with the low-reporting columns before ``status`` (unchanged without them)."""
+    if low is None:
+        return table
+    out = table.drop(columns=[c for c in reporting.COLUMNS if c in table.columns])
+    at = list(out.columns).index("status")
+    for offset, col in enumerate(reporting.COLUMNS):
+        out.insert(at + offset, col, low[col].reindex(out.index))
+    return out
+
+
 def _indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
     defs = {}
     for name, ind in config.indicators.items():
@@ -694,6 +741,7 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
     normalised_frame = normalise.normalise_frame(values, _norm_specs(config))
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
     scored, table, analyses = _score_stage(config, boundaries.units, measures, values, normalised_frame, imputed)
+    table = _with_low_reporting(table, _low_reporting(config, boundaries, [(config, measures, points)]))
     with logs.inner():
         analyses = _decide(config, boundaries.units, measures, values, imputed, normalised_frame, scored, table, analyses, points)
     inputs = hashing.result()
@@ -762,10 +810,12 @@ def _compute_panel(config: Config, progress=None) -> RunResult:
     normalised = _pooled_normalise(config, {p: s[5] for p, s in staged.items()})
     alternatives = _alternative_normalisations(config, {p: s[5] for p, s in staged.items()})  # pooled too, for the robustness draws
     results = {}
+    low = _low_reporting(config, boundaries, [(configs[p], s[1], s[4]) for p, s in staged.items()])  # over the whole study
     for name, (raw_layers, measures, reports, joins, points, values, imputed) in staged.items():
         pconfig = configs[name]
         with _in_period(name):
             scored, table, analyses = _score_stage(pconfig, boundaries.units, measures, values, normalised[name], imputed, alternatives[name])
+        table = _with_low_reporting(table, low)
         results[name] = RunResult(
             config=pconfig, units=boundaries.units, measures=measures, values=values, imputed=imputed, normalised=normalised[name], scored=scored,
             scores=table, point_reports=reports, points=points, inputs=_input_hashes(pconfig), boundaries_meta=boundaries.meta, joins=joins, analyses=analyses,

@@ -136,5 +136,7 @@ def test_real_config_finds_closest_weights_and_pilots(tmp_path):
     weights = [c for c in found.columns if c.startswith("closest_")]
     assert found[weights].sum(axis=1).to_numpy() == pytest.approx(1.0)
     best = a.pilots.iloc[0]["units"].split("; ")
-    assert len(best) == 5 and result.scores.loc[best, "region"].value_counts().max() <= 2
+    # three pilots, one per region (configs/mali_2017.yaml: six cercles pass every rule, three in one region)
+    assert len(best) == result.config.pilots.k == 3 and result.scores.loc[best, "region"].value_counts().max() == result.config.pilots.region_max == 1
+    assert result.scores.loc[best, "rules_failed_count"].tolist() == [0, 0, 0]
     assert a.data_variance.set_index("source").loc["imprecise_incidents", "share"] > 0

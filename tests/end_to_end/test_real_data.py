@@ -15,7 +15,7 @@ import pytest
 import nexus_zones
 from nexus_zones import cli, load
 
-from .._support import CHROMIUM_ARGS, REPO, VIOLENT, decode_units, is_ignored_console_error, require_real_data
+from .._support import CHROMIUM_ARGS, NORTH_CENTRE, REPO, VIOLENT, decode_units, is_ignored_console_error, require_real_data
 
 pytestmark = pytest.mark.realdata
 TOMBOUCTOU = {"ML0601": "Tombouctou", "ML0602": "Dire", "ML0603": "Goundam", "ML0604": "Gourma-Rharous", "ML0605": "Niafunke"}
@@ -160,3 +160,124 @@ def test_mali_map_opens_offline_in_chromium(mali):
         assert page.locator("path.leaflet-interactive").count() == 50
         browser.close()
     assert problems == []
+
+
+# ------------------------------------------------------------- the two real studies answer the Nexus question (issue 18)
+
+REAL_DATA_DOC = REPO / "docs" / "real_data.md"
+NORTH = ("Tombouctou", "Gao", "Kidal")
+
+
+@pytest.fixture(scope="module")
+def north_centre_study(real, tmp_path_factory):
+    return nexus_zones.run(NORTH_CENTRE, data_dir=real, out_dir=tmp_path_factory.mktemp("north_centre"))
+
+
+def _period_scores(result) -> dict[str, pd.DataFrame]:
+    """Each period's scores table (one entry, the year, for a single-period study)."""
+    if result.panel is None:
+        return {"2017": result.scores}
+    return {name: res.scores for name, res in result.panel.results.items()}
+
+
+def _doc_rows(first_cell: str) -> list[list[str]]:
+    """The cells of the rows of docs/real_data.md's tables whose first cell is ``first_cell``."""
+    rows = []
+    for line in REAL_DATA_DOC.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0] == first_cell:
+            rows.append(cells)
+    return rows
+
+
+def _names(cell: str) -> list[str]:
+    return [] if cell == "none" else [n.strip() for n in cell.split(",")]
+
+
+@pytest.mark.parametrize("study", ["mali", "north_centre_study"])
+def test_no_unit_failing_a_rule_ranks_above_one_failing_fewer(study, request):
+    result = request.getfixturevalue(study)
+    assert result.config.model.failing_units == "last"
+    for period, scores in _period_scores(result).items():
+        ranked = scores[scores["rank"].notna()].sort_values("rank")
+        failed = ranked["rules_failed_count"].astype(int).to_numpy()
+        assert (failed[1:] >= failed[:-1]).all(), period  # rules first: 0 failed, then 1, then 2...
+        passing = ranked[failed == 0]
+        assert len(passing) > 0 and passing["rank"].max() < ranked.loc[failed > 0, "rank"].min(), period
+        # independently of the count column: the rule columns themselves
+        all_pass = scores[[c for c in scores.columns if c.startswith("rule_")]].astype(bool).all(axis=1)
+        assert set(passing.index) == set(all_pass[all_pass & scores["rank"].notna()].index), period
+
+
+def test_need_is_a_benefit_and_a_rule_in_both_studies(mali, north_centre_study):
+    for result in (mali, north_centre_study):
+        ind = result.config.indicators
+        assert ind["idps_rate"].direction == ind["food_insecure"].direction == "benefit"
+        assert ind["incidents"].direction == "cost"
+        assert result.config.rules["need_present"].expr == "idps_rate >= 50 or food_insecure >= 5"
+    s = mali.scores
+    # the rule read by hand from the indicator values
+    need = (s["idps_rate"] >= 50) | (s["food_insecure"] >= 5)
+    assert s["rule_need_present"].astype(bool).equals(need)
+
+
+@pytest.mark.parametrize("study", ["mali", "north_centre_study"])
+def test_docs_table_of_passing_cercles_is_the_run(study, request):
+    result = request.getfixturevalue(study)
+    name = result.config.study.name
+    rows = {cells[1]: cells for cells in _doc_rows(name) if len(cells) == 4 and not cells[2].isdigit()}  # study, period, names, names
+    periods = _period_scores(result)
+    assert set(rows) == set(periods)
+    for period, scores in periods.items():
+        passing = scores[(scores["rules_failed_count"] == 0) & scores["rank"].notna()].sort_values("rank")
+        assert _names(rows[period][2]) == passing["name"].tolist(), period
+        assert _names(rows[period][3]) == passing.loc[passing["low_reporting"] == "no_events", "name"].tolist(), period
+
+
+def test_docs_pilots_and_reading_of_2017_are_the_run(mali):
+    text = REAL_DATA_DOC.read_text(encoding="utf-8")
+    pilots = pd.read_csv(mali.paths["pilots"])
+    assert f"**{', '.join(pilots.loc[0, 'names'].split('; '))}**" in text
+    assert mali.config.pilots.k == 3 and mali.config.pilots.region_max == 1 and mali.config.pilots.min_distance_km == 100
+    s = mali.scores
+    passing = s[s["rules_failed_count"] == 0]
+    assert "only six cercles pass every rule, three of them in Koulikouro" in text
+    assert len(passing) == 6 and (passing["region"] == "Koulikouro").sum() == 3
+    # "phase 3+ was 8 % and 6 % there (among the highest of the country that season), with no recorded incident"
+    food = s.set_index("name")["food_insecure"]
+    assert round(food["Kolokani"]) == 8 and round(food["Banamba"]) == 6
+    assert food.round().rank(ascending=False, method="min")[["Kolokani", "Banamba"]].tolist() == [2, 3]  # after Ménaka (9 %); Banamba tied
+    assert s.set_index("name").loc[["Kolokani", "Banamba"], "incidents"].tolist() == [0, 0]
+    # "Diré is the first cercle of the north in 2017"
+    north = s[s["region"].isin(NORTH)]
+    assert north.sort_values("rank")["name"].iloc[0] == "Dire"
+
+
+def test_docs_reading_of_2016_2019_is_the_run(north_centre_study):
+    # "Most of the north and centre fail 'at most 5 incidents' from 2017 on"
+    for period in ("2017", "2018", "2019"):
+        scores = north_centre_study.panel.results[period].scores
+        assert (~scores["rule_few_incidents"].astype(bool)).sum() > len(scores) / 2, period
+
+
+def test_low_reporting_equals_an_independent_count_of_the_joined_events(mali, north_centre_study, real):
+    # the data README's point-in-polygon join of every ACLED event, counted with pandas
+    events = pd.read_csv(real / "acled_mali_events_joined_to_cod2015.csv").drop_duplicates("event_id_cnty")
+    events = events[events["event_type"].isin(VIOLENT)]
+    for result, years in ((mali, [2017]), (north_centre_study, [2016, 2017, 2018, 2019])):
+        chosen = events[events["year"].isin(years)]
+        recorded = chosen.groupby("pip_adm2_pcode").size().reindex(result.scores.index, fill_value=0).astype(float)
+        region_only = chosen[chosen["geo_precision"] == 3].groupby("pip_adm2_pcode").size().reindex(result.scores.index, fill_value=0)
+        share = (region_only / recorded).where(recorded > 0)
+        code = pd.Series("", index=recorded.index).mask(share > 0.5, "imprecise").mask(recorded == 0, "no_events")
+        s = result.scores
+        assert s["events_recorded"].to_dict() == recorded.to_dict()
+        pd.testing.assert_series_equal(s["events_imprecise_share"], share, check_names=False)
+        assert s["low_reporting"].to_dict() == code.to_dict()
+        # the docs' counts
+        row = _doc_rows(result.config.study.name)
+        row = next(cells for cells in row if len(cells) == 4 and cells[2].isdigit())  # study, cercles, no_events, imprecise
+        assert [int(c) for c in row[1:]] == [len(s), int((code == "no_events").sum()), int((code == "imprecise").sum())]
+    # "In 2017 the 18 cercles with no recorded event are all in Kayes, Koulikouro and Sikasso."
+    silent = mali.scores[mali.scores["low_reporting"] == "no_events"]
+    assert len(silent) == 18 and set(silent["region"]) == {"Kayes", "Koulikouro", "Sikasso"}
