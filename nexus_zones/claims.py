@@ -35,6 +35,13 @@ class Claim:
     key: str
     values: Mapping[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_data(cls, data: Mapping) -> "Claim":
+        """A claim back from its data (:meth:`data`)."""
+        values = {name: (cls.from_data(v) if isinstance(v, dict) and "k" in v else [cls.from_data(x) for x in v]
+                         if isinstance(v, list) and v and all(isinstance(x, dict) for x in v) else v) for name, v in data["v"].items()}
+        return cls(data["k"], values)
+
     def data(self) -> dict:
         """The claim as the page receives it: ``{"k": key, "v": values}``."""
         return {"k": self.key, "v": {name: (v.data() if isinstance(v, Claim) else [x.data() for x in v] if _claims(v) else v)

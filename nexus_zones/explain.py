@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import claims
+from . import claims, reporting
 from .claims import Claim
 from .messages import pick
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import RunResult
 
 __all__ = ["labels", "scale_ends", "other_means", "rules_facts", "rules_claim", "rules_decide_top", "robust_claim", "why_claims",
-           "choice_claims", "agreement_claim", "pilot_claims", "data_band_claim", "data_share_claims", "reporting_claims", "top_k"]
+           "choice_claims", "agreement_claim", "pilot_claims", "data_band_claim", "data_share_claims", "reporting_claims", "period_text", "top_k"]
 
 
 def _present(value: Any) -> bool:
@@ -245,19 +245,43 @@ def data_share_claims(result: "RunResult", language: str) -> list[Claim]:
     return out
 
 
-def reporting_claims(result: "RunResult", unit: str) -> list[Claim]:
-    """That few recorded events may mean little reporting (from the scores table's ``low_reporting``
-    facts, when the run computed them)."""
+def period_text(layer, language: str) -> str:
+    """The period a layer's values describe: its ``period`` text, its date window or its round."""
+    if getattr(layer, "period", None):
+        return pick(layer.period, language)
+    window = getattr(layer, "window", None)
+    if window and window != (None, None):
+        start, end = window
+        if start and end and (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+            return str(start.year)
+        return f"{start or '…'} – {end or '…'}"
+    if getattr(layer, "as_of", None):
+        return str(layer.as_of)
+    return ""
+
+
+def _reporting_context(result: "RunResult", language: str) -> tuple[str, str]:
+    """The layers the low-reporting counts read (by their source, else their name) and the study's period."""
+    config = result.config
+    names = reporting.event_layers(config)
+    layer = ", ".join(pick(config.layers[n].source, language, n) if config.layers[n].source else n for n in names)
+    panel = getattr(result, "panel", None)
+    if panel is not None and len(panel.periods) > 1:
+        first, last = panel.periods[0], panel.periods[-1]
+        return layer, f"{pick(first.label, language, first.name)}–{pick(last.label, language, last.name)}"
+    periods = {period_text(config.layers[n], language) for n in names}
+    return layer, periods.pop() if len(periods) == 1 else ""
+
+
+def reporting_claims(result: "RunResult", unit: str, language: str = "en") -> list[Claim]:
+    """That few recorded events may mean little reporting: none recorded over the study, or most
+    located only to the region (the scores table's ``events_recorded`` and ``events_imprecise_share``)."""
     scores = result.scores
-    if "events_recorded" not in scores.columns:
+    if "events_recorded" not in scores.columns or not _present(scores.at[unit, "events_recorded"]):
         return []
-    row = scores.loc[unit]
-    if not _present(row.get("events_recorded")):
-        return []
-    events = int(row["events_recorded"])
-    share = float(row["events_imprecise_share"]) if _present(row.get("events_imprecise_share")) else 0.0
-    imprecise = int(round(share * events))
-    layer = str(row.get("events_layer", "")) if "events_layer" in scores.columns else ""
-    period = str(row.get("events_period", "")) if "events_period" in scores.columns else ""
+    events = int(scores.at[unit, "events_recorded"])
+    share = scores.at[unit, "events_imprecise_share"] if "events_imprecise_share" in scores.columns else math.nan
+    imprecise = int(round(float(share) * events)) if _present(share) else 0
+    layer, period = _reporting_context(result, language)
     said = claims.low_reporting(claims.ReportingFacts(events=events, imprecise=imprecise, label=period), layer)
     return [said] if said is not None else []

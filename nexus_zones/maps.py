@@ -45,7 +45,7 @@ from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
 from . import claims, explain, geometry
-from .explain import other_means, scale_ends
+from .explain import other_means, period_text as _period, scale_ends
 from .messages import DECIMAL, THOUSANDS, fixed, largest_remainder, number, percent, pick, t
 from .offline import inline_assets
 
@@ -107,21 +107,6 @@ def label_of(config, name: str, language: str) -> str:
 
 
 
-def _period(layer, language: str) -> str:
-    """The period a layer's values describe: its ``period`` text, its date window or its round."""
-    if getattr(layer, "period", None):
-        return pick(layer.period, language)
-    window = getattr(layer, "window", None)
-    if window and window != (None, None):
-        start, end = window
-        if start and end and (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
-            return str(start.year)
-        return f"{start or '…'} – {end or '…'}"
-    if getattr(layer, "as_of", None):
-        return str(layer.as_of)
-    return ""
-
-
 def robust_definition(rb, language: str) -> str:
     """One line saying what "whatever the weights" means (shown in the popup and the legend)."""
     return t("robust_def", language, draws=number(rb.draws, language))
@@ -179,7 +164,7 @@ def popup_texts(result: "RunResult", language: str) -> dict:
             "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}}
 
 
-def _claim_record(result: "RunResult", unit: str, decided: bool, means: pd.DataFrame | None, ends: dict | None) -> dict:
+def _claim_record(result: "RunResult", unit: str, language: str, decided: bool, means: pd.DataFrame | None, ends: dict | None) -> dict:
     """A unit's claims as the popup receives them: robustness, why (with the three it leads with),
     the decision analyses' lines and low reporting. When the rules decide the top k, neither the
     weights behind a choice nor the stakeholders' agreement is said: the rules settle both."""
@@ -195,7 +180,7 @@ def _claim_record(result: "RunResult", unit: str, decided: bool, means: pd.DataF
     decision.append(explain.data_band_claim(result, unit))
     if any(c is not None for c in decision):
         rec["dc"] = [c.data() for c in decision if c is not None]
-    low = explain.reporting_claims(result, unit)
+    low = explain.reporting_claims(result, unit, language)
     if low:
         rec["lr"] = [c.data() for c in low]
     a = result.analyses
@@ -225,7 +210,7 @@ def popup_record(row: Any, result: "RunResult", language: str, means: pd.DataFra
         rec["sm"] = _short(float(row["similarity"]), lambda v: fixed(v, "en", 2))
     if "profile" in row.index and _present(row["profile"]):
         rec["pf"] = int(row["profile"])
-    rec.update(_claim_record(result, unit, decided, means, ends))
+    rec.update(_claim_record(result, unit, language, decided, means, ends))
     rec["v"] = [_short(float(row[n]), lambda v: number(v, "en", 3)) if _present(row[n]) else None for n in names]
     weights = result.scored.weights
     rec["w"] = []

@@ -655,23 +655,11 @@ def _imprecise_events(config: Config, name: str, units: gpd.GeoDataFrame, pts: g
     return uncertainty.ImpreciseEvents(origin, candidates, contributions)
 
 
-def _event_layers(config: Config) -> list[str]:
-    """The points layers read by an indicator of direction cost: few events there raise a unit's score,
-    so a low count that may reflect little reporting is worth a caution (:mod:`nexus_zones.reporting`)."""
-    names: list[str] = []
-    for ind in config.indicators.values():
-        layer = ind.measure.split(".", 1)[0]
-        spec = config.layers.get(layer)
-        if ind.direction == "cost" and spec is not None and spec.kind == "points" and layer not in names:
-            names.append(layer)
-    return names
-
-
 def _low_reporting(config: Config, boundaries: load.Boundaries, runs) -> pd.DataFrame | None:
     """The low-reporting columns over every run of the study: ``runs`` is a list of (the run's or the
     period's config, its measures, its points). ``None`` where no cost indicator reads a points layer.
     Periods are summed: an event in two overlapping period windows counts twice."""
-    names = _event_layers(config)
+    names = reporting.event_layers(config)
     if not names:
         return None
     units = boundaries.units

@@ -614,7 +614,7 @@ def _brief_top_units(result: "RunResult", lang: str, k: int) -> list[str]:
     for unit, row in scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)].iterrows():
         said = "".join(f'<li class="{"ok" if good else "ko"}">{esc(claims.render(c, lang, labels))}</li>'
                        for c, good in explain.why_claims(result, unit, means=means, ends=ends))
-        low = "".join(f"<p class='note'>{esc(claims.render(c, lang, labels))}</p>" for c in explain.reporting_claims(result, unit))
+        low = "".join(f"<p class='note'>{esc(claims.render(c, lang, labels))}</p>" for c in explain.reporting_claims(result, unit, lang))
         rules = "".join(
             f'<li class="{"ok" if bool(row[f"rule_{r}"]) else "ko"}">{"✔" if bool(row[f"rule_{r}"]) else "✘"} {esc(pick(spec.label, lang, spec.expr))}</li>'
             for r, spec in config.rules.items()
@@ -637,7 +637,7 @@ def _brief_weight_rows(result: "RunResult", lang: str) -> str:
 
 def _brief_sources(config: "Config", lang: str) -> str:
     """The list items of the sources: each layer's source with its period when it has one."""
-    from .maps import _period
+    from .explain import period_text as _period
     from .messages import pick
 
     esc = _esc

@@ -158,7 +158,7 @@ def test_pilots_in_plain_words() -> None:
     said = claims.pilots(facts)
     for c in said:
         _said_well(c, facts)
-    assert render(said[0], "en") == "Suggested pilots: Diré and Niafunké, the highest total score (154) possible with at most 2 per region and at least 50 km apart"
+    assert render(said[0], "en") == "Suggested pilots: Diré and Niafunké (total score, 154); with at most 2 per region and at least 50 km apart, no other set does better"
     assert render(said[1], "fr") == "Ces contraintes abaissent le total : à au moins 50 km les uns des autres"
 
 

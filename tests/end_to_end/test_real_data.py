@@ -281,3 +281,24 @@ def test_low_reporting_equals_an_independent_count_of_the_joined_events(mali, no
     # "In 2017 the 18 cercles with no recorded event are all in Kayes, Koulikouro and Sikasso."
     silent = mali.scores[mali.scores["low_reporting"] == "no_events"]
     assert len(silent) == 18 and set(silent["region"]) == {"Kayes", "Koulikouro", "Sikasso"}
+
+
+def test_units_with_no_recorded_event_say_it_may_be_little_reporting(mali):
+    """Kolokani and Banamba top mali_2017 with no ACLED event in 2017: the popup and the brief say that
+    this may reflect little reporting rather than calm, for exactly the units with no event."""
+    from nexus_zones import claims, explain, maps
+    from nexus_zones.claims import Claim
+
+    scores = mali.scores
+    none = set(scores.index[scores["events_recorded"] == 0])
+    assert {"Kolokani", "Banamba"} <= set(scores.loc[list(none), "name"])
+    data = maps.page_data(mali, "fr")
+    said = {u: [claims.render(Claim.from_data(c), "fr", explain.labels(mali.config, "fr")) for c in rec.get("lr", [])]
+            for u, rec in zip(data["units"]["id"], data["units"]["popup"])}
+    assert {u for u, lines in said.items() if lines} == none
+    assert all(lines == [f"Aucun événement enregistré ici en 2017 ({mali.config.layers['incidents'].source}) : "
+                         "cela peut traduire peu de signalements plutôt que le calme"] for u, lines in said.items() if u in none)
+    from nexus_zones import report
+
+    brief = report.brief_html(mali, b"")  # the config is in English; its top units Kolokani and Banamba have no event
+    assert brief.count("may reflect little reporting rather than calm") == len(none & set(scores.index[scores["rank"] <= 5]))
