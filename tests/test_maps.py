@@ -63,15 +63,15 @@ def test_map_as_text(demo_result):
     units = data["units"]
     assert len(units["id"]) == len(demo_result.scores) == 5 and units["id"][0] == "ML0602"
     n_ind = len(demo_result.config.indicators)
-    # score, each indicator, rules, robustness, similarity to Diré, profiles
-    assert len(units["colours"]) == 1 + n_ind + 1 + 3 + 2  # ... and the pilot set and agreement views
+    # score, region rank, each indicator, rules, robustness, similarity to Diré, profiles
+    assert len(units["colours"]) == 2 + n_ind + 1 + 3 + 2  # ... and the pilot set and agreement views
     assert units["name"][0] == "Dir\u00e9" and units["config_rank"][0] == 1 and units["eligible"][0] is True
     assert len(units["norm"][0]) == n_ind
     assert units["norm"][0] == pytest.approx([demo_result.scores.loc["ML0602", f"{n}_norm"] for n in demo_result.config.indicators])
     popup = render_popups(data)[0]  # as the page writes it
     assert "nz-rules" in popup and popup.count('<li class="ok">✔') == 6
     assert "Rank band 1 (5–95% of 1,000 weightings) · top 1 in 100% · <b>in the top 1 whatever the weights</b>" in popup
-    assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
+    assert [v["id"] for v in data["views"]] == ["score", "region_rank"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
     assert [x["id"] for x in data["indicators"]] == list(demo_result.config.indicators)
     assert [x["weight"] for x in data["indicators"]] == [3, 1, 2, 1, 2, 1, 1]
     assert [p["id"] for p in data["points"]] == ["incidents", "services", "access"]
@@ -372,7 +372,7 @@ def test_weight_zero_ranks_a_unit_missing_that_indicator_as_rescore(laptop, grid
     expect_note = pg.locator(".nz-legend .nz-config-note")
     assert expect_note.count() == 0  # the score view's legend does not depend on the weights
     pg.locator(".leaflet-control-layers").hover()
-    pg.locator(".leaflet-control-layers-base label").nth(1).click()
+    pg.locator(".leaflet-control-layers-base label").nth(2).click()  # the first indicator's (after score and region rank)
     assert pg.locator(".nz-legend .nz-config-note").count() == 1
     pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")  # and in every popup
     assert pg.locator(".leaflet-popup .nz-config-note").count() == 1
