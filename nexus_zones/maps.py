@@ -649,7 +649,7 @@ def _point_layers(result: "RunResult", language: str) -> list[dict]:
 def _point_text(row: Any, columns: list[str], fallback: str) -> str:
     """A point's tooltip: its name, category, type and date where the layer keeps them (blank cells
     left out), else ``fallback`` (the layer's source or name), so that no tooltip is empty."""
-    bits = [str(row[c].date()) if c == "date" else str(row[c]).strip() for c in columns if _present(row[c]) and str(row[c]).strip() not in ("", "nan")]
+    bits = [str(row[c].date()) if c == "date" else str(row[c]).strip() for c in columns if not pd.isna(row[c]) and str(row[c]).strip()]
     return " · ".join(bits) or fallback
 
 
@@ -883,11 +883,11 @@ def build_map(result: "RunResult", *, offline: bool | None = None) -> str:
     offline = config.map.offline if offline is None else offline
     data = page_data(result, language)
     minx, miny, maxx, maxy = result.scores.total_bounds
-    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, tiles=None, control_scale=True)
+    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, tiles=None, control_scale=False)  # app.js adds a metric scale
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     overlays: list[tuple[str, str]] = []
     if config.map.tiles:
-        tiles = folium.TileLayer("OpenStreetMap", name=t("tiles", language), overlay=True, control=False, show=True)
+        tiles = folium.TileLayer("OpenStreetMap", name=t("tiles", language), attr=t("osm_attribution", language), overlay=True, control=False, show=True)
         tiles.add_to(fmap)
         overlays.append((esc(t("tiles", language)), tiles.get_name()))
     if data["points"]:

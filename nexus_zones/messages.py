@@ -170,7 +170,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "region_rank_class_3": {"en": "3rd", "fr": "3e"},
     "region_rank_class_4": {"en": "4th or 5th", "fr": "4e ou 5e"},
     "region_rank_class_6": {"en": "6th or lower", "fr": "6e ou au-delà"},
-    "point_of": {"en": "{label} point", "fr": "point de {label}"},
+    "osm_attribution": {"en": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+                        "fr": '&copy; les contributeurs d\'<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'},
 }
 
 #: Messages of follow-up studies over several periods (see :mod:`nexus_zones.periods`).

@@ -24,6 +24,7 @@ import copy
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from playwright.sync_api import expect, Page, sync_playwright
@@ -90,6 +91,8 @@ def expected_views(result: RunResult) -> list[tuple[str, str]]:
     """(view id, layer-control label) of each view, in the order the page lists them."""
     config = result.config
     views = [("score", "Nexus score")]
+    if result.scores["region"].astype(bool).any():
+        views.append(("region_rank", "Rank within the region"))
     views += [(f"i_{name}", maps.label_of(config, name, config.language)) for name in config.indicators]
     if config.rules:
         views.append(("rules", "Rules (pass / fail)"))
@@ -112,6 +115,9 @@ def expected_colours(result: RunResult, view_id: str) -> dict[str, str]:
     scores = result.scores
     if view_id == "score":
         return {uid: maps.colour(v / 100.0) for uid, v in scores["score"].items()}
+    if view_id == "region_rank":  # 1st, 2nd, 3rd, 4th-5th, lower: darkest to lightest green; unranked grey
+        by_rank = {1: maps.PALETTE[8], 2: maps.PALETTE[6], 3: maps.PALETTE[4], 4: maps.PALETTE[2], 5: maps.PALETTE[2]}
+        return {uid: maps.NO_DATA if pd.isna(r) else by_rank.get(int(r), maps.PALETTE[1]) for uid, r in scores["region_rank"].items()}
     if view_id == "rules":
         return {uid: maps.PASS if bool(v) else maps.FAIL for uid, v in scores["passes_rules"].items()}
     if view_id == "robustness":
@@ -203,6 +209,8 @@ def test_layer_control_switches_views_and_legends(page: tuple[Page, PageLog], de
             assert "profile 1" in text and "profile 2" in text
         elif view_id == "pilots":
             assert "chosen set" in text and "in a next-best set" in text
+        elif view_id == "region_rank":
+            assert "Rank within the region (1 = first of its region)" in text and "1st" in text and "6th or lower" in text
         elif view_id == "agreement":
             assert "Weight sets (humanitarian, development, peace, participants) that put the unit in the top 1" in text
         else:

@@ -346,6 +346,8 @@ function nexusZonesApp(map, D, overlays) {
   // ---------------------------------------------------------------------- weights and ranking
   function number(v) { return String(Math.round(v * 10000) / 10000); }
   function shownWeight(v) { return number(v).replace(".", D.number_format.decimal); }
+  // a metric scale only (the page is for Mali; "mi" is no word in French), below the panel
+  L.control.scale({imperial: false}).addTo(map);
   var panel = L.control({position: "bottomleft"});
   panel.onAdd = function () {
     var d = L.DomUtil.create("div", "nz-panel");
@@ -360,8 +362,8 @@ function nexusZonesApp(map, D, overlays) {
       h += '<label><span>' + x.label + '</span><input type="range" min="0" max="' + x.max + '" step="any" value="' + x.weight +
         '" data-indicator="' + k + '"> <output>' + shownWeight(x.weight) + "</output></label>";
     });
-    h += '<button type="button" class="nz-reset">' + T.reset + '</button><button type="button" class="nz-copy">' + T.copy_yaml +
-      '</button><button type="button" class="nz-code">' + T.copy_code +
+    h += '<button type="button" class="nz-reset">' + T.reset + '</button> <button type="button" class="nz-copy">' + T.copy_yaml +
+      '</button> <button type="button" class="nz-code">' + T.copy_code +
       '</button><div class="nz-copy-note"></div><textarea class="nz-yaml" readonly></textarea></details>';
     h += '<details class="nz-ranking-box"><summary>' + T.ranking + '</summary><div class="nz-ranking"></div></details>';
     d.innerHTML = h;
