@@ -674,12 +674,13 @@ def _period_payload(result: "RunResult", language: str, order: list[str], views:
     for view in views:
         view["legend"] = legends.get(view["id"], view["legend"])
     names = list(result.config.indicators)
-    out: dict[str, list] = {k: [] for k in ("norm", "eligible", "config_rank", "colours", "popup", "python")}
+    out: dict[str, list] = {k: [] for k in ("norm", "eligible", "failed", "config_rank", "colours", "popup", "python")}
     for name, res in panel.results.items():
         scores = res.scores.reindex(order)
         eligible = res.scored.eligible.reindex(order).fillna(False) if res.scored.eligible is not None else scores["rank"].notna()
         out["norm"].append([[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in scores.iterrows()])
         out["eligible"].append([bool(e) for e in eligible])
+        out["failed"].append([int(f) for f in (scores["rules_failed_count"].fillna(0) if "rules_failed_count" in scores.columns else [0] * len(scores))])
         out["config_rank"].append([int(r) if _present(r) else None for r in scores["rank"]])
         out["colours"].append({v["id"]: [v["colour"](row) for _, row in scores.iterrows()] for v in views if v["id"] not in ("score", "region_rank")})
         out["popup"].append([popup_record(row, res, language) for _, row in scores.iterrows()])

@@ -324,7 +324,7 @@ def test_hostile_strings_stay_text(page: tuple[Page, PageLog], grid_files: dict,
     # show every place the strings reach: the hostile label's view (with its legend), A1's tooltip and popup
     expand_layers(pg)
     labels = pg.locator(".leaflet-control-layers-base label")
-    labels.nth(1).click()  # the first indicator: incidents
+    labels.nth(2).click()  # the first indicator: incidents (after score and region rank)
     legend = pg.locator("div.nz-legend")
     expect(legend).to_have_attribute("data-view", "i_incidents")  # the control keys views by (escaped) label
     x, y = screen_point(pg, "A1", result.scores.geometry["A1"])
@@ -349,7 +349,7 @@ def test_hostile_strings_stay_text(page: tuple[Page, PageLog], grid_files: dict,
     # ... and every string is shown as the literal text it was
     assert pg.title() == HOSTILE_TITLE
     expect(pg.locator(".nz-title h3")).to_have_text(HOSTILE_TITLE)
-    expect(labels.nth(1)).to_have_text(HOSTILE_LABEL)  # Leaflet puts a space before the name; the match trims
+    expect(labels.nth(2)).to_have_text(HOSTILE_LABEL)  # Leaflet puts a space before the name; the match trims
     expect(legend).to_contain_text(HOSTILE_LABEL)
     assert HOSTILE_NAME in tooltip_text
     expect(popup.locator("h4")).to_contain_text(HOSTILE_NAME)
@@ -405,7 +405,7 @@ def test_views_with_the_same_label_stay_reachable(page: tuple[Page, PageLog], gr
     open_map(pg, result.paths["map"])
     expand_layers(pg)
     radios = pg.locator(".leaflet-control-layers-base label")
-    assert radios.count() == len(expected_views(result)) == 5 + 1  # score, 3 indicators, rules, robustness
+    assert radios.count() == len(expected_views(result)) == 6 + 1  # score, region rank, 3 indicators, rules, robustness
     for position, (view_id, _label) in enumerate(expected_views(result)):
         radios.nth(position).click()
         assert pg.locator("div.nz-legend").get_attribute("data-view") == view_id

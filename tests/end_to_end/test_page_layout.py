@@ -37,17 +37,12 @@ FULL_HD = {"width": 1920, "height": 1080}
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    return nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture(scope="module")
 def mali_2017(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     data = require_real_data()
     return nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=data, out_dir=tmp_path_factory.mktemp("real"))
 
 
-@pytest.fixture(params=["demo", "mali_2017"])
+@pytest.fixture(params=["demo_result", "mali_2017"], ids=["demo", "mali_2017"])
 def study(request) -> RunResult:
     return request.getfixturevalue(request.param)
 
@@ -98,7 +93,7 @@ def test_no_control_covers_the_title_box(chromium, study: RunResult, viewport: d
 
 
 @pytest.mark.browser
-def test_a_long_note_folds_to_three_lines(laptop, demo: RunResult, tmp_path: Path) -> None:
+def test_a_long_note_folds_to_three_lines(laptop, demo_result: RunResult, tmp_path: Path) -> None:
     """A note of some twenty lines (as the 2016–2019 study's) takes three lines and a "more"
     button; the button shows it whole and folds it again."""
     pg, log = laptop
@@ -119,7 +114,7 @@ def test_a_long_note_folds_to_three_lines(laptop, demo: RunResult, tmp_path: Pat
     expect(more).to_have_text("more…")
     assert note.bounding_box()["height"] == pytest.approx(folded)
     # the demo's own note (two lines) is not folded: no button
-    _open(pg, demo.paths["map"])
+    _open(pg, demo_result.paths["map"])
     expect(pg.locator(".nz-title button.nz-more")).to_have_count(0)
     assert_clean(log)
 
@@ -179,14 +174,14 @@ def test_unit_names_come_before_region_names_and_every_fitting_unit_is_named(lap
 
 
 @pytest.mark.browser
-def test_ranking_panel_shows_rules_failed_beside_the_score(laptop, demo: RunResult) -> None:
+def test_ranking_panel_shows_rules_failed_beside_the_score(laptop, demo_result: RunResult) -> None:
     pg, log = laptop
-    _open(pg, demo.paths["map"])
+    _open(pg, demo_result.paths["map"])
     pg.locator("details.nz-ranking-box summary").click()
     header = pg.locator(".nz-ranking tr").first.locator("th").all_inner_texts()
     assert header[:5] == ["Rank", "Name", "Region", "Rules failed", "Nexus score"]
     rows = [r.locator("td").all_inner_texts() for r in pg.locator(".nz-ranking tr[data-unit]").all()]
-    table = pd.read_csv(demo.paths["csv"]).sort_values("rank")
+    table = pd.read_csv(demo_result.paths["csv"]).sort_values("rank")
     expected = [[str(int(r["rank"])), r["name"], r["region"], str(int(r["rules_failed_count"])), f"{r['score']:.1f}"] for _, r in table.iterrows()]
     assert [row[:5] for row in rows] == expected
     # the demo's order is the rules' (0, 3, 4, 5, 6 failed): a lower score above a higher one reads right

@@ -14,7 +14,8 @@ function nexusZonesPeriods(api) {
   function fill(target, source) { target.length = 0; source.forEach(function (x) { target.push(x); }); }
   function evaluateAll() {
     return P.names.map(function (name, p) {
-      return NexusKernel.evaluate(api.model, {norm: P.norm[p], eligible: P.eligible[p], regions: api.inputs.regions}, state.weights, state.pillarWeights);
+      return NexusKernel.evaluate(api.model, {norm: P.norm[p], eligible: P.eligible[p], failed: P.failed[p], regions: api.inputs.regions},
+                                  state.weights, state.pillarWeights);
     });
   }
   function fmt(s) { return s === null ? "–" : (D.language === "fr" ? s.toFixed(1).replace(".", ",") : s.toFixed(1)); }
@@ -59,7 +60,9 @@ function nexusZonesPeriods(api) {
     chosen = p;
     fill(api.inputs.norm, P.norm[p]);
     fill(api.inputs.eligible, P.eligible[p]);
+    fill(api.inputs.failed, P.failed[p]);  // the rules failed in this period (ranking panel, failing_units "last")
     units.forEach(function (u, i) {
+      u.properties.failed = P.failed[p][i];
       Object.keys(P.colours[p]).forEach(function (v) { u.properties["_c_" + v] = P.colours[p][v][i]; });
       u.properties.config_rank = P.config_rank[p][i];
     });
