@@ -262,13 +262,6 @@ def test_point_tooltips_name_their_point(laptop, study: RunResult) -> None:
     assert_clean(log)
 
 
-def test_points_without_a_name_show_their_type_date_or_the_layer() -> None:
-    row = pd.Series({"name": None, "type": "Battles", "date": pd.Timestamp("2017-03-04")})
-    assert maps._point_text(row, ["name", "type", "date"], "ACLED") == "Battles · 2017-03-04"
-    assert maps._point_text(pd.Series({"name": " ", "date": pd.NaT}), ["name", "date"], "WHO/KEMRI") == "WHO/KEMRI"
-    assert maps._point_text(pd.Series({"name": "CSCom de Diré"}), ["name"], "x") == "CSCom de Diré"
-
-
 # -------------------------------------------------------------------------- French, every word
 
 _VISIBLE = """() => {

@@ -371,3 +371,15 @@ def test_ids_listed_in_another_case_are_deleted_and_said(tmp_path: Path, monkeyp
                       r"only by case.*'MLI3' as 'mli3', 'MLI7' as 'mli7'"):
         out = points.read_points(events, date_column="event_date", where="layers.e", deleted=deleted)
     assert len(out) == n - 2 and out.attrs["deleted"] == 2  # MLI3 and MLI5; MLI7 was stamped after its deletion
+
+
+def test_name_column_is_kept_as_name_on_both_paths(tmp_path, monkeypatch):
+    """``name_column`` (a facility's name, for the map's tooltips): kept as the column ``name``,
+    stripped, the same on the fast and the general path; a missing column is an error naming the key."""
+    path = tmp_path / "facilities.csv"
+    pd.DataFrame({"Lat": ["0.5", "1.5"], "Long": ["0.5", "1.5"], "Facility name": [" CSCom de Diré ", "Hôpital, d'Alpha"]}).to_csv(path, index=False)
+    fast, slow = _both(monkeypatch, path, latitude="Lat", longitude="Long", name_column="Facility name", date_column=None, type_column=None, admin_column=None)
+    _same(fast, slow)
+    assert list(slow[0]["name"]) == ["CSCom de Diré", "Hôpital, d'Alpha"]
+    with pytest.raises(InputDataError, match=r"column 'Name' \(config key layer\.name_column\)"):
+        points.read_points(path, latitude="Lat", longitude="Long", name_column="Name")
