@@ -132,7 +132,7 @@ function nexusZonesApp(map, D, overlays) {
   var outlines = L.layerGroup();
   D.basemap.regions.forEach(function (r) {
     L.geoJSON(NexusTopology.geometry(arcs, r.outline), {interactive: false, style: {color: "#333", weight: 2.5, opacity: 0.9, fill: false}}).addTo(outlines);
-    L.marker(r.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-region-label", html: "<span>" + r.label + "</span>", iconSize: null})}).addTo(outlines);
+    L.marker(r.at, {interactive: false, keyboard: false, zIndexOffset: -1000, icon: L.divIcon({className: "nz-region-label", html: "<span>" + r.label + "</span>", iconSize: null})}).addTo(outlines);
   });
   var unitLabels = L.layerGroup(), unitMarkers = [];
   D.basemap.unit_labels.forEach(function (u) {
