@@ -93,6 +93,24 @@ def test_no_control_covers_the_title_box(chromium, study: RunResult, viewport: d
 
 
 @pytest.mark.browser
+def test_panel_leaves_room_for_a_pinned_unit(laptop, demo_result: RunResult) -> None:
+    """A unit pinned to the side panel (below the title): the open weights and ranking panel stays
+    below it too, and takes back its room once the side panel closes."""
+    pg, log = laptop
+    _open(pg, demo_result.paths["map"])
+    _open_everything(pg)
+    before = pg.locator(".nz-panel").bounding_box()["height"]
+    pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")
+    pg.locator(".leaflet-popup button.nz-pin").click()
+    side, panel = pg.locator(".nz-side").bounding_box(), pg.locator(".nz-panel").bounding_box()
+    assert side["height"] > 0 and side["y"] + side["height"] <= panel["y"]
+    assert pg.evaluate(_COVERING) == []
+    pg.locator(".nz-side button.nz-close").click()
+    assert pg.locator(".nz-panel").bounding_box()["height"] == pytest.approx(before)
+    assert_clean(log)
+
+
+@pytest.mark.browser
 def test_a_long_note_folds_to_three_lines(laptop, demo_result: RunResult, tmp_path: Path) -> None:
     """A note of some twenty lines (as the 2016–2019 study's) takes three lines and a "more"
     button; the button shows it whole and folds it again."""

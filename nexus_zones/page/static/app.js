@@ -340,7 +340,8 @@ function nexusZonesApp(map, D, overlays) {
     sideUnit = i;
     side.getContainer().innerHTML = '<button class="nz-close" title="×">×</button>' + popupHtml(i, true);
     side.getContainer().style.display = "block";
-    side.getContainer().querySelector(".nz-close").onclick = function () { side.getContainer().style.display = "none"; sideUnit = null; };
+    side.getContainer().querySelector(".nz-close").onclick = function () { side.getContainer().style.display = "none"; sideUnit = null; fitPanel(); };
+    fitPanel();
   }
 
   // ---------------------------------------------------------------------- weights and ranking
@@ -371,10 +372,11 @@ function nexusZonesApp(map, D, overlays) {
   };
   panel.addTo(map);
   var box = panel.getContainer();
-  /** The weights and ranking panel never covers the title box: it is at most as tall as the room
-   * between the title's bottom and its own bottom, and scrolls inside. */
+  /** The weights and ranking panel never covers the title box, nor a unit pinned to the side panel
+   * below it: it is at most as tall as the room between their bottom and its own, and scrolls inside. */
   function fitPanel() {
     var top = title.getContainer().getBoundingClientRect().bottom, bottom = box.getBoundingClientRect().bottom;
+    if (side.getContainer().style.display === "block") { top = Math.max(top, side.getContainer().getBoundingClientRect().bottom); }
     box.style.maxHeight = Math.max(60, Math.floor(bottom - top - 10)) + "px";
   }
   box.querySelectorAll("details").forEach(function (d) { d.addEventListener("toggle", fitPanel); });
