@@ -243,6 +243,8 @@ def _views(result: "RunResult", language: str) -> list[dict]:
         {"id": "score", "label": t("score", language), "colour": lambda row: colour(row["score"] / 100.0 if _present(row["score"]) else None, classes),
          "legend": _ramp(t("score_legend", language), "0", "100", bool(scores["score"].isna().any()), classes, language)}
     ]
+    if scores["region"].astype(bool).any():
+        views.append(_region_rank_view(scores, language))
     for name, ind in config.indicators.items():
         worst, best = scale_ends(ind, scores[name], scores[f"{name}_norm"])
         label = label_of(config, name, language)
@@ -284,6 +286,28 @@ def _views(result: "RunResult", language: str) -> list[dict]:
                       "legend": f'<div class="nz-legend-title">{t("profiles_legend", language)}</div>{"".join(items)}'})
     views += _decision_views(result, language)
     return views
+
+
+#: The region-rank view's classes: (last rank of the class, colour, catalogue key); the page
+#: recolours with the same classes when the sliders change the ranks.
+REGION_RANK_CLASSES = ((1, PALETTE[8], "region_rank_class_1"), (2, PALETTE[6], "region_rank_class_2"), (3, PALETTE[4], "region_rank_class_3"),
+                       (5, PALETTE[2], "region_rank_class_4"), (None, PALETTE[1], "region_rank_class_6"))
+
+
+def region_rank_colour(rank: Any) -> str:
+    """The region-rank view's colour of a rank within the region (grey when not ranked)."""
+    if not _present(rank):
+        return NO_DATA
+    return next(c for last, c, _ in REGION_RANK_CLASSES if last is None or float(rank) <= last)
+
+
+def _region_rank_view(scores: pd.DataFrame, language: str) -> dict:
+    """The units coloured by their rank within their region (the mission chose within a region)."""
+    items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language))}</div>' for _, c, k in REGION_RANK_CLASSES)
+    if scores["region_rank"].isna().any():
+        items += f'<div><span class="nz-sw" style="background:{NO_DATA}"></span> {esc(t("not_ranked", language))}</div>'
+    return {"id": "region_rank", "label": t("region_rank_view", language), "colour": lambda row: region_rank_colour(row["region_rank"]),
+            "legend": f'<div class="nz-legend-title">{esc(t("region_rank_legend", language))}</div>{items}'}
 
 
 def _decision_views(result: "RunResult", language: str) -> list[dict]:
@@ -396,6 +420,19 @@ def _outlines(topo: dict, regions: np.ndarray) -> dict[str, dict]:
             for region, counts in uses.items()}
 
 
+def label_point(shape) -> shapely.Point:
+    """Where a shape's name goes: the centre of the largest circle inside it (its pole of
+    inaccessibility, to a hundredth of its extent), where a name has the most room; the
+    representative point where that fails (an empty or degenerate shape)."""
+    minx, miny, maxx, maxy = shape.bounds
+    tolerance = max(maxx - minx, maxy - miny) / 100
+    if tolerance > 0:
+        centre = shapely.get_point(shapely.maximum_inscribed_circle(shape, tolerance), 0)
+        if centre is not None and shape.contains(centre):
+            return centre
+    return shape.representative_point()
+
+
 def _basemap(result: "RunResult", geoms: np.ndarray, outlines: dict[str, dict]) -> dict:
     """Region outlines (topology lines, see :func:`_outlines`) and labels, and unit labels, from our
     own data (a basemap without tiles)."""
@@ -408,13 +445,13 @@ def _basemap(result: "RunResult", geoms: np.ndarray, outlines: dict[str, dict]) 
             continue
         members = idx.to_numpy()
         shape = geometry.safe_op(shapely.union_all, geoms[members], [labels[i] for i in members], what=f"outline of region {region}", source="map")
-        point = shape.representative_point()
+        point = label_point(shape)
         regions.append({"outline": outlines[region], "label": esc(region),
                         "at": [round(point.y, precision), round(point.x, precision)]})
     labels = []
     if len(scores) <= MAX_UNIT_LABELS:
         for (unit, row), geom in zip(scores.iterrows(), geoms):
-            point = geom.representative_point()
+            point = label_point(geom)
             labels.append({"label": esc(row["name"]), "at": [round(point.y, precision), round(point.x, precision)]})
     return {"regions": regions, "unit_labels": labels}
 
@@ -439,14 +476,22 @@ def _point_layers(result: "RunResult", language: str) -> list[dict]:
         keep = counted.any(axis=1)
         chosen, periods = points[keep], counted[keep]
         xy = shapely.get_coordinates(chosen.geometry.to_numpy())
-        text_cols = [c for c in ("category", "type", "date") if c in chosen.columns]
+        text_cols = [c for c in ("name", "category", "type", "date") if c in chosen.columns]
+        spec = config.layers[name]
+        fallback = pick(spec.source, language) if getattr(spec, "source", None) else name
         items = []
         for (x, y), (_, row), of in zip(xy, chosen.iterrows(), periods):
-            bits = [str(row[c].date()) if c == "date" and _present(row[c]) else str(row[c]) for c in text_cols]
-            item = [round(float(y), config.map.precision), round(float(x), config.map.precision), esc(" · ".join(bits))]
+            item = [round(float(y), config.map.precision), round(float(x), config.map.precision), esc(_point_text(row, text_cols, fallback))]
             items.append(item if of.all() else item + [np.flatnonzero(of).tolist()])
         out.append({"id": name, "label": t("points_layer", language, label=esc(name)), "points": items})
     return out
+
+
+def _point_text(row: Any, columns: list[str], fallback: str) -> str:
+    """A point's tooltip: its name, category, type and date where the layer keeps them (blank cells
+    left out), else ``fallback`` (the layer's source or name), so that no tooltip is empty."""
+    bits = [str(row[c].date()) if c == "date" else str(row[c]).strip() for c in columns if not pd.isna(row[c]) and str(row[c]).strip()]
+    return " · ".join(bits) or fallback
 
 
 #: ColorBrewer PRGn, purple (lost ranks or points) to green (gained), for the change view.
@@ -480,7 +525,7 @@ def _period_payload(result: "RunResult", language: str, order: list[str], views:
         failed = scores["rules_failed_count"] if "rules_failed_count" in scores.columns else pd.Series(0, index=scores.index)
         out["failed"].append([int(f) if _present(f) else 0 for f in failed])
         out["config_rank"].append([int(r) if _present(r) else None for r in scores["rank"]])
-        out["colours"].append({v["id"]: [v["colour"](row) for _, row in scores.iterrows()] for v in views if v["id"] != "score"})
+        out["colours"].append({v["id"]: [v["colour"](row) for _, row in scores.iterrows()] for v in views if v["id"] not in ("score", "region_rank")})
         out["popup"].append([popup_record(row, res, language) for _, row in scores.iterrows()])
         out["python"].append({k: [None if not _present(x) else float(x) for x in scores[k]] for k in ("score", "rank", "region_rank")})
     text = {k: t(k, language) for k in ("period", "trajectory", "score", "rank", "region_rank", "no_data")}
@@ -652,7 +697,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         + (f'<details><summary>{t("sources", language)}</summary><p class="nz-src">{"; ".join(esc(s) for s in sources)}</p></details>' if sources else "")
     )
     text_keys = ("score", "unit", "rank", "region_rank", "not_ranked", "name", "region", "ranking", "weights_panel", "reset", "copy_yaml",
-                 "copied", "select_copy", "pillar", "outlines", "pin", "score_short")
+                 "copied", "select_copy", "pillar", "outlines", "pin", "score_short", "note_more", "note_less", "rules_failed")
     text = {k: t(k, language) for k in text_keys}
     text["score_line"] = t("score_line", language, score="{score}", rank="{rank}", ranked="{ranked}", region_rank="{region_rank}")
     text["top_k"] = t("top_k", language, k=config.map.top_k or config.robustness.top_k)
@@ -668,6 +713,8 @@ def page_data(result: "RunResult", language: str) -> dict:
         "failing_units": config.model.failing_units,
         "indicators": indicators, "pillars": pillars,
         "top_k": config.map.top_k or config.robustness.top_k,
+        "rules": len(config.rules),
+        "region_rank_classes": [[last, c] for last, c, _ in REGION_RANK_CLASSES],
         "units": units,
         "topology": topo,
         "views": [{"id": v["id"], "label": esc(v["label"]) if v["id"].startswith("i_") else v["label"], "legend": v["legend"]} for v in views],
@@ -689,11 +736,11 @@ def build_map(result: "RunResult", *, offline: bool | None = None) -> str:
     offline = config.map.offline if offline is None else offline
     data = page_data(result, language)
     minx, miny, maxx, maxy = result.scores.total_bounds
-    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, tiles=None, control_scale=True)
+    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, tiles=None, control_scale=False)  # app.js adds a metric scale
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     overlays: list[tuple[str, str]] = []
     if config.map.tiles:
-        tiles = folium.TileLayer("OpenStreetMap", name=t("tiles", language), overlay=True, control=False, show=True)
+        tiles = folium.TileLayer("OpenStreetMap", name=t("tiles", language), attr=t("osm_attribution", language), overlay=True, control=False, show=True)
         tiles.add_to(fmap)
         overlays.append((esc(t("tiles", language)), tiles.get_name()))
     if data["points"]:

@@ -155,6 +155,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data_uncertainty": {"en": "Uncertainty in the data", "fr": "Incertitude des données"},
     "data_band": {"en": "Rank with perturbed data: {band} (5–95% of {draws} draws)", "fr": "Rang avec données perturbées : {band} (5–95\u202f% de {draws} tirages)"},
     "data_share": {"en": "{source}: {share} of the rank variance", "fr": "{source} : {share} de la variance des rangs"},
+    # page layout (issue 18.8)
+    "note_more": {"en": "more…", "fr": "lire la suite…"},
+    "note_less": {"en": "less", "fr": "réduire"},
+    "rules_failed": {"en": "Rules failed", "fr": "Règles non respectées"},
+    "region_rank_view": {"en": "Rank within the region", "fr": "Rang dans la région"},
+    "region_rank_legend": {"en": "Rank within the region (1 = first of its region)", "fr": "Rang dans la région (1 = première de sa région)"},
+    "region_rank_class_1": {"en": "1st", "fr": "1re"},
+    "region_rank_class_2": {"en": "2nd", "fr": "2e"},
+    "region_rank_class_3": {"en": "3rd", "fr": "3e"},
+    "region_rank_class_4": {"en": "4th or 5th", "fr": "4e ou 5e"},
+    "region_rank_class_6": {"en": "6th or lower", "fr": "6e ou au-delà"},
+    "osm_attribution": {"en": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+                        "fr": '&copy; les contributeurs d\'<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'},
 }
 
 #: Messages of follow-up studies over several periods (see :mod:`nexus_zones.periods`).

@@ -64,8 +64,8 @@ def test_map_as_text(demo_result):
     units = data["units"]
     assert len(units["id"]) == len(demo_result.scores) == 5 and units["id"][0] == "ML0602"
     n_ind = len(demo_result.config.indicators)
-    # score, each indicator, rules, robustness, similarity to Diré, profiles
-    assert len(units["colours"]) == 1 + n_ind + 1 + 3 + 2  # ... and the pilot set and agreement views
+    # score, region rank, each indicator, rules, robustness, similarity to Diré, profiles
+    assert len(units["colours"]) == 2 + n_ind + 1 + 3 + 2  # ... and the pilot set and agreement views
     assert units["name"][0] == "Dir\u00e9" and units["config_rank"][0] == 1 and units["eligible"][0] is True
     assert len(units["norm"][0]) == n_ind
     assert units["norm"][0] == pytest.approx([demo_result.scores.loc["ML0602", f"{n}_norm"] for n in demo_result.config.indicators])
@@ -77,7 +77,7 @@ def test_map_as_text(demo_result):
     assert "The rules alone decide the order: each unit fails a different number of rules (0, 3, 4, 5 and 6)" in data["title_html"]
     # leads with the rules and why (the three lines), before the folded details
     assert popup.index("Passes every rule") < popup.index("Why this unit?") < popup.index("<details")
-    assert [v["id"] for v in data["views"]] == ["score"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
+    assert [v["id"] for v in data["views"]] == ["score", "region_rank"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
     assert [x["id"] for x in data["indicators"]] == list(demo_result.config.indicators)
     assert [x["weight"] for x in data["indicators"]] == [3, 1, 2, 1, 2, 1, 1]
     assert [p["id"] for p in data["points"]] == ["incidents", "services", "access"]
@@ -380,10 +380,46 @@ def test_weight_zero_ranks_a_unit_missing_that_indicator_as_rescore(laptop, grid
     expect_note = pg.locator(".nz-legend .nz-config-note")
     assert expect_note.count() == 0  # the score view's legend does not depend on the weights
     pg.locator(".leaflet-control-layers").hover()
-    pg.locator(".leaflet-control-layers-base label").nth(1).click()
+    pg.locator(".leaflet-control-layers-base label").nth(2).click()  # the first indicator's (after score and region rank)
     assert pg.locator(".nz-legend .nz-config-note").count() == 1
     pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")  # and in every popup
     assert pg.locator(".leaflet-popup .nz-config-note").count() == 1
     pg.locator("button.nz-reset").click()  # back at the config's weights: the popup follows, the line goes
     assert pg.locator(".leaflet-popup .nz-config-note").count() == 0 and pg.locator(".nz-legend .nz-config-note").count() == 0
     assert_clean(log)
+
+
+def test_label_point_is_where_a_name_has_most_room() -> None:
+    """The centre of the largest inscribed circle: a 10×10 square with a 20×1 tail has it at the
+    square's centre (5, 5), within the tolerance (a hundredth of the extent, 0.3), while the
+    centroid is pulled towards the tail (x = (100·5 + 20·20) / 120 = 7.5, on the square's edge)."""
+    shape = shapely.union(shapely.box(0, 0, 10, 10), shapely.box(10, 4.5, 30, 5.5))
+    point = maps.label_point(shape)
+    assert point.distance(shapely.Point(5, 5)) <= 0.3 and shape.contains(point)
+    assert shape.centroid.x == pytest.approx((100 * 5 + 20 * 20) / 120)  # 7.5: the centroid is not the place
+    assert maps.label_point(shapely.Point(1, 1).buffer(0)).equals(shapely.Point(1, 1).buffer(0).representative_point())  # empty: the fallback
+
+
+def test_region_rank_classes() -> None:
+    """1st, 2nd, 3rd, 4th–5th, then lower: darkest to lightest green; grey when not ranked."""
+    got = [maps.region_rank_colour(r) for r in (1, 2, 3, 4, 5, 6, 40, None, float("nan"))]
+    p = maps.PALETTE
+    assert got == [p[8], p[6], p[4], p[2], p[2], p[1], p[1], maps.NO_DATA, maps.NO_DATA]
+
+
+def test_point_tooltips_never_empty() -> None:
+    """A point's tooltip: its name, type and date where kept (blanks left out), else the layer's source."""
+    row = pd.Series({"name": None, "type": "Battles", "date": pd.Timestamp("2017-03-04")})
+    assert maps._point_text(row, ["name", "type", "date"], "ACLED") == "Battles · 2017-03-04"
+    assert maps._point_text(pd.Series({"name": " ", "date": pd.NaT}), ["name", "date"], "WHO/KEMRI") == "WHO/KEMRI"
+    assert maps._point_text(pd.Series({"name": "CSCom de Diré"}), ["name"], "x") == "CSCom de Diré"
+
+
+def test_page_layout_payload(demo_result) -> None:
+    """The ranking panel's rules-failed column and the region-rank view need the number of rules,
+    the classes and each unit's rules failed (the demo's 0, 3, 4, 5, 6)."""
+    data = maps.page_data(demo_result, "en")
+    assert data["rules"] == len(demo_result.config.rules) == 6
+    assert data["region_rank_classes"] == [[1, maps.PALETTE[8]], [2, maps.PALETTE[6]], [3, maps.PALETTE[4]], [5, maps.PALETTE[2]], [None, maps.PALETTE[1]]]
+    assert sorted(data["units"]["failed"]) == [0, 3, 4, 5, 6]
+    assert data["text"]["rules_failed"] == "Rules failed" and maps.page_data(demo_result, "fr")["text"]["rules_failed"] == "Règles non respectées"

@@ -103,6 +103,9 @@ class PointsLayerSpec(_HasPath, _NumberSpelling):
         None, description="The file's own unit-name column (ACLED: admin2); counted by name beside the spatial count."
     )
     aliases: dict[str, str] = Field(default_factory=dict, description="Names in admin_column -> unit names.")
+    name_column: str | None = Field(
+        None, description="Column naming each point (e.g. a facility's name), shown in the map's point tooltips."
+    )
     id_column: str | None = Field(
         None, description="Column of record ids; a repeated id is counted once (default: ACLED's event_id_cnty where the file has it)."
     )
@@ -183,7 +186,7 @@ def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataF
         spec.path, layer=spec.layer, latitude=spec.latitude, longitude=spec.longitude,
         date_column=spec.date_column if need_date else None, type_column=spec.type_column if spec.types else None,
         category_column=spec.category_column, types=spec.types, categories=spec.categories,
-        fatalities_column=spec.fatalities_column, admin_column=spec.admin_column,
+        fatalities_column=spec.fatalities_column, admin_column=spec.admin_column, name_column=spec.name_column,
         filters=spec.where or None, matches=[m.model_dump() for m in spec.match] or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
         decimal=spec.decimal, thousands=spec.thousands, crs=spec.crs, reference=context.reference,
         deleted=load.read_deleted_records(spec.deleted, key=f"layers.{name}.deleted") if spec.deleted else None, sheet=spec.sheet,
@@ -259,6 +262,7 @@ def read_points(
     categories: Mapping[str, Sequence[str]] | None = None,
     fatalities_column: str | None = "fatalities",
     admin_column: str | None = None,
+    name_column: str | None = None,
     filters: dict | None = None,
     matches: Sequence[Mapping] | None = None,
     where: str = "layer",
@@ -275,7 +279,7 @@ def read_points(
 
     CSV files and workbooks (``.xlsx``, its ``sheet``, default the first) take coordinates from
     ``latitude``/``longitude``; other files are read as vector data and reprojected to EPSG:4326. The result has ``geometry`` and, where asked for, ``date``
-    (datetime64), ``type``, ``category``, ``admin`` (the file's own unit name) and ``fatalities``
+    (datetime64), ``type``, ``category``, ``admin`` (the file's own unit name), ``name`` (each point's name) and ``fatalities``
     (float; only when the file has that column). Rows not passing ``filters`` (column -> accepted
     values) are dropped; their number is kept in ``attrs['dropped_by_filters']``. ``where`` is the
     config key prefix used in messages (e.g. ``layers.incidents``). Column names may be HXL tags.
@@ -297,7 +301,7 @@ def read_points(
     before any filter; their number is kept in ``attrs['deleted']``.
     """
     wanted = _wanted(where, date_column=date_column, type_column=type_column, category_column=category_column,
-                     admin_column=admin_column, filters=filters, id_column=id_column)
+                     admin_column=admin_column, name_column=name_column, filters=filters, id_column=id_column)
     for i, entry in enumerate(matches or ()):
         wanted.update({f"{where}.match[{i}].columns[{j}]": col for j, col in enumerate(entry["columns"])})
     filters = {**(filters or {}), **({_MATCH: list(matches)} if matches else {})} or None
@@ -306,7 +310,7 @@ def read_points(
     if path.suffix.lower() in (".csv", ".txt", ".tsv") and crs is None:
         fast = _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, where=where, filters=filters, records=records,
                                      columns=dict(date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
-                                                  types=types, categories=categories, where=where),
+                                                  name_column=name_column, types=types, categories=categories, where=where),
                                      decimal=decimal, thousands=thousands, deleted=deleted)
         if fast is not None:
             return fast
@@ -319,7 +323,7 @@ def read_points(
     out.attrs["dropped_by_filters"] = dropped
     out.attrs["deleted"] = int(frame.attrs.get("deleted", 0))
     _take_columns(out, frame, path, date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
-                  types=types, categories=categories, where=where)
+                  name_column=name_column, types=types, categories=categories, where=where)
     _take_fatalities(out, frame, path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
     if "geo_precision" in frame.columns:  # ACLED's location precision (1 exact, 2 near, 3 region), read when present
         out["geo_precision"] = pd.to_numeric(frame["geo_precision"], errors="coerce").to_numpy()
@@ -472,7 +476,7 @@ def _arrow_filtered(cols: "load.ArrowColumns", filters: dict | None, path: Path,
 
 
 def _arrow_columns(out: gpd.GeoDataFrame, cols: "load.ArrowColumns", path: Path, *, date_column, type_column, category_column, admin_column,
-                   types=None, categories=None, where: str = "layer") -> None:
+                   name_column=None, types=None, categories=None, where: str = "layer") -> None:
     """:func:`_take_columns` from pyarrow columns: ISO dates and text by pyarrow, other dates the general
     way; types and categories folded to the config's spelling as there."""
     if date_column:
@@ -482,7 +486,7 @@ def _arrow_columns(out: gpd.GeoDataFrame, cols: "load.ArrowColumns", path: Path,
         else:
             out["date"] = dates
     listed = {"type": (types or (), "types"), "category": ([v for values in (categories or {}).values() for v in values], "categories")}
-    for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column)):
+    for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column), ("name", name_column)):
         if ref:
             cells = pd.Series(load.arrow_text(cols.arrays[cols.resolved[ref]]))
             if name in listed:
@@ -516,13 +520,13 @@ _POINT_COPIES = "each would have been counted twice; two real records differ in 
 
 
 def _take_columns(out: gpd.GeoDataFrame, frame: pd.DataFrame, path: Path, *, date_column, type_column, category_column, admin_column,
-                  types=None, categories=None, where: str = "layer") -> None:
+                  name_column=None, types=None, categories=None, where: str = "layer") -> None:
     """Copy the asked-for columns under their fixed names: ``date`` parsed, the others as stripped text;
     types and categories folded to the config's spelling (:func:`~nexus_zones.fold.fold_to_listed`)."""
     if date_column:
         out["date"] = load.parse_dates(frame[load.resolve_column(frame, date_column)], path=path, column=date_column).to_numpy()
     listed = {"type": (types or (), "types"), "category": ([v for values in (categories or {}).values() for v in values], "categories")}
-    for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column)):
+    for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column), ("name", name_column)):
         if ref:
             cells = frame[load.resolve_column(frame, ref)].astype(str).str.strip()
             if name in listed:

@@ -24,6 +24,7 @@ import copy
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from playwright.sync_api import expect, Page, sync_playwright
@@ -90,6 +91,8 @@ def expected_views(result: RunResult) -> list[tuple[str, str]]:
     """(view id, layer-control label) of each view, in the order the page lists them."""
     config = result.config
     views = [("score", "Nexus score")]
+    if result.scores["region"].astype(bool).any():
+        views.append(("region_rank", "Rank within the region"))
     views += [(f"i_{name}", maps.label_of(config, name, config.language)) for name in config.indicators]
     if config.rules:
         views.append(("rules", "Rules (pass / fail)"))
@@ -112,6 +115,9 @@ def expected_colours(result: RunResult, view_id: str) -> dict[str, str]:
     scores = result.scores
     if view_id == "score":
         return {uid: maps.colour(v / 100.0) for uid, v in scores["score"].items()}
+    if view_id == "region_rank":  # 1st, 2nd, 3rd, 4th-5th, lower: darkest to lightest green; unranked grey
+        by_rank = {1: maps.PALETTE[8], 2: maps.PALETTE[6], 3: maps.PALETTE[4], 4: maps.PALETTE[2], 5: maps.PALETTE[2]}
+        return {uid: maps.NO_DATA if pd.isna(r) else by_rank.get(int(r), maps.PALETTE[1]) for uid, r in scores["region_rank"].items()}
     if view_id == "rules":
         return {uid: maps.PASS if bool(v) else maps.FAIL for uid, v in scores["passes_rules"].items()}
     if view_id == "robustness":
@@ -203,6 +209,8 @@ def test_layer_control_switches_views_and_legends(page: tuple[Page, PageLog], de
             assert "profile 1" in text and "profile 2" in text
         elif view_id == "pilots":
             assert "chosen set" in text and "in a next-best set" in text
+        elif view_id == "region_rank":
+            assert "Rank within the region (1 = first of its region)" in text and "1st" in text and "6th or lower" in text
         elif view_id == "agreement":
             assert "Weight sets (humanitarian, development, peace, participants) that put the unit in the top 1" in text
         else:
@@ -316,7 +324,7 @@ def test_hostile_strings_stay_text(page: tuple[Page, PageLog], grid_files: dict,
     # show every place the strings reach: the hostile label's view (with its legend), A1's tooltip and popup
     expand_layers(pg)
     labels = pg.locator(".leaflet-control-layers-base label")
-    labels.nth(1).click()  # the first indicator: incidents
+    labels.nth(2).click()  # the first indicator: incidents (after score and region rank)
     legend = pg.locator("div.nz-legend")
     expect(legend).to_have_attribute("data-view", "i_incidents")  # the control keys views by (escaped) label
     x, y = screen_point(pg, "A1", result.scores.geometry["A1"])
@@ -341,7 +349,7 @@ def test_hostile_strings_stay_text(page: tuple[Page, PageLog], grid_files: dict,
     # ... and every string is shown as the literal text it was
     assert pg.title() == HOSTILE_TITLE
     expect(pg.locator(".nz-title h3")).to_have_text(HOSTILE_TITLE)
-    expect(labels.nth(1)).to_have_text(HOSTILE_LABEL)  # Leaflet puts a space before the name; the match trims
+    expect(labels.nth(2)).to_have_text(HOSTILE_LABEL)  # Leaflet puts a space before the name; the match trims
     expect(legend).to_contain_text(HOSTILE_LABEL)
     assert HOSTILE_NAME in tooltip_text
     expect(popup.locator("h4")).to_contain_text(HOSTILE_NAME)
@@ -397,7 +405,7 @@ def test_views_with_the_same_label_stay_reachable(page: tuple[Page, PageLog], gr
     open_map(pg, result.paths["map"])
     expand_layers(pg)
     radios = pg.locator(".leaflet-control-layers-base label")
-    assert radios.count() == len(expected_views(result)) == 5 + 1  # score, 3 indicators, rules, robustness
+    assert radios.count() == len(expected_views(result)) == 6 + 1  # score, region rank, 3 indicators, rules, robustness
     for position, (view_id, _label) in enumerate(expected_views(result)):
         radios.nth(position).click()
         assert pg.locator("div.nz-legend").get_attribute("data-view") == view_id

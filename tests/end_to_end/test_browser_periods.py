@@ -57,7 +57,11 @@ def test_period_control_shows_the_python_values_of_each_period(page: tuple[Page,
     seen = {}
     for i, name in enumerate(panel.names):
         _choose_period(pg, i, name)
-        _assert_period_equals_python(_page_state(pg), panel.long, name)
+        state = _page_state(pg)
+        _assert_period_equals_python(state, panel.long, name)
+        # the rules failed are the period's (the ranking panel's column, and the kernel's input under failing_units "last")
+        failed = panel.results[name].scores["rules_failed_count"]
+        assert pg.evaluate("() => window.nexusZones.inputs.failed") == [int(failed[u]) for u in state["ids"]], name
         expand_layers(pg)
         pg.locator(".leaflet-control-layers-base label", has_text="Incidents sécuritaires").click()
         seen[name] = fills(pg)

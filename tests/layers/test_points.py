@@ -415,3 +415,15 @@ def test_every_listed_value_present_is_silent(tmp_path):
         pts = load.read_points(path, type_column="event_type", filters={"event_type": ["Battles", "Protests"]},
                                matches=[{"columns": ["notes"], "contains": ["attack", "clash"]}], where="layers.x")
     assert len(pts) == 2  # Battles (attack, clash); the protest has neither phrase
+
+
+def test_name_column_is_kept_as_name_on_both_paths(tmp_path, monkeypatch):
+    """``name_column`` (a facility's name, for the map's tooltips): kept as the column ``name``,
+    stripped, the same on the fast and the general path; a missing column is an error naming the key."""
+    path = tmp_path / "facilities.csv"
+    pd.DataFrame({"Lat": ["0.5", "1.5"], "Long": ["0.5", "1.5"], "Facility name": [" CSCom de Diré ", "Hôpital, d'Alpha"]}).to_csv(path, index=False)
+    fast, slow = _both(monkeypatch, path, latitude="Lat", longitude="Long", name_column="Facility name", date_column=None, type_column=None, admin_column=None)
+    _same(fast, slow)
+    assert list(slow[0]["name"]) == ["CSCom de Diré", "Hôpital, d'Alpha"]
+    with pytest.raises(InputDataError, match=r"column 'Name' \(config key layer\.name_column\)"):
+        points.read_points(path, latitude="Lat", longitude="Long", name_column="Name")

@@ -32,7 +32,17 @@ function nexusZonesApp(map, D, overlays) {
     state.scores = r.scores; state.rank = r.rank; state.regionRank = r.regionRank;
     units.forEach(function (u, i) {
       u.properties._c_score = NexusKernel.colour(state.scores[i] === null ? null : state.scores[i] / 100, D.classes, D.palette, D.no_data);
+      if (D.region_rank_classes) { u.properties._c_region_rank = regionRankColour(state.regionRank[i]); }
     });
+  }
+  // the region-rank view's classes (nexus_zones.maps.REGION_RANK_CLASSES): [last rank of the class or null, colour]
+  function regionRankColour(r) {
+    if (r === null || r === undefined) { return D.no_data; }
+    for (var c = 0; c < D.region_rank_classes.length; c++) {
+      var last = D.region_rank_classes[c][0];
+      if (last === null || r <= last) { return D.region_rank_classes[c][1]; }
+    }
+    return D.no_data;
   }
 
   // ------------------------------------------------------------------------- the units layer
@@ -122,7 +132,7 @@ function nexusZonesApp(map, D, overlays) {
   var outlines = L.layerGroup();
   D.basemap.regions.forEach(function (r) {
     L.geoJSON(NexusTopology.geometry(arcs, r.outline), {interactive: false, style: {color: "#333", weight: 2.5, opacity: 0.9, fill: false}}).addTo(outlines);
-    L.marker(r.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-region-label", html: "<span>" + r.label + "</span>", iconSize: null})}).addTo(outlines);
+    L.marker(r.at, {interactive: false, keyboard: false, zIndexOffset: -1000, icon: L.divIcon({className: "nz-region-label", html: "<span>" + r.label + "</span>", iconSize: null})}).addTo(outlines);
   });
   var unitLabels = L.layerGroup(), unitMarkers = [];
   D.basemap.unit_labels.forEach(function (u) {
@@ -132,44 +142,96 @@ function nexusZonesApp(map, D, overlays) {
   outlines.addTo(map); unitLabels.addTo(map);
 
   // --------------------------------------------------------- labels that never overlap
-  // The hovered unit's name and the top k's first, then the regions', then the other units' by
-  // current rank (unranked last), larger units first among equals (D.label_order); a name that would overlap one already placed is hidden until a zoom
-  // gives it room, or while its unit is hovered.
-  var hovered = null;
+  // Unit names are placed before region names, so a region name never covers a unit's. Among
+  // units: the hovered one, then every unit whose name fits inside its own shape on screen (those
+  // cannot overlap one another: the shapes do not), then the top k's, then the others by current
+  // rank (unranked last), larger units first among equals (D.label_order). A unit name that would
+  // overlap one already placed is hidden until a zoom gives it room (its tooltip names it on hover).
+  // A region name tries its place, then a line or two above or below it; where all are taken it is
+  // hidden.
+  var hovered = null, fitCache = {zoom: null, fits: []};
   function labelRect(marker) {
     var span = marker.getElement() && marker.getElement().firstElementChild;
     return span ? span.getBoundingClientRect() : null;
   }
   function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
-  function placeLabels() {
-    var candidates = [], placed = [], regions = [];
-    if (map.hasLayer(outlines)) {
-      outlines.eachLayer(function (l) { if (l instanceof L.Marker) { regions.push(l); } });
-    }
-    var top = 0;  // how many unit names (the hovered one and the top k) go before the regions'
-    if (map.hasLayer(unitLabels) && unitMarkers.length) {
-      var position = {};
-      D.label_order.forEach(function (i, p) { position[i] = p; });
-      var order = unitMarkers.map(function (m, i) { return i; }).sort(function (a, b) {
-        var ra = state.rank[a] === null ? Infinity : state.rank[a], rb = state.rank[b] === null ? Infinity : state.rank[b];
-        return ra !== rb ? ra - rb : position[a] - position[b];
+  /** Whether [lng, lat] lies inside a GeoJSON (Multi)Polygon: ray casting over every ring (holes included). */
+  function inside(geometry, x, y) {
+    var polygons = geometry.type === "MultiPolygon" ? geometry.coordinates : [geometry.coordinates], odd = false;
+    polygons.forEach(function (rings) {
+      rings.forEach(function (ring) {
+        for (var a = 0, b = ring.length - 1; a < ring.length; b = a++) {
+          var xa = ring[a][0], ya = ring[a][1], xb = ring[b][0], yb = ring[b][1];
+          if ((ya > y) !== (yb > y) && x < (xb - xa) * (y - ya) / (yb - ya) + xa) { odd = !odd; }
+        }
       });
-      if (hovered !== null) { order = [hovered].concat(order.filter(function (i) { return i !== hovered; })); }
-      top = order.filter(function (i) { return i === hovered || (state.rank[i] !== null && state.rank[i] <= D.top_k); }).length;
-      order.forEach(function (i) { candidates.push(unitMarkers[i]); });
-    }
-    candidates = candidates.slice(0, top).concat(regions, candidates.slice(top));
-    // every box is read before any class changes (hiding keeps the box), so the page lays out once
-    var rects = candidates.map(labelRect);
-    candidates.forEach(function (m, j) {
-      var r = rects[j];
-      if (!r) { return; }
-      var free = r.width > 0 && !placed.some(function (p) { return overlaps(r, p); });
-      if (free) { placed.push(r); }
-      rects[j] = free;
     });
-    candidates.forEach(function (m, j) {
-      if (rects[j] !== null) { L.DomUtil[rects[j] ? "removeClass" : "addClass"](m.getElement(), "nz-label-hidden"); }
+    return odd;
+  }
+  /** Whether a box of the page (a label's) lies inside unit i's shape: its corners, the middles of
+   * its sides and its centre, taken back to the map's coordinates. */
+  function fitsInside(i, r) {
+    var box = map.getContainer().getBoundingClientRect(), xs = [r.left + 1, (r.left + r.right) / 2, r.right - 1],
+        ys = [r.top + 1, (r.top + r.bottom) / 2, r.bottom - 1];
+    return xs.every(function (x) {
+      return ys.every(function (y) {
+        var ll = map.containerPointToLatLng(L.point(x - box.left, y - box.top));
+        return inside(units[i].geometry, ll.lng, ll.lat);
+      });
+    });
+  }
+  /** Which unit names fit inside their shapes at the current zoom (kept until the zoom changes). */
+  function fittingUnits(rects) {
+    if (fitCache.zoom !== map.getZoom() || fitCache.fits.length !== rects.length) {
+      fitCache = {zoom: map.getZoom(), fits: rects.map(function (r, i) { return !!r && r.width > 0 && fitsInside(i, r); })};
+    }
+    return fitCache.fits;
+  }
+  function unitOrder(fits) {
+    var position = {};
+    D.label_order.forEach(function (i, p) { position[i] = p; });
+    var rank = function (i) { return state.rank[i] === null ? Infinity : state.rank[i]; };
+    var group = function (i) { return i === hovered ? 0 : fits[i] ? 1 : rank(i) <= D.top_k ? 2 : 3; };
+    return unitMarkers.map(function (m, i) { return i; }).sort(function (a, b) {
+      return group(a) - group(b) || rank(a) - rank(b) || position[a] - position[b];
+    });
+  }
+  // a region label's place: where it is drawn, then one and two lines above and below
+  var SHIFTS = [0, -1, 1, -2, 2];
+  function shifted(r, dy) { return {left: r.left, right: r.right, top: r.top + dy, bottom: r.bottom + dy, width: r.width}; }
+  function placeLabels() {
+    var placed = [], shown = [];
+    if (map.hasLayer(unitLabels) && unitMarkers.length) {
+      var rects = unitMarkers.map(labelRect), order = unitOrder(fittingUnits(rects));
+      // every box is read before any class changes (hiding keeps the box), so the page lays out once
+      order.forEach(function (i) {
+        var r = rects[i];
+        if (!r) { return; }
+        var free = r.width > 0 && !placed.some(function (p) { return overlaps(r, p); });
+        if (free) { placed.push(r); }
+        shown.push([unitMarkers[i], free, null]);
+      });
+    }
+    if (map.hasLayer(outlines)) {
+      outlines.eachLayer(function (l) {
+        if (!(l instanceof L.Marker)) { return; }
+        var r = labelRect(l);
+        if (!r) { return; }
+        var span = l.getElement().firstElementChild, was = +(span.dataset.dy || 0), base = shifted(r, -was), dy = null, h = r.bottom - r.top;
+        for (var k = 0; k < SHIFTS.length && dy === null && base.width > 0; k++) {
+          var c = shifted(base, SHIFTS[k] * h);
+          if (!placed.some(function (p) { return overlaps(c, p); })) { dy = c.top - base.top; placed.push(c); }
+        }
+        shown.push([l, dy !== null, dy]);
+      });
+    }
+    shown.forEach(function (s) {
+      L.DomUtil[s[1] ? "removeClass" : "addClass"](s[0].getElement(), "nz-label-hidden");
+      if (s[2] !== null) {
+        var span = s[0].getElement().firstElementChild;
+        span.dataset.dy = s[2];
+        span.style.transform = "translate(-50%, calc(-50% + " + s[2] + "px))";
+      }
     });
   }
   map.on("zoomend overlayadd", placeLabels);
@@ -220,7 +282,7 @@ function nexusZonesApp(map, D, overlays) {
     current = id;
     geo.setStyle(styleFor);
     // the score and rules views do not depend on the config's weights; the others' legends do
-    var note = id !== "score" && id !== "rules" && weightsMoved() ? '<div class="nz-config-note">' + T.config_weights_note + "</div>" : "";
+    var note = id !== "score" && id !== "rules" && id !== "region_rank" && weightsMoved() ? '<div class="nz-config-note">' + T.config_weights_note + "</div>" : "";
     legend._div.innerHTML = legends[id] + note;
     legend._div.setAttribute("data-view", id);
   }
@@ -248,6 +310,24 @@ function nexusZonesApp(map, D, overlays) {
   var title = L.control({position: "topleft"});
   title.onAdd = function () { var d = L.DomUtil.create("div", "nz-title"); d.innerHTML = D.title_html; return d; };
   title.addTo(map);
+  foldNote(title.getContainer());
+  /** A note longer than three lines is cut to three (CSS .nz-folded) with a button to show it whole. */
+  function foldNote(box) {
+    var note = box.querySelector(".nz-note");
+    if (!note) { return; }
+    L.DomUtil.addClass(note, "nz-folded");
+    if (note.scrollHeight <= note.clientHeight + 1) { L.DomUtil.removeClass(note, "nz-folded"); return; }
+    var button = L.DomUtil.create("button", "nz-more", box);
+    button.type = "button"; button.textContent = T.note_more;
+    note.parentNode.insertBefore(button, note.nextSibling);
+    L.DomEvent.disableClickPropagation(button);
+    button.onclick = function () {
+      var folded = L.DomUtil.hasClass(note, "nz-folded");
+      L.DomUtil[folded ? "removeClass" : "addClass"](note, "nz-folded");
+      button.textContent = folded ? T.note_less : T.note_more;
+      fitPanel();
+    };
+  }
 
   // ------------------------------------------------------------------------------ side panel
   var side = L.control({position: "topleft"});
@@ -260,12 +340,15 @@ function nexusZonesApp(map, D, overlays) {
     sideUnit = i;
     side.getContainer().innerHTML = '<button class="nz-close" title="×">×</button>' + popupHtml(i, true);
     side.getContainer().style.display = "block";
-    side.getContainer().querySelector(".nz-close").onclick = function () { side.getContainer().style.display = "none"; sideUnit = null; };
+    side.getContainer().querySelector(".nz-close").onclick = function () { side.getContainer().style.display = "none"; sideUnit = null; fitPanel(); };
+    fitPanel();
   }
 
   // ---------------------------------------------------------------------- weights and ranking
   function number(v) { return String(Math.round(v * 10000) / 10000); }
   function shownWeight(v) { return number(v).replace(".", D.number_format.decimal); }
+  // a metric scale only (the page is for Mali; "mi" is no word in French), below the panel
+  L.control.scale({imperial: false}).addTo(map);
   var panel = L.control({position: "bottomleft"});
   panel.onAdd = function () {
     var d = L.DomUtil.create("div", "nz-panel");
@@ -280,8 +363,8 @@ function nexusZonesApp(map, D, overlays) {
       h += '<label><span>' + x.label + '</span><input type="range" min="0" max="' + x.max + '" step="any" value="' + x.weight +
         '" data-indicator="' + k + '"> <output>' + shownWeight(x.weight) + "</output></label>";
     });
-    h += '<button type="button" class="nz-reset">' + T.reset + '</button><button type="button" class="nz-copy">' + T.copy_yaml +
-      '</button><button type="button" class="nz-code">' + T.copy_code +
+    h += '<button type="button" class="nz-reset">' + T.reset + '</button> <button type="button" class="nz-copy">' + T.copy_yaml +
+      '</button> <button type="button" class="nz-code">' + T.copy_code +
       '</button><div class="nz-copy-note"></div><textarea class="nz-yaml" readonly></textarea></details>';
     h += '<details class="nz-ranking-box"><summary>' + T.ranking + '</summary><div class="nz-ranking"></div></details>';
     d.innerHTML = h;
@@ -289,20 +372,33 @@ function nexusZonesApp(map, D, overlays) {
   };
   panel.addTo(map);
   var box = panel.getContainer();
+  /** The weights and ranking panel never covers the title box, nor a unit pinned to the side panel
+   * below it: it is at most as tall as the room between their bottom and its own, and scrolls inside. */
+  function fitPanel() {
+    var top = title.getContainer().getBoundingClientRect().bottom, bottom = box.getBoundingClientRect().bottom;
+    if (side.getContainer().style.display === "block") { top = Math.max(top, side.getContainer().getBoundingClientRect().bottom); }
+    box.style.maxHeight = Math.max(60, Math.floor(bottom - top - 10)) + "px";
+  }
+  box.querySelectorAll("details").forEach(function (d) { d.addEventListener("toggle", fitPanel); });
+  map.on("resize", fitPanel);
   function table() {
     var order = units.map(function (u, i) { return i; }).sort(function (a, b) {
       var ra = state.rank[a] === null ? Infinity : state.rank[a], rb = state.rank[b] === null ? Infinity : state.rank[b];
       if (ra !== rb) { return ra - rb; }
       return (state.scores[b] === null ? -1 : state.scores[b]) - (state.scores[a] === null ? -1 : state.scores[a]);
     });
-    var h = "<table><tr><th>" + T.rank + "</th><th>" + T.name + "</th><th>" + T.region + "</th><th>" + T.score + "</th><th></th></tr>";
+    // whenever rules are in force, the rules failed beside the score: units failing fewer rules come
+    // first, so that a lower score above a higher one reads right
+    var rules = D.rules > 0;
+    var h = "<table><tr><th>" + T.rank + "</th><th>" + T.name + "</th><th>" + T.region + "</th>" +
+      (rules ? '<th class="nz-f">' + T.rules_failed + "</th>" : "") + "<th>" + T.score + "</th><th></th></tr>";
     order.forEach(function (i) {
       var p = units[i].properties, was = p.config_rank, now = state.rank[i], move = "";
       if (was !== null && now !== null && was !== now) {
         move = '<span class="' + (now < was ? "nz-moved-up" : "nz-moved-down") + '">' + (now < was ? "▲" : "▼") + Math.abs(was - now) + "</span>";
       }
-      h += '<tr data-unit="' + p.unit_id + '"><td class="nz-r">' + rankText(now) + "</td><td>" + p.name + "</td><td>" + p.region +
-        '</td><td class="nz-s">' + fmtScore(state.scores[i]) + "</td><td>" + move + "</td></tr>";
+      h += '<tr data-unit="' + p.unit_id + '"><td class="nz-r">' + rankText(now) + "</td><td>" + p.name + "</td><td>" + p.region + "</td>" +
+        (rules ? '<td class="nz-f">' + p.failed + "</td>" : "") + '<td class="nz-s">' + fmtScore(state.scores[i]) + "</td><td>" + move + "</td></tr>";
     });
     box.querySelector(".nz-ranking").innerHTML = h + "</table>";
   }
@@ -310,7 +406,7 @@ function nexusZonesApp(map, D, overlays) {
   function refresh() {
     recompute();
     hooks.forEach(function (h) { h(); });
-    if (current === "score") { geo.setStyle(styleFor); }
+    if (current === "score" || current === "region_rank") { geo.setStyle(styleFor); }
     outlineTop();
     table();
     show(current);
@@ -368,6 +464,7 @@ function nexusZonesApp(map, D, overlays) {
     try { if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(code); } } catch (err) { /* the text stays selected */ }
   });
   refresh();
+  fitPanel();
 
   // ----------------------------------------------------------------------- the first view
   // fit the units between the controls (left and right corners; top and bottom need a margin only)

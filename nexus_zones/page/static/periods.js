@@ -60,8 +60,9 @@ function nexusZonesPeriods(api) {
     chosen = p;
     fill(api.inputs.norm, P.norm[p]);
     fill(api.inputs.eligible, P.eligible[p]);
-    fill(api.inputs.failed, P.failed[p]);
+    fill(api.inputs.failed, P.failed[p]);  // the rules failed in this period (ranking panel, failing_units "last")
     units.forEach(function (u, i) {
+      u.properties.failed = P.failed[p][i];
       Object.keys(P.colours[p]).forEach(function (v) { u.properties["_c_" + v] = P.colours[p][v][i]; });
       u.properties.config_rank = P.config_rank[p][i];
     });
