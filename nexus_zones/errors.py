@@ -28,6 +28,7 @@ __all__ = [
     "UnusedValueWarning",
     "DegenerateWeightsWarning",
     "DuplicateRecordWarning",
+    "BidiControlWarning",
     "SpellingVariantWarning",
     "NumberFormatWarning",
     "ImplausibleValueWarning",
@@ -216,3 +217,8 @@ class PcodeNestingWarning(NexusZonesWarning):
 
 class PseudoUnitWarning(NexusZonesWarning):
     """Rows of a table are for a pseudo-unit (e.g. Cadre Harmonisé's Koro_limitedaccess) and were added to its unit."""
+
+
+class BidiControlWarning(NexusZonesWarning):
+    """Bidirectional control characters (U+202A–U+202E, U+2066–U+2069) removed from a config text or a
+    name from data: they would reverse the text and numbers shown after them."""

@@ -783,8 +783,8 @@ def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, 
     callback for that stage (the CLI draws progress bars with it). A config with ``periods`` is run
     on each period (see :func:`_compute_panel`); the result is the last period's, with ``panel``.
     """
-    config = _as_config(config, data_dir)
-    with _Recorder() as rec:
+    with _Recorder() as rec:  # the config's own warnings (bidirectional controls removed) are reported too
+        config = _as_config(config, data_dir)
         _warn_untranslated(config)
         if config.periods:
             result = _compute_panel(config, progress)

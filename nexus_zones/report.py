@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 import pandas as pd
 
 from .errors import NexusZonesError, OutputLockedError, StaleLockWarning
+from .safety import literal_cells
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
@@ -456,8 +457,8 @@ def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> dict[st
             point = row.geometry.representative_point()
             rank = "" if pd.isna(row["rank"]) else f" ({int(row['rank'])})"
             labels.append(ax.annotate(f"{row['name']}{rank}", (point.x, point.y), ha="center", va="center", fontsize=7, zorder=5,
-                                      color="#111", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6}))
-    ax.set_title(pick(config.study.title, language), fontsize=11)
+                                      color="#111", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6}, parse_math=False))
+    ax.set_title(pick(config.study.title, language), fontsize=11, parse_math=False)  # names and titles are text, never mathtext
     ax.set_axis_off()
     ax.set_aspect(1.0 / max(np.cos(np.radians(shapely.centroid(shapely.union_all(regions.to_numpy())).y)), 0.2))
     bar = fig.colorbar(ScalarMappable(norm=Normalize(0, 100), cmap=cmap), ax=ax, orientation="horizontal", fraction=0.04, pad=0.02)
@@ -745,6 +746,7 @@ def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:
                 analyses.weights.reset_index().to_excel(writer, sheet_name="weights", index=False)
             if analyses is not None and analyses.ranks_by_weights is not None:
                 analyses.ranks_by_weights.reset_index().to_excel(writer, sheet_name="ranks_by_weights", index=False)
+            literal_cells(writer.book)  # a name such as "=HYPERLINK(...)" stays text
 
     with output_lock(out, wait=result.config.output.lock_wait):
         write_all({paths["brief"]: _write_text(brief_html(result, png)), paths["png"]: lambda p: p.write_bytes(png), paths["xlsx"]: xlsx})
