@@ -60,6 +60,8 @@ PASS = "#1a9850"
 FAIL = "#d73027"
 #: Categorical colours (ColorBrewer Set2) for profiles.
 CATEGORIES = ("#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3")
+#: The map's zoom range: the whole world to streets (OpenStreetMap's tiles go to 19).
+MIN_ZOOM, MAX_ZOOM = 2, 18
 #: Unit names are drawn on the basemap up to this many units.
 MAX_UNIT_LABELS = 80
 
@@ -834,7 +836,10 @@ def build_map(result: "RunResult", *, offline: bool | None = None) -> str:
     offline = config.map.offline if offline is None else offline
     data = page_data(result, language)
     minx, miny, maxx, maxy = result.scores.total_bounds
+    # zooms set on the map itself: with the tiles overlay unticked (offline) no layer gives one, and
+    # Leaflet.markercluster then refuses to draw ("Map has no maxZoom specified")
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, tiles=None, control_scale=True)
+    fmap.options.update(minZoom=MIN_ZOOM, maxZoom=MAX_ZOOM)  # folium gives its min_zoom/max_zoom to its own tiles only
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     overlays: list[tuple[str, str]] = []
     if config.map.tiles:
