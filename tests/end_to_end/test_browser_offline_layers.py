@@ -14,28 +14,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from playwright.sync_api import Page, expect
 
 import nexus_zones
 from nexus_zones.config import config_from_mapping
 from nexus_zones.pipeline import RunResult
 
-from .._support import PageLog, REPO, assert_clean, copy_demo, expand_layers, open_map, open_popup, page_data_of
+from .._support import PageLog, assert_clean, copy_demo, expand_layers, open_map, open_popup, page_data_of
 
 pytestmark = pytest.mark.browser
 
 TILES = "OpenStreetMap (online only)"
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    """The bundled demo (tiles overlay on, three points layers), run once for the module."""
-    return nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path_factory.mktemp("demo"))
-
-
 def _points(result: RunResult) -> dict[str, int]:
-    """Each points layer's label in the layer control and how many points the page was given."""
+    """Each points layer's label in the layer control and how many points the page was given (the demo has three)."""
     data = page_data_of(result.paths["map"].read_text(encoding="utf-8"))
     return {layer["label"]: len(layer["points"]) for layer in data["points"]}
 
@@ -61,23 +54,23 @@ def _overlays(pg: Page) -> list[str]:
     return [t.strip() for t in pg.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
 
 
-def test_the_demo_page_has_the_overlays_this_module_toggles(page: tuple[Page, PageLog], demo: RunResult) -> None:
+def test_the_demo_page_has_the_overlays_this_module_toggles(page: tuple[Page, PageLog], demo_result: RunResult) -> None:
     pg, log = page
-    open_map(pg, demo.paths["map"])
+    open_map(pg, demo_result.paths["map"])
     expand_layers(pg)
-    points = _points(demo)
+    points = _points(demo_result)
     assert len(points) == 3 and all(n > 0 for n in points.values())
     assert set(_overlays(pg)) == {TILES, "Region outlines and names", "Unit names", "Top 1 outlined", *points}
     assert pg.evaluate("window.nexusZones.map.getMaxZoom()") == 18 and pg.evaluate("window.nexusZones.map.getMinZoom()") == 2
     assert_clean(log)
 
 
-def test_tiles_off_then_each_points_layer_on_draws_its_markers(page: tuple[Page, PageLog], demo: RunResult) -> None:
+def test_tiles_off_then_each_points_layer_on_draws_its_markers(page: tuple[Page, PageLog], demo_result: RunResult) -> None:
     pg, log = page
-    open_map(pg, demo.paths["map"])
+    open_map(pg, demo_result.paths["map"])
     expand_layers(pg)
     _set(pg, TILES, False)
-    for label, n in _points(demo).items():
+    for label, n in _points(demo_result).items():
         _set(pg, label, True)
         expect(pg.locator(".marker-cluster, path.leaflet-interactive[fill='#c51b8a']").first).to_be_attached()
         assert _drawn(pg) == n, label
@@ -87,11 +80,11 @@ def test_tiles_off_then_each_points_layer_on_draws_its_markers(page: tuple[Page,
 
 
 @pytest.mark.parametrize("order", ["listed", "reversed", "points_first"])
-def test_every_overlay_on_all_off_and_on_again_in_several_orders(page: tuple[Page, PageLog], demo: RunResult, order: str) -> None:
+def test_every_overlay_on_all_off_and_on_again_in_several_orders(page: tuple[Page, PageLog], demo_result: RunResult, order: str) -> None:
     pg, log = page
-    open_map(pg, demo.paths["map"])
+    open_map(pg, demo_result.paths["map"])
     expand_layers(pg)
-    labels, points = _overlays(pg), _points(demo)
+    labels, points = _overlays(pg), _points(demo_result)
     ordered = {"listed": labels, "reversed": labels[::-1],
                "points_first": [x for x in labels if x in points] + [x for x in labels if x not in points]}[order]
     for label in ordered:  # all on
