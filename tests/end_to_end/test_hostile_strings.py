@@ -226,3 +226,40 @@ def test_a_specific_field_refuses_a_payload_cleanly_or_never_evaluates_it(path, 
     if code == 0:
         assert _tag(path) + "49" not in _outputs(out) + err
         assert "<script>alert(1)" not in "".join(p.read_text(encoding="utf-8") for p in out.glob("*.html"))
+
+
+#: Unit names from data holding the payloads (Diré and Niafunké keep theirs: the config names them).
+NAMES = {"Goundam": "{{ 7*7 }} {% raw %} $\\frac{$ Goundam", "Gourma-Rharous": "</script><script>alert(1)</script>",
+         "Tombouctou": '=HYPERLINK("http://example.org","{{ self.__init__.__globals__ }}")'}
+
+
+def test_unit_names_from_data_are_shown_literally_by_run_and_brief(tmp_path, monkeypatch, capsys):
+    """Names from the boundaries reach the map only as data, the brief as escaped text, the PNG as
+    plain text (no mathtext) and the workbook as text cells (no formula)."""
+    import openpyxl
+
+    from .._support import copy_demo
+
+    monkeypatch.chdir(tmp_path)
+    cfg, data = copy_demo(tmp_path, draws=20)
+    cfg["decision"]["draws"], cfg["data_uncertainty"]["draws"] = 100, 4
+    boundaries = data / "cercles.geojson"
+    text = boundaries.read_text(encoding="utf-8")
+    for old, new in NAMES.items():
+        text = text.replace(f'"admin2Name": "{old}"', f'"admin2Name": {json.dumps(new)}')
+    boundaries.write_text(text, encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    before = _snapshot(tmp_path, tmp_path / "out")
+    for command in ("run", "brief"):
+        assert cli.main([command, str(config), "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    assert _snapshot(tmp_path, tmp_path / "out") == before
+    page = (tmp_path / "out" / "demo.html").read_text(encoding="utf-8")
+    brief = (tmp_path / "out" / "demo_brief.html").read_text(encoding="utf-8")
+    for name in NAMES.values():
+        assert _forms(name) & {f for f in _forms(name) if f in page}, name
+        assert f"<td>{html.escape(name)}</td>" in brief
+    assert "49 " not in page.split("var D = ", 1)[1].split(";\n", 1)[0] and "<script>alert(1)" not in page + brief
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "demo_scores.xlsx").worksheets[0]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == NAMES["Tombouctou"]]
+    assert len(cells) == 1 and cells[0].data_type == "s"
