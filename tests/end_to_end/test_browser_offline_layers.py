@@ -122,3 +122,23 @@ def test_a_right_to_left_override_in_a_unit_name_reverses_nothing_in_its_popup(p
     assert f"rank {rank} of {int(result.scores['rank'].notna().sum())}" in popup.inner_text()
     assert "\u202e" not in pg.evaluate("document.body.innerText")
     assert_clean(log)
+
+
+def test_switching_every_view_offline_keeps_every_marker(page: tuple[Page, PageLog], demo_result: RunResult) -> None:
+    """Tiles off, every points layer on, then each view of the layer control in turn (and back to the
+    score): the markers stay drawn, the legend follows the view."""
+    pg, log = page
+    open_map(pg, demo_result.paths["map"])
+    expand_layers(pg)
+    _set(pg, TILES, False)
+    points = _points(demo_result)
+    for label in points:
+        _set(pg, label, True)
+    views = pg.locator(".leaflet-control-layers-base label")
+    ids = pg.evaluate("window.nexusZones.data.views.map(v => v.id)")
+    assert views.count() == len(ids) > 5
+    for j in [*range(views.count()), 0]:
+        views.nth(j).locator("input").click()
+        expect(pg.locator(f"div.nz-legend[data-view='{ids[j]}']")).to_have_count(1)
+        assert _drawn(pg) == sum(points.values()), ids[j]
+    assert_clean(log)
