@@ -263,3 +263,21 @@ def test_unit_names_from_data_are_shown_literally_by_run_and_brief(tmp_path, mon
     sheet = openpyxl.load_workbook(tmp_path / "out" / "demo_scores.xlsx").worksheets[0]
     cells = [c for row in sheet.iter_rows() for c in row if c.value == NAMES["Tombouctou"]]
     assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+@pytest.mark.browser
+def test_the_page_of_hostile_texts_runs_no_script_in_chromium(page, tmp_path):
+    """Every shown text holding </script><script>alert(1)</script> (and {{ 7*7 }}): the page opens in
+    Chromium with no dialog, no error, and shows the title as written."""
+    from .._support import assert_clean, open_map
+
+    pg, log = page
+    cfg = _base()
+    for path, kinds in SHOWN_FIELDS:
+        cfg = _put(cfg, path, kinds, PAYLOADS["script"] + SEVEN)
+    result = pipeline.run(config_from_mapping(cfg, base_dir=REPO / "configs"), out_dir=tmp_path / "out")
+    open_map(pg, result.paths["map"])
+    assert pg.title() == PAYLOADS["script"] + SEVEN
+    assert pg.locator(".nz-title h3").inner_text() == PAYLOADS["script"] + SEVEN
+    assert not pg.evaluate("Array.from(document.scripts).some(s => s.textContent.trim().startsWith('alert'))")  # no injected script
+    assert_clean(log)  # a dialog (alert) or a page error would be listed
