@@ -874,10 +874,11 @@ def check(config: Config | str | Path, *, data_dir: str | Path | None = None) ->
     Every problem of the config is reported at once; then every input file is read and its
     problems gathered; only when all inputs read does it compute the rest.
     """
-    try:
-        config = _as_config(config, data_dir)
-    except NexusZonesError as exc:
-        return CheckReport(problems=(str(exc),))
+    with _Recorder():  # the config's own warnings (bidirectional controls removed) are logged too
+        try:
+            config = _as_config(config, data_dir)
+        except NexusZonesError as exc:
+            return CheckReport(problems=(str(exc),))
     with _Recorder() as rec:
         loaded = _load_all(config, collect=True) if not config.periods else _load_periods(config)
         if loaded.problems:

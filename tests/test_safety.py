@@ -71,3 +71,23 @@ def test_formula_cells_of_a_workbook_become_text():
     again = openpyxl.load_workbook(stream).active
     assert [c.value for c in again[1]] == ["=HYPERLINK(\"http://x\",\"y\")", "Diré", 3, "=1+1"]
     assert [c.data_type for c in again[1]] == ["s", "s", "n", "s"]
+
+
+def test_the_cli_logs_the_warning_for_run_and_check(tmp_path, capsys):
+    """Through the CLI (which logs named warnings instead of showing Python's), for check and run alike."""
+    import yaml
+
+    from nexus_zones import cli
+
+    from ._support import demo_mapping
+
+    cfg = demo_mapping()
+    cfg["decision"]["draws"], cfg["data_uncertainty"]["draws"] = 100, 4
+    cfg["study"]["note"] = f"Demo{RLO} 2017"
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    for command in (["check", str(config)], ["run", str(config), "--out", str(tmp_path / "out")]):
+        assert cli.main(command) == 0
+        err = capsys.readouterr().err
+        assert f"WARNING BidiControlWarning: {config}: bidirectional control characters in 1 text(s): study.note (U+202E)" in err, command
+    assert "Demo 2017" in (tmp_path / "out" / "demo.html").read_text(encoding="utf-8")
