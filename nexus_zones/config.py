@@ -43,6 +43,7 @@ from .layers.polygons import PolygonsLayerSpec
 from .layers.raster import RASTER_MEASURES, RasterLayerSpec
 from .layers.table import TableLayerSpec
 from .rules import RuleSyntaxError, parse_rule
+from .safety import strip_bidi_mapping
 
 __all__ = [
     "Direction",
@@ -785,6 +786,7 @@ def config_from_mapping(
         key = "--data-dir" if data_dir is not None else "data_dir"
         raise ConfigError(source, [_missing_data_dir(key, resolved_data)])
     _sync_kinds()
+    data = strip_bidi_mapping(data, source=source)
     try:
         config = Config.model_validate(data, context={"base_dir": base, "data_dir": resolved_data})
     except ValidationError as exc:

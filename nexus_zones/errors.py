@@ -28,6 +28,7 @@ __all__ = [
     "UnusedValueWarning",
     "DegenerateWeightsWarning",
     "DuplicateRecordWarning",
+    "BidiControlWarning",
     "SpellingVariantWarning",
     "NumberFormatWarning",
     "ImplausibleValueWarning",
@@ -232,3 +233,8 @@ class UnmatchedFilterWarning(UnusedValueWarning):
 
     def __reduce__(self):  # warnings are copied (pickled) by some tools; keep both parts
         return (type(self), (self.source, self.problem))
+
+
+class BidiControlWarning(NexusZonesWarning):
+    """Bidirectional control characters (U+202A–U+202E, U+2066–U+2069) removed from a config text or a
+    name from data: they would reverse the text and numbers shown after them."""

@@ -32,6 +32,7 @@ import pyproj
 import shapely
 
 from . import fold, geometry
+from .safety import strip_bidi_columns
 from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Problem, SpellingVariantWarning, UnmatchedFilterWarning, did_you_mean, short_repr
 
 __all__ = [
@@ -808,7 +809,7 @@ def read_boundaries(
     if frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
         logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
-    units = _units(frame, ids, name_column, region_column, source)
+    units = strip_bidi_columns(_units(frame, ids, name_column, region_column, source), ("name", "region"), source=source)
     all_units = units.sort_index()
     meta = _boundaries_meta(frame, path, layer, found, id_column=id_column, name_column=name_column, region_column=region_column, crs_in=crs_in)
     if found is not None and found.id_column == id_column:

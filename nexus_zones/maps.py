@@ -61,6 +61,8 @@ PASS = "#1a9850"
 FAIL = "#d73027"
 #: Categorical colours (ColorBrewer Set2) for profiles.
 CATEGORIES = ("#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3")
+#: The map's zoom range: the whole world to streets (OpenStreetMap's tiles go to 19).
+MIN_ZOOM, MAX_ZOOM = 2, 18
 #: Unit names are drawn on the basemap up to this many units.
 MAX_UNIT_LABELS = 80
 
@@ -559,7 +561,7 @@ class _App(MacroElement):
 {{ this.app_js }}
 {{ this.periods_js }}
 (function () {
-  var D = {{ this.data_json }};
+  var D = {{ this.data_slot }};
   nexusZonesApp({{ this._parent.get_name() }}, D, [{% for label, name in this.overlays %}[{{ label|tojson }}, {{ name }}]{{ "," if not loop.last }}{% endfor %}]);
   if (D.periods) { nexusZonesPeriods(window.nexusZones); }
 })();
@@ -571,11 +573,9 @@ class _App(MacroElement):
         super().__init__()
         self._name = "NexusApp"
         self.data = data
-        # as Jinja's tojson (HTML-safe: <, >, & and ' escaped), without its spaces: the units' topology
-        # is mostly numbers, where ", " and ": " would add a fifth to its size
-        # branca reads the rendered script as a Jinja template again: "{{", "{%" and "{#" (only ever
-        # inside JSON strings) are written with "{" as \u007b so that data cannot be read as Jinja
-        self.data_json = re.sub(r"\{(?=[{%#])", r"\\u007b", str(htmlsafe_json_dumps(data, separators=(",", ":"), sort_keys=True)))
+        # the data never enters a template: branca reads every rendered macro as a Jinja template
+        # again, so the script holds a slot that build_map fills once the page is rendered
+        self.data_slot = DATA_SLOT
         self.overlays = overlays
         self.css, self.kernel_js, self.topology_js, self.popup_js, self.app_js = (
             _static(name) for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"))
@@ -736,7 +736,10 @@ def build_map(result: "RunResult", *, offline: bool | None = None) -> str:
     offline = config.map.offline if offline is None else offline
     data = page_data(result, language)
     minx, miny, maxx, maxy = result.scores.total_bounds
+    # zooms set on the map itself: with the tiles overlay unticked (offline) no layer gives one, and
+    # Leaflet.markercluster then refuses to draw ("Map has no maxZoom specified")
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, tiles=None, control_scale=False)  # app.js adds a metric scale
+    fmap.options.update(minZoom=MIN_ZOOM, maxZoom=MAX_ZOOM)  # folium gives its min_zoom/max_zoom to its own tiles only
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     overlays: list[tuple[str, str]] = []
     if config.map.tiles:
@@ -747,8 +750,32 @@ def build_map(result: "RunResult", *, offline: bool | None = None) -> str:
         _MarkerClusterAssets().add_to(fmap)
     _App(data, overlays).add_to(fmap)
     root = fmap.get_root()
-    root.header.add_child(Element(f"<title>{esc(pick(config.study.title, language))}</title>"), name="nz_title")
+    root.header.add_child(Element(f"<title>{TITLE_SLOT}</title>"), name="nz_title")
     root.header.add_child(Element('<meta name="generator" content="nexus_zones">'), name="nz_generator")
     page = root.render()
     page = page.replace('<html>', f'<html lang="{language}">', 1)
-    return inline_assets(page) if offline else page
+    page = inline_assets(page) if offline else page
+    return fill_slots(page, {TITLE_SLOT: esc(pick(config.study.title, language)), DATA_SLOT: data_json(data)})
+
+
+#: Where the page's data and title go once the page is rendered (:func:`fill_slots`): no config or
+#: data string is ever part of a template's source, so none can be read as Jinja.
+DATA_SLOT = "/*nexus_zones:data*/null"
+TITLE_SLOT = "nexus_zones:title"
+
+
+def data_json(data: dict) -> str:
+    """The page's data as a JavaScript literal safe inside a ``<script>``: Jinja's ``tojson``
+    (``<``, ``>``, ``&`` and ``'`` written as ``\\u`` escapes, so no ``</script>`` can appear),
+    without its spaces (the units' topology is mostly numbers, where ", " and ": " would add a fifth)."""
+    return str(htmlsafe_json_dumps(data, separators=(",", ":"), sort_keys=True))
+
+
+def fill_slots(page: str, values: dict[str, str]) -> str:
+    """``page`` with each slot replaced by its value, in one pass (a value is never searched again
+    for slots). Each slot must appear exactly once in the rendered page, which then holds no
+    user text yet."""
+    for slot in values:
+        if page.count(slot) != 1:  # pragma: no cover - a change to the page's templates
+            raise AssertionError(f"map page: slot {slot!r} found {page.count(slot)} times; expected once")
+    return re.sub("|".join(re.escape(s) for s in values), lambda m: values[m.group(0)], page)

@@ -842,8 +842,8 @@ def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, 
     callback for that stage (the CLI draws progress bars with it). A config with ``periods`` is run
     on each period (see :func:`_compute_panel`); the result is the last period's, with ``panel``.
     """
-    config = _as_config(config, data_dir)
-    with _Recorder() as rec:
+    with _Recorder() as rec:  # the config's own warnings (bidirectional controls removed) are reported too
+        config = _as_config(config, data_dir)
         _warn_untranslated(config)
         if config.periods:
             result = _compute_panel(config, progress)
@@ -933,10 +933,11 @@ def check(config: Config | str | Path, *, data_dir: str | Path | None = None) ->
     Every problem of the config is reported at once; then every input file is read and its
     problems gathered; only when all inputs read does it compute the rest.
     """
-    try:
-        config = _as_config(config, data_dir)
-    except NexusZonesError as exc:
-        return CheckReport(problems=(str(exc),))
+    with _Recorder():  # the config's own warnings (bidirectional controls removed) are logged too
+        try:
+            config = _as_config(config, data_dir)
+        except NexusZonesError as exc:
+            return CheckReport(problems=(str(exc),))
     with _Recorder() as rec:
         loaded = _load_all(config, collect=True) if not config.periods else _load_periods(config)
         if loaded.problems:

@@ -27,19 +27,20 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 
 from . import claims, explain
 from .errors import NexusZonesError, OutputLockedError, StaleLockWarning
 from .messages import number, pick, t
+from .safety import literal_cells
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
     from .pipeline import RunResult
 
-__all__ = ["FIXED_COLUMNS", "LOCK_NAME", "scores_table", "run_metadata", "output_lock", "write_all", "write_outputs"]
+__all__ = ["FIXED_COLUMNS", "LOCK_NAME", "OPTIONAL_TABLES", "PREVIOUS", "scores_table", "run_metadata", "output_lock", "write_all", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -107,17 +108,20 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
     }
 
 
-def write_all(writers: Mapping[Path, Callable[[Path], None]]) -> None:
-    """Write several files all-or-nothing.
+def write_all(writers: Mapping[Path, Callable[[Path], None]], *, set_aside: Iterable[Path] = ()) -> list[Path]:
+    """Write several files all-or-nothing, and set aside files they replace as a set.
 
     Each writer is called with a temporary path in the target's folder (same suffix). When every
-    writer has succeeded, the existing targets are moved aside, the new files moved into place, and
-    the old ones deleted. On any error the temporary files are removed, the old files are put back,
-    and files that did not exist before are removed, so the folder is as it was.
+    writer has succeeded, the existing targets (and the existing files of ``set_aside``) are moved
+    aside, the new files moved into place, and the old targets deleted; the files of ``set_aside``
+    go to the folder's :data:`PREVIOUS` folder (replacing what an earlier run put there). On any
+    error the temporary files are removed, the old files are put back, and files that did not exist
+    before are removed, so the folder is as it was. Returns where the set-aside files went.
     """
     temps: dict[Path, Path] = {}
     backups: dict[Path, Path] = {}
     placed: list[Path] = []
+    aside = [p for p in dict.fromkeys(set_aside) if p.is_file() and p not in writers]
     try:
         for target, writer in writers.items():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +132,7 @@ def write_all(writers: Mapping[Path, Callable[[Path], None]]) -> None:
             os.unlink(tmp)  # some drivers (GPKG) refuse to write over an existing empty file
             temps[target] = Path(tmp)
             writer(Path(tmp))
-        for target in temps:
+        for target in [*temps, *aside]:
             if target.exists():
                 backup = target.with_name(f".{target.name}.{os.getpid()}.bak")
                 os.replace(target, backup)
@@ -136,6 +140,7 @@ def write_all(writers: Mapping[Path, Callable[[Path], None]]) -> None:
         for target, tmp in temps.items():
             os.replace(tmp, target)
             placed.append(target)
+        moved = _to_previous({target: backups[target] for target in aside})
     except BaseException:
         for target in placed:
             if target not in backups:
@@ -148,8 +153,26 @@ def write_all(writers: Mapping[Path, Callable[[Path], None]]) -> None:
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
         raise
-    for backup in backups.values():
-        backup.unlink(missing_ok=True)
+    for target, backup in backups.items():
+        if target not in aside:
+            backup.unlink(missing_ok=True)
+    return moved
+
+
+#: Where a run moves the tables of its study that it no longer writes (features the config no
+#: longer enables), so that the folder holds one consistent set and nothing is lost.
+PREVIOUS = ".previous"
+
+
+def _to_previous(backups: Mapping[Path, Path]) -> list[Path]:
+    """Move set-aside files (already renamed to their backups) into the folder's :data:`PREVIOUS`."""
+    moved = []
+    for target, backup in backups.items():
+        folder = target.parent / PREVIOUS
+        folder.mkdir(exist_ok=True)
+        os.replace(backup, folder / target.name)
+        moved.append(folder / target.name)
+    return moved
 
 # --------------------------------------------------------------------------------- output lock
 
@@ -394,24 +417,60 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
                 keyed = frame.index.name == "unit_id" or kind in ("stakeholders", "data_uncertainty")
                 tables[kind] = frame.rename_axis("unit_id").reset_index() if keyed else frame
     _panel_tables(result, out, paths, tables)
+    check_not_inputs(result, paths.values())
     meta = json.dumps(run_metadata(result, paths), indent=2, ensure_ascii=False, default=str) + "\n"
     writers = {paths[kind]: _write_text(table.to_csv(index=False, float_format="%.10g", lineterminator="\n")) for kind, table in tables.items()}
     try:
         with output_lock(out, wait=result.config.output.lock_wait):
-            write_all(
+            moved = write_all(
                 {
                     paths["map"]: _write_text(html),
                     **writers,
                     paths["gpkg"]: _gpkg_writer(result, name),
                     paths["run"]: _write_text(meta),
-                }
+                },
+                set_aside=[out / f"{name}_{kind}.csv" for kind in OPTIONAL_TABLES if kind not in paths],
             )
     except OSError as exc:
         raise NexusZonesError(
             f"output folder {out}: could not write ({exc.strerror or exc}); expected a writable folder. Fix: check permissions and free space, or pass --out"
         ) from exc
     logger.info("outputs: %s written to %s", ", ".join(p.name for p in paths.values()), out)
+    if moved:
+        logger.info("outputs: %d table(s) of an earlier run of study %s, for features this config does not enable, moved to %s: %s",
+                    len(moved), name, out / PREVIOUS, ", ".join(p.name for p in moved))
     return paths
+
+
+#: The tables a run writes only when the config enables their feature (``<study>_<kind>.csv``).
+OPTIONAL_TABLES = ("weights", "ranks_by_weights", "leave_one_out", "profiles", "closest_weights", "pilots", "stakeholders",
+                   "data_uncertainty", "data_variance", "periods", "changes")
+
+
+def _inputs(result: "RunResult") -> list[tuple[str, Path]]:
+    """Every file the run read, with the config key that names it (or "an input of the run")."""
+    config = result.config
+    named = [("config file", Path(config.source)), ("study.boundaries.path", Path(config.study.boundaries.path))]
+    named += [(f"layers.{name}.path", Path(p)) for name, spec in config.layers.items() for p in spec.input_paths()]
+    known = {str(p.resolve()) for _, p in named}
+    return named + [("an input of the run", Path(p)) for p in result.inputs if str(Path(p).resolve()) not in known]
+
+
+def check_not_inputs(result: "RunResult", outputs: Iterable[Path]) -> None:
+    """Refuse, before anything is written, outputs that would overwrite a file the run read.
+
+    Raises
+    ------
+    NexusZonesError
+        Naming each output and the input (with its config key) it is.
+    """
+    inputs = {str(p.resolve()): (key, p) for key, p in reversed(_inputs(result))}
+    clashes = [(out, *inputs[str(out.resolve())]) for out in outputs if str(out.resolve()) in inputs]
+    if clashes:
+        found = "; ".join(f"{out} is also {key} ({path})" for out, key, path in clashes)
+        raise NexusZonesError(
+            f"output folder {clashes[0][0].parent}: found outputs that are inputs of this run ({found}); expected outputs that overwrite "
+            "no input. Fix: pass another --out (or output.dir), or move the input out of the output folder")
 
 
 # --------------------------------------------------------------------------------- mission brief
@@ -458,8 +517,8 @@ def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> dict[st
             point = row.geometry.representative_point()
             rank = "" if pd.isna(row["rank"]) else f" ({int(row['rank'])})"
             labels.append(ax.annotate(f"{row['name']}{rank}", (point.x, point.y), ha="center", va="center", fontsize=7, zorder=5,
-                                      color="#111", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6}))
-    ax.set_title(pick(config.study.title, language), fontsize=11)
+                                      color="#111", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.6}, parse_math=False))
+    ax.set_title(pick(config.study.title, language), fontsize=11, parse_math=False)  # names and titles are text, never mathtext
     ax.set_axis_off()
     ax.set_aspect(1.0 / max(np.cos(np.radians(shapely.centroid(shapely.union_all(regions.to_numpy())).y)), 0.2))
     bar = fig.colorbar(ScalarMappable(norm=Normalize(0, 100), cmap=cmap), ax=ax, orientation="horizontal", fraction=0.04, pad=0.02)
@@ -735,6 +794,7 @@ def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:
     out = Path(out_dir)
     name = result.config.study.name
     paths = {"brief": out / f"{name}_brief.html", "png": out / f"{name}_map.png", "xlsx": out / f"{name}_scores.xlsx"}
+    check_not_inputs(result, paths.values())
     out.mkdir(parents=True, exist_ok=True)
     fd, tmp_png = tempfile.mkstemp(prefix=f".map.{os.getpid()}.", suffix=".tmp.png", dir=out)
     os.close(fd)
@@ -752,6 +812,7 @@ def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:
                 analyses.weights.reset_index().to_excel(writer, sheet_name="weights", index=False)
             if analyses is not None and analyses.ranks_by_weights is not None:
                 analyses.ranks_by_weights.reset_index().to_excel(writer, sheet_name="ranks_by_weights", index=False)
+            literal_cells(writer.book)  # a name such as "=HYPERLINK(...)" stays text
 
     with output_lock(out, wait=result.config.output.lock_wait):
         write_all({paths["brief"]: _write_text(brief_html(result, png)), paths["png"]: lambda p: p.write_bytes(png), paths["xlsx"]: xlsx})

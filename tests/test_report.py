@@ -192,3 +192,91 @@ def test_the_lock_is_released_on_error_and_records_its_holder(tmp_path):
         with report.output_lock(tmp_path, wait=0):
             1 / 0
     assert not (tmp_path / report.LOCK_NAME).exists()
+
+
+# ------------------------------------------------------------------ one consistent set (issue 19, item 5)
+
+#: Keys of the demo config that enable the optional tables, and the tables they make.
+_FEATURES = {"decision": ["closest_weights"], "pilots": ["pilots"], "stakeholders": ["stakeholders"],
+             "data_uncertainty": ["data_uncertainty", "data_variance"]}
+
+
+def _demo_without(*keys: str) -> dict:
+    from ._support import demo_mapping
+
+    cfg = demo_mapping()
+    cfg["decision"]["draws"], cfg["data_uncertainty"]["draws"] = 100, 4
+    for key in keys:
+        cfg.pop(key)
+    return cfg
+
+
+def test_tables_of_features_no_longer_enabled_are_moved_aside_and_logged(tmp_path, caplog):
+    out = tmp_path / "out"
+    first = nexus_zones.run(config_from_mapping(_demo_without(), base_dir=REPO / "configs"), out_dir=out).paths
+    old = {kind: first[kind].read_bytes() for tables in _FEATURES.values() for kind in tables}
+    assert len(old) == 5
+    caplog.set_level("INFO", logger="nexus_zones.report")
+    second = nexus_zones.run(config_from_mapping(_demo_without(*_FEATURES), base_dir=REPO / "configs"), out_dir=out).paths
+    assert not set(old) & set(second)
+    # the folder holds exactly this run's outputs; the earlier run's five tables are in .previous, unchanged
+    assert {p.name for p in out.iterdir() if p.is_file()} == {p.name for p in second.values()}
+    assert {p.name: p.read_bytes() for p in (out / report.PREVIOUS).iterdir()} == {f"demo_{k}.csv": b for k, b in old.items()}
+    said = [r.getMessage() for r in caplog.records if "moved to" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith(f"outputs: 5 table(s) of an earlier run of study demo, for features this config does not enable, moved to {out / report.PREVIOUS}")
+    assert all(f"demo_{k}.csv" in said[0] for k in old)
+    # enabled again: written again in the folder; .previous keeps what it had
+    third = nexus_zones.run(config_from_mapping(_demo_without("decision"), base_dir=REPO / "configs"), out_dir=out).paths
+    assert {"pilots", "stakeholders", "data_uncertainty", "data_variance"} <= set(third) and "closest_weights" not in third
+    assert len(list((out / report.PREVIOUS).iterdir())) == 5
+
+
+def test_a_failed_run_sets_nothing_aside(grid_cfg, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    nexus_zones.run(config_from_mapping(grid_cfg), out_dir=out)
+    (out / "grid_pilots.csv").write_text("set,units\n1,A\n", encoding="utf-8")  # as an earlier run with pilots left it
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def boom(result, layer):
+        def write(path):
+            raise OSError(28, "No space left on device")
+        return write
+
+    monkeypatch.setattr(report, "_gpkg_writer", boom)
+    with pytest.raises(nexus_zones.NexusZonesError, match="could not write"):
+        nexus_zones.run(config_from_mapping(grid_cfg), out_dir=out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the stale table is still there, no .previous
+
+
+def test_an_output_that_is_an_input_is_refused_before_anything_is_written(tmp_path, capsys):
+    from ._support import copy_demo
+
+    cfg, data = copy_demo(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "demo_pilots.csv").write_bytes((data / "security_forces.csv").read_bytes())
+    cfg["layers"]["forces"]["path"] = str(out / "demo_pilots.csv")
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    before = (out / "demo_pilots.csv").read_bytes()
+    assert cli.main(["run", str(config), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out / 'demo_pilots.csv'} is also layers.forces.path ({out / 'demo_pilots.csv'})" in err
+    assert "expected outputs that overwrite no input. Fix: pass another --out" in err
+    assert [p.name for p in out.iterdir()] == ["demo_pilots.csv"] and (out / "demo_pilots.csv").read_bytes() == before
+
+
+def test_the_brief_refuses_to_overwrite_a_workbook_it_reads(tmp_path, capsys):
+    from ._support import copy_demo
+
+    cfg, data = copy_demo(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    pd.read_csv(data / "security_forces.csv").to_excel(out / "demo_scores.xlsx", index=False)
+    cfg["layers"]["forces"]["path"] = str(out / "demo_scores.xlsx")
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    before = (out / "demo_scores.xlsx").read_bytes()
+    assert cli.main(["brief", str(config), "--out", str(out)]) == 2
+    assert f"{out / 'demo_scores.xlsx'} is also layers.forces.path" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["demo_scores.xlsx"] and (out / "demo_scores.xlsx").read_bytes() == before

@@ -97,7 +97,7 @@ def expected_views(result: RunResult) -> list[tuple[str, str]]:
     if config.rules:
         views.append(("rules", "Rules (pass / fail)"))
     if "share_top_k" in result.scores.columns:
-        views.append(("robustness", f"Robustness (share of weightings in the top {config.robustness.top_k})"))
+        views.append(("robustness", t("robustness_view", "en", k=config.robustness.top_k)))
     if "similarity" in result.scores.columns:
         views.append(("similarity", f"Units like {config.typology.reference}"))
     if "profile" in result.scores.columns:
@@ -106,7 +106,7 @@ def expected_views(result: RunResult) -> list[tuple[str, str]]:
     if a is not None and a.pilots is not None and len(a.pilots):
         views.append(("pilots", "Pilot set (integer programme)"))
     if a is not None and a.stakeholders is not None:
-        views.append(("agreement", f"Agreement (top {config.stakeholders.top_k or config.robustness.top_k} for every weight set)"))
+        views.append(("agreement", t("agreement_view", "en", k=config.stakeholders.top_k or config.robustness.top_k)))
     return views
 
 
@@ -202,7 +202,7 @@ def test_layer_control_switches_views_and_legends(page: tuple[Page, PageLog], de
             for rule in demo.config.rules.values():
                 assert pick(rule.label, demo.config.language, rule.expr) in text
         elif view_id == "robustness":
-            assert f"top {demo.config.robustness.top_k}" in text and "Whatever the weights" in text
+            assert "Share of 1,000 weightings tried that put the unit 1st" in text and "“Whatever the weights tried” means in every one (or in none)" in text
         elif view_id == "similarity":
             assert "Similarity of the indicator profile to Diré" in text
         elif view_id == "profiles":
@@ -212,7 +212,7 @@ def test_layer_control_switches_views_and_legends(page: tuple[Page, PageLog], de
         elif view_id == "region_rank":
             assert "Rank within the region (1 = first of its region)" in text and "1st" in text and "6th or lower" in text
         elif view_id == "agreement":
-            assert "Weight sets (humanitarian, development, peace, participants) that put the unit in the top 1" in text
+            assert "Weight sets (humanitarian, development, peace, participants) that put the unit 1st" in text
         else:
             assert "Nexus score" in text
 
@@ -249,13 +249,15 @@ def test_click_dire_opens_its_popup(page: tuple[Page, PageLog], demo: RunResult)
     assert f"rank 1 of {len(demo.scores)}" in text
     for name in demo.config.indicators:
         assert maps.label_of(demo.config, name, "en") in text
-    # the sentences in the style of the 2018 mission report: Diré against the mean of the region's other cercles
+    # why, by the points: Diré's 2 incidents earn all 3/11 × 100 = 27.3 points, on the scale from 24 (worst) to 2 (best);
+    # the region's other cercles average (24 + 9 + 15 + 12) / 4 = 15, which tells the same story
     others = demo.scores.drop(index=dire)
     mean_incidents = (24 + 9 + 15 + 12) / 4  # Tombouctou, Goundam, Gourma-Rharous, Niafunké in 2017 (the demo's figures)
     assert others["incidents"].mean() == mean_incidents
     why = popup.locator(".nz-why li")
-    assert why.first.inner_text().strip() == f"Fewer security incidents in 2017 (2, against {mean_incidents:g} on average in the region)"
-    assert why.evaluate_all("els => els.map(e => e.className)") == ["ok"] * len(demo.config.indicators)
+    assert why.first.inner_text().strip() == (f"Security incidents, 2017: 2, 27.3 of 27.3 points (scale from 24, worst, to 2, best); "
+                                              f"better than the average of the region's other units ({mean_incidents:g})")
+    assert why.count() == 3 and why.evaluate_all("els => els.map(e => e.className)") == ["ok"] * 3  # Diré earns every point it can
 
     rules = popup.locator("ul.nz-rules li")
     n_rules = len(demo.config.rules)

@@ -228,7 +228,7 @@ def test_real_french_page_has_no_english_text_without_the_warning(laptop, real_r
     text = _page_text(pg)
     leaks = [key for key, label in english.items() if label in text]
     assert leaks == []
-    for word in ("Unit names", "Rank band", "whatever the weights", "Security incidents", "Region outlines"):
+    for word in ("Unit names", "Rank band", "whatever the weights", "Depends on the weights", "Security incidents", "Region outlines", "Why this unit"):
         assert word not in text
     assert_clean(log)
 

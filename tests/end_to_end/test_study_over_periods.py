@@ -69,7 +69,7 @@ def test_run_writes_long_and_change_tables_and_the_brief_section(three_years: Pa
     assert '"periods":{' in html and "nexusZonesPeriods" in html
     paths = pipeline.brief(three_years, out_dir=out)
     brief = paths["brief"].read_text(encoding="utf-8")
-    assert "What changed between 2017 and 2019" in brief and "Trajectories of the top" in brief and "pooled" in brief
+    assert "What changed between 2017 and 2019" in brief and "Trajectories of the units " in brief and "pooled" in brief
 
 
 # ------------------------------------------------------------------------- rasters over periods
