@@ -242,7 +242,12 @@ def test_click_dire_opens_its_popup(page: tuple[Page, PageLog], demo: RunResult)
     popup = open_popup(pg, demo, dire)
     expect(popup.locator("h4")).to_contain_text("Diré")
     expect(popup.locator("h4")).to_contain_text("ML0602")
+    # the popup leads with rules and why; the rest unfolds under Details
+    lead = popup.inner_text()
+    assert "Passes every rule" in lead and "Why this unit?" in lead and "Rank band" not in lead
+    popup.locator("details.nz-details > summary").click()
     text = popup.inner_text()
+    assert "Rank band: 1 (90% of 1,000 weightings tried)" in text and "The rules decide: 1st, whatever the weights" in text
     score_text = maps.fmt(row["score"], 3)
     assert score_text == "97.7"
     assert f"Score {score_text}" in text
@@ -491,7 +496,9 @@ def test_side_panel_points_on_demand_and_top_k_outline(page: tuple[Page, PageLog
     side = pg.locator(".nz-side")
     expect(side).to_be_visible()
     expect(side.locator("h4")).to_contain_text("Diré")
-    expect(side.locator(".nz-why li")).to_have_count(len(demo.config.indicators))
+    expect(side.locator(".nz-why li")).to_have_count(3)  # the three lines it leads with; the others under Details
+    side.locator("details.nz-details > summary").click()
+    expect(side.locator(".nz-why-rest li")).to_have_count(len(demo.config.indicators) - 3)
     side.locator("button.nz-close").click()
     expect(side).to_be_hidden()
     # the incidents, on demand, clustered
