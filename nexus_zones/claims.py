@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 from .messages import CATALOGUE, fixed, number, ordinal, share_text, t
 
 __all__ = [
-    "Claim", "Kind", "KINDS", "FORMATS", "render", "check", "catalogue_for_page",
+    "Claim", "Kind", "KINDS", "FORMATS", "render", "check", "catalogue_for_page", "keys_in",
     "robustness", "rules_decide", "why", "choice", "agreement", "pilots", "data_band", "data_share", "low_reporting",
     "RobustFacts", "WhyFacts",
 ]
@@ -36,16 +36,46 @@ class Claim:
     values: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_data(cls, data: Mapping) -> "Claim":
-        """A claim back from its data (:meth:`data`)."""
+    def from_data(cls, data: Mapping | list) -> "Claim":
+        """A claim back from its data (:meth:`data`) or its wire form (:meth:`wire`)."""
+        if isinstance(data, list):
+            fields = KINDS[data[0]].fields
+            return cls(data[0], {name: _unwire(v, fmt) for (name, fmt), v in zip(fields.items(), data[1:])})
         values = {name: (cls.from_data(v) if isinstance(v, dict) and "k" in v else [cls.from_data(x) for x in v]
                          if isinstance(v, list) and v and all(isinstance(x, dict) for x in v) else v) for name, v in data["v"].items()}
         return cls(data["k"], values)
 
-    def data(self) -> dict:
-        """The claim as the page receives it: ``{"k": key, "v": values}``."""
-        return {"k": self.key, "v": {name: (v.data() if isinstance(v, Claim) else [x.data() for x in v] if _claims(v) else v)
+    def wire(self) -> list:
+        """The claim as the page's payload carries it: ``[key, value, …]`` in the order of its kind's
+        fields (:func:`catalogue_for_page`), each number cut to the fewest decimals its format writes
+        the same, sub-claims likewise."""
+        fields = KINDS[self.key].fields
+        return [self.key, *(([x.wire() for x in self.values[name]] if fmt == "claims" else _shortest(self.values[name], fmt))
+                            for name, fmt in fields.items())]
+
+    def data(self, *, short: bool = False) -> dict:
+        """The claim as the page receives it: ``{"k": key, "v": values}``; with ``short``, each number
+        cut to the fewest decimals that its format still writes the same (the page's payload)."""
+        fields = KINDS[self.key].fields if short else {}
+        return {"k": self.key, "v": {name: (v.data(short=short) if isinstance(v, Claim) else [x.data(short=short) for x in v] if _claims(v)
+                                            else _shortest(v, fields.get(name)) if short else v)
                                      for name, v in self.values.items()}}
+
+
+def _shortest(value: Any, fmt: str | None) -> Any:
+    """``value`` with the fewest decimals that the format ``fmt`` writes as it writes ``value``."""
+    if fmt not in ("n", "f1", "pct") or not isinstance(value, float) or math.isnan(value):
+        return value
+    target = _WRITERS[fmt](value, "en", Labels())
+    for decimals in range(17):
+        candidate = round(value, decimals)
+        if _WRITERS[fmt](candidate, "en", Labels()) == target:
+            return int(candidate) if decimals == 0 and fmt != "pct" else candidate
+    return value
+
+
+def _unwire(value: Any, fmt: str) -> Any:
+    return [Claim.from_data(x) for x in value] if fmt == "claims" else value
 
 
 def _claims(value: Any) -> bool:
@@ -132,11 +162,28 @@ _WRITERS: dict[str, Callable[[Any, str, Labels], str]] = {
 }
 
 
-def catalogue_for_page(language: str) -> dict:
-    """The templates and field formats of every kind (and the words formats use), for ``claims.js``."""
+def catalogue_for_page(language: str, *, used: set[str] | None = None) -> dict:
+    """The templates and field formats of every kind (of those in ``used`` only, when given: a page
+    carries what its claims need), with the words the formats use, for ``claims.js``."""
+    kinds = [k for k in KINDS if used is None or k in used]
     words = ("first_one", "first_k", "and")
-    msgs = sorted({*KINDS, *words, *_MSG_VALUES})
-    return {"s": {k: t(k, language) for k in msgs}, "f": {k: dict(v.fields) for k, v in KINDS.items()}, "lang": language}
+    msgs = sorted({*kinds, *words, *_MSG_VALUES})
+    return {"s": {k: t(k, language) for k in msgs}, "f": {k: [[name, fmt] for name, fmt in KINDS[k].fields.items()] for k in kinds}, "lang": language}
+
+
+def keys_in(payload: Any) -> set[str]:
+    """The claim kinds a payload carries: every wire-form claim (``[key, …]``) found in it, nested too."""
+    found: set[str] = set()
+    stack = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            if item and isinstance(item[0], str) and item[0] in KINDS:
+                found.add(item[0])
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return found
 
 
 #: Catalogue keys that claims carry as ``msg`` values (the page needs their words too).

@@ -144,7 +144,7 @@ def _short(value: float, shown) -> float | int:
 _STATUS = {"ranked, fails rules": 1, "not ranked: fails rules": 2, "not scored: missing data": 3}
 
 
-def popup_texts(result: "RunResult", language: str) -> dict:
+def popup_texts(result: "RunResult", language: str, *, used: set[str] | None = None) -> dict:
     """The texts every popup shares (``D.popup``, sent once): message templates, the claims'
     catalogue (:func:`claims.catalogue_for_page`), the indicators' labels and sources, the rules'
     labels, the reference unit's name. Raw text: the page (``page/static/popup.js``) escapes it."""
@@ -162,7 +162,7 @@ def popup_texts(result: "RunResult", language: str) -> dict:
         indicators.append({"label": label_of(config, name, language), "about": " · ".join(x for x in (source, period) if x)})
     ref = reference_name(result) if "similarity" in result.scores.columns else ""
     return {"t": texts, "ind": indicators, "rules": [pick(r.label, language, r.expr) for r in config.rules.values()],
-            "claims": claims.catalogue_for_page(language), "ref": ref,
+            "claims": claims.catalogue_for_page(language, used=used), "ref": ref,
             "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}}
 
 
@@ -173,18 +173,18 @@ def _claim_record(result: "RunResult", unit: str, language: str, decided: bool, 
     rec: dict[str, Any] = {}
     robust = explain.robust_claim(result, unit, decided=decided)
     if robust is not None:
-        rec["rb"] = robust.data()
+        rec["rb"] = robust.wire()
     said = explain.why_claims(result, unit, means=means, ends=ends)
     if said:
-        rec["wy"] = [c.data() for c, _ in said]
+        rec["wy"] = [c.wire() for c, _ in said]
         rec["w3"] = claims.pick_three([(c, good, None) for c, good in said])
     decision = [] if decided else [*explain.choice_claims(result, unit), explain.agreement_claim(result, unit)]
     decision.append(explain.data_band_claim(result, unit))
     if any(c is not None for c in decision):
-        rec["dc"] = [c.data() for c in decision if c is not None]
+        rec["dc"] = [c.wire() for c in decision if c is not None]
     low = explain.reporting_claims(result, unit, language)
     if low:
-        rec["lr"] = [c.data() for c in low]
+        rec["lr"] = [c.wire() for c in low]
     a = result.analyses
     if a is not None and a.pilots is not None and len(a.pilots) and unit in a.pilots.iloc[0]["units"].split("; "):
         rec["pm"] = 1
@@ -723,7 +723,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         "title_html": title_html,
         "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]},
         "label_order": _label_order(result),
-        "popup": popup_texts(result, language),
+        "popup": popup_texts(result, language, used=claims.keys_in([units["popup"], periods_payload])),
         **periods_payload,
     }
 

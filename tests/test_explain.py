@@ -75,7 +75,7 @@ def test_weight_findings_are_not_claimed_when_rules_decide(demo_result) -> None:
     from nexus_zones import maps
 
     data = maps.page_data(demo_result, "en")
-    keys = {c["k"] for rec in data["units"]["popup"] for c in rec.get("dc", [])}
+    keys = {c[0] for rec in data["units"]["popup"] for c in rec.get("dc", [])}  # claims travel as [key, values…]
     assert keys and keys <= {"data_band_one", "data_band_range"}
 
 

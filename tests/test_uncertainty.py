@@ -79,7 +79,7 @@ def test_demo_writes_the_decision_tables_and_shows_them(demo_outputs):
     assert "Pilot set (integer programme)" in page and "Agreement (weight sets that put the unit 1st)" in page and "Copy my weights as a code" in page
     # the demo's rules decide the order: no weight-based finding (closest weights, agreement) in the popups
     data = page_data_of(page)
-    assert not any(c["k"].startswith(("choice_", "agreement_")) for rec in data["units"]["popup"] for c in rec.get("dc", []))
+    assert not any(c[0].startswith(("choice_", "agreement_")) for rec in data["units"]["popup"] for c in rec.get("dc", []))
     # the same run rerun with its seed gives the same data-uncertainty table
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

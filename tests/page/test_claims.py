@@ -62,13 +62,14 @@ def _demo_claims(result) -> list[Claim]:
 def test_node_renders_every_claim_as_python(tmp_path: Path) -> None:
     demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
     for lang in ("en", "fr"):
-        cases = [{"claim": c.data(), "expected": claims.render(c, lang, LABELS)} for c in _every_kind()]
+        # each claim in both of its forms: as data ({k, v}) and as the payload's wire form ([key, values…], numbers cut)
+        cases = [{"claim": form, "expected": claims.render(c, lang, LABELS)} for c in _every_kind() for form in (c.data(), c.wire())]
         demo_labels = explain.labels(demo.config, lang)
-        cases += [{"claim": c.data(), "expected": claims.render(c, lang, demo_labels), "demo": True} for c in _demo_claims(demo)]
+        cases += [{"claim": form, "expected": claims.render(c, lang, demo_labels), "demo": True} for c in _demo_claims(demo) for form in (c.data(), c.wire())]
         # the demo's claims carry the demo's labels: render them with those
         data = {"catalogue": claims.catalogue_for_page(lang), "nf": {"thousands": THOUSANDS[lang], "decimal": DECIMAL[lang]},
                 "labels": {"ind": list(LABELS.indicators), "rules": list(LABELS.rules)}, "cases": [c for c in cases if not c.get("demo")]}
-        assert {c["claim"]["k"] for c in data["cases"]} >= set(claims.KINDS) - {"change_weight", *claims.CONSTRAINTS}
+        assert {c["claim"]["k"] for c in data["cases"] if isinstance(c["claim"], dict)} >= set(claims.KINDS) - {"change_weight", *claims.CONSTRAINTS}
         (tmp_path / f"claims_{lang}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         demo_data = {**data, "labels": {"ind": list(demo_labels.indicators), "rules": list(demo_labels.rules)}, "cases": [c for c in cases if c.get("demo")]}
         (tmp_path / f"demo_{lang}.json").write_text(json.dumps(demo_data, ensure_ascii=False), encoding="utf-8")

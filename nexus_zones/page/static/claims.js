@@ -49,10 +49,15 @@
       default: throw new Error("unknown claim format " + fmt);
     }
   }
+  /** A claim's key: its data is {k: key, v: {field: value}} or its wire form [key, value, …] (fields in order). */
+  function key(claim) { return Array.isArray(claim) ? claim[0] : claim.k; }
   function text(C, claim, labels, nf) {
-    var formats = C.f[claim.k], shown = {};
-    Object.keys(formats).forEach(function (name) { shown[name] = write(C, formats[name], claim.v[name], labels, nf); });
-    return F.fill(C.s[claim.k], shown);
+    var k = key(claim), shown = {};
+    C.f[k].forEach(function (field, j) {
+      var value = Array.isArray(claim) ? claim[j + 1] : claim.v[field[0]];
+      shown[field[0]] = write(C, field[1], value, labels, nf);
+    });
+    return F.fill(C.s[k], shown);
   }
   /** The claim as text, its first letter a capital (claims.render). */
   function render(C, claim, labels, nf) {
@@ -60,7 +65,7 @@
     return s.charAt(0).toUpperCase() + s.slice(1);
   }
 
-  var NexusClaims = {render: render, shareText: shareText, ordinal: ordinal};
+  var NexusClaims = {render: render, key: key, shareText: shareText, ordinal: ordinal};
   if (typeof module !== "undefined" && module.exports) { module.exports = NexusClaims; }
   if (root) { root.NexusClaims = NexusClaims; }
 })(this);

@@ -114,7 +114,7 @@
     if (!failed.length) { return '<p class="nz-rules-line ok">✔ ' + esc(P.t.passes_every_rule) + "</p>"; }
     return '<p class="nz-rules-line ko">✘ ' + esc(fill(P.t.fails_rules, {rules: failed.join(" · ")})) + "</p>";
   }
-  function whyItem(P, c) { return '<li class="' + (c.k.indexOf("why_good") === 0 ? "ok" : "ko") + '">' + say(P, c) + "</li>"; }
+  function whyItem(P, c) { return '<li class="' + (claimsApi().key(c).indexOf("why_good") === 0 ? "ok" : "ko") + '">' + say(P, c) + "</li>"; }
   function why(P, u) {
     if (!u.wy || !u.wy.length) { return ""; }
     var lead = u.w3.map(function (j) { return whyItem(P, u.wy[j]); });
