@@ -158,8 +158,8 @@ def test_pilots_in_plain_words() -> None:
     said = claims.pilots(facts)
     for c in said:
         _said_well(c, facts)
-    assert render(said[0], "en") == "Suggested pilots: Diré and Niafunké (total score, 154); with at most 2 per region and at least 50 km apart, no other set does better"
-    assert render(said[1], "fr") == "Ces contraintes abaissent le total : à au moins 50 km les uns des autres"
+    assert render(said[0], "en") == "Suggested pilots: Diré and Niafunké (total score, 154); with at most 2 per region and pilots at least 50 km apart, no other set does better"
+    assert render(said[1], "fr") == "Ces contraintes abaissent le total : des pilotes à au moins 50 km les uns des autres"
 
 
 @given(events=st.integers(0, 50), imprecise=st.integers(0, 50))
