@@ -353,3 +353,41 @@ def test_french_page_has_no_english_word_outside_proper_names(laptop, tmp_path: 
     caught = _words(pg.evaluate(_VISIBLE)) - _vocabulary(english)
     assert {"security", "weekly"} <= caught
     assert_clean(log)
+
+
+# ---------------------------------------------------------------------------------- the popup leads with its answer
+
+_POPUP_FOLD = """async (id) => {
+  const z = window.nexusZones, map = z.map, layer = z.geo.getLayers().find(l => l.feature.id === id);
+  layer.openPopup();  // as a click does: the popup then pans itself into view, clear of the controls
+  await new Promise(done => {
+    const check = () => (map._panAnim && map._panAnim._inProgress) ? setTimeout(check, 20) : requestAnimationFrame(() => done());
+    setTimeout(check, 50);
+  });
+  const own = layer.getPopup().getElement(), box = own.querySelector('.leaflet-popup-content-wrapper').getBoundingClientRect();
+  const lead = [...own.querySelectorAll('.nz-why li')].map(li => li.getBoundingClientRect());
+  const h4 = own.querySelector('h4').getBoundingClientRect(), details = own.querySelector('details.nz-details');
+  return {lead: lead.map(r => [r.top, r.bottom]), box: [box.top, box.bottom], h4: [h4.top, h4.bottom],
+          open: details.open, scrolled: own.querySelector('.leaflet-popup-content').scrollTop,
+          order: [...own.querySelector('.nz-popup').children].map(e => e.className || e.tagName.toLowerCase())};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [LAPTOP, FULL_HD], ids=["1366x768", "1920x1080"])
+def test_the_popup_shows_name_rank_rules_and_why_before_the_fold(chromium, study: RunResult, viewport: dict) -> None:
+    """Every unit's popup, opened where a click opens it: its name, rank, rules line and the three
+    lines of why are inside the popup's box and the window without scrolling; the details are folded."""
+    context, pg, log = _sized(chromium, viewport)
+    try:
+        _open(pg, study.paths["map"])
+        for uid in study.scores.index:
+            got = pg.evaluate(_POPUP_FOLD, uid)
+            top, bottom = got["box"]
+            assert len(got["lead"]) == min(3, sum(study.scored.weights[n] > 0 for n in study.config.indicators)), uid
+            assert all(top <= a and b <= bottom and 0 <= a and b <= viewport["height"] for a, b in got["lead"] + [got["h4"]]), (uid, got)
+            assert got["scrolled"] == 0 and got["open"] is False, uid
+            pg.evaluate("() => window.nexusZones.map.closePopup()")
+        assert_clean(log)
+    finally:
+        context.close()
