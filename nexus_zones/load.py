@@ -31,7 +31,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import fold, geometry
+from . import fold, geometry, sheets
 from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Problem, SpellingVariantWarning, did_you_mean, short_repr
 
 __all__ = [
@@ -104,6 +104,8 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     import pyogrio
 
     _require_file(path)
+    if path.is_file():
+        sheets.sniff(path)
     read_path = str(path)
     if path.suffix.lower() == ".zip":
         read_path = f"/vsizip/{path}"
@@ -172,7 +174,7 @@ def _readings(found: list, n: int, what: str) -> str:
     return text + "; " + "; ".join(f"{p.inside} of {n} {what} {p.label}" for p in others)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, header_row: int | None = None) -> pd.DataFrame:
     """Read a CSV as strings, dropping an HXL hashtag row if there is one.
 
     A file with no text at all (0 bytes, or blank lines only) reads as a table with no rows and no
@@ -184,17 +186,24 @@ def _read_csv(path: Path) -> pd.DataFrame:
     import io
 
     _require_file(path)
+    sheets.sniff(path)
     if _is_blank_file(path):
         return _empty_table(path)
-    text = _decode_text(path)
+    text = sheets.from_header_row(_decode_text(path), header_row, path)
     sep = _separator(text)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="c" if sep else "python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv_error()) as exc:
+        sheets.refuse_ragged(text, sep or ",", path, cause=exc, first_line=header_row or 1)
         raise InputDataError.one(str(path), "file", f"not a readable CSV ({exc})", "a comma- or semicolon-separated text file with a header row") from exc
     fold.refuse_duplicate_headers(pd.read_csv(io.StringIO(text), dtype=str, header=None, nrows=1, sep=sep, engine="c" if sep else "python").iloc[0].tolist(), path)
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first column as an index: lines longer than the header
+        sheets.refuse_ragged(text, sep or ",", path, first_line=header_row or 1)
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")  # the file's line numbers, for messages
+    first = (header_row or 1) + 1
+    frame.index = pd.RangeIndex(first, len(frame) + first, name="line")  # the file's line numbers, for messages
+    if header_row:
+        frame.attrs["header_row"] = header_row
     return _take_hxl_row(_repair_mojibake(frame, path), path)
 
 
@@ -458,9 +467,10 @@ def _missing_columns(path: Path, frame: pd.DataFrame, wanted: dict[str, str]) ->
             problems.append(
                 Problem(
                     f"column {col!r} (config key {key})",
-                    f"no such column{did_you_mean(col, cols)}",
+                    f"no such column{sheets.header_hint(frame)}{'' if frame.attrs.get('blank_headers') else did_you_mean(col, cols)}",
                     f"a column of the file; it has: {', '.join(cols[:25])}{' ...' if len(cols) > 25 else ''}",
-                    f"set {key} to the right column name",
+                    f"set {key} to the right column name" + (", or give each column its own name in one header row (unmerge the cells), "
+                                                              "or set header_row to the row holding the names" if sheets.header_hint(frame) else ""),
                 )
             )
     return problems
@@ -1267,24 +1277,17 @@ def _key_columns(frame: pd.DataFrame, keys: dict[str, str | None]) -> pd.DataFra
     return out
 
 
-def _read_xlsx(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
-    """A sheet of a workbook (default the first) as strings, indexed by the sheet's row numbers; rows
-    with no value in any cell are left out, as a CSV's blank lines are."""
+def _read_xlsx(path: Path, sheet: str | int | None = None, header_row: int | None = None) -> pd.DataFrame:
+    """A sheet of a workbook (default the first) as strings under its header row (stated, or found
+    under title rows), indexed by the sheet's row numbers, by :func:`nexus_zones.sheets.read_workbook`;
+    rows with no value in any cell are left out, as a CSV's blank lines are."""
     _require_file(path)
+    sheets.sniff(path)
     if sheet is not None:
         _check_sheet(path, sheet)
-    sheet_name = 0 if sheet is None else sheet
-    try:
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=sheet_name)
-    except Exception as exc:
-        raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook whose first sheet has a header row") from exc
+    frame = sheets.read_workbook(path, sheet, header_row)
     if frame.columns.empty:
         return _empty_table(path)
-    fold.refuse_duplicate_headers(pd.read_excel(path, dtype=str, header=None, nrows=1, sheet_name=sheet_name).iloc[0].tolist(), path)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
-    frame = frame[frame.apply(lambda col: col.astype(str).str.strip() != "").any(axis=1)]
-    frame = fold.percent_cells(path, frame)
     return _take_hxl_row(_repair_mojibake(frame, path), path)
 
 
@@ -1301,21 +1304,31 @@ def _check_sheet(path: Path, sheet: str | int) -> None:
                                  f"a sheet of the workbook: {', '.join(repr(n) for n in names)} (or its position from 0)", "set the layer's sheet to one of them")
 
 
-def read_header(path: Path, *, sheet: str | int | None = None) -> list[str]:
+def read_header(path: Path, *, sheet: str | int | None = None, header_row: int | None = None) -> list[str]:
     """The column headers of a CSV or XLSX table (after the encoding, separator and HXL handling of
     :func:`read_rows`)."""
-    return [str(c) for c in read_rows(path, {}, sheet=sheet).columns]
+    return [str(c) for c in read_rows(path, {}, sheet=sheet, header_row=header_row).columns]
 
 
-def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, where_key: str = "layer.where", sheet: str | int | None = None) -> pd.DataFrame:
-    """Read a CSV or XLSX table (its ``sheet``, default the first) as strings, check that the
-    ``wanted`` columns exist (config key -> header or HXL tag) and keep the rows passing ``where``.
-    Columns keep their headers; HXL tags stay in ``attrs['hxl']`` for :func:`resolve_column`."""
-    table = _read_xlsx(path, sheet) if path.suffix.lower() in (".xlsx", ".xls") else _read_csv(path)
+def read_table_file(path: Path, *, sheet: str | int | None = None, header_row: int | None = None) -> pd.DataFrame:
+    """A CSV or a workbook's sheet as strings, by its suffix (the one choice of reader)."""
+    if path.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
+        return _read_xlsx(path, sheet, header_row)
+    return _read_csv(path, header_row)
+
+
+def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, where_key: str = "layer.where", sheet: str | int | None = None,
+              header_row: int | None = None) -> pd.DataFrame:
+    """Read a CSV or XLSX table (its ``sheet``, default the first; its header on ``header_row``, default
+    found) as strings, check that the ``wanted`` columns exist (config key -> header or HXL tag) and
+    hold no Excel error cell, and keep the rows passing ``where``. Columns keep their headers; HXL
+    tags stay in ``attrs['hxl']`` for :func:`resolve_column`."""
+    table = read_table_file(path, sheet=sheet, header_row=header_row)
     wanted = dict(wanted)
     for col in (where or {}):
         wanted[f"{where_key}.{col}"] = col
     problems = _missing_columns(path, table, wanted)
+    problems += sheets.error_cell_problems(table, {k: resolve_column(table, c) or c for k, c in wanted.items()})
     if problems:
         raise InputDataError(str(path), problems)
     if where:

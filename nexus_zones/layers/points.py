@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from .. import fold, geometry, load
+from .. import fold, geometry, load, sheets
 from ..aggregate import _report_spellings, assign_points, slug
 from ..reconcile import conform_codes, match_rows
 from ..errors import EventsOutsideWarning, InputDataError, UnusedValueWarning, did_you_mean
@@ -110,6 +110,7 @@ class PointsLayerSpec(_HasPath, _NumberSpelling):
         "timestamp", description="Where rows share an id but differ, the row with the newest value here is kept (ACLED: timestamp); used where the column exists."
     )
     sheet: str | int | None = Field(None, description="Sheet of an .xlsx workbook of points (its name, or its position from 0); default: the first.")
+    header_row: int | None = Field(None, ge=1, description="Row (line) of the column names, from 1; default: the first row, or in a workbook the first row under title rows of one cell.")
     deleted: Path | None = Field(
         None, description="A list of deleted records (CSV with event_id_cnty and, optionally, deleted_timestamp), as ACLED publishes its "
         "deleted events: rows of the layer whose id is listed are not counted, unless the row's timestamp is later than the deletion "
@@ -187,6 +188,7 @@ def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataF
         filters=spec.where or None, matches=[m.model_dump() for m in spec.match] or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
         decimal=spec.decimal, thousands=spec.thousands, crs=spec.crs, reference=context.reference,
         deleted=load.read_deleted_records(spec.deleted, key=f"layers.{name}.deleted") if spec.deleted else None, sheet=spec.sheet,
+        header_row=spec.header_row,
     )
 
 
@@ -270,6 +272,7 @@ def read_points(
     reference: gpd.GeoDataFrame | None = None,
     deleted: pd.Series | None = None,
     sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read points with the columns asked for.
 
@@ -303,7 +306,7 @@ def read_points(
     filters = {**(filters or {}), **({_MATCH: list(matches)} if matches else {})} or None
     records = dict(id_column=id_column, timestamp_column=timestamp_column, key=where)
     place = dict(where=where, crs=crs, reference=reference, filters=filters, records=records, deleted=deleted)
-    if path.suffix.lower() in (".csv", ".txt", ".tsv") and crs is None:
+    if path.suffix.lower() in (".csv", ".txt", ".tsv") and crs is None and header_row is None:
         fast = _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, where=where, filters=filters, records=records,
                                      columns=dict(date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
                                                   types=types, categories=categories, where=where),
@@ -311,7 +314,10 @@ def read_points(
         if fast is not None:
             return fast
     if path.suffix.lower() in _TABLES:
-        table = load._read_xlsx(path, sheet) if path.suffix.lower() in (".xlsx", ".xls") else load._read_csv(path)
+        table = load.read_table_file(path, sheet=sheet, header_row=header_row)
+        problems = sheets.error_cell_problems(table, {**wanted, f"{where}.latitude": latitude, f"{where}.longitude": longitude})
+        if problems:
+            raise InputDataError(str(path), problems)
         frame, dropped = _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column, **place)
     else:
         frame, dropped = _read_vector_points(path, layer, wanted, **place)
