@@ -78,11 +78,21 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+#: Letters that NFKD does not decompose, as the Latin letters they are read as (Nordic, French,
+#: German, Polish, Croatian, Icelandic, Turkish; Bambara's and Fulfulde's ɛ ɔ ɲ ŋ ɓ ɗ ƴ).
+_LETTERS = str.maketrans({
+    "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h",
+    "ŧ": "t", "ĸ": "k", "ſ": "s", "ƒ": "f", "ɛ": "e", "ɔ": "o", "ɲ": "ny", "ŋ": "ng", "ɓ": "b", "ɗ": "d", "ƴ": "y",
+})
+
+
 def normalise_name(text: str) -> str:
-    """Fold a place name for matching: no accents, lower case, hyphens, apostrophes, quotes, dots and
-    spaces (no-break ones too) as one space, invisible format characters (zero-width space) dropped."""
+    """Fold a place name for matching: no accents, lower case, letters NFKD keeps whole read as Latin
+    letters (``ø`` = ``o``, ``œ`` = ``oe``, ``ß`` = ``ss``, ``ɛ`` = ``e``: :data:`_LETTERS`), hyphens,
+    apostrophes, quotes, dots and spaces (no-break ones too) as one space, invisible format characters
+    (zero-width space) dropped."""
     folded = unicodedata.normalize("NFKD", str(text))
-    folded = "".join(c for c in folded if not unicodedata.combining(c) and unicodedata.category(c) != "Cf").lower()
+    folded = "".join(c for c in folded if not unicodedata.combining(c) and unicodedata.category(c) != "Cf").lower().translate(_LETTERS)
     for ch in "-_'’‘ʼ`\".":
         folded = folded.replace(ch, " ")
     return " ".join(folded.split())
@@ -970,6 +980,30 @@ def _newest(stamps: pd.Series) -> pd.Series:
     return number.fillna(seconds)
 
 
+#: Unix times beyond this many seconds (the year 5138) are milliseconds, not seconds.
+MAX_UNIX_SECONDS = 1e11
+
+
+def readable_times(stamps: pd.Series, path: Path, column: str) -> pd.Series:
+    """:func:`_newest` of cells that must all be read: blank cells are NaN (time unknown); a cell that is
+    neither Unix seconds nor an ISO date (``15/04/2022``), or Unix milliseconds, is an error naming it."""
+    when = _newest(stamps)
+    text = stamps.astype(str).str.strip()
+    problems = []
+    bad = (when.isna() & (text != "") & (text.str.lower() != "nan")).to_numpy()
+    if bad.any():
+        problems.append(Problem(f"column {column!r}", f"{int(bad.sum())} cells that are no readable time ({_cells(text, bad)})",
+                                "Unix seconds (ACLED: 1650010000) or an ISO date (2022-04-15, 2022-04-15T10:00:00)",
+                                "write those times as ISO dates (year first) or Unix seconds, or leave a cell blank where the time is unknown"))
+    millis = (when > MAX_UNIX_SECONDS).to_numpy()
+    if millis.any():
+        problems.append(Problem(f"column {column!r}", f"{int(millis.sum())} Unix times in milliseconds ({_cells(text, millis)})", "Unix seconds (10 digits in our era)",
+                                "divide those times by 1000 (keep their first 10 digits)"))
+    if problems:
+        raise InputDataError(str(path), problems)
+    return when
+
+
 def read_deleted_records(path: Path, *, key: str) -> pd.Series:
     """A list of deleted records, as ACLED publishes its deleted events (``event_id_cnty``,
     ``deleted_timestamp``): the time of each deletion (Unix seconds or ISO; NaN where the list gives
@@ -983,7 +1017,7 @@ def read_deleted_records(path: Path, *, key: str) -> pd.Series:
             "a list of deleted records whose id column is headed event_id_cnty (ACLED's name), deleted_timestamp optional",
             f"head the list's id column event_id_cnty, or set {key} to such a list")
     ids = table["event_id_cnty"].astype(str).str.strip()
-    when = _newest(table["deleted_timestamp"]) if "deleted_timestamp" in table.columns else pd.Series(np.nan, index=table.index)
+    when = readable_times(table["deleted_timestamp"], path, "deleted_timestamp") if "deleted_timestamp" in table.columns else pd.Series(np.nan, index=table.index)
     listed = pd.Series(when.to_numpy(), index=ids.to_numpy())
     return listed[listed.index != ""].groupby(level=0).max()
 
@@ -996,7 +1030,9 @@ def deleted_rows(ids: pd.Series, stamps: pd.Series | None, deleted: pd.Series, *
     ids, listed = _listed_ids(_id_strings(ids).astype(str).str.strip(), deleted, path=path, column=column, key=key)
     if stamps is None or not listed.any():
         return listed
-    later = (_newest(stamps).to_numpy() > ids.map(deleted).to_numpy(dtype=float))
+    when = pd.Series(np.nan, index=stamps.index)
+    when.loc[stamps.index[listed]] = readable_times(stamps[listed], path or Path("?"), column=f"{stamps.name}").to_numpy()  # listed rows must be dated
+    later = (when.to_numpy() > ids.map(deleted).to_numpy(dtype=float))
     return listed & ~later
 
 
@@ -1031,15 +1067,16 @@ def drop_repeated_records(frame: pd.DataFrame, path: Path, *, id_column: str | N
     col = resolve_column(frame, id_column) if id_column else next((c for c in DEFAULT_ID_COLUMNS if c in frame.columns), None)
     if col is None:
         return frame
-    ids = frame[col].astype(str).str.strip()
+    ids = one_spelling_of_ids(frame[col].astype(str).str.strip(), path=path, column=col)
+    stamp_col = resolve_column(frame, timestamp_column) if timestamp_column else None
     repeated = ((ids != "") & ids.duplicated(keep=False)).to_numpy()
     if not repeated.any():
+        warn_same_content(_comparable(frame), ids, path=path, id_col=col, stamp_col=stamp_col)
         return frame
-    cells = _comparable(frame)
+    cells = _comparable(frame).assign(**{col: ids})
     copies = repeated & cells.duplicated(keep="first").to_numpy()
     versions = ids[repeated & ~copies]
     revised = versions[versions.duplicated(keep=False)]
-    stamp_col = resolve_column(frame, timestamp_column) if timestamp_column else None
     older, notes, problems = _older_versions(cells, ids, revised, stamp_col, path=path, id_col=col, key=key)
     if problems:
         raise InputDataError(str(path), problems)
@@ -1047,7 +1084,52 @@ def drop_repeated_records(frame: pd.DataFrame, path: Path, *, id_column: str | N
     _warn_repeated(frame, ids, copies, notes, path=path, id_col=col, stamp_col=stamp_col, dropped=len(drop))
     out = frame.drop(index=drop)
     out.attrs = frame.attrs
+    warn_same_content(cells.drop(index=drop), ids.drop(index=drop), path=path, id_col=col, stamp_col=stamp_col)
     return out
+
+
+def id_key(ids: pd.Series) -> pd.Series:
+    """Record ids as compared: without case or spaces (``mli 123`` = ``MLI123``)."""
+    return ids.astype(str).str.replace(r"\s+", "", regex=True).str.upper()
+
+
+def one_spelling_of_ids(ids: pd.Series, *, path: Path, column: str) -> pd.Series:
+    """Ids spelled several ways (case, spaces) read as their first spelling, the merges named in one
+    :class:`~nexus_zones.errors.SpellingVariantWarning`."""
+    keys = id_key(ids)
+    first = ids.groupby(keys.to_numpy(), sort=False).transform("first")
+    other = (first != ids) & (ids != "")
+    if not other.any():
+        return ids
+    pairs = list(dict.fromkeys(zip(ids[other], first[other])))
+    warnings.warn(SpellingVariantWarning(
+        f"{path}: column {column!r}: {int(other.sum())} record ids differ from an earlier id only by case or spaces and were read as it, so that "
+        f"each record is counted once ({', '.join(f'{a!r} as {b!r}' for a, b in pairs[:5])}{' ...' if len(pairs) > 5 else ''}). "
+        "Fix: nothing if that is right; otherwise give those records ids that differ by more than case or spaces"), stacklevel=4)
+    return first
+
+
+def warn_same_content(cells: pd.DataFrame, ids: pd.Series, *, path: Path, id_col: str, stamp_col: str | None) -> None:
+    """A :class:`~nexus_zones.errors.DuplicateRecordWarning` naming rows equal to an earlier row in every
+    column but the id (and the timestamp): the same record exported again under a new id? They are
+    counted, as different records may coincide; the warning says which."""
+    from .errors import DuplicateRecordWarning
+
+    others = [c for c in cells.columns if c not in (id_col, stamp_col)]
+    if len(others) < 2 or not len(cells):
+        return
+    same = cells.duplicated(subset=others, keep="first").to_numpy() & (ids != "").to_numpy()
+    if not same.any():
+        return
+    first = cells[~cells.duplicated(subset=others, keep="first")]
+    origin = {tuple(r): (i, rid) for i, rid, r in zip(first.index, ids[first.index], first[others].itertuples(index=False))}
+    pairs = [f"{rid!r} (row {i}) = {origin[tuple(r)][1]!r} (row {origin[tuple(r)][0]})"
+             for i, rid, r in zip(cells.index[same], ids[same], cells[same][others].itertuples(index=False))]
+    warnings.warn(DuplicateRecordWarning(
+        f"{path}: {len(pairs)} rows repeat an earlier row in every column but {id_col!r}"
+        f"{f' and {stamp_col!r}' if stamp_col in cells.columns else ''} under another id ({'; '.join(pairs[:5])}{' ...' if len(pairs) > 5 else ''}); "
+        "they were counted as different records. Fix: if they are the same records exported again under new ids, remove the copies "
+        "(or list the old ids in the layer's deleted: list); if they are different records, nothing"), stacklevel=4)
 
 
 def _older_versions(cells, ids, revised, stamp_col, *, path, id_col, key) -> tuple[list, list[str], list[Problem]]:
@@ -1670,4 +1752,23 @@ def arrow_unique(array) -> bool:
     has nothing to do)."""
     import pyarrow.compute as pc
 
-    return not has_edge_space(array) and len(pc.unique(array)) == len(array)
+    if has_edge_space(array):
+        return False
+    return len(pc.unique(pc.utf8_upper(pc.replace_substring_regex(array, r"\s+", "")))) == len(array)  # compared as id_key compares
+
+
+def arrow_same_content(path: Path, cols: ArrowColumns, id_ref: str, stamp_ref: str | None) -> None:
+    """:func:`warn_same_content` on every column of a file read by pyarrow (``cols`` as read, unfiltered)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    raw = path.read_bytes()
+    sep, names, attrs = _arrow_head(raw)
+    table = pacsv.read_csv(
+        pa.BufferReader(raw), read_options=pacsv.ReadOptions(skip_rows_after_names=1 if attrs else 0, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(delimiter=sep),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
+    )
+    cells = pd.DataFrame({n.strip(): table.column(n).to_numpy(zero_copy_only=False) for n in names}, index=cols.lines).apply(lambda c: c.str.strip())
+    stamp = resolve_column(_probe(names, attrs), stamp_ref) if stamp_ref else None
+    warn_same_content(cells, cells[id_ref], path=path, id_col=id_ref, stamp_col=stamp)

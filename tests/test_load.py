@@ -17,7 +17,7 @@ import pytest
 from shapely.geometry import Point
 
 from nexus_zones import load
-from nexus_zones.errors import DuplicateRecordWarning, ImplausibleValueWarning, InputDataError, MixedEncodingWarning, MojibakeWarning, NexusZonesWarning, NumberFormatWarning
+from nexus_zones.errors import DuplicateRecordWarning, ImplausibleValueWarning, InputDataError, MixedEncodingWarning, MojibakeWarning, NexusZonesWarning, NumberFormatWarning, SpellingVariantWarning
 
 from ._support import DEMO, _double_encoded, _last_lines_cp1252, _tab_separated, _text, grid_units
 
@@ -438,3 +438,35 @@ def test_blank_rows_of_a_sheet_are_left_out_and_rows_keep_their_numbers(tmp_path
     path = _workbook(tmp_path / "events.xlsx", {"s": [["id", "latitude"], ["A", 16.0], [], ["B", 15.0], [None, None], ["C", 14.0]]})
     frame = load._read_xlsx(path)
     assert frame["id"].tolist() == ["A", "B", "C"] and list(frame.index) == [2, 4, 6]
+
+
+# ------------------------------------------------------------- issue 19: identity by meaning
+
+
+@pytest.mark.parametrize("a, b", [("Kirkens Nødhjelp", "kirkens nodhjelp"), ("Cœur", "COEUR"), ("Straße", "strasse"), ("Łódź", "lodz"),
+                                  ("Sɛgu", "segu"), ("Ɲɔgɔn", "nyogon"), ("Þórshöfn", "thorshofn")])
+def test_names_fold_through_letters_nfkd_keeps_whole(a: str, b: str) -> None:
+    assert load.normalise_name(a) == load.normalise_name(b) == b.lower()
+
+
+def test_unreadable_times_are_named_and_blank_ones_unknown(tmp_path: Path) -> None:
+    stamps = pd.Series(["1650010000", "2022-04-15", "", "15/04/2022", "1650010000123"], index=[2, 3, 4, 5, 6])
+    with pytest.raises(InputDataError) as caught:
+        load.readable_times(stamps, tmp_path / "d.csv", "deleted_timestamp")
+    text = str(caught.value)
+    assert "found 1 cells that are no readable time (row 5: '15/04/2022')" in text and "found 1 Unix times in milliseconds (row 6: '1650010000123')" in text
+    ok = load.readable_times(stamps.iloc[:3], tmp_path / "d.csv", "deleted_timestamp")
+    assert ok.iloc[0] == 1650010000 and ok.iloc[1] == (pd.Timestamp("2022-04-15") - pd.Timestamp("1970-01-01")).total_seconds() and np.isnan(ok.iloc[2])
+
+
+def test_ids_differing_by_case_or_spaces_take_their_first_spelling(tmp_path: Path) -> None:
+    ids = pd.Series(["MLI1", "mli 1", "MLI2", "", "Mli2 "], index=[2, 3, 4, 5, 6])
+    with pytest.warns(SpellingVariantWarning, match=r"2 record ids differ from an earlier id only by case or spaces and were read as it, .*\('mli 1' as 'MLI1', 'Mli2 ' as 'MLI2'\)"):
+        out = load.one_spelling_of_ids(ids, path=tmp_path / "e.csv", column="event_id_cnty")
+    assert out.tolist() == ["MLI1", "MLI1", "MLI2", "", "MLI2"]
+
+
+def test_rows_equal_but_for_the_id_are_reported_not_dropped(tmp_path: Path) -> None:
+    cells = pd.DataFrame({"id": ["A", "B", "C"], "date": ["d1", "d1", "d2"], "n": ["1", "1", "1"], "timestamp": ["5", "6", "7"]}, index=[2, 3, 4])
+    with pytest.warns(DuplicateRecordWarning, match=r"1 rows repeat an earlier row in every column but 'id' and 'timestamp' under another id \('B' \(row 3\) = 'A' \(row 2\)\)"):
+        load.warn_same_content(cells, cells["id"], path=tmp_path / "e.csv", id_col="id", stamp_col="timestamp")

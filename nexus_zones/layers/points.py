@@ -389,6 +389,8 @@ def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, 
     cols = load.read_csv_arrow(path, [latitude, longitude, *wanted.values()], optional=optional)
     if cols is None or not _unique_ids(cols, records["id_column"]):
         return None
+    id_ref = records["id_column"] or next(c for c in load.DEFAULT_ID_COLUMNS if c in cols.resolved)
+    load.arrow_same_content(path, cols, cols.resolved[id_ref], records["timestamp_column"])
     cols, n_deleted = _arrow_drop_deleted(cols, path, deleted, **records)
     cols, dropped = _arrow_filtered(cols, filters, path, where)
     lat, lon = (load.arrow_degrees(cols.arrays[cols.resolved[c]]) for c in (latitude, longitude))

@@ -211,3 +211,69 @@ def test_an_html_page_saved_as_geojson_is_named(tmp_path, capsys):
     code, err, _ = _run(cfg, tmp_path, capsys)
     assert code == 2
     assert "found an HTML web page" in err and "expected a .geojson file of geometries" in err
+
+
+# ------------------------------------------------------------ R4: names that fold through ø, œ, ß, ɛ
+
+
+@pytest.mark.parametrize("spellings", [("Kirkens Nødhjelp", "Kirkens Nodhjelp"), ("Cœur Solidaire", "COEUR SOLIDAIRE"), ("Straßenkinder e.V.", "Strassenkinder eV")],
+                         ids=["o-slash", "oe-ligature", "sharp-s"])
+def test_organisations_spelled_with_letters_nfkd_keeps_count_once(tmp_path, capsys, spellings):
+    cfg, data = copy_demo(tmp_path)
+    actors = _read(DEMO / "actors_3w.csv")
+    extra = pd.DataFrame([{**actors.iloc[2].to_dict(), "Organisation": s, "Acronyme": s, "Secteur": "Santé", "admin2Pcod": "ML0602", "Cercle": "Diré"}
+                          for s in spellings])
+    pd.concat([actors, extra]).to_csv(data / "actors_3w.csv", index=False)
+    code, err, table = _run(cfg, tmp_path, capsys)
+    assert code == 0, err
+    rows = actors.iloc[1:]  # under the HXL row
+    hum = {"Sécurité alimentaire", "Santé", "Nutrition", "Protection", "WASH", "Abris", "Éducation"}
+    by_hand = rows[(rows["admin2Pcod"] == "ML0602") & rows["Secteur"].isin(hum)]["Acronyme"].nunique() + 1  # one organisation, two spellings
+    assert table.at["ML0602", "humanitarian_actors"] == by_hand
+    assert f"{spellings[1]!r} → {spellings[0]!r}" in err
+
+
+# --------------------------------------------------- R5: ids compared by meaning, records repeated
+
+
+def test_record_ids_differing_by_case_or_spaces_are_one_record(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    incidents = _read(DEMO / "incidents.csv")
+    counted = incidents[incidents["event_date"].between("2017-01-01", "2017-12-31") & incidents["event_type"].isin(cfg["layers"]["incidents"]["types"])]
+    again = counted.head(3).assign(event_id_cnty=lambda f: f["event_id_cnty"].str.lower().str.replace("demo", "demo ", regex=False))
+    pd.concat([incidents, again]).to_csv(data / "incidents.csv", index=False)
+    code, err, table = _run(cfg, tmp_path, capsys)
+    assert code == 0, err
+    assert "3 record ids differ from an earlier id only by case or spaces and were read as it" in err
+    assert f"{again['event_id_cnty'].iloc[0]!r} as {counted['event_id_cnty'].iloc[0]!r}" in err
+    assert int(table["incidents"].sum()) == len(counted)  # each of the 3 counted once, not twice
+
+
+def test_records_repeated_under_new_ids_are_reported(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    incidents = _read(DEMO / "incidents.csv")
+    again = incidents.head(2).assign(event_id_cnty=["DEMO9001", "DEMO9002"])
+    pd.concat([incidents, again]).to_csv(data / "incidents.csv", index=False)
+    code, err, _ = _run(cfg, tmp_path, capsys)
+    assert code == 0, err
+    assert (f"2 rows repeat an earlier row in every column but 'event_id_cnty' under another id ('DEMO9001' (row {len(incidents) + 2}) = "
+            f"{incidents['event_id_cnty'].iloc[0]!r} (row 2)") in err
+    assert "they were counted as different records" in err
+
+
+# ----------------------------------------------------------------- R6: deletion times that cannot be read
+
+
+@pytest.mark.parametrize("stamp, words", [
+    ("15/04/2022", "found 1 cells that are no readable time (row 2: '15/04/2022')"),
+    ("1650010000000", "found 1 Unix times in milliseconds (row 2: '1650010000000')"),
+], ids=["day-first-date", "milliseconds"])
+def test_unreadable_deletion_times_name_the_cell(tmp_path, capsys, stamp, words):
+    from .._support import deleted_list
+
+    cfg, data = copy_demo(tmp_path)
+    first = _read(DEMO / "incidents.csv")["event_id_cnty"].iloc[0]
+    cfg["layers"]["incidents"]["deleted"] = str(deleted_list(data / "deleted.csv", [(first, stamp)]))
+    code, err, _ = _run(cfg, tmp_path, capsys)
+    assert code == 2
+    assert "deleted.csv: 1 input problem:\n  - column 'deleted_timestamp': " + words in err
