@@ -38,6 +38,7 @@ __all__ = [
     "StaleLockWarning",
     "PcodeNestingWarning",
     "PseudoUnitWarning",
+    "DecisionWarning",
     "OutputLockedError",
     "LanguageWarning",
     "short_repr",
@@ -216,3 +217,8 @@ class PcodeNestingWarning(NexusZonesWarning):
 
 class PseudoUnitWarning(NexusZonesWarning):
     """Rows of a table are for a pseudo-unit (e.g. Cadre Harmonisé's Koro_limitedaccess) and were added to its unit."""
+
+
+class DecisionWarning(NexusZonesWarning):
+    """A decision analysis could not do all it was asked, or was asked something that changes nothing (an infeasible pilot
+    request, candidates left out for missing data, a margin on a measure no indicator uses); the message names the constraint or input."""
