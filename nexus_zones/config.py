@@ -929,6 +929,13 @@ def _period_problems(config: Config) -> list[Problem]:
     for i, name in enumerate(names):
         if name in names[:i]:
             problems.append(Problem(f"periods[{i}].name", repr(name), "a name used by one period only", "rename one of them"))
+    dates = [p.round_date for p in config.periods]
+    for i in range(1, len(dates)):
+        if dates[i] < dates[i - 1]:  # changes are computed from each period to the next: "between 2019 and 2016" would read backwards
+            problems.append(Problem(f"periods[{i}]", f"{names[i]!r} ({dates[i]}) listed after {names[i - 1]!r} ({dates[i - 1]})",
+                                    "periods from the oldest to the newest (changes are computed from each period to the next)",
+                                    f"list the periods in order: {', '.join(n for _, n in sorted(zip(dates, names)))}"))
+            break
     for lname, spec in config.layers.items():
         if getattr(spec, "window", (None, None)) != (None, None):
             for i, p in enumerate(config.periods):

@@ -436,6 +436,9 @@ def weights_body(body: object) -> dict:
         for name, value in (body.get(part) or {}).items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"weights of 0 or more; found {name}: {value!r}")
+    if not any(float(v) > 0 for v in body["w"].values()):
+        raise ValueError("at least one weight above 0; this one gives 0 to every indicator (every slider at 0), which says nothing about "
+                         "what matters: ask the participant to set the sliders and copy the code again, or leave it out")
     return {"weights": {k: float(v) for k, v in body["w"].items()}, "pillar_weights": {k: float(v) for k, v in (body.get("p") or {}).items()},
             "label": str(body.get("l", ""))}
 

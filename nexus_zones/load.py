@@ -1228,6 +1228,7 @@ def _csv_points(table: pd.DataFrame, path: Path, latitude: str, longitude: str, 
         raise InputDataError.one(str(path), f"columns {latitude!r}/{longitude!r}", "no row with coordinates", "decimal degrees in every row")
     if crs is None or pyproj.CRS.from_user_input(crs).is_geographic:
         _check_degrees(table, lat, lon, path, latitude, longitude, where=where, reference=reference)
+        refuse_swapped_rows(lat.to_numpy(dtype=float), lon.to_numpy(dtype=float), table.index, path, latitude, longitude, where=where, reference=reference)
     if missing.any():
         from .errors import EventsOutsideWarning
 
@@ -1240,6 +1241,28 @@ def _csv_points(table: pd.DataFrame, path: Path, latitude: str, longitude: str, 
         frame = frame.to_crs(4326)
     frame.attrs = attrs
     return frame
+
+
+def refuse_swapped_rows(lat: np.ndarray, lon: np.ndarray, lines: Sequence, path: Path, latitude: str, longitude: str, *, where: str,
+                        reference: gpd.GeoDataFrame | None) -> None:
+    """Rows outside every unit as given but inside one with latitude and longitude swapped are an
+    error naming them: they would be counted nowhere (or in the wrong place), silently."""
+    if reference is None or not len(lat):
+        return
+    swapped = ~geometry.inside_mask(reference, lon, lat) & geometry.inside_mask(reference, lat, lon)
+    if not swapped.any():
+        return
+    rows = np.asarray(lines)[swapped]
+    shown = "; ".join(f"row {r}: {la:g}, {lo:g}" for r, la, lo in zip(rows[:5], lat[swapped][:5], lon[swapped][:5]))
+    every = int(swapped.sum()) == int((np.isfinite(lat) & np.isfinite(lon)).sum())
+    raise InputDataError.one(
+        str(path), f"columns {latitude!r}/{longitude!r}",
+        f"{int(swapped.sum())} of {len(lat)} rows outside the boundaries as written but inside them with latitude and longitude swapped "
+        f"(latitude, longitude: {shown}{' ...' if len(rows) > 5 else ''})",
+        "latitude in the latitude column and longitude in the longitude column, in every row",
+        f"swap the columns: set {where}.latitude: {longitude!r} and {where}.longitude: {latitude!r}" if every
+        else "swap the two values in those rows (a copy from a source that writes longitude first?); they are not guessed",
+    )
 
 
 def _check_degrees(table: pd.DataFrame, lat: pd.Series, lon: pd.Series, path: Path, latitude: str, longitude: str, *, where: str, reference: gpd.GeoDataFrame | None) -> None:
@@ -1324,10 +1347,36 @@ def parse_dates(values: pd.Series, *, path: Path, column: str, today: pd.Timesta
         bad = todo | blank
         examples = ", ".join(f"row {i}: {text[i]!r}" for i in text[bad].index[:5])
         raise InputDataError.one(
-            str(path), f"column {column!r}", f"{int(bad.sum())} dates that cannot be read ({examples})",
-            "dates such as 2017-06-14, 14 June 2017 or 14/06/2017", "correct those cells or remove the rows",
+            str(path), f"column {column!r}", f"{int(bad.sum())} dates that cannot be read ({examples}){_date_hint(text, bad)}",
+            "dates such as 2017-06-14, 14 June 2017 or 14/06/2017", _date_fix(text, bad),
         )
     return result
+
+
+_MONTH_FIRST = r"^\d{1,2}/(1[3-9]|2\d|3[01])/\d{4}$"
+_SERIAL = r"^[1-6]\d{4}(\.0+)?$"
+
+
+def _date_hint(text: pd.Series, bad: pd.Series) -> str:
+    """What unreadable dates look like: month first (US), or Excel serial day numbers."""
+    unread = text[bad]
+    if unread.str.match(_MONTH_FIRST).any():
+        ambiguous = text[~bad & text.str.match(r"^\d{1,2}/\d{1,2}/\d{4}$")]
+        said = f"; the {len(ambiguous)} other cells such as {ambiguous.iloc[0]!r} were read day first and may be wrong too" if len(ambiguous) else ""
+        return f": month first, as US software writes dates ({unread[unread.str.match(_MONTH_FIRST)].iloc[0]!r} has a day above 12 in second place){said}"
+    if unread.str.match(_SERIAL).all():
+        first = unread.iloc[0]
+        return f": Excel serial day numbers ({first!r} = {(pd.Timestamp('1899-12-30') + pd.Timedelta(days=int(float(first)))).date()}), a date column saved without its date format"
+    return ""
+
+
+def _date_fix(text: pd.Series, bad: pd.Series) -> str:
+    unread = text[bad]
+    if unread.str.match(_MONTH_FIRST).any():
+        return "export the dates again as ISO dates (2017-04-15), or in Excel format the column as yyyy-mm-dd before saving; the column is not guessed"
+    if unread.str.match(_SERIAL).all():
+        return "format the column as dates (yyyy-mm-dd) in Excel before saving the CSV"
+    return "correct those cells or remove the rows"
 
 
 def _take_dates(parsed: pd.Series, result: pd.Series, implausible: pd.Series, latest: pd.Timestamp) -> None:

@@ -310,7 +310,7 @@ def read_points(
         fast = _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, where=where, filters=filters, records=records,
                                      columns=dict(date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
                                                   types=types, categories=categories, where=where),
-                                     decimal=decimal, thousands=thousands, deleted=deleted)
+                                     decimal=decimal, thousands=thousands, deleted=deleted, reference=reference)
         if fast is not None:
             return fast
     if path.suffix.lower() in _TABLES:
@@ -379,7 +379,8 @@ def _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column
     return load._csv_points(table, path, lat, lon, where=where, crs=crs, reference=reference), dropped
 
 
-def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands, deleted) -> gpd.GeoDataFrame | None:
+def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands, deleted,
+                          reference=None) -> gpd.GeoDataFrame | None:
     """:func:`read_points` of a large clean CSV by pyarrow (:func:`~nexus_zones.load.read_csv_arrow`),
     or ``None`` where the general path must decide (repeated ids, coordinates not plain degrees, ...).
     Columns in other spellings (dates such as ``14 June 2017``, counts with separators) are parsed by
@@ -396,6 +397,7 @@ def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, 
     lat, lon = (load.arrow_degrees(cols.arrays[cols.resolved[c]]) for c in (latitude, longitude))
     if lat is None or lon is None or (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
         return None
+    load.refuse_swapped_rows(lat, lon, cols.lines, path, latitude, longitude, where=where, reference=reference)
     out = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326", index=pd.RangeIndex(len(lat)))
     out.attrs["dropped_by_filters"] = dropped
     out.attrs["deleted"] = n_deleted
@@ -419,7 +421,7 @@ def _drop_deleted(frame: pd.DataFrame, path: Path, deleted: pd.Series | None, *,
     col = _id_column(path, list(frame.columns), id_column, key, resolve=lambda ref: load.resolve_column(frame, ref))
     stamp = load.resolve_column(frame, timestamp_column) if timestamp_column else None
     drop = load.deleted_rows(frame[col], frame[stamp] if stamp else None, deleted, path=path, column=col, key=f"{key}.deleted")
-    _log_deleted(path, key, int(drop.sum()), len(deleted))
+    _log_deleted(path, key, int(drop.sum()), deleted, frame[col])
     out = frame[~drop]
     out.attrs = {**frame.attrs, "deleted": int(drop.sum())}
     return out
@@ -433,7 +435,7 @@ def _arrow_drop_deleted(cols: "load.ArrowColumns", path: Path, deleted: pd.Serie
     col = _id_column(path, list(cols.resolved), id_column, key, resolve=cols.resolved.get)
     stamp = cols.resolved.get(timestamp_column) if timestamp_column else None
     drop = load.deleted_rows(cols.series(col), cols.series(stamp) if stamp else None, deleted, path=path, column=col, key=f"{key}.deleted")
-    _log_deleted(path, key, int(drop.sum()), len(deleted))
+    _log_deleted(path, key, int(drop.sum()), deleted, cols.series(col))
     return cols.take(~drop), int(drop.sum())
 
 
@@ -448,7 +450,19 @@ def _id_column(path: Path, columns: list[str], id_column: str | None, key: str, 
     return col
 
 
-def _log_deleted(path: Path, key: str, dropped: int, listed: int) -> None:
+def _log_deleted(path: Path, key: str, dropped: int, deleted: pd.Series, ids: pd.Series) -> None:
+    """Log what the list of deleted records removed; an empty list, or one none of whose ids is a
+    record of the file, is a warning (a list of another country or export, or the wrong column)."""
+    listed = len(deleted)
+    if not listed:
+        warnings.warn(UnusedValueWarning(f"{key}.deleted: the list of deleted records holds no id, so no record of {path.name} was removed. "
+                                         "Fix: download the list again, or remove the deleted: key"), stacklevel=3)
+    elif not dropped and len(ids):
+        file_ids = ", ".join(repr(v) for v in pd.unique(ids.astype(str))[:3])
+        warnings.warn(UnusedValueWarning(
+            f"{key}.deleted: none of the {listed} ids of the list of deleted records is a record id of {path.name} (the list has "
+            f"{', '.join(repr(v) for v in list(deleted.index)[:3])}; the file has {file_ids}), so no record was removed. Fix: use the list "
+            "published with this export (same country and period), or name the file's id column in id_column"), stacklevel=3)
     logger.info("%s: %d rows not counted: their records are in the list of deleted records (%s.deleted, %d ids)", path.name, dropped, key, listed)
 
 

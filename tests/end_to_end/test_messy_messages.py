@@ -1,0 +1,128 @@
+"""Hostile-input variants of issue 19, item 6: messages name the real cause, and what should be
+questioned is questioned.
+
+M1 latitude and longitude swapped in some rows (never counted nowhere, silently); M2 dates written
+month first (US) or as Excel serial numbers; M3 periods listed out of order; M4 a list of deleted
+records that is empty or matches no record; M5 a participant's code of all-zero weights.
+
+Each case runs the demo through the CLI and asserts the message's words (and, where a run goes on,
+the numbers against a count by hand).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nexus_zones.decision import encode_weights
+
+from .._support import DEMO, _read, copy_demo, deleted_list, run_cli, scores_table
+
+TYPES = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
+
+
+# ------------------------------------------------------------- M1: latitude and longitude swapped in some rows
+
+
+@pytest.mark.parametrize("share", [0.2, 0.45])
+def test_incidents_with_a_share_of_rows_swapped_are_refused_naming_them(tmp_path, capsys, share):
+    cfg, data = copy_demo(tmp_path)
+    incidents = _read(DEMO / "incidents.csv")
+    rng = np.random.default_rng(19)
+    rows = np.sort(rng.choice(len(incidents), size=int(share * len(incidents)), replace=False))
+    lat, lon = incidents["latitude"].copy(), incidents["longitude"].copy()
+    incidents.loc[rows, "latitude"], incidents.loc[rows, "longitude"] = lon.iloc[rows].to_numpy(), lat.iloc[rows].to_numpy()
+    incidents.to_csv(data / "incidents.csv", index=False)
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    first = rows[0]
+    assert (f"found {len(rows)} of {len(incidents)} rows outside the boundaries as written but inside them with latitude and longitude swapped "
+            f"(latitude, longitude: row {first + 2}: {float(lon.iloc[first]):g}, {float(lat.iloc[first]):g}") in err
+    assert "swap the two values in those rows" in err
+
+
+def test_one_service_point_swapped_is_named(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    services = _read(DEMO / "services_points.csv")
+    services.loc[3, ["latitude", "longitude"]] = services.loc[3, ["longitude", "latitude"]].to_numpy()
+    services.to_csv(data / "services_points.csv", index=False)
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    assert "services_points.csv: 1 input problem:\n  - columns 'latitude'/'longitude': found 1 of" in err and "row 5: " in err
+
+
+# ------------------------------------------------------------------- M2: dates month first, or Excel serials
+
+
+def test_access_dates_written_month_first_are_named_as_such(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    access = _read(DEMO / "access_impediments.csv")
+    access["date"] = pd.to_datetime(access["date"]).dt.strftime("%m/%d/%Y")
+    access.to_csv(data / "access_impediments.csv", index=False)
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    assert "month first, as US software writes dates" in err and "has a day above 12 in second place" in err
+    assert "were read day first and may be wrong too" in err and "export the dates again as ISO dates" in err
+
+
+def test_incident_dates_as_excel_serial_numbers_are_named(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    incidents = _read(DEMO / "incidents.csv")
+    serial = (pd.to_datetime(incidents["event_date"]) - pd.Timestamp("1899-12-30")).dt.days
+    incidents["event_date"] = serial.astype(str)
+    incidents.to_csv(data / "incidents.csv", index=False)
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    first = _read(DEMO / "incidents.csv")["event_date"].iloc[0]
+    assert f"Excel serial day numbers ('{serial.iloc[0]}' = {first})" in err and "format the column as dates (yyyy-mm-dd) in Excel" in err
+
+
+# ---------------------------------------------------------------------------- M3: periods out of order
+
+
+@pytest.mark.parametrize("periods, words", [
+    ([2018, 2017], "periods[1]: found '2017' (2017-12-31) listed after '2018' (2018-12-31)"),
+    ([2016, 2019, 2017], "periods[2]: found '2017' (2017-12-31) listed after '2019' (2019-12-31)"),
+])
+def test_periods_out_of_order_are_refused(tmp_path, capsys, periods, words):
+    cfg, _ = copy_demo(tmp_path)
+    cfg["periods"] = periods
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    assert words in err and f"list the periods in order: {', '.join(str(p) for p in sorted(periods))}" in err
+
+
+# ------------------------------------------------------------------------ M4: deleted lists that delete nothing
+
+
+def test_an_empty_deleted_list_is_a_warning(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    cfg["layers"]["incidents"]["deleted"] = str(deleted_list(data / "deleted.csv", []))
+    code, err, out = run_cli(cfg, tmp_path, capsys)
+    assert code == 0, err
+    assert "layers.incidents.deleted: the list of deleted records holds no id, so no record of incidents.csv was removed" in err
+
+
+def test_a_deleted_list_matching_no_record_is_a_warning_and_counts_stay(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    cfg["layers"]["incidents"]["deleted"] = str(deleted_list(data / "deleted.csv", [("NER1234", "1650010000"), ("BFO77", "")]))
+    code, err, out = run_cli(cfg, tmp_path, capsys)
+    assert code == 0, err
+    assert ("layers.incidents.deleted: none of the 2 ids of the list of deleted records is a record id of incidents.csv (the list has 'BFO77', "
+            "'NER1234'; the file has 'DEMO0001'") in err
+    incidents = _read(DEMO / "incidents.csv")
+    counted = incidents[incidents["event_date"].between("2017-01-01", "2017-12-31") & incidents["event_type"].isin(TYPES)]
+    assert int(scores_table(out)["incidents"].sum()) == len(counted)
+
+
+# ---------------------------------------------------------------------- M5: a participant code of all zeros
+
+
+@pytest.mark.parametrize("weights", [{"incidents": 0.0, "fatalities": 0.0}, {"incidents": 0}])
+def test_a_participant_code_of_all_zero_weights_is_refused(tmp_path, capsys, weights):
+    cfg, _ = copy_demo(tmp_path)
+    cfg["stakeholders"]["participants"] = [*cfg["stakeholders"]["participants"], encode_weights(weights)]
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    assert "stakeholders.participants[2]" in err and "at least one weight above 0; this one gives 0 to every indicator" in err
