@@ -823,7 +823,7 @@ def read_boundaries(
         raise InputDataError(source, problems)
     frame = _with_crs(frame, path, source, crs=crs, key="study.boundaries.crs")
     crs_in = frame.crs.to_string()
-    ids = _unit_ids(frame, id_column, source)
+    ids = _unit_ids(frame, id_column, source, name_column=name_column)
     if frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
         logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
@@ -901,18 +901,18 @@ def _check_nesting(frame: gpd.GeoDataFrame, ids: pd.Series, found, source: str) 
             "match the wrong unit; check the file's version, or match tables by name (name_column)"), stacklevel=3)
 
 
-def _unit_ids(frame: gpd.GeoDataFrame, id_column: str, source: str) -> pd.Series:
+def _unit_ids(frame: gpd.GeoDataFrame, id_column: str, source: str, *, name_column: str | None = None) -> pd.Series:
     """The units' ids as stripped text; blank or repeated ids, features without geometry and
     geometries other than polygons are problems, raised together."""
     ids = _id_strings(frame[id_column])
     problems = []
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
     if blank.any():
-        problems.append(Problem(f"column {id_column!r}", f"{int(blank.sum())} features without an id (rows {_rows(np.flatnonzero(blank) + 1)})", "a P-code on every feature", "fill the codes"))
+        problems.append(_blank_id_problem(frame, blank.to_numpy(), id_column))
     ids = ids.astype(str).str.strip()
     dup = ids[~blank & ids.duplicated(keep=False)]
     if len(dup):
-        problems.append(Problem(f"column {id_column!r}", f"duplicate ids {_rows(sorted(set(dup)))}", "one feature per unit id", "dissolve the duplicates or pick the right id column"))
+        problems.append(_duplicate_id_problem(frame, ids, dup, id_column, name_column))
     geom = frame.geometry
     empty = geom.isna() | geom.is_empty
     if empty.any():
@@ -923,6 +923,35 @@ def _unit_ids(frame: gpd.GeoDataFrame, id_column: str, source: str) -> pd.Series
     if problems:
         raise InputDataError(source, problems)
     return ids
+
+
+def _blank_id_problem(frame: gpd.GeoDataFrame, blank: np.ndarray, id_column: str) -> Problem:
+    """Features without an id: an outline of a higher level (it covers other features) is named as such."""
+    rows = np.flatnonzero(blank) + 1
+    geom = frame.geometry
+    points = geom[~blank & geom.notna().to_numpy()].representative_point()
+    covering = {int(r): int(points.within(g).sum()) for r, g in zip(rows, geom[blank]) if g is not None and not g.is_empty}
+    outlines = {r: n for r, n in covering.items() if n >= 2}
+    if outlines:
+        shown = ", ".join(f"row {r} covers {n} other features" for r, n in list(outlines.items())[:5])
+        return Problem(f"column {id_column!r}", f"{int(blank.sum())} features without an id ({shown}: the outline of a region or of the country in the file of units?)",
+                       "one feature per unit of one level, each with its P-code", "remove those outline features from the file (filling a code would count their area twice)")
+    return Problem(f"column {id_column!r}", f"{int(blank.sum())} features without an id (rows {_rows(rows)})", "a P-code on every feature", "fill the codes")
+
+
+def _duplicate_id_problem(frame: gpd.GeoDataFrame, ids: pd.Series, dup: pd.Series, id_column: str, name_column: str | None) -> Problem:
+    """Repeated ids: parts of one unit (same name: dissolve them) or different units sharing a code (correct one)."""
+    names = frame[name_column].astype(str).str.strip() if name_column and name_column in frame.columns else None
+    if names is None:
+        return Problem(f"column {id_column!r}", f"duplicate ids {_rows(sorted(set(dup)))}", "one feature per unit id", "dissolve the duplicates or pick the right id column")
+    groups = {code: list(dict.fromkeys(names[(ids == code).to_numpy()])) for code in sorted(set(dup))}
+    different = {c: n for c, n in groups.items() if len({normalise_name(x) for x in n}) > 1}
+    if different:
+        shown = "; ".join(f"{c}: {', '.join(repr(x) for x in n)}" for c, n in list(different.items())[:5])
+        return Problem(f"column {id_column!r}", f"different units sharing an id ({shown})", "one id per unit",
+                       "correct the id of one of them (from the boundary file's source); dissolving would merge two different units into one")
+    return Problem(f"column {id_column!r}", f"duplicate ids {_rows(sorted(set(dup)))}, each on several features of one name (parts of one unit)",
+                   "one feature per unit id", f"dissolve the parts on {id_column!r} (QGIS: Vector > Geoprocessing > Dissolve), or pick the right id column")
 
 
 def _units(frame: gpd.GeoDataFrame, ids: pd.Series, name_column: str, region_column: str | None, source: str) -> gpd.GeoDataFrame:
@@ -1250,18 +1279,22 @@ def refuse_swapped_rows(lat: np.ndarray, lon: np.ndarray, lines: Sequence, path:
     if reference is None or not len(lat):
         return
     swapped = ~geometry.inside_mask(reference, lon, lat) & geometry.inside_mask(reference, lat, lon)
-    if not swapped.any():
+    n, rows_with = int(swapped.sum()), int((np.isfinite(lat) & np.isfinite(lon)).sum())
+    if not n or n * 2 >= rows_with:  # none; or most rows, which the count per unit reports with its evidence (swap the columns)
         return
     rows = np.asarray(lines)[swapped]
     shown = "; ".join(f"row {r}: {la:g}, {lo:g}" for r, la, lo in zip(rows[:5], lat[swapped][:5], lon[swapped][:5]))
-    every = int(swapped.sum()) == int((np.isfinite(lat) & np.isfinite(lon)).sum())
+    found = (f"{n} of {len(lat)} rows outside the boundaries as written but inside them with latitude and longitude swapped "
+             f"(latitude, longitude: {shown}{' ...' if len(rows) > 5 else ''})")
+    if n < 2 or n * 20 < rows_with:  # a stray row or two near the diagonal may be a point abroad: said, not refused
+        from .errors import EventsOutsideWarning
+
+        warnings.warn(EventsOutsideWarning(f"{path}: columns {latitude!r}/{longitude!r}: {found}; they fall in no unit and were not counted. "
+                                           "Fix: swap the two values in those rows if they are swapped"), stacklevel=4)
+        return
     raise InputDataError.one(
-        str(path), f"columns {latitude!r}/{longitude!r}",
-        f"{int(swapped.sum())} of {len(lat)} rows outside the boundaries as written but inside them with latitude and longitude swapped "
-        f"(latitude, longitude: {shown}{' ...' if len(rows) > 5 else ''})",
-        "latitude in the latitude column and longitude in the longitude column, in every row",
-        f"swap the columns: set {where}.latitude: {longitude!r} and {where}.longitude: {latitude!r}" if every
-        else "swap the two values in those rows (a copy from a source that writes longitude first?); they are not guessed",
+        str(path), f"columns {latitude!r}/{longitude!r}", found, "latitude in the latitude column and longitude in the longitude column, in every row",
+        "swap the two values in those rows (a copy from a source that writes longitude first?); they are not guessed",
     )
 
 

@@ -189,3 +189,9 @@ def test_a_search_that_finds_no_weights_claims_nothing_impossible():
     found = decision.closest_weights_search(VALUES + 0.01, W0, geometric, 2, np.array([0, 1]), seed=3, draws=200)
     assert found.status == "not_found" and found.weights is None and "an upper bound" in found.method
     assert decision.closest_weights_lp(VALUES, W0, 2, np.array([0, 1])).status == "impossible"
+
+
+def test_a_code_of_all_zero_weights_is_refused():
+    with pytest.raises(ValueError, match="at least one weight above 0; this one gives 0 to every indicator"):
+        decision.decode_weights(decision.encode_weights({"a": 0.0, "b": 0}))
+    assert decision.decode_weights(decision.encode_weights({"a": 0.0, "b": 2}))["weights"] == {"a": 0.0, "b": 2.0}

@@ -17,7 +17,7 @@ import pytest
 from shapely.geometry import Point
 
 from nexus_zones import load
-from nexus_zones.errors import DuplicateRecordWarning, ImplausibleValueWarning, InputDataError, MixedEncodingWarning, MojibakeWarning, NexusZonesWarning, NumberFormatWarning, SpellingVariantWarning
+from nexus_zones.errors import DuplicateRecordWarning, EventsOutsideWarning, ImplausibleValueWarning, InputDataError, MixedEncodingWarning, MojibakeWarning, NexusZonesWarning, NumberFormatWarning, SpellingVariantWarning
 
 from ._support import DEMO, _double_encoded, _last_lines_cp1252, _tab_separated, _text, grid_units
 
@@ -72,7 +72,7 @@ def test_read_boundaries_problems_reported_together(tmp_path):
     with pytest.raises(InputDataError) as err:
         load.read_boundaries(path, id_column="unit_id", name_column="name", region_column="region")
     text = str(err.value)
-    assert "duplicate ids A1" in text
+    assert "different units sharing an id (A1: 'Alpha One', 'Alpha Two')" in text and "dissolving would merge two different units" in text
     assert "1 features without geometry" in text
     assert len(err.value.problems) == 2
 
@@ -470,3 +470,25 @@ def test_rows_equal_but_for_the_id_are_reported_not_dropped(tmp_path: Path) -> N
     cells = pd.DataFrame({"id": ["A", "B", "C"], "date": ["d1", "d1", "d2"], "n": ["1", "1", "1"], "timestamp": ["5", "6", "7"]}, index=[2, 3, 4])
     with pytest.warns(DuplicateRecordWarning, match=r"1 rows repeat an earlier row in every column but 'id' and 'timestamp' under another id \('B' \(row 3\) = 'A' \(row 2\)\)"):
         load.warn_same_content(cells, cells["id"], path=tmp_path / "e.csv", id_col="id", stamp_col="timestamp")
+
+
+def test_points_inside_only_when_swapped_are_named(tmp_path: Path) -> None:
+    b2 = grid_units().loc[["B2"]]  # the unit square from (1, 0) to (2, 1)
+    inside, swapped, abroad = (0.5, 1.5), (1.5, 0.5), (5.0, 0.2)  # (lat, lon): inside; inside only swapped; outside either way
+    def check(points, **kw):
+        lat, lon = (np.array(c, dtype=float) for c in zip(*points))
+        load.refuse_swapped_rows(lat, lon, list(range(2, len(points) + 2)), tmp_path / "p.csv", "lat", "lon", where="layers.p", reference=b2)
+    check([inside, abroad])  # nothing to say
+    check([swapped] * 3 + [inside] * 3)  # half the rows: left to the count per unit, which says "swap the columns"
+    with pytest.raises(InputDataError, match=r"found 2 of 5 rows outside the boundaries as written but inside them with latitude and longitude swapped "
+                                             r"\(latitude, longitude: row 2: 1\.5, 0\.5; row 3: 1\.5, 0\.5\); .* Fix: swap the two values in those rows"):
+        check([swapped, swapped, inside, inside, abroad])
+    with pytest.warns(EventsOutsideWarning, match=r"1 of 3 rows outside the boundaries as written .* they fall in no unit and were not counted"):
+        check([swapped, inside, inside])
+
+
+def test_month_first_dates_and_excel_serials_are_named(tmp_path: Path) -> None:
+    with pytest.raises(InputDataError, match=r"row 3: '04/15/2017'\): month first, as US software writes dates .* the 1 other cells such as '04/05/2017' were read day first"):
+        load.parse_dates(pd.Series(["04/05/2017", "04/15/2017"], index=[2, 3]), path=tmp_path / "e.csv", column="date")
+    with pytest.raises(InputDataError, match=r"Excel serial day numbers \('42736' = 2017-01-01\)"):
+        load.parse_dates(pd.Series(["42736", "42737.0"], index=[2, 3]), path=tmp_path / "e.csv", column="date")

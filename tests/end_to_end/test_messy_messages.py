@@ -42,14 +42,17 @@ def test_incidents_with_a_share_of_rows_swapped_are_refused_naming_them(tmp_path
     assert "swap the two values in those rows" in err
 
 
-def test_one_service_point_swapped_is_named(tmp_path, capsys):
+def test_one_service_point_swapped_is_said_and_not_counted(tmp_path, capsys):
     cfg, data = copy_demo(tmp_path)
     services = _read(DEMO / "services_points.csv")
     services.loc[3, ["latitude", "longitude"]] = services.loc[3, ["longitude", "latitude"]].to_numpy()
     services.to_csv(data / "services_points.csv", index=False)
-    code, err, _ = run_cli(cfg, tmp_path, capsys)
-    assert code == 2
-    assert "services_points.csv: 1 input problem:\n  - columns 'latitude'/'longitude': found 1 of" in err and "row 5: " in err
+    code, err, out = run_cli(cfg, tmp_path, capsys)
+    assert code == 0, err
+    assert f"services_points.csv: columns 'latitude'/'longitude': 1 of {len(services)} rows outside the boundaries as written but inside them" in err
+    assert "row 5: " in err and "they fall in no unit and were not counted" in err
+    health = services[services["category"] == "Centre de santé"]
+    assert int(scores_table(out)["health_facilities"].sum()) == len(health) - (services.at[3, "category"] == "Centre de santé")
 
 
 # ------------------------------------------------------------------- M2: dates month first, or Excel serials
@@ -126,3 +129,60 @@ def test_a_participant_code_of_all_zero_weights_is_refused(tmp_path, capsys, wei
     code, err, _ = run_cli(cfg, tmp_path, capsys)
     assert code == 2
     assert "stakeholders.participants[2]" in err and "at least one weight above 0; this one gives 0 to every indicator" in err
+
+
+# --------------------------------------------------------- M6: boundary ids whose fix must not merge units
+
+
+def _cercles(data):
+    import geopandas as gpd
+
+    return gpd.read_file(data / "cercles.geojson")
+
+
+def _save(frame, path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame.to_file(path, driver="GeoJSON")
+
+
+def test_two_cercles_sharing_a_pcode_are_not_told_to_dissolve(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    cercles = _cercles(data)
+    cercles.loc[cercles["admin2Name"] == "Diré", "admin2Pcod"] = "ML0601"
+    (data / "cercles.geojson").unlink()
+    _save(cercles, data / "cercles.geojson")
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    assert "found different units sharing an id (ML0601: 'Tombouctou', 'Diré')" in err
+    assert "dissolving would merge two different units into one" in err and "dissolve the duplicates" not in err
+
+
+def test_a_region_outline_without_code_is_named_as_an_outline(tmp_path, capsys):
+    import geopandas as gpd
+
+    cfg, data = copy_demo(tmp_path)
+    cercles = _cercles(data)
+    outline = gpd.GeoDataFrame({"admin2Pcod": [None], "admin2Name": ["Tombouctou (région)"], "admin1Name": ["Tombouctou"]},
+                               geometry=[cercles.geometry.union_all()], crs=cercles.crs)
+    both = pd.concat([cercles, outline], ignore_index=True)
+    (data / "cercles.geojson").unlink()
+    _save(both, data / "cercles.geojson")
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    assert f"found 1 features without an id (row {len(both)} covers {len(cercles)} other features: the outline of a region or of the country" in err
+    assert "remove those outline features from the file" in err and "fill the codes" not in err
+
+
+def test_parts_of_one_cercle_are_told_to_dissolve(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    cercles = _cercles(data)
+    part = cercles[cercles["admin2Name"] == "Goundam"].copy()
+    part["geometry"] = part.geometry.scale(0.5, 0.5)  # a smaller copy inside it: a second part of one name and code
+    (data / "cercles.geojson").unlink()
+    _save(pd.concat([cercles, part], ignore_index=True), data / "cercles.geojson")
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    assert "found duplicate ids ML0603, each on several features of one name (parts of one unit)" in err and "Dissolve" in err
