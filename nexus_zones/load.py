@@ -1412,6 +1412,23 @@ def _date_fix(text: pd.Series, bad: pd.Series) -> str:
     return "correct those cells or remove the rows"
 
 
+def warn_year_mismatch(dates, years: pd.Series, *, path: Path, date_column: str, year_column: str = "year") -> None:
+    """An :class:`~nexus_zones.errors.ImplausibleValueWarning` naming rows whose year column (ACLED's
+    ``year``) is a year other than their date's: the date decides the window, and one of them is wrong."""
+    from .errors import ImplausibleValueWarning
+
+    year = pd.to_numeric(years.astype(str).str.strip(), errors="coerce")
+    when = pd.Series(pd.to_datetime(np.asarray(dates)), index=years.index)
+    differ = (year.notna() & when.notna() & (year != when.dt.year)).to_numpy()
+    if not differ.any():
+        return
+    shown = "; ".join(f"row {i}: {year_column} {int(y)}, {date_column} {d.date()}" for i, y, d in zip(years.index[differ][:5], year[differ][:5], when[differ][:5]))
+    warnings.warn(ImplausibleValueWarning(
+        f"{path}: {int(differ.sum())} rows whose {year_column!r} is not the year of their {date_column!r} ({shown}{' ...' if differ.sum() > 5 else ''}); "
+        f"the date placed them in the window. Fix: correct the date or the year of those rows (a date typed with the wrong year, "
+        "or day and month swapped?)"), stacklevel=4)
+
+
 def _take_dates(parsed: pd.Series, result: pd.Series, implausible: pd.Series, latest: pd.Timestamp) -> None:
     """Store the plausible dates of ``parsed`` in ``result`` and mark the others in ``implausible``
     (compared before any conversion, so that a year such as 0017 cannot overflow)."""

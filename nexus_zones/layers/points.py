@@ -385,7 +385,7 @@ def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, 
     or ``None`` where the general path must decide (repeated ids, coordinates not plain degrees, ...).
     Columns in other spellings (dates such as ``14 June 2017``, counts with separators) are parsed by
     the general functions, so that results and messages are the same."""
-    optional = [c for c in (fatalities_column, "geo_precision", *([] if records["id_column"] else load.DEFAULT_ID_COLUMNS),
+    optional = [c for c in (fatalities_column, "geo_precision", "year", *([] if records["id_column"] else load.DEFAULT_ID_COLUMNS),
                             *([records["timestamp_column"]] if deleted is not None else [])) if c]
     cols = load.read_csv_arrow(path, [latitude, longitude, *wanted.values()], optional=optional)
     if cols is None or not _unique_ids(cols, records["id_column"]):
@@ -503,6 +503,8 @@ def _arrow_columns(out: gpd.GeoDataFrame, cols: "load.ArrowColumns", path: Path,
             _take_columns(out, cols.frame([cols.resolved[date_column]]), path, date_column=date_column, type_column=None, category_column=None, admin_column=None)
         else:
             out["date"] = dates
+        if "year" in cols.resolved and cols.resolved[date_column] != "year":
+            load.warn_year_mismatch(out["date"].to_numpy(), cols.series(cols.resolved["year"]), path=path, date_column=date_column)
     listed = {"type": (types or (), "types"), "category": ([v for values in (categories or {}).values() for v in values], "categories")}
     for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column)):
         if ref:
@@ -543,6 +545,8 @@ def _take_columns(out: gpd.GeoDataFrame, frame: pd.DataFrame, path: Path, *, dat
     types and categories folded to the config's spelling (:func:`~nexus_zones.fold.fold_to_listed`)."""
     if date_column:
         out["date"] = load.parse_dates(frame[load.resolve_column(frame, date_column)], path=path, column=date_column).to_numpy()
+        if "year" in frame.columns and load.resolve_column(frame, date_column) != "year":
+            load.warn_year_mismatch(out["date"].to_numpy(), frame["year"], path=path, date_column=date_column)
     listed = {"type": (types or (), "types"), "category": ([v for values in (categories or {}).values() for v in values], "categories")}
     for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column)):
         if ref:

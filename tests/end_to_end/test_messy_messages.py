@@ -186,3 +186,35 @@ def test_parts_of_one_cercle_are_told_to_dissolve(tmp_path, capsys):
     code, err, _ = run_cli(cfg, tmp_path, capsys)
     assert code == 2
     assert "found duplicate ids ML0603, each on several features of one name (parts of one unit)" in err and "Dissolve" in err
+
+
+# ---------------------------------------------------------- M7: a year column disagreeing with the date
+
+
+def _counted(incidents: pd.DataFrame) -> pd.DataFrame:
+    return incidents[incidents["event_date"].between("2017-01-01", "2017-12-31") & incidents["event_type"].isin(TYPES)]
+
+
+def test_a_year_column_disagreeing_with_the_date_is_said_and_the_date_counts(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    incidents = _read(DEMO / "incidents.csv")
+    rows = _counted(incidents).index[:3]
+    incidents.loc[rows, "year"] = "2018"
+    incidents.to_csv(data / "incidents.csv", index=False)
+    code, err, out = run_cli(cfg, tmp_path, capsys)
+    assert code == 0, err
+    first = rows[0]
+    assert f"3 rows whose 'year' is not the year of their 'event_date' (row {first + 2}: year 2018, event_date {incidents.at[first, 'event_date']}" in err
+    assert int(scores_table(out)["incidents"].sum()) == len(_counted(incidents))  # the dates decide
+
+
+def test_dates_typed_with_another_year_are_said_and_leave_the_window(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    incidents = _read(DEMO / "incidents.csv")
+    rows = _counted(incidents).index[-2:]
+    incidents.loc[rows, "event_date"] = incidents.loc[rows, "event_date"].str.replace("2017-", "2016-", regex=False)
+    incidents.to_csv(data / "incidents.csv", index=False)
+    code, err, out = run_cli(cfg, tmp_path, capsys)
+    assert code == 0, err
+    assert "2 rows whose 'year' is not the year of their 'event_date'" in err and "year 2017, event_date 2016-" in err
+    assert int(scores_table(out)["incidents"].sum()) == len(_counted(_read(DEMO / "incidents.csv"))) - 2
