@@ -828,6 +828,7 @@ def read_boundaries(
         frame = frame.to_crs(4326)
         logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
     units = _units(frame, ids, name_column, region_column, source)
+    _refuse_overlaps(units, source)
     all_units = units.sort_index()
     meta = _boundaries_meta(frame, path, layer, found, id_column=id_column, name_column=name_column, region_column=region_column, crs_in=crs_in)
     if found is not None and found.id_column == id_column:
@@ -968,6 +969,36 @@ def _units(frame: gpd.GeoDataFrame, ids: pd.Series, name_column: str, region_col
         index=pd.Index(ids.to_numpy(), name="unit_id", dtype=object),
         crs="EPSG:4326",
     )
+
+
+#: Units overlapping by more than this share of the smaller one's area are refused (slivers of a
+#: digitisation are not: they hold no point in practice and no area worth counting).
+OVERLAP_SHARE = 0.01
+
+
+def _refuse_overlaps(units: gpd.GeoDataFrame, source: str) -> None:
+    """Units that overlap (beyond slivers) are an error naming the pairs: a point or an area in both
+    would be counted in both, silently."""
+    if len(units) < 2:
+        return
+    geoms = units.geometry.to_crs("EPSG:6933").to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = [(a, b) for a, b in zip(left, right) if a < b]
+    if not pairs:
+        return
+    a, b = np.array(pairs).T
+    shared = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+    smaller = np.minimum(shapely.area(geoms[a]), shapely.area(geoms[b]))
+    big = shared > OVERLAP_SHARE * smaller
+    if not big.any():
+        return
+    ids, names = units.index.to_numpy(), units["name"].to_numpy()
+    shown = "; ".join(f"{ids[i]} ({names[i]}) and {ids[j]} ({names[j]}): {100 * s / m:.0f} % of the smaller"
+                      for i, j, s, m in zip(a[big][:5], b[big][:5], shared[big][:5], smaller[big][:5]))
+    raise InputDataError.one(source, "geometry", f"{int(big.sum())} pairs of units that overlap ({shown}{' ...' if big.sum() > 5 else ''})",
+                             "units that cover the country without overlapping (each place in one unit), as an admin boundary file does",
+                             "use the official boundaries (COD-AB) of one level, or correct the polygons (QGIS: Topology Checker); points and areas "
+                             "in an overlap would be counted in both units")
 
 
 def _in_regions(units: gpd.GeoDataFrame, regions: Sequence[str], region_column: str | None, source: str) -> gpd.GeoDataFrame:

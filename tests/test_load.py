@@ -492,3 +492,17 @@ def test_month_first_dates_and_excel_serials_are_named(tmp_path: Path) -> None:
         load.parse_dates(pd.Series(["04/05/2017", "04/15/2017"], index=[2, 3]), path=tmp_path / "e.csv", column="date")
     with pytest.raises(InputDataError, match=r"Excel serial day numbers \('42736' = 2017-01-01\)"):
         load.parse_dates(pd.Series(["42736", "42737.0"], index=[2, 3]), path=tmp_path / "e.csv", column="date")
+
+
+def test_overlapping_units_are_refused_slivers_are_not() -> None:
+    from shapely.geometry import box
+
+    units = grid_units()
+    load._refuse_overlaps(units, "grid")  # squares sharing edges only
+    sliver = units.copy()
+    sliver.loc["A1", "geometry"] = box(0, 1, 1.005, 2)  # 0.5 % of A2 under A1
+    load._refuse_overlaps(sliver, "grid")
+    over = units.copy()
+    over.loc["A1", "geometry"] = box(0, 1, 1.5, 2)  # half of A2
+    with pytest.raises(InputDataError, match=r"found 1 pairs of units that overlap \(A1 \(Alpha One\) and A2 \(Alpha Two\): 50 % of the smaller\)"):
+        load._refuse_overlaps(over, "grid")

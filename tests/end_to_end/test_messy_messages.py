@@ -218,3 +218,30 @@ def test_dates_typed_with_another_year_are_said_and_leave_the_window(tmp_path, c
     assert code == 0, err
     assert "2 rows whose 'year' is not the year of their 'event_date'" in err and "year 2017, event_date 2016-" in err
     assert int(scores_table(out)["incidents"].sum()) == len(_counted(_read(DEMO / "incidents.csv"))) - 2
+
+
+# ------------------------------------------------------------------------------ M8: overlapping units
+
+
+def test_a_cercle_copied_under_a_new_code_is_refused_as_an_overlap(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    cercles = _cercles(data)
+    copy = cercles[cercles["admin2Name"] == "Diré"].assign(admin2Pcod="ML0699", admin2Name="Diré (copie)")
+    (data / "cercles.geojson").unlink()
+    _save(pd.concat([cercles, copy], ignore_index=True), data / "cercles.geojson")
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    assert "geometry: found 1 pairs of units that overlap (ML0602 (Diré) and ML0699 (Diré (copie)): 100 % of the smaller)" in err
+    assert "would be counted in both units" in err
+
+
+def test_a_cercle_drawn_over_its_neighbour_is_refused(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    cercles = _cercles(data)
+    grown = cercles["admin2Name"] == "Goundam"
+    cercles.loc[grown, "geometry"] = cercles.loc[grown].geometry.scale(1.4, 1.4)
+    (data / "cercles.geojson").unlink()
+    _save(cercles, data / "cercles.geojson")
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    assert "pairs of units that overlap (" in err and "ML0603 (Goundam)" in err
