@@ -245,3 +245,20 @@ def test_a_cercle_drawn_over_its_neighbour_is_refused(tmp_path, capsys):
     code, err, _ = run_cli(cfg, tmp_path, capsys)
     assert code == 2
     assert "pairs of units that overlap (" in err and "ML0603 (Goundam)" in err
+
+
+# ------------------------------------------------------------------- M9: P-codes that lost a leading zero
+
+
+@pytest.mark.parametrize("units", [["ML0602"], ["ML0601", "ML0604"]])
+def test_pcodes_that_lost_a_zero_are_named_as_such(tmp_path, capsys, units):
+    cfg, data = copy_demo(tmp_path)
+    schools = _read(DEMO / "school_closures_2018-02-26.csv")
+    lost = {u: u.replace("ML0", "ML", 1) for u in units}
+    schools["admin2Pcod"] = schools["admin2Pcod"].replace(lost)
+    schools.to_csv(data / "school_closures_2018-02-26.csv", index=False)
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    for unit, spelled in lost.items():
+        assert f"code {spelled!r}" in err and f"(a leading zero lost? {unit!r} is a unit's code)" in err
+    assert "write the codes as text with their leading zeros" in err
