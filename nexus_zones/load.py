@@ -893,7 +893,7 @@ def _check_nesting(frame: gpd.GeoDataFrame, ids: pd.Series, found, source: str) 
     from .errors import PcodeNestingWarning
 
     parents = _id_strings(frame[found.parent_code_column]).astype(str).str.strip()
-    breaks = schemas.nesting_breaks(list(ids), list(parents))
+    breaks = schemas.nesting_breaks(list(ids.str.upper()), list(parents.str.upper()))  # case is no nesting: ml0601 is under ML06
     if breaks:
         shown = ", ".join(f"{c} under {p}" for c, p in breaks[:8]) + (f" and {len(breaks) - 8} more" if len(breaks) > 8 else "")
         warnings.warn(PcodeNestingWarning(

@@ -506,3 +506,17 @@ def test_overlapping_units_are_refused_slivers_are_not() -> None:
     over.loc["A1", "geometry"] = box(0, 1, 1.5, 2)  # half of A2
     with pytest.raises(InputDataError, match=r"found 1 pairs of units that overlap \(A1 \(Alpha One\) and A2 \(Alpha Two\): 50 % of the smaller\)"):
         load._refuse_overlaps(over, "grid")
+
+
+def test_lower_case_pcodes_are_no_nesting_problem(tmp_path: Path) -> None:
+    from ._support import require_real_data
+
+    cercles = gpd.read_file(require_real_data() / "mali_adm2_cercles_ocha_cod_2015.geojson")
+    assert {"admin2Pcod", "admin1Pcod"} <= set(cercles.columns)
+    cercles["admin2Pcod"] = cercles["admin2Pcod"].str.lower()
+    path = tmp_path / "lower.geojson"
+    cercles.to_file(path, driver="GeoJSON")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no PcodeNestingWarning: ml0602 is under ML06
+        units = load.read_boundaries(path).units
+    assert "ml0602" in units.index and len(units) == len(cercles)
