@@ -156,6 +156,7 @@ def _with_crs(frame: gpd.GeoDataFrame, path: Path, source: str, *, crs: str | No
             source, "CRS", "no coordinate reference system", "a file that declares its CRS (e.g. EPSG:4326)",
             f"set the CRS in QGIS (Layer ▸ Set CRS) or add the .prj file, or give it as {key}; nexus_zones never guesses one",
         )
+    _refuse_degrees_as_metres(frame, source, key=key, given=crs is not None)
     problem = geometry.degree_problem(frame.total_bounds) if frame.crs.is_geographic and len(frame) else None
     if problem is None:
         return frame
@@ -171,6 +172,26 @@ def _with_crs(frame: gpd.GeoDataFrame, path: Path, source: str, *, crs: str | No
         "degrees within ±180 (x, longitude) and ±90 (y, latitude)",
         f"declare the CRS the coordinates are really in (metres such as these are usually a UTM zone, e.g. EPSG:32630 for UTM 30N, "
         f"or Web Mercator, EPSG:3857): in QGIS, Layer ▸ Set CRS, then Export ▸ Save Features As; or give it as {key}",
+    )
+
+
+def _refuse_degrees_as_metres(frame: gpd.GeoDataFrame, source: str, *, key: str, given: bool) -> None:
+    """A projected CRS (metres) over coordinates that all lie within ±180/±90 and span less than
+    a few units is a file of degrees with a wrong CRS: said as such, not left to look like points
+    outside every unit (or like a table's decimal mark)."""
+    if not len(frame) or frame.crs.is_geographic:
+        return
+    west, south, east, north = frame.total_bounds
+    if not (np.isfinite([west, south, east, north]).all() and -180 <= west <= east <= 180 and -90 <= south <= north <= 90 and east - west < 60):
+        return
+    raise InputDataError.one(
+        source, "CRS",
+        f"coordinates from {west:.6g} to {east:.6g} (x) and {south:.6g} to {north:.6g} (y), which look like degrees, in a file "
+        f"{'read' if given else 'that declares its CRS as'} {frame.crs.name} ({frame.crs.to_string()}), whose units are metres: read in it, the whole "
+        "layer would lie within a few hundred metres of that CRS's origin",
+        "coordinates in the units of the declared CRS",
+        f"if the coordinates are degrees, declare EPSG:4326 (give it as {key}, or in QGIS Layer ▸ Set CRS then Save Features As)"
+        + (f"; or remove {key}, which is wrong for this file" if given else ""),
     )
 
 

@@ -262,3 +262,31 @@ def test_pcodes_that_lost_a_zero_are_named_as_such(tmp_path, capsys, units):
     for unit, spelled in lost.items():
         assert f"code {spelled!r}" in err and f"(a leading zero lost? {unit!r} is a unit's code)" in err
     assert "write the codes as text with their leading zeros" in err
+
+
+# ---------------------------------------------------------- M10: degrees in a file that declares metres
+
+
+def test_boundaries_of_degrees_declaring_utm_are_named(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    cercles = _cercles(data).set_crs("EPSG:32630", allow_override=True)
+    cercles.to_file(data / "cercles_utm.gpkg", driver="GPKG")
+    cfg["study"]["boundaries"]["path"] = str(data / "cercles_utm.gpkg")
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    west, south, east, north = _cercles(data).total_bounds
+    assert f"found coordinates from {west:.6g} to {east:.6g} (x) and {south:.6g} to {north:.6g} (y), which look like degrees" in err
+    assert "WGS 84 / UTM zone 30N (EPSG:32630), whose units are metres" in err and "declare EPSG:4326" in err
+
+
+def test_points_of_degrees_read_in_a_utm_crs_by_the_config_are_named(tmp_path, capsys):
+    import geopandas as gpd
+
+    cfg, data = copy_demo(tmp_path)
+    services = _read(DEMO / "services_points.csv")
+    points = gpd.GeoDataFrame(services, geometry=gpd.points_from_xy(services["longitude"].astype(float), services["latitude"].astype(float)), crs="EPSG:4326")
+    points.to_file(data / "services.gpkg", driver="GPKG")
+    cfg["layers"]["services"].update(path=str(data / "services.gpkg"), crs="EPSG:32630")
+    code, err, _ = run_cli(cfg, tmp_path, capsys)
+    assert code == 2
+    assert "which look like degrees, in a file read WGS 84 / UTM zone 30N (EPSG:32630)" in err and "or remove layers.services.crs" in err
