@@ -1118,10 +1118,11 @@ def deleted_rows(ids: pd.Series, stamps: pd.Series | None, deleted: pd.Series, *
 
 
 def _listed_ids(ids: pd.Series, deleted: pd.Series, *, path: Path | None, column: str, key: str) -> tuple[pd.Series, np.ndarray]:
-    """Which ``ids`` the list holds, case aside; those listed only in another case are spelled as
-    the list does, and said."""
-    spelled = pd.Series(deleted.index.astype(str), index=deleted.index.astype(str).str.upper())
-    found = ids.str.upper().map(spelled[~spelled.index.duplicated()])
+    """Which ``ids`` the list holds, case and spaces aside (:func:`id_key`); those listed only in
+    another spelling are spelled as the list does, and said."""
+    listed_ids = pd.Series(deleted.index.astype(str))
+    spelled = pd.Series(listed_ids.to_numpy(), index=id_key(listed_ids).to_numpy())
+    found = id_key(ids).map(spelled[~spelled.index.duplicated()])
     listed = found.notna().to_numpy()
     other = listed & (found != ids).to_numpy()
     other[other] = ~ids[other].isin(deleted.index).to_numpy()  # not listed as written either
@@ -1129,7 +1130,7 @@ def _listed_ids(ids: pd.Series, deleted: pd.Series, *, path: Path | None, column
         return ids, listed
     pairs = list(dict.fromkeys(zip(ids[other], found[other])))
     warnings.warn(SpellingVariantWarning(
-        f"{path}: column {column!r}: {int(other.sum())} record ids differ from ids of the list of deleted records ({key}) only by case and "
+        f"{path}: column {column!r}: {int(other.sum())} record ids differ from ids of the list of deleted records ({key}) only by case (or spaces) and "
         f"were matched to them ({', '.join(f'{a!r} as {b!r}' for a, b in pairs[:5])}). Fix: nothing if that is right; otherwise correct the ids "
         "of the file or of the list"), stacklevel=4)
     return ids.where(~other, found), listed

@@ -520,3 +520,11 @@ def test_lower_case_pcodes_are_no_nesting_problem(tmp_path: Path) -> None:
         warnings.simplefilter("error")  # no PcodeNestingWarning: ml0602 is under ML06
         units = load.read_boundaries(path).units
     assert "ml0602" in units.index and len(units) == len(cercles)
+
+
+def test_deleted_ids_are_matched_without_case_or_spaces(tmp_path: Path) -> None:
+    deleted = pd.Series([np.nan, np.nan], index=["MLI3", "MLI 7"])
+    ids = pd.Series(["MLI1", "mli3", "MLI7", "MLI3"], index=[2, 3, 4, 5])
+    with pytest.warns(SpellingVariantWarning, match=r"2 record ids differ .* only by case \(or spaces\) .*'mli3' as 'MLI3', 'MLI7' as 'MLI 7'"):
+        drop = load.deleted_rows(ids, None, deleted, path=tmp_path / "e.csv", column="event_id_cnty", key="layers.e.deleted")
+    assert drop.tolist() == [False, True, True, True]
