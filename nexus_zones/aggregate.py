@@ -113,8 +113,10 @@ def match_table(
         fix = f"add an alias under layers.{layer}.aliases, correct the row, or set layers.{layer}.unmatched: drop"
         problems = []
         for label in report.unmatched:
-            hint = next((f" (did you mean {hints[n]!r}?)" for n in hints if label.startswith(repr(n))), "")
-            problems.append(Problem(f"row {label}", f"no unit of that code or name{hint}", "a P-code or a name of the boundaries", fix))
+            hint = _lost_zero(label, all_units.index) or next((f" (did you mean {hints[n]!r}?)" for n in hints if label.startswith(repr(n))), "")
+            problems.append(Problem(f"row {label}", f"no unit of that code or name{hint}", "a P-code or a name of the boundaries",
+                                    "write the codes as text with their leading zeros (in Excel: format the column as Text before typing or "
+                                    "importing), or " + fix if hint.startswith(" (a leading zero lost") else fix))
         for label in report.ambiguous:
             row, options = label.split(" could be ", 1)
             problems.append(Problem(f"row {row}", f"a name shared by several units ({options})", "one unit",
@@ -128,6 +130,21 @@ def match_table(
     report = replace(report, outside_study=int((~in_study).sum()))
     logger.info("layer %s: join %s", layer, report.summary())
     return matched[in_study], report
+
+
+def _lost_zero(label: str, known: pd.Index) -> str:
+    """`` (a leading zero lost? ...)`` when the row's code (``ML602``, ``602``) is a unit's code without
+    zeros after its letters (``ML0602``), as a spreadsheet that read the code as a number leaves it."""
+    found = re.search(r"code '([A-Za-z]*)(\d+)'", label)
+    if not found:
+        return ""
+    letters, digits = found.groups()
+    for code in known:
+        hit = re.fullmatch(r"([A-Za-z]*)(0+)(\d+)", str(code))
+        if hit and hit.group(3).lstrip("0") == digits.lstrip("0") and (not letters or letters.upper() == hit.group(1).upper()) \
+                and len(hit.group(2) + hit.group(3)) > len(digits):
+            return f" (a leading zero lost? {code!r} is a unit's code)"
+    return ""
 
 
 def _report_spellings(report: MatchReport, layer: str, source: str) -> None:

@@ -394,6 +394,7 @@ _kind("choice_already", {"name": "text", "scope": "msg", "share": "pct", "draws"
       lambda f, v: f.status == "already_first" and f.share < 1.0 and v["share"] == f.share and v["name"] == f.name)
 _kind("choice_blocked", {"name": "text", "scope": "msg"}, lambda f, v: f.status == "blocked_by_rules" and v["name"] == f.name)
 _kind("choice_impossible", {"name": "text", "scope": "msg"}, lambda f, v: f.status == "impossible" and v["name"] == f.name)
+_kind("choice_not_found", {"name": "text", "scope": "msg", "draws": "int"}, lambda f, v: f.status == "not_found" and v["name"] == f.name and v["draws"] == f.draws)
 
 
 def choice(facts: ChoiceFacts) -> Claim | None:
@@ -413,6 +414,8 @@ def choice(facts: ChoiceFacts) -> Claim | None:
         return Claim("choice_already", {**base, "share": facts.share, "draws": facts.draws})
     if facts.status in ("blocked_by_rules", "impossible"):
         return Claim(f"choice_{'blocked' if facts.status == 'blocked_by_rules' else 'impossible'}", base)
+    if facts.status == "not_found":
+        return Claim("choice_not_found", {**base, "draws": facts.draws})
     return None
 
 

@@ -979,6 +979,13 @@ def _period_problems(config: Config) -> list[Problem]:
     for i, name in enumerate(names):
         if name in names[:i]:
             problems.append(Problem(f"periods[{i}].name", repr(name), "a name used by one period only", "rename one of them"))
+    dates = [p.round_date for p in config.periods]
+    for i in range(1, len(dates)):
+        if dates[i] < dates[i - 1]:  # changes are computed from each period to the next: "between 2019 and 2016" would read backwards
+            problems.append(Problem(f"periods[{i}]", f"{names[i]!r} ({dates[i]}) listed after {names[i - 1]!r} ({dates[i - 1]})",
+                                    "periods from the oldest to the newest (changes are computed from each period to the next)",
+                                    f"list the periods in order: {', '.join(n for _, n in sorted(zip(dates, names)))}"))
+            break
     for lname, spec in config.layers.items():
         if getattr(spec, "window", (None, None)) != (None, None):
             for i, p in enumerate(config.periods):
@@ -1035,6 +1042,28 @@ def _decision_problems(config: Config) -> list[Problem]:
     for name in config.data_uncertainty.imprecise_events:
         if name not in points:
             problems.append(Problem("data_uncertainty.imprecise_events", f"{name!r}{did_you_mean(name, points)}", f"a points layer: {', '.join(points) or '(none)'}"))
+    return problems + _decision_name_problems(config)
+
+
+def _decision_name_problems(config: Config) -> list[Problem]:
+    """Names the decision keys give that must not collide, and the measures they reference (checked
+    before any draw, so that ``check`` and ``run`` stop here rather than after the draws)."""
+    problems: list[Problem] = []
+    sh = config.stakeholders
+    if sh.participants and sh.pooled_name in sh.sets:
+        problems.append(Problem("stakeholders.pooled_name", f"{sh.pooled_name!r}, also the name of a set in stakeholders.sets",
+                                "a name of its own for the participants' pooled set (it would replace that set)",
+                                f"rename the pooled set (stakeholders.pooled_name: participants) or the set {sh.pooled_name!r}"))
+    layers = {name: measures_of(spec) for name, spec in config.layers.items()}
+    for ref in config.data_uncertainty.margins:
+        problem = _measure_problem(layers, config.indicators, f"data_uncertainty.margins.{ref}", ref, in_rule=False)
+        if problem:
+            problems.append(problem)
+    cost = config.pilots.cost
+    if cost and cost not in config.indicators:
+        problem = _measure_problem(layers, config.indicators, "pilots.cost", cost, in_rule=True)
+        if problem:
+            problems.append(problem)
     return problems
 
 
@@ -1240,19 +1269,7 @@ def _reference_problems(
         problems.append(Problem("layers.units", "a layer named 'units'", "another name: 'units' holds the units' own measures (units.area_km2)", "rename the layer"))
 
     def measure_problem(where: str, ref: str, in_rule: bool) -> Problem | None:
-        layer_name, measure = ref.split(".", 1)
-        if layer_name == "units" and "units" not in layers:
-            if measure in UNIT_MEASURES:
-                return None
-            return Problem(where, f"{ref!r}: the units have no measure {measure!r}", f"one of {', '.join('units.' + m for m in UNIT_MEASURES)}")
-        if layer_name not in layers:
-            expected = (f"an indicator ({', '.join(indicators)}) or layer.measure" if in_rule
-                        else f"a layer defined under layers: {', '.join(layers) or '(none defined)'}")
-            return Problem(where, f"{ref!r} names unknown layer {layer_name!r}{did_you_mean(layer_name, layers)}", expected, "add the layer or correct the name")
-        known = layers[layer_name]
-        if known is not None and measure not in known:
-            return Problem(where, f"{ref!r}: layer {layer_name!r} has no measure {measure!r}{did_you_mean(measure, known)}", f"a measure of layer {layer_name!r}: {', '.join(known)}")
-        return None
+        return _measure_problem(layers, indicators, where, ref, in_rule=in_rule)
 
     for name, (measure, per) in indicators.items():
         for key, ref in (("measure", measure), ("per", per)):
@@ -1277,6 +1294,25 @@ def _reference_problems(
                     Problem(where, f"unknown indicator {ref!r}{did_you_mean(ref, indicators)}", f"an indicator ({', '.join(indicators)}) or layer.measure")
                 )
     return problems
+
+
+def _measure_problem(layers: Mapping[str, tuple[str, ...] | None], indicators: Mapping, where: str, ref: str, *, in_rule: bool) -> Problem | None:
+    """The problem of a ``layer.measure`` reference (unknown layer, or a measure the layer has not), or None."""
+    if "." not in ref:
+        return Problem(where, f"{ref!r}, not of the form layer.measure", f"a measure such as {next(iter(layers), 'layer')}.count: a layer ({', '.join(layers) or 'none'}), a dot, its measure")
+    layer_name, measure = ref.split(".", 1)
+    if layer_name == "units" and "units" not in layers:
+        if measure in UNIT_MEASURES:
+            return None
+        return Problem(where, f"{ref!r}: the units have no measure {measure!r}", f"one of {', '.join('units.' + m for m in UNIT_MEASURES)}")
+    if layer_name not in layers:
+        expected = (f"an indicator ({', '.join(indicators)}) or layer.measure" if in_rule
+                    else f"a layer defined under layers: {', '.join(layers) or '(none defined)'}")
+        return Problem(where, f"{ref!r} names unknown layer {layer_name!r}{did_you_mean(layer_name, layers)}", expected, "add the layer or correct the name")
+    known = layers[layer_name]
+    if known is not None and measure not in known:
+        return Problem(where, f"{ref!r}: layer {layer_name!r} has no measure {measure!r}{did_you_mean(measure, known)}", f"a measure of layer {layer_name!r}: {', '.join(known)}")
+    return None
 
 
 def untranslated_texts(config: Config) -> list[tuple[str, str]]:

@@ -45,6 +45,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .errors import NexusZonesError
 from .score import Structure, composite
 
 __all__ = [
@@ -67,7 +68,7 @@ class ClosestWeights:
     weights: np.ndarray | None
     distance_l1: float
     method: str
-    status: str  # "already_first", "found", "impossible", "blocked_by_rules", "not_ranked"
+    status: str  # "already_first", "found", "impossible" (proved), "not_found" (a search found none: no proof), "blocked_by_rules", "not_ranked"
 
     @property
     def weight_moved(self) -> float:
@@ -130,8 +131,10 @@ def closest_weights_lp(values: np.ndarray, w0: np.ndarray, target: int, competit
     a_eq = np.concatenate([np.ones(k), np.zeros(k)])[None, :]
     bounds = [(0.0, 1.0 if w0[i] > 0 else 0.0) for i in range(k)] + [(0.0, None)] * k
     res = linprog(np.concatenate([np.zeros(k), np.ones(k)]), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=bounds, method="highs")
-    if res.status != 0:
+    if res.status == 2:  # proved infeasible: no weights put the target first
         return ClosestWeights(None, math.nan, "linear programme (HiGHS)", "impossible")
+    if res.status != 0:  # the solver stopped without an answer: no proof either way
+        return ClosestWeights(None, math.nan, f"linear programme (HiGHS): {res.message}", "not_found")
     w = np.clip(res.x[:k], 0.0, None)
     w = w / w.sum()
     return ClosestWeights(w, float(np.abs(w - w0).sum()), "linear programme (HiGHS)", "found")
@@ -157,7 +160,7 @@ def closest_weights_search(
     around w⁰ (Dirichlet concentrations 500, 100, 20, 5), the nearest that puts ``target`` first,
     then bisection on the segment toward w⁰, then pairwise transfers of weight back toward w⁰ while
     it stays first. The result is verified by re-scoring (it is an upper bound on the exact distance)."""
-    method = "seeded search on the simplex, refined by bisection and pairwise transfers (verified by re-scoring)"
+    method = "seeded search on the simplex, refined by bisection and pairwise transfers (verified by re-scoring; an upper bound on the exact distance)"
     first = lambda w: is_first(values, w, structure, target, competitors)  # noqa: E731
     if not len(competitors) or first(w0):
         return ClosestWeights(np.asarray(w0, dtype=float).copy(), 0.0, method, "already_first")
@@ -165,8 +168,8 @@ def closest_weights_search(
     per = max(draws // 5, 1)
     cands = np.vstack([_simplex_draws(rng, w0, per, c) for c in (None, 500.0, 100.0, 20.0, 5.0)])
     ok = np.array([first(w) for w in cands])
-    if not ok.any():
-        return ClosestWeights(None, math.nan, method, "impossible")
+    if not ok.any():  # no draw puts it first: not a proof that no weights do
+        return ClosestWeights(None, math.nan, method, "not_found")
     feasible = cands[ok]
     best = feasible[np.argmin(np.abs(feasible - w0).sum(axis=1))]
     best = _bisect_toward(w0, best, first)
@@ -334,20 +337,46 @@ def _solve(objective: pd.Series, regions: pd.Series, c: PilotConstraints, *, cut
         rows.append(row), lo.append(-np.inf), hi.append(len(cut) - 1)
     res = milp(-objective.to_numpy(dtype=float), integrality=np.ones(n), bounds=Bounds(0, 1),
                constraints=LinearConstraint(np.vstack(rows), lo, hi))
-    if res.status != 0 or res.x is None:
+    if res.status == 2:  # proved infeasible
         return None
+    if res.status != 0 or res.x is None:
+        raise NexusZonesError(f"pilots: the integer programme stopped without an answer ({res.message}); no set is claimed. "
+                              "Fix: loosen the constraints or lower pilots.k and run again")
     return [ids[i] for i in np.flatnonzero(res.x > 0.5)]
+
+
+def _families(c: PilotConstraints) -> list[str]:
+    """The constraint families a request sets, in the order they are tried."""
+    return [name for name, present in (("region_min", c.region_min > 0), ("region_max", c.region_max is not None),
+                                       ("budget", c.cost is not None and c.budget is not None), ("min_distance", bool(c.too_close))) if present]
+
+
+def infeasible_why(objective: pd.Series, regions: pd.Series, c: PilotConstraints) -> str:
+    """Why no set of ``c.k`` pilots exists (the solver proved it): too few candidates, or the
+    constraints each of which, dropped alone, lets a set exist; else all of them together."""
+    n = len(objective)
+    if n < c.k:
+        return f"only {n} candidate{'s' if n != 1 else ''} for {c.k} pilots"
+    families = _families(c)
+    alone = [name for name in families if _solve(objective, regions, c, cuts=[], drop=name) is not None]
+    if alone:
+        return f"{' or '.join(_SAID[f](c) for f in alone)} (dropping {'it' if len(alone) == 1 else 'any one of them'} gives a set)"
+    return "the constraints together: " + "; ".join(_SAID[f](c) for f in families)
+
+
+_SAID = {
+    "region_min": lambda c: f"pilots.region_min = {c.region_min} in every region with a candidate",
+    "region_max": lambda c: f"pilots.region_max = {c.region_max}",
+    "budget": lambda c: f"pilots.budget = {c.budget:g} (the {c.k} cheapest candidates cost {float(np.sort(c.cost.dropna().to_numpy())[: c.k].sum()):g})",
+    "min_distance": lambda c: f"pilots.min_distance_km ({len(c.too_close)} pairs of candidates closer than it)",
+}
 
 
 def _binding(objective: pd.Series, regions: pd.Series, c: PilotConstraints, best: list[str]) -> tuple[str, ...]:
     """The constraints whose removal would give a set of higher objective."""
     value = float(objective.reindex(best).sum())
     out = []
-    families = [("region_min", c.region_min > 0), ("region_max", c.region_max is not None),
-                ("budget", c.cost is not None and c.budget is not None), ("min_distance", bool(c.too_close))]
-    for name, present in families:
-        if not present:
-            continue
+    for name in _families(c):
         other = _solve(objective, regions, c, cuts=[], drop=name)
         if other is not None and float(objective.reindex(other).sum()) > value + 1e-9 * max(1.0, abs(value)):
             out.append(name)
@@ -407,6 +436,9 @@ def weights_body(body: object) -> dict:
         for name, value in (body.get(part) or {}).items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"weights of 0 or more; found {name}: {value!r}")
+    if not any(float(v) > 0 for v in body["w"].values()):
+        raise ValueError("at least one weight above 0; this one gives 0 to every indicator (every slider at 0), which says nothing about "
+                         "what matters: ask the participant to set the sliders and copy the code again, or leave it out")
     return {"weights": {k: float(v) for k, v in body["w"].items()}, "pillar_weights": {k: float(v) for k, v in (body.get("p") or {}).items()},
             "label": str(body.get("l", ""))}
 

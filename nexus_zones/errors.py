@@ -40,6 +40,7 @@ __all__ = [
     "PcodeNestingWarning",
     "PseudoUnitWarning",
     "UnmatchedFilterWarning",
+    "DecisionWarning",
     "OutputLockedError",
     "LanguageWarning",
     "short_repr",
@@ -238,3 +239,8 @@ class UnmatchedFilterWarning(UnusedValueWarning):
 class BidiControlWarning(NexusZonesWarning):
     """Bidirectional control characters (U+202A–U+202E, U+2066–U+2069) removed from a config text or a
     name from data: they would reverse the text and numbers shown after them."""
+
+
+class DecisionWarning(NexusZonesWarning):
+    """A decision analysis could not do all it was asked, or was asked something that changes nothing (an infeasible pilot
+    request, candidates left out for missing data, a margin on a measure no indicator uses); the message names the constraint or input."""

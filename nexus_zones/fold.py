@@ -149,30 +149,37 @@ def refuse_duplicate_headers(names: Sequence, path: Path | str) -> None:
 # ----------------------------------------------------------------------------- Excel percentages
 
 
-def percent_cells(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+def percent_cells(path: Path, frame: pd.DataFrame, *, sheet: str | int | None = None, header_row: int = 1) -> pd.DataFrame:
     """Numbers in cells formatted as percent (Excel stores 37.9 % as 0.379) as percentage points
     (``37.9``), as the CSV export of the sheet writes them and :func:`nexus_zones.load.parse_number`
-    reads them; an INFO line names the columns. ``frame`` is the first sheet read as text, its index
-    the sheet's row numbers."""
+    reads them; an INFO line names the columns. ``frame`` is the ``sheet`` (a name, a position from
+    0, default the first) read as text under its header on ``header_row``, its index the sheet's row
+    numbers: the formats are read from that same sheet."""
     from openpyxl import load_workbook
 
     book = load_workbook(path, read_only=True, data_only=True)
     try:
-        sheet = book.worksheets[0]
+        sheet = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet or 0]
         found: dict[str, int] = {}
+        errors: dict[str, list[str]] = {}
         out = frame.copy()
-        for row in sheet.iter_rows(min_row=2):
+        for row in sheet.iter_rows(min_row=header_row + 1):
             for position, cell in enumerate(row):
                 value = getattr(cell, "value", None)
-                if position >= len(frame.columns) or isinstance(value, bool) or not isinstance(value, (int, float)):
-                    continue
-                if "%" not in str(getattr(cell, "number_format", "")) or cell.row not in out.index:
+                if position >= len(frame.columns) or getattr(cell, "row", None) not in out.index:
                     continue
                 col = frame.columns[position]
+                if getattr(cell, "data_type", None) == "e":
+                    errors.setdefault(col, []).append(f"{cell.coordinate}: {value}")
+                    out.loc[cell.row, col] = str(value)
+                    continue
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or "%" not in str(getattr(cell, "number_format", "")):
+                    continue
                 out.loc[cell.row, col] = f"{value * 100:.12g}"
                 found[col] = found.get(col, 0) + 1
     finally:
         book.close()
+    out.attrs["error_cells"] = errors
     if found:
         logger.info("%s: %s formatted as percent in Excel, read as percentage points (0.379 = 37.9 %%)",
                     path.name, ", ".join(f"column {c!r} ({n} cells)" for c, n in found.items()))

@@ -94,6 +94,17 @@ def _count_inside(reference, x: np.ndarray, y: np.ndarray) -> int:
     return int(len(np.unique(hit)))
 
 
+def inside_mask(reference, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Which points (x, y in degrees) fall inside (or on) a polygon of ``reference``."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
+    out = np.zeros(len(x), dtype=bool)
+    if ok.any():
+        hit, _ = shapely.STRtree(reference.geometry.to_numpy()).query(shapely.points(x[ok], y[ok]), predicate="intersects")
+        out[np.flatnonzero(ok)[np.unique(hit)]] = True
+    return out
+
+
 def placements(reference, lon: np.ndarray, lat: np.ndarray, *, projected: bool) -> list[Placement]:
     """How many of the points (``lon``, ``lat`` as the file gives them) fall inside ``reference``
     (a GeoDataFrame of polygons in EPSG:4326) as given and under the usual mistakes.

@@ -31,7 +31,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import fold, geometry
+from . import fold, geometry, sheets
 from .safety import strip_bidi_columns
 from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Problem, SpellingVariantWarning, UnmatchedFilterWarning, did_you_mean, short_repr
 
@@ -79,11 +79,21 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+#: Letters that NFKD does not decompose, as the Latin letters they are read as (Nordic, French,
+#: German, Polish, Croatian, Icelandic, Turkish; Bambara's and Fulfulde's ɛ ɔ ɲ ŋ ɓ ɗ ƴ).
+_LETTERS = str.maketrans({
+    "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h",
+    "ŧ": "t", "ĸ": "k", "ſ": "s", "ƒ": "f", "ɛ": "e", "ɔ": "o", "ɲ": "ny", "ŋ": "ng", "ɓ": "b", "ɗ": "d", "ƴ": "y",
+})
+
+
 def normalise_name(text: str) -> str:
-    """Fold a place name for matching: no accents, lower case, hyphens, apostrophes, quotes, dots and
-    spaces (no-break ones too) as one space, invisible format characters (zero-width space) dropped."""
+    """Fold a place name for matching: no accents, lower case, letters NFKD keeps whole read as Latin
+    letters (``ø`` = ``o``, ``œ`` = ``oe``, ``ß`` = ``ss``, ``ɛ`` = ``e``: :data:`_LETTERS`), hyphens,
+    apostrophes, quotes, dots and spaces (no-break ones too) as one space, invisible format characters
+    (zero-width space) dropped."""
     folded = unicodedata.normalize("NFKD", str(text))
-    folded = "".join(c for c in folded if not unicodedata.combining(c) and unicodedata.category(c) != "Cf").lower()
+    folded = "".join(c for c in folded if not unicodedata.combining(c) and unicodedata.category(c) != "Cf").lower().translate(_LETTERS)
     for ch in "-_'’‘ʼ`\".":
         folded = folded.replace(ch, " ")
     return " ".join(folded.split())
@@ -106,6 +116,8 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     import pyogrio
 
     _require_file(path)
+    if path.is_file():
+        sheets.sniff(path)
     read_path = str(path)
     if path.suffix.lower() == ".zip":
         read_path = f"/vsizip/{path}"
@@ -146,6 +158,7 @@ def _with_crs(frame: gpd.GeoDataFrame, path: Path, source: str, *, crs: str | No
             source, "CRS", "no coordinate reference system", "a file that declares its CRS (e.g. EPSG:4326)",
             f"set the CRS in QGIS (Layer ▸ Set CRS) or add the .prj file, or give it as {key}; nexus_zones never guesses one",
         )
+    _refuse_degrees_as_metres(frame, source, key=key, given=crs is not None)
     problem = geometry.degree_problem(frame.total_bounds) if frame.crs.is_geographic and len(frame) else None
     if problem is None:
         return frame
@@ -164,6 +177,26 @@ def _with_crs(frame: gpd.GeoDataFrame, path: Path, source: str, *, crs: str | No
     )
 
 
+def _refuse_degrees_as_metres(frame: gpd.GeoDataFrame, source: str, *, key: str, given: bool) -> None:
+    """A projected CRS (metres) over coordinates that all lie within ±180/±90 and span less than
+    a few units is a file of degrees with a wrong CRS: said as such, not left to look like points
+    outside every unit (or like a table's decimal mark)."""
+    if not len(frame) or frame.crs.is_geographic:
+        return
+    west, south, east, north = frame.total_bounds
+    if not (np.isfinite([west, south, east, north]).all() and -180 <= west <= east <= 180 and -90 <= south <= north <= 90 and east - west < 60):
+        return
+    raise InputDataError.one(
+        source, "CRS",
+        f"coordinates from {west:.6g} to {east:.6g} (x) and {south:.6g} to {north:.6g} (y), which look like degrees, in a file "
+        f"{'read' if given else 'that declares its CRS as'} {frame.crs.name} ({frame.crs.to_string()}), whose units are metres: read in it, the whole "
+        "layer would lie within a few hundred metres of that CRS's origin",
+        "coordinates in the units of the declared CRS",
+        f"if the coordinates are degrees, declare EPSG:4326 (give it as {key}, or in QGIS Layer ▸ Set CRS then Save Features As)"
+        + (f"; or remove {key}, which is wrong for this file" if given else ""),
+    )
+
+
 def _readings(found: list, n: int, what: str) -> str:
     """The evidence of :func:`geometry.placements`: as given, then the readings that put any inside."""
     given = next(p for p in found if p.label == "as given")
@@ -174,7 +207,7 @@ def _readings(found: list, n: int, what: str) -> str:
     return text + "; " + "; ".join(f"{p.inside} of {n} {what} {p.label}" for p in others)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, header_row: int | None = None) -> pd.DataFrame:
     """Read a CSV as strings, dropping an HXL hashtag row if there is one.
 
     A file with no text at all (0 bytes, or blank lines only) reads as a table with no rows and no
@@ -186,17 +219,24 @@ def _read_csv(path: Path) -> pd.DataFrame:
     import io
 
     _require_file(path)
+    sheets.sniff(path)
     if _is_blank_file(path):
         return _empty_table(path)
-    text = _decode_text(path)
+    text = sheets.from_header_row(_decode_text(path), header_row, path)
     sep = _separator(text)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="c" if sep else "python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv_error()) as exc:
+        sheets.refuse_ragged(text, sep or ",", path, cause=exc, first_line=header_row or 1)
         raise InputDataError.one(str(path), "file", f"not a readable CSV ({exc})", "a comma- or semicolon-separated text file with a header row") from exc
     fold.refuse_duplicate_headers(pd.read_csv(io.StringIO(text), dtype=str, header=None, nrows=1, sep=sep, engine="c" if sep else "python").iloc[0].tolist(), path)
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first column as an index: lines longer than the header
+        sheets.refuse_ragged(text, sep or ",", path, first_line=header_row or 1)
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")  # the file's line numbers, for messages
+    first = (header_row or 1) + 1
+    frame.index = pd.RangeIndex(first, len(frame) + first, name="line")  # the file's line numbers, for messages
+    if header_row:
+        frame.attrs["header_row"] = header_row
     return _take_hxl_row(_repair_mojibake(frame, path), path)
 
 
@@ -460,9 +500,10 @@ def _missing_columns(path: Path, frame: pd.DataFrame, wanted: dict[str, str]) ->
             problems.append(
                 Problem(
                     f"column {col!r} (config key {key})",
-                    f"no such column{did_you_mean(col, cols)}",
+                    f"no such column{sheets.header_hint(frame)}{'' if frame.attrs.get('blank_headers') else did_you_mean(col, cols)}",
                     f"a column of the file; it has: {', '.join(cols[:25])}{' ...' if len(cols) > 25 else ''}",
-                    f"set {key} to the right column name",
+                    f"set {key} to the right column name" + (", or give each column its own name in one header row (unmerge the cells), "
+                                                              "or set header_row to the row holding the names" if sheets.header_hint(frame) else ""),
                 )
             )
     return problems
@@ -805,11 +846,12 @@ def read_boundaries(
         raise InputDataError(source, problems)
     frame = _with_crs(frame, path, source, crs=crs, key="study.boundaries.crs")
     crs_in = frame.crs.to_string()
-    ids = _unit_ids(frame, id_column, source)
+    ids = _unit_ids(frame, id_column, source, name_column=name_column)
     if frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
         logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
     units = strip_bidi_columns(_units(frame, ids, name_column, region_column, source), ("name", "region"), source=source)
+    _refuse_overlaps(units, source)
     all_units = units.sort_index()
     meta = _boundaries_meta(frame, path, layer, found, id_column=id_column, name_column=name_column, region_column=region_column, crs_in=crs_in)
     if found is not None and found.id_column == id_column:
@@ -874,7 +916,7 @@ def _check_nesting(frame: gpd.GeoDataFrame, ids: pd.Series, found, source: str) 
     from .errors import PcodeNestingWarning
 
     parents = _id_strings(frame[found.parent_code_column]).astype(str).str.strip()
-    breaks = schemas.nesting_breaks(list(ids), list(parents))
+    breaks = schemas.nesting_breaks(list(ids.str.upper()), list(parents.str.upper()))  # case is no nesting: ml0601 is under ML06
     if breaks:
         shown = ", ".join(f"{c} under {p}" for c, p in breaks[:8]) + (f" and {len(breaks) - 8} more" if len(breaks) > 8 else "")
         warnings.warn(PcodeNestingWarning(
@@ -883,18 +925,18 @@ def _check_nesting(frame: gpd.GeoDataFrame, ids: pd.Series, found, source: str) 
             "match the wrong unit; check the file's version, or match tables by name (name_column)"), stacklevel=3)
 
 
-def _unit_ids(frame: gpd.GeoDataFrame, id_column: str, source: str) -> pd.Series:
+def _unit_ids(frame: gpd.GeoDataFrame, id_column: str, source: str, *, name_column: str | None = None) -> pd.Series:
     """The units' ids as stripped text; blank or repeated ids, features without geometry and
     geometries other than polygons are problems, raised together."""
     ids = _id_strings(frame[id_column])
     problems = []
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
     if blank.any():
-        problems.append(Problem(f"column {id_column!r}", f"{int(blank.sum())} features without an id (rows {_rows(np.flatnonzero(blank) + 1)})", "a P-code on every feature", "fill the codes"))
+        problems.append(_blank_id_problem(frame, blank.to_numpy(), id_column))
     ids = ids.astype(str).str.strip()
     dup = ids[~blank & ids.duplicated(keep=False)]
     if len(dup):
-        problems.append(Problem(f"column {id_column!r}", f"duplicate ids {_rows(sorted(set(dup)))}", "one feature per unit id", "dissolve the duplicates or pick the right id column"))
+        problems.append(_duplicate_id_problem(frame, ids, dup, id_column, name_column))
     geom = frame.geometry
     empty = geom.isna() | geom.is_empty
     if empty.any():
@@ -905,6 +947,35 @@ def _unit_ids(frame: gpd.GeoDataFrame, id_column: str, source: str) -> pd.Series
     if problems:
         raise InputDataError(source, problems)
     return ids
+
+
+def _blank_id_problem(frame: gpd.GeoDataFrame, blank: np.ndarray, id_column: str) -> Problem:
+    """Features without an id: an outline of a higher level (it covers other features) is named as such."""
+    rows = np.flatnonzero(blank) + 1
+    geom = frame.geometry
+    points = geom[~blank & geom.notna().to_numpy()].representative_point()
+    covering = {int(r): int(points.within(g).sum()) for r, g in zip(rows, geom[blank]) if g is not None and not g.is_empty}
+    outlines = {r: n for r, n in covering.items() if n >= 2}
+    if outlines:
+        shown = ", ".join(f"row {r} covers {n} other features" for r, n in list(outlines.items())[:5])
+        return Problem(f"column {id_column!r}", f"{int(blank.sum())} features without an id ({shown}: the outline of a region or of the country in the file of units?)",
+                       "one feature per unit of one level, each with its P-code", "remove those outline features from the file (filling a code would count their area twice)")
+    return Problem(f"column {id_column!r}", f"{int(blank.sum())} features without an id (rows {_rows(rows)})", "a P-code on every feature", "fill the codes")
+
+
+def _duplicate_id_problem(frame: gpd.GeoDataFrame, ids: pd.Series, dup: pd.Series, id_column: str, name_column: str | None) -> Problem:
+    """Repeated ids: parts of one unit (same name: dissolve them) or different units sharing a code (correct one)."""
+    names = frame[name_column].astype(str).str.strip() if name_column and name_column in frame.columns else None
+    if names is None:
+        return Problem(f"column {id_column!r}", f"duplicate ids {_rows(sorted(set(dup)))}", "one feature per unit id", "dissolve the duplicates or pick the right id column")
+    groups = {code: list(dict.fromkeys(names[(ids == code).to_numpy()])) for code in sorted(set(dup))}
+    different = {c: n for c, n in groups.items() if len({normalise_name(x) for x in n}) > 1}
+    if different:
+        shown = "; ".join(f"{c}: {', '.join(repr(x) for x in n)}" for c, n in list(different.items())[:5])
+        return Problem(f"column {id_column!r}", f"different units sharing an id ({shown})", "one id per unit",
+                       "correct the id of one of them (from the boundary file's source); dissolving would merge two different units into one")
+    return Problem(f"column {id_column!r}", f"duplicate ids {_rows(sorted(set(dup)))}, each on several features of one name (parts of one unit)",
+                   "one feature per unit id", f"dissolve the parts on {id_column!r} (QGIS: Vector > Geoprocessing > Dissolve), or pick the right id column")
 
 
 def _units(frame: gpd.GeoDataFrame, ids: pd.Series, name_column: str, region_column: str | None, source: str) -> gpd.GeoDataFrame:
@@ -921,6 +992,36 @@ def _units(frame: gpd.GeoDataFrame, ids: pd.Series, name_column: str, region_col
         index=pd.Index(ids.to_numpy(), name="unit_id", dtype=object),
         crs="EPSG:4326",
     )
+
+
+#: Units overlapping by more than this share of the smaller one's area are refused (slivers of a
+#: digitisation are not: they hold no point in practice and no area worth counting).
+OVERLAP_SHARE = 0.01
+
+
+def _refuse_overlaps(units: gpd.GeoDataFrame, source: str) -> None:
+    """Units that overlap (beyond slivers) are an error naming the pairs: a point or an area in both
+    would be counted in both, silently."""
+    if len(units) < 2:
+        return
+    geoms = units.geometry.to_crs("EPSG:6933").to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = [(a, b) for a, b in zip(left, right) if a < b]
+    if not pairs:
+        return
+    a, b = np.array(pairs).T
+    shared = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+    smaller = np.minimum(shapely.area(geoms[a]), shapely.area(geoms[b]))
+    big = shared > OVERLAP_SHARE * smaller
+    if not big.any():
+        return
+    ids, names = units.index.to_numpy(), units["name"].to_numpy()
+    shown = "; ".join(f"{ids[i]} ({names[i]}) and {ids[j]} ({names[j]}): {100 * s / m:.0f} % of the smaller"
+                      for i, j, s, m in zip(a[big][:5], b[big][:5], shared[big][:5], smaller[big][:5]))
+    raise InputDataError.one(source, "geometry", f"{int(big.sum())} pairs of units that overlap ({shown}{' ...' if big.sum() > 5 else ''})",
+                             "units that cover the country without overlapping (each place in one unit), as an admin boundary file does",
+                             "use the official boundaries (COD-AB) of one level, or correct the polygons (QGIS: Topology Checker); points and areas "
+                             "in an overlap would be counted in both units")
 
 
 def _in_regions(units: gpd.GeoDataFrame, regions: Sequence[str], region_column: str | None, source: str) -> gpd.GeoDataFrame:
@@ -962,6 +1063,30 @@ def _newest(stamps: pd.Series) -> pd.Series:
     return number.fillna(seconds)
 
 
+#: Unix times beyond this many seconds (the year 5138) are milliseconds, not seconds.
+MAX_UNIX_SECONDS = 1e11
+
+
+def readable_times(stamps: pd.Series, path: Path, column: str) -> pd.Series:
+    """:func:`_newest` of cells that must all be read: blank cells are NaN (time unknown); a cell that is
+    neither Unix seconds nor an ISO date (``15/04/2022``), or Unix milliseconds, is an error naming it."""
+    when = _newest(stamps)
+    text = stamps.astype(str).str.strip()
+    problems = []
+    bad = (when.isna() & (text != "") & (text.str.lower() != "nan")).to_numpy()
+    if bad.any():
+        problems.append(Problem(f"column {column!r}", f"{int(bad.sum())} cells that are no readable time ({_cells(text, bad)})",
+                                "Unix seconds (ACLED: 1650010000) or an ISO date (2022-04-15, 2022-04-15T10:00:00)",
+                                "write those times as ISO dates (year first) or Unix seconds, or leave a cell blank where the time is unknown"))
+    millis = (when > MAX_UNIX_SECONDS).to_numpy()
+    if millis.any():
+        problems.append(Problem(f"column {column!r}", f"{int(millis.sum())} Unix times in milliseconds ({_cells(text, millis)})", "Unix seconds (10 digits in our era)",
+                                "divide those times by 1000 (keep their first 10 digits)"))
+    if problems:
+        raise InputDataError(str(path), problems)
+    return when
+
+
 def read_deleted_records(path: Path, *, key: str) -> pd.Series:
     """A list of deleted records, as ACLED publishes its deleted events (``event_id_cnty``,
     ``deleted_timestamp``): the time of each deletion (Unix seconds or ISO; NaN where the list gives
@@ -975,7 +1100,7 @@ def read_deleted_records(path: Path, *, key: str) -> pd.Series:
             "a list of deleted records whose id column is headed event_id_cnty (ACLED's name), deleted_timestamp optional",
             f"head the list's id column event_id_cnty, or set {key} to such a list")
     ids = table["event_id_cnty"].astype(str).str.strip()
-    when = _newest(table["deleted_timestamp"]) if "deleted_timestamp" in table.columns else pd.Series(np.nan, index=table.index)
+    when = readable_times(table["deleted_timestamp"], path, "deleted_timestamp") if "deleted_timestamp" in table.columns else pd.Series(np.nan, index=table.index)
     listed = pd.Series(when.to_numpy(), index=ids.to_numpy())
     return listed[listed.index != ""].groupby(level=0).max()
 
@@ -988,15 +1113,18 @@ def deleted_rows(ids: pd.Series, stamps: pd.Series | None, deleted: pd.Series, *
     ids, listed = _listed_ids(_id_strings(ids).astype(str).str.strip(), deleted, path=path, column=column, key=key)
     if stamps is None or not listed.any():
         return listed
-    later = (_newest(stamps).to_numpy() > ids.map(deleted).to_numpy(dtype=float))
+    when = pd.Series(np.nan, index=stamps.index)
+    when.loc[stamps.index[listed]] = readable_times(stamps[listed], path or Path("?"), column=f"{stamps.name}").to_numpy()  # listed rows must be dated
+    later = (when.to_numpy() > ids.map(deleted).to_numpy(dtype=float))
     return listed & ~later
 
 
 def _listed_ids(ids: pd.Series, deleted: pd.Series, *, path: Path | None, column: str, key: str) -> tuple[pd.Series, np.ndarray]:
-    """Which ``ids`` the list holds, case aside; those listed only in another case are spelled as
-    the list does, and said."""
-    spelled = pd.Series(deleted.index.astype(str), index=deleted.index.astype(str).str.upper())
-    found = ids.str.upper().map(spelled[~spelled.index.duplicated()])
+    """Which ``ids`` the list holds, case and spaces aside (:func:`id_key`); those listed only in
+    another spelling are spelled as the list does, and said."""
+    listed_ids = pd.Series(deleted.index.astype(str))
+    spelled = pd.Series(listed_ids.to_numpy(), index=id_key(listed_ids).to_numpy())
+    found = id_key(ids).map(spelled[~spelled.index.duplicated()])
     listed = found.notna().to_numpy()
     other = listed & (found != ids).to_numpy()
     other[other] = ~ids[other].isin(deleted.index).to_numpy()  # not listed as written either
@@ -1004,7 +1132,7 @@ def _listed_ids(ids: pd.Series, deleted: pd.Series, *, path: Path | None, column
         return ids, listed
     pairs = list(dict.fromkeys(zip(ids[other], found[other])))
     warnings.warn(SpellingVariantWarning(
-        f"{path}: column {column!r}: {int(other.sum())} record ids differ from ids of the list of deleted records ({key}) only by case and "
+        f"{path}: column {column!r}: {int(other.sum())} record ids differ from ids of the list of deleted records ({key}) only by case (or spaces) and "
         f"were matched to them ({', '.join(f'{a!r} as {b!r}' for a, b in pairs[:5])}). Fix: nothing if that is right; otherwise correct the ids "
         "of the file or of the list"), stacklevel=4)
     return ids.where(~other, found), listed
@@ -1023,15 +1151,16 @@ def drop_repeated_records(frame: pd.DataFrame, path: Path, *, id_column: str | N
     col = resolve_column(frame, id_column) if id_column else next((c for c in DEFAULT_ID_COLUMNS if c in frame.columns), None)
     if col is None:
         return frame
-    ids = frame[col].astype(str).str.strip()
+    ids = one_spelling_of_ids(frame[col].astype(str).str.strip(), path=path, column=col)
+    stamp_col = resolve_column(frame, timestamp_column) if timestamp_column else None
     repeated = ((ids != "") & ids.duplicated(keep=False)).to_numpy()
     if not repeated.any():
+        warn_same_content(_comparable(frame), ids, path=path, id_col=col, stamp_col=stamp_col)
         return frame
-    cells = _comparable(frame)
+    cells = _comparable(frame).assign(**{col: ids})
     copies = repeated & cells.duplicated(keep="first").to_numpy()
     versions = ids[repeated & ~copies]
     revised = versions[versions.duplicated(keep=False)]
-    stamp_col = resolve_column(frame, timestamp_column) if timestamp_column else None
     older, notes, problems = _older_versions(cells, ids, revised, stamp_col, path=path, id_col=col, key=key)
     if problems:
         raise InputDataError(str(path), problems)
@@ -1039,7 +1168,52 @@ def drop_repeated_records(frame: pd.DataFrame, path: Path, *, id_column: str | N
     _warn_repeated(frame, ids, copies, notes, path=path, id_col=col, stamp_col=stamp_col, dropped=len(drop))
     out = frame.drop(index=drop)
     out.attrs = frame.attrs
+    warn_same_content(cells.drop(index=drop), ids.drop(index=drop), path=path, id_col=col, stamp_col=stamp_col)
     return out
+
+
+def id_key(ids: pd.Series) -> pd.Series:
+    """Record ids as compared: without case or spaces (``mli 123`` = ``MLI123``)."""
+    return ids.astype(str).str.replace(r"\s+", "", regex=True).str.upper()
+
+
+def one_spelling_of_ids(ids: pd.Series, *, path: Path, column: str) -> pd.Series:
+    """Ids spelled several ways (case, spaces) read as their first spelling, the merges named in one
+    :class:`~nexus_zones.errors.SpellingVariantWarning`."""
+    keys = id_key(ids)
+    first = ids.groupby(keys.to_numpy(), sort=False).transform("first")
+    other = (first != ids) & (ids != "")
+    if not other.any():
+        return ids
+    pairs = list(dict.fromkeys(zip(ids[other], first[other])))
+    warnings.warn(SpellingVariantWarning(
+        f"{path}: column {column!r}: {int(other.sum())} record ids differ from an earlier id only by case or spaces and were read as it, so that "
+        f"each record is counted once ({', '.join(f'{a!r} as {b!r}' for a, b in pairs[:5])}{' ...' if len(pairs) > 5 else ''}). "
+        "Fix: nothing if that is right; otherwise give those records ids that differ by more than case or spaces"), stacklevel=4)
+    return first
+
+
+def warn_same_content(cells: pd.DataFrame, ids: pd.Series, *, path: Path, id_col: str, stamp_col: str | None) -> None:
+    """A :class:`~nexus_zones.errors.DuplicateRecordWarning` naming rows equal to an earlier row in every
+    column but the id (and the timestamp): the same record exported again under a new id? They are
+    counted, as different records may coincide; the warning says which."""
+    from .errors import DuplicateRecordWarning
+
+    others = [c for c in cells.columns if c not in (id_col, stamp_col)]
+    if len(others) < 2 or not len(cells):
+        return
+    same = cells.duplicated(subset=others, keep="first").to_numpy() & (ids != "").to_numpy()
+    if not same.any():
+        return
+    first = cells[~cells.duplicated(subset=others, keep="first")]
+    origin = {tuple(r): (i, rid) for i, rid, r in zip(first.index, ids[first.index], first[others].itertuples(index=False))}
+    pairs = [f"{rid!r} (row {i}) = {origin[tuple(r)][1]!r} (row {origin[tuple(r)][0]})"
+             for i, rid, r in zip(cells.index[same], ids[same], cells[same][others].itertuples(index=False))]
+    warnings.warn(DuplicateRecordWarning(
+        f"{path}: {len(pairs)} rows repeat an earlier row in every column but {id_col!r}"
+        f"{f' and {stamp_col!r}' if stamp_col in cells.columns else ''} under another id ({'; '.join(pairs[:5])}{' ...' if len(pairs) > 5 else ''}); "
+        "they were counted as different records. Fix: if they are the same records exported again under new ids, remove the copies "
+        "(or list the old ids in the layer's deleted: list); if they are different records, nothing"), stacklevel=4)
 
 
 def _older_versions(cells, ids, revised, stamp_col, *, path, id_col, key) -> tuple[list, list[str], list[Problem]]:
@@ -1138,6 +1312,7 @@ def _csv_points(table: pd.DataFrame, path: Path, latitude: str, longitude: str, 
         raise InputDataError.one(str(path), f"columns {latitude!r}/{longitude!r}", "no row with coordinates", "decimal degrees in every row")
     if crs is None or pyproj.CRS.from_user_input(crs).is_geographic:
         _check_degrees(table, lat, lon, path, latitude, longitude, where=where, reference=reference)
+        refuse_swapped_rows(lat.to_numpy(dtype=float), lon.to_numpy(dtype=float), table.index, path, latitude, longitude, where=where, reference=reference)
     if missing.any():
         from .errors import EventsOutsideWarning
 
@@ -1150,6 +1325,32 @@ def _csv_points(table: pd.DataFrame, path: Path, latitude: str, longitude: str, 
         frame = frame.to_crs(4326)
     frame.attrs = attrs
     return frame
+
+
+def refuse_swapped_rows(lat: np.ndarray, lon: np.ndarray, lines: Sequence, path: Path, latitude: str, longitude: str, *, where: str,
+                        reference: gpd.GeoDataFrame | None) -> None:
+    """Rows outside every unit as given but inside one with latitude and longitude swapped are an
+    error naming them: they would be counted nowhere (or in the wrong place), silently."""
+    if reference is None or not len(lat):
+        return
+    swapped = ~geometry.inside_mask(reference, lon, lat) & geometry.inside_mask(reference, lat, lon)
+    n, rows_with = int(swapped.sum()), int((np.isfinite(lat) & np.isfinite(lon)).sum())
+    if not n or n * 2 >= rows_with:  # none; or most rows, which the count per unit reports with its evidence (swap the columns)
+        return
+    rows = np.asarray(lines)[swapped]
+    shown = "; ".join(f"row {r}: {la:g}, {lo:g}" for r, la, lo in zip(rows[:5], lat[swapped][:5], lon[swapped][:5]))
+    found = (f"{n} of {len(lat)} rows outside the boundaries as written but inside them with latitude and longitude swapped "
+             f"(latitude, longitude: {shown}{' ...' if len(rows) > 5 else ''})")
+    if n < 2 or n * 20 < rows_with:  # a stray row or two near the diagonal may be a point abroad: said, not refused
+        from .errors import EventsOutsideWarning
+
+        warnings.warn(EventsOutsideWarning(f"{path}: columns {latitude!r}/{longitude!r}: {found}; they fall in no unit and were not counted. "
+                                           "Fix: swap the two values in those rows if they are swapped"), stacklevel=4)
+        return
+    raise InputDataError.one(
+        str(path), f"columns {latitude!r}/{longitude!r}", found, "latitude in the latitude column and longitude in the longitude column, in every row",
+        "swap the two values in those rows (a copy from a source that writes longitude first?); they are not guessed",
+    )
 
 
 def _check_degrees(table: pd.DataFrame, lat: pd.Series, lon: pd.Series, path: Path, latitude: str, longitude: str, *, where: str, reference: gpd.GeoDataFrame | None) -> None:
@@ -1234,10 +1435,53 @@ def parse_dates(values: pd.Series, *, path: Path, column: str, today: pd.Timesta
         bad = todo | blank
         examples = ", ".join(f"row {i}: {text[i]!r}" for i in text[bad].index[:5])
         raise InputDataError.one(
-            str(path), f"column {column!r}", f"{int(bad.sum())} dates that cannot be read ({examples})",
-            "dates such as 2017-06-14, 14 June 2017 or 14/06/2017", "correct those cells or remove the rows",
+            str(path), f"column {column!r}", f"{int(bad.sum())} dates that cannot be read ({examples}){_date_hint(text, bad)}",
+            "dates such as 2017-06-14, 14 June 2017 or 14/06/2017", _date_fix(text, bad),
         )
     return result
+
+
+_MONTH_FIRST = r"^\d{1,2}/(1[3-9]|2\d|3[01])/\d{4}$"
+_SERIAL = r"^[1-6]\d{4}(\.0+)?$"
+
+
+def _date_hint(text: pd.Series, bad: pd.Series) -> str:
+    """What unreadable dates look like: month first (US), or Excel serial day numbers."""
+    unread = text[bad]
+    if unread.str.match(_MONTH_FIRST).any():
+        ambiguous = text[~bad & text.str.match(r"^\d{1,2}/\d{1,2}/\d{4}$")]
+        said = f"; the {len(ambiguous)} other cells such as {ambiguous.iloc[0]!r} were read day first and may be wrong too" if len(ambiguous) else ""
+        return f": month first, as US software writes dates ({unread[unread.str.match(_MONTH_FIRST)].iloc[0]!r} has a day above 12 in second place){said}"
+    if unread.str.match(_SERIAL).all():
+        first = unread.iloc[0]
+        return f": Excel serial day numbers ({first!r} = {(pd.Timestamp('1899-12-30') + pd.Timedelta(days=int(float(first)))).date()}), a date column saved without its date format"
+    return ""
+
+
+def _date_fix(text: pd.Series, bad: pd.Series) -> str:
+    unread = text[bad]
+    if unread.str.match(_MONTH_FIRST).any():
+        return "export the dates again as ISO dates (2017-04-15), or in Excel format the column as yyyy-mm-dd before saving; the column is not guessed"
+    if unread.str.match(_SERIAL).all():
+        return "format the column as dates (yyyy-mm-dd) in Excel before saving the CSV"
+    return "correct those cells or remove the rows"
+
+
+def warn_year_mismatch(dates, years: pd.Series, *, path: Path, date_column: str, year_column: str = "year") -> None:
+    """An :class:`~nexus_zones.errors.ImplausibleValueWarning` naming rows whose year column (ACLED's
+    ``year``) is a year other than their date's: the date decides the window, and one of them is wrong."""
+    from .errors import ImplausibleValueWarning
+
+    year = pd.to_numeric(years.astype(str).str.strip(), errors="coerce")
+    when = pd.Series(pd.to_datetime(np.asarray(dates)), index=years.index)
+    differ = (year.notna() & when.notna() & (year != when.dt.year)).to_numpy()
+    if not differ.any():
+        return
+    shown = "; ".join(f"row {i}: {year_column} {int(y)}, {date_column} {d.date()}" for i, y, d in zip(years.index[differ][:5], year[differ][:5], when[differ][:5]))
+    warnings.warn(ImplausibleValueWarning(
+        f"{path}: {int(differ.sum())} rows whose {year_column!r} is not the year of their {date_column!r} ({shown}{' ...' if differ.sum() > 5 else ''}); "
+        f"the date placed them in the window. Fix: correct the date or the year of those rows (a date typed with the wrong year, "
+        "or day and month swapped?)"), stacklevel=4)
 
 
 def _take_dates(parsed: pd.Series, result: pd.Series, implausible: pd.Series, latest: pd.Timestamp) -> None:
@@ -1269,24 +1513,17 @@ def _key_columns(frame: pd.DataFrame, keys: dict[str, str | None]) -> pd.DataFra
     return out
 
 
-def _read_xlsx(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
-    """A sheet of a workbook (default the first) as strings, indexed by the sheet's row numbers; rows
-    with no value in any cell are left out, as a CSV's blank lines are."""
+def _read_xlsx(path: Path, sheet: str | int | None = None, header_row: int | None = None) -> pd.DataFrame:
+    """A sheet of a workbook (default the first) as strings under its header row (stated, or found
+    under title rows), indexed by the sheet's row numbers, by :func:`nexus_zones.sheets.read_workbook`;
+    rows with no value in any cell are left out, as a CSV's blank lines are."""
     _require_file(path)
+    sheets.sniff(path)
     if sheet is not None:
         _check_sheet(path, sheet)
-    sheet_name = 0 if sheet is None else sheet
-    try:
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=sheet_name)
-    except Exception as exc:
-        raise InputDataError.one(str(path), "file", f"unreadable as Excel ({exc})", "an .xlsx workbook whose first sheet has a header row") from exc
+    frame = sheets.read_workbook(path, sheet, header_row)
     if frame.columns.empty:
         return _empty_table(path)
-    fold.refuse_duplicate_headers(pd.read_excel(path, dtype=str, header=None, nrows=1, sheet_name=sheet_name).iloc[0].tolist(), path)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
-    frame = frame[frame.apply(lambda col: col.astype(str).str.strip() != "").any(axis=1)]
-    frame = fold.percent_cells(path, frame)
     return _take_hxl_row(_repair_mojibake(frame, path), path)
 
 
@@ -1303,21 +1540,31 @@ def _check_sheet(path: Path, sheet: str | int) -> None:
                                  f"a sheet of the workbook: {', '.join(repr(n) for n in names)} (or its position from 0)", "set the layer's sheet to one of them")
 
 
-def read_header(path: Path, *, sheet: str | int | None = None) -> list[str]:
+def read_header(path: Path, *, sheet: str | int | None = None, header_row: int | None = None) -> list[str]:
     """The column headers of a CSV or XLSX table (after the encoding, separator and HXL handling of
     :func:`read_rows`)."""
-    return [str(c) for c in read_rows(path, {}, sheet=sheet).columns]
+    return [str(c) for c in read_rows(path, {}, sheet=sheet, header_row=header_row).columns]
 
 
-def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, where_key: str = "layer.where", sheet: str | int | None = None) -> pd.DataFrame:
-    """Read a CSV or XLSX table (its ``sheet``, default the first) as strings, check that the
-    ``wanted`` columns exist (config key -> header or HXL tag) and keep the rows passing ``where``.
-    Columns keep their headers; HXL tags stay in ``attrs['hxl']`` for :func:`resolve_column`."""
-    table = _read_xlsx(path, sheet) if path.suffix.lower() in (".xlsx", ".xls") else _read_csv(path)
+def read_table_file(path: Path, *, sheet: str | int | None = None, header_row: int | None = None) -> pd.DataFrame:
+    """A CSV or a workbook's sheet as strings, by its suffix (the one choice of reader)."""
+    if path.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
+        return _read_xlsx(path, sheet, header_row)
+    return _read_csv(path, header_row)
+
+
+def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, where_key: str = "layer.where", sheet: str | int | None = None,
+              header_row: int | None = None) -> pd.DataFrame:
+    """Read a CSV or XLSX table (its ``sheet``, default the first; its header on ``header_row``, default
+    found) as strings, check that the ``wanted`` columns exist (config key -> header or HXL tag) and
+    hold no Excel error cell, and keep the rows passing ``where``. Columns keep their headers; HXL
+    tags stay in ``attrs['hxl']`` for :func:`resolve_column`."""
+    table = read_table_file(path, sheet=sheet, header_row=header_row)
     wanted = dict(wanted)
     for col in (where or {}):
         wanted[f"{where_key}.{col}"] = col
     problems = _missing_columns(path, table, wanted)
+    problems += sheets.error_cell_problems(table, {k: resolve_column(table, c) or c for k, c in wanted.items()})
     if problems:
         raise InputDataError(str(path), problems)
     if where:
@@ -1688,4 +1935,23 @@ def arrow_unique(array) -> bool:
     has nothing to do)."""
     import pyarrow.compute as pc
 
-    return not has_edge_space(array) and len(pc.unique(array)) == len(array)
+    if has_edge_space(array):
+        return False
+    return len(pc.unique(pc.utf8_upper(pc.replace_substring_regex(array, r"\s+", "")))) == len(array)  # compared as id_key compares
+
+
+def arrow_same_content(path: Path, cols: ArrowColumns, id_ref: str, stamp_ref: str | None) -> None:
+    """:func:`warn_same_content` on every column of a file read by pyarrow (``cols`` as read, unfiltered)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    raw = path.read_bytes()
+    sep, names, attrs = _arrow_head(raw)
+    table = pacsv.read_csv(
+        pa.BufferReader(raw), read_options=pacsv.ReadOptions(skip_rows_after_names=1 if attrs else 0, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(delimiter=sep),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
+    )
+    cells = pd.DataFrame({n.strip(): table.column(n).to_numpy(zero_copy_only=False) for n in names}, index=cols.lines).apply(lambda c: c.str.strip())
+    stamp = resolve_column(_probe(names, attrs), stamp_ref) if stamp_ref else None
+    warn_same_content(cells, cells[id_ref], path=path, id_col=id_ref, stamp_col=stamp)

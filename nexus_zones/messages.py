@@ -236,6 +236,8 @@ CATALOGUE.update({
     "choice_blocked": {"en": "No weighting can make {name} 1st {scope}: units that fail fewer rules stay ahead of it",
                        "fr": "Aucune pondération ne peut placer {name} 1er {scope} : des unités qui enfreignent moins de règles restent devant"},
     "choice_impossible": {"en": "No weighting of the indicators makes {name} 1st {scope}", "fr": "Aucune pondération des indicateurs ne place {name} 1er {scope}"},
+    "choice_not_found": {"en": "No weighting found among {draws} tried makes {name} 1st {scope} (a search, not a proof that none exists)",
+                         "fr": "Aucune pondération trouvée parmi {draws} essayées ne place {name} 1er {scope} (une recherche, pas la preuve qu'il n'en existe aucune)"},
     "agreement_every": {"en": "{first} for every one of the {m} weight sets", "fr": "{first} pour chacun des {m} jeux de poids"},
     "agreement_some": {"en": "{first} for {n} of the {m} weight sets", "fr": "{first} pour {n} des {m} jeux de poids"},
     "agreement_none": {"en": "None of the {m} weight sets puts it {first}", "fr": "Aucun des {m} jeux de poids ne la place {first}"},

@@ -22,7 +22,7 @@ import pandas as pd
 from . import aggregate, indicators, layers, load, logs, normalise, reporting, score
 from . import periods as periods_mod
 from .config import Config, load_config, measure_dependents, untranslated_texts
-from .errors import EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, UnmatchedFilterWarning, did_you_mean
+from .errors import ConfigError, DecisionWarning, EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, UnmatchedFilterWarning, did_you_mean
 from .rules import parse_rule
 
 __all__ = ["RunResult", "CheckReport", "run", "check", "compute", "brief"]
@@ -511,22 +511,19 @@ def _closest(config: Config, normalised: pd.DataFrame, scored: score.ScoreResult
 
 def _pilots(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, table: pd.DataFrame, lookup: Mapping) -> pd.DataFrame:
     from . import decision
-    from .rules import evaluate
 
     p = config.pilots
-    ok = table["score"].notna()
-    if p.only_passing:
-        ok &= table["passes_rules"].astype(bool)
-    for cond in p.require:
-        expr = config.rules[cond].expr if cond in config.rules else cond
-        ok &= evaluate(parse_rule(expr), lookup, table.index)[0]
+    ok, excluded = _pilot_candidates(config, table, lookup)
     objective = table.loc[ok, "score"].astype(float)
     if p.objective == "robust" and "share_top_k" in table.columns:
         objective = objective * table.loc[ok, "share_top_k"].astype(float).fillna(0.0)
     cost = None
     if p.cost:
         cost = (values[p.cost] if p.cost in values.columns else measures[p.cost]).reindex(objective.index).astype(float)
-        objective = objective[cost.notna()]
+        if p.budget is not None:  # a budget cannot be checked on a unit of unknown cost
+            excluded.update({u: f"no value of pilots.cost ({p.cost})" for u in cost.index[cost.isna()]})
+            objective, cost = objective[cost.notna()], cost[cost.notna()]
+    _say_excluded(excluded, table["name"], len(objective))
     close: list = []
     if p.min_distance_km:
         centroids = units.geometry.reindex(objective.index).to_crs("EPSG:6933").centroid.to_crs("EPSG:4326")
@@ -536,9 +533,51 @@ def _pilots(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, val
     names = table["name"]
     rows = [{"set": i + 1, "units": "; ".join(s.units), "names": "; ".join(names[u] for u in s.units), "objective": s.objective, "gap": s.gap,
              "binding": "; ".join(s.binding), "added": "; ".join(names[u] for u in s.added), "removed": "; ".join(names[u] for u in s.removed),
-             "cost": float(cost.reindex(list(s.units)).sum()) if cost is not None else np.nan} for i, s in enumerate(sets)]
+             "cost": float(cost.reindex(list(s.units)).sum(min_count=len(s.units))) if cost is not None else np.nan} for i, s in enumerate(sets)]
+    if not rows:
+        warnings.warn(DecisionWarning(
+            f"pilots: no set of {p.k} pilots satisfies the request (proved by the integer programme): {decision.infeasible_why(objective, table['region'], constraints)}. "
+            "Fix: loosen that constraint, or lower pilots.k"), stacklevel=2)
     logger.info("pilots: %d candidates, %s", len(objective), f"best set {rows[0]['names']}" if rows else "no set satisfies the constraints")
-    return pd.DataFrame(rows, columns=["set", "units", "names", "objective", "gap", "binding", "added", "removed", "cost"])
+    out = pd.DataFrame(rows, columns=["set", "units", "names", "objective", "gap", "binding", "added", "removed", "cost"])
+    out.attrs["excluded"] = excluded
+    return out
+
+
+def _pilot_candidates(config: Config, table: pd.DataFrame, lookup: Mapping) -> tuple[pd.Series, dict[str, str]]:
+    """The units that may be pilots, and the reason each other unit may not (the first that applies)."""
+    from .rules import evaluate
+
+    p = config.pilots
+    reasons: dict[str, str] = {}
+    ok = table["score"].notna()
+    reasons.update({u: "not scored" for u in table.index[~ok]})
+    if p.only_passing:
+        passing = table["passes_rules"].astype(bool)
+        reasons.update({u: "fails a rule (pilots.only_passing)" for u in table.index[ok & ~passing]})
+        ok &= passing
+    for i, cond in enumerate(p.require):
+        expr = config.rules[cond].expr if cond in config.rules else cond
+        held = pd.Series(evaluate(parse_rule(expr), lookup, table.index)[0], index=table.index).fillna(False).astype(bool)
+        reasons.update({u: f"pilots.require[{i}] {cond!r} not met" for u in table.index[ok & ~held]})
+        ok &= held
+    return ok, reasons
+
+
+def _say_excluded(excluded: Mapping[str, str], names: pd.Series, candidates: int) -> None:
+    """One log line naming every unit left out of the pilot candidates, with its reason."""
+    if not excluded:
+        return
+    by_reason: dict[str, list[str]] = {}
+    for unit, why in excluded.items():
+        by_reason.setdefault(why, []).append(f"{names.get(unit, unit)} ({unit})")
+    said = "; ".join(f"{why}: {', '.join(units)}" for why, units in by_reason.items())
+    logger.info("pilots: %d candidates; %d units left out: %s", candidates, len(excluded), said)
+    cost_missing = [u for u, why in excluded.items() if why.startswith("no value of pilots.cost")]
+    if cost_missing:
+        warnings.warn(DecisionWarning(f"pilots: {len(cost_missing)} units have no cost and cannot be pilots under pilots.budget: "
+                                      f"{', '.join(f'{names.get(u, u)} ({u})' for u in cost_missing)}. Fix: give them a cost in the cost's source, "
+                                      "or drop pilots.budget"), stacklevel=3)
 
 
 def _stakeholder_sets(config: Config) -> dict[str, dict[str, float]]:
@@ -598,11 +637,29 @@ def _data_uncertainty(config: Config, units: gpd.GeoDataFrame, measures: pd.Data
         events = _imprecise_events(config, name, units, points[name])
         sources.append(uncertainty.Source(f"imprecise_{name}", lambda rng, m, o, ev=events: (uncertainty.move_events(rng, m, ev, mode=du.imprecise_mode), o)))
     if du.margins:
+        _check_margins(config, measures)
         sources.append(uncertainty.Source("margins", lambda rng, m, o: (uncertainty.scale_measures(rng, m, du.margins), o)))
     if du.imputation:
         sources.append(uncertainty.Source("imputation", lambda rng, m, o: (m, o | {"missing": du.imputation[rng.integers(len(du.imputation))]})))
     ranks = uncertainty.run_sources(measures, sources, _ranker(config, units), draws=du.draws, seed=du.seed)
     return uncertainty.variance_table(ranks, measures.index, ranked.reindex(measures.index).to_numpy(dtype=bool))
+
+
+def _check_margins(config: Config, measures: pd.DataFrame) -> None:
+    """A margin on a measure the layers do not give is an error (before any draw); one on a measure
+    that no indicator (measure or per) and no rule reads changes no rank: said."""
+    missing = [m for m in config.data_uncertainty.margins if m not in measures.columns]
+    if missing:
+        raise ConfigError(config.source, [Problem(f"data_uncertainty.margins.{m}", f"{m!r}, a measure the layers do not give{did_you_mean(m, list(measures.columns))}",
+                                                  f"a measure of the run: {', '.join(list(measures.columns)[:20])}", "correct the measure's name") for m in missing])
+    used = {r for ind in config.indicators.values() for r in (ind.measure, ind.per) if r}
+    used |= {n for rule in config.rules.values() for n in parse_rule(rule.expr).names if "." in n}
+    unused = [m for m in config.data_uncertainty.margins if m not in used]
+    if unused:
+        warnings.warn(DecisionWarning(
+            f"data_uncertainty.margins: {', '.join(repr(m) for m in unused)} {'is' if len(unused) == 1 else 'are'} read by no indicator and no rule, "
+            f"so the margin changes no rank (its variance is 0). Fix: name the measure an indicator reads ({', '.join(sorted(used)[:8])}), or remove it"),
+            stacklevel=3)
 
 
 def _ranker(config: Config, units: gpd.GeoDataFrame):
@@ -632,6 +689,10 @@ def _imprecise_events(config: Config, name: str, units: gpd.GeoDataFrame, pts: g
     spec = config.layers[name]
     keep = pd.Series(True, index=pts.index)
     if "geo_precision" not in pts.columns:
+        warnings.warn(DecisionWarning(
+            f"data_uncertainty.imprecise_events: layer {name!r} ({spec.path}) has no geo_precision column, so no event is known to be imprecise "
+            "and this source moves nothing (its variance is 0). Fix: use a file with ACLED's geo_precision column, or remove the layer from imprecise_events"),
+            stacklevel=2)
         return uncertainty.ImpreciseEvents((), (), {})
     keep &= pts["geo_precision"].isin([2, 3])
     start, end = spec.window

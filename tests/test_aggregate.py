@@ -33,3 +33,14 @@ def test_unit_areas_in_an_equal_area_crs():
     # a 1°×1° cell at the equator: (111.32 km)² ≈ 12,364 km², slightly less at 1-2°N
     assert 12300 < areas["B1"] < 12400
     assert areas["A1"] < areas["B1"]  # further from the equator
+
+
+def test_a_code_without_its_leading_zero_is_named() -> None:
+    import pandas as pd
+
+    from nexus_zones.aggregate import _lost_zero
+
+    known = pd.Index(["ML0602", "ML0610", "ML1001"])
+    assert _lost_zero("2 code 'ML602'", known) == " (a leading zero lost? 'ML0602' is a unit's code)"
+    assert _lost_zero("3 code '610'", known) == " (a leading zero lost? 'ML0610' is a unit's code)"
+    assert _lost_zero("4 code 'ML1001'", known) == "" and _lost_zero("5 code 'ML9999'", known) == "" and _lost_zero("6 'Diré'", known) == ""

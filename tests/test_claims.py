@@ -122,7 +122,7 @@ def test_why_the_issue_cases_read_as_their_points() -> None:
 
 
 # ------------------------------------------------------------------------------------ the weights behind a choice, agreement, pilots
-@given(status=st.sampled_from(["found", "already_first", "blocked_by_rules", "impossible"]), share=shares,
+@given(status=st.sampled_from(["found", "already_first", "blocked_by_rules", "impossible", "not_found"]), share=shares,
        moves=st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=1, max_size=6))
 def test_choice_sentences_state_the_table(status, share, moves) -> None:
     facts = claims.ChoiceFacts(name="Diré", scope="region", status=status, share=share, draws=2000, moved=0.1,

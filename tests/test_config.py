@@ -712,3 +712,27 @@ def test_a_weights_block_has_one_spelling_and_leaves_no_trace_in_the_config(grid
     cfg = {**json.loads(json.dumps(grid_cfg)), "weights": {"incidents": 5}}
     dumped = config_from_mapping(cfg).model_dump(mode="json")
     assert "weights" not in dumped and "pillar_weight_overrides" not in dumped and dumped["indicators"]["incidents"]["weight"] == 5
+
+
+# ------------------------------------------------------- issue 19: decision keys checked before any draw
+
+
+def test_decision_keys_naming_no_measure_or_colliding_are_config_errors(grid_cfg):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["data_uncertainty"] = {"draws": 10, "margins": {"events.cont": 0.1, "evnts.count": 0.1}}
+    cfg["stakeholders"] = {"sets": {"participants": {"incidents": 1}}, "participants": ["nz1.eyJ3Ijp7ImluY2lkZW50cyI6MS4wfX0"]}
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping(cfg)
+    text = str(err.value)
+    assert "data_uncertainty.margins.events.cont: found 'events.cont': layer 'events' has no measure 'cont' (did you mean 'count'?)" in text
+    assert "data_uncertainty.margins.evnts.count: found 'evnts.count' names unknown layer 'evnts' (did you mean 'events'?)" in text
+    assert "stakeholders.pooled_name: found 'participants', also the name of a set in stakeholders.sets" in text
+
+
+def test_periods_must_run_from_oldest_to_newest(grid_cfg):
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["periods"] = [2017, {"name": "h1", "start": "2016-01-01", "end": "2016-06-30"}]
+    with pytest.raises(ConfigError, match=re.escape("periods[1]: found 'h1' (2016-06-30) listed after '2017' (2017-12-31); expected periods from the oldest")):
+        config_from_mapping(cfg)
+    cfg["periods"] = [{"name": "h1", "start": "2016-01-01", "end": "2016-06-30"}, 2017]
+    assert [p.name for p in config_from_mapping(cfg).periods] == ["h1", "2017"]

@@ -168,3 +168,30 @@ def test_an_lp_optimum_failing_the_rescoring_gives_way_to_the_verified_search(mo
     assert decision.is_first(VALUES, row["_w"], Structure(("a", "b", "c")), 1, np.array([0, 2]))
     # the search finds the exact optimum's neighbourhood: w_b just above 1/3, L1 distance near 2·(1/3 − 1/4) = 1/6
     assert row["distance_l1"] == pytest.approx(1 / 6, abs=0.01)
+
+
+@pytest.mark.parametrize("constraints, why", [
+    (decision.PilotConstraints(k=7), "only 6 candidates for 7 pilots"),
+    (decision.PilotConstraints(k=3, region_min=2), "pilots.region_min = 2 in every region with a candidate (dropping it gives a set)"),
+    (decision.PilotConstraints(k=3, cost=SIX_COST, budget=1.0), "pilots.budget = 1 (the 3 cheapest candidates cost "),
+])
+def test_an_infeasible_request_names_the_constraint_brute_force_agrees(constraints, why):
+    assert decision.choose_pilots(SIX, SIX_REGIONS, constraints) == [] and _brute(SIX, SIX_REGIONS, constraints) == []
+    assert decision.infeasible_why(SIX, SIX_REGIONS, constraints).startswith(why)
+    if constraints.budget is not None:
+        cheapest = float(np.sort(SIX_COST.to_numpy())[:3].sum())
+        assert f"cost {cheapest:g})" in decision.infeasible_why(SIX, SIX_REGIONS, constraints) and cheapest > 1.0
+
+
+def test_a_search_that_finds_no_weights_claims_nothing_impossible():
+    # U3 is never first (U2 beats it on every indicator): the LP proves it; the search only fails to find weights
+    geometric = Structure(("a", "b", "c"), aggregation="geometric")
+    found = decision.closest_weights_search(VALUES + 0.01, W0, geometric, 2, np.array([0, 1]), seed=3, draws=200)
+    assert found.status == "not_found" and found.weights is None and "an upper bound" in found.method
+    assert decision.closest_weights_lp(VALUES, W0, 2, np.array([0, 1])).status == "impossible"
+
+
+def test_a_code_of_all_zero_weights_is_refused():
+    with pytest.raises(ValueError, match="at least one weight above 0; this one gives 0 to every indicator"):
+        decision.decode_weights(decision.encode_weights({"a": 0.0, "b": 0}))
+    assert decision.decode_weights(decision.encode_weights({"a": 0.0, "b": 2}))["weights"] == {"a": 0.0, "b": 2.0}

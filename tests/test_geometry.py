@@ -42,3 +42,13 @@ def test_an_operation_geos_still_refuses_names_the_unit_at_the_place_reported():
                        r"even once made valid and snapped to a 1e-07° grid .*Fix: check and repair the polygons in QGIS"):
         geometry.safe_op(refuses, np.array([shapely.box(0, 0, 1, 1), SQUARE], dtype=object), ["Left (L1)", "Square (S1)"], what="overlay", source="map")
     assert calls == [2, 2, 2]  # as given, repaired, snapped
+
+
+def test_inside_mask_marks_points_in_or_on_a_polygon():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    ref = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(2, 0, 3, 1)], crs="EPSG:4326")
+    x = np.array([0.5, 1.0, 1.5, 2.5, np.nan, 200.0])
+    y = np.array([0.5, 0.5, 0.5, 0.9, 0.5, 0.5])
+    assert geometry.inside_mask(ref, x, y).tolist() == [True, True, False, True, False, False]  # on the edge counts; NaN and 200° do not

@@ -17,7 +17,7 @@ import pytest
 from shapely.geometry import Point
 
 from nexus_zones import load
-from nexus_zones.errors import DuplicateRecordWarning, ImplausibleValueWarning, InputDataError, MixedEncodingWarning, MojibakeWarning, NexusZonesWarning, NumberFormatWarning
+from nexus_zones.errors import DuplicateRecordWarning, EventsOutsideWarning, ImplausibleValueWarning, InputDataError, MixedEncodingWarning, MojibakeWarning, NexusZonesWarning, NumberFormatWarning, SpellingVariantWarning
 
 from ._support import DEMO, _double_encoded, _last_lines_cp1252, _tab_separated, _text, grid_units
 
@@ -72,7 +72,7 @@ def test_read_boundaries_problems_reported_together(tmp_path):
     with pytest.raises(InputDataError) as err:
         load.read_boundaries(path, id_column="unit_id", name_column="name", region_column="region")
     text = str(err.value)
-    assert "duplicate ids A1" in text
+    assert "different units sharing an id (A1: 'Alpha One', 'Alpha Two')" in text and "dissolving would merge two different units" in text
     assert "1 features without geometry" in text
     assert len(err.value.problems) == 2
 
@@ -438,3 +438,93 @@ def test_blank_rows_of_a_sheet_are_left_out_and_rows_keep_their_numbers(tmp_path
     path = _workbook(tmp_path / "events.xlsx", {"s": [["id", "latitude"], ["A", 16.0], [], ["B", 15.0], [None, None], ["C", 14.0]]})
     frame = load._read_xlsx(path)
     assert frame["id"].tolist() == ["A", "B", "C"] and list(frame.index) == [2, 4, 6]
+
+
+# ------------------------------------------------------------- issue 19: identity by meaning
+
+
+@pytest.mark.parametrize("a, b", [("Kirkens Nødhjelp", "kirkens nodhjelp"), ("Cœur", "COEUR"), ("Straße", "strasse"), ("Łódź", "lodz"),
+                                  ("Sɛgu", "segu"), ("Ɲɔgɔn", "nyogon"), ("Þórshöfn", "thorshofn")])
+def test_names_fold_through_letters_nfkd_keeps_whole(a: str, b: str) -> None:
+    assert load.normalise_name(a) == load.normalise_name(b) == b.lower()
+
+
+def test_unreadable_times_are_named_and_blank_ones_unknown(tmp_path: Path) -> None:
+    stamps = pd.Series(["1650010000", "2022-04-15", "", "15/04/2022", "1650010000123"], index=[2, 3, 4, 5, 6])
+    with pytest.raises(InputDataError) as caught:
+        load.readable_times(stamps, tmp_path / "d.csv", "deleted_timestamp")
+    text = str(caught.value)
+    assert "found 1 cells that are no readable time (row 5: '15/04/2022')" in text and "found 1 Unix times in milliseconds (row 6: '1650010000123')" in text
+    ok = load.readable_times(stamps.iloc[:3], tmp_path / "d.csv", "deleted_timestamp")
+    assert ok.iloc[0] == 1650010000 and ok.iloc[1] == (pd.Timestamp("2022-04-15") - pd.Timestamp("1970-01-01")).total_seconds() and np.isnan(ok.iloc[2])
+
+
+def test_ids_differing_by_case_or_spaces_take_their_first_spelling(tmp_path: Path) -> None:
+    ids = pd.Series(["MLI1", "mli 1", "MLI2", "", "Mli2 "], index=[2, 3, 4, 5, 6])
+    with pytest.warns(SpellingVariantWarning, match=r"2 record ids differ from an earlier id only by case or spaces and were read as it, .*\('mli 1' as 'MLI1', 'Mli2 ' as 'MLI2'\)"):
+        out = load.one_spelling_of_ids(ids, path=tmp_path / "e.csv", column="event_id_cnty")
+    assert out.tolist() == ["MLI1", "MLI1", "MLI2", "", "MLI2"]
+
+
+def test_rows_equal_but_for_the_id_are_reported_not_dropped(tmp_path: Path) -> None:
+    cells = pd.DataFrame({"id": ["A", "B", "C"], "date": ["d1", "d1", "d2"], "n": ["1", "1", "1"], "timestamp": ["5", "6", "7"]}, index=[2, 3, 4])
+    with pytest.warns(DuplicateRecordWarning, match=r"1 rows repeat an earlier row in every column but 'id' and 'timestamp' under another id \('B' \(row 3\) = 'A' \(row 2\)\)"):
+        load.warn_same_content(cells, cells["id"], path=tmp_path / "e.csv", id_col="id", stamp_col="timestamp")
+
+
+def test_points_inside_only_when_swapped_are_named(tmp_path: Path) -> None:
+    b2 = grid_units().loc[["B2"]]  # the unit square from (1, 0) to (2, 1)
+    inside, swapped, abroad = (0.5, 1.5), (1.5, 0.5), (5.0, 0.2)  # (lat, lon): inside; inside only swapped; outside either way
+    def check(points, **kw):
+        lat, lon = (np.array(c, dtype=float) for c in zip(*points))
+        load.refuse_swapped_rows(lat, lon, list(range(2, len(points) + 2)), tmp_path / "p.csv", "lat", "lon", where="layers.p", reference=b2)
+    check([inside, abroad])  # nothing to say
+    check([swapped] * 3 + [inside] * 3)  # half the rows: left to the count per unit, which says "swap the columns"
+    with pytest.raises(InputDataError, match=r"found 2 of 5 rows outside the boundaries as written but inside them with latitude and longitude swapped "
+                                             r"\(latitude, longitude: row 2: 1\.5, 0\.5; row 3: 1\.5, 0\.5\); .* Fix: swap the two values in those rows"):
+        check([swapped, swapped, inside, inside, abroad])
+    with pytest.warns(EventsOutsideWarning, match=r"1 of 3 rows outside the boundaries as written .* they fall in no unit and were not counted"):
+        check([swapped, inside, inside])
+
+
+def test_month_first_dates_and_excel_serials_are_named(tmp_path: Path) -> None:
+    with pytest.raises(InputDataError, match=r"row 3: '04/15/2017'\): month first, as US software writes dates .* the 1 other cells such as '04/05/2017' were read day first"):
+        load.parse_dates(pd.Series(["04/05/2017", "04/15/2017"], index=[2, 3]), path=tmp_path / "e.csv", column="date")
+    with pytest.raises(InputDataError, match=r"Excel serial day numbers \('42736' = 2017-01-01\)"):
+        load.parse_dates(pd.Series(["42736", "42737.0"], index=[2, 3]), path=tmp_path / "e.csv", column="date")
+
+
+def test_overlapping_units_are_refused_slivers_are_not() -> None:
+    from shapely.geometry import box
+
+    units = grid_units()
+    load._refuse_overlaps(units, "grid")  # squares sharing edges only
+    sliver = units.copy()
+    sliver.loc["A1", "geometry"] = box(0, 1, 1.005, 2)  # 0.5 % of A2 under A1
+    load._refuse_overlaps(sliver, "grid")
+    over = units.copy()
+    over.loc["A1", "geometry"] = box(0, 1, 1.5, 2)  # half of A2
+    with pytest.raises(InputDataError, match=r"found 1 pairs of units that overlap \(A1 \(Alpha One\) and A2 \(Alpha Two\): 50 % of the smaller\)"):
+        load._refuse_overlaps(over, "grid")
+
+
+def test_lower_case_pcodes_are_no_nesting_problem(tmp_path: Path) -> None:
+    from ._support import require_real_data
+
+    cercles = gpd.read_file(require_real_data() / "mali_adm2_cercles_ocha_cod_2015.geojson")
+    assert {"admin2Pcod", "admin1Pcod"} <= set(cercles.columns)
+    cercles["admin2Pcod"] = cercles["admin2Pcod"].str.lower()
+    path = tmp_path / "lower.geojson"
+    cercles.to_file(path, driver="GeoJSON")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no PcodeNestingWarning: ml0602 is under ML06
+        units = load.read_boundaries(path).units
+    assert "ml0602" in units.index and len(units) == len(cercles)
+
+
+def test_deleted_ids_are_matched_without_case_or_spaces(tmp_path: Path) -> None:
+    deleted = pd.Series([np.nan, np.nan], index=["MLI3", "MLI 7"])
+    ids = pd.Series(["MLI1", "mli3", "MLI7", "MLI3"], index=[2, 3, 4, 5])
+    with pytest.warns(SpellingVariantWarning, match=r"2 record ids differ .* only by case \(or spaces\) .*'mli3' as 'MLI3', 'MLI7' as 'MLI 7'"):
+        drop = load.deleted_rows(ids, None, deleted, path=tmp_path / "e.csv", column="event_id_cnty", key="layers.e.deleted")
+    assert drop.tolist() == [False, True, True, True]

@@ -31,6 +31,7 @@ class _KeyedTable(_HasPath, _NumberSpelling):
         "where unit_column/name_column (or a table's columns) are not given."
     )
     sheet: str | int | None = Field(None, description="Sheet of an .xlsx workbook (its name, or its position from 0); default: the first.")
+    header_row: int | None = Field(None, ge=1, description="Row (line) of the column names, from 1; default: the first row, or in a workbook the first row under title rows of one cell.")
 
     @model_validator(mode="after")
     def _key(self):
@@ -50,7 +51,7 @@ def key_options(name: str, spec: _KeyedTable, shape: "schemas.TableShape | None"
         if not spec.unit_column and not spec.name_column:
             keys = dict(unit_column=shape.unit_column, name_column=shape.name_column, parent_column=spec.parent_column or shape.parent_column)
         where = {**shape.where, **where}
-    return dict(**keys, where=where or None, sheet=spec.sheet, layer=name)
+    return dict(**keys, where=where or None, sheet=spec.sheet, header_row=spec.header_row, layer=name)
 
 
 def file_shape(name: str, spec: _KeyedTable, *, needed: bool) -> "schemas.TableShape | None":
@@ -58,7 +59,7 @@ def file_shape(name: str, spec: _KeyedTable, *, needed: bool) -> "schemas.TableS
     header when ``needed`` (options missing) -- an error naming the shapes when none fits."""
     if not spec.shape and not needed:
         return None
-    header = load.read_header(spec.path, sheet=spec.sheet)
+    header = load.read_header(spec.path, sheet=spec.sheet, header_row=spec.header_row)
     if spec.shape:
         return schemas.spell_shape(schemas.SHAPES[spec.shape], {schemas.header_key(c): c for c in header})
     shape = schemas.recognise_table(header, kind=spec.kind)

@@ -98,6 +98,7 @@ def read_actors(
     where: dict | None = None,
     layer: str = "layer",
     sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> pd.DataFrame:
     """Read a 3W table into rows of key columns, ``organisation``, ``actor_type`` and ``type_value``.
 
@@ -109,7 +110,7 @@ def read_actors(
     for name, ref in (("unit_column", unit_column), ("name_column", name_column), ("parent_column", parent_column)):
         if ref:
             wanted[f"{key}.{name}"] = ref
-    table = load.read_rows(path, wanted, where=where, where_key=f"{key}.where", sheet=sheet)
+    table = load.read_rows(path, wanted, where=where, where_key=f"{key}.where", sheet=sheet, header_row=header_row)
     table = load.drop_exact_copies(table, path, effect="an organisation is counted once per unit however many rows name it, so the counts are the same without them", keys=(unit_column, name_column, parent_column))
     hum = {load.normalise_name(v) for v in humanitarian}
     dev = {load.normalise_name(v) for v in development}

@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from .. import fold, geometry, load
+from .. import fold, geometry, load, sheets
 from ..aggregate import _report_spellings, assign_points, slug
 from ..reconcile import conform_codes, match_rows
 from ..errors import EventsOutsideWarning, InputDataError, Problem, UnmatchedFilterWarning, UnusedValueWarning, did_you_mean
@@ -113,6 +113,7 @@ class PointsLayerSpec(_HasPath, _NumberSpelling):
         "timestamp", description="Where rows share an id but differ, the row with the newest value here is kept (ACLED: timestamp); used where the column exists."
     )
     sheet: str | int | None = Field(None, description="Sheet of an .xlsx workbook of points (its name, or its position from 0); default: the first.")
+    header_row: int | None = Field(None, ge=1, description="Row (line) of the column names, from 1; default: the first row, or in a workbook the first row under title rows of one cell.")
     deleted: Path | None = Field(
         None, description="A list of deleted records (CSV with event_id_cnty and, optionally, deleted_timestamp), as ACLED publishes its "
         "deleted events: rows of the layer whose id is listed are not counted, unless the row's timestamp is later than the deletion "
@@ -190,6 +191,7 @@ def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataF
         filters=spec.where or None, matches=[m.model_dump() for m in spec.match] or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
         decimal=spec.decimal, thousands=spec.thousands, crs=spec.crs, reference=context.reference,
         deleted=load.read_deleted_records(spec.deleted, key=f"layers.{name}.deleted") if spec.deleted else None, sheet=spec.sheet,
+        header_row=spec.header_row,
     )
 
 
@@ -274,6 +276,7 @@ def read_points(
     reference: gpd.GeoDataFrame | None = None,
     deleted: pd.Series | None = None,
     sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read points with the columns asked for.
 
@@ -307,15 +310,18 @@ def read_points(
     filters = {**(filters or {}), **({_MATCH: list(matches)} if matches else {})} or None
     records = dict(id_column=id_column, timestamp_column=timestamp_column, key=where)
     place = dict(where=where, crs=crs, reference=reference, filters=filters, records=records, deleted=deleted)
-    if path.suffix.lower() in (".csv", ".txt", ".tsv") and crs is None:
+    if path.suffix.lower() in (".csv", ".txt", ".tsv") and crs is None and header_row is None:
         fast = _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, where=where, filters=filters, records=records,
                                      columns=dict(date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
                                                   name_column=name_column, types=types, categories=categories, where=where),
-                                     decimal=decimal, thousands=thousands, deleted=deleted)
+                                     decimal=decimal, thousands=thousands, deleted=deleted, reference=reference)
         if fast is not None:
             return fast
     if path.suffix.lower() in _TABLES:
-        table = load._read_xlsx(path, sheet) if path.suffix.lower() in (".xlsx", ".xls") else load._read_csv(path)
+        table = load.read_table_file(path, sheet=sheet, header_row=header_row)
+        problems = sheets.error_cell_problems(table, {**wanted, f"{where}.latitude": latitude, f"{where}.longitude": longitude})
+        if problems:
+            raise InputDataError(str(path), problems)
         frame, dropped = _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column, **place)
     else:
         frame, dropped = _read_vector_points(path, layer, wanted, **place)
@@ -377,21 +383,25 @@ def _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column
     return load._csv_points(table, path, lat, lon, where=where, crs=crs, reference=reference), dropped
 
 
-def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands, deleted) -> gpd.GeoDataFrame | None:
+def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands, deleted,
+                          reference=None) -> gpd.GeoDataFrame | None:
     """:func:`read_points` of a large clean CSV by pyarrow (:func:`~nexus_zones.load.read_csv_arrow`),
     or ``None`` where the general path must decide (repeated ids, coordinates not plain degrees, ...).
     Columns in other spellings (dates such as ``14 June 2017``, counts with separators) are parsed by
     the general functions, so that results and messages are the same."""
-    optional = [c for c in (fatalities_column, "geo_precision", *([] if records["id_column"] else load.DEFAULT_ID_COLUMNS),
+    optional = [c for c in (fatalities_column, "geo_precision", "year", *([] if records["id_column"] else load.DEFAULT_ID_COLUMNS),
                             *([records["timestamp_column"]] if deleted is not None else [])) if c]
     cols = load.read_csv_arrow(path, [latitude, longitude, *wanted.values()], optional=optional)
     if cols is None or not _unique_ids(cols, records["id_column"]):
         return None
+    id_ref = records["id_column"] or next(c for c in load.DEFAULT_ID_COLUMNS if c in cols.resolved)
+    load.arrow_same_content(path, cols, cols.resolved[id_ref], records["timestamp_column"])
     cols, n_deleted = _arrow_drop_deleted(cols, path, deleted, **records)
     cols, dropped = _arrow_filtered(cols, filters, path, where)
     lat, lon = (load.arrow_degrees(cols.arrays[cols.resolved[c]]) for c in (latitude, longitude))
     if lat is None or lon is None or (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
         return None
+    load.refuse_swapped_rows(lat, lon, cols.lines, path, latitude, longitude, where=where, reference=reference)
     out = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326", index=pd.RangeIndex(len(lat)))
     out.attrs["dropped_by_filters"] = dropped
     out.attrs["deleted"] = n_deleted
@@ -415,7 +425,7 @@ def _drop_deleted(frame: pd.DataFrame, path: Path, deleted: pd.Series | None, *,
     col = _id_column(path, list(frame.columns), id_column, key, resolve=lambda ref: load.resolve_column(frame, ref))
     stamp = load.resolve_column(frame, timestamp_column) if timestamp_column else None
     drop = load.deleted_rows(frame[col], frame[stamp] if stamp else None, deleted, path=path, column=col, key=f"{key}.deleted")
-    _log_deleted(path, key, int(drop.sum()), len(deleted))
+    _log_deleted(path, key, int(drop.sum()), deleted, frame[col])
     out = frame[~drop]
     out.attrs = {**frame.attrs, "deleted": int(drop.sum())}
     return out
@@ -429,7 +439,7 @@ def _arrow_drop_deleted(cols: "load.ArrowColumns", path: Path, deleted: pd.Serie
     col = _id_column(path, list(cols.resolved), id_column, key, resolve=cols.resolved.get)
     stamp = cols.resolved.get(timestamp_column) if timestamp_column else None
     drop = load.deleted_rows(cols.series(col), cols.series(stamp) if stamp else None, deleted, path=path, column=col, key=f"{key}.deleted")
-    _log_deleted(path, key, int(drop.sum()), len(deleted))
+    _log_deleted(path, key, int(drop.sum()), deleted, cols.series(col))
     return cols.take(~drop), int(drop.sum())
 
 
@@ -444,7 +454,19 @@ def _id_column(path: Path, columns: list[str], id_column: str | None, key: str, 
     return col
 
 
-def _log_deleted(path: Path, key: str, dropped: int, listed: int) -> None:
+def _log_deleted(path: Path, key: str, dropped: int, deleted: pd.Series, ids: pd.Series) -> None:
+    """Log what the list of deleted records removed; an empty list, or one none of whose ids is a
+    record of the file, is a warning (a list of another country or export, or the wrong column)."""
+    listed = len(deleted)
+    if not listed:
+        warnings.warn(UnusedValueWarning(f"{key}.deleted: the list of deleted records holds no id, so no record of {path.name} was removed. "
+                                         "Fix: download the list again, or remove the deleted: key"), stacklevel=3)
+    elif not dropped and len(ids):
+        file_ids = ", ".join(repr(v) for v in pd.unique(ids.astype(str))[:3])
+        warnings.warn(UnusedValueWarning(
+            f"{key}.deleted: none of the {listed} ids of the list of deleted records is a record id of {path.name} (the list has "
+            f"{', '.join(repr(v) for v in list(deleted.index)[:3])}; the file has {file_ids}), so no record was removed. Fix: use the list "
+            "published with this export (same country and period), or name the file's id column in id_column"), stacklevel=3)
     logger.info("%s: %d rows not counted: their records are in the list of deleted records (%s.deleted, %d ids)", path.name, dropped, key, listed)
 
 
@@ -485,6 +507,8 @@ def _arrow_columns(out: gpd.GeoDataFrame, cols: "load.ArrowColumns", path: Path,
             _take_columns(out, cols.frame([cols.resolved[date_column]]), path, date_column=date_column, type_column=None, category_column=None, admin_column=None)
         else:
             out["date"] = dates
+        if "year" in cols.resolved and cols.resolved[date_column] != "year":
+            load.warn_year_mismatch(out["date"].to_numpy(), cols.series(cols.resolved["year"]), path=path, date_column=date_column)
     listed = {"type": (types or (), "types"), "category": ([v for values in (categories or {}).values() for v in values], "categories")}
     for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column), ("name", name_column)):
         if ref:
@@ -525,6 +549,8 @@ def _take_columns(out: gpd.GeoDataFrame, frame: pd.DataFrame, path: Path, *, dat
     types and categories folded to the config's spelling (:func:`~nexus_zones.fold.fold_to_listed`)."""
     if date_column:
         out["date"] = load.parse_dates(frame[load.resolve_column(frame, date_column)], path=path, column=date_column).to_numpy()
+        if "year" in frame.columns and load.resolve_column(frame, date_column) != "year":
+            load.warn_year_mismatch(out["date"].to_numpy(), frame["year"], path=path, date_column=date_column)
     listed = {"type": (types or (), "types"), "category": ([v for values in (categories or {}).values() for v in values], "categories")}
     for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column), ("name", name_column)):
         if ref:

@@ -156,6 +156,7 @@ def read_table(
     whole: Mapping[str, str] | None = None,
     layer: str = "layer",
     sheet: str | int | None = None,
+    header_row: int | None = None,
     conditions: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     latest: Sequence[str] = (),
     latest_key=None,
@@ -180,7 +181,7 @@ def read_table(
     for key, ref in (("unit_column", unit_column), ("name_column", name_column), ("parent_column", parent_column), ("round_column", round_column)):
         if ref:
             wanted[f"{where_key}.{key}"] = ref
-    table = load.read_rows(path, wanted, where=where, where_key=f"{where_key}.where", sheet=sheet)
+    table = load.read_rows(path, wanted, where=where, where_key=f"{where_key}.where", sheet=sheet, header_row=header_row)
     if round_column:
         table = _latest_round(table, path, round_column, as_of, layer=layer)
     period = None

@@ -128,7 +128,8 @@ CATALOGUE: list[Case] = [
      r"geometry: found 1 features without geometry \(A1\); expected a polygon per unit"),
     ("boundaries-duplicate-pcodes", lambda c, d, f: _set(c, "study.boundaries.path", str(_boundaries(d / "dup.gpkg", [
         (u[0] if u[0] != "A2" else "A1", u[1], u[2], u[3]) for u in UNITS]))), "error",
-     r"column 'pcode': found duplicate ids A1; expected one feature per unit id"),
+     r"column 'pcode': found different units sharing an id \(A1: 'Alpha One', 'Alpha Two'\); expected one id per unit\. Fix: correct the id of "
+     r"one of them .*dissolving would merge two different units into one"),
     ("boundaries-missing-pcodes", lambda c, d, f: _set(c, "study.boundaries.path", str(_boundaries(d / "blank.gpkg", [
         (u[0] if u[0] != "B2" else "", u[1], u[2], u[3]) for u in UNITS]))), "error",
      r"column 'pcode': found 1 features without an id \(rows 4\); expected a P-code on every feature"),

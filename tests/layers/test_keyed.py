@@ -24,7 +24,7 @@ def _spec(path: Path, **options) -> TableLayerSpec:
 
 def test_key_options_are_the_specs_or_else_the_shapes(tmp_path: Path) -> None:
     spec = _spec(tmp_path / "t.csv", unit_column="pcode", columns=["x"], where={"year": [2017]})
-    assert _keyed.key_options("t", spec) == dict(unit_column="pcode", name_column=None, parent_column=None, where={"year": [2017]}, sheet=None, layer="t")
+    assert _keyed.key_options("t", spec) == dict(unit_column="pcode", name_column=None, parent_column=None, where={"year": [2017]}, sheet=None, header_row=None, layer="t")
     shape = schemas.SHAPES["hapi_idps"]
     bare = _spec(tmp_path / "t.csv", shape="hapi_idps", where={"year": [2017]})
     options = _keyed.key_options("t", bare, shape)
