@@ -318,6 +318,17 @@ class StakeholdersSpec(_Strict):
     pool: Literal["mean", "median"] = Field("mean", description="How participants' weights (each rescaled to sum to 1) are pooled.")
     pooled_name: Identifier = Field("participants", description="Name of the pooled set.")
     top_k: int | None = Field(None, ge=1, description="The k of 'in the top k of every set' (default robustness.top_k).")
+    labels: dict[Identifier, Text] = Field(
+        default_factory=dict, description="What the map and the brief call each weight set (and the pooled set), plain or per language; default its name."
+    )
+
+    @model_validator(mode="after")
+    def _labels_name_sets(self) -> "StakeholdersSpec":
+        known = [*self.sets, self.pooled_name]
+        unknown = [name for name in self.labels if name not in known]
+        if unknown:
+            raise ValueError(f"labels name no weight set: {', '.join(map(repr, unknown))} (the sets are {', '.join(map(repr, known))})")
+        return self
 
 
 class DataUncertaintySpec(_Strict):
@@ -1328,4 +1339,7 @@ def untranslated_texts(config: Config) -> list[tuple[str, str]]:
         texts += [(f"indicators.{name}.label", ind.label), (f"indicators.{name}.phrase", ind.phrase)]
     texts += [(f"rules.{name}.label", rule.label) for name, rule in config.rules.items()]
     texts += [(f"model.pillars.{name}.label", pillar.label) for name, pillar in config.model.pillars.items()]
+    if config.stakeholders is not None:
+        shown = [*config.stakeholders.sets, *([config.stakeholders.pooled_name] if config.stakeholders.participants else [])]
+        texts += [(f"stakeholders.labels.{name}", config.stakeholders.labels.get(name, name)) for name in shown]
     return [(key, pick(text, language)) for key, text in texts if not has_language(text, language)]

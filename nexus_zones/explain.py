@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import RunResult
 
 __all__ = ["labels", "scale_ends", "other_means", "rules_facts", "rules_claim", "rules_decide_top", "robust_claim", "why_claims",
-           "choice_claims", "agreement_claim", "pilot_claims", "data_band_claim", "data_share_claims", "reporting_claims", "period_text", "top_k"]
+           "choice_claims", "agreement_claim", "pilot_claims", "data_band_claim", "data_share_claims", "reporting_claims", "period_text", "set_label", "top_k"]
 
 
 def _present(value: Any) -> bool:
@@ -34,6 +34,11 @@ def labels(config, language: str) -> claims.Labels:
     """The indicator and rule labels a claim's indices stand for, in ``language``."""
     return claims.Labels(indicators=[pick(i.label, language, n) for n, i in config.indicators.items()],
                          rules=[pick(r.label, language, r.expr) for r in config.rules.values()])
+
+
+def set_label(config, name: str, language: str) -> str:
+    """What the map and the brief call a stakeholders' weight set: its label in ``language``, else its name."""
+    return pick(config.stakeholders.labels.get(name), language, name)
 
 
 def top_k(config) -> int:

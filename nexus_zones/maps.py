@@ -330,7 +330,8 @@ def _decision_views(result: "RunResult", language: str) -> list[dict]:
         counts = a.stakeholders["sets_in_top_k"]
         views.append({"id": "agreement", "label": t("agreement_view", language, k=k),
                       "colour": lambda row: colour(counts.get(row.name, 0) / max(len(sets), 1)),
-                      "legend": _ramp(t("agreement_legend", language, sets=", ".join(sets), k=k), "0", str(len(sets)), False, 0, language)})
+                      "legend": _ramp(t("agreement_legend", language, sets=", ".join(explain.set_label(config, n, language) for n in sets), k=k),
+                                      "0", str(len(sets)), False, 0, language)})
     return views
 
 

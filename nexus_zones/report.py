@@ -735,7 +735,7 @@ def _decision_brief(result: "RunResult", lang: str) -> str:
         parts.append(f"<h2>{_esc(t('pilots', lang))}</h2><ul>{''.join(f'<li>{x}</li>' for x in items) or _esc(t('pilots_none', lang))}</ul>")
     if a.stakeholders is not None and not decided:
         k = config.stakeholders.top_k or config.robustness.top_k
-        sets = [c[5:] for c in a.stakeholders.columns if c.startswith("rank_")]
+        sets = [explain.set_label(config, c[5:], lang) for c in a.stakeholders.columns if c.startswith("rank_")]
         agreed = a.stakeholders.loc[a.stakeholders["in_top_k_every_set"], "name"].tolist()
         parts.append(f"<h2>{_esc(t('stakeholders', lang))}</h2><p>{_esc(t('agreement_all', lang, k=k, sets=', '.join(sets), names=', '.join(agreed) or t('none', lang)))}</p>")
     shares = explain.data_share_claims(result, lang)

@@ -736,3 +736,18 @@ def test_periods_must_run_from_oldest_to_newest(grid_cfg):
         config_from_mapping(cfg)
     cfg["periods"] = [{"name": "h1", "start": "2016-01-01", "end": "2016-06-30"}, 2017]
     assert [p.name for p in config_from_mapping(cfg).periods] == ["h1", "2017"]
+
+
+def test_stakeholders_labels_name_known_sets_and_count_as_texts(grid_cfg):
+    """Weight sets are shown by their label in the page's language; a label naming no set is an error,
+    and a set with no French label is named in the French run's LanguageWarning."""
+    from nexus_zones.config import untranslated_texts
+
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["stakeholders"] = {"sets": {"peace": {"incidents": 1}, "aid": {"health": 1}}, "labels": {"peace": {"fr": "paix", "en": "peace"}}}
+    cfg["language"] = "fr"
+    config = config_from_mapping(cfg)
+    assert [key for key, _ in untranslated_texts(config) if key.startswith("stakeholders")] == ["stakeholders.labels.aid"]
+    cfg["stakeholders"]["labels"]["piece"] = "x"
+    with pytest.raises(ConfigError, match=r"labels name no weight set: 'piece' \(the sets are 'peace', 'aid', 'participants'\)"):
+        config_from_mapping(cfg)

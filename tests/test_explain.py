@@ -95,3 +95,14 @@ def test_scale_ends_from_observed_values() -> None:
     spec = IndicatorSpec(measure="a.b", direction="cost", normalisation="minmax", weight=1)
     raw, norm = pd.Series([3.0, 9.0, math.nan]), pd.Series([1.0, 0.0, math.nan])
     assert explain.scale_ends(spec, raw, norm) == (9.0, 3.0)  # worst (norm 0), best (norm 1)
+
+
+def test_weight_sets_are_shown_by_their_label(demo_result) -> None:
+    """The demo labels its sets in both languages: the French agreement legend names them in French."""
+    from nexus_zones import maps
+
+    config = demo_result.config
+    assert [explain.set_label(config, n, "fr") for n in ("humanitarian", "development", "peace", "participants")] == [
+        "humanitaire", "développement", "paix", "participants"]
+    legend = next(v["legend"] for v in maps._views(demo_result, "fr") if v["id"] == "agreement")
+    assert "Jeux de poids (humanitaire, développement, paix, participants)" in legend

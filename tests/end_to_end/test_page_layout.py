@@ -306,7 +306,7 @@ def _words(text: str) -> set[str]:
 
 def _vocabulary(result: RunResult) -> set[str]:
     """Words a French page may use: the French catalogue's texts, the config's texts given in
-    French, and proper names (units, regions, point layers, sources, the weight sets)."""
+    French, and proper names (units, regions, point layers, sources); weight sets are shown by their French labels."""
     config = result.config
     words = set()
     for entry in CATALOGUE.values():
@@ -319,8 +319,6 @@ def _vocabulary(result: RunResult) -> set[str]:
         words |= _words(french(text))
     proper = list(result.scores["name"]) + list(result.scores["region"]) + list(config.layers)
     proper += [pick(layer.source, "fr") for layer in config.layers.values() if getattr(layer, "source", None)]
-    if result.analyses is not None and result.analyses.stakeholders is not None:
-        proper += [c[5:] for c in result.analyses.stakeholders.columns if c.startswith("rank_")]
     for name in proper:
         words |= _words(str(name))
     return words | {"km", "m", "nexus", "k-means", "topsis", "yaml", "leaflet", "openstreetmap"}  # units and software names
