@@ -180,7 +180,7 @@ class IndicatorSpec(_Strict):
 
     measure: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$", description="layer.measure")
     label: Text | None = None
-    phrase: Text | None = Field(None, description="Noun phrase for sentences: 'security incidents in 2017' / 'incidents sécuritaires en 2017'.")
+    phrase: Text | None = Field(None, description="Not used since 0.3: the sentences quote the label, on the scale of the points. Accepted so that older configs load.")
     direction: Direction = Field(description="benefit: higher is better for a pilot; cost: lower is better.")
     normalisation: Normalisation = "minmax"
     goalposts: tuple[FiniteFloat, FiniteFloat] | None = Field(
@@ -1336,7 +1336,7 @@ def untranslated_texts(config: Config) -> list[tuple[str, str]]:
     texts: list[tuple[str, Any]] = [("study.title", config.study.title), ("study.note", config.study.note)]
     texts += [(f"layers.{n}.period", getattr(layer, "period", None)) for n, layer in config.layers.items()]
     for name, ind in config.indicators.items():
-        texts += [(f"indicators.{name}.label", ind.label), (f"indicators.{name}.phrase", ind.phrase)]
+        texts += [(f"indicators.{name}.label", ind.label)]
     texts += [(f"rules.{name}.label", rule.label) for name, rule in config.rules.items()]
     texts += [(f"model.pillars.{name}.label", pillar.label) for name, pillar in config.model.pillars.items()]
     if config.stakeholders is not None:

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import nexus_zones
+from nexus_zones.messages import t
 from nexus_zones.config import config_from_mapping
 from nexus_zones.pipeline import RunResult
 
@@ -60,7 +61,7 @@ def test_the_demo_page_has_the_overlays_this_module_toggles(page: tuple[Page, Pa
     expand_layers(pg)
     points = _points(demo_result)
     assert len(points) == 3 and all(n > 0 for n in points.values())
-    assert set(_overlays(pg)) == {TILES, "Region outlines and names", "Unit names", "Top 1 outlined", *points}
+    assert set(_overlays(pg)) == {TILES, "Region outlines and names", "Unit names", t("top_k", "en", k=1), *points}
     assert pg.evaluate("window.nexusZones.map.getMaxZoom()") == 18 and pg.evaluate("window.nexusZones.map.getMinZoom()") == 2
     assert_clean(log)
 

@@ -29,7 +29,7 @@ from .._support import REPO, demo_mapping, run_cli
 
 #: Fields whose text the map or the brief shows (the boundaries' source, period and proxy are
 #: accepted but shown nowhere yet: only checked never to be evaluated).
-SHOWN = {"title", "note", "label", "phrase", "source", "period", "proxy"}
+SHOWN = {"title", "note", "label", "source", "period", "proxy"}  # an indicator's phrase is no longer shown (0.3)
 SEVEN = "{{ 7*7 }}"
 PAYLOADS = {
     "jinja": SEVEN,
@@ -96,6 +96,8 @@ def _put(cfg: dict, path: tuple, kinds: set, text: str) -> dict:
     old = node.get(path[-1]) if isinstance(node, dict) else None
     if isinstance(old, dict) and all(isinstance(v, str) for v in old.values()):
         node[path[-1]] = {k: text for k in old}
+    elif isinstance(old, dict) and old and all(isinstance(v, dict) for v in old.values()):  # per-name texts per language
+        node[path[-1]] = {k: {lang: text for lang in v} for k, v in old.items()}
     elif isinstance(old, dict) and all(isinstance(v, list) for v in old.values()):
         node[path[-1]] = {k: [text] for k in old}
     elif isinstance(old, list) and all(isinstance(v, str) for v in old) and old:
@@ -127,7 +129,12 @@ def _forms(text: str) -> set[str]:
 
 
 FIELDS = string_fields(Config, _base())
-SHOWN_FIELDS = [(p, k) for p, k in FIELDS if p[-1] in SHOWN]
+def _shown(path: tuple) -> bool:
+    """A text the map or the brief shows: a title, note, label, source, period or proxy; a weight set's label."""
+    return path[-1] in SHOWN or path[:2] == ("stakeholders", "labels")
+
+
+SHOWN_FIELDS = [(p, k) for p, k in FIELDS if _shown(p)]
 
 
 def _kind_of(path: tuple) -> tuple:
@@ -138,18 +145,19 @@ def _kind_of(path: tuple) -> tuple:
 
 
 #: Each specific field once per spec that has it (the first layer of each kind, the first indicator, ...).
-OTHER_FIELDS = list({_kind_of(p): (p, k) for p, k in reversed(FIELDS) if p[-1] not in SHOWN}.values())[::-1]
+OTHER_FIELDS = list({_kind_of(p): (p, k) for p, k in reversed(FIELDS) if not _shown(p)}.values())[::-1]
 
 
 def test_the_schema_walk_finds_the_demo_texts_and_the_specific_fields():
     paths = {".".join(map(str, p)) for p, _ in FIELDS}
-    # texts shown: the study's, each layer's source, period and proxy, each indicator's label and phrase, each rule's label
+    # texts shown: the study's, each layer's source, period and proxy, each indicator's label, each rule's label (an indicator's phrase is walked, not shown)
     assert {"study.title", "study.note", "layers.incidents.source", "layers.incidents.period", "layers.actors.proxy",
             "indicators.incidents.label", "indicators.incidents.phrase", "rules.few_incidents.label"} <= paths
     # specific fields: paths, columns, expressions, names to match
     assert {"study.boundaries.id_column", "layers.incidents.types", "indicators.incidents.measure", "rules.few_incidents.expr",
             "typology.reference", "decision.focus", "pilots.require", "layers.services.categories"} <= paths
-    assert len(SHOWN_FIELDS) == 2 + 3 + 3 * 6 + 2 * 7 + 6  # study title and note; boundaries and 6 layers × 3; 7 indicators × 2; 6 rules
+    # study title and note; boundaries and 6 layers × 3; 7 indicators' labels; 6 rules; the weight sets' labels
+    assert len(SHOWN_FIELDS) == 2 + 3 + 3 * 6 + 7 + 6 + 1
 
 
 def _snapshot(folder: Path, out: Path) -> set[Path]:
