@@ -322,14 +322,6 @@ class StakeholdersSpec(_Strict):
         default_factory=dict, description="What the map and the brief call each weight set (and the pooled set), plain or per language; default its name."
     )
 
-    @model_validator(mode="after")
-    def _labels_name_sets(self) -> "StakeholdersSpec":
-        known = [*self.sets, self.pooled_name]
-        unknown = [name for name in self.labels if name not in known]
-        if unknown:
-            raise ValueError(f"labels name no weight set: {', '.join(map(repr, unknown))} (the sets are {', '.join(map(repr, known))})")
-        return self
-
 
 class DataUncertaintySpec(_Strict):
     """Monte-Carlo draws that perturb the inputs (docs/analyses.md: "Uncertainty in the data")."""
@@ -1031,6 +1023,15 @@ def _decision_problems(config: Config) -> list[Problem]:
                 parse_rule(cond)
             except RuleSyntaxError as exc:
                 problems.append(Problem(f"pilots.require[{i}]", f"{cond!r}: {exc}{did_you_mean(cond, list(config.rules))}", f"a rule name ({', '.join(config.rules) or 'none'}) or an expression"))
+    for i, cond in enumerate(pilots.require):
+        if re.fullmatch(r"[^\W\d]\w*", cond.strip()) and cond.strip() not in config.rules:  # a bare name: a rule's, misspelt
+            problems.append(Problem(f"pilots.require[{i}]", f"{cond!r}, which names no rule{did_you_mean(cond.strip(), list(config.rules))}",
+                                    f"a rule name ({', '.join(config.rules) or 'none'}, as spelt) or an expression", "write the rule's name as it is spelt under rules:"))
+    known_sets = [*config.stakeholders.sets, config.stakeholders.pooled_name]
+    for name in config.stakeholders.labels:
+        if name not in known_sets:
+            problems.append(Problem(f"stakeholders.labels.{name}", f"{name!r}, which names no weight set{did_you_mean(name, known_sets)}",
+                                    f"a set of stakeholders.sets or the pooled set ({', '.join(known_sets)})"))
     for sname, weights in config.stakeholders.sets.items():
         for ind in weights:
             if ind not in config.indicators:

@@ -749,5 +749,15 @@ def test_stakeholders_labels_name_known_sets_and_count_as_texts(grid_cfg):
     config = config_from_mapping(cfg)
     assert [key for key, _ in untranslated_texts(config) if key.startswith("stakeholders")] == ["stakeholders.labels.aid"]
     cfg["stakeholders"]["labels"]["piece"] = "x"
-    with pytest.raises(ConfigError, match=r"labels name no weight set: 'piece' \(the sets are 'peace', 'aid', 'participants'\)"):
+    with pytest.raises(ConfigError, match=r"stakeholders\.labels\.piece: found 'piece', which names no weight set \(did you mean 'peace'\?\)"):
+        config_from_mapping(cfg)
+
+
+@pytest.mark.parametrize("name", ["Few_Incidents", "few_incidnts"])
+def test_a_pilots_requirement_naming_no_rule_is_a_config_error(grid_cfg, name):
+    """A bare name under pilots.require that is not a rule (another case, a typo) was an internal KeyError (exit 3)."""
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["rules"] = {"few_incidents": {"expr": "events.count <= 5"}}
+    cfg["pilots"] = {"k": 1, "require": [name]}
+    with pytest.raises(ConfigError, match=rf"pilots\.require\[0\]: found '{name}', which names no rule \(did you mean 'few_incidents'\?"):
         config_from_mapping(cfg)

@@ -314,7 +314,7 @@ def _vocabulary(result: RunResult) -> set[str]:
     def french(text) -> str:
         return text.get("fr", "") if isinstance(text, Mapping) else ""
     texts = [config.study.title, config.study.note] + [i.label for i in config.indicators.values()] + [i.phrase for i in config.indicators.values()]
-    texts += [r.label for r in config.rules.values()] + [p.label for p in config.model.pillars.values()]
+    texts += [r.label for r in config.rules.values()] + [p.label for p in config.model.pillars.values()] + list(config.stakeholders.labels.values())
     for text in texts:
         words |= _words(french(text))
     proper = list(result.scores["name"]) + list(result.scores["region"]) + list(config.layers)
