@@ -81,6 +81,7 @@ def commune_config(data_dir: Path) -> dict:
         "health": {"measure": "health.count", "label": "Public health facilities", "direction": "benefit",
                    "transform": "log1p", "normalisation": "minmax", "weight": 2},
     }
+    cfg["rules"].pop("need_present", None)  # it reads the cercles' tables (IDPs, phase 3+), which do not fit communes
     cfg["typology"]["reference"] = "ML060205"  # the commune of Diré
     if "decision" in cfg:
         cfg["decision"]["focus"] = ["ML060205"]
