@@ -422,21 +422,28 @@ def choice(facts: ChoiceFacts) -> Claim | None:
 # ------------------------------------------------------------------------------------ stakeholders
 @dataclass(frozen=True)
 class AgreementFacts:
-    """How many of ``m`` weight sets put the unit in their top ``k``."""
+    """How many of ``m`` weight sets put the unit in their top ``k``, of ``units`` ranked units."""
 
     n: int
     m: int
     k: int
+    units: int
 
 
-_kind("agreement_every", {"first": "first", "m": "int"}, lambda f, v: f.n == f.m > 1 and v["m"] == f.m and v["first"] == f.k)
-_kind("agreement_some", {"first": "first", "n": "int", "m": "int"}, lambda f, v: 0 < f.n < f.m and v["n"] == f.n and v["m"] == f.m and v["first"] == f.k)
-_kind("agreement_none", {"first": "first", "m": "int"}, lambda f, v: f.n == 0 and v["m"] == f.m and v["first"] == f.k)
+def _telling(f: AgreementFacts) -> bool:
+    """Agreement says something only when the top k leaves some ranked unit out."""
+    return f.m > 1 and f.k < f.units
+
+
+_kind("agreement_every", {"first": "first", "m": "int"}, lambda f, v: _telling(f) and f.n == f.m and v["m"] == f.m and v["first"] == f.k)
+_kind("agreement_some", {"first": "first", "n": "int", "m": "int"}, lambda f, v: _telling(f) and 0 < f.n < f.m and v["n"] == f.n and v["m"] == f.m and v["first"] == f.k)
+_kind("agreement_none", {"first": "first", "m": "int"}, lambda f, v: _telling(f) and f.n == 0 and v["m"] == f.m and v["first"] == f.k)
 
 
 def agreement(facts: AgreementFacts) -> Claim | None:
-    """"Among the first 5 for 3 of the 4 weight sets", or for every one, or for none."""
-    if facts.m < 2:
+    """"Among the first 5 for 3 of the 4 weight sets", or for every one, or for none; nothing where
+    the top k holds every ranked unit (every set would trivially agree)."""
+    if not _telling(facts):
         return None
     if facts.n == facts.m:
         return Claim("agreement_every", {"first": facts.k, "m": facts.m})

@@ -187,7 +187,8 @@ def agreement_claim(result: "RunResult", unit: str) -> Claim | None:
         return None
     m = len([c for c in a.stakeholders.columns if c.startswith("rank_")])
     k = result.config.stakeholders.top_k or result.config.robustness.top_k
-    return claims.agreement(claims.AgreementFacts(n=int(a.stakeholders.at[unit, "sets_in_top_k"]), m=m, k=int(k)))
+    ranked = int(result.scores["rank"].notna().sum())
+    return claims.agreement(claims.AgreementFacts(n=int(a.stakeholders.at[unit, "sets_in_top_k"]), m=m, k=int(k), units=ranked))
 
 
 _BINDING = {"region_max": "c_region_max", "region_min": "c_region_min", "min_distance": "c_min_distance", "budget": "c_budget", "only_passing": "c_only_passing"}

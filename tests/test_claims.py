@@ -142,14 +142,17 @@ def test_choice_in_plain_words() -> None:
         "Diré would be 1st in its region if “Incidents” counted for 80% instead of 75% and “IDPs” counted for 20% instead of 25%")
 
 
-@given(n=st.integers(0, 6), m=st.integers(0, 6), k=st.integers(1, 6))
-def test_agreement_counts(n, m, k) -> None:
+@given(n=st.integers(0, 6), m=st.integers(0, 6), k=st.integers(1, 6), units=st.integers(1, 8))
+def test_agreement_counts(n, m, k, units) -> None:
     n = min(n, m)
-    facts = claims.AgreementFacts(n=n, m=m, k=k)
+    facts = claims.AgreementFacts(n=n, m=m, k=k, units=units)
     said = claims.agreement(facts)
+    assert (said is None) == (m < 2 or k >= units)  # nothing said where every set trivially agrees
     if said is not None:
         _said_well(said, facts)
-    assert render(claims.agreement(claims.AgreementFacts(3, 4, 5)), "fr") == "Parmi les 5 premiers pour 3 des 4 jeux de poids"
+    assert render(claims.agreement(claims.AgreementFacts(3, 4, 5, 50)), "fr") == "Parmi les 5 premiers pour 3 des 4 jeux de poids"
+    # stakeholders.top_k of 10 with 5 units: every set "agrees" on every unit, which says nothing (found by a hunt)
+    assert claims.agreement(claims.AgreementFacts(4, 4, 10, 5)) is None
 
 
 def test_pilots_in_plain_words() -> None:

@@ -38,7 +38,7 @@ def _every_kind() -> list[Claim]:
     moves = [(0, 0.75, 0.8), (1, 0.25, 0.2), (2, 0.0, 0.0004)]
     for status, share in (("found", 0.0), ("found", 0.31), ("already_first", 1.0), ("already_first", 0.4), ("blocked_by_rules", 0.0), ("impossible", 0.0), ("not_found", 0.0)):
         out.append(claims.choice(claims.ChoiceFacts(HOSTILE, "national", status, share, 2000, 0.05, moves)))
-    out += [claims.agreement(claims.AgreementFacts(n, 4, k)) for n in (0, 2, 4) for k in (1, 3)]
+    out += [claims.agreement(claims.AgreementFacts(n, 4, k, 50)) for n in (0, 2, 4) for k in (1, 3)]
     out += claims.pilots(claims.PilotFacts(["Diré", "Niafunké", HOSTILE], "robust", 1234.5,
                                            [(c, 2) for c in claims.CONSTRAINTS], ["c_region_max"]))
     out += claims.pilots(claims.PilotFacts(["Diré"], "score", 97.7, [], []))
