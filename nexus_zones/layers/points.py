@@ -27,7 +27,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from .. import fold, geometry, load, sheets
 from ..aggregate import _report_spellings, assign_points, slug
 from ..reconcile import conform_codes, match_rows
-from ..errors import EventsOutsideWarning, InputDataError, Problem, UnmatchedFilterWarning, UnusedValueWarning, did_you_mean
+from ..errors import EventsOutsideWarning, InputDataError, MissingValueWarning, Problem, UnmatchedFilterWarning, UnusedValueWarning, did_you_mean
 from .base import Identifier, MeasureContext, date_window, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _resolve, _Strict
 
 __all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "count_points", "counted", "in_window", "measures", "read", "measure", "empty_parts"]
@@ -572,7 +572,19 @@ def _take_fatalities(out: gpd.GeoDataFrame, frame: pd.DataFrame, path: Path, col
     negative = load._negative_problem(fat, text, column, "counts of 0 or more")
     if negative:
         raise InputDataError(str(path), [negative])
+    _warn_blank(frame, text, path, column)
     out["fatalities"] = fat.fillna(0.0).to_numpy()
+
+
+def _warn_blank(frame: pd.DataFrame, text: pd.Series, path: Path, column: str) -> None:
+    """A blank fatalities cell (or a line cut short before it) is counted as 0: say so, naming the lines."""
+    blank = text.str.strip().isin(["", "nan", "None"]).to_numpy()
+    if blank.any():
+        lines = [str(i) for i in frame.index[blank][:8]]
+        more = f" and {int(blank.sum()) - 8} more" if blank.sum() > 8 else ""
+        warnings.warn(MissingValueWarning(
+            f"{path}: column {column!r} is blank in {int(blank.sum())} of {len(blank)} rows (line {', '.join(lines)}{more}), counted as 0 "
+            f"fatalities; check those lines (a line cut short before its last fields reads as blank)"), stacklevel=3)
 
 
 # ------------------------------------------------------------------------------------ measure

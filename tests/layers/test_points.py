@@ -18,7 +18,7 @@ from shapely.geometry import box, Point
 
 import nexus_zones
 from nexus_zones import aggregate, load, report
-from nexus_zones.errors import EventsOutsideWarning, InputDataError, NexusZonesWarning, SpellingVariantWarning, UnmatchedFilterWarning, UnusedValueWarning
+from nexus_zones.errors import EventsOutsideWarning, InputDataError, MissingValueWarning, NexusZonesWarning, SpellingVariantWarning, UnmatchedFilterWarning, UnusedValueWarning
 from nexus_zones.layers import points
 
 from .._support import DEMO, VIOLENT, _grid_points, _text, deleted_list, grid_units
@@ -427,3 +427,14 @@ def test_name_column_is_kept_as_name_on_both_paths(tmp_path, monkeypatch):
     assert list(slow[0]["name"]) == ["CSCom de Diré", "Hôpital, d'Alpha"]
     with pytest.raises(InputDataError, match=r"column 'Name' \(config key layer\.name_column\)"):
         points.read_points(path, latitude="Lat", longitude="Long", name_column="Name")
+
+
+def test_a_blank_fatalities_cell_or_a_line_cut_short_is_counted_as_0_with_a_warning(tmp_path):
+    """A line one field short (its fatalities lost) was read as 0 fatalities with no word (found by a hunt):
+    it still counts 0, and a MissingValueWarning names the line."""
+    path = tmp_path / "acled.csv"
+    path.write_text("event_date,latitude,longitude,fatalities\n2017-01-01,0.5,0.5,5\n2017-01-02,0.5,1.5\n2017-01-03,1.5,0.5,\n2017-01-04,1.5,1.5,2\n",
+                    encoding="utf-8")
+    with pytest.warns(MissingValueWarning, match=r"column 'fatalities' is blank in 2 of 4 rows \(line 3, 4\), counted as 0 fatalities"):
+        pts = points.read_points(path, date_column="event_date", where="layers.e")
+    assert pts["fatalities"].tolist() == [5.0, 0.0, 0.0, 2.0]  # 5 + 0 + 0 + 2: the blanks count nothing
