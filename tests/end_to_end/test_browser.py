@@ -245,7 +245,9 @@ def test_click_dire_opens_its_popup(page: tuple[Page, PageLog], demo: RunResult)
     # the popup leads with rules and why; the rest unfolds under Details
     lead = popup.inner_text()
     assert "Passes every rule" in lead and "Why this unit?" in lead and "Rank band" not in lead
-    popup.locator("details.nz-details > summary").click()
+    # unfold Details as its summary does, but without a click: a click can land while the popup still pans into view
+    popup.locator("details.nz-details").evaluate("d => { d.open = true; }")
+    expect(popup.locator("details.nz-details ul.nz-rules")).to_be_visible()
     text = popup.inner_text()
     assert "Rank band: 1 (90% of 1,000 weightings tried)" in text and "The rules decide: 1st, whatever the weights" in text
     score_text = maps.fmt(row["score"], 3)
@@ -497,7 +499,7 @@ def test_side_panel_points_on_demand_and_top_k_outline(page: tuple[Page, PageLog
     expect(side).to_be_visible()
     expect(side.locator("h4")).to_contain_text("Diré")
     expect(side.locator(".nz-why li")).to_have_count(3)  # the three lines it leads with; the others under Details
-    side.locator("details.nz-details > summary").click()
+    side.locator("details.nz-details").evaluate("d => { d.open = true; }")
     expect(side.locator(".nz-why-rest li")).to_have_count(len(demo.config.indicators) - 3)
     side.locator("button.nz-close").click()
     expect(side).to_be_hidden()
