@@ -1,9 +1,8 @@
 """The message catalogue: every word the map and the brief show, in French and English.
 
 :func:`t` returns a message by key in a language, formatted with keyword arguments; :func:`pick`
-chooses a config text that may be given per language (``{fr: ..., en: ...}``). The sentences in the
-style of the 2018 mission report ("Moins d'incidents sécuritaires en 2017 (2, contre 16 en moyenne
-dans la région)") are written by :func:`sentences`.
+chooses a config text that may be given per language (``{fr: ..., en: ...}``). Sentences about a unit
+or the ranking are claims (:mod:`nexus_zones.claims`): their templates are here, their conditions there.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal, Mapping
 
-__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "has_language", "sentences", "comparison", "number", "fixed", "percent", "share_text", "ordinal", "largest_remainder", "THOUSANDS", "DECIMAL"]
+__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "has_language", "number", "fixed", "percent", "share_text", "ordinal", "largest_remainder", "THOUSANDS", "DECIMAL"]
 
 Language = Literal["fr", "en"]
 LANGUAGES = ("fr", "en")
@@ -68,15 +67,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "tiles": {"en": "OpenStreetMap (online only)", "fr": "OpenStreetMap (en ligne seulement)"},
     "outlines": {"en": "Region outlines and names", "fr": "Limites et noms des régions"},
     "top_k": {"en": "Outlined: {first}", "fr": "Entourées : {first}"},
-    "more": {"en": "More", "fr": "Plus"},
-    "fewer": {"en": "Fewer", "fr": "Moins"},
-    "sentence": {"en": "{word} {phrase} ({value}, against {mean} on average in the region)",
-                 "fr": "{word} {phrase} ({value}, contre {mean} en moyenne dans la région)"},
-    "same_as_region": {"en": "{phrase} as in the rest of the region ({value})", "fr": "{phrase} comme dans le reste de la région ({value})"},
-    "sentence_label": {"en": "{label}: {value}, {side} the region's average ({mean})", "fr": "{label} : {value}, {side} la moyenne de la région ({mean})"},
-    "below": {"en": "below", "fr": "sous"},
-    "above": {"en": "above", "fr": "au-dessus de"},
-    "same_label": {"en": "{label}: {value}, as in the rest of the region", "fr": "{label} : {value}, comme dans le reste de la région"},
     "rule_ok": {"en": "✔ {rule}", "fr": "✔ {rule}"},
     "rule_ko": {"en": "✘ {rule}", "fr": "✘ {rule}"},
     "why": {"en": "Why this unit?", "fr": "Pourquoi cette unité ?"},
@@ -269,7 +259,6 @@ CATALOGUE.update({
                       "fr": "Aucun événement enregistré ici en {period} ({layer}) : cela peut traduire peu de signalements plutôt que le calme"},
     "low_imprecise": {"en": "{n} of the {of} events recorded here ({layer}) are located only to the region: the count may reflect how events are reported rather than where they happen",
                       "fr": "{n} des {of} événements enregistrés ici ({layer}) ne sont localisés qu'à la région : le compte peut refléter la façon dont ils sont signalés plutôt que leur lieu"},
-    "rules_decide_note": {"en": "The rules decide who is in the top here, so the weights tried do not change it.", "fr": "Ici, les règles décident qui est en tête ; les poids essayés n'y changent rien."},
     "more_details": {"en": "Details", "fr": "Détails"},
     "rules_failed_n": {"en": "Rules failed", "fr": "Règles non respectées"},
     "which_rules": {"en": "Which rules", "fr": "Lesquelles"},
@@ -378,64 +367,6 @@ def percent(share: float, language: str = "en", decimals: int = 0) -> str:
     """A share (0–1) as a percentage: "30%" in English, "30 %" (narrow no-break space) in French."""
     text = fixed(100.0 * share, language, decimals)
     return text + ("\u202f%" if language == "fr" else "%")
-
-
-def _with_de(phrase: str) -> str:
-    """French "de" before a noun phrase, elided before a vowel or mute h ("d'incidents")."""
-    return ("d'" if phrase[:1].lower() in "aeiouyhéèêàâîôû" else "de ") + phrase
-
-
-def comparison(value: float, region_mean: float) -> int | None:
-    """How a unit's value compares with its region's mean: 0 the same (to 1e-9 relative), 1 lower,
-    2 higher; ``None`` when a value is missing. The map page writes its sentences from this code."""
-    if value is None or region_mean is None or math.isnan(value) or math.isnan(region_mean):
-        return None
-    if math.isclose(value, region_mean, rel_tol=1e-9, abs_tol=1e-12):
-        return 0
-    return 1 if value < region_mean else 2
-
-
-def sentences(
-    value: float,
-    region_mean: float,
-    phrase: str,
-    direction: str,
-    language: str,
-    *,
-    grammatical: bool = True,
-) -> tuple[str, bool] | None:
-    """One sentence comparing a unit's value with its region's mean, and whether it is a strength.
-
-    ``phrase`` is a noun phrase ("security incidents in 2017" / "incidents sécuritaires en 2017").
-    With ``grammatical=False`` (the phrase is not written in ``language``, e.g. an English label on
-    a French page) it is quoted as a label ("Security incidents, 2017 : 2, sous la moyenne de la
-    région (16)") rather than woven into a sentence of the other language.
-    Returns ``None`` when a value is missing.
-    """
-    kind = comparison(value, region_mean)
-    if kind is None:
-        return None
-    if not grammatical:
-        return _label_sentence(value, region_mean, phrase, direction, language, kind)
-    if kind == 0:
-        return t("same_as_region", language, phrase=phrase[:1].upper() + phrase[1:], value=number(value, language)), True
-    lower = kind == 1
-    word = t("fewer" if lower else "more", language)
-    shown = _with_de(phrase) if language == "fr" else phrase
-    text = t("sentence", language, word=word, phrase=shown, value=number(value, language), mean=number(region_mean, language, 2))
-    strength = lower if direction == "cost" else not lower
-    return text, strength
-
-
-def _label_sentence(value: float, region_mean: float, label: str, direction: str, language: str, kind: int) -> tuple[str, bool]:
-    """The comparison with the region's mean around a label quoted as given."""
-    shown = number(value, language)
-    if kind == 0:
-        return t("same_label", language, label=label, value=shown), True
-    lower = kind == 1
-    side = t("below" if lower else "above", language)
-    text = t("sentence_label", language, label=label, value=shown, side=side, mean=number(region_mean, language, 2))
-    return text, (lower if direction == "cost" else not lower)
 
 
 def largest_remainder(values: list[float], decimals: int = 1) -> list[float]:
