@@ -1181,6 +1181,8 @@ def one_spelling_of_ids(ids: pd.Series, *, path: Path, column: str) -> pd.Series
     """Ids spelled several ways (case, spaces) read as their first spelling, the merges named in one
     :class:`~nexus_zones.errors.SpellingVariantWarning`."""
     keys = id_key(ids)
+    if not keys.duplicated().any():  # every id alone in its spelling: nothing to merge
+        return ids
     first = ids.groupby(keys.to_numpy(), sort=False).transform("first")
     other = (first != ids) & (ids != "")
     if not other.any():
@@ -1270,15 +1272,22 @@ def drop_exact_copies(table: pd.DataFrame, path: Path, *, effect: str, keys: Seq
     naming them; ``effect`` says what keeping them would have done. Rows are compared as values
     (:func:`~nexus_zones.fold.comparable_cells`: ``4523`` = ``4523.0``, ``31/12/2017`` = ``2017-12-31``),
     the ``keys`` columns (unit codes and names) as text."""
-    cells = fold.comparable_cells(table, keys=[resolve_column(table, k) for k in keys if k])
-    copies = cells.duplicated(keep="first").to_numpy()
+    key_columns = [resolve_column(table, k) for k in keys if k]
+    maybe = _maybe_copies(table, key_columns)
+    if not maybe.any():
+        return table
+    cells = fold.comparable_cells(table[maybe], keys=key_columns)  # each row as values, where a copy may be
+    copies = np.zeros(len(table), dtype=bool)
+    copies[maybe] = cells.duplicated(keep="first").to_numpy()
     if not copies.any():
         return table
+    cells = cells[cells.index.isin(table.index[maybe])]
     from .errors import DuplicateRecordWarning
 
     first = cells.drop_duplicates(keep="first")
     origin = {tuple(row): i for i, row in zip(first.index, first.itertuples(index=False))}
-    pairs = [f"row {i} = row {origin[tuple(row)]}" for i, row in zip(cells.index[copies], cells[copies].itertuples(index=False))]
+    found = copies[maybe]
+    pairs = [f"row {i} = row {origin[tuple(row)]}" for i, row in zip(cells.index[found], cells[found].itertuples(index=False))]
     warnings.warn(
         DuplicateRecordWarning(
             f"{path}: {len(pairs)} rows are exact copies of an earlier row and were dropped ({_rows(pairs)}); {effect}"
@@ -1287,6 +1296,62 @@ def drop_exact_copies(table: pd.DataFrame, path: Path, *, effect: str, keys: Seq
     )
     out = table[~copies]
     out.attrs = table.attrs
+    return out
+
+
+#: A cell's text without the white space Python's ``str.strip`` removes, for RE2 (pyarrow).
+_ARROW_EDGE_RUN = r"^[\t-\r\x1c-\x1f\x{85}\p{Z}]+|[\t-\r\x1c-\x1f\x{85}\p{Z}]+$"
+_PLAIN_NUMBER = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
+
+
+def _maybe_copies(table: pd.DataFrame, key_columns: Sequence[str | None] = ()) -> np.ndarray:
+    """Rows that may be equal to another row as :func:`~nexus_zones.fold.comparable_cells` compares
+    them; the others cannot be. Each column is read coarsely, by pyarrow, so that two cells equal
+    as values always read the same (two cells that read the same may still differ): text as
+    written, plain numbers as their value, ISO dates as written, any other date as one class; a
+    column with cells of any other spelling (or not text) is left out of the comparison. Rows
+    repeated in the coarse reading are the only candidates, checked by ``comparable_cells`` itself."""
+    codes = [c for col in table.columns if (c := _coarse_codes(table[col], text=col in key_columns)) is not None]
+    if not codes or not len(table):
+        return np.ones(len(table), dtype=bool)
+    return pd.DataFrame(np.column_stack(codes)).duplicated(keep=False).to_numpy()
+
+
+def _coarse_codes(values: pd.Series, *, text: bool) -> np.ndarray | None:
+    """One integer per cell for :func:`_maybe_copies`, or ``None`` where the column cannot be read so."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, gpd.GeoSeries) or not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
+        return None
+    if values.dtype == object and not all(isinstance(v, str) for v in values.to_numpy()[:1000]):
+        return None
+    try:
+        cells = pc.replace_substring_regex(pa.array(values.to_numpy(dtype=object, na_value="nan"), type=pa.large_string()), _ARROW_EDGE_RUN, "")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    as_text = cells.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if text:
+        return as_text
+    number = pc.and_(pc.match_substring_regex(cells, _PLAIN_NUMBER), pc.less_equal(pc.count_substring_regex(cells, "[0-9]"), 15))
+    infinite = pc.match_substring_regex(cells, r"^[-+]?(inf|infinity)$", ignore_case=True)
+    worded = pc.and_(pc.invert(pc.match_substring_regex(cells, r"^[-+.0-9]")), pc.invert(infinite))  # no number, no date: text as written
+    dated = pc.match_substring_regex(cells, r"^[0-9]{1,4}[-/ ]")
+    iso = pc.match_substring_regex(cells, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    known = pc.or_(pc.or_(number, infinite), pc.or_(worded, dated))
+    if not pc.all(known).as_py():
+        return None
+    numeric = pc.or_(number, infinite)
+    try:
+        value = pc.filter(cells, numeric).cast(pa.float64()).to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    by_value = np.full(len(cells), -1, dtype=np.int64)
+    by_value[numeric.to_numpy(zero_copy_only=False)] = pd.factorize(value)[0]
+    out = np.where(by_value >= 0, by_value, by_value.max(initial=-1) + 2 + as_text)
+    other_dates = pc.and_(dated, pc.invert(pc.or_(iso, number))).to_numpy(zero_copy_only=False)
+    if other_dates.any():  # 31/12/2017 = 2017-12-31: every date in one class
+        out[pc.and_(dated, pc.invert(number)).to_numpy(zero_copy_only=False)] = -1
     return out
 
 
@@ -1702,9 +1767,10 @@ def __getattr__(name: str):
 
 @dataclass
 class ArrowColumns:
-    """Columns of a CSV read by pyarrow: ``arrays`` maps each resolved header to a string array;
-    ``lines`` holds each row's line number in the file (as the general reader numbers them);
-    ``attrs`` is what :func:`_read_csv` keeps (the HXL tags)."""
+    """Every column of a CSV read by pyarrow: ``arrays`` maps each header (stripped) to a string
+    array; ``lines`` holds each row's line number in the file (as the general reader numbers them);
+    ``attrs`` is what :func:`_read_csv` keeps (the HXL tags); ``resolved`` maps each ref asked for
+    (a header or an HXL tag) to its header."""
 
     arrays: dict
     lines: np.ndarray
@@ -1721,12 +1787,33 @@ class ArrowColumns:
         """One column as the general reader gives it: text, indexed by line number."""
         return pd.Series(self.arrays[column].to_numpy(zero_copy_only=False), index=pd.Index(self.lines, name="line"), dtype=object)
 
+    def table(self) -> pd.DataFrame:
+        """Every column exactly as :func:`_read_csv` gives it (pandas' pyarrow-backed text, the
+        same index and attrs), without copying the text: what the general record functions take."""
+        import pyarrow as pa
+
+        dtype = pd.StringDtype(storage="pyarrow", na_value=np.nan)
+        columns = {c: pd.arrays.ArrowStringArray(a.cast(pa.large_string()), dtype=dtype) for c, a in self.arrays.items()}
+        out = pd.DataFrame(columns, index=pd.RangeIndex(int(self.lines[0]), int(self.lines[0]) + len(self.lines), name="line") if self._contiguous()
+                           else pd.Index(self.lines, name="line"), copy=False)
+        out.attrs = dict(self.attrs)
+        return out
+
+    def _contiguous(self) -> bool:
+        return len(self.lines) > 0 and int(self.lines[-1]) - int(self.lines[0]) == len(self.lines) - 1
+
     def take(self, keep: np.ndarray) -> "ArrowColumns":
         """The rows where ``keep`` is True."""
         import pyarrow as pa
 
+        if keep.all():
+            return self
         mask = pa.array(keep)
         return ArrowColumns({c: a.filter(mask) for c, a in self.arrays.items()}, self.lines[keep], self.attrs, self.resolved)
+
+    def take_lines(self, lines: pd.Index) -> "ArrowColumns":
+        """The rows whose line numbers are in ``lines``."""
+        return self.take(np.isin(self.lines, np.asarray(lines)))
 
 
 #: Files smaller than this are read the general way (pyarrow's start-up costs more than it saves).
@@ -1734,10 +1821,12 @@ FAST_MIN_BYTES = 1 << 20
 
 
 def read_csv_arrow(path: Path, refs: Sequence[str], *, optional: Sequence[str] = (), min_bytes: int | None = None) -> ArrowColumns | None:
-    """The columns ``refs`` (headers or HXL tags) of a UTF-8 CSV read by pyarrow, and those of
-    ``optional`` the file has; or ``None`` where the general reader :func:`_read_csv` must decide
-    (see the section's comment). A column of ``refs`` not found gives ``None`` too: the general
-    reader then reports it. ``ArrowColumns.resolved`` maps each ref found to its header."""
+    """Every column of a CSV read by pyarrow, with ``refs`` (headers or HXL tags) and those of
+    ``optional`` the file has resolved; or ``None`` where the general reader :func:`_read_csv` must
+    decide (see the section's comment). A column of ``refs`` not found gives ``None`` too: the
+    general reader then reports it. The file is decoded as :func:`_decode_text` decodes it (any
+    byte-order mark, UTF-16, Windows-1252 or mixed lines), with the same warnings, given only
+    once this reader answers."""
     try:
         import pyarrow  # noqa: F401
     except ImportError:  # pragma: no cover - pyarrow is a dependency
@@ -1745,44 +1834,60 @@ def read_csv_arrow(path: Path, refs: Sequence[str], *, optional: Sequence[str] =
     _require_file(path)
     if path.stat().st_size < (FAST_MIN_BYTES if min_bytes is None else min_bytes):
         return None
-    raw = path.read_bytes()
-    head = _arrow_head(raw)
+    sheets.sniff(path)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        raw = _arrow_utf8(path)
+    head = _arrow_head(raw) if raw is not None else None
     if head is None:
         return None
     sep, names, attrs = head
     resolved = _arrow_resolve(names, attrs, refs)
     if resolved is None:
         return None
-    refs_found = {ref: col for ref in refs if (col := resolve_column(_probe(names, attrs), ref))}
     for ref in optional:
-        found = _arrow_resolve(names, attrs, [ref])
-        if found:
-            resolved.update(found)
-            refs_found[ref] = next(iter(found))
-    arrays = _arrow_read(raw, sep, names, resolved, skip=1 if attrs else 0)
+        resolved.update(_arrow_resolve(names, attrs, [ref]) or {})
+    arrays = _arrow_read(raw, sep, names, skip=1 if attrs else 0)
     if arrays is None:
         return None
+    for w in said:  # the decoding's warnings, as the general reader gives them
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     n = len(next(iter(arrays.values()))) if arrays else 0
     lines = np.arange(n, dtype=np.int64) + (3 if attrs else 2)
     logger.info("%s: %d rows of %d columns read by pyarrow", path.name, n, len(arrays))
-    return ArrowColumns(arrays, lines, {"hxl": attrs} if attrs else {}, refs_found)
+    return ArrowColumns(arrays, lines, {"hxl": attrs} if attrs else {}, resolved)
+
+
+def _arrow_utf8(path: Path) -> bytes | None:
+    """The file's text as UTF-8 bytes without a byte-order mark, decoded as :func:`_decode_text`
+    decodes it (its warnings and errors included); ``None`` where text encoded twice needs the
+    general reader's repair."""
+    raw = path.read_bytes()
+    if raw.isascii():
+        return raw
+    if any(raw.startswith(bom) for bom, *_ in _BOMS) or _utf16_without_bom(raw):
+        text = _decode_text(path)
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        raw = None
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = _decode_lines(raw, path)
+            raw = None
+    if _MOJIBAKE.search(text):  # text encoded twice anywhere: the general reader repairs and reports it
+        return None
+    return raw if raw is not None else text.encode("utf-8")
 
 
 def _arrow_head(raw: bytes) -> tuple[str, list[str], dict] | None:
-    """Separator, raw header names and HXL tags of a UTF-8 file, read from its first lines by
-    pandas as :func:`_read_csv` does; ``None`` where the file is not plain UTF-8 text."""
+    """Separator, raw header names and HXL tags of UTF-8 text, read from its first lines by pandas
+    as :func:`_read_csv` does; ``None`` where the general reader must decide."""
     import io
 
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if any(raw.startswith(bom) for bom, *_ in _BOMS) or _utf16_without_bom(raw) or not raw[: 1 << 16].strip():
+    if not raw[: 1 << 16].strip():
         return None
-    if not raw.isascii():
-        try:
-            if _MOJIBAKE.search(raw.decode("utf-8")):  # text encoded twice anywhere: the general reader repairs and reports it
-                return None
-        except UnicodeDecodeError:
-            return None
     cut = raw[: 1 << 16].split(b"\n", 3)
     text = b"\n".join(cut[:3]).decode("utf-8", errors="replace")
     sep = _separator(text)
@@ -1793,7 +1898,7 @@ def _arrow_head(raw: bytes) -> tuple[str, list[str], dict] | None:
     except Exception:  # noqa: BLE001 - the general reader reports it
         return None
     names = [str(c) for c in frame.columns]
-    if len(set(c.strip() for c in names)) != len(names) or any(_unmangle(c) != c for c in names):
+    if len(set(c.strip() for c in names)) != len(names) or any(_unmangle(c) != c for c in names) or any(c.startswith("Unnamed: ") for c in names):
         return None
     attrs = {}
     if len(frame) and _is_hxl_row(frame.iloc[0]):
@@ -1808,38 +1913,39 @@ def _probe(names: list[str], attrs: dict) -> pd.DataFrame:
 
 
 def _arrow_resolve(names: list[str], attrs: dict, refs: Sequence[str]) -> dict[str, str] | None:
-    """Stripped header -> raw header for every column ``refs`` name; ``None`` when one is missing."""
+    """Ref -> stripped header for every column ``refs`` name; ``None`` when one is missing."""
     probe = _probe(names, attrs)
-    raw_of = {n.strip(): n for n in names}
     out = {}
     for ref in refs:
         col = resolve_column(probe, ref)
         if col is None:
             return None
-        out[col] = raw_of[col]
+        out[ref] = col
     return out
 
 
-def _arrow_read(raw: bytes, sep: str, names: list[str], resolved: dict[str, str], *, skip: int) -> dict | None:
-    """The resolved columns as pyarrow string arrays; ``None`` where pyarrow refuses the file."""
+def _arrow_read(raw: bytes, sep: str, names: list[str], *, skip: int) -> dict | None:
+    """Every column as pyarrow string arrays under its stripped header; ``None`` where pyarrow
+    refuses the file (lines longer or shorter than the header among them: the general reader says which)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    wanted = list(dict.fromkeys(resolved.values()))
     try:
         table = pacsv.read_csv(
             pa.BufferReader(raw),
             read_options=pacsv.ReadOptions(skip_rows_after_names=skip, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=sep),
-            convert_options=pacsv.ConvertOptions(include_columns=wanted, column_types={c: pa.string() for c in wanted}, strings_can_be_null=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowKeyError) as exc:
         logger.info("pyarrow did not read the file (%s); read the general way", exc)
         return None
-    return {col: table.column(rawname) for col, rawname in resolved.items()}
+    if table.column_names != names:
+        return None
+    return {name.strip(): table.column(i) for i, name in enumerate(names)}
 
 
-_ARROW_DEGREES = r"^-?[0-9]{1,3}(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?$"
+_ARROW_DEGREES = r"^-?[0-9]{1,3}([.,][0-9]+)?([eE][-+]?[0-9]{1,3})?$"
 _ARROW_COUNT = r"^[0-9]{1,15}$"
 _ARROW_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
@@ -1851,12 +1957,14 @@ def _arrow_all(array, pattern: str) -> bool:
 
 
 def arrow_degrees(array) -> np.ndarray | None:
-    """Decimal degrees with a dot (as :func:`_coordinate` reads them), or ``None`` for other spellings."""
+    """Decimal degrees with a dot or a decimal comma (as :func:`_coordinate` reads them), or ``None``
+    for other spellings."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     if not _arrow_all(array, _ARROW_DEGREES):
         return None
-    return array.cast(pa.float64()).to_numpy()
+    return pc.replace_substring(array, ",", ".").cast(pa.float64()).to_numpy()
 
 
 def arrow_counts(array) -> np.ndarray | None:
@@ -1899,17 +2007,6 @@ def arrow_text(array) -> np.ndarray:
     return values[encoded.indices.to_numpy(zero_copy_only=False)] if len(values) else np.array([], dtype=object)
 
 
-#: Python's ``str.isspace`` characters, for RE2: a cell starting or ending with one is stripped.
-_ARROW_EDGE_SPACE = r"^[\t-\r\x1c-\x1f\x{85}\p{Z}]|[\t-\r\x1c-\x1f\x{85}\p{Z}]$"
-
-
-def has_edge_space(array) -> bool:
-    """True when a cell starts or ends with white space (of any kind Python strips)."""
-    import pyarrow.compute as pc
-
-    return bool(len(array)) and bool(pc.any(pc.match_substring_regex(array, _ARROW_EDGE_SPACE)).as_py())
-
-
 def arrow_is_in(array, values: Sequence) -> np.ndarray | None:
     """Which cells equal one of ``values`` (all text), as :func:`filter_rows` decides it for cells
     written without surrounding spaces; ``None`` where that function must decide (numbers among the
@@ -1928,30 +2025,3 @@ def arrow_is_in(array, values: Sequence) -> np.ndarray | None:
     wanted = np.array([v in set(map(str, values)) for v in distinct], dtype=bool)
     ok = wanted[encoded.indices.to_numpy(zero_copy_only=False)] if len(distinct) else np.zeros(len(array), dtype=bool)
     return ok if ok.any() else None
-
-
-def arrow_unique(array) -> bool:
-    """True when every value is written plainly and none repeats (so :func:`drop_repeated_records`
-    has nothing to do)."""
-    import pyarrow.compute as pc
-
-    if has_edge_space(array):
-        return False
-    return len(pc.unique(pc.utf8_upper(pc.replace_substring_regex(array, r"\s+", "")))) == len(array)  # compared as id_key compares
-
-
-def arrow_same_content(path: Path, cols: ArrowColumns, id_ref: str, stamp_ref: str | None) -> None:
-    """:func:`warn_same_content` on every column of a file read by pyarrow (``cols`` as read, unfiltered)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    raw = path.read_bytes()
-    sep, names, attrs = _arrow_head(raw)
-    table = pacsv.read_csv(
-        pa.BufferReader(raw), read_options=pacsv.ReadOptions(skip_rows_after_names=1 if attrs else 0, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(delimiter=sep),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
-    )
-    cells = pd.DataFrame({n.strip(): table.column(n).to_numpy(zero_copy_only=False) for n in names}, index=cols.lines).apply(lambda c: c.str.strip())
-    stamp = resolve_column(_probe(names, attrs), stamp_ref) if stamp_ref else None
-    warn_same_content(cells, cells[id_ref], path=path, id_col=id_ref, stamp_col=stamp)

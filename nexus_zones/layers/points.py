@@ -385,24 +385,22 @@ def _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column
 
 def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands, deleted,
                           reference=None) -> gpd.GeoDataFrame | None:
-    """:func:`read_points` of a large clean CSV by pyarrow (:func:`~nexus_zones.load.read_csv_arrow`),
-    or ``None`` where the general path must decide (repeated ids, coordinates not plain degrees, ...).
-    Columns in other spellings (dates such as ``14 June 2017``, counts with separators) are parsed by
-    the general functions, so that results and messages are the same."""
-    optional = [c for c in (fatalities_column, "geo_precision", "year", *([] if records["id_column"] else load.DEFAULT_ID_COLUMNS),
-                            *([records["timestamp_column"]] if deleted is not None else [])) if c]
+    """:func:`read_points` of a large CSV by pyarrow (:func:`~nexus_zones.load.read_csv_arrow`), in
+    the general path's steps and with its functions: records once (repeated ids, exact copies,
+    deleted records: the general functions, on every column), filters, coordinates, columns.
+    Columns in the common clean spellings (ISO dates, degrees, whole counts, text) are read by
+    vectorised kernels; a column in another spelling (dates such as ``14 June 2017``, counts with
+    separators, coordinates with blanks) by the general function for that column, so that results
+    and messages are the same. ``None`` only where the file itself needs the general reader
+    (see :func:`~nexus_zones.load.read_csv_arrow`)."""
+    optional = [c for c in (fatalities_column, "geo_precision", "year") if c]
     cols = load.read_csv_arrow(path, [latitude, longitude, *wanted.values()], optional=optional)
-    if cols is None or not _unique_ids(cols, records["id_column"]):
+    if cols is None:
         return None
-    id_ref = records["id_column"] or next(c for c in load.DEFAULT_ID_COLUMNS if c in cols.resolved)
-    load.arrow_same_content(path, cols, cols.resolved[id_ref], records["timestamp_column"])
-    cols, n_deleted = _arrow_drop_deleted(cols, path, deleted, **records)
+    cols, n_deleted = _arrow_records(cols, path, deleted, records)
     cols, dropped = _arrow_filtered(cols, filters, path, where)
-    lat, lon = (load.arrow_degrees(cols.arrays[cols.resolved[c]]) for c in (latitude, longitude))
-    if lat is None or lon is None or (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
-        return None
-    load.refuse_swapped_rows(lat, lon, cols.lines, path, latitude, longitude, where=where, reference=reference)
-    out = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326", index=pd.RangeIndex(len(lat)))
+    cols, geometry = _arrow_points(cols, path, latitude, longitude, where=where, reference=reference)
+    out = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:4326", index=pd.RangeIndex(len(cols.lines)))
     out.attrs["dropped_by_filters"] = dropped
     out.attrs["deleted"] = n_deleted
     _arrow_columns(out, cols, path, **columns)
@@ -412,9 +410,31 @@ def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, 
         out["fatalities"] = counts
     elif fat:
         _take_fatalities(out, cols.frame([fat]), path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
-    if "geo_precision" in cols.resolved:  # ACLED's location precision, as the general path reads it
-        out["geo_precision"] = pd.to_numeric(pd.Series(load.arrow_text(cols.arrays[cols.resolved["geo_precision"]])), errors="coerce").to_numpy()
+    if "geo_precision" in cols.arrays:  # ACLED's location precision, as the general path reads it
+        out["geo_precision"] = pd.to_numeric(pd.Series(load.arrow_text(cols.arrays["geo_precision"])), errors="coerce").to_numpy()
     return out
+
+
+def _arrow_records(cols: "load.ArrowColumns", path: Path, deleted: pd.Series | None, records: dict) -> tuple["load.ArrowColumns", int]:
+    """Each record once, as :func:`_read_csv_points` decides it: the general functions on every
+    column of the file (they compare whole rows); the rows kept, and how many were deleted records."""
+    table = cols.table()
+    table = _drop_deleted(load.drop_repeated_records(table, path, **records), path, deleted, **records)
+    table = load.drop_exact_copies(table, path, effect=_POINT_COPIES)
+    kept = cols if len(table) == len(cols.lines) else cols.take_lines(table.index)
+    return kept, int(table.attrs.get("deleted", 0))
+
+
+def _arrow_points(cols: "load.ArrowColumns", path: Path, latitude: str, longitude: str, *, where: str, reference) -> tuple["load.ArrowColumns", np.ndarray]:
+    """The points of the rows, as :func:`~nexus_zones.load._csv_points` makes them: plain degrees by
+    pyarrow, other spellings (blanks, signs, degrees out of range) by that function itself."""
+    lat_col, lon_col = cols.resolved[latitude], cols.resolved[longitude]
+    lat, lon = load.arrow_degrees(cols.arrays[lat_col]), load.arrow_degrees(cols.arrays[lon_col])
+    if lat is None or lon is None or (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
+        frame = load._csv_points(cols.frame([lat_col, lon_col]), path, lat_col, lon_col, where=where, crs=None, reference=reference)
+        return cols.take_lines(frame.index), frame.geometry.to_numpy()
+    load.refuse_swapped_rows(lat, lon, cols.lines, path, latitude, longitude, where=where, reference=reference)
+    return cols, gpd.points_from_xy(lon, lat)
 
 
 def _drop_deleted(frame: pd.DataFrame, path: Path, deleted: pd.Series | None, *, id_column: str | None, timestamp_column: str | None, key: str) -> pd.DataFrame:
@@ -429,18 +449,6 @@ def _drop_deleted(frame: pd.DataFrame, path: Path, deleted: pd.Series | None, *,
     out = frame[~drop]
     out.attrs = {**frame.attrs, "deleted": int(drop.sum())}
     return out
-
-
-def _arrow_drop_deleted(cols: "load.ArrowColumns", path: Path, deleted: pd.Series | None, *, id_column: str | None, timestamp_column: str | None,
-                        key: str) -> tuple["load.ArrowColumns", int]:
-    """:func:`_drop_deleted` on pyarrow columns, and the number dropped."""
-    if deleted is None:
-        return cols, 0
-    col = _id_column(path, list(cols.resolved), id_column, key, resolve=cols.resolved.get)
-    stamp = cols.resolved.get(timestamp_column) if timestamp_column else None
-    drop = load.deleted_rows(cols.series(col), cols.series(stamp) if stamp else None, deleted, path=path, column=col, key=f"{key}.deleted")
-    _log_deleted(path, key, int(drop.sum()), deleted, cols.series(col))
-    return cols.take(~drop), int(drop.sum())
 
 
 def _id_column(path: Path, columns: list[str], id_column: str | None, key: str, *, resolve) -> str:
@@ -468,13 +476,6 @@ def _log_deleted(path: Path, key: str, dropped: int, deleted: pd.Series, ids: pd
             f"{', '.join(repr(v) for v in list(deleted.index)[:3])}; the file has {file_ids}), so no record was removed. Fix: use the list "
             "published with this export (same country and period), or name the file's id column in id_column"), stacklevel=3)
     logger.info("%s: %d rows not counted: their records are in the list of deleted records (%s.deleted, %d ids)", path.name, dropped, key, listed)
-
-
-def _unique_ids(cols: "load.ArrowColumns", id_column: str | None) -> bool:
-    """True when the record ids (the configured column, else ACLED's) are plain and never repeat.
-    A file without ids goes the general way, which compares whole rows to find exact copies."""
-    ref = id_column or next((c for c in load.DEFAULT_ID_COLUMNS if c in cols.resolved), None)
-    return ref is not None and load.arrow_unique(cols.arrays[cols.resolved[ref]])
 
 
 def _arrow_filtered(cols: "load.ArrowColumns", filters: dict | None, path: Path, where: str) -> tuple["load.ArrowColumns", int]:
@@ -507,8 +508,8 @@ def _arrow_columns(out: gpd.GeoDataFrame, cols: "load.ArrowColumns", path: Path,
             _take_columns(out, cols.frame([cols.resolved[date_column]]), path, date_column=date_column, type_column=None, category_column=None, admin_column=None)
         else:
             out["date"] = dates
-        if "year" in cols.resolved and cols.resolved[date_column] != "year":
-            load.warn_year_mismatch(out["date"].to_numpy(), cols.series(cols.resolved["year"]), path=path, date_column=date_column)
+        if "year" in cols.arrays and cols.resolved[date_column] != "year":
+            load.warn_year_mismatch(out["date"].to_numpy(), cols.series("year"), path=path, date_column=date_column)
     listed = {"type": (types or (), "types"), "category": ([v for values in (categories or {}).values() for v in values], "categories")}
     for name, ref in (("type", type_column), ("category", category_column), ("admin", admin_column), ("name", name_column)):
         if ref:
