@@ -307,6 +307,10 @@ def _shown(raw: bytes, at: int, width: int = 16) -> str:
 
 def _decode_lines(raw: bytes, path: Path) -> str:
     """Decode line by line: UTF-8, else Windows-1252; name lines neither reads, and mixed files."""
+    whole = _whole_windows_1252(raw)
+    if whole is not None:
+        logger.info("%s is not UTF-8; read it as Windows-1252", path)
+        return whole
     lines = raw.split(b"\n")
     texts: list[str] = []
     legacy: list[int] = []
@@ -338,6 +342,25 @@ def _decode_lines(raw: bytes, path: Path) -> str:
     return "\n".join(texts)
 
 
+def _whole_windows_1252(raw: bytes) -> str | None:
+    """The text of a file none of whose lines with accents is UTF-8, decoded at once as
+    Windows-1252 (what :func:`_decode_lines` reads line by line, found without a loop over every
+    line); ``None`` where some line is UTF-8 or not Windows-1252 (that function then says which)."""
+    data = np.frombuffer(raw, dtype=np.uint8)
+    accented = np.unique(np.searchsorted(np.flatnonzero(data == 0x0A), np.flatnonzero(data >= 0x80)))
+    lines = raw.split(b"\n")
+    for i in accented:
+        try:
+            lines[i].decode("utf-8")
+            return None
+        except UnicodeDecodeError:
+            continue
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+
+
 def _mojibake_tables() -> tuple[dict[str, int], "re.Pattern[str]"]:
     """Characters that bytes 0x80-0xFF become when read as Windows-1252 (or Latin-1), and a pattern
     of UTF-8 sequences read that way ("Ã©" for "é", "â€™" for "’")."""
@@ -353,6 +376,9 @@ def _mojibake_tables() -> tuple[dict[str, int], "re.Pattern[str]"]:
 
 
 _TO_BYTE, _MOJIBAKE = _mojibake_tables()
+#: The start of :data:`_MOJIBAKE` for RE2: a lead character, then a continuation character.
+_MOJIBAKE_START = "[{}][{}]".format(*("".join(f"\\x{{{ord(c):x}}}" for c, b in _TO_BYTE.items() if keep(b))
+                                      for keep in (lambda b: 0xC2 <= b <= 0xF4, lambda b: b < 0xC0)))
 
 
 def _unmangle(text: str) -> str:
@@ -1174,14 +1200,27 @@ def drop_repeated_records(frame: pd.DataFrame, path: Path, *, id_column: str | N
 
 def id_key(ids: pd.Series) -> pd.Series:
     """Record ids as compared: without case or spaces (``mli 123`` = ``MLI123``)."""
+    import pyarrow.compute as pc
+
+    cells = _arrow_text(ids)
+    if cells is not None and pc.all(pc.string_is_ascii(cells)).as_py() is not False:  # by pyarrow: the same for ASCII text
+        keyed = pc.utf8_upper(pc.replace_substring_regex(cells, r"[\t-\r\x1c-\x1f ]+", ""))
+        return pd.Series(pd.arrays.ArrowStringArray(keyed, dtype=ids.dtype), index=ids.index, name=ids.name)
     return ids.astype(str).str.replace(r"\s+", "", regex=True).str.upper()
+
+
+def _all_distinct(values: pd.Series) -> bool:
+    import pyarrow.compute as pc
+
+    cells = _arrow_text(values)
+    return pc.count_distinct(cells).as_py() == len(cells) if cells is not None else not values.duplicated().any()
 
 
 def one_spelling_of_ids(ids: pd.Series, *, path: Path, column: str) -> pd.Series:
     """Ids spelled several ways (case, spaces) read as their first spelling, the merges named in one
     :class:`~nexus_zones.errors.SpellingVariantWarning`."""
     keys = id_key(ids)
-    if not keys.duplicated().any():  # every id alone in its spelling: nothing to merge
+    if _all_distinct(keys):  # every id alone in its spelling: nothing to merge
         return ids
     first = ids.groupby(keys.to_numpy(), sort=False).transform("first")
     other = (first != ids) & (ids != "")
@@ -1204,6 +1243,10 @@ def warn_same_content(cells: pd.DataFrame, ids: pd.Series, *, path: Path, id_col
     others = [c for c in cells.columns if c not in (id_col, stamp_col)]
     if len(others) < 2 or not len(cells):
         return
+    maybe = repeated_rows([(a, True) for c in others if (a := _arrow_text(cells[c])) is not None], len(cells), lambda values, _: np.arange(len(values)))
+    if not maybe.any():
+        return
+    cells, ids = cells[maybe], ids[maybe]  # the only rows that can repeat one another
     same = cells.duplicated(subset=others, keep="first").to_numpy() & (ids != "").to_numpy()
     if not same.any():
         return
@@ -1299,60 +1342,113 @@ def drop_exact_copies(table: pd.DataFrame, path: Path, *, effect: str, keys: Seq
     return out
 
 
-#: A cell's text without the white space Python's ``str.strip`` removes, for RE2 (pyarrow).
-_ARROW_EDGE_RUN = r"^[\t-\r\x1c-\x1f\x{85}\p{Z}]+|[\t-\r\x1c-\x1f\x{85}\p{Z}]+$"
-_PLAIN_NUMBER = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
-
-
 def _maybe_copies(table: pd.DataFrame, key_columns: Sequence[str | None] = ()) -> np.ndarray:
     """Rows that may be equal to another row as :func:`~nexus_zones.fold.comparable_cells` compares
-    them; the others cannot be. Each column is read coarsely, by pyarrow, so that two cells equal
-    as values always read the same (two cells that read the same may still differ): text as
-    written, plain numbers as their value, ISO dates as written, any other date as one class; a
-    column with cells of any other spelling (or not text) is left out of the comparison. Rows
-    repeated in the coarse reading are the only candidates, checked by ``comparable_cells`` itself."""
-    codes = [c for col in table.columns if (c := _coarse_codes(table[col], text=col in key_columns)) is not None]
-    if not codes or not len(table):
-        return np.ones(len(table), dtype=bool)
-    return pd.DataFrame(np.column_stack(codes)).duplicated(keep=False).to_numpy()
+    them; the others cannot be. Each column is read coarsely (:func:`_coarse_keys`), so that two
+    cells equal as values always read the same (two cells that read the same may still differ);
+    rows repeated in the coarse reading are the only candidates, checked by ``comparable_cells`` itself."""
+    columns = {col: _arrow_text(table[col]) for col in table.columns}
+    arrays = [(a, col in key_columns) for col, a in columns.items() if a is not None]
+    return repeated_rows(arrays, len(table), lambda values, text: _coarse_keys(values, text=text))
 
 
-def _coarse_codes(values: pd.Series, *, text: bool) -> np.ndarray | None:
-    """One integer per cell for :func:`_maybe_copies`, or ``None`` where the column cannot be read so."""
+def _arrow_text(values: pd.Series):
+    """A text column as a pyarrow array (no copy for pandas' pyarrow-backed text), or ``None`` for
+    other columns (geometries, numbers of a vector file), which :func:`repeated_rows` leaves out."""
+    import pyarrow as pa
+
+    if isinstance(values, gpd.GeoSeries):
+        return None
+    if isinstance(values.array, pd.arrays.ArrowStringArray):
+        array = values.array.__arrow_array__()
+        array = array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+        return array if not array.null_count else None
+    if values.dtype == object and all(isinstance(v, str) for v in values.to_numpy()):
+        return pa.chunked_array([pa.array(values.to_numpy(), type=pa.large_string())])
+    return None
+
+
+def repeated_rows(arrays: list, n: int, keys) -> np.ndarray:
+    """Rows whose cells read the same as another row's in every column of ``arrays`` (pairs of a
+    pyarrow text array and a flag passed to ``keys``). ``keys(distinct values, flag)`` gives one
+    integer per distinct value (equal integers: values that read the same), or ``None`` to leave the
+    column out. Columns with the most distinct values come first and each narrows the candidates,
+    so that a column of ids settles most files at once; later columns are read only on the rows
+    still in question."""
+    if not n:
+        return np.zeros(0, dtype=bool)
+    import pyarrow.compute as pc
+
+    sample = min(n, 20_000)  # the most distinct values first, judged on the first rows
+    arrays = sorted(arrays, key=lambda a: -pc.count_distinct(a[0].slice(0, sample)).as_py())
+    rows = np.arange(n)
+    group = np.zeros(n, dtype=np.int64)
+    for array, flag in arrays:
+        if len(rows) < n:
+            array = array.take(rows)
+        enc = array.combine_chunks().dictionary_encode() if hasattr(array, "combine_chunks") else array.dictionary_encode()
+        values, inverse = enc.dictionary, enc.indices.to_numpy(zero_copy_only=False)
+        read = keys(values, flag)
+        if read is None:
+            continue
+        read = np.asarray(read, dtype=np.int64)
+        group = pd.factorize(group * (int(read.max(initial=0)) + 1) + read[inverse])[0].astype(np.int64)
+        again = pd.Series(group).duplicated(keep=False).to_numpy()
+        rows, group = rows[again], group[again]
+        if not len(rows):
+            break
+    out = np.zeros(n, dtype=bool)
+    out[rows] = True
+    return out
+
+
+#: White space at the edges of a cell: every character Python's ``str.strip`` or pyarrow's trim
+#: (pandas' ``str.strip`` of pyarrow-backed text) removes, for RE2.
+_ARROW_EDGE_RUN = r"^[\t-\r\x1c-\x1f\x{85}\p{Z}]+|[\t-\r\x1c-\x1f\x{85}\p{Z}]+$"
+_PLAIN_NUMBER = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
+#: What :func:`~nexus_zones.fold._dates` tries as a date (Python's ``\d{1,4}[-/\s]``: any digit, any space).
+_DATE_START = r"^\p{Nd}{1,4}[-/\t-\r\x1c-\x1f\x{85}\p{Z}]"
+
+
+def _stripped(values):
+    import pyarrow.compute as pc
+
+    return pc.replace_substring_regex(values, _ARROW_EDGE_RUN, "")
+
+
+def _coarse_keys(values, *, text: bool) -> np.ndarray | None:
+    """One integer per distinct cell for :func:`_maybe_copies` (``None``: the column is left out):
+    text as written (always, for the ``text`` columns), plain numbers by value, ISO dates as written
+    unless the column writes dates otherwise too (then every date reads the same)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if isinstance(values, gpd.GeoSeries) or not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
-        return None
-    if values.dtype == object and not all(isinstance(v, str) for v in values.to_numpy()[:1000]):
-        return None
-    try:
-        cells = pc.replace_substring_regex(pa.array(values.to_numpy(dtype=object, na_value="nan"), type=pa.large_string()), _ARROW_EDGE_RUN, "")
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    as_text = cells.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    cells = _stripped(values)  # values are distinct: unless stripping made some equal, each is its own text
+    same = pc.all(pc.equal(cells, values)).as_py() is not False
+    as_text = np.arange(len(values), dtype=np.int64) if same else cells.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
     if text:
         return as_text
     number = pc.and_(pc.match_substring_regex(cells, _PLAIN_NUMBER), pc.less_equal(pc.count_substring_regex(cells, "[0-9]"), 15))
     infinite = pc.match_substring_regex(cells, r"^[-+]?(inf|infinity)$", ignore_case=True)
-    worded = pc.and_(pc.invert(pc.match_substring_regex(cells, r"^[-+.0-9]")), pc.invert(infinite))  # no number, no date: text as written
-    dated = pc.match_substring_regex(cells, r"^[0-9]{1,4}[-/ ]")
-    iso = pc.match_substring_regex(cells, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-    known = pc.or_(pc.or_(number, infinite), pc.or_(worded, dated))
-    if not pc.all(known).as_py():
-        return None
+    dated = pc.and_(pc.match_substring_regex(cells, _DATE_START), pc.invert(number))
     numeric = pc.or_(number, infinite)
+    # cells of number characters only that are no plain number ("1.2.3", "1e"): a spelling to_numeric
+    # might read; no reading of the column is then safe. Any other cell is text to comparable_cells.
+    odd = pc.and_(pc.invert(pc.or_(numeric, dated)), pc.match_substring_regex(cells, r"^[-+.0-9eE]*$"))
+    if pc.any(odd).as_py():
+        return None
     try:
         value = pc.filter(cells, numeric).cast(pa.float64()).to_numpy()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    by_value = np.full(len(cells), -1, dtype=np.int64)
-    by_value[numeric.to_numpy(zero_copy_only=False)] = pd.factorize(value)[0]
-    out = np.where(by_value >= 0, by_value, by_value.max(initial=-1) + 2 + as_text)
-    other_dates = pc.and_(dated, pc.invert(pc.or_(iso, number))).to_numpy(zero_copy_only=False)
-    if other_dates.any():  # 31/12/2017 = 2017-12-31: every date in one class
-        out[pc.and_(dated, pc.invert(number)).to_numpy(zero_copy_only=False)] = -1
-    return out
+    out = as_text + 2  # 0 and 1: classes below
+    is_number = numeric.to_numpy(zero_copy_only=False)
+    out[is_number] = -2 - pd.factorize(value)[0]
+    dates = dated.to_numpy(zero_copy_only=False)
+    iso = pc.match_substring_regex(cells, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$").to_numpy(zero_copy_only=False)
+    if (dates & ~iso).any():  # 31/12/2017 = 2017-12-31: every date in one class
+        out[dates] = 0
+    return out - out.min()
 
 
 def _negative_problem(values: pd.Series, text: pd.Series, column: str, expected: str) -> Problem | None:
@@ -1848,8 +1944,8 @@ def read_csv_arrow(path: Path, refs: Sequence[str], *, optional: Sequence[str] =
     for ref in optional:
         resolved.update(_arrow_resolve(names, attrs, [ref]) or {})
     arrays = _arrow_read(raw, sep, names, skip=1 if attrs else 0)
-    if arrays is None:
-        return None
+    if arrays is None or (not raw.isascii() and any(_has_mojibake(a) for a in arrays.values())):
+        return None  # text encoded twice: the general reader repairs and reports it
     for w in said:  # the decoding's warnings, as the general reader gives them
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     n = len(next(iter(arrays.values()))) if arrays else 0
@@ -1876,9 +1972,15 @@ def _arrow_utf8(path: Path) -> bytes | None:
         except UnicodeDecodeError:
             text = _decode_lines(raw, path)
             raw = None
-    if _MOJIBAKE.search(text):  # text encoded twice anywhere: the general reader repairs and reports it
-        return None
     return raw if raw is not None else text.encode("utf-8")
+
+
+def _has_mojibake(array) -> bool:
+    """True when a cell holds a start of :data:`_MOJIBAKE` (a lead and a continuation character of
+    UTF-8 read as Windows-1252), found by RE2."""
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.match_substring_regex(array, _MOJIBAKE_START)).as_py())
 
 
 def _arrow_head(raw: bytes) -> tuple[str, list[str], dict] | None:
