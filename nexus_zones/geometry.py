@@ -97,7 +97,8 @@ def _count_inside(reference, x: np.ndarray, y: np.ndarray) -> int:
 def inside_mask(reference, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Which points (x, y in degrees) fall inside (or on) a polygon of ``reference``."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
+    minx, miny, maxx, maxy = reference.total_bounds  # a point beyond the extent is in no polygon: no query for it
+    ok = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90) & (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
     out = np.zeros(len(x), dtype=bool)
     if ok.any():
         hit, _ = shapely.STRtree(reference.geometry.to_numpy()).query(shapely.points(x[ok], y[ok]), predicate="intersects")

@@ -1213,7 +1213,7 @@ def _all_distinct(values: pd.Series) -> bool:
     import pyarrow.compute as pc
 
     cells = _arrow_text(values)
-    return pc.count_distinct(cells).as_py() == len(cells) if cells is not None else not values.duplicated().any()
+    return len(pc.unique(cells)) == len(cells) if cells is not None else not values.duplicated().any()
 
 
 def one_spelling_of_ids(ids: pd.Series, *, path: Path, column: str) -> pd.Series:
@@ -1428,6 +1428,18 @@ def _coarse_keys(values, *, text: bool) -> np.ndarray | None:
     as_text = np.arange(len(values), dtype=np.int64) if same else cells.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
     if text:
         return as_text
+    # a cell whose first character is no digit, sign, dot, e or i is text to comparable_cells
+    first = pc.utf8_slice_codeunits(cells, 0, 1)
+    maybe = pc.or_(pc.is_in(first, value_set=pa.array(list("+-.0123456789eEiI"))), pc.match_substring_regex(first, r"^\p{Nd}"))
+    if not pc.any(maybe).as_py():
+        return as_text
+    if not pc.all(maybe).as_py():
+        read = _coarse_keys(values.filter(maybe), text=False)
+        if read is None:
+            return None
+        out = as_text + 1 + int(read.max(initial=0))
+        out[maybe.to_numpy(zero_copy_only=False)] = read
+        return out
     number = pc.and_(pc.match_substring_regex(cells, _PLAIN_NUMBER), pc.less_equal(pc.count_substring_regex(cells, "[0-9]"), 15))
     infinite = pc.match_substring_regex(cells, r"^[-+]?(inf|infinity)$", ignore_case=True)
     dated = pc.and_(pc.match_substring_regex(cells, _DATE_START), pc.invert(number))
@@ -1494,7 +1506,8 @@ def refuse_swapped_rows(lat: np.ndarray, lon: np.ndarray, lines: Sequence, path:
     error naming them: they would be counted nowhere (or in the wrong place), silently."""
     if reference is None or not len(lat):
         return
-    swapped = ~geometry.inside_mask(reference, lon, lat) & geometry.inside_mask(reference, lat, lon)
+    swapped = geometry.inside_mask(reference, lat, lon)  # inside when swapped (usually none: Mali swapped lies in the Indian Ocean)...
+    swapped[swapped] = ~geometry.inside_mask(reference, lon[swapped], lat[swapped])  # ...and not as given
     n, rows_with = int(swapped.sum()), int((np.isfinite(lat) & np.isfinite(lon)).sum())
     if not n or n * 2 >= rows_with:  # none; or most rows, which the count per unit reports with its evidence (swap the columns)
         return

@@ -527,3 +527,49 @@ def test_deleted_ids_are_matched_without_case_or_spaces(tmp_path: Path) -> None:
     with pytest.warns(SpellingVariantWarning, match=r"2 record ids differ .* only by case \(or spaces\) .*'mli3' as 'MLI3', 'MLI7' as 'MLI 7'"):
         drop = load.deleted_rows(ids, None, deleted, path=tmp_path / "e.csv", column="event_id_cnty", key="layers.e.deleted")
     assert drop.tolist() == [False, True, True, True]
+
+
+# ------------------------------------------------------------------------------ rows compared by columns
+
+#: Cells that are equal as values in several spellings (numbers, dates, infinities), and text near them.
+_SPELLINGS = ["4523", "4523.0", "4.523e3", " 4523", "+4523", "04523", "4523\u00a0", "2017-12-31", "31/12/2017", "31 December 2017", "31\tDecember\t2017",
+              "2017-12-31T00:00:00", "inf", "Infinity", "-inf", "1e999", "nan", "NaN", "", " ", "abc", "Abc", "B12", "b12", "12,5", "1.2.3", "-", "+1",
+              "1", "1.0", "0.1", "0.10000000000000001", "١٢/١٢/٢٠١٧", "e5", "iPhone"]
+
+
+def _copies_by_the_definition(table: pd.DataFrame, keys=()) -> np.ndarray:
+    from nexus_zones import fold
+
+    return fold.comparable_cells(table, keys=list(keys)).duplicated(keep=False).to_numpy()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_coarse_reading_never_hides_a_copy(seed):
+    """Rows equal as values (fold.comparable_cells, on every row) are always among the candidates
+    _maybe_copies keeps, whatever the spellings; and drop_exact_copies drops what comparing every row drops."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    table = pd.DataFrame({f"c{i}": rng.choice(_SPELLINGS[: 6 + 5 * i], n) for i in range(3)}, dtype="str")
+    table.index = pd.RangeIndex(2, n + 2, name="line")
+    keys = ["c0"] if seed % 3 == 0 else []
+    truth = _copies_by_the_definition(table, keys)
+    maybe = load._maybe_copies(table, keys)
+    assert truth.any() and not (truth & ~maybe).any()
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        kept = load.drop_exact_copies(table, Path("t.csv"), effect="", keys=keys)
+    from nexus_zones import fold
+
+    expected = ~fold.comparable_cells(table, keys=keys).duplicated(keep="first").to_numpy()
+    assert list(kept.index) == list(table.index[expected])
+
+
+def test_rows_repeated_are_found_column_by_column():
+    import pyarrow as pa
+
+    a = pa.chunked_array([["x", "y", "x", "z", "x"]])
+    b = pa.chunked_array([["1", "2", "1", "1", "2"]])
+    exact = lambda values, _: np.arange(len(values))  # noqa: E731
+    assert load.repeated_rows([(a, True), (b, True)], 5, exact).tolist() == [True, False, True, False, False]  # rows 0 and 2 only
+    assert load.repeated_rows([(a, True)], 5, exact).tolist() == [True, False, True, False, True]
+    assert load.repeated_rows([(a, True)], 5, lambda values, _: None).all()  # a column left out narrows nothing
