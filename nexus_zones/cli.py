@@ -189,7 +189,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_BUG
     fold.flush()
+    if args.debug:
+        _log_stage_times()
     return code
+
+
+def _log_stage_times() -> None:
+    """``--debug``: the stages timed in the run (:func:`nexus_zones.logs.timed`), costliest first."""
+    from . import logs
+
+    times = logs.stage_times()
+    if times:
+        shown = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in sorted(times, key=lambda t: -t[1]))
+        logging.getLogger("nexus_zones.timing").debug("stage times, costliest first: %s (%.2f s in all)", shown, sum(t for _, t in times))
 
 
 def _command(args: argparse.Namespace, progress, fold: "_WarningFold") -> int:

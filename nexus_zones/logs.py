@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
-__all__ = ["inner", "is_inner", "stage_logger", "warning_extra", "DEMOTE"]
+__all__ = ["inner", "is_inner", "stage_logger", "warning_extra", "DEMOTE", "timed", "stage_times"]
 
 _INNER: contextvars.ContextVar[bool] = contextvars.ContextVar("nexus_zones_inner_stages", default=False)
 
@@ -64,3 +65,31 @@ def warning_extra(kind: str, text: str, period: str | None = None) -> dict[str, 
     """The ``extra`` of the log record of a named warning: ``record.nexus_warning`` holds its kind
     (the warning class's name), its text and the period it concerns (``None`` outside a study over periods)."""
     return {"nexus_warning": {"kind": kind, "text": text, "period": period}}
+
+
+_TIMES: list[tuple[str, float]] = []
+_timing_logger = logging.getLogger("nexus_zones.timing")
+
+
+@contextmanager
+def timed(stage: str) -> Iterator[None]:
+    """Time a stage of the main run (not the analyses' re-runs, inside :func:`inner`): a DEBUG line
+    when it ends, and its seconds kept for :func:`stage_times` (``--debug`` prints them at the end)."""
+    if _INNER.get():
+        yield
+        return
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = time.perf_counter() - start
+        _TIMES.append((stage, seconds))
+        _timing_logger.debug("stage %s: %.2f s", stage, seconds)
+
+
+def stage_times(*, clear: bool = True) -> list[tuple[str, float]]:
+    """The stages timed since the last call (name, seconds), in the order they ended."""
+    out = list(_TIMES)
+    if clear:
+        _TIMES.clear()
+    return out

@@ -147,7 +147,8 @@ def _whole_measures(config: Config) -> dict[str, dict[str, str]]:
 
 def _load_layer(name: str, spec, whole: Mapping[str, str] | None = None, reference: gpd.GeoDataFrame | None = None):
     """Read one layer with its kind's reader."""
-    return layers.kind_of(spec).read(name, spec, layers.ReadContext(whole=whole, reference=reference))
+    with logs.timed(f"read layer {name}"):
+        return layers.kind_of(spec).read(name, spec, layers.ReadContext(whole=whole, reference=reference))
 
 
 @dataclass(frozen=True)
@@ -162,10 +163,11 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
     problems: list[tuple[str, Problem]] = []
     b = config.study.boundaries
     try:
-        boundaries = load.read_boundaries(
-            b.path, layer=b.layer, id_column=b.id_column, name_column=b.name_column, region_column=b.region_column, regions=config.study.regions,
-            crs=b.crs, level=b.level, find_region="region_column" not in b.model_fields_set,
-        )
+        with logs.timed("read boundaries"):
+            boundaries = load.read_boundaries(
+                b.path, layer=b.layer, id_column=b.id_column, name_column=b.name_column, region_column=b.region_column, regions=config.study.regions,
+                crs=b.crs, level=b.level, find_region="region_column" not in b.model_fields_set,
+            )
     except InputDataError as exc:
         if not collect:
             raise
@@ -193,7 +195,8 @@ def _aggregate(config: Config, boundaries: load.Boundaries, raw_layers: Mapping,
     frames = [aggregate.unit_areas_km2(units).to_frame().add_prefix("units.")]
     measured: dict[str, layers.Measured] = {}
     for name, spec in config.layers.items():
-        measured[name] = layers.kind_of(spec).measure(name, spec, raw_layers[name], context)
+        with logs.timed(f"measure layer {name}"):
+            measured[name] = layers.kind_of(spec).measure(name, spec, raw_layers[name], context)
         frames.append(measured[name].measures.add_prefix(f"{name}."))
     reports = {n: m.report for n, m in measured.items() if m.report is not None}
     joins = {n: m.join for n, m in measured.items() if m.join is not None}
@@ -789,9 +792,11 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
     )
     normalised_frame = normalise.normalise_frame(values, _norm_specs(config))
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
-    scored, table, analyses = _score_stage(config, boundaries.units, measures, values, normalised_frame, imputed)
-    table = _with_low_reporting(table, _low_reporting(config, boundaries, [(config, measures, points)]))
-    with logs.inner():
+    with logs.timed("score and analyses"):
+        scored, table, analyses = _score_stage(config, boundaries.units, measures, values, normalised_frame, imputed)
+    with logs.timed("low reporting"):
+        table = _with_low_reporting(table, _low_reporting(config, boundaries, [(config, measures, points)]))
+    with logs.timed("decision"), logs.inner():
         analyses = _decide(config, boundaries.units, measures, values, imputed, normalised_frame, scored, table, analyses, points)
     inputs = hashing.result()
     return RunResult(
@@ -959,10 +964,11 @@ def run(
     from . import maps, report
 
     target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
-    with _Recorder() as rec:  # the map's own geometry repairs are reported like the stages' warnings
+    with _Recorder() as rec, logs.timed("map"):  # the map's own geometry repairs are reported like the stages' warnings
         html = maps.build_map(result, offline=offline)
     result = replace(result, warnings=result.warnings + tuple(m for m in rec.messages if m not in result.warnings))
-    paths = report.write_outputs(result, target, map_html=html, offline=offline)
+    with logs.timed("write outputs"):
+        paths = report.write_outputs(result, target, map_html=html, offline=offline)
     return replace(result, paths=paths)
 
 

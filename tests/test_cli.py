@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -340,3 +341,18 @@ def test_check_says_an_unmatched_filter_once_as_a_problem_and_other_warnings_bef
     assert "WARNING UnmatchedFilterWarning" not in err
     assert err.index("WARNING EventsOutsideWarning: layer events: 1 of") < err.index("1 input problem:")
     assert err.rstrip().endswith("Fix: correct the value in the config, or remove it")  # the problem is the last thing said
+
+
+def test_debug_ends_with_the_stage_times_costliest_first(grid_cfg, write_config, tmp_path, capsys):
+    path = write_config(grid_cfg)
+    assert main(["run", "--debug", str(path), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    line = next(line for line in err.splitlines() if "stage times, costliest first: " in line)
+    shown = line.split("costliest first: ", 1)[1]
+    stages = re.findall(r"([a-z][a-z ]+?) (\d+\.\d\d) s", shown.rsplit(" (", 1)[0])
+    names = [name.strip(", ") for name, _ in stages]
+    assert "read boundaries" in names and "map" in names and any(n.startswith("read layer ") for n in names) and any(n.startswith("measure layer ") for n in names)
+    seconds = [float(s) for _, s in stages]
+    assert seconds == sorted(seconds, reverse=True)
+    total = float(re.search(r"\((\d+\.\d\d) s in all\)", line).group(1))
+    assert abs(total - sum(seconds)) <= 0.01 * len(seconds)  # each shown rounded to 0.01 s

@@ -63,3 +63,16 @@ def test_warning_extra_names_kind_text_and_period(caplog):
     logging.getLogger(NAME).warning("x", extra=logs.warning_extra("MissingValueWarning", "no value for A", "2016"))
 
     assert caplog.records[0].nexus_warning == {"kind": "MissingValueWarning", "text": "no value for A", "period": "2016"}
+
+
+def test_timed_keeps_the_main_runs_stages_and_not_the_analyses_reruns(caplog):
+    logs.stage_times()  # start clean
+    with caplog.at_level(logging.DEBUG, logger="nexus_zones"):
+        with logs.timed("read layer events"):
+            pass
+        with logs.inner(), logs.timed("score"):  # an analysis re-running a stage: not a stage of the run
+            pass
+    times = logs.stage_times()
+    assert [name for name, _ in times] == ["read layer events"] and times[0][1] >= 0
+    assert logs.stage_times() == []  # read once
+    assert any(r.getMessage().startswith("stage read layer events: ") for r in caplog.records)
