@@ -17,6 +17,7 @@ raised together. Inputs are only ever opened for reading.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import unicodedata
@@ -158,7 +159,7 @@ def _with_crs(frame: gpd.GeoDataFrame, path: Path, source: str, *, crs: str | No
             source, "CRS", "no coordinate reference system", "a file that declares its CRS (e.g. EPSG:4326)",
             f"set the CRS in QGIS (Layer ▸ Set CRS) or add the .prj file, or give it as {key}; nexus_zones never guesses one",
         )
-    _refuse_degrees_as_metres(frame, source, key=key, given=crs is not None)
+    _refuse_degrees_as_metres(frame, source, key=key, given=crs is not None, reference=reference)
     problem = geometry.degree_problem(frame.total_bounds) if frame.crs.is_geographic and len(frame) else None
     if problem is None:
         return frame
@@ -177,20 +178,25 @@ def _with_crs(frame: gpd.GeoDataFrame, path: Path, source: str, *, crs: str | No
     )
 
 
-def _refuse_degrees_as_metres(frame: gpd.GeoDataFrame, source: str, *, key: str, given: bool) -> None:
+def _refuse_degrees_as_metres(frame: gpd.GeoDataFrame, source: str, *, key: str, given: bool, reference: gpd.GeoDataFrame | None = None) -> None:
     """A projected CRS (metres) over coordinates that all lie within ±180/±90 and span less than
     a few units is a file of degrees with a wrong CRS: said as such, not left to look like points
-    outside every unit (or like a table's decimal mark)."""
+    outside every unit (or like a table's decimal mark). ``reference`` (the boundaries in EPSG:4326)
+    adds how many of the points fall inside them read as degrees."""
     if not len(frame) or frame.crs.is_geographic:
         return
     west, south, east, north = frame.total_bounds
     if not (np.isfinite([west, south, east, north]).all() and -180 <= west <= east <= 180 and -90 <= south <= north <= 90 and east - west < 60):
         return
+    evidence = ""
+    if reference is not None and frame.geom_type.eq("Point").all():
+        xy = shapely.get_coordinates(frame.geometry.to_numpy())
+        evidence = f"; read as degrees (EPSG:4326), {int(geometry.inside_mask(reference, xy[:, 0], xy[:, 1]).sum())} of {len(xy)} points fall inside the boundaries"
     raise InputDataError.one(
         source, "CRS",
         f"coordinates from {west:.6g} to {east:.6g} (x) and {south:.6g} to {north:.6g} (y), which look like degrees, in a file "
-        f"{'read' if given else 'that declares its CRS as'} {frame.crs.name} ({frame.crs.to_string()}), whose units are metres: read in it, the whole "
-        "layer would lie within a few hundred metres of that CRS's origin",
+        f"{'read (by ' + key + ') in' if given else 'that declares its CRS as'} {frame.crs.name} ({frame.crs.to_string()}), whose units are metres: read in it, the whole "
+        f"layer would lie within a few hundred metres of that CRS's origin{evidence}",
         "coordinates in the units of the declared CRS",
         f"if the coordinates are degrees, declare EPSG:4326 (give it as {key}, or in QGIS Layer ▸ Set CRS then Save Features As)"
         + (f"; or remove {key}, which is wrong for this file" if given else ""),
@@ -497,6 +503,11 @@ def _missing_columns(path: Path, frame: pd.DataFrame, wanted: dict[str, str]) ->
                 )
             )
         elif not col.startswith("#") and col not in cols:
+            elsewhere = _column_elsewhere(path, frame, col, [c for c in wanted.values() if not c.startswith("#") and c not in cols], _layer_key(key))
+            if elsewhere is not None:
+                problems.append(Problem(f"column {col!r} (config key {key})", elsewhere[0], f"the column names where the header is read (it has: {', '.join(cols[:8])}"
+                                        f"{' ...' if len(cols) > 8 else ''})", elsewhere[1]))
+                continue
             problems.append(
                 Problem(
                     f"column {col!r} (config key {key})",
@@ -507,6 +518,42 @@ def _missing_columns(path: Path, frame: pd.DataFrame, wanted: dict[str, str]) ->
                 )
             )
     return problems
+
+
+def _yaml_text(text: str) -> str:
+    """``text`` as a YAML value reads it back: plain when it is a word or words, else quoted (a
+    sheet named ``2018`` must not read as the position 2018)."""
+    return text if re.fullmatch(r"[^\W\d][\w -]*\w", text) else json.dumps(text, ensure_ascii=False)
+
+
+def _layer_key(key: str) -> str:
+    """The config key of the layer (or file) a column key belongs to: ``layers.schools`` for
+    ``layers.schools.columns.closed``."""
+    parts = key.split(".")
+    return ".".join(parts[:2]) if parts[0] == "layers" else ".".join(parts[:-1]) or key
+
+
+def _column_elsewhere(path: Path, frame: pd.DataFrame, col: str, missing: list[str], layer_key: str) -> tuple[str, str] | None:
+    """(found, fix) when a missing column is in the file after all: on a line under the header read
+    (a title line padded with separators was read as the header), or in another sheet of the workbook."""
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm")
+    row = sheets.header_elsewhere(frame, missing)
+    if row is not None and col in row[1]:
+        line, names = row
+        where = f"row {line} of the sheet" if workbook else f"line {line}"
+        read = frame.attrs.get("header_row", 1)
+        return (f"no such column in the header read on {'row' if workbook else 'line'} {read} (a title?): the header seems to be on {where}, which holds "
+                f"{', '.join(repr(n) for n in names[:6])}", f"set {layer_key}.header_row: {line}, or delete the line(s) above the column names")
+    if not workbook:
+        return None
+    names, sheet, header = sheets.other_sheet(path, frame, missing)
+    if sheet is None:
+        return None
+    read = frame.attrs.get("sheet")
+    read = read if isinstance(read, str) else names[read or 0]
+    return (f"no such column in sheet {read!r}{' (the first)' if frame.attrs.get('sheet') is None else ''}; the workbook's sheets are "
+            f"{', '.join(repr(n) for n in names)}, and sheet {sheet!r} holds {col!r} (row {header})",
+            f"set {layer_key}.sheet: {_yaml_text(sheet)}" + (f" and {layer_key}.header_row: {header}" if header and header > 1 else ""))
 
 
 def _rows(labels: Sequence, limit: int = 8) -> str:
@@ -1321,6 +1368,7 @@ def _csv_points(table: pd.DataFrame, path: Path, latitude: str, longitude: str, 
     table = table[~missing]
     frame = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon[~missing], lat[~missing]), crs=crs or "EPSG:4326")
     if crs is not None:
+        _refuse_degrees_as_metres(frame, str(path), key=f"{where}.crs", given=True, reference=reference)
         logger.info("%s: x/y read from columns %r/%r in %s (%s.crs) and reprojected to EPSG:4326", path.name, longitude, latitude, crs, where)
         frame = frame.to_crs(4326)
     frame.attrs = attrs
@@ -1569,6 +1617,10 @@ def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, 
         raise InputDataError(str(path), problems)
     if where:
         table = filter_rows(table, where, path=path, key=where_key)
+    keys = {k: resolve_column(table, c) or c for k, c in wanted.items() if k.endswith((".unit_column", ".name_column"))}
+    totals = sheets.totals_problems(table, keys, layer_key=_layer_key(next(iter(keys), "layer.x")))
+    if totals:
+        raise InputDataError(str(path), totals)
     return table
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -137,6 +138,14 @@ def field_counts(text: str, sep: str) -> tuple[int, list[tuple[int, int]]]:
     return header or 0, rows
 
 
+def _filled_first(text: str, sep: str) -> int:
+    """How many fields of the first non-blank line hold text (a title padded with separators: 1)."""
+    for row in csv.reader(io.StringIO(text), delimiter=sep):
+        if row and any(cell.strip() for cell in row):
+            return sum(1 for cell in row if cell.strip())
+    return 0
+
+
 def refuse_ragged(text: str, sep: str, path: Path, *, cause: Exception | None = None, first_line: int = 1) -> None:
     """Raise when lines of a CSV hold more fields than its header: pandas would take the first
     column as an index (every column shifted left, silently) or stop at the first such line.
@@ -147,11 +156,12 @@ def refuse_ragged(text: str, sep: str, path: Path, *, cause: Exception | None = 
     if not longer:
         return
     counts = pd.Series([n for _, n in rows]).value_counts()
-    if counts.index[0] > expected and expected <= TITLE_CELLS:  # a title line above the header
+    if counts.index[0] > expected and _filled_first(text, sep) <= TITLE_CELLS:  # a title line above the header (padded with separators or not)
         first = next(line for line, n in rows if n == counts.index[0])
-        problem = Problem(f"header, line {first_line}", f"{expected} field on the first line but {counts.index[0]} on most lines below, the first of them line {first}",
+        problem = Problem(f"header, line {first_line}", f"{_filled_first(text, sep)} filled field on the first line (a title?) but {counts.index[0]} on most lines below, "
+                          f"the first of them line {first}",
                           "the header (the column names) on the first line", f"delete the title lines above line {first}, so that the header is the first line, "
-                          f"or set header_row: {first - 1} if line {first - 1} holds the names")
+                          f"or set header_row: {first} (the line of the column names)")
         raise InputDataError(str(path), [problem]) from cause
     shown = ", ".join(f"line {line}: {n}" for line, n in longer[:6]) + (f", ... ({len(longer)} lines)" if len(longer) > 6 else "")
     decimal = "an unquoted decimal comma (12,5 in a comma-separated file)" if sep == "," else f"a {sep!r} inside an unquoted value"
@@ -182,7 +192,7 @@ def read_workbook(path: Path, sheet: str | int | None = None, header_row: int | 
     row = _header_row(cells, path, header_row)
     frame = _under_header(cells, row, path)
     frame = fold.percent_cells(path, frame, sheet=sheet, header_row=row)
-    frame.attrs.update(header_row=row, blank_headers=_blank_headers(cells, row))
+    frame.attrs.update(header_row=row, blank_headers=_blank_headers(cells, row), sheet=sheet)
     return frame
 
 
@@ -259,4 +269,92 @@ def error_cell_problems(frame: pd.DataFrame, wanted: dict[str, str]) -> list[Pro
                 f"column {col!r} (config key {key})", f"{len(found)} Excel error cell{'s' if len(found) > 1 else ''} ({', '.join(found[:6])}{' ...' if len(found) > 6 else ''})",
                 "values (a formula that failed leaves an error, not a value)",
                 "correct the formulas in Excel (or replace them by their values), or empty the cells whose value is unknown"))
+    return problems
+
+
+# ------------------------------------------------------------------- where the expected columns are
+
+
+def header_elsewhere(frame: pd.DataFrame, missing: Sequence[str]) -> tuple[int, list[str]] | None:
+    """The line (a CSV's) or row (a sheet's) among the first :data:`HEADER_SEARCH` rows read as
+    data whose cells hold the most of the ``missing`` column names, and those names; ``None`` when
+    none does. A title line padded with separators (``Title,,,,,``) is read as the header, and the
+    real header as the first row of data: this finds it."""
+    wanted = {str(m).strip() for m in missing}
+    best: tuple[int, list[str]] | None = None
+    for line, row in frame.head(HEADER_SEARCH).iterrows():
+        cells = {str(c).strip() for c in row.tolist()}
+        cells |= {part.strip().strip('"') for c in row.tolist() for part in re.split(r"[,;\t|]", str(c))}  # a title line set the separator
+        hits = [m for m in missing if str(m).strip() in cells]
+        if hits and (best is None or len(hits) > len(best[1])):
+            best = (int(line), hits)
+    return best
+
+
+def other_sheet(path: Path, frame: pd.DataFrame, missing: Sequence[str]) -> tuple[list[str], str | None, int | None]:
+    """For a workbook read without the ``missing`` columns: its sheet names, and the other sheet
+    (with its header row) whose first :data:`HEADER_SEARCH` rows hold the most of them (``None``
+    when no sheet does)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - the hint is a bonus; the read itself succeeded
+        return [], None, None
+    try:
+        names = list(book.sheetnames)
+        read = frame.attrs.get("sheet")
+        read = read if isinstance(read, str) else names[read or 0] if names else None
+        wanted = {str(m).strip() for m in missing}
+        best: tuple[int, str | None, int | None] = (0, None, None)
+        for name in names:
+            if name == read:
+                continue
+            for number, row in enumerate(book[name].iter_rows(max_row=HEADER_SEARCH, values_only=True), start=1):
+                hits = len(wanted & {str(c).strip() for c in row if c is not None})
+                if hits > best[0]:
+                    best = (hits, name, number)
+    finally:
+        book.close()
+    return names, best[1], best[2]
+
+
+# ----------------------------------------------------------------------------------- totals rows
+
+#: Words a totals (or subtotals) row is labelled with, folded (French and English).
+TOTAL_WORDS = frozenset({"total", "totals", "totaux", "totale", "grand total", "total general", "total generale", "sous total", "sous totaux",
+                         "subtotal", "sub total", "sum", "somme", "ensemble", "overall", "all"})
+
+
+def _is_total(cell: str) -> bool:
+    from .load import normalise_name
+
+    folded = normalise_name(cell).strip(" :")
+    return folded in TOTAL_WORDS or folded.startswith(("total ", "sous total ", "subtotal ")) or folded.endswith((" total", " totaux"))
+
+
+def totals_problems(frame: pd.DataFrame, keys: dict[str, str], *, layer_key: str) -> list[Problem]:
+    """Problems for totals rows: a row whose unit key columns (``keys``: config key -> column) are
+    blank or read "Total" ("TOTAL", "Grand total", "Sous-total", "Tombouctou Total"...) while one of
+    its cells reads so. Read as data, such a row would be an unmatched unit, or (dropped, combined,
+    or under a name the boundaries know) the units counted twice."""
+    if not keys or not len(frame):
+        return []
+    columns = [c for c in keys.values() if c in frame.columns]
+    if not columns:
+        return []
+    key_cells = frame[columns].astype(str).apply(lambda col: col.str.strip())
+    candidates = (key_cells.map(lambda c: c == "" or _is_total(c))).all(axis=1)
+    problems = []
+    for line in frame.index[candidates.to_numpy()]:
+        row = frame.loc[line]
+        hit = next(((col, str(v).strip()) for col, v in row.items() if str(v).strip() and _is_total(str(v))), None)
+        if hit is None:
+            continue
+        col, word = hit
+        blank = [c for c in columns if not key_cells.loc[line, c]]
+        problems.append(Problem(
+            f"row {line}", f"a totals row ({word!r} in column {col!r}" + (f", no unit in column {', '.join(map(repr, blank))})" if blank else ")"),
+            "rows about units, not totals: nexus_zones adds the units up itself, and a totals row read as data would be an unknown unit or count the units twice",
+            f"delete that row (and any other totals or subtotals rows) from the file, or keep the units' rows only with {layer_key}.where"))
     return problems
