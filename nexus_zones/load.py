@@ -713,6 +713,7 @@ def parse_number(
     out[numeric] = number.where(~negative, -number)
     out = out.mask(words_true, 1.0).mask(words_false, 0.0).mask(infinite, np.inf)
     _report_unreadable(text, numeric & out.isna(), spelling, path=path, column=column, key=key)
+    _refuse_words_among_numbers(text, words_true | words_false, out[numeric], path=path, column=column)
     _report_percent(text, out, percent, path=path, column=column)
     _report_beyond_range(text, out, path=path, column=column)
     out.attrs["parenthesised"] = list(core.index[text[numeric].str.contains("(", regex=False).to_numpy() & negative.to_numpy()])
@@ -812,7 +813,25 @@ def _report_unreadable(text: pd.Series, bad: pd.Series, spelling: _Spelling, *, 
         f"column {column!r}",
         f"{int(bad.sum())} values that are not numbers or yes/no ({'; '.join(examples)})",
         f"numbers in one spelling for the whole column (here {spelling.describe()}), yes/no, oui/non, 1/0, or blank for missing",
+        "a dash is no number: write 0 where it means none, or leave the cell blank where the value is unknown"
+        if text[bad].str.strip().isin(["-", "–", "—", "--"]).all() else
         f"correct those cells, or set {key} / {_sibling(key, 'thousands')} if the column's spelling was misread",
+    )
+
+
+def _refuse_words_among_numbers(text: pd.Series, words: pd.Series, numbers: pd.Series, *, path: Path, column: str) -> None:
+    """Yes/no words are 1/0 in a column of yes/no (or 1/0) values only: among counts or amounts
+    (any number other than 0 and 1), an ``O``, ``x`` or ``oui`` is a letter typed for a digit or a
+    tick, not a 1 or a 0 to count silently."""
+    if not words.any() or numbers.dropna().isin([0.0, 1.0]).all():
+        return
+    others = numbers.dropna()
+    others = others[~others.isin([0.0, 1.0])]
+    raise InputDataError.one(
+        str(path), f"column {column!r}",
+        f"{int(words.sum())} yes/no words among numbers such as {others.iloc[0]:g} ({_cells(text, words.to_numpy())})",
+        "numbers in every cell of a column of counts or amounts (yes/no words are read as 1/0 only in a column of yes/no or 1/0 values)",
+        "type the number in those cells (a letter O typed for a zero? an x ticked for a count?), or leave them blank if the value is unknown",
     )
 
 
@@ -1618,7 +1637,7 @@ def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, 
     if where:
         table = filter_rows(table, where, path=path, key=where_key)
     keys = {k: resolve_column(table, c) or c for k, c in wanted.items() if k.endswith((".unit_column", ".name_column"))}
-    totals = sheets.totals_problems(table, keys, layer_key=_layer_key(next(iter(keys), "layer.x")))
+    totals = sheets.repeated_header_problems(table) + sheets.totals_problems(table, keys, layer_key=_layer_key(next(iter(keys), "layer.x")))
     if totals:
         raise InputDataError(str(path), totals)
     return table

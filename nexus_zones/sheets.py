@@ -69,6 +69,8 @@ def _what(head: bytes) -> str:
         return "sqlite"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "ole"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
+        return "pdf"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or (text.startswith(b"<") and b"<html" in text):
         return "html"
@@ -81,6 +83,7 @@ _NAMES = {
     "zip": "a zip archive",
     "sqlite": "a SQLite database (a GeoPackage?)",
     "ole": "an old Excel workbook (.xls) or another Office file",
+    "pdf": "a PDF document (a report or a printout saved in place of the data)",
     "empty": "an empty file (0 bytes)",
     "binary": "binary data, not text",
     "text": "text",
@@ -89,20 +92,22 @@ _NAMES = {
 
 def _mismatch(suffix: str, found: str, path: Path, n: int) -> Problem | None:
     """The problem when what was ``found`` is not what the ``suffix`` promises; None when it fits."""
-    if suffix in _TEXT_SUFFIXES and found in ("html", "xlsx", "zip", "sqlite", "ole"):
+    if suffix in _TEXT_SUFFIXES and found in ("html", "xlsx", "zip", "sqlite", "ole", "pdf"):
         fixes = {
             "html": "download the file again (sign in first if the portal asks), and check that it opens as a table",
             "xlsx": f"rename it {path.stem}.xlsx (and name the sheet with sheet: if it is not the first), or save it from Excel as CSV UTF-8",
             "ole": f"open it in Excel and save it as .xlsx or CSV UTF-8 (it is not CSV text)",
+            "pdf": "get the table itself as CSV or .xlsx from its source (a PDF's tables are not read)",
         }
         return Problem("file", _NAMES[found], "CSV text (a header line, then one line per row)",
                        fixes.get(found, "extract the table from it, or point the config at the right file"))
     if suffix in (".xlsx", ".xlsm") and found not in ("xlsx", "zip", "empty"):
         fix = f"rename it {path.stem}.csv if it is CSV text" if found == "text" else "download or export the workbook again"
         return Problem("file", _NAMES[found] if found != "text" else "text, not a workbook (a CSV file renamed .xlsx?)", "an .xlsx workbook", fix)
-    if suffix in _VECTOR_SUFFIXES and found in ("empty", "html"):
+    if suffix in _VECTOR_SUFFIXES and found in ("empty", "html", "pdf"):
         return Problem("file", _NAMES[found], f"a {suffix} file of geometries",
                        "copy or download the file again: the copy did not finish, or the download saved an error page" if found == "empty"
+                       else "get the geometries themselves (GeoPackage, GeoJSON or Shapefile) from the source" if found == "pdf"
                        else "download the file again (sign in first if the portal asks)")
     if suffix == ".gpkg" and found not in ("sqlite", "empty", "html"):
         return Problem("file", _NAMES.get(found, found), "a GeoPackage (a SQLite database)", "export the layer again as GeoPackage, or name the file by its format")
@@ -168,8 +173,8 @@ def refuse_ragged(text: str, sep: str, path: Path, *, cause: Exception | None = 
     problem = Problem(
         f"{len(longer)} of {len(rows)} lines", f"more fields than the header's {expected} ({shown})",
         f"{expected} fields on every line, as the header has",
-        f"remove the separator at the end of those lines (a trailing {sep!r}), or, for {decimal}, quote such values or save the file "
-        "with ';' as separator; the columns are not guessed",
+        f"remove the separator at the end of those lines (a trailing {sep!r}), or, for {decimal}, quote such values"
+        + (" or save the file with ';' as separator" if sep == "," else " (Excel quotes them when it saves)") + "; the columns are not guessed",
     )
     raise InputDataError(str(path), [problem]) from cause
 
@@ -186,6 +191,8 @@ def read_workbook(path: Path, sheet: str | int | None = None, header_row: int | 
     letters of ``blank_headers`` (columns with data but no name: merged or two-row headers) and the
     ``error_cells`` by column (Excel errors with their cell address).
     """
+    if sheet is None:
+        _refuse_hidden_first(path)
     cells = _cells(path, sheet)
     if not len(cells) or not (cells != "").to_numpy().any():
         return pd.DataFrame()
@@ -194,6 +201,30 @@ def read_workbook(path: Path, sheet: str | int | None = None, header_row: int | 
     frame = fold.percent_cells(path, frame, sheet=sheet, header_row=row)
     frame.attrs.update(header_row=row, blank_headers=_blank_headers(cells, row), sheet=sheet)
     return frame
+
+
+def _refuse_hidden_first(path: Path) -> None:
+    """With no sheet stated the first is read: when Excel hides it (an old copy, a lookup list), the
+    user sees another sheet first and would get the hidden one's numbers silently."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True)
+    except Exception:  # noqa: BLE001 - the reader says what is wrong with the file
+        return
+    try:
+        states = [(ws.title, ws.sheet_state) for ws in book.worksheets]
+    finally:
+        book.close()
+    if not states or states[0][1] == "visible":
+        return
+    visible = [name for name, state in states if state == "visible"]
+    listed = ", ".join(f"{name!r}" + ("" if state == "visible" else f" ({state})") for name, state in states)
+    raise InputDataError.one(
+        str(path), "sheet", f"no sheet stated, and the workbook's first sheet {states[0][0]!r} is hidden in Excel (its sheets: {listed})",
+        "the sheet to read stated when the first sheet is hidden (Excel shows another one first)",
+        (f"set the layer's sheet: {visible[0]} (the first sheet Excel shows)" if visible else "unhide the sheet to read in Excel")
+        + f", or sheet: {states[0][0]} if the hidden sheet is the one meant")
 
 
 def _cells(path: Path, sheet: str | int | None) -> pd.DataFrame:
@@ -358,3 +389,19 @@ def totals_problems(frame: pd.DataFrame, keys: dict[str, str], *, layer_key: str
             "rows about units, not totals: nexus_zones adds the units up itself, and a totals row read as data would be an unknown unit or count the units twice",
             f"delete that row (and any other totals or subtotals rows) from the file, or keep the units' rows only with {layer_key}.where"))
     return problems
+
+
+def repeated_header_problems(frame: pd.DataFrame) -> list[Problem]:
+    """A problem for rows that repeat the header (two exports appended, each with its header): read
+    as data, their cells are words where numbers and units are expected."""
+    if not len(frame) or len(frame.columns) < 2:
+        return []
+    names = pd.Series([str(c).strip() for c in frame.columns], index=frame.columns)
+    cells = frame.astype(str).apply(lambda col: col.str.strip())
+    same = cells.eq(names, axis=1) | (cells == "")
+    repeated = frame.index[(same.all(axis=1) & (cells != "").sum(axis=1).gt(len(frame.columns) // 2)).to_numpy()]
+    if not len(repeated):
+        return []
+    rows = ", ".join(str(r) for r in repeated[:8]) + (f" and {len(repeated) - 8} more" if len(repeated) > 8 else "")
+    return [Problem(f"row{'s' if len(repeated) > 1 else ''} {rows}", "the header line repeated (files appended one under the other, each with its header?)",
+                    "one header line, at the top", "delete the repeated header lines; rows then appearing twice are dropped as copies, with a warning")]
