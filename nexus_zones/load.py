@@ -228,14 +228,24 @@ def _read_csv(path: Path, header_row: int | None = None) -> pd.DataFrame:
     sheets.sniff(path)
     if _is_blank_file(path):
         return _empty_table(path)
-    text = sheets.from_header_row(_decode_text(path), header_row, path)
+    decoded = _decode_text(path)
+    text = sheets.from_header_row(decoded, header_row, path)
     sep = _separator(text)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="c" if sep else "python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv_error()) as exc:
         sheets.refuse_ragged(text, sep or ",", path, cause=exc, first_line=header_row or 1)
         raise InputDataError.one(str(path), "file", f"not a readable CSV ({exc})", "a comma- or semicolon-separated text file with a header row") from exc
-    fold.refuse_duplicate_headers(pd.read_csv(io.StringIO(text), dtype=str, header=None, nrows=1, sep=sep, engine="c" if sep else "python").iloc[0].tolist(), path)
+    names = pd.read_csv(io.StringIO(text), dtype=str, header=None, nrows=1, sep=sep, engine="c" if sep else "python").iloc[0].tolist()
+    try:
+        fold.refuse_duplicate_headers(names, path)
+    except InputDataError as exc:
+        if not header_row or header_row == 1:
+            raise
+        first = decoded.split("\n", 1)[0].strip()[:120]
+        raise InputDataError(str(path), [Problem(
+            "header_row", f"{header_row}, a line read as the column names that repeats names ({exc.problems[0].found}); line 1 reads {first!r}",
+            "header_row on the line of the column names", "set header_row to the line of the column names (remove it if that is line 1)")]) from exc
     if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first column as an index: lines longer than the header
         sheets.refuse_ragged(text, sep or ",", path, first_line=header_row or 1)
     frame.columns = [str(c).strip() for c in frame.columns]

@@ -210,3 +210,29 @@ def test_organisations_spelled_with_stroked_letters_or_ligatures_count_once(tmp_
     by_hand = rows[(rows["admin2Pcod"] == "ML0602") & rows["Secteur"].isin(HUMANITARIAN)]["Acronyme"].nunique() + 1  # one organisation, two spellings
     assert scores_table(out).at["ML0602", "humanitarian_actors"] == by_hand
     assert f"{spellings[1]!r} → {spellings[0]!r}" in err
+
+
+def test_a_header_row_stated_on_a_data_line_is_named_as_such(tmp_path, capsys):
+    cfg, _ = copy_demo(tmp_path)
+    cfg["layers"]["schools"]["header_row"] = 2  # the header is on line 1: line 2 is Tombouctou's row
+    code, err = _check(cfg, tmp_path / "a", capsys)
+    assert code == 2
+    assert "header_row: found 2, a line read as the column names that repeats names (2 columns named 'Tombouctou'" in err
+    assert "line 1 reads 'admin1Name,admin2Name,admin2Pcod,date,schools_total,schools_closed'" in err
+    assert "Fix: set header_row to the line of the column names (remove it if that is line 1)" in err
+
+
+def test_a_totals_row_of_a_workbook_is_named_and_where_keeps_the_units(tmp_path, capsys):
+    cfg, data = copy_demo(tmp_path)
+    schools = _read(DEMO / SCHOOLS)
+    with_total = pd.concat([schools, pd.DataFrame([{"admin1Name": "Total", "schools_total": "216", "schools_closed": "24"}])]).fillna("")
+    with_total.to_excel(data / "schools.xlsx", index=False)
+    cfg["layers"]["schools"]["path"] = str(data / "schools.xlsx")
+    code, err = _check(cfg, tmp_path / "a", capsys)
+    assert code == 2
+    assert f"row {len(schools) + 2}: found a totals row ('Total' in column 'admin1Name', no unit in column 'admin2Pcod')" in err  # the sheet's row
+    cfg["layers"]["schools"]["where"] = {"admin1Name": ["Tombouctou"]}  # the other fix offered
+    code, err, out = run_cli(cfg, tmp_path / "b", capsys)
+    assert code == 0, err
+    table = scores_table(out)
+    assert table["schools_closed"].sum() == schools["schools_closed"].astype(int).sum() == 24  # 3 + 0 + 6 + 11 + 4, once
