@@ -11,7 +11,11 @@ This module owns three questions every reader of tables must answer the same way
   cells read from that same sheet;
 - :func:`refuse_ragged`: CSV lines with more fields than the header (a trailing separator, an
   unquoted decimal comma) are an error naming the lines and the field counts, never a silent shift
-  of every column.
+  of every column;
+- where expected columns are when the header read lacks them (:func:`header_elsewhere`, a title line
+  padded with separators above the header; :func:`other_sheet`, a first sheet of notes), and rows
+  that are not data (:func:`totals_problems`, :func:`repeated_header_problems`). A hidden first
+  sheet is never read silently.
 
 It reads only the files :mod:`nexus_zones.load` hands it.
 """
