@@ -8,20 +8,13 @@ the fix, and the numbers after the fix are compared with the clean CSV read inde
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from .._support import DEMO, _read, copy_demo, run_cli, scores_table
-
-SCHOOLS = "school_closures_2018-02-26.csv"
-
-
-def _run(cfg: dict, folder: Path, capsys) -> tuple[int, str, pd.DataFrame | None]:
-    code, err, out = run_cli(cfg, folder, capsys)
-    return code, err, scores_table(out) if code == 0 else None
+from .._support import DEMO, _read, copy_demo
+from .test_messy_readers import SCHOOLS, _run
 
 
 def _closed_by_hand() -> pd.Series:
