@@ -17,6 +17,7 @@ raised together. Inputs are only ever opened for reading.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import unicodedata
@@ -158,7 +159,7 @@ def _with_crs(frame: gpd.GeoDataFrame, path: Path, source: str, *, crs: str | No
             source, "CRS", "no coordinate reference system", "a file that declares its CRS (e.g. EPSG:4326)",
             f"set the CRS in QGIS (Layer ▸ Set CRS) or add the .prj file, or give it as {key}; nexus_zones never guesses one",
         )
-    _refuse_degrees_as_metres(frame, source, key=key, given=crs is not None)
+    _refuse_degrees_as_metres(frame, source, key=key, given=crs is not None, reference=reference)
     problem = geometry.degree_problem(frame.total_bounds) if frame.crs.is_geographic and len(frame) else None
     if problem is None:
         return frame
@@ -177,20 +178,25 @@ def _with_crs(frame: gpd.GeoDataFrame, path: Path, source: str, *, crs: str | No
     )
 
 
-def _refuse_degrees_as_metres(frame: gpd.GeoDataFrame, source: str, *, key: str, given: bool) -> None:
+def _refuse_degrees_as_metres(frame: gpd.GeoDataFrame, source: str, *, key: str, given: bool, reference: gpd.GeoDataFrame | None = None) -> None:
     """A projected CRS (metres) over coordinates that all lie within ±180/±90 and span less than
     a few units is a file of degrees with a wrong CRS: said as such, not left to look like points
-    outside every unit (or like a table's decimal mark)."""
+    outside every unit (or like a table's decimal mark). ``reference`` (the boundaries in EPSG:4326)
+    adds how many of the points fall inside them read as degrees."""
     if not len(frame) or frame.crs.is_geographic:
         return
     west, south, east, north = frame.total_bounds
     if not (np.isfinite([west, south, east, north]).all() and -180 <= west <= east <= 180 and -90 <= south <= north <= 90 and east - west < 60):
         return
+    evidence = ""
+    if reference is not None and frame.geom_type.eq("Point").all():
+        xy = shapely.get_coordinates(frame.geometry.to_numpy())
+        evidence = f"; read as degrees (EPSG:4326), {int(geometry.inside_mask(reference, xy[:, 0], xy[:, 1]).sum())} of {len(xy)} points fall inside the boundaries"
     raise InputDataError.one(
         source, "CRS",
         f"coordinates from {west:.6g} to {east:.6g} (x) and {south:.6g} to {north:.6g} (y), which look like degrees, in a file "
-        f"{'read' if given else 'that declares its CRS as'} {frame.crs.name} ({frame.crs.to_string()}), whose units are metres: read in it, the whole "
-        "layer would lie within a few hundred metres of that CRS's origin",
+        f"{'read (by ' + key + ') in' if given else 'that declares its CRS as'} {frame.crs.name} ({frame.crs.to_string()}), whose units are metres: read in it, the whole "
+        f"layer would lie within a few hundred metres of that CRS's origin{evidence}",
         "coordinates in the units of the declared CRS",
         f"if the coordinates are degrees, declare EPSG:4326 (give it as {key}, or in QGIS Layer ▸ Set CRS then Save Features As)"
         + (f"; or remove {key}, which is wrong for this file" if given else ""),
@@ -222,14 +228,24 @@ def _read_csv(path: Path, header_row: int | None = None) -> pd.DataFrame:
     sheets.sniff(path)
     if _is_blank_file(path):
         return _empty_table(path)
-    text = sheets.from_header_row(_decode_text(path), header_row, path)
+    decoded = _decode_text(path)
+    text = sheets.from_header_row(decoded, header_row, path)
     sep = _separator(text)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="c" if sep else "python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv_error()) as exc:
         sheets.refuse_ragged(text, sep or ",", path, cause=exc, first_line=header_row or 1)
         raise InputDataError.one(str(path), "file", f"not a readable CSV ({exc})", "a comma- or semicolon-separated text file with a header row") from exc
-    fold.refuse_duplicate_headers(pd.read_csv(io.StringIO(text), dtype=str, header=None, nrows=1, sep=sep, engine="c" if sep else "python").iloc[0].tolist(), path)
+    names = pd.read_csv(io.StringIO(text), dtype=str, header=None, nrows=1, sep=sep, engine="c" if sep else "python").iloc[0].tolist()
+    try:
+        fold.refuse_duplicate_headers(names, path)
+    except InputDataError as exc:
+        if not header_row or header_row == 1:
+            raise
+        first = decoded.split("\n", 1)[0].strip()[:120]
+        raise InputDataError(str(path), [Problem(
+            "header_row", f"{header_row}, a line read as the column names that repeats names ({exc.problems[0].found}); line 1 reads {first!r}",
+            "header_row on the line of the column names", "set header_row to the line of the column names (remove it if that is line 1)")]) from exc
     if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first column as an index: lines longer than the header
         sheets.refuse_ragged(text, sep or ",", path, first_line=header_row or 1)
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -523,6 +539,11 @@ def _missing_columns(path: Path, frame: pd.DataFrame, wanted: dict[str, str]) ->
                 )
             )
         elif not col.startswith("#") and col not in cols:
+            elsewhere = _column_elsewhere(path, frame, col, [c for c in wanted.values() if not c.startswith("#") and c not in cols], _layer_key(key))
+            if elsewhere is not None:
+                problems.append(Problem(f"column {col!r} (config key {key})", elsewhere[0], f"the column names where the header is read (it has: {', '.join(cols[:8])}"
+                                        f"{' ...' if len(cols) > 8 else ''})", elsewhere[1]))
+                continue
             problems.append(
                 Problem(
                     f"column {col!r} (config key {key})",
@@ -533,6 +554,42 @@ def _missing_columns(path: Path, frame: pd.DataFrame, wanted: dict[str, str]) ->
                 )
             )
     return problems
+
+
+def _yaml_text(text: str) -> str:
+    """``text`` as a YAML value reads it back: plain when it is a word or words, else quoted (a
+    sheet named ``2018`` must not read as the position 2018)."""
+    return text if re.fullmatch(r"[^\W\d][\w -]*\w", text) else json.dumps(text, ensure_ascii=False)
+
+
+def _layer_key(key: str) -> str:
+    """The config key of the layer (or file) a column key belongs to: ``layers.schools`` for
+    ``layers.schools.columns.closed``."""
+    parts = key.split(".")
+    return ".".join(parts[:2]) if parts[0] == "layers" else ".".join(parts[:-1]) or key
+
+
+def _column_elsewhere(path: Path, frame: pd.DataFrame, col: str, missing: list[str], layer_key: str) -> tuple[str, str] | None:
+    """(found, fix) when a missing column is in the file after all: on a line under the header read
+    (a title line padded with separators was read as the header), or in another sheet of the workbook."""
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm")
+    row = sheets.header_elsewhere(frame, missing)
+    if row is not None and col in row[1]:
+        line, names = row
+        where = f"row {line} of the sheet" if workbook else f"line {line}"
+        read = frame.attrs.get("header_row", 1)
+        return (f"no such column in the header read on {'row' if workbook else 'line'} {read} (a title?): the header seems to be on {where}, which holds "
+                f"{', '.join(repr(n) for n in names[:6])}", f"set {layer_key}.header_row: {line}, or delete the line(s) above the column names")
+    if not workbook:
+        return None
+    names, sheet, header = sheets.other_sheet(path, frame, missing)
+    if sheet is None:
+        return None
+    read = frame.attrs.get("sheet")
+    read = read if isinstance(read, str) else names[read or 0]
+    return (f"no such column in sheet {read!r}{' (the first)' if frame.attrs.get('sheet') is None else ''}; the workbook's sheets are "
+            f"{', '.join(repr(n) for n in names)}, and sheet {sheet!r} holds {col!r} (row {header})",
+            f"set {layer_key}.sheet: {_yaml_text(sheet)}" + (f" and {layer_key}.header_row: {header}" if header and header > 1 else ""))
 
 
 def _rows(labels: Sequence, limit: int = 8) -> str:
@@ -692,6 +749,7 @@ def parse_number(
     out[numeric] = number.where(~negative, -number)
     out = out.mask(words_true, 1.0).mask(words_false, 0.0).mask(infinite, np.inf)
     _report_unreadable(text, numeric & out.isna(), spelling, path=path, column=column, key=key)
+    _refuse_words_among_numbers(text, words_true | words_false, out[numeric], path=path, column=column)
     _report_percent(text, out, percent, path=path, column=column)
     _report_beyond_range(text, out, path=path, column=column)
     out.attrs["parenthesised"] = list(core.index[text[numeric].str.contains("(", regex=False).to_numpy() & negative.to_numpy()])
@@ -791,7 +849,25 @@ def _report_unreadable(text: pd.Series, bad: pd.Series, spelling: _Spelling, *, 
         f"column {column!r}",
         f"{int(bad.sum())} values that are not numbers or yes/no ({'; '.join(examples)})",
         f"numbers in one spelling for the whole column (here {spelling.describe()}), yes/no, oui/non, 1/0, or blank for missing",
+        "a dash is no number: write 0 where it means none, or leave the cell blank where the value is unknown"
+        if text[bad].str.strip().isin(["-", "–", "—", "--"]).all() else
         f"correct those cells, or set {key} / {_sibling(key, 'thousands')} if the column's spelling was misread",
+    )
+
+
+def _refuse_words_among_numbers(text: pd.Series, words: pd.Series, numbers: pd.Series, *, path: Path, column: str) -> None:
+    """Yes/no words are 1/0 in a column of yes/no (or 1/0) values only: among counts or amounts
+    (any number other than 0 and 1), an ``O``, ``x`` or ``oui`` is a letter typed for a digit or a
+    tick, not a 1 or a 0 to count silently."""
+    if not words.any() or numbers.dropna().isin([0.0, 1.0]).all():
+        return
+    others = numbers.dropna()
+    others = others[~others.isin([0.0, 1.0])]
+    raise InputDataError.one(
+        str(path), f"column {column!r}",
+        f"{int(words.sum())} yes/no words among numbers such as {others.iloc[0]:g} ({_cells(text, words.to_numpy())})",
+        "numbers in every cell of a column of counts or amounts (yes/no words are read as 1/0 only in a column of yes/no or 1/0 values)",
+        "type the number in those cells (a letter O typed for a zero? an x ticked for a count?), or leave them blank if the value is unknown",
     )
 
 
@@ -1494,6 +1570,7 @@ def _csv_points(table: pd.DataFrame, path: Path, latitude: str, longitude: str, 
     table = table[~missing]
     frame = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon[~missing], lat[~missing]), crs=crs or "EPSG:4326")
     if crs is not None:
+        _refuse_degrees_as_metres(frame, str(path), key=f"{where}.crs", given=True, reference=reference)
         logger.info("%s: x/y read from columns %r/%r in %s (%s.crs) and reprojected to EPSG:4326", path.name, longitude, latitude, crs, where)
         frame = frame.to_crs(4326)
     frame.attrs = attrs
@@ -1743,6 +1820,10 @@ def read_rows(path: Path, wanted: dict[str, str], *, where: dict | None = None, 
         raise InputDataError(str(path), problems)
     if where:
         table = filter_rows(table, where, path=path, key=where_key)
+    keys = {k: resolve_column(table, c) or c for k, c in wanted.items() if k.endswith((".unit_column", ".name_column"))}
+    totals = sheets.repeated_header_problems(table) + sheets.totals_problems(table, keys, layer_key=_layer_key(next(iter(keys), "layer.x")))
+    if totals:
+        raise InputDataError(str(path), totals)
     return table
 
 

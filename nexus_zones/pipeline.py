@@ -216,6 +216,15 @@ def _check_references(config: Config, measures: pd.DataFrame) -> None:
         for ref in parse_rule(rule.expr).names:
             if "." in ref and ref not in measures.columns:
                 problems.append(_unknown_measure(f"rules.{rname}.expr", ref, available))
+    for i, cond in enumerate(config.pilots.require):  # an expression of its own (a rule's name is checked by config)
+        if cond in config.rules:
+            continue
+        for ref in parse_rule(cond).names:
+            if "." in ref and ref not in measures.columns:
+                problems.append(_unknown_measure(f"pilots.require[{i}]", ref, available))
+            elif "." not in ref and ref not in config.indicators and ref not in ("true", "false"):
+                problems.append(Problem(f"pilots.require[{i}]", f"unknown indicator {ref!r}{did_you_mean(ref, list(config.indicators))}",
+                                        f"an indicator ({', '.join(config.indicators)}), a layer.measure or a rule name"))
     if problems:
         raise InputDataError(config.source, problems)
 
@@ -494,7 +503,7 @@ def _decision_units(config: Config, table: pd.DataFrame) -> list[str]:
     """The focus units (ids or names), then the top ``decision.region_top`` of each region."""
     from . import typology
 
-    units = [typology.find_unit(ref, table["name"]) for ref in config.decision.focus]
+    units = [typology.find_unit(ref, table["name"], key=f"decision.focus[{i}]") for i, ref in enumerate(config.decision.focus)]
     top = table[table["region_rank"].notna() & (table["region_rank"].astype("Float64") <= config.decision.region_top)]
     return list(dict.fromkeys(units + list(top.index)))
 

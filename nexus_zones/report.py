@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import platform
+import re
 import socket
 import tempfile
 import time
@@ -40,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
     from .pipeline import RunResult
 
-__all__ = ["FIXED_COLUMNS", "LOCK_NAME", "OPTIONAL_TABLES", "PREVIOUS", "scores_table", "run_metadata", "output_lock", "write_all", "write_outputs"]
+__all__ = ["FIXED_COLUMNS", "LOCK_NAME", "OPTIONAL_TABLES", "PREVIOUS", "brief_files", "inputs_stamp", "run_files", "scores_table", "run_metadata", "output_lock", "write_all", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,58 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
         "warnings": list(result.warnings),
         **_panel_meta(result),
         "outputs": {kind: path.name for kind, path in outputs.items()},
+        "inputs_stamp": inputs_stamp(result),
     }
+
+
+def inputs_stamp(result: "RunResult") -> str:
+    """A digest of what a result was computed from (config file, every input file, data folder and
+    nexus_zones' version): the same for ``run`` and ``brief`` of one study on the same inputs, so
+    each can tell whether the other's files in the folder still match (:func:`_stale_outputs`)."""
+    import hashlib
+
+    from . import __version__
+
+    config = result.config
+    basis = {"config": config.sha256, "inputs": dict(sorted(result.inputs.items())), "data_dir": str(config.data_dir or ""), "version": __version__}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+#: Where ``brief`` writes the stamp of its inputs in the brief's HTML head.
+_BRIEF_STAMP = re.compile(r'<meta name="nexus-zones-inputs" content="([0-9a-f]{64})">')
+
+
+def run_files(out: Path, name: str) -> list[Path]:
+    """The files ``run`` owns for study ``name``: the map, the tables (every optional one too), the
+    GeoPackage and the run metadata."""
+    return [out / f"{name}.html", out / f"{name}_scores.csv", out / f"{name}_scores.gpkg", out / f"{name}_run.json",
+            *(out / f"{name}_{kind}.csv" for kind in OPTIONAL_TABLES)]
+
+
+def brief_files(out: Path, name: str) -> list[Path]:
+    """The files ``brief`` owns for study ``name``: the printable brief, its PNG map, the XLSX."""
+    return [out / f"{name}_brief.html", out / f"{name}_map.png", out / f"{name}_scores.xlsx"]
+
+
+def _stale_outputs(files: list[Path], stamp_file: Path, stamp: str) -> list[Path]:
+    """``files`` (the other command's set for this study) when present and not made from the same
+    inputs as ``stamp`` (their stamp differs, or cannot be read): they would no longer match."""
+    present = [p for p in files if p.is_file()]
+    if not present:
+        return []
+    try:
+        text = stamp_file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return present
+    if stamp_file.suffix == ".json":
+        try:
+            found = json.loads(text).get("inputs_stamp")
+        except (ValueError, AttributeError):
+            found = None
+    else:
+        hit = _BRIEF_STAMP.search(text)
+        found = hit.group(1) if hit else None
+    return [] if found == stamp else present
 
 
 def write_all(writers: Mapping[Path, Callable[[Path], None]], *, set_aside: Iterable[Path] = ()) -> list[Path]:
@@ -419,6 +471,8 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
     _panel_tables(result, out, paths, tables)
     check_not_inputs(result, paths.values())
     meta = json.dumps(run_metadata(result, paths), indent=2, ensure_ascii=False, default=str) + "\n"
+    brief = brief_files(out, name)
+    stale = _stale_outputs(brief, brief[0], inputs_stamp(result))
     writers = {paths[kind]: _write_text(table.to_csv(index=False, float_format="%.10g", lineterminator="\n")) for kind, table in tables.items()}
     try:
         with output_lock(out, wait=result.config.output.lock_wait):
@@ -429,17 +483,31 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
                     paths["gpkg"]: _gpkg_writer(result, name),
                     paths["run"]: _write_text(meta),
                 },
-                set_aside=[out / f"{name}_{kind}.csv" for kind in OPTIONAL_TABLES if kind not in paths],
+                set_aside=[*(out / f"{name}_{kind}.csv" for kind in OPTIONAL_TABLES if kind not in paths), *stale],
             )
     except OSError as exc:
         raise NexusZonesError(
             f"output folder {out}: could not write ({exc.strerror or exc}); expected a writable folder. Fix: check permissions and free space, or pass --out"
         ) from exc
     logger.info("outputs: %s written to %s", ", ".join(p.name for p in paths.values()), out)
-    if moved:
-        logger.info("outputs: %d table(s) of an earlier run of study %s, for features this config does not enable, moved to %s: %s",
-                    len(moved), name, out / PREVIOUS, ", ".join(p.name for p in moved))
+    _say_moved(moved, stale, name, out, by="run")
     return paths
+
+
+def _say_moved(moved: list[Path], stale: list[Path], name: str, out: Path, *, by: str) -> None:
+    """Log what a command moved to :data:`PREVIOUS`: the other command's files that no longer match
+    its inputs, and (``run``) tables of features the config no longer enables."""
+    other = {p.name for p in stale}
+    mismatched = [p.name for p in moved if p.name in other]
+    disabled = [p.name for p in moved if p.name not in other]
+    if mismatched:
+        owner = "brief" if by == "run" else "run"
+        logger.warning("outputs: %d file(s) of study %s written by an earlier `nexus-zones %s` from other inputs (config or data) no longer match "
+                       "this %s and were moved to %s: %s; run `nexus-zones %s` again to have them for these inputs",
+                       len(mismatched), name, owner, by, out / PREVIOUS, ", ".join(mismatched), owner)
+    if disabled:
+        logger.info("outputs: %d table(s) of an earlier run of study %s, for features this config does not enable, moved to %s: %s",
+                    len(disabled), name, out / PREVIOUS, ", ".join(disabled))
 
 
 #: The tables a run writes only when the config enables their feature (``<study>_<kind>.csv``).
@@ -814,7 +882,11 @@ def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:
                 analyses.ranks_by_weights.reset_index().to_excel(writer, sheet_name="ranks_by_weights", index=False)
             literal_cells(writer.book)  # a name such as "=HYPERLINK(...)" stays text
 
+    stamp = inputs_stamp(result)
+    page = brief_html(result, png).replace("<head>", f'<head><meta name="nexus-zones-inputs" content="{stamp}">', 1)
+    stale = _stale_outputs(run_files(out, name), out / f"{name}_run.json", stamp)
     with output_lock(out, wait=result.config.output.lock_wait):
-        write_all({paths["brief"]: _write_text(brief_html(result, png)), paths["png"]: lambda p: p.write_bytes(png), paths["xlsx"]: xlsx})
+        moved = write_all({paths["brief"]: _write_text(page), paths["png"]: lambda p: p.write_bytes(png), paths["xlsx"]: xlsx}, set_aside=stale)
     logger.info("brief: %s written to %s", ", ".join(p.name for p in paths.values()), out)
+    _say_moved(moved, stale, name, out, by="brief")
     return paths

@@ -28,6 +28,7 @@ from .. import fold, geometry, load, sheets
 from ..aggregate import _report_spellings, assign_points, slug
 from ..reconcile import conform_codes, match_rows
 from ..errors import EventsOutsideWarning, InputDataError, MissingValueWarning, Problem, UnmatchedFilterWarning, UnusedValueWarning, did_you_mean
+from ..safety import strip_bidi_columns
 from .base import Identifier, MeasureContext, date_window, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _resolve, _Strict
 
 __all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "count_points", "counted", "in_window", "measures", "read", "measure", "empty_parts"]
@@ -183,7 +184,7 @@ def measures(spec: PointsLayerSpec) -> tuple[str, ...] | None:
 def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataFrame:
     """Read the layer's points with the columns its spec asks for (see :func:`read_points`)."""
     need_date = spec.window != (None, None)
-    return read_points(
+    points = read_points(
         spec.path, layer=spec.layer, latitude=spec.latitude, longitude=spec.longitude,
         date_column=spec.date_column if need_date else None, type_column=spec.type_column if spec.types else None,
         category_column=spec.category_column, types=spec.types, categories=spec.categories,
@@ -193,6 +194,8 @@ def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataF
         deleted=load.read_deleted_records(spec.deleted, key=f"layers.{name}.deleted") if spec.deleted else None, sheet=spec.sheet,
         header_row=spec.header_row,
     )
+    # the texts a page shows of each point (tooltips, legends): bidirectional controls removed, with a warning
+    return strip_bidi_columns(points, ("type", "category", "admin", "name"), source=str(spec.path))
 
 
 def measure(name: str, spec: PointsLayerSpec, data: gpd.GeoDataFrame, context: MeasureContext) -> Measured:

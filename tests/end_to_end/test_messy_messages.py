@@ -289,4 +289,4 @@ def test_points_of_degrees_read_in_a_utm_crs_by_the_config_are_named(tmp_path, c
     cfg["layers"]["services"].update(path=str(data / "services.gpkg"), crs="EPSG:32630")
     code, err, _ = run_cli(cfg, tmp_path, capsys)
     assert code == 2
-    assert "which look like degrees, in a file read WGS 84 / UTM zone 30N (EPSG:32630)" in err and "or remove layers.services.crs" in err
+    assert "which look like degrees, in a file read (by layers.services.crs) in WGS 84 / UTM zone 30N (EPSG:32630)" in err and "or remove layers.services.crs" in err

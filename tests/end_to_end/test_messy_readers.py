@@ -105,8 +105,8 @@ def test_csv_title_lines_need_header_row_and_then_read_right(tmp_path, capsys):
     (data / SCHOOLS).write_text("Fermetures d'écoles au 26 février 2018\nSource : Cluster Éducation\n" + text, encoding="utf-8")
     code, err, _ = _run(cfg, tmp_path / "a", capsys)
     assert code == 2
-    assert "found 1 field on the first line but 6 on most lines below, the first of them line 3" in err
-    assert "delete the title lines above line 3" in err and "set header_row: 2" in err
+    assert "found 1 filled field on the first line (a title?) but 6 on most lines below, the first of them line 3" in err
+    assert "delete the title lines above line 3" in err and "set header_row: 3 (the line of the column names)" in err  # the fix that works
     cfg["layers"]["schools"]["header_row"] = 3
     code, err, table = _run(cfg, tmp_path / "b", capsys)
     assert code == 0, err
