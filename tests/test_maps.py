@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import html
+from html import unescape
 import json
 import math
 import re
@@ -25,7 +26,7 @@ from nexus_zones import claims, explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 
-from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, render_popups, require_real_data, voronoi_coverage
+from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, render_popups, render_rules_line, require_real_data, voronoi_coverage
 
 
 def test_legend_ends_follow_goalposts_thresholds_and_transforms():
@@ -72,9 +73,10 @@ def test_map_as_text(demo_result):
     popup = render_popups(data)[0]  # as the page writes it
     assert "nz-rules" in popup and popup.count('<li class="ok">✔') == 6
     # the demo's rules fail 0, 3, 4, 5 and 6 times: the rules decide, and the popup says so, not "whatever the weights"
-    assert "Rank band: 1 (90% of 1,000 weightings tried)" in popup
+    assert "Rank band at the config's weights: 1 (90% of 1,000 weightings tried around them)" in unescape(popup)
     assert "<b>The rules decide: 1st, whatever the weights</b>" in popup and "whatever the weights tried" not in popup
-    assert "The rules alone decide the order: each unit fails a different number of rules (0, 3, 4, 5 and 6)" in data["title_html"]
+    # the page builds that line at the sliders' weights (render.js rulesLine): here at the config's
+    assert "The rules alone decide the order: each unit fails a different number of rules (0, 3, 4, 5 and 6)" in render_rules_line(data)
     # leads with the rules and why (the three lines), before the folded details
     assert popup.index("Passes every rule") < popup.index("Why this unit?") < popup.index("<details")
     assert [v["id"] for v in data["views"]] == ["score", "region_rank"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
@@ -132,8 +134,10 @@ def test_hostile_strings_are_escaped_in_the_page(grid_cfg, grid_files, tmp_path)
     assert hostile not in html
     assert "<b onmouseover" not in html
     assert "</script><script>alert(3)" not in html
-    # escaped for HTML, then written into the script as JSON with <, > and & as \\u escapes
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+    # a unit's name is data: sent as text, written into the script as JSON with <, > and & as \\u
+    # escapes, and escaped by the page where it shows it (format.js esc; tests/end_to_end/test_browser.py)
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
+    assert hostile in _page_data(html)["units"]["name"]
 
 
 def test_fixed_class_legends(grid_cfg, tmp_path):
@@ -377,16 +381,17 @@ def test_weight_zero_ranks_a_unit_missing_that_indicator_as_rescore(laptop, grid
     python = result.rescore({"closed": 0})
     assert not pd.isna(python.scores.at["B2", "rank"])  # rescore ranks B2 once 'closed' does not count
     _assert_page_equals_python(_page_state(pg), python)
-    # a line now says which parts are at the config's weights, in the legend of a weight-dependent view
-    expect_note = pg.locator(".nz-legend .nz-config-note")
-    assert expect_note.count() == 0  # the score view's legend does not depend on the weights
+    # nothing stays at the config's weights: the indicator's legend gives its weight at the sliders' (0 %)
     pg.locator(".leaflet-control-layers").hover()
-    pg.locator(".leaflet-control-layers-base label").nth(2).click()  # the first indicator's (after score and region rank)
-    assert pg.locator(".nz-legend .nz-config-note").count() == 1
-    pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")  # and in every popup
-    assert pg.locator(".leaflet-popup .nz-config-note").count() == 1
-    pg.locator("button.nz-reset").click()  # back at the config's weights: the popup follows, the line goes
-    assert pg.locator(".leaflet-popup .nz-config-note").count() == 0 and pg.locator(".nz-legend .nz-config-note").count() == 0
+    pg.locator(".leaflet-control-layers-base label", has_text=maps.label_of(result.config, "closed", "en")).click()
+    assert f"weight {maps.percent(python.scored.weights['closed'], 'en')})" in pg.locator(".nz-legend .nz-legend-title").inner_text()
+    assert python.scored.weights["closed"] == 0
+    # the rank band holds at the config's weights (and says so): hidden while the sliders are away from them
+    pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")
+    assert pg.locator(".leaflet-popup .nz-band").count() == 0
+    pg.locator("button.nz-reset").click()  # back at the config's weights: the open popup follows
+    assert pg.locator(".leaflet-popup .nz-band").count() == (1 if "rank_p05" in result.scores.columns and pd.notna(result.scores["rank_p05"].iloc[0]) else 0)
+    assert f"weight {maps.percent(result.scored.weights['closed'], 'en')})" in pg.locator(".nz-legend .nz-legend-title").inner_text()
     assert_clean(log)
 
 
