@@ -618,8 +618,33 @@ class _App(MacroElement):
 
 
 def _static(name: str) -> str:
-    """One of the page's static files, shipped as package data in ``nexus_zones/page/static``."""
-    return resources.files("nexus_zones").joinpath("page").joinpath("static").joinpath(name).read_text(encoding="utf-8")
+    """One of the page's static files, shipped as package data in ``nexus_zones/page/static``; a
+    script as the page carries it (:func:`compact_js`)."""
+    text = resources.files("nexus_zones").joinpath("page").joinpath("static").joinpath(name).read_text(encoding="utf-8")
+    return compact_js(text) if name.endswith(".js") else text
+
+
+_TRAILING_COMMENT = re.compile(r"(?<=[;{}])  // .*$")
+
+
+def compact_js(text: str) -> str:
+    """Our own scripts without what only their readers need: comments on lines of their own (``//``
+    and ``/* … */`` blocks), comments after a statement (two spaces, ``//``) and indentation. Safe
+    for the page's files, written for it: no string or template spans lines, and no comment opens
+    mid-line but after a statement (``tests/page/test_compact.py`` runs them compacted)."""
+    out, in_block = [], False
+    for line in text.splitlines():
+        bare = line.strip()
+        if in_block:
+            in_block = not bare.endswith("*/")
+            continue
+        if bare.startswith("/*"):
+            in_block = not bare.endswith("*/")
+            continue
+        if not bare or bare.startswith("//"):
+            continue
+        out.append(_TRAILING_COMMENT.sub("", bare))
+    return "\n".join(out) + "\n"
 
 
 class _MarkerClusterAssets(JSCSSMixin, MacroElement):
