@@ -19,11 +19,15 @@
   basemap that reads without tiles; tiles are an overlay drawn only when online.
 * **French and English** from one catalogue (:mod:`nexus_zones.messages`).
 
-Every string that comes from data or config is HTML-escaped here, before it reaches the page, except
-the popups' texts: each unit carries its popup as a compact record of numbers and short keys
-(:func:`popup_record`), the texts every popup shares are sent once (:func:`popup_texts`), and the
-page writes the HTML and escapes every text itself (``page/static/popup.js``, checked by Node
-against ``html.escape`` and :mod:`nexus_zones.messages`' number formats).
+The page holds one state (``page/static/store.js``) and renders everything that depends on it
+(colours, legends' weights, ranking, popups' points, bars, why sentences and rank band, the rules
+line) from this payload: facts, not sentences at the config's weights. Each unit carries its popup
+as a compact record of numbers and short keys (:func:`popup_record`), the texts every popup shares
+are sent once (:func:`popup_texts`), unit and region names are sent as text, and the page writes the
+HTML and escapes every text itself (``page/static/format.js``, checked by Node against
+``html.escape`` and :mod:`nexus_zones.messages`' number formats). The HTML still built here (title,
+legends, point tooltips) escapes every string from data or config. The payload's shape is
+``page/payload.schema.json``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 /* nexus_zones popup renderer: a unit's popup body (and side panel) as HTML, from the compact record
- * nexus_zones.maps writes per unit (numbers and short keys) and the texts it writes once (D.popup:
- * message templates, indicator labels and sources, rule labels). Pure: no DOM, no globals read.
- *
- * Numbers are written as Python writes them (nexus_zones.messages.number / fixed: exact decimal
- * rounding, half to even, Python's "g" format) in the payload's number_format, and every text from
- * data is escaped here with esc, which escapes as Python's html.escape(quote=True).
+ * nexus_zones.maps writes per unit (numbers, facts and short keys), the texts it writes once (D.popup:
+ * message templates, indicator labels, sources and scale ends, rule labels) and the effective
+ * weights of the sliders: points, bars and why sentences are computed here (builders.js) at those
+ * weights; the rank band, which holds at the config's weights, is shown only while they are there.
+ * Numbers and escaping are format.js's. Pure: no DOM, no globals read.
  *
  * Inlined in the page it defines the global NexusPopup; under Node, require() returns it.
  * tests/page/popup.test.js checks it against cases written by tests/page/test_popup.py. */
