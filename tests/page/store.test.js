@@ -64,6 +64,9 @@ test("the renders are functions of (payload, state): ranking, legend, header, ru
   // every unit fails a different number of rules: the rules decide the order, whatever the weights
   assert.equal(R.rulesLine(D, X), '<p class="nz-rules-decide">The rules alone decide the order (0, 1 and 2)</p>');
   assert.equal(R.rulesLine(Object.assign(payload(), {failing_units: "flag"}), X), "");
+  // colours: the score on the palette (75 of 100 is 3/4 along it), region ranks by class, unranked grey
+  const D2 = Object.assign(payload(), {palette: ["#000000", "#ffffff"], classes: 0, no_data: "#bdbdbd", region_rank_classes: [[1, "#111111"], [null, "#222222"]]});
+  assert.deepEqual(R.colours(D2, X), {score: ["#bfbfbf", "#808080", "#404040"], region_rank: ["#111111", "#222222", "#111111"]});
   // the same state gives the same HTML; another weighting moves the ranking's scores, not its order
   assert.equal(R.ranking(D, at([3, 1])), table);
   assert.ok(R.ranking(D, at([1, 3])).includes('<td class="nz-s">25.0</td>'));

@@ -15,7 +15,9 @@ import jsonschema
 import nexus_zones
 from nexus_zones import maps
 
-from .._support import JS_TESTS, REPO, _hostile_demo, _node
+import pytest
+
+from .._support import JS_TESTS, REPO, _hostile_demo, _node, require_real_data
 
 
 def _schema() -> dict:
@@ -38,11 +40,25 @@ def _broken(payload: dict) -> list[tuple[str, dict]]:
 
 
 def test_the_payload_conforms_to_its_schema_in_python_and_in_node(tmp_path: Path) -> None:
+    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    good = [("demo en", maps.page_data(demo, "en")), ("demo fr", maps.page_data(demo, "fr")), ("hostile", maps.page_data(_hostile_demo(tmp_path), "en"))]
+    _check_both_sides(good, tmp_path)
+
+
+@pytest.mark.realdata
+def test_a_study_over_periods_conforms_too(tmp_path: Path) -> None:
+    """The real north–centre study 2016–2019: the payload's ``periods`` (a popup record per unit and period)."""
+    study = nexus_zones.run(REPO / "configs" / "mali_north_centre_2016_2019.yaml", data_dir=require_real_data(), write=False)
+    payload = maps.page_data(study, study.config.language)
+    assert len(payload["periods"]["popup"]) == len(payload["periods"]["names"]) > 1
+    _check_both_sides([("north-centre over periods", payload)], tmp_path)
+
+
+def _check_both_sides(good: list[tuple[str, dict]], tmp_path: Path) -> None:
+    """jsonschema accepts every good payload and refuses each broken copy of the first; Node agrees."""
     schema = _schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
-    good = [("demo en", maps.page_data(demo, "en")), ("demo fr", maps.page_data(demo, "fr")), ("hostile", maps.page_data(_hostile_demo(tmp_path), "en"))]
     cases = []
     for name, payload in good:
         errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(payload)]

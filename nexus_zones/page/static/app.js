@@ -38,19 +38,11 @@ function nexusZonesApp(map, D, overlays) {
     inputs.popup = units.map(function (u) { return u.properties.popup; });
     X = NexusRender.derive(D, inputs, s);
     state.weights = s.weights; state.pillarWeights = s.pillarWeights; state.scores = X.scores; state.rank = X.rank; state.regionRank = X.regionRank;
+    var colours = NexusRender.colours(D, X);
     units.forEach(function (u, i) {
-      u.properties._c_score = NexusKernel.colour(state.scores[i] === null ? null : state.scores[i] / 100, D.classes, D.palette, D.no_data);
-      if (D.region_rank_classes) { u.properties._c_region_rank = regionRankColour(state.regionRank[i]); }
+      u.properties._c_score = colours.score[i];
+      if (D.region_rank_classes) { u.properties._c_region_rank = colours.region_rank[i]; }
     });
-  }
-  // the region-rank view's classes (nexus_zones.maps.REGION_RANK_CLASSES): [last rank of the class or null, colour]
-  function regionRankColour(r) {
-    if (r === null || r === undefined) { return D.no_data; }
-    for (var c = 0; c < D.region_rank_classes.length; c++) {
-      var last = D.region_rank_classes[c][0];
-      if (last === null || r <= last) { return D.region_rank_classes[c][1]; }
-    }
-    return D.no_data;
   }
 
   // ------------------------------------------------------------------------- the units layer

@@ -33,6 +33,20 @@
             eff: K.splitWeights(model, state.weights, state.pillarWeights).effective};
   }
 
+  /** The region-rank view's colour of a rank within the region (maps.REGION_RANK_CLASSES: [last rank of the class or null, colour]). */
+  function regionRankColour(D, r) {
+    if (r === null || r === undefined) { return D.no_data; }
+    for (var c = 0; c < D.region_rank_classes.length; c++) {
+      var last = D.region_rank_classes[c][0];
+      if (last === null || r <= last) { return D.region_rank_classes[c][1]; }
+    }
+    return D.no_data;
+  }
+  /** The colours of the views the weights change: the score's and the region rank's, per unit. */
+  function colours(D, X) {
+    return {score: X.scores.map(function (s) { return K.colour(s === null ? null : s / 100, D.classes, D.palette, D.no_data); }),
+            region_rank: X.regionRank.map(function (r) { return regionRankColour(D, r); })};
+  }
   function score(D, s) { return s === null ? "–" : F.fixed(s, D.number_format, 1); }
   function rank(D, r) { return r === null ? esc(D.text.not_ranked) : String(r); }
   function region(D, i) { return D.units.regions[D.units.region[i]]; }
@@ -100,7 +114,7 @@
     return '<p class="nz-rules-decide">' + esc(C.render(D.popup.claims, claim, labels, D.number_format)) + "</p>";
   }
 
-  var NexusRender = {inputs: inputs, derive: derive, header: header, popup: popup, tooltip: tooltip, order: order, ranking: ranking,
+  var NexusRender = {inputs: inputs, derive: derive, colours: colours, header: header, popup: popup, tooltip: tooltip, order: order, ranking: ranking,
                      legend: legend, rulesLine: rulesLine, score: score};
   if (node) { module.exports = NexusRender; }
   if (root) { root.NexusRender = NexusRender; }
