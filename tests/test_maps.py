@@ -299,7 +299,9 @@ def test_english_page_has_no_french_number_formats(tmp_path: Path) -> None:
     """The demo in English: no narrow no-break space, no "%" after a space, and "1,000 weightings"."""
     result = nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path / "en")
     data = maps.page_data(result, "en")
-    shown = json.dumps(render_popups(data) + [v["legend"] for v in data["views"]], ensure_ascii=False)
+    weights = [result.scored.weights[n] for n in result.config.indicators]  # each indicator's legend as the page writes it at the config's weights
+    legends = [maps.legend_html(v["legend"], maps.percent(weights[v["legend"]["k"]], "en") if isinstance(v["legend"], dict) else "") for v in data["views"]]
+    shown = json.dumps(render_popups(data) + legends, ensure_ascii=False)
     assert NNBSP not in shown and " %" not in shown
     assert "of 1,000 weightings tried" in shown
     assert data["number_format"] == {"thousands": ",", "decimal": "."}

@@ -419,6 +419,7 @@ function nexusZonesApp(map, D, overlays) {
 
   window.nexusZones = {map: map, geo: geo, store: store, state: state, data: D, units: units, inputs: inputs, model: model, hooks: hooks, refresh: refresh,
     show: show, legends: legends, popupBody: popupBody, showPointsOf: showPointsOf,
+    legend: function (id) { return NexusRender.legend(D, X, {legend: legends[id]}); },
     pointsShown: function () { return pointMarkers.map(function (l) { return l.group.getLayers().map(function (m) { return m.getTooltip() ? m.getTooltip().getContent() : ""; }); }); },
     view: function () { return current; }, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode,
     setWeights: function (w, pw) {
