@@ -635,7 +635,7 @@ def compact_js(text: str) -> str:
     """Our own scripts without what only their readers need: comments on lines of their own (``//``
     and ``/* … */`` blocks), comments after a statement (two spaces, ``//``) and indentation. Safe
     for the page's files, written for it: no string or template spans lines, and no comment opens
-    mid-line but after a statement (``tests/page/test_compact.py`` runs them compacted)."""
+    mid-line but after a statement (``tests/test_maps.py`` runs them compacted)."""
     out, in_block = [], False
     for line in text.splitlines():
         bare = line.strip()

@@ -12,6 +12,7 @@ from html import unescape
 import json
 import math
 import re
+import subprocess
 from pathlib import Path
 
 import geopandas as gpd
@@ -431,3 +432,40 @@ def test_page_layout_payload(demo_result) -> None:
     assert data["region_rank_classes"] == [[1, maps.PALETTE[8]], [2, maps.PALETTE[6]], [3, maps.PALETTE[4]], [5, maps.PALETTE[2]], [None, maps.PALETTE[1]]]
     assert sorted(data["units"]["failed"]) == [0, 3, 4, 5, 6]
     assert data["text"]["rules_failed"] == "Rules failed" and maps.page_data(demo_result, "fr")["text"]["rules_failed"] == "Règles non respectées"
+
+
+# ------------------------------------------------------------------------ the page's scripts, compacted
+# The page carries its scripts compacted (maps.compact_js: no comments, no indentation): each still
+# parses, and each module loads under Node and exports what its source exports.
+
+PAGE_MODULES = ["format.js", "kernel.js", "topology.js", "store.js", "claims.js", "builders.js", "popup.js", "render.js"]
+
+
+def test_compact_js_drops_comments_and_indentation_only() -> None:
+    source = "/* a\n * block */\nfunction f(a) {  // why\n  // a line\n  var u = 'http://x';  // after\n  return a / 2;\n}\n"
+    assert maps.compact_js(source) == "function f(a) {\nvar u = 'http://x';\nreturn a / 2;\n}\n"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in STATIC.glob("*.js")))
+def test_every_compacted_script_parses(name: str, tmp_path: Path) -> None:
+    from ._support import _node as _node_bin
+
+    compact = maps.compact_js((STATIC / name).read_text(encoding="utf-8"))
+    assert not re.search(r"^(\s|/\*|//)", compact, flags=re.M)  # no indentation, no comment line left
+    (tmp_path / name).write_text(compact, encoding="utf-8")
+    run = subprocess.run([_node_bin(), "--check", str(tmp_path / name)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+
+
+def test_compacted_modules_load_and_export_what_their_sources_export(tmp_path: Path) -> None:
+    from ._support import _node as _node_bin
+
+    for name in PAGE_MODULES:
+        (tmp_path / name).write_text(maps.compact_js((STATIC / name).read_text(encoding="utf-8")), encoding="utf-8")
+    script = ("const path = require('path'); const out = {};"
+              "for (const name of JSON.parse(process.argv[1])) { const a = require(path.join(process.argv[2], name)), b = require(path.join(process.argv[3], name));"
+              "  out[name] = [Object.keys(a).sort(), Object.keys(b).sort()]; }"
+              "process.stdout.write(JSON.stringify(out));")
+    run = subprocess.run([_node_bin(), "-e", script, json.dumps(PAGE_MODULES), str(tmp_path), str(STATIC)], capture_output=True, text=True, timeout=60, check=True)
+    for name, (compacted, source) in json.loads(run.stdout).items():
+        assert compacted == source and len(source) >= 2, name

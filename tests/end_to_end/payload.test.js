@@ -1,5 +1,5 @@
 // The page's payload against its schema (nexus_zones/page/payload.schema.json), under Node:
-// tests/page/test_payload.py writes payloads (the demo in English and French, a demo with hostile
+// tests/end_to_end/test_payload_schema.py writes payloads (the demo in English and French, a demo with hostile
 // labels, and broken copies with what jsonschema says of them) to NEXUS_ZONES_PAYLOAD.
 "use strict";
 

@@ -1,5 +1,5 @@
 """The page's payload is described once (``nexus_zones/page/payload.schema.json``) and checked on both
-sides: here with jsonschema, under Node with ``tests/page/schema.js`` (``tests/page/payload.test.js``),
+sides: here with jsonschema, under Node with ``tests/end_to_end/schema.js`` (``payload.test.js`` beside this file),
 on the demo's payloads (English, French, hostile labels) and on broken copies both must refuse."""
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from nexus_zones import maps
 
 import pytest
 
-from .._support import JS_TESTS, REPO, _hostile_demo, _node, require_real_data
+from .._support import REPO, _hostile_demo, _node, require_real_data
+
+HERE = Path(__file__).resolve().parent
 
 
 def _schema() -> dict:
@@ -68,7 +70,7 @@ def _check_both_sides(good: list[tuple[str, dict]], tmp_path: Path) -> None:
         assert not validator.is_valid(payload), name
         cases.append({"name": name, "payload": payload, "valid": False})
     (tmp_path / "payloads.json").write_text(json.dumps(cases, ensure_ascii=False), encoding="utf-8")
-    run = subprocess.run([_node(), "--test", str(JS_TESTS / "payload.test.js")], capture_output=True, text=True, timeout=300,
+    run = subprocess.run([_node(), "--test", str(HERE / "payload.test.js")], capture_output=True, text=True, timeout=300,
                          cwd=REPO, env={**os.environ, "NEXUS_ZONES_PAYLOAD": str(tmp_path)})
     report = run.stdout + run.stderr
     assert run.returncode == 0 and "# fail 0" in report and "# skipped 0" in report, report[-4000:]

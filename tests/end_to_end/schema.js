@@ -1,7 +1,7 @@
 // A JSON Schema checker for the page's payload schema (nexus_zones/page/payload.schema.json) under
 // Node, for the keywords that schema uses and no other: a schema using another keyword is refused,
 // so that nothing is silently left unchecked. Python checks the same payloads with jsonschema
-// (tests/page/test_payload.py); both must agree, on good payloads and on broken ones.
+// (tests/end_to_end/test_payload_schema.py); both must agree, on good payloads and on broken ones.
 "use strict";
 
 const KEYWORDS = new Set(["$schema", "$id", "title", "description", "type", "properties", "required", "additionalProperties", "items",
