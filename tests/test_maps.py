@@ -266,12 +266,15 @@ def test_static_files_cannot_end_their_element() -> None:
 
 
 def test_page_inlines_the_static_files_once(tmp_path: Path) -> None:
-    """The map is one file: style, kernel and app inlined verbatim, once, and the app started once."""
+    """The map is one file: style verbatim and every script compacted (:func:`maps.compact_js`), each
+    inlined once, a module before the modules that read it, and the app started once."""
     demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
     page = maps.build_map(demo, offline=True)
-    for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"):
-        text = (STATIC / name).read_text(encoding="utf-8")
-        assert page.count(text) == 1, name
+    assert page.count((STATIC / "app.css").read_text(encoding="utf-8")) == 1
+    order = ["format.js", "kernel.js", "topology.js", "store.js", "claims.js", "builders.js", "popup.js", "render.js", "app.js"]
+    at = [page.find(maps.compact_js((STATIC / name).read_text(encoding="utf-8"))) for name in order]
+    assert all(page.count(maps.compact_js((STATIC / name).read_text(encoding="utf-8"))) == 1 for name in order)
+    assert at == sorted(at) and at[0] > 0, dict(zip(order, at))
     assert page.count("nexusZonesApp(map_") == 1
     assert page.index("var NexusKernel =") < page.index("function nexusZonesApp(") < page.index("nexusZonesApp(map_")
     assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?:", page)
