@@ -23,7 +23,7 @@ from .messages import CATALOGUE, fixed, number, ordinal, share_text, t
 
 __all__ = [
     "Claim", "Kind", "KINDS", "FORMATS", "render", "check", "catalogue_for_page", "keys_in",
-    "robustness", "rules_decide", "why", "choice", "agreement", "pilots", "data_band", "data_share", "low_reporting",
+    "robustness", "rank_band", "rules_decide", "why", "region_side", "choice", "agreement", "pilots", "data_band", "data_share", "low_reporting",
     "RobustFacts", "WhyFacts",
 ]
 
@@ -247,6 +247,19 @@ def robustness(facts: RobustFacts, *, short: bool = False) -> Claim | None:
     return Claim("robust_depends" + suffix, {"first": facts.k, "share": float(facts.share)})
 
 
+# ------------------------------------------------------------------------------------ rank band
+_kind("rank_band_one", {"rank": "int", "draws": "int"}, lambda f, v: f[0] == f[1] == v["rank"] and v["draws"] == f[2])
+_kind("rank_band", {"lo": "int", "hi": "int", "draws": "int"}, lambda f, v: f[0] < f[1] and (v["lo"], v["hi"], v["draws"]) == tuple(f))
+
+
+def rank_band(lo: int, hi: int, draws: int) -> Claim:
+    """Where the unit's rank lies (5–95 % of the weightings tried around the config's weights). It
+    holds at the config's weights, and says so: the page shows it only while the sliders are there."""
+    if lo == hi:
+        return Claim("rank_band_one", {"rank": lo, "draws": draws})
+    return Claim("rank_band", {"lo": lo, "hi": hi, "draws": draws})
+
+
 # ------------------------------------------------------------------------------------ rules decide
 @dataclass(frozen=True)
 class RulesFacts:
@@ -309,13 +322,20 @@ def strength(f: WhyFacts) -> bool:
     return f.points >= f.max_points / 2
 
 
+def region_side(value: float, mean: float, cost: bool) -> int:
+    """Where a value stands against the mean of the region's other units: 1 better, -1 worse, 0
+    where no mean tells (none, or equal to the value). It does not depend on the weights: the page
+    receives it as a fact (``page/static/builders.js``)."""
+    if math.isnan(value) or math.isnan(mean) or math.isclose(value, mean, rel_tol=1e-9, abs_tol=1e-12):
+        return 0
+    return 1 if (value < mean if cost else value > mean) else -1
+
+
 def region_agrees(f: WhyFacts) -> bool:
     """The region's mean tells the same story as the points: a strength is better than the mean of
     the region's other units, a weakness worse (lower is better for a cost)."""
-    if math.isnan(f.region_mean) or math.isclose(f.value, f.region_mean, rel_tol=1e-9, abs_tol=1e-12):
-        return False
-    better = f.value < f.region_mean if f.cost else f.value > f.region_mean
-    return better == strength(f)
+    side = region_side(f.value, f.region_mean, f.cost)
+    return side != 0 and (side > 0) == strength(f)
 
 
 def _why_values(f: WhyFacts, v) -> bool:

@@ -22,7 +22,7 @@ from .messages import pick
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import RunResult
 
-__all__ = ["labels", "scale_ends", "other_means", "rules_facts", "rules_claim", "rules_decide_top", "robust_claim", "why_claims",
+__all__ = ["labels", "scale_ends", "other_means", "rules_facts", "rules_claim", "rules_decide_top", "robust_claim", "rank_band_claim", "why_claims",
            "choice_claims", "agreement_claim", "pilot_claims", "data_band_claim", "data_share_claims", "reporting_claims", "period_text", "set_label", "top_k"]
 
 
@@ -85,6 +85,14 @@ def robust_claim(result: "RunResult", unit: str, *, decided: bool | None = None,
     facts = claims.RobustFacts(share=float(row["share_top_k"]), k=k, draws=int(result.config.robustness.draws),
                                in_top=int(row["rank"]) <= k, rules_decide=decided)
     return claims.robustness(facts, short=short)
+
+
+def rank_band_claim(result: "RunResult", unit: str) -> Claim | None:
+    """Where the unit's rank lies among the weightings tried around the config's weights (5–95 %)."""
+    row = result.scores.loc[unit]
+    if "rank_p05" not in row.index or not _present(row["rank_p05"]):
+        return None
+    return claims.rank_band(int(row["rank_p05"]), int(row["rank_p95"]), int(result.config.robustness.draws))
 
 
 # ------------------------------------------------------------------------------------ why this unit

@@ -19,11 +19,15 @@
   basemap that reads without tiles; tiles are an overlay drawn only when online.
 * **French and English** from one catalogue (:mod:`nexus_zones.messages`).
 
-Every string that comes from data or config is HTML-escaped here, before it reaches the page, except
-the popups' texts: each unit carries its popup as a compact record of numbers and short keys
-(:func:`popup_record`), the texts every popup shares are sent once (:func:`popup_texts`), and the
-page writes the HTML and escapes every text itself (``page/static/popup.js``, checked by Node
-against ``html.escape`` and :mod:`nexus_zones.messages`' number formats).
+The page holds one state (``page/static/store.js``) and renders everything that depends on it
+(colours, legends' weights, ranking, popups' points, bars, why sentences and rank band, the rules
+line) from this payload: facts, not sentences at the config's weights. Each unit carries its popup
+as a compact record of numbers and short keys (:func:`popup_record`), the texts every popup shares
+are sent once (:func:`popup_texts`), unit and region names are sent as text, and the page writes the
+HTML and escapes every text itself (``page/static/format.js``, checked by Node against
+``html.escape`` and :mod:`nexus_zones.messages`' number formats). The HTML still built here (title,
+legends, point tooltips) escapes every string from data or config. The payload's shape is
+``page/payload.schema.json``.
 """
 
 from __future__ import annotations
@@ -149,35 +153,38 @@ def popup_texts(result: "RunResult", language: str, *, used: set[str] | None = N
     catalogue (:func:`claims.catalogue_for_page`), the indicators' labels and sources, the rules'
     labels, the reference unit's name. Raw text: the page (``page/static/popup.js``) escapes it."""
     config = result.config
-    rb = config.robustness
     keys = ("status_fails", "status_excluded", "status_missing", "complete", "similar", "profile", "why", "indicator", "value", "points",
             "imputed", "no_data_rule", "passes_every_rule", "fails_rules", "more_details")
     texts = {k: t(k, language) for k in keys}
-    texts["band_plain"] = t("band_plain", language, band="{band}", draws=number(rb.draws, language))
     indicators = []
+    ends = explain._ends(result)
     for name, ind in config.indicators.items():
         layer = config.layers.get(ind.measure.split(".", 1)[0])
         source = pick(layer.source, language) if layer is not None and layer.source else ""
         period = _period(layer, language) if layer is not None else ""
-        indicators.append({"label": label_of(config, name, language), "about": " · ".join(x for x in (source, period) if x)})
+        # the scale's worst and best ends (why claims' fields), cut to what the claims write
+        lo, hi = (_short_n(v) for v in ends[name])
+        indicators.append({"label": label_of(config, name, language), "about": " · ".join(x for x in (source, period) if x), "lo": lo, "hi": hi})
     ref = reference_name(result) if "similarity" in result.scores.columns else ""
+    weights = result.scored.weights
     return {"t": texts, "ind": indicators, "rules": [pick(r.label, language, r.expr) for r in config.rules.values()],
+            "eff": [float(weights.get(n, 0.0)) for n in config.indicators],
             "claims": claims.catalogue_for_page(language, used=used), "ref": ref,
             "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}}
 
 
 def _claim_record(result: "RunResult", unit: str, language: str, decided: bool, means: pd.DataFrame | None, ends: dict | None) -> dict:
-    """A unit's claims as the popup receives them: robustness, why (with the three it leads with),
-    the decision analyses' lines and low reporting. When the rules decide the top k, neither the
+    """A unit's claims built in Python, as the popup receives them: robustness, the rank band, the
+    decision analyses' lines and low reporting (all at the config's weights, and saying so; why
+    this unit depends on the weights: the page builds it from :func:`_why_record`'s facts). When the rules decide the top k, neither the
     weights behind a choice nor the stakeholders' agreement is said: the rules settle both."""
     rec: dict[str, Any] = {}
     robust = explain.robust_claim(result, unit, decided=decided)
     if robust is not None:
         rec["rb"] = robust.wire()
-    said = explain.why_claims(result, unit, means=means, ends=ends)
-    if said:
-        rec["wy"] = [c.wire() for c, _ in said]
-        rec["w3"] = claims.pick_three([(c, good, None) for c, good in said])
+    band = explain.rank_band_claim(result, unit)
+    if band is not None:
+        rec["b"] = band.wire()
     decision = [] if decided else [*explain.choice_claims(result, unit), explain.agreement_claim(result, unit)]
     decision.append(explain.data_band_claim(result, unit))
     if any(c is not None for c in decision):
@@ -191,12 +198,31 @@ def _claim_record(result: "RunResult", unit: str, language: str, decided: bool, 
     return rec
 
 
+def _short_n(value: float) -> float | int | None:
+    """A number cut to what :func:`messages.number` writes of it (``None`` for a missing one)."""
+    return None if not _present(value) else _short(float(value), lambda v: number(v, "en", 3))
+
+
+def _why_record(result: "RunResult", unit: str, means: pd.DataFrame | None, ends: dict | None) -> dict:
+    """The facts of "why this unit" that the weights do not change (``page/static/builders.js``
+    builds the claims from them at the sliders' weights, by the rules of :func:`claims.why`): where
+    each value stands against the mean of the region's other units (``sd``, one digit per
+    indicator: 1 better, 2 worse, 0 no mean tells) and that mean where it tells (``mn``)."""
+    facts = explain.why_facts(result, unit, means=means, ends=ends)
+    sides = [claims.region_side(f.value, f.region_mean, f.cost) for f in facts]
+    if not any(sides):
+        return {}
+    return {"sd": "".join("1" if s > 0 else "2" if s < 0 else "0" for s in sides),
+            "mn": [_short_n(f.region_mean) if s else None for f, s in zip(facts, sides)]}
+
+
 def popup_record(row: Any, result: "RunResult", language: str, means: pd.DataFrame | None = None, *,
                  decided: bool | None = None, ends: dict | None = None) -> dict:
     """A unit's popup as data (``page/static/popup.js`` writes its HTML with :func:`popup_texts`):
-    status, rank band, completeness, similarity, profile, the unit's claims (:func:`_claim_record`),
-    raw values, bar widths, points, imputed indicators and the rules (one digit each: passed + 2 ×
-    no data). Numbers are cut to the precision the popup shows (:func:`_short`)."""
+    status, completeness, similarity, profile, the unit's claims (:func:`_claim_record`), raw values,
+    the facts of why this unit that do not depend on the weights (:func:`_why_record`; the page
+    computes points, bars and sentences at the sliders' weights), imputed indicators and the rules
+    (one digit each: passed + 2 × no data). Numbers are cut to the precision the popup shows (:func:`_short`)."""
     config = result.config
     unit = row.name
     names = list(config.indicators)
@@ -204,8 +230,6 @@ def popup_record(row: Any, result: "RunResult", language: str, means: pd.DataFra
     rec: dict[str, Any] = {}
     if _STATUS.get(row["status"]):
         rec["st"] = _STATUS[row["status"]]
-    if "rank_p05" in row.index and _present(row["rank_p05"]):
-        rec["b"] = [int(row["rank_p05"]), int(row["rank_p95"])]
     if "completeness" in row.index and _present(row["completeness"]) and row["completeness"] < 1:
         rec["c"] = _short(100 * row["completeness"], lambda v: fixed(v, "en", 0))
     if "similarity" in row.index and _present(row["similarity"]):
@@ -213,13 +237,8 @@ def popup_record(row: Any, result: "RunResult", language: str, means: pd.DataFra
     if "profile" in row.index and _present(row["profile"]):
         rec["pf"] = int(row["profile"])
     rec.update(_claim_record(result, unit, language, decided, means, ends))
-    rec["v"] = [_short(float(row[n]), lambda v: number(v, "en", 3)) if _present(row[n]) else None for n in names]
-    weights = result.scored.weights
-    rec["w"] = []
-    for n in names:
-        contrib, max_points = row[f"{n}_contrib"], 100.0 * weights[n]
-        rec["w"].append(int(f"{0.0 if not max_points or not _present(contrib) else 100.0 * contrib / max_points:.0f}"))
-    rec["p"] = [None if math.isnan(p) else p for p in shown_points(row, names)]
+    rec["v"] = [_short_n(float(row[n])) if _present(row[n]) else None for n in names]
+    rec.update(_why_record(result, unit, means, ends))
     imputed = [k for k, n in enumerate(names) if n in result.imputed.columns and bool(result.imputed.at[unit, n])]
     if imputed:
         rec["im"] = imputed
@@ -238,6 +257,15 @@ def _ramp(title: str, low: str, high: str, has_missing: bool, classes: int, lang
     return f'<div class="nz-legend-title">{esc(title)}</div>{bar}<div class="nz-ramp-labels"><span>{low}</span><span>{high}</span></div>{missing}'
 
 
+#: Where an indicator's weight goes in its legend's title (the page writes the sliders' weight there).
+_WEIGHT_MARK = "\x00weight\x00"
+
+
+def legend_html(legend: str | dict, weight_text: str) -> str:
+    """A legend as the page shows it, an indicator's with ``weight_text`` (e.g. "30%") as its weight."""
+    return legend if isinstance(legend, str) else legend["pre"] + esc(weight_text) + legend["post"]
+
+
 def _views(result: "RunResult", language: str) -> list[dict]:
     config, scores = result.config, result.scores
     classes = config.map.classes
@@ -247,17 +275,21 @@ def _views(result: "RunResult", language: str) -> list[dict]:
     ]
     if scores["region"].astype(bool).any():
         views.append(_region_rank_view(scores, language))
+    first = len(views)
     for name, ind in config.indicators.items():
         worst, best = scale_ends(ind, scores[name], scores[f"{name}_norm"])
         label = label_of(config, name, language)
         layer = config.layers.get(ind.measure.split(".", 1)[0])
         source = pick(layer.source, language) if layer is not None and layer.source else ""
-        title = f"{label} ({t('lower_better' if ind.direction == 'cost' else 'higher_better', language)}; {t('weight', language)} {percent(result.scored.weights[name], language)})"
+        # the weight is the sliders' (the page writes it: render.js legend); split around a mark
+        title = f"{label} ({t('lower_better' if ind.direction == 'cost' else 'higher_better', language)}; {t('weight', language)} {_WEIGHT_MARK})"
         legend = _ramp(title, f"{t('least', language)}: {fmt(worst, language=language)}", f"{t('most', language)}: {fmt(best, language=language)}",
                        bool(scores[f"{name}_norm"].isna().any()), classes, language)
         if source:
             legend += f'<div class="nz-src">{t("source", language)}: {esc(source)}</div>'
-        views.append({"id": f"i_{name}", "label": label, "colour": (lambda row, n=name: colour(row[f"{n}_norm"], classes)), "legend": legend})
+        pre, post = legend.split(esc(_WEIGHT_MARK))
+        views.append({"id": f"i_{name}", "label": label, "colour": (lambda row, n=name: colour(row[f"{n}_norm"], classes)),
+                      "legend": {"pre": pre, "k": len(views) - first, "post": post}})
     if config.rules:
         items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language))}</div>' for c, k in ((PASS, "passes_all"), (FAIL, "fails_one")))
         rule_list = "".join(f"<li>{esc(pick(r.label, language, r.expr))}</li>" for r in config.rules.values())
@@ -449,13 +481,13 @@ def _basemap(result: "RunResult", geoms: np.ndarray, outlines: dict[str, dict]) 
         members = idx.to_numpy()
         shape = geometry.safe_op(shapely.union_all, geoms[members], [labels[i] for i in members], what=f"outline of region {region}", source="map")
         point = label_point(shape)
-        regions.append({"outline": outlines[region], "label": esc(region),
+        regions.append({"outline": outlines[region], "label": str(region),
                         "at": [round(point.y, precision), round(point.x, precision)]})
     labels = []
     if len(scores) <= MAX_UNIT_LABELS:
         for (unit, row), geom in zip(scores.iterrows(), geoms):
             point = label_point(geom)
-            labels.append({"label": esc(row["name"]), "at": [round(point.y, precision), round(point.x, precision)]})
+            labels.append({"label": str(row["name"]), "at": [round(point.y, precision), round(point.x, precision)]})
     return {"regions": regions, "unit_labels": labels}
 
 
@@ -555,10 +587,14 @@ class _App(MacroElement):
 {{ this.css }}</style>
 {% endmacro %}
 {% macro script(this, kwargs) %}
+{{ this.format_js }}
 {{ this.kernel_js }}
 {{ this.topology_js }}
-{{ this.popup_js }}
+{{ this.store_js }}
 {{ this.claims_js }}
+{{ this.builders_js }}
+{{ this.popup_js }}
+{{ this.render_js }}
 {{ this.app_js }}
 {{ this.periods_js }}
 (function () {
@@ -580,13 +616,39 @@ class _App(MacroElement):
         self.overlays = overlays
         self.css, self.kernel_js, self.topology_js, self.popup_js, self.app_js = (
             _static(name) for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"))
-        self.claims_js = _static("claims.js")
+        self.claims_js, self.format_js, self.store_js, self.builders_js, self.render_js = (
+            _static(name) for name in ("claims.js", "format.js", "store.js", "builders.js", "render.js"))
         self.periods_js = _static("periods.js") if data.get("periods") else ""
 
 
 def _static(name: str) -> str:
-    """One of the page's static files, shipped as package data in ``nexus_zones/page/static``."""
-    return resources.files("nexus_zones").joinpath("page").joinpath("static").joinpath(name).read_text(encoding="utf-8")
+    """One of the page's static files, shipped as package data in ``nexus_zones/page/static``; a
+    script as the page carries it (:func:`compact_js`)."""
+    text = resources.files("nexus_zones").joinpath("page").joinpath("static").joinpath(name).read_text(encoding="utf-8")
+    return compact_js(text) if name.endswith(".js") else text
+
+
+_TRAILING_COMMENT = re.compile(r"(?<=[;{}])  // .*$")
+
+
+def compact_js(text: str) -> str:
+    """Our own scripts without what only their readers need: comments on lines of their own (``//``
+    and ``/* … */`` blocks), comments after a statement (two spaces, ``//``) and indentation. Safe
+    for the page's files, written for it: no string or template spans lines, and no comment opens
+    mid-line but after a statement (``tests/test_maps.py`` runs them compacted)."""
+    out, in_block = [], False
+    for line in text.splitlines():
+        bare = line.strip()
+        if in_block:
+            in_block = not bare.endswith("*/")
+            continue
+        if bare.startswith("/*"):
+            in_block = not bare.endswith("*/")
+            continue
+        if not bare or bare.startswith("//"):
+            continue
+        out.append(_TRAILING_COMMENT.sub("", bare))
+    return "\n".join(out) + "\n"
 
 
 class _MarkerClusterAssets(JSCSSMixin, MacroElement):
@@ -649,8 +711,8 @@ def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
     rows = list(scores.iterrows())
     means, ends, decided = other_means(result), explain._ends(result), explain.rules_decide_top(result)
     return {
-        "id": [str(unit) for unit in scores.index], "name": [esc(n) for n in scores["name"]],
-        "regions": [esc(r) for r in regions], "region": [region_keys[r] for r in scores["region"]],
+        "id": [str(unit) for unit in scores.index], "name": [str(n) for n in scores["name"]],
+        "regions": [str(r) for r in regions], "region": [region_keys[r] for r in scores["region"]],
         "config_rank": [int(r) if _present(r) else None for r in scores["rank"]],
         "eligible": [bool(eligible[u]) for u in scores.index], "failed": [int(f) for f in failed],
         "norm": [[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in rows],
@@ -659,10 +721,19 @@ def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
     }
 
 
-def _rules_note(result: "RunResult", language: str) -> str:
-    """The one sentence saying that the rules alone decide the order (or the top k), when they do."""
-    said = explain.rules_claim(result)
-    return f'<p class="nz-rules-decide">{esc(claims.render(said, language, explain.labels(result.config, language)))}</p>' if said is not None else ""
+#: The claims the page builds itself from the payload's facts (``page/static/builders.js``).
+WHY_KINDS = ("why_good", "why_bad", "why_good_region", "why_bad_region")
+RULES_KINDS = ("rules_order", "rules_top")
+
+
+def _page_built(units: dict, periods_payload: dict, config) -> set[str]:
+    """The kinds of claim the page may build: why (with the region's mean where some unit has one),
+    the rules deciding the order or the top k (under rules first)."""
+    records = [*units["popup"], *(r for period in periods_payload.get("periods", {}).get("popup", []) for r in period)]
+    kinds = set(WHY_KINDS if any("sd" in r for r in records) else WHY_KINDS[:2])
+    if config.rules and config.model.failing_units == "last":
+        kinds |= set(RULES_KINDS)
+    return kinds
 
 
 def page_data(result: "RunResult", language: str) -> dict:
@@ -694,7 +765,6 @@ def page_data(result: "RunResult", language: str) -> dict:
         + (f'<p class="nz-note">{esc(pick(config.study.note, language))}</p>' if config.study.note else "")
         + f"<p>{esc(t('units_summary', language, units=len(scores), ranked=n_ranked, indicators=len(names), rules=len(config.rules), sha=config.sha256[:12]))}"
         + f" · {esc(t('generated', language, date=date.today().isoformat()))}</p>"
-        + _rules_note(result, language)
         + (f'<details><summary>{t("sources", language)}</summary><p class="nz-src">{"; ".join(esc(s) for s in sources)}</p></details>' if sources else "")
     )
     text_keys = ("score", "unit", "rank", "region_rank", "not_ranked", "name", "region", "ranking", "weights_panel", "reset", "copy_yaml",
@@ -703,7 +773,6 @@ def page_data(result: "RunResult", language: str) -> dict:
     text["score_line"] = t("score_line", language, score="{score}", rank="{rank}", ranked="{ranked}", region_rank="{region_rank}")
     text["top_k"] = t("top_k", language, k=config.map.top_k or config.robustness.top_k)
     text["unit_names"] = t("unit_names", language)
-    text["config_weights_note"] = t("config_weights_note", language)
     text["copy_code"], text["code_note"] = t("copy_code", language), t("code_note", language)
     return {
         "language": language,
@@ -714,7 +783,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         "failing_units": config.model.failing_units,
         "indicators": indicators, "pillars": pillars,
         "top_k": config.map.top_k or config.robustness.top_k,
-        "rules": len(config.rules),
+        "rules": len(config.rules), "rules_k": explain.top_k(config),
         "region_rank_classes": [[last, c] for last, c, _ in REGION_RANK_CLASSES],
         "units": units,
         "topology": topo,
@@ -724,7 +793,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         "title_html": title_html,
         "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]},
         "label_order": _label_order(result),
-        "popup": popup_texts(result, language, used=claims.keys_in([units["popup"], periods_payload])),
+        "popup": popup_texts(result, language, used=claims.keys_in([units["popup"], periods_payload]) | _page_built(units, periods_payload, config)),
         **periods_payload,
     }
 

@@ -461,6 +461,16 @@ def render_popups(data: dict) -> list[str]:
     return json.loads(run.stdout)
 
 
+def render_rules_line(data: dict) -> str:
+    """The line saying that the rules decide, as the page writes it at the config's weights (render.js under Node)."""
+    script = ("const R = require(process.argv[1]), S = require(process.argv[2]); let s = ''; process.stdin.on('data', (c) => { s += c; });"
+              "process.stdin.on('end', () => { const D = JSON.parse(s), state = S.initial(D);"
+              "process.stdout.write(JSON.stringify(R.rulesLine(D, R.derive(D, R.inputs(D, state), state)))); });")
+    run = subprocess.run([_node(), "-e", script, str(STATIC / "render.js"), str(STATIC / "store.js")], input=json.dumps(data), capture_output=True,
+                         text=True, encoding="utf-8", timeout=120, check=True)
+    return json.loads(run.stdout)
+
+
 def page_data_of(html_text: str) -> dict:
     return json.loads(re.search(r"var D = (\{.*?\});\n", html_text, flags=re.S).group(1))
 

@@ -183,6 +183,31 @@ def test_data_uncertainty_in_plain_words() -> None:
     assert claims.data_share("margins", ["food.population"], 0.0) is None
 
 
+@given(lo=st.integers(1, 60), width=st.integers(0, 10), draws=st.integers(1, 5000))
+def test_rank_band_says_the_band_and_the_weights_it_holds_at(lo, width, draws) -> None:
+    facts = (lo, lo + width, draws)
+    said = claims.rank_band(*facts)
+    _said_well(said, facts)
+    assert not claims.check(said, (lo, lo + width + 1, draws))
+    assert "config's weights" in render(said, "en") and "poids de la configuration" in render(said, "fr")
+
+
+def test_rank_band_in_plain_words() -> None:
+    assert render(claims.rank_band(3, 7, 1000), "en") == "Rank band at the config's weights: 3–7 (90% of 1,000 weightings tried around them)"
+    assert render(claims.rank_band(2, 2, 1000), "fr") == ("Fourchette de rangs aux poids de la configuration : 2 (90\u202f% de 1\u202f000 "
+                                                          "pondérations essayées autour d'eux)")
+
+
+@given(value=st.floats(-100, 100), mean=st.one_of(st.just(math.nan), st.floats(-100, 100)), cost=st.booleans())
+def test_region_side_is_where_the_value_stands(value, mean, cost) -> None:
+    side = claims.region_side(value, mean, cost)
+    if math.isnan(mean) or math.isclose(value, mean, rel_tol=1e-9, abs_tol=1e-12):
+        assert side == 0
+    else:
+        lower = value < mean
+        assert side == (1 if lower == cost else -1)
+
+
 @pytest.mark.parametrize("key", sorted(claims.KINDS))
 def test_every_kind_has_both_languages_and_only_its_fields(key) -> None:
     from nexus_zones.messages import CATALOGUE

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import copy
 import html
+from html import unescape
 import json
 import math
 import re
+import subprocess
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,7 +27,7 @@ from nexus_zones import claims, explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 
-from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, render_popups, require_real_data, voronoi_coverage
+from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, render_popups, render_rules_line, require_real_data, voronoi_coverage
 
 
 def test_legend_ends_follow_goalposts_thresholds_and_transforms():
@@ -72,9 +74,10 @@ def test_map_as_text(demo_result):
     popup = render_popups(data)[0]  # as the page writes it
     assert "nz-rules" in popup and popup.count('<li class="ok">✔') == 6
     # the demo's rules fail 0, 3, 4, 5 and 6 times: the rules decide, and the popup says so, not "whatever the weights"
-    assert "Rank band: 1 (90% of 1,000 weightings tried)" in popup
+    assert "Rank band at the config's weights: 1 (90% of 1,000 weightings tried around them)" in unescape(popup)
     assert "<b>The rules decide: 1st, whatever the weights</b>" in popup and "whatever the weights tried" not in popup
-    assert "The rules alone decide the order: each unit fails a different number of rules (0, 3, 4, 5 and 6)" in data["title_html"]
+    # the page builds that line at the sliders' weights (render.js rulesLine): here at the config's
+    assert "The rules alone decide the order: each unit fails a different number of rules (0, 3, 4, 5 and 6)" in render_rules_line(data)
     # leads with the rules and why (the three lines), before the folded details
     assert popup.index("Passes every rule") < popup.index("Why this unit?") < popup.index("<details")
     assert [v["id"] for v in data["views"]] == ["score", "region_rank"] + [f"i_{n}" for n in demo_result.config.indicators] + ["rules", "robustness", "similarity", "profiles", "pilots", "agreement"]
@@ -132,8 +135,10 @@ def test_hostile_strings_are_escaped_in_the_page(grid_cfg, grid_files, tmp_path)
     assert hostile not in html
     assert "<b onmouseover" not in html
     assert "</script><script>alert(3)" not in html
-    # escaped for HTML, then written into the script as JSON with <, > and & as \\u escapes
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+    # a unit's name is data: sent as text, written into the script as JSON with <, > and & as \\u
+    # escapes, and escaped by the page where it shows it (format.js esc; tests/end_to_end/test_browser.py)
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
+    assert hostile in _page_data(html)["units"]["name"]
 
 
 def test_fixed_class_legends(grid_cfg, tmp_path):
@@ -261,12 +266,15 @@ def test_static_files_cannot_end_their_element() -> None:
 
 
 def test_page_inlines_the_static_files_once(tmp_path: Path) -> None:
-    """The map is one file: style, kernel and app inlined verbatim, once, and the app started once."""
+    """The map is one file: style verbatim and every script compacted (:func:`maps.compact_js`), each
+    inlined once, a module before the modules that read it, and the app started once."""
     demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
     page = maps.build_map(demo, offline=True)
-    for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"):
-        text = (STATIC / name).read_text(encoding="utf-8")
-        assert page.count(text) == 1, name
+    assert page.count((STATIC / "app.css").read_text(encoding="utf-8")) == 1
+    order = ["format.js", "kernel.js", "topology.js", "store.js", "claims.js", "builders.js", "popup.js", "render.js", "app.js"]
+    at = [page.find(maps.compact_js((STATIC / name).read_text(encoding="utf-8"))) for name in order]
+    assert all(page.count(maps.compact_js((STATIC / name).read_text(encoding="utf-8"))) == 1 for name in order)
+    assert at == sorted(at) and at[0] > 0, dict(zip(order, at))
     assert page.count("nexusZonesApp(map_") == 1
     assert page.index("var NexusKernel =") < page.index("function nexusZonesApp(") < page.index("nexusZonesApp(map_")
     assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?:", page)
@@ -295,7 +303,9 @@ def test_english_page_has_no_french_number_formats(tmp_path: Path) -> None:
     """The demo in English: no narrow no-break space, no "%" after a space, and "1,000 weightings"."""
     result = nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path / "en")
     data = maps.page_data(result, "en")
-    shown = json.dumps(render_popups(data) + [v["legend"] for v in data["views"]], ensure_ascii=False)
+    weights = [result.scored.weights[n] for n in result.config.indicators]  # each indicator's legend as the page writes it at the config's weights
+    legends = [maps.legend_html(v["legend"], maps.percent(weights[v["legend"]["k"]], "en") if isinstance(v["legend"], dict) else "") for v in data["views"]]
+    shown = json.dumps(render_popups(data) + legends, ensure_ascii=False)
     assert NNBSP not in shown and " %" not in shown
     assert "of 1,000 weightings tried" in shown
     assert data["number_format"] == {"thousands": ",", "decimal": "."}
@@ -377,16 +387,17 @@ def test_weight_zero_ranks_a_unit_missing_that_indicator_as_rescore(laptop, grid
     python = result.rescore({"closed": 0})
     assert not pd.isna(python.scores.at["B2", "rank"])  # rescore ranks B2 once 'closed' does not count
     _assert_page_equals_python(_page_state(pg), python)
-    # a line now says which parts are at the config's weights, in the legend of a weight-dependent view
-    expect_note = pg.locator(".nz-legend .nz-config-note")
-    assert expect_note.count() == 0  # the score view's legend does not depend on the weights
+    # nothing stays at the config's weights: the indicator's legend gives its weight at the sliders' (0 %)
     pg.locator(".leaflet-control-layers").hover()
-    pg.locator(".leaflet-control-layers-base label").nth(2).click()  # the first indicator's (after score and region rank)
-    assert pg.locator(".nz-legend .nz-config-note").count() == 1
-    pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")  # and in every popup
-    assert pg.locator(".leaflet-popup .nz-config-note").count() == 1
-    pg.locator("button.nz-reset").click()  # back at the config's weights: the popup follows, the line goes
-    assert pg.locator(".leaflet-popup .nz-config-note").count() == 0 and pg.locator(".nz-legend .nz-config-note").count() == 0
+    pg.locator(".leaflet-control-layers-base label", has_text=maps.label_of(result.config, "closed", "en")).click()
+    assert f"weight {maps.percent(python.scored.weights['closed'], 'en')})" in pg.locator(".nz-legend .nz-legend-title").inner_text()
+    assert python.scored.weights["closed"] == 0
+    # the rank band holds at the config's weights (and says so): hidden while the sliders are away from them
+    pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")
+    assert pg.locator(".leaflet-popup .nz-band").count() == 0
+    pg.locator("button.nz-reset").click()  # back at the config's weights: the open popup follows
+    assert pg.locator(".leaflet-popup .nz-band").count() == (1 if "rank_p05" in result.scores.columns and pd.notna(result.scores["rank_p05"].iloc[0]) else 0)
+    assert f"weight {maps.percent(result.scored.weights['closed'], 'en')})" in pg.locator(".nz-legend .nz-legend-title").inner_text()
     assert_clean(log)
 
 
@@ -424,3 +435,40 @@ def test_page_layout_payload(demo_result) -> None:
     assert data["region_rank_classes"] == [[1, maps.PALETTE[8]], [2, maps.PALETTE[6]], [3, maps.PALETTE[4]], [5, maps.PALETTE[2]], [None, maps.PALETTE[1]]]
     assert sorted(data["units"]["failed"]) == [0, 3, 4, 5, 6]
     assert data["text"]["rules_failed"] == "Rules failed" and maps.page_data(demo_result, "fr")["text"]["rules_failed"] == "Règles non respectées"
+
+
+# ------------------------------------------------------------------------ the page's scripts, compacted
+# The page carries its scripts compacted (maps.compact_js: no comments, no indentation): each still
+# parses, and each module loads under Node and exports what its source exports.
+
+PAGE_MODULES = ["format.js", "kernel.js", "topology.js", "store.js", "claims.js", "builders.js", "popup.js", "render.js"]
+
+
+def test_compact_js_drops_comments_and_indentation_only() -> None:
+    source = "/* a\n * block */\nfunction f(a) {  // why\n  // a line\n  var u = 'http://x';  // after\n  return a / 2;\n}\n"
+    assert maps.compact_js(source) == "function f(a) {\nvar u = 'http://x';\nreturn a / 2;\n}\n"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in STATIC.glob("*.js")))
+def test_every_compacted_script_parses(name: str, tmp_path: Path) -> None:
+    from ._support import _node as _node_bin
+
+    compact = maps.compact_js((STATIC / name).read_text(encoding="utf-8"))
+    assert not re.search(r"^(\s|/\*|//)", compact, flags=re.M)  # no indentation, no comment line left
+    (tmp_path / name).write_text(compact, encoding="utf-8")
+    run = subprocess.run([_node_bin(), "--check", str(tmp_path / name)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+
+
+def test_compacted_modules_load_and_export_what_their_sources_export(tmp_path: Path) -> None:
+    from ._support import _node as _node_bin
+
+    for name in PAGE_MODULES:
+        (tmp_path / name).write_text(maps.compact_js((STATIC / name).read_text(encoding="utf-8")), encoding="utf-8")
+    script = ("const path = require('path'); const out = {};"
+              "for (const name of JSON.parse(process.argv[1])) { const a = require(path.join(process.argv[2], name)), b = require(path.join(process.argv[3], name));"
+              "  out[name] = [Object.keys(a).sort(), Object.keys(b).sort()]; }"
+              "process.stdout.write(JSON.stringify(out));")
+    run = subprocess.run([_node_bin(), "-e", script, json.dumps(PAGE_MODULES), str(tmp_path), str(STATIC)], capture_output=True, text=True, timeout=60, check=True)
+    for name, (compacted, source) in json.loads(run.stdout).items():
+        assert compacted == source and len(source) >= 2, name

@@ -249,7 +249,7 @@ def test_click_dire_opens_its_popup(page: tuple[Page, PageLog], demo: RunResult)
     popup.locator("details.nz-details").evaluate("d => { d.open = true; }")
     expect(popup.locator("details.nz-details ul.nz-rules")).to_be_visible()
     text = popup.inner_text()
-    assert "Rank band: 1 (90% of 1,000 weightings tried)" in text and "The rules decide: 1st, whatever the weights" in text
+    assert "Rank band at the config's weights: 1 (90% of 1,000 weightings tried around them)" in text and "The rules decide: 1st, whatever the weights" in text
     score_text = maps.fmt(row["score"], 3)
     assert score_text == "97.7"
     assert f"Score {score_text}" in text

@@ -241,7 +241,7 @@ def _page_text(pg) -> str:
     return pg.evaluate("""() => {
       const z = window.nexusZones;
       const popups = z.units.map((u, i) => z.popupBody(i)).join(' ');
-      const legends = z.data.views.map(v => v.label + ' ' + v.legend).join(' ');
+      const legends = z.data.views.map(v => v.label + ' ' + z.legend(v.id)).join(' ');
       const div = document.createElement('div'); div.innerHTML = popups + ' ' + legends;
       return document.body.innerText + ' ' + document.querySelector('.leaflet-control-layers').innerText + ' ' + div.innerText
         + ' ' + JSON.stringify(z.data.text);

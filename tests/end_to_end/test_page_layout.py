@@ -287,7 +287,7 @@ _VISIBLE = """() => {
   document.querySelectorAll('.nz-panel details').forEach(d => d.open = true);
   const div = document.createElement('div');  // every view's legend and a popup, laid out (innerText needs it), off screen
   div.style.cssText = 'position: absolute; left: -5000px; top: 0; width: 600px;';
-  div.innerHTML = z.data.views.map(v => '<p>' + v.label + '</p>' + v.legend).join(' ') + ' <div class="nz-popup">' + z.popupBody(0) + '</div>';
+  div.innerHTML = z.data.views.map(v => '<p>' + v.label + '</p>' + z.legend(v.id)).join(' ') + ' <div class="nz-popup">' + z.popupBody(0) + '</div>';
   document.body.appendChild(div);
   const parts = [...document.querySelectorAll('.nz-title, .nz-legend, .leaflet-control-layers, .nz-panel, .leaflet-control-scale, .leaflet-control-attribution')]
     .map(e => e.innerText);

@@ -43,6 +43,7 @@ def _every_kind() -> list[Claim]:
                                            [(c, 2) for c in claims.CONSTRAINTS], ["c_region_max"]))
     out += claims.pilots(claims.PilotFacts(["Diré"], "score", 97.7, [], []))
     out += [claims.data_band(1, 1, 40), claims.data_band(11, 13, 40)]
+    out += [claims.rank_band(1, 1, 1000), claims.rank_band(11, 13, 2500)]
     out += [claims.data_share("imprecise", "incidents", 0.7665), claims.data_share("margins", ["food.population", "x"], 0.1),
             claims.data_share("imputation", None, 0.05), claims.data_share("interaction", None, 0.2335)]
     out += [claims.low_reporting(claims.ReportingFacts(0, 0, "2016–2019"), "incidents"), claims.low_reporting(claims.ReportingFacts(12, 11, ""), HOSTILE)]
@@ -53,7 +54,8 @@ def _demo_claims(result) -> list[Claim]:
     out = [explain.rules_claim(result)]
     for unit in result.scores.index:
         out += [explain.robust_claim(result, unit), explain.robust_claim(result, unit, short=True), explain.agreement_claim(result, unit),
-                explain.data_band_claim(result, unit), *explain.choice_claims(result, unit), *explain.reporting_claims(result, unit)]
+                explain.data_band_claim(result, unit), explain.rank_band_claim(result, unit), *explain.choice_claims(result, unit),
+                *explain.reporting_claims(result, unit)]
         out += [c for c, _ in explain.why_claims(result, unit)]
     out += explain.pilot_claims(result) + explain.data_share_claims(result, "en")
     return [c for c in out if c is not None]

@@ -1,14 +1,17 @@
-/* nexus_zones map page: views and legends, popups, tooltips and side panel, weight sliders, ranking
- * table, basemap from our own data, point layers. The scoring arithmetic is NexusKernel's (kernel.js,
- * inlined before this file); nexus_zones.maps inlines both and calls nexusZonesApp(map, D, overlays)
- * with the Leaflet map, the page's data and the [label, layer] overlays Folium made (map tiles). */
+/* nexus_zones map page: the DOM glue. The page's one state lives in a store (store.js): the sliders,
+ * the reset button, the layer control, the pin button and the period control only dispatch actions;
+ * on every new state refresh() puts in the page what render.js renders of (payload, state): colours,
+ * legend, ranking, popup and side panel (points, bars, why sentences, rank band), the rules line.
+ * Also here: the basemap from our own data, labels that never overlap, point layers. nexus_zones.maps
+ * inlines the modules before this file and calls nexusZonesApp(map, D, overlays) with the Leaflet
+ * map, the page's data and the [label, layer] overlays Folium made (map tiles). */
 function nexusZonesApp(map, D, overlays) {
   "use strict";
   var T = D.text;
   // the units come as columns (nexus_zones.maps._units): made here into GeoJSON features
   var U = D.units;
   var units = U.id.map(function (id, i) {
-    var props = {unit_id: NexusPopup.esc(id), name: U.name[i], region: U.regions[U.region[i]], region_key: U.region[i],
+    var props = {unit_id: id, name: U.name[i], region: U.regions[U.region[i]], region_key: U.region[i],
                  config_rank: U.config_rank[i], eligible: U.eligible[i], failed: U.failed[i], norm: U.norm[i], popup: U.popup[i]};
     Object.keys(U.colours).forEach(function (v) { props["_c_" + v] = U.colours[v].of[U.colours[v].i[i]]; });
     return {type: "Feature", id: id, properties: props, geometry: null};
@@ -25,66 +28,32 @@ function nexusZonesApp(map, D, overlays) {
                 regions: units.map(function (u) { return u.properties.region_key; })};
 
   // ------------------------------------------------------------------------------------ state
-  var state = {weights: D.indicators.map(function (x) { return x.weight; }),
-               pillarWeights: D.pillars.map(function (p) { return p.weight; }), scores: [], rank: [], regionRank: []};
+  // the store holds the state; `state` is what the page computed of the last one (render.derive),
+  // read by periods.js and the tests: the weights, scores, ranks and region ranks
+  var store = NexusStore.create(D), X = null;
+  var state = {weights: [], pillarWeights: [], scores: [], rank: [], regionRank: []};
   function recompute() {
-    var r = NexusKernel.evaluate(model, inputs, state.weights, state.pillarWeights);
-    state.scores = r.scores; state.rank = r.rank; state.regionRank = r.regionRank;
+    var s = store.get();
+    inputs.configRank = units.map(function (u) { return u.properties.config_rank; });
+    inputs.popup = units.map(function (u) { return u.properties.popup; });
+    X = NexusRender.derive(D, inputs, s);
+    state.weights = s.weights; state.pillarWeights = s.pillarWeights; state.scores = X.scores; state.rank = X.rank; state.regionRank = X.regionRank;
+    var colours = NexusRender.colours(D, X);
     units.forEach(function (u, i) {
-      u.properties._c_score = NexusKernel.colour(state.scores[i] === null ? null : state.scores[i] / 100, D.classes, D.palette, D.no_data);
-      if (D.region_rank_classes) { u.properties._c_region_rank = regionRankColour(state.regionRank[i]); }
+      u.properties._c_score = colours.score[i];
+      if (D.region_rank_classes) { u.properties._c_region_rank = colours.region_rank[i]; }
     });
-  }
-  // the region-rank view's classes (nexus_zones.maps.REGION_RANK_CLASSES): [last rank of the class or null, colour]
-  function regionRankColour(r) {
-    if (r === null || r === undefined) { return D.no_data; }
-    for (var c = 0; c < D.region_rank_classes.length; c++) {
-      var last = D.region_rank_classes[c][0];
-      if (last === null || r <= last) { return D.region_rank_classes[c][1]; }
-    }
-    return D.no_data;
   }
 
   // ------------------------------------------------------------------------- the units layer
   var current = D.views[0].id;
   var base = {color: "#444", weight: 1, opacity: 1, fillOpacity: 0.8};
   function styleFor(feature) { return Object.assign({}, base, {fillColor: feature.properties["_c_" + current]}); }
-  // numbers in the page's language (D.number_format: fr "1 504,5" with U+202F, en "1,504.5")
-  function localNumber(v, decimals) {
-    var parts = Math.abs(v).toFixed(decimals).split("."), whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, D.number_format.thousands);
-    return (v < 0 && Number(parts.join(".")) !== 0 ? "-" : "") + whole + (parts.length > 1 ? D.number_format.decimal + parts[1] : "");
-  }
-  function fmtScore(s) { return s === null ? "–" : localNumber(s, 1); }
-  function rankText(r) { return r === null ? T.not_ranked : String(r); }
   function indexOf(feature) { return units.indexOf(feature); }
-  function header(i) {
-    var p = units[i].properties;
-    return "<h4>" + p.name + " <small>" + p.unit_id + (p.region ? " · " + p.region : "") + "</small></h4><p><b>" +
-      T.score_line.replace("{score}", fmtScore(state.scores[i])).replace("{rank}", rankText(state.rank[i]))
-        .replace("{ranked}", String(state.rank.filter(function (r) { return r !== null; }).length))
-        .replace("{region_rank}", rankText(state.regionRank[i])) + "</b></p>";
-  }
-  // whether the sliders differ from the config's weights: then a line says that the parts written
-  // in Python (points, rank band, sentences, legends) are at the config's weights
-  function weightsMoved() {
-    return D.indicators.some(function (x, k) { return state.weights[k] !== x.weight; }) ||
-      D.pillars.some(function (p, j) { return state.pillarWeights[j] !== p.weight; });
-  }
-  function configNote() { return weightsMoved() ? '<p class="nz-config-note">' + T.config_weights_note + "</p>" : ""; }
-  // the body is written from the unit's record and the shared texts (popup.js); periods.js adds a trajectory
-  function popupBody(i) {
-    return NexusPopup.render(D.popup, units[i].properties.popup, inputs.norm[i]) + (units[i].properties.trajectory || "");
-  }
-  function popupHtml(i, pinned) {
-    var pin = pinned ? "" : '<button type="button" class="nz-pin" data-unit="' + i + '">' + T.pin + "</button>";
-    return '<div class="nz-popup">' + header(i) + pin + configNote() + popupBody(i) + "</div>";
-  }
-  function tooltipHtml(i) {
-    var p = units[i].properties;
-    return "<table><tr><th>" + T.unit + "</th><td>" + p.name + "</td></tr><tr><th>" + T.score_short + "</th><td>" + fmtScore(state.scores[i]) +
-      "</td></tr><tr><th>" + T.rank + "</th><td>" + rankText(state.rank[i]) + "</td></tr><tr><th>" + T.region_rank + "</th><td>" +
-      rankText(state.regionRank[i]) + "</td></tr></table>";
-  }
+  // periods.js adds a unit's trajectory to its popup
+  function popupHtml(i, pinned) { return NexusRender.popup(D, X, i, pinned, units[i].properties.trajectory); }
+  function popupBody(i) { return NexusPopup.render(D.popup, inputs.popup[i], inputs.norm[i], X.eff, X.moved) + (units[i].properties.trajectory || ""); }
+  function tooltipHtml(i) { return NexusRender.tooltip(D, X, i); }
   recompute();
   // ------------------------------------------------------------- room left by the controls
   /** Pixels taken by the controls along each side of the map: the widest control of the left
@@ -132,11 +101,11 @@ function nexusZonesApp(map, D, overlays) {
   var outlines = L.layerGroup();
   D.basemap.regions.forEach(function (r) {
     L.geoJSON(NexusTopology.geometry(arcs, r.outline), {interactive: false, style: {color: "#333", weight: 2.5, opacity: 0.9, fill: false}}).addTo(outlines);
-    L.marker(r.at, {interactive: false, keyboard: false, zIndexOffset: -1000, icon: L.divIcon({className: "nz-region-label", html: "<span>" + r.label + "</span>", iconSize: null})}).addTo(outlines);
+    L.marker(r.at, {interactive: false, keyboard: false, zIndexOffset: -1000, icon: L.divIcon({className: "nz-region-label", html: "<span>" + NexusFormat.esc(r.label) + "</span>", iconSize: null})}).addTo(outlines);
   });
   var unitLabels = L.layerGroup(), unitMarkers = [];
   D.basemap.unit_labels.forEach(function (u) {
-    var m = L.marker(u.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-label", html: "<span>" + u.label + "</span>", iconSize: null})});
+    var m = L.marker(u.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-label", html: "<span>" + NexusFormat.esc(u.label) + "</span>", iconSize: null})});
     unitMarkers.push(m); m.addTo(unitLabels);
   });
   outlines.addTo(map); unitLabels.addTo(map);
@@ -277,13 +246,11 @@ function nexusZonesApp(map, D, overlays) {
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () { this._div = L.DomUtil.create("div", "nz-legend"); return this._div; };
   legend.addTo(map);
-  var legends = {};
+  var legends = {};  // each view's legend as sent (periods.js replaces the change view's)
   function show(id) {
     current = id;
     geo.setStyle(styleFor);
-    // the score and rules views do not depend on the config's weights; the others' legends do
-    var note = id !== "score" && id !== "rules" && id !== "region_rank" && weightsMoved() ? '<div class="nz-config-note">' + T.config_weights_note + "</div>" : "";
-    legend._div.innerHTML = legends[id] + note;
+    legend._div.innerHTML = NexusRender.legend(D, X, {legend: legends[id]});
     legend._div.setAttribute("data-view", id);
   }
   // collapsed: open, the list of views would hide a good part of the map (Kidal at 1366x768)
@@ -302,13 +269,13 @@ function nexusZonesApp(map, D, overlays) {
   control.addOverlay(topK, T.top_k);
   Object.keys(pointLayers).forEach(function (label) { control.addOverlay(pointLayers[label], label); });
   control.addTo(map);
-  map.on("baselayerchange", function (e) { show(idByStamp[L.stamp(e.layer)]); });
+  map.on("baselayerchange", function (e) { store.dispatch({type: "view", view: idByStamp[L.stamp(e.layer)]}); });
   viewGroups[D.views[0].id].addTo(map);
   show(D.views[0].id);
 
   // ------------------------------------------------------------------------------ title box
   var title = L.control({position: "topleft"});
-  title.onAdd = function () { var d = L.DomUtil.create("div", "nz-title"); d.innerHTML = D.title_html; return d; };
+  title.onAdd = function () { var d = L.DomUtil.create("div", "nz-title"); d.innerHTML = D.title_html + '<div class="nz-rules-slot"></div>'; return d; };
   title.addTo(map);
   foldNote(title.getContainer());
   /** A note longer than three lines is cut to three (CSS .nz-folded) with a button to show it whole. */
@@ -335,18 +302,19 @@ function nexusZonesApp(map, D, overlays) {
     var d = L.DomUtil.create("div", "nz-side"); L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d); return d;
   };
   side.addTo(map);
-  var sideUnit = null;
-  function showSide(i) {
-    sideUnit = i;
-    side.getContainer().innerHTML = '<button class="nz-close" title="×">×</button>' + popupHtml(i, true);
-    side.getContainer().style.display = "block";
-    side.getContainer().querySelector(".nz-close").onclick = function () { side.getContainer().style.display = "none"; sideUnit = null; fitPanel(); };
+  function showSide(i) { store.dispatch({type: "select", unit: i}); }
+  /** The side panel: the selected unit's popup, pinned; hidden when none is selected. */
+  function renderSide(i) {
+    var box = side.getContainer();
+    if (i === null) { box.style.display = "none"; box.innerHTML = ""; fitPanel(); return; }
+    box.innerHTML = '<button class="nz-close" title="×">×</button>' + popupHtml(i, true);
+    box.style.display = "block";
+    box.querySelector(".nz-close").onclick = function () { store.dispatch({type: "select", unit: null}); };
     fitPanel();
   }
 
   // ---------------------------------------------------------------------- weights and ranking
-  function number(v) { return String(Math.round(v * 10000) / 10000); }
-  function shownWeight(v) { return number(v).replace(".", D.number_format.decimal); }
+  function shownWeight(v) { return NexusStore.weightText(v).replace(".", D.number_format.decimal); }
   // a metric scale only (the page is for Mali; "mi" is no word in French), below the panel
   L.control.scale({imperial: false}).addTo(map);
   var panel = L.control({position: "bottomleft"});
@@ -381,65 +349,47 @@ function nexusZonesApp(map, D, overlays) {
   }
   box.querySelectorAll("details").forEach(function (d) { d.addEventListener("toggle", fitPanel); });
   map.on("resize", fitPanel);
-  function table() {
-    var order = units.map(function (u, i) { return i; }).sort(function (a, b) {
-      var ra = state.rank[a] === null ? Infinity : state.rank[a], rb = state.rank[b] === null ? Infinity : state.rank[b];
-      if (ra !== rb) { return ra - rb; }
-      return (state.scores[b] === null ? -1 : state.scores[b]) - (state.scores[a] === null ? -1 : state.scores[a]);
-    });
-    // whenever rules are in force, the rules failed beside the score: units failing fewer rules come
-    // first, so that a lower score above a higher one reads right
-    var rules = D.rules > 0;
-    var h = "<table><tr><th>" + T.rank + "</th><th>" + T.name + "</th><th>" + T.region + "</th>" +
-      (rules ? '<th class="nz-f">' + T.rules_failed + "</th>" : "") + "<th>" + T.score + "</th><th></th></tr>";
-    order.forEach(function (i) {
-      var p = units[i].properties, was = p.config_rank, now = state.rank[i], move = "";
-      if (was !== null && now !== null && was !== now) {
-        move = '<span class="' + (now < was ? "nz-moved-up" : "nz-moved-down") + '">' + (now < was ? "▲" : "▼") + Math.abs(was - now) + "</span>";
-      }
-      h += '<tr data-unit="' + p.unit_id + '"><td class="nz-r">' + rankText(now) + "</td><td>" + p.name + "</td><td>" + p.region + "</td>" +
-        (rules ? '<td class="nz-f">' + p.failed + "</td>" : "") + '<td class="nz-s">' + fmtScore(state.scores[i]) + "</td><td>" + move + "</td></tr>";
-    });
-    box.querySelector(".nz-ranking").innerHTML = h + "</table>";
-  }
   var hooks = [];  // called after each recomputation (periods.js: other periods, change view, trajectories)
+  var ready = false;
+  /** Puts in the page what the state gives: every render of render.js, and the sliders' places. */
   function refresh() {
+    var s = store.get();
     recompute();
     hooks.forEach(function (h) { h(); });
-    if (current === "score" || current === "region_rank") { geo.setStyle(styleFor); }
+    geo.setStyle(styleFor);
     outlineTop();
-    table();
-    show(current);
+    box.querySelector(".nz-ranking").innerHTML = NexusRender.ranking(D, X);
+    title.getContainer().querySelector(".nz-rules-slot").innerHTML = NexusRender.rulesLine(D, X);
+    show(s.view);
+    sliders(s);
     placeLabels();
-    if (sideUnit !== null) { showSide(sideUnit); }
+    renderSide(s.selection);
     if (openUnit !== null) {
       var open = geo.getLayers().filter(function (l) { return indexOf(l.feature) === openUnit; })[0];
       if (open && open.isPopupOpen()) { open.getPopup().setContent(popupHtml(openUnit, false)); }
     }
   }
-  function readSliders() {
-    box.querySelectorAll("input[data-indicator]").forEach(function (s) {
-      state.weights[+s.dataset.indicator] = parseFloat(s.value); s.nextElementSibling.textContent = shownWeight(parseFloat(s.value));
-    });
-    box.querySelectorAll("input[data-pillar]").forEach(function (s) {
-      state.pillarWeights[+s.dataset.pillar] = parseFloat(s.value); s.nextElementSibling.textContent = shownWeight(parseFloat(s.value));
-    });
+  /** The sliders and their numbers at the state's weights. */
+  function sliders(s) {
+    box.querySelectorAll("input[data-indicator]").forEach(function (el) { setSlider(el, s.weights[+el.dataset.indicator]); });
+    box.querySelectorAll("input[data-pillar]").forEach(function (el) { setSlider(el, s.pillarWeights[+el.dataset.pillar]); });
   }
-  box.querySelectorAll("input[type=range]").forEach(function (s) { s.addEventListener("input", function () { readSliders(); refresh(); }); });
-  box.querySelector(".nz-reset").addEventListener("click", function () {
-    box.querySelectorAll("input[data-indicator]").forEach(function (s) { s.value = D.indicators[+s.dataset.indicator].weight; });
-    box.querySelectorAll("input[data-pillar]").forEach(function (s) { s.value = D.pillars[+s.dataset.pillar].weight; });
-    readSliders(); refresh();
+  function setSlider(el, v) {
+    if (parseFloat(el.value) !== v) { el.value = v; }
+    el.nextElementSibling.textContent = shownWeight(v);
+  }
+  store.subscribe(function () { if (ready) { refresh(); } });
+  box.querySelectorAll("input[data-indicator]").forEach(function (el) {
+    el.addEventListener("input", function () { store.dispatch({type: "weight", index: +el.dataset.indicator, value: parseFloat(el.value)}); });
   });
+  box.querySelectorAll("input[data-pillar]").forEach(function (el) {
+    el.addEventListener("input", function () { store.dispatch({type: "pillar", index: +el.dataset.pillar, value: parseFloat(el.value)}); });
+  });
+  box.querySelector(".nz-reset").addEventListener("click", function () { store.dispatch({type: "reset"}); });
   box.querySelector(".nz-copy").addEventListener("click", function () {
     // top-level override keys (nexus_zones.config: weights, pillar_weights): pasted as they are, they replace
     // only the weights and keep each indicator's measure and direction
-    var y = "weights:\n";
-    D.indicators.forEach(function (x, k) { y += "  " + x.id + ": " + number(state.weights[k]) + "\n"; });
-    if (D.pillars.length) {
-      y += "pillar_weights:\n";
-      D.pillars.forEach(function (p, j) { y += "  " + p.id + ": " + number(state.pillarWeights[j]) + "\n"; });
-    }
+    var y = NexusStore.yaml(D, store.get());
     var area = box.querySelector(".nz-yaml"), note = box.querySelector(".nz-copy-note");
     area.value = y; area.style.display = "block"; area.select();
     var done = function () { note.textContent = T.copied; }, fail = function () { note.textContent = T.select_copy; };
@@ -448,21 +398,15 @@ function nexusZonesApp(map, D, overlays) {
       else if (document.execCommand && document.execCommand("copy")) { done(); } else { fail(); }
     } catch (err) { fail(); }
   });
-  // a participant's weights as a short code (nexus_zones.decision.encode_weights): "nz1." + base64url of the JSON
-  function weightsCode() {
-    var body = {w: {}};
-    D.indicators.forEach(function (x, k) { body.w[x.id] = Math.round(state.weights[k] * 10000) / 10000; });
-    if (D.pillars.length) { body.p = {}; D.pillars.forEach(function (p, j) { body.p[p.id] = Math.round(state.pillarWeights[j] * 10000) / 10000; }); }
-    var bytes = new TextEncoder().encode(JSON.stringify(body)), bin = "";
-    bytes.forEach(function (b) { bin += String.fromCharCode(b); });
-    return "nz1." + btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
+  // a participant's weights as a short code (nexus_zones.decision.encode_weights)
+  function weightsCode() { return NexusStore.weightsCode(D, store.get()); }
   box.querySelector(".nz-code").addEventListener("click", function () {
     var code = weightsCode(), area = box.querySelector(".nz-yaml"), note = box.querySelector(".nz-copy-note");
     area.value = code; area.style.display = "block"; area.select();
     note.textContent = T.code_note;
     try { if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(code); } } catch (err) { /* the text stays selected */ }
   });
+  ready = true;
   refresh();
   fitPanel();
 
@@ -473,11 +417,14 @@ function nexusZonesApp(map, D, overlays) {
   map.fitBounds(geo.getBounds(), {paddingTopLeft: L.point(room.left + 10, 10), paddingBottomRight: L.point(room.right + 10, 10), animate: false});
   placeLabels();
 
-  window.nexusZones = {map: map, geo: geo, state: state, data: D, units: units, inputs: inputs, model: model, hooks: hooks, refresh: refresh,
+  window.nexusZones = {map: map, geo: geo, store: store, state: state, data: D, units: units, inputs: inputs, model: model, hooks: hooks, refresh: refresh,
     show: show, legends: legends, popupBody: popupBody, showPointsOf: showPointsOf,
-    pointsShown: function () { return pointMarkers.map(function (l) { return l.group.getLayers().map(function (m) { return m.getTooltip() ? m.getTooltip().getContent() : ""; }); }); }, view: function () { return current; }, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode, setWeights: function (w, pw) {
-    box.querySelectorAll("input[data-indicator]").forEach(function (s) { if (w && w[D.indicators[+s.dataset.indicator].id] !== undefined) { s.value = w[D.indicators[+s.dataset.indicator].id]; } });
-    box.querySelectorAll("input[data-pillar]").forEach(function (s) { if (pw && pw[D.pillars[+s.dataset.pillar].id] !== undefined) { s.value = pw[D.pillars[+s.dataset.pillar].id]; } });
-    readSliders(); refresh();
-  }};
+    legend: function (id) { return NexusRender.legend(D, X, {legend: legends[id]}); },
+    pointsShown: function () { return pointMarkers.map(function (l) { return l.group.getLayers().map(function (m) { return m.getTooltip() ? m.getTooltip().getContent() : ""; }); }); },
+    view: function () { return current; }, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode,
+    setWeights: function (w, pw) {
+      var s = store.get();
+      store.dispatch({type: "weights", weights: D.indicators.map(function (x, k) { return w && w[x.id] !== undefined ? w[x.id] : s.weights[k]; }),
+                      pillarWeights: D.pillars.map(function (p, j) { return pw && pw[p.id] !== undefined ? pw[p.id] : s.pillarWeights[j]; })});
+    }};
 }

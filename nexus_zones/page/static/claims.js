@@ -2,7 +2,7 @@
  * nexus_zones.claims) written as text in the page's language, exactly as claims.render writes it.
  * C is the catalogue the page receives once (claims.catalogue_for_page: templates "s", each key's
  * field formats "f"); labels holds the indicator and rule labels that "ind" and "rule" fields index;
- * nf the number format. Numbers are written by popup.js's Python-exact formatter. Returns plain
+ * nf the number format. Numbers are written by format.js, the page's one formatter. Returns plain
  * text: callers escape it. Pure: no DOM, no globals read but the formatter.
  *
  * Inlined in the page (after popup.js) it defines NexusClaims; under Node, require() returns it.
@@ -10,7 +10,7 @@
 (function (root) {
   "use strict";
 
-  var F = (typeof module !== "undefined" && module.exports) ? require("./popup.js") : root.NexusPopup;
+  var F = (typeof module !== "undefined" && module.exports) ? require("./format.js") : root.NexusFormat;
 
   /** messages.share_text: the fewest decimals (0 to 6) that read neither 0 % nor 100 % unless exact. */
   function shareText(share, nf, lang) {

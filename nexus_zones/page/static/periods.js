@@ -2,7 +2,8 @@
  * normalised values, rules, colours and popups of the chosen period; the legends stay those of all
  * periods pooled), a change view (rank or score change between two chosen periods) and each unit's
  * trajectory in its popup; the point layers show the chosen period's points. The weight sliders
- * recompute every period with NexusKernel.
+ * recompute every period with NexusKernel. The chosen period is the store's (store.js): choosing
+ * one swaps the kernel's inputs to that period's, then dispatches it.
  * nexus_zones.maps inlines it after app.js and calls nexusZonesPeriods(window.nexusZones). */
 function nexusZonesPeriods(api) {
   "use strict";
@@ -18,7 +19,7 @@ function nexusZonesPeriods(api) {
                                   state.weights, state.pillarWeights);
     });
   }
-  function fmt(s) { return s === null ? "–" : (D.language === "fr" ? s.toFixed(1).replace(".", ",") : s.toFixed(1)); }
+  function fmt(s) { return s === null ? "–" : NexusFormat.fixed(s, D.number_format, 1); }
   function rk(r) { return r === null ? "–" : String(r); }
   function delta(i) {
     var a = all[pairA], b = all[pairB];
@@ -63,12 +64,12 @@ function nexusZonesPeriods(api) {
     fill(api.inputs.failed, P.failed[p]);  // the rules failed in this period (ranking panel, failing_units "last")
     units.forEach(function (u, i) {
       u.properties.failed = P.failed[p][i];
+      u.properties.popup = P.popup[p][i];
       Object.keys(P.colours[p]).forEach(function (v) { u.properties["_c_" + v] = P.colours[p][v][i]; });
       u.properties.config_rank = P.config_rank[p][i];
     });
     api.showPointsOf(p);
-    api.refresh();
-    api.show(api.view());
+    api.store.dispatch({type: "period", period: p});
     box.setAttribute("data-period", P.names[p]);
   }
 

@@ -1,0 +1,139 @@
+"""Issue 20's done-when, in Chromium: a slider moves, and every visible number the weights change
+(the score view's colours, each indicator legend's weight, the ranking, each popup's score line,
+bars, points and why sentences, the rules line) equals what Python's :meth:`RunResult.rescore`
+gives at those weights; the rank band, which holds at the config's weights and says so, is hidden
+while the sliders are away from them and back, equal to Python's, once they return.
+
+The slider is moved as a person moves it: its value set, then ``input`` and ``change`` dispatched.
+"""
+
+from __future__ import annotations
+
+import math
+from html import unescape
+
+import pytest
+
+import nexus_zones
+from nexus_zones import claims, explain, maps
+from nexus_zones.messages import fixed, percent, t
+
+from .._support import REPO, assert_clean, fills, open_map
+
+pytestmark = pytest.mark.browser
+
+POPUP = """(i) => {
+  const z = window.nexusZones, layer = z.geo.getLayers().find((l) => z.units.indexOf(l.feature) === i);
+  layer.openPopup();
+  const el = layer.getPopup().getElement().querySelector(".nz-popup"), texts = (sel) => [...el.querySelectorAll(sel)].map((x) => x.textContent);
+  const out = {lead: [...el.querySelectorAll(".nz-why li")].map((li) => [li.className, li.textContent]),
+               rest: [...el.querySelectorAll(".nz-why-rest li")].map((li) => [li.className, li.textContent]),
+               bars: [...el.querySelectorAll(".nz-ind tr")].slice(1).map((tr) => [tr.querySelector(".nz-bar span").style.width, tr.lastElementChild.textContent.trim()]),
+               band: texts(".nz-band"), line: el.querySelector("h4 + p").textContent};
+  z.map.closePopup();
+  return out;
+}"""
+
+MOVE = """([k, value]) => {
+  const el = document.querySelector(`input[data-indicator="${k}"]`);
+  el.value = String(value);
+  el.dispatchEvent(new Event("input", {bubbles: true}));
+  el.dispatchEvent(new Event("change", {bubbles: true}));
+  return parseFloat(el.value);
+}"""
+
+
+def _expected_popup(python, unit: str, ranked: int) -> dict:
+    """A unit's popup numbers and sentences as Python gives them at ``python``'s weights."""
+    config, row = python.config, python.scores.loc[unit]
+    names, eff, labels = list(config.indicators), python.scored.weights, explain.labels(config, "en")
+    said = explain.why_claims(python, unit)
+    three = claims.pick_three([(c, good, None) for c, good in said])
+    item = lambda c, good: ["ok" if good else "ko", claims.render(c, "en", labels)]  # noqa: E731
+    bars = []
+    for n, points in zip(names, maps.shown_points(row, names)):
+        contrib, most = row[f"{n}_contrib"], 100.0 * eff[n]
+        width = int(f"{0.0 if not most or math.isnan(contrib) else 100.0 * contrib / most:.0f}")
+        bars.append([f"{width}%", "–" if math.isnan(points) else fixed(points, "en", 1)])
+    rank = lambda r: t("not_ranked", "en") if math.isnan(r) else str(int(r))  # noqa: E731
+    return {"lead": [item(*said[j]) for j in three], "rest": [item(*s) for j, s in enumerate(said) if j not in three], "bars": bars,
+            "line": t("score_line", "en", score="–" if math.isnan(row["score"]) else fixed(row["score"], "en", 1), rank=rank(row["rank"]),
+                      ranked=ranked, region_rank=rank(row["region_rank"]))}
+
+
+def _legend_titles(pg, result) -> dict[str, str]:
+    """Each indicator view's legend title, chosen in the layer control as a person chooses it."""
+    out = {}
+    for name in result.config.indicators:
+        pg.locator(".leaflet-control-layers").hover()
+        pg.locator(".leaflet-control-layers-base label").get_by_text(maps.label_of(result.config, name, "en"), exact=True).click()
+        out[name] = pg.locator(".nz-legend .nz-legend-title").inner_text()
+    pg.locator(".leaflet-control-layers").hover()
+    pg.locator(".leaflet-control-layers-base label").get_by_text(t("score", "en"), exact=True).click()
+    pg.mouse.move(5, 700)
+    return out
+
+
+def _expected_titles(python) -> dict[str, str]:
+    config = python.config
+    return {n: f"{maps.label_of(config, n, 'en')} ({t('lower_better' if ind.direction == 'cost' else 'higher_better', 'en')}; "
+               f"{t('weight', 'en')} {percent(python.scored.weights[n], 'en')})" for n, ind in config.indicators.items()}
+
+
+def _ranking(pg) -> list[list[str]]:
+    box = pg.locator("details.nz-ranking-box")
+    if not box.evaluate("d => d.open"):
+        box.locator("summary").click()
+    return pg.locator(".nz-ranking tr[data-unit]").evaluate_all(
+        "rs => rs.map(r => [r.dataset.unit, r.querySelector('.nz-r').textContent, r.querySelector('.nz-s').textContent])")
+
+
+def _expected_ranking(python) -> list[list[str]]:
+    s = python.scores.assign(_r=python.scores["rank"].fillna(math.inf)).sort_values(["_r", "score"], ascending=[True, False], kind="stable")
+    return [[u, t("not_ranked", "en") if math.isnan(r) else str(int(r)), "–" if math.isnan(v) else fixed(v, "en", 1)]
+            for u, r, v in zip(s.index, s["rank"], s["score"])]
+
+
+def _assert_page_shows(pg, python, ids: list[str], *, band_of=None) -> None:
+    ranked = int(python.scores["rank"].notna().sum())
+    assert _ranking(pg) == _expected_ranking(python)
+    assert fills(pg) == {u: maps.colour(v / 100) for u, v in python.scores["score"].items()}
+    labels = explain.labels(python.config, "en")
+    rules = explain.rules_claim(python)
+    shown_rules = pg.locator(".nz-title .nz-rules-decide")
+    assert [unescape(x) for x in shown_rules.all_text_contents()] == ([] if rules is None else [claims.render(rules, "en", labels)])
+    for i, unit in enumerate(ids):
+        shown = pg.evaluate(POPUP, i)
+        expected = _expected_popup(python, unit, ranked)
+        assert {k: shown[k] for k in expected} == expected, unit
+        band = None if band_of is None else explain.rank_band_claim(band_of, unit)
+        assert shown["band"] == ([] if band is None else [claims.render(band, "en", labels)]), unit
+
+
+def test_a_slider_moves_every_visible_number_to_pythons_rescore(page, tmp_path) -> None:
+    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path / "demo")
+    pg, log = page
+    open_map(pg, demo.paths["map"])
+    ids = pg.evaluate("() => window.nexusZones.units.map((u) => u.id)")
+    names = list(demo.config.indicators)
+    # at the config's weights: the page shows what the run computed, the rank band included
+    _assert_page_shows(pg, demo, ids, band_of=demo)
+    assert _legend_titles(pg, demo) == _expected_titles(demo)
+    # one slider: security incidents from 3 to 0
+    moved = pg.evaluate(MOVE, [names.index("incidents"), 0])
+    assert moved == 0.0
+    python = demo.rescore({"incidents": moved})
+    assert pg.evaluate("() => window.nexusZones.store.get().weights")[names.index("incidents")] == 0
+    _assert_page_shows(pg, python, ids, band_of=None)  # the band holds at the config's weights: not shown away from them
+    titles = _legend_titles(pg, demo)
+    assert titles == _expected_titles(python) and titles != _expected_titles(demo)
+    # the move changed what the page shows: scores, and some why sentences
+    assert [pg.evaluate(POPUP, i)["lead"] for i in range(len(ids))] != [_expected_popup(demo, u, 5)["lead"] for u in ids]
+    assert not python.scores["score"].equals(demo.scores["score"])
+    # a second slider, then back to the config's weights with the reset button
+    health = pg.evaluate(MOVE, [names.index("health_facilities"), 9])
+    _assert_page_shows(pg, demo.rescore({"incidents": moved, "health_facilities": health}), ids)
+    pg.locator("details.nz-weights summary").click()
+    pg.locator("button.nz-reset").click()
+    _assert_page_shows(pg, demo, ids, band_of=demo)
+    assert_clean(log)
