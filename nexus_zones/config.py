@@ -30,6 +30,7 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -37,11 +38,13 @@ from pydantic import (
 from . import layers as _layers
 from .errors import ConfigError, Problem, did_you_mean, short_repr
 from .layers.actors import ACTOR_MEASURES, ActorsLayerSpec
-from .layers.base import _IDENT, _SEP, Identifier, Language, Scalar, Text, _check_crs, _fail, _HasPath, date_window, join_texts, _resolve, _Strict  # noqa: F401 - shared building blocks
+from .layers.base import _IDENT, _SEP, Aggregation, Identifier, Weight, Language, Scalar, Text, _check_crs, _fail, _HasPath, date_window, join_texts, _resolve, _Strict  # noqa: F401 - shared building blocks
 from .layers.points import POINT_MEASURES, PointsLayerSpec
 from .layers.polygons import PolygonsLayerSpec
 from .layers.raster import RASTER_MEASURES, RasterLayerSpec
 from .layers.table import TableLayerSpec
+from .analyses import ANALYSES, compared_weights, robustness
+from .analyses import ahp as ahp_analysis
 from .rules import RuleSyntaxError, parse_rule
 from .safety import strip_bidi_mapping
 
@@ -73,15 +76,9 @@ __all__ = [
     "PolygonsLayerSpec",
     "layer_kinds",
     "PillarSpec",
-    "RobustnessConfig",
-    "TypologySpec",
     "Aggregation",
     "measure_dependents",
     "MIN_WEIGHT_SHARE",
-    "DecisionSpec",
-    "PilotsSpec",
-    "StakeholdersSpec",
-    "DataUncertaintySpec",
 ]
 
 logger = logging.getLogger(__name__)
@@ -90,20 +87,9 @@ Direction = Literal["benefit", "cost"]
 Normalisation = Literal["minmax", "goalposts", "rank", "zscore", "threshold", "inform"]
 MissingPolicy = Literal["exclude", "worst", "error", "median", "region_median", "knn"]
 FailingUnits = Literal["last", "flag", "exclude"]
-Aggregation = Literal["arithmetic", "geometric", "topsis"]
-DataWeights = Literal["entropy", "critic", "pca"]
 
 Transform = Literal["none", "log1p"]
 
-
-def _not_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("a number; true/false is no weight (write 1 or 0)")
-    return value
-
-
-#: A weight: a finite number of 0 or more, never true/false (YAML reads yes/no/true as booleans).
-Weight = Annotated[FiniteFloat, BeforeValidator(_not_bool)]
 
 #: The smallest share of the total weight a positive weight may have: below it the indicator
 #: counts for nothing (e.g. weight 1 beside 1e300), which is a typo, not a choice.
@@ -261,91 +247,12 @@ class ModelSpec(_Strict):
     )
     aggregation: Aggregation = Field("arithmetic", description="arithmetic, geometric (limited compensation) or topsis.")
     pillars: dict[Identifier, PillarSpec] = Field(default_factory=dict, description="Groups of indicators; every weighted indicator in one.")
-    ahp: dict[str, dict[str, FiniteFloat]] | None = Field(
+    ahp: ahp_analysis.Spec = Field(
         None, description="AHP pairwise judgements {a: {b: x}} (a is x times as important as b) over the pillars, or the indicators without pillars."
     )
-    compare_weights: list[DataWeights] = Field(
+    compare_weights: compared_weights.Spec = Field(
         default_factory=lambda: ["entropy", "critic", "pca"], description="Data-driven weights computed side by side with the expert's."
     )
-
-
-class RobustnessConfig(_Strict):
-    """Monte-Carlo robustness of the ranks."""
-
-    draws: int = Field(1000, ge=0, le=1_000_000, description="Number of weight draws (0: no Monte-Carlo).")
-    concentration: FiniteFloat = Field(50.0, gt=0, description="Dirichlet concentration: larger = weights stay closer to the configured ones.")
-    seed: int = Field(2018, ge=0, le=2**32 - 1, description="Seed of the random draws (0 to 4294967295).")
-    top_k: int = Field(3, ge=1, description="The k of 'share of draws in the top k'.")
-    robust_share: FiniteFloat = Field(0.9, gt=0.5, le=1, description="Robust: in the top k in at least this share of draws, or at most 1 minus it.")
-    vary_normalisation: list[Literal["minmax", "rank", "zscore"]] = Field(default_factory=list, description="Also draw among these normalisations.")
-    vary_aggregation: list[Aggregation] = Field(default_factory=list, description="Also draw among these aggregations.")
-    leave_one_out: bool = True
-
-
-class DecisionSpec(_Strict):
-    """The weights behind a choice (docs/analyses.md: "The weights behind a choice")."""
-
-    focus: list[str] = Field(default_factory=list, description="Units (id or name, e.g. ML0602 or Diré) for which to find the closest weights that put them first.")
-    region_top: int = Field(0, ge=0, le=10, description="Also analyse the top n units of each region (0: only the focus units; none of either: no analysis).")
-    draws: int = Field(2000, ge=100, le=200_000, description="Uniform Dirichlet draws for the share of the weight space where a unit is first (and the search of geometric/TOPSIS).")
-    seed: int = Field(2018, ge=0, le=2**32 - 1, description="Seed of those draws (0 to 4294967295).")
-
-
-class PilotsSpec(_Strict):
-    """A set of pilots chosen by integer programme (docs/analyses.md: "A set of pilots")."""
-
-    k: int = Field(0, ge=0, le=50, description="Number of pilots to choose (0: none).")
-    objective: Literal["score", "robust"] = Field("score", description="Maximise the total score, or the score times the share of draws in the top k (robust; needs robustness.draws).")
-    only_passing: bool = Field(True, description="Choose only among units passing every rule.")
-    require: list[str] = Field(default_factory=list, description="Further conditions on every pilot: rule names or expressions, e.g. actors.both.")
-    region_min: int = Field(0, ge=0, description="At least this many pilots in every region that has a candidate.")
-    region_max: int | None = Field(None, ge=1, description="At most this many pilots per region.")
-    cost: str | None = Field(None, description="A measure (layer.measure) or indicator giving each unit's cost.")
-    budget: FiniteFloat | None = Field(None, gt=0, description="The most the pilots' costs may add up to (needs cost).")
-    min_distance_km: FiniteFloat | None = Field(None, gt=0, description="Least geodesic distance between the centroids (equal-area) of two pilots, in km.")
-    alternatives: int = Field(3, ge=0, le=20, description="Next-best sets to list (no-good cuts).")
-
-
-class StakeholdersSpec(_Strict):
-    """Several stakeholders' weights, each ranked; codes from the map pooled into a set."""
-
-    sets: dict[Identifier, dict[Identifier, Weight]] = Field(
-        default_factory=dict, description="Named weight sets {set: {indicator: weight}}; an indicator a set does not name weighs 0 in it."
-    )
-    participants: list[str] = Field(
-        default_factory=list, description="Weight codes (nz1.…, from the map's 'Copy my weights as a code') or JSON files the map saved, pooled into one set."
-    )
-    pool: Literal["mean", "median"] = Field("mean", description="How participants' weights (each rescaled to sum to 1) are pooled.")
-    pooled_name: Identifier = Field("participants", description="Name of the pooled set.")
-    top_k: int | None = Field(None, ge=1, description="The k of 'in the top k of every set' (default robustness.top_k).")
-    labels: dict[Identifier, Text] = Field(
-        default_factory=dict, description="What the map and the brief call each weight set (and the pooled set), plain or per language; default its name."
-    )
-
-
-class DataUncertaintySpec(_Strict):
-    """Monte-Carlo draws that perturb the inputs (docs/analyses.md: "Uncertainty in the data")."""
-
-    draws: int = Field(0, ge=0, le=100_000, description="Draws per source and for all sources together (0: none).")
-    seed: int = Field(2018, ge=0, le=2**32 - 1, description="Seed of the draws (0 to 4294967295).")
-    imprecise_events: list[Identifier] = Field(
-        default_factory=list, description="Points layers whose events of geo_precision 2 (moved among the unit and its neighbours) or 3 (among the units of the region) are perturbed."
-    )
-    imprecise_mode: Literal["reassign", "drop"] = Field("reassign", description="reassign imprecise events among their possible units, or drop them.")
-    margins: dict[str, Annotated[FiniteFloat, Field(gt=0, lt=1)]] = Field(
-        default_factory=dict, description="Measures (layer.measure) known within a relative margin, e.g. {food.population: 0.1} for ±10 %."
-    )
-    imputation: list[Literal["median", "region_median", "knn", "worst"]] = Field(
-        default_factory=list, description="Alternative imputation methods drawn for indicators whose missing-value policy imputes."
-    )
-
-
-class TypologySpec(_Strict):
-    """Units like a reference unit, and profiles by k-means."""
-
-    reference: str | None = Field(None, description="Unit id or name whose profile others are compared with (e.g. ML0602 or Diré).")
-    profiles: int = Field(0, ge=0, le=20, description="Number of k-means profiles (0: none).")
-    seed: int = Field(2018, ge=0, le=2**32 - 1, description="Seed of k-means (0 to 4294967295).")
 
 
 class MapSpec(_Strict):
@@ -447,7 +354,7 @@ def _with_weights(data: dict, key: str, items: Any, items_key: str) -> Any:
     return {name: ({**spec, "weight": overrides[name]} if isinstance(spec, Mapping) and name in overrides else spec) for name, spec in items.items()}
 
 
-class Config(_Strict):
+class _Config(_Strict):
     """A whole nexus_zones config."""
 
     data_dir: Path | None = Field(None, description="Folder of the input files (relative to the config file); default the config's folder.")
@@ -459,12 +366,6 @@ class Config(_Strict):
     indicators: dict[Identifier, IndicatorSpec] = Field(min_length=1)
     rules: dict[Identifier, RuleSpec] = Field(default_factory=dict)
     model: ModelSpec = ModelSpec()
-    robustness: RobustnessConfig = RobustnessConfig()
-    typology: TypologySpec = TypologySpec()
-    decision: DecisionSpec = DecisionSpec()
-    pilots: PilotsSpec = PilotsSpec()
-    stakeholders: StakeholdersSpec = StakeholdersSpec()
-    data_uncertainty: DataUncertaintySpec = DataUncertaintySpec()
     map: MapSpec = MapSpec()
     output: OutputSpec = OutputSpec()
     periods: list[PeriodSpec] = Field(
@@ -521,6 +422,23 @@ class Config(_Strict):
             data["model"] = {**model, "pillars": pillars}
         return data
 
+    @model_validator(mode="before")
+    @classmethod
+    def _top_k_defaults(cls, data: Any) -> Any:
+        """``map.top_k`` and ``stakeholders.top_k`` default to ``robustness.top_k``: resolved here, once."""
+        if not isinstance(data, Mapping):
+            return data
+        rb = data.get("robustness")
+        k = rb.get("top_k") if isinstance(rb, Mapping) and "top_k" in rb else robustness.Spec.model_fields["top_k"].default
+        if not (isinstance(k, int) and not isinstance(k, bool) and k >= 1):
+            return data  # robustness.top_k's own error is reported
+        out = dict(data)
+        for key in ("map", "stakeholders"):
+            block = data.get(key, {})
+            if isinstance(block, Mapping) and block.get("top_k") is None:
+                out[key] = {**block, "top_k": k}
+        return out
+
     @field_validator("rules", mode="before")
     @classmethod
     def _rule_shorthand(cls, value: Any) -> Any:
@@ -571,6 +489,23 @@ class Config(_Strict):
                 )
             data["indicators"][name]["weight"] = w
         return config_from_mapping(data, source=f"{self.source} (weights changed)")
+
+    def with_failing_units(self, failing_units: str) -> "Config":
+        """Return a copy where rules act on the ranking as ``failing_units`` says (validated like the YAML)."""
+        data = self.model_dump(mode="json")
+        data["model"]["failing_units"] = failing_units
+        return config_from_mapping(data, source=self.source)
+
+
+#: The whole config: the keys above, and each analysis's key (:data:`nexus_zones.analyses.ANALYSES`)
+#: with its spec and that spec's defaults.
+Config = create_model(
+    "Config",
+    __base__=_Config,
+    __module__=__name__,
+    __doc__=_Config.__doc__,
+    **{a.KEY: (a.Spec, a.Spec()) for a in {a.KEY: a for a in ANALYSES.values() if "." not in a.KEY}.values()},
+)
 
 
 def measures_of(layer: Any) -> tuple[str, ...] | None:

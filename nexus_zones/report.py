@@ -31,14 +31,14 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 
-from . import claims, explain
+from . import analyses, claims, explain
 from .errors import NexusZonesError, OutputLockedError, StaleLockWarning
 from .messages import number, pick, t
 from .safety import literal_cells
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
-    from .pipeline import RunResult
+    from .result import RunResult
 
 __all__ = ["FIXED_COLUMNS", "LOCK_NAME", "OPTIONAL_TABLES", "PREVIOUS", "scores_table", "run_metadata", "output_lock", "write_all", "write_outputs"]
 
@@ -97,7 +97,7 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
             "aggregation": config.model.aggregation,
             "pillars": {n: {"indicators": list(p.indicators), "weight": result.config.pillar_weights()[n], "aggregation": p.aggregation}
                         for n, p in config.model.pillars.items()},
-            "ahp": (result.analyses.ahp if result.analyses else None),
+            "ahp": result.analysis("ahp").as_dict() if result.analysis("ahp") is not None else None,
         },
         "robustness": config.robustness.model_dump(mode="json"),
         "point_layers": {name: rep.as_dict() for name, rep in result.point_reports.items()},
@@ -395,27 +395,9 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
     }
     html = map_html if map_html is not None else build_map(result, offline=offline)
     tables = {"csv": scores_table(result)}
-    analyses = result.analyses
-    names = result.scores["name"]
-    if analyses is not None:
-        if analyses.weights is not None:
-            paths["weights"] = out / f"{name}_weights.csv"
-            tables["weights"] = analyses.weights.reset_index()
-        if analyses.ranks_by_weights is not None:
-            paths["ranks_by_weights"] = out / f"{name}_ranks_by_weights.csv"
-            tables["ranks_by_weights"] = pd.concat([names, result.scores["rank"], analyses.ranks_by_weights], axis=1).reindex(result.scores.index).reset_index()
-        if analyses.leave_one_out is not None:
-            paths["leave_one_out"] = out / f"{name}_leave_one_out.csv"
-            tables["leave_one_out"] = pd.concat([names, result.scores["rank"], analyses.leave_one_out], axis=1).reindex(result.scores.index).reset_index()
-        if analyses.profiles is not None:
-            paths["profiles"] = out / f"{name}_profiles.csv"
-            tables["profiles"] = analyses.profiles.reset_index()
-        for kind in ("closest_weights", "pilots", "stakeholders", "data_uncertainty", "data_variance"):
-            frame = getattr(analyses, kind, None)
-            if frame is not None:
-                paths[kind] = out / f"{name}_{kind}.csv"
-                keyed = frame.index.name == "unit_id" or kind in ("stakeholders", "data_uncertainty")
-                tables[kind] = frame.rename_axis("unit_id").reset_index() if keyed else frame
+    for suffix, table in analyses.tables(result.analyses).items():
+        paths[suffix] = out / f"{name}_{suffix}.csv"
+        tables[suffix] = table
     _panel_tables(result, out, paths, tables)
     check_not_inputs(result, paths.values())
     meta = json.dumps(run_metadata(result, paths), indent=2, ensure_ascii=False, default=str) + "\n"
@@ -442,9 +424,9 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
     return paths
 
 
-#: The tables a run writes only when the config enables their feature (``<study>_<kind>.csv``).
-OPTIONAL_TABLES = ("weights", "ranks_by_weights", "leave_one_out", "profiles", "closest_weights", "pilots", "stakeholders",
-                   "data_uncertainty", "data_variance", "periods", "changes")
+#: The tables a run writes only when the config enables their feature (``<study>_<kind>.csv``): the
+#: analyses' (:data:`nexus_zones.analyses.TABLES`) and a study over periods'.
+OPTIONAL_TABLES = (*analyses.TABLES, "periods", "changes")
 
 
 def _inputs(result: "RunResult") -> list[tuple[str, Path]]:
@@ -496,7 +478,7 @@ def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> dict[st
     config = result.config
     language = config.language
     scores = result.scores
-    k = config.map.top_k or config.robustness.top_k
+    k = config.map.top_k
     cmap = LinearSegmentedColormap.from_list("nexus", list(PALETTE))
     fig = Figure(figsize=(8, 6.5), dpi=dpi)
     FigureCanvasAgg(fig)
@@ -597,7 +579,7 @@ def brief_html(result: "RunResult", png: bytes) -> str:
     config = result.config
     lang = config.language
     esc = _esc
-    k = config.map.top_k or config.robustness.top_k
+    k = config.map.top_k
     rows = _brief_ranking_rows(result, lang)
     top_blocks = _brief_top_units(result, lang, k)
     weight_rows = _brief_weight_rows(result, lang)
@@ -621,7 +603,7 @@ img {{max-width: 100%;}} ul {{margin: .2em 0; padding-left: 1.2em;}} .ok {{color
 <h2>{esc(t('map', lang))}</h2><img alt="{esc(t('map', lang))}" src="data:image/png;base64,{image}">
 <h2>{esc(t('ranking', lang))}</h2>{_rules_decide(result, lang)}<table><tr>{''.join(f'<th>{esc(h)}</th>' for h in heads)}</tr>{''.join(rows)}</table>
 <h2>{esc(t('top_units', lang))}</h2>{''.join(top_blocks)}
-{_decision_brief(result, lang)}
+{analyses.brief(result, lang)}
 {_periods_section(result, esc)}
 <h2>{esc(t('method', lang))}</h2><p>{esc(method)}</p>{_periods_method(result, esc)}
 <table><tr><th>{esc(t('indicator', lang))}</th><th>{esc(t('weight', lang))}</th><th></th><th></th></tr>{weight_rows}</table>
@@ -648,13 +630,14 @@ def _brief_ranking_rows(result: "RunResult", lang: str) -> list[str]:
     band, among the first k whatever the weights (a claim), the rules it fails."""
     config, esc = result.config, _esc
     decided, labels = explain.rules_decide_top(result), explain.labels(config, lang)
+    robustness = result.analysis("robustness")
     rows = []
     for unit, row in result.scores.iterrows():
-        band = "–" if "rank_p05" not in row.index or pd.isna(row["rank_p05"]) else (
+        band = "–" if robustness is None or pd.isna(row["rank_p05"]) else (
             f"{int(row['rank_p05'])}–{int(row['rank_p95'])}" if row["rank_p05"] != row["rank_p95"] else str(int(row["rank_p05"])))
         robust = explain.robust_claim(result, unit, decided=decided, short=True)
         failed = "; ".join(pick(config.rules[r].label, lang, config.rules[r].expr) for r in config.rules if not bool(row[f"rule_{r}"]))
-        n_failed = str(int(row["rules_failed_count"])) if config.rules and "rules_failed_count" in row.index else "–"
+        n_failed = str(int(row["rules_failed_count"])) if config.rules else "–"
         rank = "–" if pd.isna(row["rank"]) else str(int(row["rank"]))
         region_rank = "–" if pd.isna(row["region_rank"]) else str(int(row["region_rank"]))
         rows.append(
@@ -715,41 +698,6 @@ def _brief_method(config: "Config", lang: str) -> str:
              draws=number(rb.draws, lang), concentration=number(rb.concentration, lang), seed=rb.seed)
 
 
-def _decision_brief(result: "RunResult", lang: str) -> str:
-    """The brief's sections of issue 14, as claims: the weights behind a choice, the pilots, the
-    stakeholders, the data's uncertainty. When the rules decide the top k, the weights behind a
-    choice and the stakeholders' agreement are not findings: the rules settle them, as said above."""
-    a, config = result.analyses, result.config
-    if a is None:
-        return ""
-    decided, labels = explain.rules_decide_top(result), explain.labels(config, lang)
-    say = lambda c: _esc(claims.render(c, lang, labels))  # noqa: E731
-    parts = []
-    if a.closest_weights is not None and not decided:
-        said = [c for unit in dict.fromkeys(a.closest_weights["unit_id"]) for c in explain.choice_claims(result, unit)]
-        method = next((m for m in a.closest_weights["method"] if m and m != "rules first"), "")
-        parts.append(f"<h2>{_esc(t('choices', lang))}</h2><ul>{''.join(f'<li>{say(c)}</li>' for c in said)}</ul>"
-                     f"<p class='meta'>{_esc(t('choices_method', lang, method=method, draws=config.decision.draws, seed=config.decision.seed))}</p>")
-    if a.pilots is not None:
-        items = [say(c) for c in explain.pilot_claims(result)] + [_esc(_next_set(row, lang)) for _, row in a.pilots.iterrows() if row["set"] != 1]
-        parts.append(f"<h2>{_esc(t('pilots', lang))}</h2><ul>{''.join(f'<li>{x}</li>' for x in items) or _esc(t('pilots_none', lang))}</ul>")
-    if a.stakeholders is not None and not decided:
-        k = config.stakeholders.top_k or config.robustness.top_k
-        sets = [explain.set_label(config, c[5:], lang) for c in a.stakeholders.columns if c.startswith("rank_")]
-        agreed = a.stakeholders.loc[a.stakeholders["in_top_k_every_set"], "name"].tolist()
-        parts.append(f"<h2>{_esc(t('stakeholders', lang))}</h2><p>{_esc(t('agreement_all', lang, k=k, sets=', '.join(sets), names=', '.join(agreed) or t('none', lang)))}</p>")
-    shares = explain.data_share_claims(result, lang)
-    if shares:
-        parts.append(f"<h2>{_esc(t('data_uncertainty', lang))}</h2><ul>{''.join(f'<li>{say(c)}</li>' for c in shares)}</ul>")
-    return "\n".join(parts)
-
-
-def _next_set(row, lang: str) -> str:
-    """A next-best set of pilots in words: its units, how much lower its total is, what it swaps."""
-    return t("pilots_next", lang, n=int(row["set"]), names=str(row["names"]).replace("; ", t("and", lang) if str(row["names"]).count(";") == 1 else ", "),
-             gap=number(row["gap"], lang), added=row["added"], removed=row["removed"])
-
-
 def _periods_method(result: "RunResult", esc) -> str:
     """The method's sentence on comparability across periods (nothing for a single snapshot)."""
     if result.panel is None:
@@ -770,7 +718,7 @@ def _periods_section(result: "RunResult", esc) -> str:
 
     lang, config = result.config.language, result.config
     a, b = panel.names[0], panel.names[-1]
-    k = config.map.top_k or config.robustness.top_k
+    k = config.map.top_k
     names = panel.long.drop_duplicates("unit_id").set_index("unit_id")["name"]
     entering, leaving = top_k_moves(panel.long, a, b, k)
     said = lambda units: ", ".join(esc(names[u]) for u in units) or esc(t("no_unit", lang))  # noqa: E731
@@ -807,11 +755,10 @@ def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:
     def xlsx(path: Path) -> None:
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             scores_table(result).to_excel(writer, sheet_name="scores", index=False)
-            analyses = result.analyses
-            if analyses is not None and analyses.weights is not None:
-                analyses.weights.reset_index().to_excel(writer, sheet_name="weights", index=False)
-            if analyses is not None and analyses.ranks_by_weights is not None:
-                analyses.ranks_by_weights.reset_index().to_excel(writer, sheet_name="ranks_by_weights", index=False)
+            written = analyses.tables(result.analyses)
+            for sheet in ("weights", "ranks_by_weights"):
+                if sheet in written:
+                    written[sheet].to_excel(writer, sheet_name=sheet, index=False)
             literal_cells(writer.book)  # a name such as "=HYPERLINK(...)" stays text
 
     with output_lock(out, wait=result.config.output.lock_wait):

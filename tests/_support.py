@@ -43,7 +43,7 @@ from nexus_zones import cli, load
 from nexus_zones.cli import main
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
-from nexus_zones.pipeline import RunResult
+from nexus_zones.result import RunResult
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = Path(os.environ.get("NEXUS_ZONES_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
@@ -745,3 +745,16 @@ def deleted_list(path: Path, rows: list[tuple[str, str]]) -> Path:
     """Write a list of deleted records as ACLED publishes it: (event_id_cnty, deleted_timestamp) rows."""
     pd.DataFrame(rows, columns=["event_id_cnty", "deleted_timestamp"]).to_csv(path, index=False)
     return path
+
+
+def grid_model(cfg: dict[str, Any]):
+    """The scored model (:class:`nexus_zones.analyses.base.Model`) of a grid config, as the analyses receive it."""
+    import warnings
+
+    from nexus_zones import model
+    from nexus_zones.config import config_from_mapping
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = nexus_zones.compute(config_from_mapping(cfg))
+        return model.score_stage(r.config, r.units, r.measures, r.values, r.normalised, r.imputed, points=r.points)[0]

@@ -63,3 +63,27 @@ def test_warning_extra_names_kind_text_and_period(caplog):
     logging.getLogger(NAME).warning("x", extra=logs.warning_extra("MissingValueWarning", "no value for A", "2016"))
 
     assert caplog.records[0].nexus_warning == {"kind": "MissingValueWarning", "text": "no value for A", "period": "2016"}
+
+
+def test_a_warning_raised_while_a_period_is_computed_names_the_period():
+    import warnings
+
+    from nexus_zones.errors import MissingValueWarning
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("nexus_zones.pipeline")
+    logger.addHandler(handler)
+    try:
+        with logs.Recorder() as rec:
+            with logs.in_period("2016"):
+                warnings.warn(MissingValueWarning("indicator idps: no value for Abeibara; these units get no score"))
+            warnings.warn(MissingValueWarning("indicator idps: no value for Abeibara; these units get no score"))
+    finally:
+        logger.removeHandler(handler)
+
+    assert rec.messages == ["period 2016: indicator idps: no value for Abeibara; these units get no score",
+                            "indicator idps: no value for Abeibara; these units get no score"]
+    assert [r.nexus_warning["period"] for r in records] == ["2016", None]
+    assert {r.nexus_warning["text"] for r in records} == {"indicator idps: no value for Abeibara; these units get no score"}
