@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import logs, model, reporting, score
-from .config import Config
+from .config import Config, with_failing_units, with_weights
 from .layers.points import PointReport
 from .periods import Panel
 
@@ -78,9 +78,9 @@ class RunResult:
         Weights not named keep their configured value. The analyses beside the score run again;
         those of a decision (pilots, stakeholders, ...) are left out. Returns a new result with no paths.
         """
-        config = self.config.with_weights(weights)
+        config = with_weights(self.config, weights)
         if failing_units is not None:
-            config = config.with_failing_units(failing_units)
+            config = with_failing_units(config, failing_units)
         with logs.Recorder() as rec:
             scored, found = model.score_stage(config, self.units, self.measures, self.values, self.normalised, self.imputed, points=self.points)
         kept = [c for c in reporting.COLUMNS if c in self.scores.columns]
