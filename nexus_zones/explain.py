@@ -18,6 +18,7 @@ import pandas as pd
 from . import claims, reporting
 from .claims import Claim
 from .messages import pick
+from .normalise import prepare
 
 if TYPE_CHECKING:  # pragma: no cover
     from .result import RunResult
@@ -93,8 +94,6 @@ def scale_ends(ind, raw: pd.Series, norm: pd.Series) -> tuple[float, float]:
     then best: the goalposts or the threshold curve's ends where they are fixed, the ±3 sd of a
     z-score, else the observed values that got the lowest and highest normalised value. Values are
     on the indicator's own scale (a log1p transform is undone)."""
-    from .normalise import prepare
-
     inverse = np.expm1 if ind.transform == "log1p" else (lambda v: v)
     if ind.goalposts is not None and ind.normalisation in ("goalposts", "inform"):
         lo, hi = (float(inverse(g)) for g in ind.goalposts)

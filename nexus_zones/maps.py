@@ -49,6 +49,9 @@ from . import analyses, claims, explain, geometry
 from .explain import other_means, period_text as _period, scale_ends
 from .messages import DECIMAL, THOUSANDS, fixed, largest_remainder, number, percent, pick, t
 from .offline import inline_assets
+from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE
+from .config import map_point_layers
+from .layers.points import counted as counted_by
 
 if TYPE_CHECKING:  # pragma: no cover
     from .result import RunResult
@@ -462,9 +465,6 @@ def _point_layers(result: "RunResult", language: str) -> list[dict]:
     types. In a study over periods, the points of every period, each with the periods that count it
     (a fourth item, omitted where every period does: facilities), so that the page shows the chosen
     period's points."""
-    from .config import map_point_layers
-    from .layers.points import counted as counted_by
-
     config = result.config
     names = config.map.point_layers if config.map.point_layers is not None else map_point_layers(config)
     configs = [res.config for res in result.panel.results.values()] if result.panel is not None else [config]
@@ -663,8 +663,6 @@ def _rules_note(result: "RunResult", language: str) -> str:
 
 def page_data(result: "RunResult", language: str) -> dict:
     """Everything the page's code needs, with every string escaped."""
-    from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE
-
     config, scores = result.config, result.scores
     views = _views(result, language)
     geoms = _geometries(result)

@@ -31,9 +31,12 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 
-from . import analyses, claims, explain
+from . import analyses, claims, explain, geometry
+from .explain import period_text as _period
+from .maps import MAX_UNIT_LABELS, NO_DATA, PALETTE, build_map, label_of
 from .errors import NexusZonesError, OutputLockedError, StaleLockWarning
-from .messages import number, pick, t
+from .messages import fixed, number, percent, pick, t
+from .periods import all_changes, bounds_text, change_sentence, top_k_moves
 from .safety import literal_cells
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -346,8 +349,6 @@ def _panel_meta(result: "RunResult") -> dict:
     panel = result.panel
     if panel is None:
         return {}
-    from .periods import bounds_text
-
     periods = [{"name": p.name, "window": [str(d) if d else None for d in p.window], "round": str(p.round_date)} for p in panel.periods]
     return {"periods": periods, "periods_method": bounds_text(panel, result.config, "en")}
 
@@ -359,8 +360,6 @@ def _panel_tables(result: "RunResult", out: Path, paths: dict, tables: dict) -> 
     panel = result.panel
     if panel is None:
         return
-    from .periods import all_changes, change_sentence
-
     name = result.config.study.name
     paths["periods"] = out / f"{name}_periods.csv"
     paths["changes"] = out / f"{name}_changes.csv"
@@ -381,8 +380,6 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
     Returns the paths written, keyed ``map``, ``csv``, ``gpkg``, ``run``, and where the model made
     them ``weights`` (weights by method), ``ranks_by_weights``, ``leave_one_out`` and ``profiles``.
     """
-    from .maps import build_map
-
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise NexusZonesError(f"output folder {out}: found a file; expected a folder. Fix: pass another --out")
@@ -472,9 +469,6 @@ def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> dict[st
     from matplotlib.colors import LinearSegmentedColormap, Normalize
     from matplotlib.figure import Figure
 
-    from .maps import MAX_UNIT_LABELS, NO_DATA, PALETTE
-    from .messages import pick, t
-
     config = result.config
     language = config.language
     scores = result.scores
@@ -552,8 +546,6 @@ def _region_shapes(scores: "gpd.GeoDataFrame") -> "gpd.GeoSeries":
     import geopandas as gpd
     import shapely
 
-    from . import geometry
-
     shapes = {}
     for region, members in scores.groupby("region", sort=True):
         labels = [f"{name} ({unit})" for unit, name in members["name"].items()]
@@ -564,8 +556,6 @@ def _region_shapes(scores: "gpd.GeoDataFrame") -> "gpd.GeoSeries":
 def _one_decimal(value: float, language: str) -> str:
     if pd.isna(value):
         return "–"
-    from .messages import fixed
-
     return fixed(value, language, 1)
 
 
@@ -573,8 +563,6 @@ def brief_html(result: "RunResult", png: bytes) -> str:
     """The printable mission brief: map, ranking with bands, the top units and why, method, sources."""
     import base64
     from datetime import date
-
-    from .messages import pick, t
 
     config = result.config
     lang = config.language
@@ -667,9 +655,6 @@ def _brief_top_units(result: "RunResult", lang: str, k: int) -> list[str]:
 
 def _brief_weight_rows(result: "RunResult", lang: str) -> str:
     """The method's table rows: each indicator's label, effective weight, direction and normalisation."""
-    from .maps import label_of
-    from .messages import percent, t
-
     config, weights, esc = result.config, result.scored.weights, _esc
     return "".join(
         f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{percent(weights[n], lang)}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(t('norm_' + i.normalisation, lang))}</td></tr>"
@@ -679,9 +664,6 @@ def _brief_weight_rows(result: "RunResult", lang: str) -> str:
 
 def _brief_sources(config: "Config", lang: str) -> str:
     """The list items of the sources: each layer's source with its period when it has one."""
-    from .explain import period_text as _period
-    from .messages import pick
-
     esc = _esc
     return "".join(
         f"<li>{esc(pick(layer.source, lang, name))}{' — ' + esc(_period(layer, lang)) if _period(layer, lang) else ''}</li>"
@@ -691,8 +673,6 @@ def _brief_sources(config: "Config", lang: str) -> str:
 
 def _brief_method(config: "Config", lang: str) -> str:
     """The method's sentence: aggregation, what happens to failing units, the draws and seed of the robustness check."""
-    from .messages import number, t
-
     rb = config.robustness
     return t("method_text", lang, aggregation=t(f"agg_{config.model.aggregation}", lang), failing=t(f"failing_{config.model.failing_units}", lang),
              draws=number(rb.draws, lang), concentration=number(rb.concentration, lang), seed=rb.seed)
@@ -702,8 +682,6 @@ def _periods_method(result: "RunResult", esc) -> str:
     """The method's sentence on comparability across periods (nothing for a single snapshot)."""
     if result.panel is None:
         return ""
-    from .periods import bounds_text
-
     return f"<p>{esc(bounds_text(result.panel, result.config, result.config.language))}</p>"
 
 
@@ -713,9 +691,6 @@ def _periods_section(result: "RunResult", esc) -> str:
     panel = result.panel
     if panel is None or len(panel.names) < 2:
         return ""
-    from .messages import t
-    from .periods import change_sentence, top_k_moves
-
     lang, config = result.config.language, result.config
     a, b = panel.names[0], panel.names[-1]
     k = config.map.top_k
