@@ -105,8 +105,14 @@ def ranker(config: Config, units: gpd.GeoDataFrame):
 
 
 def specs(config: Config) -> dict[str, Any]:
-    """Each analysis's spec, by name."""
-    return {name: analyses.spec_of(config, a) for name, a in analyses.ANALYSES.items()}
+    """Each analysis's spec, by name: the value of its ``KEY`` (a dotted path) in the config."""
+    found = {}
+    for name, analysis in analyses.ANALYSES.items():
+        value = config
+        for part in analysis.KEY.split("."):
+            value = getattr(value, part)
+        found[name] = value
+    return found
 
 
 def score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame, values: pd.DataFrame, normalised: pd.DataFrame, imputed: pd.DataFrame,

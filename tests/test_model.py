@@ -42,3 +42,12 @@ def test_the_scores_table_is_sorted_by_rank_with_the_analyses_columns_before_sta
     with_low = [c for c in model.with_low_reporting(table, low).columns if c != "geometry"]
     assert with_low[-len(reporting.COLUMNS) - 1:] == [*reporting.COLUMNS, "status"]
     assert model.with_low_reporting(table, None) is table
+
+
+def test_each_analysis_gets_the_spec_at_its_dotted_key(grid_cfg):
+    grid_cfg["model"] = {"compare_weights": ["entropy"]}
+    grid_cfg["robustness"] = {"top_k": 2}
+    specs = model.specs(config_from_mapping(grid_cfg))
+    assert specs["compared_weights"] == ["entropy"] and specs["ahp"] is None
+    assert specs["leave_one_out"].top_k == specs["robustness"].top_k == 2
+    assert specs["stakeholders"].top_k == 2  # its default, resolved from robustness.top_k when the config was built

@@ -17,7 +17,7 @@ import pandas as pd
 from . import ahp, closest_weights, compared_weights, data_uncertainty, leave_one_out, pilots, robustness, stakeholders, typology
 from .base import Model
 
-__all__ = ["ANALYSES", "TABLES", "Model", "spec_of", "run_phase", "tables", "unit_columns", "page", "brief"]
+__all__ = ["ANALYSES", "TABLES", "Model", "run_phase", "tables", "unit_columns", "page", "brief"]
 
 #: Every analysis, in the order they run (an analysis may read the results of those before it).
 ANALYSES: dict[str, ModuleType] = {
@@ -27,14 +27,6 @@ ANALYSES: dict[str, ModuleType] = {
 
 #: The suffixes of every table an analysis may write (``<study>_<suffix>.csv``).
 TABLES: tuple[str, ...] = tuple(s for a in ANALYSES.values() for s in getattr(a, "TABLES", ()))
-
-
-def spec_of(config: Any, analysis: ModuleType) -> Any:
-    """The analysis's spec: the value of its ``KEY`` (a dotted path) in the config."""
-    value = config
-    for part in analysis.KEY.split("."):
-        value = getattr(value, part)
-    return value
 
 
 def run_phase(model: Model, specs: Mapping[str, Any], phase: str) -> tuple[dict[str, Any], Model]:

@@ -91,11 +91,3 @@ def test_every_analysis_names_its_key_phase_spec_and_run() -> None:
         assert hasattr(analysis, "Spec") and isinstance(analysis.KEY, str)
         if hasattr(analysis, "tables"):
             assert analysis.TABLES, f"{name} writes tables but lists none in TABLES"
-
-
-def test_spec_of_follows_the_dotted_key(grid_cfg) -> None:
-    grid_cfg["model"] = {"compare_weights": ["entropy"]}
-    grid_cfg["robustness"] = {"top_k": 2}
-    config = config_from_mapping(grid_cfg)
-    assert analyses.spec_of(config, analyses.ANALYSES["compared_weights"]) == ["entropy"]
-    assert analyses.spec_of(config, analyses.ANALYSES["leave_one_out"]).top_k == 2
