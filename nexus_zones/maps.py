@@ -180,10 +180,9 @@ def _claim_record(result: "RunResult", unit: str, language: str, decided: bool, 
     if said:
         rec["wy"] = [c.wire() for c, _ in said]
         rec["w3"] = claims.pick_three([(c, good, None) for c, good in said])
-    decision = [] if decided else [*explain.choice_claims(result, unit), explain.agreement_claim(result, unit)]
-    decision.append(explain.data_band_claim(result, unit))
-    if any(c is not None for c in decision):
-        rec["dc"] = [c.wire() for c in decision if c is not None]
+    decision = analyses.unit_claims(result, unit, decided)
+    if decision:
+        rec["dc"] = [c.wire() for c in decision]
     low = explain.reporting_claims(result, unit, language)
     if low:
         rec["lr"] = [c.wire() for c in low]

@@ -17,7 +17,7 @@ import pandas as pd
 from . import ahp, closest_weights, compared_weights, data_uncertainty, leave_one_out, pilots, robustness, stakeholders, typology
 from .base import Model
 
-__all__ = ["ANALYSES", "TABLES", "Model", "run_phase", "tables", "unit_columns", "page", "brief"]
+__all__ = ["ANALYSES", "TABLES", "Model", "run_phase", "tables", "unit_columns", "page", "brief", "unit_claims"]
 
 #: Every analysis, in the order they run (an analysis may read the results of those before it).
 ANALYSES: dict[str, ModuleType] = {
@@ -82,3 +82,14 @@ def brief(run: Any, language: str) -> str:
         if section:
             parts.append(section)
     return "\n".join(parts)
+
+
+def unit_claims(run: Any, unit: str, decided: bool) -> list:
+    """A unit's claims from the analyses that ran (the popup's decision lines), in the registry's
+    order; ``decided``: whether the rules decide the top k (then no weight-based finding is said)."""
+    out: list = []
+    for name, result in run.analyses.items():
+        contribute = getattr(ANALYSES[name], "unit_claims", None)
+        if contribute is not None:
+            out += contribute(run, result, unit, decided)
+    return out

@@ -6,7 +6,8 @@ spec), ``PHASE`` (``"model"``: run beside the score, again when the weights chan
 defaults live there), a pure ``run(model, spec) -> Result | None`` (``None``: off, or too few
 units) and, each optional, what it contributes: ``tables(result) -> {suffix: DataFrame}``,
 ``unit_columns(result) -> DataFrame``, ``page(result) -> dict``, ``brief(run, result, language)
--> str`` (an HTML section of the brief). ``analyses.ANALYSES`` lists them.
+-> str`` (an HTML section of the brief), ``unit_claims(run, result, unit, decided) -> [Claim]``
+(a unit's lines in the popup). ``analyses.ANALYSES`` lists them.
 """
 
 from __future__ import annotations

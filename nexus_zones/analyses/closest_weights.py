@@ -83,3 +83,8 @@ def brief(run, result: Result, language: str) -> str:
     items = "".join(f"<li>{html.escape(render(c, language, labels))}</li>" for c in said)
     return (f"<h2>{html.escape(t('choices', language))}</h2><ul>{items}</ul>"
             f"<p class='meta'>{html.escape(t('choices_method', language, method=method, draws=result.draws, seed=result.seed))}</p>")
+
+
+def unit_claims(run, result: Result, unit: str, decided: bool) -> list:
+    """The unit's popup claims: what it would take for it to be first (none when the rules decide the top k)."""
+    return [] if decided else explain.choice_claims(run, unit)

@@ -139,3 +139,9 @@ def brief(run, result: Result, language: str) -> str:
         return ""
     items = "".join(f"<li>{html.escape(render(c, language, labels))}</li>" for c in shares)
     return f"<h2>{html.escape(t('data_uncertainty', language))}</h2><ul>{items}</ul>"
+
+
+def unit_claims(run, result: Result, unit: str, decided: bool) -> list:
+    """The unit's popup claims: where its rank lies when the data are perturbed."""
+    said = explain.data_band_claim(run, unit)
+    return [said] if said is not None else []

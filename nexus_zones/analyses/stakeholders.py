@@ -118,3 +118,9 @@ def brief(run, result: Result, language: str) -> str:
     agreed = result.table.loc[result.table["in_top_k_every_set"], "name"].tolist()
     said = t("agreement_all", language, k=result.top_k, sets=", ".join(sets), names=", ".join(agreed) or t("none", language))
     return f"<h2>{html.escape(t('stakeholders', language))}</h2><p>{html.escape(said)}</p>"
+
+
+def unit_claims(run, result: Result, unit: str, decided: bool) -> list:
+    """The unit's popup claims: among the first k for n of the m sets (none when the rules decide the top k)."""
+    said = None if decided else explain.agreement_claim(run, unit)
+    return [said] if said is not None else []

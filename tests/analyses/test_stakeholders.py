@@ -26,3 +26,18 @@ def test_a_set_equal_to_the_config_ranks_as_the_model_and_codes_are_pooled(grid_
 
 def test_without_sets_or_participants_it_does_not_run(grid_cfg) -> None:
     assert stakeholders.run(grid_model(grid_cfg), stakeholders.Spec(top_k=3)) is None
+
+
+def test_the_popup_says_the_agreement_unless_the_rules_decide(grid_cfg) -> None:
+    import nexus_zones
+    from nexus_zones.config import config_from_mapping
+
+    grid_cfg["model"] = {"failing_units": "flag"}
+    grid_cfg["stakeholders"] = {"sets": {"incidents_only": {"incidents": 1}, "health_only": {"health": 1}}, "top_k": 2}
+    run = nexus_zones.compute(config_from_mapping(grid_cfg))
+    result = run.analysis("stakeholders")
+    said = stakeholders.unit_claims(run, result, "B2", decided=False)
+    n = int(result.table.at["B2", "sets_in_top_k"])
+    expected = {2: "agreement_every", 0: "agreement_none"}.get(n, "agreement_some")
+    assert len(said) == 1 and said[0].key == expected and said[0].values["m"] == 2 and said[0].values["first"] == 2
+    assert stakeholders.unit_claims(run, result, "B2", decided=True) == []
