@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from nexus_zones import score, sensitivity
+from nexus_zones.analyses import robustness
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, record  # noqa: E402
@@ -49,7 +50,7 @@ def main() -> None:
         ("topsis", score.Structure(names, "topsis")),
         ("arithmetic, 2 pillars", pillared),
     ]:
-        spec = sensitivity.RobustnessSpec(draws=args.draws, top_k=10, seed=1)
+        spec = robustness.Spec(draws=args.draws, top_k=10, seed=1)
         times = []
         for _ in range(args.repeat):
             t0 = time.perf_counter()

@@ -41,6 +41,7 @@ from rasterio.transform import Affine
 
 import nexus_zones
 from nexus_zones import load, score, sensitivity
+from nexus_zones.analyses import robustness
 from nexus_zones.layers import points as points_kind, raster as raster_kind
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -378,7 +379,7 @@ def main() -> None:
     norm = pd.DataFrame({"events": 1 - measures["count"] / measures["count"].max(), "people": zs["sum"].fillna(0) / zs["sum"].max()}, index=units.index)
     (scored), t_score = timed(score.score_units, norm, {"events": 2.0, "people": 1.0}, regions=units["region"])
     row("score", f"score, rules, ranks for {len(units)} units", t_score, "score_s")
-    spec = sensitivity.RobustnessSpec(draws=args.draws, top_k=10)
+    spec = robustness.Spec(draws=args.draws, top_k=10)
     _, t_mc = timed(sensitivity.monte_carlo, {"model": norm.to_numpy()}, {"events": 2.0, "people": 1.0}, score.Structure(("events", "people")),
                     np.ones(len(units), dtype=bool), spec, index=units.index)
     row("robustness", f"{args.draws:,} Dirichlet draws", t_mc, "robustness_s")

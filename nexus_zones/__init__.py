@@ -14,7 +14,8 @@ __version__ = "0.1.0"
 
 from .config import Config, load_config
 from .errors import ConfigError, InputDataError, NexusZonesError, NexusZonesWarning
-from .pipeline import CheckReport, RunResult, brief, check, compute, run
+from .pipeline import CheckReport, brief, check, compute, run
+from .result import RunResult
 
 __all__ = [
     "__version__",

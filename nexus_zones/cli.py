@@ -19,6 +19,8 @@ from typing import Sequence
 
 from . import __version__, claims, explain
 from .errors import NexusZonesError, NexusZonesWarning, UnmatchedFilterWarning
+from . import pipeline
+from .messages import fixed, number, t
 
 __all__ = ["main"]
 
@@ -206,8 +208,6 @@ def _log_stage_times() -> None:
 
 def _command(args: argparse.Namespace, progress, fold: "_WarningFold") -> int:
     """Run one command; its errors go up to :func:`main`."""
-    from . import pipeline
-
     if args.command == "check":
         report = pipeline.check(args.config, data_dir=args.data_dir)
         if report.ok:
@@ -234,8 +234,6 @@ def top_line(scores, language: str = "en", *, top: int = 3) -> str:
     """The run's summary: how many units were scored and the first ``top`` ranked units, each with its
     rank and score and, when rules are in force (a ``rules_failed_count`` column), the rules it fails:
     "5 units scored; top: 1. Diré (97.7, passes every rule), 2. Tombouctou (42.7, fails 3 rules), ..."."""
-    from .messages import number, t
-
     n = len(scores)
     scored = t("cli_scored_one", language) if n == 1 else t("cli_scored_many", language, n=number(n, language))
     ranked = scores[scores["rank"].notna()].head(top)
@@ -246,8 +244,6 @@ def top_line(scores, language: str = "en", *, top: int = 3) -> str:
 
 
 def _top_unit(row, language: str, rules: bool) -> str:
-    from .messages import fixed, t
-
     values = {"rank": int(row["rank"]), "name": row["name"], "score": fixed(row["score"], language, 1)}
     if not rules:
         return t("cli_top_unit", language, **values)

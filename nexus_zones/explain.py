@@ -1,7 +1,7 @@
 """The facts of a run, gathered for the claims: what the map, the brief and the log say about a unit.
 
 :mod:`nexus_zones.claims` holds the sentences and the conditions that make them true, on plain
-numbers; this module reads a :class:`~nexus_zones.pipeline.RunResult` (its scores table, weights,
+numbers; this module reads a :class:`~nexus_zones.result.RunResult` (its scores table, weights,
 analyses and config) and hands each builder its facts. Writers (``maps``, ``report``, ``cli``) call
 these functions and render the claims; none of them writes a sentence about a unit of its own.
 """
@@ -18,9 +18,10 @@ import pandas as pd
 from . import claims, reporting
 from .claims import Claim
 from .messages import pick
+from .normalise import prepare
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import RunResult
+    from .result import RunResult
 
 __all__ = ["labels", "scale_ends", "other_means", "rules_facts", "rules_claim", "rules_decide_top", "robust_claim", "rank_band_claim", "why_claims",
            "choice_claims", "agreement_claim", "pilot_claims", "data_band_claim", "data_share_claims", "reporting_claims", "period_text", "set_label", "top_k"]
@@ -57,7 +58,7 @@ def rules_facts(result: "RunResult", k: int | None = None) -> claims.RulesFacts:
     """The ranked units in rank order with their number of rules failed, whether rules come first."""
     config = result.config
     ranked = _ranked(result)
-    failed = ranked["rules_failed_count"].astype(int).tolist() if "rules_failed_count" in ranked.columns and config.rules else [0] * len(ranked)
+    failed = ranked["rules_failed_count"].astype(int).tolist() if config.rules else [0] * len(ranked)
     rules_first = bool(config.rules) and config.model.failing_units == "last"
     return claims.RulesFacts(names=ranked["name"].astype(str).tolist(), failed=failed, rules_first=rules_first, k=top_k(config) if k is None else k)
 
@@ -77,20 +78,21 @@ def rules_decide_top(result: "RunResult") -> bool:
 def robust_claim(result: "RunResult", unit: str, *, decided: bool | None = None, short: bool = False) -> Claim | None:
     """In the top k whatever the weights tried, out of it whatever they are, depends on them; or the
     rules decide. ``None`` where robustness was not computed or the unit is not ranked."""
-    row = result.scores.loc[unit]
-    if "share_top_k" not in row.index or not _present(row["share_top_k"]) or not _present(row["rank"]):
+    rb = result.analysis("robustness")
+    rank = result.scores.at[unit, "rank"]
+    if rb is None or not _present(rb.table.at[unit, "share_top_k"]) or not _present(rank):
         return None
-    k = top_k(result.config)
+    k = rb.top_k
     decided = rules_decide_top(result) if decided is None else decided
-    facts = claims.RobustFacts(share=float(row["share_top_k"]), k=k, draws=int(result.config.robustness.draws),
-                               in_top=int(row["rank"]) <= k, rules_decide=decided)
+    facts = claims.RobustFacts(share=float(rb.table.at[unit, "share_top_k"]), k=k, draws=int(rb.draws), in_top=int(rank) <= k, rules_decide=decided)
     return claims.robustness(facts, short=short)
 
 
 def rank_band_claim(result: "RunResult", unit: str) -> Claim | None:
     """Where the unit's rank lies among the weightings tried around the config's weights (5–95 %)."""
+    robustness = result.analysis("robustness")
     row = result.scores.loc[unit]
-    if "rank_p05" not in row.index or not _present(row["rank_p05"]):
+    if robustness is None or not _present(row["rank_p05"]):
         return None
     return claims.rank_band(int(row["rank_p05"]), int(row["rank_p95"]), int(result.config.robustness.draws))
 
@@ -101,8 +103,6 @@ def scale_ends(ind, raw: pd.Series, norm: pd.Series) -> tuple[float, float]:
     then best: the goalposts or the threshold curve's ends where they are fixed, the ±3 sd of a
     z-score, else the observed values that got the lowest and highest normalised value. Values are
     on the indicator's own scale (a log1p transform is undone)."""
-    from .normalise import prepare
-
     inverse = np.expm1 if ind.transform == "log1p" else (lambda v: v)
     if ind.goalposts is not None and ind.normalisation in ("goalposts", "inform"):
         lo, hi = (float(inverse(g)) for g in ind.goalposts)
@@ -171,11 +171,10 @@ def why_claims(result: "RunResult", unit: str, *, means: pd.DataFrame | None = N
 # ------------------------------------------------------------------------------------ decision analyses
 def choice_claims(result: "RunResult", unit: str) -> list[Claim]:
     """What it would take for a unit to be 1st, per scope analysed (none if it was not analysed)."""
-    a = result.analyses
-    table = a.closest_weights if a is not None else None
-    if table is None or unit not in set(table["unit_id"]):
+    found = result.analysis("closest_weights")
+    if found is None or unit not in set(found.table["unit_id"]):
         return []
-    names, draws = list(result.config.indicators), int(result.config.decision.draws)
+    table, names, draws = found.table, list(result.config.indicators), int(found.draws)
     out = []
     for _, row in table[table["unit_id"] == unit].iterrows():
         weights = [(k, float(row[f"config_{n}"]), float(row[f"closest_{n}"]) if _present(row[f"closest_{n}"]) else math.nan) for k, n in enumerate(names)]
@@ -190,13 +189,11 @@ def choice_claims(result: "RunResult", unit: str) -> list[Claim]:
 
 def agreement_claim(result: "RunResult", unit: str) -> Claim | None:
     """Among the first k for n of the m stakeholders' weight sets."""
-    a = result.analyses
-    if a is None or a.stakeholders is None or unit not in a.stakeholders.index:
+    found = result.analysis("stakeholders")
+    if found is None or unit not in found.table.index:
         return None
-    m = len([c for c in a.stakeholders.columns if c.startswith("rank_")])
-    k = result.config.stakeholders.top_k or result.config.robustness.top_k
     ranked = int(result.scores["rank"].notna().sum())
-    return claims.agreement(claims.AgreementFacts(n=int(a.stakeholders.at[unit, "sets_in_top_k"]), m=m, k=int(k), units=ranked))
+    return claims.agreement(claims.AgreementFacts(n=int(found.table.at[unit, "sets_in_top_k"]), m=len(found.sets), k=found.top_k, units=ranked))
 
 
 _BINDING = {"region_max": "c_region_max", "region_min": "c_region_min", "min_distance": "c_min_distance", "budget": "c_budget", "only_passing": "c_only_passing"}
@@ -219,39 +216,38 @@ def _constraints(spec) -> list[tuple[str, float]]:
 
 def pilot_claims(result: "RunResult") -> list[Claim]:
     """The chosen set of pilots in words, and the constraints that lower its total."""
-    a = result.analyses
-    if a is None or a.pilots is None or not len(a.pilots):
+    found = result.analysis("pilots")
+    if found is None or found.best is None:
         return []
-    best, spec = a.pilots.iloc[0], result.config.pilots
-    binding = [_BINDING.get(b.strip(), "") for b in str(best["binding"] or "").split(";") if b.strip()]
-    facts = claims.PilotFacts(names=[n for n in str(best["names"]).split("; ") if n], objective=spec.objective,
-                              total=float(best["objective"]), constraints=_constraints(spec), binding=binding)
+    best, spec = found.best, found.spec
+    facts = claims.PilotFacts(names=list(best.names), objective=spec.objective, total=float(best.objective), constraints=_constraints(spec),
+                              binding=[_BINDING.get(b, "") for b in best.binding])
     return claims.pilots(facts)
 
 
 def data_band_claim(result: "RunResult", unit: str) -> Claim | None:
     """Where the unit's rank lies when the data are perturbed."""
-    a = result.analyses
-    d = a.data_uncertainty if a is not None else None
-    if d is None or unit not in d.index or not _present(d.at[unit, "data_rank_p05"]):
+    found = result.analysis("data_uncertainty")
+    if found is None or unit not in found.table.index or not _present(found.table.at[unit, "data_rank_p05"]):
         return None
-    return claims.data_band(int(d.at[unit, "data_rank_p05"]), int(d.at[unit, "data_rank_p95"]), int(result.config.data_uncertainty.draws))
+    d = found.table
+    return claims.data_band(int(d.at[unit, "data_rank_p05"]), int(d.at[unit, "data_rank_p95"]), int(found.draws))
 
 
 def data_share_claims(result: "RunResult", language: str) -> list[Claim]:
     """How much of the ranks' movement each source of data uncertainty accounts for."""
-    a = result.analyses
-    if a is None or a.data_variance is None:
+    found = result.analysis("data_uncertainty")
+    if found is None:
         return []
     config, out = result.config, []
-    for _, row in a.data_variance.iterrows():
+    for _, row in found.variance.iterrows():
         source = str(row["source"])
         if source.startswith("imprecise_"):
             layer = source[len("imprecise_"):]
             what = pick(getattr(config.layers.get(layer), "label", None), language, layer) if layer in config.layers else layer
             said = claims.data_share("imprecise", what, row["share"])
         elif source == "margins":
-            said = claims.data_share("margins", list(config.data_uncertainty.margins), row["share"])
+            said = claims.data_share("margins", list(found.margins), row["share"])
         else:
             said = claims.data_share(source, None, row["share"])
         if said is not None:
@@ -291,10 +287,10 @@ def reporting_claims(result: "RunResult", unit: str, language: str = "en") -> li
     """That few recorded events may mean little reporting: none recorded over the study, or most
     located only to the region (the scores table's ``events_recorded`` and ``events_imprecise_share``)."""
     scores = result.scores
-    if "events_recorded" not in scores.columns or not _present(scores.at[unit, "events_recorded"]):
+    if not reporting.event_layers(result.config) or not _present(scores.at[unit, "events_recorded"]):
         return []
     events = int(scores.at[unit, "events_recorded"])
-    share = scores.at[unit, "events_imprecise_share"] if "events_imprecise_share" in scores.columns else math.nan
+    share = scores.at[unit, "events_imprecise_share"]
     imprecise = int(round(float(share) * events)) if _present(share) else 0
     layer, period = _reporting_context(result, language)
     said = claims.low_reporting(claims.ReportingFacts(events=events, imprecise=imprecise, label=period), layer)

@@ -17,7 +17,9 @@ It reads no file of its own except, in :func:`percent_cells`, the formats of a w
 from __future__ import annotations
 
 import logging
+import unicodedata
 import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -29,15 +31,37 @@ from .errors import InputDataError, Problem, SpellingVariantWarning
 logger = logging.getLogger(__name__)
 
 
+# ------------------------------------------------------------------------------- names and dates
+
+#: Letters that NFKD does not decompose, as the Latin letters they are read as (Nordic, French,
+#: German, Polish, Croatian, Icelandic, Turkish; Bambara's and Fulfulde's ɛ ɔ ɲ ŋ ɓ ɗ ƴ).
+_LETTERS = str.maketrans({
+    "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h",
+    "ŧ": "t", "ĸ": "k", "ſ": "s", "ƒ": "f", "ɛ": "e", "ɔ": "o", "ɲ": "ny", "ŋ": "ng", "ɓ": "b", "ɗ": "d", "ƴ": "y",
+})
+
+
+def normalise_name(text: str) -> str:
+    """Fold a place name for matching: no accents, lower case, letters NFKD keeps whole read as Latin
+    letters (``ø`` = ``o``, ``œ`` = ``oe``, ``ß`` = ``ss``, ``ɛ`` = ``e``: :data:`_LETTERS`), hyphens,
+    apostrophes, quotes, dots and spaces (no-break ones too) as one space, invisible format characters
+    (zero-width space) dropped."""
+    folded = unicodedata.normalize("NFKD", str(text))
+    folded = "".join(c for c in folded if not unicodedata.combining(c) and unicodedata.category(c) != "Cf").lower().translate(_LETTERS)
+    for ch in "-_'’‘ʼ`\".":
+        folded = folded.replace(ch, " ")
+    return " ".join(folded.split())
+
+
+#: The date formats :func:`nexus_zones.load.parse_dates` reads (and :func:`_dates` recognises).
+_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d-%b-%y", "%d %b %Y")
+
+
 # ------------------------------------------------------------------------------- rows as values
 
 
 def _dates(text: pd.Series) -> pd.Series:
     """Cells read as dates (ISO text) under the formats :func:`nexus_zones.load.parse_dates` knows; None elsewhere."""
-    from datetime import datetime
-
-    from .load import _DATE_FORMATS
-
     def one(cell) -> str | None:
         for fmt in _DATE_FORMATS:
             try:
@@ -92,8 +116,6 @@ def fold_to_listed(values: pd.Series, listed: Iterable[str], *, path: Path | str
     it is. Each folded spelling is reported in one :class:`SpellingVariantWarning` (what was read as
     what, in how many rows); exact matches are silent.
     """
-    from .load import normalise_name
-
     listed = [str(v) for v in listed]
     by_fold: dict[str, set[str]] = {}
     for value in listed:
@@ -115,8 +137,6 @@ def fold_to_listed(values: pd.Series, listed: Iterable[str], *, path: Path | str
 def folds_to_listed(distinct: Iterable[str], listed: Iterable[str]) -> bool:
     """True when one of the ``distinct`` cell values is not listed but equals a listed value once
     case, accents and spaces are folded (so :func:`fold_to_listed` would read it as that value)."""
-    from .load import normalise_name
-
     listed = [str(v) for v in listed]
     exact, folded = set(listed), {normalise_name(v) for v in listed}
     return any(str(v) not in exact and normalise_name(v) in folded for v in distinct)

@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import re
-import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +31,10 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import fold, geometry, sheets
+from . import fold, geometry, schemas, sheets
+from .fold import _DATE_FORMATS, normalise_name
 from .safety import strip_bidi_columns
-from .errors import InputDataError, MixedEncodingWarning, MojibakeWarning, Problem, SpellingVariantWarning, UnmatchedFilterWarning, did_you_mean, short_repr
+from .errors import DuplicateRecordWarning, EventsOutsideWarning, ImplausibleValueWarning, InputDataError, MixedEncodingWarning, MojibakeWarning, NumberFormatWarning, PcodeNestingWarning, Problem, SpellingVariantWarning, UnmatchedFilterWarning, did_you_mean, short_repr
 
 __all__ = [
     "Boundaries",
@@ -78,26 +78,6 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-#: Letters that NFKD does not decompose, as the Latin letters they are read as (Nordic, French,
-#: German, Polish, Croatian, Icelandic, Turkish; Bambara's and Fulfulde's ɛ ɔ ɲ ŋ ɓ ɗ ƴ).
-_LETTERS = str.maketrans({
-    "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h",
-    "ŧ": "t", "ĸ": "k", "ſ": "s", "ƒ": "f", "ɛ": "e", "ɔ": "o", "ɲ": "ny", "ŋ": "ng", "ɓ": "b", "ɗ": "d", "ƴ": "y",
-})
-
-
-def normalise_name(text: str) -> str:
-    """Fold a place name for matching: no accents, lower case, letters NFKD keeps whole read as Latin
-    letters (``ø`` = ``o``, ``œ`` = ``oe``, ``ß`` = ``ss``, ``ɛ`` = ``e``: :data:`_LETTERS`), hyphens,
-    apostrophes, quotes, dots and spaces (no-break ones too) as one space, invisible format characters
-    (zero-width space) dropped."""
-    folded = unicodedata.normalize("NFKD", str(text))
-    folded = "".join(c for c in folded if not unicodedata.combining(c) and unicodedata.category(c) != "Cf").lower().translate(_LETTERS)
-    for ch in "-_'’‘ʼ`\".":
-        folded = folded.replace(ch, " ")
-    return " ".join(folded.split())
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -807,8 +787,6 @@ def _sibling(key: str, name: str) -> str:
 
 
 def _warn_whole_reading(examples: pd.Series, spelling: _Spelling, *, path: Path, column: str, whole: str, key: str) -> None:
-    from .errors import NumberFormatWarning
-
     sep = next(ch for ch in ".," if ch != spelling.decimal)
     read = spelling.read(examples.head(3))
     pairs = ", ".join(f"{v!r} as {r:.0f}" for v, r in zip(examples.head(3), read))
@@ -891,8 +869,6 @@ def _report_percent(text: pd.Series, out: pd.Series, percent: pd.Series, *, path
                 Path(path).name, column, len(rows), text[rows[0]], out[rows[0]], out[rows[0]] / 100)
     above = out[rows][out[rows] > 100]
     if len(above):
-        from .errors import ImplausibleValueWarning
-
         warnings.warn(
             ImplausibleValueWarning(
                 f"{Path(path).name}: column {column!r}: shares above 100 % in rows {_rows(above.index)} (e.g. {above.iloc[0]:g} %); "
@@ -973,8 +949,6 @@ def read_boundaries(
 def _recognised_columns(frame: gpd.GeoDataFrame, source: str, level: int | None, *, need: bool) -> "schemas.BoundaryColumns | None":
     """The naming scheme of the file's columns (for ``level``); an error where none fits, or several,
     when columns are needed (else ``None`` then)."""
-    from . import schemas
-
     try:
         found = schemas.boundary_columns([c for c in frame.columns if c != frame.geometry.name], level)
     except schemas.BoundaryColumnsError as exc:
@@ -1014,9 +988,6 @@ def _check_nesting(frame: gpd.GeoDataFrame, ids: pd.Series, found, source: str) 
     """A :class:`PcodeNestingWarning` where units' P-codes do not begin with their parent's."""
     if found is None or not found.parent_code_column or found.id_column not in frame.columns:
         return
-    from . import schemas
-    from .errors import PcodeNestingWarning
-
     parents = _id_strings(frame[found.parent_code_column]).astype(str).str.strip()
     breaks = schemas.nesting_breaks(list(ids.str.upper()), list(parents.str.upper()))  # case is no nesting: ml0601 is under ML06
     if breaks:
@@ -1314,8 +1285,6 @@ def warn_same_content(cells: pd.DataFrame, ids: pd.Series, *, path: Path, id_col
     """A :class:`~nexus_zones.errors.DuplicateRecordWarning` naming rows equal to an earlier row in every
     column but the id (and the timestamp): the same record exported again under a new id? They are
     counted, as different records may coincide; the warning says which."""
-    from .errors import DuplicateRecordWarning
-
     others = [c for c in cells.columns if c not in (id_col, stamp_col)]
     if len(others) < 2 or not len(cells):
         return
@@ -1368,8 +1337,6 @@ def _older_versions(cells, ids, revised, stamp_col, *, path, id_col, key) -> tup
 
 
 def _warn_repeated(frame, ids, copies, notes, *, path, id_col, stamp_col, dropped) -> None:
-    from .errors import DuplicateRecordWarning
-
     parts = []
     if copies.any():
         copied = ids[copies]
@@ -1400,9 +1367,6 @@ def drop_exact_copies(table: pd.DataFrame, path: Path, *, effect: str, keys: Seq
     copies[maybe] = cells.duplicated(keep="first").to_numpy()
     if not copies.any():
         return table
-    cells = cells[cells.index.isin(table.index[maybe])]
-    from .errors import DuplicateRecordWarning
-
     first = cells.drop_duplicates(keep="first")
     origin = {tuple(row): i for i, row in zip(first.index, first.itertuples(index=False))}
     found = copies[maybe]
@@ -1563,8 +1527,6 @@ def _csv_points(table: pd.DataFrame, path: Path, latitude: str, longitude: str, 
         _check_degrees(table, lat, lon, path, latitude, longitude, where=where, reference=reference)
         refuse_swapped_rows(lat.to_numpy(dtype=float), lon.to_numpy(dtype=float), table.index, path, latitude, longitude, where=where, reference=reference)
     if missing.any():
-        from .errors import EventsOutsideWarning
-
         warnings.warn(EventsOutsideWarning(f"{path}: {int(missing.sum())} rows without coordinates were not counted (rows {_rows(table.index[missing.to_numpy()])})"), stacklevel=3)
     attrs = table.attrs
     table = table[~missing]
@@ -1593,8 +1555,6 @@ def refuse_swapped_rows(lat: np.ndarray, lon: np.ndarray, lines: Sequence, path:
     found = (f"{n} of {len(lat)} rows outside the boundaries as written but inside them with latitude and longitude swapped "
              f"(latitude, longitude: {shown}{' ...' if len(rows) > 5 else ''})")
     if n < 2 or n * 20 < rows_with:  # a stray row or two near the diagonal may be a point abroad: said, not refused
-        from .errors import EventsOutsideWarning
-
         warnings.warn(EventsOutsideWarning(f"{path}: columns {latitude!r}/{longitude!r}: {found}; they fall in no unit and were not counted. "
                                            "Fix: swap the two values in those rows if they are swapped"), stacklevel=4)
         return
@@ -1644,7 +1604,6 @@ def _coordinate(values: pd.Series, path: Path, column: str) -> pd.Series:
     return num.astype(float)
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d-%b-%y", "%d %b %Y")
 
 
 #: The first plausible date of an event or a round: earlier ones are typos or spreadsheet zero dates
@@ -1721,8 +1680,6 @@ def _date_fix(text: pd.Series, bad: pd.Series) -> str:
 def warn_year_mismatch(dates, years: pd.Series, *, path: Path, date_column: str, year_column: str = "year") -> None:
     """An :class:`~nexus_zones.errors.ImplausibleValueWarning` naming rows whose year column (ACLED's
     ``year``) is a year other than their date's: the date decides the window, and one of them is wrong."""
-    from .errors import ImplausibleValueWarning
-
     year = pd.to_numeric(years.astype(str).str.strip(), errors="coerce")
     when = pd.Series(pd.to_datetime(np.asarray(dates)), index=years.index)
     differ = (year.notna() & when.notna() & (year != when.dt.year)).to_numpy()

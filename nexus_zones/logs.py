@@ -15,10 +15,16 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
+import warnings
 from contextlib import contextmanager
 from typing import Iterator
 
-__all__ = ["inner", "is_inner", "stage_logger", "warning_extra", "DEMOTE", "timed", "stage_times"]
+from .errors import NexusZonesWarning
+
+__all__ = ["inner", "is_inner", "stage_logger", "warning_extra", "DEMOTE", "timed", "stage_times", "Recorder", "in_period"]
+
+#: The run's log, where :class:`Recorder` logs each named warning once.
+_RUN = logging.getLogger("nexus_zones.pipeline")
 
 _INNER: contextvars.ContextVar[bool] = contextvars.ContextVar("nexus_zones_inner_stages", default=False)
 
@@ -93,3 +99,39 @@ def stage_times(*, clear: bool = True) -> list[tuple[str, float]]:
     if clear:
         _TIMES.clear()
     return out
+
+class Recorder:
+    """Record our named warnings, log each once, and pass other warnings on."""
+
+    def __enter__(self) -> "Recorder":
+        self._cm = warnings.catch_warnings(record=True)
+        self._caught = self._cm.__enter__()
+        warnings.simplefilter("always")
+        self.messages: list[str] = []
+        self.found: list[Warning] = []  # each named warning logged, as raised
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._cm.__exit__(*exc)
+        for w in self._caught:
+            if issubclass(w.category, NexusZonesWarning):
+                text, period = str(w.message), getattr(w.message, "period", None)
+                shown = f"period {period}: {text}" if period else text
+                if shown not in self.messages:
+                    self.messages.append(shown)
+                    self.found.append(w.message)  # type: ignore[arg-type]
+                    _RUN.warning("%s: %s", w.category.__name__, shown, extra=warning_extra(w.category.__name__, text, period))
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+@contextmanager
+def in_period(name: str):
+    """Name the period in the named warnings raised inside (the :class:`Recorder` logs "period 2016: ...")."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        if issubclass(w.category, NexusZonesWarning) and getattr(w.message, "period", None) is None:
+            w.message.period = name  # type: ignore[union-attr]
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

@@ -36,6 +36,7 @@ import html
 import math
 import re
 from importlib import resources
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -48,13 +49,16 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
-from . import claims, explain, geometry
+from . import analyses, claims, explain, geometry
 from .explain import other_means, period_text as _period, scale_ends
 from .messages import DECIMAL, THOUSANDS, fixed, largest_remainder, number, percent, pick, t
 from .offline import inline_assets
+from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE
+from .config import map_point_layers
+from .layers.points import counted as counted_by
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import RunResult
+    from .result import RunResult
 
 __all__ = ["build_map", "PALETTE", "CATEGORIES", "colour", "fmt", "label_of", "percent"]
 
@@ -119,11 +123,9 @@ def robust_definition(rb, language: str) -> str:
 
 
 def reference_name(result: "RunResult") -> str:
-    """The name of the typology's reference unit (the config may give its id or its name)."""
-    from .typology import find_unit
-
-    names = result.scores["name"]
-    return str(names[find_unit(result.config.typology.reference, names)])
+    """The name of the typology's reference unit (the config may give its id or its name); "" without one."""
+    typology = result.analysis("typology")
+    return typology.reference_name if typology is not None and typology.reference_name is not None else ""
 
 
 def shown_points(row: Any, names: list[str]) -> list[float]:
@@ -165,7 +167,7 @@ def popup_texts(result: "RunResult", language: str, *, used: set[str] | None = N
         # the scale's worst and best ends (why claims' fields), cut to what the claims write
         lo, hi = (_short_n(v) for v in ends[name])
         indicators.append({"label": label_of(config, name, language), "about": " · ".join(x for x in (source, period) if x), "lo": lo, "hi": hi})
-    ref = reference_name(result) if "similarity" in result.scores.columns else ""
+    ref = reference_name(result)
     weights = result.scored.weights
     return {"t": texts, "ind": indicators, "rules": [pick(r.label, language, r.expr) for r in config.rules.values()],
             "eff": [float(weights.get(n, 0.0)) for n in config.indicators],
@@ -185,15 +187,14 @@ def _claim_record(result: "RunResult", unit: str, language: str, decided: bool, 
     band = explain.rank_band_claim(result, unit)
     if band is not None:
         rec["b"] = band.wire()
-    decision = [] if decided else [*explain.choice_claims(result, unit), explain.agreement_claim(result, unit)]
-    decision.append(explain.data_band_claim(result, unit))
-    if any(c is not None for c in decision):
-        rec["dc"] = [c.wire() for c in decision if c is not None]
+    decision = analyses.unit_claims(result, unit, decided)
+    if decision:
+        rec["dc"] = [c.wire() for c in decision]
     low = explain.reporting_claims(result, unit, language)
     if low:
         rec["lr"] = [c.wire() for c in low]
-    a = result.analyses
-    if a is not None and a.pilots is not None and len(a.pilots) and unit in a.pilots.iloc[0]["units"].split("; "):
+    pilots = result.analysis("pilots")
+    if pilots is not None and pilots.best is not None and unit in pilots.best.units:
         rec["pm"] = 1
     return rec
 
@@ -230,11 +231,12 @@ def popup_record(row: Any, result: "RunResult", language: str, means: pd.DataFra
     rec: dict[str, Any] = {}
     if _STATUS.get(row["status"]):
         rec["st"] = _STATUS[row["status"]]
-    if "completeness" in row.index and _present(row["completeness"]) and row["completeness"] < 1:
+    typology = result.analysis("typology")
+    if _present(row["completeness"]) and row["completeness"] < 1:
         rec["c"] = _short(100 * row["completeness"], lambda v: fixed(v, "en", 0))
-    if "similarity" in row.index and _present(row["similarity"]):
+    if typology is not None and typology.similarity is not None and _present(row["similarity"]):
         rec["sm"] = _short(float(row["similarity"]), lambda v: fixed(v, "en", 2))
-    if "profile" in row.index and _present(row["profile"]):
+    if typology is not None and typology.profile is not None and _present(row["profile"]):
         rec["pf"] = int(row["profile"])
     rec.update(_claim_record(result, unit, language, decided, means, ends))
     rec["v"] = [_short_n(float(row[n])) if _present(row[n]) else None for n in names]
@@ -295,19 +297,19 @@ def _views(result: "RunResult", language: str) -> list[dict]:
         rule_list = "".join(f"<li>{esc(pick(r.label, language, r.expr))}</li>" for r in config.rules.values())
         views.append({"id": "rules", "label": t("rules_view", language), "colour": lambda row: PASS if bool(row["passes_rules"]) else FAIL,
                       "legend": f'<div class="nz-legend-title">{t("rules", language)}</div>{items}<ul class="nz-legend-rules">{rule_list}</ul>'})
-    rb = config.robustness
-    if "share_top_k" in scores.columns:
+    rb, typology = result.analysis("robustness"), result.analysis("typology")
+    if rb is not None:
         legend = _ramp(t("robustness_legend", language, draws=number(rb.draws, language), k=rb.top_k), percent(0, language), percent(1, language), bool(scores["share_top_k"].isna().any()), 0, language)
         legend += f'<div class="nz-src">{esc(robust_definition(rb, language))}</div>'
         views.append({"id": "robustness", "label": t("robustness_view", language, k=rb.top_k),
                       "colour": lambda row: colour(row["share_top_k"]), "legend": legend})
-    if "similarity" in scores.columns:
+    if typology is not None and typology.similarity is not None:
         ref = esc(reference_name(result))
         views.append({"id": "similarity", "label": t("similarity_view", language, ref=ref), "colour": lambda row: colour(row["similarity"]),
                       "legend": _ramp(t("similarity_legend", language, ref=reference_name(result)), t("opposite", language), t("identical", language),
                                       bool(scores["similarity"].isna().any()), 0, language)})
-    if "profile" in scores.columns and scores["profile"].notna().any():
-        centres = result.analyses.profiles if result.analyses is not None else None
+    if typology is not None and typology.profile is not None and scores["profile"].notna().any():
+        centres = typology.centres
         items = []
         for p in range(1, int(scores["profile"].max()) + 1):
             detail = ""
@@ -346,20 +348,18 @@ def _region_rank_view(scores: pd.DataFrame, language: str) -> dict:
 
 def _decision_views(result: "RunResult", language: str) -> list[dict]:
     """The pilot set and the stakeholders' agreement as views of the units layer."""
-    a, config = result.analyses, result.config
+    config, pilots, stakeholders = result.config, result.analysis("pilots"), result.analysis("stakeholders")
     views: list[dict] = []
-    if a is not None and a.pilots is not None and len(a.pilots):
-        best = set(a.pilots.iloc[0]["units"].split("; "))
-        others = {u for units in a.pilots["units"].iloc[1:] for u in units.split("; ")} - best
+    if pilots is not None and pilots.best is not None:
+        best = set(pilots.best.units)
+        others = {u for s in pilots.sets[1:] for u in s.units} - best
         swatch = ((PALETTE[-2], "pilot_best"), (PALETTE[3], "pilot_alt"), (NO_DATA, "pilot_none"))
         items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language))}</div>' for c, k in swatch)
         views.append({"id": "pilots", "label": t("pilots_view", language),
                       "colour": lambda row: PALETTE[-2] if row.name in best else (PALETTE[3] if row.name in others else NO_DATA),
                       "legend": f'<div class="nz-legend-title">{esc(t("pilots", language))}</div>{items}'})
-    if a is not None and a.stakeholders is not None:
-        k = config.stakeholders.top_k or config.robustness.top_k
-        sets = [c[5:] for c in a.stakeholders.columns if c.startswith("rank_")]
-        counts = a.stakeholders["sets_in_top_k"]
+    if stakeholders is not None:
+        k, sets, counts = stakeholders.top_k, stakeholders.sets, stakeholders.table["sets_in_top_k"]
         views.append({"id": "agreement", "label": t("agreement_view", language, k=k),
                       "colour": lambda row: colour(counts.get(row.name, 0) / max(len(sets), 1)),
                       "legend": _ramp(t("agreement_legend", language, sets=", ".join(explain.set_label(config, n, language) for n in sets), k=k),
@@ -496,9 +496,6 @@ def _point_layers(result: "RunResult", language: str) -> list[dict]:
     types. In a study over periods, the points of every period, each with the periods that count it
     (a fourth item, omitted where every period does: facilities), so that the page shows the chosen
     period's points."""
-    from .config import map_point_layers
-    from .layers.points import counted as counted_by
-
     config = result.config
     names = config.map.point_layers if config.map.point_layers is not None else map_point_layers(config)
     configs = [res.config for res in result.panel.results.values()] if result.panel is not None else [config]
@@ -539,13 +536,11 @@ def _period_payload(result: "RunResult", language: str, order: list[str], views:
     page), popups, and the Python scores and ranks; the change view's palette and fixed ends. The
     indicator views' legends are replaced by ones drawn from all periods pooled, so that a legend
     stays the same whichever period is shown. Empty for a single snapshot."""
-    from types import SimpleNamespace
-
     panel = result.panel
     if panel is None:
         return {}
     pooled_scores = pd.concat([r.scores for r in panel.results.values()])
-    pooled = _views(SimpleNamespace(config=result.config, scores=pooled_scores, scored=result.scored, analyses=result.analyses), language)
+    pooled = _views(replace(result, scores=pooled_scores), language)
     legends = {v["id"]: v["legend"] for v in pooled}
     for view in views:
         view["legend"] = legends.get(view["id"], view["legend"])
@@ -557,7 +552,7 @@ def _period_payload(result: "RunResult", language: str, order: list[str], views:
         out["norm"].append([[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in scores.iterrows()])
         out["eligible"].append([bool(e) for e in eligible])
         # rules failed in this period: with failing_units "last" the kernel ranks by them first
-        failed = scores["rules_failed_count"] if "rules_failed_count" in scores.columns else pd.Series(0, index=scores.index)
+        failed = scores["rules_failed_count"] if res.config.rules else pd.Series(0, index=scores.index)
         out["failed"].append([int(f) if _present(f) else 0 for f in failed])
         out["config_rank"].append([int(r) if _present(r) else None for r in scores["rank"]])
         out["colours"].append({v["id"]: [v["colour"](row) for _, row in scores.iterrows()] for v in views if v["id"] not in ("score", "region_rank")})
@@ -707,7 +702,7 @@ def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
     regions = sorted(set(scores["region"]))
     region_keys = {r: i for i, r in enumerate(regions)}
     eligible = _rules_eligible(result)
-    failed = scores["rules_failed_count"] if "rules_failed_count" in scores.columns else pd.Series(0, index=scores.index)
+    failed = scores["rules_failed_count"] if result.config.rules else pd.Series(0, index=scores.index)
     rows = list(scores.iterrows())
     means, ends, decided = other_means(result), explain._ends(result), explain.rules_decide_top(result)
     return {
@@ -738,8 +733,6 @@ def _page_built(units: dict, periods_payload: dict, config) -> set[str]:
 
 def page_data(result: "RunResult", language: str) -> dict:
     """Everything the page's code needs, with every string escaped."""
-    from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE
-
     config, scores = result.config, result.scores
     views = _views(result, language)
     geoms = _geometries(result)
@@ -771,7 +764,7 @@ def page_data(result: "RunResult", language: str) -> dict:
                  "copied", "select_copy", "pillar", "outlines", "pin", "score_short", "note_more", "note_less", "rules_failed")
     text = {k: t(k, language) for k in text_keys}
     text["score_line"] = t("score_line", language, score="{score}", rank="{rank}", ranked="{ranked}", region_rank="{region_rank}")
-    text["top_k"] = t("top_k", language, k=config.map.top_k or config.robustness.top_k)
+    text["top_k"] = t("top_k", language, k=config.map.top_k)
     text["unit_names"] = t("unit_names", language)
     text["copy_code"], text["code_note"] = t("copy_code", language), t("code_note", language)
     return {
@@ -782,8 +775,8 @@ def page_data(result: "RunResult", language: str) -> dict:
         "aggregation": config.model.aggregation,
         "failing_units": config.model.failing_units,
         "indicators": indicators, "pillars": pillars,
-        "top_k": config.map.top_k or config.robustness.top_k,
-        "rules": len(config.rules), "rules_k": explain.top_k(config),
+        "top_k": config.map.top_k,
+        "rules": len(config.rules), "rules_k": explain.top_k(config), "analyses": analyses.page(result.analyses),
         "region_rank_classes": [[last, c] for last, c, _ in REGION_RANK_CLASSES],
         "units": units,
         "topology": topo,

@@ -46,7 +46,7 @@ class Panel:
     periods
         The periods in the config's order.
     results
-        Period name -> the :class:`~nexus_zones.pipeline.RunResult` of that period (its config is the
+        Period name -> the :class:`~nexus_zones.result.RunResult` of that period (its config is the
         period's, see :func:`period_config`).
     long
         One row per unit and period (see :func:`long_table`).

@@ -31,7 +31,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .load import normalise_name
+from .fold import normalise_name
 
 __all__ = ["MatchReport", "match_rows", "closest_names", "conform_codes", "code_key", "SCHEME_AGREEMENT"]
 

@@ -32,14 +32,17 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 
-from . import claims, explain
+from . import analyses, claims, explain, geometry
+from .explain import period_text as _period
+from .maps import MAX_UNIT_LABELS, NO_DATA, PALETTE, build_map, label_of
 from .errors import NexusZonesError, OutputLockedError, StaleLockWarning
-from .messages import number, pick, t
+from .messages import fixed, number, percent, pick, t
+from .periods import all_changes, bounds_text, change_sentence, top_k_moves
 from .safety import literal_cells
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
-    from .pipeline import RunResult
+    from .result import RunResult
 
 __all__ = ["FIXED_COLUMNS", "LOCK_NAME", "OPTIONAL_TABLES", "PREVIOUS", "brief_files", "inputs_stamp", "run_files", "scores_table", "run_metadata", "output_lock", "write_all", "write_outputs"]
 
@@ -98,7 +101,7 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
             "aggregation": config.model.aggregation,
             "pillars": {n: {"indicators": list(p.indicators), "weight": result.config.pillar_weights()[n], "aggregation": p.aggregation}
                         for n, p in config.model.pillars.items()},
-            "ahp": (result.analyses.ahp if result.analyses else None),
+            "ahp": result.analysis("ahp").as_dict() if result.analysis("ahp") is not None else None,
         },
         "robustness": config.robustness.model_dump(mode="json"),
         "point_layers": {name: rep.as_dict() for name, rep in result.point_reports.items()},
@@ -398,8 +401,6 @@ def _panel_meta(result: "RunResult") -> dict:
     panel = result.panel
     if panel is None:
         return {}
-    from .periods import bounds_text
-
     periods = [{"name": p.name, "window": [str(d) if d else None for d in p.window], "round": str(p.round_date)} for p in panel.periods]
     return {"periods": periods, "periods_method": bounds_text(panel, result.config, "en")}
 
@@ -411,8 +412,6 @@ def _panel_tables(result: "RunResult", out: Path, paths: dict, tables: dict) -> 
     panel = result.panel
     if panel is None:
         return
-    from .periods import all_changes, change_sentence
-
     name = result.config.study.name
     paths["periods"] = out / f"{name}_periods.csv"
     paths["changes"] = out / f"{name}_changes.csv"
@@ -433,8 +432,6 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
     Returns the paths written, keyed ``map``, ``csv``, ``gpkg``, ``run``, and where the model made
     them ``weights`` (weights by method), ``ranks_by_weights``, ``leave_one_out`` and ``profiles``.
     """
-    from .maps import build_map
-
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise NexusZonesError(f"output folder {out}: found a file; expected a folder. Fix: pass another --out")
@@ -447,27 +444,9 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
     }
     html = map_html if map_html is not None else build_map(result, offline=offline)
     tables = {"csv": scores_table(result)}
-    analyses = result.analyses
-    names = result.scores["name"]
-    if analyses is not None:
-        if analyses.weights is not None:
-            paths["weights"] = out / f"{name}_weights.csv"
-            tables["weights"] = analyses.weights.reset_index()
-        if analyses.ranks_by_weights is not None:
-            paths["ranks_by_weights"] = out / f"{name}_ranks_by_weights.csv"
-            tables["ranks_by_weights"] = pd.concat([names, result.scores["rank"], analyses.ranks_by_weights], axis=1).reindex(result.scores.index).reset_index()
-        if analyses.leave_one_out is not None:
-            paths["leave_one_out"] = out / f"{name}_leave_one_out.csv"
-            tables["leave_one_out"] = pd.concat([names, result.scores["rank"], analyses.leave_one_out], axis=1).reindex(result.scores.index).reset_index()
-        if analyses.profiles is not None:
-            paths["profiles"] = out / f"{name}_profiles.csv"
-            tables["profiles"] = analyses.profiles.reset_index()
-        for kind in ("closest_weights", "pilots", "stakeholders", "data_uncertainty", "data_variance"):
-            frame = getattr(analyses, kind, None)
-            if frame is not None:
-                paths[kind] = out / f"{name}_{kind}.csv"
-                keyed = frame.index.name == "unit_id" or kind in ("stakeholders", "data_uncertainty")
-                tables[kind] = frame.rename_axis("unit_id").reset_index() if keyed else frame
+    for suffix, table in analyses.tables(result.analyses).items():
+        paths[suffix] = out / f"{name}_{suffix}.csv"
+        tables[suffix] = table
     _panel_tables(result, out, paths, tables)
     check_not_inputs(result, paths.values())
     meta = json.dumps(run_metadata(result, paths), indent=2, ensure_ascii=False, default=str) + "\n"
@@ -510,9 +489,9 @@ def _say_moved(moved: list[Path], stale: list[Path], name: str, out: Path, *, by
                     len(disabled), name, out / PREVIOUS, ", ".join(disabled))
 
 
-#: The tables a run writes only when the config enables their feature (``<study>_<kind>.csv``).
-OPTIONAL_TABLES = ("weights", "ranks_by_weights", "leave_one_out", "profiles", "closest_weights", "pilots", "stakeholders",
-                   "data_uncertainty", "data_variance", "periods", "changes")
+#: The tables a run writes only when the config enables their feature (``<study>_<kind>.csv``): the
+#: analyses' (:data:`nexus_zones.analyses.TABLES`) and a study over periods'.
+OPTIONAL_TABLES = (*analyses.TABLES, "periods", "changes")
 
 
 def _inputs(result: "RunResult") -> list[tuple[str, Path]]:
@@ -558,13 +537,10 @@ def brief_map_png(result: "RunResult", path: Path, *, dpi: int = 150) -> dict[st
     from matplotlib.colors import LinearSegmentedColormap, Normalize
     from matplotlib.figure import Figure
 
-    from .maps import MAX_UNIT_LABELS, NO_DATA, PALETTE
-    from .messages import pick, t
-
     config = result.config
     language = config.language
     scores = result.scores
-    k = config.map.top_k or config.robustness.top_k
+    k = config.map.top_k
     cmap = LinearSegmentedColormap.from_list("nexus", list(PALETTE))
     fig = Figure(figsize=(8, 6.5), dpi=dpi)
     FigureCanvasAgg(fig)
@@ -638,8 +614,6 @@ def _region_shapes(scores: "gpd.GeoDataFrame") -> "gpd.GeoSeries":
     import geopandas as gpd
     import shapely
 
-    from . import geometry
-
     shapes = {}
     for region, members in scores.groupby("region", sort=True):
         labels = [f"{name} ({unit})" for unit, name in members["name"].items()]
@@ -650,8 +624,6 @@ def _region_shapes(scores: "gpd.GeoDataFrame") -> "gpd.GeoSeries":
 def _one_decimal(value: float, language: str) -> str:
     if pd.isna(value):
         return "–"
-    from .messages import fixed
-
     return fixed(value, language, 1)
 
 
@@ -660,12 +632,10 @@ def brief_html(result: "RunResult", png: bytes) -> str:
     import base64
     from datetime import date
 
-    from .messages import pick, t
-
     config = result.config
     lang = config.language
     esc = _esc
-    k = config.map.top_k or config.robustness.top_k
+    k = config.map.top_k
     rows = _brief_ranking_rows(result, lang)
     top_blocks = _brief_top_units(result, lang, k)
     weight_rows = _brief_weight_rows(result, lang)
@@ -689,7 +659,7 @@ img {{max-width: 100%;}} ul {{margin: .2em 0; padding-left: 1.2em;}} .ok {{color
 <h2>{esc(t('map', lang))}</h2><img alt="{esc(t('map', lang))}" src="data:image/png;base64,{image}">
 <h2>{esc(t('ranking', lang))}</h2>{_rules_decide(result, lang)}<table><tr>{''.join(f'<th>{esc(h)}</th>' for h in heads)}</tr>{''.join(rows)}</table>
 <h2>{esc(t('top_units', lang))}</h2>{''.join(top_blocks)}
-{_decision_brief(result, lang)}
+{analyses.brief(result, lang)}
 {_periods_section(result, esc)}
 <h2>{esc(t('method', lang))}</h2><p>{esc(method)}</p>{_periods_method(result, esc)}
 <table><tr><th>{esc(t('indicator', lang))}</th><th>{esc(t('weight', lang))}</th><th></th><th></th></tr>{weight_rows}</table>
@@ -716,13 +686,14 @@ def _brief_ranking_rows(result: "RunResult", lang: str) -> list[str]:
     band, among the first k whatever the weights (a claim), the rules it fails."""
     config, esc = result.config, _esc
     decided, labels = explain.rules_decide_top(result), explain.labels(config, lang)
+    robustness = result.analysis("robustness")
     rows = []
     for unit, row in result.scores.iterrows():
-        band = "–" if "rank_p05" not in row.index or pd.isna(row["rank_p05"]) else (
+        band = "–" if robustness is None or pd.isna(row["rank_p05"]) else (
             f"{int(row['rank_p05'])}–{int(row['rank_p95'])}" if row["rank_p05"] != row["rank_p95"] else str(int(row["rank_p05"])))
         robust = explain.robust_claim(result, unit, decided=decided, short=True)
         failed = "; ".join(pick(config.rules[r].label, lang, config.rules[r].expr) for r in config.rules if not bool(row[f"rule_{r}"]))
-        n_failed = str(int(row["rules_failed_count"])) if config.rules and "rules_failed_count" in row.index else "–"
+        n_failed = str(int(row["rules_failed_count"])) if config.rules else "–"
         rank = "–" if pd.isna(row["rank"]) else str(int(row["rank"]))
         region_rank = "–" if pd.isna(row["region_rank"]) else str(int(row["region_rank"]))
         rows.append(
@@ -752,9 +723,6 @@ def _brief_top_units(result: "RunResult", lang: str, k: int) -> list[str]:
 
 def _brief_weight_rows(result: "RunResult", lang: str) -> str:
     """The method's table rows: each indicator's label, effective weight, direction and normalisation."""
-    from .maps import label_of
-    from .messages import percent, t
-
     config, weights, esc = result.config, result.scored.weights, _esc
     return "".join(
         f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{percent(weights[n], lang)}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(t('norm_' + i.normalisation, lang))}</td></tr>"
@@ -764,9 +732,6 @@ def _brief_weight_rows(result: "RunResult", lang: str) -> str:
 
 def _brief_sources(config: "Config", lang: str) -> str:
     """The list items of the sources: each layer's source with its period when it has one."""
-    from .explain import period_text as _period
-    from .messages import pick
-
     esc = _esc
     return "".join(
         f"<li>{esc(pick(layer.source, lang, name))}{' — ' + esc(_period(layer, lang)) if _period(layer, lang) else ''}</li>"
@@ -776,54 +741,15 @@ def _brief_sources(config: "Config", lang: str) -> str:
 
 def _brief_method(config: "Config", lang: str) -> str:
     """The method's sentence: aggregation, what happens to failing units, the draws and seed of the robustness check."""
-    from .messages import number, t
-
     rb = config.robustness
     return t("method_text", lang, aggregation=t(f"agg_{config.model.aggregation}", lang), failing=t(f"failing_{config.model.failing_units}", lang),
              draws=number(rb.draws, lang), concentration=number(rb.concentration, lang), seed=rb.seed)
-
-
-def _decision_brief(result: "RunResult", lang: str) -> str:
-    """The brief's sections of issue 14, as claims: the weights behind a choice, the pilots, the
-    stakeholders, the data's uncertainty. When the rules decide the top k, the weights behind a
-    choice and the stakeholders' agreement are not findings: the rules settle them, as said above."""
-    a, config = result.analyses, result.config
-    if a is None:
-        return ""
-    decided, labels = explain.rules_decide_top(result), explain.labels(config, lang)
-    say = lambda c: _esc(claims.render(c, lang, labels))  # noqa: E731
-    parts = []
-    if a.closest_weights is not None and not decided:
-        said = [c for unit in dict.fromkeys(a.closest_weights["unit_id"]) for c in explain.choice_claims(result, unit)]
-        method = next((m for m in a.closest_weights["method"] if m and m != "rules first"), "")
-        parts.append(f"<h2>{_esc(t('choices', lang))}</h2><ul>{''.join(f'<li>{say(c)}</li>' for c in said)}</ul>"
-                     f"<p class='meta'>{_esc(t('choices_method', lang, method=method, draws=config.decision.draws, seed=config.decision.seed))}</p>")
-    if a.pilots is not None:
-        items = [say(c) for c in explain.pilot_claims(result)] + [_esc(_next_set(row, lang)) for _, row in a.pilots.iterrows() if row["set"] != 1]
-        parts.append(f"<h2>{_esc(t('pilots', lang))}</h2><ul>{''.join(f'<li>{x}</li>' for x in items) or _esc(t('pilots_none', lang))}</ul>")
-    if a.stakeholders is not None and not decided:
-        k = config.stakeholders.top_k or config.robustness.top_k
-        sets = [explain.set_label(config, c[5:], lang) for c in a.stakeholders.columns if c.startswith("rank_")]
-        agreed = a.stakeholders.loc[a.stakeholders["in_top_k_every_set"], "name"].tolist()
-        parts.append(f"<h2>{_esc(t('stakeholders', lang))}</h2><p>{_esc(t('agreement_all', lang, k=k, sets=', '.join(sets), names=', '.join(agreed) or t('none', lang)))}</p>")
-    shares = explain.data_share_claims(result, lang)
-    if shares:
-        parts.append(f"<h2>{_esc(t('data_uncertainty', lang))}</h2><ul>{''.join(f'<li>{say(c)}</li>' for c in shares)}</ul>")
-    return "\n".join(parts)
-
-
-def _next_set(row, lang: str) -> str:
-    """A next-best set of pilots in words: its units, how much lower its total is, what it swaps."""
-    return t("pilots_next", lang, n=int(row["set"]), names=str(row["names"]).replace("; ", t("and", lang) if str(row["names"]).count(";") == 1 else ", "),
-             gap=number(row["gap"], lang), added=row["added"], removed=row["removed"])
 
 
 def _periods_method(result: "RunResult", esc) -> str:
     """The method's sentence on comparability across periods (nothing for a single snapshot)."""
     if result.panel is None:
         return ""
-    from .periods import bounds_text
-
     return f"<p>{esc(bounds_text(result.panel, result.config, result.config.language))}</p>"
 
 
@@ -833,12 +759,9 @@ def _periods_section(result: "RunResult", esc) -> str:
     panel = result.panel
     if panel is None or len(panel.names) < 2:
         return ""
-    from .messages import t
-    from .periods import change_sentence, top_k_moves
-
     lang, config = result.config.language, result.config
     a, b = panel.names[0], panel.names[-1]
-    k = config.map.top_k or config.robustness.top_k
+    k = config.map.top_k
     names = panel.long.drop_duplicates("unit_id").set_index("unit_id")["name"]
     entering, leaving = top_k_moves(panel.long, a, b, k)
     said = lambda units: ", ".join(esc(names[u]) for u in units) or esc(t("no_unit", lang))  # noqa: E731
@@ -875,11 +798,10 @@ def write_brief(result: "RunResult", out_dir: str | Path) -> dict[str, Path]:
     def xlsx(path: Path) -> None:
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             scores_table(result).to_excel(writer, sheet_name="scores", index=False)
-            analyses = result.analyses
-            if analyses is not None and analyses.weights is not None:
-                analyses.weights.reset_index().to_excel(writer, sheet_name="weights", index=False)
-            if analyses is not None and analyses.ranks_by_weights is not None:
-                analyses.ranks_by_weights.reset_index().to_excel(writer, sheet_name="ranks_by_weights", index=False)
+            written = analyses.tables(result.analyses)
+            for sheet in ("weights", "ranks_by_weights"):
+                if sheet in written:
+                    written[sheet].to_excel(writer, sheet_name=sheet, index=False)
             literal_cells(writer.book)  # a name such as "=HYPERLINK(...)" stays text
 
     stamp = inputs_stamp(result)

@@ -17,41 +17,18 @@ from __future__ import annotations
 
 import itertools
 import logging
-from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from .score import Pillar, Structure, composite, split_weights
 
-__all__ = ["RobustnessSpec", "Robustness", "dirichlet_weights", "rank_draws", "monte_carlo", "leave_one_out"]
+__all__ = ["dirichlet_weights", "rank_draws", "monte_carlo", "leave_one_out"]
 
 logger = logging.getLogger(__name__)
 
 _CHUNK = 2000  # draws scored at once (bounds memory with pillars: units × pillars × chunk floats)
-
-
-@dataclass(frozen=True)
-class RobustnessSpec:
-    """Settings of the Monte-Carlo analysis."""
-
-    draws: int = 1000
-    concentration: float = 50.0
-    seed: int = 2018
-    top_k: int = 3
-    robust_share: float = 0.9
-    vary_normalisation: tuple[str, ...] = ()
-    vary_aggregation: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Robustness:
-    """Per-unit rank statistics over the draws, and the leave-one-out ranks."""
-
-    table: pd.DataFrame
-    leave_one_out: pd.DataFrame
-    spec: RobustnessSpec
 
 
 def dirichlet_weights(rng: np.random.Generator, base: np.ndarray, concentration: float, draws: int) -> np.ndarray:
@@ -115,7 +92,7 @@ def monte_carlo(
     weights: Mapping[str, float],
     structure: Structure,
     eligible: np.ndarray,
-    spec: RobustnessSpec,
+    spec: Any,
     *,
     index: pd.Index,
     pillar_weights: Mapping[str, float] | None = None,
@@ -133,6 +110,9 @@ def monte_carlo(
         The model (see :func:`nexus_zones.score.split_weights`).
     eligible
         Boolean mask of the units the model ranks.
+    spec
+        The ``robustness`` key's spec (:class:`nexus_zones.analyses.robustness.Spec`): draws,
+        concentration, seed, top_k, robust_share, vary_normalisation, vary_aggregation.
     failed
         Rules failed per unit, when failing units are ranked last (rules first); ``None`` ranks by score.
 

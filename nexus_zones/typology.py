@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputDataError, Problem, did_you_mean
+from .fold import normalise_name
 
 __all__ = ["similarity", "profiles", "find_unit"]
 
@@ -26,8 +27,6 @@ logger = logging.getLogger(__name__)
 
 def find_unit(reference: str, names: pd.Series, *, key: str = "typology.reference") -> str:
     """The ``unit_id`` named by ``reference`` (an id, or a name folded for accents and case)."""
-    from .load import normalise_name
-
     if reference in names.index:
         return reference
     folded = {normalise_name(n): u for u, n in names.items()}

@@ -26,7 +26,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import geopandas as gpd
@@ -41,9 +41,10 @@ from shapely.geometry import box, Point
 import nexus_zones
 from nexus_zones import cli, load
 from nexus_zones.cli import main
-from nexus_zones.config import config_from_mapping
+from nexus_zones.config import config_from_mapping, load_config
+from nexus_zones.errors import ConfigError
 from nexus_zones.messages import t
-from nexus_zones.pipeline import RunResult
+from nexus_zones.result import RunResult
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = Path(os.environ.get("NEXUS_ZONES_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
@@ -755,3 +756,70 @@ def deleted_list(path: Path, rows: list[tuple[str, str]]) -> Path:
     """Write a list of deleted records as ACLED publishes it: (event_id_cnty, deleted_timestamp) rows."""
     pd.DataFrame(rows, columns=["event_id_cnty", "deleted_timestamp"]).to_csv(path, index=False)
     return path
+
+
+def grid_model(cfg: dict[str, Any]):
+    """The scored model (:class:`nexus_zones.analyses.base.Model`) of a grid config, as the analyses receive it."""
+    import warnings
+
+    from nexus_zones import model
+    from nexus_zones.config import config_from_mapping
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = nexus_zones.compute(config_from_mapping(cfg))
+        return model.score_stage(r.config, r.units, r.measures, r.values, r.normalised, r.imputed, points=r.points)[0]
+
+
+# ------------------------------------------------------------------ config mistakes, for tests/config
+
+def setting(dotted: str, value: Any) -> Callable[[dict], None]:
+    """A mutation setting ``a.b.c`` of a config mapping to ``value``."""
+
+    def mutate(cfg: dict) -> None:
+        *parents, key = dotted.split(".")
+        node = cfg
+        for part in parents:
+            node = node[part]
+        node[key] = value
+
+    return mutate
+
+
+def dropping(dotted: str) -> Callable[[dict], None]:
+    """A mutation removing the key ``a.b.c`` of a config mapping."""
+
+    def mutate(cfg: dict) -> None:
+        *parents, key = dotted.split(".")
+        node = cfg
+        for part in parents:
+            node = node[part]
+        del node[key]
+
+    return mutate
+
+
+def renaming(dotted: str, new_key: str) -> Callable[[dict], None]:
+    """A mutation renaming the key ``a.b.c`` to ``new_key`` (a typo)."""
+
+    def mutate(cfg: dict) -> None:
+        *parents, key = dotted.split(".")
+        node = cfg
+        for part in parents:
+            node = node[part]
+        node[new_key] = node.pop(key)
+
+    return mutate
+
+
+def all_weights_zero(cfg: dict) -> None:
+    for indicator in cfg["indicators"].values():
+        indicator["weight"] = 0
+
+
+def config_error(write_config, cfg: dict, match: str) -> ConfigError:
+    """Write ``cfg`` as YAML, load it and return the ConfigError (which must match ``match``)."""
+    path = write_config(cfg)
+    with pytest.raises(ConfigError, match=match) as excinfo:
+        load_config(path)
+    return excinfo.value

@@ -82,10 +82,10 @@ def test_weight_findings_are_not_claimed_when_rules_decide(demo_result) -> None:
 def test_pilots_and_data_shares_in_words(demo_result) -> None:
     labels = explain.labels(demo_result.config, "en")
     said = [claims.render(c, "en", labels) for c in explain.pilot_claims(demo_result)]
-    names = demo_result.analyses.pilots.iloc[0]["names"].split("; ")
+    names = list(demo_result.analysis("pilots").best.names)
     assert said and said[0].startswith("Suggested pilots: " + " and ".join(names) + " (total score, ")
     shares = explain.data_share_claims(demo_result, "en")
-    table = demo_result.analyses.data_variance.set_index("source")["share"]
+    table = demo_result.analysis("data_uncertainty").variance.set_index("source")["share"]
     assert [c.values["share"] for c in shares] == [table[s] for s in table.index if s != "all" and table[s] > 0]
 
 

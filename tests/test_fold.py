@@ -70,3 +70,9 @@ def test_excel_percent_cells_become_percentage_points(tmp_path: Path, caplog: py
     assert out["share"].tolist() == [f"{0.379 * 100:.12g}", f"{0.05 * 100:.12g}"] == ["37.9", "5"]
     assert out["count"].tolist() == ["12", "3"] and frame["share"].tolist() == ["0.379", "0.05"]  # other columns and the input unchanged
     assert "column 'share' (2 cells)" in caplog.text
+
+
+@pytest.mark.parametrize("a, b", [("Kirkens Nødhjelp", "kirkens nodhjelp"), ("Cœur", "COEUR"), ("Straße", "strasse"), ("Łódź", "lodz"),
+                                  ("Sɛgu", "segu"), ("Ɲɔgɔn", "nyogon"), ("Þórshöfn", "thorshofn")])
+def test_names_fold_through_letters_nfkd_keeps_whole(a: str, b: str) -> None:
+    assert fold.normalise_name(a) == fold.normalise_name(b) == b.lower()

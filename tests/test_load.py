@@ -442,12 +442,6 @@ def test_blank_rows_of_a_sheet_are_left_out_and_rows_keep_their_numbers(tmp_path
 # ------------------------------------------------------------- issue 19: identity by meaning
 
 
-@pytest.mark.parametrize("a, b", [("Kirkens Nødhjelp", "kirkens nodhjelp"), ("Cœur", "COEUR"), ("Straße", "strasse"), ("Łódź", "lodz"),
-                                  ("Sɛgu", "segu"), ("Ɲɔgɔn", "nyogon"), ("Þórshöfn", "thorshofn")])
-def test_names_fold_through_letters_nfkd_keeps_whole(a: str, b: str) -> None:
-    assert load.normalise_name(a) == load.normalise_name(b) == b.lower()
-
-
 def test_unreadable_times_are_named_and_blank_ones_unknown(tmp_path: Path) -> None:
     stamps = pd.Series(["1650010000", "2022-04-15", "", "15/04/2022", "1650010000123"], index=[2, 3, 4, 5, 6])
     with pytest.raises(InputDataError) as caught:

@@ -76,3 +76,26 @@ def test_timed_keeps_the_main_runs_stages_and_not_the_analyses_reruns(caplog):
     assert [name for name, _ in times] == ["read layer events"] and times[0][1] >= 0
     assert logs.stage_times() == []  # read once
     assert any(r.getMessage().startswith("stage read layer events: ") for r in caplog.records)
+
+def test_a_warning_raised_while_a_period_is_computed_names_the_period():
+    import warnings
+
+    from nexus_zones.errors import MissingValueWarning
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("nexus_zones.pipeline")
+    logger.addHandler(handler)
+    try:
+        with logs.Recorder() as rec:
+            with logs.in_period("2016"):
+                warnings.warn(MissingValueWarning("indicator idps: no value for Abeibara; these units get no score"))
+            warnings.warn(MissingValueWarning("indicator idps: no value for Abeibara; these units get no score"))
+    finally:
+        logger.removeHandler(handler)
+
+    assert rec.messages == ["period 2016: indicator idps: no value for Abeibara; these units get no score",
+                            "indicator idps: no value for Abeibara; these units get no score"]
+    assert [r.nexus_warning["period"] for r in records] == ["2016", None]
+    assert {r.nexus_warning["text"] for r in records} == {"indicator idps: no value for Abeibara; these units get no score"}

@@ -263,3 +263,102 @@ def test_the_readme_is_for_the_first_hour():
     assert lines[3].startswith("bash scripts/demo.sh ") and lines[4].startswith("bash scripts/test.sh ")
     linked = set(re.findall(r"\]\((docs/[a-z_]+\.md)\)", "\n".join(lines)))
     assert linked == {p.relative_to(REPO).as_posix() for p in (REPO / "docs").glob("*.md")}, "every page of docs/ is linked from the README"
+
+
+# ----------------------------------------------------------------------- the import graph
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool, known: set[str]) -> list[str]:
+    """The package modules an import statement loads (a submodule also loads the sub-packages above it,
+    but not the root package, which every run enters first)."""
+    if isinstance(node, ast.Import):
+        targets = [a.name for a in node.names]
+    else:
+        base = module if is_package else module.rpartition(".")[0]
+        for _ in range(node.level - 1):
+            base = base.rpartition(".")[0]
+        start = f"{base}.{node.module}" if node.level and node.module else (base if node.level else node.module or "")
+        targets = [start] + [f"{start}.{a.name}" for a in node.names]
+    out = []
+    for target in targets:
+        if target not in known:
+            continue
+        parts = target.split(".")
+        out += [".".join(parts[:i]) for i in range(2, len(parts) + 1)]
+    # a module's own packages are entered before it: importing from them is no edge back up
+    return [t for t in dict.fromkeys(out) if t in known and t != module and not module.startswith(t + ".")]
+
+
+def _import_graph() -> tuple[dict[str, set[str]], list[str]]:
+    """Each package module's module-level imports of other package modules (those under ``if
+    TYPE_CHECKING``, which never run, left out), and every import of a package module made inside a function."""
+    paths = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    known = set(paths)
+    graph: dict[str, set[str]] = {m: set() for m in paths}
+    inside: list[str] = []
+    for module, path in paths.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        in_functions = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                        for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))}
+        for_types = {id(n) for b in tree.body if isinstance(b, ast.If) and ast.unparse(b.test) == "TYPE_CHECKING" for n in ast.walk(b)}
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)) or id(node) in for_types:
+                continue
+            targets = _imported(node, module, path.name == "__init__.py", known)
+            if id(node) in in_functions:
+                if targets or (isinstance(node, ast.ImportFrom) and node.level):
+                    inside.append(f"{path.relative_to(REPO)}:{node.lineno}: {ast.unparse(node)}")
+            else:
+                graph[module].update(targets)
+    return graph, inside
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One circle of the graph (as a path that comes back to its start), or [] when there is none."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        state[node] = 2
+        stack.pop()
+        return []
+
+    for start in sorted(graph):
+        if start not in state:
+            found = visit(start)
+            if found:
+                return found
+    return []
+
+
+def test_the_cycle_finder_finds_a_circle_and_only_one() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_the_import_graph_resolves_relative_imports_and_sub_packages() -> None:
+    graph, _ = _import_graph()
+    assert "nexus_zones.analyses.base" in graph["nexus_zones.analyses.robustness"]
+    assert {"nexus_zones.layers", "nexus_zones.layers.base"} <= graph["nexus_zones.analyses.robustness"]
+    assert "nexus_zones.result" in graph["nexus_zones.pipeline"]
+
+
+def test_no_import_circle_and_no_package_import_inside_a_function() -> None:
+    """The package's modules import each other at module level, one way: no circle (which a lazy
+    import inside a function would hide). Optional third-party packages may be imported inside a function."""
+    graph, inside = _import_graph()
+    assert not inside, "imports of package modules inside functions:\n" + "\n".join(inside)
+    assert _cycle(graph) == [], f"an import circle: {' -> '.join(_cycle(graph))}"

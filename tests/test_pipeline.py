@@ -114,19 +114,6 @@ def test_grid_exclude_failing_units(grid_cfg, tmp_path):
     assert s.loc["A2", "region_rank"] == 1  # alone in North once A1 is excluded
 
 
-def test_rescore_in_python_without_files(grid_cfg, tmp_path):
-    result = nexus_zones.run(config_from_mapping(grid_cfg), write=False)
-    assert result.paths == {}
-    again = result.rescore({"incidents": 0, "health": 1, "closed": 0}, failing_units="flag")
-    # health only: A1 = A2 = B2 = 100, B1 = 0
-    assert again.scores["score"].to_dict() == pytest.approx({"A1": 100.0, "A2": 100.0, "B2": 100.0, "B1": 0.0})
-    assert again.scores.loc["B1", "rank"] == 4
-    assert any("share rank 1" in w for w in again.warnings)
-    assert result.scores.loc["B2", "score"] == pytest.approx(100.0)  # the original is unchanged
-    with pytest.raises(nexus_zones.ConfigError, match="weights.nope"):
-        result.rescore({"nope": 1})
-
-
 def test_demo_data_is_what_the_generator_writes():
     gen = _demo_generator()
     for name, text in gen.build().items():
@@ -221,54 +208,6 @@ def test_missing_value_excludes_unit_with_named_warning(grid_cfg, grid_files, tm
     assert np.isnan(s.loc["B1", "score"]) and s.loc["B1", "status"] == "not scored: missing data"
     assert "police (no data)" in s.loc["B1", "failed_rules"]
     assert s["rank"].dropna().tolist() == [1, 2, 3]
-
-
-# ------------------------------------------------------------------------------ In a study over periods the robustness draws' alternative normalisations are pooled over the
-
-
-def test_alternative_normalisations_use_the_bounds_of_every_period() -> None:
-    cfg = demo_mapping()
-    cfg["robustness"]["vary_normalisation"] = ["minmax", "rank"]
-    config = config_from_mapping(cfg, source="t")
-    units = ["U1", "U2", "U3"]
-    columns = list(config.indicators)
-    a = pd.DataFrame({c: [1.0, 2.0, 3.0] for c in columns}, index=units)
-    b = pd.DataFrame({c: [3.0, 5.0, 9.0] for c in columns}, index=units)
-    alt = pipeline._alternative_normalisations(config, {"2017": a, "2018": b})
-    # incidents is a cost: pooled min-max over 1, 2, 3, 3, 5, 9 gives (9 − v) / (9 − 1)
-    assert alt["2017"]["minmax"]["incidents"].tolist() == pytest.approx([(9 - 1) / 8, (9 - 2) / 8, (9 - 3) / 8])
-    assert alt["2018"]["minmax"]["incidents"].tolist() == pytest.approx([(9 - 3) / 8, (9 - 5) / 8, 0.0])
-    # the value 3 (U3 in 2017, U1 in 2018) is normalised alike in both periods, under either method
-    for method in ("minmax", "rank"):
-        assert alt["2017"][method].loc["U3", "incidents"] == alt["2018"][method].loc["U1", "incidents"]
-    # a single snapshot is its own pool
-    alone = pipeline._alternative_normalisations(config, {"": a})[""]["minmax"]["incidents"]
-    assert alone.tolist() == pytest.approx([1.0, 0.5, 0.0])
-
-
-def test_a_warning_raised_while_a_period_is_computed_names_the_period():
-    import logging
-    import warnings
-
-    from nexus_zones.errors import MissingValueWarning
-
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
-    logger = logging.getLogger("nexus_zones.pipeline")
-    logger.addHandler(handler)
-    try:
-        with pipeline._Recorder() as rec:
-            with pipeline._in_period("2016"):
-                warnings.warn(MissingValueWarning("indicator idps: no value for Abeibara; these units get no score"))
-            warnings.warn(MissingValueWarning("indicator idps: no value for Abeibara; these units get no score"))
-    finally:
-        logger.removeHandler(handler)
-
-    assert rec.messages == ["period 2016: indicator idps: no value for Abeibara; these units get no score",
-                            "indicator idps: no value for Abeibara; these units get no score"]
-    assert [r.nexus_warning["period"] for r in records] == ["2016", None]
-    assert {r.nexus_warning["text"] for r in records} == {"indicator idps: no value for Abeibara; these units get no score"}
 
 
 def test_unmatched_filters_become_one_problem_paragraph_per_file():

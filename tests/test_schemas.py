@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nexus_zones import load, pipeline, schemas
+from nexus_zones import fold, load, pipeline, schemas
 from nexus_zones.config import config_from_mapping, load_config
 from nexus_zones.errors import ConfigError, InputDataError, PcodeNestingWarning
 
@@ -244,8 +244,8 @@ def test_hxl_tags_with_spaces_case_and_attributes_name_the_key_column(real, tmp_
     path.write_text(",".join(header) + "\n" + ",".join(tags) + "\n" + ch.to_csv(index=False, header=False), encoding="utf-8")
     cfg = _ch_config(tmp_path, path, {"measure": "food.population", "direction": "cost", "weight": 1}, name_column=tag, columns={"population": "#POPULATION+total"})
     result = pipeline.run(load_config(cfg), out_dir=tmp_path / "o")
-    expected = dict(zip(ch["adm2_name"].map(load.normalise_name), ch["population"].astype(float)))
-    assert {load.normalise_name(result.units.loc[u, "name"]): v for u, v in result.measures["food.population"].items()} == expected
+    expected = dict(zip(ch["adm2_name"].map(fold.normalise_name), ch["population"].astype(float)))
+    assert {fold.normalise_name(result.units.loc[u, "name"]): v for u, v in result.measures["food.population"].items()} == expected
 
 
 def test_workbook_sheet_is_chosen_and_an_unknown_sheet_lists_the_sheets(real, tmp_path):
@@ -289,7 +289,7 @@ def test_cadre_harmonise_rows_not_marked_usethisperiod_are_left_out(real, tmp_pa
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the missing value of Goundam is named in a warning tested elsewhere
         result = pipeline.run(load_config(_ch_config(tmp_path, path)), out_dir=tmp_path / "o")
-    by_name = {load.normalise_name(result.units.loc[u, "name"]): v for u, v in result.measures["food.population"].items()}
+    by_name = {fold.normalise_name(result.units.loc[u, "name"]): v for u, v in result.measures["food.population"].items()}
     kept = ch[latest & (ch["usethisperiod"] == "Y")]
     assert np.isnan(by_name.pop("goundam"))
-    assert by_name == dict(zip(kept["adm2_name"].map(load.normalise_name), kept["population"].astype(float)))
+    assert by_name == dict(zip(kept["adm2_name"].map(fold.normalise_name), kept["population"].astype(float)))

@@ -12,6 +12,7 @@ import pytest
 
 import nexus_zones
 from nexus_zones import score, sensitivity
+from nexus_zones.analyses import robustness
 from nexus_zones.config import config_from_mapping
 
 
@@ -39,12 +40,12 @@ def _model():
 
 def test_robustness_is_seeded_and_reproducible():
     norm, w, structure = _model()
-    spec = sensitivity.RobustnessSpec(draws=500, concentration=5, seed=7, top_k=1)
+    spec = robustness.Spec(draws=500, concentration=5, seed=7, top_k=1)
     eligible = np.ones(4, dtype=bool)
     one = sensitivity.monte_carlo({"model": norm.to_numpy()}, w, structure, eligible, spec, index=norm.index)
     two = sensitivity.monte_carlo({"model": norm.to_numpy()}, w, structure, eligible, spec, index=norm.index)
     pd.testing.assert_frame_equal(one, two)
-    other = sensitivity.monte_carlo({"model": norm.to_numpy()}, w, structure, eligible, sensitivity.RobustnessSpec(draws=500, concentration=5, seed=8, top_k=1), index=norm.index)
+    other = sensitivity.monte_carlo({"model": norm.to_numpy()}, w, structure, eligible, robustness.Spec(draws=500, concentration=5, seed=8, top_k=1), index=norm.index)
     assert not one["share_top_k"].equals(other["share_top_k"])
 
 
@@ -54,14 +55,14 @@ def test_robustness_by_hand():
     # scores with w_a = x, w_b = 1 − x: u1 = x, u2 = .6x + .5(1 − x), u3 = .5x + .6(1 − x), u4 = 1 − x.
     # u1 is first when x > 5/9, u2 when ½ < x < 5/9, u3 when 4/9 < x < ½, u4 when x < 4/9.
     # Dirichlet(c·(¾, ¼)) with c = 4 gives x ~ Beta(3, 1), whose CDF is x³.
-    spec = sensitivity.RobustnessSpec(draws=40000, concentration=4, seed=1, top_k=1)
+    spec = robustness.Spec(draws=40000, concentration=4, seed=1, top_k=1)
     table = sensitivity.monte_carlo({"model": norm.to_numpy()}, w, structure, eligible, spec, index=norm.index)
     expected = {"u1": 1 - (5 / 9) ** 3, "u2": (5 / 9) ** 3 - (1 / 2) ** 3, "u3": (1 / 2) ** 3 - (4 / 9) ** 3, "u4": (4 / 9) ** 3}
     assert table["share_top_k"].to_dict() == pytest.approx(expected, abs=0.006)
     # robust = in the top 1 in ≥ 90 % of draws or ≤ 10 %: u1 (83 %) is not; the others (< 10 %) are
     assert table["robust"].to_dict() == {"u1": False, "u2": True, "u3": True, "u4": True}
     # a very high concentration keeps the weights at ¾/¼: the model's ranks in every draw
-    tight = sensitivity.monte_carlo({"model": norm.to_numpy()}, w, structure, eligible, sensitivity.RobustnessSpec(draws=200, concentration=1e7, seed=1, top_k=1), index=norm.index)
+    tight = sensitivity.monte_carlo({"model": norm.to_numpy()}, w, structure, eligible, robustness.Spec(draws=200, concentration=1e7, seed=1, top_k=1), index=norm.index)
     assert tight["rank_p05"].tolist() == tight["rank_p95"].tolist() == [1, 2, 3, 4]
 
 
@@ -90,7 +91,7 @@ def test_benchmark_sized_draws_are_vectorised():
     w = {f"i{k}": 1.0 for k in range(8)}
     structure = score.Structure(tuple(w))
     table = sensitivity.monte_carlo(
-        {"model": norm}, w, structure, np.ones(700, dtype=bool), sensitivity.RobustnessSpec(draws=2000, top_k=10), index=pd.RangeIndex(700)
+        {"model": norm}, w, structure, np.ones(700, dtype=bool), robustness.Spec(draws=2000, top_k=10), index=pd.RangeIndex(700)
     )
     assert table["share_top_k"].sum() == pytest.approx(10.0)  # every draw has exactly 10 units in its top 10 (no ties)
 

@@ -84,7 +84,7 @@ def test_demo_writes_the_decision_tables_and_shows_them(demo_outputs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         again = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
-    pd.testing.assert_frame_equal(again.analyses.data_uncertainty, result.analyses.data_uncertainty)
+    pd.testing.assert_frame_equal(again.analysis("data_uncertainty").table, result.analysis("data_uncertainty").table)
 
 
 def test_demo_brief_in_french_has_the_sections(demo_outputs, tmp_path):
@@ -130,13 +130,13 @@ def test_real_config_finds_closest_weights_and_pilots(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=data_dir, write=False)
-    a = result.analyses
-    found = a.closest_weights[a.closest_weights["status"] == "found"]
+    closest = result.analysis("closest_weights").table
+    found = closest[closest["status"] == "found"]
     assert len(found)
     weights = [c for c in found.columns if c.startswith("closest_")]
     assert found[weights].sum(axis=1).to_numpy() == pytest.approx(1.0)
-    best = a.pilots.iloc[0]["units"].split("; ")
+    best = list(result.analysis("pilots").best.units)
     # three pilots, one per region (configs/mali_2017.yaml: six cercles pass every rule, three in one region)
     assert len(best) == result.config.pilots.k == 3 and result.scores.loc[best, "region"].value_counts().max() == result.config.pilots.region_max == 1
     assert result.scores.loc[best, "rules_failed_count"].tolist() == [0, 0, 0]
-    assert a.data_variance.set_index("source").loc["imprecise_incidents", "share"] > 0
+    assert result.analysis("data_uncertainty").variance.set_index("source").loc["imprecise_incidents", "share"] > 0

@@ -57,7 +57,7 @@ def test_ahp_incomplete_or_inconsistent_judgements_are_refused(grid_cfg):
     assert config.indicator_weights() == pytest.approx({"incidents": 4 / 7, "health": 2 / 7, "closed": 1 / 7})
     result = nexus_zones.run(config, write=False)
     assert result.scored.weights == pytest.approx({"incidents": 4 / 7, "health": 2 / 7, "closed": 1 / 7})
-    assert result.analyses.ahp["consistency_ratio"] == pytest.approx(0.0, abs=1e-9)
+    assert result.analysis("ahp").consistency_ratio == pytest.approx(0.0, abs=1e-9)
 
 
 # ------------------------------------------------------------------------------ data-driven weights

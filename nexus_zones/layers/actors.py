@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from .. import load
+from .. import fold, load
 from ..errors import InputDataError, SpellingVariantWarning, UnusedValueWarning
 from . import _keyed
 from ._keyed import _KeyedTable
@@ -112,13 +112,13 @@ def read_actors(
             wanted[f"{key}.{name}"] = ref
     table = load.read_rows(path, wanted, where=where, where_key=f"{key}.where", sheet=sheet, header_row=header_row)
     table = load.drop_exact_copies(table, path, effect="an organisation is counted once per unit however many rows name it, so the counts are the same without them", keys=(unit_column, name_column, parent_column))
-    hum = {load.normalise_name(v) for v in humanitarian}
-    dev = {load.normalise_name(v) for v in development}
+    hum = {fold.normalise_name(v) for v in humanitarian}
+    dev = {fold.normalise_name(v) for v in development}
     both = hum & dev
     if both:
         raise InputDataError.one(str(path), f"{key}.humanitarian / {key}.development", f"values in both lists: {sorted(both)}", "each type value in one list only")
     type_values = table[load.resolve_column(table, type_column)].astype(str)
-    folded = type_values.map(load.normalise_name)
+    folded = type_values.map(fold.normalise_name)
     out = load._key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
     out["organisation"] = table[load.resolve_column(table, organisation_column)].astype(str).str.strip()
     out["actor_type"] = np.where(folded.isin(hum), "humanitarian", np.where(folded.isin(dev), "development", None))
@@ -173,7 +173,7 @@ def count_actors(units: gpd.GeoDataFrame, actors: pd.DataFrame, *, aliases: Mapp
 
 def organisation_key(name: str) -> str:
     """Fold an organisation name: no accents, case, spaces or punctuation (``W.F.P.`` → ``wfp``)."""
-    folded = load.normalise_name(name)
+    folded = fold.normalise_name(name)
     return re.sub(r"[^0-9a-z]+", "", folded) or folded
 
 

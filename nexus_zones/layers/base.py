@@ -16,7 +16,7 @@ from typing import Annotated, Any, Callable, Literal, Mapping, Union
 
 import geopandas as gpd
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, FiniteFloat, ValidationInfo, field_validator, model_validator
 
 __all__ = ["ReadContext", "MeasureContext", "Measured", "Scalar", "Identifier", "Text", "Language"]
 
@@ -30,6 +30,19 @@ _IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=_IDENT)]
 
 Scalar = Union[str, int, float, bool]
+
+#: How indicators (and pillars) are aggregated into a score.
+Aggregation = Literal["arithmetic", "geometric", "topsis"]
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a number; true/false is no weight (write 1 or 0)")
+    return value
+
+
+#: A weight: a finite number of 0 or more, never true/false (YAML reads yes/no/true as booleans).
+Weight = Annotated[FiniteFloat, BeforeValidator(_not_bool)]
 
 
 def date_window(year: int | None, start: date | None, end: date | None) -> tuple[date | None, date | None]:

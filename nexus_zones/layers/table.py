@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from .. import load, schemas
+from .. import fold, load, schemas
 from ..errors import InputDataError, Problem, PseudoUnitWarning, did_you_mean
 from . import _keyed
 from ._keyed import _KeyedTable
@@ -225,8 +225,8 @@ def _apply_conditions(out: pd.DataFrame, table: pd.DataFrame, conditions: Mappin
             continue
         keep = np.ones(len(out), dtype=bool)
         for ref, values in cond.items():
-            cells = table[load.resolve_column(table, ref)].map(load.normalise_name)
-            keep &= cells.isin({load.normalise_name(v) for v in values}).to_numpy()
+            cells = table[load.resolve_column(table, ref)].map(fold.normalise_name)
+            keep &= cells.isin({fold.normalise_name(v) for v in values}).to_numpy()
         out[measure_name] = np.where(keep, out[measure_name].to_numpy(), 0.0)
 
 

@@ -33,7 +33,7 @@ import nexus_zones
 from nexus_zones import maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import pick, t
-from nexus_zones.pipeline import RunResult
+from nexus_zones.result import RunResult
 
 from .._support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DOCS, PageLog, REPO, UPDATE_SCREENSHOTS, VIEWPORT, _assert_page_equals_python, _hostile_demo, _move_slider, _page_state, assert_clean, expand_layers, fills, is_ignored_console_error, open_map, open_popup, page_data_of, page_features, render_popups, screen_point, unit_named
 
@@ -102,11 +102,11 @@ def expected_views(result: RunResult) -> list[tuple[str, str]]:
         views.append(("similarity", f"Units like {config.typology.reference}"))
     if "profile" in result.scores.columns:
         views.append(("profiles", "Profiles (k-means)"))
-    a = result.analyses
-    if a is not None and a.pilots is not None and len(a.pilots):
+    pilots, stakeholders = result.analysis("pilots"), result.analysis("stakeholders")
+    if pilots is not None and pilots.sets:
         views.append(("pilots", "Pilot set (integer programme)"))
-    if a is not None and a.stakeholders is not None:
-        views.append(("agreement", t("agreement_view", "en", k=config.stakeholders.top_k or config.robustness.top_k)))
+    if stakeholders is not None:
+        views.append(("agreement", t("agreement_view", "en", k=stakeholders.top_k)))
     return views
 
 
@@ -127,11 +127,11 @@ def expected_colours(result: RunResult, view_id: str) -> dict[str, str]:
     if view_id == "profiles":
         return {uid: maps.CATEGORIES[int(v) - 1] for uid, v in scores["profile"].items()}
     if view_id == "pilots":  # the chosen set, units of the next-best sets, the others
-        sets = [u.split("; ") for u in result.analyses.pilots["units"]]
+        sets = [s.units for s in result.analysis("pilots").sets]
         return {uid: maps.PALETTE[-2] if uid in sets[0] else (maps.PALETTE[3] if any(uid in s for s in sets[1:]) else maps.NO_DATA) for uid in scores.index}
     if view_id == "agreement":
-        st = result.analyses.stakeholders
-        n_sets = sum(c.startswith("rank_") for c in st.columns)
+        stakeholders = result.analysis("stakeholders")
+        st, n_sets = stakeholders.table, len(stakeholders.sets)
         return {uid: maps.colour(st.at[uid, "sets_in_top_k"] / n_sets) for uid in scores.index}
     name = view_id.removeprefix("i_")
     return {uid: maps.colour(v) for uid, v in scores[f"{name}_norm"].items()}

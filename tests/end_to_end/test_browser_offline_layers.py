@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 import nexus_zones
 from nexus_zones.messages import t
 from nexus_zones.config import config_from_mapping
-from nexus_zones.pipeline import RunResult
+from nexus_zones.result import RunResult
 
 from .._support import PageLog, assert_clean, copy_demo, expand_layers, open_map, open_popup, page_data_of
 

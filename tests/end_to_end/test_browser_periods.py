@@ -17,7 +17,7 @@ from playwright.sync_api import expect, Page
 
 import nexus_zones
 from nexus_zones.config import config_from_mapping
-from nexus_zones.pipeline import RunResult
+from nexus_zones.result import RunResult
 
 from .._support import (ARTIFACTS, DEMO, DOCS, PageLog, REPO, UPDATE_SCREENSHOTS, VIEWPORT, VIOLENT, _move_slider, _page_state, assert_clean, demo_mapping,
                         expand_layers, fills, open_map, open_popup, require_real_data, unit_named)

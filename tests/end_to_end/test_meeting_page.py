@@ -20,7 +20,7 @@ import yaml
 import nexus_zones
 from nexus_zones import cli
 from nexus_zones.config import config_from_mapping
-from nexus_zones.pipeline import RunResult
+from nexus_zones.result import RunResult
 
 from .._support import REPO, _open, assert_clean, require_real_data, screen_point
 

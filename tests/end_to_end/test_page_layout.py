@@ -28,7 +28,7 @@ import nexus_zones
 from nexus_zones import maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import CATALOGUE, pick
-from nexus_zones.pipeline import RunResult
+from nexus_zones.result import RunResult
 
 from .._support import LAPTOP, REPO, _move_slider, _open, _page_state, assert_clean, demo_mapping, expand_layers, page_features, require_real_data
 from ..conftest import _recorded_page

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from nexus_zones import cli, load, pipeline, schemas
+from nexus_zones import cli, fold, load, pipeline, schemas
 from nexus_zones.config import config_from_mapping, load_config
 
 from .._support import PUBLISHED, REPO, _ch, _ch_config, _dtm_cercles, copy_demo, deleted_list, dtm_v3, require_real_data, run_cli, scores_table
@@ -43,7 +43,7 @@ def test_cli_pseudo_units_are_added_to_their_unit_with_a_named_warning(real, tmp
     assert code == 0 and "PseudoUnitWarning" in err and f"{pseudo} -> {base}" in err
     scores = pd.read_csv(tmp_path / "out" / "p_scores.csv").set_index("unit_id") if (tmp_path / "out" / "p_scores.csv").exists() else None
     result = pipeline.run(load_config(path), out_dir=tmp_path / "out2")
-    unit = result.units.index[result.units["name"].map(load.normalise_name) == load.normalise_name(base)][0]
+    unit = result.units.index[result.units["name"].map(fold.normalise_name) == fold.normalise_name(base)][0]
     assert result.measures.loc[unit, "food.population"] == float(latest["population"]) + 1000
     assert result.measures.loc[unit, "food.phase35"] == float(latest["phase35"]) + 400
     assert scores is None or len(scores) == 5
