@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__, claims, explain
+from . import __version__, claims, explain, logs
 from .errors import NexusZonesError, NexusZonesWarning, UnmatchedFilterWarning
 from . import pipeline
 from .messages import fixed, number, t
@@ -198,8 +198,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _log_stage_times() -> None:
     """``--debug``: the stages timed in the run (:func:`nexus_zones.logs.timed`), costliest first."""
-    from . import logs
-
     times = logs.stage_times()
     if times:
         shown = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in sorted(times, key=lambda t: -t[1]))

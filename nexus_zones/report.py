@@ -15,6 +15,7 @@ lock on ``.nexus_zones.lock`` in the folder while a run writes, so two runs cann
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 
-from . import analyses, claims, explain, geometry
+from . import __version__, analyses, claims, explain, geometry
 from .explain import period_text as _period
 from .maps import MAX_UNIT_LABELS, NO_DATA, PALETTE, build_map, label_of
 from .errors import NexusZonesError, OutputLockedError, StaleLockWarning
@@ -117,10 +118,6 @@ def inputs_stamp(result: "RunResult") -> str:
     """A digest of what a result was computed from (config file, every input file, data folder and
     nexus_zones' version): the same for ``run`` and ``brief`` of one study on the same inputs, so
     each can tell whether the other's files in the folder still match (:func:`_stale_outputs`)."""
-    import hashlib
-
-    from . import __version__
-
     config = result.config
     basis = {"config": config.sha256, "inputs": dict(sorted(result.inputs.items())), "data_dir": str(config.data_dir or ""), "version": __version__}
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode("utf-8")).hexdigest()

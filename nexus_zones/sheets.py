@@ -362,9 +362,7 @@ TOTAL_WORDS = frozenset({"total", "totals", "totaux", "totale", "grand total", "
 
 
 def _is_total(cell: str) -> bool:
-    from .load import normalise_name
-
-    folded = normalise_name(cell).strip(" :")
+    folded = fold.normalise_name(cell).strip(" :")
     return folded in TOTAL_WORDS or folded.startswith(("total ", "sous total ", "subtotal ")) or folded.endswith((" total", " totaux"))
 
 
