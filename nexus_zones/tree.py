@@ -34,7 +34,7 @@ import numpy as np
 
 from .errors import ConfigError, Problem
 
-__all__ = ["RULES", "MISSING", "DEFAULT_OFFSET", "Node", "Tree", "build_tree", "combine", "evaluate"]
+__all__ = ["RULES", "MISSING", "DEFAULT_OFFSET", "Node", "Tree", "build_tree", "combine", "evaluate", "page_form"]
 
 #: The offset of ``geometric`` when a node does not set one (keeps a 0 from wiping out the node).
 DEFAULT_OFFSET = 0.01
@@ -235,6 +235,20 @@ def _check_rules(tree: Tree, source: str) -> None:
         raise ConfigError(source, problems)
 
 
+def page_form(tree: Tree) -> dict:
+    """The tree as the page's ``tree.js`` reads it (JSON-able)."""
+    return {
+        "root": tree.root,
+        "order": list(tree.order),
+        "nodes": {
+            n.name: {"children": list(n.children), "aggregation": n.aggregation, "missing": n.missing, "offset": n.offset}
+            for n in tree.nodes.values()
+        },
+        "weight": dict(tree.weight),
+        "factor": dict(tree.factor),
+    }
+
+
 # ----------------------------------------------------------------------------- evaluating
 
 
@@ -338,8 +352,10 @@ def _geometric(x: np.ndarray, wn: np.ndarray, offset: float) -> np.ndarray:
 
 def _topsis(x: np.ndarray, present: np.ndarray, wn: np.ndarray) -> np.ndarray:
     """Closeness d⁻/(d⁺ + d⁻) to each child's best value among the units that have one."""
-    best = np.nanmax(np.where(present, x, np.nan), axis=0, keepdims=True)
-    worst = np.nanmin(np.where(present, x, np.nan), axis=0, keepdims=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a child no unit has: left out below
+        best = np.nanmax(np.where(present, x, np.nan), axis=0, keepdims=True)
+        worst = np.nanmin(np.where(present, x, np.nan), axis=0, keepdims=True)
     filled = np.where(present, x, 0.0)
     w2 = wn**2
     d_plus = np.sqrt(np.einsum("ukd,ukd->ud", np.where(present, (filled - best) ** 2, 0.0), w2))
