@@ -1,5 +1,5 @@
 // The page's model tree (nexus_zones/page/static/tree.js) against nexus_zones.tree.
-// Golden cases are written by tests/page/test_tree_page.py, which runs this file with
+// Golden cases are written by tests/page/test_tree.py, which runs this file with
 // NEXUS_ZONES_TREE_GOLDEN pointing to them; without that variable (as when `node --test tests/page/`
 // runs for the kernel) the cases are skipped and say so. Node's own runner and assert only.
 "use strict";
@@ -13,7 +13,7 @@ const T = require(path.join(__dirname, "..", "..", "nexus_zones", "page", "stati
 const GOLDEN = process.env.NEXUS_ZONES_TREE_GOLDEN;
 
 if (!GOLDEN) {
-  test("tree: golden cases", { skip: "NEXUS_ZONES_TREE_GOLDEN is not set: tests/page/test_tree_page.py writes the cases and runs this file" }, () => {});
+  test("tree: golden cases", { skip: "NEXUS_ZONES_TREE_GOLDEN is not set: tests/page/test_tree.py writes the cases and runs this file" }, () => {});
 } else {
   const golden = JSON.parse(fs.readFileSync(GOLDEN, "utf8"));
   golden.cases.forEach((c) => {
