@@ -15,6 +15,7 @@ from ..errors import Problem, did_you_mean, short_repr
 from ..messages import has_language, pick
 from ..rules import RuleSyntaxError, parse_rule
 from ..weights import MAX_CONSISTENCY_RATIO, ahp
+from .model_tree import tree_problems, unscored_problems
 from .schema import MIN_WEIGHT_SHARE, UNIT_MEASURES, Config, measures_of
 
 def _cross_checks(config: Config) -> list[Problem]:
@@ -159,6 +160,10 @@ def _model_problems(config: Config) -> list[Problem]:
         problems.append(Problem("model.pillars.*.weight", "0 for every pillar", "at least one positive weight"))
     if not problems:
         problems += _weight_scale_problems(config)
+    if not problems:
+        problems += tree_problems(config)
+    if not problems:
+        problems += unscored_problems(config)
     return problems
 
 
@@ -253,7 +258,9 @@ def _weight_scale_problems(config: Config) -> list[Problem]:
     if config.model.pillars:
         for pname, pillar in config.model.pillars.items():
             groups.append((f"model.pillars.{pname}: indicators.*.weight", {f"indicators.{n}.weight": given[n] for n in pillar.indicators if n in given}))
-        groups.append(("model.pillars.*.weight", {f"model.pillars.{p}.weight": s.weight for p, s in config.model.pillars.items() if s.weight is not None}))
+        for parent in dict.fromkeys(s.parent for s in config.model.pillars.values()):  # siblings are compared, pillar by pillar of the tree
+            groups.append((f"model.pillars.*.weight" + (f" (parent {parent})" if parent else ""),
+                           {f"model.pillars.{p}.weight": s.weight for p, s in config.model.pillars.items() if s.weight is not None and s.parent == parent}))
     else:
         groups.append(("indicators.*.weight", {f"indicators.{n}.weight": w for n, w in given.items()}))
     problems = []

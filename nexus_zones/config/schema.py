@@ -32,13 +32,18 @@ Direction = Literal["benefit", "cost"]
 Normalisation = Literal["minmax", "goalposts", "rank", "zscore", "threshold", "inform"]
 
 
-MissingPolicy = Literal["exclude", "worst", "error", "median", "region_median", "knn"]
+MissingPolicy = Literal["exclude", "worst", "error", "median", "region_median", "knn", "skip"]
 
 
 FailingUnits = Literal["last", "flag", "exclude"]
 
 
 Transform = Literal["none", "log1p"]
+
+
+#: A node's rule (:data:`nexus_zones.tree.RULES`) and its missing policy (:data:`nexus_zones.tree.MISSING`).
+NodeRule = Literal["arithmetic", "geometric", "reversed_geometric", "max", "min", "topsis"]
+NodeMissing = Literal["exclude", "renormalise"]
 
 
 #: The smallest share of the total weight a positive weight may have: below it the indicator
@@ -130,6 +135,7 @@ class IndicatorSpec(_Strict):
         None, description="[p_low, p_high] quantiles to clip values to before normalising, e.g. [0.05, 0.95]."
     )
     weight: Weight | None = Field(None, ge=0, description="Relative weight (within its pillar); not needed when model.ahp weighs the indicators.")
+    factor: FiniteFloat = Field(1.0, ge=0, description="What the value is multiplied by when its pillar's aggregation is max or min (INFORM's 0.7 × projected conflict).")
     per: str | None = Field(
         None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$",
         description="Divide by this measure (e.g. ch.population, units.area_km2) to make a rate.",
@@ -138,7 +144,8 @@ class IndicatorSpec(_Strict):
     per_year: bool = Field(False, description="Divide by the length in years of the points layer's window.")
     transform: Transform = Field("none", description="log1p: log(1 + x), for skewed counts (after per and scale).")
     missing: MissingPolicy = Field(
-        "exclude", description="Units without a value: exclude from ranking, give the worst observed value, or error."
+        "exclude", description="Units without a value: exclude from ranking, give the worst observed value, or error; "
+        "skip: leave the value empty for its pillar's missing policy (renormalise: the pillar is computed from the others)."
     )
 
     @model_validator(mode="after")
@@ -180,12 +187,30 @@ class RuleSpec(_Strict):
 
 
 class PillarSpec(_Strict):
-    """A group of indicators scored together (e.g. security, services, presence)."""
+    """A node of the model tree (e.g. security, services, presence): indicators and child pillars
+    scored together by the node's own rule."""
 
-    indicators: list[Identifier] = Field(min_length=1)
-    weight: Weight | None = Field(None, ge=0, description="Weight among pillars; not needed when model.ahp weighs the pillars.")
-    aggregation: Aggregation = "arithmetic"
+    indicators: list[Identifier] = Field(
+        default_factory=list, description="The indicators the pillar holds (it may hold child pillars as well, or instead)."
+    )
+    parent: Identifier | None = Field(None, description="The pillar this one hangs from; none: the root (model).")
+    weight: Weight | None = Field(None, ge=0, description="Weight among its siblings; not needed when model.ahp weighs the pillars.")
+    factor: FiniteFloat = Field(1.0, ge=0, description="What the pillar's score is multiplied by when its parent's aggregation is max or min.")
+    aggregation: NodeRule = "arithmetic"
+    missing: NodeMissing = Field("exclude", description="exclude: no value where a child has none; renormalise: weights rescaled over the children that have one.")
+    offset: FiniteFloat | None = Field(None, ge=0, lt=1, description="The offset f of aggregation geometric (default 0.01; 0: the textbook geometric mean).")
     label: Text | None = None
+
+    @model_validator(mode="after")
+    def _offset_with_geometric(self) -> "PillarSpec":
+        _offset_rule(self.offset, self.aggregation)
+        return self
+
+
+def _offset_rule(offset: float | None, aggregation: str) -> None:
+    """``offset`` belongs to the geometric rule only."""
+    if offset is not None and aggregation != "geometric":
+        raise _fail("offset", f"offset {offset:g} with aggregation {aggregation!r}", "offset only with aggregation: geometric", "remove offset or set aggregation: geometric")
 
 
 class ModelSpec(_Strict):
@@ -196,14 +221,25 @@ class ModelSpec(_Strict):
         description="last (rules first): rank units passing every rule ahead of those failing, then by the number of rules failed, then by "
         "score; flag: rank every unit by score alone and mark failures; exclude: rank only units passing every rule.",
     )
-    aggregation: Aggregation = Field("arithmetic", description="arithmetic, geometric (limited compensation) or topsis.")
-    pillars: dict[Identifier, PillarSpec] = Field(default_factory=dict, description="Groups of indicators; every weighted indicator in one.")
+    aggregation: NodeRule = Field(
+        "arithmetic", description="The root's rule: arithmetic, geometric (limited compensation), reversed_geometric (INFORM), max, min or topsis."
+    )
+    offset: FiniteFloat | None = Field(None, ge=0, lt=1, description="The root's offset f when aggregation is geometric (default 0.01; 0: the textbook geometric mean).")
+    missing: NodeMissing = Field("exclude", description="The root's missing policy: exclude or renormalise.")
+    pillars: dict[Identifier, PillarSpec] = Field(
+        default_factory=dict, description="The nodes of the model tree (a pillar names its parent; none: the root); every weighted indicator in one."
+    )
     ahp: ahp_analysis.Spec = Field(
         None, description="AHP pairwise judgements {a: {b: x}} (a is x times as important as b) over the pillars, or the indicators without pillars."
     )
     compare_weights: compared_weights.Spec = Field(
         default_factory=lambda: ["entropy", "critic", "pca"], description="Data-driven weights computed side by side with the expert's."
     )
+
+    @model_validator(mode="after")
+    def _offset_with_geometric(self) -> "ModelSpec":
+        _offset_rule(self.offset, self.aggregation)
+        return self
 
 
 class MapSpec(_Strict):

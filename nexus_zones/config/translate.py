@@ -98,6 +98,7 @@ def _problem_from_pydantic(err: Mapping[str, Any]) -> Problem:
     expected = {
         "greater_than_equal": f"a number of at least {ctx.get('ge')}",
         "greater_than": f"a number above {ctx.get('gt')}",
+        "less_than": f"a number below {ctx.get('lt')}",
         "less_than_equal": f"a number of at most {ctx.get('le')}",
         "finite_number": "a finite number (not NaN or infinity)",
         "float_parsing": "a number", "float_type": "a number", "int_parsing": "a whole number", "int_type": "a whole number",
