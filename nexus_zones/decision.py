@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import NexusZonesError
-from .score import Structure, composite
+from .score import Structure, complete_values, composite
 
 __all__ = [
     "ClosestWeights", "effective_to_structure", "is_first", "closest_weights_lp", "closest_weights_search", "share_first",
@@ -76,20 +76,12 @@ class ClosestWeights:
 
 
 def effective_to_structure(w: np.ndarray, structure: Structure) -> tuple[np.ndarray, np.ndarray | None]:
-    """Inner weights (summing to 1 within each pillar) and pillar weights from effective weights
-    (a pillar whose members all weigh 0 gets equal inner weights and weight 0)."""
-    w = np.asarray(w, dtype=float)
-    if not structure.pillars:
-        return w[:, None], None
-    position = {n: i for i, n in enumerate(structure.indicators)}
-    inner = np.zeros_like(w)
-    outer = np.zeros(len(structure.pillars))
-    for p, pillar in enumerate(structure.pillars):
-        idx = [position[n] for n in pillar.indicators]
-        total = w[idx].sum()
-        outer[p] = total
-        inner[idx] = w[idx] / total if total > 0 else 1.0 / len(idx)
-    return inner[:, None], outer[:, None]
+    """Indicator and pillar weights (relative among siblings) from effective weights: a pillar weighs
+    the sum of the indicators below it, an indicator its own weight, rescaled to sum to 1 within a
+    pillar holding indicators only (a pillar whose indicators all weigh 0 gives them equal weights
+    and weighs 0)."""
+    inner, outer = _split_many(np.asarray(w, dtype=float)[:, None], structure)
+    return inner, outer
 
 
 def _scores(values: np.ndarray, w: np.ndarray, structure: Structure) -> np.ndarray:
@@ -105,7 +97,7 @@ def is_first(values: np.ndarray, w: np.ndarray, structure: Structure, target: in
 
 def linear_in_weights(structure: Structure) -> bool:
     """Whether the score is linear in the effective weights (every aggregation arithmetic)."""
-    return structure.aggregation == "arithmetic" and all(p.aggregation == "arithmetic" for p in structure.pillars)
+    return structure.aggregation == "arithmetic" and all(p.aggregation == "arithmetic" for p in structure.pillars) and not structure.skip
 
 
 def closest_weights_lp(values: np.ndarray, w0: np.ndarray, target: int, competitors: np.ndarray) -> ClosestWeights:
@@ -239,13 +231,18 @@ def _split_many(w: np.ndarray, structure: Structure) -> tuple[np.ndarray, np.nda
     if not structure.pillars:
         return w, None
     position = {n: i for i, n in enumerate(structure.indicators)}
-    inner = np.zeros_like(w)
-    outer = np.zeros((len(structure.pillars), w.shape[1]))
+    outer = np.array([w[[position[n] for n in structure.below(p.name)]].sum(axis=0) for p in structure.pillars])
+    inner = w.copy()
+    parents = {p.parent for p in structure.pillars}
     for p, pillar in enumerate(structure.pillars):
         idx = [position[n] for n in pillar.indicators]
-        total = w[idx].sum(axis=0)
-        outer[p] = total
-        inner[idx] = np.divide(w[idx], total, out=np.full_like(w[idx], 1.0 / len(idx)), where=total > 0)
+        if not idx:
+            continue
+        total = w[idx].sum(axis=0) if pillar.name not in parents else outer[p]
+        if pillar.name in parents:  # beside child pillars: the indicators keep their effective weights
+            inner[np.ix_(idx, total <= 0)] = 1.0
+        else:
+            inner[idx] = np.divide(w[idx], total, out=np.full_like(w[idx], 1.0 / len(idx)), where=total > 0)
     return inner, outer
 
 
@@ -480,9 +477,9 @@ def weights_behind_choices(
     """
     names = list(structure.indicators)
     base = np.array([float(w0[n]) for n in names])
-    ok = ranked.reindex(normalised.index).fillna(False).astype(bool) & normalised[[n for n in names if w0[n] > 0]].notna().all(axis=1)
+    ok = ranked.reindex(normalised.index).fillna(False).astype(bool) & normalised[[n for n in names if w0[n] > 0 and n not in structure.skip]].notna().all(axis=1)
     index = normalised.index[ok.to_numpy()]
-    values = np.nan_to_num(normalised.loc[index, names].to_numpy(dtype=float), nan=0.0)
+    values = complete_values(normalised.loc[index, names].to_numpy(dtype=float), structure)
     fails = (failed.reindex(index).fillna(0).to_numpy(dtype=float) if failed is not None else np.zeros(len(index)))
     reg = regions.reindex(index).fillna("").to_numpy()
     rows = []

@@ -16,7 +16,9 @@ config order. Policies for units without a value:
 * ``region_median``: the median of the other units of the same region (the overall median where
   the region has no value);
 * ``knn``: the mean of the 5 units most alike on the other indicators (scikit-learn's KNNImputer on
-  standardised values).
+  standardised values);
+* ``skip``: the value stays missing for its node of the model tree to handle (under ``missing:
+  renormalise`` the node is computed from its other children).
 
 Every imputed cell is flagged, and each unit's *completeness* (the share of its indicator values
 that were observed) is reported beside its score.
@@ -48,7 +50,7 @@ class IndicatorDef:
 
     measure: str
     direction: Literal["benefit", "cost"]
-    missing: Literal["exclude", "worst", "error"] = "exclude"
+    missing: Literal["exclude", "worst", "error", "skip"] = "exclude"
     per: str | None = None
     scale: float = 1.0
     years: float | None = None
@@ -219,6 +221,8 @@ def build_matrix(
             elif ind.missing == "knn":
                 imputed.loc[missing, name] = True
                 warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; imputed from the 5 most alike units (missing: knn)"), stacklevel=2)
+            elif ind.missing == "skip":
+                warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; left empty for its pillar's missing policy (missing: skip)"), stacklevel=2)
             else:
                 warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; these units get no score or rank (missing: exclude)"), stacklevel=2)
         values[name] = col

@@ -49,11 +49,11 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
-from . import analyses, claims, explain, geometry
+from . import analyses, claims, explain, geometry, tree
 from .explain import other_means, period_text as _period, scale_ends
 from .messages import DECIMAL, THOUSANDS, fixed, largest_remainder, number, percent, pick, t
 from .offline import inline_assets
-from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE
+from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE, Structure
 from .config import map_point_layers
 from .layers.points import counted as counted_by
 
@@ -583,6 +583,7 @@ class _App(MacroElement):
 {% endmacro %}
 {% macro script(this, kwargs) %}
 {{ this.format_js }}
+{{ this.tree_js }}
 {{ this.kernel_js }}
 {{ this.topology_js }}
 {{ this.store_js }}
@@ -613,6 +614,7 @@ class _App(MacroElement):
             _static(name) for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"))
         self.claims_js, self.format_js, self.store_js, self.builders_js, self.render_js = (
             _static(name) for name in ("claims.js", "format.js", "store.js", "builders.js", "render.js"))
+        self.tree_js = _static("tree.js")
         self.periods_js = _static("periods.js") if data.get("periods") else ""
 
 
@@ -731,6 +733,15 @@ def _page_built(units: dict, periods_payload: dict, config) -> set[str]:
     return kinds
 
 
+def page_tree(structure: Structure) -> dict:
+    """The model tree as the page's kernel scores it (:func:`nexus_zones.tree.page_form`), with the
+    names of the indicators and pillars in the sliders' order and the indicators whose missing
+    values are left to their node (``missing: skip``)."""
+    return tree.page_form(structure.tree) | {
+        "indicators": list(structure.indicators), "pillars": [p.name for p in structure.pillars], "skip": list(structure.skip),
+    }
+
+
 def page_data(result: "RunResult", language: str) -> dict:
     """Everything the page's code needs, with every string escaped."""
     config, scores = result.config, result.scores
@@ -774,7 +785,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         "geometric_floor": GEOMETRIC_FLOOR, "tie_tolerance": TIE_TOLERANCE,
         "aggregation": config.model.aggregation,
         "failing_units": config.model.failing_units,
-        "indicators": indicators, "pillars": pillars,
+        "indicators": indicators, "pillars": pillars, "tree": page_tree(result.scored.structure),
         "top_k": config.map.top_k,
         "rules": len(config.rules), "rules_k": explain.top_k(config), "analyses": analyses.page(result.analyses),
         "region_rank_classes": [[last, c] for last, c, _ in REGION_RANK_CLASSES],

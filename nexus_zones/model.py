@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import geopandas as gpd
 import pandas as pd
 
-from . import analyses, indicators, logs, normalise, reporting, score
+from . import analyses, indicators, logs, normalise, reporting, score, tree
 from .analyses.base import Model
 from .config import Config
 from .errors import NexusZonesWarning
@@ -27,11 +27,17 @@ logger = logging.getLogger(__name__)
 
 
 def structure_of(config: Config) -> score.Structure:
-    """The aggregation structure the config describes."""
+    """The model tree the config describes (each pillar a node under its parent, each node its rule)."""
+    model, weights = config.model, config.pillar_weights()
     pillars = tuple(
-        score.Pillar(name, tuple(p.indicators), config.pillar_weights()[name], p.aggregation) for name, p in config.model.pillars.items()
+        score.Pillar(name, tuple(p.indicators), weights[name], p.aggregation, p.parent, p.missing,
+                     tree.DEFAULT_OFFSET if p.offset is None else p.offset, p.factor)
+        for name, p in model.pillars.items()
     )
-    return score.Structure(tuple(config.indicators), config.model.aggregation, pillars)
+    return score.Structure(
+        tuple(config.indicators), model.aggregation, pillars, model.missing, tree.DEFAULT_OFFSET if model.offset is None else model.offset,
+        factors={n: i.factor for n, i in config.indicators.items()}, skip=tuple(n for n, i in config.indicators.items() if i.missing == "skip"),
+    )
 
 
 def norm_specs(config: Config) -> dict[str, dict]:

@@ -1,10 +1,14 @@
-"""Scoring: weights, weighted arithmetic mean, rules, ranks and contributions.
+"""Scoring: weights, the model tree, rules, ranks and contributions.
 
-* Weights must be finite and non-negative with a positive sum; they are rescaled to sum to 1 (an
-  INFO line says so).
-* ``score = 100 × Σ wᵢ·nᵢ`` over the normalised values ``nᵢ`` (0–1, higher is better); the
-  contribution of indicator *i* is ``100 × wᵢ·nᵢ`` and the contributions sum to the score. A unit
-  missing a value of a weighted indicator has no score.
+* Weights must be finite and non-negative with a positive sum (an INFO line gives their shares);
+  each is relative among its siblings in the model tree (:class:`Structure`, evaluated by
+  :func:`nexus_zones.tree.evaluate`: indicators → pillars of any depth → the score, each node with
+  its own rule).
+* Under the arithmetic mean ``score = 100 × Σ wᵢ·nᵢ`` over the normalised values ``nᵢ`` (0–1, higher
+  is better) with the effective weights ``wᵢ`` (the product of the shares on the path to the root);
+  the contribution of indicator *i* is ``100 × wᵢ·nᵢ`` and the contributions sum to the score. A
+  unit missing a value of a weighted indicator has no score, unless the indicator is ``skip``: its
+  node's ``missing`` policy decides.
 * Rules are evaluated on raw values; a rule whose value is missing does not pass.
 * Ranks are competition ranks ("1, 2, 2, 4") on the score, highest first, nationally and within
   each region; tied units are named in a warning. With ``failing_units='exclude'`` only units that
@@ -15,14 +19,16 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
-from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Callable, Literal, Mapping
 
 import numpy as np
 import pandas as pd
 
+from . import tree as tree_mod
 from .errors import ConfigError, MissingValueWarning, Problem, TieWarning
 from .logs import stage_logger
 from .rules import ParsedRule, evaluate
@@ -110,68 +116,126 @@ def topsis(matrix, weights, benefit, *, vector_normalise: bool = True) -> np.nda
     return _combine(oriented - oriented.min(axis=0), w[:, None], "topsis")[:, 0]
 
 
+#: The name of the tree's root node (the score); no pillar may take it.
+ROOT = "score"
+
+
 @dataclass(frozen=True)
 class Pillar:
-    """A group of indicators scored together, with its weight among pillars and its aggregation."""
+    """A node of the model tree below the root: its indicators, its weight among its siblings, its
+    rule, and the node it hangs from (``None``: the root)."""
 
     name: str
     indicators: tuple[str, ...]
     weight: float
     aggregation: str = "arithmetic"
+    parent: str | None = None
+    missing: str = "exclude"
+    offset: float = tree_mod.DEFAULT_OFFSET
+    factor: float = 1.0
 
 
 @dataclass(frozen=True)
 class Structure:
-    """How indicators become a score: one flat group, or pillars then an aggregation of pillars."""
+    """How indicators become a score: a tree (:mod:`nexus_zones.tree`) whose root is the score, with
+    the root's rule (``aggregation``, ``missing``, ``offset``) and its nodes (``pillars``, each
+    naming its parent). A flat model is a root holding every indicator; pillars without a parent
+    are today's one level. ``factors``: indicators' factors under ``max`` and ``min``; ``skip``:
+    indicators whose missing values are left to their node's ``missing`` policy."""
 
     indicators: tuple[str, ...]
     aggregation: str = "arithmetic"
     pillars: tuple[Pillar, ...] = ()
+    missing: str = "exclude"
+    offset: float = tree_mod.DEFAULT_OFFSET
+    factors: Mapping[str, float] = field(default_factory=dict, compare=False)
+    skip: tuple[str, ...] = ()
 
     def groups(self) -> list[Pillar]:
         """The pillars, or one pillar holding every indicator."""
         return list(self.pillars) or [Pillar("all", self.indicators, 1.0, self.aggregation)]
 
+    @functools.cached_property
+    def tree(self) -> tree_mod.Tree:
+        """The structure as a validated tree (weights are passed to :func:`composite` each time)."""
+        root = tree_mod.Node(ROOT, (), self.aggregation, self.missing, self.offset)
+        nodes = [(tree_mod.Node(p.name, p.indicators, p.aggregation, p.missing, p.offset), p.parent) for p in self.pillars]
+        holder = {n: p.name for p in self.pillars for n in p.indicators}
+        factors = {**dict(self.factors), **{p.name: p.factor for p in self.pillars}}
+        return tree_mod.build_tree(root, nodes, {n: holder.get(n) for n in self.indicators}, factors=factors)
+
+    def below(self, name: str) -> tuple[str, ...]:
+        """The indicators under a node (itself for an indicator)."""
+        node = self.tree.nodes.get(name)
+        return (name,) if node is None else tuple(i for c in node.children for i in self.below(c))
+
+    def with_aggregation(self, method: str) -> "Structure":
+        """The same tree with every node's rule replaced (the robustness draws' alternatives)."""
+        return replace(self, aggregation=method, pillars=tuple(replace(p, aggregation=method) for p in self.pillars))
+
+    def without(self, name: str, keep: Callable[[str], bool] = lambda n: True) -> "Structure":
+        """The tree without an indicator or a node (and all it holds); a node left with no
+        indicator that ``keep`` accepts is dropped, with the indicators it held."""
+        gone = self._under(name)
+        alive = {p.name for p in self.pillars if p.name not in gone and any(keep(n) and n not in gone for n in self.below(p.name))}
+        pillars = tuple(replace(p, indicators=tuple(n for n in p.indicators if n not in gone)) for p in self.pillars if p.name in alive)
+        holder = {n: p.name for p in self.pillars for n in p.indicators}
+        kept = tuple(n for n in self.indicators if n not in gone and (n not in holder or holder[n] in alive))
+        return replace(self, indicators=kept, pillars=pillars, skip=tuple(n for n in self.skip if n in kept))
+
+    def _under(self, name: str) -> set[str]:
+        """A child's name and every name below it (nodes and indicators)."""
+        node = self.tree.nodes.get(name)
+        return {name} | (set() if node is None else {x for c in node.children for x in self._under(c)})
+
 
 def composite(values: np.ndarray, inner: np.ndarray, outer: np.ndarray | None, structure: Structure) -> tuple[np.ndarray, np.ndarray]:
-    """Scores (0–1) of complete units for one or many weight draws.
+    """Scores (0–1) for one or many weight draws, through the structure's tree.
 
-    ``values``: units × indicators (in ``structure.indicators`` order, no NaN); ``inner``:
-    indicators × draws, summing to 1 within each pillar (or overall); ``outer``: pillars × draws
-    summing to 1 (``None`` without pillars). Returns the scores (units × draws) and the pillar
-    scores (units × pillars × draws).
+    ``values``: units × indicators (in ``structure.indicators`` order; NaN only in ``skip``
+    indicators, for their node's ``missing`` policy); ``inner``: indicators × draws, ``outer``:
+    pillars × draws (``None`` without pillars), each child's weight relative among its siblings.
+    Returns the scores (units × draws, NaN where the root has no value) and the node scores
+    (units × pillars × draws, or units × 1 × draws holding the score without pillars).
     """
-    position = {name: i for i, name in enumerate(structure.indicators)}
-    groups = structure.groups()
-    pillar_scores = np.empty((values.shape[0], len(groups), inner.shape[1]))
-    for p, group in enumerate(groups):
-        idx = [position[n] for n in group.indicators]
-        pillar_scores[:, p, :] = _combine(values[:, idx], inner[idx], group.aggregation)
+    weights = {n: inner[i] for i, n in enumerate(structure.indicators)}
+    if outer is not None:
+        weights |= {p.name: outer[j] for j, p in enumerate(structure.pillars)}
+    columns = {n: values[:, i] for i, n in enumerate(structure.indicators)}
+    nodes = tree_mod.evaluate(structure.tree, columns, weights)
+    score = nodes[ROOT]
     if not structure.pillars:
-        return pillar_scores[:, 0, :], pillar_scores
-    assert outer is not None
-    return _combine(pillar_scores, outer, structure.aggregation), pillar_scores
+        return score, score[:, None, :]
+    return score, np.stack([nodes[p.name] for p in structure.pillars], axis=1)
 
 
 def split_weights(weights: Mapping[str, float], structure: Structure, pillar_weights: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray | None, dict[str, float]]:
-    """Inner weights (normalised within each pillar), pillar weights (normalised), and each
-    indicator's effective weight (pillar weight × inner weight; they sum to 1)."""
-    inner = np.zeros(len(structure.indicators))
-    position = {name: i for i, name in enumerate(structure.indicators)}
-    groups = structure.groups()
-    outer_list = []
-    for group in groups:
-        idx = [position[n] for n in group.indicators]
-        total = sum(weights[n] for n in group.indicators)
-        inner[idx] = [weights[n] / total if total > 0 else 1.0 / len(idx) for n in group.indicators]
-        outer_list.append((pillar_weights or {}).get(group.name, group.weight))
-    outer = np.array(outer_list, dtype=float)
-    outer = outer / outer.sum()
-    effective = {}
-    for group, wp in zip(groups, outer):
-        for n in group.indicators:
-            effective[n] = float(wp * inner[position[n]])
-    return inner, (outer if structure.pillars else None), effective
+    """Each child's weight rescaled to sum to 1 among its siblings (a node whose children all
+    weigh 0 gives them equal weights): the indicators' (``inner``, within their node), the pillars'
+    (``outer``; ``None`` without pillars), and each indicator's effective weight (the product of
+    the weights on its path to the root; they sum to 1)."""
+    raw = {n: float(weights[n]) for n in structure.indicators}
+    raw |= {p.name: float((pillar_weights or {}).get(p.name, p.weight)) for p in structure.pillars}
+    t = structure.tree
+    share: dict[str, float] = {}
+    for node in t.nodes.values():
+        total = sum(raw[c] for c in node.children)
+        for c in node.children:
+            share[c] = raw[c] / total if total > 0 else 1.0 / len(node.children)
+    path = {name: 1.0 for name in (ROOT,)}
+    for name in reversed(t.order):  # parents before children
+        for c in t.nodes[name].children:
+            path[c] = path[name] * share[c]
+    inner = np.array([share[n] for n in structure.indicators])
+    outer = np.array([share[p.name] for p in structure.pillars]) if structure.pillars else None
+    return inner, outer, {n: path[n] for n in structure.indicators}
+
+
+def complete_values(values: np.ndarray, structure: Structure) -> np.ndarray:
+    """``values`` (units × indicators) with missing values set to 0, except those of ``skip``
+    indicators (left to their node's ``missing`` policy)."""
+    skip = np.array([n in structure.skip for n in structure.indicators], dtype=bool)
+    return np.where(np.isnan(values) & ~skip[None, :], 0.0, values)
 
 
 def weighted_scores(
@@ -180,21 +244,23 @@ def weighted_scores(
     structure: Structure | None = None,
     pillar_weights: Mapping[str, float] | None = None,
 ) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
-    """Scores on a 0–100 scale, each indicator's points, and the pillar scores.
+    """Scores on a 0–100 scale, each indicator's points, and the scores of the nodes below the root.
 
-    ``weights`` are relative within each pillar (or overall without pillars). An indicator's
-    *points* are 100 × its effective weight × its normalised value: under the arithmetic mean they
-    add up to the score; under the other aggregations they show what each indicator brings, not a
-    decomposition. A unit missing a value of an indicator of positive weight has no score;
-    indicators of weight 0 do not matter, even where missing.
+    ``weights`` are relative among siblings (within each pillar, or overall without pillars). An
+    indicator's *points* are 100 × its effective weight × its normalised value: under the
+    arithmetic mean they add up to the score; under the other rules they show what each indicator
+    brings, not a decomposition. A unit missing a value of an indicator of positive weight has no
+    score, unless the indicator is ``skip``: its node's ``missing`` policy decides; indicators of
+    weight 0 do not matter, even where missing.
     """
     structure = structure or Structure(tuple(weights))
     cols = list(structure.indicators)
     inner, outer, effective = split_weights(weights, structure, pillar_weights)
     values = normalised[cols].to_numpy(dtype=float)
     w_eff = np.array([effective[c] for c in cols])
-    missing = np.isnan(values[:, w_eff > 0]).any(axis=1)
-    complete = np.nan_to_num(values[~missing], nan=0.0)
+    counted = (w_eff > 0) & ~np.isin(cols, structure.skip)
+    missing = np.isnan(values[:, counted]).any(axis=1)
+    complete = complete_values(values[~missing], structure)
     score = np.full(len(values), np.nan)
     pillars = np.full((len(values), len(structure.groups())), np.nan)
     if len(complete):
@@ -203,7 +269,7 @@ def weighted_scores(
         pillars[~missing] = 100.0 * ps[:, :, 0]
     points = pd.DataFrame(100.0 * values * w_eff, index=normalised.index, columns=cols)
     points.loc[:, w_eff == 0] = 0.0
-    points[missing] = np.nan
+    points[missing | np.isnan(score)] = np.nan
     pillar_frame = pd.DataFrame(pillars, index=normalised.index, columns=[g.name for g in structure.groups()]) if structure.pillars else pd.DataFrame(index=normalised.index)
     return pd.Series(score, index=normalised.index, name="score"), points, pillar_frame
 
@@ -286,7 +352,8 @@ def score_units(
     ``"(no data)"``) and ``status``.
     """
     structure = structure or Structure(tuple(weights))
-    w = check_weights(weights)
+    check_weights(weights)
+    w = {k: float(v) for k, v in weights.items()}  # as given: at a pillar holding indicators and pillars, they are compared with the pillars' weights
     index = normalised.index
     score, contributions, pillar_scores = weighted_scores(normalised, w, structure, pillar_weights)
     _, _, effective = split_weights(w, structure, pillar_weights)

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .score import Pillar, Structure, composite, split_weights
+from .score import Structure, complete_values, composite, split_weights
 
 __all__ = ["dirichlet_weights", "rank_draws", "monte_carlo", "leave_one_out"]
 
@@ -71,20 +71,20 @@ def competition_ranks(matrix: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _draw_inner(rng, inner: np.ndarray, structure: Structure, concentration: float, draws: int) -> np.ndarray:
-    out = np.zeros((len(inner), draws))
-    position = {n: i for i, n in enumerate(structure.indicators)}
-    for group in structure.groups():
-        idx = [position[n] for n in group.indicators]
-        out[idx] = dirichlet_weights(rng, inner[idx], concentration, draws)
-    return out
-
-
-def _with_aggregation(structure: Structure, method: str | None) -> Structure:
-    if method is None:
-        return structure
-    pillars = tuple(Pillar(p.name, p.indicators, p.weight, method) for p in structure.pillars)
-    return Structure(structure.indicators, method, pillars)
+def _draw_weights(rng, inner: np.ndarray, outer: np.ndarray | None, structure: Structure, concentration: float, draws: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each node's children's weights drawn together from Dirichlet(concentration · their shares):
+    the weights move within the fixed tree. The pillars' children first (their indicators in the
+    pillar's order, then their child pillars), the root's last, so that a flat or one-level model
+    draws as it always has. Returns the indicators' draws (indicators × draws) and the pillars'."""
+    share = dict(zip(structure.indicators, inner)) | (dict(zip((p.name for p in structure.pillars), outer)) if outer is not None else {})
+    held = {n for p in structure.pillars for n in p.indicators}
+    siblings = [[*p.indicators, *(q.name for q in structure.pillars if q.parent == p.name)] for p in structure.pillars]
+    siblings.append([*(q.name for q in structure.pillars if q.parent is None), *(n for n in structure.indicators if n not in held)])
+    drawn: dict[str, np.ndarray] = {}
+    for children in siblings:
+        drawn |= dict(zip(children, dirichlet_weights(rng, np.array([share[c] for c in children]), concentration, draws)))
+    inner_draws = np.array([drawn[n] for n in structure.indicators]).reshape(len(structure.indicators), draws)
+    return inner_draws, (np.array([drawn[p.name] for p in structure.pillars]) if outer is not None else None)
 
 
 def monte_carlo(
@@ -127,15 +127,14 @@ def monte_carlo(
     agg_options: list[str | None] = [None, *[a for a in spec.vary_aggregation if a != structure.aggregation]]
     combos = list(itertools.product(norm_options, agg_options))
     choice = rng.integers(len(combos), size=spec.draws) if len(combos) > 1 else np.zeros(spec.draws, dtype=int)
-    inner_draws = _draw_inner(rng, inner, structure, spec.concentration, spec.draws)
-    outer_draws = dirichlet_weights(rng, outer, spec.concentration, spec.draws) if outer is not None else None
+    inner_draws, outer_draws = _draw_weights(rng, inner, outer, structure, spec.concentration, spec.draws)
     ranks = np.full((len(index), spec.draws), np.nan)
     rows = np.flatnonzero(eligible)
     row_failed = None if failed is None else np.asarray(failed, dtype=float)[rows]
     for c, (norm_name, agg) in enumerate(combos):
         cols = np.flatnonzero(choice == c)
-        values = np.nan_to_num(normalised[norm_name][rows], nan=0.0)
-        varied = _with_aggregation(structure, agg)
+        values = complete_values(normalised[norm_name][rows], structure)
+        varied = structure if agg is None else structure.with_aggregation(agg)
         for start in range(0, len(cols), _CHUNK):
             part = cols[start : start + _CHUNK]
             scores, _ = composite(values, inner_draws[:, part], None if outer_draws is None else outer_draws[:, part], varied)
@@ -177,7 +176,7 @@ def leave_one_out(
     change of rank against the model's own. ``failed`` as in :func:`monte_carlo`."""
     rows = np.flatnonzero(eligible)
     row_failed = None if failed is None else np.asarray(failed, dtype=float)[rows]
-    values = np.nan_to_num(normalised[rows], nan=0.0)
+    values = complete_values(normalised[rows], structure)
     out = pd.DataFrame(index=index.copy())
 
     def ranks_for(struct: Structure, w: Mapping[str, float]) -> np.ndarray:
@@ -185,22 +184,18 @@ def leave_one_out(
         cols = [structure.indicators.index(n) for n in struct.indicators]
         s, _ = composite(values[:, cols], inner[:, None], None if outer is None else outer[:, None], struct)
         full = np.full(len(index), np.nan)
-        full[rows] = rank_draws(s, np.ones(len(rows), dtype=bool), row_failed)[:, 0]
+        scored = ~np.isnan(s[:, 0])  # a node's missing policy may leave a unit without a score
+        full[rows] = rank_draws(np.nan_to_num(s, nan=0.0), scored, row_failed)[:, 0]
         return full
 
     base = ranks_for(structure, weights)
     for name in structure.indicators:
         if weights[name] <= 0:
             continue
-        kept = tuple(n for n in structure.indicators if n != name)
+        struct = structure.without(name, keep=lambda n: weights[n] > 0)
+        kept = struct.indicators
         if not any(weights[n] > 0 for n in kept):
             continue
-        pillars = tuple(
-            Pillar(p.name, tuple(n for n in p.indicators if n != name), p.weight, p.aggregation)
-            for p in structure.pillars
-            if any(n != name and weights[n] > 0 for n in p.indicators)
-        )
-        struct = Structure(kept, structure.aggregation, pillars)
         out[f"without_{name}"] = ranks_for(struct, {n: weights[n] for n in kept})
     out["max_shift"] = (out.sub(base, axis=0)).abs().max(axis=1) if len(out.columns) else np.nan
     out.loc[~eligible, "max_shift"] = np.nan

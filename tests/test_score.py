@@ -5,6 +5,7 @@ modified."""
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 
@@ -13,7 +14,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from nexus_zones import aggregate, rules, score, weights
+import nexus_zones
+from nexus_zones import aggregate, decision, model, rules, score, sensitivity, weights
+from nexus_zones.config import config_from_mapping
+from nexus_zones.score import Pillar, Structure
 from nexus_zones.errors import ConfigError, NexusZonesWarning, TieWarning
 from nexus_zones.rules import parse_rule
 
@@ -222,3 +226,122 @@ def test_rules_first_ranks_passing_units_ahead_then_by_rules_failed_then_score()
     assert last["region_rank"].to_dict() == {"U2": 1, "U1": 2, "U3": 1, "U5": 2, "U4": 3}
     assert last["rules_failed_count"].to_dict() == {"U1": 1, "U2": 0, "U3": 0, "U4": 2, "U5": 1}
     assert flag["rank"].to_dict() == {"U1": 1, "U5": 2, "U2": 3, "U3": 4, "U4": 5}  # the score alone puts a failing unit first
+
+
+# ------------------------------------------------------------------ the model tree (issue 21)
+# Scoring through the tree: a config of three levels scored by hand, skipped values under
+# renormalise, the weights drawn within the fixed tree (a one-level model draws as before),
+# leave-one-out of a node's last indicator, closest weights' split on a pillar holding an indicator
+# beside a pillar, and a whole run on the grid.
+
+
+TREE_UNITS = ["U1", "U2", "U3"]
+TREE_VALUES = pd.DataFrame({"a": [0.9, 0.2, 0.5], "b": [0.1, 0.8, 0.5], "c": [0.4, 0.6, 0.0], "d": [0.3, np.nan, 0.9]}, index=TREE_UNITS)
+
+
+def _nested(grid_cfg: dict) -> dict:
+    """security (incidents) and access under the root; access holds closed and services (health)."""
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["model"] = {"aggregation": "geometric", "offset": 0, "pillars": {
+        "security": {"indicators": ["incidents"], "weight": 2},
+        "access": {"indicators": ["closed"], "weight": 1, "aggregation": "max"},
+        "services": {"parent": "access", "indicators": ["health"], "weight": 1, "factor": 0.5},
+    }}
+    return cfg
+
+
+def test_a_three_level_config_scores_as_its_hand_computation(grid_cfg):
+    structure = model.structure_of(config_from_mapping(_nested(grid_cfg)))
+    norm = pd.DataFrame({"incidents": [0.8, 0.25], "health": [0.6, 1.0], "closed": [0.1, 0.3]}, index=["U1", "U2"])
+    weights = {"incidents": 2, "health": 1, "closed": 1}
+    s, _, nodes = score.weighted_scores(norm, weights, structure)
+    for u, (inc, health, closed) in zip(norm.index, norm.to_numpy()):
+        services = health                            # one child
+        access = max(closed, 0.5 * services)         # max of factor × value
+        expected = inc ** (2 / 3) * access ** (1 / 3)  # geometric, offset 0, weights 2:1
+        assert s[u] == pytest.approx(100 * expected, abs=1e-12)
+        assert nodes.loc[u, "access"] == pytest.approx(100 * access, abs=1e-12)
+        assert nodes.loc[u, "services"] == pytest.approx(100 * services, abs=1e-12)
+
+
+def test_a_skipped_value_is_left_to_its_node_under_renormalise():
+    structure = Structure(("a", "b", "c", "d"), "arithmetic", (
+        Pillar("p", ("a", "b"), 1.0), Pillar("q", ("c", "d"), 1.0, "arithmetic", missing="renormalise"),
+    ), skip=("d",))
+    s, points, _ = score.weighted_scores(TREE_VALUES, {"a": 1, "b": 1, "c": 1, "d": 3}, structure)
+    # U2 misses d: q is c alone; U1: q = (c + 3 d)/4
+    assert s["U2"] == pytest.approx(100 * (0.5 * (0.2 + 0.8) / 2 + 0.5 * 0.6), abs=1e-12)
+    assert s["U1"] == pytest.approx(100 * (0.5 * (0.9 + 0.1) / 2 + 0.5 * (0.4 + 3 * 0.3) / 4), abs=1e-12)
+    assert math.isnan(points.loc["U2", "d"])
+    # not skipped, the missing value leaves U2 without a score (missing: exclude, as always)
+    s2, _, _ = score.weighted_scores(TREE_VALUES, {"a": 1, "b": 1, "c": 1, "d": 3}, Structure(structure.indicators, "arithmetic", structure.pillars))
+    assert math.isnan(s2["U2"]) and not math.isnan(s2["U1"])
+
+
+def test_indicator_and_pillar_weights_are_compared_as_given_at_a_pillar_holding_both():
+    """access holds the indicator c (weight 2) beside the pillar inner (weight 1): c counts for ⅔."""
+    structure = Structure(("a", "b", "c"), "arithmetic", (Pillar("access", ("c",), 1.0), Pillar("inner", ("a", "b"), 1.0, parent="access")))
+    table = score.score_units(TREE_VALUES[["a", "b", "c"]], {"a": 1, "b": 3, "c": 2}, regions=pd.Series("R", index=TREE_UNITS), structure=structure).table
+    for u in TREE_UNITS:
+        a, b, c = TREE_VALUES.loc[u, ["a", "b", "c"]]
+        assert table.loc[u, "score"] == pytest.approx(100 * (2 / 3 * c + 1 / 3 * (a + 3 * b) / 4), abs=1e-12)
+
+
+def test_the_draws_move_weights_within_the_tree():
+    structure = Structure(("a", "b", "c", "d"), "arithmetic", (
+        Pillar("p", ("a",), 1.0), Pillar("r", ("b", "c"), 2.0, parent="p"), Pillar("q", ("d",), 0.0),
+    ))
+    inner, outer, _ = score.split_weights({"a": 1, "b": 1, "c": 0, "d": 1}, structure)
+    i, o = sensitivity._draw_weights(np.random.default_rng(1), inner, outer, structure, 50.0, 200)
+    w = dict(zip("abcd", i)) | dict(zip("prq", o))
+    assert np.allclose(w["a"] + w["r"], 1) and np.allclose(w["b"] + w["c"], 1) and np.allclose(w["p"] + w["q"], 1)
+    assert np.all(w["c"] == 0) and np.all(w["q"] == 0)  # a weight of 0 stays 0
+    assert abs(w["r"].mean() - 2 / 3) < 0.03  # around the configured share
+
+
+def test_a_one_level_model_draws_as_it_always_has():
+    """Before the tree: each pillar's indicators (in the pillar's order) then the pillars, from one seeded generator."""
+    structure = Structure(("a", "b", "c", "d"), "arithmetic", (Pillar("p", ("b", "a"), 1.0), Pillar("q", ("c", "d"), 3.0)))
+    inner, outer, _ = score.split_weights({"a": 1, "b": 2, "c": 1, "d": 1}, structure)
+    i, o = sensitivity._draw_weights(np.random.default_rng(7), inner, outer, structure, 50.0, 30)
+    rng = np.random.default_rng(7)
+    old_p = sensitivity.dirichlet_weights(rng, inner[[1, 0]], 50.0, 30)
+    old_q = sensitivity.dirichlet_weights(rng, inner[[2, 3]], 50.0, 30)
+    old_outer = sensitivity.dirichlet_weights(rng, outer, 50.0, 30)
+    assert np.array_equal(i[[1, 0]], old_p) and np.array_equal(i[[2, 3]], old_q) and np.array_equal(o, old_outer)
+
+
+def test_leaving_out_a_node_s_last_indicator_drops_the_node():
+    structure = Structure(("a", "b", "c"), "arithmetic", (Pillar("p", ("a",), 1.0), Pillar("r", ("b",), 3.0, parent="p"), Pillar("q", ("c",), 1.0)))
+    without_b = structure.without("b")
+    assert [p.name for p in without_b.pillars] == ["p", "q"] and without_b.indicators == ("a", "c")
+    without_p = structure.without("p")
+    assert [p.name for p in without_p.pillars] == ["q"] and without_p.indicators == ("c",)
+    values = TREE_VALUES[["a", "b", "c"]].to_numpy()
+    table = sensitivity.leave_one_out(values, {"a": 1, "b": 1, "c": 1}, structure, np.ones(3, dtype=bool), index=TREE_VALUES.index)
+    # without c the score is p's, (a + 3 b)/4: U1 0.3, U2 0.65, U3 0.5
+    assert table["without_c"].tolist() == [3.0, 1.0, 2.0]
+    # without b, r is dropped and p is a alone: score (a + c)/2: U1 0.65, U2 0.4, U3 0.25
+    assert table["without_b"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_closest_weights_split_effective_weights_over_the_tree():
+    """From effective weights, the indicators and pillars weigh what reproduces the same score."""
+    structure = Structure(("a", "b", "c"), "arithmetic", (Pillar("access", ("c",), 1.0), Pillar("inner", ("a", "b"), 1.0, parent="access")))
+    eff = np.array([0.1, 0.3, 0.6])
+    inner, outer = decision.effective_to_structure(eff, structure)
+    s, _ = score.composite(TREE_VALUES[["a", "b", "c"]].to_numpy(), inner, outer, structure)
+    assert s[:, 0] == pytest.approx(TREE_VALUES[["a", "b", "c"]].to_numpy() @ eff, abs=1e-12)
+
+
+def test_a_nested_config_runs_with_every_node_in_the_tables(grid_cfg):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
+        result = nexus_zones.run(config_from_mapping(_nested(grid_cfg)), write=False)
+    s = result.scores
+    scored = s["score"].notna()
+    access = np.maximum(s["closed_norm"], 0.5 * s["health_norm"])
+    expected = 100 * s["incidents_norm"] ** (2 / 3) * access ** (1 / 3)
+    assert scored.any()
+    assert s.loc[scored, "score"].to_numpy() == pytest.approx(expected[scored].to_numpy(), abs=1e-9)
+    assert s.loc[scored, "pillar_access"].to_numpy() == pytest.approx(100 * access[scored].to_numpy(), abs=1e-9)

@@ -15,7 +15,7 @@ from ..errors import Problem, did_you_mean, short_repr
 from ..messages import has_language, pick
 from ..rules import RuleSyntaxError, parse_rule
 from ..weights import MAX_CONSISTENCY_RATIO, ahp
-from .model_tree import tree_problems, unscored_problems
+from .model_tree import tree_problems
 from .schema import MIN_WEIGHT_SHARE, UNIT_MEASURES, Config, measures_of
 
 def _cross_checks(config: Config) -> list[Problem]:
@@ -162,8 +162,6 @@ def _model_problems(config: Config) -> list[Problem]:
         problems += _weight_scale_problems(config)
     if not problems:
         problems += tree_problems(config)
-    if not problems:
-        problems += unscored_problems(config)
     return problems
 
 

@@ -7,14 +7,14 @@ indicator; one with pillars and no ``parent`` is today's one level.
 
 from __future__ import annotations
 
-from .. import tree
+from .. import score, tree
 from ..errors import ConfigError, Problem
 from .schema import Config
 
-__all__ = ["ROOT", "model_tree", "tree_problems", "unscored_problems"]
+__all__ = ["ROOT", "model_tree", "tree_problems"]
 
 #: The root node's name (no pillar may take it: it is the ``score``).
-ROOT = "score"
+ROOT = score.ROOT
 
 
 def model_tree(config: Config) -> tree.Tree:
@@ -43,33 +43,6 @@ def tree_problems(config: Config) -> list[Problem]:
         model_tree(config)
     except ConfigError as exc:
         problems += exc.problems
-    return problems
-
-
-def unscored_problems(config: Config) -> list[Problem]:
-    """What the tree may say that the scoring stages do not compute yet (a tree deeper than one
-    level, the rules and policies beyond arithmetic, geometric with its default offset and topsis):
-    each named, so that a config never scores other than it says."""
-    model = config.model
-    nodes = {"model": (model.aggregation, model.missing, model.offset), **{f"model.pillars.{n}": (p.aggregation, p.missing, p.offset) for n, p in model.pillars.items()}}
-    problems = []
-    for key, (rule, missing, offset) in nodes.items():
-        if rule not in ("arithmetic", "geometric", "topsis"):
-            problems.append(Problem(f"{key}.aggregation", repr(rule), "arithmetic, geometric or topsis (the other rules of the tree are not scored yet)"))
-        if missing != "exclude":
-            problems.append(Problem(f"{key}.missing", repr(missing), "exclude (renormalise is not scored yet)"))
-        if offset is not None and offset != tree.DEFAULT_OFFSET:
-            problems.append(Problem(f"{key}.offset", f"{offset:g}", f"{tree.DEFAULT_OFFSET:g} (another offset is not scored yet)"))
-    for name, p in model.pillars.items():
-        if p.parent is not None:
-            problems.append(Problem(f"model.pillars.{name}.parent", repr(p.parent), "no parent (pillars below pillars are not scored yet)"))
-        if p.factor != 1.0:
-            problems.append(Problem(f"model.pillars.{name}.factor", f"{p.factor:g}", "1 (factors are not scored yet)"))
-    for name, ind in config.indicators.items():
-        if ind.factor != 1.0:
-            problems.append(Problem(f"indicators.{name}.factor", f"{ind.factor:g}", "1 (factors are not scored yet)"))
-        if ind.missing == "skip":
-            problems.append(Problem(f"indicators.{name}.missing", "'skip'", "another policy (skip is not scored yet)"))
     return problems
 
 

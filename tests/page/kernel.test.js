@@ -60,6 +60,15 @@ test("golden cases were written by the Python model", () => {
     "a rules-first case where a failing unit with a higher score ranks below a passing one");
   assert.ok(all.some((e) => e.rank.some((r, i) => r !== null && e.regionRank[i] !== r)), "region ranks that differ from national ranks");
   assert.equal(colourCases.length, 1, "the colour grid");
+  // the tree: every rule of nexus_zones.tree at some node, renormalise, a node below a node
+  const trees = scoring.filter((c) => c.model.tree);
+  const rules = new Set(trees.flatMap((c) => Object.values(c.model.tree.nodes).map((n) => n.aggregation)));
+  assert.deepEqual([...rules].sort(), ["arithmetic", "geometric", "max", "min", "reversed_geometric", "topsis"]);
+  assert.ok(trees.some((c) => Object.values(c.model.tree.nodes).some((n) => n.missing === "renormalise")), "a node under renormalise");
+  assert.ok(trees.some((c) => c.model.tree.skip.length > 0), "indicators whose missing values are skipped");
+  assert.ok(trees.some((c) => c.model.tree.order.length > 3 && c.model.tree.order.some((n) => c.model.tree.nodes[n].children.some((k) => c.model.tree.nodes[k]
+    && c.model.tree.nodes[k].children.some((j) => c.model.tree.nodes[j])))), "a tree of depth 3");
+  assert.ok(scoring.some((c) => !c.model.tree && c.model.pillars.length > 0), "the kernel's own pillars (a model without a tree)");
 });
 
 for (const c of scoring) {
@@ -96,11 +105,12 @@ test("the kernel does not modify its inputs", () => {
   }
 });
 
-test("the kernel is pure: it loads and runs where there is no DOM, and defines only NexusKernel", () => {
+test("the kernel is pure: it loads and runs where there is no DOM, and defines only NexusKernel (beside tree.js's NexusTree)", () => {
   const sandbox = {};
   vm.createContext(sandbox);
+  vm.runInContext(fs.readFileSync(path.join(path.dirname(KERNEL_PATH), "tree.js"), "utf8"), sandbox, {filename: "tree.js"});
   vm.runInContext(fs.readFileSync(KERNEL_PATH, "utf8"), sandbox, {filename: "kernel.js"});
-  assert.deepEqual(Object.keys(sandbox), ["NexusKernel"]);
+  assert.deepEqual(Object.keys(sandbox), ["NexusTree", "NexusKernel"]);
   const c = scoring.find((x) => x.model.pillars.length > 0);
   assert.ok(c, "a golden case with pillars");
   // the sandbox's arrays come from another realm: compare as JSON

@@ -116,7 +116,9 @@ def _pillar_aggregations(aggregation: str) -> dict[str, str]:
     return {"security": aggregation, "services": other}
 
 
-def _structure(names: list[str], aggregation: str, pillars: dict[str, tuple[str, ...]] | None) -> Structure:
+def _structure(names: list[str], aggregation: str, pillars: dict[str, tuple[str, ...]] | None, fixed: Structure | None = None) -> Structure:
+    if fixed is not None:
+        return fixed
     if not pillars:
         return Structure(tuple(names), aggregation)
     inner = _pillar_aggregations(aggregation)
@@ -137,7 +139,7 @@ def _python(scenario: dict, aggregation: str, weights: dict, pillar_weights: dic
             normalised, weights, regions=pd.Series(REGIONS, index=UNITS), rules=rules,
             rule_values={"access": pd.Series(ACCESS, index=UNITS, dtype=float), "closed": pd.Series(CLOSED, index=UNITS, dtype=float)},
             failing_units=scenario.get("failing_units", "flag"),
-            structure=_structure(list(normalised.columns), aggregation, scenario.get("pillars")), pillar_weights=pillar_weights,
+            structure=_structure(list(normalised.columns), aggregation, scenario.get("pillars"), scenario.get("structure")), pillar_weights=pillar_weights,
         )
     return result.table
 
@@ -153,7 +155,7 @@ def _rank(value: Any) -> int | None:
 def _case(scenario: dict, aggregation: str) -> dict:
     """One golden case: the kernel's inputs and, per choice of weights, the model's outputs."""
     names = list(scenario["values"])
-    structure = _structure(names, aggregation, scenario.get("pillars"))
+    structure = _structure(names, aggregation, scenario.get("pillars"), scenario.get("structure"))
     runs = []
     for weights, pillar_weights in scenario["weights"]:
         table = _python(scenario, aggregation, weights, pillar_weights)
@@ -171,9 +173,10 @@ def _case(scenario: dict, aggregation: str) -> dict:
     first = _python(scenario, aggregation, *scenario["weights"][0])
     passes = first["passes_rules"]
     eligible = passes if scenario.get("failing_units") == "exclude" else pd.Series(True, index=UNITS)
+    model = _model(structure.aggregation, [(list(p.indicators), p.aggregation) for p in structure.pillars], names, scenario.get("failing_units", "flag"))
     return {
-        "name": f"{scenario['name']}_{aggregation}",
-        "model": _model(aggregation, [(list(p.indicators), p.aggregation) for p in structure.pillars], names, scenario.get("failing_units", "flag")),
+        "name": f"{scenario['name']}_{aggregation}" if "structure" not in scenario else scenario["name"],
+        "model": model if scenario.get("groups") else model | {"tree": maps.page_tree(structure)},
         "units": {
             "ids": UNITS,
             "norm": [[_number(scenario["values"][n][i]) for n in names] for i in range(len(UNITS))],
@@ -223,7 +226,7 @@ def _demo_case() -> dict:
     return {
         "name": "demo_page_data",
         "model": {k: data[k] for k in ("aggregation", "geometric_floor", "tie_tolerance", "failing_units")}
-        | {"pillars": [{"indices": p["indices"], "aggregation": p["aggregation"]} for p in data["pillars"]]},
+        | {"pillars": [{"indices": p["indices"], "aggregation": p["aggregation"]} for p in data["pillars"]], "tree": data["tree"]},
         "units": {
             "ids": ids,
             "norm": units["norm"],
@@ -244,9 +247,48 @@ def _colour_case() -> dict:
     }
 
 
+# Trees beyond one level of pillars, each rule of nexus_zones.tree at least once: INFORM's shape
+# (a weighted maximum with a factor, a reversed geometric mean over an indicator and a child pillar,
+# a plain geometric root), skipped values under renormalise, and TOPSIS over a pillar holding an
+# indicator beside a child pillar.
+TREES = {
+    "tree_inform": (BASE, Structure(
+        ("a", "b", "c", "d"), "geometric", (
+            Pillar("hazard", ("a", "b"), 1.0, "max"), Pillar("vulnerability", ("c",), 1.0, "reversed_geometric"),
+            Pillar("capacity", ("d",), 1.0, "arithmetic", parent="vulnerability", missing="renormalise"),
+        ), offset=0.0, factors={"b": 0.7})),
+    "tree_renormalise": (MISSING, Structure(
+        ("a", "b", "c", "d"), "arithmetic", (
+            Pillar("security", ("a", "b"), 1.0, "arithmetic", missing="renormalise"), Pillar("services", ("c", "d"), 1.0, "min"),
+        ), missing="renormalise", skip=("a", "d"))),
+    "tree_topsis": (BASE, Structure(
+        ("a", "b", "c", "d"), "topsis", (
+            Pillar("access", ("a",), 1.0, "arithmetic"), Pillar("inner", ("b", "c"), 1.0, "geometric", parent="access", offset=0.05),
+            Pillar("services", ("d",), 1.0, "reversed_geometric"),
+        ))),
+}
+TREE_WEIGHTS = [
+    ({"a": 3, "b": 1, "c": 2, "d": 1}, [1, 1, 1]),
+    ({"a": 1, "b": 4, "c": 1, "d": 0}, [2, 0.5, 3]),
+    ({"a": 0, "b": 1, "c": 1, "d": 2}, [0, 1, 1]),  # a pillar of weight 0 beside its siblings
+]
+
+
+def _tree_scenarios() -> list[dict]:
+    out = []
+    for name, (values, structure) in TREES.items():
+        runs = [(w, dict(zip((p.name for p in structure.pillars), pw))) for w, pw in TREE_WEIGHTS]
+        out.append({"name": name, "values": values, "weights": runs, "structure": structure})
+    return out
+
+
 def cases() -> list[dict]:
-    """Every golden case: each scenario under each aggregation, the demo's page data, colours."""
+    """Every golden case: each scenario under each aggregation (scored through the tree, as the page
+    does, and for flat and one-level models by the kernel's own pillars too), the trees, the demo's
+    page data, colours."""
     out = [_case(s, agg) for s in _scenarios() for agg in AGGREGATIONS]
+    out += [_case(s | {"name": s["name"] + "_groups", "groups": True}, agg) for s in _scenarios()[:2] for agg in AGGREGATIONS]
+    out += [_case(s, s["structure"].aggregation) for s in _tree_scenarios()]
     return out + [_demo_case(), _colour_case()]
 
 

@@ -20,7 +20,7 @@ function nexusZonesApp(map, D, overlays) {
   var arcs = NexusTopology.decodeArcs(D.topology);
   NexusTopology.geometries(D.topology, "units", arcs).forEach(function (g, i) { units[i].geometry = g; });
   // the kernel's inputs that do not change with the weights
-  var model = {aggregation: D.aggregation, pillars: D.pillars, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance,
+  var model = {aggregation: D.aggregation, pillars: D.pillars, tree: D.tree, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance,
                failing_units: D.failing_units};
   var inputs = {norm: units.map(function (u) { return u.properties.norm; }),
                 eligible: units.map(function (u) { return u.properties.eligible; }),

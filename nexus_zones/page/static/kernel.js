@@ -3,7 +3,10 @@
  *
  * The model: {aggregation: "arithmetic" | "geometric" | "topsis",
  *             pillars: [{indices: [indicator positions], aggregation}]  (empty without pillars),
- *             geometric_floor, tie_tolerance, failing_units}   -- the page's data object D carries these fields.
+ *             geometric_floor, tie_tolerance, failing_units,
+ *             tree (optional: the model tree, nexus_zones.tree.page_form, with indicators, pillars and skip:
+ *                   then every node's rule is computed by tree.js, at any depth)}
+ *             -- the page's data object D carries these fields.
  * Units: norm (units x indicators, normalised 0-1, null where missing), eligible (passes the
  * rules, or every unit when failing units are flagged or ranked last), regions (one key per unit),
  * failed (number of rules each unit fails; with failing_units "last" units are ranked by it first).
@@ -73,6 +76,7 @@
   /** Inner weights (normalised within each pillar), pillar weights (normalised) and effective
    * weights (pillar x inner), as nexus_zones.score.split_weights. */
   function splitWeights(model, wInd, wPil) {
+    if (model.tree) { return treeSplit(model.tree, wInd, wPil); }
     var K = wInd.length, inner = new Array(K).fill(0), gs = groups(model, K), outer = [], total = 0, eff = new Array(K).fill(0);
     gs.forEach(function (g, p) {
       var sum = 0; g.indices.forEach(function (k) { sum += wInd[k]; });
@@ -84,9 +88,64 @@
     return {inner: inner, outer: outer, effective: eff, groups: gs};
   }
 
+  // ------------------------------------------------ the model tree (as nexus_zones.score.composite)
+  /** tree.js: required under Node, the page's global NexusTree inlined before this file. */
+  function treeModule() { return typeof module !== "undefined" && module.exports ? require("./tree.js") : root.NexusTree; }
+
+  /** Each child's weight rescaled to sum to 1 among its siblings (equal where they all weigh 0) and
+   * each indicator's effective weight (the product on its path to the root), as
+   * nexus_zones.score.split_weights. */
+  function treeWeights(tree, raw) {
+    var share = {}, path = {};
+    Object.keys(tree.nodes).forEach(function (name) {
+      var children = tree.nodes[name].children, total = 0;
+      children.forEach(function (c) { total += raw[c]; });
+      children.forEach(function (c) { share[c] = total > 0 ? raw[c] / total : 1 / children.length; });
+    });
+    path[tree.root] = 1;
+    tree.order.slice().reverse().forEach(function (name) {
+      tree.nodes[name].children.forEach(function (c) { path[c] = path[name] * share[c]; });
+    });
+    return {share: share, effective: path};
+  }
+
+  /** As splitWeights for a tree: the indicators' shares among their siblings (inner), the pillars'
+   * (outer) and the indicators' effective weights, in the sliders' order. */
+  function treeSplit(t, wInd, wPil) {
+    var raw = {};
+    t.indicators.forEach(function (n, k) { raw[n] = wInd[k]; });
+    t.pillars.forEach(function (p, j) { raw[p] = wPil[j]; });
+    var w = treeWeights(t, raw);
+    return {inner: t.indicators.map(function (n) { return w.share[n]; }), outer: t.pillars.map(function (p) { return w.share[p]; }),
+            effective: t.indicators.map(function (n) { return w.effective[n]; })};
+  }
+
+  /** Scores through the model tree (model.tree: tree.js's form with the indicators' and pillars'
+   * names in the sliders' order and the indicators whose missing values are skipped). */
+  function treeScores(model, norm, wInd, wPil) {
+    var t = model.tree, raw = {}, scores = new Array(norm.length).fill(null), complete = [];
+    t.indicators.forEach(function (n, k) { raw[n] = wInd[k]; });
+    t.pillars.forEach(function (p, j) { raw[p] = wPil[j]; });
+    var w = treeWeights(t, raw);
+    var skip = t.indicators.map(function (n) { return t.skip.indexOf(n) >= 0; });
+    norm.forEach(function (values, i) {
+      var miss = t.indicators.some(function (n, k) { return values[k] === null && !skip[k] && w.effective[n] > 0; });
+      if (!miss) { complete.push(i); }
+    });
+    if (!complete.length) { return scores; }
+    var columns = {};
+    t.indicators.forEach(function (n, k) {
+      columns[n] = complete.map(function (i) { var x = norm[i][k]; return x === null && !skip[k] ? 0 : x; });
+    });
+    var root = treeModule().evaluate(t, columns, w.share)[t.root];
+    complete.forEach(function (i, j) { scores[i] = root[j] === null ? null : 100 * root[j]; });
+    return scores;
+  }
+
   /** Scores 0-100 of every unit (null for a unit missing a value of an indicator of positive
    * effective weight), as nexus_zones.score.weighted_scores. */
   function scoreUnits(model, norm, wInd, wPil) {
+    if (model.tree) { return treeScores(model, norm, wInd, wPil); }
     var K = wInd.length, sp = splitWeights(model, wInd, wPil), complete = [], rows = [], scores = new Array(norm.length).fill(null);
     norm.forEach(function (values, i) {
       var miss = false, row = [];

@@ -26,7 +26,7 @@
    * ranks and region ranks at the sliders' weights, the effective weights and whether they moved
    * from the config's. */
   function derive(D, x, state) {
-    var model = {aggregation: D.aggregation, pillars: D.pillars, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance,
+    var model = {aggregation: D.aggregation, pillars: D.pillars, tree: D.tree, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance,
                  failing_units: D.failing_units};
     var r = K.evaluate(model, x, state.weights, state.pillarWeights);
     return {inputs: x, scores: r.scores, rank: r.rank, regionRank: r.regionRank, moved: S.moved(D, state),
