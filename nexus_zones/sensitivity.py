@@ -172,8 +172,10 @@ def leave_one_out(
     failed: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The rank of every unit when each indicator of positive weight is left out in turn (the others
-    keep their relative weights; a pillar left empty is dropped). Adds ``max_shift``: the largest
-    change of rank against the model's own. ``failed`` as in :func:`monte_carlo`."""
+    keep their relative weights; a pillar left empty is dropped), then each pillar of the tree with
+    all it holds (``without_<pillar>``, after the indicators' columns). Adds ``max_shift``: the
+    largest change of rank against the model's own when one indicator is left out. ``failed`` as in
+    :func:`monte_carlo`."""
     rows = np.flatnonzero(eligible)
     row_failed = None if failed is None else np.asarray(failed, dtype=float)[rows]
     values = complete_values(normalised[rows], structure)
@@ -197,6 +199,18 @@ def leave_one_out(
         if not any(weights[n] > 0 for n in kept):
             continue
         out[f"without_{name}"] = ranks_for(struct, {n: weights[n] for n in kept})
-    out["max_shift"] = (out.sub(base, axis=0)).abs().max(axis=1) if len(out.columns) else np.nan
+    shift = (out.sub(base, axis=0)).abs().max(axis=1) if len(out.columns) else np.nan
+    out = pd.concat([out, _without_nodes(structure, weights, ranks_for, index)], axis=1)
+    out["max_shift"] = shift
     out.loc[~eligible, "max_shift"] = np.nan
     return out
+
+
+def _without_nodes(structure: Structure, weights: Mapping[str, float], ranks_for, index: pd.Index) -> pd.DataFrame:
+    """The ranks without each pillar holding an indicator of positive weight (when another remains)."""
+    columns = {}
+    for pillar in structure.pillars:
+        struct = structure.without(pillar.name, keep=lambda n: weights[n] > 0)
+        if any(weights[n] > 0 for n in structure.below(pillar.name)) and any(weights[n] > 0 for n in struct.indicators):
+            columns[f"without_{pillar.name}"] = ranks_for(struct, {n: weights[n] for n in struct.indicators})
+    return pd.DataFrame(columns, index=index)

@@ -323,6 +323,9 @@ def test_leaving_out_a_node_s_last_indicator_drops_the_node():
     assert table["without_c"].tolist() == [3.0, 1.0, 2.0]
     # without b, r is dropped and p is a alone: score (a + c)/2: U1 0.65, U2 0.4, U3 0.25
     assert table["without_b"].tolist() == [1.0, 2.0, 3.0]
+    # without the pillar p (a and r with b): c alone: U1 0.4, U2 0.6, U3 0.0; the pillars' columns after the indicators'
+    assert table["without_p"].tolist() == [2.0, 1.0, 3.0] and table["without_q"].tolist() == table["without_c"].tolist()
+    assert list(table.columns) == ["without_a", "without_b", "without_c", "without_p", "without_r", "without_q", "max_shift"]
 
 
 def test_closest_weights_split_effective_weights_over_the_tree():
