@@ -178,7 +178,7 @@ def build_matrix(
         ``values``: units × indicators after the missing-value policy; ``imputed``: boolean frame
         of the cells filled by a policy (their share per unit is 1 − completeness).
     """
-    values = pd.DataFrame(index=measures.index.copy())
+    columns: dict[str, pd.Series] = {}  # joined once at the end: one column at a time fragments a frame of many indicators
     imputed = pd.DataFrame(False, index=measures.index.copy(), columns=list(indicators))
     problems: list[Problem] = []
     for name, ind in indicators.items():
@@ -225,9 +225,10 @@ def build_matrix(
                 warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; left empty for its pillar's missing policy (missing: skip)"), stacklevel=2)
             else:
                 warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; these units get no score or rank (missing: exclude)"), stacklevel=2)
-        values[name] = col
+        columns[name] = col
     if problems:
         raise InputDataError("indicators", problems)
+    values = pd.DataFrame(columns, index=measures.index.copy())
     knn = [n for n, ind in indicators.items() if ind.missing == "knn" and values[n].isna().any()]
     if knn:
         values[knn] = values[knn].fillna(_knn_fill(values, knn))

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from . import analyses, indicators, logs, normalise, reporting, score, tree
@@ -151,21 +152,20 @@ def score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame,
 
 def _table(config: Config, units: gpd.GeoDataFrame, values: pd.DataFrame, normalised: pd.DataFrame, imputed: pd.DataFrame, scored: score.ScoreResult) -> pd.DataFrame:
     """The scores table before the analyses' columns and ``status``, sorted by rank (then score)."""
-    table = units[["name", "region"]].join(scored.table.drop(columns=["status", "rules_failed_count"]))
-    for name in config.indicators:
-        table[name] = values[name]
-        table[f"{name}_norm"] = normalised[name]
-    for name in config.indicators:
-        table[f"{name}_contrib"] = scored.contributions[name]
-    for pillar in scored.pillars.columns:
-        table[f"pillar_{pillar}"] = scored.pillars[pillar]
-    for rname in config.rules:
-        table[f"rule_{rname}"] = scored.rules_passed[rname]
+    names = list(config.indicators)
+    columns: dict[str, pd.Series] = {}  # built whole, then joined once (one column at a time fragments a frame of many indicators)
+    for name in names:
+        columns[name], columns[f"{name}_norm"] = values[name], normalised[name]
+    columns |= {f"{name}_contrib": scored.contributions[name] for name in names}
+    columns |= {f"pillar_{pillar}": scored.pillars[pillar] for pillar in scored.pillars.columns}
+    columns |= {f"rule_{rname}": scored.rules_passed[rname] for rname in config.rules}
     if config.rules:
-        table["rules_failed_count"] = scored.table["rules_failed_count"]
-    table["completeness"] = 1.0 - imputed[list(config.indicators)].mean(axis=1) - values[list(config.indicators)].isna().mean(axis=1)
-    table = table.assign(_r=table["rank"].astype("Float64").fillna(float("inf")), _s=-table["score"].fillna(-1.0))
-    table = table.sort_values(["_r", "_s"], kind="stable").drop(columns=["_r", "_s"])
+        columns["rules_failed_count"] = scored.table["rules_failed_count"]
+    columns["completeness"] = 1.0 - imputed[names].mean(axis=1) - values[names].isna().mean(axis=1)
+    head = units[["name", "region"]].join(scored.table.drop(columns=["status", "rules_failed_count"]))
+    table = pd.concat([head, pd.DataFrame(columns, index=head.index)], axis=1)
+    order = (table["rank"].astype("Float64").fillna(float("inf")), -table["score"].fillna(-1.0))
+    table = table.iloc[np.lexsort((order[1].to_numpy(dtype=float), order[0].to_numpy(dtype=float)))]
     table.index.name = "unit_id"
     return pd.DataFrame(table)
 

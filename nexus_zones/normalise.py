@@ -196,14 +196,14 @@ def normalise_frame(values: pd.DataFrame, specs: Mapping[str, Mapping], *, metho
     """Prepare and normalise every column; ``specs[name]`` holds ``method``, ``direction``,
     ``goalposts``, ``thresholds``, ``winsorise`` and ``transform``. With ``method``, the indicators
     whose own method is data-relative (:data:`DATA_RELATIVE`) use that one instead (robustness)."""
-    out = pd.DataFrame(index=values.index.copy())
+    columns: dict[str, pd.Series] = {}  # joined once: one column at a time fragments a frame of many indicators
     for name in values.columns:
         spec = specs[name]
         chosen = spec["method"]
         if method is not None and chosen in DATA_RELATIVE:
             chosen = method
         prepared = prepare(values[name], spec, name)
-        out[name] = normalise(
+        columns[name] = normalise(
             prepared, chosen, direction=spec["direction"], name=name, goalposts=spec.get("goalposts"), thresholds=spec.get("thresholds")
         )
-    return out
+    return pd.DataFrame(columns, index=values.index.copy())

@@ -179,7 +179,7 @@ def leave_one_out(
     rows = np.flatnonzero(eligible)
     row_failed = None if failed is None else np.asarray(failed, dtype=float)[rows]
     values = complete_values(normalised[rows], structure)
-    out = pd.DataFrame(index=index.copy())
+    columns: dict[str, np.ndarray] = {}  # joined once: one column at a time fragments a frame of many indicators
 
     def ranks_for(struct: Structure, w: Mapping[str, float]) -> np.ndarray:
         inner, outer, _ = split_weights(w, struct, pillar_weights)
@@ -198,10 +198,10 @@ def leave_one_out(
         kept = struct.indicators
         if not any(weights[n] > 0 for n in kept):
             continue
-        out[f"without_{name}"] = ranks_for(struct, {n: weights[n] for n in kept})
-    shift = (out.sub(base, axis=0)).abs().max(axis=1) if len(out.columns) else np.nan
-    out = pd.concat([out, _without_nodes(structure, weights, ranks_for, index)], axis=1)
-    out["max_shift"] = shift
+        columns[f"without_{name}"] = ranks_for(struct, {n: weights[n] for n in kept})
+    out = pd.DataFrame(columns, index=index.copy())
+    shift = (out.sub(base, axis=0)).abs().max(axis=1) if len(out.columns) else pd.Series(np.nan, index=out.index)
+    out = pd.concat([out, _without_nodes(structure, weights, ranks_for, index), shift.rename("max_shift")], axis=1)
     out.loc[~eligible, "max_shift"] = np.nan
     return out
 

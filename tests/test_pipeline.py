@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -222,3 +223,19 @@ def test_unmatched_filters_become_one_problem_paragraph_per_file():
         f"a.csv: 2 input problems:\n  - {types}\n  - {where}",
         f"b.csv: 1 input problem:\n  - {where}",
     )
+
+
+def test_sixty_indicators_run_without_a_fragmented_frame_warning(grid_cfg, tmp_path):
+    """Frames are built whole (a dict of columns, one concat), so 60 indicators (and 120) give no
+    pandas PerformanceWarning ("DataFrame is highly fragmented"), that the user did not cause."""
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["indicators"] = {f"{name}_{i}": dict(spec) for i in range(40) for name, spec in grid_cfg["indicators"].items()}
+    cfg["rules"] = {}
+    for n in (60, 120):
+        cfg_n = {**cfg, "indicators": dict(list(cfg["indicators"].items())[:n])}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = nexus_zones.run(config_from_mapping(cfg_n), out_dir=tmp_path / str(n))
+        fragmented = [str(w.message)[:60] for w in caught if issubclass(w.category, pd.errors.PerformanceWarning)]
+        assert fragmented == [], (n, fragmented)
+        assert result.scores.shape[0] == len(grid_units()) and sum(c.endswith("_contrib") for c in result.scores.columns) == n
