@@ -27,6 +27,10 @@ def _cross_checks(config: Config) -> list[Problem]:
         {n: r.expr for n, r in config.rules.items()},
     )
     for name, ind in config.indicators.items():
+        layer_name, _, measure = (ind.per or "").partition(".")
+        if measure and measure in getattr(config.layers.get(layer_name), "signed", ()):
+            problems.append(Problem(f"indicators.{name}.per", f"{ind.per}, a measure that may be below 0 (layers.{layer_name}.signed)",
+                                    "a denominator of 0 or more (a population, an area, a count)", "divide by another measure"))
         if ind.per_year:
             layer = config.layers.get(ind.measure.split(".", 1)[0])
             window = getattr(layer, "window", None)  # a dated layer's inclusive window

@@ -50,6 +50,11 @@ class TableLayerSpec(_KeyedTable):
         description="Measures holding whole numbers (populations, counts): a column of 142.522 is then read as 142522. "
         "Measures used as an indicator's per are taken as whole numbers too.",
     )
+    signed: list[Identifier] = Field(
+        default_factory=list,
+        description="Measures that may be below 0 (a change since the last round, a growth rate, a rainfall anomaly); "
+        "every other measure is checked to be 0 or more, as a count is.",
+    )
 
     @model_validator(mode="after")
     def _rounds(self) -> "TableLayerSpec":
@@ -59,9 +64,10 @@ class TableLayerSpec(_KeyedTable):
             raise _fail("columns", "key columns without value columns", "columns naming the value columns (or no key columns, so that the file's shape is recognised)")
         if self.columns is None and not self.shape:
             return self  # measures known from the file's recognised shape
-        unknown = [m for m in self.whole_numbers if m not in self.column_map]
-        if unknown:
-            raise _fail("whole_numbers", f"{unknown[0]!r}{did_you_mean(unknown[0], self.column_map)}", f"a measure of this layer: {', '.join(self.column_map)}")
+        for key in ("whole_numbers", "signed"):
+            unknown = [m for m in getattr(self, key) if m not in self.column_map]
+            if unknown:
+                raise _fail(key, f"{unknown[0]!r}{did_you_mean(unknown[0], self.column_map)}", f"a measure of this layer: {', '.join(self.column_map)}")
         return self
 
     @property
@@ -93,7 +99,7 @@ def read(name: str, spec: TableLayerSpec, context: ReadContext) -> pd.DataFrame:
     own = spec.columns is None and shape is not None
     data = read_table(
         spec.path, columns=columns, round_column=spec.round_column, as_of=spec.as_of, decimal=spec.decimal,
-        thousands=spec.thousands, whole=context.whole, **_keyed.key_options(name, spec, shape),
+        thousands=spec.thousands, whole=context.whole, signed=spec.signed, **_keyed.key_options(name, spec, shape),
         conditions=shape.conditions() if own else None, latest=shape.latest if shape else (),
         latest_key=shape.latest_key if shape else None, pseudo_units=bool(shape and shape.pseudo_units),
     )
@@ -154,6 +160,7 @@ def read_table(
     decimal: str | None = None,
     thousands: str | None = None,
     whole: Mapping[str, str] | None = None,
+    signed: Sequence[str] = (),
     layer: str = "layer",
     sheet: str | int | None = None,
     header_row: int | None = None,
@@ -175,6 +182,7 @@ def read_table(
     latest round dated on or before ``as_of`` is kept. ``decimal`` and ``thousands`` state the
     spelling of the numbers; ``whole`` maps the measures known to hold whole numbers (populations,
     counts) to the reason, which settles columns of ``142.522`` (see :func:`~nexus_zones.load.parse_number`).
+    A negative value is a problem, except in the ``signed`` measures.
     """
     where_key = f"layers.{layer}"
     wanted = {f"{where_key}.columns.{m}": c for m, c in columns.items()}
@@ -189,7 +197,7 @@ def read_table(
         table, period = _latest_period(table, latest, latest_key, layer=layer)
     table = load.drop_exact_copies(table, path, effect="kept, they would have been counted twice when rows are combined per unit (combine) or been reported as several rows for one unit", keys=(unit_column, name_column, parent_column))
     out = load._key_columns(table, {"code": unit_column, "name": name_column, "parent": parent_column})
-    problems = _take_values(out, table, path, columns, decimal=decimal, thousands=thousands, whole=whole, where_key=where_key)
+    problems = _take_values(out, table, path, columns, decimal=decimal, thousands=thousands, whole=whole, signed=signed, where_key=where_key)
     problems += _blank_keys(out, where_key)
     if problems:
         raise InputDataError(str(path), problems)
@@ -259,8 +267,10 @@ def _latest_round(table: pd.DataFrame, path: Path, round_column: str, as_of, *, 
     return table[(dates == chosen).to_numpy()]
 
 
-def _take_values(out: pd.DataFrame, table: pd.DataFrame, path: Path, columns: Mapping[str, str], *, decimal, thousands, whole, where_key: str) -> list[Problem]:
-    """Read each value column as numbers into ``out``; return the problems of every column."""
+def _take_values(out: pd.DataFrame, table: pd.DataFrame, path: Path, columns: Mapping[str, str], *, decimal, thousands, whole, signed: Sequence[str] = (),
+                 where_key: str) -> list[Problem]:
+    """Read each value column as numbers into ``out``; return the problems of every column (a
+    negative value, unless the measure is ``signed``)."""
     problems: list[Problem] = []
     for measure_name, ref in columns.items():
         col = load.resolve_column(table, ref)
@@ -272,7 +282,8 @@ def _take_values(out: pd.DataFrame, table: pd.DataFrame, path: Path, columns: Ma
         except InputDataError as exc:
             problems.extend(exc.problems)
             continue
-        negative = load._negative_problem(values, table[col].astype(str), col, "values of 0 or more")
+        negative = None if measure_name in signed else load._negative_problem(
+            values, table[col].astype(str), col, f"values of 0 or more (or {where_key}.signed listing {measure_name!r}, for a measure that may be below 0)")
         if negative:
             problems.append(negative)
         out[measure_name] = values.to_numpy()

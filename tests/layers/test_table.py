@@ -1,17 +1,21 @@
 """The table kind (:mod:`nexus_zones.layers.table`): yes/no and decimal commas, HXL-tagged columns
 and line numbers after an HXL row, rounds chosen by date and communes summed, where-filters, empty
-files, and the join to the study units (absent units, other regions)."""
+files, the join to the study units (absent units, other regions), and signed measures (below 0 where
+declared, never a denominator)."""
 
 from __future__ import annotations
 
+import copy
 import math
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 
+import nexus_zones
 from nexus_zones import aggregate, load
-from nexus_zones.errors import InputDataError
+from nexus_zones.config import config_from_mapping
+from nexus_zones.errors import ConfigError, InputDataError
 
 from .._support import NAMED_UNITS, _all_units, grid_units
 
@@ -139,3 +143,34 @@ def test_a_recognised_formats_default_filter_matching_no_row_names_the_key_that_
     grid_cfg["layers"]["dtm"]["where"] = {"adminLevel": ["Admin 2"]}  # the fix the message gives
     result = pipeline.compute(config_from_mapping(grid_cfg))
     assert result.measures["dtm.idps"].to_dict() == {"A1": 10.0, "A2": 20.0, "B1": 0.0, "B2": 0.0}
+
+
+def test_a_signed_measure_may_be_below_0_and_the_others_are_still_checked(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("pcode,change,idps\nA1,-120,300\nA2,45,-3\nB1,0,10\n", encoding="utf-8")
+    with pytest.raises(InputDataError) as err:
+        load.read_table(path, unit_column="pcode", columns={"change": "change", "idps": "idps"}, signed=["change"], layer="dtm")
+    [problem] = err.value.problems
+    assert problem.where == "column 'idps'" and "1 negative values (row 3: '-3')" in problem.found
+    assert "layers.dtm.signed listing 'idps'" in problem.expected
+    path.write_text("pcode,change,idps\nA1,-120,300\nA2,45,3\nB1,0,10\n", encoding="utf-8")
+    t = load.read_table(path, unit_column="pcode", columns={"change": "change", "idps": "idps"}, signed=["change"]).set_index("code")
+    assert t["change"].to_dict() == {"A1": -120.0, "A2": 45.0, "B1": 0.0}
+
+
+def test_a_signed_measure_scores_and_cannot_divide(grid_cfg, tmp_path):
+    path = tmp_path / "dtm.csv"
+    path.write_text("pcode,change,pop\nA1,-120,1000\nA2,45,2000\nB1,0,500\nB2,30,800\n", encoding="utf-8")
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["layers"]["dtm"] = {"kind": "table", "path": str(path), "unit_column": "pcode", "columns": ["change", "pop"], "signed": ["change"]}
+    cfg["indicators"]["returns"] = {"measure": "dtm.change", "direction": "benefit", "weight": 1}
+    result = nexus_zones.run(config_from_mapping(cfg), write=False)
+    s = result.scores
+    assert s.loc["A1", "returns"] == -120.0
+    assert s["returns_norm"].to_dict() == pytest.approx({u: (v + 120) / (45 + 120) for u, v in {"A1": -120, "A2": 45, "B1": 0, "B2": 30}.items()})
+    cfg["indicators"]["per_change"] = {"measure": "dtm.pop", "per": "dtm.change", "direction": "benefit", "weight": 1}
+    with pytest.raises(ConfigError, match=r"indicators.per_change.per: found dtm.change, a measure that may be below 0 \(layers.dtm.signed\)"):
+        config_from_mapping(cfg)
+    cfg["layers"]["dtm"]["signed"] = ["chang"]
+    with pytest.raises(ConfigError, match=r"layers.dtm.signed: found 'chang' \(did you mean 'change'\?\)"):
+        config_from_mapping(cfg)
