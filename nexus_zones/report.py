@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 
-from . import __version__, analyses, claims, explain, geometry
+from . import __version__, analyses, claims, explain, geometry, tree
 from .explain import period_text as _period
 from .maps import MAX_UNIT_LABELS, NO_DATA, PALETTE, build_map, label_of
 from .errors import NexusZonesError, OutputLockedError, StaleLockWarning
@@ -100,8 +100,10 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
         "failing_units": config.model.failing_units,
         "model": {
             "aggregation": config.model.aggregation,
-            "pillars": {n: {"indicators": list(p.indicators), "weight": result.config.pillar_weights()[n], "aggregation": p.aggregation}
+            "pillars": {n: {"indicators": list(p.indicators), "weight": result.config.pillar_weights()[n], "aggregation": p.aggregation,
+                            "parent": p.parent, "missing": p.missing, "factor": p.factor} | ({"offset": p.offset} if p.offset is not None else {})
                         for n, p in config.model.pillars.items()},
+            "tree": tree.page_form(result.scored.structure.tree) if result.scored.structure is not None else None,
             "ahp": result.analysis("ahp").as_dict() if result.analysis("ahp") is not None else None,
         },
         "robustness": config.robustness.model_dump(mode="json"),

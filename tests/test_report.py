@@ -280,3 +280,20 @@ def test_the_brief_refuses_to_overwrite_a_workbook_it_reads(tmp_path, capsys):
     assert cli.main(["brief", str(config), "--out", str(out)]) == 2
     assert f"{out / 'demo_scores.xlsx'} is also layers.forces.path" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["demo_scores.xlsx"] and (out / "demo_scores.xlsx").read_bytes() == before
+
+
+def test_run_json_describes_the_model_tree(grid_cfg, tmp_path):
+    """run.json gives each pillar's parent, missing policy and factor, and the tree as the page scores it."""
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["model"] = {"aggregation": "geometric", "offset": 0, "pillars": {
+        "security": {"indicators": ["incidents"], "weight": 2},
+        "access": {"indicators": ["closed"], "weight": 1, "aggregation": "max"},
+        "services": {"parent": "access", "indicators": ["health"], "weight": 1, "factor": 0.5, "missing": "renormalise"},
+    }}
+    result = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path)
+    meta = json.loads(result.paths["run"].read_text(encoding="utf-8"))["model"]
+    assert meta["pillars"]["services"] == {"indicators": ["health"], "weight": 1.0, "aggregation": "arithmetic", "parent": "access",
+                                           "missing": "renormalise", "factor": 0.5}
+    assert meta["tree"]["order"] == ["security", "services", "access", "score"]
+    assert meta["tree"]["nodes"]["access"] == {"children": ["services", "closed"], "aggregation": "max", "missing": "exclude", "offset": 0.01}
+    assert meta["tree"]["nodes"]["score"]["offset"] == 0.0 and meta["tree"]["factor"]["services"] == 0.5
