@@ -9,6 +9,7 @@ The slider is moved as a person moves it: its value set, then ``input`` and ``ch
 
 from __future__ import annotations
 
+import copy
 import math
 from html import unescape
 
@@ -16,6 +17,7 @@ import pytest
 
 import nexus_zones
 from nexus_zones import claims, explain, maps
+from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import fixed, percent, t
 
 from .._support import REPO, assert_clean, fills, open_map
@@ -136,4 +138,48 @@ def test_a_slider_moves_every_visible_number_to_pythons_rescore(page, tmp_path) 
     pg.locator("details.nz-weights summary").click()
     pg.locator("button.nz-reset").click()
     _assert_page_shows(pg, demo, ids, band_of=demo)
+    assert_clean(log)
+
+
+MOVE_PILLAR = """([j, value]) => {
+  const el = document.querySelector(`input[data-pillar="${j}"]`);
+  el.value = String(value);
+  el.dispatchEvent(new Event("input", {bubbles: true}));
+  el.dispatchEvent(new Event("change", {bubbles: true}));
+  return parseFloat(el.value);
+}"""
+
+
+def test_the_page_scores_a_tree_of_three_levels_as_python_does(page, grid_cfg, tmp_path) -> None:
+    """A nested model (INFORM's reversed geometric mean over an indicator and a child pillar, a
+    maximum with a factor below it, a textbook geometric root): the page's colours and ranking equal Python's at the config's weights,
+    after an indicator's slider moves, and after a nested pillar's slider moves its weight among its siblings."""
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["rules"] = {}
+    cfg["indicators"]["health"]["factor"] = 0.9
+    cfg["model"] = {"aggregation": "geometric", "offset": 0, "pillars": {
+        "security": {"indicators": ["incidents"], "weight": 2},
+        "access": {"indicators": ["closed"], "weight": 1, "aggregation": "reversed_geometric"},
+        "services": {"parent": "access", "indicators": ["health"], "weight": 1, "aggregation": "max"},
+    }}
+    run = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path / "tree")
+    pg, log = page
+    open_map(pg, run.paths["map"])
+    names, pillars = list(run.config.indicators), list(run.config.model.pillars)
+
+    def shows(python) -> None:
+        assert fills(pg) == {u: maps.colour(None if math.isnan(v) else v / 100) for u, v in python.scores["score"].items()}
+        assert _ranking(pg) == _expected_ranking(python)
+
+    shows(run)
+    moved = pg.evaluate(MOVE, [names.index("incidents"), 0.5])
+    shows(run.rescore({"incidents": moved}))
+    pg.locator("details.nz-weights summary").click()
+    pg.locator("button.nz-reset").click()
+    weight = pg.evaluate(MOVE_PILLAR, [pillars.index("services"), 3])  # services now weighs 3 to closed's 1 in access
+    nested = copy.deepcopy(cfg)
+    nested["model"]["pillars"]["services"]["weight"] = weight
+    python = nexus_zones.run(config_from_mapping(nested), write=False)
+    assert not python.scores["score"].equals(run.scores["score"])
+    shows(python)
     assert_clean(log)
