@@ -21,7 +21,7 @@ from nexus_zones.score import Pillar, Structure
 from nexus_zones.errors import ConfigError, NexusZonesWarning, TieWarning
 from nexus_zones.rules import parse_rule
 
-from ._support import VIOLENT, _grid_points, grid_units
+from ._support import REPO, VIOLENT, _grid_points, grid_units
 
 
 # ---------------------------------------------------------------------------------------- score
@@ -348,3 +348,38 @@ def test_a_nested_config_runs_with_every_node_in_the_tables(grid_cfg):
     assert scored.any()
     assert s.loc[scored, "score"].to_numpy() == pytest.approx(expected[scored].to_numpy(), abs=1e-9)
     assert s.loc[scored, "pillar_access"].to_numpy() == pytest.approx(100 * access[scored].to_numpy(), abs=1e-9)
+
+
+def test_the_inform_style_example_equals_its_hand_computation(tmp_path):
+    """configs/inform_style_example.yaml (made-up numbers, every rule once) against the arithmetic of
+    each node written out here, from the CSV's numbers."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NexusZonesWarning)
+        result = nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", out_dir=tmp_path)
+    s = result.scores
+    raw = {  # conflict_now, conflict_projected, idp_change, food, health_gap, markets_gap, roads_gap (data/demo/inform_style.csv)
+        "ML0601": (6, 9, -120, 4, 7, 5, 8), "ML0602": (2, 5, 40, 6, 3, 4, 2), "ML0603": (8, 4, 250, 7, 6, 9, 6),
+        "ML0604": (4, 8, 0, None, 5, 3, 7), "ML0605": (1, 2, -300, 3, 2, 2, 1),
+    }
+    human = {u: max(r[0] / 10, 0.7 * r[1] / 10) for u, r in raw.items()}            # max, factor 0.7
+    idp = {u: (r[2] + 500) / 1000 for u, r in raw.items()}                          # goalposts [-500, 500]
+    w_h, w_i = 2 / 3, 1 / 3                                                          # topsis weights 2 : 1
+    best = (max(human.values()), max(idp.values()))
+    worst = (min(human.values()), min(idp.values()))
+    hazard = {}
+    for u in raw:
+        d_plus = math.sqrt(w_h**2 * (human[u] - best[0]) ** 2 + w_i**2 * (idp[u] - best[1]) ** 2)
+        d_minus = math.sqrt(w_h**2 * (human[u] - worst[0]) ** 2 + w_i**2 * (idp[u] - worst[1]) ** 2)
+        hazard[u] = d_minus / (d_plus + d_minus)
+    for u, r in raw.items():
+        socio = r[4] / 10 if r[3] is None else (2 * r[3] / 10 + r[4] / 10) / 3     # renormalise over what the unit has
+        coping = min(r[5], r[6]) / 10                                                # min
+        vulnerability = 1 - (math.sqrt((9 * (1 - socio) + 1) * (9 * (1 - coping) + 1)) - 1) / 9  # reversed geometric, equal weights
+        expected = 100 * math.sqrt(hazard[u] * vulnerability)                       # geometric, offset 0, equal weights
+        assert s.loc[u, "pillar_human_hazard"] == pytest.approx(100 * human[u], abs=1e-9)
+        assert s.loc[u, "pillar_hazard"] == pytest.approx(100 * hazard[u], abs=1e-9)
+        assert s.loc[u, "pillar_socio_economic"] == pytest.approx(100 * socio, abs=1e-9)
+        assert s.loc[u, "pillar_vulnerability"] == pytest.approx(100 * vulnerability, abs=1e-9)
+        assert s.loc[u, "score"] == pytest.approx(expected, abs=1e-9), u
+    assert s.loc["ML0604", "food"] != s.loc["ML0604", "food"]  # skipped: no value, yet scored
+    assert result.paths["map"].exists()
