@@ -261,17 +261,24 @@ def evaluate(tree: Tree, values: Mapping[str, np.ndarray], weights: Mapping[str,
     neither values nor weights have draws), NaN where the node has none.
     """
     draws = _draws(values, weights)
-    known: dict[str, np.ndarray] = {k: _as_draws(np.asarray(v, dtype=float), draws) for k, v in values.items()}
+    # an indicator without draws stays one column (units × 1): the draws' weights broadcast over it
+    known: dict[str, np.ndarray] = {k: _as_columns(np.asarray(v, dtype=float)) for k, v in values.items()}
     out: dict[str, np.ndarray] = {}
     for name in tree.order:
         node = tree.nodes[name]
-        x = np.stack([known[c] for c in node.children], axis=1)
+        children = [known[c] for c in node.children]
+        width = max(c.shape[1] for c in children)
+        x = np.stack([c if c.shape[1] == width else np.broadcast_to(c, (c.shape[0], width)) for c in children], axis=1)
         w = np.stack([_weight_row(tree, weights, c, draws) for c in node.children])
         f = np.array([tree.factor.get(c, 1.0) for c in node.children])
         known[name] = out[name] = combine(x, w, node.aggregation, node.missing, offset=node.offset, factors=f)
     if draws is None:
         return {k: v[:, 0] for k, v in out.items()}
     return out
+
+
+def _as_columns(v: np.ndarray) -> np.ndarray:
+    return v[:, None] if v.ndim == 1 else v
 
 
 def _draws(values: Mapping[str, np.ndarray], weights: Mapping[str, np.ndarray] | None) -> int | None:
@@ -305,6 +312,11 @@ def combine(
     """
     factors = np.ones(x.shape[1]) if factors is None else np.asarray(factors, dtype=float)
     present = ~np.isnan(x)
+    if present.all():
+        return _complete(x, w, rule, offset, factors)
+    if x.shape[2] != w.shape[1]:
+        x = np.broadcast_to(x, (x.shape[0], x.shape[1], w.shape[1]))
+        present = ~np.isnan(x)
     if rule in ("max", "min"):
         return _extreme(x, present, factors, rule, missing)
     wn, defined = _unit_weights(present, w, missing)
@@ -321,6 +333,55 @@ def combine(
         else:
             raise ValueError(f"aggregation {rule!r} is unknown; valid: {', '.join(RULES)}")
     return np.where(defined, value, np.nan)
+
+
+def _complete(x: np.ndarray, w: np.ndarray, rule: str, offset: float, factors: np.ndarray) -> np.ndarray:
+    """:func:`combine` where every unit has every child (the common case, and every robustness
+    draw): one weight per child and draw, matrix products instead of units × children × draws
+    weights. ``x`` may hold one column (children without draws) for all the draws of ``w``."""
+    draws = w.shape[1]
+    if rule in ("max", "min"):
+        scaled = x * factors[None, :, None]
+        value = scaled.max(axis=1) if rule == "max" else scaled.min(axis=1)
+        return np.broadcast_to(value, (x.shape[0], draws)).copy() if value.shape[1] != draws else value
+    total = _sequential_sum(w)
+    if rule not in RULES:
+        raise ValueError(f"aggregation {rule!r} is unknown; valid: {', '.join(RULES)}")
+    wn = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rule == "arithmetic":
+            value = _weighted(x, wn)
+        elif rule == "geometric":
+            # a child of weight 0 is left out (0⁰ = 1): a log of 0 is kept finite so that 0 × it is 0
+            logs = np.maximum(np.log(offset + (1.0 - offset) * x), -1e300)
+            g = np.exp(_weighted(logs, wn))
+            value = np.clip((g - offset) / (1.0 - offset), 0.0, 1.0)
+        elif rule == "reversed_geometric":
+            value = 1.0 - (np.exp(_weighted(np.log(9.0 * (1.0 - x) + 1.0), wn)) - 1.0) / 9.0
+        else:  # topsis
+            best, worst = x.max(axis=0, keepdims=True), x.min(axis=0, keepdims=True)
+            d_plus, d_minus = np.sqrt(_weighted((x - best) ** 2, wn**2)), np.sqrt(_weighted((x - worst) ** 2, wn**2))
+            total_d = d_plus + d_minus
+            value = np.divide(d_minus, total_d, out=np.ones_like(total_d), where=total_d > 0)
+    return np.where(total > 0, value, np.nan) if (total <= 0).any() else value
+
+
+def _weighted(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Σₖ x[u, k, d]·w[k, d] (``x`` with one column or one per draw) → units × draws, added child
+    by child as the page's tree.js adds them, so that both give the same number to the last bit
+    (a score of 58.75 is shown as 58.8 in both)."""
+    out = np.zeros((x.shape[0], w.shape[1]))
+    for k in range(x.shape[1]):
+        out += x[:, k, :] * w[k]
+    return out
+
+
+def _sequential_sum(w: np.ndarray) -> np.ndarray:
+    """The children's weights summed in order (1 × draws), as tree.js sums them."""
+    total = np.zeros((1, w.shape[1]))
+    for row in w:
+        total += row
+    return total
 
 
 def _unit_weights(present: np.ndarray, w: np.ndarray, missing: str) -> tuple[np.ndarray, np.ndarray]:
