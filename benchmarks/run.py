@@ -35,7 +35,9 @@ import shapely
 from rasterio.transform import Affine
 
 import nexus_zones
-from nexus_zones import aggregate, load, score, sensitivity
+from nexus_zones import load, score, sensitivity
+from nexus_zones.layers import points as points_mod
+from nexus_zones.layers import raster as raster_mod
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, record  # noqa: E402
@@ -131,7 +133,7 @@ def center_rule_sums(units: gpd.GeoDataFrame, path: Path) -> np.ndarray:
     out = np.zeros(len(units))
     with rasterio.open(path) as src:
         for i, geom in enumerate(units.geometry):
-            win = aggregate._window(geom.bounds, src.transform, src.width, src.height)
+            win = raster_mod._window(geom.bounds, src.transform, src.width, src.height)
             if win is None:
                 continue
             data = src.read(1, window=win, out_dtype="float64")
@@ -213,11 +215,11 @@ def main() -> None:
     read_kw = dict(date_column="event_date", type_column="event_type", filters={"event_type": violent})
     fast_times, base_times = [], []
     for _ in range(2):  # interleaved, best of 2: neither path profits alone from a warm page cache
-        kept, t_fast = timed(load.read_points, events_path, **read_kw)
+        kept, t_fast = timed(points_mod.read_points, events_path, **read_kw)
         fast_times.append(t_fast)
         saved, load.FAST_MIN_BYTES = load.FAST_MIN_BYTES, 1 << 62
         try:
-            baseline, t_base = timed(load.read_points, events_path, **read_kw)
+            baseline, t_base = timed(points_mod.read_points, events_path, **read_kw)
         finally:
             load.FAST_MIN_BYTES = saved
         base_times.append(t_base)
@@ -226,11 +228,11 @@ def main() -> None:
     del baseline
     row("load", f"{args.events:,} events read, filtered to 3 types ({len(kept):,} kept), parsed: pyarrow path (target <= 1.5 s)", min(fast_times), "load_events_filtered_s")
     row("load", "the same by the general pandas path (identical frame)", min(base_times), "load_events_filtered_pandas_s")
-    points, t_points = timed(load.read_points, events_path, date_column="event_date", type_column="event_type")
+    points, t_points = timed(points_mod.read_points, events_path, date_column="event_date", type_column="event_type")
     row("load", f"{len(points):,} events from CSV (dates, types, fatalities), no filter", t_points, "load_events_s")
 
     # point aggregation
-    (measures, _), t_ours = timed(aggregate.count_points, units, points, all_units=b.all_units, outside="accept")  # events span the bounding box
+    (measures, _), t_ours = timed(points_mod.count_points, units, points, all_units=b.all_units, outside="accept")  # events span the bounding box
     geoms = units.geometry.to_numpy()
     tree = shapely.STRtree(geoms)
     pts = points.geometry.to_numpy()
@@ -246,12 +248,12 @@ def main() -> None:
     row("points", "ratio ours / STRtree (target <= 1.5)", f"{t_ours / t_tree:.2f}", "points_ratio")
 
     # zonal statistics
-    info = load.read_raster(raster_path)
+    info = raster_mod.read_raster(raster_path)
     # best of two for both, interleaved, so that neither profits alone from a warm page cache
     floors, ours_times = [], []
     for _ in range(2):
         floors.append(read_floor(raster_path))
-        zs, t = timed(aggregate.zonal_stats, units, info)
+        zs, t = timed(raster_mod.zonal_stats, units, info)
         ours_times.append(t)
     floor, t_zs = min(floors), min(ours_times)
     row("zonal", "I/O floor: single-threaded read of every block (best of 2)", floor, "zonal_floor_s")

@@ -39,11 +39,12 @@ from playwright.sync_api import ConsoleMessage, expect, Locator, Page, Route
 from shapely.geometry import box, Point
 
 import nexus_zones
-from nexus_zones import cli, load
+from nexus_zones import cli
 from nexus_zones.cli import main
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 from nexus_zones.pipeline import RunResult
+from nexus_zones.layers import points as points_mod
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = Path(os.environ.get("NEXUS_ZONES_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
@@ -197,7 +198,7 @@ def require_real_data() -> Path:
 
 
 def _grid_points(grid_files):
-    return load.read_points(grid_files["events"], date_column="event_date", type_column="event_type")
+    return points_mod.read_points(grid_files["events"], date_column="event_date", type_column="event_type")
 
 
 def _all_units():
