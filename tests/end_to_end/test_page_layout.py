@@ -30,16 +30,15 @@ from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import CATALOGUE, pick
 from nexus_zones.pipeline import RunResult
 
-from .._support import LAPTOP, REPO, _move_slider, _open, _page_state, assert_clean, demo_mapping, expand_layers, page_features, require_real_data
+from .._support import LAPTOP, _move_slider, _open, _page_state, assert_clean, demo_mapping, expand_layers, page_features
 from ..conftest import _recorded_page
 
 FULL_HD = {"width": 1920, "height": 1080}
 
 
 @pytest.fixture(scope="module")
-def mali_2017(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    data = require_real_data()
-    return nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=data, out_dir=tmp_path_factory.mktemp("real"))
+def mali_2017(mali_2017_result: RunResult) -> RunResult:
+    return mali_2017_result
 
 
 @pytest.fixture(params=["demo_result", "mali_2017"], ids=["demo", "mali_2017"])
