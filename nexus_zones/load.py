@@ -1877,10 +1877,6 @@ def no_rows_why(path: Path) -> str:
     return f"no data rows (a header{' and an HXL row' if attrs.get('hxl') else ''} only)"
 
 
-#: Readers that moved to the layer kinds' modules, still importable from here for one release.
-_MOVED = {"read_points": "points", "read_table": "table", "read_actors": "actors", "read_raster": "raster", "RasterInfo": "raster"}
-
-
 def read_weights_file(path: Path, *, key: str) -> object:
     """A participant's weights saved by the map: the parsed JSON (checked by :func:`nexus_zones.decision.weights_body`)."""
     import json
@@ -1892,14 +1888,6 @@ def read_weights_file(path: Path, *, key: str) -> object:
         raise InputDataError(str(path), [Problem(where, "no such file", "a weights file saved from the map", "check the path (relative to the config file)")]) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputDataError(str(path), [Problem(where, f"not JSON ({str(exc)[:120]})", 'JSON {"w": {indicator: weight}} as the map saves it', "save the weights again from the map")]) from None
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"nexus_zones.layers.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------------- fast CSV reading (pyarrow)

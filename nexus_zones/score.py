@@ -28,7 +28,7 @@ from .logs import stage_logger
 from .rules import ParsedRule, evaluate
 
 __all__ = [
-    "AGGREGATIONS", "Pillar", "Structure", "check_weights", "composite", "split_weights", "topsis", "weighted_scores",
+    "AGGREGATIONS", "Pillar", "Structure", "check_weights", "composite", "split_weights", "weighted_scores",
     "evaluate_rules", "rank_units", "failed_counts", "ScoreResult", "score_units",
 ]
 
@@ -96,18 +96,6 @@ def _combine(values: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
 
 
 AGGREGATIONS = ("arithmetic", "geometric", "topsis")
-
-
-def topsis(matrix, weights, benefit, *, vector_normalise: bool = True) -> np.ndarray:
-    """Classic TOPSIS on a raw decision matrix (alternatives × criteria): vector normalisation
-    rᵢⱼ = xᵢⱼ / √Σᵢ xᵢⱼ², weighting, ideal and anti-ideal by criterion direction, closeness
-    coefficient. Returns the closeness of each alternative (higher is better)."""
-    x = np.asarray(matrix, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    w = w / w.sum()
-    r = x / np.sqrt((x**2).sum(axis=0)) if vector_normalise else x
-    oriented = np.where(np.asarray(benefit, dtype=bool), r, -r)  # TOPSIS is symmetric under negation
-    return _combine(oriented - oriented.min(axis=0), w[:, None], "topsis")[:, 0]
 
 
 @dataclass(frozen=True)

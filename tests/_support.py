@@ -39,12 +39,13 @@ from playwright.sync_api import ConsoleMessage, expect, Locator, Page, Route
 from shapely.geometry import box, Point
 
 import nexus_zones
-from nexus_zones import cli, load
+from nexus_zones import cli
 from nexus_zones.cli import main
 from nexus_zones.config import config_from_mapping, load_config
 from nexus_zones.errors import ConfigError
 from nexus_zones.messages import t
 from nexus_zones.result import RunResult
+from nexus_zones.layers import points as points_mod
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = Path(os.environ.get("NEXUS_ZONES_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
@@ -145,15 +146,34 @@ def grid_config(paths: dict[str, Path]) -> dict[str, Any]:
 DEMO = REPO / "data" / "demo"
 
 
+#: Draws of the decision and data-uncertainty analyses in the configs of tests about inputs: each draw
+#: of the data uncertainty is a whole scoring (40 of them are four fifths of a demo run), and those tests
+#: check counts, scores and messages, not the draws (tests/test_uncertainty.py and the shared demo run
+#: check the analyses at the published draws).
+FEW_DECISION_DRAWS, FEW_UNCERTAINTY_DRAWS = 100, 4
+
+
+def fewer_draws(cfg: dict[str, Any], robustness: int | None = None) -> dict[str, Any]:
+    """``cfg`` (a config mapping, changed in place and returned) with ``robustness`` robustness draws (the
+    config's if ``None``) and few decision and data-uncertainty draws (:data:`FEW_DECISION_DRAWS`,
+    :data:`FEW_UNCERTAINTY_DRAWS`)."""
+    if robustness is not None:
+        cfg["robustness"]["draws"] = robustness
+    if "decision" in cfg:
+        cfg["decision"]["draws"] = FEW_DECISION_DRAWS
+    if "data_uncertainty" in cfg:
+        cfg["data_uncertainty"]["draws"] = FEW_UNCERTAINTY_DRAWS
+    return cfg
+
+
 def demo_mapping(data: Path = DEMO, *, draws: int = 20) -> dict[str, Any]:
     """configs/demo.yaml as a mapping, its files read from ``data`` (absolute paths), with fewer
-    robustness draws (the tests of inputs need the counts and scores, not the draws)."""
+    draws (:func:`fewer_draws`: the tests of inputs need the counts and scores, not the draws)."""
     cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
     cfg["study"]["boundaries"]["path"] = str(data / "cercles.geojson")
     for spec in cfg["layers"].values():
         spec["path"] = str(data / Path(spec["path"]).name)
-    cfg["robustness"]["draws"] = draws
-    return cfg
+    return fewer_draws(cfg, draws)
 
 
 def copy_demo(folder: Path, *, draws: int = 20) -> tuple[dict[str, Any], Path]:
@@ -198,7 +218,7 @@ def require_real_data() -> Path:
 
 
 def _grid_points(grid_files):
-    return load.read_points(grid_files["events"], date_column="event_date", type_column="event_type")
+    return points_mod.read_points(grid_files["events"], date_column="event_date", type_column="event_type")
 
 
 def _all_units():
@@ -437,8 +457,7 @@ def _demo_mapping() -> dict:
     for spec in data["layers"].values():
         spec["path"] = str((REPO / "configs" / spec["path"]).resolve())
     data.pop("output", None)
-    data["robustness"]["draws"] = 200
-    return data
+    return fewer_draws(data, 200)
 JS_TESTS = REPO / "tests" / "page"
 
 STATIC = REPO / "nexus_zones" / "page" / "static"
@@ -477,7 +496,7 @@ def page_data_of(html_text: str) -> dict:
 
 
 def _hostile_demo(tmp_path: Path):
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg = fewer_draws(yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8")))
     first = next(iter(cfg["indicators"]))
     cfg["indicators"][first]["label"] = HOSTILE
     cfg["indicators"][first].pop("phrase", None)
@@ -513,7 +532,7 @@ def _demo_config(root: Path, **changes) -> Path:
     cfg["study"]["boundaries"]["path"] = str(data / "cercles.geojson")
     for layer in cfg["layers"].values():
         layer["path"] = str(data / Path(layer["path"]).name)
-    cfg["robustness"]["draws"] = 200
+    fewer_draws(cfg, 200)
     for dotted, value in changes.items():
         node = cfg
         *head, last = dotted.split(".")
@@ -644,6 +663,12 @@ def assert_clean(log: PageLog) -> None:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def next_frames(pg: Page) -> None:
+    """Return once the page has drawn two more animation frames (what the last call changed is laid out
+    and painted, and the tasks it queued have run): a wait on the page, not on the clock."""
+    pg.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 0))))")
 
 
 def open_map(pg: Page, path: Path) -> None:

@@ -143,7 +143,7 @@ def test_brief_content(demo_brief):
     assert "Illustrative, ACLED-style (demo) — 2017" in text
 
 
-def test_xlsx_holds_the_scores(demo_brief, tmp_path):
+def test_xlsx_holds_the_scores(demo_result, demo_brief, tmp_path):
     _, paths = demo_brief
     sheets = pd.read_excel(paths["xlsx"], sheet_name=None)
     assert set(sheets) == {"scores", "weights", "ranks_by_weights"}
@@ -151,7 +151,7 @@ def test_xlsx_holds_the_scores(demo_brief, tmp_path):
     assert list(scores["unit_id"]) == ["ML0602", "ML0601", "ML0605", "ML0603", "ML0604"]
     from ._support import REPO
 
-    result = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    result = demo_result
     assert scores.set_index("unit_id")["score"].to_dict() == pytest.approx(result.scores["score"].to_dict())
 
 

@@ -14,7 +14,7 @@ import nexus_zones
 from nexus_zones import uncertainty
 from nexus_zones.config import config_from_mapping, load_config
 
-from ._support import REPO, page_data_of, require_real_data
+from ._support import REPO, page_data_of
 
 MEASURES = pd.DataFrame({"ev.count": [3.0, 1.0, 0.0], "ev.fatalities": [5.0, 0.0, 0.0], "pop.n": [100.0, 200.0, 300.0]}, index=["A", "B", "C"])
 # two imprecise events counted in A: the first (2 fatalities) could be in A or B, the second (0) in A, B or C
@@ -59,12 +59,9 @@ def test_draws_are_reproducible_with_their_seed_and_the_variance_is_decomposed()
 
 
 @pytest.fixture(scope="module")
-def demo_outputs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo_decision")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=out)
-    return result, out
+def demo_outputs(demo_result):
+    """The shared demo run and its output folder (read only)."""
+    return demo_result, demo_result.paths["csv"].parent
 
 
 def test_demo_writes_the_decision_tables_and_shows_them(demo_outputs):
@@ -125,11 +122,8 @@ def test_bad_weights_code_names_the_key(tmp_path):
         load_config(cfg)
 
 
-def test_real_config_finds_closest_weights_and_pilots(tmp_path):
-    data_dir = require_real_data()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=data_dir, write=False)
+def test_real_config_finds_closest_weights_and_pilots(mali_2017_result):
+    result = mali_2017_result
     closest = result.analysis("closest_weights").table
     found = closest[closest["status"] == "found"]
     assert len(found)

@@ -195,14 +195,15 @@ def _model(aggregation: str, pillars: list[tuple[list[str], str]], names: list[s
     }
 
 
-def _demo_case() -> dict:
-    """The bundled demo as the page receives it (:func:`nexus_zones.maps.page_data`), under the
-    config's weights and two moves of the sliders (as :meth:`RunResult.rescore` scores them)."""
+def _demo_case(demo=None) -> dict:
+    """The bundled demo (``demo``, its run, or run here) as the page receives it
+    (:func:`nexus_zones.maps.page_data`), under the config's weights and two moves of the sliders (as
+    :meth:`RunResult.rescore` scores them)."""
     import nexus_zones
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+        demo = demo or nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
         data = maps.page_data(demo, demo.config.language)
         units = data["units"]
         ids = units["id"]
@@ -244,17 +245,19 @@ def _colour_case() -> dict:
     }
 
 
-def cases() -> list[dict]:
-    """Every golden case: each scenario under each aggregation, the demo's page data, colours."""
+def cases(demo=None) -> list[dict]:
+    """Every golden case: each scenario under each aggregation, the demo's page data (of ``demo``, the
+    demo's run if given), colours."""
     out = [_case(s, agg) for s in _scenarios() for agg in AGGREGATIONS]
-    return out + [_demo_case(), _colour_case()]
+    return out + [_demo_case(demo), _colour_case()]
 
 
-def write_goldens(folder: Path) -> list[Path]:
-    """Write one JSON file per case into ``folder``; return their paths."""
+def write_goldens(folder: Path, demo=None) -> list[Path]:
+    """Write one JSON file per case into ``folder`` (the demo's case from ``demo``, its run, if given);
+    return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for case in cases():
+    for case in cases(demo):
         path = folder / f"{case['name']}.json"
         path.write_text(json.dumps(case, indent=1, allow_nan=False) + "\n", encoding="utf-8")
         paths.append(path)

@@ -13,7 +13,6 @@ import os
 import subprocess
 from pathlib import Path
 
-import nexus_zones
 from nexus_zones import claims, explain
 from nexus_zones.claims import Claim
 from nexus_zones.messages import DECIMAL, THOUSANDS
@@ -61,8 +60,8 @@ def _demo_claims(result) -> list[Claim]:
     return [c for c in out if c is not None]
 
 
-def test_node_renders_every_claim_as_python(tmp_path: Path) -> None:
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+def test_node_renders_every_claim_as_python(demo_result, tmp_path: Path) -> None:
+    demo = demo_result
     for lang in ("en", "fr"):
         # each claim in both of its forms: as data ({k, v}) and as the payload's wire form ([key, values…], numbers cut)
         cases = [{"claim": form, "expected": claims.render(c, lang, LABELS)} for c in _every_kind() for form in (c.data(), c.wire())]

@@ -20,7 +20,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import nexus_zones
 from nexus_zones import claims, explain, maps
 from nexus_zones.messages import CATALOGUE, fixed, number, pick
 
@@ -77,13 +76,13 @@ def _expected_fragments(result, data: dict, language: str) -> list[list[str]]:
     return out
 
 
-def test_node_popups_match_python(tmp_path: Path) -> None:
+def test_node_popups_match_python(demo_result, tmp_path: Path) -> None:
     """popup.js escapes like html.escape, writes numbers like messages.number / fixed and templates like
     str.format, and every popup of the demo (en, fr, hostile labels) holds what Python computes."""
     cases = tmp_path / "cases"
     cases.mkdir()
     (cases / "formats.json").write_text(json.dumps(_format_cases(), ensure_ascii=False), encoding="utf-8")
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    demo = demo_result
     for name, result, language in (("en", demo, "en"), ("fr", demo, "fr"), ("hostile", _hostile_demo(tmp_path), "en")):
         data = maps.page_data(result, language)
         case = {"texts": data["popup"], "units": data["units"], "expected": _expected_fragments(result, data, language)}
