@@ -51,7 +51,7 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from . import analyses, claims, explain, geometry
 from .explain import other_means, period_text as _period, scale_ends
-from .messages import DECIMAL, THOUSANDS, fixed, largest_remainder, number, percent, pick, t
+from .messages import DECIMAL, THOUSANDS, fixed, number, percent, pick, t
 from .offline import inline_assets
 from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE
 from .config import map_point_layers
@@ -126,14 +126,6 @@ def reference_name(result: "RunResult") -> str:
     """The name of the typology's reference unit (the config may give its id or its name); "" without one."""
     typology = result.analysis("typology")
     return typology.reference_name if typology is not None and typology.reference_name is not None else ""
-
-
-def shown_points(row: Any, names: list[str]) -> list[float]:
-    """Each indicator's points as the popup shows them (one decimal, like the score): rounded by
-    largest remainder so that they add up to their total rounded alike (the score, under the
-    arithmetic mean)."""
-    values = [float(row[f"{n}_contrib"]) if _present(row[f"{n}_contrib"]) else math.nan for n in names]
-    return largest_remainder(values, 1)
 
 
 def _short(value: float, shown) -> float | int:

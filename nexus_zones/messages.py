@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal, Mapping
 
-__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "has_language", "number", "fixed", "percent", "share_text", "ordinal", "largest_remainder", "THOUSANDS", "DECIMAL"]
+__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "has_language", "number", "fixed", "percent", "share_text", "ordinal", "THOUSANDS", "DECIMAL"]
 
 Language = Literal["fr", "en"]
 LANGUAGES = ("fr", "en")
@@ -368,29 +368,6 @@ def percent(share: float, language: str = "en", decimals: int = 0) -> str:
     """A share (0–1) as a percentage: "30%" in English, "30 %" (narrow no-break space) in French."""
     text = fixed(100.0 * share, language, decimals)
     return text + ("\u202f%" if language == "fr" else "%")
-
-
-def largest_remainder(values: list[float], decimals: int = 1) -> list[float]:
-    """Round ``values`` to ``decimals`` so that the rounded values add up to their rounded total
-    (largest-remainder, or Hamilton, rounding): each value is cut down to the grid, then the units
-    still missing from the rounded total go one each to the values with the largest remainders.
-    ``nan`` values stay ``nan`` and count for nothing. E.g. 33.34 + 33.33 + 33.33 = 100.0 → 33.4,
-    33.3, 33.3 (not three times 33.3 = 99.9)."""
-    scale = 10 ** decimals
-    known = [i for i, v in enumerate(values) if not math.isnan(v)]
-    scaled = [values[i] * scale for i in known]
-    target = round(float(f"{sum(values[i] for i in known):.{decimals}f}") * scale)
-    cut = [math.floor(x) for x in scaled]
-    order = sorted(range(len(known)), key=lambda j: (-(scaled[j] - cut[j]), j))
-    missing = target - sum(cut)
-    for j in order[:max(missing, 0)]:
-        cut[j] += 1
-    for j in list(reversed(order))[:max(-missing, 0)]:
-        cut[j] -= 1
-    out = [math.nan] * len(values)
-    for j, i in enumerate(known):
-        out[i] = cut[j] / scale
-    return out
 
 
 # log and CLI (issue 18.6)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import re
 import shutil
@@ -848,3 +849,40 @@ def config_error(write_config, cfg: dict, match: str) -> ConfigError:
     with pytest.raises(ConfigError, match=match) as excinfo:
         load_config(path)
     return excinfo.value
+
+
+# ----------------------------------------------------------------- the page's points, written in Python
+# The page rounds each indicator's points by largest remainder (page/static/format.js) so that they add
+# up to the score as shown; these are that rule written independently in Python, the reference the
+# page's renders are checked against (tests/page/test_format.py, test_popup.py, test_builders.py).
+
+
+def largest_remainder(values: list[float], decimals: int = 1) -> list[float]:
+    """Round ``values`` to ``decimals`` so that the rounded values add up to their rounded total
+    (largest-remainder, or Hamilton, rounding): each value is cut down to the grid, then the units
+    still missing from the rounded total go one each to the values with the largest remainders.
+    ``nan`` values stay ``nan`` and count for nothing. E.g. 33.34 + 33.33 + 33.33 = 100.0 → 33.4,
+    33.3, 33.3 (not three times 33.3 = 99.9)."""
+    scale = 10 ** decimals
+    known = [i for i, v in enumerate(values) if not math.isnan(v)]
+    scaled = [values[i] * scale for i in known]
+    target = round(float(f"{sum(values[i] for i in known):.{decimals}f}") * scale)
+    cut = [math.floor(x) for x in scaled]
+    order = sorted(range(len(known)), key=lambda j: (-(scaled[j] - cut[j]), j))
+    missing = target - sum(cut)
+    for j in order[:max(missing, 0)]:
+        cut[j] += 1
+    for j in list(reversed(order))[:max(-missing, 0)]:
+        cut[j] -= 1
+    out = [math.nan] * len(values)
+    for j, i in enumerate(known):
+        out[i] = cut[j] / scale
+    return out
+
+
+def shown_points(row: Any, names: list[str]) -> list[float]:
+    """Each indicator's points as the popup shows them (one decimal, like the score): rounded by
+    largest remainder so that they add up to their total rounded alike (the score, under the
+    arithmetic mean)."""
+    values = [float(row[f"{n}_contrib"]) if not pd.isna(row[f"{n}_contrib"]) else math.nan for n in names]
+    return largest_remainder(values, 1)

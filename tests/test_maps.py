@@ -27,7 +27,7 @@ from nexus_zones import claims, explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 
-from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, fewer_draws, render_popups, render_rules_line, require_real_data, voronoi_coverage
+from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, fewer_draws, render_popups, render_rules_line, require_real_data, shown_points, voronoi_coverage
 
 
 def test_legend_ends_follow_goalposts_thresholds_and_transforms():
@@ -325,7 +325,7 @@ def test_popup_points_add_up_to_the_displayed_score(demo_result, tmp_path: Path)
         for unit, row in result.scores.iterrows():
             if pd.isna(row["score"]):
                 continue
-            shown = maps.shown_points(row, names)
+            shown = shown_points(row, names)
             tenths = sum(round(p * 10) for p in shown)
             assert tenths == round(float(f"{row['score']:.1f}") * 10), unit
             assert all(abs(p - row[f"{n}_contrib"]) < 0.1 for p, n in zip(shown, names))  # each within a tenth

@@ -280,3 +280,23 @@ def test_the_brief_refuses_to_overwrite_a_workbook_it_reads(tmp_path, capsys):
     assert cli.main(["brief", str(config), "--out", str(out)]) == 2
     assert f"{out / 'demo_scores.xlsx'} is also layers.forces.path" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["demo_scores.xlsx"] and (out / "demo_scores.xlsx").read_bytes() == before
+
+
+def test_the_brief_leads_each_top_unit_with_its_popups_three_lines(demo_result) -> None:
+    """The brief's section of a top unit starts with the three lines the popup leads with (the two
+    largest strengths and the largest weakness, in bold), then the other lines; every line once."""
+    from nexus_zones import claims, explain
+
+    result = demo_result
+    unit = result.scores.index[result.scores["rank"] == 1][0]
+    why = explain.why_claims(result, unit, means=explain.other_means(result), ends=explain._ends(result))
+    labels = explain.labels(result.config, "en")
+    texts = [claims.render(c, "en", labels) for c, _ in why]
+    lead = claims.pick_three([(c, good, None) for c, good in why])
+    page = report.brief_html(result, b"")
+    section = page[page.index(f"1. {result.scores.loc[unit, 'name']}"):]
+    section = section[:section.index("</section>")]
+    shown = re.findall(r'<li class="(ok|ko)( lead)?">([^<]*)</li>', section)
+    why_lines = [(cls, bold, html.unescape(text)) for cls, bold, text in shown if html.unescape(text) in texts]
+    assert [text for _, _, text in why_lines] == [texts[i] for i in lead] + [texts[i] for i in range(len(texts)) if i not in lead]
+    assert [bool(bold) for _, bold, _ in why_lines] == [True] * len(lead) + [False] * (len(texts) - len(lead))

@@ -23,7 +23,7 @@ from pathlib import Path
 from nexus_zones import claims, explain, maps
 from nexus_zones.messages import CATALOGUE, fixed, number, pick
 
-from .._support import HOSTILE, JS_TESTS, REPO, _hostile_demo, _node, page_data_of, render_popups
+from .._support import HOSTILE, JS_TESTS, REPO, _hostile_demo, _node, page_data_of, render_popups, shown_points
 
 
 # ------------------------------------------------------------------------------ cases for Node
@@ -65,7 +65,7 @@ def _expected_fragments(result, data: dict, language: str) -> list[list[str]]:
         frags = [f'<li class="{"ok" if good else "ko"}">{say(c)}</li>' for c, good in explain.why_claims(result, unit)]
         if not decided:
             frags += [f'<p class="nz-choice">{say(c)}</p>' for c in explain.choice_claims(result, unit)]
-        frags += [f"</span></span> {fixed(p, language, 1)}</td>" for p in maps.shown_points(row, names)]
+        frags += [f"</span></span> {fixed(p, language, 1)}</td>" for p in shown_points(row, names)]
         frags += [html.escape(maps.label_of(config, n, language)) for n in names]
         for rname, rule in config.rules.items():
             ok = bool(row[f"rule_{rname}"])
