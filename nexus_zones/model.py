@@ -53,7 +53,8 @@ def indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
             whole_years = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
             years = end.year - start.year + 1 if whole_years else ((end - start).days + 1) / 365.25
         defs[name] = indicators.IndicatorDef(
-            ind.measure, ind.direction, ind.missing, per=ind.per, scale=ind.scale, years=years
+            ind.measure, ind.direction, ind.missing, per=ind.per, scale=ind.scale, years=years,
+            sources=tuple(ind.sources), combine=ind.combine_sources,
         )
     return defs
 
