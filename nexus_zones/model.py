@@ -136,6 +136,7 @@ def score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame,
         rules={name: rule.expr for name, rule in config.rules.items()}, layers=dict(config.layers), points=dict(points or {}), source=config.source,
         renormalise=renormalise or renormaliser(config, {"": values}, ""), rank_measures=ranker(config, units),
         measures_read=frozenset(r for ind in config.indicators.values() for r in (ind.measure, ind.per) if r),
+        indicator_defs=indicator_defs(config), agree_within={n: i.agree_within for n, i in config.indicators.items()},
     )
     with logs.inner():  # the analyses' re-scoring logs at DEBUG
         found, model = analyses.run_phase(model, specs(config), "model")
