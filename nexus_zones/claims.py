@@ -525,13 +525,14 @@ def data_band(lo: int, hi: int, draws: int) -> Claim:
 _kind("share_imprecise", {"what": "text", "share": "pct"}, lambda f, v: f[0] == "imprecise" and 0 < f[2] <= 1 and (v["what"], v["share"]) == (f[1], f[2]))
 _kind("share_margins", {"what": "names", "share": "pct"}, lambda f, v: f[0] == "margins" and 0 < f[2] <= 1 and v["share"] == f[2])
 _kind("share_imputation", {"share": "pct"}, lambda f, v: f[0] == "imputation" and 0 < f[2] <= 1 and v["share"] == f[2])
+_kind("share_sources", {"share": "pct"}, lambda f, v: f[0] == "sources" and 0 < f[2] <= 1 and v["share"] == f[2])
 _kind("share_interaction", {"share": "pct"}, lambda f, v: f[0] == "interaction" and 0 < f[2] <= 1 and v["share"] == f[2])
 
 
 def data_share(source: str, what: Any, share: float) -> Claim | None:
     """"The imprecise locations of “incidents” account for about 77 % of how much ranks move when the
     data are perturbed"; nothing for a source of no share. ``source``: ``imprecise`` (``what``: the
-    layer's label), ``margins`` (``what``: the measures' names), ``imputation`` or ``interaction``."""
+    layer's label), ``margins`` (``what``: the measures' names), ``imputation``, ``sources`` or ``interaction``."""
     if share is None or math.isnan(share) or share <= 0 or f"share_{source}" not in KINDS:
         return None
     fields = KINDS[f"share_{source}"].fields

@@ -251,6 +251,8 @@ CATALOGUE.update({
                       "fr": "Les marges d'erreur de {what} expliquent environ {share} des mouvements de rangs quand les données sont perturbées"},
     "share_imputation": {"en": "The way missing values are filled accounts for about {share} of how much ranks move when the data are perturbed",
                          "fr": "La façon de compléter les valeurs manquantes explique environ {share} des mouvements de rangs quand les données sont perturbées"},
+    "share_sources": {"en": "Which source each indicator reads accounts for about {share} of how much ranks move when the data are perturbed",
+                      "fr": "La source lue pour chaque indicateur explique environ {share} des mouvements de rangs quand les données sont perturbées"},
     "share_interaction": {"en": "These sources together, beyond each alone, account for about {share} of how much ranks move",
                           "fr": "Ces sources ensemble, au-delà de chacune seule, expliquent environ {share} des mouvements de rangs"},
     "low_no_events": {"en": "No event recorded here in {period} ({layer}): this may reflect little reporting rather than calm",

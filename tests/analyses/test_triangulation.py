@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import nexus_zones
-from nexus_zones import claims
+from nexus_zones import claims, explain
 from nexus_zones.analyses import triangulation
 from nexus_zones.config import config_from_mapping
 from nexus_zones.explain import labels
@@ -150,3 +150,21 @@ def test_the_real_example_names_goundams_rule_as_source_dependent(tombouctou):
     assert (table.loc["Goundam", "few_incidents ACLED"], table.loc["Goundam", "few_incidents Malilink"]) == ("fail", "pass")
     said = [claims.render(c, "en", labels(tombouctou.config, "en")) for c in tombouctou.analysis("triangulation").claims["ML0603"]]
     assert said[0] == "Goundam passes “No more than 5 security incidents in 2017” with Malilink (3), fails with ACLED (8)"
+
+
+def test_data_uncertainty_draws_a_source_per_unit_and_gives_its_share(grid_cfg, tmp_path):
+    cfg = _two_lists(grid_cfg, tmp_path)
+    cfg["data_uncertainty"] = {"draws": 40, "seed": 3, "sources": True}
+    result = nexus_zones.compute(config_from_mapping(cfg))
+    found = result.analysis("data_uncertainty")
+    variance = found.variance.set_index("source")
+    assert variance.loc["sources", "share"] == pytest.approx(1.0)  # the only source: all of the variance
+    assert (found.table["data_var_sources"] > 0).any()
+    said = [claims.render(c, "en") for c in explain.data_share_claims(result, "en")]
+    assert said == ["Which source each indicator reads accounts for about 100% of how much ranks move when the data are perturbed"]
+    # two lists that agree everywhere: reading one or the other moves no rank
+    cfg["layers"]["list2"]["path"] = cfg["layers"]["events"]["path"]
+    cfg["layers"]["list2"]["types"] = cfg["layers"]["events"]["types"]
+    same = nexus_zones.compute(config_from_mapping(cfg))
+    assert (same.analysis("data_uncertainty").table["data_var_sources"].fillna(0) == 0).all()
+    assert explain.data_share_claims(same, "en") == []

@@ -44,7 +44,7 @@ def _every_kind() -> list[Claim]:
     out += claims.pilots(claims.PilotFacts(["Diré"], "score", 97.7, [], []))
     out += [claims.data_band(1, 1, 40), claims.data_band(11, 13, 40)]
     out += [claims.rank_band(1, 1, 1000), claims.rank_band(11, 13, 2500)]
-    out += [claims.data_share("imprecise", "incidents", 0.7665), claims.data_share("margins", ["food.population", "x"], 0.1),
+    out += [claims.data_share("sources", None, 0.3125), claims.data_share("imprecise", "incidents", 0.7665), claims.data_share("margins", ["food.population", "x"], 0.1),
             claims.data_share("imputation", None, 0.05), claims.data_share("interaction", None, 0.2335)]
     out += [claims.low_reporting(claims.ReportingFacts(0, 0, "2016–2019"), "incidents"), claims.low_reporting(claims.ReportingFacts(12, 11, ""), HOSTILE)]
     out += [claims.source_rule(claims.SourceRuleFacts(HOSTILE, 1, [("ACLED", 8.0, False), (HOSTILE, 3.0, True), ("list 3", float("nan"), False)])),
