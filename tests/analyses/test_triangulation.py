@@ -168,3 +168,19 @@ def test_data_uncertainty_draws_a_source_per_unit_and_gives_its_share(grid_cfg, 
     same = nexus_zones.compute(config_from_mapping(cfg))
     assert (same.analysis("data_uncertainty").table["data_var_sources"].fillna(0) == 0).all()
     assert explain.data_share_claims(same, "en") == []
+
+
+def test_the_map_has_a_sources_view_and_the_popup_the_sentences(two, tombouctou):
+    from nexus_zones import maps
+
+    for result, rules_changed, top_changed in ((two, {"A1", "A2", "B2"}, set()), (tombouctou, {"ML0603"}, {"ML0601"})):
+        page = maps.page_data(result, "en")
+        view = next(v for v in page["views"] if v["id"] == "sources")
+        assert "Does the choice depend on the source" in view["legend"]
+        colours = page["units"]["colours"]["sources"]
+        by_unit = dict(zip(page["units"]["id"], (colours["of"][i] for i in colours["i"])))
+        assert {u for u, c in by_unit.items() if c == maps.FAIL} == rules_changed
+        assert {u for u, c in by_unit.items() if c not in (maps.FAIL, maps.PASS)} == top_changed
+    text = json.dumps(maps.page_data(tombouctou, "fr"), ensure_ascii=False, separators=(",", ":"))
+    assert '["source_rule","Goundam",0,[["source_value","Malilink",3]],[["source_value","ACLED",8]]]' in text
+    assert "respecte « {rule} » selon {passes}, pas selon {fails}" in text
