@@ -184,3 +184,13 @@ def test_the_map_has_a_sources_view_and_the_popup_the_sentences(two, tombouctou)
     text = json.dumps(maps.page_data(tombouctou, "fr"), ensure_ascii=False, separators=(",", ":"))
     assert '["source_rule","Goundam",0,[["source_value","Malilink",3]],[["source_value","ACLED",8]]]' in text
     assert "respecte « {rule} » selon {passes}, pas selon {fails}" in text
+
+
+def test_the_real_lists_rows_without_coordinates_are_reported_by_year(real, tombouctou):
+    malilink = pd.read_csv(real / "malilink_security_incidents_mali_2015-2018.csv", low_memory=False)
+    in_2017 = malilink[pd.to_datetime(malilink["date"], errors="coerce").dt.year == 2017]
+    unlocated = in_2017[in_2017["ref_lon"].isna() | in_2017["ref_lat"].isna()]
+    named = unlocated["ref_adm2_name"].fillna("").astype(str).str.strip() != ""
+    report = tombouctou.point_reports["malilink"].without_coordinates
+    assert (report["rows"], report["naming_no_unit"], report["years"]) == (len(unlocated), int((~named).sum()), {"2017": len(unlocated)})
+    assert (report["rows"], report["counted_by_name"]) == (9, 0)  # 2017: nine incidents located by no place, none named a cercle
