@@ -376,12 +376,12 @@ def _sources_view(result: "RunResult", language: str) -> list[dict]:
         return []
     rules = {u for u, cs in found.claims.items() if any(c.key == "source_rule" for c in cs)}
     top = set(found.claims) - rules
-    swatch = ((PASS, "sources_agree_item"), (FAIL, "sources_rules_item"), (PALETTE[3], "sources_top_item"))
+    swatch = ((PASS, "sources_agree_item"), (FAIL, "sources_rules_item"), (CATEGORIES[5], "sources_top_item"))  # yellow: neither pass nor fail
     items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language, first=first_words(found.top_k, language)))}</div>'
                     for c, k in swatch)
     title = t("sources_legend", language, sources=", ".join(found.labels))
     return [{"id": "sources", "label": t("sources_view", language),
-             "colour": lambda row: FAIL if row.name in rules else (PALETTE[3] if row.name in top else PASS),
+             "colour": lambda row: FAIL if row.name in rules else (CATEGORIES[5] if row.name in top else PASS),
              "legend": f'<div class="nz-legend-title">{esc(title)}</div>{items}'}]
 
 

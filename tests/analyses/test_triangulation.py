@@ -180,7 +180,7 @@ def test_the_map_has_a_sources_view_and_the_popup_the_sentences(two, tombouctou)
         colours = page["units"]["colours"]["sources"]
         by_unit = dict(zip(page["units"]["id"], (colours["of"][i] for i in colours["i"])))
         assert {u for u, c in by_unit.items() if c == maps.FAIL} == rules_changed
-        assert {u for u, c in by_unit.items() if c not in (maps.FAIL, maps.PASS)} == top_changed
+        assert {u for u, c in by_unit.items() if c == maps.CATEGORIES[5]} == top_changed
     text = json.dumps(maps.page_data(tombouctou, "fr"), ensure_ascii=False, separators=(",", ":"))
     assert '["source_rule","Goundam",0,[["source_value","Malilink",3]],[["source_value","ACLED",8]]]' in text
     assert "respecte « {rule} » selon {passes}, pas selon {fails}" in text
@@ -194,3 +194,21 @@ def test_the_real_lists_rows_without_coordinates_are_reported_by_year(real, tomb
     report = tombouctou.point_reports["malilink"].without_coordinates
     assert (report["rows"], report["naming_no_unit"], report["years"]) == (len(unlocated), int((~named).sum()), {"2017": len(unlocated)})
     assert (report["rows"], report["counted_by_name"]) == (9, 0)  # 2017: nine incidents located by no place, none named a cercle
+
+
+def test_in_chromium_the_popup_says_it_and_the_sources_view_colours_the_units(page, grid_cfg, tmp_path):
+    from .._support import assert_clean, expand_layers, fills, open_map, open_popup
+    from nexus_zones import maps
+
+    pg, log = page
+    result = nexus_zones.run(config_from_mapping(_two_lists(grid_cfg, tmp_path)), out_dir=tmp_path / "out")
+    open_map(pg, result.paths["map"])
+    popup = open_popup(pg, result, "A1")
+    assert "Alpha One passes “incidents <= 1” with List B (1), fails with List A (3)" in popup.text_content()  # under "Details"
+    pg.keyboard.press("Escape")
+    expand_layers(pg)
+    pg.get_by_text("Sources agree", exact=True).click()
+    drawn = fills(pg)
+    assert {u for u, c in drawn.items() if c.lower() == maps.FAIL.lower()} == {"A1", "A2", "B2"}
+    assert {u for u, c in drawn.items() if c.lower() == maps.PASS.lower()} == {"B1"}
+    assert_clean(log)
