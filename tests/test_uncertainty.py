@@ -134,3 +134,19 @@ def test_real_config_finds_closest_weights_and_pilots(mali_2017_result):
     assert len(best) == result.config.pilots.k == 3 and result.scores.loc[best, "region"].value_counts().max() == result.config.pilots.region_max == 1
     assert result.scores.loc[best, "rules_failed_count"].tolist() == [0, 0, 0]
     assert result.analysis("data_uncertainty").variance.set_index("source").loc["imprecise_incidents", "share"] > 0
+
+
+def test_pick_sources_gives_each_unit_one_member_of_the_group_in_every_column():
+    measures = pd.DataFrame({"a.count": [3.0, 1.0, 0.0, 0.0], "b.count": [1.0, 2.0, 0.0, 4.0], "p.pop": [1.0, 2.0, 3.0, 4.0]}, index=["A1", "A2", "B1", "B2"])
+    rng = np.random.default_rng(7)
+    picked_a = np.zeros(4)
+    for _ in range(400):
+        out = uncertainty.pick_sources(rng, measures, [("a.count", "b.count")])
+        assert (out["a.count"] == out["b.count"]).all() and out["p.pop"].equals(measures["p.pop"])
+        from_a = (out["a.count"] == measures["a.count"]).to_numpy()
+        from_b = (out["a.count"] == measures["b.count"]).to_numpy()
+        assert (from_a | from_b).all()
+        picked_a += from_a & ~from_b
+    assert measures["a.count"].tolist() == [3.0, 1.0, 0.0, 0.0]  # the input is not modified
+    # where the two differ (A1, A2, B2), each source is read in about half the draws (binomial 400, 1/2: 200 ± 40 at 4 sd)
+    assert all(160 < picked_a[i] < 240 for i in (0, 1, 3)), picked_a

@@ -495,3 +495,42 @@ def test_a_blank_fatalities_cell_or_a_line_cut_short_is_counted_as_0_with_a_warn
     with pytest.warns(MissingValueWarning, match=r"column 'fatalities' is blank in 2 of 4 rows \(line 3, 4\), counted as 0 fatalities"):
         pts = points.read_points(path, date_column="event_date", where="layers.e")
     assert pts["fatalities"].tolist() == [5.0, 0.0, 0.0, 2.0]  # 5 + 0 + 0 + 2: the blanks count nothing
+
+
+# ------------------------------------------------------------------------------------ rows without coordinates
+
+
+def _list_with_places(tmp_path: Path) -> Path:
+    """An incident list whose rows locate some events only by the unit they name (grid units A1, A2, B1, B2)."""
+    path = tmp_path / "list.csv"
+    pd.DataFrame([
+        ("2017-01-05", 1.5, 0.5, "Alpha One", 1),   # located in A1 (its name agrees)
+        ("2017-02-05", "", "", "Alpha One", 2),     # no coordinates: A1 by name
+        ("2017-03-05", "", "", "B2", 0),            # no coordinates: B2 by P-code
+        ("2017-04-05", "", "", "alpha two", 5),     # no coordinates: A2 by its name, folded
+        ("2017-05-05", "", "", "", 0),              # no coordinates, no name: not counted
+        ("2017-06-05", "", "", "Gamma", 0),         # no coordinates, a name of no unit: not counted
+        ("2016-06-05", "", "", "Alpha One", 0),     # outside the 2017 window
+    ], columns=["event_date", "latitude", "longitude", "place", "fatalities"]).to_csv(path, index=False)
+    return path
+
+
+def test_rows_without_coordinates_are_counted_by_the_unit_they_name(monkeypatch, tmp_path):
+    path = _list_with_places(tmp_path)
+    for result, said, error in _both(monkeypatch, path, admin_column="place", type_column=None):
+        assert error is None and len(result) == 1  # the located row; the others set aside
+        assert len(points.unlocated_rows(result)) == 6
+        with pytest.warns(EventsOutsideWarning, match=r"layer list: 6 rows in the window have no coordinates|layer list: 5 rows") as caught:
+            values, report = points.count_points(grid_units(), result, start=pd.Timestamp("2017-01-01").date(), end=pd.Timestamp("2017-12-31").date(), layer="list")
+        assert values["count"].to_dict() == {"A1": 2.0, "A2": 1.0, "B1": 0.0, "B2": 1.0}
+        assert values["fatalities"].to_dict() == {"A1": 3.0, "A2": 5.0, "B1": 0.0, "B2": 0.0}
+        assert report.without_coordinates == {"rows": 5, "counted_by_name": 3, "naming_no_unit": 1, "unmatched_names": ["Gamma"], "outside_study": 0,
+                                              "years": {"2017": 5}, "by_unit": {"A1": 1, "A2": 1, "B2": 1}}
+        message = str(caught[-1].message)
+        assert "5 rows in the window have no coordinates (by year: 2017: 5); 3 counted" in message and "2 not counted (1 name no unit; names matching no unit: 'Gamma')" in message
+
+
+def test_without_an_admin_column_rows_without_coordinates_are_reported_and_left_out(tmp_path):
+    with pytest.warns(EventsOutsideWarning, match=r"6 rows without coordinates were not counted"):
+        result = points.read_points(_list_with_places(tmp_path), date_column="event_date")
+    assert len(result) == 1 and "unlocated" not in result.attrs
