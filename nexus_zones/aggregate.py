@@ -79,7 +79,7 @@ def match_table(
     """Give every row of a table its ``unit_id`` (see :mod:`nexus_zones.reconcile`).
 
     ``rows`` carries ``code`` and/or ``name`` (and optionally ``parent``) key columns, as
-    :func:`nexus_zones.load.read_table` and :func:`~nexus_zones.load.read_actors` return them.
+    :func:`nexus_zones.layers.table.read_table` and :func:`~nexus_zones.layers.actors.read_actors` return them.
     Unmatched and ambiguous rows are an error naming each one, unless ``unmatched='drop'`` (then
     they are dropped with a warning). Rows of units outside the study are dropped and counted.
     Returns the study's rows with a ``unit_id`` column, and the report.
@@ -167,18 +167,3 @@ def unit_areas_km2(units: gpd.GeoDataFrame) -> pd.Series:
     """Area of each unit in km², measured in an equal-area CRS (EPSG:6933, WGS 84 / EASE-Grid 2.0)."""
     return (units.geometry.to_crs(6933).area / 1e6).rename("area_km2")
 
-
-#: Names that moved to the layer kinds' modules, still importable from here for one release.
-_MOVED = {
-    "PointReport": "points", "count_points": "points", "RESERVED_POINT_MEASURES": "points", "MIN_OUTSIDE_ERROR": "points",
-    "join_table": "table", "count_actors": "actors", "fold_organisations": "actors", "organisation_key": "actors",
-    "zonal_stats": "raster", "coverage_entries": "raster", "coverage_fractions": "raster", "_dense": "raster", "_window": "raster",
-}
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"nexus_zones.layers.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,7 +24,7 @@ from .messages import CATALOGUE, fixed, number, ordinal, share_text, t
 __all__ = [
     "Claim", "Kind", "KINDS", "FORMATS", "render", "check", "catalogue_for_page", "keys_in",
     "robustness", "rank_band", "rules_decide", "why", "region_side", "choice", "agreement", "pilots", "data_band", "data_share", "low_reporting",
-    "RobustFacts", "WhyFacts",
+    "source_rule", "source_top", "sources_same", "RobustFacts", "WhyFacts", "SourceRuleFacts", "SourceTopFacts",
 ]
 
 
@@ -525,13 +525,14 @@ def data_band(lo: int, hi: int, draws: int) -> Claim:
 _kind("share_imprecise", {"what": "text", "share": "pct"}, lambda f, v: f[0] == "imprecise" and 0 < f[2] <= 1 and (v["what"], v["share"]) == (f[1], f[2]))
 _kind("share_margins", {"what": "names", "share": "pct"}, lambda f, v: f[0] == "margins" and 0 < f[2] <= 1 and v["share"] == f[2])
 _kind("share_imputation", {"share": "pct"}, lambda f, v: f[0] == "imputation" and 0 < f[2] <= 1 and v["share"] == f[2])
+_kind("share_sources", {"share": "pct"}, lambda f, v: f[0] == "sources" and 0 < f[2] <= 1 and v["share"] == f[2])
 _kind("share_interaction", {"share": "pct"}, lambda f, v: f[0] == "interaction" and 0 < f[2] <= 1 and v["share"] == f[2])
 
 
 def data_share(source: str, what: Any, share: float) -> Claim | None:
     """"The imprecise locations of “incidents” account for about 77 % of how much ranks move when the
     data are perturbed"; nothing for a source of no share. ``source``: ``imprecise`` (``what``: the
-    layer's label), ``margins`` (``what``: the measures' names), ``imputation`` or ``interaction``."""
+    layer's label), ``margins`` (``what``: the measures' names), ``imputation``, ``sources`` or ``interaction``."""
     if share is None or math.isnan(share) or share <= 0 or f"share_{source}" not in KINDS:
         return None
     fields = KINDS[f"share_{source}"].fields
@@ -562,3 +563,88 @@ def low_reporting(facts: ReportingFacts, layer: str) -> Claim | None:
     if 2 * facts.imprecise > facts.events:
         return Claim("low_imprecise", {"layer": layer, "n": facts.imprecise, "of": facts.events})
     return None
+
+
+# ------------------------------------------------------------------------------------ several sources
+@dataclass(frozen=True)
+class SourceRuleFacts:
+    """A unit's outcome of one rule (its index) under each source of an indicator the rule reads:
+    ``(source label, the indicator's value under it, passed)``, in the sources' order."""
+
+    unit: str
+    rule: int
+    outcomes: Sequence[tuple[str, float, bool]]
+
+
+def _source_says(f: SourceRuleFacts, v: Mapping[str, Any], passed: bool) -> list[tuple[str, Any]]:
+    return [(s, None if x is None or (isinstance(x, float) and math.isnan(x)) else x) for s, x, p in f.outcomes if p == passed]
+
+
+def _said(sub: Sequence[Claim]) -> list[tuple[str, Any]]:
+    return [(c.values["source"], c.values.get("value")) for c in sub]
+
+
+_kind("source_value", {"source": "text", "value": "n"},
+      lambda f, v: any(s == v["source"] and x == v["value"] for s, x, _ in f.outcomes))
+_kind("source_no_value", {"source": "text"},
+      lambda f, v: any(s == v["source"] and (x is None or (isinstance(x, float) and math.isnan(x))) for s, x, _ in f.outcomes))
+_kind("source_rule", {"unit": "text", "rule": "rule", "passes": "claims", "fails": "claims"},
+      lambda f, v: v["unit"] == f.unit and v["rule"] == f.rule and bool(v["passes"]) and bool(v["fails"])
+      and _said(v["passes"]) == _source_says(f, v, True) and _said(v["fails"]) == _source_says(f, v, False))
+
+
+def _source_value(source: str, value: float) -> Claim:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return Claim("source_no_value", {"source": source})
+    return Claim("source_value", {"source": source, "value": float(value)})
+
+
+def source_rule(facts: SourceRuleFacts) -> Claim | None:
+    """"Goundam passes “No more than 5 incidents” with Malilink (3), fails with ACLED (8)"; nothing
+    where every source gives the same outcome."""
+    passes = [_source_value(s, x) for s, x, p in facts.outcomes if p]
+    fails = [_source_value(s, x) for s, x, p in facts.outcomes if not p]
+    if not passes or not fails:
+        return None
+    return Claim("source_rule", {"unit": facts.unit, "rule": facts.rule, "passes": passes, "fails": fails})
+
+
+@dataclass(frozen=True)
+class SourceTopFacts:
+    """Whether a unit is among the first ``k`` (rank ≤ k) under each source: ``(source label, rank or
+    NaN where unranked)``; ``units``: how many units are ranked."""
+
+    unit: str
+    k: int
+    ranks: Sequence[tuple[str, float]]
+    units: int
+
+
+def _in_top(rank: float, k: int) -> bool:
+    return rank is not None and not math.isnan(rank) and rank <= k
+
+
+_kind("source_top", {"unit": "text", "first": "first", "ins": "names", "outs": "names"},
+      lambda f, v: v["unit"] == f.unit and v["first"] == f.k < f.units and bool(v["ins"]) and bool(v["outs"])
+      and list(v["ins"]) == [s for s, r in f.ranks if _in_top(r, f.k)] and list(v["outs"]) == [s for s, r in f.ranks if not _in_top(r, f.k)])
+
+
+def source_top(facts: SourceTopFacts) -> Claim | None:
+    """"Goundam is among the first 3 with Malilink, not with ACLED"; nothing where the sources agree
+    or the top k holds every ranked unit."""
+    ins = [s for s, r in facts.ranks if _in_top(r, facts.k)]
+    outs = [s for s, r in facts.ranks if not _in_top(r, facts.k)]
+    if not ins or not outs or facts.k >= facts.units:
+        return None
+    return Claim("source_top", {"unit": facts.unit, "first": facts.k, "ins": ins, "outs": outs})
+
+
+_kind("sources_same", {"sources": "names", "first": "first"}, lambda f, v: f[0] == 0 and list(v["sources"]) == list(f[1]) and v["first"] == f[2])
+
+
+def sources_same(changed: int, sources: Sequence[str], k: int) -> Claim | None:
+    """"With ACLED or Malilink alike, every unit passes the same rules and the units among the first 5
+    are the same"; nothing when some unit's rules or place change (``changed``: how many units)."""
+    if changed:
+        return None
+    return Claim("sources_same", {"sources": list(sources), "first": k})

@@ -221,9 +221,11 @@ def _command(args: argparse.Namespace, progress, fold: "_WarningFold") -> int:
         return EXIT_OK
     result = pipeline.run(args.config, out_dir=args.out, data_dir=args.data_dir, offline=args.offline, progress=progress)
     print(top_line(result.scores, result.config.language))
-    said = explain.rules_claim(result)
-    if said is not None:
-        print(claims.render(said, result.config.language, explain.labels(result.config, result.config.language)))
+    language = result.config.language
+    said = [explain.rules_claim(result), *explain.source_claims(result)]
+    for claim in said:
+        if claim is not None:
+            print(claims.render(claim, language, explain.labels(result.config, language)))
     _print_paths(result.paths)
     return EXIT_OK
 

@@ -18,7 +18,6 @@ __all__ = [
     "NexusZonesError",
     "ConfigError",
     "InputDataError",
-    "AlignmentError",
     "Problem",
     "NexusZonesWarning",
     "ConstantIndicatorWarning",
@@ -131,10 +130,6 @@ class InputDataError(_ProblemsError):
     def one(cls, source: str, where: str, found: str, expected: str, fix: str = "") -> "InputDataError":
         """Build an error holding a single problem."""
         return cls(source, [Problem(where, found, expected, fix)])
-
-
-class AlignmentError(NexusZonesError):
-    """Frames that should share the study units' ``unit_id`` index do not."""
 
 
 class OutputLockedError(NexusZonesError):

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .result import RunResult
 
 __all__ = ["labels", "scale_ends", "other_means", "rules_facts", "rules_claim", "rules_decide_top", "robust_claim", "rank_band_claim", "why_claims",
-           "choice_claims", "agreement_claim", "pilot_claims", "data_band_claim", "data_share_claims", "reporting_claims", "period_text", "set_label", "top_k"]
+           "choice_claims", "agreement_claim", "pilot_claims", "data_band_claim", "data_share_claims", "source_claims", "reporting_claims", "period_text", "set_label", "top_k"]
 
 
 def _present(value: Any) -> bool:
@@ -253,6 +253,18 @@ def data_share_claims(result: "RunResult", language: str) -> list[Claim]:
         if said is not None:
             out.append(said)
     return out
+
+
+def source_claims(result: "RunResult") -> list[Claim]:
+    """Each unit whose rules or place among the first k change with the source of an indicator
+    (analysis ``triangulation``), in rank order; or that the choice is the same under every source."""
+    found = result.analysis("triangulation")
+    if found is None:
+        return []
+    order = [u for u in result.scores.index if u in found.claims]
+    said = [c for u in order for c in found.claims[u]]
+    same = claims.sources_same(len(found.claims), found.labels, found.top_k)
+    return said or ([same] if same is not None else [])
 
 
 def period_text(layer, language: str) -> str:

@@ -27,7 +27,7 @@ that were observed) is reported beside its score.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Mapping
 
 import pandas as pd
@@ -35,7 +35,7 @@ import pandas as pd
 from .errors import ImplausibleValueWarning, InputDataError, MissingValueWarning, Problem
 from .logs import stage_logger
 
-__all__ = ["IndicatorDef", "derive", "build_matrix"]
+__all__ = ["IndicatorDef", "derive", "source_values", "build_matrix"]
 
 logger = stage_logger(__name__)  # INFO inside an analysis's draws is DEBUG (logs.inner)
 
@@ -54,6 +54,13 @@ class IndicatorDef:
     per: str | None = None
     scale: float = 1.0
     years: float | None = None
+    sources: tuple[str, ...] = ()
+    combine: Literal["first", "mean", "median", "max", "min"] = "first"
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """The measure and its sources: the measures of the same thing this indicator compares."""
+        return (self.measure, *self.sources)
 
 
 #: Above this many per km², a unit-wide density is implausible (denser than any city taken whole).
@@ -61,11 +68,31 @@ MAX_PER_KM2 = 50_000.0
 
 
 def derive(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None = None) -> pd.Series:
-    """The indicator's raw values from the measures: rate, scale, per year.
+    """The indicator's raw values from the measures: rate, scale, per year; with ``sources``, the
+    value of each (:func:`source_values`) combined by ``combine`` (``first``: the measure's own;
+    ``mean``, ``median``, ``max``, ``min`` over the sources that have a value for the unit).
 
     A rate outside its possible range gives an :class:`~nexus_zones.errors.ImplausibleValueWarning`
     naming the units, the value and a likely cause (see :func:`_check_plausible`).
     """
+    if not ind.sources:
+        return _derive_one(measures, ind, name=name, unit_names=unit_names)
+    each = source_values(measures, ind, name=name, unit_names=unit_names)
+    if ind.combine == "first":
+        return each[ind.measure].rename(None)
+    return getattr(each, ind.combine)(axis=1)
+
+
+def source_values(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The indicator's value from its measure and from each source (a column per measure, in that
+    order), each derived as the measure is: the same ``per``, ``scale``, years and checks."""
+    return pd.DataFrame({
+        m: _derive_one(measures, replace(ind, measure=m, sources=()), name=name if m == ind.measure else f"{name} (source {m})", unit_names=unit_names)
+        for m in ind.measures
+    }, index=measures.index)
+
+
+def _derive_one(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None = None) -> pd.Series:
     col = measures[ind.measure].astype(float)
     if ind.per is not None:
         denominator = measures[ind.per].astype(float)
@@ -182,8 +209,9 @@ def build_matrix(
     imputed = pd.DataFrame(False, index=measures.index.copy(), columns=list(indicators))
     problems: list[Problem] = []
     for name, ind in indicators.items():
-        if ind.measure not in measures.columns:
-            raise KeyError(f"measure {ind.measure!r} of indicator {name!r} was not computed")  # pipeline guarantees it
+        for m in ind.measures:
+            if m not in measures.columns:
+                raise KeyError(f"measure {m!r} of indicator {name!r} was not computed")  # pipeline guarantees it
         col = derive(measures, ind, name=name, unit_names=unit_names)
         infinite = col.isin([float("inf"), float("-inf")])
         if infinite.any():

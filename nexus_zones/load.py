@@ -1515,12 +1515,16 @@ def _negative_problem(values: pd.Series, text: pd.Series, column: str, expected:
                    "correct those cells (a count cannot be below 0), or leave a cell blank if the value is unknown")
 
 
-def _csv_points(table: pd.DataFrame, path: Path, latitude: str, longitude: str, *, where: str, crs: str | None, reference: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+def _csv_points(table: pd.DataFrame, path: Path, latitude: str, longitude: str, *, where: str, crs: str | None, reference: gpd.GeoDataFrame | None,
+                keep_unlocated: bool = False) -> gpd.GeoDataFrame:
     """Points from a CSV's coordinate columns, in EPSG:4326 (from ``crs`` where given); rows without
-    coordinates are reported and left out; coordinates that cannot be degrees are an error."""
+    coordinates are reported and left out (with ``keep_unlocated``: kept, without a geometry, to be
+    counted by the unit they name); coordinates that cannot be degrees are an error."""
     lat = _coordinate(table[latitude], path, latitude)
     lon = _coordinate(table[longitude], path, longitude)
     missing = lat.isna() | lon.isna()
+    if keep_unlocated:
+        return _points_kept_unlocated(table, path, lat, lon, missing, (latitude, longitude), where=where, crs=crs, reference=reference)
     if missing.all() and len(table):
         raise InputDataError.one(str(path), f"columns {latitude!r}/{longitude!r}", "no row with coordinates", "decimal degrees in every row")
     if crs is None or pyproj.CRS.from_user_input(crs).is_geographic:
@@ -1536,6 +1540,27 @@ def _csv_points(table: pd.DataFrame, path: Path, latitude: str, longitude: str, 
         logger.info("%s: x/y read from columns %r/%r in %s (%s.crs) and reprojected to EPSG:4326", path.name, longitude, latitude, crs, where)
         frame = frame.to_crs(4326)
     frame.attrs = attrs
+    return frame
+
+
+def _points_kept_unlocated(table: pd.DataFrame, path: Path, lat: pd.Series, lon: pd.Series, missing: pd.Series, columns: tuple[str, str], *, where: str,
+                           crs: str | None, reference: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Every row, those without coordinates with no geometry (the points layer counts them by the
+    unit its ``admin_column`` names, and reports them)."""
+    located = ~missing.to_numpy()
+    if (crs is None or pyproj.CRS.from_user_input(crs).is_geographic) and located.any():
+        _check_degrees(table[located], lat[located], lon[located], path, *columns, where=where, reference=reference)
+        refuse_swapped_rows(lat[located].to_numpy(dtype=float), lon[located].to_numpy(dtype=float), table.index[located], path, *columns,
+                            where=where, reference=reference)
+    if missing.any():
+        logger.info("%s: %d rows without coordinates, kept to be counted by the unit %s.admin_column names", path.name, int(missing.sum()), where)
+    geometry = np.array([None] * len(table), dtype=object)
+    geometry[located] = gpd.points_from_xy(lon[located], lat[located])
+    frame = gpd.GeoDataFrame(table, geometry=geometry, crs=crs or "EPSG:4326")
+    if crs is not None:
+        _refuse_degrees_as_metres(frame[located], str(path), key=f"{where}.crs", given=True, reference=reference)
+        frame = frame.to_crs(4326)
+    frame.attrs = table.attrs
     return frame
 
 
@@ -1877,10 +1902,6 @@ def no_rows_why(path: Path) -> str:
     return f"no data rows (a header{' and an HXL row' if attrs.get('hxl') else ''} only)"
 
 
-#: Readers that moved to the layer kinds' modules, still importable from here for one release.
-_MOVED = {"read_points": "points", "read_table": "table", "read_actors": "actors", "read_raster": "raster", "RasterInfo": "raster"}
-
-
 def read_weights_file(path: Path, *, key: str) -> object:
     """A participant's weights saved by the map: the parsed JSON (checked by :func:`nexus_zones.decision.weights_body`)."""
     import json
@@ -1892,14 +1913,6 @@ def read_weights_file(path: Path, *, key: str) -> object:
         raise InputDataError(str(path), [Problem(where, "no such file", "a weights file saved from the map", "check the path (relative to the config file)")]) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputDataError(str(path), [Problem(where, f"not JSON ({str(exc)[:120]})", 'JSON {"w": {indicator: weight}} as the map saves it', "save the weights again from the map")]) from None
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"nexus_zones.layers.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------------- fast CSV reading (pyarrow)

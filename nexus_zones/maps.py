@@ -51,7 +51,7 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from . import analyses, claims, explain, geometry, tree
 from .explain import other_means, period_text as _period, scale_ends
-from .messages import DECIMAL, THOUSANDS, fixed, largest_remainder, number, percent, pick, t
+from .messages import DECIMAL, THOUSANDS, first_words, fixed, number, percent, pick, t
 from .offline import inline_assets
 from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE, Structure
 from .config import map_point_layers
@@ -126,14 +126,6 @@ def reference_name(result: "RunResult") -> str:
     """The name of the typology's reference unit (the config may give its id or its name); "" without one."""
     typology = result.analysis("typology")
     return typology.reference_name if typology is not None and typology.reference_name is not None else ""
-
-
-def shown_points(row: Any, names: list[str]) -> list[float]:
-    """Each indicator's points as the popup shows them (one decimal, like the score): rounded by
-    largest remainder so that they add up to their total rounded alike (the score, under the
-    arithmetic mean)."""
-    values = [float(row[f"{n}_contrib"]) if _present(row[f"{n}_contrib"]) else math.nan for n in names]
-    return largest_remainder(values, 1)
 
 
 def _short(value: float, shown) -> float | int:
@@ -364,7 +356,25 @@ def _decision_views(result: "RunResult", language: str) -> list[dict]:
                       "colour": lambda row: colour(counts.get(row.name, 0) / max(len(sets), 1)),
                       "legend": _ramp(t("agreement_legend", language, sets=", ".join(explain.set_label(config, n, language) for n in sets), k=k),
                                       "0", str(len(sets)), False, 0, language)})
+    views += _sources_view(result, language)
     return views
+
+
+def _sources_view(result: "RunResult", language: str) -> list[dict]:
+    """The units whose rules, or place among the first k, depend on which source an indicator reads
+    (analysis ``triangulation``), beside those on which the sources agree."""
+    found = result.analysis("triangulation")
+    if found is None:
+        return []
+    rules = {u for u, cs in found.claims.items() if any(c.key == "source_rule" for c in cs)}
+    top = set(found.claims) - rules
+    swatch = ((PASS, "sources_agree_item"), (FAIL, "sources_rules_item"), (CATEGORIES[5], "sources_top_item"))  # yellow: neither pass nor fail
+    items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language, first=first_words(found.top_k, language)))}</div>'
+                    for c, k in swatch)
+    title = t("sources_legend", language, sources=", ".join(found.labels))
+    return [{"id": "sources", "label": t("sources_view", language),
+             "colour": lambda row: FAIL if row.name in rules else (CATEGORIES[5] if row.name in top else PASS),
+             "legend": f'<div class="nz-legend-title">{esc(title)}</div>{items}'}]
 
 
 #: Default simplification tolerance as a share of the diagonal of the units' extent: Leaflet fits

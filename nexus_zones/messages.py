@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal, Mapping
 
-__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "has_language", "number", "fixed", "percent", "share_text", "ordinal", "largest_remainder", "THOUSANDS", "DECIMAL"]
+__all__ = ["LANGUAGES", "CATALOGUE", "t", "pick", "has_language", "number", "fixed", "percent", "share_text", "ordinal", "THOUSANDS", "DECIMAL"]
 
 Language = Literal["fr", "en"]
 LANGUAGES = ("fr", "en")
@@ -251,12 +251,28 @@ CATALOGUE.update({
                       "fr": "Les marges d'erreur de {what} expliquent environ {share} des mouvements de rangs quand les données sont perturbées"},
     "share_imputation": {"en": "The way missing values are filled accounts for about {share} of how much ranks move when the data are perturbed",
                          "fr": "La façon de compléter les valeurs manquantes explique environ {share} des mouvements de rangs quand les données sont perturbées"},
+    "share_sources": {"en": "Which source each indicator reads accounts for about {share} of how much ranks move when the data are perturbed",
+                      "fr": "La source lue pour chaque indicateur explique environ {share} des mouvements de rangs quand les données sont perturbées"},
     "share_interaction": {"en": "These sources together, beyond each alone, account for about {share} of how much ranks move",
                           "fr": "Ces sources ensemble, au-delà de chacune seule, expliquent environ {share} des mouvements de rangs"},
     "low_no_events": {"en": "No event recorded here in {period} ({layer}): this may reflect little reporting rather than calm",
                       "fr": "Aucun événement enregistré ici en {period} ({layer}) : cela peut traduire peu de signalements plutôt que le calme"},
     "low_imprecise": {"en": "{n} of the {of} events recorded here ({layer}) are located only to the region: the count may reflect how events are reported rather than where they happen",
                       "fr": "{n} des {of} événements enregistrés ici ({layer}) ne sont localisés qu'à la région : le compte peut refléter la façon dont ils sont signalés plutôt que leur lieu"},
+    "source_value": {"en": "{source} ({value})", "fr": "{source} ({value})"},
+    "source_no_value": {"en": "{source} (no data)", "fr": "{source} (sans donnée)"},
+    "source_rule": {"en": "{unit} passes “{rule}” with {passes}, fails with {fails}",
+                    "fr": "{unit} respecte « {rule} » selon {passes}, pas selon {fails}"},
+    "source_top": {"en": "At the config's weights, {unit} is {first} with {ins}, not with {outs}",
+                   "fr": "Aux poids de la configuration, {unit} est {first} selon {ins}, pas selon {outs}"},
+    "sources_same": {"en": "With {sources} alike, every unit passes the same rules and the units {first} are the same",
+                     "fr": "Avec {sources} indifféremment, chaque unité respecte les mêmes règles et les unités {first} sont les mêmes"},
+    "sources_view": {"en": "Sources agree", "fr": "Accord des sources"},
+    "sources_legend": {"en": "Does the choice depend on the source ({sources})?", "fr": "Le choix dépend-il de la source ({sources}) ?"},
+    "sources_agree_item": {"en": "the same rules passed and place {first} with every source", "fr": "mêmes règles respectées et même place {first} avec chaque source"},
+    "sources_rules_item": {"en": "a rule passed with one source, failed with another", "fr": "une règle respectée selon une source, pas selon une autre"},
+    "sources_top_item": {"en": "{first} with one source, not another (at the config's weights)", "fr": "{first} selon une source, pas selon une autre (aux poids de la configuration)"},
+    "sources_title": {"en": "Two sources, one judgement", "fr": "Deux sources, un jugement"},
     "more_details": {"en": "Details", "fr": "Détails"},
     "rules_failed_n": {"en": "Rules failed", "fr": "Règles non respectées"},
     "which_rules": {"en": "Which rules", "fr": "Lesquelles"},
@@ -368,29 +384,6 @@ def percent(share: float, language: str = "en", decimals: int = 0) -> str:
     """A share (0–1) as a percentage: "30%" in English, "30 %" (narrow no-break space) in French."""
     text = fixed(100.0 * share, language, decimals)
     return text + ("\u202f%" if language == "fr" else "%")
-
-
-def largest_remainder(values: list[float], decimals: int = 1) -> list[float]:
-    """Round ``values`` to ``decimals`` so that the rounded values add up to their rounded total
-    (largest-remainder, or Hamilton, rounding): each value is cut down to the grid, then the units
-    still missing from the rounded total go one each to the values with the largest remainders.
-    ``nan`` values stay ``nan`` and count for nothing. E.g. 33.34 + 33.33 + 33.33 = 100.0 → 33.4,
-    33.3, 33.3 (not three times 33.3 = 99.9)."""
-    scale = 10 ** decimals
-    known = [i for i, v in enumerate(values) if not math.isnan(v)]
-    scaled = [values[i] * scale for i in known]
-    target = round(float(f"{sum(values[i] for i in known):.{decimals}f}") * scale)
-    cut = [math.floor(x) for x in scaled]
-    order = sorted(range(len(known)), key=lambda j: (-(scaled[j] - cut[j]), j))
-    missing = target - sum(cut)
-    for j in order[:max(missing, 0)]:
-        cut[j] += 1
-    for j in list(reversed(order))[:max(-missing, 0)]:
-        cut[j] -= 1
-    out = [math.nan] * len(values)
-    for j, i in enumerate(known):
-        out[i] = cut[j] / scale
-    return out
 
 
 # log and CLI (issue 18.6)

@@ -60,7 +60,8 @@ def indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
             whole_years = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
             years = end.year - start.year + 1 if whole_years else ((end - start).days + 1) / 365.25
         defs[name] = indicators.IndicatorDef(
-            ind.measure, ind.direction, ind.missing, per=ind.per, scale=ind.scale, years=years
+            ind.measure, ind.direction, ind.missing, per=ind.per, scale=ind.scale, years=years,
+            sources=tuple(ind.sources), combine=ind.combine_sources,
         )
     return defs
 
@@ -142,6 +143,7 @@ def score_stage(config: Config, units: gpd.GeoDataFrame, measures: pd.DataFrame,
         rules={name: rule.expr for name, rule in config.rules.items()}, layers=dict(config.layers), points=dict(points or {}), source=config.source,
         renormalise=renormalise or renormaliser(config, {"": values}, ""), rank_measures=ranker(config, units),
         measures_read=frozenset(r for ind in config.indicators.values() for r in (ind.measure, ind.per) if r),
+        indicator_defs=indicator_defs(config), agree_within={n: i.agree_within for n, i in config.indicators.items()},
     )
     with logs.inner():  # the analyses' re-scoring logs at DEBUG
         found, model = analyses.run_phase(model, specs(config), "model")

@@ -26,7 +26,7 @@ from .messages import number, pick, t
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config, PeriodSpec
 
-__all__ = ["Panel", "period_config", "long_table", "change_table", "all_changes", "change_sentence", "top_k_moves", "trajectory", "bounds_text"]
+__all__ = ["Panel", "period_config", "long_table", "change_table", "all_changes", "change_sentence", "top_k_moves", "bounds_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -171,12 +171,6 @@ def top_k_moves(long: pd.DataFrame, a: str, b: str, k: int) -> tuple[list[str], 
 
     before, after = top(a), top(b)
     return [u for u in after if u not in before], [u for u in before if u not in after]
-
-
-def trajectory(long: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """A unit's score, rank and region rank in each period (periods in order)."""
-    rows = long[long["unit_id"] == unit]
-    return rows.set_index("period")[["score", "rank", "region_rank", "passes_rules"]]
 
 
 # -------------------------------------------------------------------------------------- sentences

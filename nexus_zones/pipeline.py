@@ -120,7 +120,7 @@ def _check_references(config: Config, measures: pd.DataFrame) -> None:
     problems = []
     available = list(measures.columns)
     for name, ind in config.indicators.items():
-        for key, ref in (("measure", ind.measure), ("per", ind.per)):
+        for key, ref in (("measure", ind.measure), ("per", ind.per), *(("sources", s) for s in ind.sources)):
             if ref and ref not in measures.columns:
                 problems.append(_unknown_measure(f"indicators.{name}.{key}", ref, available))
     for rname, rule in config.rules.items():

@@ -650,7 +650,7 @@ def brief_html(result: "RunResult", png: bytes) -> str:
 body {{font: 11pt/1.4 system-ui, sans-serif; margin: 1.5cm; color: #111;}} h1 {{font-size: 18pt; margin: 0;}} h2 {{font-size: 13pt; margin-top: 1.2em; border-bottom: 1px solid #999;}}
 h3 {{font-size: 11pt; margin: .6em 0 .2em 0;}} small {{color: #555; font-weight: normal;}} .note {{color: #8a3b00; font-weight: 600;}}
 table {{border-collapse: collapse; width: 100%; font-size: 9.5pt;}} td, th {{border-bottom: 1px solid #ddd; padding: 2px 6px; text-align: left;}}
-img {{max-width: 100%;}} ul {{margin: .2em 0; padding-left: 1.2em;}} .ok {{color: #1a6b35;}} .ko {{color: #b2182b;}} .meta {{color: #555; font-size: 9pt;}}
+img {{max-width: 100%;}} ul {{margin: .2em 0; padding-left: 1.2em;}} .ok {{color: #1a6b35;}} .ko {{color: #b2182b;}} li.lead {{font-weight: bold;}} .meta {{color: #555; font-size: 9pt;}}
 @media print {{ body {{margin: 0;}} section.unit, tr {{break-inside: avoid;}} h2 {{break-after: avoid;}} }}
 </style></head><body>
 <h1>{esc(t('brief_title', lang))} — {esc(pick(config.study.title, lang))}</h1>{note}
@@ -703,14 +703,17 @@ def _brief_ranking_rows(result: "RunResult", lang: str) -> list[str]:
 
 
 def _brief_top_units(result: "RunResult", lang: str, k: int) -> list[str]:
-    """One section per unit ranked in the top ``k``: why (strengths and weaknesses by their points),
-    what low reporting may hide, and each rule passed or failed."""
+    """One section per unit ranked in the top ``k``: why, led by the three lines its popup leads with
+    (:func:`claims.pick_three`) and then the others (strengths and weaknesses by their points), what
+    low reporting may hide, and each rule passed or failed."""
     config, scores, esc = result.config, result.scores, _esc
     labels, means, ends = explain.labels(config, lang), explain.other_means(result), explain._ends(result)
     top_blocks = []
     for unit, row in scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)].iterrows():
-        said = "".join(f'<li class="{"ok" if good else "ko"}">{esc(claims.render(c, lang, labels))}</li>'
-                       for c, good in explain.why_claims(result, unit, means=means, ends=ends))
+        why = explain.why_claims(result, unit, means=means, ends=ends)
+        lead = claims.pick_three([(c, good, None) for c, good in why])
+        said = "".join(f'<li class="{"ok" if good else "ko"}{" lead" if i in lead else ""}">{esc(claims.render(c, lang, labels))}</li>'
+                       for i, (c, good) in sorted(enumerate(why), key=lambda x: x[0] not in lead))
         low = "".join(f"<p class='note'>{esc(claims.render(c, lang, labels))}</p>" for c in explain.reporting_claims(result, unit, lang))
         rules = "".join(
             f'<li class="{"ok" if bool(row[f"rule_{r}"]) else "ko"}">{"✔" if bool(row[f"rule_{r}"]) else "✘"} {esc(pick(spec.label, lang, spec.expr))}</li>'

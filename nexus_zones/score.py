@@ -34,7 +34,7 @@ from .logs import stage_logger
 from .rules import ParsedRule, evaluate
 
 __all__ = [
-    "AGGREGATIONS", "Pillar", "Structure", "check_weights", "composite", "split_weights", "topsis", "weighted_scores",
+    "AGGREGATIONS", "Pillar", "Structure", "check_weights", "composite", "split_weights", "weighted_scores",
     "evaluate_rules", "rank_units", "failed_counts", "ScoreResult", "score_units",
 ]
 
@@ -68,52 +68,7 @@ def check_weights(weights: Mapping[str, float], *, source: str = "weights") -> d
 GEOMETRIC_FLOOR = 0.01
 
 
-def _combine(values: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
-    """Aggregate normalised values with weights, for one or many weight draws at once.
-
-    ``values``: units × items, or units × items × draws (0–1, no NaN); ``w``: items × draws, each
-    column summing to 1. Returns units × draws on 0–1.
-
-    * ``arithmetic``: Σ wᵢ·nᵢ (full compensation);
-    * ``geometric``: Π (f + (1 − f)·nᵢ)^wᵢ mapped back to 0–1 with f = :data:`GEOMETRIC_FLOOR`
-      (limited compensation: a weak item pulls the score down more);
-    * ``topsis``: closeness d⁻/(d⁺ + d⁻) to the ideal (best value of each item among the units)
-      and away from the anti-ideal, with weighted Euclidean distances (Hwang & Yoon 1981).
-    """
-    flat = values.ndim == 2
-    if method == "arithmetic":
-        return values @ w if flat else np.einsum("ukd,kd->ud", values, w)
-    if method == "geometric":
-        logs = np.log(GEOMETRIC_FLOOR + (1.0 - GEOMETRIC_FLOOR) * values)
-        g = np.exp(logs @ w if flat else np.einsum("ukd,kd->ud", logs, w))
-        return np.clip((g - GEOMETRIC_FLOOR) / (1.0 - GEOMETRIC_FLOOR), 0.0, 1.0)
-    if method == "topsis":
-        w2 = w**2
-        best, worst = values.max(axis=0, keepdims=True), values.min(axis=0, keepdims=True)
-        if flat:
-            d_plus, d_minus = ((values - best) ** 2) @ w2, ((values - worst) ** 2) @ w2
-        else:
-            d_plus = np.einsum("ukd,kd->ud", (values - best) ** 2, w2)
-            d_minus = np.einsum("ukd,kd->ud", (values - worst) ** 2, w2)
-        d_plus, d_minus = np.sqrt(d_plus), np.sqrt(d_minus)
-        total = d_plus + d_minus
-        return np.divide(d_minus, total, out=np.ones_like(total), where=total > 0)
-    raise ValueError(f"aggregation {method!r} is unknown; valid: {', '.join(AGGREGATIONS)}")
-
-
 AGGREGATIONS = ("arithmetic", "geometric", "topsis")
-
-
-def topsis(matrix, weights, benefit, *, vector_normalise: bool = True) -> np.ndarray:
-    """Classic TOPSIS on a raw decision matrix (alternatives × criteria): vector normalisation
-    rᵢⱼ = xᵢⱼ / √Σᵢ xᵢⱼ², weighting, ideal and anti-ideal by criterion direction, closeness
-    coefficient. Returns the closeness of each alternative (higher is better)."""
-    x = np.asarray(matrix, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    w = w / w.sum()
-    r = x / np.sqrt((x**2).sum(axis=0)) if vector_normalise else x
-    oriented = np.where(np.asarray(benefit, dtype=bool), r, -r)  # TOPSIS is symmetric under negation
-    return _combine(oriented - oriented.min(axis=0), w[:, None], "topsis")[:, 0]
 
 
 #: The name of the tree's root node (the score); no pillar may take it.

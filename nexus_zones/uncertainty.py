@@ -11,7 +11,9 @@ Three sources, each switched on in the config (``data_uncertainty``) and seeded:
 * **table values within a margin** — a measure (e.g. ``food.population``) multiplied per unit by a
   factor drawn uniformly in [1 − m, 1 + m] (:func:`scale_measures`);
 * **missing values imputed by alternative methods** — in each draw, every indicator whose policy
-  imputes (median, region_median, knn, worst) uses one of the alternatives, drawn uniformly.
+  imputes (median, region_median, knn, worst) uses one of the alternatives, drawn uniformly;
+* **which source is read** — for an indicator with several sources of one measure, each draw picks
+  one source per unit, uniformly, and every column the indicator reads holds it (:func:`pick_sources`).
 
 Each draw is ranked by the model itself (a callback from the pipeline: indicators, normalisation,
 rules and ranks on the perturbed measures). The *variance decomposition* runs each source alone and
@@ -31,7 +33,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["ImpreciseEvents", "move_events", "scale_measures", "Source", "run_sources", "variance_table"]
+__all__ = ["ImpreciseEvents", "move_events", "scale_measures", "pick_sources", "Source", "run_sources", "variance_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,18 @@ def scale_measures(rng: np.random.Generator, measures: pd.DataFrame, margins: Ma
     out = measures.copy()
     for column, m in margins.items():
         out[column] = out[column].astype(float) * rng.uniform(1.0 - m, 1.0 + m, size=len(out))
+    return out
+
+
+def pick_sources(rng: np.random.Generator, measures: pd.DataFrame, groups: Sequence[Sequence[str]]) -> pd.DataFrame:
+    """Measures where, for each group (an indicator's measure and its sources), every unit takes the
+    value of one member drawn uniformly, written in every column of the group. Inputs are not modified."""
+    out = measures.copy()
+    for group in groups:
+        chosen = rng.integers(len(group), size=len(out))
+        values = measures[list(group)].to_numpy(dtype=float)[np.arange(len(out)), chosen]
+        for column in group:
+            out[column] = values
     return out
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import re
 import shutil
@@ -39,12 +40,13 @@ from playwright.sync_api import ConsoleMessage, expect, Locator, Page, Route
 from shapely.geometry import box, Point
 
 import nexus_zones
-from nexus_zones import cli, load
+from nexus_zones import cli
 from nexus_zones.cli import main
 from nexus_zones.config import config_from_mapping, load_config
 from nexus_zones.errors import ConfigError
 from nexus_zones.messages import t
 from nexus_zones.result import RunResult
+from nexus_zones.layers import points as points_mod
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = Path(os.environ.get("NEXUS_ZONES_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
@@ -145,15 +147,34 @@ def grid_config(paths: dict[str, Path]) -> dict[str, Any]:
 DEMO = REPO / "data" / "demo"
 
 
+#: Draws of the decision and data-uncertainty analyses in the configs of tests about inputs: each draw
+#: of the data uncertainty is a whole scoring (40 of them are four fifths of a demo run), and those tests
+#: check counts, scores and messages, not the draws (tests/test_uncertainty.py and the shared demo run
+#: check the analyses at the published draws).
+FEW_DECISION_DRAWS, FEW_UNCERTAINTY_DRAWS = 100, 4
+
+
+def fewer_draws(cfg: dict[str, Any], robustness: int | None = None) -> dict[str, Any]:
+    """``cfg`` (a config mapping, changed in place and returned) with ``robustness`` robustness draws (the
+    config's if ``None``) and few decision and data-uncertainty draws (:data:`FEW_DECISION_DRAWS`,
+    :data:`FEW_UNCERTAINTY_DRAWS`)."""
+    if robustness is not None:
+        cfg["robustness"]["draws"] = robustness
+    if "decision" in cfg:
+        cfg["decision"]["draws"] = FEW_DECISION_DRAWS
+    if "data_uncertainty" in cfg:
+        cfg["data_uncertainty"]["draws"] = FEW_UNCERTAINTY_DRAWS
+    return cfg
+
+
 def demo_mapping(data: Path = DEMO, *, draws: int = 20) -> dict[str, Any]:
     """configs/demo.yaml as a mapping, its files read from ``data`` (absolute paths), with fewer
-    robustness draws (the tests of inputs need the counts and scores, not the draws)."""
+    draws (:func:`fewer_draws`: the tests of inputs need the counts and scores, not the draws)."""
     cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
     cfg["study"]["boundaries"]["path"] = str(data / "cercles.geojson")
     for spec in cfg["layers"].values():
         spec["path"] = str(data / Path(spec["path"]).name)
-    cfg["robustness"]["draws"] = draws
-    return cfg
+    return fewer_draws(cfg, draws)
 
 
 def copy_demo(folder: Path, *, draws: int = 20) -> tuple[dict[str, Any], Path]:
@@ -198,7 +219,7 @@ def require_real_data() -> Path:
 
 
 def _grid_points(grid_files):
-    return load.read_points(grid_files["events"], date_column="event_date", type_column="event_type")
+    return points_mod.read_points(grid_files["events"], date_column="event_date", type_column="event_type")
 
 
 def _all_units():
@@ -437,8 +458,7 @@ def _demo_mapping() -> dict:
     for spec in data["layers"].values():
         spec["path"] = str((REPO / "configs" / spec["path"]).resolve())
     data.pop("output", None)
-    data["robustness"]["draws"] = 200
-    return data
+    return fewer_draws(data, 200)
 JS_TESTS = REPO / "tests" / "page"
 
 STATIC = REPO / "nexus_zones" / "page" / "static"
@@ -477,7 +497,7 @@ def page_data_of(html_text: str) -> dict:
 
 
 def _hostile_demo(tmp_path: Path):
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg = fewer_draws(yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8")))
     first = next(iter(cfg["indicators"]))
     cfg["indicators"][first]["label"] = HOSTILE
     cfg["indicators"][first].pop("phrase", None)
@@ -513,7 +533,7 @@ def _demo_config(root: Path, **changes) -> Path:
     cfg["study"]["boundaries"]["path"] = str(data / "cercles.geojson")
     for layer in cfg["layers"].values():
         layer["path"] = str(data / Path(layer["path"]).name)
-    cfg["robustness"]["draws"] = 200
+    fewer_draws(cfg, 200)
     for dotted, value in changes.items():
         node = cfg
         *head, last = dotted.split(".")
@@ -644,6 +664,12 @@ def assert_clean(log: PageLog) -> None:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def next_frames(pg: Page) -> None:
+    """Return once the page has drawn two more animation frames (what the last call changed is laid out
+    and painted, and the tasks it queued have run): a wait on the page, not on the clock."""
+    pg.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 0))))")
 
 
 def open_map(pg: Page, path: Path) -> None:
@@ -823,3 +849,40 @@ def config_error(write_config, cfg: dict, match: str) -> ConfigError:
     with pytest.raises(ConfigError, match=match) as excinfo:
         load_config(path)
     return excinfo.value
+
+
+# ----------------------------------------------------------------- the page's points, written in Python
+# The page rounds each indicator's points by largest remainder (page/static/format.js) so that they add
+# up to the score as shown; these are that rule written independently in Python, the reference the
+# page's renders are checked against (tests/page/test_format.py, test_popup.py, test_builders.py).
+
+
+def largest_remainder(values: list[float], decimals: int = 1) -> list[float]:
+    """Round ``values`` to ``decimals`` so that the rounded values add up to their rounded total
+    (largest-remainder, or Hamilton, rounding): each value is cut down to the grid, then the units
+    still missing from the rounded total go one each to the values with the largest remainders.
+    ``nan`` values stay ``nan`` and count for nothing. E.g. 33.34 + 33.33 + 33.33 = 100.0 → 33.4,
+    33.3, 33.3 (not three times 33.3 = 99.9)."""
+    scale = 10 ** decimals
+    known = [i for i, v in enumerate(values) if not math.isnan(v)]
+    scaled = [values[i] * scale for i in known]
+    target = round(float(f"{sum(values[i] for i in known):.{decimals}f}") * scale)
+    cut = [math.floor(x) for x in scaled]
+    order = sorted(range(len(known)), key=lambda j: (-(scaled[j] - cut[j]), j))
+    missing = target - sum(cut)
+    for j in order[:max(missing, 0)]:
+        cut[j] += 1
+    for j in list(reversed(order))[:max(-missing, 0)]:
+        cut[j] -= 1
+    out = [math.nan] * len(values)
+    for j, i in enumerate(known):
+        out[i] = cut[j] / scale
+    return out
+
+
+def shown_points(row: Any, names: list[str]) -> list[float]:
+    """Each indicator's points as the popup shows them (one decimal, like the score): rounded by
+    largest remainder so that they add up to their total rounded alike (the score, under the
+    arithmetic mean)."""
+    values = [float(row[f"{n}_contrib"]) if not pd.isna(row[f"{n}_contrib"]) else math.nan for n in names]
+    return largest_remainder(values, 1)

@@ -4,6 +4,11 @@ re-exported here for the modules that import them from conftest).
 The grid fixtures (``grid_files``, ``grid_cfg``) are described in :mod:`tests._support`; the browser
 fixtures (``chromium``, ``page``) drive Debian's headless Chromium; ``real`` is the real-data folder
 (the test is skipped without it).
+
+Whole runs that many tests only read are made once per session (per worker under pytest-xdist):
+``demo_result`` (configs/demo.yaml), ``mali_2017_result`` and ``north_centre_result`` (the real
+studies); their outputs live in folders of ``tmp_path_factory`` and are never written to by a test.
+One Chromium per session (``chromium``) serves every browser test, each in a new context and page.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import nexus_zones
 
 from ._support import build_downloads
 from ._support import (  # noqa: F401 - the helpers, re-exported for `from .conftest import ...`
-    CHROMIUM, CHROMIUM_ARGS, DEMO, EVENTS, LAPTOP, PageLog, REAL_DATA, REPO, UNITS, VIEWPORT,
+    CHROMIUM, CHROMIUM_ARGS, DEMO, EVENTS, LAPTOP, NORTH_CENTRE, PageLog, REAL_DATA, REPO, UNITS, VIEWPORT,
     VIOLENT, _demo_mapping, acled_2025, codab, copy_demo, demo_mapping, dtm_v3, grid_config,
     grid_units, hapi_conflict, hapi_food, hapi_idps, hapi_presence, require_real_data, run_cli,
     scores_table, write_grid_files,
@@ -81,9 +86,22 @@ def downloads(real, tmp_path_factory) -> Path:
     return build_downloads(real, tmp_path_factory.mktemp("downloads"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_result(tmp_path_factory):
+    """The bundled demo (configs/demo.yaml as published), run once: tests read it, never change it."""
     return nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="session")
+def mali_2017_result(tmp_path_factory):
+    """The real 2017 study (configs/mali_2017.yaml over ../shared/data/real), run once: read only."""
+    return nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=require_real_data(), out_dir=tmp_path_factory.mktemp("mali_2017"))
+
+
+@pytest.fixture(scope="session")
+def north_centre_result(tmp_path_factory):
+    """The real north–centre study 2016–2019 (configs/mali_north_centre_2016_2019.yaml), run once: read only."""
+    return nexus_zones.run(NORTH_CENTRE, data_dir=require_real_data(), out_dir=tmp_path_factory.mktemp("north_centre"))
 
 
 @pytest.fixture
@@ -129,9 +147,9 @@ def laptop(chromium) -> Iterator:
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
-    """Debian's headless chromium driven by Playwright (one per module)."""
+    """Debian's headless chromium driven by Playwright (one per session; each test opens its own context)."""
     if not CHROMIUM.is_file():
         pytest.fail(
             f"{CHROMIUM} is missing; the browser tests need Debian's chromium. Fix: bash scripts/setup.sh --test",

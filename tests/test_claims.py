@@ -217,3 +217,36 @@ def test_every_kind_has_both_languages_and_only_its_fields(key) -> None:
     for lang in LANGS:
         used = set(re.findall(r"\{(\w+)\}", CATALOGUE[key][lang]))
         assert used <= set(claims.KINDS[key].fields), (key, lang, used)
+
+
+_OUTCOME = st.tuples(st.sampled_from(["ACLED", "Malilink", "list 3"]), st.one_of(st.floats(0, 1e6), st.just(float("nan"))), st.booleans())
+
+
+@given(outcomes=st.lists(_OUTCOME, min_size=1, max_size=3, unique_by=lambda o: o[0]), rule=st.integers(0, 3))
+def test_a_source_dependent_rule_is_said_only_when_the_sources_differ(outcomes, rule) -> None:
+    facts = claims.SourceRuleFacts("Goundam", rule, outcomes)
+    said = claims.source_rule(facts)
+    assert (said is not None) == (len({p for _, _, p in outcomes}) == 2)
+    if said is not None:
+        _said_well(said, facts)
+        assert not claims.check(claims.Claim("source_rule", {**said.values, "passes": said.values["fails"], "fails": said.values["passes"]}), facts)
+
+
+@given(ranks=st.lists(st.tuples(st.sampled_from(["ACLED", "Malilink", "list 3"]), st.one_of(st.integers(1, 9).map(float), st.just(float("nan")))),
+                      min_size=1, max_size=3, unique_by=lambda r: r[0]), k=st.integers(1, 6), units=st.integers(1, 9))
+def test_a_source_dependent_top_k_is_said_only_when_membership_differs(ranks, k, units) -> None:
+    facts = claims.SourceTopFacts("Goundam", k, ranks, units)
+    said = claims.source_top(facts)
+    inside = {r == r and r <= k for _, r in ranks}
+    assert (said is not None) == (len(inside) == 2 and k < units)
+    if said is not None:
+        _said_well(said, facts)
+
+
+def test_sources_in_plain_words() -> None:
+    facts = claims.SourceRuleFacts("Goundam", 0, [("ACLED", 8.0, False), ("Malilink", 3.0, True)])
+    labels = claims.Labels(rules=["No more than 5 security incidents in 2017"])
+    assert render(claims.source_rule(facts), "en", labels) == "Goundam passes “No more than 5 security incidents in 2017” with Malilink (3), fails with ACLED (8)"
+    assert render(claims.source_rule(facts), "fr", labels) == "Goundam respecte « No more than 5 security incidents in 2017 » selon Malilink (3), pas selon ACLED (8)"
+    gap = claims.SourceRuleFacts("Diré", 0, [("ACLED", 2.0, True), ("Malilink", float("nan"), False)])
+    assert render(claims.source_rule(gap), "en", labels).endswith("with ACLED (2), fails with Malilink (no data)")

@@ -147,3 +147,46 @@ def test_plausible_rates_and_plain_ratios_are_quiet():
         # fatalities per incident: scale 1, a ratio above 1 is normal
         per_event = indicators.IndicatorDef("events.fatalities", "cost", per="events.count")
         indicators.derive(_two_units(**{"events.fatalities": [30.0, 4.0], "events.count": [5.0, 2.0]}), per_event, name="deadliness")
+
+
+# ------------------------------------------------------------------- several sources of one measure
+
+
+def test_each_source_is_derived_as_the_measure_and_combined_as_asked():
+    measures = pd.DataFrame(
+        {"a.count": [8.0, 2.0, 0.0], "b.count": [3.0, 6.0, float("nan")], "c.count": [4.0, 4.0, 1.0], "p.pop": [200000.0, 100000.0, 50000.0]},
+        index=pd.Index(["u1", "u2", "u3"]),
+    )
+    ind = indicators.IndicatorDef("a.count", "cost", per="p.pop", scale=100000, years=2.0, sources=("b.count", "c.count"))
+    each = indicators.source_values(measures, ind, name="rate")
+    assert list(each.columns) == ["a.count", "b.count", "c.count"]
+    # u1: 8 / 200000 * 100000 / 2 = 2; 3 -> 0.75; 4 -> 1
+    assert each.loc["u1"].tolist() == pytest.approx([2.0, 0.75, 1.0])
+    assert each.loc["u2"].tolist() == pytest.approx([1.0, 3.0, 2.0])
+    expected = {"first": [2.0, 1.0, 0.0], "mean": [(2 + 0.75 + 1) / 3, 2.0, 0.5], "median": [1.0, 2.0, 0.5], "max": [2.0, 3.0, 1.0], "min": [0.75, 1.0, 0.0]}
+    for how, values in expected.items():
+        got = indicators.derive(measures, indicators.IndicatorDef(**{**ind.__dict__, "combine": how}), name="rate")
+        assert got.tolist() == pytest.approx(values), how
+
+
+def test_a_source_goes_through_the_same_checks_as_the_measure():
+    measures = _two_units(**{"a.count": [1.0, 2.0], "b.count": [900.0, 2.0], "p.pop": [500.0, 1000.0]})
+    ind = indicators.IndicatorDef("a.count", "benefit", per="p.pop", scale=100, sources=("b.count",))
+    with pytest.warns(ImplausibleValueWarning, match=r"indicator share \(source b.count\): ML0601 has a value above 100 %"):
+        indicators.source_values(measures, ind, name="share")
+
+
+def test_a_run_scores_the_combined_value_and_rules_on_a_measure_read_that_measure(grid_cfg, tmp_path):
+    """The grid's events count A1 3, A2 1, B1 0, B2 0 in 2017; a second list counts A1 1, A2 2, B1 0, B2 4."""
+    second = tmp_path / "list2.csv"
+    pd.DataFrame({"event_date": ["2017-02-02", "2017-05-05", "2017-05-06"] + ["2017-06-01", "2017-06-02", "2017-06-03", "2017-06-04"], "latitude": [1.5, 1.5, 1.4] + [0.5] * 4,
+                  "longitude": [0.5, 1.5, 1.5] + [1.5] * 4}).to_csv(second, index=False)
+    cfg = json.loads(json.dumps(grid_cfg))
+    cfg["layers"]["list2"] = {"kind": "points", "path": str(second), "start": "2017-01-01", "end": "2017-12-31"}
+    cfg["indicators"]["incidents"].update(sources=["list2.count"], combine_sources="max")
+    cfg["rules"]["few_on_list"] = "events.count <= 1"
+    result = nexus_zones.compute(config_from_mapping(cfg))
+    assert result.measures["list2.count"].to_dict() == {"A1": 1, "A2": 2, "B1": 0, "B2": 4}
+    assert result.values["incidents"].to_dict() == {"A1": 3.0, "A2": 2.0, "B1": 0.0, "B2": 4.0}  # max of 3|1, 1|2, 0|0, 0|4
+    table = result.scores
+    assert table.loc["A2", "rule_few_incidents"] == False and table.loc["A2", "rule_few_on_list"] == True  # noqa: E712

@@ -27,7 +27,7 @@ from nexus_zones import claims, explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 
-from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, render_popups, render_rules_line, require_real_data, voronoi_coverage
+from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, fewer_draws, render_popups, render_rules_line, require_real_data, shown_points, voronoi_coverage
 
 
 def test_legend_ends_follow_goalposts_thresholds_and_transforms():
@@ -93,7 +93,7 @@ def test_map_as_text(demo_result):
 def test_map_in_french(demo_config, tmp_path):
     import yaml
 
-    cfg = yaml.safe_load(demo_config.read_text(encoding="utf-8"))
+    cfg = fewer_draws(yaml.safe_load(demo_config.read_text(encoding="utf-8")))
     cfg["language"] = "fr"
     result = nexus_zones.run(config_from_mapping(cfg, base_dir=demo_config.parent), out_dir=tmp_path)
     html = result.paths["map"].read_text(encoding="utf-8")
@@ -216,8 +216,8 @@ def test_shared_borders_are_stored_once() -> None:
     assert n_positions < 0.6 * in_cells
 
 
-def test_simplified_units_stay_one_coverage_and_outlines_follow_regions(demo_config: Path) -> None:
-    demo = nexus_zones.run(demo_config, write=False)
+def test_simplified_units_stay_one_coverage_and_outlines_follow_regions(demo_result) -> None:
+    demo = demo_result
     data = maps.page_data(demo, "en")
     geoms = maps._geometries(demo)
     decoded = assert_sound(geoms, data["topology"])
@@ -265,10 +265,10 @@ def test_static_files_cannot_end_their_element() -> None:
         assert not any(opener in text for opener in ("{{", "{%", "{#")), name
 
 
-def test_page_inlines_the_static_files_once(tmp_path: Path) -> None:
+def test_page_inlines_the_static_files_once(demo_result, tmp_path: Path) -> None:
     """The map is one file: style verbatim and every script compacted (:func:`maps.compact_js`), each
     inlined once, a module before the modules that read it, and the app started once."""
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    demo = demo_result
     page = maps.build_map(demo, offline=True)
     assert page.count((STATIC / "app.css").read_text(encoding="utf-8")) == 1
     order = ["format.js", "kernel.js", "topology.js", "store.js", "claims.js", "builders.js", "popup.js", "render.js", "app.js"]
@@ -280,28 +280,27 @@ def test_page_inlines_the_static_files_once(tmp_path: Path) -> None:
     assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?:", page)
 
 
-def test_units_carry_numbers_not_html(tmp_path: Path) -> None:
+def test_units_carry_numbers_not_html(demo_result, tmp_path: Path) -> None:
     """No unit's record holds markup, and the texts every popup shares are sent once."""
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    demo = demo_result
     data = maps.page_data(demo, "en")
     records = json.dumps(data["units"]["popup"], ensure_ascii=False)
     assert "<" not in records and "nz-" not in records
     assert json.dumps(data, ensure_ascii=False).count(t("why", "en")) == 1
 
 
-def test_real_cercles_page_weighs_at_most_045_mb(tmp_path: Path) -> None:
+def test_real_cercles_page_weighs_at_most_045_mb(mali_2017_result, tmp_path: Path) -> None:
     """Issue 11: the offline page of the 50 real cercles with every view ≤ 0.45 MB; markercluster is
     inlined only when a point layer is drawn."""
-    data_dir = require_real_data()
-    result = nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=data_dir, out_dir=tmp_path)
+    result = mali_2017_result
     page = result.paths["map"].read_bytes()
     assert len(page) <= 450_000
     assert b"markerClusterGroup" in page  # the health facilities are drawn
 
 
-def test_english_page_has_no_french_number_formats(tmp_path: Path) -> None:
+def test_english_page_has_no_french_number_formats(demo_result, tmp_path: Path) -> None:
     """The demo in English: no narrow no-break space, no "%" after a space, and "1,000 weightings"."""
-    result = nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path / "en")
+    result = demo_result
     data = maps.page_data(result, "en")
     weights = [result.scored.weights[n] for n in result.config.indicators]  # each indicator's legend as the page writes it at the config's weights
     legends = [maps.legend_html(v["legend"], maps.percent(weights[v["legend"]["k"]], "en") if isinstance(v["legend"], dict) else "") for v in data["views"]]
@@ -315,10 +314,10 @@ def test_english_page_has_no_french_number_formats(tmp_path: Path) -> None:
     assert fr["number_format"] == {"thousands": NNBSP, "decimal": ","}
 
 
-def test_popup_points_add_up_to_the_displayed_score(tmp_path: Path) -> None:
+def test_popup_points_add_up_to_the_displayed_score(demo_result, tmp_path: Path) -> None:
     """Under the arithmetic mean each unit's points (one decimal, as the popup shows them) add up to
     the score shown with one decimal, for every unit of the demo and of a reweighted demo."""
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    demo = demo_result
     for result in (demo, demo.rescore({"incidents": 1, "health_facilities": 7})):
         names = list(result.config.indicators)
         data = maps.page_data(result, "en")
@@ -326,7 +325,7 @@ def test_popup_points_add_up_to_the_displayed_score(tmp_path: Path) -> None:
         for unit, row in result.scores.iterrows():
             if pd.isna(row["score"]):
                 continue
-            shown = maps.shown_points(row, names)
+            shown = shown_points(row, names)
             tenths = sum(round(p * 10) for p in shown)
             assert tenths == round(float(f"{row['score']:.1f}") * 10), unit
             assert all(abs(p - row[f"{n}_contrib"]) < 0.1 for p, n in zip(shown, names))  # each within a tenth
@@ -334,7 +333,7 @@ def test_popup_points_add_up_to_the_displayed_score(tmp_path: Path) -> None:
 
 
 def test_language_warning_names_each_untranslated_text(tmp_path: Path) -> None:
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg = fewer_draws(yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8")))
     cfg["language"] = "fr"
     cfg["indicators"]["incidents"]["label"] = "Security incidents, 2017"  # plain text: taken as English
     cfg["indicators"]["incidents"]["phrase"] = {"en": "security incidents in 2017"}
@@ -352,10 +351,10 @@ def test_language_warning_names_each_untranslated_text(tmp_path: Path) -> None:
     assert any(s.startswith("Security incidents, 2017 : 2, soit ") and "la moyenne des autres unités de la région" in s for s in said)
 
 
-def test_views_and_eligibility_in_the_payload(grid_cfg: dict, tmp_path: Path) -> None:
+def test_views_and_eligibility_in_the_payload(demo_result, grid_cfg: dict, tmp_path: Path) -> None:
     """The similarity view is named by the unit's name; the page gets only the rules' part of
     eligibility, so a unit without a score at the config's weights is still rankable."""
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    demo = demo_result
     data = maps.page_data(demo, "en")
     labels = [v["label"] for v in data["views"]]
     assert "Units like Diré" in labels and not any("ML0602" in label for label in labels)

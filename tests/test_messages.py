@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 
-from nexus_zones.messages import fixed, largest_remainder, number, ordinal, percent, share_text, t
+from nexus_zones.messages import fixed, number, ordinal, percent, share_text, t
+
+from ._support import largest_remainder
 
 from ._support import NNBSP
 

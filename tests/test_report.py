@@ -143,7 +143,7 @@ def test_brief_content(demo_brief):
     assert "Illustrative, ACLED-style (demo) — 2017" in text
 
 
-def test_xlsx_holds_the_scores(demo_brief, tmp_path):
+def test_xlsx_holds_the_scores(demo_result, demo_brief, tmp_path):
     _, paths = demo_brief
     sheets = pd.read_excel(paths["xlsx"], sheet_name=None)
     assert set(sheets) == {"scores", "weights", "ranks_by_weights"}
@@ -151,7 +151,7 @@ def test_xlsx_holds_the_scores(demo_brief, tmp_path):
     assert list(scores["unit_id"]) == ["ML0602", "ML0601", "ML0605", "ML0603", "ML0604"]
     from ._support import REPO
 
-    result = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    result = demo_result
     assert scores.set_index("unit_id")["score"].to_dict() == pytest.approx(result.scores["score"].to_dict())
 
 
@@ -297,3 +297,23 @@ def test_run_json_describes_the_model_tree(grid_cfg, tmp_path):
     assert meta["tree"]["order"] == ["security", "services", "access", "score"]
     assert meta["tree"]["nodes"]["access"] == {"children": ["services", "closed"], "aggregation": "max", "missing": "exclude", "offset": 0.01}
     assert meta["tree"]["nodes"]["score"]["offset"] == 0.0 and meta["tree"]["factor"]["services"] == 0.5
+
+
+def test_the_brief_leads_each_top_unit_with_its_popups_three_lines(demo_result) -> None:
+    """The brief's section of a top unit starts with the three lines the popup leads with (the two
+    largest strengths and the largest weakness, in bold), then the other lines; every line once."""
+    from nexus_zones import claims, explain
+
+    result = demo_result
+    unit = result.scores.index[result.scores["rank"] == 1][0]
+    why = explain.why_claims(result, unit, means=explain.other_means(result), ends=explain._ends(result))
+    labels = explain.labels(result.config, "en")
+    texts = [claims.render(c, "en", labels) for c, _ in why]
+    lead = claims.pick_three([(c, good, None) for c, good in why])
+    page = report.brief_html(result, b"")
+    section = page[page.index(f"1. {result.scores.loc[unit, 'name']}"):]
+    section = section[:section.index("</section>")]
+    shown = re.findall(r'<li class="(ok|ko)( lead)?">([^<]*)</li>', section)
+    why_lines = [(cls, bold, html.unescape(text)) for cls, bold, text in shown if html.unescape(text) in texts]
+    assert [text for _, _, text in why_lines] == [texts[i] for i in lead] + [texts[i] for i in range(len(texts)) if i not in lead]
+    assert [bool(bold) for _, bold, _ in why_lines] == [True] * len(lead) + [False] * (len(texts) - len(lead))

@@ -15,11 +15,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import nexus_zones
-from nexus_zones import aggregate, decision, model, rules, score, sensitivity, weights
+from nexus_zones import decision, model, rules, score, sensitivity, weights
 from nexus_zones.config import config_from_mapping
 from nexus_zones.score import Pillar, Structure
 from nexus_zones.errors import ConfigError, NexusZonesWarning, TieWarning
 from nexus_zones.rules import parse_rule
+from nexus_zones.layers import points as points_mod
 
 from ._support import REPO, VIOLENT, _grid_points, grid_units
 
@@ -123,7 +124,7 @@ def test_stages_do_not_modify_their_inputs(grid_files):
     units_before, pts_before = units.copy(), pts.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NexusZonesWarning)
-        aggregate.count_points(units, pts, types=VIOLENT)
+        points_mod.count_points(units, pts, types=VIOLENT)
     pd.testing.assert_frame_equal(pd.DataFrame(units), pd.DataFrame(units_before))
     pd.testing.assert_frame_equal(pd.DataFrame(pts), pd.DataFrame(pts_before))
     norm = _norm()
@@ -137,16 +138,27 @@ def test_stages_do_not_modify_their_inputs(grid_files):
 def test_topsis_tzeng_huang_2011():
     """Tzeng, G.-H. & Huang, J.-J. (2011). Multiple Attribute Decision Making: Methods and
     Applications. CRC Press — TOPSIS example with four alternatives and three benefit criteria
-    (vector normalisation, weights 0.3/0.4/0.3); published closeness 0.5037, 0.6581, 0.7482, 0.3340."""
-    closeness = score.topsis([[5, 8, 4], [7, 6, 8], [8, 8, 6], [7, 4, 6]], [0.3, 0.4, 0.3], [True, True, True])
-    assert closeness == pytest.approx([0.5037, 0.6581, 0.7482, 0.3340], abs=1e-4)
-    assert list(pd.Series(closeness).rank(ascending=False).astype(int)) == [3, 2, 1, 4]
+    (vector normalisation, weights 0.3/0.4/0.3); published closeness 0.5037, 0.6581, 0.7482, 0.3340.
+    The model's topsis aggregation (weighted_scores) given the published vector-normalised matrix
+    rᵢⱼ = xᵢⱼ / √Σᵢ xᵢⱼ² gives the published closeness (× 100, the score's scale)."""
+    x = np.array([[5, 8, 4], [7, 6, 8], [8, 8, 6], [7, 4, 6]], dtype=float)
+    norm = pd.DataFrame(x / np.sqrt((x**2).sum(axis=0)), columns=["c1", "c2", "c3"], index=list("ABCD"))
+    closeness, _, _ = score.weighted_scores(norm, {"c1": 0.3, "c2": 0.4, "c3": 0.3}, score.Structure(("c1", "c2", "c3"), "topsis"))
+    assert list(closeness / 100) == pytest.approx([0.5037, 0.6581, 0.7482, 0.3340], abs=1e-4)
+    assert list(closeness.rank(ascending=False).astype(int)) == [3, 2, 1, 4]
 
 
-def test_topsis_cost_criterion_is_the_mirror_of_a_benefit_one():
-    benefit = score.topsis([[5, 8], [7, 6], [8, 8]], [0.5, 0.5], [True, True])
-    cost = score.topsis([[5, -8], [7, -6], [8, -8]], [0.5, 0.5], [True, False])
-    assert benefit == pytest.approx(cost)
+def test_topsis_is_unchanged_by_shifting_an_indicator():
+    """The ideal and anti-ideal move with the values (distances only see differences), so a cost
+    criterion negated and shifted back into 0–1 scores exactly as the same benefit criterion."""
+    x = pd.DataFrame({"a": [0.5, 0.7, 0.8], "b": [0.8, 0.6, 0.8]})
+    structure = score.Structure(("a", "b"), "topsis")
+    benefit, _, _ = score.weighted_scores(x, {"a": 0.5, "b": 0.5}, structure)
+    shifted, _, _ = score.weighted_scores(x.assign(b=x["b"] - 0.5), {"a": 0.5, "b": 0.5}, structure)
+    assert list(benefit) == pytest.approx(list(shifted))
+    # by hand (weights ½, ideal (0.8, 0.8), anti-ideal (0.5, 0.6)): A d⁺ = ½·0.3, d⁻ = ½·0.2 -> 0.4;
+    # B d⁺ = ½·√(0.1² + 0.2²), d⁻ = ½·√(0.2² + 0) -> 0.2/(0.2 + √0.05); C is the ideal -> 1
+    assert list(benefit) == pytest.approx([40.0, 100 * 0.2 / (0.2 + 0.05**0.5), 100.0])
 
 
 # ------------------------------------------------------------------------------------- aggregation

@@ -14,7 +14,7 @@ import nexus_zones
 from nexus_zones import uncertainty
 from nexus_zones.config import config_from_mapping, load_config
 
-from ._support import REPO, page_data_of, require_real_data
+from ._support import REPO, page_data_of
 
 MEASURES = pd.DataFrame({"ev.count": [3.0, 1.0, 0.0], "ev.fatalities": [5.0, 0.0, 0.0], "pop.n": [100.0, 200.0, 300.0]}, index=["A", "B", "C"])
 # two imprecise events counted in A: the first (2 fatalities) could be in A or B, the second (0) in A, B or C
@@ -59,12 +59,9 @@ def test_draws_are_reproducible_with_their_seed_and_the_variance_is_decomposed()
 
 
 @pytest.fixture(scope="module")
-def demo_outputs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo_decision")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=out)
-    return result, out
+def demo_outputs(demo_result):
+    """The shared demo run and its output folder (read only)."""
+    return demo_result, demo_result.paths["csv"].parent
 
 
 def test_demo_writes_the_decision_tables_and_shows_them(demo_outputs):
@@ -125,11 +122,8 @@ def test_bad_weights_code_names_the_key(tmp_path):
         load_config(cfg)
 
 
-def test_real_config_finds_closest_weights_and_pilots(tmp_path):
-    data_dir = require_real_data()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=data_dir, write=False)
+def test_real_config_finds_closest_weights_and_pilots(mali_2017_result):
+    result = mali_2017_result
     closest = result.analysis("closest_weights").table
     found = closest[closest["status"] == "found"]
     assert len(found)
@@ -140,3 +134,19 @@ def test_real_config_finds_closest_weights_and_pilots(tmp_path):
     assert len(best) == result.config.pilots.k == 3 and result.scores.loc[best, "region"].value_counts().max() == result.config.pilots.region_max == 1
     assert result.scores.loc[best, "rules_failed_count"].tolist() == [0, 0, 0]
     assert result.analysis("data_uncertainty").variance.set_index("source").loc["imprecise_incidents", "share"] > 0
+
+
+def test_pick_sources_gives_each_unit_one_member_of_the_group_in_every_column():
+    measures = pd.DataFrame({"a.count": [3.0, 1.0, 0.0, 0.0], "b.count": [1.0, 2.0, 0.0, 4.0], "p.pop": [1.0, 2.0, 3.0, 4.0]}, index=["A1", "A2", "B1", "B2"])
+    rng = np.random.default_rng(7)
+    picked_a = np.zeros(4)
+    for _ in range(400):
+        out = uncertainty.pick_sources(rng, measures, [("a.count", "b.count")])
+        assert (out["a.count"] == out["b.count"]).all() and out["p.pop"].equals(measures["p.pop"])
+        from_a = (out["a.count"] == measures["a.count"]).to_numpy()
+        from_b = (out["a.count"] == measures["b.count"]).to_numpy()
+        assert (from_a | from_b).all()
+        picked_a += from_a & ~from_b
+    assert measures["a.count"].tolist() == [3.0, 1.0, 0.0, 0.0]  # the input is not modified
+    # where the two differ (A1, A2, B2), each source is read in about half the draws (binomial 400, 1/2: 200 ± 40 at 4 sd)
+    assert all(160 < picked_a[i] < 240 for i in (0, 1, 3)), picked_a

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from . import ahp, closest_weights, compared_weights, data_uncertainty, leave_one_out, pilots, robustness, stakeholders, typology
+from . import ahp, closest_weights, compared_weights, data_uncertainty, leave_one_out, pilots, robustness, stakeholders, triangulation, typology
 from .base import Model
 
 __all__ = ["ANALYSES", "TABLES", "Model", "run_phase", "tables", "unit_columns", "page", "brief", "unit_claims"]
@@ -22,7 +22,7 @@ __all__ = ["ANALYSES", "TABLES", "Model", "run_phase", "tables", "unit_columns",
 #: Every analysis, in the order they run (an analysis may read the results of those before it).
 ANALYSES: dict[str, ModuleType] = {
     m.NAME: m
-    for m in (robustness, leave_one_out, compared_weights, ahp, typology, closest_weights, pilots, stakeholders, data_uncertainty)
+    for m in (robustness, leave_one_out, compared_weights, ahp, typology, closest_weights, pilots, stakeholders, triangulation, data_uncertainty)
 }
 
 #: The suffixes of every table an analysis may write (``<study>_<suffix>.csv``).

@@ -59,6 +59,9 @@ class Model:
         The results of the analyses run before this one, by name.
     measures_read
         The measures the indicators read (as ``measure`` or ``per``).
+    indicator_defs, agree_within
+        Each indicator's definition (:class:`nexus_zones.indicators.IndicatorDef`: measure, sources,
+        rate) and the tolerance within which its sources agree (``indicators.*.agree_within``).
     """
 
     units: gpd.GeoDataFrame
@@ -79,6 +82,8 @@ class Model:
     rank_measures: Callable[[pd.DataFrame, Mapping], pd.Series] | None = None
     earlier: Mapping[str, Any] = field(default_factory=dict)
     measures_read: frozenset[str] = frozenset()
+    indicator_defs: Mapping[str, Any] = field(default_factory=dict)
+    agree_within: Mapping[str, float | str] = field(default_factory=dict)
 
     @property
     def structure(self) -> Structure:

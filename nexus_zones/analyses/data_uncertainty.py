@@ -44,6 +44,7 @@ class Spec(_Strict):
     imputation: list[Literal["median", "region_median", "knn", "worst"]] = Field(
         default_factory=list, description="Alternative imputation methods drawn for indicators whose missing-value policy imputes."
     )
+    sources: bool = Field(False, description="For indicators with sources, each draw reads one source per unit and indicator, drawn uniformly.")
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Result:
 
 
 def run(model: Model, spec: Spec) -> Result | None:
-    if not (spec.draws and (spec.imprecise_events or spec.margins or spec.imputation)):
+    if not (spec.draws and (spec.imprecise_events or spec.margins or spec.imputation or spec.sources)):
         return None
     sources = []
     for name in spec.imprecise_events:
@@ -70,11 +71,25 @@ def run(model: Model, spec: Spec) -> Result | None:
         sources.append(uncertainty.Source("margins", lambda rng, m, o: (uncertainty.scale_measures(rng, m, spec.margins), o)))
     if spec.imputation:
         sources.append(uncertainty.Source("imputation", lambda rng, m, o: (m, o | {"missing": spec.imputation[rng.integers(len(spec.imputation))]})))
+    if spec.sources:
+        groups = source_groups(model)
+        sources.append(uncertainty.Source("sources", lambda rng, m, o: (uncertainty.pick_sources(rng, m, groups), o)))
     measures = model.measures
     ranks = uncertainty.run_sources(measures, sources, model.rank_measures, draws=spec.draws, seed=spec.seed)
     ranked = model.table["rank"].notna().reindex(measures.index).to_numpy(dtype=bool)
     table, variance = uncertainty.variance_table(ranks, measures.index, ranked)
     return Result(table, variance, spec.draws, tuple(spec.margins))
+
+
+def source_groups(model: Model) -> list[tuple[str, ...]]:
+    """Each indicator's measure and sources (``indicators.*.sources``); none is said in a
+    :class:`DecisionWarning`, as this source then moves nothing."""
+    groups = [d.measures for d in model.indicator_defs.values() if d.sources]
+    if not groups:
+        warnings.warn(DecisionWarning(
+            "data_uncertainty.sources: no indicator names sources, so this source moves nothing (its variance is 0). "
+            "Fix: give an indicator sources: [layer.measure], or remove data_uncertainty.sources"), stacklevel=3)
+    return groups
 
 
 def check_margins(model: Model, spec: Spec) -> None:

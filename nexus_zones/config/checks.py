@@ -26,6 +26,7 @@ def _cross_checks(config: Config) -> list[Problem]:
         {n: (i.measure, i.per) for n, i in config.indicators.items()},
         {n: r.expr for n, r in config.rules.items()},
     )
+    problems += _source_problems(config, layers)
     for name, ind in config.indicators.items():
         layer_name, _, measure = (ind.per or "").partition(".")
         if measure and measure in getattr(config.layers.get(layer_name), "signed", ()):
@@ -287,6 +288,30 @@ def _weight_scale_problems(config: Config) -> list[Problem]:
     return problems
 
 
+def _source_problems(config: Config, layers: Mapping[str, tuple[str, ...] | None]) -> list[Problem]:
+    """An indicator's ``sources`` name measures of the layers; a dated layer's over the same window as
+    the indicator's own measure's dated layer (a count over 2017 is not compared with one over 2016-2017)."""
+    problems = []
+    for name, ind in config.indicators.items():
+        own = getattr(config.layers.get(ind.measure.split(".", 1)[0]), "window", None)
+        for ref in ind.sources:
+            problem = _measure_problem(layers, config.indicators, f"indicators.{name}.sources", ref, in_rule=False)
+            if problem is not None:
+                problems.append(problem)
+                continue
+            window = getattr(config.layers.get(ref.split(".", 1)[0]), "window", None)
+            if window is not None and own is not None and window != own:  # two dated layers (a table's date is its own choice)
+                problems.append(Problem(f"indicators.{name}.sources", f"{ref!r} counted over {_window_text(window)}, {ind.measure!r} over {_window_text(own)}",
+                                        "every source over the window of the indicator's measure", f"give layer {ref.split('.', 1)[0]!r} the same year (or start and end)"))
+    return problems
+
+
+def _window_text(window: tuple | None) -> str:
+    if window is None or window == (None, None):
+        return "no date window"
+    return f"{window[0] or '…'} to {window[1] or '…'}"
+
+
 def measure_dependents(config: Config) -> dict[str, list[str]]:
     """For each ``layer.measure``, the config keys whose result depends on its values: rules that
     read it (directly, or through an indicator) and indicators that count (positive weight, in a
@@ -298,7 +323,7 @@ def measure_dependents(config: Config) -> dict[str, list[str]]:
     for name, ind in config.indicators.items():
         counts = weights.get(name, 0.0) > 0 and pillar_weights.get(pillar_of.get(name, ""), 1.0) > 0
         if counts:
-            for ref in (ind.measure, ind.per):
+            for ref in (ind.measure, ind.per, *(ind.sources if ind.combine_sources != "first" else ())):
                 if ref:
                     out.setdefault(ref, []).append(f"indicators.{name} (weight {weights[name]:g})")
     for rname, rule in config.rules.items():

@@ -147,6 +147,25 @@ class IndicatorSpec(_Strict):
         "exclude", description="Units without a value: exclude from ranking, give the worst observed value, or error; "
         "skip: leave the value empty for its pillar's missing policy (renormalise: the pillar is computed from the others)."
     )
+    sources: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
+        default_factory=list, description="Other measures of the same thing (layer.measure of any layer), derived as the measure is (per, scale, per year, checks); the sources table compares them."
+    )
+    combine_sources: Literal["first", "mean", "median", "max", "min"] = Field(
+        "first", description="The value scored: first (the indicator's own measure), or the mean, median, max or min of the measure and its sources."
+    )
+    agree_within: FiniteFloat | Annotated[str, Field(pattern=r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$")] = Field(
+        0.0, description="Sources agree on a unit when their values differ by at most this much: a number (absolute, default 0: exact) or a share of the largest value, e.g. '20%'."
+    )
+
+    @model_validator(mode="after")
+    def _sources(self) -> "IndicatorSpec":
+        if self.measure in self.sources or len(set(self.sources)) < len(self.sources):
+            raise _fail("sources", str(self.sources), "measures other than the indicator's own measure, each once", "remove the repeated measure")
+        if not self.sources and self.combine_sources != "first":
+            raise _fail("combine_sources", self.combine_sources, "combine_sources only with sources", "add sources: [layer.measure] or remove combine_sources")
+        if isinstance(self.agree_within, float) and self.agree_within < 0:
+            raise _fail("agree_within", f"{self.agree_within:g}", "a tolerance of 0 or more", "e.g. agree_within: 2, or agree_within: '20%'")
+        return self
 
     @model_validator(mode="after")
     def _goalposts(self) -> "IndicatorSpec":

@@ -31,7 +31,7 @@ from ..errors import EventsOutsideWarning, InputDataError, MissingValueWarning, 
 from ..safety import strip_bidi_columns
 from .base import Identifier, MeasureContext, date_window, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _resolve, _Strict
 
-__all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "count_points", "counted", "in_window", "measures", "read", "measure", "empty_parts"]
+__all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "unlocated_rows", "count_points", "counted", "in_window", "measures", "read", "measure", "empty_parts"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class PointsLayerSpec(_HasPath, _NumberSpelling):
         None, description="Measure name -> category values counted under it (default: each value, slugified)."
     )
     admin_column: str | None = Field(
-        None, description="The file's own unit-name column (ACLED: admin2); counted by name beside the spatial count."
+        None, description="The file's own unit column, a name or a P-code (ACLED: admin2): counted by name beside the spatial count; rows without coordinates are counted in the unit it names, and reported."
     )
     aliases: dict[str, str] = Field(default_factory=dict, description="Names in admin_column -> unit names.")
     name_column: str | None = Field(
@@ -312,14 +312,15 @@ def read_points(
         wanted.update({f"{where}.match[{i}].columns[{j}]": col for j, col in enumerate(entry["columns"])})
     filters = {**(filters or {}), **({_MATCH: list(matches)} if matches else {})} or None
     records = dict(id_column=id_column, timestamp_column=timestamp_column, key=where)
-    place = dict(where=where, crs=crs, reference=reference, filters=filters, records=records, deleted=deleted)
+    keep = admin_column is not None  # rows without coordinates are counted by the unit they name
+    place = dict(where=where, crs=crs, reference=reference, filters=filters, records=records, deleted=deleted, keep_unlocated=keep)
     if path.suffix.lower() in (".csv", ".txt", ".tsv") and crs is None and header_row is None:
         fast = _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, where=where, filters=filters, records=records,
                                      columns=dict(date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
                                                   name_column=name_column, types=types, categories=categories, where=where),
-                                     decimal=decimal, thousands=thousands, deleted=deleted, reference=reference)
+                                     decimal=decimal, thousands=thousands, deleted=deleted, reference=reference, keep_unlocated=keep)
         if fast is not None:
-            return fast
+            return _set_unlocated_aside(fast)
     if path.suffix.lower() in _TABLES:
         table = load.read_table_file(path, sheet=sheet, header_row=header_row)
         problems = sheets.error_cell_problems(table, {**wanted, f"{where}.latitude": latitude, f"{where}.longitude": longitude})
@@ -336,7 +337,33 @@ def read_points(
     _take_fatalities(out, frame, path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
     if "geo_precision" in frame.columns:  # ACLED's location precision (1 exact, 2 near, 3 region), read when present
         out["geo_precision"] = pd.to_numeric(frame["geo_precision"], errors="coerce").to_numpy()
+    return _set_unlocated_aside(out)
+
+
+def _set_unlocated_aside(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The points with a location; the rows without coordinates (kept where the layer has an
+    ``admin_column``) in ``attrs['unlocated']`` (their columns, no geometry): :func:`count_points`
+    counts them by the unit they name, and nothing else sees them."""
+    missing = (points.geometry.isna() | points.geometry.is_empty).to_numpy()
+    if not missing.any():
+        return points
+    out = points[~missing].reset_index(drop=True)
+    rows = pd.DataFrame(points[missing].drop(columns="geometry"))
+    # as plain tuples: pandas compares attrs when it combines frames, which a frame in them would break
+    out.attrs = {**points.attrs, "unlocated": (tuple(rows.columns), tuple(rows.itertuples(index=False, name=None)))}
     return out
+
+
+def unlocated_rows(points: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """The rows without coordinates that :func:`read_points` set aside (``None`` where there are none)."""
+    kept = points.attrs.get("unlocated")
+    if not kept:
+        return None
+    columns, rows = kept
+    frame = pd.DataFrame(list(rows), columns=list(columns))
+    if "date" in frame.columns:
+        frame["date"] = pd.to_datetime(frame["date"])
+    return frame
 
 
 def _wanted(where: str, *, filters: dict | None, **columns: str | None) -> dict[str, str]:
@@ -372,7 +399,8 @@ def _filtered(frame: pd.DataFrame, filters: dict | None, path: Path, where: str)
 _TABLES = (".csv", ".txt", ".tsv", ".xlsx", ".xls")
 
 
-def _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column, *, where, crs, reference, filters, records, deleted) -> tuple[gpd.GeoDataFrame, int]:
+def _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column, *, where, crs, reference, filters, records, deleted,
+                     keep_unlocated=False) -> tuple[gpd.GeoDataFrame, int]:
     """Points from the coordinate columns of a table read from a CSV or a workbook, one per record, filtered."""
     if table.attrs.get("empty_file") and fatalities_column:  # no header: the optional column is assumed too
         wanted[f"{where}.fatalities_column"] = fatalities_column
@@ -383,11 +411,11 @@ def _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column
     table = load.drop_exact_copies(table, path, effect=_POINT_COPIES)
     table, dropped = _filtered(table, filters, path, where)
     lat, lon = load.resolve_column(table, latitude), load.resolve_column(table, longitude)
-    return load._csv_points(table, path, lat, lon, where=where, crs=crs, reference=reference), dropped
+    return load._csv_points(table, path, lat, lon, where=where, crs=crs, reference=reference, keep_unlocated=keep_unlocated), dropped
 
 
 def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands, deleted,
-                          reference=None) -> gpd.GeoDataFrame | None:
+                          reference=None, keep_unlocated=False) -> gpd.GeoDataFrame | None:
     """:func:`read_points` of a large CSV by pyarrow (:func:`~nexus_zones.load.read_csv_arrow`), in
     the general path's steps and with its functions: records once (repeated ids, exact copies,
     deleted records: the general functions, on every column), filters, coordinates, columns.
@@ -402,7 +430,7 @@ def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, 
         return None
     cols, n_deleted = _arrow_records(cols, path, deleted, records)
     cols, dropped = _arrow_filtered(cols, filters, path, where)
-    cols, geometry = _arrow_points(cols, path, latitude, longitude, where=where, reference=reference)
+    cols, geometry = _arrow_points(cols, path, latitude, longitude, where=where, reference=reference, keep_unlocated=keep_unlocated)
     out = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:4326", index=pd.RangeIndex(len(cols.lines)))
     out.attrs["dropped_by_filters"] = dropped
     out.attrs["deleted"] = n_deleted
@@ -428,13 +456,14 @@ def _arrow_records(cols: "load.ArrowColumns", path: Path, deleted: pd.Series | N
     return kept, int(table.attrs.get("deleted", 0))
 
 
-def _arrow_points(cols: "load.ArrowColumns", path: Path, latitude: str, longitude: str, *, where: str, reference) -> tuple["load.ArrowColumns", np.ndarray]:
+def _arrow_points(cols: "load.ArrowColumns", path: Path, latitude: str, longitude: str, *, where: str, reference,
+                  keep_unlocated: bool = False) -> tuple["load.ArrowColumns", np.ndarray]:
     """The points of the rows, as :func:`~nexus_zones.load._csv_points` makes them: plain degrees by
     pyarrow, other spellings (blanks, signs, degrees out of range) by that function itself."""
     lat_col, lon_col = cols.resolved[latitude], cols.resolved[longitude]
     lat, lon = load.arrow_degrees(cols.arrays[lat_col]), load.arrow_degrees(cols.arrays[lon_col])
     if lat is None or lon is None or (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
-        frame = load._csv_points(cols.frame([lat_col, lon_col]), path, lat_col, lon_col, where=where, crs=None, reference=reference)
+        frame = load._csv_points(cols.frame([lat_col, lon_col]), path, lat_col, lon_col, where=where, crs=None, reference=reference, keep_unlocated=keep_unlocated)
         return cols.take_lines(frame.index), frame.geometry.to_numpy()
     load.refuse_swapped_rows(lat, lon, cols.lines, path, latitude, longitude, where=where, reference=reference)
     return cols, gpd.points_from_xy(lon, lat)
@@ -523,9 +552,9 @@ def _arrow_columns(out: gpd.GeoDataFrame, cols: "load.ArrowColumns", path: Path,
             out[name] = cells.to_numpy()
 
 
-def _read_vector_points(path, layer, wanted, *, where, crs, reference, filters, records, deleted) -> tuple[gpd.GeoDataFrame, int]:
+def _read_vector_points(path, layer, wanted, *, where, crs, reference, filters, records, deleted, keep_unlocated=False) -> tuple[gpd.GeoDataFrame, int]:
     """Points of a vector file in EPSG:4326, one per record, filtered; features without geometry
-    are reported and left out, other geometry types are an error."""
+    are reported and left out (``keep_unlocated`` applies to tables only), other geometry types are an error."""
     frame = load._read_vector(path, layer)
     problems = load._missing_columns(path, frame, wanted)
     if problems:
@@ -608,6 +637,7 @@ class PointReport:
     outside_examples: tuple[str, ...] = field(default=())
     dropped_by_filters: int = 0
     by_admin: dict = field(default_factory=dict)
+    without_coordinates: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -670,7 +700,9 @@ def count_points(
     owner_ref, shared = assign_points(reference, kept.geometry)
     study_pos = units.index.get_indexer(reference.index)  # each reference unit's position in the study, or -1
     owner = np.where(owner_ref >= 0, study_pos[np.maximum(owner_ref, 0)], -1).astype(np.int64)
-    measures = _tally(units, points, kept, owner, categories=categories, layer=layer)
+    unlocated = unlocated_rows(points)
+    named, named_owner, without = _unlocated(units, unlocated, start=start, end=end, types=types, all_units=all_units, aliases=aliases, layer=layer)
+    measures = _tally(units, points, pd.concat([pd.DataFrame(kept.drop(columns="geometry")), named]) if len(named) else kept, np.concatenate([owner, named_owner]), categories=categories, layer=layer)
     by_admin: dict = {}
     if "admin" in kept.columns:
         measures["count_by_admin"], by_admin = _count_by_admin(units, kept, owner, all_units, aliases, layer)
@@ -681,10 +713,56 @@ def count_points(
         read=len(points), outside_window=outside_window, other_types=other_types, counted=int((owner >= 0).sum()),
         outside_units=int(nowhere.sum()), in_units_outside_study=int(((owner_ref >= 0) & (owner < 0)).sum()), on_shared_border=shared,
         outside_examples=_warn_outside(kept.geometry, nowhere, layer=layer), dropped_by_filters=int(points.attrs.get("dropped_by_filters", 0)),
-        by_admin=by_admin,
+        by_admin=by_admin, without_coordinates=without,
     )
     _log_counts(layer, report, measures)
     return measures, report
+
+
+def _say_unlocated(layer: str, report: dict) -> None:
+    """Rows without coordinates: logged when every one is counted by name, else an
+    :class:`EventsOutsideWarning` saying how many are left out and why."""
+    years = ", ".join(f"{y}: {n}" for y, n in report["years"].items())
+    left = report["rows"] - report["counted_by_name"]
+    if not left:
+        logger.info("layer %s: %d rows without coordinates counted in the unit their admin column names (by year: %s)", layer, report["rows"], years)
+        return
+    why = []
+    if report["naming_no_unit"]:
+        why.append(f"{report['naming_no_unit']} name no unit")
+    if report["unmatched_names"]:
+        why.append(f"names matching no unit: {', '.join(map(repr, report['unmatched_names'][:8]))}")
+    if report["outside_study"]:
+        why.append(f"{report['outside_study']} name a unit outside the study")
+    warnings.warn(EventsOutsideWarning(
+        f"layer {layer}: {report['rows']} rows in the window have no coordinates (by year: {years}); {report['counted_by_name']} counted in the "
+        f"study unit their admin column names, {left} not counted ({'; '.join(why)}). Fix: give those rows coordinates or a unit's P-code or name"),
+        stacklevel=4)
+
+
+def _unlocated(units, rows: pd.DataFrame | None, *, start, end, types, all_units, aliases, layer: str) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """The rows without coordinates in the window (of the types), each given the study unit its
+    admin column names (-1: none, or a unit outside the study), and their report: how many, how
+    many counted by name, by year, and the names that match no unit. Said in an
+    :class:`EventsOutsideWarning` when some are not counted."""
+    if rows is None or not len(rows):
+        return pd.DataFrame(), np.zeros(0, dtype=np.int64), {}
+    keep = in_window(rows, start, end)
+    if types is not None and "type" in rows.columns:
+        keep &= rows["type"].isin(list(types)).to_numpy()
+    chosen = rows[keep]
+    positions, _, _, unmatched = _admin_positions(units, chosen["admin"], all_units, aliases, layer, "the admin column of the rows without coordinates")
+    years = pd.to_datetime(chosen["date"]).dt.year if "date" in chosen.columns else pd.Series(np.nan, index=chosen.index)
+    unnamed = chosen["admin"].isna() | chosen["admin"].astype(str).str.strip().isin(["", "nan", "None"])
+    report = {
+        "rows": int(len(chosen)), "counted_by_name": int((positions >= 0).sum()), "naming_no_unit": int(unnamed.sum()),
+        "unmatched_names": sorted(unmatched),
+        "outside_study": int(((positions < 0) & ~unnamed.to_numpy() & ~chosen["admin"].astype(str).isin(unmatched).to_numpy()).sum()),
+        "years": {str(int(y)) if y == y else "no date": int(n) for y, n in years.value_counts(dropna=False).sort_index().items()},
+        "by_unit": {str(units.index[p]): int(n) for p, n in zip(*np.unique(positions[positions >= 0], return_counts=True))},
+    }
+    _say_unlocated(layer, report)
+    return chosen, positions, report
 
 
 def in_window(points: pd.DataFrame, start: date | None, end: date | None) -> np.ndarray:
@@ -832,18 +910,26 @@ def _outside_fix(found: list, given, far: int, n_out: int, key: str, bounds) -> 
     return fix + f"; if the points are right and lie beyond the boundaries, set {key}.outside: accept (only those inside are counted, the others are reported)"
 
 
-def _count_by_admin(units, kept, owner, all_units, aliases, layer) -> tuple[np.ndarray, dict]:
-    """Count points by their own admin-name column and compare with the spatial count."""
+def _admin_positions(units, admin: pd.Series, all_units, aliases, layer: str, what: str = "the points' admin column") -> tuple[np.ndarray, object, int]:
+    """Each row's study unit (its position in ``units``, -1 for none) by the unit its admin column
+    names: a P-code or a name of the boundaries (:func:`~nexus_zones.reconcile.match_rows`, aliases
+    applied); with the match report and how many distinct names there were."""
     reference = all_units if all_units is not None else pd.DataFrame(units[["name", "region"]])
-    values = pd.Series(sorted(set(kept["admin"])), dtype=object)
+    values = pd.Series(sorted(set(admin.dropna().astype(str)) - {"", "nan", "None"}), dtype=object)  # a blank cell names no unit
     is_code = conform_codes(values, reference.index)[0].isin(reference.index)  # the column may hold P-codes rather than names
     names = pd.DataFrame({"code": values.where(is_code, ""), "name": values.where(~is_code, "")})
     ids, rep = match_rows(names, reference, code_column="code", name_column="name", aliases=aliases)
-    _report_spellings(rep, layer, "the points' admin column")
+    _report_spellings(rep, layer, what)
     name_to_unit = dict(zip(values, ids))
-    admin_unit = kept["admin"].map(name_to_unit).to_numpy(dtype=object)
+    admin_unit = admin.astype(object).where(admin.notna(), None).map(lambda a: name_to_unit.get(str(a)) if a is not None else None).to_numpy(dtype=object)
     positions = {u: i for i, u in enumerate(units.index)}
-    admin_pos = np.array([positions.get(u, -1) if u is not None else -1 for u in admin_unit], dtype=np.int64)
+    unmatched = [v for v, u in name_to_unit.items() if u is None]
+    return np.array([positions.get(u, -1) if u is not None else -1 for u in admin_unit], dtype=np.int64), rep, len(names), unmatched
+
+
+def _count_by_admin(units, kept, owner, all_units, aliases, layer) -> tuple[np.ndarray, dict]:
+    """Count points by their own admin-name column and compare with the spatial count."""
+    admin_pos, rep, n_names, _ = _admin_positions(units, kept["admin"], all_units, aliases, layer)
     counts = np.bincount(admin_pos[admin_pos >= 0], minlength=len(units)).astype(float)
     spatial = np.bincount(owner[owner >= 0], minlength=len(units)).astype(float)
     disagree = [
@@ -853,7 +939,7 @@ def _count_by_admin(units, kept, owner, all_units, aliases, layer) -> tuple[np.n
     in_study = owner >= 0
     elsewhere = int(((admin_pos != owner) & in_study).sum())
     report = {
-        "names": len(names),
+        "names": n_names,
         "unmatched_names": list(rep.unmatched) + list(rep.ambiguous),
         "codes_corrected": list(rep.codes_corrected),
         "by_name_spelling": list(rep.by_name_spelling),

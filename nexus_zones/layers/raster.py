@@ -29,7 +29,7 @@ from .. import load
 from ..errors import InputDataError, MissingValueWarning, Problem
 from .base import MeasureContext, Measured, ReadContext, _HasPath, _resolve
 
-__all__ = ["RasterLayerSpec", "RASTER_MEASURES", "RasterInfo", "read_raster", "zonal_stats", "coverage_entries", "coverage_fractions", "measures", "read", "measure"]
+__all__ = ["RasterLayerSpec", "RASTER_MEASURES", "RasterInfo", "read_raster", "zonal_stats", "coverage_entries", "measures", "read", "measure"]
 
 logger = logging.getLogger(__name__)
 
@@ -233,16 +233,6 @@ def _dense(rows, cols, values, r_from: int, r_to: int, width: int) -> np.ndarray
     acc = np.bincount((rows[lo:hi] - r_from) * (width + 1) + cols[lo:hi], weights=values[lo:hi], minlength=n * (width + 1))
     cover = np.abs(np.cumsum(acc.reshape(n, width + 1), axis=1)[:, :width])
     return np.minimum(cover, 1.0, out=cover)
-
-
-def coverage_fractions(geom, transform, shape: tuple[int, int]) -> np.ndarray:
-    """Exact share of each pixel's area covered by ``geom`` (a polygon in the raster's CRS) on a
-    north-up window of ``shape`` whose upper-left corner is ``transform``'s origin."""
-    if transform.b != 0 or transform.d != 0:
-        raise InputDataError.one("raster", "transform", "a rotated raster", "a north-up raster", "warp it with gdalwarp first")
-    height, width = shape
-    rows, cols, values = coverage_entries(geom, transform, 0, 0, width, height)
-    return _dense(rows, cols, values, 0, height, width)
 
 
 def _window(bounds, transform, width: int, height: int):

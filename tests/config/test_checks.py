@@ -110,3 +110,27 @@ def test_a_pilots_requirement_naming_no_rule_is_a_config_error(grid_cfg, name):
     cfg["pilots"] = {"k": 1, "require": [name]}
     with pytest.raises(ConfigError, match=rf"pilots\.require\[0\]: found '{name}', which names no rule \(did you mean 'few_incidents'\?"):
         config_from_mapping(cfg)
+
+
+def test_an_indicators_sources_name_measures_over_the_same_window(grid_cfg, write_config):
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["layers"]["list2"] = {"kind": "points", "path": cfg["layers"]["events"]["path"], "year": 2016}
+    cfg["indicators"]["incidents"]["sources"] = ["list2.count", "lst2.count"]
+    err = config_error(write_config, cfg, match=r"2 config problems")
+    assert [p.where for p in err.problems] == ["indicators.incidents.sources", "indicators.incidents.sources"]
+    text = str(err)
+    assert "'list2.count' counted over 2016-01-01 to 2016-12-31, 'events.count' over 2017-01-01 to 2017-12-31" in text
+    assert "did you mean 'list2'?" in text
+
+
+def test_combine_sources_and_agree_within_need_sources_and_sense(grid_cfg):
+    for extra, where in (({"combine_sources": "mean"}, "combine_sources"), ({"sources": ["events.count"]}, "sources"),
+                         ({"sources": ["forces.closed"], "agree_within": -1}, "agree_within"), ({"sources": ["forces.closed"], "agree_within": "twenty"}, "agree_within"),
+                         ({"sources": ["services.health"]}, "sources")):
+        cfg = copy.deepcopy(grid_cfg)
+        cfg["indicators"]["incidents"].update(extra)
+        with pytest.raises(ConfigError, match=rf"indicators\.incidents\.{where}"):
+            config_from_mapping(cfg)
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["indicators"]["incidents"].update(sources=["forces.closed"], combine_sources="max", agree_within="20 %")  # a table has no window: its own
+    assert config_from_mapping(cfg).indicators["incidents"].agree_within == "20 %"

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from playwright.sync_api import expect, Page, sync_playwright
+from playwright.sync_api import expect, Page
 
 import nexus_zones
 from nexus_zones import maps
@@ -35,44 +35,39 @@ from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import pick, t
 from nexus_zones.result import RunResult
 
-from .._support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DOCS, PageLog, REPO, UPDATE_SCREENSHOTS, VIEWPORT, _assert_page_equals_python, _hostile_demo, _move_slider, _page_state, assert_clean, expand_layers, fills, is_ignored_console_error, open_map, open_popup, page_data_of, page_features, render_popups, screen_point, unit_named
+from .._support import ARTIFACTS, DOCS, PageLog, REPO, UPDATE_SCREENSHOTS, VIEWPORT, _assert_page_equals_python, _hostile_demo, _move_slider, _page_state, assert_clean, expand_layers, fewer_draws, fills, is_ignored_console_error, next_frames, open_map, open_popup, page_data_of, page_features, render_popups, screen_point, unit_named
 
 
-def test_chromium_popups_are_nodes_popups(tmp_path: Path) -> None:
+def test_chromium_popups_are_nodes_popups(chromium, tmp_path: Path) -> None:
     """In Chromium, every unit's opened popup (French demo, and the demo with hostile labels) shows
     the text of the body popup.js writes under Node, after the page's own score line; and no page error."""
-    from playwright.sync_api import sync_playwright
-
-    from .._support import CHROMIUM, CHROMIUM_ARGS, PageLog, assert_clean
-
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg = fewer_draws(yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8")))
     cfg["language"] = "fr"
     for key in ("base_dir", "data_dir"):
         cfg.pop(key, None)
     french = nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), out_dir=tmp_path / "fr")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        for result in (french, _hostile_demo(tmp_path)):
-            page_file = result.paths["map"]
-            expected = render_popups(page_data_of(page_file.read_text(encoding="utf-8")))
-            pg, log = browser.new_page(), PageLog()
-            pg.route("**/*", log.on_route)
-            pg.on("pageerror", lambda exc, log=log: log.page_errors.append(str(exc)))
-            pg.goto(page_file.resolve().as_uri(), wait_until="load")
-            shown = pg.evaluate("""(bodies) => bodies.map((body, i) => {
-              const z = window.nexusZones, layer = z.geo.getLayers().find(l => z.units.indexOf(l.feature) === i);
-              layer.openPopup();
-              const popup = layer.getPopup().getElement().querySelector('.leaflet-popup-content .nz-popup'), div = document.createElement('div');
-              div.innerHTML = body;
-              const text = [popup.textContent, div.textContent, popup.querySelectorAll('li, tr, p').length >= div.querySelectorAll('li, tr, p').length];
-              z.map.closePopup();
-              return text;
-            })""", expected)
-            assert len(shown) == len(result.scores)
-            for text, body, enough in shown:
-                assert body in text and enough, (text, body)
-            assert_clean(log)
-        browser.close()
+    # one browser for the session (conftest.chromium), a page per study
+    for result in (french, _hostile_demo(tmp_path)):
+        page_file = result.paths["map"]
+        expected = render_popups(page_data_of(page_file.read_text(encoding="utf-8")))
+        pg, log = chromium.new_page(), PageLog()
+        pg.route("**/*", log.on_route)
+        pg.on("pageerror", lambda exc, log=log: log.page_errors.append(str(exc)))
+        pg.goto(page_file.resolve().as_uri(), wait_until="load")
+        shown = pg.evaluate("""(bodies) => bodies.map((body, i) => {
+          const z = window.nexusZones, layer = z.geo.getLayers().find(l => z.units.indexOf(l.feature) === i);
+          layer.openPopup();
+          const popup = layer.getPopup().getElement().querySelector('.leaflet-popup-content .nz-popup'), div = document.createElement('div');
+          div.innerHTML = body;
+          const text = [popup.textContent, div.textContent, popup.querySelectorAll('li, tr, p').length >= div.querySelectorAll('li, tr, p').length];
+          z.map.closePopup();
+          return text;
+        })""", expected)
+        assert len(shown) == len(result.scores)
+        for text, body, enough in shown:
+            assert body in text and enough, (text, body)
+        assert_clean(log)
+        pg.close()
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_LABEL = "<script>alert(2)</script>"
@@ -82,9 +77,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    """The bundled demo, run once for the module."""
-    return nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path_factory.mktemp("demo"))
+def demo(demo_result: RunResult) -> RunResult:
+    """The bundled demo (run once for the session)."""
+    return demo_result
 
 
 def expected_views(result: RunResult) -> list[tuple[str, str]]:
@@ -346,7 +341,10 @@ def test_hostile_strings_stay_text(page: tuple[Page, PageLog], grid_files: dict,
     expect(popup).to_have_count(1)
 
     # nothing was parsed as markup, and nothing ran
-    pg.wait_for_timeout(200)  # give an injected handler (img onerror) the time to fire before checking for dialogs
+    # an injected image would have failed to load (the network is cut) and its onerror handler run: wait for
+    # every image of the page to be settled, then for the queued events, before checking for dialogs
+    pg.wait_for_function("() => [...document.images].every((img) => img.complete)")
+    next_frames(pg)
     assert log.dialogs == []
     assert pg.locator('img[src="x"]').count() == 0
     assert pg.locator("[onerror]").count() == 0

@@ -19,16 +19,14 @@ import nexus_zones
 from nexus_zones.config import config_from_mapping
 from nexus_zones.result import RunResult
 
-from .._support import (ARTIFACTS, DEMO, DOCS, PageLog, REPO, UPDATE_SCREENSHOTS, VIEWPORT, VIOLENT, _move_slider, _page_state, assert_clean, demo_mapping,
-                        expand_layers, fills, open_map, open_popup, require_real_data, unit_named)
-CONFIG = REPO / "configs" / "mali_north_centre_2016_2019.yaml"
+from .._support import (ARTIFACTS, DEMO, DOCS, PageLog, UPDATE_SCREENSHOTS, VIEWPORT, VIOLENT, _move_slider, _page_state, assert_clean, demo_mapping,
+                        expand_layers, fills, open_map, open_popup, unit_named)
 
 
 @pytest.fixture(scope="module")
-def north_centre(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    """The real north–centre study 2016–2019, run once for the module."""
-    real = require_real_data()
-    return nexus_zones.run(CONFIG, out_dir=tmp_path_factory.mktemp("north_centre"), data_dir=real)
+def north_centre(north_centre_result: RunResult) -> RunResult:
+    """The real north–centre study 2016–2019 (run once for the session)."""
+    return north_centre_result
 
 
 def _choose_period(pg: Page, index: int, name: str) -> None:

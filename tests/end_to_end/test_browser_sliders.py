@@ -20,7 +20,7 @@ from nexus_zones import claims, explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import fixed, percent, t
 
-from .._support import REPO, assert_clean, fills, open_map
+from .._support import REPO, assert_clean, fills, open_map, shown_points
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +53,7 @@ def _expected_popup(python, unit: str, ranked: int) -> dict:
     three = claims.pick_three([(c, good, None) for c, good in said])
     item = lambda c, good: ["ok" if good else "ko", claims.render(c, "en", labels)]  # noqa: E731
     bars = []
-    for n, points in zip(names, maps.shown_points(row, names)):
+    for n, points in zip(names, shown_points(row, names)):
         contrib, most = row[f"{n}_contrib"], 100.0 * eff[n]
         width = int(f"{0.0 if not most or math.isnan(contrib) else 100.0 * contrib / most:.0f}")
         bars.append([f"{width}%", "–" if math.isnan(points) else fixed(points, "en", 1)])

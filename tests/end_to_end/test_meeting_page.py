@@ -22,14 +22,14 @@ from nexus_zones import cli
 from nexus_zones.config import config_from_mapping
 from nexus_zones.result import RunResult
 
-from .._support import REPO, _open, assert_clean, require_real_data, screen_point
+from .._support import REPO, _open, assert_clean, fewer_draws, next_frames, require_real_data, screen_point
 
 
 # ------------------------------------------------------------------------ hostile catalogue: language
 
 
 def _cli_demo(tmp_path: Path, change, name: str) -> tuple[int, pd.DataFrame, str]:
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg = fewer_draws(yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8")))
     change(cfg)
     for layer in cfg["layers"].values():
         layer["path"] = str((REPO / "configs" / layer["path"]).resolve())
@@ -73,9 +73,8 @@ def test_cli_french_run_with_english_texts_warns(tmp_path: Path, capsys, change,
 
 
 @pytest.fixture(scope="module")
-def real_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    data = require_real_data()
-    return nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=data, out_dir=tmp_path_factory.mktemp("real"))
+def real_run(mali_2017_result: RunResult) -> RunResult:
+    return mali_2017_result
 
 
 _UNDER_CONTROL = """(points) => {
@@ -159,7 +158,7 @@ def test_real_every_popup_close_button_is_on_top(laptop, real_run: RunResult) ->
     x, y = screen_point(pg, top, real_run.scores.geometry[top])
     pg.mouse.click(x, y)
     pg.wait_for_selector(".leaflet-popup-close-button")
-    pg.wait_for_timeout(400)  # the pan animation (0.25 s)
+    pg.wait_for_function("() => { const pan = window.nexusZones.map._panAnim; return !pan || !pan._inProgress; }")  # the pan animation has ended
     assert pg.evaluate("""() => { const b = document.querySelector('.leaflet-popup-close-button'), r = b.getBoundingClientRect();
                               const el = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return b.contains(el) || [el && el.className, r.top, r.left]; }""") is True
     assert_clean(log)
@@ -177,12 +176,12 @@ def test_real_labels_never_overlap(laptop, real_run: RunResult) -> None:
     assert hidden  # 50 names do not all fit at 1366×768: some wait for a zoom
     # zoom in on the crowded south: more names, still no overlap
     pg.evaluate("() => window.nexusZones.map.setView([13.5, -6.5], window.nexusZones.map.getZoom() + 2, {animate: false})")
-    pg.wait_for_timeout(50)
+    next_frames(pg)
     zoomed = pg.evaluate(_OVERLAPS)
     assert zoomed["pairs"] == [] and hidden & set(zoomed["shown"])
     # back out, then hover a unit whose name was hidden: it shows, and the others give way
     pg.evaluate("() => window.nexusZones.map.setZoom(window.nexusZones.map.getZoom() - 2, {animate: false})")
-    pg.wait_for_timeout(50)
+    next_frames(pg)
     back = pg.evaluate(_OVERLAPS)
     assert back["pairs"] == []
     from .._support import assert_clean, screen_point
@@ -203,7 +202,7 @@ def test_real_french_page_has_no_english_text_without_the_warning(laptop, real_r
     from .._support import assert_clean
 
     pg, log = laptop
-    data = yaml.safe_load((REPO / "configs" / "mali_2017.yaml").read_text(encoding="utf-8"))
+    data = fewer_draws(yaml.safe_load((REPO / "configs" / "mali_2017.yaml").read_text(encoding="utf-8")))
     data["language"] = "fr"
     data["data_dir"] = str(require_real_data())
     english = {f"indicators.{n}.label": i["label"] for n, i in data["indicators"].items()}

@@ -23,7 +23,7 @@ import yaml
 
 from nexus_zones import cli
 
-from .._support import DEMO, REPO, _read, copy_demo, require_real_data, run_cli, scores_table
+from .._support import DEMO, REPO, _read, copy_demo, fewer_draws, require_real_data, run_cli, scores_table
 DTM = "iom_dtm_mali_idps_by_commune_2014-2020.csv"
 HEALTH = "who_kemri_public_health_facilities_mali.csv"
 CH = "cadre_harmonise_mali_cercles_2014-2020.csv"
@@ -44,7 +44,7 @@ def _real(folder: Path, **replaced: pd.DataFrame) -> tuple[dict, Path]:
     for name, frame in replaced.items():
         frame.to_csv(data / name, index=False)
     cfg = yaml.safe_load((REPO / "configs" / "mali_2017.yaml").read_text(encoding="utf-8"))
-    cfg["robustness"]["draws"] = 20
+    fewer_draws(cfg, 20)
     cfg.pop("data_dir", None)
     return cfg, data
 

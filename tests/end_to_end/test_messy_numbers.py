@@ -22,8 +22,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from nexus_zones import cli, load
+from nexus_zones import cli
 from nexus_zones.errors import NumberFormatWarning
+from nexus_zones.layers import table as table_mod
 
 from .._support import DEMO, NBSP, NNBSP, demo_mapping, run_cli
 
@@ -114,7 +115,7 @@ def _assert_population(path: Path, cfg: dict, real: Path) -> None:
     spec = cfg["layers"]["food"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NumberFormatWarning)
-        rows = load.read_table(path, columns=spec["columns"], name_column="adm2_name", where=spec["where"],
+        rows = table_mod.read_table(path, columns=spec["columns"], name_column="adm2_name", where=spec["where"],
                                decimal=spec.get("decimal"), thousands=spec.get("thousands"),
                                whole={m: "whole" for m in ["population", *spec.get("whole_numbers", [])]}, layer="food")
     clean = pd.read_csv(real / CH, dtype={"exercise_year": str})

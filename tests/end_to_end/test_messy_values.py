@@ -29,7 +29,7 @@ import yaml
 import nexus_zones
 from nexus_zones import cli
 
-from .._support import REPO, require_real_data
+from .._support import REPO, fewer_draws, require_real_data
 
 
 # ------------------------------------------------------------------------------------- the demo, copied
@@ -41,7 +41,7 @@ def _demo(tmp: Path) -> tuple[Path, dict]:
     data = tmp / "data" / "demo"
     shutil.copytree(REPO / "data" / "demo", data)
     cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
-    cfg["robustness"]["draws"] = 100  # fewer draws: the catalogue is about inputs, not robustness
+    fewer_draws(cfg, 100)  # fewer draws: the catalogue is about inputs, not robustness
     return data, cfg
 
 

@@ -16,7 +16,7 @@ import pytest
 from nexus_zones import cli, fold, load, pipeline, schemas
 from nexus_zones.config import config_from_mapping, load_config
 
-from .._support import PUBLISHED, REPO, _ch, _ch_config, _dtm_cercles, copy_demo, deleted_list, dtm_v3, require_real_data, run_cli, scores_table
+from .._support import PUBLISHED, REPO, _ch, _ch_config, _dtm_cercles, copy_demo, deleted_list, fewer_draws, dtm_v3, require_real_data, run_cli, scores_table
 HAPI = ["location_code", "location_name", "admin1_code", "admin1_name", "provider_admin1_name", "admin2_code", "admin2_name",
         "provider_admin2_name", "admin_level"]
 
@@ -56,7 +56,7 @@ def _demo(tmp_path: Path, change) -> Path:
     """configs/demo.yaml with absolute paths, changed by ``change(cfg, tmp_path)``, written to tmp_path."""
     import yaml
 
-    cfg = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    cfg = fewer_draws(yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8")))
     cfg["study"]["boundaries"]["path"] = str((REPO / "configs" / cfg["study"]["boundaries"]["path"]).resolve())
     for layer in cfg["layers"].values():
         layer["path"] = str((REPO / "configs" / layer["path"]).resolve())

@@ -11,19 +11,19 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pytest
+import yaml
 
-import nexus_zones
 from nexus_zones import cli, load
 
-from .._support import CHROMIUM_ARGS, NORTH_CENTRE, REPO, VIOLENT, decode_units, is_ignored_console_error, require_real_data
+from .._support import REPO, VIOLENT, decode_units, fewer_draws, is_ignored_console_error, require_real_data
 
 pytestmark = pytest.mark.realdata
 TOMBOUCTOU = {"ML0601": "Tombouctou", "ML0602": "Dire", "ML0603": "Goundam", "ML0604": "Gourma-Rharous", "ML0605": "Niafunke"}
 
 
 @pytest.fixture(scope="module")
-def mali(real, tmp_path_factory):
-    return nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=real, out_dir=tmp_path_factory.mktemp("mali"))
+def mali(mali_2017_result):
+    return mali_2017_result
 
 
 def test_all_fifty_cercles_scored_and_written(mali):
@@ -115,10 +115,14 @@ def test_commune_level_and_geojson_boundaries_read(real):
 
 
 def test_cli_with_data_dir(real, tmp_path, capsys):
-    code = cli.main(["run", str(REPO / "configs" / "mali_2017.yaml"), "--data-dir", str(real), "--out", str(tmp_path), "-q"])
+    cfg = fewer_draws(yaml.safe_load((REPO / "configs" / "mali_2017.yaml").read_text(encoding="utf-8")))
+    cfg.pop("data_dir", None)
+    config = tmp_path / "mali_2017.yaml"  # elsewhere than configs/: every input is found through --data-dir
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    code = cli.main(["run", str(config), "--data-dir", str(real), "--out", str(tmp_path / "out"), "-q"])
     out = capsys.readouterr().out
     assert code == 0 and "50 units scored" in out
-    assert (tmp_path / "mali_2017.html").stat().st_size > 0
+    assert (tmp_path / "out" / "mali_2017.html").stat().st_size > 0
     code = cli.main(["check", str(REPO / "configs" / "mali_2017.yaml"), "--data-dir", str(tmp_path / "nowhere"), "-q"])
     err = capsys.readouterr().err
     assert code == 2 and "--data-dir: found" in err and "which is not a folder" in err
@@ -143,22 +147,18 @@ def test_mali_map_is_small_and_its_borders_stay_shared(mali):
 
 
 @pytest.mark.browser
-def test_mali_map_opens_offline_in_chromium(mali):
-    from playwright.sync_api import sync_playwright
-
-    from .._support import CHROMIUM_ARGS, is_ignored_console_error
-
+def test_mali_map_opens_offline_in_chromium(mali, chromium):
     problems = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page()
+    page = chromium.new_page()
+    try:
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" and not is_ignored_console_error(m.text, m.location.get("url", "")) else None)
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
         page.goto(mali.paths["map"].resolve().as_uri())
         page.wait_for_selector("div.nz-legend[data-view]")
         assert page.locator("path.leaflet-interactive").count() == 50
-        browser.close()
+    finally:
+        page.close()
     assert problems == []
 
 
@@ -169,8 +169,8 @@ NORTH = ("Tombouctou", "Gao", "Kidal")
 
 
 @pytest.fixture(scope="module")
-def north_centre_study(real, tmp_path_factory):
-    return nexus_zones.run(NORTH_CENTRE, data_dir=real, out_dir=tmp_path_factory.mktemp("north_centre"))
+def north_centre_study(north_centre_result):
+    return north_centre_result
 
 
 def _period_scores(result) -> dict[str, pd.DataFrame]:

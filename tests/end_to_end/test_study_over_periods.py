@@ -104,9 +104,9 @@ def test_a_raster_per_period_in_a_run(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------ the real study
 
 
-def test_north_centre_counts_equal_an_independent_sjoin_for_each_year() -> None:
+def test_north_centre_counts_equal_an_independent_sjoin_for_each_year(north_centre_result) -> None:
     real = require_real_data()
-    result = pipeline.compute(NORTH_CENTRE, data_dir=real)
+    result = north_centre_result
     config = load_config(NORTH_CENTRE, data_dir=real)
     cercles = gpd.read_file(real / "mali_admin_boundaries_ocha_cod_2015.gpkg", layer="adm2_cercles")
     cercles = cercles[cercles["admin1Name"].isin(config.study.regions)]
@@ -126,9 +126,9 @@ def test_north_centre_counts_equal_an_independent_sjoin_for_each_year() -> None:
     assert totals[2019] > 3 * totals[2016]  # violence spread to the centre
 
 
-def test_north_centre_idps_follow_the_december_rounds() -> None:
+def test_north_centre_idps_follow_the_december_rounds(north_centre_result) -> None:
     real = require_real_data()
-    result = pipeline.compute(NORTH_CENTRE, data_dir=real)
+    result = north_centre_result
     dtm = pd.read_csv(real / "iom_dtm_mali_idps_by_commune_2014-2020.csv")
     for year in (2016, 2017, 2018, 2019):
         rows = dtm[pd.to_datetime(dtm["snapshot_date"]).dt.normalize() == pd.Timestamp(f"{year}-12-31")]

@@ -20,12 +20,13 @@ import nexus_zones
 from nexus_zones import aggregate, load, report
 from nexus_zones.errors import EventsOutsideWarning, InputDataError, MissingValueWarning, NexusZonesWarning, SpellingVariantWarning, UnmatchedFilterWarning, UnusedValueWarning
 from nexus_zones.layers import points
+from nexus_zones.layers import points as points_mod
 
 from .._support import DEMO, VIOLENT, _grid_points, _text, deleted_list, grid_units
 
 
 def test_read_points_parses_acled_date_formats(grid_files):
-    pts = load.read_points(grid_files["events"], date_column="event_date", type_column="event_type")
+    pts = points_mod.read_points(grid_files["events"], date_column="event_date", type_column="event_type")
     assert pts["date"].iloc[1] == pd.Timestamp("2017-06-14")
     assert pts["date"].iloc[0] == pd.Timestamp("2017-03-01")
     assert pts["fatalities"].sum() == 2 + 1 + 0 + 4 + 3 + 0 + 9
@@ -35,23 +36,23 @@ def test_read_points_unparseable_date_names_rows(tmp_path):
     path = tmp_path / "e.csv"
     pd.DataFrame({"event_date": ["2017-01-01", "sometime", "31/02/2017"], "latitude": [1, 1, 1], "longitude": [1, 1, 1]}).to_csv(path, index=False)
     with pytest.raises(InputDataError, match=r"2 dates that cannot be read \(row 3: 'sometime', row 4: '31/02/2017'\)"):
-        load.read_points(path, date_column="event_date")
+        points_mod.read_points(path, date_column="event_date")
 
 
 def test_read_points_swapped_coordinates_are_named(tmp_path):
     path = tmp_path / "e.csv"
     pd.DataFrame({"latitude": [16.3, -3.4], "longitude": [-3.4, 200.0]}).to_csv(path, index=False)
     with pytest.raises(InputDataError, match=r"out of range \(latitude, longitude: row 3: .-3\.4., .200\.0.\)"):
-        load.read_points(path)
+        points_mod.read_points(path)
     pd.DataFrame({"latitude": [-3.4, 120.0], "longitude": [16.3, -3.4]}).to_csv(path, index=False)
     with pytest.raises(InputDataError, match="look swapped"):
-        load.read_points(path)
+        points_mod.read_points(path)
 
 
 def test_count_points_window_types_shared_edge_and_outside(grid_files):
     units = grid_units()
     with pytest.warns(EventsOutsideWarning, match=r"1 of 5 points in the window fell outside every unit of the boundaries.*\(5\.0000, 5\.0000\)"):
-        measures, report = aggregate.count_points(
+        measures, report = points_mod.count_points(
             units, _grid_points(grid_files), start=pd.Timestamp("2017-01-01").date(), end=pd.Timestamp("2017-12-31").date(), types=VIOLENT
         )
     # A1: two inside + the edge event (x=1 is shared with A2; A1 is the first id)
@@ -73,7 +74,7 @@ def test_count_points_agrees_with_geopandas_sjoin():
     pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=4326)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EventsOutsideWarning)
-        measures, report = aggregate.count_points(units, pts, outside="accept")  # 5/9 of the square lies outside the grid
+        measures, report = points_mod.count_points(units, pts, outside="accept")  # 5/9 of the square lies outside the grid
     joined = gpd.sjoin(pts, units, predicate="within")
     expected = joined.groupby("unit_id").size().reindex(units.index, fill_value=0)
     assert measures["count"].astype(int).to_dict() == expected.to_dict()
@@ -82,12 +83,12 @@ def test_count_points_agrees_with_geopandas_sjoin():
 
 def test_count_points_categories_slugged_or_mapped(grid_files):
     units = grid_units()
-    pts = load.read_points(grid_files["services"], category_column="category")
-    m, _ = aggregate.count_points(units, pts)
+    pts = points_mod.read_points(grid_files["services"], category_column="category")
+    m, _ = points_mod.count_points(units, pts)
     assert m["health"].to_dict() == {"A1": 1, "A2": 1, "B1": 0, "B2": 1}
     assert m["school"].to_dict() == {"A1": 0, "A2": 0, "B1": 1, "B2": 1}
     with pytest.warns(UnusedValueWarning, match=r"category values \['School'\] are in no configured category"):
-        m2, _ = aggregate.count_points(units, pts, categories={"care": ["Health"]})
+        m2, _ = points_mod.count_points(units, pts, categories={"care": ["Health"]})
     assert m2["care"].to_dict() == m["health"].to_dict()
     assert aggregate.slug("Centre de santé") == "centre_de_sante"
     assert aggregate.slug("3W") == "c_3w"
@@ -97,13 +98,13 @@ def test_unknown_type_filter_value_is_warned(grid_files):
     with pytest.warns(UnmatchedFilterWarning, match=r"types: found 'Batles' \(did you mean 'Battles'\?\) in no row"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", EventsOutsideWarning)
-            aggregate.count_points(grid_units(), _grid_points(grid_files), types=["Batles", "Battles"])
+            points_mod.count_points(grid_units(), _grid_points(grid_files), types=["Batles", "Battles"])
 
 
 def test_point_on_a_vertex_shared_by_four_units_goes_to_the_first():
     units = grid_units()
     pts = gpd.GeoDataFrame(geometry=[Point(1, 1)], crs=4326)
-    m, rep = aggregate.count_points(units, pts)
+    m, rep = points_mod.count_points(units, pts)
     assert m["count"].to_dict() == {"A1": 1, "A2": 0, "B1": 0, "B2": 0}
     assert rep.on_shared_border == 1
 
@@ -112,10 +113,10 @@ def test_points_file_as_geojson(tmp_path):
     pts = gpd.GeoDataFrame({"category": ["Police"]}, geometry=[Point(0.5, 0.5)], crs=4326).to_crs(3857)
     path = tmp_path / "posts.geojson"
     pts.to_file(path, driver="GeoJSON")
-    read = load.read_points(path, category_column="category", fatalities_column=None)
+    read = points_mod.read_points(path, category_column="category", fatalities_column=None)
     assert read.crs.to_epsg() == 4326
     assert read.geometry.iloc[0].x == pytest.approx(0.5, abs=1e-9)
-    m, _ = aggregate.count_points(grid_units(), read)
+    m, _ = points_mod.count_points(grid_units(), read)
     assert m["police"].to_dict() == {"A1": 0, "A2": 0, "B1": 1, "B2": 0}
 
 
@@ -130,9 +131,9 @@ def test_points_where_filter_and_admin_names(tmp_path):
             "admin2": ["Alpha One", "Alpha One", "Bravo One", "Bravo One"],
         }
     ).to_csv(path, index=False)
-    pts = load.read_points(path, admin_column="admin2", filters={"geo_precision": [1, 2]})
+    pts = points_mod.read_points(path, admin_column="admin2", filters={"geo_precision": [1, 2]})
     assert len(pts) == 3 and pts.attrs["dropped_by_filters"] == 1
-    m, rep = aggregate.count_points(grid_units(), pts)
+    m, rep = points_mod.count_points(grid_units(), pts)
     assert m["count"].to_dict() == {"A1": 1, "A2": 0, "B1": 2, "B2": 0}
     assert m["count_by_admin"].to_dict() == {"A1": 1, "A2": 0, "B1": 2, "B2": 0}
     assert rep.dropped_by_filters == 1 and rep.by_admin["points_whose_name_names_another_unit"] == 0
@@ -142,8 +143,8 @@ def test_border_with_a_unit_outside_the_study_follows_the_national_rule(grid_fil
     b_all = load.read_boundaries(grid_files["boundaries"], id_column="pcode", name_column="name", region_column="region")
     b_south = load.read_boundaries(grid_files["boundaries"], id_column="pcode", name_column="name", region_column="region", regions=["South"])
     pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.5], [1.0]), crs=4326)  # on the A1 (North) / B1 (South) border
-    national, _ = aggregate.count_points(b_all.units, pts, all_units=b_all.all_units)
-    south, rep = aggregate.count_points(b_south.units, pts, all_units=b_south.all_units)
+    national, _ = points_mod.count_points(b_all.units, pts, all_units=b_all.all_units)
+    south, rep = points_mod.count_points(b_south.units, pts, all_units=b_south.all_units)
     assert national["count"].to_dict() == {"A1": 1, "A2": 0, "B1": 0, "B2": 0}
     assert south["count"].to_dict() == {"B1": 0, "B2": 0}
     assert rep.in_units_outside_study == 1 and rep.outside_units == 0
@@ -151,7 +152,7 @@ def test_border_with_a_unit_outside_the_study_follows_the_national_rule(grid_fil
 
 def test_category_named_like_a_measure_is_prefixed():
     pts = gpd.GeoDataFrame({"category": ["Count", "Count", "School"]}, geometry=gpd.points_from_xy([0.5, 0.5, 1.5], [1.5, 1.5, 1.5]), crs=4326)
-    m, _ = aggregate.count_points(grid_units(), pts)
+    m, _ = points_mod.count_points(grid_units(), pts)
     assert m.loc["A1", "count"] == 2 and m.loc["A1", "cat_count"] == 2 and m.loc["A2", "school"] == 1
 
 
@@ -160,8 +161,8 @@ def test_points_without_geometry_and_empty_windows_are_reported(tmp_path):
     path = tmp_path / "p.gpkg"
     pts.to_file(path)
     with pytest.warns(nexus_zones.NexusZonesWarning, match="2 features without geometry were not counted"):
-        read = load.read_points(path, date_column="event_date", fatalities_column=None)
-    m, rep = aggregate.count_points(grid_units(), read, start=pd.Timestamp("2017-01-01").date(), end=pd.Timestamp("2017-12-31").date())
+        read = points_mod.read_points(path, date_column="event_date", fatalities_column=None)
+    m, rep = points_mod.count_points(grid_units(), read, start=pd.Timestamp("2017-01-01").date(), end=pd.Timestamp("2017-12-31").date())
     assert m["count"].sum() == 0 and (rep.read, rep.outside_window, rep.counted) == (1, 1, 0)  # the pipeline reports the empty window
 
 N = 400  # rows per file: enough for several pyarrow blocks of logic, small enough to be quick
@@ -357,7 +358,7 @@ def test_categories_in_windows_1252_are_counted(tmp_path):
     text = _text("services_points.csv")
     path = tmp_path / "services.csv"
     path.write_bytes(text.encode("cp1252"))
-    points = load.read_points(path, category_column="category", fatalities_column=None)
+    points = points_mod.read_points(path, category_column="category", fatalities_column=None)
     clean = pd.read_csv(DEMO / "services_points.csv", dtype=str)
     assert points["category"].value_counts().to_dict() == clean["category"].value_counts().to_dict()
     assert (points["category"] == "École").sum() == text.count(",École,")
@@ -368,11 +369,11 @@ def test_a_few_points_outside_are_not_an_error():
     units = gpd.GeoDataFrame({"name": ["a"], "region": ["r"]}, geometry=[shapely.box(0, 0, 1, 1)], index=pd.Index(["A"], name="unit_id"), crs=4326)
     pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.5, 9.0], [0.5, 9.0]), crs=4326)
     with pytest.warns(EventsOutsideWarning, match="1 of 2 points in the window fell outside"):
-        measures, report = aggregate.count_points(units, pts)
+        measures, report = points_mod.count_points(units, pts)
     assert measures.loc["A", "count"] == 1 and report.outside_units == 1
     many = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.5] * 9 + [9.0] * 10, [0.5] * 19), crs=4326)
     with pytest.raises(InputDataError, match=r"found 10 of 19 points outside every unit .* 9 of 19 inside the boundaries as given"):
-        aggregate.count_points(units, many, source="pts.csv")
+        points_mod.count_points(units, many, source="pts.csv")
 
 
 # ------------------------------------------------------------------------------ ACLED's deleted events, on both CSV paths
@@ -444,7 +445,7 @@ def test_a_where_value_in_no_row_is_warned_with_a_did_you_mean_while_the_others_
 
     with pytest.warns(UnmatchedFilterWarning, match=r"acled\.csv: layers\.x\.where\.event_type: found 'Protets' \(did you mean 'Protests'\?\) in no row; "
                                                     r"expected values of column 'event_type'") as caught:
-        pts = load.read_points(path, type_column="event_type", filters={"event_type": ["Battles", "Protets"]}, where="layers.x")
+        pts = points_mod.read_points(path, type_column="event_type", filters={"event_type": ["Battles", "Protets"]}, where="layers.x")
 
     assert len(pts) == 2 and pts.attrs["dropped_by_filters"] == 2  # the two Battles kept: 'Protets' keeps nothing
     assert [w.message.problem.where for w in caught] == ["layers.x.where.event_type"]
@@ -455,7 +456,7 @@ def test_a_match_phrase_in_no_row_is_warned_for_contains_and_excludes(tmp_path):
     matches = [{"columns": ["notes"], "contains": ["attack", "ambuscade"]}, {"columns": ["notes"], "excludes": ["Convoi"]}]
 
     with pytest.warns(UnmatchedFilterWarning) as caught:
-        pts = load.read_points(path, type_column="event_type", matches=matches, where="layers.x")
+        pts = points_mod.read_points(path, type_column="event_type", matches=matches, where="layers.x")
 
     assert len(pts) == 2  # the two attacks; 'Convoi' (misspelt) excludes nothing, so the convoy attack stays
     said = sorted(str(w.message) for w in caught)
@@ -468,7 +469,7 @@ def test_every_listed_value_present_is_silent(tmp_path):
     path = _events_with_notes(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnmatchedFilterWarning)
-        pts = load.read_points(path, type_column="event_type", filters={"event_type": ["Battles", "Protests"]},
+        pts = points_mod.read_points(path, type_column="event_type", filters={"event_type": ["Battles", "Protests"]},
                                matches=[{"columns": ["notes"], "contains": ["attack", "clash"]}], where="layers.x")
     assert len(pts) == 2  # Battles (attack, clash); the protest has neither phrase
 
@@ -494,3 +495,42 @@ def test_a_blank_fatalities_cell_or_a_line_cut_short_is_counted_as_0_with_a_warn
     with pytest.warns(MissingValueWarning, match=r"column 'fatalities' is blank in 2 of 4 rows \(line 3, 4\), counted as 0 fatalities"):
         pts = points.read_points(path, date_column="event_date", where="layers.e")
     assert pts["fatalities"].tolist() == [5.0, 0.0, 0.0, 2.0]  # 5 + 0 + 0 + 2: the blanks count nothing
+
+
+# ------------------------------------------------------------------------------------ rows without coordinates
+
+
+def _list_with_places(tmp_path: Path) -> Path:
+    """An incident list whose rows locate some events only by the unit they name (grid units A1, A2, B1, B2)."""
+    path = tmp_path / "list.csv"
+    pd.DataFrame([
+        ("2017-01-05", 1.5, 0.5, "Alpha One", 1),   # located in A1 (its name agrees)
+        ("2017-02-05", "", "", "Alpha One", 2),     # no coordinates: A1 by name
+        ("2017-03-05", "", "", "B2", 0),            # no coordinates: B2 by P-code
+        ("2017-04-05", "", "", "alpha two", 5),     # no coordinates: A2 by its name, folded
+        ("2017-05-05", "", "", "", 0),              # no coordinates, no name: not counted
+        ("2017-06-05", "", "", "Gamma", 0),         # no coordinates, a name of no unit: not counted
+        ("2016-06-05", "", "", "Alpha One", 0),     # outside the 2017 window
+    ], columns=["event_date", "latitude", "longitude", "place", "fatalities"]).to_csv(path, index=False)
+    return path
+
+
+def test_rows_without_coordinates_are_counted_by_the_unit_they_name(monkeypatch, tmp_path):
+    path = _list_with_places(tmp_path)
+    for result, said, error in _both(monkeypatch, path, admin_column="place", type_column=None):
+        assert error is None and len(result) == 1  # the located row; the others set aside
+        assert len(points.unlocated_rows(result)) == 6
+        with pytest.warns(EventsOutsideWarning, match=r"layer list: 6 rows in the window have no coordinates|layer list: 5 rows") as caught:
+            values, report = points.count_points(grid_units(), result, start=pd.Timestamp("2017-01-01").date(), end=pd.Timestamp("2017-12-31").date(), layer="list")
+        assert values["count"].to_dict() == {"A1": 2.0, "A2": 1.0, "B1": 0.0, "B2": 1.0}
+        assert values["fatalities"].to_dict() == {"A1": 3.0, "A2": 5.0, "B1": 0.0, "B2": 0.0}
+        assert report.without_coordinates == {"rows": 5, "counted_by_name": 3, "naming_no_unit": 1, "unmatched_names": ["Gamma"], "outside_study": 0,
+                                              "years": {"2017": 5}, "by_unit": {"A1": 1, "A2": 1, "B2": 1}}
+        message = str(caught[-1].message)
+        assert "5 rows in the window have no coordinates (by year: 2017: 5); 3 counted" in message and "2 not counted (1 name no unit; names matching no unit: 'Gamma')" in message
+
+
+def test_without_an_admin_column_rows_without_coordinates_are_reported_and_left_out(tmp_path):
+    with pytest.warns(EventsOutsideWarning, match=r"6 rows without coordinates were not counted"):
+        result = points.read_points(_list_with_places(tmp_path), date_column="event_date")
+    assert len(result) == 1 and "unlocated" not in result.attrs

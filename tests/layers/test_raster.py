@@ -20,7 +20,6 @@ from rasterio.transform import Affine
 from shapely.geometry import Polygon, box
 
 import nexus_zones
-from nexus_zones import aggregate, load
 from nexus_zones.config import config_from_mapping
 from nexus_zones.errors import InputDataError, MissingValueWarning
 from nexus_zones.layers import raster as raster_mod
@@ -53,9 +52,9 @@ def raster_4x4(tmp_path):
 
 
 def test_zonal_stats_full_pixels_and_nodata(raster_4x4):
-    info = load.read_raster(raster_4x4)
+    info = raster_mod.read_raster(raster_4x4)
     units = grid_units()
-    z = aggregate.zonal_stats(units, info, threshold=10)
+    z = raster_mod.zonal_stats(units, info, threshold=10)
     # A1 = x 0-1, y 1-2 = rows 0-1, cols 0-1 -> values 1, (nodata), 5, 6
     assert z.loc["A1", "sum"] == pytest.approx(1 + 5 + 6)
     assert z.loc["A1", "mean"] == pytest.approx((1 + 5 + 6) / 3)
@@ -67,16 +66,16 @@ def test_zonal_stats_full_pixels_and_nodata(raster_4x4):
 
 
 def test_zonal_stats_fractional_coverage(raster_4x4):
-    info = load.read_raster(raster_4x4)
+    info = raster_mod.read_raster(raster_4x4)
     # a polygon covering x 0.25-0.75, y 0.25-0.5: quarter of pixel (row 3, col 0)=13 and quarter of (row 3, col 1)=14
     units = gpd.GeoDataFrame({"name": ["p"], "region": ["r"]}, geometry=[box(0.25, 0.25, 0.75, 0.5)], index=pd.Index(["P"], name="unit_id"), crs=4326)
-    z = aggregate.zonal_stats(units, info)
+    z = raster_mod.zonal_stats(units, info)
     assert z.loc["P", "sum"] == pytest.approx(0.25 * 13 + 0.25 * 14)
     assert z.loc["P", "mean"] == pytest.approx((0.25 * 13 + 0.25 * 14) / 0.5)
     # a triangle: half of pixel 13 (x 0-0.5, y 0-0.5) cut by its diagonal
     tri = gpd.GeoSeries.from_wkt(["POLYGON ((0 0, 0.5 0, 0 0.5, 0 0))"], crs=4326)
     units = gpd.GeoDataFrame({"name": ["t"], "region": ["r"]}, geometry=tri.values, index=pd.Index(["T"], name="unit_id"), crs=4326)
-    assert aggregate.zonal_stats(units, info).loc["T", "sum"] == pytest.approx(0.5 * 13)
+    assert raster_mod.zonal_stats(units, info).loc["T", "sum"] == pytest.approx(0.5 * 13)
 
 
 def test_zonal_stats_reprojects_polygons_to_the_raster(tmp_path):
@@ -86,14 +85,14 @@ def test_zonal_stats_reprojects_polygons_to_the_raster(tmp_path):
     _write_raster(path, data, from_origin(0.0, 200000.0, 100000.0, 100000.0), crs="EPSG:3857")
     poly_3857 = gpd.GeoSeries([box(50000, 50000, 150000, 150000)], crs=3857)
     units = gpd.GeoDataFrame({"name": ["m"], "region": ["r"]}, geometry=poly_3857.to_crs(4326).values, index=pd.Index(["M"], name="unit_id"), crs=4326)
-    z = aggregate.zonal_stats(units, load.read_raster(path))
+    z = raster_mod.zonal_stats(units, raster_mod.read_raster(path))
     assert z.loc["M", "sum"] == pytest.approx(0.25 * (1 + 2 + 3 + 4), rel=1e-6)
 
 
 def test_raster_not_overlapping_and_without_crs(tmp_path, raster_4x4):
     units = gpd.GeoDataFrame({"name": ["far"], "region": ["r"]}, geometry=[box(10, 10, 11, 11)], index=pd.Index(["F"], name="unit_id"), crs=4326)
     with pytest.warns(MissingValueWarning, match=r"does not cover units F"):
-        z = aggregate.zonal_stats(units, load.read_raster(raster_4x4))
+        z = raster_mod.zonal_stats(units, raster_mod.read_raster(raster_4x4))
     assert math.isnan(z.loc["F", "sum"])
     path = tmp_path / "nocrs.tif"
     with warnings.catch_warnings():
@@ -101,7 +100,7 @@ def test_raster_not_overlapping_and_without_crs(tmp_path, raster_4x4):
         with rasterio.open(path, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32", transform=from_origin(0, 2, 1, 1)) as dst:
             dst.write(np.ones((1, 2, 2), dtype="float32"))
     with pytest.raises(InputDataError, match="no coordinate reference system.*never guesses"):
-        load.read_raster(path)
+        raster_mod.read_raster(path)
 
 
 def test_raster_layer_in_a_study(grid_cfg, raster_4x4, tmp_path):
@@ -120,7 +119,7 @@ def test_raster_with_only_nodata_or_partly_outside(tmp_path):
     _write_raster(path, data, from_origin(0.0, 2.0, 1.0, 1.0))
     units = grid_units()
     with pytest.warns(MissingValueWarning) as record:
-        z = aggregate.zonal_stats(units, load.read_raster(path))
+        z = raster_mod.zonal_stats(units, raster_mod.read_raster(path))
     assert math.isnan(z.loc["A1", "sum"]) and z.loc["A1", "valid_share"] == 0.0  # nodata only: no value, not 0 people
     assert z.loc["B1", "sum"] == 5.0
     assert any("only nodata pixels in units A1, A2" in str(r.message) for r in record)
@@ -128,8 +127,16 @@ def test_raster_with_only_nodata_or_partly_outside(tmp_path):
     _write_raster(half, np.array([[3.0], [3.0]]), from_origin(0.0, 2.0, 1.0, 1.0))
     wide = gpd.GeoDataFrame({"name": ["w"], "region": ["r"]}, geometry=[box(0, 0, 2, 2)], index=pd.Index(["W"], name="unit_id"), crs=4326)
     with pytest.warns(MissingValueWarning, match=r"covers only part of units W \(50%\)"):
-        zw = aggregate.zonal_stats(wide, load.read_raster(half))
+        zw = raster_mod.zonal_stats(wide, raster_mod.read_raster(half))
     assert zw.loc["W", "valid_share"] == pytest.approx(0.5) and zw.loc["W", "sum"] == pytest.approx(6.0)
+
+
+def _coverage(geom, transform, shape: tuple[int, int]) -> np.ndarray:
+    """The exact pixel coverage of ``geom`` over a whole ``shape`` grid, as zonal_stats builds it: the
+    sparse entries of the window starting at the origin, accumulated into dense rows."""
+    height, width = shape
+    rows, cols, values = raster_mod.coverage_entries(geom, transform, 0, 0, width, height)
+    return raster_mod._dense(rows, cols, values, 0, height, width)
 
 
 def test_coverage_is_exact_against_shapely_intersections():
@@ -154,10 +161,10 @@ def test_coverage_is_exact_against_shapely_intersections():
         if g.is_empty:
             continue
         exact = (shapely.area(shapely.intersection(boxes, g)) / 0.01).reshape(30, 30)
-        worst = max(worst, float(np.abs(aggregate.coverage_fractions(g, transform, (30, 30)) - exact).max()))
+        worst = max(worst, float(np.abs(_coverage(g, transform, (30, 30)) - exact).max()))
         # a window of the same grid, columns 7–21 and rows 4–25: the same values
-        rows, cols, values = aggregate.coverage_entries(g, transform, 7, 4, 15, 22)
-        window = aggregate._dense(rows, cols, values, 0, 22, 15)
+        rows, cols, values = raster_mod.coverage_entries(g, transform, 7, 4, 15, 22)
+        window = raster_mod._dense(rows, cols, values, 0, 22, 15)
         worst = max(worst, float(np.abs(window - exact[4:26, 7:22]).max()))
     assert worst < 1e-12
 
@@ -170,9 +177,9 @@ def test_zonal_stats_stream_strips_in_threads(tmp_path):
     path = tmp_path / "big.tif"
     _write_raster(path, data, from_origin(0.0, 2.0, 0.05, 0.05))
     units = grid_units()
-    info = load.read_raster(path)
-    one = aggregate.zonal_stats(units, info, threshold=0.5, workers=1, strip_rows=40)
-    many = aggregate.zonal_stats(units, info, threshold=0.5, workers=2, strip_rows=3)
+    info = raster_mod.read_raster(path)
+    one = raster_mod.zonal_stats(units, info, threshold=0.5, workers=1, strip_rows=40)
+    many = raster_mod.zonal_stats(units, info, threshold=0.5, workers=2, strip_rows=3)
     pd.testing.assert_frame_equal(one, many, rtol=1e-12)
     # A1 = rows 0–19, cols 0–19: plain sums of the valid cells (every pixel wholly inside)
     cells = data[0:20, 0:20].astype(float)
@@ -291,4 +298,4 @@ def test_coverage_runs_spell_out_the_dense_coverage() -> None:
         for row, start, end, cover in zip(*raster_mod._coverage_runs(win)):
             assert (laid[row, start:end] == 0).all()  # runs of one unit never overlap
             laid[row, start:end] = cover
-        np.testing.assert_allclose(laid, raster_mod.coverage_fractions(g, TRANSFORM, (30, 30)), atol=1e-12)
+        np.testing.assert_allclose(laid, _coverage(g, TRANSFORM, (30, 30)), atol=1e-12)

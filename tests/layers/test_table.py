@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 import nexus_zones
-from nexus_zones import aggregate, load
+from nexus_zones import aggregate
 from nexus_zones.config import config_from_mapping
 from nexus_zones.errors import ConfigError, InputDataError
+from nexus_zones.layers import table as table_mod
 
 from .._support import NAMED_UNITS, _all_units, grid_units
 
@@ -23,7 +24,7 @@ from .._support import NAMED_UNITS, _all_units, grid_units
 def test_read_table_reads_yes_no_and_decimal_commas(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("pcode;present;rate\nA1;oui;1,5\nA2;Non;2\nB1;yes;\n", encoding="utf-8")
-    t = load.read_table(path, unit_column="pcode", columns={"present": "present", "rate": "rate"}).set_index("code")
+    t = table_mod.read_table(path, unit_column="pcode", columns={"present": "present", "rate": "rate"}).set_index("code")
     assert t.loc["A1", "present"] == 1.0 and t.loc["A2", "present"] == 0.0 and t.loc["B1", "present"] == 1.0
     assert t.loc["A1", "rate"] == 1.5
     assert math.isnan(t.loc["B1", "rate"])
@@ -33,27 +34,27 @@ def test_read_table_problems(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("pcode,n\nA1,1\nA1,-2\nB1,many\n", encoding="utf-8")
     with pytest.raises(InputDataError, match=r"row 4: 'many'"):
-        load.read_table(path, unit_column="pcode", columns={"n": "n"})
+        table_mod.read_table(path, unit_column="pcode", columns={"n": "n"})
     path.write_text("pcode,n\nA1,1\nA1,-2\n", encoding="utf-8")
     with pytest.raises(InputDataError, match=r"1 negative values \(row 3: .-2.\)"):
-        load.read_table(path, unit_column="pcode", columns={"n": "n"})
+        table_mod.read_table(path, unit_column="pcode", columns={"n": "n"})
     path.write_text("pcode,n\nA1,1\nA1,2\n", encoding="utf-8")
-    rows = load.read_table(path, unit_column="pcode", columns={"n": "n"}).assign(unit_id=["A1", "A1"])
+    rows = table_mod.read_table(path, unit_column="pcode", columns={"n": "n"}).assign(unit_id=["A1", "A1"])
     with pytest.raises(InputDataError, match=r"several rows for units A1.*set layers.t.combine"):
-        aggregate.join_table(grid_units(), rows, ["n"], layer="t")
-    assert aggregate.join_table(grid_units(), rows, ["n"], combine="sum").loc["A1", "n"] == 1 + 2
+        table_mod.join_table(grid_units(), rows, ["n"], layer="t")
+    assert table_mod.join_table(grid_units(), rows, ["n"], combine="sum").loc["A1", "n"] == 1 + 2
 
 
 def test_join_table_absent_units_and_other_regions(grid_files):
     units = grid_units().loc[["A1", "A2"]]
-    rows = load.read_table(grid_files["forces"], unit_column="pcode", columns={"police": "police", "closed": "closed"})
+    rows = table_mod.read_table(grid_files["forces"], unit_column="pcode", columns={"police": "police", "closed": "closed"})
     rows = rows[rows["code"] != "A2"]
     matched, report = aggregate.match_table(rows, _all_units(), units.index)
     assert report.by_code == 3 and report.outside_study == 2  # B rows belong to another region: ignored
-    out = aggregate.join_table(units, matched, ["police", "closed"])
+    out = table_mod.join_table(units, matched, ["police", "closed"])
     assert list(out.index) == ["A1", "A2"]
     assert out.loc["A1", "police"] == 1.0 and math.isnan(out.loc["A2", "police"])
-    out0 = aggregate.join_table(units, matched, ["police", "closed"], absent_units="zero")
+    out0 = table_mod.join_table(units, matched, ["police", "closed"], absent_units="zero")
     assert out0.loc["A2", "closed"] == 0.0
 
 
@@ -65,11 +66,11 @@ def test_columns_named_by_hxl_tags(tmp_path):
     path.write_text(
         "Code,Nom,Fermées\n#adm2+code+v_pcode,#adm2+name,#indicator+schools+closed\nML0602,Diré,0\nML0604,Gourma-Rharous,11\n", encoding="utf-8"
     )
-    rows = load.read_table(path, columns={"closed": "#indicator+closed"}, unit_column="#adm2+code", name_column="#adm2+name")
+    rows = table_mod.read_table(path, columns={"closed": "#indicator+closed"}, unit_column="#adm2+code", name_column="#adm2+name")
     assert rows["code"].tolist() == ["ML0602", "ML0604"]
     assert rows["closed"].tolist() == [0.0, 11.0]
     with pytest.raises(InputDataError, match=r"column '#adm1\+code'.*no column with that HXL tag"):
-        load.read_table(path, columns={"closed": "#indicator+closed"}, unit_column="#adm1+code")
+        table_mod.read_table(path, columns={"closed": "#indicator+closed"}, unit_column="#adm1+code")
 
 
 # --------------------------------------------------------------------------------- rounds, where
@@ -84,29 +85,29 @@ def test_round_chosen_by_date_and_communes_summed(tmp_path):
             "idp_ind": ["5", "100", "23", "900"],
         }
     ).to_csv(path, index=False)
-    rows = load.read_table(path, columns={"idps": "idp_ind"}, name_column="admin2_name", round_column="snapshot_date", as_of=pd.Timestamp("2018-06-30").date())
+    rows = table_mod.read_table(path, columns={"idps": "idp_ind"}, name_column="admin2_name", round_column="snapshot_date", as_of=pd.Timestamp("2018-06-30").date())
     assert rows["idps"].tolist() == [100.0, 23.0]  # the Dec 2017 round: latest on or before 30 Jun 2018
     matched, _ = aggregate.match_table(rows, NAMED_UNITS, NAMED_UNITS.index)
-    out = aggregate.join_table(gpd.GeoDataFrame(index=NAMED_UNITS.index), matched, ["idps"], combine="sum", absent_units="zero")
+    out = table_mod.join_table(gpd.GeoDataFrame(index=NAMED_UNITS.index), matched, ["idps"], combine="sum", absent_units="zero")
     assert out.loc["ML0602", "idps"] == 100 + 23
     assert out.loc["ML0604", "idps"] == 0
     with pytest.raises(InputDataError, match=r"as_of: found 2010-01-01, before every round \(2016-12-31, 2017-12-31, 2018-12-31\)"):
-        load.read_table(path, columns={"idps": "idp_ind"}, name_column="admin2_name", round_column="snapshot_date", as_of=pd.Timestamp("2010-01-01").date(), layer="dtm")
+        table_mod.read_table(path, columns={"idps": "idp_ind"}, name_column="admin2_name", round_column="snapshot_date", as_of=pd.Timestamp("2010-01-01").date(), layer="dtm")
 
 
 def test_where_filters_rows_and_names_absent_values(tmp_path):
     path = tmp_path / "ch.csv"
     pd.DataFrame({"adm2_name": ["Dire", "Dire"], "exercise_year": ["2017", "2018"], "population": ["142522", "150000"]}).to_csv(path, index=False)
-    rows = load.read_table(path, columns={"population": "population"}, name_column="adm2_name", where={"exercise_year": [2017]})
+    rows = table_mod.read_table(path, columns={"population": "population"}, name_column="adm2_name", where={"exercise_year": [2017]})
     assert rows["population"].tolist() == [142522.0]
     with pytest.raises(InputDataError, match=r"where.exercise_year: found no row with a value in \[2019\] in column 'exercise_year'; expected values of the column \(it has: \['2017', '2018'\]\). Fix: set layers\.ch\.where\.exercise_year in the config"):
-        load.read_table(path, columns={"population": "population"}, name_column="adm2_name", where={"exercise_year": [2019]}, layer="ch")
+        table_mod.read_table(path, columns={"population": "population"}, name_column="adm2_name", where={"exercise_year": [2019]}, layer="ch")
 
 
 def test_rounds_are_days_whatever_their_time(tmp_path):
     path = tmp_path / "dtm.csv"
     pd.DataFrame({"d": ["2017-06-30", "2017-12-31 09:00:00", "2017-12-31 10:00:00"], "n": ["Dire", "Dire", "Niafunke"], "v": ["1", "2", "3"]}).to_csv(path, index=False)
-    rows = load.read_table(path, columns={"v": "v"}, name_column="n", round_column="d", as_of=pd.Timestamp("2017-12-31").date())
+    rows = table_mod.read_table(path, columns={"v": "v"}, name_column="n", round_column="d", as_of=pd.Timestamp("2017-12-31").date())
     assert rows["v"].tolist() == [2.0, 3.0]
 
 
@@ -114,13 +115,13 @@ def test_messages_give_file_line_numbers_after_an_hxl_row(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("code,v\n#adm2+code,#value\nA1,1\nA2,oops\n", encoding="utf-8")  # 'oops' is on line 4
     with pytest.raises(InputDataError, match=r"row 4: 'oops'"):
-        load.read_table(path, columns={"v": "v"}, unit_column="code")
+        table_mod.read_table(path, columns={"v": "v"}, unit_column="code")
 
 
 def test_an_empty_file_reads_as_a_table_without_rows(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("\n\n", encoding="utf-8")
-    table = load.read_table(path, unit_column="#adm2+code", columns={"n": "closed"})
+    table = table_mod.read_table(path, unit_column="#adm2+code", columns={"n": "closed"})
     assert len(table) == 0 and list(table.columns) == ["code", "n"]
 
 
@@ -149,12 +150,12 @@ def test_a_signed_measure_may_be_below_0_and_the_others_are_still_checked(tmp_pa
     path = tmp_path / "t.csv"
     path.write_text("pcode,change,idps\nA1,-120,300\nA2,45,-3\nB1,0,10\n", encoding="utf-8")
     with pytest.raises(InputDataError) as err:
-        load.read_table(path, unit_column="pcode", columns={"change": "change", "idps": "idps"}, signed=["change"], layer="dtm")
+        table_mod.read_table(path, unit_column="pcode", columns={"change": "change", "idps": "idps"}, signed=["change"], layer="dtm")
     [problem] = err.value.problems
     assert problem.where == "column 'idps'" and "1 negative values (row 3: '-3')" in problem.found
     assert "layers.dtm.signed listing 'idps'" in problem.expected
     path.write_text("pcode,change,idps\nA1,-120,300\nA2,45,3\nB1,0,10\n", encoding="utf-8")
-    t = load.read_table(path, unit_column="pcode", columns={"change": "change", "idps": "idps"}, signed=["change"]).set_index("code")
+    t = table_mod.read_table(path, unit_column="pcode", columns={"change": "change", "idps": "idps"}, signed=["change"]).set_index("code")
     assert t["change"].to_dict() == {"A1": -120.0, "A2": 45.0, "B1": 0.0}
 
 

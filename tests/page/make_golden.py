@@ -198,14 +198,15 @@ def _model(aggregation: str, pillars: list[tuple[list[str], str]], names: list[s
     }
 
 
-def _demo_case() -> dict:
-    """The bundled demo as the page receives it (:func:`nexus_zones.maps.page_data`), under the
-    config's weights and two moves of the sliders (as :meth:`RunResult.rescore` scores them)."""
+def _demo_case(demo=None) -> dict:
+    """The bundled demo (``demo``, its run, or run here) as the page receives it
+    (:func:`nexus_zones.maps.page_data`), under the config's weights and two moves of the sliders (as
+    :meth:`RunResult.rescore` scores them)."""
     import nexus_zones
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+        demo = demo or nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
         data = maps.page_data(demo, demo.config.language)
         units = data["units"]
         ids = units["id"]
@@ -282,21 +283,22 @@ def _tree_scenarios() -> list[dict]:
     return out
 
 
-def cases() -> list[dict]:
+def cases(demo=None) -> list[dict]:
     """Every golden case: each scenario under each aggregation (scored through the tree, as the page
     does, and for flat and one-level models by the kernel's own pillars too), the trees, the demo's
-    page data, colours."""
+    page data (of ``demo``, the demo's run if given), colours."""
     out = [_case(s, agg) for s in _scenarios() for agg in AGGREGATIONS]
     out += [_case(s | {"name": s["name"] + "_groups", "groups": True}, agg) for s in _scenarios()[:2] for agg in AGGREGATIONS]
     out += [_case(s, s["structure"].aggregation) for s in _tree_scenarios()]
-    return out + [_demo_case(), _colour_case()]
+    return out + [_demo_case(demo), _colour_case()]
 
 
-def write_goldens(folder: Path) -> list[Path]:
-    """Write one JSON file per case into ``folder``; return their paths."""
+def write_goldens(folder: Path, demo=None) -> list[Path]:
+    """Write one JSON file per case into ``folder`` (the demo's case from ``demo``, its run, if given);
+    return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for case in cases():
+    for case in cases(demo):
         path = folder / f"{case['name']}.json"
         path.write_text(json.dumps(case, indent=1, allow_nan=False) + "\n", encoding="utf-8")
         paths.append(path)

@@ -18,7 +18,7 @@ import nexus_zones
 from nexus_zones import claims, explain, maps
 from nexus_zones.messages import DECIMAL, THOUSANDS, fixed
 
-from .._support import JS_TESTS, REPO, _node
+from .._support import JS_TESTS, REPO, _node, shown_points
 
 NAN = math.nan
 #: Weightings of the demo's indicators (besides the config's): one at 0, one raised, all equal, extreme.
@@ -67,7 +67,7 @@ def _demo_cases(demo, language: str) -> list[dict]:
             row = python.scores.loc[unit]
             eff = python.scored.weights
             widths = [int(f"{0.0 if not 100.0 * eff[n] or math.isnan(row[f'{n}_contrib']) else 100.0 * row[f'{n}_contrib'] / (100.0 * eff[n]):.0f}") for n in names]
-            units.append({**_said(said, language, labels), "points": [None if math.isnan(p) else fixed(p, language, 1) for p in maps.shown_points(row, names)],
+            units.append({**_said(said, language, labels), "points": [None if math.isnan(p) else fixed(p, language, 1) for p in shown_points(row, names)],
                           "widths": widths})
         rules = explain.rules_claim(python)
         out.append({"weights": [w[n] for n in names], "units": units, "rules": None if rules is None else claims.render(rules, language, labels)})

@@ -13,7 +13,6 @@ import os
 import subprocess
 from pathlib import Path
 
-import nexus_zones
 from nexus_zones import claims, explain
 from nexus_zones.claims import Claim
 from nexus_zones.messages import DECIMAL, THOUSANDS
@@ -44,9 +43,14 @@ def _every_kind() -> list[Claim]:
     out += claims.pilots(claims.PilotFacts(["Diré"], "score", 97.7, [], []))
     out += [claims.data_band(1, 1, 40), claims.data_band(11, 13, 40)]
     out += [claims.rank_band(1, 1, 1000), claims.rank_band(11, 13, 2500)]
-    out += [claims.data_share("imprecise", "incidents", 0.7665), claims.data_share("margins", ["food.population", "x"], 0.1),
+    out += [claims.data_share("sources", None, 0.3125), claims.data_share("imprecise", "incidents", 0.7665), claims.data_share("margins", ["food.population", "x"], 0.1),
             claims.data_share("imputation", None, 0.05), claims.data_share("interaction", None, 0.2335)]
     out += [claims.low_reporting(claims.ReportingFacts(0, 0, "2016–2019"), "incidents"), claims.low_reporting(claims.ReportingFacts(12, 11, ""), HOSTILE)]
+    out += [claims.source_rule(claims.SourceRuleFacts(HOSTILE, 1, [("ACLED", 8.0, False), (HOSTILE, 3.0, True), ("list 3", float("nan"), False)])),
+            claims.source_rule(claims.SourceRuleFacts("Goundam", 0, [("ACLED", 1234.5678, True), ("Malilink", 0.00042, False)])),
+            claims.source_top(claims.SourceTopFacts("Goundam", 5, [("ACLED", 7.0), ("Malilink", 2.0)], 5 + 1)),
+            claims.source_top(claims.SourceTopFacts(HOSTILE, 1, [("ACLED", float("nan")), (HOSTILE, 1.0)], 50)),
+            claims.sources_same(0, ["ACLED", HOSTILE], 5)]
     return [c for c in out if c is not None]
 
 
@@ -61,8 +65,8 @@ def _demo_claims(result) -> list[Claim]:
     return [c for c in out if c is not None]
 
 
-def test_node_renders_every_claim_as_python(tmp_path: Path) -> None:
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+def test_node_renders_every_claim_as_python(demo_result, tmp_path: Path) -> None:
+    demo = demo_result
     for lang in ("en", "fr"):
         # each claim in both of its forms: as data ({k, v}) and as the payload's wire form ([key, values…], numbers cut)
         cases = [{"claim": form, "expected": claims.render(c, lang, LABELS)} for c in _every_kind() for form in (c.data(), c.wire())]
@@ -71,7 +75,7 @@ def test_node_renders_every_claim_as_python(tmp_path: Path) -> None:
         # the demo's claims carry the demo's labels: render them with those
         data = {"catalogue": claims.catalogue_for_page(lang), "nf": {"thousands": THOUSANDS[lang], "decimal": DECIMAL[lang]},
                 "labels": {"ind": list(LABELS.indicators), "rules": list(LABELS.rules)}, "cases": [c for c in cases if not c.get("demo")]}
-        assert {c["claim"]["k"] for c in data["cases"] if isinstance(c["claim"], dict)} >= set(claims.KINDS) - {"change_weight", *claims.CONSTRAINTS}
+        assert {c["claim"]["k"] for c in data["cases"] if isinstance(c["claim"], dict)} >= set(claims.KINDS) - {"change_weight", *claims.CONSTRAINTS, "source_value", "source_no_value"}  # inside other claims
         (tmp_path / f"claims_{lang}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         demo_data = {**data, "labels": {"ind": list(demo_labels.indicators), "rules": list(demo_labels.rules)}, "cases": [c for c in cases if c.get("demo")]}
         (tmp_path / f"demo_{lang}.json").write_text(json.dumps(demo_data, ensure_ascii=False), encoding="utf-8")

@@ -1,5 +1,5 @@
 """Golden cases of the page's one number formatter (``page/static/format.js``): Python's
-:func:`messages.percent`, :func:`messages.largest_remainder` (the popup's points), ``number`` /
+:func:`messages.percent`, :func:`tests._support.largest_remainder` (the popup's points), ``number`` /
 ``fixed`` and ``html.escape``, written here and compared by Node (``tests/page/format.test.js``)."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from nexus_zones.messages import DECIMAL, THOUSANDS, largest_remainder, percent
+from nexus_zones.messages import DECIMAL, THOUSANDS, percent
+
+from .._support import largest_remainder
 
 from .._support import JS_TESTS, REPO, _node
 from .test_popup import _format_cases

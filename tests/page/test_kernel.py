@@ -26,9 +26,9 @@ def _make_golden():
     return module
 
 
-def test_node_kernel_reproduces_the_python_model(tmp_path: Path) -> None:
+def test_node_kernel_reproduces_the_python_model(demo_result, tmp_path: Path) -> None:
     """Every golden case the model writes is reproduced by kernel.js (Node's runner, to 1e-9)."""
-    written = _make_golden().write_goldens(tmp_path / "golden")
+    written = _make_golden().write_goldens(tmp_path / "golden", demo_result)
     names = sorted(p.stem for p in written)
     assert {"colours", "demo_page_data"} <= set(names) and len(names) >= 3 * 11  # eleven scenarios × three aggregations
     run = subprocess.run(

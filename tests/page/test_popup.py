@@ -20,11 +20,10 @@ import re
 import subprocess
 from pathlib import Path
 
-import nexus_zones
 from nexus_zones import claims, explain, maps
 from nexus_zones.messages import CATALOGUE, fixed, number, pick
 
-from .._support import HOSTILE, JS_TESTS, REPO, _hostile_demo, _node, page_data_of, render_popups
+from .._support import HOSTILE, JS_TESTS, REPO, _hostile_demo, _node, page_data_of, render_popups, shown_points
 
 
 # ------------------------------------------------------------------------------ cases for Node
@@ -66,7 +65,7 @@ def _expected_fragments(result, data: dict, language: str) -> list[list[str]]:
         frags = [f'<li class="{"ok" if good else "ko"}">{say(c)}</li>' for c, good in explain.why_claims(result, unit)]
         if not decided:
             frags += [f'<p class="nz-choice">{say(c)}</p>' for c in explain.choice_claims(result, unit)]
-        frags += [f"</span></span> {fixed(p, language, 1)}</td>" for p in maps.shown_points(row, names)]
+        frags += [f"</span></span> {fixed(p, language, 1)}</td>" for p in shown_points(row, names)]
         frags += [html.escape(maps.label_of(config, n, language)) for n in names]
         for rname, rule in config.rules.items():
             ok = bool(row[f"rule_{rname}"])
@@ -77,13 +76,13 @@ def _expected_fragments(result, data: dict, language: str) -> list[list[str]]:
     return out
 
 
-def test_node_popups_match_python(tmp_path: Path) -> None:
+def test_node_popups_match_python(demo_result, tmp_path: Path) -> None:
     """popup.js escapes like html.escape, writes numbers like messages.number / fixed and templates like
     str.format, and every popup of the demo (en, fr, hostile labels) holds what Python computes."""
     cases = tmp_path / "cases"
     cases.mkdir()
     (cases / "formats.json").write_text(json.dumps(_format_cases(), ensure_ascii=False), encoding="utf-8")
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+    demo = demo_result
     for name, result, language in (("en", demo, "en"), ("fr", demo, "fr"), ("hostile", _hostile_demo(tmp_path), "en")):
         data = maps.page_data(result, language)
         case = {"texts": data["popup"], "units": data["units"], "expected": _expected_fragments(result, data, language)}

@@ -18,17 +18,16 @@ from pathlib import Path
 
 import shapely
 
-import nexus_zones
 from nexus_zones import maps
 
 from .._support import JS_TESTS, REPO, _node, decode_units, voronoi_coverage
 
 
 # ------------------------------------------------------------------------- the page's decoder
-def test_node_decoder_reproduces_the_python_decoding(tmp_path: Path, demo_config: Path) -> None:
+def test_node_decoder_reproduces_the_python_decoding(demo_result, tmp_path: Path) -> None:
     cases = tmp_path / "topology"
     cases.mkdir()
-    demo = nexus_zones.run(demo_config, write=False)
+    demo = demo_result
     written = {"voronoi": maps.topology(voronoi_coverage(30, seed=7), 4), "demo": maps.page_data(demo, "en")["topology"]}
     for name, topo in written.items():
         expected = [shapely.geometry.mapping(g) for g in decode_units(topo)]

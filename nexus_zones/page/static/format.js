@@ -1,5 +1,5 @@
 /* nexus_zones page: the one number formatter and the one escaping path of the page. Numbers are
- * written as Python writes them (nexus_zones.messages.number / fixed / percent / largest_remainder:
+ * written as Python writes them (nexus_zones.messages.number / fixed / percent, and tests/_support.largest_remainder:
  * exact decimal rounding, half to even, Python's "g" format) in the payload's number_format
  * ({thousands, decimal}); every text from data is escaped with esc, as Python's
  * html.escape(quote=True). Pure: no DOM, no globals read.
@@ -97,7 +97,7 @@
   function percent(share, nf, lang, decimals) {
     return fixed(100 * share, nf, decimals === undefined ? 0 : decimals) + (lang === "fr" ? "\u202f%" : "%");
   }
-  /** nexus_zones.messages.largest_remainder: values rounded to `decimals` so that they add up to
+  /** As tests/_support.largest_remainder (Python, the reference): values rounded to `decimals` so that they add up to
    * their total rounded alike (null stays null). */
   function largestRemainder(values, decimals) {
     var scale = Math.pow(10, decimals), known = [], total = 0;
