@@ -263,6 +263,15 @@ def _nested(grid_cfg: dict) -> dict:
     return cfg
 
 
+@pytest.mark.parametrize("name", ["median", "p05"])
+def test_a_pillar_whose_node_columns_take_another_columns_name_is_refused(grid_cfg, name):
+    cfg = _nested(grid_cfg)
+    cfg["model"]["pillars"][name] = cfg["model"]["pillars"].pop("services")
+    with pytest.raises(ConfigError) as info:
+        config_from_mapping(cfg)
+    assert f"model.pillars.{name}" in str(info.value) and f"rank_{name}" in str(info.value)
+
+
 def test_a_three_level_config_scores_as_its_hand_computation(grid_cfg):
     structure = model.structure_of(config_from_mapping(_nested(grid_cfg)))
     norm = pd.DataFrame({"incidents": [0.8, 0.25], "health": [0.6, 1.0], "closed": [0.1, 0.3]}, index=["U1", "U2"])
