@@ -282,6 +282,8 @@ CATALOGUE.update({
     "agg_reversed_geometric": {"en": "reversed geometric mean (INFORM): a high value is not fully made up by a low one", "fr": "moyenne géométrique inversée (INFORM) : une valeur haute n'est pas entièrement compensée par une basse"},
     "agg_max": {"en": "the largest of its children, each times its factor", "fr": "le plus grand de ses enfants, chacun multiplié par son facteur"},
     "agg_min": {"en": "the smallest of its children, each times its factor", "fr": "le plus petit de ses enfants, chacun multiplié par son facteur"},
+    "node_view": {"en": "{label} (node)", "fr": "{label} (nœud)"},
+    "node_legend": {"en": "{label}: node score, 0–100 ({rule}), at the sliders' weights", "fr": "{label} : score du nœud, 0–100 ({rule}), aux poids des curseurs"},
     "tree_title": {"en": "The model tree", "fr": "L'arbre du modèle"},
     "tree_rule": {"en": "rule: {rule}", "fr": "règle : {rule}"},
     "tree_offset": {"en": "offset {offset}", "fr": "décalage {offset}"},

@@ -471,3 +471,55 @@ def test_compacted_modules_load_and_export_what_their_sources_export(tmp_path: P
     run = subprocess.run([_node_bin(), "-e", script, json.dumps(PAGE_MODULES), str(tmp_path), str(STATIC)], capture_output=True, text=True, timeout=60, check=True)
     for name, (compacted, source) in json.loads(run.stdout).items():
         assert compacted == source and len(source) >= 2, name
+
+
+def _node_views_in_node(data: dict, moved: dict) -> dict:
+    """What render.js gives the node views under Node: each node's values and colours at the
+    config's weights and at ``moved`` ({"weights": [...], "pillarWeights": [...]})."""
+    from ._support import _node as _node_bin
+
+    script = ("const R = require(process.argv[1]), S = require(process.argv[2]); let s = ''; process.stdin.on('data', (c) => { s += c; });"
+              "process.stdin.on('end', () => { const {D, moved} = JSON.parse(s), out = {};"
+              "for (const [k, st] of [['config', S.initial(D)], ['moved', Object.assign({}, S.initial(D), moved)]]) {"
+              "const X = R.derive(D, R.inputs(D, st), st); out[k] = {nodes: X.nodes, colours: R.colours(D, X)}; }"
+              "process.stdout.write(JSON.stringify(out)); });")
+    run = subprocess.run([_node_bin(), "-e", script, str(STATIC / "render.js"), str(STATIC / "store.js")], input=json.dumps({"D": data, "moved": moved}),
+                         capture_output=True, text=True, encoding="utf-8", timeout=120, check=True)
+    return json.loads(run.stdout)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_node_is_a_view_the_page_recolours_at_the_sliders_weights(language):
+    """configs/inform_style_example.yaml (three levels): a view node_<name> per node below the root,
+    coloured in Python from the scores table's node_<name>; the page's kernel gives the same node
+    values (1e-9) and colours at the config's weights, and at moved weights the node values of
+    score.weighted_scores at those weights."""
+    import warnings
+
+    from nexus_zones import score
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
+        result = nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
+    data = maps.page_data(result, language)
+    pillars = [p.name for p in result.scored.structure.pillars]
+    assert sorted(pillars) == sorted(result.config.model.pillars) and len(pillars) == 5
+    views = {v["id"]: v for v in data["views"]}
+    assert [v for v in views if v.startswith("node_")] == [f"node_{p}" for p in pillars]
+    assert t("node_view", language, label="hazard") == views["node_hazard"]["label"]
+    assert html.escape(t("node_legend", language, label="vulnerability", rule=t("agg_reversed_geometric", language)), quote=True) in views["node_vulnerability"]["legend"]
+    ids, classes = data["units"]["id"], result.config.map.classes
+    for p in pillars:
+        c = data["units"]["colours"][f"node_{p}"]
+        assert [c["of"][i] for i in c["i"]] == [maps.colour(result.scores.loc[u, f"node_{p}"] / 100, classes) for u in ids]
+    moved_w = [1.0 + 2.0 * k for k in range(len(data["tree"]["indicators"]))]
+    moved_p = [3.0 if p == "idp_change" else 1.0 + k for k, p in enumerate(data["tree"]["pillars"])]
+    page = _node_views_in_node(data, {"weights": moved_w, "pillarWeights": moved_p})
+    for p in pillars:
+        assert page["config"]["nodes"][p] == pytest.approx([result.scores.loc[u, f"node_{p}"] for u in ids], abs=1e-9)
+        assert page["config"]["colours"][f"node_{p}"] == [maps.colour(result.scores.loc[u, f"node_{p}"] / 100, classes) for u in ids]
+    _, _, nodes = score.weighted_scores(result.normalised, dict(zip(data["tree"]["indicators"], moved_w)), result.scored.structure,
+                                        dict(zip(data["tree"]["pillars"], moved_p)))
+    for p in pillars:
+        assert page["moved"]["nodes"][p] == pytest.approx([nodes.loc[u, p] for u in ids], abs=1e-9), p
+    assert any(page["moved"]["nodes"][p] != page["config"]["nodes"][p] for p in pillars)  # the weights moved them

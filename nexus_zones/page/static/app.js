@@ -42,6 +42,7 @@ function nexusZonesApp(map, D, overlays) {
     units.forEach(function (u, i) {
       u.properties._c_score = colours.score[i];
       if (D.region_rank_classes) { u.properties._c_region_rank = colours.region_rank[i]; }
+      Object.keys(colours).forEach(function (v) { if (v.indexOf("node_") === 0) { u.properties["_c_" + v] = colours[v][i]; } });
     });
   }
 

@@ -29,7 +29,7 @@
     var model = {aggregation: D.aggregation, pillars: D.pillars, tree: D.tree, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance,
                  failing_units: D.failing_units};
     var r = K.evaluate(model, x, state.weights, state.pillarWeights);
-    return {inputs: x, scores: r.scores, rank: r.rank, regionRank: r.regionRank, moved: S.moved(D, state),
+    return {inputs: x, scores: r.scores, rank: r.rank, regionRank: r.regionRank, nodes: r.nodes, moved: S.moved(D, state),
             eff: K.splitWeights(model, state.weights, state.pillarWeights).effective};
   }
 
@@ -42,10 +42,13 @@
     }
     return D.no_data;
   }
-  /** The colours of the views the weights change: the score's and the region rank's, per unit. */
+  /** The colours of the views the weights change, per unit: the score's, the region rank's and
+   * each node's (view node_<name>, as maps._node_views colours it). */
   function colours(D, X) {
-    return {score: X.scores.map(function (s) { return K.colour(s === null ? null : s / 100, D.classes, D.palette, D.no_data); }),
-            region_rank: X.regionRank.map(function (r) { return regionRankColour(D, r); })};
+    var ramp = function (s) { return K.colour(s === null ? null : s / 100, D.classes, D.palette, D.no_data); };
+    var out = {score: X.scores.map(ramp), region_rank: X.regionRank.map(function (r) { return regionRankColour(D, r); })};
+    Object.keys(X.nodes || {}).forEach(function (p) { out["node_" + p] = X.nodes[p].map(ramp); });
+    return out;
   }
   function score(D, s) { return s === null ? "–" : F.fixed(s, D.number_format, 1); }
   function rank(D, r) { return r === null ? esc(D.text.not_ranked) : String(r); }
