@@ -804,6 +804,7 @@ def page_data(result: "RunResult", language: str) -> dict:
     text["top_k"] = t("top_k", language, k=config.map.top_k)
     text["unit_names"] = t("unit_names", language)
     text["copy_code"], text["code_note"] = t("copy_code", language), t("code_note", language)
+    text["path_title"], text["path_item"] = t("path_title", language), t("path_item", language, label="{label}", value="{value}", points="{points}")
     return {
         "language": language,
         "text": text,

@@ -27,7 +27,7 @@ from nexus_zones import claims, explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 
-from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, fewer_draws, render_popups, render_rules_line, require_real_data, shown_points, voronoi_coverage
+from ._support import HOSTILE, NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, fewer_draws, render_popups, render_rules_line, require_real_data, shown_points, voronoi_coverage
 
 
 def test_legend_ends_follow_goalposts_thresholds_and_transforms():
@@ -523,3 +523,53 @@ def test_every_node_is_a_view_the_page_recolours_at_the_sliders_weights(language
     for p in pillars:
         assert page["moved"]["nodes"][p] == pytest.approx([nodes.loc[u, p] for u in ids], abs=1e-9), p
     assert any(page["moved"]["nodes"][p] != page["config"]["nodes"][p] for p in pillars)  # the weights moved them
+
+
+def _popups_in_node(data: dict) -> list[str]:
+    """Every unit's popup (render.popup, pinned) at the config's weights, as the page writes it."""
+    from ._support import _node as _node_bin
+
+    script = ("const R = require(process.argv[1]), S = require(process.argv[2]); let s = ''; process.stdin.on('data', (c) => { s += c; });"
+              "process.stdin.on('end', () => { const D = JSON.parse(s), st = S.initial(D), X = R.derive(D, R.inputs(D, st), st);"
+              "process.stdout.write(JSON.stringify(D.units.id.map((u, i) => R.popup(D, X, i, true)))); });")
+    run = subprocess.run([_node_bin(), "-e", script, str(STATIC / "render.js"), str(STATIC / "store.js")], input=json.dumps(data),
+                         capture_output=True, text=True, encoding="utf-8", timeout=120, check=True)
+    return json.loads(run.stdout)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_popup_shows_the_units_path_from_the_score_to_its_indicators(language):
+    """configs/inform_style_example.yaml with a hostile label on a node: each popup lists the score,
+    then each node (its value from the scores table, its points = its weight on the path × its
+    value, the path's weights written out here) and its children in the tree's order, labels escaped."""
+    import warnings
+
+    from nexus_zones.messages import fixed
+
+    cfg = yaml.safe_load((REPO / "configs" / "inform_style_example.yaml").read_text(encoding="utf-8"))
+    cfg["model"]["pillars"]["hazard"]["label"] = HOSTILE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
+        result = nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), write=False)
+    data = maps.page_data(result, language)
+    path_weight = {"hazard": 1 / 2, "human_hazard": 1 / 2 * 2 / 3, "vulnerability": 1 / 2, "socio_economic": 1 / 4, "lack_of_coping": 1 / 4}
+    order = ["hazard", "human_hazard", "conflict_now", "conflict_projected", "idp_change", "vulnerability", "socio_economic", "food", "health_gap",
+             "lack_of_coping", "markets_gap", "roads_gap"]
+    s = result.scores
+    for u, popup in zip(data["units"]["id"], _popups_in_node(data)):
+        path = popup[popup.index('<details class="nz-path">'):]
+        path = path[:path.index("</details>")]
+        assert html.escape(t("path_title", language), quote=True) in path
+        assert HOSTILE not in path and html.escape(HOSTILE, quote=True) in path and html.escape(html.escape(HOSTILE)) not in path  # escaped once
+        items = [unescape(x) for x in re.findall(r"<li>([^<]*)", path)]
+        assert items[0] == f"{t('score_short', language)} {fixed(s.loc[u, 'score'], language, 1)}"
+        assert len(items) == 1 + len(order)
+        for name, item in zip(order, items[1:]):
+            if name in path_weight:
+                value = s.loc[u, f"node_{name}"]
+                label = HOSTILE if name == "hazard" else name
+                assert item == t("path_item", language, label=label, value=fixed(value, language, 1), points=fixed(path_weight[name] * value, language, 1)), (u, name)
+            else:
+                norm = s.loc[u, f"{name}_norm"]  # its points are the popup table's (builders.js), checked by the popup's tests
+                head = t("path_item", language, label=maps.label_of(result.config, name, language), value=fixed(100 * norm, language, 1), points="\x00")
+                assert item.startswith(head.split("\x00")[0]), (u, name, item)

@@ -53,7 +53,7 @@ function nexusZonesApp(map, D, overlays) {
   function indexOf(feature) { return units.indexOf(feature); }
   // periods.js adds a unit's trajectory to its popup
   function popupHtml(i, pinned) { return NexusRender.popup(D, X, i, pinned, units[i].properties.trajectory); }
-  function popupBody(i) { return NexusPopup.render(D.popup, inputs.popup[i], inputs.norm[i], X.eff, X.moved) + (units[i].properties.trajectory || ""); }
+  function popupBody(i) { return NexusPopup.render(D.popup, inputs.popup[i], inputs.norm[i], X.eff, X.moved) + NexusRender.treePath(D, X, i) + (units[i].properties.trajectory || ""); }
   function tooltipHtml(i) { return NexusRender.tooltip(D, X, i); }
   recompute();
   // ------------------------------------------------------------- room left by the controls

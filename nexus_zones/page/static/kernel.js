@@ -211,7 +211,7 @@
     return {scores: found.scores, rank: ranks.rank, regionRank: ranks.region, nodes: found.nodes};
   }
 
-  var NexusKernel = {colour: colour, combine: combine, splitWeights: splitWeights, scoreUnits: scoreUnits, treeNodes: treeNodes,
+  var NexusKernel = {colour: colour, combine: combine, splitWeights: splitWeights, scoreUnits: scoreUnits, treeNodes: treeNodes, treeWeights: treeWeights,
                      rankUnits: rankUnits, evaluate: evaluate};
   if (typeof module !== "undefined" && module.exports) { module.exports = NexusKernel; }
   if (root) { root.NexusKernel = NexusKernel; }
