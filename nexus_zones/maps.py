@@ -558,8 +558,8 @@ DIVERGING = ("#762a83", "#9970ab", "#c2a5cf", "#e7d4e8", "#f7f7f7", "#d9f0d3", "
 
 def _period_payload(result: "RunResult", language: str, order: list[str], views: list[dict]) -> dict:
     """For a study over periods, ``periods``: per period (in the config's order) the units' normalised
-    values, eligibility, rules failed, configured rank, colours of every view but the score (recomputed in the
-    page), popups, and the Python scores and ranks; the change view's palette and fixed ends. The
+    values, eligibility, rules failed, configured rank, colours of every view but the score's, the region
+    rank's and the nodes' (recomputed in the page), popups, and the Python scores and ranks; the change view's palette and fixed ends. The
     indicator views' legends are replaced by ones drawn from all periods pooled, so that a legend
     stays the same whichever period is shown. Empty for a single snapshot."""
     panel = result.panel
