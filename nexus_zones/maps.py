@@ -284,6 +284,7 @@ def _views(result: "RunResult", language: str) -> list[dict]:
         pre, post = legend.split(esc(_WEIGHT_MARK))
         views.append({"id": f"i_{name}", "label": label, "colour": (lambda row, n=name: colour(row[f"{n}_norm"], classes)),
                       "legend": {"pre": pre, "k": len(views) - first, "post": post}})
+    views += _node_views(result, language)
     if config.rules:
         items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language))}</div>' for c, k in ((PASS, "passes_all"), (FAIL, "fails_one")))
         rule_list = "".join(f"<li>{esc(pick(r.label, language, r.expr))}</li>" for r in config.rules.values())
@@ -313,6 +314,21 @@ def _views(result: "RunResult", language: str) -> list[dict]:
                       "colour": lambda row: CATEGORIES[(int(row["profile"]) - 1) % len(CATEGORIES)] if _present(row["profile"]) else NO_DATA,
                       "legend": f'<div class="nz-legend-title">{t("profiles_legend", language)}</div>{"".join(items)}'})
     views += _decision_views(result, language)
+    return views
+
+
+def _node_views(result: "RunResult", language: str) -> list[dict]:
+    """A view per node below the root (``node_<name>``, 0–100, coloured as the score is); the page
+    recolours them at the sliders' weights (render.colours, from kernel.js's node values)."""
+    config, scores, classes = result.config, result.scores, result.config.map.classes
+    structure = result.scored.structure
+    views = []
+    for p in (structure.pillars if structure is not None else ()):
+        column, label = f"node_{p.name}", pick(config.model.pillars[p.name].label, language, p.name) if p.name in config.model.pillars else p.name
+        title = t("node_legend", language, label=label, rule=t(f"agg_{p.aggregation}", language))
+        views.append({"id": column, "label": esc(t("node_view", language, label=label)),
+                      "colour": (lambda row, c=column: colour(row[c] / 100.0 if _present(row[c]) else None, classes)),
+                      "legend": _ramp(title, "0", "100", bool(scores[column].isna().any()), classes, language)})
     return views
 
 
@@ -542,8 +558,8 @@ DIVERGING = ("#762a83", "#9970ab", "#c2a5cf", "#e7d4e8", "#f7f7f7", "#d9f0d3", "
 
 def _period_payload(result: "RunResult", language: str, order: list[str], views: list[dict]) -> dict:
     """For a study over periods, ``periods``: per period (in the config's order) the units' normalised
-    values, eligibility, rules failed, configured rank, colours of every view but the score (recomputed in the
-    page), popups, and the Python scores and ranks; the change view's palette and fixed ends. The
+    values, eligibility, rules failed, configured rank, colours of every view but the score's, the region
+    rank's and the nodes' (recomputed in the page), popups, and the Python scores and ranks; the change view's palette and fixed ends. The
     indicator views' legends are replaced by ones drawn from all periods pooled, so that a legend
     stays the same whichever period is shown. Empty for a single snapshot."""
     panel = result.panel
@@ -565,7 +581,7 @@ def _period_payload(result: "RunResult", language: str, order: list[str], views:
         failed = scores["rules_failed_count"] if res.config.rules else pd.Series(0, index=scores.index)
         out["failed"].append([int(f) if _present(f) else 0 for f in failed])
         out["config_rank"].append([int(r) if _present(r) else None for r in scores["rank"]])
-        out["colours"].append({v["id"]: [v["colour"](row) for _, row in scores.iterrows()] for v in views if v["id"] not in ("score", "region_rank")})
+        out["colours"].append({v["id"]: [v["colour"](row) for _, row in scores.iterrows()] for v in views if v["id"] not in ("score", "region_rank") and not v["id"].startswith("node_")})
         out["popup"].append([popup_record(row, res, language) for _, row in scores.iterrows()])
         out["python"].append({k: [None if not _present(x) else float(x) for x in scores[k]] for k in ("score", "rank", "region_rank")})
     text = {k: t(k, language) for k in ("period", "trajectory", "score", "rank", "region_rank", "no_data")}
@@ -788,6 +804,7 @@ def page_data(result: "RunResult", language: str) -> dict:
     text["top_k"] = t("top_k", language, k=config.map.top_k)
     text["unit_names"] = t("unit_names", language)
     text["copy_code"], text["code_note"] = t("copy_code", language), t("code_note", language)
+    text["path_title"], text["path_item"] = t("path_title", language), t("path_item", language, label="{label}", value="{value}", points="{points}")
     return {
         "language": language,
         "text": text,

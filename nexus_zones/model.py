@@ -159,7 +159,7 @@ def _table(config: Config, units: gpd.GeoDataFrame, values: pd.DataFrame, normal
     for name in names:
         columns[name], columns[f"{name}_norm"] = values[name], normalised[name]
     columns |= {f"{name}_contrib": scored.contributions[name] for name in names}
-    columns |= {f"pillar_{pillar}": scored.pillars[pillar] for pillar in scored.pillars.columns}
+    columns |= node_columns(scored)
     columns |= {f"rule_{rname}": scored.rules_passed[rname] for rname in config.rules}
     if config.rules:
         columns["rules_failed_count"] = scored.table["rules_failed_count"]
@@ -170,6 +170,18 @@ def _table(config: Config, units: gpd.GeoDataFrame, values: pd.DataFrame, normal
     table = table.iloc[np.lexsort((order[1].to_numpy(dtype=float), order[0].to_numpy(dtype=float)))]
     table.index.name = "unit_id"
     return pd.DataFrame(table)
+
+
+def node_columns(scored: score.ScoreResult) -> dict[str, pd.Series]:
+    """Every node below the root at any depth: its score (``node_<name>``, 0–100) and its
+    competition rank among the units in the ranking (``rank_<name>``, highest first, as
+    :func:`score.rank_units` ranks; by the node's score alone, whatever the rules)."""
+    ranked = scored.eligible if scored.eligible is not None else pd.Series(True, index=scored.pillars.index)
+    columns: dict[str, pd.Series] = {}
+    for name in scored.pillars.columns:
+        columns[f"node_{name}"] = scored.pillars[name]
+        columns[f"rank_{name}"] = score.rank_units(scored.pillars[name], ranked.reindex(scored.pillars.index).fillna(False).astype(bool))[0].astype("Int64")
+    return columns
 
 
 def decide(config: Config, model: Model, table: gpd.GeoDataFrame) -> dict[str, Any]:

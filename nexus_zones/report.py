@@ -35,6 +35,7 @@ import pandas as pd
 
 from . import __version__, analyses, claims, explain, geometry, tree
 from .explain import period_text as _period
+from .config.model_tree import model_tree
 from .maps import MAX_UNIT_LABELS, NO_DATA, PALETTE, build_map, label_of
 from .errors import NexusZonesError, OutputLockedError, StaleLockWarning
 from .messages import fixed, number, percent, pick, t
@@ -662,6 +663,7 @@ img {{max-width: 100%;}} ul {{margin: .2em 0; padding-left: 1.2em;}} .ok {{color
 {_periods_section(result, esc)}
 <h2>{esc(t('method', lang))}</h2><p>{esc(method)}</p>{_periods_method(result, esc)}
 <table><tr><th>{esc(t('indicator', lang))}</th><th>{esc(t('weight', lang))}</th><th></th><th></th></tr>{weight_rows}</table>
+{_brief_tree(result, lang)}
 <h2>{esc(t('sources', lang))}</h2><ul>{sources}</ul>
 </body></html>
 """
@@ -730,6 +732,42 @@ def _brief_weight_rows(result: "RunResult", lang: str) -> str:
         f"<tr><td>{esc(label_of(config, n, lang))}</td><td>{percent(weights[n], lang)}</td><td>{t('lower_better' if i.direction == 'cost' else 'higher_better', lang)}</td><td>{esc(t('norm_' + i.normalisation, lang))}</td></tr>"
         for n, i in config.indicators.items()
     )
+
+
+def _brief_tree(result: "RunResult", lang: str) -> str:
+    """The model tree as nested lists: the index, then each node with its rule and each child (node
+    or indicator) with its weight among its siblings (its factor under max and min)."""
+    config, esc = result.config, _esc
+    drawn = model_tree(config)
+
+    def label(name: str) -> str:
+        if name == drawn.root:
+            return t("score", lang)
+        if name in config.indicators:
+            return label_of(config, name, lang)
+        return pick(config.model.pillars[name].label, lang, name)
+
+    def rule(name: str) -> str:
+        node = drawn.nodes[name]
+        said = [t("tree_rule", lang, rule=t(f"agg_{node.aggregation}", lang))]
+        said += [t("tree_offset", lang, offset=number(node.offset, lang))] if node.aggregation == "geometric" else []
+        return "; ".join(said + ([t("tree_renormalise", lang)] if node.missing == "renormalise" else []))
+
+    def child(name: str, parent: tree.Node) -> str:
+        if parent.aggregation in ("max", "min"):
+            share = t("tree_factor", lang, factor=number(drawn.factor.get(name, 1.0), lang))
+        else:
+            raw = [drawn.weight.get(c, 1.0) for c in parent.children]
+            share = t("tree_weight", lang, weight=percent(drawn.weight.get(name, 1.0) / sum(raw) if sum(raw) > 0 else 1.0 / len(raw), lang))
+        return f"<li>{esc(label(name))} <small>({esc(name)}) — {esc(share)}</small>{below(name)}</li>"
+
+    def below(name: str) -> str:
+        node = drawn.nodes.get(name)
+        if node is None:
+            return ""
+        return f"<br><small>{esc(rule(name))}</small><ul>{''.join(child(c, node) for c in node.children)}</ul>"
+
+    return f"<h3>{esc(t('tree_title', lang))}</h3><ul class='tree'><li><b>{esc(label(drawn.root))}</b>{below(drawn.root)}</li></ul>"
 
 
 def _brief_sources(config: "Config", lang: str) -> str:

@@ -35,7 +35,7 @@ class RunResult:
     scores
         One row per unit (GeoDataFrame, EPSG:4326, indexed by ``unit_id``): ``name``,
         ``region``, ``score``, ``rank``, ``region_rank``, ``passes_rules``, then per indicator its
-        raw value, ``<name>_norm`` and ``<name>_contrib``, ``pillar_<name>`` per pillar,
+        raw value, ``<name>_norm`` and ``<name>_contrib``, ``node_<name>`` and ``rank_<name>`` per node below the root,
         ``rule_<name>`` per rule, ``rules_failed_count`` (with rules), ``completeness``, the unit
         columns of the analyses that ran (:mod:`nexus_zones.analyses`), the low-reporting columns
         where a cost indicator reads a points layer, then ``status``; sorted by rank. Readers ask

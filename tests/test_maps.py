@@ -27,7 +27,7 @@ from nexus_zones import claims, explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 
-from ._support import NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, fewer_draws, render_popups, render_rules_line, require_real_data, shown_points, voronoi_coverage
+from ._support import HOSTILE, NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, fewer_draws, render_popups, render_rules_line, require_real_data, shown_points, voronoi_coverage
 
 
 def test_legend_ends_follow_goalposts_thresholds_and_transforms():
@@ -471,3 +471,105 @@ def test_compacted_modules_load_and_export_what_their_sources_export(tmp_path: P
     run = subprocess.run([_node_bin(), "-e", script, json.dumps(PAGE_MODULES), str(tmp_path), str(STATIC)], capture_output=True, text=True, timeout=60, check=True)
     for name, (compacted, source) in json.loads(run.stdout).items():
         assert compacted == source and len(source) >= 2, name
+
+
+def _node_views_in_node(data: dict, moved: dict) -> dict:
+    """What render.js gives the node views under Node: each node's values and colours at the
+    config's weights and at ``moved`` ({"weights": [...], "pillarWeights": [...]})."""
+    from ._support import _node as _node_bin
+
+    script = ("const R = require(process.argv[1]), S = require(process.argv[2]); let s = ''; process.stdin.on('data', (c) => { s += c; });"
+              "process.stdin.on('end', () => { const {D, moved} = JSON.parse(s), out = {};"
+              "for (const [k, st] of [['config', S.initial(D)], ['moved', Object.assign({}, S.initial(D), moved)]]) {"
+              "const X = R.derive(D, R.inputs(D, st), st); out[k] = {nodes: X.nodes, colours: R.colours(D, X)}; }"
+              "process.stdout.write(JSON.stringify(out)); });")
+    run = subprocess.run([_node_bin(), "-e", script, str(STATIC / "render.js"), str(STATIC / "store.js")], input=json.dumps({"D": data, "moved": moved}),
+                         capture_output=True, text=True, encoding="utf-8", timeout=120, check=True)
+    return json.loads(run.stdout)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_node_is_a_view_the_page_recolours_at_the_sliders_weights(language):
+    """configs/inform_style_example.yaml (three levels): a view node_<name> per node below the root,
+    coloured in Python from the scores table's node_<name>; the page's kernel gives the same node
+    values (1e-9) and colours at the config's weights, and at moved weights the node values of
+    score.weighted_scores at those weights."""
+    import warnings
+
+    from nexus_zones import score
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
+        result = nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
+    data = maps.page_data(result, language)
+    pillars = [p.name for p in result.scored.structure.pillars]
+    assert sorted(pillars) == sorted(result.config.model.pillars) and len(pillars) == 5
+    views = {v["id"]: v for v in data["views"]}
+    assert [v for v in views if v.startswith("node_")] == [f"node_{p}" for p in pillars]
+    assert t("node_view", language, label="hazard") == views["node_hazard"]["label"]
+    assert html.escape(t("node_legend", language, label="vulnerability", rule=t("agg_reversed_geometric", language)), quote=True) in views["node_vulnerability"]["legend"]
+    ids, classes = data["units"]["id"], result.config.map.classes
+    for p in pillars:
+        c = data["units"]["colours"][f"node_{p}"]
+        assert [c["of"][i] for i in c["i"]] == [maps.colour(result.scores.loc[u, f"node_{p}"] / 100, classes) for u in ids]
+    moved_w = [1.0 + 2.0 * k for k in range(len(data["tree"]["indicators"]))]
+    moved_p = [3.0 if p == "idp_change" else 1.0 + k for k, p in enumerate(data["tree"]["pillars"])]
+    page = _node_views_in_node(data, {"weights": moved_w, "pillarWeights": moved_p})
+    for p in pillars:
+        assert page["config"]["nodes"][p] == pytest.approx([result.scores.loc[u, f"node_{p}"] for u in ids], abs=1e-9)
+        assert page["config"]["colours"][f"node_{p}"] == [maps.colour(result.scores.loc[u, f"node_{p}"] / 100, classes) for u in ids]
+    _, _, nodes = score.weighted_scores(result.normalised, dict(zip(data["tree"]["indicators"], moved_w)), result.scored.structure,
+                                        dict(zip(data["tree"]["pillars"], moved_p)))
+    for p in pillars:
+        assert page["moved"]["nodes"][p] == pytest.approx([nodes.loc[u, p] for u in ids], abs=1e-9), p
+    assert any(page["moved"]["nodes"][p] != page["config"]["nodes"][p] for p in pillars)  # the weights moved them
+
+
+def _popups_in_node(data: dict) -> list[str]:
+    """Every unit's popup (render.popup, pinned) at the config's weights, as the page writes it."""
+    from ._support import _node as _node_bin
+
+    script = ("const R = require(process.argv[1]), S = require(process.argv[2]); let s = ''; process.stdin.on('data', (c) => { s += c; });"
+              "process.stdin.on('end', () => { const D = JSON.parse(s), st = S.initial(D), X = R.derive(D, R.inputs(D, st), st);"
+              "process.stdout.write(JSON.stringify(D.units.id.map((u, i) => R.popup(D, X, i, true)))); });")
+    run = subprocess.run([_node_bin(), "-e", script, str(STATIC / "render.js"), str(STATIC / "store.js")], input=json.dumps(data),
+                         capture_output=True, text=True, encoding="utf-8", timeout=120, check=True)
+    return json.loads(run.stdout)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_popup_shows_the_units_path_from_the_score_to_its_indicators(language):
+    """configs/inform_style_example.yaml with a hostile label on a node: each popup lists the score,
+    then each node (its value from the scores table, its points = its weight on the path × its
+    value, the path's weights written out here) and its children in the tree's order, labels escaped."""
+    import warnings
+
+    from nexus_zones.messages import fixed
+
+    cfg = yaml.safe_load((REPO / "configs" / "inform_style_example.yaml").read_text(encoding="utf-8"))
+    cfg["model"]["pillars"]["hazard"]["label"] = HOSTILE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
+        result = nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), write=False)
+    data = maps.page_data(result, language)
+    path_weight = {"hazard": 1 / 2, "human_hazard": 1 / 2 * 2 / 3, "vulnerability": 1 / 2, "socio_economic": 1 / 4, "lack_of_coping": 1 / 4}
+    order = ["hazard", "human_hazard", "conflict_now", "conflict_projected", "idp_change", "vulnerability", "socio_economic", "food", "health_gap",
+             "lack_of_coping", "markets_gap", "roads_gap"]
+    s = result.scores
+    for u, popup in zip(data["units"]["id"], _popups_in_node(data)):
+        path = popup[popup.index('<details class="nz-path">'):]
+        path = path[:path.index("</details>")]
+        assert html.escape(t("path_title", language), quote=True) in path
+        assert HOSTILE not in path and html.escape(HOSTILE, quote=True) in path and html.escape(html.escape(HOSTILE)) not in path  # escaped once
+        items = [unescape(x) for x in re.findall(r"<li>([^<]*)", path)]
+        assert items[0] == f"{t('score_short', language)} {fixed(s.loc[u, 'score'], language, 1)}"
+        assert len(items) == 1 + len(order)
+        for name, item in zip(order, items[1:]):
+            if name in path_weight:
+                value = s.loc[u, f"node_{name}"]
+                label = HOSTILE if name == "hazard" else name
+                assert item == t("path_item", language, label=label, value=fixed(value, language, 1), points=fixed(path_weight[name] * value, language, 1)), (u, name)
+            else:
+                norm = s.loc[u, f"{name}_norm"]  # its points are the popup table's (builders.js), checked by the popup's tests
+                head = t("path_item", language, label=maps.label_of(result.config, name, language), value=fixed(100 * norm, language, 1), points="\x00")
+                assert item.startswith(head.split("\x00")[0]), (u, name, item)

@@ -30,7 +30,7 @@ def test_pillars_in_a_study(grid_cfg):
     # security: incidents (2) and closed (1) → ⅔, ⅓; services: health. Overall ½ each.
     expected = 0.5 * (2 / 3 * s["incidents_norm"] + 1 / 3 * s["closed_norm"]) * 100 + 0.5 * s["health_norm"] * 100
     assert s["score"].to_dict() == pytest.approx(expected.to_dict())
-    assert s["pillar_services"].to_dict() == pytest.approx((100 * s["health_norm"]).to_dict())
+    assert s["node_services"].to_dict() == pytest.approx((100 * s["health_norm"]).to_dict())
 
 
 # ------------------------------------------------------------------ review fixes (issue 2/3 defects)

@@ -4,6 +4,7 @@ writes that fail leaving the previous outputs intact, the output lock, and the m
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -317,3 +318,42 @@ def test_the_brief_leads_each_top_unit_with_its_popups_three_lines(demo_result) 
     why_lines = [(cls, bold, html.unescape(text)) for cls, bold, text in shown if html.unescape(text) in texts]
     assert [text for _, _, text in why_lines] == [texts[i] for i in lead] + [texts[i] for i in range(len(texts)) if i not in lead]
     assert [bool(bold) for _, bold, _ in why_lines] == [True] * len(lead) + [False] * (len(texts) - len(lead))
+
+
+@pytest.fixture(scope="module")
+def inform_result():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
+        return nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_brief_draws_the_tree_with_each_nodes_rule_and_weight(inform_result, lang) -> None:
+    """configs/inform_style_example.yaml: every node under its parent with its rule, every child with
+    its share of its node's weights (human_hazard 2 : idp_change 1 → 67% and 33%) or its factor
+    under max (conflict_projected: 0.7)."""
+    from nexus_zones.messages import CATALOGUE, percent
+
+    result = dataclasses.replace(inform_result, config=inform_result.config.model_copy(update={"language": lang}))
+    page = report.brief_html(result, b"")
+    tree_html = page[page.index(html.escape(CATALOGUE["tree_title"][lang], quote=True)):]
+    rule = lambda r: html.escape(CATALOGUE["tree_rule"][lang].format(rule=CATALOGUE[f"agg_{r}"][lang]), quote=True)  # noqa: E731
+    expected = {"score": "geometric", "hazard": "topsis", "human_hazard": "max", "vulnerability": "reversed_geometric",
+                "socio_economic": "arithmetic", "lack_of_coping": "min"}
+    for node, r in expected.items():
+        at = tree_html.index(f"({node})") if node != "score" else 0
+        assert rule(r) in tree_html[at:], (node, r)  # its rule follows its name
+    # nesting: human_hazard inside hazard's list, before vulnerability; markets_gap inside lack_of_coping
+    order = [tree_html.index(f"({n})") for n in ("hazard", "human_hazard", "conflict_now", "conflict_projected", "idp_change",
+                                                   "vulnerability", "socio_economic", "food", "health_gap", "lack_of_coping", "markets_gap", "roads_gap")]
+    assert order == sorted(order)
+    weight = lambda share: html.escape(CATALOGUE["tree_weight"][lang].format(weight=percent(share, lang)), quote=True)  # noqa: E731
+    assert weight(2 / 3) in tree_html[tree_html.index("(human_hazard)"):tree_html.index("(conflict_now)")]
+    assert weight(1 / 3) in tree_html[tree_html.index("(idp_change)"):tree_html.index("(vulnerability)")]
+    assert weight(2 / 3) in tree_html[tree_html.index("(food)"):tree_html.index("(health_gap)")]
+    factor = html.escape(CATALOGUE["tree_factor"][lang].format(factor="0,7" if lang == "fr" else "0.7"), quote=True)
+    assert factor in tree_html[tree_html.index("(conflict_projected)"):tree_html.index("(idp_change)")]
+    assert html.escape(CATALOGUE["tree_offset"][lang].format(offset="0"), quote=True) in tree_html[:tree_html.index("(hazard)")]
+    assert html.escape(CATALOGUE["tree_renormalise"][lang], quote=True) in tree_html[tree_html.index("(socio_economic)"):tree_html.index("(food)")]

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import nexus_zones
-from nexus_zones import decision, model, rules, score, sensitivity, weights
+from nexus_zones import decision, model, rules, score, sensitivity, tree, weights
+from nexus_zones.config.model_tree import model_tree
 from nexus_zones.config import config_from_mapping
 from nexus_zones.score import Pillar, Structure
 from nexus_zones.errors import ConfigError, NexusZonesWarning, TieWarning
@@ -262,6 +263,15 @@ def _nested(grid_cfg: dict) -> dict:
     return cfg
 
 
+@pytest.mark.parametrize("name", ["median", "p05"])
+def test_a_pillar_whose_node_columns_take_another_columns_name_is_refused(grid_cfg, name):
+    cfg = _nested(grid_cfg)
+    cfg["model"]["pillars"][name] = cfg["model"]["pillars"].pop("services")
+    with pytest.raises(ConfigError) as info:
+        config_from_mapping(cfg)
+    assert f"model.pillars.{name}" in str(info.value) and f"rank_{name}" in str(info.value)
+
+
 def test_a_three_level_config_scores_as_its_hand_computation(grid_cfg):
     structure = model.structure_of(config_from_mapping(_nested(grid_cfg)))
     norm = pd.DataFrame({"incidents": [0.8, 0.25], "health": [0.6, 1.0], "closed": [0.1, 0.3]}, index=["U1", "U2"])
@@ -359,7 +369,7 @@ def test_a_nested_config_runs_with_every_node_in_the_tables(grid_cfg):
     expected = 100 * s["incidents_norm"] ** (2 / 3) * access ** (1 / 3)
     assert scored.any()
     assert s.loc[scored, "score"].to_numpy() == pytest.approx(expected[scored].to_numpy(), abs=1e-9)
-    assert s.loc[scored, "pillar_access"].to_numpy() == pytest.approx(100 * access[scored].to_numpy(), abs=1e-9)
+    assert s.loc[scored, "node_access"].to_numpy() == pytest.approx(100 * access[scored].to_numpy(), abs=1e-9)
 
 
 def test_the_inform_style_example_equals_its_hand_computation(tmp_path):
@@ -388,10 +398,20 @@ def test_the_inform_style_example_equals_its_hand_computation(tmp_path):
         coping = min(r[5], r[6]) / 10                                                # min
         vulnerability = 1 - (math.sqrt((9 * (1 - socio) + 1) * (9 * (1 - coping) + 1)) - 1) / 9  # reversed geometric, equal weights
         expected = 100 * math.sqrt(hazard[u] * vulnerability)                       # geometric, offset 0, equal weights
-        assert s.loc[u, "pillar_human_hazard"] == pytest.approx(100 * human[u], abs=1e-9)
-        assert s.loc[u, "pillar_hazard"] == pytest.approx(100 * hazard[u], abs=1e-9)
-        assert s.loc[u, "pillar_socio_economic"] == pytest.approx(100 * socio, abs=1e-9)
-        assert s.loc[u, "pillar_vulnerability"] == pytest.approx(100 * vulnerability, abs=1e-9)
+        assert s.loc[u, "node_human_hazard"] == pytest.approx(100 * human[u], abs=1e-9)
+        assert s.loc[u, "node_hazard"] == pytest.approx(100 * hazard[u], abs=1e-9)
+        assert s.loc[u, "node_socio_economic"] == pytest.approx(100 * socio, abs=1e-9)
+        assert s.loc[u, "node_vulnerability"] == pytest.approx(100 * vulnerability, abs=1e-9)
+        assert s.loc[u, "node_lack_of_coping"] == pytest.approx(100 * coping, abs=1e-9)
         assert s.loc[u, "score"] == pytest.approx(expected, abs=1e-9), u
     assert s.loc["ML0604", "food"] != s.loc["ML0604", "food"]  # skipped: no value, yet scored
+    # every node's column equals tree.evaluate on the normalised values, and its rank is a competition
+    # rank by the node's score (highest first): 1 + the number of units scoring more
+    t = model_tree(result.config)  # the config's tree with its weights
+    nodes = tree.evaluate(t, {n: s[f"{n}_norm"].to_numpy(dtype=float) for n in t.indicators})
+    assert sorted(c for c in s.columns if c.startswith("node_")) == sorted(f"node_{n}" for n in t.nodes if n != t.root)
+    for name in (n for n in t.nodes if n != t.root):
+        assert s[f"node_{name}"].to_numpy() == pytest.approx(100 * nodes[name], abs=1e-12), name
+        by_hand = {u: 1 + sum(s.loc[v, f"node_{name}"] > s.loc[u, f"node_{name}"] + 1e-9 for v in raw) for u in raw}
+        assert s[f"rank_{name}"].astype(int).to_dict() == by_hand, name
     assert result.paths["map"].exists()

@@ -156,7 +156,7 @@ def _decision_name_problems(config: Config) -> list[Problem]:
 
 def _model_problems(config: Config) -> list[Problem]:
     """Pillars, weights and AHP judgements."""
-    problems = _pillar_membership_problems(config) + _ahp_problems(config) + _missing_weight_problems(config)
+    problems = _pillar_membership_problems(config) + _ahp_problems(config) + _missing_weight_problems(config) + _node_column_problems(config)
     if not problems and config.indicators and sum(config.indicator_weights().values()) <= 0:
         problems.append(
             Problem("indicators.*.weight", "0 for every indicator", "at least one positive weight", "give the indicators that should count a weight above 0")
@@ -168,6 +168,20 @@ def _model_problems(config: Config) -> list[Problem]:
     if not problems:
         problems += tree_problems(config)
     return problems
+
+
+#: Columns of the scores table a node's ``node_<name>`` / ``rank_<name>`` must not take (robustness's).
+TAKEN_COLUMNS = ("rank_median", "rank_p05", "rank_p95")
+
+
+def _node_column_problems(config: Config) -> list[Problem]:
+    """A pillar whose columns ``node_<name>`` and ``rank_<name>`` would take another column's name."""
+    taken = set(TAKEN_COLUMNS) | {f"{n}{end}" for n in config.indicators for end in ("", "_norm", "_contrib")}
+    return [
+        Problem(f"model.pillars.{name}", f"its columns node_{name} and rank_{name}, the name of another column of the scores table",
+                "a pillar name whose node_ and rank_ columns are free", f"rename the pillar (for example {name}_node)")
+        for name in config.model.pillars if {f"node_{name}", f"rank_{name}"} & taken
+    ]
 
 
 def _pillar_membership_problems(config: Config) -> list[Problem]:

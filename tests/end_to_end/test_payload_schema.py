@@ -47,6 +47,19 @@ def test_the_payload_conforms_to_its_schema_in_python_and_in_node(tmp_path: Path
     _check_both_sides(good, tmp_path)
 
 
+def test_a_tree_of_three_levels_with_its_node_views_conforms_too(tmp_path: Path) -> None:
+    """configs/inform_style_example.yaml: a view node_<name> per node below the root, popups with the tree's path."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
+        tree = nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
+    good = [(f"inform-style tree {lang}", maps.page_data(tree, lang)) for lang in ("en", "fr")]
+    for _, payload in good:
+        assert {f"node_{p}" for p in tree.config.model.pillars} <= {v["id"] for v in payload["views"]} & set(payload["units"]["colours"])
+    _check_both_sides(good, tmp_path)
+
+
 @pytest.mark.realdata
 def test_a_study_over_periods_conforms_too(tmp_path: Path) -> None:
     """The real north–centre study 2016–2019: the payload's ``periods`` (a popup record per unit and period)."""

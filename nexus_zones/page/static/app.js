@@ -42,6 +42,7 @@ function nexusZonesApp(map, D, overlays) {
     units.forEach(function (u, i) {
       u.properties._c_score = colours.score[i];
       if (D.region_rank_classes) { u.properties._c_region_rank = colours.region_rank[i]; }
+      Object.keys(colours).forEach(function (v) { if (v.indexOf("node_") === 0) { u.properties["_c_" + v] = colours[v][i]; } });
     });
   }
 
@@ -52,7 +53,7 @@ function nexusZonesApp(map, D, overlays) {
   function indexOf(feature) { return units.indexOf(feature); }
   // periods.js adds a unit's trajectory to its popup
   function popupHtml(i, pinned) { return NexusRender.popup(D, X, i, pinned, units[i].properties.trajectory); }
-  function popupBody(i) { return NexusPopup.render(D.popup, inputs.popup[i], inputs.norm[i], X.eff, X.moved) + (units[i].properties.trajectory || ""); }
+  function popupBody(i) { return NexusPopup.render(D.popup, inputs.popup[i], inputs.norm[i], X.eff, X.moved) + NexusRender.treePath(D, X, i) + (units[i].properties.trajectory || ""); }
   function tooltipHtml(i) { return NexusRender.tooltip(D, X, i); }
   recompute();
   // ------------------------------------------------------------- room left by the controls

@@ -122,8 +122,13 @@
 
   /** Scores through the model tree (model.tree: tree.js's form with the indicators' and pillars'
    * names in the sliders' order and the indicators whose missing values are skipped). */
-  function treeScores(model, norm, wInd, wPil) {
-    var t = model.tree, raw = {}, scores = new Array(norm.length).fill(null), complete = [];
+  function treeScores(model, norm, wInd, wPil) { return treeNodes(model, norm, wInd, wPil).scores; }
+
+  /** The scores and every node's values below the root (0-100, null where a unit has none), by
+   * name: the scores table's node_<name> columns (nexus_zones.model.node_columns). */
+  function treeNodes(model, norm, wInd, wPil) {
+    var t = model.tree, raw = {}, scores = new Array(norm.length).fill(null), complete = [], nodes = {};
+    t.pillars.forEach(function (p) { nodes[p] = new Array(norm.length).fill(null); });
     t.indicators.forEach(function (n, k) { raw[n] = wInd[k]; });
     t.pillars.forEach(function (p, j) { raw[p] = wPil[j]; });
     var w = treeWeights(t, raw);
@@ -132,14 +137,18 @@
       var miss = t.indicators.some(function (n, k) { return values[k] === null && !skip[k] && w.effective[n] > 0; });
       if (!miss) { complete.push(i); }
     });
-    if (!complete.length) { return scores; }
+    if (!complete.length) { return {scores: scores, nodes: nodes}; }
     var columns = {};
     t.indicators.forEach(function (n, k) {
       columns[n] = complete.map(function (i) { var x = norm[i][k]; return x === null && !skip[k] ? 0 : x; });
     });
-    var root = treeModule().evaluate(t, columns, w.share)[t.root];
-    complete.forEach(function (i, j) { scores[i] = root[j] === null ? null : 100 * root[j]; });
-    return scores;
+    var all = treeModule().evaluate(t, columns, w.share), root = all[t.root];
+    complete.forEach(function (i, j) {
+      scores[i] = root[j] === null ? null : 100 * root[j];
+      // as score.weighted_scores: a unit missing a value it needs has no node value; others have theirs
+      t.pillars.forEach(function (p) { nodes[p][i] = all[p][j] === null ? null : 100 * all[p][j]; });
+    });
+    return {scores: scores, nodes: nodes};
   }
 
   /** Scores 0-100 of every unit (null for a unit missing a value of an indicator of positive
@@ -197,12 +206,12 @@
 
   /** Scores, ranks and region ranks of every unit for one choice of weights. */
   function evaluate(model, units, wInd, wPil) {
-    var scores = scoreUnits(model, units.norm, wInd, wPil);
-    var ranks = rankUnits(model, scores, units.eligible, units.regions, units.failed);
-    return {scores: scores, rank: ranks.rank, regionRank: ranks.region};
+    var found = model.tree ? treeNodes(model, units.norm, wInd, wPil) : {scores: scoreUnits(model, units.norm, wInd, wPil), nodes: {}};
+    var ranks = rankUnits(model, found.scores, units.eligible, units.regions, units.failed);
+    return {scores: found.scores, rank: ranks.rank, regionRank: ranks.region, nodes: found.nodes};
   }
 
-  var NexusKernel = {colour: colour, combine: combine, splitWeights: splitWeights, scoreUnits: scoreUnits,
+  var NexusKernel = {colour: colour, combine: combine, splitWeights: splitWeights, scoreUnits: scoreUnits, treeNodes: treeNodes, treeWeights: treeWeights,
                      rankUnits: rankUnits, evaluate: evaluate};
   if (typeof module !== "undefined" && module.exports) { module.exports = NexusKernel; }
   if (root) { root.NexusKernel = NexusKernel; }

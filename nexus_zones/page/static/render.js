@@ -29,8 +29,40 @@
     var model = {aggregation: D.aggregation, pillars: D.pillars, tree: D.tree, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance,
                  failing_units: D.failing_units};
     var r = K.evaluate(model, x, state.weights, state.pillarWeights);
-    return {inputs: x, scores: r.scores, rank: r.rank, regionRank: r.regionRank, moved: S.moved(D, state),
+    return {inputs: x, scores: r.scores, rank: r.rank, regionRank: r.regionRank, nodes: r.nodes, path: pathWeights(D, state), moved: S.moved(D, state),
             eff: K.splitWeights(model, state.weights, state.pillarWeights).effective};
+  }
+
+  /** Every child's effective weight in the model tree (the product of the shares on its path to
+   * the root) at the state's weights; null without a tree. */
+  function pathWeights(D, state) {
+    var t = D.tree, raw = {};
+    if (!t) { return null; }
+    t.indicators.forEach(function (n, k) { raw[n] = state.weights[k]; });
+    t.pillars.forEach(function (p, j) { raw[p] = state.pillarWeights[j]; });
+    return K.treeWeights(t, raw).effective;
+  }
+  /** A unit's path from the score down to its indicators (a tree with nodes): each node's value
+   * (0-100) and points (its effective weight × its value), each indicator's value (0-100) and
+   * points as the popup's table writes them, at the sliders' weights. Labels arrive escaped
+   * (D.pillars, D.indicators); "" for a model without nodes. */
+  function treePath(D, X, i) {
+    var t = D.tree;
+    if (!t || !t.pillars.length) { return ""; }
+    var nf = D.number_format, T = D.text, labels = {}, at = {}, norm = X.inputs.norm[i];
+    var shown = B.shownPoints(B.points(norm, X.eff));
+    D.pillars.forEach(function (p) { labels[p.id] = p.label; });
+    t.indicators.forEach(function (n, k) { at[n] = k; });
+    var num = function (v) { return v === null || v === undefined ? "–" : F.fixed(v, nf, 1); };
+    function item(name) {
+      var node = t.nodes[name], k = at[name];
+      var value = node ? X.nodes[name][i] : (norm[k] === null ? null : 100 * norm[k]);
+      var points = node ? (value === null ? null : X.path[name] * value) : shown[k];
+      var line = F.fill(esc(T.path_item), {label: node ? labels[name] : D.indicators[k].label, value: num(value), points: num(points)});
+      return "<li>" + line + (node ? "<ul>" + node.children.map(item).join("") + "</ul>" : "") + "</li>";
+    }
+    return '<details class="nz-path"><summary>' + esc(T.path_title) + "</summary><ul><li>" + esc(T.score_short) + " " + score(D, X.scores[i]) +
+      "<ul>" + t.nodes[t.root].children.map(item).join("") + "</ul></li></ul></details>";
   }
 
   /** The region-rank view's colour of a rank within the region (maps.REGION_RANK_CLASSES: [last rank of the class or null, colour]). */
@@ -42,10 +74,13 @@
     }
     return D.no_data;
   }
-  /** The colours of the views the weights change: the score's and the region rank's, per unit. */
+  /** The colours of the views the weights change, per unit: the score's, the region rank's and
+   * each node's (view node_<name>, as maps._node_views colours it). */
   function colours(D, X) {
-    return {score: X.scores.map(function (s) { return K.colour(s === null ? null : s / 100, D.classes, D.palette, D.no_data); }),
-            region_rank: X.regionRank.map(function (r) { return regionRankColour(D, r); })};
+    var ramp = function (s) { return K.colour(s === null ? null : s / 100, D.classes, D.palette, D.no_data); };
+    var out = {score: X.scores.map(ramp), region_rank: X.regionRank.map(function (r) { return regionRankColour(D, r); })};
+    Object.keys(X.nodes || {}).forEach(function (p) { out["node_" + p] = X.nodes[p].map(ramp); });
+    return out;
   }
   function score(D, s) { return s === null ? "–" : F.fixed(s, D.number_format, 1); }
   function rank(D, r) { return r === null ? esc(D.text.not_ranked) : String(r); }
@@ -62,7 +97,8 @@
   /** A unit's popup (pinned: the side panel, without the pin button); `extra`: HTML appended (a trajectory). */
   function popup(D, X, i, pinned, extra) {
     var pin = pinned ? "" : '<button type="button" class="nz-pin" data-unit="' + i + '">' + esc(D.text.pin) + "</button>";
-    return '<div class="nz-popup">' + header(D, X, i) + pin + P.render(D.popup, X.inputs.popup[i], X.inputs.norm[i], X.eff, X.moved) + (extra || "") + "</div>";
+    return '<div class="nz-popup">' + header(D, X, i) + pin + P.render(D.popup, X.inputs.popup[i], X.inputs.norm[i], X.eff, X.moved) + treePath(D, X, i) +
+      (extra || "") + "</div>";
   }
   function tooltip(D, X, i) {
     var T = D.text;
@@ -115,7 +151,7 @@
   }
 
   var NexusRender = {inputs: inputs, derive: derive, colours: colours, header: header, popup: popup, tooltip: tooltip, order: order, ranking: ranking,
-                     legend: legend, rulesLine: rulesLine, score: score};
+                     legend: legend, rulesLine: rulesLine, score: score, treePath: treePath};
   if (node) { module.exports = NexusRender; }
   if (root) { root.NexusRender = NexusRender; }
 })(this);
