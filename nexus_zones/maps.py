@@ -163,6 +163,8 @@ def popup_texts(result: "RunResult", language: str, *, used: set[str] | None = N
     weights = result.scored.weights
     return {"t": texts, "ind": indicators, "rules": [pick(r.label, language, r.expr) for r in config.rules.values()],
             "eff": [float(weights.get(n, 0.0)) for n in config.indicators],
+            # indicators whose missing value is left to their node (missing: skip): the others keep their points
+            "skip": [k for k, n in enumerate(config.indicators) if result.scored.structure is not None and n in result.scored.structure.skip],
             "claims": claims.catalogue_for_page(language, used=used), "ref": ref,
             "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}}
 

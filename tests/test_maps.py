@@ -573,3 +573,23 @@ def test_the_popup_shows_the_units_path_from_the_score_to_its_indicators(languag
                 norm = s.loc[u, f"{name}_norm"]  # its points are the popup table's (builders.js), checked by the popup's tests
                 head = t("path_item", language, label=maps.label_of(result.config, name, language), value=fixed(100 * norm, language, 1), points="\x00")
                 assert item.startswith(head.split("\x00")[0]), (u, name, item)
+
+
+def test_a_unit_missing_a_skipped_indicator_keeps_its_other_points_in_the_popup() -> None:
+    """configs/inform_style_example.yaml: a unit without a value of an indicator whose missing value
+    is left to its node (missing: skip) keeps the points of its other indicators, in the popup as in
+    the scores table (the page once blanked them all)."""
+    result = nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
+    names = list(result.config.indicators)
+    skipped = [n for n in names if n in result.scored.structure.skip]
+    units = [u for u, row in result.scores.iterrows() if any(pd.isna(row[n]) for n in skipped) and pd.notna(row["score"])]
+    assert skipped and units, "the example must have a scored unit missing a skipped indicator"
+    data = maps.page_data(result, "en")
+    assert data["popup"]["skip"] == [names.index(n) for n in skipped]
+    popups = dict(zip(data["units"]["id"], render_popups(data)))
+    for unit in units:
+        row = result.scores.loc[unit]
+        shown = shown_points(row, names)
+        kept = [p for p, n in zip(shown, names) if n not in skipped]
+        assert kept and not any(math.isnan(p) for p in kept)
+        assert all(f"</span></span> {p:.1f}</td>" in popups[unit] for p in kept), unit

@@ -15,10 +15,13 @@
 
   // ---------------------------------------------------------------------------------- points
   /** Each indicator's points for one unit: 100 x normalised value x effective weight (0 where the
-   * weight is 0); every one null where the unit misses a value of an indicator of positive weight. */
-  function points(norm, eff) {
-    var missing = eff.some(function (w, k) { return w > 0 && F.missing(norm[k]); });
-    return eff.map(function (w, k) { return missing ? null : w === 0 ? 0 : (100 * norm[k]) * w; });
+   * weight is 0); every one null where the unit misses a value of an indicator of positive weight,
+   * unless that indicator's missing value is left to its node (`skip`, positions: missing: skip),
+   * whose own points alone are then null (score.weighted_scores). */
+  function points(norm, eff, skip) {
+    var skipped = function (k) { return !!skip && skip.indexOf(k) >= 0; };
+    var missing = eff.some(function (w, k) { return w > 0 && F.missing(norm[k]) && !skipped(k); });
+    return eff.map(function (w, k) { return missing ? null : w === 0 ? 0 : F.missing(norm[k]) ? null : (100 * norm[k]) * w; });
   }
   /** The points as the popup writes them: one decimal, adding up to their total rounded alike. */
   function shownPoints(pts) { return F.largestRemainder(pts, 1); }
@@ -60,7 +63,7 @@
   /** A unit's why facts from its popup record `u` (raw values v, means mn, sides sd), the shared
    * texts P (each indicator's scale ends lo, hi), its normalised values and the effective weights. */
   function whyFacts(P, u, norm, eff) {
-    var pts = points(norm, eff);
+    var pts = points(norm, eff, P.skip);
     return P.ind.map(function (ind, k) {
       var side = u.sd ? +u.sd.charAt(k) : 0;
       return {index: k, value: u.v[k], points: pts[k], max: 100 * eff[k], worst: ind.lo, best: ind.hi,

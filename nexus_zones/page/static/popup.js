@@ -80,7 +80,7 @@
   /** What the effective weights `eff` give a unit: its points, as shown, its bars' widths, its why
    * claims ({claim, good}) and the three the popup leads with (builders.js). */
   function live(P, u, norm, eff) {
-    var B = buildApi(), pts = B.points(norm, eff), said = B.why(B.whyFacts(P, u, norm, eff));
+    var B = buildApi(), pts = B.points(norm, eff, P.skip), said = B.why(B.whyFacts(P, u, norm, eff));
     return {points: pts, shown: B.shownPoints(pts), widths: B.widths(pts, eff), said: said, three: B.pickThree(said)};
   }
   /** The popup body of a unit: its record `u`, its normalised values `norm` (the kernel's inputs),

@@ -50,7 +50,7 @@
     var t = D.tree;
     if (!t || !t.pillars.length) { return ""; }
     var nf = D.number_format, T = D.text, labels = {}, at = {}, norm = X.inputs.norm[i];
-    var shown = B.shownPoints(B.points(norm, X.eff));
+    var shown = B.shownPoints(B.points(norm, X.eff, D.popup.skip));
     D.pillars.forEach(function (p) { labels[p.id] = p.label; });
     t.indicators.forEach(function (n, k) { at[n] = k; });
     var num = function (v) { return v === null || v === undefined ? "–" : F.fixed(v, nf, 1); };
