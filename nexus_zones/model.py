@@ -61,7 +61,7 @@ def indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
             years = end.year - start.year + 1 if whole_years else ((end - start).days + 1) / 365.25
         defs[name] = indicators.IndicatorDef(
             ind.measure, ind.direction, ind.missing, per=ind.per, scale=ind.scale, years=years,
-            sources=tuple(ind.sources), combine=ind.combine_sources,
+            sources=tuple(ind.sources), combine=ind.combine_sources, group=ind.group,
         )
     return defs
 
@@ -96,13 +96,13 @@ def ranker(config: Config, units: gpd.GeoDataFrame):
     """Rank the units from (perturbed) measures with the model's own stages."""
     defs, specs = indicator_defs(config), norm_specs(config)
     rules = {name: parse_rule(rule.expr) for name, rule in config.rules.items()}
-    imputing = ("median", "region_median", "knn", "worst")
+    imputing = ("median", "region_median", "group_mean", "group_median", "knn", "worst")
 
     def rank(m: pd.DataFrame, overrides: Mapping) -> pd.Series:
         chosen = {n: replace(d, missing=overrides["missing"]) if "missing" in overrides and d.missing in imputing else d for n, d in defs.items()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NexusZonesWarning)
-            values, imputed = indicators.build_matrix(m, chosen, regions=units["region"])
+            values, imputed = indicators.build_matrix(m, chosen, regions=units["region"], groups=units)
             norm = normalise.normalise_frame(values, specs)
             lookup = {c: m[c] for c in m.columns} | {n: values[n].where(~imputed[n].astype(bool)) for n in config.indicators}
             res = score.score_units(norm, config.indicator_weights(), regions=units["region"], rules=rules, rule_values=lookup,

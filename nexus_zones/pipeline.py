@@ -78,6 +78,7 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
             boundaries = load.read_boundaries(
                 b.path, layer=b.layer, id_column=b.id_column, name_column=b.name_column, region_column=b.region_column, regions=config.study.regions,
                 crs=b.crs, level=b.level, find_region="region_column" not in b.model_fields_set,
+                keep={f"indicators.{n}.group": i.group for n, i in config.indicators.items() if i.group},
             )
     except InputDataError as exc:
         if not collect:
@@ -231,7 +232,8 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
     _check_references(config, measures)
     _check_empty_layers(config, raw_layers, measures, measured)
     values, imputed = indicators.build_matrix(
-        measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
+        measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
+        groups=boundaries.units,
     )
     normalised_frame = normalise.normalise_frame(values, model.norm_specs(config))
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
@@ -275,7 +277,8 @@ def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, c
         _check_references(config, measures)
         _check_empty_layers(config, raw_layers, measures, measured)
         values, imputed = indicators.build_matrix(
-            measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
+            measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
+            groups=boundaries.units,
         )
     return raw_layers, measures, reports, joins, points, values, imputed
 

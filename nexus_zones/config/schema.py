@@ -32,7 +32,7 @@ Direction = Literal["benefit", "cost"]
 Normalisation = Literal["minmax", "goalposts", "rank", "zscore", "threshold", "inform"]
 
 
-MissingPolicy = Literal["exclude", "worst", "error", "median", "region_median", "knn", "skip"]
+MissingPolicy = Literal["exclude", "worst", "error", "median", "region_median", "group_mean", "group_median", "knn", "skip"]
 
 
 FailingUnits = Literal["last", "flag", "exclude"]
@@ -145,7 +145,12 @@ class IndicatorSpec(_Strict):
     transform: Transform = Field("none", description="log1p: log(1 + x), for skewed counts (after per and scale).")
     missing: MissingPolicy = Field(
         "exclude", description="Units without a value: exclude from ranking, give the worst observed value, or error; "
-        "skip: leave the value empty for its pillar's missing policy (renormalise: the pillar is computed from the others)."
+        "skip: leave the value empty for its pillar's missing policy (renormalise: the pillar is computed from the others); "
+        "group_mean, group_median: the mean or median of the units of the same group (group:); a group without a value leaves its units missing."
+    )
+    group: str | None = Field(
+        None, min_length=1, description="With missing: group_mean or group_median, the column of the boundaries' file whose value groups the units "
+        "(default: the region, study.boundaries.region_column)."
     )
     sources: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
         default_factory=list, description="Other measures of the same thing (layer.measure of any layer), derived as the measure is (per, scale, per year, checks); the sources table compares them."
@@ -156,6 +161,13 @@ class IndicatorSpec(_Strict):
     agree_within: FiniteFloat | Annotated[str, Field(pattern=r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$")] = Field(
         0.0, description="Sources agree on a unit when their values differ by at most this much: a number (absolute, default 0: exact) or a share of the largest value, e.g. '20%'."
     )
+
+    @model_validator(mode="after")
+    def _group_with_group_policy(self) -> "IndicatorSpec":
+        if self.group is not None and self.missing not in ("group_mean", "group_median"):
+            raise _fail("group", f"group {self.group!r} with missing {self.missing!r}", "group only with missing: group_mean or group_median",
+                        "remove group, or set missing: group_mean or group_median")
+        return self
 
     @model_validator(mode="after")
     def _sources(self) -> "IndicatorSpec":
