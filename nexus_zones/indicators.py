@@ -37,6 +37,7 @@ import pandas as pd
 
 from .errors import ImplausibleValueWarning, InputDataError, MissingValueWarning, Problem
 from .logs import stage_logger
+from .treat import impute_by_group
 
 __all__ = ["IndicatorDef", "derive", "source_values", "build_matrix"]
 
@@ -183,8 +184,6 @@ def _group_of(ind: IndicatorDef, regions: pd.Series | None, groups: pd.DataFrame
 def _impute_by_group(col: pd.Series, group: pd.Series, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None) -> pd.Series:
     """``group_mean``/``group_median``: :func:`nexus_zones.treat.impute_by_group`, each fill and
     each unit left missing (its group has no value) named in a warning."""
-    from .treat import impute_by_group
-
     how = ind.missing.removeprefix("group_")
     by = f"group {ind.group}" if ind.group else "region"
     done = impute_by_group(col, group, how)

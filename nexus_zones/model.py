@@ -43,11 +43,23 @@ def structure_of(config: Config) -> score.Structure:
 
 def norm_specs(config: Config) -> dict[str, dict]:
     """Each indicator's normalisation settings, as :func:`nexus_zones.normalise.normalise_frame` reads them."""
+    treated = outlier_settings(config)
     return {
         n: {"method": i.normalisation, "direction": i.direction, "goalposts": i.goalposts, "thresholds": i.thresholds,
-            "winsorise": i.winsorise, "transform": i.transform}
+            "winsorise": i.winsorise, "transform": i.transform, "outliers": treated.get(n)}
         for n, i in config.indicators.items()
     }
+
+
+def outlier_settings(config: Config) -> dict[str, dict]:
+    """Each treated indicator's outlier treatment (its own ``outliers``, else ``model.outliers``), as
+    :func:`nexus_zones.treat.winsorise`'s keywords; an indicator not treated is absent."""
+    found = {}
+    for name, ind in config.indicators.items():
+        spec = ind.outliers if ind.outliers is not None else config.model.outliers
+        if spec is not None and spec.rule == "skew_kurtosis":
+            found[name] = {"max_points": spec.max_points, "skew": spec.skew, "kurt": spec.kurtosis}
+    return found
 
 
 def indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:

@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, indicators, layers, load, logs, maps, model, normalise, report, reporting
+from . import aggregate, indicators, layers, load, logs, maps, model, normalise, report, reporting, treat
 from . import periods as periods_mod
 from .config import Config, load_config, measure_dependents, untranslated_texts
 from .result import RunResult
@@ -235,6 +235,7 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
         measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
         groups=boundaries.units,
     )
+    outliers = _outliers(config, values)
     normalised_frame = normalise.normalise_frame(values, model.norm_specs(config))
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
     with logs.timed("score and analyses"):
@@ -259,7 +260,16 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
         boundaries_meta=boundaries.meta,
         joins=joins,
         analyses=analyses,
+        outliers=outliers,
     )
+
+
+def _outliers(config: Config, values: pd.DataFrame) -> dict[str, dict]:
+    """The outlier treatment's record (:func:`nexus_zones.treat.outlier_records`); normalisation applies it."""
+    found = treat.outlier_records(values, model.outlier_settings(config))
+    if found:
+        logger.info("outliers: %d values treated in %d indicators (before normalisation)", sum(len(r["points"]) for r in found.values()), len(found))
+    return found
 
 
 def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, cache: dict, progress=None, *, period: str = ""):
@@ -315,7 +325,7 @@ def _compute_panel(config: Config, progress=None) -> RunResult:
     panel = periods_mod.Panel(tuple(config.periods), results, long, tuple(config.indicators), tuple(config.rules), pooled)
     last = results[config.periods[-1].name]
     inputs = {k: v for r in results.values() for k, v in r.inputs.items()}
-    return replace(last, panel=panel, inputs=inputs)
+    return replace(last, panel=panel, inputs=inputs, outliers=_outliers(config, pd.concat(values, names=["period", "unit_id"])))
 
 
 def _load_periods(config: Config) -> _Loaded:

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Union
 
-from pydantic import BaseModel, Field, FiniteFloat, PrivateAttr, ValidationInfo, create_model, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, FiniteFloat, PrivateAttr, ValidationInfo, create_model, field_validator, model_validator
 
 from .. import layers as _layers
 from ..analyses import ANALYSES, compared_weights, robustness
@@ -117,6 +117,26 @@ def layer_kinds() -> dict[str, type[BaseModel]]:
 UNIT_MEASURES = ("area_km2",)
 
 
+class OutlierSpec(_Strict):
+    """The Handbook's outlier treatment of an indicator's raw values (:func:`nexus_zones.treat.winsorise`),
+    before normalisation: while |skewness| ≥ ``skew`` and kurtosis ≥ ``kurtosis``, the most extreme value
+    (ties together) is set to the next one, up to ``max_points`` units."""
+
+    rule: Literal["skew_kurtosis", "none"] = Field("skew_kurtosis", description="skew_kurtosis (the Handbook's iterative winsorisation) or none (no treatment).")
+    max_points: int = Field(5, ge=1, description="The most units treated per indicator.")
+    skew: FiniteFloat = Field(2.0, gt=0, description="Treat while the absolute skewness (adjusted Fisher–Pearson) is at least this ...")
+    kurtosis: FiniteFloat = Field(3.5, description="... and the excess kurtosis (adjusted) at least this.")
+
+
+def _outliers_shorthand(value: Any) -> Any:
+    """``outliers: none`` (or any rule name alone) is ``{rule: none}``."""
+    return {"rule": value} if isinstance(value, str) else value
+
+
+#: ``outliers:`` of an indicator or of the model: settings, or a rule name alone (``none``).
+Outliers = Annotated[Union[OutlierSpec, None], BeforeValidator(_outliers_shorthand)]
+
+
 class IndicatorSpec(_Strict):
     """One indicator: a layer measure, its direction, normalisation and weight."""
 
@@ -147,6 +167,10 @@ class IndicatorSpec(_Strict):
         "exclude", description="Units without a value: exclude from ranking, give the worst observed value, or error; "
         "skip: leave the value empty for its pillar's missing policy (renormalise: the pillar is computed from the others); "
         "group_mean, group_median: the mean or median of the units of the same group (group:); a group without a value leaves its units missing."
+    )
+    outliers: Outliers = Field(
+        None, description="The outlier treatment of the raw values before normalisation ({rule: skew_kurtosis, max_points, skew, kurtosis}, or none); "
+        "default: model.outliers."
     )
     group: str | None = Field(
         None, min_length=1, description="With missing: group_mean or group_median, the column of the boundaries' file whose value groups the units "
@@ -257,6 +281,7 @@ class ModelSpec(_Strict):
     )
     offset: FiniteFloat | None = Field(None, ge=0, lt=1, description="The root's offset f when aggregation is geometric (default 0.01; 0: the textbook geometric mean).")
     missing: NodeMissing = Field("exclude", description="The root's missing policy: exclude or renormalise.")
+    outliers: Outliers = Field(None, description="The outlier treatment of every indicator without its own outliers: (default: none).")
     pillars: dict[Identifier, PillarSpec] = Field(
         default_factory=dict, description="The nodes of the model tree (a pillar names its parent; none: the root); every weighted indicator in one."
     )
