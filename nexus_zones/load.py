@@ -934,7 +934,7 @@ def read_boundaries(
         frame = frame.to_crs(4326)
         logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
     units = strip_bidi_columns(_units(frame, ids, name_column, region_column, source), ("name", "region"), source=source)
-    units = _with_kept_columns(units, frame, sorted(set(kept.values())))
+    units = strip_bidi_columns(_with_kept_columns(units, frame, sorted(set(kept.values()))), kept.values(), source=source)
     _refuse_overlaps(units, source)
     all_units = units.sort_index()
     meta = _boundaries_meta(frame, path, layer, found, id_column=id_column, name_column=name_column, region_column=region_column, crs_in=crs_in)
