@@ -15,6 +15,9 @@ config order. Policies for units without a value:
 * ``median``: the median of the other units;
 * ``region_median``: the median of the other units of the same region (the overall median where
   the region has no value);
+* ``group_mean``, ``group_median``: the mean or the median of the other units of the same group
+  (``group``: a column of the boundaries' file; by default the region); a unit whose group has no
+  value stays missing, and is named in a warning;
 * ``knn``: the mean of the 5 units most alike on the other indicators (scikit-learn's KNNImputer on
   standardised values);
 * ``skip``: the value stays missing for its node of the model tree to handle (under ``missing:
@@ -34,6 +37,7 @@ import pandas as pd
 
 from .errors import ImplausibleValueWarning, InputDataError, MissingValueWarning, Problem
 from .logs import stage_logger
+from .treat import impute_by_group
 
 __all__ = ["IndicatorDef", "derive", "source_values", "build_matrix"]
 
@@ -50,12 +54,14 @@ class IndicatorDef:
 
     measure: str
     direction: Literal["benefit", "cost"]
-    missing: Literal["exclude", "worst", "error", "skip"] = "exclude"
+    missing: Literal["exclude", "worst", "error", "median", "region_median", "group_mean", "group_median", "knn", "skip"] = "exclude"
     per: str | None = None
     scale: float = 1.0
     years: float | None = None
     sources: tuple[str, ...] = ()
     combine: Literal["first", "mean", "median", "max", "min"] = "first"
+    #: The column of ``build_matrix``'s ``groups`` for ``group_mean``/``group_median`` (``None``: the region).
+    group: str | None = None
 
     @property
     def measures(self) -> tuple[str, ...]:
@@ -168,6 +174,31 @@ def _names(index: pd.Index, names: Mapping[str, str] | None, limit: int = 10) ->
     return ", ".join(labels[:limit]) + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
 
 
+def _group_of(ind: IndicatorDef, regions: pd.Series | None, groups: pd.DataFrame | None, index: pd.Index) -> pd.Series:
+    """Each unit's group for the indicator: its ``group`` column, or its region."""
+    if ind.group in (None, "region"):
+        return (regions if regions is not None else pd.Series("", index=index)).reindex(index)
+    return groups[ind.group].reindex(index)  # the units hold it (load.read_boundaries names a column not in the file)
+
+
+def _impute_by_group(col: pd.Series, group: pd.Series, ind: IndicatorDef, *, name: str, unit_names: Mapping[str, str] | None) -> pd.Series:
+    """``group_mean``/``group_median``: :func:`nexus_zones.treat.impute_by_group`, each fill and
+    each unit left missing (its group has no value) named in a warning."""
+    how = ind.missing.removeprefix("group_")
+    by = f"group {ind.group}" if ind.group else "region"
+    done = impute_by_group(col, group, how)
+    if done.changed:
+        filled = pd.Index(list(done.changed))
+        what = "; ".join(f"{_names(pd.Index([u]), unit_names)} {after:g} ({by} {group[u]})" for u, (_, after) in done.changed.items())
+        warnings.warn(MissingValueWarning(f"indicator {name}: no value for {_names(filled, unit_names)}; the {how} of their {by} is used "
+                                          f"(missing: {ind.missing}): {what}"), stacklevel=3)
+    left = done.values.index[done.values.isna()]
+    if len(left):
+        warnings.warn(MissingValueWarning(f"indicator {name}: no value for {_names(left, unit_names)}, and no unit of their {by} has one "
+                                          f"(missing: {ind.missing}); these units get no score or rank"), stacklevel=3)
+    return done.values
+
+
 def _knn_fill(raw: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """KNN imputation of ``columns`` from all indicators, on standardised values."""
     from sklearn.impute import KNNImputer
@@ -187,6 +218,7 @@ def build_matrix(
     *,
     unit_names: Mapping[str, str] | None = None,
     regions: pd.Series | None = None,
+    groups: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build the raw indicator matrix.
 
@@ -198,6 +230,9 @@ def build_matrix(
         Indicator name → :class:`IndicatorDef`.
     unit_names
         ``unit_id`` → name, for messages.
+    regions, groups
+        ``unit_id`` → region, and the units with the columns named by an indicator's ``group``
+        (for ``group_mean`` and ``group_median``).
 
     Returns
     -------
@@ -246,6 +281,9 @@ def build_matrix(
                 col = col.fillna(by_region).fillna(col.median())
                 imputed.loc[missing, name] = True
                 warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; the median of their region is used (missing: region_median)"), stacklevel=2)
+            elif ind.missing in ("group_mean", "group_median"):
+                col = _impute_by_group(col, _group_of(ind, regions, groups, col.index), ind, name=name, unit_names=unit_names)
+                imputed.loc[missing & col.notna(), name] = True
             elif ind.missing == "knn":
                 imputed.loc[missing, name] = True
                 warnings.warn(MissingValueWarning(f"indicator {name}: no value for {who}; imputed from the 5 most alike units (missing: knn)"), stacklevel=2)

@@ -892,6 +892,7 @@ def read_boundaries(
     crs: str | None = None,
     level: int | None = None,
     find_region: bool = False,
+    keep: Mapping[str, str] | None = None,
 ) -> Boundaries:
     """Read the study units' polygons.
 
@@ -906,6 +907,9 @@ def read_boundaries(
     (COD-AB 2015, ITOS and 2025 names, geoBoundaries, GADM), and so is ``region_column`` with
     ``find_region``. ``meta`` records the scheme, the columns, ``validOn``/``valid_to`` and
     ``version``; P-codes that do not begin with their parent's give a :class:`PcodeNestingWarning`.
+    ``keep`` (config key -> column) names columns of the file kept on the units, as text (such as an
+    indicator's imputation ``group``); ``name`` and ``region`` are the units' own; a column not in
+    the file is an error naming its key.
     """
     frame = _read_vector(path, layer)
     source = str(path) + (f" (layer {layer})" if layer else "")
@@ -919,7 +923,8 @@ def read_boundaries(
     wanted = {"study.boundaries.id_column": id_column, "study.boundaries.name_column": name_column}
     if region_column:
         wanted["study.boundaries.region_column"] = region_column
-    problems = _missing_columns(path, frame, wanted)
+    kept = {key: col for key, col in (keep or {}).items() if col not in UNIT_COLUMNS}
+    problems = _missing_columns(path, frame, {**wanted, **kept})
     if problems:
         raise InputDataError(source, problems)
     frame = _with_crs(frame, path, source, crs=crs, key="study.boundaries.crs")
@@ -929,6 +934,7 @@ def read_boundaries(
         frame = frame.to_crs(4326)
         logger.info("boundaries reprojected from %s to EPSG:4326", crs_in)
     units = strip_bidi_columns(_units(frame, ids, name_column, region_column, source), ("name", "region"), source=source)
+    units = strip_bidi_columns(_with_kept_columns(units, frame, sorted(set(kept.values()))), kept.values(), source=source)
     _refuse_overlaps(units, source)
     all_units = units.sort_index()
     meta = _boundaries_meta(frame, path, layer, found, id_column=id_column, name_column=name_column, region_column=region_column, crs_in=crs_in)
@@ -944,6 +950,23 @@ def read_boundaries(
         f", validOn {', '.join(meta['validOn'])}" if meta["validOn"] else "",
     )
     return Boundaries(units=units, all_units=all_units, path=path, crs_in=crs_in, meta=meta)
+
+
+#: The units' own columns: a ``keep`` column of this name is the units' (``group: region`` is the region).
+UNIT_COLUMNS = ("name", "region", "geometry")
+
+
+def _with_kept_columns(units: gpd.GeoDataFrame, frame: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
+    """The units with the file's ``columns`` as stripped text (an empty cell: missing), before the geometry."""
+    if not columns:
+        return units
+    out = units.copy()
+    at = list(out.columns).index(out.geometry.name)
+    for offset, c in enumerate(columns):
+        raw = pd.Series(frame[c].to_numpy(), index=units.index)
+        text = raw.where(raw.isna(), raw.astype(str).str.strip())
+        out.insert(at + offset, c, text.where(text != ""))
+    return out
 
 
 def _recognised_columns(frame: gpd.GeoDataFrame, source: str, level: int | None, *, need: bool) -> "schemas.BoundaryColumns | None":

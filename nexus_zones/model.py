@@ -43,11 +43,23 @@ def structure_of(config: Config) -> score.Structure:
 
 def norm_specs(config: Config) -> dict[str, dict]:
     """Each indicator's normalisation settings, as :func:`nexus_zones.normalise.normalise_frame` reads them."""
+    treated = outlier_settings(config)
     return {
         n: {"method": i.normalisation, "direction": i.direction, "goalposts": i.goalposts, "thresholds": i.thresholds,
-            "winsorise": i.winsorise, "transform": i.transform}
+            "winsorise": i.winsorise, "transform": i.transform, "outliers": treated.get(n)}
         for n, i in config.indicators.items()
     }
+
+
+def outlier_settings(config: Config) -> dict[str, dict]:
+    """Each treated indicator's outlier treatment (its own ``outliers``, else ``model.outliers``), as
+    :func:`nexus_zones.treat.winsorise`'s keywords; an indicator not treated is absent."""
+    found = {}
+    for name, ind in config.indicators.items():
+        spec = ind.outliers if ind.outliers is not None else config.model.outliers
+        if spec is not None and spec.rule == "skew_kurtosis":
+            found[name] = {"max_points": spec.max_points, "skew": spec.skew, "kurt": spec.kurtosis}
+    return found
 
 
 def indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
@@ -61,7 +73,7 @@ def indicator_defs(config: Config) -> dict[str, indicators.IndicatorDef]:
             years = end.year - start.year + 1 if whole_years else ((end - start).days + 1) / 365.25
         defs[name] = indicators.IndicatorDef(
             ind.measure, ind.direction, ind.missing, per=ind.per, scale=ind.scale, years=years,
-            sources=tuple(ind.sources), combine=ind.combine_sources,
+            sources=tuple(ind.sources), combine=ind.combine_sources, group=ind.group,
         )
     return defs
 
@@ -96,13 +108,13 @@ def ranker(config: Config, units: gpd.GeoDataFrame):
     """Rank the units from (perturbed) measures with the model's own stages."""
     defs, specs = indicator_defs(config), norm_specs(config)
     rules = {name: parse_rule(rule.expr) for name, rule in config.rules.items()}
-    imputing = ("median", "region_median", "knn", "worst")
+    imputing = ("median", "region_median", "group_mean", "group_median", "knn", "worst")
 
     def rank(m: pd.DataFrame, overrides: Mapping) -> pd.Series:
         chosen = {n: replace(d, missing=overrides["missing"]) if "missing" in overrides and d.missing in imputing else d for n, d in defs.items()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NexusZonesWarning)
-            values, imputed = indicators.build_matrix(m, chosen, regions=units["region"])
+            values, imputed = indicators.build_matrix(m, chosen, regions=units["region"], groups=units)
             norm = normalise.normalise_frame(values, specs)
             lookup = {c: m[c] for c in m.columns} | {n: values[n].where(~imputed[n].astype(bool)) for n in config.indicators}
             res = score.score_units(norm, config.indicator_weights(), regions=units["region"], rules=rules, rule_values=lookup,

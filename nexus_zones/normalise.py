@@ -15,7 +15,8 @@ its lowest raw value scores highest.
 * ``inform``: INFORM-style 0–10 scale: min–max (or ``goalposts`` when given) to 0–10, rounded to one
   decimal as INFORM publishes, then divided by 10.
 
-Before the method, optional transforms: ``winsorise: [p_low, p_high]`` clips values to those
+Before the method, optional transforms: ``outliers`` (the Handbook's iterative winsorisation,
+:func:`nexus_zones.treat.winsorise`, on the raw values), ``winsorise: [p_low, p_high]`` clips values to those
 quantiles (outliers stop dominating min–max), then ``transform: log1p`` (log(1 + x), for skewed
 counts).
 
@@ -33,6 +34,7 @@ from typing import Callable, Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from . import treat
 from .errors import ConstantIndicatorWarning, NexusZonesError, NexusZonesWarning
 
 __all__ = ["METHODS", "TRANSFORMS", "DATA_RELATIVE", "normalise", "normalise_frame", "winsorise", "threshold_curve"]
@@ -176,8 +178,10 @@ def normalise(values: pd.Series, method: str, *, direction: Direction, name: str
 
 
 def prepare(values: pd.Series, spec: Mapping, name: str) -> pd.Series:
-    """Apply the indicator's winsorisation and transform (before any normalisation)."""
+    """Apply the indicator's outlier treatment, winsorisation and transform (before any normalisation)."""
     x = values.astype(float)
+    if spec.get("outliers"):
+        x = treat.winsorise(x, **spec["outliers"]).values
     known = x.dropna()
     if len(known) >= 4 and (known == 0).mean() > 0.5 and known.nunique() > 1:
         warnings.warn(
@@ -194,7 +198,8 @@ def prepare(values: pd.Series, spec: Mapping, name: str) -> pd.Series:
 
 def normalise_frame(values: pd.DataFrame, specs: Mapping[str, Mapping], *, method: str | None = None) -> pd.DataFrame:
     """Prepare and normalise every column; ``specs[name]`` holds ``method``, ``direction``,
-    ``goalposts``, ``thresholds``, ``winsorise`` and ``transform``. With ``method``, the indicators
+    ``goalposts``, ``thresholds``, ``outliers`` (:func:`nexus_zones.treat.winsorise`'s keywords),
+    ``winsorise`` and ``transform``. With ``method``, the indicators
     whose own method is data-relative (:data:`DATA_RELATIVE`) use that one instead (robustness)."""
     columns: dict[str, pd.Series] = {}  # joined once: one column at a time fragments a frame of many indicators
     for name in values.columns:

@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, indicators, layers, load, logs, maps, model, normalise, report, reporting
+from . import aggregate, indicators, layers, load, logs, maps, model, normalise, report, reporting, treat
 from . import periods as periods_mod
 from .config import Config, load_config, measure_dependents, untranslated_texts
 from .result import RunResult
@@ -78,6 +78,7 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
             boundaries = load.read_boundaries(
                 b.path, layer=b.layer, id_column=b.id_column, name_column=b.name_column, region_column=b.region_column, regions=config.study.regions,
                 crs=b.crs, level=b.level, find_region="region_column" not in b.model_fields_set,
+                keep={f"indicators.{n}.group": i.group for n, i in config.indicators.items() if i.group},
             )
     except InputDataError as exc:
         if not collect:
@@ -231,8 +232,10 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
     _check_references(config, measures)
     _check_empty_layers(config, raw_layers, measures, measured)
     values, imputed = indicators.build_matrix(
-        measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
+        measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
+        groups=boundaries.units,
     )
+    outliers = _outliers(config, values)
     normalised_frame = normalise.normalise_frame(values, model.norm_specs(config))
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
     with logs.timed("score and analyses"):
@@ -257,7 +260,16 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
         boundaries_meta=boundaries.meta,
         joins=joins,
         analyses=analyses,
+        outliers=outliers,
     )
+
+
+def _outliers(config: Config, values: pd.DataFrame) -> dict[str, dict]:
+    """The outlier treatment's record (:func:`nexus_zones.treat.outlier_records`); normalisation applies it."""
+    found = treat.outlier_records(values, model.outlier_settings(config))
+    if found:
+        logger.info("outliers: %d values treated in %d indicators (before normalisation)", sum(len(r["points"]) for r in found.values()), len(found))
+    return found
 
 
 def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, cache: dict, progress=None, *, period: str = ""):
@@ -275,7 +287,8 @@ def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, c
         _check_references(config, measures)
         _check_empty_layers(config, raw_layers, measures, measured)
         values, imputed = indicators.build_matrix(
-            measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"]
+            measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
+            groups=boundaries.units,
         )
     return raw_layers, measures, reports, joins, points, values, imputed
 
@@ -312,7 +325,7 @@ def _compute_panel(config: Config, progress=None) -> RunResult:
     panel = periods_mod.Panel(tuple(config.periods), results, long, tuple(config.indicators), tuple(config.rules), pooled)
     last = results[config.periods[-1].name]
     inputs = {k: v for r in results.values() for k, v in r.inputs.items()}
-    return replace(last, panel=panel, inputs=inputs)
+    return replace(last, panel=panel, inputs=inputs, outliers=_outliers(config, pd.concat(values, names=["period", "unit_id"])))
 
 
 def _load_periods(config: Config) -> _Loaded:

@@ -4,7 +4,8 @@ Outputs of a run (``<study>`` is ``study.name``):
 
 * ``<study>_scores.csv`` and ``<study>_scores.gpkg``: one row per unit, sorted by rank;
 * ``<study>_run.json``: config SHA-256, SHA-256 of every input file, package versions, timestamp,
-  warnings and point-layer reports;
+  warnings, point-layer reports and the values each outlier treatment changed;
+* ``<study>_outliers.csv``: with an outlier treatment, one row per value it changed;
 * ``<study>.html``: the map (built by :mod:`nexus_zones.maps`).
 
 Every file is first written to a temporary name in the output folder; only when all are written
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 
-from . import __version__, analyses, claims, explain, geometry, tree
+from . import __version__, analyses, claims, explain, geometry, treat, tree
 from .explain import period_text as _period
 from .config.model_tree import model_tree
 from .maps import MAX_UNIT_LABELS, NO_DATA, PALETTE, build_map, label_of
@@ -110,6 +111,7 @@ def run_metadata(result: "RunResult", outputs: Mapping[str, Path]) -> dict:
         "robustness": config.robustness.model_dump(mode="json"),
         "point_layers": {name: rep.as_dict() for name, rep in result.point_reports.items()},
         "joins": dict(result.joins),
+        "outliers": dict(result.outliers),
         "warnings": list(result.warnings),
         **_panel_meta(result),
         "outputs": {kind: path.name for kind, path in outputs.items()},
@@ -426,6 +428,14 @@ def _panel_tables(result: "RunResult", out: Path, paths: dict, tables: dict) -> 
         sentence=[s for f in frames for s in f["sentence"]])
 
 
+def _outlier_table(result: "RunResult", out: Path, paths: dict, tables: dict) -> None:
+    """Indicators given an outlier treatment add ``<study>_outliers.csv``: each value it changed
+    (unit, indicator, before, after, the indicator's note; headers alone where none needed it)."""
+    if result.outliers:
+        paths["outliers"] = out / f"{result.config.study.name}_outliers.csv"
+        tables["outliers"] = treat.outlier_table(result.outliers)
+
+
 def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | None = None, offline: bool | None = None) -> dict[str, Path]:
     """Write the map, the tables and the run metadata for ``result`` into ``out_dir``.
 
@@ -448,6 +458,7 @@ def write_outputs(result: "RunResult", out_dir: str | Path, *, map_html: str | N
         paths[suffix] = out / f"{name}_{suffix}.csv"
         tables[suffix] = table
     _panel_tables(result, out, paths, tables)
+    _outlier_table(result, out, paths, tables)
     check_not_inputs(result, paths.values())
     meta = json.dumps(run_metadata(result, paths), indent=2, ensure_ascii=False, default=str) + "\n"
     brief = brief_files(out, name)
@@ -490,8 +501,8 @@ def _say_moved(moved: list[Path], stale: list[Path], name: str, out: Path, *, by
 
 
 #: The tables a run writes only when the config enables their feature (``<study>_<kind>.csv``): the
-#: analyses' (:data:`nexus_zones.analyses.TABLES`) and a study over periods'.
-OPTIONAL_TABLES = (*analyses.TABLES, "periods", "changes")
+#: analyses' (:data:`nexus_zones.analyses.TABLES`), a study over periods' and the outlier treatment's.
+OPTIONAL_TABLES = (*analyses.TABLES, "periods", "changes", "outliers")
 
 
 def _inputs(result: "RunResult") -> list[tuple[str, Path]]:

@@ -46,6 +46,9 @@ class RunResult:
         Per points layer what was read and dropped, the points counted; per table layer its join.
     inputs
         Every input file's SHA-256, by path.
+    outliers
+        Per indicator given an outlier treatment, the values it changed and why it stopped
+        (:func:`nexus_zones.treat.outlier_records`); empty without one.
     panel
         The periods of a study over periods (:class:`~nexus_zones.periods.Panel`), else ``None``.
     """
@@ -67,6 +70,7 @@ class RunResult:
     warnings: tuple[str, ...] = ()
     paths: Mapping[str, Path] = field(default_factory=dict)
     panel: Panel | None = None
+    outliers: Mapping[str, dict] = field(default_factory=dict)
 
     def analysis(self, name: str) -> Any:
         """The result of the analysis ``name``, or ``None`` when it did not run."""

@@ -18,11 +18,12 @@ Each step returns the new values and a record of what it changed, for the run's 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Treated", "skewness", "kurtosis", "winsorise", "impute_by_group", "per"]
+__all__ = ["Treated", "skewness", "kurtosis", "winsorise", "impute_by_group", "per", "OUTLIER_COLUMNS", "outlier_records", "outlier_table"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,34 @@ def winsorise(values: pd.Series, *, max_points: int = 5, skew: float = 2.0, kurt
             break
     changed = {u: (float(values[u]), float(x[u])) for u in values.index if u in treated}
     return Treated(x, changed, _stop_note(x.dropna(), skew, kurt, len(treated), max_points))
+
+
+#: The columns of ``<study>_outliers.csv``: one row per value the outlier treatment changed.
+OUTLIER_COLUMNS = ["unit_id", "indicator", "before", "after", "note"]
+
+
+def outlier_records(values: pd.DataFrame, settings: Mapping[str, Mapping]) -> dict[str, dict]:
+    """What each indicator's outlier treatment (``settings[name]``: :func:`winsorise`'s keywords)
+    does to ``values``, per indicator: ``{"points": [{unit_id, before, after}], "note": ...}``
+    (each point with its ``period`` too when ``values`` is indexed by period and unit)."""
+    found = {}
+    for name, how in settings.items():
+        done = winsorise(values[name], **how)
+        found[name] = {"points": [{**_unit_of(u), "before": b, "after": a} for u, (b, a) in done.changed.items()], "note": done.note}
+    return found
+
+
+def outlier_table(records: Mapping[str, Mapping]) -> pd.DataFrame:
+    """The rows of ``<study>_outliers.csv`` (:data:`OUTLIER_COLUMNS`, after ``period`` in a study over
+    periods): one per value changed, with its indicator's note."""
+    rows = [{**p, "indicator": name, "note": r["note"]} for name, r in records.items() for p in r["points"]]
+    head = ["period"] if any("period" in row for row in rows) else []
+    return pd.DataFrame(rows, columns=head + OUTLIER_COLUMNS)
+
+
+def _unit_of(label) -> dict:
+    """A unit's label, or a period's and unit's (a study over periods is treated pooled)."""
+    return {"period": label[0], "unit_id": label[1]} if isinstance(label, tuple) else {"unit_id": label}
 
 
 def _needs_treatment(x: pd.Series, skew: float, kurt: float) -> bool:

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Union
 
-from pydantic import BaseModel, Field, FiniteFloat, PrivateAttr, ValidationInfo, create_model, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, FiniteFloat, PrivateAttr, ValidationInfo, create_model, field_validator, model_validator
 
 from .. import layers as _layers
 from ..analyses import ANALYSES, compared_weights, robustness
@@ -32,7 +32,7 @@ Direction = Literal["benefit", "cost"]
 Normalisation = Literal["minmax", "goalposts", "rank", "zscore", "threshold", "inform"]
 
 
-MissingPolicy = Literal["exclude", "worst", "error", "median", "region_median", "knn", "skip"]
+MissingPolicy = Literal["exclude", "worst", "error", "median", "region_median", "group_mean", "group_median", "knn", "skip"]
 
 
 FailingUnits = Literal["last", "flag", "exclude"]
@@ -117,6 +117,26 @@ def layer_kinds() -> dict[str, type[BaseModel]]:
 UNIT_MEASURES = ("area_km2",)
 
 
+class OutlierSpec(_Strict):
+    """The Handbook's outlier treatment of an indicator's raw values (:func:`nexus_zones.treat.winsorise`),
+    before normalisation: while |skewness| ≥ ``skew`` and kurtosis ≥ ``kurtosis``, the most extreme value
+    (ties together) is set to the next one, up to ``max_points`` units."""
+
+    rule: Literal["skew_kurtosis", "none"] = Field("skew_kurtosis", description="skew_kurtosis (the Handbook's iterative winsorisation) or none (no treatment).")
+    max_points: int = Field(5, ge=1, description="The most units treated per indicator.")
+    skew: FiniteFloat = Field(2.0, gt=0, description="Treat while the absolute skewness (adjusted Fisher–Pearson) is at least this ...")
+    kurtosis: FiniteFloat = Field(3.5, description="... and the excess kurtosis (adjusted) at least this.")
+
+
+def _outliers_shorthand(value: Any) -> Any:
+    """``outliers: none`` (or any rule name alone) is ``{rule: none}``."""
+    return {"rule": value} if isinstance(value, str) else value
+
+
+#: ``outliers:`` of an indicator or of the model: settings, or a rule name alone (``none``).
+Outliers = Annotated[Union[OutlierSpec, None], BeforeValidator(_outliers_shorthand)]
+
+
 class IndicatorSpec(_Strict):
     """One indicator: a layer measure, its direction, normalisation and weight."""
 
@@ -145,7 +165,16 @@ class IndicatorSpec(_Strict):
     transform: Transform = Field("none", description="log1p: log(1 + x), for skewed counts (after per and scale).")
     missing: MissingPolicy = Field(
         "exclude", description="Units without a value: exclude from ranking, give the worst observed value, or error; "
-        "skip: leave the value empty for its pillar's missing policy (renormalise: the pillar is computed from the others)."
+        "skip: leave the value empty for its pillar's missing policy (renormalise: the pillar is computed from the others); "
+        "group_mean, group_median: the mean or median of the units of the same group (group:); a group without a value leaves its units missing."
+    )
+    outliers: Outliers = Field(
+        None, description="The outlier treatment of the raw values before normalisation ({rule: skew_kurtosis, max_points, skew, kurtosis}, or none); "
+        "default: model.outliers."
+    )
+    group: str | None = Field(
+        None, min_length=1, description="With missing: group_mean or group_median, the column of the boundaries' file whose value groups the units "
+        "(default: the region, study.boundaries.region_column)."
     )
     sources: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
         default_factory=list, description="Other measures of the same thing (layer.measure of any layer), derived as the measure is (per, scale, per year, checks); the sources table compares them."
@@ -156,6 +185,13 @@ class IndicatorSpec(_Strict):
     agree_within: FiniteFloat | Annotated[str, Field(pattern=r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$")] = Field(
         0.0, description="Sources agree on a unit when their values differ by at most this much: a number (absolute, default 0: exact) or a share of the largest value, e.g. '20%'."
     )
+
+    @model_validator(mode="after")
+    def _group_with_group_policy(self) -> "IndicatorSpec":
+        if self.group is not None and self.missing not in ("group_mean", "group_median"):
+            raise _fail("group", f"group {self.group!r} with missing {self.missing!r}", "group only with missing: group_mean or group_median",
+                        "remove group, or set missing: group_mean or group_median")
+        return self
 
     @model_validator(mode="after")
     def _sources(self) -> "IndicatorSpec":
@@ -245,6 +281,7 @@ class ModelSpec(_Strict):
     )
     offset: FiniteFloat | None = Field(None, ge=0, lt=1, description="The root's offset f when aggregation is geometric (default 0.01; 0: the textbook geometric mean).")
     missing: NodeMissing = Field("exclude", description="The root's missing policy: exclude or renormalise.")
+    outliers: Outliers = Field(None, description="The outlier treatment of every indicator without its own outliers: (default: none).")
     pillars: dict[Identifier, PillarSpec] = Field(
         default_factory=dict, description="The nodes of the model tree (a pillar names its parent; none: the root); every weighted indicator in one."
     )
