@@ -8,7 +8,8 @@ denominator → imputation → outlier treatment (then normalisation and aggrega
 * :func:`winsorise`: the Handbook's iterative outlier treatment, as COINr applies it. While the
   absolute skewness is at least ``skew`` and the kurtosis at least ``kurtosis``, the most extreme
   value (the largest when the skewness is 0 or more, else the smallest; tied values together)
-  is set to the next value, until at most ``max_points`` units were treated. Skewness is the
+  is set to the next value, while fewer than ``max_points`` units were treated (a tie is
+  treated whole, as COINr does, so the last step may take the count past ``max_points``). Skewness is the
   adjusted Fisher–Pearson G₁ and kurtosis the adjusted excess kurtosis G₂ (Excel's SKEW and
   KURT; e1071's type 2).
 
