@@ -56,10 +56,10 @@ def _whole_measures(config: Config) -> dict[str, dict[str, str]]:
     return whole
 
 
-def _load_layer(name: str, spec, whole: Mapping[str, str] | None = None, reference: gpd.GeoDataFrame | None = None):
-    """Read one layer with its kind's reader."""
+def _load_layer(name: str, spec, whole: Mapping[str, str] | None = None, reference: gpd.GeoDataFrame | None = None, *, countable_only: bool = False):
+    """Read one layer with its kind's reader (``countable_only``: see :class:`~nexus_zones.layers.ReadContext`)."""
     with logs.timed(f"read layer {name}"):
-        return layers.kind_of(spec).read(name, spec, layers.ReadContext(whole=whole, reference=reference))
+        return layers.kind_of(spec).read(name, spec, layers.ReadContext(whole=whole, reference=reference, countable_only=countable_only))
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,9 @@ class _Loaded:
     problems: list[tuple[str, Problem]]
 
 
-def _load_all(config: Config, *, collect: bool) -> _Loaded:
-    """Load boundaries and layers. With ``collect``, gather every input problem instead of raising."""
+def _load_all(config: Config, *, collect: bool, countable_only: bool = False) -> _Loaded:
+    """Load boundaries and layers. With ``collect``, gather every input problem instead of raising;
+    ``countable_only`` where each layer is measured once with its spec (a single run)."""
     problems: list[tuple[str, Problem]] = []
     b = config.study.boundaries
     try:
@@ -89,7 +90,7 @@ def _load_all(config: Config, *, collect: bool) -> _Loaded:
     whole = _whole_measures(config)
     for name, spec in config.layers.items():
         try:
-            raw_layers[name] = _load_layer(name, spec, whole.get(name), boundaries.all_units if boundaries is not None else None)
+            raw_layers[name] = _load_layer(name, spec, whole.get(name), boundaries.all_units if boundaries is not None else None, countable_only=countable_only)
         except InputDataError as exc:
             if not collect:
                 raise
@@ -361,7 +362,7 @@ def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, 
             result = _compute_panel(config, progress)
         else:
             hashing = _hash_inputs(config)  # beside the reading, not the two threads of the zonal statistics
-            result = _compute_loaded(config, _load_all(config, collect=False), progress, hashing)
+            result = _compute_loaded(config, _load_all(config, collect=False, countable_only=True), progress, hashing)
     return replace(result, warnings=tuple(rec.messages))
 
 

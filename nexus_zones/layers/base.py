@@ -164,10 +164,14 @@ class ReadContext:
     reference
         Every unit of the boundaries file (EPSG:4326), or ``None`` when the boundaries could not be
         read; lets a reader of coordinates say which reading of them falls inside the boundaries.
+    countable_only
+        The layer is measured once, with its spec as read (a single run, not a study over periods):
+        a reader may keep only the rows its measure can count, with the figures of the others.
     """
 
     whole: Mapping[str, str] | None = None
     reference: gpd.GeoDataFrame | None = None
+    countable_only: bool = False
 
 
 @dataclass(frozen=True)

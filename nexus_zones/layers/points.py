@@ -192,10 +192,11 @@ def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataF
         filters=spec.where or None, matches=[m.model_dump() for m in spec.match] or None, where=f"layers.{name}", id_column=spec.id_column, timestamp_column=spec.timestamp_column,
         decimal=spec.decimal, thousands=spec.thousands, crs=spec.crs, reference=context.reference,
         deleted=load.read_deleted_records(spec.deleted, key=f"layers.{name}.deleted") if spec.deleted else None, sheet=spec.sheet,
-        header_row=spec.header_row,
+        header_row=spec.header_row, countable=(spec.window, spec.types) if context.countable_only else None,
+        # the texts a page shows of each point (tooltips, legends): bidirectional controls removed, with a warning
+        clean=lambda frame: strip_bidi_columns(frame, ("type", "category", "admin", "name"), source=str(spec.path)),
     )
-    # the texts a page shows of each point (tooltips, legends): bidirectional controls removed, with a warning
-    return strip_bidi_columns(points, ("type", "category", "admin", "name"), source=str(spec.path))
+    return points
 
 
 def measure(name: str, spec: PointsLayerSpec, data: gpd.GeoDataFrame, context: MeasureContext) -> Measured:
@@ -225,7 +226,8 @@ def empty_parts(name: str, spec: PointsLayerSpec, data: gpd.GeoDataFrame, measur
     if why:
         yield f"layers.{name}", why, layer_measures
     elif spec.categories and "category" in data.columns:
-        present = set(data["category"].astype(str))
+        facts = _located_facts(data, *spec.window, spec.types)
+        present = set(facts["categories_present"]) if facts else set(data["category"].astype(str))
         for cat, values in spec.categories.items():
             if not present & set(values):
                 yield (f"layers.{name}.categories.{cat}", f"no row with the category values {values}{did_you_mean(values[0], present)} "
@@ -239,11 +241,12 @@ def _empty_why(spec: PointsLayerSpec, points: gpd.GeoDataFrame, rep: "PointRepor
     kept = in_window - rep.other_types
     if rep.read == 0:
         return load.no_rows_why(spec.path)
+    facts = _located_facts(points, start, end, spec.types)
     if in_window == 0:
-        dates = pd.to_datetime(points["date"])
-        return f"0 of {rep.read:,} rows in {start or '…'}..{end or '…'} (the file's dates run {dates.min().date()}..{dates.max().date()})"
+        first, last = facts["dates"] if facts else (pd.to_datetime(points["date"]).min(), pd.to_datetime(points["date"]).max())
+        return f"0 of {rep.read:,} rows in {start or '…'}..{end or '…'} (the file's dates run {first.date()}..{last.date()})"
     if kept == 0:
-        present = sorted(set(points["type"]))
+        present = list(facts["types_present"]) if facts else sorted(set(points["type"]))
         return f"0 of {in_window:,} rows in the window are of the types {list(spec.types or [])} (types in the file: {present[:12]})"
     if rep.counted == 0:
         return (f"none of the {kept:,} rows kept lies in a study unit ({rep.outside_units:,} outside every unit, "
@@ -280,6 +283,8 @@ def read_points(
     deleted: pd.Series | None = None,
     sheet: str | int | None = None,
     header_row: int | None = None,
+    countable: tuple[tuple[date | None, date | None], Sequence[str] | None] | None = None,
+    clean=None,
 ) -> gpd.GeoDataFrame:
     """Read points with the columns asked for.
 
@@ -305,6 +310,10 @@ def read_points(
     says how many points fall inside as given, swapped, or read as metres of the usual CRSs.
     ``deleted`` (:func:`~nexus_zones.load.read_deleted_records`) drops the rows of deleted records,
     before any filter; their number is kept in ``attrs['deleted']``.
+    ``clean`` (a function of the frame) is applied to the located points, e.g. to remove bidirectional controls.
+    ``countable`` (``((start, end), types)``, the window and types of the one measure that will count
+    the points): only the located points it can count are kept, and given geometries; what
+    :func:`count_points` reports of the others is kept in ``attrs`` (see :func:`_keep_countable`).
     """
     wanted = _wanted(where, date_column=date_column, type_column=type_column, category_column=category_column,
                      admin_column=admin_column, name_column=name_column, filters=filters, id_column=id_column)
@@ -318,9 +327,11 @@ def read_points(
         fast = _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, where=where, filters=filters, records=records,
                                      columns=dict(date_column=date_column, type_column=type_column, category_column=category_column, admin_column=admin_column,
                                                   name_column=name_column, types=types, categories=categories, where=where),
-                                     decimal=decimal, thousands=thousands, deleted=deleted, reference=reference, keep_unlocated=keep)
+                                     decimal=decimal, thousands=thousands, deleted=deleted, reference=reference, keep_unlocated=keep,
+                                     lazy=countable is not None)
         if fast is not None:
-            return _set_unlocated_aside(fast)
+            fast, xy = fast
+            return _keep_countable(_cleaned(fast if xy is not None else _set_unlocated_aside(fast), clean), countable, xy)
     if path.suffix.lower() in _TABLES:
         table = load.read_table_file(path, sheet=sheet, header_row=header_row)
         problems = sheets.error_cell_problems(table, {**wanted, f"{where}.latitude": latitude, f"{where}.longitude": longitude})
@@ -337,7 +348,63 @@ def read_points(
     _take_fatalities(out, frame, path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
     if "geo_precision" in frame.columns:  # ACLED's location precision (1 exact, 2 near, 3 region), read when present
         out["geo_precision"] = pd.to_numeric(frame["geo_precision"], errors="coerce").to_numpy()
-    return _set_unlocated_aside(out)
+    return _keep_countable(_cleaned(_set_unlocated_aside(out), clean), countable)
+
+
+def _cleaned(points: gpd.GeoDataFrame, clean) -> gpd.GeoDataFrame:
+    return points if clean is None else clean(points)
+
+
+def _keep_countable(points: gpd.GeoDataFrame, countable, xy: tuple[np.ndarray, np.ndarray] | None = None) -> gpd.GeoDataFrame:
+    """The located points that ``countable`` (``((start, end), types)``) can count, given their
+    geometry from ``xy`` (``(lon, lat)`` of every row) where it is not built yet; rows without
+    coordinates stay in ``attrs['unlocated']`` as they are. What :func:`count_points` and
+    :func:`empty_parts` say of the located points, with the window and types they were chosen by,
+    in ``attrs['countable']`` (see :func:`_located_facts`): the number read, outside the window and
+    of other types, the date range and the types and categories present."""
+    if countable is None:
+        return points
+    (start, end), types = countable
+    keep = counted(points, _Selection(start, end, types))
+    dates = pd.to_datetime(points["date"]) if "date" in points.columns else None
+    facts = dict(
+        window=(start, end), types=tuple(types) if types else None, read=len(points), outside_window=int((~in_window(points, start, end)).sum()),
+        other_types=int((in_window(points, start, end) & ~keep).sum()),
+        dates=(dates.min(), dates.max()) if dates is not None else None,
+        types_present=tuple(points["type"].unique()) if "type" in points.columns else None,
+        categories_present=tuple(sorted(set(points["category"].astype(str)))) if "category" in points.columns else None,
+    )
+    out = points[keep].reset_index(drop=True)
+    if xy is not None:
+        out = out.set_geometry(gpd.points_from_xy(xy[0][keep], xy[1][keep]), crs="EPSG:4326")
+    out.attrs = {**points.attrs, "countable": tuple(facts.items())}
+    logger.info("%d of %d located points kept: those the layer's window and types can count", len(out), len(points))
+    return out
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """A window and types, as a spec gives them to :func:`counted`."""
+
+    start: date | None
+    end: date | None
+    types: Sequence[str] | None
+
+    @property
+    def window(self) -> tuple[date | None, date | None]:
+        return self.start, self.end
+
+
+def _located_facts(points: pd.DataFrame, start: date | None, end: date | None, types: Sequence[str] | None) -> dict | None:
+    """What :func:`_keep_countable` kept of the located points read, where they were chosen by this
+    window and these types (``None`` where every located point is in the frame)."""
+    kept = points.attrs.get("countable")
+    if not kept:
+        return None
+    facts = dict(kept)
+    if facts["window"] != (start, end) or facts["types"] != (tuple(types) if types else None):
+        raise ValueError(f"points kept for the window {facts['window']} and types {facts['types']}, counted for {(start, end)} and {types}")
+    return facts
 
 
 def _set_unlocated_aside(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -415,7 +482,7 @@ def _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column
 
 
 def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands, deleted,
-                          reference=None, keep_unlocated=False) -> gpd.GeoDataFrame | None:
+                          reference=None, keep_unlocated=False, lazy=False) -> tuple[gpd.GeoDataFrame, tuple | None] | None:
     """:func:`read_points` of a large CSV by pyarrow (:func:`~nexus_zones.load.read_csv_arrow`), in
     the general path's steps and with its functions: records once (repeated ids, exact copies,
     deleted records: the general functions, on every column), filters, coordinates, columns.
@@ -423,14 +490,18 @@ def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, 
     vectorised kernels; a column in another spelling (dates such as ``14 June 2017``, counts with
     separators, coordinates with blanks) by the general function for that column, so that results
     and messages are the same. ``None`` only where the file itself needs the general reader
-    (see :func:`~nexus_zones.load.read_csv_arrow`)."""
+    (see :func:`~nexus_zones.load.read_csv_arrow`). With ``lazy``, where every row has plain degrees,
+    the geometries are left to be built (empty) and their ``(lon, lat)`` returned beside the frame."""
     optional = [c for c in (fatalities_column, "geo_precision", "year") if c]
     cols = load.read_csv_arrow(path, [latitude, longitude, *wanted.values()], optional=optional)
     if cols is None:
         return None
     cols, n_deleted = _arrow_records(cols, path, deleted, records)
     cols, dropped = _arrow_filtered(cols, filters, path, where)
-    cols, geometry = _arrow_points(cols, path, latitude, longitude, where=where, reference=reference, keep_unlocated=keep_unlocated)
+    cols, geometry = _arrow_points(cols, path, latitude, longitude, where=where, reference=reference, keep_unlocated=keep_unlocated, lazy=lazy)
+    xy = geometry if isinstance(geometry, tuple) else None
+    if xy is not None:
+        geometry = np.full(len(cols.lines), None, dtype=object)  # built for the rows kept (:func:`_keep_countable`)
     out = gpd.GeoDataFrame(geometry=geometry, crs="EPSG:4326", index=pd.RangeIndex(len(cols.lines)))
     out.attrs["dropped_by_filters"] = dropped
     out.attrs["deleted"] = n_deleted
@@ -443,7 +514,7 @@ def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, 
         _take_fatalities(out, cols.frame([fat]), path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
     if "geo_precision" in cols.arrays:  # ACLED's location precision, as the general path reads it
         out["geo_precision"] = pd.to_numeric(pd.Series(load.arrow_text(cols.arrays["geo_precision"])), errors="coerce").to_numpy()
-    return out
+    return out, xy
 
 
 def _arrow_records(cols: "load.ArrowColumns", path: Path, deleted: pd.Series | None, records: dict) -> tuple["load.ArrowColumns", int]:
@@ -457,16 +528,17 @@ def _arrow_records(cols: "load.ArrowColumns", path: Path, deleted: pd.Series | N
 
 
 def _arrow_points(cols: "load.ArrowColumns", path: Path, latitude: str, longitude: str, *, where: str, reference,
-                  keep_unlocated: bool = False) -> tuple["load.ArrowColumns", np.ndarray]:
+                  keep_unlocated: bool = False, lazy: bool = False) -> tuple["load.ArrowColumns", np.ndarray | tuple[np.ndarray, np.ndarray]]:
     """The points of the rows, as :func:`~nexus_zones.load._csv_points` makes them: plain degrees by
-    pyarrow, other spellings (blanks, signs, degrees out of range) by that function itself."""
+    pyarrow, other spellings (blanks, signs, degrees out of range) by that function itself. With
+    ``lazy``, plain degrees are returned as ``(lon, lat)``, to build only the points kept."""
     lat_col, lon_col = cols.resolved[latitude], cols.resolved[longitude]
     lat, lon = load.arrow_degrees(cols.arrays[lat_col]), load.arrow_degrees(cols.arrays[lon_col])
     if lat is None or lon is None or (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
         frame = load._csv_points(cols.frame([lat_col, lon_col]), path, lat_col, lon_col, where=where, crs=None, reference=reference, keep_unlocated=keep_unlocated)
         return cols.take_lines(frame.index), frame.geometry.to_numpy()
     load.refuse_swapped_rows(lat, lon, cols.lines, path, latitude, longitude, where=where, reference=reference)
-    return cols, gpd.points_from_xy(lon, lat)
+    return cols, ((lon, lat) if lazy else gpd.points_from_xy(lon, lat))
 
 
 def _drop_deleted(frame: pd.DataFrame, path: Path, deleted: pd.Series | None, *, id_column: str | None, timestamp_column: str | None, key: str) -> pd.DataFrame:
@@ -709,8 +781,9 @@ def count_points(
     nowhere = owner_ref < 0
     if outside == "error":
         _refuse_mostly_outside(reference, kept.geometry, nowhere, layer=layer, source=source or f"layers.{layer}")
+    facts = _located_facts(points, start, end, types)
     report = PointReport(
-        read=len(points), outside_window=outside_window, other_types=other_types, counted=int((owner >= 0).sum()),
+        read=facts["read"] if facts else len(points), outside_window=outside_window, other_types=other_types, counted=int((owner >= 0).sum()),
         outside_units=int(nowhere.sum()), in_units_outside_study=int(((owner_ref >= 0) & (owner < 0)).sum()), on_shared_border=shared,
         outside_examples=_warn_outside(kept.geometry, nowhere, layer=layer), dropped_by_filters=int(points.attrs.get("dropped_by_filters", 0)),
         by_admin=by_admin, without_coordinates=without,
@@ -789,13 +862,15 @@ def counted(points: pd.DataFrame, spec: PointsLayerSpec) -> np.ndarray:
 def _selection(points: gpd.GeoDataFrame, *, start: date | None, end: date | None, types: Sequence[str] | None, layer: str,
                source: str | None = None) -> tuple[np.ndarray, int, int]:
     """Which points are in the date window and of the types; how many fell outside the window, and
-    how many in it were of other types (types occurring in no row are warned of, with a did-you-mean)."""
-    n_read = len(points)
+    how many in it were of other types (types occurring in no row are warned of, with a did-you-mean).
+    Of points kept by :func:`_keep_countable`, the figures are those of every located point read."""
+    facts = _located_facts(points, start, end, types)
+    n_read = facts["read"] if facts else len(points)
     keep = in_window(points, start, end)
-    outside_window = int((~keep).sum())
+    outside_window = facts["outside_window"] if facts else int((~keep).sum())
     other_types = 0
     if types is not None:
-        present = set(points["type"].unique())
+        present = set(facts["types_present"]) if facts else set(points["type"].unique())
         unknown = [t for t in types if t not in present]
         if unknown and n_read:  # a layer without rows is reported as empty by the pipeline
             warnings.warn(UnmatchedFilterWarning(source or f"layers.{layer}", Problem(
@@ -803,7 +878,7 @@ def _selection(points: gpd.GeoDataFrame, *, start: date | None, end: date | None
                 f"values of the type column (it has: {sorted(map(str, present))[:12]})", "correct the value in the config, or remove it",
             )), stacklevel=3)
         is_type = points["type"].isin(list(types)).to_numpy()
-        other_types = int((keep & ~is_type).sum())
+        other_types = facts["other_types"] if facts else int((keep & ~is_type).sum())
         keep &= is_type
     return keep, outside_window, other_types
 
@@ -818,7 +893,9 @@ def _tally(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, kept: gpd.GeoDataF
         measures["fatalities"] = np.bincount(owner[inside], weights=kept["fatalities"].to_numpy()[inside], minlength=n_units)
     if "category" in kept.columns:
         cats = kept["category"].astype(str).to_numpy()
-        for name, values in category_mapping(points["category"], cats[inside], categories, layer=layer).items():
+        facts = points.attrs.get("countable")
+        every = pd.Series(dict(facts)["categories_present"]) if facts else points["category"]
+        for name, values in category_mapping(every, cats[inside], categories, layer=layer).items():
             sel = inside & np.isin(cats, values)
             measures[name] = np.bincount(owner[sel], minlength=n_units).astype(float)
     return measures

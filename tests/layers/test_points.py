@@ -534,3 +534,104 @@ def test_without_an_admin_column_rows_without_coordinates_are_reported_and_left_
     with pytest.warns(EventsOutsideWarning, match=r"6 rows without coordinates were not counted"):
         result = points.read_points(_list_with_places(tmp_path), date_column="event_date")
     assert len(result) == 1 and "unlocated" not in result.attrs
+
+
+# ------------------------------------------------------------------ only the rows that can count (a single run)
+
+
+def _both_ways(name: str, spec, units, all_units) -> dict:
+    """The layer read as a study over periods reads it (every row) and as a single run does (only the
+    rows the layer can count): its frame, its counted rows, measures, report, empty parts and every warning."""
+    out = {}
+    for countable_only in (False, True):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            data = points.read(name, spec, nexus_zones.layers.ReadContext(reference=all_units, countable_only=countable_only))
+            measured = points.measure(name, spec, data, nexus_zones.layers.MeasureContext(units=units, all_units=all_units, progress=None, cache={}))
+            parts = list(points.empty_parts(name, spec, data, measured, [f"{name}.count"]))
+        chosen = data[points.counted(data, spec)].reset_index(drop=True)
+        out[countable_only] = dict(
+            data=data, chosen=chosen, measures=measured.measures, report=measured.report.as_dict(), parts=parts,
+            warnings=[f"{type(w.message).__name__}: {w.message}" for w in caught], unlocated=points.unlocated_rows(data),
+        )
+    return out
+
+
+def _assert_same_but_smaller(both: dict) -> None:
+    every, kept = both[False], both[True]
+    assert len(kept["data"]) == len(kept["chosen"])  # the frame kept holds only rows that can count
+    assert len(kept["data"]) < len(every["data"]) or len(every["chosen"]) == len(every["data"])
+    pd.testing.assert_frame_equal(kept["chosen"], every["chosen"])  # the same points, geometries included (the map's)
+    pd.testing.assert_frame_equal(kept["measures"], every["measures"])
+    assert kept["report"] == every["report"]
+    assert kept["parts"] == every["parts"]
+    assert kept["warnings"] == every["warnings"]
+    if every["unlocated"] is None:
+        assert kept["unlocated"] is None
+    else:
+        pd.testing.assert_frame_equal(kept["unlocated"], every["unlocated"])
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_single_run_keeps_only_the_demo_rows_that_can_count_with_the_same_counts_and_report(monkeypatch, fast):
+    monkeypatch.setattr(load, "FAST_MIN_BYTES", 0 if fast else 1 << 62)
+    config = nexus_zones.config.load_config(DEMO.parent.parent / "configs" / "demo.yaml")
+    boundaries = nexus_zones.pipeline._load_all(config.model_copy(update={"layers": {}}), collect=False).boundaries
+    dated = 0
+    for name, spec in config.layers.items():
+        if spec.kind != "points":
+            continue
+        both = _both_ways(name, spec, boundaries.units, boundaries.all_units)
+        _assert_same_but_smaller(both)
+        if spec.window != (None, None):
+            dated += 1
+            report = both[True]["report"]
+            # read = kept + outside the window + of other types: the figures of every row, not of the rows kept
+            assert len(both[True]["data"]) == report["read"] - report["outside_window"] - report["other_types"] < report["read"]
+    assert dated == 2  # incidents (2017) and access (2017)
+
+
+_MESSY = [  # event_id_cnty, timestamp, event_date, event_type, latitude, longitude, fatalities, admin2, sub_event_type
+    ("MLI1", 1, "2016-05-01", "Battles", "1.5", "0.5", "2", "Alpha One", "Armed clash"),
+    ("MLI1", 2, "2017-05-01", "Battles", "1.5", "0.5", "3", "Alpha One", "Armed clash"),  # the update moves it into the window
+    ("MLI2", 1, "2017-02-01", "Battles", "1.5", "1.5", "1", "Alpha Two", "Armed clash"),
+    ("MLI2", 2, "2016-02-01", "Battles", "1.5", "1.5", "1", "Alpha Two", "Armed clash"),  # ... and this one out of it
+    ("MLI3", 1, "2017-03-03", "battles ", "1.2", "1.2", "0", "Alpha Two", "Armed clash"),  # a spelling variant of a type
+    ("MLI4", 1, "2016-01-01", "Protests", "0.5", "0.5", "0", "Bravo\u202eOne", "Peaceful protest"),  # a bidi control, out of the window
+    ("MLI5", 1, "2017-04-04", "Riots", "0.5", "1.5", "0", "Bravo Two", "Mob violence"),  # another type
+    ("MLI7", 1, "2015-12-31", "Battles", "0.5", "1.5", "", "Bravo Two", "Armed clash"),  # blank fatalities, out of the window
+    ("MLI8", 1, "2017-10-10", "Battles", "5.0", "5.0", "9", "Nowhere", "Armed clash"),  # outside every unit
+    ("MLI9", 1, "2018-01-01", "Battles", "0.5", "0.5", "4", "Bravo One", "Armed clash"),
+    ("MLI9", 1, "2018-01-01", "Battles", "0.5", "0.5", "4", "Bravo One", "Armed clash"),  # an exact copy
+]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("shape", ["clean", "unlocated", "semicolons"])
+def test_a_single_run_keeps_only_the_messy_rows_that_can_count_with_the_same_counts_report_and_warnings(tmp_path, monkeypatch, shape, fast):
+    monkeypatch.setattr(load, "FAST_MIN_BYTES", 0 if fast else 1 << 62)  # the pyarrow path (points built for the rows kept) and the general one
+    rows = list(_MESSY)
+    if shape == "unlocated":  # blank coordinates: counted by the unit the admin column names
+        rows.append(("MLI6", 1, "2017-06-06", "Battles", "", "", "1", "Bravo One", "Armed clash"))
+    sep = ";" if shape == "semicolons" else ","
+    header = "event_id_cnty,timestamp,event_date,event_type,latitude,longitude,fatalities,admin2,sub_event_type".replace(",", sep)
+    path = tmp_path / "events.csv"
+    path.write_text("\n".join([header, *(sep.join(map(str, r)) for r in rows)]) + "\n", encoding="utf-8")
+    spec = points.PointsLayerSpec(kind="points", path=path, year=2017, types=["Battles", "Violence against civilians"], admin_column="admin2",
+                                  category_column="sub_event_type", outside="accept")
+    units = nexus_zones.layers.points.gpd.GeoDataFrame(grid_units())
+    both = _both_ways("events", spec, units, units)
+    _assert_same_but_smaller(both)
+    report = both[True]["report"]
+    # by hand: 8 located records (MLI1 and MLI2 once, at their newest; MLI9's copy dropped), MLI6 set aside without coordinates;
+    # outside 2017: MLI2 (moved), MLI4, MLI7, MLI9; of other types in 2017: MLI5; counted: MLI1, MLI3 (folded); MLI8 outside every unit
+    assert (report["read"], report["outside_window"], report["other_types"], report["counted"], report["outside_units"]) == (8, 4, 1, 2, 1)
+    assert len(both[True]["data"]) == 3
+    warned = " ".join(both[True]["warnings"])
+    for expected in ("UnmatchedFilterWarning", "Violence against civilians", "SpellingVariantWarning", "BidiControlWarning", "MissingValueWarning"):
+        assert expected in warned
+    # categories are every value of the file, as before: a measure for the protest seen only outside the window;
+    # armed clashes: MLI1 and MLI3, and MLI6 by the unit its admin column names
+    assert both[True]["measures"]["peaceful_protest"].sum() == 0 and both[True]["measures"]["armed_clash"].sum() == 2 + (shape == "unlocated")
+    if shape == "unlocated":
+        assert report["without_coordinates"]["counted_by_name"] == 1
