@@ -365,11 +365,12 @@ def _keep_countable(points: gpd.GeoDataFrame, countable, xy: tuple[np.ndarray, n
     if countable is None:
         return points
     (start, end), types = countable
-    keep = counted(points, _Selection(start, end, types))
+    window = in_window(points, start, end)
+    keep = window & _of_types(points, types)
     dates = pd.to_datetime(points["date"]) if "date" in points.columns else None
     facts = dict(
-        window=(start, end), types=tuple(types) if types else None, read=len(points), outside_window=int((~in_window(points, start, end)).sum()),
-        other_types=int((in_window(points, start, end) & ~keep).sum()),
+        window=(start, end), types=tuple(types) if types else None, read=len(points), outside_window=int((~window).sum()),
+        other_types=int((window & ~keep).sum()),
         dates=(dates.min(), dates.max()) if dates is not None else None,
         types_present=tuple(points["type"].unique()) if "type" in points.columns else None,
         categories_present=tuple(sorted(set(points["category"].astype(str)))) if "category" in points.columns else None,
@@ -380,19 +381,6 @@ def _keep_countable(points: gpd.GeoDataFrame, countable, xy: tuple[np.ndarray, n
     out.attrs = {**points.attrs, "countable": tuple(facts.items())}
     logger.info("%d of %d located points kept: those the layer's window and types can count", len(out), len(points))
     return out
-
-
-@dataclass(frozen=True)
-class _Selection:
-    """A window and types, as a spec gives them to :func:`counted`."""
-
-    start: date | None
-    end: date | None
-    types: Sequence[str] | None
-
-    @property
-    def window(self) -> tuple[date | None, date | None]:
-        return self.start, self.end
 
 
 def _located_facts(points: pd.DataFrame, start: date | None, end: date | None, types: Sequence[str] | None) -> dict | None:
@@ -853,10 +841,14 @@ def in_window(points: pd.DataFrame, start: date | None, end: date | None) -> np.
 def counted(points: pd.DataFrame, spec: PointsLayerSpec) -> np.ndarray:
     """Which points the layer counts, as :func:`count_points` selects them (in the window, of the
     types), without its report or warnings: the map's points."""
-    keep = in_window(points, *spec.window)
-    if spec.types and "type" in points.columns:
-        keep &= points["type"].isin(spec.types).to_numpy()
-    return keep
+    return in_window(points, *spec.window) & _of_types(points, spec.types)
+
+
+def _of_types(points: pd.DataFrame, types: Sequence[str] | None) -> np.ndarray:
+    """Which points are of the types (every point where there are none, or no type column)."""
+    if types and "type" in points.columns:
+        return points["type"].isin(list(types)).to_numpy()
+    return np.ones(len(points), dtype=bool)
 
 
 def _selection(points: gpd.GeoDataFrame, *, start: date | None, end: date | None, types: Sequence[str] | None, layer: str,
