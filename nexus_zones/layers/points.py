@@ -246,7 +246,7 @@ def _empty_why(spec: PointsLayerSpec, points: gpd.GeoDataFrame, rep: "PointRepor
         first, last = facts["dates"] if facts else (pd.to_datetime(points["date"]).min(), pd.to_datetime(points["date"]).max())
         return f"0 of {rep.read:,} rows in {start or '…'}..{end or '…'} (the file's dates run {first.date()}..{last.date()})"
     if kept == 0:
-        present = list(facts["types_present"]) if facts else sorted(set(points["type"]))
+        present = sorted(map(str, facts["types_present"])) if facts else sorted(set(points["type"]))
         return f"0 of {in_window:,} rows in the window are of the types {list(spec.types or [])} (types in the file: {present[:12]})"
     if rep.counted == 0:
         return (f"none of the {kept:,} rows kept lies in a study unit ({rep.outside_units:,} outside every unit, "
