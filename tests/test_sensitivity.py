@@ -10,10 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import yaml
+
 import nexus_zones
+from nexus_zones import model as model_mod
 from nexus_zones import score, sensitivity
+from nexus_zones import tree as tree_mod
 from nexus_zones.analyses import robustness
 from nexus_zones.config import config_from_mapping
+
+from ._support import REPO, demo_mapping
 
 
 def test_competition_ranks_equal_scipys_rankdata_min():
@@ -103,3 +109,74 @@ def test_rules_first_in_the_monte_carlo_ranks():
     failed = np.array([1, 0, 0])
     ranks = rank_draws(scores, np.ones(3, dtype=bool), failed)
     assert ranks[:, 0].tolist() == [3, 1, 2] and ranks[:, 1].tolist() == [3, 1, 2]
+
+
+# ------------------------------------------------------------- the draws against one evaluation per draw
+
+
+def _reference_monte_carlo(options, weights, structure, eligible, spec, index, pillar_weights, failed):
+    """The robustness table computed the slow way: the same seeded draws, each scored alone by the
+    single-draw ``tree.evaluate`` (scalar weights) and ranked alone; then the same statistics."""
+    rng = np.random.default_rng(spec.seed)
+    inner, outer, _ = score.split_weights(weights, structure, pillar_weights)
+    norms = ["model", *[n for n in spec.vary_normalisation if n in options and n != "model"]]
+    aggs = [None, *[a for a in spec.vary_aggregation if a != structure.aggregation]]
+    combos = [(n, a) for n in norms for a in aggs]
+    choice = rng.integers(len(combos), size=spec.draws) if len(combos) > 1 else np.zeros(spec.draws, dtype=int)
+    inner_draws, outer_draws = sensitivity._draw_weights(rng, inner, outer, structure, spec.concentration, spec.draws)
+    rows = np.flatnonzero(eligible)
+    key_failed = None if failed is None else np.asarray(failed, dtype=float)[rows]
+    ranks = np.full((len(index), spec.draws), np.nan)
+    for d in range(spec.draws):
+        norm, agg = combos[choice[d]]
+        varied = structure if agg is None else structure.with_aggregation(agg)
+        values = score.complete_values(options[norm][rows], structure)
+        drawn = {n: float(inner_draws[i, d]) for i, n in enumerate(structure.indicators)}
+        drawn |= {p.name: float(outer_draws[j, d]) for j, p in enumerate(structure.pillars)}
+        scores = tree_mod.evaluate(varied.tree, {n: values[:, i] for i, n in enumerate(structure.indicators)}, drawn)[score.ROOT]
+        key = -scores if key_failed is None else 2.0 * key_failed - scores
+        for r, u in enumerate(rows):  # competition rank: 1 + the number of units strictly before
+            ranks[u, d] = 1 + int((key < key[r]).sum())
+    ok = eligible
+    stats = np.full((len(index), 3), np.nan)
+    stats[ok] = np.percentile(ranks[ok], [50, 5, 95], axis=1, method="nearest").T
+    share = np.where(ok, (ranks <= spec.top_k).mean(axis=1), np.nan)
+    robust = ok & ((share >= spec.robust_share) | (share <= 1.0 - spec.robust_share))
+    return pd.DataFrame({"rank_median": stats[:, 0], "rank_p05": stats[:, 1], "rank_p95": stats[:, 2], "share_top_k": share, "robust": robust}, index=index)
+
+
+def _robustness_against_reference(result, moves: bool = True) -> None:
+    config, found = result.config, result.analysis("robustness")
+    cols = list(config.indicators)
+    renormalise = model_mod.renormaliser(config, {"": result.values}, "")
+    options = {"model": result.normalised[cols].to_numpy(dtype=float)}
+    options |= {m: renormalise(m)[cols].to_numpy(dtype=float) for m in config.robustness.vary_normalisation}
+    eligible = result.scored.eligible.reindex(result.normalised.index).fillna(False).to_numpy(dtype=bool)
+    failed = result.scored.table["rules_failed_count"].reindex(result.normalised.index).to_numpy(dtype=float) if config.model.failing_units == "last" else None
+    spec = config.robustness.model_copy(update={"top_k": min(config.robustness.top_k, int(eligible.sum()))})
+    expected = _reference_monte_carlo(options, config.indicator_weights(), result.scored.structure, eligible, spec,
+                                      result.normalised.index, config.pillar_weights() or None, failed)
+    pd.testing.assert_frame_equal(found.table, expected, check_exact=True, check_dtype=False)
+    assert (expected["rank_p05"] < expected["rank_p95"]).any() == moves  # the draws do move ranks: the comparison has something to compare
+
+
+def test_demo_robustness_equals_one_evaluation_per_draw():
+    # the demo as published (1,000 draws, three normalisations drawn among, rules first; its five cercles
+    # keep their ranks there), and ranked by score alone with weights spread wide: every draw scored by its own single evaluation of the
+    # tree gives the very same bands, shares and flags
+    cfg = demo_mapping(draws=1000)
+    _robustness_against_reference(nexus_zones.run(config_from_mapping(cfg), write=False), moves=False)
+    cfg["robustness"] |= {"concentration": 1, "top_k": 2}
+    cfg["model"]["failing_units"] = "flag"
+    _robustness_against_reference(nexus_zones.run(config_from_mapping(cfg), write=False))
+
+
+def test_inform_style_robustness_equals_one_evaluation_per_draw():
+    # the INFORM-shaped tree (every rule, a renormalised node with a unit missing a child), as published
+    # (its five units keep their ranks there), and with weights spread wide and rules varied among the draws
+    cfg = yaml.safe_load((REPO / "configs" / "inform_style_example.yaml").read_text(encoding="utf-8"))
+    cfg["study"]["boundaries"]["path"] = str(REPO / "data" / "demo" / "cercles.geojson")
+    cfg["layers"]["inform"]["path"] = str(REPO / "data" / "demo" / "inform_style.csv")
+    _robustness_against_reference(nexus_zones.run(config_from_mapping(cfg), write=False), moves=False)
+    cfg["robustness"] |= {"draws": 300, "concentration": 2, "vary_aggregation": ["arithmetic", "topsis"], "vary_normalisation": ["rank"]}
+    _robustness_against_reference(nexus_zones.run(config_from_mapping(cfg), write=False))
