@@ -144,24 +144,29 @@ class Structure:
         return {name} | (set() if node is None else {x for c in node.children for x in self._under(c)})
 
 
-def composite(values: np.ndarray, inner: np.ndarray, outer: np.ndarray | None, structure: Structure) -> tuple[np.ndarray, np.ndarray]:
+def composite(
+    values: np.ndarray, inner: np.ndarray, outer: np.ndarray | None, structure: Structure, *, nodes: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Scores (0–1) for one or many weight draws, through the structure's tree.
 
     ``values``: units × indicators (in ``structure.indicators`` order; NaN only in ``skip``
     indicators, for their node's ``missing`` policy); ``inner``: indicators × draws, ``outer``:
     pillars × draws (``None`` without pillars), each child's weight relative among its siblings.
     Returns the scores (units × draws, NaN where the root has no value) and the node scores
-    (units × pillars × draws, or units × 1 × draws holding the score without pillars).
+    (units × pillars × draws, or units × 1 × draws holding the score without pillars; ``None``
+    with ``nodes=False``: each node is then let go once its parent has its value).
     """
     weights = {n: inner[i] for i, n in enumerate(structure.indicators)}
     if outer is not None:
         weights |= {p.name: outer[j] for j, p in enumerate(structure.pillars)}
     columns = {n: values[:, i] for i, n in enumerate(structure.indicators)}
-    nodes = tree_mod.evaluate(structure.tree, columns, weights)
-    score = nodes[ROOT]
+    found = tree_mod.evaluate(structure.tree, columns, weights, keep=None if nodes else [ROOT])
+    score = found[ROOT]
+    if not nodes:
+        return score, None
     if not structure.pillars:
         return score, score[:, None, :]
-    return score, np.stack([nodes[p.name] for p in structure.pillars], axis=1)
+    return score, np.stack([found[p.name] for p in structure.pillars], axis=1)
 
 
 def split_weights(weights: Mapping[str, float], structure: Structure, pillar_weights: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray | None, dict[str, float]]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Mapping
 
 import numpy as np
@@ -28,7 +30,9 @@ __all__ = ["dirichlet_weights", "rank_draws", "monte_carlo", "leave_one_out"]
 
 logger = logging.getLogger(__name__)
 
-_CHUNK = 2000  # draws scored at once (bounds memory with pillars: units × pillars × chunk floats)
+#: Units × draws scored at once: each array a node of the tree holds is about 2 MB, whatever the
+#: number of units (the draws of a chunk: this over the units ranked).
+_CHUNK_CELLS = 1 << 18
 
 
 def dirichlet_weights(rng: np.random.Generator, base: np.ndarray, concentration: float, draws: int) -> np.ndarray:
@@ -48,26 +52,38 @@ def rank_draws(scores: np.ndarray, eligible: np.ndarray, failed: np.ndarray | No
 
     With ``failed`` (rules failed per row), rows are ordered by it first, then by score (rules first):
     the key ``2·failed − score`` orders them so, since scores lie in 0–1."""
-    key = -scores if failed is None else 2.0 * np.asarray(failed, dtype=float)[:, None] - scores
-    masked = np.where(eligible[:, None], key, np.inf)
-    ranks = competition_ranks(masked)
+    masked = np.where(eligible[None, :], _keys(scores.T, failed), np.inf)
+    ranks = _row_ranks(masked).T
     ranks[~eligible] = np.nan
     return ranks
+
+
+def _keys(rows: np.ndarray, failed: np.ndarray | None) -> np.ndarray:
+    """Each draw's ranking keys (draws × units, smallest first): ``−score``, or ``2·failed − score``."""
+    return -rows if failed is None else 2.0 * np.asarray(failed, dtype=float)[None, :] - rows
 
 
 def competition_ranks(matrix: np.ndarray) -> np.ndarray:
     """Competition ranks ("1224") of each column, smallest first: ``scipy.stats.rankdata(matrix,
     method="min", axis=0)``, without importing ``scipy.stats`` (half a second of every run's start).
     A column holding a NaN is NaN throughout, as there."""
-    order = np.argsort(matrix, axis=0, kind="stable")
-    ordered = np.take_along_axis(matrix, order, axis=0)
-    starts = np.ones(ordered.shape, dtype=bool)
-    starts[1:] = ordered[1:] != ordered[:-1]
-    positions = np.arange(1, len(matrix) + 1, dtype=float).reshape(-1, *([1] * (matrix.ndim - 1)))
-    first = np.maximum.accumulate(np.where(starts, positions, 0.0), axis=0)
-    ranks = np.empty_like(first)
-    np.put_along_axis(ranks, order, first, axis=0)
-    ranks[:, np.isnan(matrix).any(axis=0)] = np.nan
+    return _row_ranks(matrix.T).T
+
+
+def _row_ranks(rows: np.ndarray) -> np.ndarray:
+    """:func:`competition_ranks` of each row (its values side by side in memory: sorted faster)."""
+    rows = np.ascontiguousarray(rows)
+    order = np.argsort(rows, axis=1)  # the order among tied values does not matter: they share the first one's rank
+    ordered = np.take_along_axis(rows, order, axis=1)
+    positions = np.arange(1, rows.shape[1] + 1, dtype=float)
+    tied = ordered[:, 1:] == ordered[:, :-1]
+    if tied.any():  # a tied value takes the position of the first of its run
+        first = np.maximum.accumulate(np.where(np.insert(~tied, 0, True, axis=1), positions, 0.0), axis=1)
+    else:
+        first = np.broadcast_to(positions, rows.shape)
+    ranks = np.empty(rows.shape)
+    np.put_along_axis(ranks, order, first, axis=1)
+    ranks[np.isnan(ordered[:, -1]) if rows.shape[1] else np.zeros(len(rows), dtype=bool)] = np.nan  # NaN sorts last
     return ranks
 
 
@@ -128,24 +144,15 @@ def monte_carlo(
     combos = list(itertools.product(norm_options, agg_options))
     choice = rng.integers(len(combos), size=spec.draws) if len(combos) > 1 else np.zeros(spec.draws, dtype=int)
     inner_draws, outer_draws = _draw_weights(rng, inner, outer, structure, spec.concentration, spec.draws)
-    ranks = np.full((len(index), spec.draws), np.nan)
     rows = np.flatnonzero(eligible)
-    row_failed = None if failed is None else np.asarray(failed, dtype=float)[rows]
-    for c, (norm_name, agg) in enumerate(combos):
-        cols = np.flatnonzero(choice == c)
-        values = complete_values(normalised[norm_name][rows], structure)
-        varied = structure if agg is None else structure.with_aggregation(agg)
-        for start in range(0, len(cols), _CHUNK):
-            part = cols[start : start + _CHUNK]
-            scores, _ = composite(values, inner_draws[:, part], None if outer_draws is None else outer_draws[:, part], varied)
-            ranks[np.ix_(rows, part)] = rank_draws(scores, np.ones(len(rows), dtype=bool), row_failed)
-    table = pd.DataFrame(index=index.copy())
+    ranks = _ranks_of_draws(normalised, structure, combos, choice, inner_draws, outer_draws, rows,
+                            None if failed is None else np.asarray(failed, dtype=float)[rows])
+    ok = eligible
+    stats = np.full((len(index), 3), np.nan)
+    share = np.full(len(index), np.nan)
     with np.errstate(invalid="ignore"):
-        ok = eligible
-        stats = np.full((len(index), 3), np.nan)
-        if ok.any():
-            stats[ok] = np.percentile(ranks[ok], [50, 5, 95], axis=1, method="nearest").T
-        share = np.where(ok, np.mean(ranks <= spec.top_k, axis=1), np.nan)
+        stats[rows], share[rows] = _rank_statistics(ranks, spec.top_k)
+    table = pd.DataFrame(index=index.copy())
     table["rank_median"] = stats[:, 0]
     table["rank_p05"] = stats[:, 1]
     table["rank_p95"] = stats[:, 2]
@@ -159,6 +166,59 @@ def monte_carlo(
         int(ok.sum()), int((share[ok] == 1.0).sum()), spec.top_k, int((share[ok] == 0.0).sum()), int(((share[ok] > 0) & (share[ok] < 1)).sum()),
     )
     return table
+
+
+def _ranks_of_draws(normalised, structure: Structure, combos, choice: np.ndarray, inner_draws: np.ndarray, outer_draws: np.ndarray | None,
+                    rows: np.ndarray, failed: np.ndarray | None) -> np.ndarray:
+    """The ranks (draws × ranked units, float32: exact up to 16 million units) of each draw, scored
+    by chunks of draws (:data:`_CHUNK_CELLS`) with its combination of normalisation and rules; the
+    chunks share the cores (numpy lets go of the interpreter while it computes), each chunk the
+    same numbers whichever thread scores it."""
+    ranks = np.empty((len(choice), len(rows)), dtype=np.float32)
+    chunk = max(1, _CHUNK_CELLS // max(len(rows), 1))
+    tasks = []
+    for c, (norm_name, agg) in enumerate(combos):
+        cols = np.flatnonzero(choice == c)
+        values = complete_values(normalised[norm_name][rows], structure)
+        varied = structure if agg is None else structure.with_aggregation(agg)
+        tasks += [(values, varied, cols[start : start + chunk]) for start in range(0, len(cols), chunk)]
+
+    def score_chunk(task) -> None:
+        values, varied, part = task
+        scores, _ = composite(values, inner_draws[:, part], None if outer_draws is None else outer_draws[:, part], varied, nodes=False)
+        ranks[part] = _row_ranks(_keys(scores.T, failed))
+
+    workers = min(len(tasks), _cores())
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nexus-zones-draws") as pool:
+            for _ in pool.map(score_chunk, tasks):
+                pass
+    else:
+        for task in tasks:
+            score_chunk(task)
+    return ranks
+
+
+def _cores() -> int:
+    """The cores this process may use (at most 4: beyond, the chunks wait on memory)."""
+    try:
+        return max(1, min(4, len(os.sched_getaffinity(0))))
+    except AttributeError:  # not on Linux
+        return max(1, min(4, os.cpu_count() or 1))
+
+
+def _rank_statistics(ranks: np.ndarray, top_k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit (a column of ``ranks``, draws × units): the median, 5th and 95th percentile ranks
+    (nearest rank) and the share of draws in the top ``top_k``; a few hundred units at a time
+    (bounded memory)."""
+    stats = np.empty((ranks.shape[1], 3))
+    share = np.empty(ranks.shape[1])
+    step = max(1, _CHUNK_CELLS // max(len(ranks), 1))
+    for start in range(0, ranks.shape[1], step):
+        part = ranks[:, start : start + step]
+        stats[start : start + step] = np.percentile(part, [50, 5, 95], axis=0, method="nearest").T
+        share[start : start + step] = np.mean(part <= top_k, axis=0)
+    return stats, share
 
 
 def leave_one_out(

@@ -26,9 +26,8 @@ robustness draws run the same code as the point estimate.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -250,35 +249,50 @@ def page_form(tree: Tree) -> dict:
 
 
 # ----------------------------------------------------------------------------- evaluating
+#
+# Inside, a node's values are *rows*: draws × units, or 1 × units for a value the draws do not move
+# (an indicator; a max or min of such values). A node's children are combined one after the other,
+# each step a whole (draws × units) array operation: the same additions in the same order as
+# tree.js makes them for one unit, so that the draws, a single evaluation and the page give the same
+# number to the last bit. Nothing of units × children × draws is held, and the units lie side by
+# side in memory (numpy's loops run along them: twice as fast as along a few dozen draws).
 
 
-def evaluate(tree: Tree, values: Mapping[str, np.ndarray], weights: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+def evaluate(
+    tree: Tree, values: Mapping[str, np.ndarray], weights: Mapping[str, np.ndarray] | None = None, *, keep: Iterable[str] | None = None,
+) -> dict[str, np.ndarray]:
     """Every node's value, bottom-up.
 
     ``values``: each indicator's normalised values (0–1, NaN where missing), units or
     units × draws. ``weights``: per child (indicator or node), its weight or one weight per draw
     (draws); missing ones are the tree's. Returns each node's values (units × draws, or units if
-    neither values nor weights have draws), NaN where the node has none.
+    neither values nor weights have draws), NaN where the node has none. ``keep``: the nodes to
+    return (default all); the others are let go as soon as their parent has its value.
     """
     draws = _draws(values, weights)
-    # an indicator without draws stays one column (units × 1): the draws' weights broadcast over it
-    known: dict[str, np.ndarray] = {k: _as_columns(np.asarray(v, dtype=float)) for k, v in values.items()}
-    out: dict[str, np.ndarray] = {}
+    known: dict[str, np.ndarray] = {k: _as_rows(np.asarray(v, dtype=float)) for k, v in values.items()}
+    wanted = set(tree.order) if keep is None else set(keep)
     for name in tree.order:
         node = tree.nodes[name]
-        children = [known[c] for c in node.children]
-        width = max(c.shape[1] for c in children)
-        x = np.stack([c if c.shape[1] == width else np.broadcast_to(c, (c.shape[0], width)) for c in children], axis=1)
         w = np.stack([_weight_row(tree, weights, c, draws) for c in node.children])
         f = np.array([tree.factor.get(c, 1.0) for c in node.children])
-        known[name] = out[name] = combine(x, w, node.aggregation, node.missing, offset=node.offset, factors=f)
+        known[name] = _combine([known[c] for c in node.children], w, node.aggregation, node.missing, node.offset, f)
+        for c in node.children:
+            if c in tree.nodes and c not in wanted:
+                del known[c]
     if draws is None:
-        return {k: v[:, 0] for k, v in out.items()}
-    return out
+        return {name: known[name][0] for name in tree.order if name in wanted}
+    return {name: _widen(known[name], draws).T for name in tree.order if name in wanted}
 
 
-def _as_columns(v: np.ndarray) -> np.ndarray:
-    return v[:, None] if v.ndim == 1 else v
+def _as_rows(v: np.ndarray) -> np.ndarray:
+    """units, or units × draws, as draws × units (1 × units without draws), side by side in memory."""
+    return np.ascontiguousarray(v[None, :] if v.ndim == 1 else v.T)
+
+
+def _widen(v: np.ndarray, draws: int) -> np.ndarray:
+    """1 × units (a value the draws' weights do not move) as draws × units."""
+    return v if len(v) == draws else np.repeat(v, draws, axis=0)
 
 
 def _draws(values: Mapping[str, np.ndarray], weights: Mapping[str, np.ndarray] | None) -> int | None:
@@ -288,10 +302,6 @@ def _draws(values: Mapping[str, np.ndarray], weights: Mapping[str, np.ndarray] |
     if len(sizes) > 1:
         raise ValueError(f"values and weights disagree on the number of draws: {sorted(sizes)}")
     return sizes.pop() if sizes else None
-
-
-def _as_draws(v: np.ndarray, draws: int | None) -> np.ndarray:
-    return v if v.ndim == 2 else np.repeat(v[:, None], draws or 1, axis=1)
 
 
 def _weight_row(tree: Tree, weights: Mapping[str, np.ndarray] | None, child: str, draws: int | None) -> np.ndarray:
@@ -306,73 +316,167 @@ def combine(
 ) -> np.ndarray:
     """One node's values from its children's.
 
-    ``x``: units × children × draws (NaN where a child has no value); ``w``: children × draws,
-    the children's relative weights (0 or more). Returns units × draws, NaN where the node has no
-    value under ``missing``.
+    ``x``: units × children × draws (NaN where a child has no value; one column serves every
+    draw); ``w``: children × draws, the children's relative weights (0 or more). Returns
+    units × draws, NaN where the node has no value under ``missing``.
     """
+    if rule not in RULES:
+        raise ValueError(f"aggregation {rule!r} is unknown; valid: {', '.join(RULES)}")
     factors = np.ones(x.shape[1]) if factors is None else np.asarray(factors, dtype=float)
-    present = ~np.isnan(x)
-    if present.all():
-        return _complete(x, w, rule, offset, factors)
-    if x.shape[2] != w.shape[1]:
-        x = np.broadcast_to(x, (x.shape[0], x.shape[1], w.shape[1]))
-        present = ~np.isnan(x)
+    rows = [x[:, k, :].T for k in range(x.shape[1])]
+    return _widen(_combine(rows, np.asarray(w, dtype=float), rule, missing, offset, factors), w.shape[1]).T
+
+
+def _combine(children: Sequence[np.ndarray], w: np.ndarray, rule: str, missing: str, offset: float, factors: np.ndarray) -> np.ndarray:
+    """One node's rows from its children's (each draws × units or 1 × units, NaN where a child has
+    no value); ``w``: children × draws. Returns draws × units, or 1 × units when no child has draws
+    and the rule ignores the weights (max, min)."""
+    absent = [_absent(c) for c in children]
     if rule in ("max", "min"):
-        return _extreme(x, present, factors, rule, missing)
-    wn, defined = _unit_weights(present, w, missing)
-    filled = np.where(present, x, 0.0)
+        return _extreme(children, absent, factors, rule, missing)
+    if all(a is None for a in absent):
+        return _complete(children, w, rule, offset)
+    if all(a is None or len(a) == 1 for a in absent):
+        return _by_pattern(children, absent, w, rule, missing, offset)
+    return _incomplete(children, absent, w, rule, missing, offset)
+
+
+def _absent(row: np.ndarray) -> np.ndarray | None:
+    """Where a child has no value (``None``: it has one everywhere, the common case, told by one
+    sum: NaN only if a value is)."""
+    if not np.isnan(np.add.reduce(row, axis=None)):
+        return None
+    gone = np.isnan(row)
+    return gone if gone.any() else None
+
+
+def _complete(children: Sequence[np.ndarray], w: np.ndarray, rule: str, offset: float, ends: Sequence[tuple] | None = None) -> np.ndarray:
+    """A node where every unit has every child (the common case): one weight per child and draw.
+    ``ends``: under topsis, each child's best and worst value (default: among these units)."""
+    total = _sequential_sum(w)
+    wn = np.divide(w, total, out=np.zeros_like(w), where=total > 0)[:, :, None]  # children × draws × 1
+    units = children[0].shape[1]
     with np.errstate(divide="ignore", invalid="ignore"):
         if rule == "arithmetic":
-            value = np.einsum("ukd,ukd->ud", filled, wn)
+            value = _weighted(units, children, wn)
         elif rule == "geometric":
-            value = _geometric(filled, wn, offset)
+            # a child of weight 0 is left out (0⁰ = 1), whatever its log (of 0, or of a value a hair
+            # below 0 from a reversed geometric child), as tree.js leaves it out
+            value = _from_logs(_weighted(units, (_log_offset(c, offset) for c in children), wn, leave_out=True), offset)
         elif rule == "reversed_geometric":
-            value = 1.0 - (np.exp(np.einsum("ukd,ukd->ud", np.log(9.0 * (1.0 - filled) + 1.0), wn)) - 1.0) / 9.0
-        elif rule == "topsis":
-            value = _topsis(x, present, wn)
-        else:
-            raise ValueError(f"aggregation {rule!r} is unknown; valid: {', '.join(RULES)}")
+            value = _from_reversed_logs(_weighted(units, (_reversed_log(c) for c in children), wn))
+        else:  # topsis
+            w2 = wn**2
+            ends = ends or [_ends(c) for c in children]
+            d_plus = np.sqrt(_weighted(units, ((c - best) ** 2 for c, (best, _) in zip(children, ends)), w2))
+            d_minus = np.sqrt(_weighted(units, ((c - worst) ** 2 for c, (_, worst) in zip(children, ends)), w2))
+            value = _closeness(d_plus, d_minus)
+    return np.where(total.T > 0, value, np.nan) if (total <= 0).any() else value
+
+
+def _by_pattern(children: Sequence[np.ndarray], absent: Sequence[np.ndarray | None], w: np.ndarray, rule: str, missing: str, offset: float) -> np.ndarray:
+    """:func:`_incomplete` where which children a unit lacks is the same in every draw (indicators
+    left empty): the units grouped by the children they have, each group a complete node over those
+    children. The same numbers, without draws × units weights per child: a missing child added 0
+    with weight 0, and its weight 0 to the sum of the weights (under ``exclude``, a group lacking a
+    child of positive weight in a draw has no value in that draw)."""
+    ends = [_ends(c) for c in children] if rule == "topsis" else None
+    units = children[0].shape[1]
+    out = np.full((w.shape[1], units), np.nan)
+    for kept, group in _patterns(absent, units):
+        lacking = (w[~kept] > 0).any(axis=0)[:, None] if missing == "exclude" else np.zeros((w.shape[1], 1), dtype=bool)
+        if not kept.any() or lacking.all():
+            continue
+        ks = np.flatnonzero(kept)
+        value = _complete([children[k][:, group] for k in ks], w[ks], rule, offset, None if ends is None else [ends[k] for k in ks])
+        out[:, group] = np.where(lacking, np.nan, value) if lacking.any() else value
+    return out
+
+
+def _patterns(absent: Sequence[np.ndarray | None], units: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The units grouped by the children they have: (which children, which units) per group."""
+    has = np.column_stack([np.ones(units, dtype=bool) if a is None else ~a[0] for a in absent])
+    if has.shape[1] < 63:  # a unit's children as the bits of one number: faster to sort than rows
+        _, first, group = np.unique(has @ (1 << np.arange(has.shape[1], dtype=np.int64)), return_index=True, return_inverse=True)
+    else:
+        _, first, group = np.unique(has, axis=0, return_index=True, return_inverse=True)
+    group = group.ravel()
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(first) + 1))
+    return [(has[first[g]], order[bounds[g] : bounds[g + 1]]) for g in range(len(first))]
+
+
+def _ends(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A child's best and worst value among the units that have it, per draw (NaN where none has:
+    then left out where it is used). ``fmax``/``fmin`` pass over NaN without the warning of
+    ``nanmax``, whose silencing is not safe in threads."""
+    return np.fmax.reduce(row, axis=1, keepdims=True), np.fmin.reduce(row, axis=1, keepdims=True)
+
+
+def _incomplete(children: Sequence[np.ndarray], absent: Sequence[np.ndarray | None], w: np.ndarray, rule: str, missing: str, offset: float) -> np.ndarray:
+    """A node where some unit lacks a child, not the same in every draw: weights per draw and unit
+    under ``missing`` (see :func:`_unit_weights`), a missing child counted as 0 with weight 0."""
+    wn, defined = _unit_weights(absent, w, missing)
+    filled = [c if a is None else np.where(a, 0.0, c) for c, a in zip(children, absent)]
+    units = children[0].shape[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rule == "arithmetic":
+            value = _weighted(units, filled, wn)
+        elif rule == "geometric":
+            logs = (np.where(v > 0, _log_offset(c, offset), 0.0) for c, v in zip(filled, wn))
+            value = _from_logs(_weighted(units, logs, wn), offset)
+        elif rule == "reversed_geometric":
+            value = _from_reversed_logs(_weighted(units, (_reversed_log(c) for c in filled), wn))
+        else:  # topsis: each child's best and worst among the units that have it
+            w2 = [v**2 for v in wn]
+            d_plus = np.sqrt(_weighted(units, _gaps(children, filled, absent, 0), w2))
+            d_minus = np.sqrt(_weighted(units, _gaps(children, filled, absent, 1), w2))
+            value = _closeness(d_plus, d_minus)
     return np.where(defined, value, np.nan)
 
 
-def _complete(x: np.ndarray, w: np.ndarray, rule: str, offset: float, factors: np.ndarray) -> np.ndarray:
-    """:func:`combine` where every unit has every child (the common case, and every robustness
-    draw): one weight per child and draw, matrix products instead of units × children × draws
-    weights. ``x`` may hold one column (children without draws) for all the draws of ``w``."""
-    draws = w.shape[1]
-    if rule in ("max", "min"):
-        scaled = x * factors[None, :, None]
-        value = scaled.max(axis=1) if rule == "max" else scaled.min(axis=1)
-        return np.broadcast_to(value, (x.shape[0], draws)).copy() if value.shape[1] != draws else value
-    total = _sequential_sum(w)
-    if rule not in RULES:
-        raise ValueError(f"aggregation {rule!r} is unknown; valid: {', '.join(RULES)}")
-    wn = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if rule == "arithmetic":
-            value = _weighted(x, wn)
-        elif rule == "geometric":
-            # a child of weight 0 is left out (0⁰ = 1): a log of 0 is kept finite so that 0 × it is 0
-            logs = np.maximum(np.log(offset + (1.0 - offset) * x), -1e300)
-            g = np.exp(_weighted(logs, wn))
-            value = np.clip((g - offset) / (1.0 - offset), 0.0, 1.0)
-        elif rule == "reversed_geometric":
-            value = 1.0 - (np.exp(_weighted(np.log(9.0 * (1.0 - x) + 1.0), wn)) - 1.0) / 9.0
-        else:  # topsis
-            best, worst = x.max(axis=0, keepdims=True), x.min(axis=0, keepdims=True)
-            d_plus, d_minus = np.sqrt(_weighted((x - best) ** 2, wn**2)), np.sqrt(_weighted((x - worst) ** 2, wn**2))
-            total_d = d_plus + d_minus
-            value = np.divide(d_minus, total_d, out=np.ones_like(total_d), where=total_d > 0)
-    return np.where(total > 0, value, np.nan) if (total <= 0).any() else value
+def _log_offset(x: np.ndarray, offset: float) -> np.ndarray:
+    """log(f + (1 − f)·x), the geometric mean's logs (log x itself when f = 0: the same bits)."""
+    return np.log(x) if offset == 0.0 else np.log(offset + (1.0 - offset) * x)
 
 
-def _weighted(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Σₖ x[u, k, d]·w[k, d] (``x`` with one column or one per draw) → units × draws, added child
-    by child as the page's tree.js adds them, so that both give the same number to the last bit
-    (a score of 58.75 is shown as 58.8 in both)."""
-    out = np.zeros((x.shape[0], w.shape[1]))
-    for k in range(x.shape[1]):
-        out += x[:, k, :] * w[k]
+def _from_logs(total: np.ndarray, offset: float) -> np.ndarray:
+    """(exp(Σ w·log) − f)/(1 − f) within 0–1 (in place: ``total`` is the weighted sum's own array)."""
+    g = np.exp(total, out=total)
+    if offset != 0.0:  # g − 0 and g / 1 are g
+        g -= offset
+        g /= 1.0 - offset
+    return np.clip(g, 0.0, 1.0, out=g)
+
+
+def _reversed_log(x: np.ndarray) -> np.ndarray:
+    """log(9·(1 − x) + 1), INFORM's reversed geometric mean's logs."""
+    t = np.subtract(1.0, x)
+    t *= 9.0
+    t += 1.0
+    return np.log(t, out=t)
+
+
+def _from_reversed_logs(total: np.ndarray) -> np.ndarray:
+    """1 − (exp(Σ w·log) − 1)/9 (in place: ``total`` is the weighted sum's own array)."""
+    g = np.exp(total, out=total)
+    g -= 1.0
+    g /= 9.0
+    return np.subtract(1.0, g, out=g)
+
+
+def _weighted(units: int, terms: Iterable[np.ndarray], w: Sequence[np.ndarray], *, leave_out: bool = False) -> np.ndarray:
+    """Σₖ termₖ·wₖ (each term 1 × units or draws × units, each weight draws × 1 or draws × units)
+    → draws × units, added child by child as the page's tree.js adds them, so that both give the
+    same number to the last bit (a score of 58.75 is shown as 58.8 in both). ``leave_out``: a term
+    of weight 0 adds 0 whatever it is (an infinite or NaN log)."""
+    out = np.zeros((len(w[0]), units))
+    product = np.empty_like(out)
+    for term, weight in zip(terms, w):
+        np.multiply(term, weight, out=product)
+        if leave_out and (weight <= 0).any():
+            np.copyto(product, 0.0, where=~(weight > 0))
+        out += product
     return out
 
 
@@ -384,55 +488,58 @@ def _sequential_sum(w: np.ndarray) -> np.ndarray:
     return total
 
 
-def _unit_weights(present: np.ndarray, w: np.ndarray, missing: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per unit and draw, the weights rescaled to sum to 1, and where the node has a value.
+def _unit_weights(absent: Sequence[np.ndarray | None], w: np.ndarray, missing: str) -> tuple[list[np.ndarray], np.ndarray]:
+    """Per child, its weight rescaled to sum to 1 over the children counted (draws × 1, or
+    draws × units where a unit lacks a child: 0 there), and where the node has a value.
 
     ``exclude``: a unit lacking a child of positive weight has no value; ``renormalise``: the
     weights of the children a unit has are rescaled to sum to 1 (no value if it has none of
-    positive weight).
+    positive weight). Under both, no value where every child weighs 0.
     """
-    positive = w[None, :, :] > 0
+    columns = w[:, :, None]  # children × draws × 1
     if missing == "exclude":
-        defined = ~(positive & ~present).any(axis=1)
-        kept = np.broadcast_to(w[None, :, :], present.shape)
+        kept = list(columns)
+        total = _sequential_sum(w).T
+        lacking = np.zeros((1, 1), dtype=bool)
+        for a, weight in zip(absent, columns):
+            if a is not None:
+                lacking = lacking | (a & (weight > 0))
+        defined = ~lacking & (total > 0)  # children all of weight 0: no value, as in _complete
     else:
-        kept = np.where(present, w[None, :, :], 0.0)
-        defined = (kept > 0).any(axis=1)
-    total = kept.sum(axis=1, keepdims=True)
-    wn = np.divide(kept, total, out=np.zeros(present.shape), where=total > 0)
-    return np.where(present, wn, 0.0), defined
+        kept = [weight if a is None else np.where(a, 0.0, weight) for a, weight in zip(absent, columns)]
+        total = np.zeros((w.shape[1], 1))
+        for k in kept:
+            total = total + k
+        defined = total > 0
+    wn = [np.divide(k, total, out=np.zeros(np.broadcast_shapes(k.shape, total.shape)), where=total > 0) for k in kept]
+    return [v if a is None else np.where(a, 0.0, v) for v, a in zip(wn, absent)], defined
 
 
-def _geometric(x: np.ndarray, wn: np.ndarray, offset: float) -> np.ndarray:
-    """(Π (f + (1 − f)·xᵢ)^wᵢ − f)/(1 − f); a child of weight 0 is left out (0⁰ = 1)."""
-    base = offset + (1.0 - offset) * x
-    logs = np.where(wn > 0, np.log(base), 0.0)
-    g = np.exp(np.einsum("ukd,ukd->ud", logs, wn))
-    return np.clip((g - offset) / (1.0 - offset), 0.0, 1.0)
+def _gaps(children: Sequence[np.ndarray], filled: Sequence[np.ndarray], absent: Sequence[np.ndarray | None], end: int) -> Iterable[np.ndarray]:
+    """Each child's squared distance to its best (``end`` 0) or worst (1) value among the units
+    that have it; 0 where a unit lacks it."""
+    for c, x, a in zip(children, filled, absent):
+        gap = (x - _ends(c)[end]) ** 2
+        yield gap if a is None else np.where(a, 0.0, gap)
 
 
-def _topsis(x: np.ndarray, present: np.ndarray, wn: np.ndarray) -> np.ndarray:
-    """Closeness d⁻/(d⁺ + d⁻) to each child's best value among the units that have one."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a child no unit has: left out below
-        best = np.nanmax(np.where(present, x, np.nan), axis=0, keepdims=True)
-        worst = np.nanmin(np.where(present, x, np.nan), axis=0, keepdims=True)
-    filled = np.where(present, x, 0.0)
-    w2 = wn**2
-    d_plus = np.sqrt(np.einsum("ukd,ukd->ud", np.where(present, (filled - best) ** 2, 0.0), w2))
-    d_minus = np.sqrt(np.einsum("ukd,ukd->ud", np.where(present, (filled - worst) ** 2, 0.0), w2))
+def _closeness(d_plus: np.ndarray, d_minus: np.ndarray) -> np.ndarray:
+    """TOPSIS's d⁻/(d⁺ + d⁻); 1 where a unit is both best and worst (every unit alike)."""
     total = d_plus + d_minus
     return np.divide(d_minus, total, out=np.ones_like(total), where=total > 0)
 
 
-def _extreme(x: np.ndarray, present: np.ndarray, factors: np.ndarray, rule: str, missing: str) -> np.ndarray:
-    """max or min of factorᵢ·xᵢ; under ``exclude`` a unit lacking any child has no value."""
-    scaled = x * factors[None, :, None]
-    pick = np.nanmax if rule == "max" else np.nanmin
-    any_value = present.any(axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN units: NaN, as intended
-        value = pick(np.where(present, scaled, np.nan), axis=1)
-    defined = present.all(axis=1) if missing == "exclude" else any_value
-    return np.where(defined, value, np.nan)
-
+def _extreme(children: Sequence[np.ndarray], absent: Sequence[np.ndarray | None], factors: np.ndarray, rule: str, missing: str) -> np.ndarray:
+    """max or min of factorᵢ·xᵢ (weights do not matter); under ``exclude`` a unit lacking any child
+    has no value, under ``renormalise`` only a unit lacking every child."""
+    pick = np.fmax if rule == "max" else np.fmin  # a missing child (NaN) is passed over
+    value = children[0] * factors[0]
+    for c, f in zip(children[1:], factors[1:]):
+        value = pick(value, c * f)
+    if missing == "exclude" and any(a is not None for a in absent):
+        lacking = np.zeros((1, 1), dtype=bool)
+        for a in absent:
+            if a is not None:
+                lacking = lacking | a
+        value = np.where(lacking, np.nan, value)
+    return value
