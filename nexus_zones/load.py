@@ -586,6 +586,8 @@ def _rows(labels: Sequence, limit: int = 8) -> str:
 GROUP_SPACES = " \u00a0\u202f\u2009\u2007"
 GROUP_APOSTROPHES = "'\u2019"
 _NA_WORDS = {"na", "n/a", "nan", "nd"}
+#: Cells of digits, dots, commas and signs only: none of them is, or folds to, a word above.
+_NUMERAL = re.compile(r"[0-9.,+\-]*")
 _MARK_NAMES = {".": "the dot", ",": "the comma"}
 
 
@@ -716,7 +718,8 @@ def parse_number(
     parentheses (negative), for the caller's messages.
     """
     text = values.astype(str).str.strip(GROUP_SPACES + "\t\r\n")
-    lowered = text.map({v: normalise_name(v) for v in pd.unique(text.to_numpy())})  # once per distinct cell
+    # once per distinct cell, and not for a numeral (digits, marks, signs): it folds to no word
+    lowered = text.map({v: v if _NUMERAL.fullmatch(v) else normalise_name(v) for v in pd.unique(text.to_numpy())})
     words_true = lowered.isin(TRUE_WORDS - {"1", ""})
     words_false = lowered.isin(FALSE_WORDS - {"0", ""})
     missing = (text == "") | lowered.isin(_NA_WORDS)

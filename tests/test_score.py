@@ -415,3 +415,21 @@ def test_the_inform_style_example_equals_its_hand_computation(tmp_path):
         by_hand = {u: 1 + sum(s.loc[v, f"node_{name}"] > s.loc[u, f"node_{name}"] + 1e-9 for v in raw) for u in raw}
         assert s[f"rank_{name}"].astype(int).to_dict() == by_hand, name
     assert result.paths["map"].exists()
+
+
+def test_ranks_and_ties_equal_the_pairwise_definition():
+    # rank = 1 + the units with fewer rules failed, or as many and a higher score (within 1e-9);
+    # ties: the groups sharing both, ordered by rules failed then score; on scores with many ties
+    rng = np.random.default_rng(5)
+    for case in range(40):
+        n = int(rng.integers(1, 60))
+        scores = pd.Series(rng.choice([10.0, 20.0, 20.0 + 4e-10, 30.0, *rng.uniform(0, 100, 5)], size=n), index=[f"u{i:02d}" for i in rng.permutation(n)])
+        failed = pd.Series(rng.integers(0, 3, size=n), index=scores.index) if case % 2 else None
+        ranks, ties = score.rank_units(scores, pd.Series(True, index=scores.index), failed=failed)
+        fails = np.zeros(n) if failed is None else failed.to_numpy(dtype=float)
+        snapped = np.round(scores.to_numpy() / score.TIE_TOLERANCE) * score.TIE_TOLERANCE
+        better = (fails[None, :] < fails[:, None]) | ((fails[None, :] == fails[:, None]) & (snapped[None, :] > snapped[:, None]))
+        assert ranks.tolist() == (1 + better.sum(axis=1)).tolist()
+        keys = sorted({(f, s) for f, s in zip(fails, snapped)})
+        groups = [sorted(scores.index[(fails == f) & (snapped == s)]) for f, s in keys]
+        assert ties == [g for g in groups if len(g) > 1]
