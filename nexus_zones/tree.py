@@ -376,21 +376,35 @@ def _complete(children: Sequence[np.ndarray], w: np.ndarray, rule: str, offset: 
 
 def _by_pattern(children: Sequence[np.ndarray], absent: Sequence[np.ndarray | None], w: np.ndarray, rule: str, missing: str, offset: float) -> np.ndarray:
     """:func:`_incomplete` where which children a unit lacks is the same in every draw (indicators
-    left empty): the units grouped by the children they have, each group a complete node over those
-    children. The same numbers, without draws × units weights per child: a missing child added 0
-    with weight 0, and its weight 0 to the sum of the weights (under ``exclude``, a group lacking a
-    child of positive weight in a draw has no value in that draw)."""
+    left empty): the units grouped by the children they have, each large group a complete node over
+    those children, the units of the rare groups together through :func:`_incomplete`. The same
+    numbers, without draws × units weights per child for most units: a missing child added 0 with
+    weight 0, and its weight 0 to the sum of the weights (under ``exclude``, a group lacking a child
+    of positive weight in a draw has no value in that draw)."""
     ends = [_ends(c) for c in children] if rule == "topsis" else None
     units = children[0].shape[1]
     out = np.full((w.shape[1], units), np.nan)
+    rare = []
     for kept, group in _patterns(absent, units):
+        if len(group) < max(_GROUP_UNITS, units // _GROUP_SHARE):
+            rare.append(group)
+            continue
         lacking = (w[~kept] > 0).any(axis=0)[:, None] if missing == "exclude" else np.zeros((w.shape[1], 1), dtype=bool)
         if not kept.any() or lacking.all():
             continue
         ks = np.flatnonzero(kept)
         value = _complete([children[k][:, group] for k in ks], w[ks], rule, offset, None if ends is None else [ends[k] for k in ks])
         out[:, group] = np.where(lacking, np.nan, value) if lacking.any() else value
+    if rare:
+        rows = np.concatenate(rare)
+        out[:, rows] = _incomplete([c[:, rows] for c in children], [None if a is None else a[:, rows] for a in absent], w, rule, missing, offset, ends)
     return out
+
+
+#: A group of :func:`_by_pattern` with fewer units than this, or than the units over
+#: ``_GROUP_SHARE``, is scored with the other rare ones, by weights per unit: fewer, larger array
+#: operations.
+_GROUP_UNITS, _GROUP_SHARE = 64, 64
 
 
 def _patterns(absent: Sequence[np.ndarray | None], units: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -413,9 +427,13 @@ def _ends(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.fmax.reduce(row, axis=1, keepdims=True), np.fmin.reduce(row, axis=1, keepdims=True)
 
 
-def _incomplete(children: Sequence[np.ndarray], absent: Sequence[np.ndarray | None], w: np.ndarray, rule: str, missing: str, offset: float) -> np.ndarray:
+def _incomplete(
+    children: Sequence[np.ndarray], absent: Sequence[np.ndarray | None], w: np.ndarray, rule: str, missing: str, offset: float,
+    ends: Sequence[tuple] | None = None,
+) -> np.ndarray:
     """A node where some unit lacks a child, not the same in every draw: weights per draw and unit
-    under ``missing`` (see :func:`_unit_weights`), a missing child counted as 0 with weight 0."""
+    under ``missing`` (see :func:`_unit_weights`), a missing child counted as 0 with weight 0.
+    ``ends``: under topsis, each child's best and worst value (default: among these units)."""
     wn, defined = _unit_weights(absent, w, missing)
     filled = [c if a is None else np.where(a, 0.0, c) for c, a in zip(children, absent)]
     units = children[0].shape[1]
@@ -429,8 +447,9 @@ def _incomplete(children: Sequence[np.ndarray], absent: Sequence[np.ndarray | No
             value = _from_reversed_logs(_weighted(units, (_reversed_log(c) for c in filled), wn))
         else:  # topsis: each child's best and worst among the units that have it
             w2 = [v**2 for v in wn]
-            d_plus = np.sqrt(_weighted(units, _gaps(children, filled, absent, 0), w2))
-            d_minus = np.sqrt(_weighted(units, _gaps(children, filled, absent, 1), w2))
+            ends = ends or [_ends(c) for c in children]
+            d_plus = np.sqrt(_weighted(units, _gaps(filled, absent, [best for best, _ in ends]), w2))
+            d_minus = np.sqrt(_weighted(units, _gaps(filled, absent, [worst for _, worst in ends]), w2))
             value = _closeness(d_plus, d_minus)
     return np.where(defined, value, np.nan)
 
@@ -515,11 +534,11 @@ def _unit_weights(absent: Sequence[np.ndarray | None], w: np.ndarray, missing: s
     return [v if a is None else np.where(a, 0.0, v) for v, a in zip(wn, absent)], defined
 
 
-def _gaps(children: Sequence[np.ndarray], filled: Sequence[np.ndarray], absent: Sequence[np.ndarray | None], end: int) -> Iterable[np.ndarray]:
-    """Each child's squared distance to its best (``end`` 0) or worst (1) value among the units
-    that have it; 0 where a unit lacks it."""
-    for c, x, a in zip(children, filled, absent):
-        gap = (x - _ends(c)[end]) ** 2
+def _gaps(filled: Sequence[np.ndarray], absent: Sequence[np.ndarray | None], ends: Sequence[np.ndarray]) -> Iterable[np.ndarray]:
+    """Each child's squared distance to its best (or worst) value among the units that have it; 0
+    where a unit lacks it."""
+    for x, a, end in zip(filled, absent, ends):
+        gap = (x - end) ** 2
         yield gap if a is None else np.where(a, 0.0, gap)
 
 

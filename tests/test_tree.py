@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from nexus_zones import tree as tree_mod
 from nexus_zones.errors import ConfigError
 from nexus_zones.tree import Node, build_tree, combine, evaluate
 
@@ -332,11 +333,16 @@ def _random_tree(rng):
     return tree, values, draws
 
 
-def test_draws_together_equal_each_draw_alone_and_the_reference():
+@pytest.mark.parametrize("group", [1, 64])
+def test_draws_together_equal_each_draw_alone_and_the_reference(monkeypatch, group: int):
     # 300 random trees, every rule and missing policy, cells missing: all draws at once give each
     # draw's single evaluation to the last bit (the same operations); against the children-stacked
     # reference, the same bits at a node where, all the way down, every child has a value (the same
-    # order of additions), else within 1e-12 (the reference summed with einsum); no value in the same places
+    # order of additions), else within 1e-12 (the reference summed with einsum); no value in the same
+    # places. Units lacking the same indicators are scored as one group from 1 unit, or (9 units
+    # here) all by weights per unit: both ways give the same bits
+    monkeypatch.setattr(tree_mod, "_GROUP_UNITS", group)
+    monkeypatch.setattr(tree_mod, "_GROUP_SHARE", 10**9)
     rng = np.random.default_rng(21)
     kinds = {True: 0, False: 0}
     for case in range(300):
