@@ -5,7 +5,9 @@ Weights are drawn from a Dirichlet distribution centred on the configured weight
 concentration *c*, the weights of a group (the indicators of a pillar, or the pillars) are drawn as
 Dirichlet(c·w), whose mean is w and whose spread shrinks as *c* grows (the standard deviation of a
 weight w is √(w(1 − w)/(c + 1))). Each draw is scored with the same kernels as the model
-(:func:`nexus_zones.score.composite`), all draws at once, and ranked among the units the model ranks.
+(:func:`nexus_zones.score.composite`), many draws per array operation (chunks of bounded memory,
+shared among the cores; the same numbers as one draw at a time), and ranked among the units the
+model ranks.
 
 Per unit the result gives the median rank, the 5th–95th percentile rank band, the share of draws in
 which the unit is in the top *k*, and a *robust* flag: the unit is robust when the top-*k* decision
