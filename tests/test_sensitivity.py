@@ -180,3 +180,17 @@ def test_inform_style_robustness_equals_one_evaluation_per_draw():
     _robustness_against_reference(nexus_zones.run(config_from_mapping(cfg), write=False), moves=False)
     cfg["robustness"] |= {"draws": 300, "concentration": 2, "vary_aggregation": ["arithmetic", "topsis"], "vary_normalisation": ["rank"]}
     _robustness_against_reference(nexus_zones.run(config_from_mapping(cfg), write=False))
+
+
+def test_rank_statistics_equal_numpys_nearest_percentiles():
+    # the bands are taken from each unit's sorted draws at the positions np.percentile(method="nearest")
+    # takes; a unit with a NaN rank gets NaN, as there; any number of draws, ties and all
+    rng = np.random.default_rng(3)
+    for draws in (1, 2, 3, 7, 20, 101, 1000):
+        ranks = rng.integers(1, 9, size=(draws, 37)).astype(np.float32)
+        ranks[rng.random(ranks.shape) < 0.01] = np.nan
+        stats, share = sensitivity._rank_statistics(ranks, 3)
+        with np.errstate(invalid="ignore"):
+            expected = np.percentile(ranks, [50, 5, 95], axis=0, method="nearest").T
+        assert np.array_equal(stats, expected, equal_nan=True), draws
+        assert np.array_equal(share, np.mean(ranks <= 3, axis=0))
