@@ -225,7 +225,7 @@ def _command(args: argparse.Namespace, progress, fold: "_WarningFold") -> int:
     said = [explain.rules_claim(result), *explain.source_claims(result)]
     for claim in said:
         if claim is not None:
-            print(claims.render(claim, language, explain.labels(result.config, language)))
+            print(claims.render(claim, language, explain.labels(result.plan, language)))
     _print_paths(result.paths)
     return EXIT_OK
 

@@ -372,7 +372,7 @@ def _decision_views(result: "RunResult", language: str) -> list[dict]:
         k, sets, counts = stakeholders.top_k, stakeholders.sets, stakeholders.table["sets_in_top_k"]
         views.append({"id": "agreement", "label": t("agreement_view", language, k=k),
                       "colour": lambda row: colour(counts.get(row.name, 0) / max(len(sets), 1)),
-                      "legend": _ramp(t("agreement_legend", language, sets=", ".join(explain.set_label(config, n, language) for n in sets), k=k),
+                      "legend": _ramp(t("agreement_legend", language, sets=", ".join(explain.set_label(result.plan, n, language) for n in sets), k=k),
                                       "0", str(len(sets)), False, 0, language)})
     views += _sources_view(result, language)
     return views
@@ -816,7 +816,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         "failing_units": config.model.failing_units,
         "indicators": indicators, "pillars": pillars, "tree": page_tree(result.scored.structure),
         "top_k": config.map.top_k,
-        "rules": len(config.rules), "rules_k": explain.top_k(config), "analyses": analyses.page(result.analyses),
+        "rules": len(config.rules), "rules_k": explain.top_k(result.plan), "analyses": analyses.page(result.analyses),
         "region_rank_classes": [[last, c] for last, c, _ in REGION_RANK_CLASSES],
         "units": units,
         "topology": topo,

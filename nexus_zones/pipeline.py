@@ -22,6 +22,7 @@ import pandas as pd
 from . import aggregate, indicators, layers, load, logs, maps, model, normalise, report, reporting, treat
 from . import periods as periods_mod
 from .config import Config, load_config, measure_dependents, untranslated_texts
+from .config.plan import Plan, indicator_defs, plan_of
 from .result import RunResult
 from .errors import ConfigError, DecisionWarning, EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, UnmatchedFilterWarning, did_you_mean
 from .rules import parse_rule
@@ -189,11 +190,11 @@ def _unknown_measure(where: str, ref: str, available: list[str]) -> Problem:
 
 
 
-def _low_reporting(config: Config, boundaries: load.Boundaries, runs) -> pd.DataFrame | None:
+def _low_reporting(plan: Plan, boundaries: load.Boundaries, runs) -> pd.DataFrame | None:
     """The low-reporting columns over every run of the study: ``runs`` is a list of (the run's or the
     period's config, its measures, its points). ``None`` where no cost indicator reads a points layer.
     Periods are summed: an event in two overlapping period windows counts twice."""
-    names = reporting.event_layers(config)
+    names = plan.event_layers
     if not names:
         return None
     units = boundaries.units
@@ -232,22 +233,24 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
     measures, reports, joins, points, measured = _aggregate(config, boundaries, raw_layers, progress)
     _check_references(config, measures)
     _check_empty_layers(config, raw_layers, measures, measured)
+    plan = plan_of(config)
     values, imputed = indicators.build_matrix(
-        measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
+        measures, plan.model.indicator_defs, unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
         groups=boundaries.units,
     )
-    outliers = _outliers(config, values)
-    normalised_frame = normalise.normalise_frame(values, model.norm_specs(config))
+    outliers = _outliers(plan, values)
+    normalised_frame = normalise.normalise_frame(values, plan.model.norm_specs)
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
     with logs.timed("score and analyses"):
-        scored, analyses = model.score_stage(config, boundaries.units, measures, values, normalised_frame, imputed, points=points)
+        scored, analyses = model.score_stage(plan.model, boundaries.units, measures, values, normalised_frame, imputed, points=points)
     with logs.timed("low reporting"):
-        table = model.with_low_reporting(scored.table, _low_reporting(config, boundaries, [(config, measures, points)]))
+        table = model.with_low_reporting(scored.table, _low_reporting(plan, boundaries, [(config, measures, points)]))
     with logs.timed("decision"), logs.inner():
-        analyses = {**analyses, **model.decide(config, scored, table)}
+        analyses = {**analyses, **model.decide(plan.model, scored, table)}
     inputs = hashing.result()
     return RunResult(
         config=config,
+        plan=plan,
         units=boundaries.units,
         measures=measures,
         values=values,
@@ -265,9 +268,9 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
     )
 
 
-def _outliers(config: Config, values: pd.DataFrame) -> dict[str, dict]:
+def _outliers(plan: Plan, values: pd.DataFrame) -> dict[str, dict]:
     """The outlier treatment's record (:func:`nexus_zones.treat.outlier_records`); normalisation applies it."""
-    found = treat.outlier_records(values, model.outlier_settings(config))
+    found = treat.outlier_records(values, dict(plan.model.outliers))
     if found:
         logger.info("outliers: %d values treated in %d indicators (before normalisation)", sum(len(r["points"]) for r in found.values()), len(found))
     return found
@@ -288,7 +291,7 @@ def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, c
         _check_references(config, measures)
         _check_empty_layers(config, raw_layers, measures, measured)
         values, imputed = indicators.build_matrix(
-            measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
+            measures, indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
             groups=boundaries.units,
         )
     return raw_layers, measures, reports, joins, points, values, imputed
@@ -308,17 +311,19 @@ def _compute_panel(config: Config, progress=None) -> RunResult:
         staged[period.name] = _period_measures(configs[period.name], boundaries, reads, cache, progress, period=period.name)
         logger.info("period %s: %d units measured", period.name, len(boundaries.units))
     values = {p: s[5] for p, s in staged.items()}
-    normalised = model.pooled_normalise(config, values)
+    plan = plan_of(config)
+    normalised = model.pooled_normalise(plan.model, values)
     results = {}
-    low = _low_reporting(config, boundaries, [(configs[p], s[1], s[4]) for p, s in staged.items()])  # over the whole study
+    low = _low_reporting(plan, boundaries, [(configs[p], s[1], s[4]) for p, s in staged.items()])  # over the whole study
     for name, (raw_layers, measures, reports, joins, points, _, imputed) in staged.items():
         pconfig = configs[name]
+        pplan = plan_of(pconfig)
         with logs.in_period(name):
-            scored, analyses = model.score_stage(pconfig, boundaries.units, measures, values[name], normalised[name], imputed, points=points,
-                                                 renormalise=model.renormaliser(config, values, name))  # pooled too, for the robustness draws
+            scored, analyses = model.score_stage(pplan.model, boundaries.units, measures, values[name], normalised[name], imputed, points=points,
+                                                 renormalise=model.renormaliser(plan.model, values, name))  # pooled too, for the robustness draws
         table = model.with_low_reporting(scored.table, low)
         results[name] = RunResult(
-            config=pconfig, units=boundaries.units, measures=measures, values=values[name], imputed=imputed, normalised=normalised[name], scored=scored.scored,
+            config=pconfig, plan=pplan, units=boundaries.units, measures=measures, values=values[name], imputed=imputed, normalised=normalised[name], scored=scored.scored,
             scores=table, point_reports=reports, points=points, inputs=_input_hashes(pconfig), boundaries_meta=boundaries.meta, joins=joins, analyses=analyses,
         )
     long = periods_mod.long_table({n: r.scores for n, r in results.items()}, indicators=list(config.indicators), rules=list(config.rules))
@@ -326,7 +331,7 @@ def _compute_panel(config: Config, progress=None) -> RunResult:
     panel = periods_mod.Panel(tuple(config.periods), results, long, tuple(config.indicators), tuple(config.rules), pooled)
     last = results[config.periods[-1].name]
     inputs = {k: v for r in results.values() for k, v in r.inputs.items()}
-    return replace(last, panel=panel, inputs=inputs, outliers=_outliers(config, pd.concat(values, names=["period", "unit_id"])))
+    return replace(last, panel=panel, inputs=inputs, outliers=_outliers(plan, pd.concat(values, names=["period", "unit_id"])))
 
 
 def _load_periods(config: Config) -> _Loaded:

@@ -690,14 +690,14 @@ def _esc(value) -> str:
 def _rules_decide(result: "RunResult", lang: str) -> str:
     """The one sentence saying that the rules alone decide the order or the top k, when they do."""
     said = explain.rules_claim(result)
-    return f"<p class='rules-decide'><b>{_esc(claims.render(said, lang, explain.labels(result.config, lang)))}</b></p>" if said is not None else ""
+    return f"<p class='rules-decide'><b>{_esc(claims.render(said, lang, explain.labels(result.plan, lang)))}</b></p>" if said is not None else ""
 
 
 def _brief_ranking_rows(result: "RunResult", lang: str) -> list[str]:
     """One table row per unit: rank, region rank, name, region, score, number of rules failed, rank
     band, among the first k whatever the weights (a claim), the rules it fails."""
     config, esc = result.config, _esc
-    decided, labels = explain.rules_decide_top(result), explain.labels(config, lang)
+    decided, labels = explain.rules_decide_top(result), explain.labels(result.plan, lang)
     robustness = result.analysis("robustness")
     rows = []
     for unit, row in result.scores.iterrows():
@@ -720,7 +720,7 @@ def _brief_top_units(result: "RunResult", lang: str, k: int) -> list[str]:
     (:func:`claims.pick_three`) and then the others (strengths and weaknesses by their points), what
     low reporting may hide, and each rule passed or failed."""
     config, scores, esc = result.config, result.scores, _esc
-    labels, means, ends = explain.labels(config, lang), explain.other_means(result), explain._ends(result)
+    labels, means, ends = explain.labels(result.plan, lang), explain.other_means(result), explain._ends(result)
     top_blocks = []
     for unit, row in scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)].iterrows():
         why = explain.why_claims(result, unit, means=means, ends=ends)

@@ -794,7 +794,7 @@ def grid_model(cfg: dict[str, Any]):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = nexus_zones.compute(config_from_mapping(cfg))
-        return model.score_stage(r.config, r.units, r.measures, r.values, r.normalised, r.imputed, points=r.points)[0]
+        return model.score_stage(r.plan.model, r.units, r.measures, r.values, r.normalised, r.imputed, points=r.points)[0]
 
 
 # ------------------------------------------------------------------ config mistakes, for tests/config

@@ -155,7 +155,7 @@ def tables(result: Result) -> dict[str, pd.DataFrame]:
 
 def brief(run, result: Result, language: str) -> str:
     """The brief's section: the chosen set in words, then each next-best set."""
-    labels = explain.labels(run.config, language)
+    labels = explain.labels(run.plan, language)
     items = [html.escape(render(c, language, labels)) for c in explain.pilot_claims(run)]
     items += [html.escape(next_set(s, language)) for s in result.sets[1:]]
     return f"<h2>{html.escape(t('pilots', language))}</h2><ul>{''.join(f'<li>{x}</li>' for x in items) or html.escape(t('pilots_none', language))}</ul>"

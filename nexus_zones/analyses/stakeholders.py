@@ -114,7 +114,7 @@ def brief(run, result: Result, language: str) -> str:
     """The brief's section: the units in the top k of every set. Said only when weights matter."""
     if explain.rules_decide_top(run):
         return ""
-    sets = [explain.set_label(run.config, n, language) for n in result.sets]
+    sets = [explain.set_label(run.plan, n, language) for n in result.sets]
     agreed = result.table.loc[result.table["in_top_k_every_set"], "name"].tolist()
     said = t("agreement_all", language, k=result.top_k, sets=", ".join(sets), names=", ".join(agreed) or t("none", language))
     return f"<h2>{html.escape(t('stakeholders', language))}</h2><p>{html.escape(said)}</p>"

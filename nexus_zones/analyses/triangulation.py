@@ -174,7 +174,7 @@ def tables(result: Result) -> dict[str, pd.DataFrame]:
 
 def brief(run, result: Result, language: str) -> str:
     """The brief's section: the units whose rules or place change with the source."""
-    labels = explain.labels(run.config, language)
+    labels = explain.labels(run.plan, language)
     items = "".join(f"<li>{html.escape(render(c, language, labels))}</li>" for c in explain.source_claims(run))
     return f"<h2>{html.escape(t('sources_title', language))}</h2><ul>{items}</ul>" if items else ""
 
