@@ -212,28 +212,28 @@ def _low_reporting(plan: Plan, boundaries: load.Boundaries, runs) -> pd.DataFram
     return low
 
 
-def _hash_inputs(config: Config):
+def _hash_inputs(plan: Plan):
     """A future of the inputs' SHA-256 (path -> digest), computed in a background thread: hashing an
     845 MiB raster takes about 0.6 s, which then overlaps the single-threaded stages."""
     from concurrent.futures import ThreadPoolExecutor
 
-    paths = _input_paths(config)
+    paths = [path for _, path in plan.inputs]
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nexus-zones-hash")
     future = pool.submit(lambda: {str(p): load.file_sha256(p) for p in paths})
     pool.shutdown(wait=False)  # the thread ends when the hashing does
     return future
 
 
-def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None) -> RunResult:
+def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None, plan: Plan | None = None) -> RunResult:
     """The stages after reading. ``hashing`` is the inputs' digests under way (:func:`_hash_inputs`),
-    best started before the reading, whose parsing leaves a core free."""
+    best started before the reading, whose parsing leaves a core free; ``plan``: the config's (built here without one)."""
     boundaries, raw_layers = loaded.boundaries, loaded.layers
     assert boundaries is not None
-    hashing = hashing or _hash_inputs(config)  # in a thread (hashlib releases the GIL), beside the stages
+    plan = plan or plan_of(config)
+    hashing = hashing or _hash_inputs(plan)  # in a thread (hashlib releases the GIL), beside the stages
     measures, reports, joins, points, measured = _aggregate(config, boundaries, raw_layers, progress)
     _check_references(config, measures)
     _check_empty_layers(config, raw_layers, measures, measured)
-    plan = plan_of(config)
     values, imputed = indicators.build_matrix(
         measures, plan.model.indicator_defs, unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
         groups=boundaries.units,
@@ -324,7 +324,7 @@ def _compute_panel(config: Config, progress=None) -> RunResult:
         table = model.with_low_reporting(scored.table, low)
         results[name] = RunResult(
             config=pconfig, plan=pplan, units=boundaries.units, measures=measures, values=values[name], imputed=imputed, normalised=normalised[name], scored=scored.scored,
-            scores=table, point_reports=reports, points=points, inputs=_input_hashes(pconfig), boundaries_meta=boundaries.meta, joins=joins, analyses=analyses,
+            scores=table, point_reports=reports, points=points, inputs=_input_hashes(pplan), boundaries_meta=boundaries.meta, joins=joins, analyses=analyses,
         )
     long = periods_mod.long_table({n: r.scores for n, r in results.items()}, indicators=list(config.indicators), rules=list(config.rules))
     pooled = tuple(n for n, i in config.indicators.items() if i.normalisation in normalise.DATA_RELATIVE)
@@ -344,13 +344,8 @@ def _load_periods(config: Config) -> _Loaded:
     return replace(loaded, problems=problems)
 
 
-def _input_paths(config: Config) -> list[Path]:
-    """Every file the run reads: the boundaries and each layer's (:meth:`~nexus_zones.layers.base._HasPath.input_paths`)."""
-    return [config.study.boundaries.path, *(path for spec in config.layers.values() for path in spec.input_paths())]
-
-
-def _input_hashes(config: Config) -> dict[str, str]:
-    return {str(path): load.file_sha256(path) for path in _input_paths(config)}
+def _input_hashes(plan: Plan) -> dict[str, str]:
+    return {str(path): load.file_sha256(path) for _, path in plan.inputs}
 
 
 def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, progress=None) -> RunResult:
@@ -366,8 +361,9 @@ def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, 
         if config.periods:
             result = _compute_panel(config, progress)
         else:
-            hashing = _hash_inputs(config)  # beside the reading, not the two threads of the zonal statistics
-            result = _compute_loaded(config, _load_all(config, collect=False, countable_only=True), progress, hashing)
+            plan = plan_of(config)
+            hashing = _hash_inputs(plan)  # beside the reading, not the two threads of the zonal statistics
+            result = _compute_loaded(config, _load_all(config, collect=False, countable_only=True), progress, hashing, plan)
     return replace(result, warnings=tuple(rec.messages))
 
 

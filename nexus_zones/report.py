@@ -507,9 +507,7 @@ OPTIONAL_TABLES = (*analyses.TABLES, "periods", "changes", "outliers")
 
 def _inputs(result: "RunResult") -> list[tuple[str, Path]]:
     """Every file the run read, with the config key that names it (or "an input of the run")."""
-    config = result.config
-    named = [("config file", Path(config.source)), ("study.boundaries.path", Path(config.study.boundaries.path))]
-    named += [(f"layers.{name}.path", Path(p)) for name, spec in config.layers.items() for p in spec.input_paths()]
+    named = [("config file", Path(result.config.source)), *result.plan.inputs]
     known = {str(p.resolve()) for _, p in named}
     return named + [("an input of the run", Path(p)) for p in result.inputs if str(Path(p).resolve()) not in known]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Mapping
 
 from .. import analyses, score, tree
@@ -19,7 +20,7 @@ from ..layers.base import Text
 from .schema import Config
 
 __all__ = ["Plan", "ModelPlan", "IndicatorPlan", "RulePlan", "LayerNote", "plan_of", "model_plan", "structure_of", "norm_specs",
-           "outlier_settings", "indicator_defs", "analysis_specs", "event_layers"]
+           "outlier_settings", "indicator_defs", "analysis_specs", "event_layers", "inputs_of"]
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ class Plan:
     ``indicators``, ``rules`` (by name, in the config's order), ``layers`` (notes by name),
     ``set_labels`` (a stakeholders' weight set's label, by set name), ``top_k`` (robustness's k,
     the k of "among the first k"), ``failing_units``, ``event_layers`` (the points layers read by a
-    cost indicator, whose low counts may reflect little reporting).
+    cost indicator, whose low counts may reflect little reporting), ``inputs`` (every file the run
+    reads with the config key naming it: :func:`inputs_of`).
     """
 
     model: ModelPlan
@@ -110,6 +112,7 @@ class Plan:
     top_k: int = 3
     failing_units: str = "exclude"
     event_layers: tuple[str, ...] = ()
+    inputs: tuple[tuple[str, Path], ...] = ()
 
 
 def plan_of(config: Config) -> Plan:
@@ -125,6 +128,7 @@ def plan_of(config: Config) -> Plan:
         top_k=int(config.robustness.top_k),
         failing_units=config.model.failing_units,
         event_layers=tuple(event_layers(config)),
+        inputs=inputs_of(config),
     )
 
 
@@ -213,3 +217,10 @@ def event_layers(config: Config) -> list[str]:
         if ind.direction == "cost" and spec is not None and spec.kind == "points" and layer not in names:
             names.append(layer)
     return names
+
+
+def inputs_of(config: Config) -> tuple[tuple[str, Path], ...]:
+    """Every file a run of ``config`` reads, with the config key that names it: the boundaries and
+    each layer's (:meth:`~nexus_zones.layers.base._HasPath.input_paths`)."""
+    named = [("study.boundaries.path", Path(config.study.boundaries.path))]
+    return tuple(named + [(f"layers.{name}.path", Path(p)) for name, spec in config.layers.items() for p in spec.input_paths()])

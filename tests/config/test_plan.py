@@ -38,6 +38,9 @@ def test_the_plan_holds_what_the_config_says(grid_cfg):
     assert plan.event_layers == ("events",)
     assert plan.layers["events"].window == (pd.Timestamp("2017-01-01").date(), pd.Timestamp("2017-12-31").date())
     assert plan.layers["forces"].kind == "table" and plan.layers["forces"].window is None
+    # every file a run reads, named by its config key, in the config's order
+    assert [k for k, _ in plan.inputs] == ["study.boundaries.path", "layers.events.path", "layers.services.path", "layers.forces.path", "layers.actors.path"]
+    assert [str(p) for _, p in plan.inputs] == [str(config.study.boundaries.path), *(str(config.layers[n].path) for n in ("events", "services", "forces", "actors"))]
     # with other weights, the plan of the copy
     moved = plan_of(with_weights(config, {"health": 3}))
     assert dict(moved.model.weights) == {"incidents": 2.0, "health": 3.0, "closed": 1.0}
