@@ -49,7 +49,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: it places the baseline's modules too (the single-file ``config``, no ``analyses``, ``model``,
 #: ``result``, ``tree`` nor ``treat``). ``offline`` (inlines a page's assets) serves the writers.
 FLOORS: dict[str, int] = {
-    **dict.fromkeys(("errors", "messages", "logs", "safety", "rules", "layers.base"), 1),
+    **dict.fromkeys(("errors", "messages", "logs", "safety", "rules", "layers.base", "legends"), 1),
     **dict.fromkeys(("fold", "geometry", "sheets", "schemas", "load", "reconcile", "aggregate", "layers", "layers._keyed",
                      "layers.points", "layers.table", "layers.raster", "layers.polygons", "layers.actors"), 2),
     **dict.fromkeys(("treat", "indicators", "normalise", "tree", "score", "weights", "sensitivity", "decision", "typology",

@@ -14,6 +14,8 @@ from pydantic import Field, FiniteFloat
 
 from .. import sensitivity
 from ..layers.base import Aggregation, _Strict
+from ..legends import colour, esc, ramp
+from ..messages import number, percent, t
 from .base import Model
 
 NAME = "robustness"
@@ -60,3 +62,13 @@ def run(model: Model, spec: Spec) -> Result | None:
 
 def unit_columns(result: Result) -> pd.DataFrame:
     return result.table
+
+
+def views(run, result: Result, language: str) -> list[dict]:
+    """The map's robustness view: each unit's share of the draws (around the config's weights) that
+    put it in the top k, with what "whatever the weights" means under its legend."""
+    has_missing = bool(run.scores["share_top_k"].isna().any())
+    legend = ramp(t("robustness_legend", language, draws=number(result.draws, language), k=result.top_k), percent(0, language), percent(1, language),
+                  has_missing, 0, language)
+    legend += f'<div class="nz-src">{esc(t("robust_def", language, draws=number(result.draws, language)))}</div>'
+    return [{"id": "robustness", "label": t("robustness_view", language, k=result.top_k), "colour": lambda row: colour(row["share_top_k"]), "legend": legend}]
