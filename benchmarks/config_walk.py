@@ -30,8 +30,9 @@ one of its sub-models) as an argument; the walk of those calls' modules, collaps
 gives the same three figures. It counts where the config is handed over, not where it is read.
 
 The issue's figures ("20 modules, 151 moves, 70 moves back up (two weeks ago: 16, 85, 40)") came
-with no method; the script prints, for comparison, the read-based walk with the config package's
-frames kept (``config`` then counts as a module), uncollapsed counts and the call-based walk.
+with no method; the script prints, for comparison, the read-based walk with the plug-in packages
+counted as one module each (``layers.*``, ``analyses.*``; ``layers.base`` stays on its floor), with
+the config package's frames kept (``config`` then counts as a module), and the call-based walk.
 """
 
 from __future__ import annotations
@@ -200,6 +201,9 @@ def describe(label: str, repo: Path, data: dict, *, show: bool) -> dict[str, int
     print(f"  config classes instrumented: {len(data['classes'])}; attribute reads recorded: {len(reads)}")
     print(f"  read-based walk (recorded):        {main['modules']} modules, {main['moves']} moves, {main['back_up']} moves back up")
     print(f"    by module (reads): " + ", ".join(f"{m} {n}" for m, n in _counts([r[0] for r in reads])))
+    grouped = figures(walk([_plugin_package(r[0]) for r in reads]))
+    print(f"  read-based, plug-ins as one module: {grouped['modules']} modules, {grouped['moves']} moves, {grouped['back_up']} moves back up"
+          " (layers.* as layers, analyses.* as analyses)")
     with_config = figures([m if m != "nexus_zones" else "" for m in kept])
     print(f"  read-based, config frames kept:    {with_config['modules']} modules, {with_config['moves']} moves, {with_config['back_up']} moves back up")
     c = figures(calls)
@@ -208,6 +212,12 @@ def describe(label: str, repo: Path, data: dict, *, show: bool) -> dict[str, int
         print("  walk: " + " > ".join(path))
         print("  calls: " + " > ".join(calls))
     return main
+
+
+def _plugin_package(module: str) -> str:
+    """``layers.points`` -> ``layers``, ``analyses.pilots`` -> ``analyses`` (their floors: the kinds' and the analyses')."""
+    head = module.split(".", 1)[0]
+    return head if head in ("layers", "analyses") and module != "layers.base" else module
 
 
 def _counts(items: list[str]) -> list[tuple[str, int]]:

@@ -1,6 +1,6 @@
 """Do two checkouts write the same outputs? Run configs on each and compare every file written.
 
-    .venv/bin/python scripts/compare_outputs.py --base ../main [--repo .] [--config configs/demo.yaml ...]
+    .venv/bin/python scripts/compare_outputs.py --base ../main [--repo .] [--config configs/demo.yaml ...] [--data-dir DIR]
 
 Each checkout's package runs in a child process (its folder first on ``sys.path``, no bytecode
 written) on the same config files (this checkout's, so the same data), ``pipeline.run`` writing
@@ -38,14 +38,16 @@ import nexus_zones
 from pathlib import Path
 assert Path(nexus_zones.__file__).resolve().is_relative_to(Path(sys.argv[1]).resolve()), nexus_zones.__file__
 from nexus_zones import pipeline
-pipeline.run(sys.argv[2], out_dir=sys.argv[3])
-pipeline.brief(sys.argv[2], out_dir=Path(sys.argv[3]) / "brief")
+data_dir = sys.argv[4] or None
+pipeline.run(sys.argv[2], out_dir=sys.argv[3], data_dir=data_dir)
+pipeline.brief(sys.argv[2], out_dir=Path(sys.argv[3]) / "brief", data_dir=data_dir)
 """
 
 
-def run(repo: Path, config: Path, out: Path) -> None:
+def run(repo: Path, config: Path, out: Path, data_dir: Path | None = None) -> None:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(repo), str(config), str(out)], capture_output=True, text=True, env=env, cwd=out)
+    args = [sys.executable, "-c", _CHILD, str(repo), str(config), str(out), str(data_dir or "")]
+    done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=out)
     if done.returncode != 0:
         raise SystemExit(f"compare_outputs: {config} failed with {repo}:\n{done.stderr[-3000:]}")
 
@@ -63,12 +65,12 @@ def members(path: Path) -> dict[str, bytes]:
     return {path.name: masked(data)}
 
 
-def compare(base: Path, repo: Path, config: Path) -> list[str]:
+def compare(base: Path, repo: Path, config: Path, data_dir: Path | None = None) -> list[str]:
     """The names of the parts that differ (printing a line per file)."""
     differ = []
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-        run(base, config, Path(a))
-        run(repo, config, Path(b))
+        run(base, config, Path(a), data_dir)
+        run(repo, config, Path(b), data_dir)
         files_a = sorted(p.relative_to(a) for p in Path(a).rglob("*") if p.is_file())
         files_b = sorted(p.relative_to(b) for p in Path(b).rglob("*") if p.is_file())
         if files_a != files_b:
@@ -94,12 +96,13 @@ def main() -> None:
     parser.add_argument("--base", type=Path, required=True, help="the checkout to compare against (e.g. ../main)")
     parser.add_argument("--repo", type=Path, default=REPO, help="the checkout compared (default: this one)")
     parser.add_argument("--config", action="append", type=Path, help=f"a config (repeatable; default: {', '.join(CONFIGS)})")
+    parser.add_argument("--data-dir", type=Path, help="the input files' folder, for configs that name files without one (configs/mali_2017.yaml: ../shared/data/real)")
     args = parser.parse_args()
     configs = [c.resolve() for c in args.config] if args.config else [REPO / c for c in CONFIGS]
     differ = []
     for config in configs:
         print(f"{config.relative_to(REPO) if config.is_relative_to(REPO) else config}: {args.base} against {args.repo}")
-        differ += compare(args.base.resolve(), args.repo.resolve(), config)
+        differ += compare(args.base.resolve(), args.repo.resolve(), config, args.data_dir.resolve() if args.data_dir else None)
     print("identical outputs" if not differ else f"{len(differ)} part(s) differ")
     sys.exit(1 if differ else 0)
 

@@ -54,7 +54,8 @@ def run(model: Model, spec: Spec) -> Result | None:
     options = {"model": model.normalised[cols].to_numpy(dtype=float)}
     for method in spec.vary_normalisation:
         options[method] = model.renormalise(method)[cols].to_numpy(dtype=float)
-    drawn = spec.model_copy(update={"top_k": min(spec.top_k, int(eligible.sum()))})
+    drawn = sensitivity.Draws(spec.draws, spec.seed, spec.concentration, min(spec.top_k, int(eligible.sum())), spec.robust_share,
+                              tuple(spec.vary_normalisation), tuple(spec.vary_aggregation))
     table = sensitivity.monte_carlo(options, model.weights, model.structure, eligible, drawn, index=model.normalised.index,
                                     pillar_weights=model.pillar_weights, failed=model.failed)
     return Result(table, spec.draws, spec.top_k)
