@@ -211,7 +211,7 @@ def describe(label: str, repo: Path, data: dict, *, show: bool) -> dict[str, int
     if show:
         print("  walk: " + " > ".join(path))
         print("  calls: " + " > ".join(calls))
-    return main
+    return main | {"plugins_as_one_modules": grouped["modules"]}
 
 
 def _plugin_package(module: str) -> str:
