@@ -404,7 +404,7 @@ def _panel_meta(result: "RunResult") -> dict:
     if panel is None:
         return {}
     periods = [{"name": p.name, "window": [str(d) if d else None for d in p.window], "round": str(p.round_date)} for p in panel.periods]
-    return {"periods": periods, "periods_method": bounds_text(panel, result.config, "en")}
+    return {"periods": periods, "periods_method": bounds_text(panel, result.plan, "en")}
 
 
 def _panel_tables(result: "RunResult", out: Path, paths: dict, tables: dict) -> None:
@@ -422,7 +422,7 @@ def _panel_tables(result: "RunResult", out: Path, paths: dict, tables: dict) -> 
     for i, a in enumerate(panel.names):
         for b in panel.names[i + 1:]:
             change = panel.changes(a, b)
-            change["sentence"] = [change_sentence(change, u, result.config, result.config.language) for u in change.index]
+            change["sentence"] = [change_sentence(change, u, result.plan, result.config.language) for u in change.index]
             frames.append(change)
     tables["changes"] = all_changes(panel.long, panel.names, indicators=panel.indicators).assign(
         sentence=[s for f in frames for s in f["sentence"]])
@@ -799,7 +799,7 @@ def _periods_method(result: "RunResult", esc) -> str:
     """The method's sentence on comparability across periods (nothing for a single snapshot)."""
     if result.panel is None:
         return ""
-    return f"<p>{esc(bounds_text(result.panel, result.config, result.config.language))}</p>"
+    return f"<p>{esc(bounds_text(result.panel, result.plan, result.config.language))}</p>"
 
 
 def _periods_section(result: "RunResult", esc) -> str:
@@ -816,7 +816,7 @@ def _periods_section(result: "RunResult", esc) -> str:
     said = lambda units: ", ".join(esc(names[u]) for u in units) or esc(t("no_unit", lang))  # noqa: E731
     changes = panel.changes(a, b)
     top = list(changes.index[changes[f"rank_{b}"].notna() & (changes[f"rank_{b}"].astype(float) <= k)])
-    moves = "".join(f"<li>{esc(change_sentence(changes, u, config, lang))}</li>" for u in top)
+    moves = "".join(f"<li>{esc(change_sentence(changes, u, result.plan, lang))}</li>" for u in top)
     heads = "".join(f"<th>{esc(p)}</th>" for p in panel.names)
     rows = []
     for u in top:

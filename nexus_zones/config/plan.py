@@ -61,9 +61,10 @@ class ModelPlan:
 
 @dataclass(frozen=True)
 class IndicatorPlan:
-    """What the sentences and writers quote of an indicator: its label and the settings of its scale."""
+    """What the sentences and writers quote of an indicator: its label (and its older ``phrase``) and the settings of its scale."""
 
     label: Text | None
+    phrase: Text | None
     measure: str
     direction: str
     normalisation: str
@@ -119,7 +120,7 @@ def plan_of(config: Config) -> Plan:
     """The plan of ``config``: every part resolved once from it."""
     return Plan(
         model=model_plan(config),
-        indicators={n: IndicatorPlan(i.label, i.measure, i.direction, i.normalisation, i.goalposts, i.thresholds, i.transform, i.winsorise)
+        indicators={n: IndicatorPlan(i.label, i.phrase, i.measure, i.direction, i.normalisation, i.goalposts, i.thresholds, i.transform, i.winsorise)
                     for n, i in config.indicators.items()},
         rules={n: RulePlan(r.label, r.expr) for n, r in config.rules.items()},
         layers={n: LayerNote(s.kind, getattr(s, "label", None), s.source, s.period, getattr(s, "window", None), getattr(s, "as_of", None))
