@@ -14,6 +14,7 @@ from ..decision import decode_weights
 from ..errors import Problem, did_you_mean, short_repr
 from ..messages import has_language, pick
 from ..rules import RuleSyntaxError, parse_rule
+from ..schemas import sign_evidence
 from ..weights import MAX_CONSISTENCY_RATIO, ahp
 from .model_tree import tree_problems
 from .schema import MIN_WEIGHT_SHARE, UNIT_MEASURES, Config, measures_of
@@ -28,9 +29,9 @@ def _cross_checks(config: Config) -> list[Problem]:
     )
     problems += _source_problems(config, layers)
     for name, ind in config.indicators.items():
-        layer_name, _, measure = (ind.per or "").partition(".")
-        if measure and measure in getattr(config.layers.get(layer_name), "signed", ()):
-            problems.append(Problem(f"indicators.{name}.per", f"{ind.per}, a measure that may be below 0 (layers.{layer_name}.signed)",
+        why = _signed_denominator(config, ind.per)
+        if why:
+            problems.append(Problem(f"indicators.{name}.per", f"{ind.per}, a measure that may be below 0 ({why})",
                                     "a denominator of 0 or more (a population, an area, a count)", "divide by another measure"))
         if ind.per_year:
             layer = config.layers.get(ind.measure.split(".", 1)[0])
@@ -49,6 +50,20 @@ def _cross_checks(config: Config) -> list[Problem]:
             points = map_point_layers(config)
             problems.append(Problem("map.point_layers", f"{name!r}{did_you_mean(name, points)}", f"a points layer: {', '.join(points) or '(none)'}"))
     return problems
+
+
+def _signed_denominator(config: Config, per: str | None) -> str | None:
+    """Why the measure ``per`` names may be below 0 (listed under its table layer's ``signed``, or a
+    name saying a change: :func:`nexus_zones.schemas.sign_evidence`), else ``None``."""
+    layer_name, _, measure = (per or "").partition(".")
+    spec = config.layers.get(layer_name)
+    if not measure or not hasattr(spec, "signed"):
+        return None
+    if measure in spec.signed:
+        return f"layers.{layer_name}.signed"
+    column = spec.column_map.get(measure, measure) if spec.columns is not None else measure
+    evidence = sign_evidence((measure, column))
+    return f"its {evidence.change} says a change" if evidence.signed else None
 
 
 def _period_problems(config: Config) -> list[Problem]:

@@ -1,7 +1,7 @@
 """The table kind (:mod:`nexus_zones.layers.table`): yes/no and decimal commas, HXL-tagged columns
 and line numbers after an HXL row, rounds chosen by date and communes summed, where-filters, empty
 files, the join to the study units (absent units, other regions), and signed measures (below 0 where
-declared, never a denominator)."""
+declared or where the names say a change and none a count, never a denominator)."""
 
 from __future__ import annotations
 
@@ -175,3 +175,68 @@ def test_a_signed_measure_scores_and_cannot_divide(grid_cfg, tmp_path):
     cfg["layers"]["dtm"]["signed"] = ["chang"]
     with pytest.raises(ConfigError, match=r"layers.dtm.signed: found 'chang' \(did you mean 'change'\?\)"):
         config_from_mapping(cfg)
+
+
+# ------------------------------------------------------------------ signed inferred from the measure (issue 21 item 2)
+
+
+def test_a_measure_whose_name_says_a_change_is_read_signed_and_said(tmp_path, caplog):
+    path = tmp_path / "dtm.csv"
+    path.write_text("pcode,idp_change,Solde migratoire,idps\nA1,-120,-4.5,300\nA2,45,2,3\nB1,0,0,10\n", encoding="utf-8")
+    with caplog.at_level("INFO", logger="nexus_zones.layers.table"):
+        t = table_mod.read_table(path, unit_column="pcode", columns={"idp_change": "idp_change", "balance": "Solde migratoire", "idps": "idps"},
+                                 layer="dtm").set_index("code")
+    assert t["idp_change"].to_dict() == {"A1": -120.0, "A2": 45.0, "B1": 0.0} and t.loc["A1", "balance"] == -4.5
+    said = [r.getMessage() for r in caplog.records if "may be below 0" in r.getMessage()]
+    assert said == [
+        "layers.dtm: measure 'idp_change' (column 'idp_change') may be below 0: its word 'change' in 'idp_change' says a change "
+        "(inferred; list it under layers.dtm.signed to say so, or rename it if it is a count)",
+        "layers.dtm: measure 'balance' (column 'Solde migratoire') may be below 0: its word 'balance' in 'balance' says a change "
+        "(inferred; list it under layers.dtm.signed to say so, or rename it if it is a count)",
+    ]
+
+
+def test_a_change_tagged_in_hxl_is_read_signed(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("pcode,v,w\n#adm2+code,#indicator+delta,#indicator\nA1,-3,1\nA2,4,2\n", encoding="utf-8")
+    t = table_mod.read_table(path, unit_column="#adm2+code", columns={"v": "#indicator+delta", "w": "w"}).set_index("code")
+    assert t["v"].to_dict() == {"A1": -3.0, "A2": 4.0}
+
+
+@pytest.mark.parametrize("header, hxl, held", [
+    ("idps", None, ""),  # nothing says a change: a count
+    ("nb_idp_change", None, "; its word 'change' in 'nb_idp_change' says a change, but its word 'nb' in 'nb_idp_change' says a count"),
+    ("idps", "#affected+idps+change", "; its HXL attribute +change in '#affected+idps+change' says a change, but its HXL hashtag #affected "
+                                      "in '#affected+idps+change' says a count"),
+])
+def test_a_count_stays_checked_and_the_fix_names_signed(tmp_path, header, hxl, held):
+    path = tmp_path / "t.csv"
+    tags = f"#adm2+code,{hxl}\n" if hxl else ""
+    path.write_text(f"pcode,{header}\n{tags}A1,12\nA2,-3\n", encoding="utf-8")
+    with pytest.raises(InputDataError) as err:
+        table_mod.read_table(path, unit_column="pcode", columns={"m": hxl or header}, layer="dtm")
+    [problem] = err.value.problems
+    row = 4 if hxl else 3  # the file's line number, after the HXL row
+    assert problem.where == f"column {header!r}"
+    assert problem.found == f"1 negative values (row {row}: '-3'){held}"
+    assert problem.expected == "values of 0 or more, as a count's (or layers.dtm.signed listing 'm')"
+    assert problem.fix == ("correct those cells (a count cannot be below 0), or leave a cell blank if the value is unknown; if 'm' may be below 0 "
+                           "(a change since the last round, a growth rate, an anomaly, a balance), list it under layers.dtm.signed")
+    # the fix it gives: declared signed, the same file reads
+    t = table_mod.read_table(path, unit_column="pcode", columns={"m": hxl or header}, signed=["m"], layer="dtm").set_index("code")
+    assert t["m"].to_dict() == {"A1": 12.0, "A2": -3.0}
+
+
+def test_a_measure_named_as_a_change_cannot_divide(grid_cfg, tmp_path):
+    path = tmp_path / "dtm.csv"
+    path.write_text("pcode,pop_change,pop\nA1,-120,1000\nA2,45,2000\nB1,0,500\nB2,30,800\n", encoding="utf-8")
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["layers"]["dtm"] = {"kind": "table", "path": str(path), "unit_column": "pcode", "columns": {"growth": "pop_change", "pop": "pop"}}
+    cfg["indicators"]["per_growth"] = {"measure": "dtm.pop", "per": "dtm.growth", "direction": "benefit", "weight": 1}
+    with pytest.raises(ConfigError, match=r"indicators\.per_growth\.per: found dtm\.growth, a measure that may be below 0 "
+                                          r"\(its word 'growth' in 'growth' says a change\)"):
+        config_from_mapping(cfg)
+    del cfg["indicators"]["per_growth"]
+    cfg["indicators"]["growth"] = {"measure": "dtm.growth", "direction": "benefit", "weight": 1}
+    result = nexus_zones.run(config_from_mapping(cfg), write=False)  # inferred signed: scores with its value below 0
+    assert result.scores.loc["A1", "growth"] == -120.0
