@@ -26,6 +26,7 @@ def _cross_checks(config: Config) -> list[Problem]:
         layers,
         {n: (i.measure, i.per) for n, i in config.indicators.items()},
         {n: r.expr for n, r in config.rules.items()},
+        files={name: spec.path.name for name, spec in config.layers.items() if getattr(spec, "columns", None) is not None},
     )
     problems += _source_problems(config, layers)
     for name, ind in config.indicators.items():
@@ -400,18 +401,21 @@ def _raw_cross_checks(data: Mapping[str, Any]) -> list[Problem]:
 
 
 def _reference_problems(
-    layers: Mapping[str, tuple[str, ...] | None], indicators: Mapping[str, tuple[str | None, str | None]], rules: Mapping[str, str]
+    layers: Mapping[str, tuple[str, ...] | None], indicators: Mapping[str, tuple[str | None, str | None]], rules: Mapping[str, str],
+    *, files: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """References from indicators and rules to layers, their measures and indicators.
 
-    ``layers`` maps a layer name to its measures (``None`` where they depend on the data).
+    ``layers`` maps a layer name to its measures (``None`` where they depend on the data); ``files``
+    maps a layer whose measures are the columns it lists (a table's ``columns``) to its file's name,
+    for the fix of a measure it does not list (another column of the same file).
     """
     problems: list[Problem] = []
     if "units" in layers:
         problems.append(Problem("layers.units", "a layer named 'units'", "another name: 'units' holds the units' own measures (units.area_km2)", "rename the layer"))
 
     def measure_problem(where: str, ref: str, in_rule: bool) -> Problem | None:
-        return _measure_problem(layers, indicators, where, ref, in_rule=in_rule)
+        return _measure_problem(layers, indicators, where, ref, in_rule=in_rule, files=files or {})
 
     for name, (measure, per) in indicators.items():
         for key, ref in (("measure", measure), ("per", per)):
@@ -438,8 +442,10 @@ def _reference_problems(
     return problems
 
 
-def _measure_problem(layers: Mapping[str, tuple[str, ...] | None], indicators: Mapping, where: str, ref: str, *, in_rule: bool) -> Problem | None:
-    """The problem of a ``layer.measure`` reference (unknown layer, or a measure the layer has not), or None."""
+def _measure_problem(layers: Mapping[str, tuple[str, ...] | None], indicators: Mapping, where: str, ref: str, *, in_rule: bool,
+                     files: Mapping[str, str] | None = None) -> Problem | None:
+    """The problem of a ``layer.measure`` reference (unknown layer, or a measure the layer has not), or
+    None; for a layer of ``files`` (a table listing its columns) the fix says how to read another column."""
     if "." not in ref:
         return Problem(where, f"{ref!r}, not of the form layer.measure", f"a measure such as {next(iter(layers), 'layer')}.count: a layer ({', '.join(layers) or 'none'}), a dot, its measure")
     layer_name, measure = ref.split(".", 1)
@@ -453,7 +459,12 @@ def _measure_problem(layers: Mapping[str, tuple[str, ...] | None], indicators: M
         return Problem(where, f"{ref!r} names unknown layer {layer_name!r}{did_you_mean(layer_name, layers)}", expected, "add the layer or correct the name")
     known = layers[layer_name]
     if known is not None and measure not in known:
-        return Problem(where, f"{ref!r}: layer {layer_name!r} has no measure {measure!r}{did_you_mean(measure, known)}", f"a measure of layer {layer_name!r}: {', '.join(known)}")
+        file = (files or {}).get(layer_name)
+        read = f" (the columns it reads from {file})" if file else ""
+        fix = (f"name one of them, or read the column of {file} under layers.{layer_name}.columns (a mapping gives measure -> column, "
+               f"e.g. {measure}: <the column's header>)") if file else ""
+        return Problem(where, f"{ref!r}: layer {layer_name!r} has no measure {measure!r}{did_you_mean(measure, known)}",
+                       f"a measure of layer {layer_name!r}: {', '.join(known)}{read}", fix)
     return None
 
 

@@ -240,3 +240,54 @@ def test_a_measure_named_as_a_change_cannot_divide(grid_cfg, tmp_path):
     cfg["indicators"]["growth"] = {"measure": "dtm.growth", "direction": "benefit", "weight": 1}
     result = nexus_zones.run(config_from_mapping(cfg), write=False)  # inferred signed: scores with its value below 0
     assert result.scores.loc["A1", "growth"] == -120.0
+
+
+# ------------------------------------------------------------------ per: a column of the same table (issue 21 item 2)
+
+
+def _schools(grid_cfg, tmp_path, text: str, **indicator) -> dict:
+    path = tmp_path / "schools.csv"
+    path.write_text(text, encoding="utf-8")
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["layers"]["schools"] = {"kind": "table", "path": str(path), "unit_column": "pcode", "columns": {"closed": "closed", "total": "total"}}
+    cfg["indicators"]["closed_share"] = {"measure": "schools.closed", "per": "schools.total", "scale": 100, "direction": "cost", "weight": 1, **indicator}
+    return cfg
+
+
+def test_per_a_column_of_the_same_table_divides_by_it(grid_cfg, tmp_path):
+    # A1: 3 of 12 schools closed; B2: 5 of 8; A2: 0 of 0 (a zero denominator); B1: the total is blank (missing)
+    text = "pcode,closed,total\nA1,3,12\nA2,0,0\nB1,2,\nB2,5,8\n"
+    result = nexus_zones.run(config_from_mapping(_schools(grid_cfg, tmp_path, text)), write=False)
+    s = result.scores
+    assert s.loc["A1", "closed_share"] == 3 / 12 * 100 == 25.0 and s.loc["B2", "closed_share"] == 5 / 8 * 100 == 62.5
+    assert s.loc[["A2", "B1"], "closed_share"].isna().all()  # no rate where the denominator is 0 or missing (treat.per)
+    assert s.loc["A1", "closed_share_norm"] == 1.0 and s.loc["B2", "closed_share_norm"] == 0.0  # a cost, min-max over 25 and 62.5
+    assert "indicator closed_share: schools.total is zero or missing for Alpha Two (A2), Bravo One (B1); no rate for them" in result.warnings
+    # then the indicator's missing policy decides: exclude (the default) leaves them unscored ...
+    assert s.loc[["A2", "B1"], "score"].isna().all() and s.loc[["A1", "B2"], "score"].notna().all()
+    # ... median fills them with the median of the rates there are: (25 + 62.5) / 2
+    result = nexus_zones.run(config_from_mapping(_schools(grid_cfg, tmp_path, text, missing="median")), write=False)
+    assert result.scores.loc[["A2", "B1"], "closed_share"].tolist() == [43.75, 43.75]
+    assert result.scores.loc[["A2", "B1"], "closed_share_norm"].tolist() == [(62.5 - 43.75) / (62.5 - 25)] * 2
+
+
+def test_per_a_column_missing_from_the_file_names_the_file_the_column_and_the_columns_found(grid_cfg, tmp_path):
+    cfg = _schools(grid_cfg, tmp_path, "pcode,closed,schools_total\nA1,3,12\nB2,5,8\n")
+    with pytest.raises(InputDataError) as err:
+        nexus_zones.run(config_from_mapping(cfg), write=False)
+    assert err.value.source == str(tmp_path / "schools.csv") and str(err.value).startswith(f"{tmp_path / 'schools.csv'}: 1 input problem")
+    [problem] = err.value.problems
+    assert str(problem) == ("column 'total' (config key layers.schools.columns.total): found no such column; expected a column of the file; "
+                            "it has: pcode, closed, schools_total. Fix: set layers.schools.columns.total to the right column name")
+
+
+def test_per_a_measure_the_table_does_not_read_names_its_file_and_the_fix(grid_cfg, tmp_path):
+    cfg = _schools(grid_cfg, tmp_path, "pcode,closed,total,pupils\nA1,3,12,400\n")
+    cfg["indicators"]["closed_share"]["per"] = "schools.pupils"
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping(cfg)
+    assert ("indicators.closed_share.per: found 'schools.pupils': layer 'schools' has no measure 'pupils'; expected a measure of layer 'schools': "
+            "closed, total (the columns it reads from schools.csv). Fix: name one of them, or read the column of schools.csv under "
+            "layers.schools.columns (a mapping gives measure -> column, e.g. pupils: <the column's header>)") in str(err.value)
+    cfg["layers"]["schools"]["columns"]["pupils"] = "pupils"  # the fix it gives
+    assert config_from_mapping(cfg).indicators["closed_share"].per == "schools.pupils"
