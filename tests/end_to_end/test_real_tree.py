@@ -9,7 +9,9 @@ out. Skipped, with the reason, when the real data folder is absent.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import warnings
 
 import geopandas as gpd
@@ -21,7 +23,7 @@ import yaml
 import nexus_zones
 from nexus_zones import cli
 
-from .._support import REPO, VIOLENT, fewer_draws, require_real_data
+from .._support import REPO, VIOLENT, fewer_draws, is_ignored_console_error, require_real_data
 
 pytestmark = pytest.mark.realdata
 
@@ -210,3 +212,27 @@ def test_docs_say_what_the_run_says(tree, hand):
     assert f"{d['idps'] / d['population'] * 100000:.1f} IDPs per 100,000 people" in text
     assert (int(s.loc[DIRE, "rank_need"]), int(s.loc[DIRE, "rank_feasibility"])) == (21, 4)
     assert "(21st of 28 on\nthe need node) and its feasibility high (4th)" in text
+
+
+def test_the_map_has_a_view_per_node_and_no_acled_points(tree):
+    html = tree.paths["map"].read_text(encoding="utf-8")
+    data = json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
+    views = [v["id"] for v in data["views"]]
+    assert {"score", "node_need", "node_feasibility"} <= set(views)
+    assert [p["id"] for p in data["points"]] == ["health"]  # ACLED's terms forbid publishing its raw events
+
+
+@pytest.mark.browser
+def test_the_map_opens_offline_in_chromium(tree, chromium):
+    problems = []
+    page = chromium.new_page()
+    try:
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" and not is_ignored_console_error(m.text, m.location.get("url", "")) else None)
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        page.goto(tree.paths["map"].resolve().as_uri())
+        page.wait_for_selector("div.nz-legend[data-view]")
+        assert page.locator("path.leaflet-interactive").count() == 28
+    finally:
+        page.close()
+    assert problems == []
