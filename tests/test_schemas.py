@@ -335,3 +335,10 @@ def test_sign_evidence_a_count_word_keeps_the_check(names, tag, count):
 def test_sign_evidence_nothing_said_is_a_count(names, tag):
     found = schemas.sign_evidence(names, tag)
     assert found.change is None and not found.signed
+
+
+def test_docs_config_lists_the_words_that_make_a_measure_signed():
+    row = next(line for line in (REPO / "docs" / "config.md").read_text(encoding="utf-8").splitlines() if line.startswith("| `layers.*[table].signed`"))
+    words = set(fold.normalise_name(row.replace(",", " ").replace(";", " ").replace("(", " ").replace(")", " ")).split())
+    assert sorted((schemas.CHANGE_WORDS | schemas.COUNT_WORDS) - words) == [], "docs/config.md: a word of schemas is not listed"
+    assert all(f"`+{a}`" in row for a in schemas.CHANGE_ATTRIBUTES) and all(f"`{h}`" in row for h in schemas.COUNT_HASHTAGS)
