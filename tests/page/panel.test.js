@@ -86,3 +86,15 @@ test("a slider's data attribute says which weight its input moves", () => {
   store.dispatch(Panel.action({pillar: "2"}, 4));
   assert.deepEqual(store.get().pillarWeights, [1, 2, 4]);
 });
+
+test("keys move a slider by a 50th of its range (arrows) or a 10th (pages), within its ends", () => {
+  assert.equal(Panel.keyed("ArrowRight", 1, 5), 1.1);
+  assert.equal(Panel.keyed("ArrowUp", 1, 5), 1.1);
+  assert.equal(Panel.keyed("ArrowLeft", 1, 5), 0.9);
+  assert.equal(Panel.keyed("PageUp", 1, 5), 1.5);
+  assert.equal(Panel.keyed("PageDown", 0.2, 5), 0);  // not below 0
+  assert.equal(Panel.keyed("ArrowRight", 4.95, 5), 5);  // nor above its end
+  assert.equal(Panel.keyed("ArrowRight", 1 / 3, 1), 0.3533);  // kept to the 4 decimals the YAML writes
+  assert.equal(Panel.keyed("Home", 1, 5), null);
+  assert.equal(Panel.keyed("a", 1, 5), null);
+});

@@ -82,6 +82,15 @@
     return null;
   }
 
+  /** A slider's value after a key (step "any" leaves the arrows without a step in Chromium): the
+   * arrows move it by a 50th of its range, Page Up and Down by a 10th, within [0, max]; null for
+   * other keys (Home and End the browser handles). */
+  function keyed(key, value, max) {
+    var step = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 5, PageDown: -5}[key];
+    if (step === undefined) { return null; }
+    return Math.min(max, Math.max(0, Math.round((value + step * max / 50) * 10000) / 10000));
+  }
+
   // ------------------------------------------------------------------------------ the DOM glue
   /** Puts the panel on the map (bottom left); `fit` is called when a group opens or closes. Returns
    * the panel's box and update(state), which moves the sliders to the state's weights. */
@@ -99,6 +108,13 @@
     box.addEventListener("input", function (e) {
       var a = e.target.dataset ? action(e.target.dataset, parseFloat(e.target.value)) : null;
       if (a) { store.dispatch(a); }
+    });
+    box.addEventListener("keydown", function (e) {
+      var el = e.target, v = el.type === "range" ? keyed(e.key, parseFloat(el.value), parseFloat(el.max)) : null;
+      if (v === null) { return; }
+      e.preventDefault();
+      el.value = v;
+      store.dispatch(action(el.dataset, v));
     });
     box.querySelector(".nz-reset").addEventListener("click", function () { store.dispatch({type: "reset"}); });
     box.querySelector(".nz-copy").addEventListener("click", function () {
@@ -134,7 +150,7 @@
     return {box: box, update: update};
   }
 
-  var NexusPanel = {outline: outline, render: render, action: action, weightText: weightText, mount: mount, OPEN_UP_TO: OPEN_UP_TO};
+  var NexusPanel = {outline: outline, render: render, action: action, keyed: keyed, weightText: weightText, mount: mount, OPEN_UP_TO: OPEN_UP_TO};
   if (node) { module.exports = NexusPanel; }
   if (root) { root.NexusPanel = NexusPanel; }
 })(this);
