@@ -497,8 +497,9 @@ class _App(MacroElement):
     """The page's own code: views, legends, popups, side panel, sliders, ranking table, overlays.
 
     Its style and scripts are the package's static files (``page/static``): ``app.css``, the pure
-    scoring kernel ``kernel.js``, the TopoJSON decoder ``topology.js`` and the page's ``app.js``,
-    inlined so that the page stays one file."""
+    modules (formatting, the tree and the scoring kernel, the TopoJSON decoder, the store, claims,
+    popups and renders) and the DOM glue (``labels.js``, ``points.js``, ``panel.js``, ``app.js``,
+    ``periods.js``), inlined in the template's order so that the page stays one file."""
 
     _template = Template(
         """
@@ -516,6 +517,9 @@ class _App(MacroElement):
 {{ this.builders_js }}
 {{ this.popup_js }}
 {{ this.render_js }}
+{{ this.labels_js }}
+{{ this.points_js }}
+{{ this.panel_js }}
 {{ this.app_js }}
 {{ this.periods_js }}
 (function () {
@@ -540,6 +544,7 @@ class _App(MacroElement):
         self.claims_js, self.format_js, self.store_js, self.builders_js, self.render_js = (
             _static(name) for name in ("claims.js", "format.js", "store.js", "builders.js", "render.js"))
         self.tree_js = _static("tree.js")
+        self.labels_js, self.points_js, self.panel_js = (_static(name) for name in ("labels.js", "points.js", "panel.js"))
         self.periods_js = _static("periods.js") if data.get("periods") else ""
 
 

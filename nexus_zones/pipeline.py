@@ -409,7 +409,7 @@ def run(
     result = compute(config, data_dir=data_dir, progress=progress)
     if not write:
         return result
-    target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
+    target = _output_folder(result.config, out_dir)
     with logs.Recorder() as rec, logs.timed("map"):  # the map's own geometry repairs are reported like the stages' warnings
         html = maps.build_map(result, offline=offline)
     result = replace(result, warnings=result.warnings + tuple(m for m in rec.messages if m not in result.warnings))
@@ -421,9 +421,23 @@ def run(
 def brief(config: Config | str | Path, *, out_dir: str | Path | None = None, data_dir: str | Path | None = None, progress=None) -> dict[str, Path]:
     """Compute the study and write its mission brief (HTML, PNG map, XLSX scores); returns the paths."""
     result = compute(config, data_dir=data_dir, progress=progress)
-    target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
+    target = _output_folder(result.config, out_dir)
     with logs.Recorder():
         return report.write_brief(result, target)
+
+
+def _output_folder(config: Config, out_dir: str | Path | None) -> Path:
+    """The output folder: ``out_dir`` (``--out``), else the config's ``output.dir``, else ``./maps``;
+    one that is a file is refused, naming where it came from."""
+    if out_dir is not None:
+        target, where, fix = Path(out_dir), "--out", "pass another --out"
+    elif config.output.dir is not None:
+        target, where, fix = config.output.dir, f"{config.source or 'config'}: output.dir", "set output.dir to a folder (or pass --out)"
+    else:
+        target, where, fix = Path("maps"), "the default output folder (no --out, no output.dir)", "pass --out or set output.dir to a folder"
+    if target.exists() and not target.is_dir():
+        raise NexusZonesError(f"{where}: found {target}, a file; expected a folder for the outputs. Fix: {fix}")
+    return target
 
 
 @dataclass(frozen=True)

@@ -653,7 +653,7 @@ def brief_html(result: "RunResult", png: bytes) -> str:
     note = f"<p class='note'>{esc(pick(config.study.note, lang))}</p>" if config.study.note else ""
     image = base64.b64encode(png).decode("ascii")
     robust_head = t("robust_head", lang, k=config.robustness.top_k)
-    heads = [t(key, lang) for key in ("rank", "region_rank", "name", "region", "score_short", "rules_failed_n")] + [t("rank_band", lang), robust_head[:1].upper() + robust_head[1:], t("which_rules", lang)]
+    heads = [t(key, lang) for key in ("rank", "region_rank", "name", "region", "score_short", "rules_failed_n")] + [t("rank_band_head", lang), robust_head[:1].upper() + robust_head[1:], t("which_rules", lang)]
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{esc(t('brief_title', lang))} — {esc(pick(config.study.title, lang))}</title>
 <style>

@@ -82,13 +82,15 @@ class RunResult:
         """The result of the analysis ``name``, or ``None`` when it did not run."""
         return self.analyses.get(name)
 
-    def rescore(self, weights: Mapping[str, float], *, failing_units: str | None = None) -> "RunResult":
-        """Re-score with other weights (indicator name → weight) without reading or writing files.
+    def rescore(self, weights: Mapping[str, float], *, pillar_weights: Mapping[str, float] | None = None,
+                failing_units: str | None = None) -> "RunResult":
+        """Re-score with other weights (indicator name → weight; ``pillar_weights``: node of the model
+        tree → its weight among its siblings) without reading or writing files.
 
         Weights not named keep their configured value. The analyses beside the score run again;
         those of a decision (pilots, stakeholders, ...) are left out. Returns a new result with no paths.
         """
-        config = with_weights(self.config, weights)
+        config = with_weights(self.config, weights, pillar_weights)
         if failing_units is not None:
             config = with_failing_units(config, failing_units)
         plan = plan_of(config)
