@@ -41,7 +41,7 @@ def _toy_module() -> types.ModuleType:
     toy.page = lambda result: {"k": result.k, "gap": [None if pd.isna(g) else round(float(g), 6) for g in result.table["toy_gap"]]}
     toy.brief = lambda run, result, language: f"<h2>Toy</h2><p>{html.escape(', '.join(result.table.loc[result.table['toy_near'].fillna(False), 'name']))}</p>"
     toy.views = lambda run, result, language: [{
-        "id": "toy", "label": f"Toy <{result.k}>", "legend": legends.swatches([(legends.PASS, "near"), (legends.NO_DATA, "far")]),
+        "id": "toy", "label": f"Toy (k = {result.k})", "legend": legends.swatches([(legends.PASS, "near"), (legends.NO_DATA, "far")]),
         "colour": lambda row: legends.PASS if result.table["toy_near"].fillna(False).astype(bool)[row.name] else legends.NO_DATA}]
     return toy
 
@@ -76,7 +76,7 @@ def test_a_toy_analysis_reaches_the_tables_the_page_and_the_brief(with_toy, grid
     assert data["analyses"]["toy"]["gap"] == pytest.approx([None if pd.isna(g) else g for g in written["toy_gap"]])
 
     # the map has its view, after the others, coloured by the toy's own rule: the first two units green
-    assert data["views"][-1] == {"id": "toy", "label": "Toy <2>", "legend": legends.swatches([(legends.PASS, "near"), (legends.NO_DATA, "far")])}
+    assert data["views"][-1] == {"id": "toy", "label": "Toy (k = 2)", "legend": legends.swatches([(legends.PASS, "near"), (legends.NO_DATA, "far")])}
     view = maps._views(result, "en")[-1]
     near_ids = set(ranked.index[ranked["rank"] <= 2])
     assert {u: view["colour"](row) for u, row in result.scores.iterrows()} == {
