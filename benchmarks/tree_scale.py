@@ -120,12 +120,13 @@ def tree_config(units: Path, table_path: Path | None, k: int, draws: int) -> dic
 
 def log_warnings(config: Path, out: Path) -> list[str]:
     """The WARNING lines of one run's log: the CLI run with -v (each warning where it arises, not
-    folded), in a child process; the closing count line left out."""
+    folded), in a child process; the closing summary (a count line, then one count per kind) left out."""
     proc = subprocess.run([sys.executable, "-m", "nexus_zones.cli", "run", str(config), "--out", str(out), "-v"], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"the run failed:\n{proc.stderr[-3000:]}")
-    lines = (proc.stdout + proc.stderr).splitlines()
-    return [line for line in lines if line.startswith("WARNING") and not line.startswith("WARNING in all")]
+    lines = proc.stderr.splitlines()
+    end = next((i for i, line in enumerate(lines) if line.startswith("WARNING in all")), len(lines))
+    return [line for line in lines[:end] if line.startswith("WARNING")]
 
 
 def caused_by_the_data(line: str, sparse: set[str]) -> bool:

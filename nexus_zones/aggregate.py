@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 
 from .errors import InputDataError, Problem, SpellingVariantWarning, UnusedValueWarning
+from .fold import code_spelling
 from .reconcile import MatchReport, closest_names, match_rows
 
 __all__ = ["match_table", "unit_areas_km2", "slug", "assign_points"]
@@ -113,10 +114,11 @@ def match_table(
         fix = f"add an alias under layers.{layer}.aliases, correct the row, or set layers.{layer}.unmatched: drop"
         problems = []
         for label in report.unmatched:
-            hint = _lost_zero(label, all_units.index) or next((f" (did you mean {hints[n]!r}?)" for n in hints if label.startswith(repr(n))), "")
-            problems.append(Problem(f"row {label}", f"no unit of that code or name{hint}", "a P-code or a name of the boundaries",
-                                    "write the codes as text with their leading zeros (in Excel: format the column as Text before typing or "
-                                    "importing), or " + fix if hint.startswith(" (a leading zero lost") else fix))
+            spelled = _spelled_code(label, all_units.index)
+            hint = spelled or _lost_zero(label, all_units.index) or next((f" (did you mean {hints[n]!r}?)" for n in hints if label.startswith(repr(n))), "")
+            how = ("write the codes as text with their leading zeros (in Excel: format the column as Text before typing or importing), or "
+                   if hint.startswith(" (a leading zero lost") else "write the codes as the boundaries do, or " if spelled else "")
+            problems.append(Problem(f"row {label}", f"no unit of that code or name{hint}", "a P-code or a name of the boundaries", how + fix))
         for label in report.ambiguous:
             row, options = label.split(" could be ", 1)
             problems.append(Problem(f"row {row}", f"a name shared by several units ({options})", "one unit",
@@ -130,6 +132,14 @@ def match_table(
     report = replace(report, outside_study=int((~in_study).sum()))
     logger.info("layer %s: join %s", layer, report.summary())
     return matched[in_study], report
+
+
+def _spelled_code(label: str, known: pd.Index) -> str:
+    """`` (the boundaries write 'ML0603')`` when the row's code (``ML-0603``) is a unit's code
+    spelled with a hyphen, a space or another case (:func:`nexus_zones.fold.code_spelling`)."""
+    found = re.search(r"code '([^']*)'", label)
+    code = code_spelling(found.group(1), known) if found else None
+    return f" (the boundaries write {code!r})" if code else ""
 
 
 def _lost_zero(label: str, known: pd.Index) -> str:

@@ -106,15 +106,20 @@ class _WarningFold(logging.Filter):
 
     def summary(self) -> list[str]:
         """Lines: a head, then per kind its distinct warnings (a text repeated over periods once,
-        naming them), at most :attr:`SHOWN` a kind unless ``show``, then how many more."""
+        naming them), at most :attr:`SHOWN` a kind, then how many more. With ``show`` (``-v``) each
+        warning was logged where it arose: the summary counts them by kind and repeats no text."""
         if not self.held:
             return []
         kinds: dict[str, dict[str, list]] = {}
         for info in self.held:
             kinds.setdefault(info["kind"], {}).setdefault(info["text"], []).append(info["period"])
-        lines = [f"WARNING in all, {_count(len(self.held), 'warning')} of {_count(len(kinds), 'kind')}" + ("" if self.show else " (-v shows each where it arises)")]
+        head = f"WARNING in all, {_count(len(self.held), 'warning')} of {_count(len(kinds), 'kind')}"
+        if self.show:
+            return [f"{head}, each shown above where it arose"] + [f"WARNING {kind}: {_count(sum(len(p) for p in texts.values()), 'warning')}"
+                                                                  for kind, texts in kinds.items()]
+        lines = [f"{head} (-v shows each where it arises)"]
         for kind, texts in kinds.items():
-            shown = list(texts.items()) if self.show else list(texts.items())[: self.SHOWN]
+            shown = list(texts.items())[: self.SHOWN]
             lines += [f"WARNING {kind}{_periods(periods)}: {text}" for text, periods in shown]
             if len(texts) > len(shown):
                 rest = sum(len(p) for _, p in list(texts.items())[len(shown):])
@@ -225,7 +230,7 @@ def _command(args: argparse.Namespace, progress, fold: "_WarningFold") -> int:
     said = [explain.rules_claim(result), *explain.source_claims(result)]
     for claim in said:
         if claim is not None:
-            print(claims.render(claim, language, explain.labels(result.config, language)))
+            print(claims.render(claim, language, explain.labels(result.plan, language)))
     _print_paths(result.paths)
     return EXIT_OK
 

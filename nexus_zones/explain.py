@@ -2,7 +2,8 @@
 
 :mod:`nexus_zones.claims` holds the sentences and the conditions that make them true, on plain
 numbers; this module reads a :class:`~nexus_zones.result.RunResult` (its scores table, weights,
-analyses and config) and hands each builder its facts. Writers (``maps``, ``report``, ``cli``) call
+analyses and the config's :class:`~nexus_zones.config.plan.Plan`, never the ``Config``) and hands
+each builder its facts. Writers (``maps``, ``report``, ``cli``) call
 these functions and render the claims; none of them writes a sentence about a unit of its own.
 """
 
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import claims, reporting
+from . import claims
 from .claims import Claim
 from .messages import pick
 from .normalise import prepare
@@ -31,20 +32,21 @@ def _present(value: Any) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value)) and not pd.isna(value)
 
 
-def labels(config, language: str) -> claims.Labels:
-    """The indicator and rule labels a claim's indices stand for, in ``language``."""
-    return claims.Labels(indicators=[pick(i.label, language, n) for n, i in config.indicators.items()],
-                         rules=[pick(r.label, language, r.expr) for r in config.rules.values()])
+def labels(plan, language: str) -> claims.Labels:
+    """The indicator and rule labels a claim's indices stand for, in ``language`` (``plan``: a run's
+    :class:`~nexus_zones.config.plan.Plan`, or a config: both hold ``indicators`` and ``rules``)."""
+    return claims.Labels(indicators=[pick(i.label, language, n) for n, i in plan.indicators.items()],
+                         rules=[pick(r.label, language, r.expr) for r in plan.rules.values()])
 
 
-def set_label(config, name: str, language: str) -> str:
+def set_label(plan, name: str, language: str) -> str:
     """What the map and the brief call a stakeholders' weight set: its label in ``language``, else its name."""
-    return pick(config.stakeholders.labels.get(name), language, name)
+    return pick(plan.set_labels.get(name), language, name)
 
 
-def top_k(config) -> int:
+def top_k(plan) -> int:
     """The k of "among the first k" in robustness claims (``robustness.top_k``)."""
-    return int(config.robustness.top_k)
+    return int(plan.top_k)
 
 
 # ------------------------------------------------------------------------------------ rules
@@ -56,11 +58,11 @@ def _ranked(result: "RunResult") -> pd.DataFrame:
 
 def rules_facts(result: "RunResult", k: int | None = None) -> claims.RulesFacts:
     """The ranked units in rank order with their number of rules failed, whether rules come first."""
-    config = result.config
+    plan = result.plan
     ranked = _ranked(result)
-    failed = ranked["rules_failed_count"].astype(int).tolist() if config.rules else [0] * len(ranked)
-    rules_first = bool(config.rules) and config.model.failing_units == "last"
-    return claims.RulesFacts(names=ranked["name"].astype(str).tolist(), failed=failed, rules_first=rules_first, k=top_k(config) if k is None else k)
+    failed = ranked["rules_failed_count"].astype(int).tolist() if plan.rules else [0] * len(ranked)
+    rules_first = bool(plan.rules) and plan.failing_units == "last"
+    return claims.RulesFacts(names=ranked["name"].astype(str).tolist(), failed=failed, rules_first=rules_first, k=top_k(plan) if k is None else k)
 
 
 def rules_claim(result: "RunResult") -> Claim | None:
@@ -94,7 +96,7 @@ def rank_band_claim(result: "RunResult", unit: str) -> Claim | None:
     row = result.scores.loc[unit]
     if robustness is None or not _present(row["rank_p05"]):
         return None
-    return claims.rank_band(int(row["rank_p05"]), int(row["rank_p95"]), int(result.config.robustness.draws))
+    return claims.rank_band(int(row["rank_p05"]), int(row["rank_p95"]), int(robustness.draws))
 
 
 # ------------------------------------------------------------------------------------ why this unit
@@ -132,7 +134,7 @@ def other_means(result: "RunResult") -> pd.DataFrame:
     where it is alone in its region, or has none), missing values left out; ``NaN`` where no other
     unit has a value. One pass over the table: the group's sum less the unit's own."""
     scores = result.scores
-    values = scores[list(result.config.indicators)].astype(float)
+    values = scores[list(result.plan.indicators)].astype(float)
     present, filled = values.notna().astype(float), values.fillna(0.0)
     region = scores["region"]
     sums, counts = filled.groupby(region).transform("sum") - filled, present.groupby(region).transform("sum") - present
@@ -143,18 +145,18 @@ def other_means(result: "RunResult") -> pd.DataFrame:
 
 def _ends(result: "RunResult") -> dict[str, tuple[float, float]]:
     scores = result.scores
-    return {n: scale_ends(ind, scores[n], scores[f"{n}_norm"]) for n, ind in result.config.indicators.items()}
+    return {n: scale_ends(ind, scores[n], scores[f"{n}_norm"]) for n, ind in result.plan.indicators.items()}
 
 
 def why_facts(result: "RunResult", unit: str, *, means: pd.DataFrame | None = None, ends: dict | None = None) -> list[claims.WhyFacts]:
     """Each indicator's facts for "why this unit": value, points earned of the most it could earn,
     the scale's worst and best ends, the region's other units' mean."""
-    config, row = result.config, result.scores.loc[unit]
+    plan, row = result.plan, result.scores.loc[unit]
     means = other_means(result) if means is None else means
     ends = _ends(result) if ends is None else ends
     weights = result.scored.weights
     out = []
-    for k, (name, ind) in enumerate(config.indicators.items()):
+    for k, (name, ind) in enumerate(plan.indicators.items()):
         value, contrib = row[name], row.get(f"{name}_contrib")
         out.append(claims.WhyFacts(
             index=k, value=float(value) if _present(value) else math.nan, points=float(contrib) if _present(contrib) else math.nan,
@@ -174,7 +176,7 @@ def choice_claims(result: "RunResult", unit: str) -> list[Claim]:
     found = result.analysis("closest_weights")
     if found is None or unit not in set(found.table["unit_id"]):
         return []
-    table, names, draws = found.table, list(result.config.indicators), int(found.draws)
+    table, names, draws = found.table, list(result.plan.indicators), int(found.draws)
     out = []
     for _, row in table[table["unit_id"] == unit].iterrows():
         weights = [(k, float(row[f"config_{n}"]), float(row[f"closest_{n}"]) if _present(row[f"closest_{n}"]) else math.nan) for k, n in enumerate(names)]
@@ -239,12 +241,12 @@ def data_share_claims(result: "RunResult", language: str) -> list[Claim]:
     found = result.analysis("data_uncertainty")
     if found is None:
         return []
-    config, out = result.config, []
+    notes, out = result.plan.layers, []
     for _, row in found.variance.iterrows():
         source = str(row["source"])
         if source.startswith("imprecise_"):
             layer = source[len("imprecise_"):]
-            what = pick(getattr(config.layers.get(layer), "label", None), language, layer) if layer in config.layers else layer
+            what = pick(notes[layer].label, language, layer) if layer in notes else layer
             said = claims.data_share("imprecise", what, row["share"])
         elif source == "margins":
             said = claims.data_share("margins", list(found.margins), row["share"])
@@ -284,14 +286,13 @@ def period_text(layer, language: str) -> str:
 
 def _reporting_context(result: "RunResult", language: str) -> tuple[str, str]:
     """The layers the low-reporting counts read (by their source, else their name) and the study's period."""
-    config = result.config
-    names = reporting.event_layers(config)
-    layer = ", ".join(pick(config.layers[n].source, language, n) if config.layers[n].source else n for n in names)
+    notes, names = result.plan.layers, result.plan.event_layers
+    layer = ", ".join(pick(notes[n].source, language, n) if notes[n].source else n for n in names)
     panel = getattr(result, "panel", None)
     if panel is not None and len(panel.periods) > 1:
         first, last = panel.periods[0], panel.periods[-1]
         return layer, f"{pick(first.label, language, first.name)}–{pick(last.label, language, last.name)}"
-    periods = {period_text(config.layers[n], language) for n in names}
+    periods = {period_text(notes[n], language) for n in names}
     return layer, periods.pop() if len(periods) == 1 else ""
 
 
@@ -299,7 +300,7 @@ def reporting_claims(result: "RunResult", unit: str, language: str = "en") -> li
     """That few recorded events may mean little reporting: none recorded over the study, or most
     located only to the region (the scores table's ``events_recorded`` and ``events_imprecise_share``)."""
     scores = result.scores
-    if not reporting.event_layers(result.config) or not _present(scores.at[unit, "events_recorded"]):
+    if not result.plan.event_layers or not _present(scores.at[unit, "events_recorded"]):
         return []
     events = int(scores.at[unit, "events_recorded"])
     share = scores.at[unit, "events_imprecise_share"]

@@ -2,6 +2,8 @@
 
 This module owns the comparisons that must not depend on how a value happens to be spelled:
 
+- :func:`code_spelling`: a P-code written with a hyphen or a space (``ML-0603``) found as the code
+  it spells (``ML0603``), for a hint;
 - :func:`comparable_cells`: rows compared as parsed values (``4523`` = ``4523.0``, ``31/12/2017`` =
   ``2017-12-31``), so that a table appended again in another spelling is still seen as a copy;
 - :func:`fold_to_listed`: cells that differ from a value a config lists only by case, accents or
@@ -51,6 +53,17 @@ def normalise_name(text: str) -> str:
     for ch in "-_'’‘ʼ`\".":
         folded = folded.replace(ch, " ")
     return " ".join(folded.split())
+
+
+def code_spelling(code: str, known: Iterable) -> str | None:
+    """The known code ``code`` spells with separators or another case (``ML-0603``, ``ml 0603``,
+    ``ML_0603`` for ``ML0603``), else ``None``; codes are not matched so (``ML-0603`` may be another
+    scheme's code), only named in a hint."""
+    squeeze = lambda c: "".join(ch for ch in str(c) if ch.isalnum()).upper()  # noqa: E731
+    wanted = squeeze(code)
+    if not wanted or wanted == str(code):
+        return None
+    return next((str(k) for k in known if squeeze(k) == wanted and str(k) != str(code)), None)
 
 
 #: The date formats :func:`nexus_zones.load.parse_dates` reads (and :func:`_dates` recognises).

@@ -38,6 +38,7 @@ import pandas as pd
 from .errors import ImplausibleValueWarning, InputDataError, MissingValueWarning, Problem
 from .logs import stage_logger
 from .treat import impute_by_group
+from .treat import per as divided_by
 
 __all__ = ["IndicatorDef", "derive", "source_values", "build_matrix"]
 
@@ -109,7 +110,7 @@ def _derive_one(measures: pd.DataFrame, ind: IndicatorDef, *, name: str, unit_na
                 stacklevel=3,
             )
         _check_plausible(col, denominator.where(~bad), ind, name=name, unit_names=unit_names)
-        col = col / denominator.where(~bad)
+        col = divided_by(col, denominator).values  # the Handbook's first step (treat.per): 0 or missing, no value
     col = col * ind.scale
     if ind.years:
         col = col / ind.years

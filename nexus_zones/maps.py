@@ -51,7 +51,8 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from . import analyses, claims, explain, geometry, tree
 from .explain import other_means, period_text as _period, scale_ends
-from .messages import DECIMAL, THOUSANDS, first_words, fixed, number, percent, pick, t
+from .legends import CATEGORIES, FAIL, NO_DATA, PALETTE, PASS, colour, esc, ramp as _ramp, swatches
+from .messages import DECIMAL, THOUSANDS, fixed, number, percent, pick, t
 from .offline import inline_assets
 from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE, Structure
 from .config import map_point_layers
@@ -62,38 +63,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["build_map", "PALETTE", "CATEGORIES", "colour", "fmt", "label_of", "percent"]
 
-#: ColorBrewer YlGn, light (least suitable) to dark green (most suitable).
-PALETTE = ("#ffffe5", "#f7fcb9", "#d9f0a3", "#addd8e", "#78c679", "#41ab5d", "#238443", "#006837", "#004529")
-NO_DATA = "#bdbdbd"
-PASS = "#1a9850"
-FAIL = "#d73027"
-#: Categorical colours (ColorBrewer Set2) for profiles.
-CATEGORIES = ("#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3")
 #: The map's zoom range: the whole world to streets (OpenStreetMap's tiles go to 19).
 MIN_ZOOM, MAX_ZOOM = 2, 18
 #: Unit names are drawn on the basemap up to this many units.
 MAX_UNIT_LABELS = 80
-
-
-def colour(value: float | None, classes: int = 0) -> str:
-    """Colour of a value on the 0–1 scale: linear interpolation in :data:`PALETTE`, or with
-    ``classes`` that many equal-interval classes; grey if missing. The page computes the same."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value) == "<NA>":
-        return NO_DATA
-    x = min(max(float(value), 0.0), 1.0)
-    if classes:
-        x = min(math.floor(x * classes), classes - 1) / (classes - 1)
-    x *= len(PALETTE) - 1
-    i = min(int(math.floor(x)), len(PALETTE) - 2)
-    frac = x - i
-    a = [int(PALETTE[i][k : k + 2], 16) for k in (1, 3, 5)]
-    b = [int(PALETTE[i + 1][k : k + 2], 16) for k in (1, 3, 5)]
-    return "#" + "".join(f"{int(math.floor(p + (q - p) * frac + 0.5)):02x}" for p, q in zip(a, b))
-
-
-def esc(value: Any) -> str:
-    """HTML-escape any value for the page."""
-    return html.escape(str(value), quote=True)
 
 
 def _present(value: Any) -> bool:
@@ -111,15 +84,10 @@ def fmt(value: Any, digits: int = 3, language: str = "en") -> str:
     return number(v, language, digits)
 
 
-def label_of(config, name: str, language: str) -> str:
-    """An indicator's label in a language (its name when it has none)."""
-    return pick(config.indicators[name].label, language, name)
+def label_of(plan, name: str, language: str) -> str:
+    """An indicator's label in a language (its name when it has none); ``plan``: a run's plan or its config."""
+    return pick(plan.indicators[name].label, language, name)
 
-
-
-def robust_definition(rb, language: str) -> str:
-    """One line saying what "whatever the weights" means (shown in the popup and the legend)."""
-    return t("robust_def", language, draws=number(rb.draws, language))
 
 
 def reference_name(result: "RunResult") -> str:
@@ -146,25 +114,25 @@ def popup_texts(result: "RunResult", language: str, *, used: set[str] | None = N
     """The texts every popup shares (``D.popup``, sent once): message templates, the claims'
     catalogue (:func:`claims.catalogue_for_page`), the indicators' labels and sources, the rules'
     labels, the reference unit's name. Raw text: the page (``page/static/popup.js``) escapes it."""
-    config = result.config
+    plan = result.plan
     keys = ("status_fails", "status_excluded", "status_missing", "complete", "similar", "profile", "why", "indicator", "value", "points",
             "imputed", "no_data_rule", "passes_every_rule", "fails_rules", "more_details")
     texts = {k: t(k, language) for k in keys}
     indicators = []
     ends = explain._ends(result)
-    for name, ind in config.indicators.items():
-        layer = config.layers.get(ind.measure.split(".", 1)[0])
+    for name, ind in plan.indicators.items():
+        layer = plan.layers.get(ind.measure.split(".", 1)[0])
         source = pick(layer.source, language) if layer is not None and layer.source else ""
         period = _period(layer, language) if layer is not None else ""
         # the scale's worst and best ends (why claims' fields), cut to what the claims write
         lo, hi = (_short_n(v) for v in ends[name])
-        indicators.append({"label": label_of(config, name, language), "about": " · ".join(x for x in (source, period) if x), "lo": lo, "hi": hi})
+        indicators.append({"label": label_of(plan, name, language), "about": " · ".join(x for x in (source, period) if x), "lo": lo, "hi": hi})
     ref = reference_name(result)
     weights = result.scored.weights
-    return {"t": texts, "ind": indicators, "rules": [pick(r.label, language, r.expr) for r in config.rules.values()],
-            "eff": [float(weights.get(n, 0.0)) for n in config.indicators],
+    return {"t": texts, "ind": indicators, "rules": [pick(r.label, language, r.expr) for r in plan.rules.values()],
+            "eff": [float(weights.get(n, 0.0)) for n in plan.indicators],
             # indicators whose missing value is left to their node (missing: skip): the others keep their points
-            "skip": [k for k, n in enumerate(config.indicators) if result.scored.structure is not None and n in result.scored.structure.skip],
+            "skip": [k for k, n in enumerate(plan.indicators) if result.scored.structure is not None and n in result.scored.structure.skip],
             "claims": claims.catalogue_for_page(language, used=used), "ref": ref,
             "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}}
 
@@ -243,16 +211,6 @@ def popup_record(row: Any, result: "RunResult", language: str, means: pd.DataFra
     return rec
 
 
-def _ramp(title: str, low: str, high: str, has_missing: bool, classes: int, language: str) -> str:
-    missing = f'<div><span class="nz-sw" style="background:{NO_DATA}"></span> {esc(t("no_data", language))}</div>' if has_missing else ""
-    if classes:
-        swatches = "".join(f'<span class="nz-class" style="background:{colour((i + 0.5) / classes, classes)}"></span>' for i in range(classes))
-        bar = f'<div class="nz-classes">{swatches}</div>'
-    else:
-        bar = f'<div class="nz-ramp" style="background:linear-gradient(to right, {", ".join(PALETTE)})"></div>'
-    return f'<div class="nz-legend-title">{esc(title)}</div>{bar}<div class="nz-ramp-labels"><span>{low}</span><span>{high}</span></div>{missing}'
-
-
 #: Where an indicator's weight goes in its legend's title (the page writes the sliders' weight there).
 _WEIGHT_MARK = "\x00weight\x00"
 
@@ -263,8 +221,10 @@ def legend_html(legend: str | dict, weight_text: str) -> str:
 
 
 def _views(result: "RunResult", language: str) -> list[dict]:
-    config, scores = result.config, result.scores
-    classes = config.map.classes
+    """The map's views: the score, the region rank, each indicator, each node, the rules, then the
+    analyses' views (:func:`nexus_zones.analyses.views`), each ``{"id", "label", "colour", "legend"}``."""
+    plan, scores = result.plan, result.scores
+    classes = result.config.map.classes
     views: list[dict] = [
         {"id": "score", "label": t("score", language), "colour": lambda row: colour(row["score"] / 100.0 if _present(row["score"]) else None, classes),
          "legend": _ramp(t("score_legend", language), "0", "100", bool(scores["score"].isna().any()), classes, language)}
@@ -272,10 +232,10 @@ def _views(result: "RunResult", language: str) -> list[dict]:
     if scores["region"].astype(bool).any():
         views.append(_region_rank_view(scores, language))
     first = len(views)
-    for name, ind in config.indicators.items():
+    for name, ind in plan.indicators.items():
         worst, best = scale_ends(ind, scores[name], scores[f"{name}_norm"])
-        label = label_of(config, name, language)
-        layer = config.layers.get(ind.measure.split(".", 1)[0])
+        label = label_of(plan, name, language)
+        layer = plan.layers.get(ind.measure.split(".", 1)[0])
         source = pick(layer.source, language) if layer is not None and layer.source else ""
         # the weight is the sliders' (the page writes it: render.js legend); split around a mark
         title = f"{label} ({t('lower_better' if ind.direction == 'cost' else 'higher_better', language)}; {t('weight', language)} {_WEIGHT_MARK})"
@@ -287,36 +247,12 @@ def _views(result: "RunResult", language: str) -> list[dict]:
         views.append({"id": f"i_{name}", "label": label, "colour": (lambda row, n=name: colour(row[f"{n}_norm"], classes)),
                       "legend": {"pre": pre, "k": len(views) - first, "post": post}})
     views += _node_views(result, language)
-    if config.rules:
-        items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language))}</div>' for c, k in ((PASS, "passes_all"), (FAIL, "fails_one")))
-        rule_list = "".join(f"<li>{esc(pick(r.label, language, r.expr))}</li>" for r in config.rules.values())
+    if plan.rules:
+        items = swatches((c, esc(t(k, language))) for c, k in ((PASS, "passes_all"), (FAIL, "fails_one")))
+        rule_list = "".join(f"<li>{esc(pick(r.label, language, r.expr))}</li>" for r in plan.rules.values())
         views.append({"id": "rules", "label": t("rules_view", language), "colour": lambda row: PASS if bool(row["passes_rules"]) else FAIL,
                       "legend": f'<div class="nz-legend-title">{t("rules", language)}</div>{items}<ul class="nz-legend-rules">{rule_list}</ul>'})
-    rb, typology = result.analysis("robustness"), result.analysis("typology")
-    if rb is not None:
-        legend = _ramp(t("robustness_legend", language, draws=number(rb.draws, language), k=rb.top_k), percent(0, language), percent(1, language), bool(scores["share_top_k"].isna().any()), 0, language)
-        legend += f'<div class="nz-src">{esc(robust_definition(rb, language))}</div>'
-        views.append({"id": "robustness", "label": t("robustness_view", language, k=rb.top_k),
-                      "colour": lambda row: colour(row["share_top_k"]), "legend": legend})
-    if typology is not None and typology.similarity is not None:
-        ref = esc(reference_name(result))
-        views.append({"id": "similarity", "label": t("similarity_view", language, ref=ref), "colour": lambda row: colour(row["similarity"]),
-                      "legend": _ramp(t("similarity_legend", language, ref=reference_name(result)), t("opposite", language), t("identical", language),
-                                      bool(scores["similarity"].isna().any()), 0, language)})
-    if typology is not None and typology.profile is not None and scores["profile"].notna().any():
-        centres = typology.centres
-        items = []
-        for p in range(1, int(scores["profile"].max()) + 1):
-            detail = ""
-            if centres is not None and p in centres.index:
-                top = centres.loc[p].sort_values(ascending=False)
-                detail = " — " + esc(t("strongest", language, a=label_of(config, top.index[0], language), b=label_of(config, top.index[-1], language)))
-            items.append(f'<div><span class="nz-sw" style="background:{CATEGORIES[(p - 1) % len(CATEGORIES)]}"></span> {t("profile", language, n=p)}{detail}</div>')
-        views.append({"id": "profiles", "label": t("profiles_view", language),
-                      "colour": lambda row: CATEGORIES[(int(row["profile"]) - 1) % len(CATEGORIES)] if _present(row["profile"]) else NO_DATA,
-                      "legend": f'<div class="nz-legend-title">{t("profiles_legend", language)}</div>{"".join(items)}'})
-    views += _decision_views(result, language)
-    return views
+    return views + analyses.views(result, language)
 
 
 def _node_views(result: "RunResult", language: str) -> list[dict]:
@@ -349,50 +285,11 @@ def region_rank_colour(rank: Any) -> str:
 
 def _region_rank_view(scores: pd.DataFrame, language: str) -> dict:
     """The units coloured by their rank within their region (the mission chose within a region)."""
-    items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language))}</div>' for _, c, k in REGION_RANK_CLASSES)
+    items = swatches((c, esc(t(k, language))) for _, c, k in REGION_RANK_CLASSES)
     if scores["region_rank"].isna().any():
-        items += f'<div><span class="nz-sw" style="background:{NO_DATA}"></span> {esc(t("not_ranked", language))}</div>'
+        items += swatches([(NO_DATA, esc(t("not_ranked", language)))])
     return {"id": "region_rank", "label": t("region_rank_view", language), "colour": lambda row: region_rank_colour(row["region_rank"]),
             "legend": f'<div class="nz-legend-title">{esc(t("region_rank_legend", language))}</div>{items}'}
-
-
-def _decision_views(result: "RunResult", language: str) -> list[dict]:
-    """The pilot set and the stakeholders' agreement as views of the units layer."""
-    config, pilots, stakeholders = result.config, result.analysis("pilots"), result.analysis("stakeholders")
-    views: list[dict] = []
-    if pilots is not None and pilots.best is not None:
-        best = set(pilots.best.units)
-        others = {u for s in pilots.sets[1:] for u in s.units} - best
-        swatch = ((PALETTE[-2], "pilot_best"), (PALETTE[3], "pilot_alt"), (NO_DATA, "pilot_none"))
-        items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language))}</div>' for c, k in swatch)
-        views.append({"id": "pilots", "label": t("pilots_view", language),
-                      "colour": lambda row: PALETTE[-2] if row.name in best else (PALETTE[3] if row.name in others else NO_DATA),
-                      "legend": f'<div class="nz-legend-title">{esc(t("pilots", language))}</div>{items}'})
-    if stakeholders is not None:
-        k, sets, counts = stakeholders.top_k, stakeholders.sets, stakeholders.table["sets_in_top_k"]
-        views.append({"id": "agreement", "label": t("agreement_view", language, k=k),
-                      "colour": lambda row: colour(counts.get(row.name, 0) / max(len(sets), 1)),
-                      "legend": _ramp(t("agreement_legend", language, sets=", ".join(explain.set_label(config, n, language) for n in sets), k=k),
-                                      "0", str(len(sets)), False, 0, language)})
-    views += _sources_view(result, language)
-    return views
-
-
-def _sources_view(result: "RunResult", language: str) -> list[dict]:
-    """The units whose rules, or place among the first k, depend on which source an indicator reads
-    (analysis ``triangulation``), beside those on which the sources agree."""
-    found = result.analysis("triangulation")
-    if found is None:
-        return []
-    rules = {u for u, cs in found.claims.items() if any(c.key == "source_rule" for c in cs)}
-    top = set(found.claims) - rules
-    swatch = ((PASS, "sources_agree_item"), (FAIL, "sources_rules_item"), (CATEGORIES[5], "sources_top_item"))  # yellow: neither pass nor fail
-    items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language, first=first_words(found.top_k, language)))}</div>'
-                    for c, k in swatch)
-    title = t("sources_legend", language, sources=", ".join(found.labels))
-    return [{"id": "sources", "label": t("sources_view", language),
-             "colour": lambda row: FAIL if row.name in rules else (CATEGORIES[5] if row.name in top else PASS),
-             "legend": f'<div class="nz-legend-title">{esc(title)}</div>{items}'}]
 
 
 #: Default simplification tolerance as a share of the diagonal of the units' extent: Leaflet fits
@@ -600,8 +497,9 @@ class _App(MacroElement):
     """The page's own code: views, legends, popups, side panel, sliders, ranking table, overlays.
 
     Its style and scripts are the package's static files (``page/static``): ``app.css``, the pure
-    scoring kernel ``kernel.js``, the TopoJSON decoder ``topology.js`` and the page's ``app.js``,
-    inlined so that the page stays one file."""
+    modules (formatting, the tree and the scoring kernel, the TopoJSON decoder, the store, claims,
+    popups and renders) and the DOM glue (``labels.js``, ``points.js``, ``panel.js``, ``app.js``,
+    ``periods.js``), inlined in the template's order so that the page stays one file."""
 
     _template = Template(
         """
@@ -619,6 +517,9 @@ class _App(MacroElement):
 {{ this.builders_js }}
 {{ this.popup_js }}
 {{ this.render_js }}
+{{ this.labels_js }}
+{{ this.points_js }}
+{{ this.panel_js }}
 {{ this.app_js }}
 {{ this.periods_js }}
 (function () {
@@ -643,6 +544,7 @@ class _App(MacroElement):
         self.claims_js, self.format_js, self.store_js, self.builders_js, self.render_js = (
             _static(name) for name in ("claims.js", "format.js", "store.js", "builders.js", "render.js"))
         self.tree_js = _static("tree.js")
+        self.labels_js, self.points_js, self.panel_js = (_static(name) for name in ("labels.js", "points.js", "panel.js"))
         self.periods_js = _static("periods.js") if data.get("periods") else ""
 
 
@@ -816,7 +718,7 @@ def page_data(result: "RunResult", language: str) -> dict:
         "failing_units": config.model.failing_units,
         "indicators": indicators, "pillars": pillars, "tree": page_tree(result.scored.structure),
         "top_k": config.map.top_k,
-        "rules": len(config.rules), "rules_k": explain.top_k(config), "analyses": analyses.page(result.analyses),
+        "rules": len(config.rules), "rules_k": explain.top_k(result.plan), "analyses": analyses.page(result.analyses),
         "region_rank_classes": [[last, c] for last, c, _ in REGION_RANK_CLASSES],
         "units": units,
         "topology": topo,

@@ -25,6 +25,7 @@ from .messages import number, pick, t
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config, PeriodSpec
+    from .config.plan import Plan
 
 __all__ = ["Panel", "period_config", "long_table", "change_table", "all_changes", "change_sentence", "top_k_moves", "bounds_text"]
 
@@ -180,24 +181,24 @@ def _rank(value: Any, language: str) -> str:
     return t("not_ranked", language) if value is None or pd.isna(value) else str(int(value))
 
 
-def change_sentence(changes: pd.DataFrame, unit: str, config: "Config", language: str) -> str:
+def change_sentence(changes: pd.DataFrame, unit: str, plan: "Plan", language: str) -> str:
     """The change of one unit from a change table, in a sentence: "Diré : rang régional 1 → 3, rang
     4 → 9, score 62,1 → 48,3 entre 2017 et 2019 ; incidents 2 → 14" — the indicators whose value
-    changed, by weight (largest first)."""
+    changed, by weight (largest first; ``plan``: the run's, :class:`~nexus_zones.config.plan.Plan`)."""
     row = changes.loc[unit]
     a, b = row["from"], row["to"]
     head = t("change_head", language, name=row["name"], rr_a=_rank(row[f"region_rank_{a}"], language), rr_b=_rank(row[f"region_rank_{b}"], language),
              r_a=_rank(row[f"rank_{a}"], language), r_b=_rank(row[f"rank_{b}"], language),
              s_a=number(round(float(row[f"score_{a}"]), 1), language), s_b=number(round(float(row[f"score_{b}"]), 1), language), a=a, b=b)
-    weights = config.indicator_weights()
+    weights = plan.model.weights
     parts = []
-    for name in sorted(config.indicators, key=lambda n: -weights.get(n, 0.0)):
+    for name in sorted(plan.indicators, key=lambda n: -weights.get(n, 0.0)):
         if f"{name}_{a}" not in row.index:
             continue
         va, vb = row[f"{name}_{a}"], row[f"{name}_{b}"]
         if _same(va, vb):
             continue
-        ind = config.indicators[name]
+        ind = plan.indicators[name]
         phrase = pick(ind.phrase, language) or pick(ind.label, language, name)
         parts.append(f"{phrase} {number(va, language)} → {number(vb, language)}")
     return head + ("" if not parts else t("change_sep", language) + t("change_sep", language).join(parts))
@@ -208,9 +209,9 @@ def _same(a: Any, b: Any) -> bool:
     return (missing_a and missing_b) or (not missing_a and not missing_b and float(a) == float(b))
 
 
-def bounds_text(panel: Panel, config: "Config", language: str) -> str:
+def bounds_text(panel: Panel, plan: "Plan", language: str) -> str:
     """The method's sentence on comparability: bounds pooled over the periods, or fixed goalposts."""
-    fixed = [pick(i.label, language, n) for n, i in config.indicators.items() if i.normalisation in ("goalposts", "threshold")
+    fixed = [pick(i.label, language, n) for n, i in plan.indicators.items() if i.normalisation in ("goalposts", "threshold")
              or (i.normalisation == "inform" and i.goalposts is not None)]
-    pooled = [pick(config.indicators[n].label, language, n) for n in panel.pooled]
+    pooled = [pick(plan.indicators[n].label, language, n) for n in panel.pooled]
     return t("periods_method", language, periods=", ".join(panel.names), pooled="; ".join(pooled) or "–", fixed="; ".join(fixed) or "–")

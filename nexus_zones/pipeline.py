@@ -22,6 +22,7 @@ import pandas as pd
 from . import aggregate, indicators, layers, load, logs, maps, model, normalise, report, reporting, treat
 from . import periods as periods_mod
 from .config import Config, load_config, measure_dependents, untranslated_texts
+from .config.plan import Plan, indicator_defs, plan_of
 from .result import RunResult
 from .errors import ConfigError, DecisionWarning, EmptyLayerWarning, InputDataError, LanguageWarning, NexusZonesError, NexusZonesWarning, Problem, UnmatchedFilterWarning, did_you_mean
 from .rules import parse_rule
@@ -189,11 +190,11 @@ def _unknown_measure(where: str, ref: str, available: list[str]) -> Problem:
 
 
 
-def _low_reporting(config: Config, boundaries: load.Boundaries, runs) -> pd.DataFrame | None:
+def _low_reporting(plan: Plan, boundaries: load.Boundaries, runs) -> pd.DataFrame | None:
     """The low-reporting columns over every run of the study: ``runs`` is a list of (the run's or the
     period's config, its measures, its points). ``None`` where no cost indicator reads a points layer.
     Periods are summed: an event in two overlapping period windows counts twice."""
-    names = reporting.event_layers(config)
+    names = plan.event_layers
     if not names:
         return None
     units = boundaries.units
@@ -211,43 +212,45 @@ def _low_reporting(config: Config, boundaries: load.Boundaries, runs) -> pd.Data
     return low
 
 
-def _hash_inputs(config: Config):
+def _hash_inputs(plan: Plan):
     """A future of the inputs' SHA-256 (path -> digest), computed in a background thread: hashing an
     845 MiB raster takes about 0.6 s, which then overlaps the single-threaded stages."""
     from concurrent.futures import ThreadPoolExecutor
 
-    paths = _input_paths(config)
+    paths = [path for _, path in plan.inputs]
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nexus-zones-hash")
     future = pool.submit(lambda: {str(p): load.file_sha256(p) for p in paths})
     pool.shutdown(wait=False)  # the thread ends when the hashing does
     return future
 
 
-def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None) -> RunResult:
+def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None, plan: Plan | None = None) -> RunResult:
     """The stages after reading. ``hashing`` is the inputs' digests under way (:func:`_hash_inputs`),
-    best started before the reading, whose parsing leaves a core free."""
+    best started before the reading, whose parsing leaves a core free; ``plan``: the config's (built here without one)."""
     boundaries, raw_layers = loaded.boundaries, loaded.layers
     assert boundaries is not None
-    hashing = hashing or _hash_inputs(config)  # in a thread (hashlib releases the GIL), beside the stages
+    plan = plan or plan_of(config)
+    hashing = hashing or _hash_inputs(plan)  # in a thread (hashlib releases the GIL), beside the stages
     measures, reports, joins, points, measured = _aggregate(config, boundaries, raw_layers, progress)
     _check_references(config, measures)
     _check_empty_layers(config, raw_layers, measures, measured)
     values, imputed = indicators.build_matrix(
-        measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
+        measures, plan.model.indicator_defs, unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
         groups=boundaries.units,
     )
-    outliers = _outliers(config, values)
-    normalised_frame = normalise.normalise_frame(values, model.norm_specs(config))
+    outliers = _outliers(plan, values)
+    normalised_frame = normalise.normalise_frame(values, plan.model.norm_specs)
     logger.info("normalise: %d indicators on a 0-1 scale (1 = best for a pilot)", normalised_frame.shape[1])
     with logs.timed("score and analyses"):
-        scored, analyses = model.score_stage(config, boundaries.units, measures, values, normalised_frame, imputed, points=points)
+        scored, analyses = model.score_stage(plan.model, boundaries.units, measures, values, normalised_frame, imputed, points=points)
     with logs.timed("low reporting"):
-        table = model.with_low_reporting(scored.table, _low_reporting(config, boundaries, [(config, measures, points)]))
+        table = model.with_low_reporting(scored.table, _low_reporting(plan, boundaries, [(config, measures, points)]))
     with logs.timed("decision"), logs.inner():
-        analyses = {**analyses, **model.decide(config, scored, table)}
+        analyses = {**analyses, **model.decide(plan.model, scored, table)}
     inputs = hashing.result()
     return RunResult(
         config=config,
+        plan=plan,
         units=boundaries.units,
         measures=measures,
         values=values,
@@ -265,9 +268,9 @@ def _compute_loaded(config: Config, loaded: _Loaded, progress=None, hashing=None
     )
 
 
-def _outliers(config: Config, values: pd.DataFrame) -> dict[str, dict]:
+def _outliers(plan: Plan, values: pd.DataFrame) -> dict[str, dict]:
     """The outlier treatment's record (:func:`nexus_zones.treat.outlier_records`); normalisation applies it."""
-    found = treat.outlier_records(values, model.outlier_settings(config))
+    found = treat.outlier_records(values, dict(plan.model.outliers))
     if found:
         logger.info("outliers: %d values treated in %d indicators (before normalisation)", sum(len(r["points"]) for r in found.values()), len(found))
     return found
@@ -288,7 +291,7 @@ def _period_measures(config: Config, boundaries: load.Boundaries, reads: dict, c
         _check_references(config, measures)
         _check_empty_layers(config, raw_layers, measures, measured)
         values, imputed = indicators.build_matrix(
-            measures, model.indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
+            measures, indicator_defs(config), unit_names=boundaries.units["name"].to_dict(), regions=boundaries.units["region"],
             groups=boundaries.units,
         )
     return raw_layers, measures, reports, joins, points, values, imputed
@@ -308,25 +311,27 @@ def _compute_panel(config: Config, progress=None) -> RunResult:
         staged[period.name] = _period_measures(configs[period.name], boundaries, reads, cache, progress, period=period.name)
         logger.info("period %s: %d units measured", period.name, len(boundaries.units))
     values = {p: s[5] for p, s in staged.items()}
-    normalised = model.pooled_normalise(config, values)
+    plan = plan_of(config)
+    normalised = model.pooled_normalise(plan.model, values)
     results = {}
-    low = _low_reporting(config, boundaries, [(configs[p], s[1], s[4]) for p, s in staged.items()])  # over the whole study
+    low = _low_reporting(plan, boundaries, [(configs[p], s[1], s[4]) for p, s in staged.items()])  # over the whole study
     for name, (raw_layers, measures, reports, joins, points, _, imputed) in staged.items():
         pconfig = configs[name]
+        pplan = plan_of(pconfig)
         with logs.in_period(name):
-            scored, analyses = model.score_stage(pconfig, boundaries.units, measures, values[name], normalised[name], imputed, points=points,
-                                                 renormalise=model.renormaliser(config, values, name))  # pooled too, for the robustness draws
+            scored, analyses = model.score_stage(pplan.model, boundaries.units, measures, values[name], normalised[name], imputed, points=points,
+                                                 renormalise=model.renormaliser(plan.model, values, name))  # pooled too, for the robustness draws
         table = model.with_low_reporting(scored.table, low)
         results[name] = RunResult(
-            config=pconfig, units=boundaries.units, measures=measures, values=values[name], imputed=imputed, normalised=normalised[name], scored=scored.scored,
-            scores=table, point_reports=reports, points=points, inputs=_input_hashes(pconfig), boundaries_meta=boundaries.meta, joins=joins, analyses=analyses,
+            config=pconfig, plan=pplan, units=boundaries.units, measures=measures, values=values[name], imputed=imputed, normalised=normalised[name], scored=scored.scored,
+            scores=table, point_reports=reports, points=points, inputs=_input_hashes(pplan), boundaries_meta=boundaries.meta, joins=joins, analyses=analyses,
         )
     long = periods_mod.long_table({n: r.scores for n, r in results.items()}, indicators=list(config.indicators), rules=list(config.rules))
     pooled = tuple(n for n, i in config.indicators.items() if i.normalisation in normalise.DATA_RELATIVE)
     panel = periods_mod.Panel(tuple(config.periods), results, long, tuple(config.indicators), tuple(config.rules), pooled)
     last = results[config.periods[-1].name]
     inputs = {k: v for r in results.values() for k, v in r.inputs.items()}
-    return replace(last, panel=panel, inputs=inputs, outliers=_outliers(config, pd.concat(values, names=["period", "unit_id"])))
+    return replace(last, panel=panel, inputs=inputs, outliers=_outliers(plan, pd.concat(values, names=["period", "unit_id"])))
 
 
 def _load_periods(config: Config) -> _Loaded:
@@ -339,13 +344,8 @@ def _load_periods(config: Config) -> _Loaded:
     return replace(loaded, problems=problems)
 
 
-def _input_paths(config: Config) -> list[Path]:
-    """Every file the run reads: the boundaries and each layer's (:meth:`~nexus_zones.layers.base._HasPath.input_paths`)."""
-    return [config.study.boundaries.path, *(path for spec in config.layers.values() for path in spec.input_paths())]
-
-
-def _input_hashes(config: Config) -> dict[str, str]:
-    return {str(path): load.file_sha256(path) for path in _input_paths(config)}
+def _input_hashes(plan: Plan) -> dict[str, str]:
+    return {str(path): load.file_sha256(path) for _, path in plan.inputs}
 
 
 def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, progress=None) -> RunResult:
@@ -361,8 +361,9 @@ def compute(config: Config | str | Path, *, data_dir: str | Path | None = None, 
         if config.periods:
             result = _compute_panel(config, progress)
         else:
-            hashing = _hash_inputs(config)  # beside the reading, not the two threads of the zonal statistics
-            result = _compute_loaded(config, _load_all(config, collect=False, countable_only=True), progress, hashing)
+            plan = plan_of(config)
+            hashing = _hash_inputs(plan)  # beside the reading, not the two threads of the zonal statistics
+            result = _compute_loaded(config, _load_all(config, collect=False, countable_only=True), progress, hashing, plan)
     return replace(result, warnings=tuple(rec.messages))
 
 
@@ -408,7 +409,7 @@ def run(
     result = compute(config, data_dir=data_dir, progress=progress)
     if not write:
         return result
-    target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
+    target = _output_folder(result.config, out_dir)
     with logs.Recorder() as rec, logs.timed("map"):  # the map's own geometry repairs are reported like the stages' warnings
         html = maps.build_map(result, offline=offline)
     result = replace(result, warnings=result.warnings + tuple(m for m in rec.messages if m not in result.warnings))
@@ -420,9 +421,23 @@ def run(
 def brief(config: Config | str | Path, *, out_dir: str | Path | None = None, data_dir: str | Path | None = None, progress=None) -> dict[str, Path]:
     """Compute the study and write its mission brief (HTML, PNG map, XLSX scores); returns the paths."""
     result = compute(config, data_dir=data_dir, progress=progress)
-    target = Path(out_dir) if out_dir is not None else (result.config.output.dir or Path("maps"))
+    target = _output_folder(result.config, out_dir)
     with logs.Recorder():
         return report.write_brief(result, target)
+
+
+def _output_folder(config: Config, out_dir: str | Path | None) -> Path:
+    """The output folder: ``out_dir`` (``--out``), else the config's ``output.dir``, else ``./maps``;
+    one that is a file is refused, naming where it came from."""
+    if out_dir is not None:
+        target, where, fix = Path(out_dir), "--out", "pass another --out"
+    elif config.output.dir is not None:
+        target, where, fix = config.output.dir, f"{config.source or 'config'}: output.dir", "set output.dir to a folder (or pass --out)"
+    else:
+        target, where, fix = Path("maps"), "the default output folder (no --out, no output.dir)", "pass --out or set output.dir to a folder"
+    if target.exists() and not target.is_dir():
+        raise NexusZonesError(f"{where}: found {target}, a file; expected a folder for the outputs. Fix: {fix}")
+    return target
 
 
 @dataclass(frozen=True)

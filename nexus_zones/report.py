@@ -404,7 +404,7 @@ def _panel_meta(result: "RunResult") -> dict:
     if panel is None:
         return {}
     periods = [{"name": p.name, "window": [str(d) if d else None for d in p.window], "round": str(p.round_date)} for p in panel.periods]
-    return {"periods": periods, "periods_method": bounds_text(panel, result.config, "en")}
+    return {"periods": periods, "periods_method": bounds_text(panel, result.plan, "en")}
 
 
 def _panel_tables(result: "RunResult", out: Path, paths: dict, tables: dict) -> None:
@@ -422,7 +422,7 @@ def _panel_tables(result: "RunResult", out: Path, paths: dict, tables: dict) -> 
     for i, a in enumerate(panel.names):
         for b in panel.names[i + 1:]:
             change = panel.changes(a, b)
-            change["sentence"] = [change_sentence(change, u, result.config, result.config.language) for u in change.index]
+            change["sentence"] = [change_sentence(change, u, result.plan, result.config.language) for u in change.index]
             frames.append(change)
     tables["changes"] = all_changes(panel.long, panel.names, indicators=panel.indicators).assign(
         sentence=[s for f in frames for s in f["sentence"]])
@@ -507,9 +507,7 @@ OPTIONAL_TABLES = (*analyses.TABLES, "periods", "changes", "outliers")
 
 def _inputs(result: "RunResult") -> list[tuple[str, Path]]:
     """Every file the run read, with the config key that names it (or "an input of the run")."""
-    config = result.config
-    named = [("config file", Path(config.source)), ("study.boundaries.path", Path(config.study.boundaries.path))]
-    named += [(f"layers.{name}.path", Path(p)) for name, spec in config.layers.items() for p in spec.input_paths()]
+    named = [("config file", Path(result.config.source)), *result.plan.inputs]
     known = {str(p.resolve()) for _, p in named}
     return named + [("an input of the run", Path(p)) for p in result.inputs if str(Path(p).resolve()) not in known]
 
@@ -655,7 +653,7 @@ def brief_html(result: "RunResult", png: bytes) -> str:
     note = f"<p class='note'>{esc(pick(config.study.note, lang))}</p>" if config.study.note else ""
     image = base64.b64encode(png).decode("ascii")
     robust_head = t("robust_head", lang, k=config.robustness.top_k)
-    heads = [t(key, lang) for key in ("rank", "region_rank", "name", "region", "score_short", "rules_failed_n")] + [t("rank_band", lang), robust_head[:1].upper() + robust_head[1:], t("which_rules", lang)]
+    heads = [t(key, lang) for key in ("rank", "region_rank", "name", "region", "score_short", "rules_failed_n")] + [t("rank_band_head", lang), robust_head[:1].upper() + robust_head[1:], t("which_rules", lang)]
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{esc(t('brief_title', lang))} — {esc(pick(config.study.title, lang))}</title>
 <style>
@@ -690,14 +688,14 @@ def _esc(value) -> str:
 def _rules_decide(result: "RunResult", lang: str) -> str:
     """The one sentence saying that the rules alone decide the order or the top k, when they do."""
     said = explain.rules_claim(result)
-    return f"<p class='rules-decide'><b>{_esc(claims.render(said, lang, explain.labels(result.config, lang)))}</b></p>" if said is not None else ""
+    return f"<p class='rules-decide'><b>{_esc(claims.render(said, lang, explain.labels(result.plan, lang)))}</b></p>" if said is not None else ""
 
 
 def _brief_ranking_rows(result: "RunResult", lang: str) -> list[str]:
     """One table row per unit: rank, region rank, name, region, score, number of rules failed, rank
     band, among the first k whatever the weights (a claim), the rules it fails."""
     config, esc = result.config, _esc
-    decided, labels = explain.rules_decide_top(result), explain.labels(config, lang)
+    decided, labels = explain.rules_decide_top(result), explain.labels(result.plan, lang)
     robustness = result.analysis("robustness")
     rows = []
     for unit, row in result.scores.iterrows():
@@ -720,7 +718,7 @@ def _brief_top_units(result: "RunResult", lang: str, k: int) -> list[str]:
     (:func:`claims.pick_three`) and then the others (strengths and weaknesses by their points), what
     low reporting may hide, and each rule passed or failed."""
     config, scores, esc = result.config, result.scores, _esc
-    labels, means, ends = explain.labels(config, lang), explain.other_means(result), explain._ends(result)
+    labels, means, ends = explain.labels(result.plan, lang), explain.other_means(result), explain._ends(result)
     top_blocks = []
     for unit, row in scores[scores["rank"].notna() & (scores["rank"].astype("Float64") <= k)].iterrows():
         why = explain.why_claims(result, unit, means=means, ends=ends)
@@ -801,7 +799,7 @@ def _periods_method(result: "RunResult", esc) -> str:
     """The method's sentence on comparability across periods (nothing for a single snapshot)."""
     if result.panel is None:
         return ""
-    return f"<p>{esc(bounds_text(result.panel, result.config, result.config.language))}</p>"
+    return f"<p>{esc(bounds_text(result.panel, result.plan, result.config.language))}</p>"
 
 
 def _periods_section(result: "RunResult", esc) -> str:
@@ -818,7 +816,7 @@ def _periods_section(result: "RunResult", esc) -> str:
     said = lambda units: ", ".join(esc(names[u]) for u in units) or esc(t("no_unit", lang))  # noqa: E731
     changes = panel.changes(a, b)
     top = list(changes.index[changes[f"rank_{b}"].notna() & (changes[f"rank_{b}"].astype(float) <= k)])
-    moves = "".join(f"<li>{esc(change_sentence(changes, u, config, lang))}</li>" for u in top)
+    moves = "".join(f"<li>{esc(change_sentence(changes, u, result.plan, lang))}</li>" for u in top)
     heads = "".join(f"<th>{esc(p)}</th>" for p in panel.names)
     rows = []
     for u in top:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .aggregate import assign_points
 
-__all__ = ["COLUMNS", "event_layers", "IMPRECISE", "MOST", "NO_EVENTS", "REGION_ONLY", "low_reporting", "region_only_counts"]
+__all__ = ["COLUMNS", "IMPRECISE", "MOST", "NO_EVENTS", "REGION_ONLY", "low_reporting", "region_only_counts"]
 
 #: The code of a unit where no event was recorded over the study.
 NO_EVENTS = "no_events"
@@ -96,15 +96,3 @@ def low_reporting(recorded: pd.Series, region_only: pd.Series, *, most: float = 
     share = (region_only.reindex(events.index).fillna(0.0).astype(float) / events).where(events > 0)
     code = np.select([(events == 0).to_numpy(), (share > most).to_numpy()], [NO_EVENTS, IMPRECISE], default="")
     return pd.DataFrame({"events_recorded": events, "events_imprecise_share": share, "low_reporting": code}, index=events.index)
-
-
-def event_layers(config) -> list[str]:
-    """The points layers read by an indicator of direction cost: few events there raise a unit's score,
-    so a low count that may reflect little reporting is worth a caution."""
-    names: list[str] = []
-    for ind in config.indicators.values():
-        layer = ind.measure.split(".", 1)[0]
-        spec = config.layers.get(layer)
-        if ind.direction == "cost" and spec is not None and spec.kind == "points" and layer not in names:
-            names.append(layer)
-    return names

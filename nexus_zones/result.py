@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import logs, model, reporting, score
 from .config import Config, with_failing_units, with_weights
+from .config.plan import Plan, plan_of
 from .layers.points import PointReport
 from .periods import Panel
 
@@ -24,7 +25,11 @@ class RunResult:
     Attributes
     ----------
     config
-        The config the run read (the period's, in a study over periods).
+        The config the run read (the period's, in a study over periods): the writers' own keys
+        (``map``, ``output``, ``study``) and the run record.
+    plan
+        The config resolved for the stages after reading (:class:`~nexus_zones.config.plan.Plan`):
+        what the score stage, :meth:`rescore` and the sentences (:mod:`nexus_zones.explain`) read.
     units
         The study's units (GeoDataFrame indexed by unit id: ``name``, ``region``, geometry).
     measures, values, imputed, normalised
@@ -54,6 +59,7 @@ class RunResult:
     """
 
     config: Config
+    plan: Plan
     units: gpd.GeoDataFrame
     measures: pd.DataFrame
     values: pd.DataFrame
@@ -76,17 +82,20 @@ class RunResult:
         """The result of the analysis ``name``, or ``None`` when it did not run."""
         return self.analyses.get(name)
 
-    def rescore(self, weights: Mapping[str, float], *, failing_units: str | None = None) -> "RunResult":
-        """Re-score with other weights (indicator name → weight) without reading or writing files.
+    def rescore(self, weights: Mapping[str, float], *, pillar_weights: Mapping[str, float] | None = None,
+                failing_units: str | None = None) -> "RunResult":
+        """Re-score with other weights (indicator name → weight; ``pillar_weights``: node of the model
+        tree → its weight among its siblings) without reading or writing files.
 
         Weights not named keep their configured value. The analyses beside the score run again;
         those of a decision (pilots, stakeholders, ...) are left out. Returns a new result with no paths.
         """
-        config = with_weights(self.config, weights)
+        config = with_weights(self.config, weights, pillar_weights)
         if failing_units is not None:
             config = with_failing_units(config, failing_units)
+        plan = plan_of(config)
         with logs.Recorder() as rec:
-            scored, found = model.score_stage(config, self.units, self.measures, self.values, self.normalised, self.imputed, points=self.points)
+            scored, found = model.score_stage(plan.model, self.units, self.measures, self.values, self.normalised, self.imputed, points=self.points)
         kept = [c for c in reporting.COLUMNS if c in self.scores.columns]
         table = model.with_low_reporting(scored.table, pd.DataFrame(self.scores[kept]) if kept else None)
-        return replace(self, config=config, scored=scored.scored, scores=table, analyses=found, warnings=tuple(rec.messages), paths={})
+        return replace(self, config=config, plan=plan, scored=scored.scored, scores=table, analyses=found, warnings=tuple(rec.messages), paths={})

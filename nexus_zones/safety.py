@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .errors import BidiControlWarning
@@ -75,9 +76,10 @@ def strip_bidi_mapping(data: Any, *, source: str) -> Any:
     return cleaned
 
 
-def strip_bidi_columns(frame: pd.DataFrame, columns: Iterable[str], *, source: str) -> pd.DataFrame:
+def strip_bidi_columns(frame: pd.DataFrame, columns: Iterable[str], *, source: str, lines: Sequence | None = None) -> pd.DataFrame:
     """``frame`` with the bidirectional controls removed from the text of ``columns`` (those it has);
-    one :class:`BidiControlWarning` names the rows (by index) and columns where some were found."""
+    one :class:`BidiControlWarning` names the rows and columns where some were found: by index (a
+    unit's id), or with ``lines`` (each row's line in the file, by position) as ``row <line>``."""
     found: list[str] = []
     cleaned = {}
     for column in [c for c in columns if c in frame.columns]:
@@ -86,7 +88,8 @@ def strip_bidi_columns(frame: pd.DataFrame, columns: Iterable[str], *, source: s
         marked = [v for v in pd.unique(text) if isinstance(v, str) and _BIDI.search(v) is not None]
         hit = text.isin(marked) if marked else pd.Series(False, index=text.index)
         if hit.any():
-            found += [f"{index} {column} {value!r} ({_codes(value)})" for index, value in text[hit].items()]
+            labels = [f"row {lines[i]}" for i in np.flatnonzero(hit.to_numpy())] if lines is not None else list(text.index[hit.to_numpy()])
+            found += [f"{label} {column} {value!r} ({_codes(value)})" for label, value in zip(labels, text[hit])]
             cleaned[column] = text.where(~hit, text.map(lambda v: strip_bidi(v) if isinstance(v, str) else v))
     out = frame.assign(**cleaned) if cleaned else frame
     if found:

@@ -21,10 +21,12 @@ How a shape's rows become measures (one value per unit and measure, rows of a un
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-__all__ = ["BoundaryColumns", "boundary_columns", "nesting_breaks", "TableShape", "SHAPES", "recognise_table", "spell_shape", "shape_names", "pseudo_unit", "header_key", "BoundaryColumnsError"]
+__all__ = ["BoundaryColumns", "boundary_columns", "nesting_breaks", "TableShape", "SHAPES", "recognise_table", "spell_shape", "shape_names", "pseudo_unit", "header_key", "BoundaryColumnsError",
+           "SignEvidence", "sign_evidence", "CHANGE_WORDS", "COUNT_WORDS", "CHANGE_ATTRIBUTES", "COUNT_HASHTAGS"]
 
 
 def header_key(header: str) -> str:
@@ -273,3 +275,60 @@ def pseudo_unit(name: str) -> str | None:
     """The unit a Cadre Harmonisé pseudo-unit belongs to (``Koro_limitedaccess`` -> ``Koro``), else ``None``."""
     m = re.fullmatch(r"(.+?)_([A-Za-z]+)", str(name).strip())
     return m.group(1) if m else None
+
+
+# ------------------------------------------------------------------------------------ signed measures
+
+#: Words of a measure's name or a column's header that say it is a change, and so may be below 0
+#: (English and French, accents folded): a change since the last round, a growth rate, a difference,
+#: a rainfall anomaly, a balance. ``index`` is not one: most indices are shares or scores of 0 or more.
+CHANGE_WORDS = frozenset({"change", "delta", "diff", "difference", "growth", "anomaly", "anom", "balance", "net", "variation", "trend",
+                          "evolution", "ecart", "solde", "croissance", "anomalie"})
+#: Words that say a count (a number of people or things, which cannot be below 0).
+COUNT_WORDS = frozenset({"count", "counts", "nb", "nbr", "number", "num", "total", "totals", "nombre"})
+#: HXL attributes that say a change (``#affected+idps+change`` is still a count: see COUNT_HASHTAGS).
+CHANGE_ATTRIBUTES = frozenset({"change", "delta", "diff", "growth", "anomaly", "balance", "net", "variation"})
+#: HXL hashtags of counts of people (and the attribute ``+num``): a column tagged so is a count.
+COUNT_HASHTAGS = frozenset({"#affected", "#inneed", "#population", "#reached", "#targeted", "#beneficiary"})
+
+
+@dataclass(frozen=True)
+class SignEvidence:
+    """What a measure's names say of its sign: the first word or HXL attribute saying a change
+    (``change``), and the first saying a count (``count``); each ``None`` when none does, else
+    ``"word 'x' in 'name'"``. The measure may be below 0 only when a change is said and no count is
+    (a conservative rule: ``nb_idp_change`` and ``#affected+change`` stay counts)."""
+
+    change: str | None
+    count: str | None
+
+    @property
+    def signed(self) -> bool:
+        return self.change is not None and self.count is None
+
+
+def _words(text: str) -> list[str]:
+    """A name's words: accents folded, split at anything but letters and digits and at camelCase."""
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    plain = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", plain)
+    return [w for w in re.split(r"[^a-z0-9]+", plain.lower()) if w]
+
+
+def sign_evidence(names: Sequence[str], tag: str | None = None) -> SignEvidence:
+    """What the names of a measure (its name in the config, its column's header) and its column's
+    HXL tag say of its sign (see :class:`SignEvidence`; :data:`CHANGE_WORDS`, :data:`COUNT_WORDS`,
+    :data:`CHANGE_ATTRIBUTES`, :data:`COUNT_HASHTAGS`)."""
+    change = count = None
+    for name in names:
+        words = _words(name)
+        change = change or next((f"word {w!r} in {name!r}" for w in words if w in CHANGE_WORDS), None)
+        count = count or next((f"word {w!r} in {name!r}" for w in words if w in COUNT_WORDS), None)
+    if tag and tag.strip().startswith("#"):
+        bits = tag.strip().lower().replace(" ", "").split("+")
+        hashtag, attributes = bits[0], [b for b in bits[1:] if b]
+        change = change or next((f"HXL attribute +{a} in {tag!r}" for a in attributes if a in CHANGE_ATTRIBUTES), None)
+        if hashtag in COUNT_HASHTAGS:
+            count = count or f"HXL hashtag {hashtag} in {tag!r}"
+        elif "num" in attributes:
+            count = count or f"HXL attribute +num in {tag!r}"
+    return SignEvidence(change, count)

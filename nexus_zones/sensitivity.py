@@ -21,20 +21,36 @@ import itertools
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from .score import Structure, complete_values, composite, split_weights
 
-__all__ = ["dirichlet_weights", "rank_draws", "monte_carlo", "leave_one_out"]
+__all__ = ["Draws", "dirichlet_weights", "rank_draws", "monte_carlo", "leave_one_out"]
 
 logger = logging.getLogger(__name__)
 
 #: Units × draws scored at once: each array a node of the tree holds is about 2 MB, whatever the
 #: number of units (the draws of a chunk: this over the units ranked).
 _CHUNK_CELLS = 1 << 18
+
+
+@dataclass(frozen=True)
+class Draws:
+    """What the draws are (plain values; the robustness analysis builds them from its spec, where
+    the defaults live): how many, the seed, the Dirichlet concentration, the k of "in the top k",
+    the share that makes a unit robust, and the normalisations and aggregations also drawn among."""
+
+    draws: int
+    seed: int
+    concentration: float
+    top_k: int
+    robust_share: float
+    vary_normalisation: tuple[str, ...]
+    vary_aggregation: tuple[str, ...]
 
 
 def dirichlet_weights(rng: np.random.Generator, base: np.ndarray, concentration: float, draws: int) -> np.ndarray:
@@ -110,7 +126,7 @@ def monte_carlo(
     weights: Mapping[str, float],
     structure: Structure,
     eligible: np.ndarray,
-    spec: Any,
+    spec: Draws,
     *,
     index: pd.Index,
     pillar_weights: Mapping[str, float] | None = None,
@@ -129,8 +145,7 @@ def monte_carlo(
     eligible
         Boolean mask of the units the model ranks.
     spec
-        The ``robustness`` key's spec (:class:`nexus_zones.analyses.robustness.Spec`): draws,
-        concentration, seed, top_k, robust_share, vary_normalisation, vary_aggregation.
+        The draws (:class:`Draws`; the ``robustness`` key's spec holds the same fields).
     failed
         Rules failed per unit, when failing units are ranked last (rules first); ``None`` ranks by score.
 

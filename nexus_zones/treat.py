@@ -147,9 +147,10 @@ def impute_by_group(values: pd.Series, groups: pd.Series, how: str = "mean") -> 
 
 
 def per(values: pd.Series, denominator: pd.Series) -> Treated:
-    """Values divided by the denominator; units whose denominator is 0 or missing have no value."""
+    """Values divided by the denominator; units whose denominator is 0 (or below) or missing have no
+    value (named in the note when they had a value to divide)."""
     d = denominator.reindex(values.index).astype(float)
-    bad = d.isna() | (d == 0)
+    bad = d.isna() | (d <= 0)
     out = (values.astype(float) / d.where(~bad)).where(~bad)
     left = list(values.index[bad & values.notna()])
     note = f"denominator 0 or missing for {', '.join(map(str, left))}; no value" if left else ""

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputDataError, Problem, did_you_mean
-from .fold import normalise_name
+from .fold import code_spelling, normalise_name
 
 __all__ = ["similarity", "profiles", "find_unit"]
 
@@ -32,9 +32,10 @@ def find_unit(reference: str, names: pd.Series, *, key: str = "typology.referenc
     folded = {normalise_name(n): u for u, n in names.items()}
     hit = folded.get(normalise_name(reference))
     if hit is None:
-        raise InputDataError(
-            key, [Problem(key, f"{reference!r}{did_you_mean(reference, list(names))}", "a unit id or name of the study", "correct the reference unit")]
-        )
+        spelled = code_spelling(reference, names.index)
+        found = f"{reference!r} (the boundaries write {spelled!r})" if spelled else f"{reference!r}{did_you_mean(reference, list(names))}"
+        fix = f"write {spelled!r}" if spelled else "correct the reference unit"
+        raise InputDataError(key, [Problem(key, found, "a unit id or name of the study", fix)])
     return hit
 
 

@@ -768,12 +768,26 @@ def _assert_page_equals_python(state: dict, python: RunResult) -> None:
         assert (None if pd.isna(s.loc[uid, "region_rank"]) else int(s.loc[uid, "region_rank"])) == region_, uid
 
 
+#: The groups of the weights panel around a slider's row, outermost first (a node's own group, whose
+#: summary line holds the row, left out: that line shows while the group is closed).
+_GROUPS_AROUND = """(el) => { const out = []; let d = el.closest('details.nz-node');
+  if (d && d.querySelector(':scope > summary').contains(el)) { d = d.parentElement.closest('details.nz-node'); }
+  for (; d; d = d.parentElement.closest('details.nz-node')) { out.push(d.dataset.node); }
+  return out.reverse(); }"""
+
+
 def _move_slider(pg: Page, label: str, value: float) -> float:
-    """Move the slider of the indicator (or pillar) whose label starts with ``label``; return the value it took."""
+    """Move the slider of the indicator (or node of the model tree) whose label starts with ``label``,
+    opening the panel and the closed groups around it as a person does; return the value it took."""
     weights = pg.locator("details.nz-weights")
     if not weights.evaluate("d => d.open"):
-        weights.locator("summary").click()
-    slider = pg.locator("details.nz-weights label", has_text=label).locator("input[type=range]")
+        weights.locator(":scope > summary").click()
+    row = pg.locator("details.nz-weights .nz-w", has_text=label)
+    for node in row.evaluate(_GROUPS_AROUND):
+        group = pg.locator(f'details.nz-node[data-node="{node}"]')
+        if not group.evaluate("d => d.open"):
+            group.locator(":scope > summary > .nz-w > span").click()
+    slider = row.locator("input[type=range]")
     slider.fill(str(value))
     return float(slider.input_value())
 
@@ -794,7 +808,7 @@ def grid_model(cfg: dict[str, Any]):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = nexus_zones.compute(config_from_mapping(cfg))
-        return model.score_stage(r.config, r.units, r.measures, r.values, r.normalised, r.imputed, points=r.points)[0]
+        return model.score_stage(r.plan.model, r.units, r.measures, r.values, r.normalised, r.imputed, points=r.points)[0]
 
 
 # ------------------------------------------------------------------ config mistakes, for tests/config

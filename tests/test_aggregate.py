@@ -44,3 +44,13 @@ def test_a_code_without_its_leading_zero_is_named() -> None:
     assert _lost_zero("2 code 'ML602'", known) == " (a leading zero lost? 'ML0602' is a unit's code)"
     assert _lost_zero("3 code '610'", known) == " (a leading zero lost? 'ML0610' is a unit's code)"
     assert _lost_zero("4 code 'ML1001'", known) == "" and _lost_zero("5 code 'ML9999'", known) == "" and _lost_zero("6 'Diré'", known) == ""
+
+
+def test_a_code_written_with_a_hyphen_is_named_with_the_boundaries_spelling() -> None:
+    rows = pd.DataFrame({"code": ["ML-0605", "ML0602"], "v": [1.0, 2.0]})
+    with pytest.raises(InputDataError) as err:
+        aggregate.match_table(rows, NAMED_UNITS, NAMED_UNITS.index, layer="schools", key_columns={"code": "admin2Pcod"})
+    [problem] = err.value.problems
+    assert problem.found == "no unit of that code or name (the boundaries write 'ML0605')"
+    assert problem.fix == ("write the codes as the boundaries do, or add an alias under layers.schools.aliases, correct the row, "
+                           "or set layers.schools.unmatched: drop")

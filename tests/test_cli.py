@@ -239,7 +239,21 @@ def test_many_warnings_of_one_kind_fold_into_a_count_and_verbose_shows_all():
         "WARNING MissingValueWarning: indicator i2: no value for U2",
         f"WARNING MissingValueWarning: {7 - 2 - 1 - 1} more warnings of this kind (-v shows them)",
     ]
-    assert verbose.summary()[1:] == ["WARNING MissingValueWarning (2 times): indicator i0: no value for U0"] + [f"WARNING MissingValueWarning: {t}" for t in texts[1:]]
+    # -v logged each where it arose: the summary counts them and repeats no text (each was printed twice before)
+    assert verbose.summary() == ["WARNING in all, 7 warnings of 1 kind, each shown above where it arose", "WARNING MissingValueWarning: 7 warnings"]
+
+
+def test_verbose_prints_each_named_warning_once(grid_cfg, write_config, tmp_path, capsys):
+    config = write_config(grid_cfg)
+    code, out, err = cli_run(capsys, "run", "-v", config, "--out", tmp_path / "out")
+    assert code == 0, err
+    *lines, head, first, second = err.splitlines()
+    shown = [line for line in lines if line.startswith("WARNING ")]
+    # the grid's files: a 3W row repeated, an event outside every unit; each printed once, where it arose
+    assert [line.split(":")[0] for line in shown] == ["WARNING DuplicateRecordWarning", "WARNING EventsOutsideWarning"]
+    assert len(set(shown)) == len(shown)
+    assert [head, first, second] == ["WARNING in all, 2 warnings of 2 kinds, each shown above where it arose",
+                                     "WARNING DuplicateRecordWarning: 1 warning", "WARNING EventsOutsideWarning: 1 warning"]
 
 
 def test_no_warning_no_summary():

@@ -101,8 +101,25 @@ def test_weight_sets_are_shown_by_their_label(demo_result) -> None:
     """The demo labels its sets in both languages: the French agreement legend names them in French."""
     from nexus_zones import maps
 
-    config = demo_result.config
-    assert [explain.set_label(config, n, "fr") for n in ("humanitarian", "development", "peace", "participants")] == [
+    assert [explain.set_label(demo_result.plan, n, "fr") for n in ("humanitarian", "development", "peace", "participants")] == [
         "humanitaire", "développement", "paix", "participants"]
     legend = next(v["legend"] for v in maps._views(demo_result, "fr") if v["id"] == "agreement")
     assert "Jeux de poids (humanitaire, développement, paix, participants)" in legend
+
+
+def test_the_facts_come_from_the_plan_never_the_config(demo_result) -> None:
+    """explain reads a run's plan (labels, scales, layers' notes, k), not its Config: without the
+    config, every unit's claims are the same."""
+    from dataclasses import replace
+
+    bare = replace(demo_result, config=None)
+    assert explain.rules_facts(bare) == explain.rules_facts(demo_result)
+    assert explain.labels(bare.plan, "fr") == explain.labels(demo_result.config, "fr")
+    assert explain.data_share_claims(bare, "fr") == explain.data_share_claims(demo_result, "fr")
+    assert explain.pilot_claims(bare) == explain.pilot_claims(demo_result)
+    for unit in demo_result.scores.index:
+        for said in (explain.why_facts, explain.rank_band_claim, explain.reporting_claims, explain.choice_claims):
+            assert repr(said(bare, unit)) == repr(said(demo_result, unit)), (said.__name__, unit)  # repr: NaN facts compare
+    # no demo unit reports little, so the layers and period its lines would name are compared directly
+    assert explain._reporting_context(bare, "fr") == explain._reporting_context(demo_result, "fr") == (
+        "Illustrative, ACLED-style (demo), Illustrative, OCHA access monitoring style (demo)", "2017")  # the two cost points layers, 2017

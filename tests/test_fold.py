@@ -76,3 +76,12 @@ def test_excel_percent_cells_become_percentage_points(tmp_path: Path, caplog: py
                                   ("Sɛgu", "segu"), ("Ɲɔgɔn", "nyogon"), ("Þórshöfn", "thorshofn")])
 def test_names_fold_through_letters_nfkd_keeps_whole(a: str, b: str) -> None:
     assert fold.normalise_name(a) == fold.normalise_name(b) == b.lower()
+
+
+# ------------------------------------------------------------------ P-codes spelled with separators
+
+
+def test_a_code_spelled_with_a_hyphen_space_or_case_is_found_for_a_hint():
+    known = ["ML0602", "ML0603", "ML1001"]
+    assert [fold.code_spelling(c, known) for c in ("ML-0603", "ml 0603", "ML_0603", "ML.06.03", "Ml0602")] == ["ML0603", "ML0603", "ML0603", "ML0603", "ML0602"]
+    assert [fold.code_spelling(c, known) for c in ("ML0603", "ML-0604", "", "--", "Diré")] == [None, None, None, None, None]

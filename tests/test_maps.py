@@ -142,12 +142,8 @@ def test_hostile_strings_are_escaped_in_the_page(grid_cfg, grid_files, tmp_path)
 
 
 def test_fixed_class_legends(grid_cfg, tmp_path):
-    from nexus_zones.maps import PALETTE, colour
+    from nexus_zones.maps import colour  # the classes themselves: tests/test_legends.py
 
-    # 5 classes: 0.0–0.2 is class 0 (the first colour), 0.9 is class 4 (the last), 0.5 is class 2 (the middle: PALETTE[4])
-    assert colour(0.1, 5) == colour(0.0, 5) == PALETTE[0]
-    assert colour(0.9, 5) == colour(1.0, 5) == PALETTE[-1]
-    assert colour(0.5, 5) == PALETTE[4]
     cfg = json.loads(json.dumps(grid_cfg))
     cfg["map"] = {"classes": 5}
     html = nexus_zones.run(config_from_mapping(cfg), out_dir=tmp_path).paths["map"].read_text(encoding="utf-8")
@@ -256,11 +252,11 @@ def test_real_boundaries_at_the_default_tolerance(layer: str) -> None:
 
 def test_static_files_cannot_end_their_element() -> None:
     """Inlined in <script> and <style>, the files must not contain the tag that would close them."""
-    for name, tag in (("app.js", "</script"), ("kernel.js", "</script"), ("topology.js", "</script"), ("periods.js", "</script"),
-                      ("popup.js", "</script"), ("app.css", "</style")):
+    scripts = sorted(p.name for p in STATIC.glob("*.js"))
+    for name, tag in [*((name, "</script") for name in scripts), ("app.css", "</style")]:
         assert tag not in (STATIC / name).read_text(encoding="utf-8").lower(), name
     # branca reads the page's script as a Jinja template again: no Jinja opener in the scripts
-    for name in ("app.js", "kernel.js", "topology.js", "periods.js", "popup.js"):
+    for name in scripts:
         text = (STATIC / name).read_text(encoding="utf-8")
         assert not any(opener in text for opener in ("{{", "{%", "{#")), name
 
@@ -271,7 +267,8 @@ def test_page_inlines_the_static_files_once(demo_result, tmp_path: Path) -> None
     demo = demo_result
     page = maps.build_map(demo, offline=True)
     assert page.count((STATIC / "app.css").read_text(encoding="utf-8")) == 1
-    order = ["format.js", "kernel.js", "topology.js", "store.js", "claims.js", "builders.js", "popup.js", "render.js", "app.js"]
+    order = ["format.js", "tree.js", "kernel.js", "topology.js", "store.js", "claims.js", "builders.js", "popup.js", "render.js", "labels.js", "points.js",
+             "panel.js", "app.js"]
     at = [page.find(maps.compact_js((STATIC / name).read_text(encoding="utf-8"))) for name in order]
     assert all(page.count(maps.compact_js((STATIC / name).read_text(encoding="utf-8"))) == 1 for name in order)
     assert at == sorted(at) and at[0] > 0, dict(zip(order, at))
@@ -440,7 +437,8 @@ def test_page_layout_payload(demo_result) -> None:
 # The page carries its scripts compacted (maps.compact_js: no comments, no indentation): each still
 # parses, and each module loads under Node and exports what its source exports.
 
-PAGE_MODULES = ["format.js", "kernel.js", "topology.js", "store.js", "claims.js", "builders.js", "popup.js", "render.js"]
+PAGE_MODULES = ["format.js", "tree.js", "kernel.js", "topology.js", "store.js", "claims.js", "builders.js", "popup.js", "render.js", "labels.js", "points.js",
+                "panel.js"]
 
 
 def test_compact_js_drops_comments_and_indentation_only() -> None:

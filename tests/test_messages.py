@@ -3,13 +3,15 @@ language's convention, largest-remainder points that keep the total, the words f
 
 from __future__ import annotations
 
+import ast
 import math
+from collections import Counter
 
 from nexus_zones.messages import fixed, number, ordinal, percent, share_text, t
 
 from ._support import largest_remainder
 
-from ._support import NNBSP
+from ._support import NNBSP, REPO
 
 
 # ------------------------------------------------------------------------ numbers and language
@@ -60,3 +62,21 @@ def test_shares_never_read_0_or_100_unless_exact() -> None:
 def test_ordinals() -> None:
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111)] == ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"]
     assert ordinal(1, "fr") == "1er" and ordinal(2, "fr") == "2e"
+
+
+def test_no_key_of_the_catalogue_is_written_twice() -> None:
+    """CATALOGUE is built from several literals (``CATALOGUE.update({...})``): a key written in two of
+    them silently loses its first text (the brief's ranking once showed a claim's template,
+    "Rank band at the config's weights: {lo}–{hi} …", as a column's header)."""
+    tree = ast.parse((REPO / "nexus_zones" / "messages.py").read_text(encoding="utf-8"))
+    literals = []
+    for node in tree.body:  # CATALOGUE: dict = {...} and CATALOGUE.update({...}), at the module's top level
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "CATALOGUE":
+            literals.append(node.value)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and getattr(node.value.func, "attr", None) == "update" \
+                and getattr(node.value.func.value, "id", None) == "CATALOGUE":
+            literals.append(node.value.args[0])
+    keys = [k.value for d in literals if isinstance(d, ast.Dict) for k in d.keys if isinstance(k, ast.Constant)]
+    assert len(keys) > 200  # the literals were found
+    assert [k for k, n in Counter(keys).items() if n > 1] == []
+    assert t("rank_band_head", "en") == "Rank band" and t("rank_band_head", "fr") == "Fourchette de rangs"

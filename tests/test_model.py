@@ -7,6 +7,7 @@ import pytest
 
 from nexus_zones import model, reporting
 from nexus_zones.config import config_from_mapping
+from nexus_zones.config.plan import model_plan
 
 from ._support import demo_mapping, grid_model
 
@@ -21,7 +22,7 @@ def test_alternative_normalisations_use_the_bounds_of_every_period() -> None:
     a = pd.DataFrame({c: [1.0, 2.0, 3.0] for c in columns}, index=units)
     b = pd.DataFrame({c: [3.0, 5.0, 9.0] for c in columns}, index=units)
     pooled = {"2017": a, "2018": b}
-    alt = {p: model.renormaliser(config, pooled, p) for p in pooled}
+    alt = {p: model.renormaliser(model_plan(config), pooled, p) for p in pooled}
     # incidents is a cost: pooled min-max over 1, 2, 3, 3, 5, 9 gives (9 − v) / (9 − 1)
     assert alt["2017"]("minmax")["incidents"].tolist() == pytest.approx([(9 - 1) / 8, (9 - 2) / 8, (9 - 3) / 8])
     assert alt["2018"]("minmax")["incidents"].tolist() == pytest.approx([(9 - 3) / 8, (9 - 5) / 8, 0.0])
@@ -29,7 +30,7 @@ def test_alternative_normalisations_use_the_bounds_of_every_period() -> None:
     for method in ("minmax", "rank"):
         assert alt["2017"](method).loc["U3", "incidents"] == alt["2018"](method).loc["U1", "incidents"]
     # a single snapshot is its own pool
-    alone = model.renormaliser(config, {"": a}, "")("minmax")["incidents"]
+    alone = model.renormaliser(model_plan(config), {"": a}, "")("minmax")["incidents"]
     assert alone.tolist() == pytest.approx([1.0, 0.5, 0.0])
 
 
@@ -42,12 +43,3 @@ def test_the_scores_table_is_sorted_by_rank_with_the_analyses_columns_before_sta
     with_low = [c for c in model.with_low_reporting(table, low).columns if c != "geometry"]
     assert with_low[-len(reporting.COLUMNS) - 1:] == [*reporting.COLUMNS, "status"]
     assert model.with_low_reporting(table, None) is table
-
-
-def test_each_analysis_gets_the_spec_at_its_dotted_key(grid_cfg):
-    grid_cfg["model"] = {"compare_weights": ["entropy"]}
-    grid_cfg["robustness"] = {"top_k": 2}
-    specs = model.specs(config_from_mapping(grid_cfg))
-    assert specs["compared_weights"] == ["entropy"] and specs["ahp"] is None
-    assert specs["leave_one_out"].top_k == specs["robustness"].top_k == 2
-    assert specs["stakeholders"].top_k == 2  # its default, resolved from robustness.top_k when the config was built

@@ -97,7 +97,7 @@ def test_change_sentence_matches_the_change_table(three_years: Path) -> None:
     config = result.config
     for unit in changes.index:
         row = changes.loc[unit]
-        sentence = change_sentence(changes, unit, config, "en")
+        sentence = change_sentence(changes, unit, result.plan, "en")
         assert sentence.startswith(f"{row['name']}: region rank ")
         pairs = _numbers(sentence)
         rank = lambda v: "not ranked" if pd.isna(v) else str(int(v))  # noqa: E731
@@ -112,7 +112,7 @@ def test_change_sentence_matches_the_change_table(three_years: Path) -> None:
             assert said is not None
             assert (float(said.group(1)), float(said.group(2))) == (row["incidents_2017"], row["incidents_2018"])
         assert row["rank_change"] is pd.NA or pd.isna(row["rank_change"]) or row["rank_change"] == row["rank_2017"] - row["rank_2018"]
-    fr = change_sentence(changes, changes.index[0], config, "fr")
+    fr = change_sentence(changes, changes.index[0], result.plan, "fr")
     assert " : rang régional " in fr and " entre 2017 et 2018" in fr
 
 

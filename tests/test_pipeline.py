@@ -239,3 +239,23 @@ def test_sixty_indicators_run_without_a_fragmented_frame_warning(grid_cfg, tmp_p
         fragmented = [str(w.message)[:60] for w in caught if issubclass(w.category, pd.errors.PerformanceWarning)]
         assert fragmented == [], (n, fragmented)
         assert result.scores.shape[0] == len(grid_units()) and sum(c.endswith("_contrib") for c in result.scores.columns) == n
+
+
+# ------------------------------------------------------------------ the output folder, named by where it came from
+
+
+def test_an_output_folder_that_is_a_file_names_its_key(grid_cfg, write_config, tmp_path, monkeypatch, capsys):
+    (tmp_path / "taken").write_text("a file, not a folder", encoding="utf-8")
+    config = write_config({**grid_cfg, "output": {"dir": "taken"}})  # relative to the config's folder
+    code, _, err = cli_run(capsys, "run", config, "-q")
+    assert code == 2
+    assert f"error: {config}: output.dir: found {tmp_path / 'taken'}, a file; expected a folder for the outputs. " \
+           "Fix: set output.dir to a folder (or pass --out)" in err
+    code, _, err = cli_run(capsys, "brief", config, "--out", tmp_path / "taken", "-q")
+    assert code == 2 and f"error: --out: found {tmp_path / 'taken'}, a file; expected a folder for the outputs. Fix: pass another --out" in err
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "maps").write_text("", encoding="utf-8")
+    with pytest.raises(nexus_zones.NexusZonesError, match=r"^the default output folder \(no --out, no output.dir\): found maps, a file; "
+                                                          r"expected a folder for the outputs\. Fix: pass --out or set output.dir to a folder$"):
+        nexus_zones.run(config_from_mapping(grid_cfg))
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "a file, not a folder"  # nothing written over it

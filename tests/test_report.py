@@ -142,6 +142,9 @@ def test_brief_content(demo_brief):
     assert "✔ Police, gendarmerie and military present" in text
     assert "Rank bands come from 1,000 random weightings" in text
     assert "Illustrative, ACLED-style (demo) — 2017" in text
+    # the ranking's headers are words, not a claim's template with its fields unfilled
+    heads = re.search(r"<tr>((?:<th>[^<]*</th>)+)</tr>", text).group(1)
+    assert "<th>Rank band</th>" in heads and "{" not in heads
 
 
 def test_xlsx_holds_the_scores(demo_result, demo_brief, tmp_path):

@@ -293,3 +293,52 @@ def test_cadre_harmonise_rows_not_marked_usethisperiod_are_left_out(real, tmp_pa
     kept = ch[latest & (ch["usethisperiod"] == "Y")]
     assert np.isnan(by_name.pop("goundam"))
     assert by_name == dict(zip(kept["adm2_name"].map(fold.normalise_name), kept["population"].astype(float)))
+
+
+# ------------------------------------------------------------------------------------ signed measures (issue 21 item 2)
+
+
+@pytest.mark.parametrize("names, tag, change", [
+    (("idp_change", "idp_change"), None, "word 'change' in 'idp_change'"),
+    (("returns", "Change in IDPs since the last round"), None, "word 'change' in 'Change in IDPs since the last round'"),
+    (("rain", "rainfallAnomaly"), None, "word 'anomaly' in 'rainfallAnomaly'"),           # camelCase split
+    (("mig", "Solde migratoire"), None, "word 'solde' in 'Solde migratoire'"),
+    (("gap", "Écart à la moyenne"), None, "word 'ecart' in 'Écart à la moyenne'"),     # accents folded
+    (("gdp", "gdp_growth_pct"), None, "word 'growth' in 'gdp_growth_pct'"),
+    (("idps", "idps"), "#affected+idps+change", None),  # a change attribute, but #affected is a count: stays checked
+    (("v", "v"), "#indicator+delta", "HXL attribute +delta in '#indicator+delta'"),
+])
+def test_sign_evidence_finds_a_change_in_names_and_hxl_tags(names, tag, change):
+    found = schemas.sign_evidence(names, tag)
+    if change is None:
+        assert not found.signed and found.change == "HXL attribute +change in '#affected+idps+change'" and found.count == "HXL hashtag #affected in '#affected+idps+change'"
+    else:
+        assert found.signed and found.change == change and found.count is None
+
+
+@pytest.mark.parametrize("names, tag, count", [
+    (("nb_idp_change", "nb_idp_change"), None, "word 'nb' in 'nb_idp_change'"),   # a count word vetoes the change word
+    (("total_diff", "total_diff"), None, "word 'total' in 'total_diff'"),
+    (("x", "x"), "#indicator+num+change", "HXL attribute +num in '#indicator+num+change'"),
+    (("pin", "pin"), "#inneed+change", "HXL hashtag #inneed in '#inneed+change'"),
+])
+def test_sign_evidence_a_count_word_keeps_the_check(names, tag, count):
+    found = schemas.sign_evidence(names, tag)
+    assert found.change is not None and found.count == count and not found.signed
+
+
+@pytest.mark.parametrize("names, tag", [
+    (("idps", "idp_ind"), None), (("population", "population"), "#population+total"), (("index", "vulnerability_index"), None),
+    (("changes", "changes"), None),  # plural: a number of changes, not a change
+    (("pct", "pct_in_phase3"), "#affected+pct"), (("netting", "netting"), None),
+])
+def test_sign_evidence_nothing_said_is_a_count(names, tag):
+    found = schemas.sign_evidence(names, tag)
+    assert found.change is None and not found.signed
+
+
+def test_docs_config_lists_the_words_that_make_a_measure_signed():
+    row = next(line for line in (REPO / "docs" / "config.md").read_text(encoding="utf-8").splitlines() if line.startswith("| `layers.*[table].signed`"))
+    words = set(fold.normalise_name(row.replace(",", " ").replace(";", " ").replace("(", " ").replace(")", " ")).split())
+    assert sorted((schemas.CHANGE_WORDS | schemas.COUNT_WORDS) - words) == [], "docs/config.md: a word of schemas is not listed"
+    assert all(f"`+{a}`" in row for a in schemas.CHANGE_ATTRIBUTES) and all(f"`{h}`" in row for h in schemas.COUNT_HASHTAGS)

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import nexus_zones
-from nexus_zones import decision, model, rules, score, sensitivity, tree, weights
+from nexus_zones import decision, rules, score, sensitivity, tree, weights
+from nexus_zones.config.plan import structure_of
 from nexus_zones.config.model_tree import model_tree
 from nexus_zones.config import config_from_mapping
 from nexus_zones.score import Pillar, Structure
@@ -273,7 +274,7 @@ def test_a_pillar_whose_node_columns_take_another_columns_name_is_refused(grid_c
 
 
 def test_a_three_level_config_scores_as_its_hand_computation(grid_cfg):
-    structure = model.structure_of(config_from_mapping(_nested(grid_cfg)))
+    structure = structure_of(config_from_mapping(_nested(grid_cfg)))
     norm = pd.DataFrame({"incidents": [0.8, 0.25], "health": [0.6, 1.0], "closed": [0.1, 0.3]}, index=["U1", "U2"])
     weights = {"incidents": 2, "health": 1, "closed": 1}
     s, _, nodes = score.weighted_scores(norm, weights, structure)

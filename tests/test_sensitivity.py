@@ -146,16 +146,17 @@ def _reference_monte_carlo(options, weights, structure, eligible, spec, index, p
 
 
 def _robustness_against_reference(result, moves: bool = True) -> None:
-    config, found = result.config, result.analysis("robustness")
-    cols = list(config.indicators)
-    renormalise = model_mod.renormaliser(config, {"": result.values}, "")
+    plan, found = result.plan.model, result.analysis("robustness")
+    spec = plan.analyses["robustness"]
+    cols = list(plan.indicators)
+    renormalise = model_mod.renormaliser(plan, {"": result.values}, "")
     options = {"model": result.normalised[cols].to_numpy(dtype=float)}
-    options |= {m: renormalise(m)[cols].to_numpy(dtype=float) for m in config.robustness.vary_normalisation}
+    options |= {m: renormalise(m)[cols].to_numpy(dtype=float) for m in spec.vary_normalisation}
     eligible = result.scored.eligible.reindex(result.normalised.index).fillna(False).to_numpy(dtype=bool)
-    failed = result.scored.table["rules_failed_count"].reindex(result.normalised.index).to_numpy(dtype=float) if config.model.failing_units == "last" else None
-    spec = config.robustness.model_copy(update={"top_k": min(config.robustness.top_k, int(eligible.sum()))})
-    expected = _reference_monte_carlo(options, config.indicator_weights(), result.scored.structure, eligible, spec,
-                                      result.normalised.index, config.pillar_weights() or None, failed)
+    failed = result.scored.table["rules_failed_count"].reindex(result.normalised.index).to_numpy(dtype=float) if plan.failing_units == "last" else None
+    drawn = sensitivity.Draws(spec.draws, spec.seed, spec.concentration, min(spec.top_k, int(eligible.sum())), spec.robust_share,
+                              tuple(spec.vary_normalisation), tuple(spec.vary_aggregation))
+    expected = _reference_monte_carlo(options, plan.weights, result.scored.structure, eligible, drawn, result.normalised.index, plan.pillar_weights, failed)
     pd.testing.assert_frame_equal(found.table, expected, check_exact=True, check_dtype=False)
     assert (expected["rank_p05"] < expected["rank_p95"]).any() == moves  # the draws do move ranks: the comparison has something to compare
 

@@ -266,3 +266,9 @@ def test_a_bad_outlier_setting_is_an_error_naming_its_key(tmp_path, outliers, fo
     key = "indicators.conflict.outliers.max_points" if isinstance(outliers, dict) and "max_points" in outliers else "indicators.conflict.outliers.rule"
     assert key in text and found in text
     assert "max_points" in key or "skew_kurtosis, none" in text
+
+
+def test_per_a_denominator_below_0_gives_no_value_either():
+    treated = per(series([10.0, 6.0]), series([-2.0, 3.0]))
+    assert np.isnan(treated.values["u00"]) and treated.values["u01"] == 2.0
+    assert treated.note == "denominator 0 or missing for u00; no value"

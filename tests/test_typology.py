@@ -31,3 +31,11 @@ def test_profiles_find_separated_groups_and_number_them_from_the_best():
     with pytest.raises(nexus_zones.InputDataError, match=r"typology.reference: found 'Atlantis'"):
         typology.find_unit("Atlantis", pd.Series({"u": "Diré"}))
     assert typology.find_unit("dire", pd.Series({"u": "Diré"})) == "u"
+
+
+def test_a_reference_spelled_with_a_hyphen_names_the_code_the_boundaries_write():
+    with pytest.raises(nexus_zones.InputDataError) as err:
+        typology.find_unit("ML-0602", pd.Series({"ML0602": "Diré", "ML0603": "Goundam"}), key="decision.focus[0]")
+    [problem] = err.value.problems
+    assert str(problem) == ("decision.focus[0]: found 'ML-0602' (the boundaries write 'ML0602'); expected a unit id or name of the study. "
+                            "Fix: write 'ML0602'")

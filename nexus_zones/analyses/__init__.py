@@ -17,7 +17,7 @@ import pandas as pd
 from . import ahp, closest_weights, compared_weights, data_uncertainty, leave_one_out, pilots, robustness, stakeholders, triangulation, typology
 from .base import Model
 
-__all__ = ["ANALYSES", "TABLES", "Model", "run_phase", "tables", "unit_columns", "page", "brief", "unit_claims"]
+__all__ = ["ANALYSES", "TABLES", "Model", "run_phase", "tables", "unit_columns", "page", "views", "brief", "unit_claims"]
 
 #: Every analysis, in the order they run (an analysis may read the results of those before it).
 ANALYSES: dict[str, ModuleType] = {
@@ -70,6 +70,17 @@ def page(results: Mapping[str, Any]) -> dict[str, Any]:
         contribute = getattr(ANALYSES[name], "page", None)
         if contribute is not None:
             out[name] = contribute(result)
+    return out
+
+
+def views(run: Any, language: str) -> list[dict]:
+    """The map's views of the analyses that ran, in the registry's order (``run``: the RunResult):
+    each a dict ``{"id", "label", "colour", "legend"}``, ``colour`` a function of a scores-table row."""
+    out: list[dict] = []
+    for name, analysis in ANALYSES.items():
+        contribute = getattr(analysis, "views", None)
+        if contribute is not None and name in run.analyses:
+            out += contribute(run, run.analyses[name], language)
     return out
 
 

@@ -7,7 +7,9 @@ defaults live there), a pure ``run(model, spec) -> Result | None`` (``None``: of
 units) and, each optional, what it contributes: ``tables(result) -> {suffix: DataFrame}``,
 ``unit_columns(result) -> DataFrame``, ``page(result) -> dict``, ``brief(run, result, language)
 -> str`` (an HTML section of the brief), ``unit_claims(run, result, unit, decided) -> [Claim]``
-(a unit's lines in the popup). ``analyses.ANALYSES`` lists them.
+(a unit's lines in the popup), ``views(run, result, language) -> [dict]`` (its views of the map:
+``{"id", "label", "colour", "legend"}``, ``colour`` a function of a scores-table row, built with
+:mod:`nexus_zones.legends`). ``analyses.ANALYSES`` lists them.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def brief(run, result: Result, language: str) -> str:
     when weights matter (when the rules decide the top k, they settle it)."""
     if explain.rules_decide_top(run):
         return ""
-    labels = explain.labels(run.config, language)
+    labels = explain.labels(run.plan, language)
     said = [c for unit in dict.fromkeys(result.table["unit_id"]) for c in explain.choice_claims(run, unit)]
     method = next((m for m in result.table["method"] if m and m != "rules first"), "")
     items = "".join(f"<li>{html.escape(render(c, language, labels))}</li>" for c in said)

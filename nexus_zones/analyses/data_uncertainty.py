@@ -148,7 +148,7 @@ def tables(result: Result) -> dict[str, pd.DataFrame]:
 
 def brief(run, result: Result, language: str) -> str:
     """The brief's section: how much of the ranks' movement each source accounts for."""
-    labels = explain.labels(run.config, language)
+    labels = explain.labels(run.plan, language)
     shares = explain.data_share_claims(run, language)
     if not shares:
         return ""

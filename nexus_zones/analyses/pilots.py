@@ -19,6 +19,7 @@ from ..layers.base import _Strict
 from ..rules import evaluate, parse_rule
 from .. import explain
 from ..claims import render
+from ..legends import NO_DATA, PALETTE, esc, swatches
 from ..messages import number, t
 from .base import Model
 
@@ -155,7 +156,7 @@ def tables(result: Result) -> dict[str, pd.DataFrame]:
 
 def brief(run, result: Result, language: str) -> str:
     """The brief's section: the chosen set in words, then each next-best set."""
-    labels = explain.labels(run.config, language)
+    labels = explain.labels(run.plan, language)
     items = [html.escape(render(c, language, labels)) for c in explain.pilot_claims(run)]
     items += [html.escape(next_set(s, language)) for s in result.sets[1:]]
     return f"<h2>{html.escape(t('pilots', language))}</h2><ul>{''.join(f'<li>{x}</li>' for x in items) or html.escape(t('pilots_none', language))}</ul>"
@@ -165,3 +166,15 @@ def next_set(s: PilotSet, language: str) -> str:
     """A next-best set of pilots in words: its units, how much lower its total is, what it swaps."""
     names = (t("and", language) if len(s.names) == 2 else ", ").join(s.names)
     return t("pilots_next", language, n=s.number, names=names, gap=number(s.gap, language), added="; ".join(s.added), removed="; ".join(s.removed))
+
+
+def views(run, result: Result, language: str) -> list[dict]:
+    """The map's pilots view: the best set, the units of the other sets, the rest."""
+    if result.best is None:
+        return []
+    best = set(result.best.units)
+    others = {u for s in result.sets[1:] for u in s.units} - best
+    items = swatches((c, esc(t(k, language))) for c, k in ((PALETTE[-2], "pilot_best"), (PALETTE[3], "pilot_alt"), (NO_DATA, "pilot_none")))
+    return [{"id": "pilots", "label": t("pilots_view", language),
+             "colour": lambda row: PALETTE[-2] if row.name in best else (PALETTE[3] if row.name in others else NO_DATA),
+             "legend": f'<div class="nz-legend-title">{esc(t("pilots", language))}</div>{items}'}]

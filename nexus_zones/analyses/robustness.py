@@ -14,6 +14,8 @@ from pydantic import Field, FiniteFloat
 
 from .. import sensitivity
 from ..layers.base import Aggregation, _Strict
+from ..legends import colour, esc, ramp
+from ..messages import number, percent, t
 from .base import Model
 
 NAME = "robustness"
@@ -52,7 +54,8 @@ def run(model: Model, spec: Spec) -> Result | None:
     options = {"model": model.normalised[cols].to_numpy(dtype=float)}
     for method in spec.vary_normalisation:
         options[method] = model.renormalise(method)[cols].to_numpy(dtype=float)
-    drawn = spec.model_copy(update={"top_k": min(spec.top_k, int(eligible.sum()))})
+    drawn = sensitivity.Draws(spec.draws, spec.seed, spec.concentration, min(spec.top_k, int(eligible.sum())), spec.robust_share,
+                              tuple(spec.vary_normalisation), tuple(spec.vary_aggregation))
     table = sensitivity.monte_carlo(options, model.weights, model.structure, eligible, drawn, index=model.normalised.index,
                                     pillar_weights=model.pillar_weights, failed=model.failed)
     return Result(table, spec.draws, spec.top_k)
@@ -60,3 +63,13 @@ def run(model: Model, spec: Spec) -> Result | None:
 
 def unit_columns(result: Result) -> pd.DataFrame:
     return result.table
+
+
+def views(run, result: Result, language: str) -> list[dict]:
+    """The map's robustness view: each unit's share of the draws (around the config's weights) that
+    put it in the top k, with what "whatever the weights" means under its legend."""
+    has_missing = bool(run.scores["share_top_k"].isna().any())
+    legend = ramp(t("robustness_legend", language, draws=number(result.draws, language), k=result.top_k), percent(0, language), percent(1, language),
+                  has_missing, 0, language)
+    legend += f'<div class="nz-src">{esc(t("robust_def", language, draws=number(result.draws, language)))}</div>'
+    return [{"id": "robustness", "label": t("robustness_view", language, k=result.top_k), "colour": lambda row: colour(row["share_top_k"]), "legend": legend}]

@@ -19,6 +19,7 @@ from ..errors import InputDataError, NexusZonesWarning, Problem
 from ..layers.base import Identifier, Text, Weight, _Strict
 from ..rules import parse_rule
 from .. import explain
+from ..legends import colour, ramp
 from ..messages import t
 from .base import Model
 
@@ -114,7 +115,7 @@ def brief(run, result: Result, language: str) -> str:
     """The brief's section: the units in the top k of every set. Said only when weights matter."""
     if explain.rules_decide_top(run):
         return ""
-    sets = [explain.set_label(run.config, n, language) for n in result.sets]
+    sets = [explain.set_label(run.plan, n, language) for n in result.sets]
     agreed = result.table.loc[result.table["in_top_k_every_set"], "name"].tolist()
     said = t("agreement_all", language, k=result.top_k, sets=", ".join(sets), names=", ".join(agreed) or t("none", language))
     return f"<h2>{html.escape(t('stakeholders', language))}</h2><p>{html.escape(said)}</p>"
@@ -124,3 +125,12 @@ def unit_claims(run, result: Result, unit: str, decided: bool) -> list:
     """The unit's popup claims: among the first k for n of the m sets (none when the rules decide the top k)."""
     said = None if decided else explain.agreement_claim(run, unit)
     return [said] if said is not None else []
+
+
+def views(run, result: Result, language: str) -> list[dict]:
+    """The map's agreement view: in how many weight sets' top k each unit is."""
+    k, sets, counts = result.top_k, result.sets, result.table["sets_in_top_k"]
+    named = ", ".join(explain.set_label(run.plan, n, language) for n in sets)
+    return [{"id": "agreement", "label": t("agreement_view", language, k=k),
+             "colour": lambda row: colour(counts.get(row.name, 0) / max(len(sets), 1)),
+             "legend": ramp(t("agreement_legend", language, sets=named, k=k), "0", str(len(sets)), False, 0, language)}]

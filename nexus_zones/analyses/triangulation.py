@@ -24,7 +24,8 @@ from .. import explain, indicators
 from ..claims import Claim, SourceRuleFacts, SourceTopFacts, render, source_rule, source_top
 from ..errors import NexusZonesWarning
 from ..layers.base import _Strict
-from ..messages import t
+from ..legends import CATEGORIES, FAIL, PASS, esc, swatches
+from ..messages import first_words, t
 from ..rules import evaluate, parse_rule
 from .base import Model
 
@@ -174,7 +175,7 @@ def tables(result: Result) -> dict[str, pd.DataFrame]:
 
 def brief(run, result: Result, language: str) -> str:
     """The brief's section: the units whose rules or place change with the source."""
-    labels = explain.labels(run.config, language)
+    labels = explain.labels(run.plan, language)
     items = "".join(f"<li>{html.escape(render(c, language, labels))}</li>" for c in explain.source_claims(run))
     return f"<h2>{html.escape(t('sources_title', language))}</h2><ul>{items}</ul>" if items else ""
 
@@ -183,3 +184,16 @@ def unit_claims(run, result: Result, unit: str, decided: bool) -> list:
     """The unit's popup lines: a rule or a place among the first k that depends on the source (facts
     about the data, whatever the weights)."""
     return list(result.claims.get(unit, ()))
+
+
+def views(run, result: Result, language: str) -> list[dict]:
+    """The map's sources view: the units whose rules, or place among the first k, depend on which
+    source an indicator reads, beside those on which the sources agree."""
+    rules = {u for u, cs in result.claims.items() if any(c.key == "source_rule" for c in cs)}
+    top = set(result.claims) - rules
+    swatch = ((PASS, "sources_agree_item"), (FAIL, "sources_rules_item"), (CATEGORIES[5], "sources_top_item"))  # yellow: neither pass nor fail
+    items = swatches((c, esc(t(k, language, first=first_words(result.top_k, language)))) for c, k in swatch)
+    title = t("sources_legend", language, sources=", ".join(result.labels))
+    return [{"id": "sources", "label": t("sources_view", language),
+             "colour": lambda row: FAIL if row.name in rules else (CATEGORIES[5] if row.name in top else PASS),
+             "legend": f'<div class="nz-legend-title">{esc(title)}</div>{items}'}]

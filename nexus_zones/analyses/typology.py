@@ -11,6 +11,8 @@ from pydantic import Field
 
 from .. import typology as typology_maths
 from ..layers.base import _Strict
+from ..legends import CATEGORIES, NO_DATA, colour, esc, ramp, swatches
+from ..messages import pick, t
 from .base import Model
 
 NAME = "typology"
@@ -61,3 +63,30 @@ def tables(result: Result) -> dict[str, pd.DataFrame]:
 
 def unit_columns(result: Result) -> pd.DataFrame:
     return pd.concat([s for s in (result.similarity, result.profile) if s is not None], axis=1)
+
+
+def views(run, result: Result, language: str) -> list[dict]:
+    """The map's similarity view (to the reference unit) and profiles view (each profile's colour,
+    with the indicators it is strongest and weakest in)."""
+    scores, found = run.scores, []
+    if result.similarity is not None:
+        ref = result.reference_name if result.reference_name is not None else ""
+        found.append({"id": "similarity", "label": t("similarity_view", language, ref=esc(ref)), "colour": lambda row: colour(row["similarity"]),
+                      "legend": ramp(t("similarity_legend", language, ref=ref), t("opposite", language), t("identical", language),
+                                     bool(scores["similarity"].isna().any()), 0, language)})
+    if result.profile is not None and scores["profile"].notna().any():
+        items = [(CATEGORIES[(p - 1) % len(CATEGORIES)], t("profile", language, n=p) + _strongest(run, result.centres, p, language))
+                 for p in range(1, int(scores["profile"].max()) + 1)]
+        found.append({"id": "profiles", "label": t("profiles_view", language),
+                      "colour": lambda row: CATEGORIES[(int(row["profile"]) - 1) % len(CATEGORIES)] if pd.notna(row["profile"]) else NO_DATA,
+                      "legend": f'<div class="nz-legend-title">{t("profiles_legend", language)}</div>{swatches(items)}'})
+    return found
+
+
+def _strongest(run, centres: pd.DataFrame | None, profile: int, language: str) -> str:
+    """" — strongest in a, weakest in b" of a profile's centre (escaped), "" without one."""
+    if centres is None or profile not in centres.index:
+        return ""
+    top = centres.loc[profile].sort_values(ascending=False)
+    label = {n: pick(i.label, language, n) for n, i in run.plan.indicators.items()}
+    return " — " + esc(t("strongest", language, a=label[top.index[0]], b=label[top.index[-1]]))

@@ -14,6 +14,7 @@ from ..decision import decode_weights
 from ..errors import Problem, did_you_mean, short_repr
 from ..messages import has_language, pick
 from ..rules import RuleSyntaxError, parse_rule
+from ..schemas import sign_evidence
 from ..weights import MAX_CONSISTENCY_RATIO, ahp
 from .model_tree import tree_problems
 from .schema import MIN_WEIGHT_SHARE, UNIT_MEASURES, Config, measures_of
@@ -25,12 +26,13 @@ def _cross_checks(config: Config) -> list[Problem]:
         layers,
         {n: (i.measure, i.per) for n, i in config.indicators.items()},
         {n: r.expr for n, r in config.rules.items()},
+        files={name: spec.path.name for name, spec in config.layers.items() if getattr(spec, "columns", None) is not None},
     )
     problems += _source_problems(config, layers)
     for name, ind in config.indicators.items():
-        layer_name, _, measure = (ind.per or "").partition(".")
-        if measure and measure in getattr(config.layers.get(layer_name), "signed", ()):
-            problems.append(Problem(f"indicators.{name}.per", f"{ind.per}, a measure that may be below 0 (layers.{layer_name}.signed)",
+        why = _signed_denominator(config, ind.per)
+        if why:
+            problems.append(Problem(f"indicators.{name}.per", f"{ind.per}, a measure that may be below 0 ({why})",
                                     "a denominator of 0 or more (a population, an area, a count)", "divide by another measure"))
         if ind.per_year:
             layer = config.layers.get(ind.measure.split(".", 1)[0])
@@ -49,6 +51,20 @@ def _cross_checks(config: Config) -> list[Problem]:
             points = map_point_layers(config)
             problems.append(Problem("map.point_layers", f"{name!r}{did_you_mean(name, points)}", f"a points layer: {', '.join(points) or '(none)'}"))
     return problems
+
+
+def _signed_denominator(config: Config, per: str | None) -> str | None:
+    """Why the measure ``per`` names may be below 0 (listed under its table layer's ``signed``, or a
+    name saying a change: :func:`nexus_zones.schemas.sign_evidence`), else ``None``."""
+    layer_name, _, measure = (per or "").partition(".")
+    spec = config.layers.get(layer_name)
+    if not measure or not hasattr(spec, "signed"):
+        return None
+    if measure in spec.signed:
+        return f"layers.{layer_name}.signed"
+    column = spec.column_map.get(measure, measure) if spec.columns is not None else measure
+    evidence = sign_evidence((measure, column))
+    return f"its {evidence.change} says a change" if evidence.signed else None
 
 
 def _period_problems(config: Config) -> list[Problem]:
@@ -385,18 +401,21 @@ def _raw_cross_checks(data: Mapping[str, Any]) -> list[Problem]:
 
 
 def _reference_problems(
-    layers: Mapping[str, tuple[str, ...] | None], indicators: Mapping[str, tuple[str | None, str | None]], rules: Mapping[str, str]
+    layers: Mapping[str, tuple[str, ...] | None], indicators: Mapping[str, tuple[str | None, str | None]], rules: Mapping[str, str],
+    *, files: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """References from indicators and rules to layers, their measures and indicators.
 
-    ``layers`` maps a layer name to its measures (``None`` where they depend on the data).
+    ``layers`` maps a layer name to its measures (``None`` where they depend on the data); ``files``
+    maps a layer whose measures are the columns it lists (a table's ``columns``) to its file's name,
+    for the fix of a measure it does not list (another column of the same file).
     """
     problems: list[Problem] = []
     if "units" in layers:
         problems.append(Problem("layers.units", "a layer named 'units'", "another name: 'units' holds the units' own measures (units.area_km2)", "rename the layer"))
 
     def measure_problem(where: str, ref: str, in_rule: bool) -> Problem | None:
-        return _measure_problem(layers, indicators, where, ref, in_rule=in_rule)
+        return _measure_problem(layers, indicators, where, ref, in_rule=in_rule, files=files or {})
 
     for name, (measure, per) in indicators.items():
         for key, ref in (("measure", measure), ("per", per)):
@@ -423,8 +442,10 @@ def _reference_problems(
     return problems
 
 
-def _measure_problem(layers: Mapping[str, tuple[str, ...] | None], indicators: Mapping, where: str, ref: str, *, in_rule: bool) -> Problem | None:
-    """The problem of a ``layer.measure`` reference (unknown layer, or a measure the layer has not), or None."""
+def _measure_problem(layers: Mapping[str, tuple[str, ...] | None], indicators: Mapping, where: str, ref: str, *, in_rule: bool,
+                     files: Mapping[str, str] | None = None) -> Problem | None:
+    """The problem of a ``layer.measure`` reference (unknown layer, or a measure the layer has not), or
+    None; for a layer of ``files`` (a table listing its columns) the fix says how to read another column."""
     if "." not in ref:
         return Problem(where, f"{ref!r}, not of the form layer.measure", f"a measure such as {next(iter(layers), 'layer')}.count: a layer ({', '.join(layers) or 'none'}), a dot, its measure")
     layer_name, measure = ref.split(".", 1)
@@ -438,7 +459,12 @@ def _measure_problem(layers: Mapping[str, tuple[str, ...] | None], indicators: M
         return Problem(where, f"{ref!r} names unknown layer {layer_name!r}{did_you_mean(layer_name, layers)}", expected, "add the layer or correct the name")
     known = layers[layer_name]
     if known is not None and measure not in known:
-        return Problem(where, f"{ref!r}: layer {layer_name!r} has no measure {measure!r}{did_you_mean(measure, known)}", f"a measure of layer {layer_name!r}: {', '.join(known)}")
+        file = (files or {}).get(layer_name)
+        read = f" (the columns it reads from {file})" if file else ""
+        fix = (f"name one of them, or read the column of {file} under layers.{layer_name}.columns (a mapping gives measure -> column, "
+               f"e.g. {measure}: <the column's header>)") if file else ""
+        return Problem(where, f"{ref!r}: layer {layer_name!r} has no measure {measure!r}{did_you_mean(measure, known)}",
+                       f"a measure of layer {layer_name!r}: {', '.join(known)}{read}", fix)
     return None
 
 

@@ -273,17 +273,20 @@ def _log_outside_paths(config: Config, base: Path, data_dir: Path | None) -> Non
 
 
 
-def with_weights(config: Config, weights: Mapping[str, float]) -> Config:
-    """A copy of ``config`` with some indicator weights changed (validated like the YAML)."""
+def with_weights(config: Config, weights: Mapping[str, float], pillar_weights: Mapping[str, float] | None = None) -> Config:
+    """A copy of ``config`` with some indicator weights changed, and some weights of the model tree's
+    nodes (``pillar_weights``: a node's weight among its siblings), validated like the YAML."""
     data = config.model_dump(mode="json")
     if data["model"].get("ahp") and not data["model"].get("pillars"):
         for name, w in config.indicator_weights().items():  # weights given by hand replace the AHP ones
             data["indicators"][name]["weight"] = w
         data["model"]["ahp"] = None
-    for name, w in weights.items():
-        if name not in data["indicators"]:
-            raise ConfigError(config.source, [Problem(f"weights.{name}", repr(name), f"one of {sorted(data['indicators'])}")])
-        data["indicators"][name]["weight"] = w
+    for part, key, given in (("indicators", "weights", weights), ("pillars", "pillar_weights", pillar_weights or {})):
+        items = data[part] if part == "indicators" else data["model"]["pillars"]
+        for name, w in given.items():
+            if name not in items:
+                raise ConfigError(config.source, [Problem(f"{key}.{name}", repr(name), f"one of {sorted(items)}")])
+            items[name]["weight"] = w
     return config_from_mapping(data, source=f"{config.source} (weights changed)")
 
 

@@ -194,7 +194,7 @@ def read(name: str, spec: PointsLayerSpec, context: ReadContext) -> gpd.GeoDataF
         deleted=load.read_deleted_records(spec.deleted, key=f"layers.{name}.deleted") if spec.deleted else None, sheet=spec.sheet,
         header_row=spec.header_row, countable=(spec.window, spec.types) if context.countable_only else None,
         # the texts a page shows of each point (tooltips, legends): bidirectional controls removed, with a warning
-        clean=lambda frame: strip_bidi_columns(frame, ("type", "category", "admin", "name"), source=str(spec.path)),
+        clean=lambda frame, lines: strip_bidi_columns(frame, ("type", "category", "admin", "name"), source=str(spec.path), lines=lines),
     )
     return points
 
@@ -310,7 +310,8 @@ def read_points(
     says how many points fall inside as given, swapped, or read as metres of the usual CRSs.
     ``deleted`` (:func:`~nexus_zones.load.read_deleted_records`) drops the rows of deleted records,
     before any filter; their number is kept in ``attrs['deleted']``.
-    ``clean`` (a function of the frame) is applied to the located points, e.g. to remove bidirectional controls.
+    ``clean`` (a function of the frame and of each row's line in the file) is applied to the points
+    read (before those without coordinates are set aside), e.g. to remove bidirectional controls.
     ``countable`` (``((start, end), types)``, the window and types of the one measure that will count
     the points): only the located points it can count are kept, and given geometries; what
     :func:`count_points` reports of the others is kept in ``attrs`` (see :func:`_keep_countable`).
@@ -330,8 +331,9 @@ def read_points(
                                      decimal=decimal, thousands=thousands, deleted=deleted, reference=reference, keep_unlocated=keep,
                                      lazy=countable is not None)
         if fast is not None:
-            fast, xy = fast
-            return _keep_countable(_cleaned(fast if xy is not None else _set_unlocated_aside(fast), clean), countable, xy)
+            fast, xy, xy_lines = fast
+            fast = _cleaned(fast, clean, xy_lines)
+            return _keep_countable(fast if xy is not None else _set_unlocated_aside(fast), countable, xy)
     if path.suffix.lower() in _TABLES:
         table = load.read_table_file(path, sheet=sheet, header_row=header_row)
         problems = sheets.error_cell_problems(table, {**wanted, f"{where}.latitude": latitude, f"{where}.longitude": longitude})
@@ -348,11 +350,12 @@ def read_points(
     _take_fatalities(out, frame, path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
     if "geo_precision" in frame.columns:  # ACLED's location precision (1 exact, 2 near, 3 region), read when present
         out["geo_precision"] = pd.to_numeric(frame["geo_precision"], errors="coerce").to_numpy()
-    return _keep_countable(_cleaned(_set_unlocated_aside(out), clean), countable)
+    return _keep_countable(_set_unlocated_aside(_cleaned(out, clean, frame.index.to_numpy())), countable)
 
 
-def _cleaned(points: gpd.GeoDataFrame, clean) -> gpd.GeoDataFrame:
-    return points if clean is None else clean(points)
+def _cleaned(points: gpd.GeoDataFrame, clean, lines) -> gpd.GeoDataFrame:
+    """``clean(points, lines)`` (``lines``: each row's line in the file, by position), where given."""
+    return points if clean is None else clean(points, lines)
 
 
 def _keep_countable(points: gpd.GeoDataFrame, countable, xy: tuple[np.ndarray, np.ndarray] | None = None) -> gpd.GeoDataFrame:
@@ -470,7 +473,7 @@ def _read_csv_points(table, path, latitude, longitude, wanted, fatalities_column
 
 
 def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, *, where, filters, records, columns, decimal, thousands, deleted,
-                          reference=None, keep_unlocated=False, lazy=False) -> tuple[gpd.GeoDataFrame, tuple | None] | None:
+                          reference=None, keep_unlocated=False, lazy=False) -> tuple[gpd.GeoDataFrame, tuple | None, np.ndarray] | None:
     """:func:`read_points` of a large CSV by pyarrow (:func:`~nexus_zones.load.read_csv_arrow`), in
     the general path's steps and with its functions: records once (repeated ids, exact copies,
     deleted records: the general functions, on every column), filters, coordinates, columns.
@@ -479,7 +482,8 @@ def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, 
     separators, coordinates with blanks) by the general function for that column, so that results
     and messages are the same. ``None`` only where the file itself needs the general reader
     (see :func:`~nexus_zones.load.read_csv_arrow`). With ``lazy``, where every row has plain degrees,
-    the geometries are left to be built (empty) and their ``(lon, lat)`` returned beside the frame."""
+    the geometries are left to be built (empty) and their ``(lon, lat)`` returned beside the frame;
+    then each row's line in the file."""
     optional = [c for c in (fatalities_column, "geo_precision", "year") if c]
     cols = load.read_csv_arrow(path, [latitude, longitude, *wanted.values()], optional=optional)
     if cols is None:
@@ -502,7 +506,7 @@ def _read_csv_points_fast(path, latitude, longitude, wanted, fatalities_column, 
         _take_fatalities(out, cols.frame([fat]), path, fatalities_column, decimal=decimal, thousands=thousands, where=where)
     if "geo_precision" in cols.arrays:  # ACLED's location precision, as the general path reads it
         out["geo_precision"] = pd.to_numeric(pd.Series(load.arrow_text(cols.arrays["geo_precision"])), errors="coerce").to_numpy()
-    return out, xy
+    return out, xy, cols.lines
 
 
 def _arrow_records(cols: "load.ArrowColumns", path: Path, deleted: pd.Series | None, records: dict) -> tuple["load.ArrowColumns", int]:

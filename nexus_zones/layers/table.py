@@ -1,5 +1,6 @@
 """The ``table`` kind: a per-unit table (school closures, forces present/absent, displacement, food
-insecurity), its rows matched to the units by P-code or name.
+insecurity), its rows matched to the units by P-code or name. Values below 0 are refused, as a
+count's, except in measures listed as ``signed`` or whose names say a change (and none a count).
 
 Owns its config spec (:class:`TableLayerSpec`), its reader (:func:`read_table`), its measures (the
 configured value columns) and its per-unit measure (:func:`join_table`).
@@ -52,7 +53,8 @@ class TableLayerSpec(_KeyedTable):
     )
     signed: list[Identifier] = Field(
         default_factory=list,
-        description="Measures that may be below 0 (a change since the last round, a growth rate, a rainfall anomaly); "
+        description="Measures that may be below 0 (a change since the last round, a growth rate, a rainfall anomaly); a measure whose "
+        "name, header or HXL tag says a change and nothing says a count is taken as signed without being listed (schemas.sign_evidence); "
         "every other measure is checked to be 0 or more, as a count is.",
     )
 
@@ -182,7 +184,8 @@ def read_table(
     latest round dated on or before ``as_of`` is kept. ``decimal`` and ``thousands`` state the
     spelling of the numbers; ``whole`` maps the measures known to hold whole numbers (populations,
     counts) to the reason, which settles columns of ``142.522`` (see :func:`~nexus_zones.load.parse_number`).
-    A negative value is a problem, except in the ``signed`` measures.
+    A negative value is a problem, except in the ``signed`` measures and those whose names or HXL
+    tag say a change and none a count (:func:`nexus_zones.schemas.sign_evidence`, said in an INFO line).
     """
     where_key = f"layers.{layer}"
     wanted = {f"{where_key}.columns.{m}": c for m, c in columns.items()}
@@ -282,12 +285,36 @@ def _take_values(out: pd.DataFrame, table: pd.DataFrame, path: Path, columns: Ma
         except InputDataError as exc:
             problems.extend(exc.problems)
             continue
-        negative = None if measure_name in signed else load._negative_problem(
-            values, table[col].astype(str), col, f"values of 0 or more (or {where_key}.signed listing {measure_name!r}, for a measure that may be below 0)")
+        negative = None if _is_signed(measure_name, col, table, signed, where_key=where_key) else _negative_problem(values, table, col, measure_name, where_key=where_key)
         if negative:
             problems.append(negative)
         out[measure_name] = values.to_numpy()
     return problems
+
+
+def _is_signed(measure_name: str, col: str, table: pd.DataFrame, signed: Sequence[str], *, where_key: str) -> bool:
+    """Whether a measure may be below 0: listed under ``signed``, or its names say a change and none
+    says a count (:func:`nexus_zones.schemas.sign_evidence`), said in an INFO line."""
+    if measure_name in signed:
+        return True
+    evidence = schemas.sign_evidence((measure_name, col), table.attrs.get("hxl", {}).get(col))
+    if evidence.signed:
+        logger.info("%s: measure %r (column %r) may be below 0: its %s says a change (inferred; list it under %s.signed to say so, "
+                    "or rename it if it is a count)", where_key, measure_name, col, evidence.change, where_key)
+    return evidence.signed
+
+
+def _negative_problem(values: pd.Series, table: pd.DataFrame, col: str, measure_name: str, *, where_key: str) -> Problem | None:
+    """The problem of negative values in a measure checked as a count, its fix naming ``signed``; where
+    its names say a change but also a count, the problem says why it was not taken as signed."""
+    evidence = schemas.sign_evidence((measure_name, col), table.attrs.get("hxl", {}).get(col))
+    held = f"; its {evidence.change} says a change, but its {evidence.count} says a count" if evidence.change and evidence.count else ""
+    problem = load._negative_problem(values, table[col].astype(str), col, f"values of 0 or more, as a count's (or {where_key}.signed listing {measure_name!r})")
+    if problem is None:
+        return None
+    return Problem(problem.where, problem.found + held, problem.expected,
+                   f"correct those cells (a count cannot be below 0), or leave a cell blank if the value is unknown; if {measure_name!r} may be below 0 "
+                   f"(a change since the last round, a growth rate, an anomaly, a balance), list it under {where_key}.signed")
 
 
 def _blank_keys(out: pd.DataFrame, where_key: str) -> list[Problem]:

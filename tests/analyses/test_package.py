@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import nexus_zones
-from nexus_zones import analyses, report
+from nexus_zones import analyses, legends, maps, report
 from nexus_zones.analyses.base import Model
 from nexus_zones.config import config_from_mapping
 
@@ -40,6 +40,9 @@ def _toy_module() -> types.ModuleType:
     toy.unit_columns = lambda result: result.table[["toy_gap"]]
     toy.page = lambda result: {"k": result.k, "gap": [None if pd.isna(g) else round(float(g), 6) for g in result.table["toy_gap"]]}
     toy.brief = lambda run, result, language: f"<h2>Toy</h2><p>{html.escape(', '.join(result.table.loc[result.table['toy_near'].fillna(False), 'name']))}</p>"
+    toy.views = lambda run, result, language: [{
+        "id": "toy", "label": f"Toy (k = {result.k})", "legend": legends.swatches([(legends.PASS, "near"), (legends.NO_DATA, "far")]),
+        "colour": lambda row: legends.PASS if result.table["toy_near"].fillna(False).astype(bool)[row.name] else legends.NO_DATA}]
     return toy
 
 
@@ -72,6 +75,13 @@ def test_a_toy_analysis_reaches_the_tables_the_page_and_the_brief(with_toy, grid
     assert data["analyses"]["toy"]["k"] == 2
     assert data["analyses"]["toy"]["gap"] == pytest.approx([None if pd.isna(g) else g for g in written["toy_gap"]])
 
+    # the map has its view, after the others, coloured by the toy's own rule: the first two units green
+    assert data["views"][-1] == {"id": "toy", "label": "Toy (k = 2)", "legend": legends.swatches([(legends.PASS, "near"), (legends.NO_DATA, "far")])}
+    view = maps._views(result, "en")[-1]
+    near_ids = set(ranked.index[ranked["rank"] <= 2])
+    assert {u: view["colour"](row) for u, row in result.scores.iterrows()} == {
+        u: legends.PASS if u in near_ids else legends.NO_DATA for u in result.scores.index}
+
     # the brief has its section: the units within the top 2
     brief = report.write_brief(result, tmp_path / "brief")["brief"].read_text(encoding="utf-8")
     near = scores[scores["rank"].notna() & (scores["rank"] <= 2)]["name"].tolist()
@@ -82,7 +92,8 @@ def test_without_the_registry_line_the_toy_is_nowhere(grid_cfg, tmp_path) -> Non
     grid_cfg["robustness"] = {"draws": 0, "top_k": 2}
     result = nexus_zones.run(config_from_mapping(grid_cfg), out_dir=tmp_path / "out")
     assert "toy" not in result.analyses and "toy" not in result.paths and "toy_gap" not in result.scores.columns
-    assert "toy" not in page_data_of(result.paths["map"].read_text(encoding="utf-8"))["analyses"]
+    data = page_data_of(result.paths["map"].read_text(encoding="utf-8"))
+    assert "toy" not in data["analyses"] and "toy" not in [v["id"] for v in data["views"]]
 
 
 def test_every_analysis_names_its_key_phase_spec_and_run() -> None:
@@ -91,3 +102,15 @@ def test_every_analysis_names_its_key_phase_spec_and_run() -> None:
         assert hasattr(analysis, "Spec") and isinstance(analysis.KEY, str)
         if hasattr(analysis, "tables"):
             assert analysis.TABLES, f"{name} writes tables but lists none in TABLES"
+
+
+def test_the_analyses_views_come_from_their_modules_in_the_registry_order(demo_result, monkeypatch) -> None:
+    """The map's views of the analyses are what each module's ``views`` gives, after the model's own
+    (score, region rank, indicators, rules); without typology's, similarity and profiles are gone."""
+    ids = [v["id"] for v in maps._views(demo_result, "en")]
+    own = ["score", "region_rank", *(f"i_{n}" for n in demo_result.plan.indicators), "rules"]
+    by_analysis = [v["id"] for name, a in analyses.ANALYSES.items() if name in demo_result.analyses and hasattr(a, "views")
+                   for v in a.views(demo_result, demo_result.analyses[name], "en")]
+    assert ids == own + by_analysis == own + ["robustness", "similarity", "profiles", "pilots", "agreement"]
+    monkeypatch.delattr(analyses.ANALYSES["typology"], "views")
+    assert [v["id"] for v in maps._views(demo_result, "en")] == own + ["robustness", "pilots", "agreement"]

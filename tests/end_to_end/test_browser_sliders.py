@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from html import unescape
 
 import pytest
+import yaml
 
 import nexus_zones
 from nexus_zones import claims, explain, maps
 from nexus_zones.config import config_from_mapping
+from nexus_zones.errors import MissingValueWarning
 from nexus_zones.messages import fixed, percent, t
 
 from .._support import REPO, assert_clean, fills, open_map, shown_points
@@ -135,7 +138,7 @@ def test_a_slider_moves_every_visible_number_to_pythons_rescore(page, tmp_path) 
     # a second slider, then back to the config's weights with the reset button
     health = pg.evaluate(MOVE, [names.index("health_facilities"), 9])
     _assert_page_shows(pg, demo.rescore({"incidents": moved, "health_facilities": health}), ids)
-    pg.locator("details.nz-weights summary").click()
+    pg.locator("details.nz-weights > summary").click()
     pg.locator("button.nz-reset").click()
     _assert_page_shows(pg, demo, ids, band_of=demo)
     assert_clean(log)
@@ -174,7 +177,7 @@ def test_the_page_scores_a_tree_of_three_levels_as_python_does(page, grid_cfg, t
     shows(run)
     moved = pg.evaluate(MOVE, [names.index("incidents"), 0.5])
     shows(run.rescore({"incidents": moved}))
-    pg.locator("details.nz-weights summary").click()
+    pg.locator("details.nz-weights > summary").click()
     pg.locator("button.nz-reset").click()
     weight = pg.evaluate(MOVE_PILLAR, [pillars.index("services"), 3])  # services now weighs 3 to closed's 1 in access
     nested = copy.deepcopy(cfg)
@@ -182,4 +185,86 @@ def test_the_page_scores_a_tree_of_three_levels_as_python_does(page, grid_cfg, t
     python = nexus_zones.run(config_from_mapping(nested), write=False)
     assert not python.scores["score"].equals(run.scores["score"])
     shows(python)
+    assert_clean(log)
+
+
+NODES = """() => { const z = window.nexusZones;
+  return {ids: z.units.map((u) => u.id), scores: z.state.scores, nodes: z.state.nodes, weights: z.store.get().weights, pillars: z.store.get().pillarWeights}; }"""
+
+
+def _inform_style(tmp_path):
+    """configs/inform_style_example.yaml (a 4-level tree: score, hazard and vulnerability, their
+    categories, the indicators; every node rule) with fewer draws."""
+    cfg = yaml.safe_load((REPO / "configs" / "inform_style_example.yaml").read_text(encoding="utf-8"))
+    cfg["robustness"]["draws"] = 50
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingValueWarning)  # the example's food value left to its node, on purpose
+        return nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), out_dir=tmp_path / "inform")
+
+
+def _assert_tree_shows(pg, python, shown: dict) -> None:
+    """Every node's values, the scores, the ranking, the colours and the indicators' legends that the
+    page shows equal ``python``'s (node values and scores to 1e-9)."""
+    scores = python.scores.reindex(shown["ids"])  # the page's order
+    nodes = [p.name for p in python.scored.structure.pillars]
+    assert set(shown["nodes"]) == set(nodes)
+    for name in [*nodes, None]:
+        page_values, column = (shown["scores"], "score") if name is None else (shown["nodes"][name], f"node_{name}")
+        for u, got, want in zip(scores.index, page_values, scores[column]):
+            assert (got is None) == math.isnan(want), (name, u)
+            assert got is None or abs(got - want) <= 1e-9, (name, u, got, want)
+    assert _ranking(pg) == _expected_ranking(python)
+    assert fills(pg) == {u: maps.colour(None if math.isnan(v) else v / 100) for u, v in scores["score"].items()}
+    assert _legend_titles(pg, python) == _expected_titles(python)
+
+
+def test_a_node_slider_in_its_group_moves_every_node_to_pythons_rescore(page, tmp_path) -> None:
+    """Issue 21 item 4's done-when: on a 4-level tree, a person opens a closed group of the weights
+    panel, moves the node's slider there (keyboard, then a value put in), and every node's score,
+    the ranking, the colours and the legends equal :meth:`RunResult.rescore` with those node weights."""
+    run = _inform_style(tmp_path)
+    pg, log = page
+    open_map(pg, run.paths["map"])
+    pillars = list(run.config.model.pillars)
+    _assert_tree_shows(pg, run, pg.evaluate(NODES))
+    pg.locator("details.nz-weights > summary").click()
+    # the first level's groups are open, the one below is closed: its children's sliders hidden
+    human, socio = pg.locator('details.nz-node[data-node="human_hazard"]'), pg.locator('details.nz-node[data-node="socio_economic"]')
+    assert pg.locator('details.nz-node[data-depth="1"]').evaluate_all("ds => ds.map(d => d.open)") == [True, True]
+    assert not human.evaluate("d => d.open") and not pg.locator('input[data-indicator="0"]').is_visible()
+    human.locator(":scope > summary > .nz-w > span").click()  # its name, as a person opens it
+    assert human.evaluate("d => d.open") and pg.locator('input[data-indicator="0"]').is_visible()
+    # the node's slider, in its summary line: keys move it and leave the group as it is
+    slider = human.locator(f':scope > summary input[data-pillar="{pillars.index("human_hazard")}"]')
+    slider.focus()
+    pg.keyboard.press("Home")  # to 0: human hazard no longer counts in hazard
+    assert human.evaluate("d => d.open")
+    shown = pg.evaluate(NODES)
+    assert shown["pillars"][pillars.index("human_hazard")] == 0.0
+    _assert_tree_shows(pg, run.rescore({}, pillar_weights={"human_hazard": 0}), shown)
+    slider.focus()  # the legends' check chose views in the layer control
+    for _ in range(3):
+        pg.keyboard.press("ArrowRight")
+    moved = pg.evaluate(NODES)["pillars"][pillars.index("human_hazard")]
+    assert moved == round(3 * float(slider.get_attribute("max")) / 50, 4) and human.evaluate("d => d.open")  # three 50ths of its range
+    # a second node, in a closed group of the other branch: opened with the keyboard, a value put in
+    socio.locator(":scope > summary").focus()
+    pg.keyboard.press("Enter")
+    assert socio.evaluate("d => d.open")
+    weight = pg.evaluate(MOVE_PILLAR, [pillars.index("socio_economic"), 3.5])
+    python = run.rescore({}, pillar_weights={"human_hazard": moved, "socio_economic": weight})
+    assert not python.scores["node_vulnerability"].equals(run.scores["node_vulnerability"])
+    _assert_tree_shows(pg, python, pg.evaluate(NODES))
+    # each node view's colours are its values at those weights
+    for name in ("hazard", "lack_of_coping"):
+        pg.locator(".leaflet-control-layers").hover()
+        pg.locator(".leaflet-control-layers-base label").get_by_text(t("node_view", "en", label=name), exact=True).click()
+        assert fills(pg) == {u: maps.colour(None if math.isnan(v) else v / 100) for u, v in python.scores[f"node_{name}"].items()}
+    # the YAML and the code carry every node's weight; reset brings the config's back
+    pg.locator("button.nz-copy").click()
+    pasted = yaml.safe_load(pg.locator("textarea.nz-yaml").input_value())
+    assert pasted["pillar_weights"] == {p: round(w, 4) for p, w in python.config.pillar_weights().items()}
+    pg.locator("button.nz-reset").click()
+    assert pg.evaluate(NODES)["pillars"] == [run.config.pillar_weights()[p] for p in pillars]
+    assert slider.input_value() == "2"
     assert_clean(log)

@@ -246,8 +246,9 @@ def test_demo_negative_in_parentheses_is_refused_with_the_reason(tmp_path, capsy
     code, err, out = _run(cfg, tmp_path, capsys)
     assert code == 2 and (not out.exists() or not any(out.iterdir()))
     assert ("school_closures_2018-02-26.csv: 1 input problem:\n  - column 'schools_closed': found 1 negative values (row 4: '(6)'; "
-            "4 written in parentheses, which mean a negative number: (12) = -12); expected values of 0 or more (or layers.schools.signed "
-            "listing 'schools_closed', for a measure that may be below 0). Fix: correct those cells") in err
+            "4 written in parentheses, which mean a negative number: (12) = -12); expected values of 0 or more, as a count's (or layers.schools.signed "
+            "listing 'schools_closed'). Fix: correct those cells (a count cannot be below 0)") in err
+    assert "list it under layers.schools.signed" in err  # the fix names the key for a measure that may be below 0
 
 
 def test_demo_incidents_through_french_excel_equal_the_clean_counts(tmp_path, capsys):

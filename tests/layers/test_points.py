@@ -630,6 +630,9 @@ def test_a_single_run_keeps_only_the_messy_rows_that_can_count_with_the_same_cou
     warned = " ".join(both[True]["warnings"])
     for expected in ("UnmatchedFilterWarning", "Violence against civilians", "SpellingVariantWarning", "BidiControlWarning", "MissingValueWarning"):
         assert expected in warned
+    # the bidi control is named by the file's line (MLI4 is line 7 under the header), as the other messages name rows,
+    # not by its position among the records kept (MLI1's and MLI2's older rows dropped before it)
+    assert "bidirectional control characters in 1 name(s): row 7 admin 'Bravo\\u202eOne' (U+202E)" in warned  # repr shows the control as \\u202e
     # categories are every value of the file, as before: a measure for the protest seen only outside the window;
     # armed clashes: MLI1 and MLI3, and MLI6 by the unit its admin column names
     assert both[True]["measures"]["peaceful_protest"].sum() == 0 and both[True]["measures"]["armed_clash"].sum() == 2 + (shape == "unlocated")

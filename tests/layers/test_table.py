@@ -1,7 +1,7 @@
 """The table kind (:mod:`nexus_zones.layers.table`): yes/no and decimal commas, HXL-tagged columns
 and line numbers after an HXL row, rounds chosen by date and communes summed, where-filters, empty
 files, the join to the study units (absent units, other regions), and signed measures (below 0 where
-declared, never a denominator)."""
+declared or where the names say a change and none a count, never a denominator)."""
 
 from __future__ import annotations
 
@@ -175,3 +175,119 @@ def test_a_signed_measure_scores_and_cannot_divide(grid_cfg, tmp_path):
     cfg["layers"]["dtm"]["signed"] = ["chang"]
     with pytest.raises(ConfigError, match=r"layers.dtm.signed: found 'chang' \(did you mean 'change'\?\)"):
         config_from_mapping(cfg)
+
+
+# ------------------------------------------------------------------ signed inferred from the measure (issue 21 item 2)
+
+
+def test_a_measure_whose_name_says_a_change_is_read_signed_and_said(tmp_path, caplog):
+    path = tmp_path / "dtm.csv"
+    path.write_text("pcode,idp_change,Solde migratoire,idps\nA1,-120,-4.5,300\nA2,45,2,3\nB1,0,0,10\n", encoding="utf-8")
+    with caplog.at_level("INFO", logger="nexus_zones.layers.table"):
+        t = table_mod.read_table(path, unit_column="pcode", columns={"idp_change": "idp_change", "balance": "Solde migratoire", "idps": "idps"},
+                                 layer="dtm").set_index("code")
+    assert t["idp_change"].to_dict() == {"A1": -120.0, "A2": 45.0, "B1": 0.0} and t.loc["A1", "balance"] == -4.5
+    said = [r.getMessage() for r in caplog.records if "may be below 0" in r.getMessage()]
+    assert said == [
+        "layers.dtm: measure 'idp_change' (column 'idp_change') may be below 0: its word 'change' in 'idp_change' says a change "
+        "(inferred; list it under layers.dtm.signed to say so, or rename it if it is a count)",
+        "layers.dtm: measure 'balance' (column 'Solde migratoire') may be below 0: its word 'balance' in 'balance' says a change "
+        "(inferred; list it under layers.dtm.signed to say so, or rename it if it is a count)",
+    ]
+
+
+def test_a_change_tagged_in_hxl_is_read_signed(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("pcode,v,w\n#adm2+code,#indicator+delta,#indicator\nA1,-3,1\nA2,4,2\n", encoding="utf-8")
+    t = table_mod.read_table(path, unit_column="#adm2+code", columns={"v": "#indicator+delta", "w": "w"}).set_index("code")
+    assert t["v"].to_dict() == {"A1": -3.0, "A2": 4.0}
+
+
+@pytest.mark.parametrize("header, hxl, held", [
+    ("idps", None, ""),  # nothing says a change: a count
+    ("nb_idp_change", None, "; its word 'change' in 'nb_idp_change' says a change, but its word 'nb' in 'nb_idp_change' says a count"),
+    ("idps", "#affected+idps+change", "; its HXL attribute +change in '#affected+idps+change' says a change, but its HXL hashtag #affected "
+                                      "in '#affected+idps+change' says a count"),
+])
+def test_a_count_stays_checked_and_the_fix_names_signed(tmp_path, header, hxl, held):
+    path = tmp_path / "t.csv"
+    tags = f"#adm2+code,{hxl}\n" if hxl else ""
+    path.write_text(f"pcode,{header}\n{tags}A1,12\nA2,-3\n", encoding="utf-8")
+    with pytest.raises(InputDataError) as err:
+        table_mod.read_table(path, unit_column="pcode", columns={"m": hxl or header}, layer="dtm")
+    [problem] = err.value.problems
+    row = 4 if hxl else 3  # the file's line number, after the HXL row
+    assert problem.where == f"column {header!r}"
+    assert problem.found == f"1 negative values (row {row}: '-3'){held}"
+    assert problem.expected == "values of 0 or more, as a count's (or layers.dtm.signed listing 'm')"
+    assert problem.fix == ("correct those cells (a count cannot be below 0), or leave a cell blank if the value is unknown; if 'm' may be below 0 "
+                           "(a change since the last round, a growth rate, an anomaly, a balance), list it under layers.dtm.signed")
+    # the fix it gives: declared signed, the same file reads
+    t = table_mod.read_table(path, unit_column="pcode", columns={"m": hxl or header}, signed=["m"], layer="dtm").set_index("code")
+    assert t["m"].to_dict() == {"A1": 12.0, "A2": -3.0}
+
+
+def test_a_measure_named_as_a_change_cannot_divide(grid_cfg, tmp_path):
+    path = tmp_path / "dtm.csv"
+    path.write_text("pcode,pop_change,pop\nA1,-120,1000\nA2,45,2000\nB1,0,500\nB2,30,800\n", encoding="utf-8")
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["layers"]["dtm"] = {"kind": "table", "path": str(path), "unit_column": "pcode", "columns": {"growth": "pop_change", "pop": "pop"}}
+    cfg["indicators"]["per_growth"] = {"measure": "dtm.pop", "per": "dtm.growth", "direction": "benefit", "weight": 1}
+    with pytest.raises(ConfigError, match=r"indicators\.per_growth\.per: found dtm\.growth, a measure that may be below 0 "
+                                          r"\(its word 'growth' in 'growth' says a change\)"):
+        config_from_mapping(cfg)
+    del cfg["indicators"]["per_growth"]
+    cfg["indicators"]["growth"] = {"measure": "dtm.growth", "direction": "benefit", "weight": 1}
+    result = nexus_zones.run(config_from_mapping(cfg), write=False)  # inferred signed: scores with its value below 0
+    assert result.scores.loc["A1", "growth"] == -120.0
+
+
+# ------------------------------------------------------------------ per: a column of the same table (issue 21 item 2)
+
+
+def _schools(grid_cfg, tmp_path, text: str, **indicator) -> dict:
+    path = tmp_path / "schools.csv"
+    path.write_text(text, encoding="utf-8")
+    cfg = copy.deepcopy(grid_cfg)
+    cfg["layers"]["schools"] = {"kind": "table", "path": str(path), "unit_column": "pcode", "columns": {"closed": "closed", "total": "total"}}
+    cfg["indicators"]["closed_share"] = {"measure": "schools.closed", "per": "schools.total", "scale": 100, "direction": "cost", "weight": 1, **indicator}
+    return cfg
+
+
+def test_per_a_column_of_the_same_table_divides_by_it(grid_cfg, tmp_path):
+    # A1: 3 of 12 schools closed; B2: 5 of 8; A2: 0 of 0 (a zero denominator); B1: the total is blank (missing)
+    text = "pcode,closed,total\nA1,3,12\nA2,0,0\nB1,2,\nB2,5,8\n"
+    result = nexus_zones.run(config_from_mapping(_schools(grid_cfg, tmp_path, text)), write=False)
+    s = result.scores
+    assert s.loc["A1", "closed_share"] == 3 / 12 * 100 == 25.0 and s.loc["B2", "closed_share"] == 5 / 8 * 100 == 62.5
+    assert s.loc[["A2", "B1"], "closed_share"].isna().all()  # no rate where the denominator is 0 or missing (treat.per)
+    assert s.loc["A1", "closed_share_norm"] == 1.0 and s.loc["B2", "closed_share_norm"] == 0.0  # a cost, min-max over 25 and 62.5
+    assert "indicator closed_share: schools.total is zero or missing for Alpha Two (A2), Bravo One (B1); no rate for them" in result.warnings
+    # then the indicator's missing policy decides: exclude (the default) leaves them unscored ...
+    assert s.loc[["A2", "B1"], "score"].isna().all() and s.loc[["A1", "B2"], "score"].notna().all()
+    # ... median fills them with the median of the rates there are: (25 + 62.5) / 2
+    result = nexus_zones.run(config_from_mapping(_schools(grid_cfg, tmp_path, text, missing="median")), write=False)
+    assert result.scores.loc[["A2", "B1"], "closed_share"].tolist() == [43.75, 43.75]
+    assert result.scores.loc[["A2", "B1"], "closed_share_norm"].tolist() == [(62.5 - 43.75) / (62.5 - 25)] * 2
+
+
+def test_per_a_column_missing_from_the_file_names_the_file_the_column_and_the_columns_found(grid_cfg, tmp_path):
+    cfg = _schools(grid_cfg, tmp_path, "pcode,closed,schools_total\nA1,3,12\nB2,5,8\n")
+    with pytest.raises(InputDataError) as err:
+        nexus_zones.run(config_from_mapping(cfg), write=False)
+    assert err.value.source == str(tmp_path / "schools.csv") and str(err.value).startswith(f"{tmp_path / 'schools.csv'}: 1 input problem")
+    [problem] = err.value.problems
+    assert str(problem) == ("column 'total' (config key layers.schools.columns.total): found no such column; expected a column of the file; "
+                            "it has: pcode, closed, schools_total. Fix: set layers.schools.columns.total to the right column name")
+
+
+def test_per_a_measure_the_table_does_not_read_names_its_file_and_the_fix(grid_cfg, tmp_path):
+    cfg = _schools(grid_cfg, tmp_path, "pcode,closed,total,pupils\nA1,3,12,400\n")
+    cfg["indicators"]["closed_share"]["per"] = "schools.pupils"
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping(cfg)
+    assert ("indicators.closed_share.per: found 'schools.pupils': layer 'schools' has no measure 'pupils'; expected a measure of layer 'schools': "
+            "closed, total (the columns it reads from schools.csv). Fix: name one of them, or read the column of schools.csv under "
+            "layers.schools.columns (a mapping gives measure -> column, e.g. pupils: <the column's header>)") in str(err.value)
+    cfg["layers"]["schools"]["columns"]["pupils"] = "pupils"  # the fix it gives
+    assert config_from_mapping(cfg).indicators["closed_share"].per == "schools.pupils"

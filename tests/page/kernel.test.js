@@ -122,3 +122,27 @@ test("the kernel is pure: it loads and runs where there is no DOM, and defines o
 test("an unknown aggregation is an error naming the valid ones", () => {
   assert.throws(() => K.combine([[0.5]], [1], "median", 0.01), /aggregation "median" is unknown; valid: arithmetic, geometric, topsis/);
 });
+
+test("ranks by one sort equal the definition: 1 + the eligible units ahead, nationally and in the region", () => {
+  // the definition, pair by pair (as nexus_zones.score.rank_units states it)
+  function byPairs(model, scores, eligible, regions, failed) {
+    const tie = model.tie_tolerance, last = model.failing_units === "last";
+    const snap = (s) => Math.round(s / tie) * tie, counts = (i) => scores[i] !== null && eligible[i];
+    const ahead = (j, i) => (last && failed[j] !== failed[i] ? failed[j] < failed[i] : snap(scores[j]) > snap(scores[i]));
+    const all = scores.map((s, i) => i);
+    return {rank: all.map((i) => counts(i) ? 1 + all.filter((j) => counts(j) && ahead(j, i)).length : null),
+            region: all.map((i) => counts(i) ? 1 + all.filter((j) => counts(j) && regions[j] === regions[i] && ahead(j, i)).length : null)};
+  }
+  let seed = 7;
+  const next = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  for (const failing of ["last", "flag"]) {
+    for (let round = 0; round < 20; round++) {
+      const n = 1 + Math.floor(next() * 60), model = {tie_tolerance: 1e-9, failing_units: failing};
+      // few distinct scores (ties), some within the tolerance of each other, some missing; few regions and rule counts
+      const scores = Array.from({length: n}, () => next() < 0.1 ? null : Math.floor(next() * 8) * 10 + (next() < 0.3 ? 1e-12 : 0));
+      const eligible = Array.from({length: n}, () => next() < 0.85), regions = Array.from({length: n}, () => Math.floor(next() * 3));
+      const failed = Array.from({length: n}, () => Math.floor(next() * 3));
+      assert.deepEqual(K.rankUnits(model, scores, eligible, regions, failed), byPairs(model, scores, eligible, regions, failed), `${failing} ${round}`);
+    }
+  }
+});

@@ -1,10 +1,12 @@
-/* nexus_zones map page: the DOM glue. The page's one state lives in a store (store.js): the sliders,
- * the reset button, the layer control, the pin button and the period control only dispatch actions;
- * on every new state refresh() puts in the page what render.js renders of (payload, state): colours,
- * legend, ranking, popup and side panel (points, bars, why sentences, rank band), the rules line.
- * Also here: the basemap from our own data, labels that never overlap, point layers. nexus_zones.maps
- * inlines the modules before this file and calls nexusZonesApp(map, D, overlays) with the Leaflet
- * map, the page's data and the [label, layer] overlays Folium made (map tiles). */
+/* nexus_zones map page: the DOM glue of the map itself. The page's one state lives in a store
+ * (store.js): the layer control, the pin button, the weights panel (panel.js) and the period control
+ * (periods.js) only dispatch actions; on every new state refresh() puts in the page what render.js
+ * renders of (payload, state): colours, legend, ranking, popup and side panel (points, bars, why
+ * sentences, rank band), the rules line, the sliders' places. Here: the units' layer, views and
+ * legends, the title box, the side panel, popups kept clear of the controls; the basemap and its
+ * labels are labels.js', the point layers points.js'. nexus_zones.maps inlines the modules before
+ * this file and calls nexusZonesApp(map, D, overlays) with the Leaflet map, the page's data and the
+ * [label, layer] overlays Folium made (map tiles). */
 function nexusZonesApp(map, D, overlays) {
   "use strict";
   var T = D.text;
@@ -19,25 +21,21 @@ function nexusZonesApp(map, D, overlays) {
   // the geometry comes as one shared-arc topology (topology.js): decoded once, into the units' features
   var arcs = NexusTopology.decodeArcs(D.topology);
   NexusTopology.geometries(D.topology, "units", arcs).forEach(function (g, i) { units[i].geometry = g; });
-  // the kernel's inputs that do not change with the weights
+  // the kernel's model (read by periods.js)
   var model = {aggregation: D.aggregation, pillars: D.pillars, tree: D.tree, geometric_floor: D.geometric_floor, tie_tolerance: D.tie_tolerance,
                failing_units: D.failing_units};
-  var inputs = {norm: units.map(function (u) { return u.properties.norm; }),
-                eligible: units.map(function (u) { return u.properties.eligible; }),
-                failed: units.map(function (u) { return u.properties.failed; }),
-                regions: units.map(function (u) { return u.properties.region_key; })};
 
   // ------------------------------------------------------------------------------------ state
-  // the store holds the state; `state` is what the page computed of the last one (render.derive),
-  // read by periods.js and the tests: the weights, scores, ranks and region ranks
+  // the store holds the state; X is what render.derive computed of the last one. `state` (the
+  // weights, scores, ranks, region ranks and every node's values) and `inputs` (the kernel's inputs
+  // of the period shown) are the same, for periods.js and the tests
   var store = NexusStore.create(D), X = null;
-  var state = {weights: [], pillarWeights: [], scores: [], rank: [], regionRank: []};
+  var state = {weights: [], pillarWeights: [], scores: [], rank: [], regionRank: [], nodes: {}}, inputs = {};
   function recompute() {
     var s = store.get();
-    inputs.configRank = units.map(function (u) { return u.properties.config_rank; });
-    inputs.popup = units.map(function (u) { return u.properties.popup; });
-    X = NexusRender.derive(D, inputs, s);
-    state.weights = s.weights; state.pillarWeights = s.pillarWeights; state.scores = X.scores; state.rank = X.rank; state.regionRank = X.regionRank;
+    X = NexusRender.derive(D, NexusRender.inputs(D, s), s);
+    Object.assign(inputs, X.inputs);
+    Object.assign(state, {weights: s.weights, pillarWeights: s.pillarWeights, scores: X.scores, rank: X.rank, regionRank: X.regionRank, nodes: X.nodes});
     var colours = NexusRender.colours(D, X);
     units.forEach(function (u, i) {
       u.properties._c_score = colours.score[i];
@@ -53,7 +51,7 @@ function nexusZonesApp(map, D, overlays) {
   function indexOf(feature) { return units.indexOf(feature); }
   // periods.js adds a unit's trajectory to its popup
   function popupHtml(i, pinned) { return NexusRender.popup(D, X, i, pinned, units[i].properties.trajectory); }
-  function popupBody(i) { return NexusPopup.render(D.popup, inputs.popup[i], inputs.norm[i], X.eff, X.moved) + NexusRender.treePath(D, X, i) + (units[i].properties.trajectory || ""); }
+  function popupBody(i) { return NexusPopup.render(D.popup, X.inputs.popup[i], X.inputs.norm[i], X.eff, X.moved) + NexusRender.treePath(D, X, i) + (units[i].properties.trajectory || ""); }
   function tooltipHtml(i) { return NexusRender.tooltip(D, X, i); }
   recompute();
   // ------------------------------------------------------------- room left by the controls
@@ -94,117 +92,12 @@ function nexusZonesApp(map, D, overlays) {
   map.on("popupclose", function () { openUnit = null; });
   geo.on("mouseover", function (e) {
     e.layer.setStyle({weight: 3, color: "#111"}); e.layer.bringToFront();
-    hovered = indexOf(e.layer.feature); placeLabels();
+    basemap.hover(indexOf(e.layer.feature));
   });
-  geo.on("mouseout", function (e) { geo.resetStyle(e.layer); hovered = null; placeLabels(); });
+  geo.on("mouseout", function (e) { geo.resetStyle(e.layer); basemap.hover(null); });
 
-  // ------------------------------------------------------------------ basemap from our data
-  var outlines = L.layerGroup();
-  D.basemap.regions.forEach(function (r) {
-    L.geoJSON(NexusTopology.geometry(arcs, r.outline), {interactive: false, style: {color: "#333", weight: 2.5, opacity: 0.9, fill: false}}).addTo(outlines);
-    L.marker(r.at, {interactive: false, keyboard: false, zIndexOffset: -1000, icon: L.divIcon({className: "nz-region-label", html: "<span>" + NexusFormat.esc(r.label) + "</span>", iconSize: null})}).addTo(outlines);
-  });
-  var unitLabels = L.layerGroup(), unitMarkers = [];
-  D.basemap.unit_labels.forEach(function (u) {
-    var m = L.marker(u.at, {interactive: false, keyboard: false, icon: L.divIcon({className: "nz-label", html: "<span>" + NexusFormat.esc(u.label) + "</span>", iconSize: null})});
-    unitMarkers.push(m); m.addTo(unitLabels);
-  });
-  outlines.addTo(map); unitLabels.addTo(map);
-
-  // --------------------------------------------------------- labels that never overlap
-  // Unit names are placed before region names, so a region name never covers a unit's. Among
-  // units: the hovered one, then every unit whose name fits inside its own shape on screen (those
-  // cannot overlap one another: the shapes do not), then the top k's, then the others by current
-  // rank (unranked last), larger units first among equals (D.label_order). A unit name that would
-  // overlap one already placed is hidden until a zoom gives it room (its tooltip names it on hover).
-  // A region name tries its place, then a line or two above or below it; where all are taken it is
-  // hidden.
-  var hovered = null, fitCache = {zoom: null, fits: []};
-  function labelRect(marker) {
-    var span = marker.getElement() && marker.getElement().firstElementChild;
-    return span ? span.getBoundingClientRect() : null;
-  }
-  function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
-  /** Whether [lng, lat] lies inside a GeoJSON (Multi)Polygon: ray casting over every ring (holes included). */
-  function inside(geometry, x, y) {
-    var polygons = geometry.type === "MultiPolygon" ? geometry.coordinates : [geometry.coordinates], odd = false;
-    polygons.forEach(function (rings) {
-      rings.forEach(function (ring) {
-        for (var a = 0, b = ring.length - 1; a < ring.length; b = a++) {
-          var xa = ring[a][0], ya = ring[a][1], xb = ring[b][0], yb = ring[b][1];
-          if ((ya > y) !== (yb > y) && x < (xb - xa) * (y - ya) / (yb - ya) + xa) { odd = !odd; }
-        }
-      });
-    });
-    return odd;
-  }
-  /** Whether a box of the page (a label's) lies inside unit i's shape: its corners, the middles of
-   * its sides and its centre, taken back to the map's coordinates. */
-  function fitsInside(i, r) {
-    var box = map.getContainer().getBoundingClientRect(), xs = [r.left + 1, (r.left + r.right) / 2, r.right - 1],
-        ys = [r.top + 1, (r.top + r.bottom) / 2, r.bottom - 1];
-    return xs.every(function (x) {
-      return ys.every(function (y) {
-        var ll = map.containerPointToLatLng(L.point(x - box.left, y - box.top));
-        return inside(units[i].geometry, ll.lng, ll.lat);
-      });
-    });
-  }
-  /** Which unit names fit inside their shapes at the current zoom (kept until the zoom changes). */
-  function fittingUnits(rects) {
-    if (fitCache.zoom !== map.getZoom() || fitCache.fits.length !== rects.length) {
-      fitCache = {zoom: map.getZoom(), fits: rects.map(function (r, i) { return !!r && r.width > 0 && fitsInside(i, r); })};
-    }
-    return fitCache.fits;
-  }
-  function unitOrder(fits) {
-    var position = {};
-    D.label_order.forEach(function (i, p) { position[i] = p; });
-    var rank = function (i) { return state.rank[i] === null ? Infinity : state.rank[i]; };
-    var group = function (i) { return i === hovered ? 0 : fits[i] ? 1 : rank(i) <= D.top_k ? 2 : 3; };
-    return unitMarkers.map(function (m, i) { return i; }).sort(function (a, b) {
-      return group(a) - group(b) || rank(a) - rank(b) || position[a] - position[b];
-    });
-  }
-  // a region label's place: where it is drawn, then one and two lines above and below
-  var SHIFTS = [0, -1, 1, -2, 2];
-  function shifted(r, dy) { return {left: r.left, right: r.right, top: r.top + dy, bottom: r.bottom + dy, width: r.width}; }
-  function placeLabels() {
-    var placed = [], shown = [];
-    if (map.hasLayer(unitLabels) && unitMarkers.length) {
-      var rects = unitMarkers.map(labelRect), order = unitOrder(fittingUnits(rects));
-      // every box is read before any class changes (hiding keeps the box), so the page lays out once
-      order.forEach(function (i) {
-        var r = rects[i];
-        if (!r) { return; }
-        var free = r.width > 0 && !placed.some(function (p) { return overlaps(r, p); });
-        if (free) { placed.push(r); }
-        shown.push([unitMarkers[i], free, null]);
-      });
-    }
-    if (map.hasLayer(outlines)) {
-      outlines.eachLayer(function (l) {
-        if (!(l instanceof L.Marker)) { return; }
-        var r = labelRect(l);
-        if (!r) { return; }
-        var span = l.getElement().firstElementChild, was = +(span.dataset.dy || 0), base = shifted(r, -was), dy = null, h = r.bottom - r.top;
-        for (var k = 0; k < SHIFTS.length && dy === null && base.width > 0; k++) {
-          var c = shifted(base, SHIFTS[k] * h);
-          if (!placed.some(function (p) { return overlaps(c, p); })) { dy = c.top - base.top; placed.push(c); }
-        }
-        shown.push([l, dy !== null, dy]);
-      });
-    }
-    shown.forEach(function (s) {
-      L.DomUtil[s[1] ? "removeClass" : "addClass"](s[0].getElement(), "nz-label-hidden");
-      if (s[2] !== null) {
-        var span = s[0].getElement().firstElementChild;
-        span.dataset.dy = s[2];
-        span.style.transform = "translate(-50%, calc(-50% + " + s[2] + "px))";
-      }
-    });
-  }
-  map.on("zoomend overlayadd", placeLabels);
+  // ------------------------------------------------------- basemap and labels (labels.js)
+  var basemap = NexusLabels.create(map, D, arcs, units, function (i) { return state.rank[i]; }), placeLabels = basemap.placeLabels;
 
   // -------------------------------------------------------------------------- top k outlined
   var topK = L.layerGroup().addTo(map);
@@ -217,31 +110,8 @@ function nexusZonesApp(map, D, overlays) {
     });
   }
 
-  // ------------------------------------------------------------------------------ point layers
-  // in a study over periods a point may carry the periods counting it (p[3]); the page shows those
-  // of the chosen period (showPointsOf), the others in every period
-  var pointLayers = {}, pointMarkers = [];
-  D.points.forEach(function (layer) {
-    var group = L.markerClusterGroup ? L.markerClusterGroup({showCoverageOnHover: false}) : L.layerGroup();
-    var markers = layer.points.map(function (p) {
-      var m = L.circleMarker([p[0], p[1]], {radius: 5, color: "#7a0177", weight: 1, fillColor: "#c51b8a", fillOpacity: 0.8});
-      if (p[2]) { m.bindTooltip(p[2]); }
-      return {marker: m, periods: p[3] || null};
-    });
-    pointMarkers.push({group: group, markers: markers});
-    pointLayers[layer.label] = group;
-  });
-  function showPointsOf(period) {
-    pointMarkers.forEach(function (layer) {
-      layer.group.clearLayers();
-      layer.group.addLayers ? layer.group.addLayers(shown(layer.markers, period)) : shown(layer.markers, period).forEach(function (m) { layer.group.addLayer(m); });
-    });
-  }
-  function shown(markers, period) {
-    return markers.filter(function (m) { return period === null || !m.periods || m.periods.indexOf(period) >= 0; })
-      .map(function (m) { return m.marker; });
-  }
-  showPointsOf(null);
+  // ------------------------------------------------------------------ point layers (points.js)
+  var points = NexusPoints.create(D);
 
   // ------------------------------------------------------------------------- views and legends
   var legend = L.control({position: "bottomright"});
@@ -265,10 +135,10 @@ function nexusZonesApp(map, D, overlays) {
     control.addBaseLayer(viewGroups[v.id], v.label);
   });
   overlays.forEach(function (o) { control.addOverlay(o[1], o[0]); });
-  control.addOverlay(outlines, T.outlines);
-  if (D.basemap.unit_labels.length) { control.addOverlay(unitLabels, T.unit_names); }
+  control.addOverlay(basemap.outlines, T.outlines);
+  if (D.basemap.unit_labels.length) { control.addOverlay(basemap.unitLabels, T.unit_names); }
   control.addOverlay(topK, T.top_k);
-  Object.keys(pointLayers).forEach(function (label) { control.addOverlay(pointLayers[label], label); });
+  Object.keys(points.layers).forEach(function (label) { control.addOverlay(points.layers[label], label); });
   control.addTo(map);
   map.on("baselayerchange", function (e) { store.dispatch({type: "view", view: idByStamp[L.stamp(e.layer)]}); });
   viewGroups[D.views[0].id].addTo(map);
@@ -314,33 +184,10 @@ function nexusZonesApp(map, D, overlays) {
     fitPanel();
   }
 
-  // ---------------------------------------------------------------------- weights and ranking
-  function shownWeight(v) { return NexusStore.weightText(v).replace(".", D.number_format.decimal); }
+  // -------------------------------------------------------- weights and ranking (panel.js)
   // a metric scale only (the page is for Mali; "mi" is no word in French), below the panel
   L.control.scale({imperial: false}).addTo(map);
-  var panel = L.control({position: "bottomleft"});
-  panel.onAdd = function () {
-    var d = L.DomUtil.create("div", "nz-panel");
-    L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
-    var h = '<details class="nz-weights"><summary>' + T.weights_panel + "</summary>";
-    // step "any": the configured weights (AHP ones included) are kept exactly until a slider moves
-    D.pillars.forEach(function (p, j) {
-      h += '<label><span>' + T.pillar + ": " + p.label + '</span><input type="range" min="0" max="' + p.max + '" step="any"' +
-        ' value="' + p.weight + '" data-pillar="' + j + '"> <output>' + shownWeight(p.weight) + "</output></label>";
-    });
-    D.indicators.forEach(function (x, k) {
-      h += '<label><span>' + x.label + '</span><input type="range" min="0" max="' + x.max + '" step="any" value="' + x.weight +
-        '" data-indicator="' + k + '"> <output>' + shownWeight(x.weight) + "</output></label>";
-    });
-    h += '<button type="button" class="nz-reset">' + T.reset + '</button> <button type="button" class="nz-copy">' + T.copy_yaml +
-      '</button> <button type="button" class="nz-code">' + T.copy_code +
-      '</button><div class="nz-copy-note"></div><textarea class="nz-yaml" readonly></textarea></details>';
-    h += '<details class="nz-ranking-box"><summary>' + T.ranking + '</summary><div class="nz-ranking"></div></details>';
-    d.innerHTML = h;
-    return d;
-  };
-  panel.addTo(map);
-  var box = panel.getContainer();
+  var panel = NexusPanel.mount(map, D, store, function () { fitPanel(); }), box = panel.box;
   /** The weights and ranking panel never covers the title box, nor a unit pinned to the side panel
    * below it: it is at most as tall as the room between their bottom and its own, and scrolls inside. */
   function fitPanel() {
@@ -348,7 +195,6 @@ function nexusZonesApp(map, D, overlays) {
     if (side.getContainer().style.display === "block") { top = Math.max(top, side.getContainer().getBoundingClientRect().bottom); }
     box.style.maxHeight = Math.max(60, Math.floor(bottom - top - 10)) + "px";
   }
-  box.querySelectorAll("details").forEach(function (d) { d.addEventListener("toggle", fitPanel); });
   map.on("resize", fitPanel);
   var hooks = [];  // called after each recomputation (periods.js: other periods, change view, trajectories)
   var ready = false;
@@ -362,7 +208,7 @@ function nexusZonesApp(map, D, overlays) {
     box.querySelector(".nz-ranking").innerHTML = NexusRender.ranking(D, X);
     title.getContainer().querySelector(".nz-rules-slot").innerHTML = NexusRender.rulesLine(D, X);
     show(s.view);
-    sliders(s);
+    panel.update(s);
     placeLabels();
     renderSide(s.selection);
     if (openUnit !== null) {
@@ -370,43 +216,8 @@ function nexusZonesApp(map, D, overlays) {
       if (open && open.isPopupOpen()) { open.getPopup().setContent(popupHtml(openUnit, false)); }
     }
   }
-  /** The sliders and their numbers at the state's weights. */
-  function sliders(s) {
-    box.querySelectorAll("input[data-indicator]").forEach(function (el) { setSlider(el, s.weights[+el.dataset.indicator]); });
-    box.querySelectorAll("input[data-pillar]").forEach(function (el) { setSlider(el, s.pillarWeights[+el.dataset.pillar]); });
-  }
-  function setSlider(el, v) {
-    if (parseFloat(el.value) !== v) { el.value = v; }
-    el.nextElementSibling.textContent = shownWeight(v);
-  }
   store.subscribe(function () { if (ready) { refresh(); } });
-  box.querySelectorAll("input[data-indicator]").forEach(function (el) {
-    el.addEventListener("input", function () { store.dispatch({type: "weight", index: +el.dataset.indicator, value: parseFloat(el.value)}); });
-  });
-  box.querySelectorAll("input[data-pillar]").forEach(function (el) {
-    el.addEventListener("input", function () { store.dispatch({type: "pillar", index: +el.dataset.pillar, value: parseFloat(el.value)}); });
-  });
-  box.querySelector(".nz-reset").addEventListener("click", function () { store.dispatch({type: "reset"}); });
-  box.querySelector(".nz-copy").addEventListener("click", function () {
-    // top-level override keys (nexus_zones.config: weights, pillar_weights): pasted as they are, they replace
-    // only the weights and keep each indicator's measure and direction
-    var y = NexusStore.yaml(D, store.get());
-    var area = box.querySelector(".nz-yaml"), note = box.querySelector(".nz-copy-note");
-    area.value = y; area.style.display = "block"; area.select();
-    var done = function () { note.textContent = T.copied; }, fail = function () { note.textContent = T.select_copy; };
-    try {
-      if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(y).then(done, fail); }
-      else if (document.execCommand && document.execCommand("copy")) { done(); } else { fail(); }
-    } catch (err) { fail(); }
-  });
-  // a participant's weights as a short code (nexus_zones.decision.encode_weights)
   function weightsCode() { return NexusStore.weightsCode(D, store.get()); }
-  box.querySelector(".nz-code").addEventListener("click", function () {
-    var code = weightsCode(), area = box.querySelector(".nz-yaml"), note = box.querySelector(".nz-copy-note");
-    area.value = code; area.style.display = "block"; area.select();
-    note.textContent = T.code_note;
-    try { if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(code); } } catch (err) { /* the text stays selected */ }
-  });
   ready = true;
   refresh();
   fitPanel();
@@ -419,9 +230,9 @@ function nexusZonesApp(map, D, overlays) {
   placeLabels();
 
   window.nexusZones = {map: map, geo: geo, store: store, state: state, data: D, units: units, inputs: inputs, model: model, hooks: hooks, refresh: refresh,
-    show: show, legends: legends, popupBody: popupBody, showPointsOf: showPointsOf,
+    show: show, legends: legends, popupBody: popupBody, showPointsOf: points.showPeriod,
     legend: function (id) { return NexusRender.legend(D, X, {legend: legends[id]}); },
-    pointsShown: function () { return pointMarkers.map(function (l) { return l.group.getLayers().map(function (m) { return m.getTooltip() ? m.getTooltip().getContent() : ""; }); }); },
+    pointsShown: points.tooltips,
     view: function () { return current; }, placeLabels: placeLabels, controlsPadding: controlsPadding, weightsCode: weightsCode,
     setWeights: function (w, pw) {
       var s = store.get();

@@ -186,20 +186,24 @@
    * failed comes first whatever the scores. Null where a unit is not ranked. */
   function rankUnits(model, scores, eligible, regions, failed) {
     var tie = model.tie_tolerance, last = model.failing_units === "last" && failed;
-    function ahead(j, i) {  // unit j is ranked ahead of unit i
-      if (last && failed[j] !== failed[i]) { return failed[j] < failed[i]; }
-      return snapped[j] > snapped[i];
-    }
     var snapped = scores.map(function (s) { return s === null ? null : Math.round(s / tie) * tie; });
     var rank = new Array(scores.length).fill(null), regionRank = new Array(scores.length).fill(null);
-    scores.forEach(function (s, i) {
-      if (!eligible[i] || snapped[i] === null) { return; }
-      var r = 1, rr = 1;
-      scores.forEach(function (t, j) {
-        if (!eligible[j] || snapped[j] === null || !ahead(j, i)) { return; }
-        r += 1; if (regions[j] === regions[i]) { rr += 1; }
-      });
-      rank[i] = r; regionRank[i] = rr;
+    /** Negative where unit a is ranked ahead of unit b, 0 where they share a rank. */
+    function order(a, b) {
+      if (last && failed[a] !== failed[b]) { return failed[a] - failed[b]; }
+      return snapped[a] === snapped[b] ? 0 : snapped[b] - snapped[a];
+    }
+    // sorted once (n log n, not every pair: 5,000 units re-rank at each slider move); a unit's rank
+    // is 1 + the number ahead of it: its place, or the rank of the unit before it when they tie
+    var ranked = [];
+    scores.forEach(function (s, i) { if (eligible[i] && snapped[i] !== null) { ranked.push(i); } });
+    ranked.sort(function (a, b) { return order(a, b) || a - b; });
+    var seen = new Map(), previous = new Map();
+    ranked.forEach(function (i, p) {
+      var before = p > 0 ? ranked[p - 1] : null, r = regions[i], n = (seen.get(r) || 0) + 1, prev = previous.get(r);
+      rank[i] = before !== null && order(before, i) === 0 ? rank[before] : p + 1;
+      regionRank[i] = prev !== undefined && order(prev, i) === 0 ? regionRank[prev] : n;
+      seen.set(r, n); previous.set(r, i);
     });
     return {rank: rank, region: regionRank};
   }

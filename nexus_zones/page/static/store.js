@@ -1,6 +1,8 @@
 /* nexus_zones page: the one state of the page and the way it changes. The state is
- * {weights, pillarWeights, period, view, selection}: the sliders' indicator and pillar weights (in
- * the payload's order), the period shown (its index, null in a single snapshot), the view coloured
+ * {weights, pillarWeights, period, change, view, selection}: the sliders' indicator weights and every
+ * node's weight of the model tree (in the payload's order: D.indicators, D.pillars), the period shown
+ * (its index, null in a single snapshot), the change view's choice in a study over periods ({a, b,
+ * what}: from period a to period b, "rank" or "score"; null in a single snapshot), the view coloured
  * and the unit pinned to the side panel (its index or null). Every change is an action given to
  * dispatch; reduce makes the next state (a new object: a state is never changed in place) and every
  * subscriber is called with it. Everything the page shows is a render of (payload, state).
@@ -11,27 +13,45 @@
 (function (root) {
   "use strict";
 
-  /** The state a page opens with: the config's weights, the last period, the first view. */
+  /** The state a page opens with: the config's weights, the last period, the change from the first
+   * period to the last in rank, the first view. */
   function initial(D) {
+    var P = D.periods;
     return {weights: D.indicators.map(function (x) { return x.weight; }), pillarWeights: D.pillars.map(function (p) { return p.weight; }),
-            period: D.periods ? D.periods.current : null, view: D.views[0].id, selection: null};
+            period: P ? P.current : null, change: P ? {a: 0, b: P.names.length - 1, what: "rank"} : null, view: D.views[0].id, selection: null};
   }
   function withValue(list, at, value) { var out = list.slice(); out[at] = value; return out; }
   function copy(state, changes) { return Object.assign({}, state, changes); }
   /** The state after an action: {type: "weight", index, value}, {type: "pillar", index, value},
    * {type: "weights", weights, pillarWeights}, {type: "reset"}, {type: "period", period},
-   * {type: "view", view}, {type: "select", unit} (null: none). */
+   * {type: "change", a, b, what} (any of the three; a study over periods only), {type: "view", view},
+   * {type: "select", unit} (null: none). */
   function reduce(D, state, action) {
     switch (action.type) {
       case "weight": return copy(state, {weights: withValue(state.weights, action.index, number(action.value))});
       case "pillar": return copy(state, {pillarWeights: withValue(state.pillarWeights, action.index, number(action.value))});
       case "weights": return copy(state, {weights: action.weights.map(number), pillarWeights: action.pillarWeights.map(number)});
       case "reset": var first = initial(D); return copy(state, {weights: first.weights, pillarWeights: first.pillarWeights});
-      case "period": return copy(state, {period: action.period});
+      case "period": return copy(state, {period: period(D, action.period)});
+      case "change": return copy(state, {change: change(D, state.change, action)});
       case "view": return copy(state, {view: action.view});
       case "select": return copy(state, {selection: action.unit});
       default: throw new Error("unknown action " + JSON.stringify(action.type));
     }
+  }
+  function period(D, p) {
+    if (!D.periods || !(p >= 0 && p < D.periods.names.length && p % 1 === 0)) {
+      throw new Error("a period is the index of one of the study's " + (D.periods ? D.periods.names.length : 0) + " periods; got " + JSON.stringify(p));
+    }
+    return p;
+  }
+  /** The change view's choice after an action naming any of a, b (periods), what ("rank" or "score"). */
+  function change(D, was, action) {
+    if (!D.periods) { throw new Error("the change view needs a study over periods; this page shows one snapshot"); }
+    var next = {a: action.a === undefined ? was.a : period(D, action.a), b: action.b === undefined ? was.b : period(D, action.b),
+                what: action.what === undefined ? was.what : action.what};
+    if (next.what !== "rank" && next.what !== "score") { throw new Error('the change view shows "rank" or "score"; got ' + JSON.stringify(next.what)); }
+    return next;
   }
   function number(v) {
     var x = typeof v === "number" ? v : parseFloat(v);
