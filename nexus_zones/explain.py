@@ -90,11 +90,10 @@ def robust_claim(result: "RunResult", unit: str, *, decided: bool | None = None,
 
 def rank_band_claim(result: "RunResult", unit: str) -> Claim | None:
     """Where the unit's rank lies among the weightings tried around the config's weights (5–95 %)."""
-    robustness = result.analysis("robustness")
-    row = result.scores.loc[unit]
-    if robustness is None or not _present(row["rank_p05"]):
+    robustness, scores = result.analysis("robustness"), result.scores
+    if robustness is None or not _present(scores.at[unit, "rank_p05"]):
         return None
-    return claims.rank_band(int(row["rank_p05"]), int(row["rank_p95"]), int(result.config.robustness.draws))
+    return claims.rank_band(int(scores.at[unit, "rank_p05"]), int(scores.at[unit, "rank_p95"]), int(result.config.robustness.draws))
 
 
 # ------------------------------------------------------------------------------------ why this unit

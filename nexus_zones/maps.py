@@ -22,7 +22,7 @@
 The page holds one state (``page/static/store.js``) and renders everything that depends on it
 (colours, legends' weights, ranking, popups' points, bars, why sentences and rank band, the rules
 line) from this payload: facts, not sentences at the config's weights. Each unit carries its popup
-as a compact record of numbers and short keys (:func:`popup_record`), the texts every popup shares
+as a compact record of numbers and short keys (:func:`_popups`), the texts every popup shares
 are sent once (:func:`popup_texts`), unit and region names are sent as text, and the page writes the
 HTML and escapes every text itself (``page/static/format.js``, checked by Node against
 ``html.escape`` and :mod:`nexus_zones.messages`' number formats). The HTML still built here (title,
@@ -50,7 +50,7 @@ from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
 from . import analyses, claims, explain, geometry, tree
-from .explain import other_means, period_text as _period, scale_ends
+from .explain import period_text as _period, scale_ends
 from .messages import DECIMAL, THOUSANDS, first_words, fixed, number, percent, pick, t
 from .offline import inline_assets
 from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE, Structure
@@ -89,6 +89,33 @@ def colour(value: float | None, classes: int = 0) -> str:
     a = [int(PALETTE[i][k : k + 2], 16) for k in (1, 3, 5)]
     b = [int(PALETTE[i + 1][k : k + 2], 16) for k in (1, 3, 5)]
     return "#" + "".join(f"{int(math.floor(p + (q - p) * frac + 0.5)):02x}" for p, q in zip(a, b))
+
+
+_RGB = np.array([[int(c[k : k + 2], 16) for k in (1, 3, 5)] for c in PALETTE], dtype=float)
+
+
+def colours_of(values: Any, classes: int = 0) -> list[str]:
+    """:func:`colour` of many values at once, by the same arithmetic element by element (``NaN``
+    grey): the map's views colour every unit, and one call per unit cost seconds at 5,000 units."""
+    x = _floats(values)
+    missing = np.isnan(x)
+    x = np.clip(np.where(missing, 0.0, x), 0.0, 1.0)
+    if classes:
+        x = np.minimum(np.floor(x * classes), classes - 1) / (classes - 1)
+    x = x * (len(PALETTE) - 1)
+    i = np.minimum(np.floor(x), len(PALETTE) - 2).astype(int)
+    frac = x - i
+    rgb = np.floor(_RGB[i] + (_RGB[i + 1] - _RGB[i]) * frac[:, None] + 0.5).astype(int)
+    codes = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    codes[missing] = -1
+    found, inverse = np.unique(codes, return_inverse=True)
+    text = [NO_DATA if c < 0 else f"#{int(c):06x}" for c in found]
+    return [text[j] for j in inverse.ravel()]
+
+
+def _floats(values: Any) -> np.ndarray:
+    """Numbers as a float array, a missing one (``None``, ``NaN``, ``pd.NA``) as ``NaN``."""
+    return pd.to_numeric(pd.Series(values, dtype=object if not hasattr(values, "dtype") else None), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def esc(value: Any) -> str:
@@ -169,10 +196,10 @@ def popup_texts(result: "RunResult", language: str, *, used: set[str] | None = N
             "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}}
 
 
-def _claim_record(result: "RunResult", unit: str, language: str, decided: bool, means: pd.DataFrame | None, ends: dict | None) -> dict:
+def _claim_record(result: "RunResult", unit: str, language: str, decided: bool) -> dict:
     """A unit's claims built in Python, as the popup receives them: robustness, the rank band, the
     decision analyses' lines and low reporting (all at the config's weights, and saying so; why
-    this unit depends on the weights: the page builds it from :func:`_why_record`'s facts). When the rules decide the top k, neither the
+    this unit depends on the weights: the page builds it from :func:`_why_columns`' facts). When the rules decide the top k, neither the
     weights behind a choice nor the stakeholders' agreement is said: the rules settle both."""
     rec: dict[str, Any] = {}
     robust = explain.robust_claim(result, unit, decided=decided)
@@ -198,49 +225,92 @@ def _short_n(value: float) -> float | int | None:
     return None if not _present(value) else _short(float(value), lambda v: number(v, "en", 3))
 
 
-def _why_record(result: "RunResult", unit: str, means: pd.DataFrame | None, ends: dict | None) -> dict:
-    """The facts of "why this unit" that the weights do not change (``page/static/builders.js``
+def _cut(values: np.ndarray) -> np.ndarray:
+    """:func:`_short_n` of every value of an array (an object array; ``None`` where missing), once per distinct value."""
+    memo: dict[float, Any] = {}
+    flat = values.ravel()
+    out = np.empty(flat.shape, dtype=object)
+    for j, v in enumerate(flat.tolist()):
+        if v != v:
+            continue
+        cut = memo.get(v)
+        if cut is None:
+            cut = memo[v] = _short_n(v)
+        out[j] = cut
+    return out.reshape(values.shape)
+
+
+def region_sides(values: np.ndarray, means: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """:func:`claims.region_side` of every value against its mean (units × indicators; ``cost`` per
+    indicator): 1 better, -1 worse, 0 where no mean tells (none, either missing, or close to equal
+    as :func:`math.isclose` with ``rel_tol=1e-9, abs_tol=1e-12``)."""
+    with np.errstate(invalid="ignore"):
+        close = np.abs(values - means) <= np.maximum(1e-9 * np.maximum(np.abs(values), np.abs(means)), 1e-12)
+        better = np.where(cost[None, :], values < means, values > means)
+    sides = np.where(better, 1, -1)
+    sides[np.isnan(values) | np.isnan(means) | close] = 0
+    return sides
+
+
+def _why_columns(result: "RunResult") -> list[dict]:
+    """Each unit's facts of "why this unit" that the weights do not change (``page/static/builders.js``
     builds the claims from them at the sliders' weights, by the rules of :func:`claims.why`): where
     each value stands against the mean of the region's other units (``sd``, one digit per
-    indicator: 1 better, 2 worse, 0 no mean tells) and that mean where it tells (``mn``)."""
-    facts = explain.why_facts(result, unit, means=means, ends=ends)
-    sides = [claims.region_side(f.value, f.region_mean, f.cost) for f in facts]
-    if not any(sides):
-        return {}
-    return {"sd": "".join("1" if s > 0 else "2" if s < 0 else "0" for s in sides),
-            "mn": [_short_n(f.region_mean) if s else None for f, s in zip(facts, sides)]}
-
-
-def popup_record(row: Any, result: "RunResult", language: str, means: pd.DataFrame | None = None, *,
-                 decided: bool | None = None, ends: dict | None = None) -> dict:
-    """A unit's popup as data (``page/static/popup.js`` writes its HTML with :func:`popup_texts`):
-    status, completeness, similarity, profile, the unit's claims (:func:`_claim_record`), raw values,
-    the facts of why this unit that do not depend on the weights (:func:`_why_record`; the page
-    computes points, bars and sentences at the sliders' weights), imputed indicators and the rules
-    (one digit each: passed + 2 × no data). Numbers are cut to the precision the popup shows (:func:`_short`)."""
-    config = result.config
-    unit = row.name
+    indicator: 1 better, 2 worse, 0 no mean tells) and that mean where it tells (``mn``); ``{}``
+    where no mean tells for any indicator."""
+    config, scores = result.config, result.scores
     names = list(config.indicators)
-    decided = explain.rules_decide_top(result) if decided is None else decided
-    rec: dict[str, Any] = {}
-    if _STATUS.get(row["status"]):
-        rec["st"] = _STATUS[row["status"]]
+    values = scores[names].astype(float).to_numpy()
+    means = explain.other_means(result)[names].to_numpy(dtype=float)
+    sides = region_sides(values, means, np.array([ind.direction == "cost" for ind in config.indicators.values()], dtype=bool))
+    cut = _cut(np.where(sides != 0, means, np.nan))
+    digits = np.array(["0", "1", "2"])[np.where(sides < 0, 2, sides)]
+    return [{"sd": "".join(digits[i]), "mn": cut[i].tolist()} if sides[i].any() else {} for i in range(len(scores))]
+
+
+def _popups(result: "RunResult", language: str) -> list[dict]:
+    """Every unit's popup as data (``page/static/popup.js`` writes its HTML with :func:`popup_texts`),
+    in the scores table's order, built column by column: status, completeness, similarity,
+    profile, the unit's claims (:func:`_claim_record`), raw values, the facts of why this unit that
+    do not depend on the weights (:func:`_why_columns`; the page computes points, bars and
+    sentences at the sliders' weights), imputed indicators and the rules (one digit each: passed +
+    2 × no data). Numbers are cut to the precision the popup shows (:func:`_short`)."""
+    config, scores = result.config, result.scores
+    names, units = list(config.indicators), scores.index
+    decided = explain.rules_decide_top(result)
+    records: list[dict[str, Any]] = [{} for _ in units]
+    for rec, status in zip(records, scores["status"]):
+        if _STATUS.get(status):
+            rec["st"] = _STATUS[status]
+    for rec, share in zip(records, scores["completeness"]):
+        if _present(share) and share < 1:
+            rec["c"] = _short(100 * share, lambda v: fixed(v, "en", 0))
     typology = result.analysis("typology")
-    if _present(row["completeness"]) and row["completeness"] < 1:
-        rec["c"] = _short(100 * row["completeness"], lambda v: fixed(v, "en", 0))
-    if typology is not None and typology.similarity is not None and _present(row["similarity"]):
-        rec["sm"] = _short(float(row["similarity"]), lambda v: fixed(v, "en", 2))
-    if typology is not None and typology.profile is not None and _present(row["profile"]):
-        rec["pf"] = int(row["profile"])
-    rec.update(_claim_record(result, unit, language, decided, means, ends))
-    rec["v"] = [_short_n(float(row[n])) if _present(row[n]) else None for n in names]
-    rec.update(_why_record(result, unit, means, ends))
-    imputed = [k for k, n in enumerate(names) if n in result.imputed.columns and bool(result.imputed.at[unit, n])]
-    if imputed:
-        rec["im"] = imputed
+    if typology is not None and typology.similarity is not None:
+        for rec, sim in zip(records, scores["similarity"]):
+            if _present(sim):
+                rec["sm"] = _short(float(sim), lambda v: fixed(v, "en", 2))
+    if typology is not None and typology.profile is not None:
+        for rec, profile in zip(records, scores["profile"]):
+            if _present(profile):
+                rec["pf"] = int(profile)
+    for rec, unit in zip(records, units):
+        rec.update(_claim_record(result, unit, language, decided))
+    values = _cut(scores[names].astype(float).to_numpy())
+    for rec, row, why in zip(records, values.tolist(), _why_columns(result)):
+        rec["v"] = row
+        rec.update(why)
+    imputed = result.imputed.reindex(index=units, columns=[n for n in names if n in result.imputed.columns]).fillna(False).astype(bool)
+    positions = [names.index(n) for n in imputed.columns]
+    for rec, flags in zip(records, imputed.to_numpy()):
+        if flags.any():
+            rec["im"] = [positions[j] for j in np.flatnonzero(flags)]
     if config.rules:
-        rec["r"] = "".join(str(int(bool(row[f"rule_{r}"])) + 2 * int(bool(result.scored.rules_unknown.at[unit, r]))) for r in config.rules)
-    return rec
+        passed = np.column_stack([scores[f"rule_{r}"].to_numpy(dtype=bool) for r in config.rules]).astype(int)
+        unknown = result.scored.rules_unknown.reindex(index=units, columns=list(config.rules)).to_numpy(dtype=bool).astype(int)
+        for rec, digits in zip(records, (passed + 2 * unknown).astype(str).tolist()):
+            rec["r"] = "".join(digits)
+    return records
 
 
 def _ramp(title: str, low: str, high: str, has_missing: bool, classes: int, language: str) -> str:
@@ -266,7 +336,7 @@ def _views(result: "RunResult", language: str) -> list[dict]:
     config, scores = result.config, result.scores
     classes = config.map.classes
     views: list[dict] = [
-        {"id": "score", "label": t("score", language), "colour": lambda row: colour(row["score"] / 100.0 if _present(row["score"]) else None, classes),
+        {"id": "score", "label": t("score", language), "colours": lambda frame: colours_of(_floats(frame["score"]) / 100.0, classes),
          "legend": _ramp(t("score_legend", language), "0", "100", bool(scores["score"].isna().any()), classes, language)}
     ]
     if scores["region"].astype(bool).any():
@@ -284,23 +354,23 @@ def _views(result: "RunResult", language: str) -> list[dict]:
         if source:
             legend += f'<div class="nz-src">{t("source", language)}: {esc(source)}</div>'
         pre, post = legend.split(esc(_WEIGHT_MARK))
-        views.append({"id": f"i_{name}", "label": label, "colour": (lambda row, n=name: colour(row[f"{n}_norm"], classes)),
+        views.append({"id": f"i_{name}", "label": label, "colours": (lambda frame, n=name: colours_of(frame[f"{n}_norm"], classes)),
                       "legend": {"pre": pre, "k": len(views) - first, "post": post}})
     views += _node_views(result, language)
     if config.rules:
         items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language))}</div>' for c, k in ((PASS, "passes_all"), (FAIL, "fails_one")))
         rule_list = "".join(f"<li>{esc(pick(r.label, language, r.expr))}</li>" for r in config.rules.values())
-        views.append({"id": "rules", "label": t("rules_view", language), "colour": lambda row: PASS if bool(row["passes_rules"]) else FAIL,
+        views.append({"id": "rules", "label": t("rules_view", language), "colours": lambda frame: [PASS if bool(p) else FAIL for p in frame["passes_rules"]],
                       "legend": f'<div class="nz-legend-title">{t("rules", language)}</div>{items}<ul class="nz-legend-rules">{rule_list}</ul>'})
     rb, typology = result.analysis("robustness"), result.analysis("typology")
     if rb is not None:
         legend = _ramp(t("robustness_legend", language, draws=number(rb.draws, language), k=rb.top_k), percent(0, language), percent(1, language), bool(scores["share_top_k"].isna().any()), 0, language)
         legend += f'<div class="nz-src">{esc(robust_definition(rb, language))}</div>'
         views.append({"id": "robustness", "label": t("robustness_view", language, k=rb.top_k),
-                      "colour": lambda row: colour(row["share_top_k"]), "legend": legend})
+                      "colours": lambda frame: colours_of(frame["share_top_k"]), "legend": legend})
     if typology is not None and typology.similarity is not None:
         ref = esc(reference_name(result))
-        views.append({"id": "similarity", "label": t("similarity_view", language, ref=ref), "colour": lambda row: colour(row["similarity"]),
+        views.append({"id": "similarity", "label": t("similarity_view", language, ref=ref), "colours": lambda frame: colours_of(frame["similarity"]),
                       "legend": _ramp(t("similarity_legend", language, ref=reference_name(result)), t("opposite", language), t("identical", language),
                                       bool(scores["similarity"].isna().any()), 0, language)})
     if typology is not None and typology.profile is not None and scores["profile"].notna().any():
@@ -313,7 +383,7 @@ def _views(result: "RunResult", language: str) -> list[dict]:
                 detail = " — " + esc(t("strongest", language, a=label_of(config, top.index[0], language), b=label_of(config, top.index[-1], language)))
             items.append(f'<div><span class="nz-sw" style="background:{CATEGORIES[(p - 1) % len(CATEGORIES)]}"></span> {t("profile", language, n=p)}{detail}</div>')
         views.append({"id": "profiles", "label": t("profiles_view", language),
-                      "colour": lambda row: CATEGORIES[(int(row["profile"]) - 1) % len(CATEGORIES)] if _present(row["profile"]) else NO_DATA,
+                      "colours": lambda frame: [CATEGORIES[(int(p) - 1) % len(CATEGORIES)] if _present(p) else NO_DATA for p in frame["profile"]],
                       "legend": f'<div class="nz-legend-title">{t("profiles_legend", language)}</div>{"".join(items)}'})
     views += _decision_views(result, language)
     return views
@@ -329,7 +399,7 @@ def _node_views(result: "RunResult", language: str) -> list[dict]:
         column, label = f"node_{p.name}", pick(config.model.pillars[p.name].label, language, p.name) if p.name in config.model.pillars else p.name
         title = t("node_legend", language, label=label, rule=t(f"agg_{p.aggregation}", language))
         views.append({"id": column, "label": esc(t("node_view", language, label=label)),
-                      "colour": (lambda row, c=column: colour(row[c] / 100.0 if _present(row[c]) else None, classes)),
+                      "colours": (lambda frame, c=column: colours_of(_floats(frame[c]) / 100.0, classes)),
                       "legend": _ramp(title, "0", "100", bool(scores[column].isna().any()), classes, language)})
     return views
 
@@ -352,7 +422,7 @@ def _region_rank_view(scores: pd.DataFrame, language: str) -> dict:
     items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language))}</div>' for _, c, k in REGION_RANK_CLASSES)
     if scores["region_rank"].isna().any():
         items += f'<div><span class="nz-sw" style="background:{NO_DATA}"></span> {esc(t("not_ranked", language))}</div>'
-    return {"id": "region_rank", "label": t("region_rank_view", language), "colour": lambda row: region_rank_colour(row["region_rank"]),
+    return {"id": "region_rank", "label": t("region_rank_view", language), "colours": lambda frame: [region_rank_colour(r) for r in frame["region_rank"]],
             "legend": f'<div class="nz-legend-title">{esc(t("region_rank_legend", language))}</div>{items}'}
 
 
@@ -366,12 +436,12 @@ def _decision_views(result: "RunResult", language: str) -> list[dict]:
         swatch = ((PALETTE[-2], "pilot_best"), (PALETTE[3], "pilot_alt"), (NO_DATA, "pilot_none"))
         items = "".join(f'<div><span class="nz-sw" style="background:{c}"></span> {esc(t(k, language))}</div>' for c, k in swatch)
         views.append({"id": "pilots", "label": t("pilots_view", language),
-                      "colour": lambda row: PALETTE[-2] if row.name in best else (PALETTE[3] if row.name in others else NO_DATA),
+                      "colours": lambda frame: [PALETTE[-2] if u in best else (PALETTE[3] if u in others else NO_DATA) for u in frame.index],
                       "legend": f'<div class="nz-legend-title">{esc(t("pilots", language))}</div>{items}'})
     if stakeholders is not None:
         k, sets, counts = stakeholders.top_k, stakeholders.sets, stakeholders.table["sets_in_top_k"]
         views.append({"id": "agreement", "label": t("agreement_view", language, k=k),
-                      "colour": lambda row: colour(counts.get(row.name, 0) / max(len(sets), 1)),
+                      "colours": lambda frame: colours_of(np.array([counts.get(u, 0) / max(len(sets), 1) for u in frame.index], dtype=float)),
                       "legend": _ramp(t("agreement_legend", language, sets=", ".join(explain.set_label(config, n, language) for n in sets), k=k),
                                       "0", str(len(sets)), False, 0, language)})
     views += _sources_view(result, language)
@@ -391,7 +461,7 @@ def _sources_view(result: "RunResult", language: str) -> list[dict]:
                     for c, k in swatch)
     title = t("sources_legend", language, sources=", ".join(found.labels))
     return [{"id": "sources", "label": t("sources_view", language),
-             "colour": lambda row: FAIL if row.name in rules else (CATEGORIES[5] if row.name in top else PASS),
+             "colours": lambda frame: [FAIL if u in rules else (CATEGORIES[5] if u in top else PASS) for u in frame.index],
              "legend": f'<div class="nz-legend-title">{esc(title)}</div>{items}'}]
 
 
@@ -577,19 +647,20 @@ def _period_payload(result: "RunResult", language: str, order: list[str], views:
     for name, res in panel.results.items():
         scores = res.scores.reindex(order)
         eligible = res.scored.eligible.reindex(order).fillna(False) if res.scored.eligible is not None else scores["rank"].notna()
-        out["norm"].append([[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in scores.iterrows()])
+        out["norm"].append(_rows(scores[[f"{n}_norm" for n in names]]))
         out["eligible"].append([bool(e) for e in eligible])
         # rules failed in this period: with failing_units "last" the kernel ranks by them first
         failed = scores["rules_failed_count"] if res.config.rules else pd.Series(0, index=scores.index)
         out["failed"].append([int(f) if _present(f) else 0 for f in failed])
         out["config_rank"].append([int(r) if _present(r) else None for r in scores["rank"]])
-        out["colours"].append({v["id"]: [v["colour"](row) for _, row in scores.iterrows()] for v in views if v["id"] not in ("score", "region_rank") and not v["id"].startswith("node_")})
-        out["popup"].append([popup_record(row, res, language) for _, row in scores.iterrows()])
+        out["colours"].append({v["id"]: v["colours"](scores) for v in views if v["id"] not in ("score", "region_rank") and not v["id"].startswith("node_")})
+        popups = dict(zip(res.scores.index, _popups(res, language)))
+        out["popup"].append([popups[u] for u in order])
         out["python"].append({k: [None if not _present(x) else float(x) for x in scores[k]] for k in ("score", "rank", "region_rank")})
     text = {k: t(k, language) for k in ("period", "trajectory", "score", "rank", "region_rank", "no_data")}
     text.update(change=t("change_view", language), rank_word=t("change_rank", language), score_word=t("change_score", language),
                 legend_rank=t("change_legend_rank", language, a="{a}", b="{b}"), legend_score=t("change_legend_score", language, a="{a}", b="{b}"))
-    views.append({"id": "change", "label": t("change_view", language), "legend": "", "colour": lambda row: NO_DATA})
+    views.append({"id": "change", "label": t("change_view", language), "legend": "", "colours": lambda frame: [NO_DATA] * len(frame)})
     return {"periods": {
         "names": [esc(p.name) for p in panel.periods], "labels": [esc(pick(p.label, language, p.name)) for p in panel.periods],
         "current": len(panel.periods) - 1, "diverging": list(DIVERGING), "rank_limit": 10, "score_limit": 20, "text": text, **out,
@@ -722,27 +793,33 @@ def _colours(values: list[str]) -> dict:
     return {"of": distinct, "i": [index[c] for c in values]}
 
 
+def _rows(frame: pd.DataFrame) -> list[list[float | None]]:
+    """A frame's numbers as one list per row, ``None`` where missing."""
+    values = frame.astype(float).to_numpy()
+    out = values.astype(object)
+    out[np.isnan(values)] = None
+    return out.tolist()
+
+
 def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
     """The units as columns (one list per property, in the topology's order; the page makes the
     features): raw ids, escaped names, region (index into the escaped ``regions``, sorted), the config's
     rank, eligibility under the rules, rules failed, normalised values (the kernel's inputs), the
-    popup's record (:func:`popup_record`) and each view's colours (:func:`_colours`)."""
+    popup's record (:func:`_popups`) and each view's colours (:func:`_colours`)."""
     scores = result.scores
     names = list(result.config.indicators)
     regions = sorted(set(scores["region"]))
     region_keys = {r: i for i, r in enumerate(regions)}
     eligible = _rules_eligible(result)
     failed = scores["rules_failed_count"] if result.config.rules else pd.Series(0, index=scores.index)
-    rows = list(scores.iterrows())
-    means, ends, decided = other_means(result), explain._ends(result), explain.rules_decide_top(result)
     return {
         "id": [str(unit) for unit in scores.index], "name": [str(n) for n in scores["name"]],
         "regions": [str(r) for r in regions], "region": [region_keys[r] for r in scores["region"]],
         "config_rank": [int(r) if _present(r) else None for r in scores["rank"]],
         "eligible": [bool(eligible[u]) for u in scores.index], "failed": [int(f) for f in failed],
-        "norm": [[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in rows],
-        "popup": [popup_record(row, result, language, means, decided=decided, ends=ends) for _, row in rows],
-        "colours": {view["id"]: _colours([view["colour"](row) for _, row in rows]) for view in views},
+        "norm": _rows(scores[[f"{n}_norm" for n in names]]),
+        "popup": _popups(result, language),
+        "colours": {view["id"]: _colours(view["colours"](scores)) for view in views},
     }
 
 
