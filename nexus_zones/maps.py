@@ -27,12 +27,18 @@ are sent once (:func:`popup_texts`), unit and region names are sent as text, and
 HTML and escapes every text itself (``page/static/format.js``, checked by Node against
 ``html.escape`` and :mod:`nexus_zones.messages`' number formats). The HTML still built here (title,
 legends, point tooltips) escapes every string from data or config. The payload's shape is
-``page/payload.schema.json``.
+``page/payload.schema.json``. The page receives it packed (:func:`pack`: without what the page
+computes from the rest, which ``page/static/payload.js`` puts back), and above
+:data:`COMPRESS_ABOVE` characters of JSON compressed (:func:`data_text`), so that 5,000 units and
+60 indicators make a page under 2 MB.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
+import json
 import math
 import re
 from importlib import resources
@@ -49,7 +55,8 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
-from . import analyses, claims, explain, geometry, tree
+from . import analyses, claims, explain, geometry, reporting, tree
+from .claims import Claim
 from .explain import period_text as _period, scale_ends
 from .messages import DECIMAL, THOUSANDS, first_words, fixed, number, percent, pick, t
 from .offline import inline_assets
@@ -196,22 +203,21 @@ def popup_texts(result: "RunResult", language: str, *, used: set[str] | None = N
             "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}}
 
 
-def _claim_record(result: "RunResult", unit: str, language: str, decided: bool) -> dict:
+def _claim_record(result: "RunResult", unit: str, decided: bool, robust: Claim | None, band: Claim | None, low: list[Claim]) -> dict:
     """A unit's claims built in Python, as the popup receives them: robustness, the rank band, the
     decision analyses' lines and low reporting (all at the config's weights, and saying so; why
     this unit depends on the weights: the page builds it from :func:`_why_columns`' facts). When the rules decide the top k, neither the
-    weights behind a choice nor the stakeholders' agreement is said: the rules settle both."""
+    weights behind a choice nor the stakeholders' agreement is said: the rules settle both.
+    ``robust``, ``band`` and ``low``: the unit's :func:`explain.robust_claim`, :func:`explain.rank_band_claim`
+    and :func:`explain.reporting_claims`."""
     rec: dict[str, Any] = {}
-    robust = explain.robust_claim(result, unit, decided=decided)
     if robust is not None:
         rec["rb"] = robust.wire()
-    band = explain.rank_band_claim(result, unit)
     if band is not None:
         rec["b"] = band.wire()
     decision = analyses.unit_claims(result, unit, decided)
     if decision:
         rec["dc"] = [c.wire() for c in decision]
-    low = explain.reporting_claims(result, unit, language)
     if low:
         rec["lr"] = [c.wire() for c in low]
     pilots = result.analysis("pilots")
@@ -225,19 +231,11 @@ def _short_n(value: float) -> float | int | None:
     return None if not _present(value) else _short(float(value), lambda v: number(v, "en", 3))
 
 
-def _cut(values: np.ndarray) -> np.ndarray:
-    """:func:`_short_n` of every value of an array (an object array; ``None`` where missing), once per distinct value."""
-    memo: dict[float, Any] = {}
-    flat = values.ravel()
-    out = np.empty(flat.shape, dtype=object)
-    for j, v in enumerate(flat.tolist()):
-        if v != v:
-            continue
-        cut = memo.get(v)
-        if cut is None:
-            cut = memo[v] = _short_n(v)
-        out[j] = cut
-    return out.reshape(values.shape)
+def _with_none(values: np.ndarray) -> list:
+    """A float array as (nested) lists, ``None`` where ``NaN``."""
+    out = values.astype(object)
+    out[np.isnan(values)] = None
+    return out.tolist()
 
 
 def region_sides(values: np.ndarray, means: np.ndarray, cost: np.ndarray) -> np.ndarray:
@@ -256,16 +254,17 @@ def _why_columns(result: "RunResult") -> list[dict]:
     """Each unit's facts of "why this unit" that the weights do not change (``page/static/builders.js``
     builds the claims from them at the sliders' weights, by the rules of :func:`claims.why`): where
     each value stands against the mean of the region's other units (``sd``, one digit per
-    indicator: 1 better, 2 worse, 0 no mean tells) and that mean where it tells (``mn``); ``{}``
-    where no mean tells for any indicator."""
+    indicator: 1 better, 2 worse, 0 no mean tells) and that mean where it tells (``mn``, exact: the
+    page computes both from :func:`explain.region_totals` as :func:`explain.other_means` does,
+    :func:`unpack_why`); ``{}`` where no mean tells for any indicator."""
     config, scores = result.config, result.scores
     names = list(config.indicators)
     values = scores[names].astype(float).to_numpy()
     means = explain.other_means(result)[names].to_numpy(dtype=float)
     sides = region_sides(values, means, np.array([ind.direction == "cost" for ind in config.indicators.values()], dtype=bool))
-    cut = _cut(np.where(sides != 0, means, np.nan))
+    shown = _with_none(np.where(sides != 0, means, np.nan))
     digits = np.array(["0", "1", "2"])[np.where(sides < 0, 2, sides)]
-    return [{"sd": "".join(digits[i]), "mn": cut[i].tolist()} if sides[i].any() else {} for i in range(len(scores))]
+    return [{"sd": "".join(digits[i]), "mn": shown[i]} if sides[i].any() else {} for i in range(len(scores))]
 
 
 def _popups(result: "RunResult", language: str) -> list[dict]:
@@ -274,7 +273,9 @@ def _popups(result: "RunResult", language: str) -> list[dict]:
     profile, the unit's claims (:func:`_claim_record`), raw values, the facts of why this unit that
     do not depend on the weights (:func:`_why_columns`; the page computes points, bars and
     sentences at the sliders' weights), imputed indicators and the rules (one digit each: passed +
-    2 × no data). Numbers are cut to the precision the popup shows (:func:`_short`)."""
+    2 × no data). Raw values and means are exact (the page formats them, ``format.js``, and
+    derives normalised values and means from them: :func:`pack`); completeness and similarity are
+    cut to the precision the popup shows (:func:`_short`)."""
     config, scores = result.config, result.scores
     names, units = list(config.indicators), scores.index
     decided = explain.rules_decide_top(result)
@@ -294,10 +295,11 @@ def _popups(result: "RunResult", language: str) -> list[dict]:
         for rec, profile in zip(records, scores["profile"]):
             if _present(profile):
                 rec["pf"] = int(profile)
+    robust, bands = explain.robust_claims(result, decided=decided), explain.rank_band_claims(result)
+    low = {unit: explain.reporting_claims(result, unit, language) for unit in units} if reporting.event_layers(config) else {}
     for rec, unit in zip(records, units):
-        rec.update(_claim_record(result, unit, language, decided))
-    values = _cut(scores[names].astype(float).to_numpy())
-    for rec, row, why in zip(records, values.tolist(), _why_columns(result)):
+        rec.update(_claim_record(result, unit, decided, robust.get(unit), bands.get(unit), low.get(unit, [])))
+    for rec, row, why in zip(records, _with_none(scores[names].astype(float).to_numpy()), _why_columns(result)):
         rec["v"] = row
         rec.update(why)
     imputed = result.imputed.reindex(index=units, columns=[n for n in names if n in result.imputed.columns]).fillna(False).astype(bool)
@@ -671,8 +673,9 @@ class _App(MacroElement):
     """The page's own code: views, legends, popups, side panel, sliders, ranking table, overlays.
 
     Its style and scripts are the package's static files (``page/static``): ``app.css``, the pure
-    scoring kernel ``kernel.js``, the TopoJSON decoder ``topology.js`` and the page's ``app.js``,
-    inlined so that the page stays one file."""
+    scoring kernel ``kernel.js``, the TopoJSON decoder ``topology.js``, ``payload.js`` (which opens
+    the payload before ``app.js`` reads it) and the page's ``app.js``, inlined so that the page
+    stays one file."""
 
     _template = Template(
         """
@@ -690,12 +693,15 @@ class _App(MacroElement):
 {{ this.builders_js }}
 {{ this.popup_js }}
 {{ this.render_js }}
+{{ this.payload_js }}
 {{ this.app_js }}
 {{ this.periods_js }}
 (function () {
   var D = {{ this.data_slot }};
-  nexusZonesApp({{ this._parent.get_name() }}, D, [{% for label, name in this.overlays %}[{{ label|tojson }}, {{ name }}]{{ "," if not loop.last }}{% endfor %}]);
-  if (D.periods) { nexusZonesPeriods(window.nexusZones); }
+  NexusPayload.open(D, function (D) {
+    nexusZonesApp({{ this._parent.get_name() }}, D, [{% for label, name in this.overlays %}[{{ label|tojson }}, {{ name }}]{{ "," if not loop.last }}{% endfor %}]);
+    if (D.periods) { nexusZonesPeriods(window.nexusZones); }
+  });
 })();
 {% endmacro %}
 """
@@ -713,7 +719,7 @@ class _App(MacroElement):
             _static(name) for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"))
         self.claims_js, self.format_js, self.store_js, self.builders_js, self.render_js = (
             _static(name) for name in ("claims.js", "format.js", "store.js", "builders.js", "render.js"))
-        self.tree_js = _static("tree.js")
+        self.tree_js, self.payload_js = _static("tree.js"), _static("payload.js")
         self.periods_js = _static("periods.js") if data.get("periods") else ""
 
 
@@ -795,10 +801,7 @@ def _colours(values: list[str]) -> dict:
 
 def _rows(frame: pd.DataFrame) -> list[list[float | None]]:
     """A frame's numbers as one list per row, ``None`` where missing."""
-    values = frame.astype(float).to_numpy()
-    out = values.astype(object)
-    out[np.isnan(values)] = None
-    return out.tolist()
+    return _with_none(frame.astype(float).to_numpy())
 
 
 def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
@@ -821,6 +824,68 @@ def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
         "popup": _popups(result, language),
         "colours": {view["id"]: _colours(view["colours"](scores)) for view in views},
     }
+
+
+def page_coloured(view_id: str) -> bool:
+    """Whether the page colours a view itself: an indicator's from its normalised values, the
+    score's, the region rank's and each node's from its kernel (``page/static/payload.js``)."""
+    return view_id in ("score", "region_rank") or view_id.startswith(("i_", "node_"))
+
+
+def linear_norm(values: np.ndarray, lo: float, hi: float, cost: bool) -> np.ndarray:
+    """``(x - lo) / (hi - lo)`` kept in [0, 1], turned for a cost (``1 - y``): normalisation by
+    goalposts or min–max, written as the page writes it (``payload.js``'s ``linear``)."""
+    with np.errstate(invalid="ignore"):
+        y = (values - lo) / (hi - lo)
+    y = np.where(y < 0, 0.0, np.where(y > 1, 1.0, y))
+    return 1.0 - y if cost else y
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    gap = np.isnan(a)
+    return bool(np.array_equal(gap, np.isnan(b)) and np.array_equal(a[~gap].view(np.uint64), b[~gap].view(np.uint64)))
+
+
+def _norm_of(units: dict, result: "RunResult") -> list:
+    """Per indicator how the page gets its normalised values: ``{lo, hi, cost}`` where
+    :func:`linear_norm` of the raw values gives them bit for bit (the goalposts, else the
+    observed ends), else the column itself."""
+    raw = np.array([rec["v"] for rec in units["popup"]], dtype=float).reshape(len(units["popup"]), -1)
+    norm = np.array(units["norm"], dtype=float).reshape(raw.shape)
+    out: list = []
+    for k, ind in enumerate(result.config.indicators.values()):
+        x, known = raw[:, k], raw[~np.isnan(raw[:, k]), k]
+        candidates = ([tuple(ind.goalposts)] if ind.goalposts is not None else []) + ([(float(known.min()), float(known.max()))] if len(known) else [])
+        cost = ind.direction == "cost"
+        found = next(({"lo": lo, "hi": hi, "cost": cost} for lo, hi in candidates if lo != hi and _same_bits(linear_norm(x, lo, hi, cost), norm[:, k])), None)
+        out.append(found if found is not None else _with_none(norm[:, k]))
+    return out
+
+
+def _why_totals(units: dict, result: "RunResult") -> dict:
+    """Per region (the page's ``regions``) and indicator the sum and count of the values that
+    :func:`explain.other_means` divides (:func:`explain.region_totals`), and which indicators are costs."""
+    sums, counts = explain.region_totals(result)
+    first: dict[int, int] = {}
+    for i, r in enumerate(units["region"]):
+        first.setdefault(r, i)
+    rows = [first[r] for r in range(len(units["regions"]))]
+    return {"sum": sums.to_numpy(dtype=float)[rows].tolist(), "n": counts.to_numpy(dtype=float)[rows].astype(int).tolist(),
+            "cost": [ind.direction == "cost" for ind in result.config.indicators.values()]}
+
+
+def pack(data: dict, result: "RunResult") -> dict:
+    """The payload as the page receives it: :func:`page_data` without what the page computes from
+    the rest, which ``page/static/payload.js`` (``unpack``) puts back equal value for value: the
+    colours of the views it colours itself (:func:`page_coloured`), the normalised values a linear
+    formula gives from the raw values (``norm_of``, :func:`_norm_of`), and the sides and means of
+    "why this unit" (``why``: :func:`_why_totals`). A study over periods keeps its periods' data whole."""
+    units = {k: v for k, v in data["units"].items() if k != "norm"}
+    units["colours"] = {view: c for view, c in units["colours"].items() if not page_coloured(view)}
+    units["norm_of"] = _norm_of(data["units"], result)
+    units["why"] = _why_totals(units, result)
+    units["popup"] = [{k: v for k, v in rec.items() if k not in ("sd", "mn")} for rec in units["popup"]]
+    return {**data, "units": units}
 
 
 #: The claims the page builds itself from the payload's facts (``page/static/builders.js``).
@@ -935,7 +1000,7 @@ def build_map(result: "RunResult", *, offline: bool | None = None) -> str:
     page = root.render()
     page = page.replace('<html>', f'<html lang="{language}">', 1)
     page = inline_assets(page) if offline else page
-    return fill_slots(page, {TITLE_SLOT: esc(pick(config.study.title, language)), DATA_SLOT: data_json(data)})
+    return fill_slots(page, {TITLE_SLOT: esc(pick(config.study.title, language)), DATA_SLOT: data_text(pack(data, result))})
 
 
 #: Where the page's data and title go once the page is rendered (:func:`fill_slots`): no config or
@@ -949,6 +1014,22 @@ def data_json(data: dict) -> str:
     (``<``, ``>``, ``&`` and ``'`` written as ``\\u`` escapes, so no ``</script>`` can appear),
     without its spaces (the units' topology is mostly numbers, where ", " and ": " would add a fifth)."""
     return str(htmlsafe_json_dumps(data, separators=(",", ":"), sort_keys=True))
+
+
+#: Above this many characters of JSON the page's payload travels compressed (:func:`data_text`).
+COMPRESS_ABOVE = 1_000_000
+
+
+def data_text(data: dict, *, compress_above: int | None = None) -> str:
+    """The page's payload as the script holds it: :func:`data_json`; above ``compress_above``
+    characters of JSON (:data:`COMPRESS_ABOVE`), ``{"gz": …}``, the compact JSON gzip-compressed
+    (level 6: level 9 saves 0.4 % of 5,000 units' payload in twice the time) and base64-encoded
+    (letters, digits, ``+``, ``/`` and ``=``: nothing that can close the script), which
+    ``payload.js`` opens with the browser's own ``DecompressionStream``."""
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    if len(text) <= (COMPRESS_ABOVE if compress_above is None else compress_above):
+        return data_json(data)
+    return data_json({"gz": base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")})
 
 
 def fill_slots(page: str, values: dict[str, str]) -> str:

@@ -27,7 +27,7 @@ from nexus_zones import claims, explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 
-from ._support import HOSTILE, NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, fewer_draws, render_popups, render_rules_line, require_real_data, shown_points, voronoi_coverage
+from ._support import HOSTILE, NNBSP, REPO, STATIC, _assert_page_equals_python, opened_in_node, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, fewer_draws, render_popups, render_rules_line, require_real_data, shown_points, voronoi_coverage
 
 
 def test_legend_ends_follow_goalposts_thresholds_and_transforms():
@@ -49,8 +49,8 @@ def test_legend_ends_follow_goalposts_thresholds_and_transforms():
 
 
 def _page_data(html: str) -> dict:
-    """The page's embedded payload (``var D = {...};``)."""
-    return json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
+    """The page's embedded payload (``var D = {...};``) as the page opens it (unpacked by ``payload.js``)."""
+    return opened_in_node(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
 
 
 def test_map_as_text(demo_result):
@@ -611,13 +611,14 @@ def _popup_one_by_one(result, language: str) -> list[dict]:
             rec["sm"] = maps._short(float(row["similarity"]), lambda v: maps.fixed(v, "en", 2))
         if typology is not None and typology.profile is not None and not pd.isna(row["profile"]):
             rec["pf"] = int(row["profile"])
-        rec.update(maps._claim_record(result, unit, language, decided))
-        rec["v"] = [None if pd.isna(row[n]) else maps._short_n(float(row[n])) for n in names]
+        rec.update(maps._claim_record(result, unit, decided, explain.robust_claim(result, unit, decided=decided), explain.rank_band_claim(result, unit),
+                                      explain.reporting_claims(result, unit, language)))
+        rec["v"] = [None if pd.isna(row[n]) else float(row[n]) for n in names]
         facts = explain.why_facts(result, unit)
         sides = [claims.region_side(f.value, f.region_mean, f.cost) for f in facts]
         if any(sides):
             rec["sd"] = "".join("1" if s > 0 else "2" if s < 0 else "0" for s in sides)
-            rec["mn"] = [maps._short_n(f.region_mean) if s else None for f, s in zip(facts, sides)]
+            rec["mn"] = [f.region_mean if s else None for f, s in zip(facts, sides)]
         imputed = [k for k, n in enumerate(names) if n in result.imputed.columns and bool(result.imputed.at[unit, n])]
         if imputed:
             rec["im"] = imputed
