@@ -701,6 +701,11 @@ class _App(MacroElement):
   NexusPayload.open(D, function (D) {
     nexusZonesApp({{ this._parent.get_name() }}, D, [{% for label, name in this.overlays %}[{{ label|tojson }}, {{ name }}]{{ "," if not loop.last }}{% endfor %}]);
     if (D.periods) { nexusZonesPeriods(window.nexusZones); }
+  }, function (text) {
+    var note = document.createElement("p");
+    note.className = "nz-too-old";
+    note.textContent = text;
+    document.body.insertBefore(note, document.body.firstChild);
   });
 })();
 {% endmacro %}
@@ -1022,14 +1027,16 @@ COMPRESS_ABOVE = 1_000_000
 
 def data_text(data: dict, *, compress_above: int | None = None) -> str:
     """The page's payload as the script holds it: :func:`data_json`; above ``compress_above``
-    characters of JSON (:data:`COMPRESS_ABOVE`), ``{"gz": …}``, the compact JSON gzip-compressed
-    (level 6: level 9 saves 0.4 % of 5,000 units' payload in twice the time) and base64-encoded
-    (letters, digits, ``+``, ``/`` and ``=``: nothing that can close the script), which
-    ``payload.js`` opens with the browser's own ``DecompressionStream``."""
+    characters of JSON (:data:`COMPRESS_ABOVE`), ``{"gz": …, "old": …}``, the compact JSON
+    gzip-compressed (level 6: level 9 saves 0.4 % of 5,000 units' payload in twice the time) and
+    base64-encoded (letters, digits, ``+``, ``/`` and ``=``: nothing that can close the script),
+    which ``payload.js`` opens with the browser's own ``DecompressionStream``; ``old``: what the
+    page says in a browser without one (message ``browser_too_old``)."""
     text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
     if len(text) <= (COMPRESS_ABOVE if compress_above is None else compress_above):
         return data_json(data)
-    return data_json({"gz": base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")})
+    packed = base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")
+    return data_json({"gz": packed, "old": t("browser_too_old", data["language"])})
 
 
 def fill_slots(page: str, values: dict[str, str]) -> str:

@@ -67,4 +67,12 @@ test("a compressed payload opens to the payload its plain form gives", async () 
   const opened = await new Promise((done) => P.open({gz}, done));
   assert.deepEqual(opened, plain);
   assert.deepEqual(plain, P.unpack(packed()));
+  // a browser without DecompressionStream says so (the catalogue's browser_too_old) instead of a blank map
+  const kept = globalThis.DecompressionStream;
+  delete globalThis.DecompressionStream;
+  try {
+    let said = null;
+    P.open({gz, old: "too old <b>"}, () => assert.fail("opened"), (text) => { said = text; });
+    assert.equal(said, "too old <b>");
+  } finally { globalThis.DecompressionStream = kept; }
 });

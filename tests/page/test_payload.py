@@ -22,6 +22,7 @@ import yaml
 import nexus_zones
 from nexus_zones import explain, maps
 from nexus_zones.config import config_from_mapping
+from nexus_zones.messages import t
 
 from .._support import REPO, _hostile_demo, fewer_draws, opened_in_node
 
@@ -31,7 +32,8 @@ def _assert_opens_to_page_data(result, language: str) -> dict:
     full = json.loads(maps.data_json(maps.page_data(result, language)))
     packed = maps.pack(maps.page_data(result, language), result)
     plain, compressed = maps.data_text(packed), maps.data_text(packed, compress_above=0)
-    assert plain == maps.data_json(packed) and re.fullmatch(r'\{"gz":"[A-Za-z0-9+/=]+"\}', compressed)
+    assert plain == maps.data_json(packed) and re.fullmatch(r'\{"gz":"[A-Za-z0-9+/=]+","old":"[^"]+"\}', compressed)
+    assert json.loads(compressed)["old"] == t("browser_too_old", language)
     for text in (plain, compressed):
         assert opened_in_node(text) == full
     return packed

@@ -9,8 +9,9 @@
  *   (S - x) / (n - 1), as explain.other_means divides, on the same floats);
  * - the colours of the views the page colours itself: each indicator's from its normalised values,
  *   the score's, the region rank's and each node's from the kernel at the config's weights.
- * A large payload arrives gzip-compressed and base64-encoded ({gz: "..."}, nexus_zones.maps.data_text):
- * open decompresses it with the browser's own DecompressionStream, then unpacks it.
+ * A large payload arrives gzip-compressed and base64-encoded ({gz: "...", old: "..."}, nexus_zones.maps.data_text):
+ * open decompresses it with the browser's own DecompressionStream (2023 or later in every browser;
+ * an older one shows the message `old` instead of a blank map), then unpacks it.
  *
  * Inlined in the page it defines NexusPayload; under Node, require() returns it. */
 (function (root) {
@@ -29,8 +30,9 @@
     return f.cost ? 1 - y : y;
   }
   function norm(U) {
+    var column = U.norm_of.map(function (f) { return Array.isArray(f); });
     return U.popup.map(function (u, i) {
-      return U.norm_of.map(function (f, k) { return Array.isArray(f) ? f[i] : linear(u.v[k], f); });
+      return U.norm_of.map(function (f, k) { return column[k] ? f[i] : linear(u.v[k], f); });
     });
   }
   /** claims.region_side (maps.region_sides): 1 better than the mean, -1 worse, 0 where no mean tells. */
@@ -50,26 +52,37 @@
     });
     return told ? Object.assign({}, u, {sd: sd, mn: mn}) : u;
   }
-  /** A view's colours as its distinct colours (in order of first use) and each unit's index among them (maps._colours). */
-  function indexed(list) {
-    var of = [], at = {};
-    var i = list.map(function (c) { if (!(c in at)) { at[c] = of.length; of.push(c); } return at[c]; });
+  /** A view's colours as its distinct colours (in order of first use) and each unit's index among
+   * them (maps._colours), from each unit's value and the colour of a value (asked once per distinct value). */
+  function indexed(values, colourOf) {
+    var of = [], at = new Map(), byValue = new Map();
+    var i = values.map(function (x) {
+      var j = byValue.get(x);
+      if (j === undefined) {
+        var c = colourOf(x);
+        j = at.get(c);
+        if (j === undefined) { j = of.length; of.push(c); at.set(c, j); }
+        byValue.set(x, j);
+      }
+      return j;
+    });
     return {of: of, i: i};
   }
+  function same(c) { return c; }
   function colours(D, U) {
     var out = Object.assign({}, U.colours), live = null;
     D.views.forEach(function (v) {
       if (out[v.id]) { return; }
       var k = D.indicators.map(function (x) { return "i_" + x.id; }).indexOf(v.id);
       if (k >= 0) {
-        out[v.id] = indexed(U.norm.map(function (row) { return K.colour(row[k], D.classes, D.palette, D.no_data); }));
+        out[v.id] = indexed(U.norm.map(function (row) { return row[k]; }), function (x) { return K.colour(x, D.classes, D.palette, D.no_data); });
         return;
       }
       if (live === null) {
         var state = Object.assign(S.initial(D), {period: null}), P = Object.assign({}, D, {units: U});
         live = R.colours(P, R.derive(P, R.inputs(P, state), state));
       }
-      if (live[v.id]) { out[v.id] = indexed(live[v.id]); }
+      if (live[v.id]) { out[v.id] = indexed(live[v.id], same); }
     });
     return out;
   }
@@ -85,9 +98,11 @@
     return Object.assign({}, D, {units: U});
   }
   /** Calls then(payload) with the page's payload unpacked: at once for a plain one, once
-   * decompressed for a compressed one ({gz}). */
-  function open(D, then) {
+   * decompressed for a compressed one ({gz, old}); in a browser that cannot decompress it,
+   * tooOld(text) with what the page says there instead (D.old, from the catalogue). */
+  function open(D, then, tooOld) {
     if (!D.gz) { then(unpack(D)); return; }
+    if (typeof DecompressionStream === "undefined") { tooOld(D.old); return; }
     var text = atob(D.gz), bytes = new Uint8Array(text.length);
     for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
