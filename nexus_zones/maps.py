@@ -855,8 +855,9 @@ def _norm_of(units: dict, result: "RunResult") -> list:
     """Per indicator how the page gets its normalised values: ``{lo, hi, cost}`` where
     :func:`linear_norm` of the raw values gives them bit for bit (the goalposts, else the
     observed ends), else the column itself."""
-    raw = np.array([rec["v"] for rec in units["popup"]], dtype=float).reshape(len(units["popup"]), -1)
-    norm = np.array(units["norm"], dtype=float).reshape(raw.shape)
+    shape = (len(units["popup"]), len(result.config.indicators))
+    raw = np.array([rec["v"] for rec in units["popup"]], dtype=float).reshape(shape)
+    norm = np.array(units["norm"], dtype=float).reshape(shape)
     out: list = []
     for k, ind in enumerate(result.config.indicators.values()):
         x, known = raw[:, k], raw[~np.isnan(raw[:, k]), k]
