@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import warnings
 from pathlib import Path
 
@@ -24,18 +25,31 @@ from nexus_zones import explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 
-from .._support import REPO, _hostile_demo, fewer_draws, opened_in_node
+from .._support import REPO, STATIC, _hostile_demo, _node, fewer_draws, opened_in_node
+
+
+def _strictly_equal_in_node(text: str, full: str) -> None:
+    """Node opens ``text`` (a script's payload) to the payload ``full`` (page_data's JSON) under
+    ``assert.deepStrictEqual``: every number the same double, sign of zero included (bit for bit)."""
+    script = ("const P = require(process.argv[1]), assert = require('node:assert/strict'); let s = ''; process.stdin.on('data', (c) => { s += c; });"
+              "process.stdin.on('end', () => { const c = JSON.parse(s); P.open(JSON.parse(c.text), (D) => { assert.deepStrictEqual(D, JSON.parse(c.full));"
+              "process.stdout.write('equal'); }); });")
+    run = subprocess.run([_node(), "-e", script, str(STATIC / "payload.js")], input=json.dumps({"text": text, "full": full}), capture_output=True,
+                         text=True, encoding="utf-8", timeout=300)
+    assert run.returncode == 0 and run.stdout == "equal", run.stderr[-3000:]
 
 
 def _assert_opens_to_page_data(result, language: str) -> dict:
     """Plain and compressed, the page opens to page_data's payload; returns the packed payload."""
-    full = json.loads(maps.data_json(maps.page_data(result, language)))
+    full_text = maps.data_json(maps.page_data(result, language))
+    full = json.loads(full_text)
     packed = maps.pack(maps.page_data(result, language), result)
     plain, compressed = maps.data_text(packed), maps.data_text(packed, compress_above=0)
     assert plain == maps.data_json(packed) and re.fullmatch(r'\{"gz":"[A-Za-z0-9+/=]+","old":"[^"]+"\}', compressed)
     assert json.loads(compressed)["old"] == t("browser_too_old", language)
     for text in (plain, compressed):
         assert opened_in_node(text) == full
+        _strictly_equal_in_node(text, full_text)
     return packed
 
 
