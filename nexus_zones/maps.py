@@ -505,29 +505,75 @@ def topology(geoms: np.ndarray, precision: int) -> dict:
     either side, coordinates on the grid of ``10**-precision`` degrees, delta-encoded as integers
     with a ``transform``. Its object ``units`` lists one geometry per unit, in order.
 
-    The arcs are found on the polygons as given (call :func:`_on_grid` first so that they already lie
-    on the grid and are valid there): the quantisation is then exact and cannot break a polygon."""
-    import geopandas as gpd
-    import topojson
-
-    encoded = topojson.Topology(gpd.GeoDataFrame(geometry=list(geoms)), object_name="units", prequantize=False, topoquantize=False).to_dict()
-    objects = sorted(encoded["objects"]["units"]["geometries"], key=lambda g: g["id"])
-    geometries = [{"type": g["type"], "arcs": g["arcs"]} for g in objects]
-    transform, arcs = _quantise(encoded["arcs"], precision)
-    return {"type": "Topology", "transform": transform, "arcs": arcs,
-            "objects": {"units": {"type": "GeometryCollection", "geometries": geometries}}}
-
-
-def _quantise(arcs: list, precision: int) -> tuple[dict, list]:
-    """Arcs of degrees as integer steps of ``10**-precision`` from a grid origin, delta-encoded."""
+    The arcs are found on the positions once on the grid (:func:`_rings`), where both sides of a
+    border meet; call :func:`_on_grid` first so that the polygons already lie on the grid and are
+    valid there: the quantisation is then exact and cannot break a polygon."""
     step = 10.0**-precision
-    points = np.concatenate([np.asarray(arc, dtype=float) for arc in arcs]) if arcs else np.zeros((1, 2))
-    origin = np.floor(points.min(axis=0) / step) * step
-    encoded = []
-    for arc in arcs:
-        q = np.rint((np.asarray(arc, dtype=float) - origin) / step).astype(np.int64)
-        encoded.append(np.vstack([q[:1], np.diff(q, axis=0)]).tolist())
-    return {"scale": [step, step], "translate": [round(float(origin[0]), precision), round(float(origin[1]), precision)]}, encoded
+    points = shapely.get_coordinates(geoms)
+    origin = np.floor(points.min(axis=0) / step) * step if len(points) else np.zeros(2)
+    rings, shapes = _rings(geoms, origin, step)
+    arcs, ring_arcs = _shared_arcs(rings)
+    geometries = [{"type": "Polygon", "arcs": [ring_arcs[r] for r in polygons[0]]} if len(polygons) == 1 else
+                  {"type": "MultiPolygon", "arcs": [[ring_arcs[r] for r in polygon] for polygon in polygons]} for polygons in shapes]
+    encoded = [np.vstack([q[:1], np.diff(q, axis=0)]).tolist() for q in (np.array(arc, dtype=np.int64) for arc in arcs)]
+    return {"type": "Topology", "transform": {"scale": [step, step], "translate": [round(float(origin[0]), precision), round(float(origin[1]), precision)]},
+            "arcs": encoded, "objects": {"units": {"type": "GeometryCollection", "geometries": geometries}}}
+
+
+def _rings(geoms: np.ndarray, origin: np.ndarray, step: float) -> tuple[list[list[tuple[int, int]]], list[list[list[int]]]]:
+    """Every ring of every unit as its positions in whole steps of the grid from ``origin`` (not
+    closed; a position repeated next to itself once), and each unit's polygons as lists of ring
+    numbers (exterior first; a hole the grid closes left out)."""
+    rings: list[list[tuple[int, int]]] = []
+    shapes = []
+    for geom in geoms:
+        polygons = []
+        for polygon in shapely.get_parts(geom):
+            numbers = []
+            for ring in [polygon.exterior, *polygon.interiors]:
+                q = np.rint((shapely.get_coordinates(ring)[:-1] - origin) / step).astype(np.int64)
+                keep = np.ones(len(q), dtype=bool)
+                keep[1:] = np.any(q[1:] != q[:-1], axis=1)
+                keep[0] = not (len(q) > 1 and bool(np.all(q[0] == q[-1])) and bool(keep[1:].any()))
+                if numbers and keep.sum() < 3:  # a hole the grid closes
+                    continue
+                numbers.append(len(rings))
+                rings.append([tuple(p) for p in q[keep].tolist()])
+            polygons.append(numbers)
+        shapes.append(polygons)
+    return rings, shapes
+
+
+def _shared_arcs(rings: list[list[tuple[int, int]]]) -> tuple[list[list[tuple[int, int]]], list[list[int]]]:
+    """The arcs of the rings and each ring as arc numbers (``~i``: arc i reversed). A ring is cut at
+    its junctions, the positions with more than two distinct neighbours over every ring (where
+    borders meet or part); an arc met again, either way, is the same arc. A ring without a junction
+    (an island, or an enclave and the hole around it) is one arc starting at its smallest position."""
+    neighbours: dict[tuple[int, int], set] = {}
+    for ring in rings:
+        for i, p in enumerate(ring):
+            neighbours.setdefault(p, set()).update((ring[i - 1], ring[(i + 1) % len(ring)]))
+    junction = {p for p, near in neighbours.items() if len(near) > 2}
+    arcs: list[list[tuple[int, int]]] = []
+    known: dict[tuple, int] = {}
+
+    def number(arc: list[tuple[int, int]]) -> int:
+        key = tuple(arc)
+        if key in known:
+            return known[key]
+        if key[::-1] in known:
+            return ~known[key[::-1]]
+        known[key] = len(arcs)
+        arcs.append(arc)
+        return known[key]
+
+    out = []
+    for ring in rings:
+        cuts = [i for i, p in enumerate(ring) if p in junction] or [ring.index(min(ring))]
+        turned = ring[cuts[0]:] + ring[:cuts[0]] + [ring[cuts[0]]]
+        ends = [c - cuts[0] for c in cuts] + [len(ring)]
+        out.append([number(turned[a:b + 1]) for a, b in zip(ends[:-1], ends[1:])])
+    return arcs, out
 
 
 def _on_grid(geoms: np.ndarray, precision: int, labels: list[str]) -> np.ndarray:

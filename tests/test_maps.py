@@ -212,8 +212,12 @@ def test_shared_borders_are_stored_once() -> None:
     # positions on borders: each distinct edge once; a ring's closing position is written twice in GeoJSON
     edges = {tuple(sorted((tuple(p), tuple(q)))) for c in cells for p, q in zip(shapely.get_coordinates(c)[:-1], shapely.get_coordinates(c)[1:])}
     n_positions = sum(len(a) for a in topo["arcs"])
-    assert n_positions <= len(edges) + 2 * len(topo["arcs"])  # each arc adds one end beyond its edges
-    assert n_positions < 0.6 * in_cells
+    assert n_positions == len(edges) + len(topo["arcs"])  # each distinct edge once, and each arc its first position
+    assert n_positions < 0.61 * in_cells
+    # and no position is lost: every position of the cells is a position of an arc
+    positions = {tuple(p) for p in np.concatenate([np.cumsum(np.asarray(a), axis=0) for a in topo["arcs"]]).tolist()}
+    grid = np.rint((shapely.get_coordinates(cells) - topo["transform"]["translate"]) / topo["transform"]["scale"]).astype(np.int64)
+    assert {tuple(p) for p in grid.tolist()} == positions
 
 
 def test_simplified_units_stay_one_coverage_and_outlines_follow_regions(demo_result) -> None:
