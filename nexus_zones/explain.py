@@ -24,7 +24,7 @@ from .normalise import prepare
 if TYPE_CHECKING:  # pragma: no cover
     from .result import RunResult
 
-__all__ = ["labels", "scale_ends", "other_means", "rules_facts", "rules_claim", "rules_decide_top", "robust_claim", "rank_band_claim", "why_claims",
+__all__ = ["labels", "scale_ends", "region_totals", "other_means", "rules_facts", "rules_claim", "rules_decide_top", "robust_claim", "robust_claims", "rank_band_claim", "rank_band_claims", "why_claims",
            "choice_claims", "agreement_claim", "pilot_claims", "data_band_claim", "data_share_claims", "source_claims", "reporting_claims", "period_text", "set_label", "top_k"]
 
 
@@ -77,6 +77,24 @@ def rules_decide_top(result: "RunResult") -> bool:
 
 
 # ------------------------------------------------------------------------------------ robustness
+def robust_claims(result: "RunResult", *, decided: bool | None = None, short: bool = False) -> dict[str, Claim]:
+    """:func:`robust_claim` of every unit that has one, by unit (each column read once: a popup per
+    unit of 5,000 reads them 5,000 times otherwise)."""
+    rb = result.analysis("robustness")
+    if rb is None:
+        return {}
+    k, decided = rb.top_k, rules_decide_top(result) if decided is None else decided
+    shares = rb.table["share_top_k"].reindex(result.scores.index)
+    out = {}
+    for unit, share, rank in zip(result.scores.index, shares, result.scores["rank"]):
+        if _present(share) and _present(rank):
+            facts = claims.RobustFacts(share=float(share), k=k, draws=int(rb.draws), in_top=int(rank) <= k, rules_decide=decided)
+            said = claims.robustness(facts, short=short)
+            if said is not None:
+                out[unit] = said
+    return out
+
+
 def robust_claim(result: "RunResult", unit: str, *, decided: bool | None = None, short: bool = False) -> Claim | None:
     """In the top k whatever the weights tried, out of it whatever they are, depends on them; or the
     rules decide. ``None`` where robustness was not computed or the unit is not ranked."""
@@ -90,13 +108,21 @@ def robust_claim(result: "RunResult", unit: str, *, decided: bool | None = None,
     return claims.robustness(facts, short=short)
 
 
+def rank_band_claims(result: "RunResult") -> dict[str, Claim]:
+    """:func:`rank_band_claim` of every unit that has one, by unit (each column read once)."""
+    robustness = result.analysis("robustness")
+    if robustness is None:
+        return {}
+    scores, draws = result.scores, int(robustness.draws)
+    return {unit: claims.rank_band(int(lo), int(hi), draws) for unit, lo, hi in zip(scores.index, scores["rank_p05"], scores["rank_p95"]) if _present(lo)}
+
+
 def rank_band_claim(result: "RunResult", unit: str) -> Claim | None:
     """Where the unit's rank lies among the weightings tried around the config's weights (5–95 %)."""
-    robustness = result.analysis("robustness")
-    row = result.scores.loc[unit]
-    if robustness is None or not _present(row["rank_p05"]):
+    robustness, scores = result.analysis("robustness"), result.scores
+    if robustness is None or not _present(scores.at[unit, "rank_p05"]):
         return None
-    return claims.rank_band(int(row["rank_p05"]), int(row["rank_p95"]), int(robustness.draws))
+    return claims.rank_band(int(scores.at[unit, "rank_p05"]), int(scores.at[unit, "rank_p95"]), int(robustness.draws))
 
 
 # ------------------------------------------------------------------------------------ why this unit
@@ -129,18 +155,31 @@ def scale_ends(ind, raw: pd.Series, norm: pd.Series) -> tuple[float, float]:
     return float(worst), float(best)
 
 
-def other_means(result: "RunResult") -> pd.DataFrame:
-    """Each unit's mean of each indicator over the other units of its region (over all other units
-    where it is alone in its region, or has none), missing values left out; ``NaN`` where no other
-    unit has a value. One pass over the table: the group's sum less the unit's own."""
+def region_totals(result: "RunResult") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per unit and indicator, the sum ``S`` and count ``n`` of the values of the unit's region (of
+    every unit where it is alone in its region, or has none), missing values left out: the
+    mean of the region's other units is ``(S - x) / (n - 1)`` for a unit of value ``x`` (``S / n``
+    for one missing it). The page receives ``S`` and ``n`` per region and divides as
+    :func:`other_means` does, on the same floats (``maps.pack``)."""
     scores = result.scores
     values = scores[list(result.plan.indicators)].astype(float)
     present, filled = values.notna().astype(float), values.fillna(0.0)
     region = scores["region"]
-    sums, counts = filled.groupby(region).transform("sum") - filled, present.groupby(region).transform("sum") - present
+    sums, counts = filled.groupby(region).transform("sum"), present.groupby(region).transform("sum")
     alone = (region.isna() | (region.map(region.value_counts()) == 1)).to_numpy()
-    sums[alone], counts[alone] = (filled.sum() - filled)[alone], (present.sum() - present)[alone]
-    return sums / counts.where(counts > 0)
+    sums[alone], counts[alone] = np.broadcast_to(filled.sum().to_numpy(), sums[alone].shape), np.broadcast_to(present.sum().to_numpy(), counts[alone].shape)
+    return sums, counts
+
+
+def other_means(result: "RunResult") -> pd.DataFrame:
+    """Each unit's mean of each indicator over the other units of its region (over all other units
+    where it is alone in its region, or has none), missing values left out; ``NaN`` where no other
+    unit has a value. One pass over the table: the group's sum less the unit's own
+    (:func:`region_totals`)."""
+    values = result.scores[list(result.plan.indicators)].astype(float)
+    sums, counts = region_totals(result)
+    left = counts - values.notna().astype(float)
+    return (sums - values.fillna(0.0)) / left.where(left > 0)
 
 
 def _ends(result: "RunResult") -> dict[str, tuple[float, float]]:

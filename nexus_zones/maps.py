@@ -22,17 +22,23 @@
 The page holds one state (``page/static/store.js``) and renders everything that depends on it
 (colours, legends' weights, ranking, popups' points, bars, why sentences and rank band, the rules
 line) from this payload: facts, not sentences at the config's weights. Each unit carries its popup
-as a compact record of numbers and short keys (:func:`popup_record`), the texts every popup shares
+as a compact record of numbers and short keys (:func:`_popups`), the texts every popup shares
 are sent once (:func:`popup_texts`), unit and region names are sent as text, and the page writes the
 HTML and escapes every text itself (``page/static/format.js``, checked by Node against
 ``html.escape`` and :mod:`nexus_zones.messages`' number formats). The HTML still built here (title,
 legends, point tooltips) escapes every string from data or config. The payload's shape is
-``page/payload.schema.json``.
+``page/payload.schema.json``. The page receives it packed (:func:`pack`: without what the page
+computes from the rest, which ``page/static/payload.js`` puts back), and above
+:data:`COMPRESS_ABOVE` characters of JSON compressed (:func:`data_text`), so that 5,000 units and
+60 indicators make a page under 2 MB.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
+import json
 import math
 import re
 from importlib import resources
@@ -50,8 +56,9 @@ from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
 from . import analyses, claims, explain, geometry, tree
-from .explain import other_means, period_text as _period, scale_ends
-from .legends import CATEGORIES, FAIL, NO_DATA, PALETTE, PASS, colour, esc, ramp as _ramp, swatches
+from .claims import Claim
+from .explain import period_text as _period, scale_ends
+from .legends import CATEGORIES, FAIL, NO_DATA, PALETTE, PASS, colour, colours_of, esc, floats as _floats, ramp as _ramp, swatches
 from .messages import DECIMAL, THOUSANDS, fixed, number, percent, pick, t
 from .offline import inline_assets
 from .score import GEOMETRIC_FLOOR, TIE_TOLERANCE, Structure
@@ -137,22 +144,21 @@ def popup_texts(result: "RunResult", language: str, *, used: set[str] | None = N
             "number_format": {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}}
 
 
-def _claim_record(result: "RunResult", unit: str, language: str, decided: bool, means: pd.DataFrame | None, ends: dict | None) -> dict:
+def _claim_record(result: "RunResult", unit: str, decided: bool, robust: Claim | None, band: Claim | None, low: list[Claim]) -> dict:
     """A unit's claims built in Python, as the popup receives them: robustness, the rank band, the
     decision analyses' lines and low reporting (all at the config's weights, and saying so; why
-    this unit depends on the weights: the page builds it from :func:`_why_record`'s facts). When the rules decide the top k, neither the
-    weights behind a choice nor the stakeholders' agreement is said: the rules settle both."""
+    this unit depends on the weights: the page builds it from :func:`_why_columns`' facts). When the rules decide the top k, neither the
+    weights behind a choice nor the stakeholders' agreement is said: the rules settle both.
+    ``robust``, ``band`` and ``low``: the unit's :func:`explain.robust_claim`, :func:`explain.rank_band_claim`
+    and :func:`explain.reporting_claims`."""
     rec: dict[str, Any] = {}
-    robust = explain.robust_claim(result, unit, decided=decided)
     if robust is not None:
         rec["rb"] = robust.wire()
-    band = explain.rank_band_claim(result, unit)
     if band is not None:
         rec["b"] = band.wire()
     decision = analyses.unit_claims(result, unit, decided)
     if decision:
         rec["dc"] = [c.wire() for c in decision]
-    low = explain.reporting_claims(result, unit, language)
     if low:
         rec["lr"] = [c.wire() for c in low]
     pilots = result.analysis("pilots")
@@ -166,49 +172,88 @@ def _short_n(value: float) -> float | int | None:
     return None if not _present(value) else _short(float(value), lambda v: number(v, "en", 3))
 
 
-def _why_record(result: "RunResult", unit: str, means: pd.DataFrame | None, ends: dict | None) -> dict:
-    """The facts of "why this unit" that the weights do not change (``page/static/builders.js``
+def _with_none(values: np.ndarray) -> list:
+    """A float array as (nested) lists, ``None`` where ``NaN``."""
+    out = values.astype(object)
+    out[np.isnan(values)] = None
+    return out.tolist()
+
+
+def region_sides(values: np.ndarray, means: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """:func:`claims.region_side` of every value against its mean (units × indicators; ``cost`` per
+    indicator): 1 better, -1 worse, 0 where no mean tells (none, either missing, or close to equal
+    as :func:`math.isclose` with ``rel_tol=1e-9, abs_tol=1e-12``)."""
+    with np.errstate(invalid="ignore"):
+        close = np.abs(values - means) <= np.maximum(1e-9 * np.maximum(np.abs(values), np.abs(means)), 1e-12)
+        better = np.where(cost[None, :], values < means, values > means)
+    sides = np.where(better, 1, -1)
+    sides[np.isnan(values) | np.isnan(means) | close] = 0
+    return sides
+
+
+def _why_columns(result: "RunResult") -> list[dict]:
+    """Each unit's facts of "why this unit" that the weights do not change (``page/static/builders.js``
     builds the claims from them at the sliders' weights, by the rules of :func:`claims.why`): where
     each value stands against the mean of the region's other units (``sd``, one digit per
-    indicator: 1 better, 2 worse, 0 no mean tells) and that mean where it tells (``mn``)."""
-    facts = explain.why_facts(result, unit, means=means, ends=ends)
-    sides = [claims.region_side(f.value, f.region_mean, f.cost) for f in facts]
-    if not any(sides):
-        return {}
-    return {"sd": "".join("1" if s > 0 else "2" if s < 0 else "0" for s in sides),
-            "mn": [_short_n(f.region_mean) if s else None for f, s in zip(facts, sides)]}
-
-
-def popup_record(row: Any, result: "RunResult", language: str, means: pd.DataFrame | None = None, *,
-                 decided: bool | None = None, ends: dict | None = None) -> dict:
-    """A unit's popup as data (``page/static/popup.js`` writes its HTML with :func:`popup_texts`):
-    status, completeness, similarity, profile, the unit's claims (:func:`_claim_record`), raw values,
-    the facts of why this unit that do not depend on the weights (:func:`_why_record`; the page
-    computes points, bars and sentences at the sliders' weights), imputed indicators and the rules
-    (one digit each: passed + 2 × no data). Numbers are cut to the precision the popup shows (:func:`_short`)."""
-    config = result.config
-    unit = row.name
+    indicator: 1 better, 2 worse, 0 no mean tells) and that mean where it tells (``mn``, exact: the
+    page computes both from :func:`explain.region_totals` as :func:`explain.other_means` does,
+    :func:`unpack_why`); ``{}`` where no mean tells for any indicator."""
+    config, scores = result.config, result.scores
     names = list(config.indicators)
-    decided = explain.rules_decide_top(result) if decided is None else decided
-    rec: dict[str, Any] = {}
-    if _STATUS.get(row["status"]):
-        rec["st"] = _STATUS[row["status"]]
+    values = scores[names].astype(float).to_numpy()
+    means = explain.other_means(result)[names].to_numpy(dtype=float)
+    sides = region_sides(values, means, np.array([ind.direction == "cost" for ind in config.indicators.values()], dtype=bool))
+    shown = _with_none(np.where(sides != 0, means, np.nan))
+    digits = np.array(["0", "1", "2"])[np.where(sides < 0, 2, sides)]
+    return [{"sd": "".join(digits[i]), "mn": shown[i]} if sides[i].any() else {} for i in range(len(scores))]
+
+
+def _popups(result: "RunResult", language: str) -> list[dict]:
+    """Every unit's popup as data (``page/static/popup.js`` writes its HTML with :func:`popup_texts`),
+    in the scores table's order, built column by column: status, completeness, similarity,
+    profile, the unit's claims (:func:`_claim_record`), raw values, the facts of why this unit that
+    do not depend on the weights (:func:`_why_columns`; the page computes points, bars and
+    sentences at the sliders' weights), imputed indicators and the rules (one digit each: passed +
+    2 × no data). Raw values and means are exact (the page formats them, ``format.js``, and
+    derives normalised values and means from them: :func:`pack`); completeness and similarity are
+    cut to the precision the popup shows (:func:`_short`)."""
+    config, scores = result.config, result.scores
+    names, units = list(config.indicators), scores.index
+    decided = explain.rules_decide_top(result)
+    records: list[dict[str, Any]] = [{} for _ in units]
+    for rec, status in zip(records, scores["status"]):
+        if _STATUS.get(status):
+            rec["st"] = _STATUS[status]
+    for rec, share in zip(records, scores["completeness"]):
+        if _present(share) and share < 1:
+            rec["c"] = _short(100 * share, lambda v: fixed(v, "en", 0))
     typology = result.analysis("typology")
-    if _present(row["completeness"]) and row["completeness"] < 1:
-        rec["c"] = _short(100 * row["completeness"], lambda v: fixed(v, "en", 0))
-    if typology is not None and typology.similarity is not None and _present(row["similarity"]):
-        rec["sm"] = _short(float(row["similarity"]), lambda v: fixed(v, "en", 2))
-    if typology is not None and typology.profile is not None and _present(row["profile"]):
-        rec["pf"] = int(row["profile"])
-    rec.update(_claim_record(result, unit, language, decided, means, ends))
-    rec["v"] = [_short_n(float(row[n])) if _present(row[n]) else None for n in names]
-    rec.update(_why_record(result, unit, means, ends))
-    imputed = [k for k, n in enumerate(names) if n in result.imputed.columns and bool(result.imputed.at[unit, n])]
-    if imputed:
-        rec["im"] = imputed
+    if typology is not None and typology.similarity is not None:
+        for rec, sim in zip(records, scores["similarity"]):
+            if _present(sim):
+                rec["sm"] = _short(float(sim), lambda v: fixed(v, "en", 2))
+    if typology is not None and typology.profile is not None:
+        for rec, profile in zip(records, scores["profile"]):
+            if _present(profile):
+                rec["pf"] = int(profile)
+    robust, bands = explain.robust_claims(result, decided=decided), explain.rank_band_claims(result)
+    low = {unit: explain.reporting_claims(result, unit, language) for unit in units} if result.plan.event_layers else {}
+    for rec, unit in zip(records, units):
+        rec.update(_claim_record(result, unit, decided, robust.get(unit), bands.get(unit), low.get(unit, [])))
+    for rec, row, why in zip(records, _with_none(scores[names].astype(float).to_numpy()), _why_columns(result)):
+        rec["v"] = row
+        rec.update(why)
+    imputed = result.imputed.reindex(index=units, columns=[n for n in names if n in result.imputed.columns]).fillna(False).astype(bool)
+    positions = [names.index(n) for n in imputed.columns]
+    for rec, flags in zip(records, imputed.to_numpy()):
+        if flags.any():
+            rec["im"] = [positions[j] for j in np.flatnonzero(flags)]
     if config.rules:
-        rec["r"] = "".join(str(int(bool(row[f"rule_{r}"])) + 2 * int(bool(result.scored.rules_unknown.at[unit, r]))) for r in config.rules)
-    return rec
+        passed = np.column_stack([scores[f"rule_{r}"].to_numpy(dtype=bool) for r in config.rules]).astype(int)
+        unknown = result.scored.rules_unknown.reindex(index=units, columns=list(config.rules)).to_numpy(dtype=bool).astype(int)
+        for rec, digits in zip(records, (passed + 2 * unknown).astype(str).tolist()):
+            rec["r"] = "".join(digits)
+    return records
 
 
 #: Where an indicator's weight goes in its legend's title (the page writes the sliders' weight there).
@@ -222,11 +267,11 @@ def legend_html(legend: str | dict, weight_text: str) -> str:
 
 def _views(result: "RunResult", language: str) -> list[dict]:
     """The map's views: the score, the region rank, each indicator, each node, the rules, then the
-    analyses' views (:func:`nexus_zones.analyses.views`), each ``{"id", "label", "colour", "legend"}``."""
+    analyses' views (:func:`nexus_zones.analyses.views`), each ``{"id", "label", "colours", "legend"}``."""
     plan, scores = result.plan, result.scores
     classes = result.config.map.classes
     views: list[dict] = [
-        {"id": "score", "label": t("score", language), "colour": lambda row: colour(row["score"] / 100.0 if _present(row["score"]) else None, classes),
+        {"id": "score", "label": t("score", language), "colours": lambda frame: colours_of(_floats(frame["score"]) / 100.0, classes),
          "legend": _ramp(t("score_legend", language), "0", "100", bool(scores["score"].isna().any()), classes, language)}
     ]
     if scores["region"].astype(bool).any():
@@ -244,13 +289,13 @@ def _views(result: "RunResult", language: str) -> list[dict]:
         if source:
             legend += f'<div class="nz-src">{t("source", language)}: {esc(source)}</div>'
         pre, post = legend.split(esc(_WEIGHT_MARK))
-        views.append({"id": f"i_{name}", "label": label, "colour": (lambda row, n=name: colour(row[f"{n}_norm"], classes)),
+        views.append({"id": f"i_{name}", "label": label, "colours": (lambda frame, n=name: colours_of(frame[f"{n}_norm"], classes)),
                       "legend": {"pre": pre, "k": len(views) - first, "post": post}})
     views += _node_views(result, language)
     if plan.rules:
         items = swatches((c, esc(t(k, language))) for c, k in ((PASS, "passes_all"), (FAIL, "fails_one")))
         rule_list = "".join(f"<li>{esc(pick(r.label, language, r.expr))}</li>" for r in plan.rules.values())
-        views.append({"id": "rules", "label": t("rules_view", language), "colour": lambda row: PASS if bool(row["passes_rules"]) else FAIL,
+        views.append({"id": "rules", "label": t("rules_view", language), "colours": lambda frame: [PASS if bool(p) else FAIL for p in frame["passes_rules"]],
                       "legend": f'<div class="nz-legend-title">{t("rules", language)}</div>{items}<ul class="nz-legend-rules">{rule_list}</ul>'})
     return views + analyses.views(result, language)
 
@@ -265,7 +310,7 @@ def _node_views(result: "RunResult", language: str) -> list[dict]:
         column, label = f"node_{p.name}", pick(config.model.pillars[p.name].label, language, p.name) if p.name in config.model.pillars else p.name
         title = t("node_legend", language, label=label, rule=t(f"agg_{p.aggregation}", language))
         views.append({"id": column, "label": esc(t("node_view", language, label=label)),
-                      "colour": (lambda row, c=column: colour(row[c] / 100.0 if _present(row[c]) else None, classes)),
+                      "colours": (lambda frame, c=column: colours_of(_floats(frame[c]) / 100.0, classes)),
                       "legend": _ramp(title, "0", "100", bool(scores[column].isna().any()), classes, language)})
     return views
 
@@ -288,7 +333,7 @@ def _region_rank_view(scores: pd.DataFrame, language: str) -> dict:
     items = swatches((c, esc(t(k, language))) for _, c, k in REGION_RANK_CLASSES)
     if scores["region_rank"].isna().any():
         items += swatches([(NO_DATA, esc(t("not_ranked", language)))])
-    return {"id": "region_rank", "label": t("region_rank_view", language), "colour": lambda row: region_rank_colour(row["region_rank"]),
+    return {"id": "region_rank", "label": t("region_rank_view", language), "colours": lambda frame: [region_rank_colour(r) for r in frame["region_rank"]],
             "legend": f'<div class="nz-legend-title">{esc(t("region_rank_legend", language))}</div>{items}'}
 
 
@@ -330,29 +375,75 @@ def topology(geoms: np.ndarray, precision: int) -> dict:
     either side, coordinates on the grid of ``10**-precision`` degrees, delta-encoded as integers
     with a ``transform``. Its object ``units`` lists one geometry per unit, in order.
 
-    The arcs are found on the polygons as given (call :func:`_on_grid` first so that they already lie
-    on the grid and are valid there): the quantisation is then exact and cannot break a polygon."""
-    import geopandas as gpd
-    import topojson
-
-    encoded = topojson.Topology(gpd.GeoDataFrame(geometry=list(geoms)), object_name="units", prequantize=False, topoquantize=False).to_dict()
-    objects = sorted(encoded["objects"]["units"]["geometries"], key=lambda g: g["id"])
-    geometries = [{"type": g["type"], "arcs": g["arcs"]} for g in objects]
-    transform, arcs = _quantise(encoded["arcs"], precision)
-    return {"type": "Topology", "transform": transform, "arcs": arcs,
-            "objects": {"units": {"type": "GeometryCollection", "geometries": geometries}}}
-
-
-def _quantise(arcs: list, precision: int) -> tuple[dict, list]:
-    """Arcs of degrees as integer steps of ``10**-precision`` from a grid origin, delta-encoded."""
+    The arcs are found on the positions once on the grid (:func:`_rings`), where both sides of a
+    border meet; call :func:`_on_grid` first so that the polygons already lie on the grid and are
+    valid there: the quantisation is then exact and cannot break a polygon."""
     step = 10.0**-precision
-    points = np.concatenate([np.asarray(arc, dtype=float) for arc in arcs]) if arcs else np.zeros((1, 2))
-    origin = np.floor(points.min(axis=0) / step) * step
-    encoded = []
-    for arc in arcs:
-        q = np.rint((np.asarray(arc, dtype=float) - origin) / step).astype(np.int64)
-        encoded.append(np.vstack([q[:1], np.diff(q, axis=0)]).tolist())
-    return {"scale": [step, step], "translate": [round(float(origin[0]), precision), round(float(origin[1]), precision)]}, encoded
+    points = shapely.get_coordinates(geoms)
+    origin = np.floor(points.min(axis=0) / step) * step if len(points) else np.zeros(2)
+    rings, shapes = _rings(geoms, origin, step)
+    arcs, ring_arcs = _shared_arcs(rings)
+    geometries = [{"type": "Polygon", "arcs": [ring_arcs[r] for r in polygons[0]]} if len(polygons) == 1 else
+                  {"type": "MultiPolygon", "arcs": [[ring_arcs[r] for r in polygon] for polygon in polygons]} for polygons in shapes]
+    encoded = [np.vstack([q[:1], np.diff(q, axis=0)]).tolist() for q in (np.array(arc, dtype=np.int64) for arc in arcs)]
+    return {"type": "Topology", "transform": {"scale": [step, step], "translate": [round(float(origin[0]), precision), round(float(origin[1]), precision)]},
+            "arcs": encoded, "objects": {"units": {"type": "GeometryCollection", "geometries": geometries}}}
+
+
+def _rings(geoms: np.ndarray, origin: np.ndarray, step: float) -> tuple[list[list[tuple[int, int]]], list[list[list[int]]]]:
+    """Every ring of every unit as its positions in whole steps of the grid from ``origin`` (not
+    closed; a position repeated next to itself once), and each unit's polygons as lists of ring
+    numbers (exterior first; a hole the grid closes left out)."""
+    rings: list[list[tuple[int, int]]] = []
+    shapes = []
+    for geom in geoms:
+        polygons = []
+        for polygon in shapely.get_parts(geom):
+            numbers = []
+            for ring in [polygon.exterior, *polygon.interiors]:
+                q = np.rint((shapely.get_coordinates(ring)[:-1] - origin) / step).astype(np.int64)
+                keep = np.ones(len(q), dtype=bool)
+                keep[1:] = np.any(q[1:] != q[:-1], axis=1)
+                keep[0] = not (len(q) > 1 and bool(np.all(q[0] == q[-1])) and bool(keep[1:].any()))
+                if numbers and keep.sum() < 3:  # a hole the grid closes
+                    continue
+                numbers.append(len(rings))
+                rings.append([tuple(p) for p in q[keep].tolist()])
+            polygons.append(numbers)
+        shapes.append(polygons)
+    return rings, shapes
+
+
+def _shared_arcs(rings: list[list[tuple[int, int]]]) -> tuple[list[list[tuple[int, int]]], list[list[int]]]:
+    """The arcs of the rings and each ring as arc numbers (``~i``: arc i reversed). A ring is cut at
+    its junctions, the positions with more than two distinct neighbours over every ring (where
+    borders meet or part); an arc met again, either way, is the same arc. A ring without a junction
+    (an island, or an enclave and the hole around it) is one arc starting at its smallest position."""
+    neighbours: dict[tuple[int, int], set] = {}
+    for ring in rings:
+        for i, p in enumerate(ring):
+            neighbours.setdefault(p, set()).update((ring[i - 1], ring[(i + 1) % len(ring)]))
+    junction = {p for p, near in neighbours.items() if len(near) > 2}
+    arcs: list[list[tuple[int, int]]] = []
+    known: dict[tuple, int] = {}
+
+    def number(arc: list[tuple[int, int]]) -> int:
+        key = tuple(arc)
+        if key in known:
+            return known[key]
+        if key[::-1] in known:
+            return ~known[key[::-1]]
+        known[key] = len(arcs)
+        arcs.append(arc)
+        return known[key]
+
+    out = []
+    for ring in rings:
+        cuts = [i for i, p in enumerate(ring) if p in junction] or [ring.index(min(ring))]
+        turned = ring[cuts[0]:] + ring[:cuts[0]] + [ring[cuts[0]]]
+        ends = [c - cuts[0] for c in cuts] + [len(ring)]
+        out.append([number(turned[a:b + 1]) for a, b in zip(ends[:-1], ends[1:])])
+    return arcs, out
 
 
 def _on_grid(geoms: np.ndarray, precision: int, labels: list[str]) -> np.ndarray:
@@ -474,19 +565,20 @@ def _period_payload(result: "RunResult", language: str, order: list[str], views:
     for name, res in panel.results.items():
         scores = res.scores.reindex(order)
         eligible = res.scored.eligible.reindex(order).fillna(False) if res.scored.eligible is not None else scores["rank"].notna()
-        out["norm"].append([[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in scores.iterrows()])
+        out["norm"].append(_rows(scores[[f"{n}_norm" for n in names]]))
         out["eligible"].append([bool(e) for e in eligible])
         # rules failed in this period: with failing_units "last" the kernel ranks by them first
         failed = scores["rules_failed_count"] if res.config.rules else pd.Series(0, index=scores.index)
         out["failed"].append([int(f) if _present(f) else 0 for f in failed])
         out["config_rank"].append([int(r) if _present(r) else None for r in scores["rank"]])
-        out["colours"].append({v["id"]: [v["colour"](row) for _, row in scores.iterrows()] for v in views if v["id"] not in ("score", "region_rank") and not v["id"].startswith("node_")})
-        out["popup"].append([popup_record(row, res, language) for _, row in scores.iterrows()])
+        out["colours"].append({v["id"]: v["colours"](scores) for v in views if v["id"] not in ("score", "region_rank") and not v["id"].startswith("node_")})
+        popups = dict(zip(res.scores.index, _popups(res, language)))
+        out["popup"].append([popups[u] for u in order])
         out["python"].append({k: [None if not _present(x) else float(x) for x in scores[k]] for k in ("score", "rank", "region_rank")})
     text = {k: t(k, language) for k in ("period", "trajectory", "score", "rank", "region_rank", "no_data")}
     text.update(change=t("change_view", language), rank_word=t("change_rank", language), score_word=t("change_score", language),
                 legend_rank=t("change_legend_rank", language, a="{a}", b="{b}"), legend_score=t("change_legend_score", language, a="{a}", b="{b}"))
-    views.append({"id": "change", "label": t("change_view", language), "legend": "", "colour": lambda row: NO_DATA})
+    views.append({"id": "change", "label": t("change_view", language), "legend": "", "colours": lambda frame: [NO_DATA] * len(frame)})
     return {"periods": {
         "names": [esc(p.name) for p in panel.periods], "labels": [esc(pick(p.label, language, p.name)) for p in panel.periods],
         "current": len(panel.periods) - 1, "diverging": list(DIVERGING), "rank_limit": 10, "score_limit": 20, "text": text, **out,
@@ -498,8 +590,9 @@ class _App(MacroElement):
 
     Its style and scripts are the package's static files (``page/static``): ``app.css``, the pure
     modules (formatting, the tree and the scoring kernel, the TopoJSON decoder, the store, claims,
-    popups and renders) and the DOM glue (``labels.js``, ``points.js``, ``panel.js``, ``app.js``,
-    ``periods.js``), inlined in the template's order so that the page stays one file."""
+    popups and renders), ``payload.js`` (which opens the payload before the glue reads it) and the DOM
+    glue (``labels.js``, ``points.js``, ``panel.js``, ``app.js``, ``periods.js``), inlined in the
+    template's order so that the page stays one file."""
 
     _template = Template(
         """
@@ -517,6 +610,7 @@ class _App(MacroElement):
 {{ this.builders_js }}
 {{ this.popup_js }}
 {{ this.render_js }}
+{{ this.payload_js }}
 {{ this.labels_js }}
 {{ this.points_js }}
 {{ this.panel_js }}
@@ -524,8 +618,15 @@ class _App(MacroElement):
 {{ this.periods_js }}
 (function () {
   var D = {{ this.data_slot }};
-  nexusZonesApp({{ this._parent.get_name() }}, D, [{% for label, name in this.overlays %}[{{ label|tojson }}, {{ name }}]{{ "," if not loop.last }}{% endfor %}]);
-  if (D.periods) { nexusZonesPeriods(window.nexusZones); }
+  NexusPayload.open(D, function (D) {
+    nexusZonesApp({{ this._parent.get_name() }}, D, [{% for label, name in this.overlays %}[{{ label|tojson }}, {{ name }}]{{ "," if not loop.last }}{% endfor %}]);
+    if (D.periods) { nexusZonesPeriods(window.nexusZones); }
+  }, function (text) {
+    var note = document.createElement("p");
+    note.className = "nz-too-old";
+    note.textContent = text;
+    document.body.insertBefore(note, document.body.firstChild);
+  });
 })();
 {% endmacro %}
 """
@@ -543,7 +644,7 @@ class _App(MacroElement):
             _static(name) for name in ("app.css", "kernel.js", "topology.js", "popup.js", "app.js"))
         self.claims_js, self.format_js, self.store_js, self.builders_js, self.render_js = (
             _static(name) for name in ("claims.js", "format.js", "store.js", "builders.js", "render.js"))
-        self.tree_js = _static("tree.js")
+        self.tree_js, self.payload_js = _static("tree.js"), _static("payload.js")
         self.labels_js, self.points_js, self.panel_js = (_static(name) for name in ("labels.js", "points.js", "panel.js"))
         self.periods_js = _static("periods.js") if data.get("periods") else ""
 
@@ -624,28 +725,94 @@ def _colours(values: list[str]) -> dict:
     return {"of": distinct, "i": [index[c] for c in values]}
 
 
+def _rows(frame: pd.DataFrame) -> list[list[float | None]]:
+    """A frame's numbers as one list per row, ``None`` where missing."""
+    return _with_none(frame.astype(float).to_numpy())
+
+
 def _units(result: "RunResult", language: str, views: list[dict]) -> dict:
     """The units as columns (one list per property, in the topology's order; the page makes the
     features): raw ids, escaped names, region (index into the escaped ``regions``, sorted), the config's
     rank, eligibility under the rules, rules failed, normalised values (the kernel's inputs), the
-    popup's record (:func:`popup_record`) and each view's colours (:func:`_colours`)."""
+    popup's record (:func:`_popups`) and each view's colours (:func:`_colours`)."""
     scores = result.scores
     names = list(result.config.indicators)
     regions = sorted(set(scores["region"]))
     region_keys = {r: i for i, r in enumerate(regions)}
     eligible = _rules_eligible(result)
     failed = scores["rules_failed_count"] if result.config.rules else pd.Series(0, index=scores.index)
-    rows = list(scores.iterrows())
-    means, ends, decided = other_means(result), explain._ends(result), explain.rules_decide_top(result)
     return {
         "id": [str(unit) for unit in scores.index], "name": [str(n) for n in scores["name"]],
         "regions": [str(r) for r in regions], "region": [region_keys[r] for r in scores["region"]],
         "config_rank": [int(r) if _present(r) else None for r in scores["rank"]],
         "eligible": [bool(eligible[u]) for u in scores.index], "failed": [int(f) for f in failed],
-        "norm": [[None if not _present(row[f"{n}_norm"]) else float(row[f"{n}_norm"]) for n in names] for _, row in rows],
-        "popup": [popup_record(row, result, language, means, decided=decided, ends=ends) for _, row in rows],
-        "colours": {view["id"]: _colours([view["colour"](row) for _, row in rows]) for view in views},
+        "norm": _rows(scores[[f"{n}_norm" for n in names]]),
+        "popup": _popups(result, language),
+        "colours": {view["id"]: _colours(view["colours"](scores)) for view in views},
     }
+
+
+def page_coloured(view_id: str) -> bool:
+    """Whether the page colours a view itself: an indicator's from its normalised values, the
+    score's, the region rank's and each node's from its kernel (``page/static/payload.js``)."""
+    return view_id in ("score", "region_rank") or view_id.startswith(("i_", "node_"))
+
+
+def linear_norm(values: np.ndarray, lo: float, hi: float, cost: bool) -> np.ndarray:
+    """``(x - lo) / (hi - lo)`` kept in [0, 1], turned for a cost (``1 - y``): normalisation by
+    goalposts or min–max, written as the page writes it (``payload.js``'s ``linear``)."""
+    with np.errstate(invalid="ignore"):
+        y = (values - lo) / (hi - lo)
+    y = np.where(y < 0, 0.0, np.where(y > 1, 1.0, y))
+    return 1.0 - y if cost else y
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    gap = np.isnan(a)
+    return bool(np.array_equal(gap, np.isnan(b)) and np.array_equal(a[~gap].view(np.uint64), b[~gap].view(np.uint64)))
+
+
+def _norm_of(units: dict, result: "RunResult") -> list:
+    """Per indicator how the page gets its normalised values: ``{lo, hi, cost}`` where
+    :func:`linear_norm` of the raw values gives them bit for bit (the goalposts, else the
+    observed ends), else the column itself."""
+    shape = (len(units["popup"]), len(result.config.indicators))
+    raw = np.array([rec["v"] for rec in units["popup"]], dtype=float).reshape(shape)
+    norm = np.array(units["norm"], dtype=float).reshape(shape)
+    out: list = []
+    for k, ind in enumerate(result.config.indicators.values()):
+        x, known = raw[:, k], raw[~np.isnan(raw[:, k]), k]
+        candidates = ([tuple(ind.goalposts)] if ind.goalposts is not None else []) + ([(float(known.min()), float(known.max()))] if len(known) else [])
+        cost = ind.direction == "cost"
+        found = next(({"lo": lo, "hi": hi, "cost": cost} for lo, hi in candidates if lo != hi and _same_bits(linear_norm(x, lo, hi, cost), norm[:, k])), None)
+        out.append(found if found is not None else _with_none(norm[:, k]))
+    return out
+
+
+def _why_totals(units: dict, result: "RunResult") -> dict:
+    """Per region (the page's ``regions``) and indicator the sum and count of the values that
+    :func:`explain.other_means` divides (:func:`explain.region_totals`), and which indicators are costs."""
+    sums, counts = explain.region_totals(result)
+    first: dict[int, int] = {}
+    for i, r in enumerate(units["region"]):
+        first.setdefault(r, i)
+    rows = [first[r] for r in range(len(units["regions"]))]
+    return {"sum": sums.to_numpy(dtype=float)[rows].tolist(), "n": counts.to_numpy(dtype=float)[rows].astype(int).tolist(),
+            "cost": [ind.direction == "cost" for ind in result.config.indicators.values()]}
+
+
+def pack(data: dict, result: "RunResult") -> dict:
+    """The payload as the page receives it: :func:`page_data` without what the page computes from
+    the rest, which ``page/static/payload.js`` (``unpack``) puts back equal value for value: the
+    colours of the views it colours itself (:func:`page_coloured`), the normalised values a linear
+    formula gives from the raw values (``norm_of``, :func:`_norm_of`), and the sides and means of
+    "why this unit" (``why``: :func:`_why_totals`). A study over periods keeps its periods' data whole."""
+    units = {k: v for k, v in data["units"].items() if k != "norm"}
+    units["colours"] = {view: c for view, c in units["colours"].items() if not page_coloured(view)}
+    units["norm_of"] = _norm_of(data["units"], result)
+    units["why"] = _why_totals(units, result)
+    units["popup"] = [{k: v for k, v in rec.items() if k not in ("sd", "mn")} for rec in units["popup"]]
+    return {**data, "units": units}
 
 
 #: The claims the page builds itself from the payload's facts (``page/static/builders.js``).
@@ -760,7 +927,7 @@ def build_map(result: "RunResult", *, offline: bool | None = None) -> str:
     page = root.render()
     page = page.replace('<html>', f'<html lang="{language}">', 1)
     page = inline_assets(page) if offline else page
-    return fill_slots(page, {TITLE_SLOT: esc(pick(config.study.title, language)), DATA_SLOT: data_json(data)})
+    return fill_slots(page, {TITLE_SLOT: esc(pick(config.study.title, language)), DATA_SLOT: data_text(pack(data, result))})
 
 
 #: Where the page's data and title go once the page is rendered (:func:`fill_slots`): no config or
@@ -774,6 +941,24 @@ def data_json(data: dict) -> str:
     (``<``, ``>``, ``&`` and ``'`` written as ``\\u`` escapes, so no ``</script>`` can appear),
     without its spaces (the units' topology is mostly numbers, where ", " and ": " would add a fifth)."""
     return str(htmlsafe_json_dumps(data, separators=(",", ":"), sort_keys=True))
+
+
+#: Above this many characters of JSON the page's payload travels compressed (:func:`data_text`).
+COMPRESS_ABOVE = 1_000_000
+
+
+def data_text(data: dict, *, compress_above: int | None = None) -> str:
+    """The page's payload as the script holds it: :func:`data_json`; above ``compress_above``
+    characters of JSON (:data:`COMPRESS_ABOVE`), ``{"gz": …, "old": …}``, the compact JSON
+    gzip-compressed (level 6: level 9 saves 0.4 % of 5,000 units' payload in twice the time) and
+    base64-encoded (letters, digits, ``+``, ``/`` and ``=``: nothing that can close the script),
+    which ``payload.js`` opens with the browser's own ``DecompressionStream``; ``old``: what the
+    page says in a browser without one (message ``browser_too_old``)."""
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    if len(text) <= (COMPRESS_ABOVE if compress_above is None else compress_above):
+        return data_json(data)
+    packed = base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")
+    return data_json({"gz": packed, "old": t("browser_too_old", data["language"])})
 
 
 def fill_slots(page: str, values: dict[str, str]) -> str:

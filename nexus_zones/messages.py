@@ -62,6 +62,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "units_summary": {"en": "{units} units, {ranked} ranked · {indicators} indicators, {rules} rules · config {sha}",
                       "fr": "{units} unités, {ranked} classées · {indicators} indicateurs, {rules} règles · config {sha}"},
     "generated": {"en": "Generated {date}", "fr": "Produit le {date}"},
+    "browser_too_old": {"en": "This map's data come compressed, and this browser cannot open them: use a browser of 2023 or later (Chrome, Edge, Firefox 113, Safari 16.4).",
+                        "fr": "Les données de cette carte sont compressées et ce navigateur ne sait pas les ouvrir : utilisez un navigateur de 2023 ou plus récent (Chrome, Edge, Firefox 113, Safari 16.4)."},
     "tiles": {"en": "OpenStreetMap (online only)", "fr": "OpenStreetMap (en ligne seulement)"},
     "outlines": {"en": "Region outlines and names", "fr": "Limites et noms des régions"},
     "top_k": {"en": "Outlined: {first}", "fr": "Entourées : {first}"},

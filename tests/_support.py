@@ -493,7 +493,8 @@ def render_rules_line(data: dict) -> str:
 
 
 def page_data_of(html_text: str) -> dict:
-    return json.loads(re.search(r"var D = (\{.*?\});\n", html_text, flags=re.S).group(1))
+    """A page's payload as the page opens it (:func:`opened_in_node`: decompressed, unpacked)."""
+    return opened_in_node(re.search(r"var D = (\{.*?\});\n", html_text, flags=re.S).group(1))
 
 
 def _hostile_demo(tmp_path: Path):
@@ -900,3 +901,13 @@ def shown_points(row: Any, names: list[str]) -> list[float]:
     arithmetic mean)."""
     values = [float(row[f"{n}_contrib"]) if not pd.isna(row[f"{n}_contrib"]) else math.nan for n in names]
     return largest_remainder(values, 1)
+
+
+def opened_in_node(script_text: str) -> dict:
+    """The payload a page's script holds (``var D = …``'s value, plain or compressed), as the page
+    opens it (``page/static/payload.js``'s ``open``: decompressed, then unpacked), run under Node."""
+    script = ("const P = require(process.argv[1]); let s = ''; process.stdin.on('data', (c) => { s += c; });"
+              "process.stdin.on('end', () => { P.open(JSON.parse(s), (D) => process.stdout.write(JSON.stringify(D))); });")
+    run = subprocess.run([_node(), "-e", script, str(STATIC / "payload.js")], input=script_text, capture_output=True, text=True, encoding="utf-8",
+                         timeout=300, check=True)
+    return json.loads(run.stdout)

@@ -27,7 +27,7 @@ from nexus_zones import claims, explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 
-from ._support import HOSTILE, NNBSP, REPO, STATIC, _assert_page_equals_python, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, fewer_draws, render_popups, render_rules_line, require_real_data, shown_points, voronoi_coverage
+from ._support import HOSTILE, NNBSP, REPO, STATIC, _assert_page_equals_python, opened_in_node, _demo_generator, _move_slider, _open, _page_state, assert_clean, decode, decode_units, fewer_draws, render_popups, render_rules_line, require_real_data, shown_points, voronoi_coverage
 
 
 def test_legend_ends_follow_goalposts_thresholds_and_transforms():
@@ -49,8 +49,8 @@ def test_legend_ends_follow_goalposts_thresholds_and_transforms():
 
 
 def _page_data(html: str) -> dict:
-    """The page's embedded payload (``var D = {...};``)."""
-    return json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
+    """The page's embedded payload (``var D = {...};``) as the page opens it (unpacked by ``payload.js``)."""
+    return opened_in_node(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
 
 
 def test_map_as_text(demo_result):
@@ -208,8 +208,12 @@ def test_shared_borders_are_stored_once() -> None:
     # positions on borders: each distinct edge once; a ring's closing position is written twice in GeoJSON
     edges = {tuple(sorted((tuple(p), tuple(q)))) for c in cells for p, q in zip(shapely.get_coordinates(c)[:-1], shapely.get_coordinates(c)[1:])}
     n_positions = sum(len(a) for a in topo["arcs"])
-    assert n_positions <= len(edges) + 2 * len(topo["arcs"])  # each arc adds one end beyond its edges
-    assert n_positions < 0.6 * in_cells
+    assert n_positions == len(edges) + len(topo["arcs"])  # each distinct edge once, and each arc its first position
+    assert n_positions < 0.61 * in_cells
+    # and no position is lost: every position of the cells is a position of an arc
+    positions = {tuple(p) for p in np.concatenate([np.cumsum(np.asarray(a), axis=0) for a in topo["arcs"]]).tolist()}
+    grid = np.rint((shapely.get_coordinates(cells) - topo["transform"]["translate"]) / topo["transform"]["scale"]).astype(np.int64)
+    assert {tuple(p) for p in grid.tolist()} == positions
 
 
 def test_simplified_units_stay_one_coverage_and_outlines_follow_regions(demo_result) -> None:
@@ -591,3 +595,73 @@ def test_a_unit_missing_a_skipped_indicator_keeps_its_other_points_in_the_popup(
         kept = [p for p, n in zip(shown, names) if n not in skipped]
         assert kept and not any(math.isnan(p) for p in kept)
         assert all(f"</span></span> {p:.1f}</td>" in popups[unit] for p in kept), unit
+
+
+def _popup_one_by_one(result, language: str) -> list[dict]:
+    """Each unit's popup record built unit by unit from the scalar path (:func:`explain.why_facts`,
+    :func:`claims.region_side`, one ``.at`` per cell): the reference of the column-wise builder."""
+    config, scores = result.config, result.scores
+    names, decided = list(config.indicators), explain.rules_decide_top(result)
+    typology, out = result.analysis("typology"), []
+    for unit, row in scores.iterrows():
+        rec = {}
+        if row["status"] in maps._STATUS:
+            rec["st"] = maps._STATUS[row["status"]]
+        if not pd.isna(row["completeness"]) and row["completeness"] < 1:
+            rec["c"] = maps._short(100 * row["completeness"], lambda v: maps.fixed(v, "en", 0))
+        if typology is not None and typology.similarity is not None and not pd.isna(row["similarity"]):
+            rec["sm"] = maps._short(float(row["similarity"]), lambda v: maps.fixed(v, "en", 2))
+        if typology is not None and typology.profile is not None and not pd.isna(row["profile"]):
+            rec["pf"] = int(row["profile"])
+        rec.update(maps._claim_record(result, unit, decided, explain.robust_claim(result, unit, decided=decided), explain.rank_band_claim(result, unit),
+                                      explain.reporting_claims(result, unit, language)))
+        rec["v"] = [None if pd.isna(row[n]) else float(row[n]) for n in names]
+        facts = explain.why_facts(result, unit)
+        sides = [claims.region_side(f.value, f.region_mean, f.cost) for f in facts]
+        if any(sides):
+            rec["sd"] = "".join("1" if s > 0 else "2" if s < 0 else "0" for s in sides)
+            rec["mn"] = [f.region_mean if s else None for f, s in zip(facts, sides)]
+        imputed = [k for k, n in enumerate(names) if n in result.imputed.columns and bool(result.imputed.at[unit, n])]
+        if imputed:
+            rec["im"] = imputed
+        if config.rules:
+            rec["r"] = "".join(str(int(bool(row[f"rule_{r}"])) + 2 * int(bool(result.scored.rules_unknown.at[unit, r]))) for r in config.rules)
+        out.append(rec)
+    return out
+
+
+@pytest.mark.parametrize("config", ["demo", "inform_style_example"])
+def test_popups_built_column_wise_equal_the_unit_by_unit_records(config: str, demo_result) -> None:
+    """The popups of every unit (the demo: rules, robustness, typology, decision analyses; the INFORM-style
+    tree: nodes, missing values) built column by column equal those built unit by unit, in both languages;
+    so do the views' colours computed at once and one value at a time."""
+    import warnings
+
+    if config == "demo":
+        result = demo_result
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
+            result = nexus_zones.run(REPO / "configs" / f"{config}.yaml", write=False)
+    for language in ("en", "fr"):
+        assert maps._popups(result, language) == _popup_one_by_one(result, language)
+    said = maps._popups(result, "en")
+    assert any("sd" in r for r in said) and (config != "demo" or (any("st" in r for r in said) and any("rb" in r for r in said)))
+    for view in maps._views(result, "en"):
+        found = view["colours"](result.scores)
+        assert len(found) == len(result.scores) and all(re.fullmatch("#[0-9a-f]{6}", c) for c in found), view["id"]
+        if view["id"].startswith(("i_", "node_")) or view["id"] in ("score", "robustness", "similarity"):
+            column = {"score": "score", "robustness": "share_top_k", "similarity": "similarity"}.get(
+                view["id"], view["id"] if view["id"].startswith("node_") else view["id"].removeprefix("i_") + "_norm")
+            scale = 100.0 if view["id"] == "score" or view["id"].startswith("node_") else 1.0
+            classes = 0 if view["id"] in ("robustness", "similarity") else result.config.map.classes
+            assert found == [maps.colour(None if pd.isna(v) else v / scale, classes) for v in result.scores[column]], view["id"]
+
+
+def test_colours_of_many_values_equal_colour_of_each() -> None:
+    """:func:`maps.colours_of` (vectorised) and :func:`maps.colour` agree on every value of a fine
+    grid, out of range, at the classes' edges and missing, for every class count."""
+    values = np.concatenate([np.linspace(-0.25, 1.25, 60001), [np.nan, 0.5, 1 / 8, 3 / 8, 1 / 3, 2 / 3, 0.0, 1.0, -0.0]])
+    for classes in (0, 2, 3, 5, 7, 9):
+        assert maps.colours_of(values, classes) == [maps.colour(None if math.isnan(v) else v, classes) for v in values]
+    assert maps.colours_of(pd.Series([0.25, pd.NA], dtype="Float64")) == [maps.colour(0.25), maps.NO_DATA]

@@ -33,8 +33,8 @@ def test_static_files_are_package_data() -> None:
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     patterns = config["package-data"]["nexus_zones.page.static"]
     files = sorted(p.name for p in STATIC.iterdir() if p.is_file())
-    assert files == ["app.css", "app.js", "builders.js", "claims.js", "format.js", "kernel.js", "labels.js", "panel.js", "periods.js", "points.js", "popup.js",
-                     "render.js", "store.js", "topology.js", "tree.js"]
+    assert files == ["app.css", "app.js", "builders.js", "claims.js", "format.js", "kernel.js", "labels.js", "panel.js", "payload.js", "periods.js", "points.js",
+                     "popup.js", "render.js", "store.js", "topology.js", "tree.js"]
     # the payload's schema too (the tests read it from the installed package)
     assert any(fnmatch.fnmatch("payload.schema.json", pat) for pat in config["package-data"]["nexus_zones.page"])
     assert [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)] == []

@@ -75,7 +75,7 @@ def page(results: Mapping[str, Any]) -> dict[str, Any]:
 
 def views(run: Any, language: str) -> list[dict]:
     """The map's views of the analyses that ran, in the registry's order (``run``: the RunResult):
-    each a dict ``{"id", "label", "colour", "legend"}``, ``colour`` a function of a scores-table row."""
+    each a dict ``{"id", "label", "colours", "legend"}``, ``colours`` a function of the scores table (each unit's colour, in its order)."""
     out: list[dict] = []
     for name, analysis in ANALYSES.items():
         contribute = getattr(analysis, "views", None)

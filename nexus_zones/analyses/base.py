@@ -8,7 +8,7 @@ units) and, each optional, what it contributes: ``tables(result) -> {suffix: Dat
 ``unit_columns(result) -> DataFrame``, ``page(result) -> dict``, ``brief(run, result, language)
 -> str`` (an HTML section of the brief), ``unit_claims(run, result, unit, decided) -> [Claim]``
 (a unit's lines in the popup), ``views(run, result, language) -> [dict]`` (its views of the map:
-``{"id", "label", "colour", "legend"}``, ``colour`` a function of a scores-table row, built with
+``{"id", "label", "colours", "legend"}``, ``colours`` a function of the scores table giving each unit's colour in its order, built with
 :mod:`nexus_zones.legends`). ``analyses.ANALYSES`` lists them.
 """
 

@@ -176,5 +176,5 @@ def views(run, result: Result, language: str) -> list[dict]:
     others = {u for s in result.sets[1:] for u in s.units} - best
     items = swatches((c, esc(t(k, language))) for c, k in ((PALETTE[-2], "pilot_best"), (PALETTE[3], "pilot_alt"), (NO_DATA, "pilot_none")))
     return [{"id": "pilots", "label": t("pilots_view", language),
-             "colour": lambda row: PALETTE[-2] if row.name in best else (PALETTE[3] if row.name in others else NO_DATA),
+             "colours": lambda frame: [PALETTE[-2] if u in best else (PALETTE[3] if u in others else NO_DATA) for u in frame.index],
              "legend": f'<div class="nz-legend-title">{esc(t("pilots", language))}</div>{items}'}]

@@ -14,7 +14,7 @@ from pydantic import Field, FiniteFloat
 
 from .. import sensitivity
 from ..layers.base import Aggregation, _Strict
-from ..legends import colour, esc, ramp
+from ..legends import colours_of, esc, ramp
 from ..messages import number, percent, t
 from .base import Model
 
@@ -72,4 +72,4 @@ def views(run, result: Result, language: str) -> list[dict]:
     legend = ramp(t("robustness_legend", language, draws=number(result.draws, language), k=result.top_k), percent(0, language), percent(1, language),
                   has_missing, 0, language)
     legend += f'<div class="nz-src">{esc(t("robust_def", language, draws=number(result.draws, language)))}</div>'
-    return [{"id": "robustness", "label": t("robustness_view", language, k=result.top_k), "colour": lambda row: colour(row["share_top_k"]), "legend": legend}]
+    return [{"id": "robustness", "label": t("robustness_view", language, k=result.top_k), "colours": lambda frame: colours_of(frame["share_top_k"]), "legend": legend}]

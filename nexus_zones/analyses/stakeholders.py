@@ -19,7 +19,7 @@ from ..errors import InputDataError, NexusZonesWarning, Problem
 from ..layers.base import Identifier, Text, Weight, _Strict
 from ..rules import parse_rule
 from .. import explain
-from ..legends import colour, ramp
+from ..legends import colours_of, ramp
 from ..messages import t
 from .base import Model
 
@@ -132,5 +132,5 @@ def views(run, result: Result, language: str) -> list[dict]:
     k, sets, counts = result.top_k, result.sets, result.table["sets_in_top_k"]
     named = ", ".join(explain.set_label(run.plan, n, language) for n in sets)
     return [{"id": "agreement", "label": t("agreement_view", language, k=k),
-             "colour": lambda row: colour(counts.get(row.name, 0) / max(len(sets), 1)),
+             "colours": lambda frame: colours_of([counts.get(u, 0) / max(len(sets), 1) for u in frame.index]),
              "legend": ramp(t("agreement_legend", language, sets=named, k=k), "0", str(len(sets)), False, 0, language)}]

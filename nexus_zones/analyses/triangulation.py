@@ -195,5 +195,5 @@ def views(run, result: Result, language: str) -> list[dict]:
     items = swatches((c, esc(t(k, language, first=first_words(result.top_k, language)))) for c, k in swatch)
     title = t("sources_legend", language, sources=", ".join(result.labels))
     return [{"id": "sources", "label": t("sources_view", language),
-             "colour": lambda row: FAIL if row.name in rules else (CATEGORIES[5] if row.name in top else PASS),
+             "colours": lambda frame: [FAIL if u in rules else (CATEGORIES[5] if u in top else PASS) for u in frame.index],
              "legend": f'<div class="nz-legend-title">{esc(title)}</div>{items}'}]

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from .. import typology as typology_maths
 from ..layers.base import _Strict
-from ..legends import CATEGORIES, NO_DATA, colour, esc, ramp, swatches
+from ..legends import CATEGORIES, NO_DATA, colours_of, esc, ramp, swatches
 from ..messages import pick, t
 from .base import Model
 
@@ -71,14 +71,14 @@ def views(run, result: Result, language: str) -> list[dict]:
     scores, found = run.scores, []
     if result.similarity is not None:
         ref = result.reference_name if result.reference_name is not None else ""
-        found.append({"id": "similarity", "label": t("similarity_view", language, ref=esc(ref)), "colour": lambda row: colour(row["similarity"]),
+        found.append({"id": "similarity", "label": t("similarity_view", language, ref=esc(ref)), "colours": lambda frame: colours_of(frame["similarity"]),
                       "legend": ramp(t("similarity_legend", language, ref=ref), t("opposite", language), t("identical", language),
                                      bool(scores["similarity"].isna().any()), 0, language)})
     if result.profile is not None and scores["profile"].notna().any():
         items = [(CATEGORIES[(p - 1) % len(CATEGORIES)], t("profile", language, n=p) + _strongest(run, result.centres, p, language))
                  for p in range(1, int(scores["profile"].max()) + 1)]
         found.append({"id": "profiles", "label": t("profiles_view", language),
-                      "colour": lambda row: CATEGORIES[(int(row["profile"]) - 1) % len(CATEGORIES)] if pd.notna(row["profile"]) else NO_DATA,
+                      "colours": lambda frame: [CATEGORIES[(int(p) - 1) % len(CATEGORIES)] if pd.notna(p) else NO_DATA for p in frame["profile"]],
                       "legend": f'<div class="nz-legend-title">{t("profiles_legend", language)}</div>{swatches(items)}'})
     return found
 

@@ -42,7 +42,7 @@ def _toy_module() -> types.ModuleType:
     toy.brief = lambda run, result, language: f"<h2>Toy</h2><p>{html.escape(', '.join(result.table.loc[result.table['toy_near'].fillna(False), 'name']))}</p>"
     toy.views = lambda run, result, language: [{
         "id": "toy", "label": f"Toy (k = {result.k})", "legend": legends.swatches([(legends.PASS, "near"), (legends.NO_DATA, "far")]),
-        "colour": lambda row: legends.PASS if result.table["toy_near"].fillna(False).astype(bool)[row.name] else legends.NO_DATA}]
+        "colours": lambda frame: [legends.PASS if near else legends.NO_DATA for near in result.table["toy_near"].reindex(frame.index).fillna(False).astype(bool)]}]
     return toy
 
 
@@ -79,7 +79,7 @@ def test_a_toy_analysis_reaches_the_tables_the_page_and_the_brief(with_toy, grid
     assert data["views"][-1] == {"id": "toy", "label": "Toy (k = 2)", "legend": legends.swatches([(legends.PASS, "near"), (legends.NO_DATA, "far")])}
     view = maps._views(result, "en")[-1]
     near_ids = set(ranked.index[ranked["rank"] <= 2])
-    assert {u: view["colour"](row) for u, row in result.scores.iterrows()} == {
+    assert dict(zip(result.scores.index, view["colours"](result.scores))) == {
         u: legends.PASS if u in near_ids else legends.NO_DATA for u in result.scores.index}
 
     # the brief has its section: the units within the top 2

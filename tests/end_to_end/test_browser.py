@@ -305,8 +305,12 @@ def test_hover_shows_tooltip_with_name_score_rank(page: tuple[Page, PageLog], de
     assert_clean(log)
 
 
-def test_hostile_strings_stay_text(page: tuple[Page, PageLog], grid_files: dict, grid_cfg: dict, tmp_path: Path) -> None:
-    """Markup in a unit name, an indicator label and the title is shown as text, never run."""
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "compressed"])
+def test_hostile_strings_stay_text(page: tuple[Page, PageLog], grid_files: dict, grid_cfg: dict, tmp_path: Path, compressed: bool, monkeypatch) -> None:
+    """Markup in a unit name, an indicator label and the title is shown as text, never run; also
+    when the payload travels compressed (``maps.data_text``), where no data string is in the HTML."""
+    if compressed:
+        monkeypatch.setattr(maps, "COMPRESS_ABOVE", 0)
     boundaries = json.loads(grid_files["boundaries"].read_text(encoding="utf-8"))
     for feature in boundaries["features"]:
         if feature["properties"]["pcode"] == "A1":
@@ -320,6 +324,8 @@ def test_hostile_strings_stay_text(page: tuple[Page, PageLog], grid_files: dict,
     result = nexus_zones.run(config_from_mapping(data), out_dir=tmp_path / "out")
     assert result.scores.at["A1", "name"] == HOSTILE_NAME
     assert list(result.config.indicators)[0] == "incidents"
+    script = result.paths["map"].read_text(encoding="utf-8").split("var D = ", 1)[1].split(";\n", 1)[0]
+    assert (script.startswith('{"gz":"') and HOSTILE_NAME not in script) == compressed and "</script" not in script.lower()
 
     pg, log = page
     open_map(pg, result.paths["map"])

@@ -21,11 +21,11 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from nexus_zones import cli, pipeline
+from nexus_zones import cli, maps, pipeline
 from nexus_zones.config import Config, config_from_mapping, layer_kinds
 from nexus_zones.errors import BidiControlWarning, NexusZonesError
 
-from .._support import REPO, demo_mapping, run_cli
+from .._support import REPO, demo_mapping, page_data_of, run_cli
 
 #: Fields whose text the map or the brief shows (the boundaries' source, period and proxy are
 #: accepted but shown nowhere yet: only checked never to be evaluated).
@@ -160,6 +160,16 @@ def test_the_schema_walk_finds_the_demo_texts_and_the_specific_fields():
     assert len(SHOWN_FIELDS) == 2 + 3 + 3 * 6 + 7 + 6 + 1
 
 
+#: Where :func:`_with_payload` puts the page's payload as the page opens it.
+PAYLOAD_MARK = "\n<!-- the payload as the page opens it -->\n"
+
+
+def _with_payload(page: str) -> str:
+    """A page's text and, after :data:`PAYLOAD_MARK`, its payload as the page opens it (a large one
+    travels compressed: its texts are not in the page's text), as a script would hold it (maps.data_json)."""
+    return page + PAYLOAD_MARK + maps.data_json(page_data_of(page))
+
+
 def _snapshot(folder: Path, out: Path) -> set[Path]:
     return {p for p in folder.rglob("*") if out not in p.parents and p != out}
 
@@ -180,9 +190,9 @@ def test_every_shown_text_is_shown_literally_by_run_and_brief(payload, tmp_path,
     assert cli.main(["run", str(config_path), "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
     assert cli.main(["brief", str(config_path), "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
     assert _snapshot(tmp_path, tmp_path / "out") == before  # nothing written outside the output folder
-    page = (tmp_path / "out" / "demo.html").read_text(encoding="utf-8")
+    page = _with_payload((tmp_path / "out" / "demo.html").read_text(encoding="utf-8"))
     brief = (tmp_path / "out" / "demo_brief.html").read_text(encoding="utf-8")
-    everything = _outputs(tmp_path / "out")
+    everything = _outputs(tmp_path / "out") + page
     assert "<script>alert(1)" not in page + brief  # as HTML-escaped text or JSON with "<" escaped
     missing = [_tag(p) for p, _ in SHOWN_FIELDS if p[:2] != ("study", "boundaries") and not any(form in page or form in brief for form in _forms(_text(p, payload)))]
     assert missing == [], f"not shown literally: {missing}"
@@ -263,12 +273,12 @@ def test_unit_names_from_data_are_shown_literally_by_run_and_brief(tmp_path, mon
     for command in ("run", "brief"):
         assert cli.main([command, str(config), "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
     assert _snapshot(tmp_path, tmp_path / "out") == before
-    page = (tmp_path / "out" / "demo.html").read_text(encoding="utf-8")
+    page = _with_payload((tmp_path / "out" / "demo.html").read_text(encoding="utf-8"))
     brief = (tmp_path / "out" / "demo_brief.html").read_text(encoding="utf-8")
     for name in NAMES.values():
         assert _forms(name) & {f for f in _forms(name) if f in page}, name
         assert f"<td>{html.escape(name)}</td>" in brief
-    assert "49 " not in page.split("var D = ", 1)[1].split(";\n", 1)[0] and "<script>alert(1)" not in page + brief
+    assert "49 " not in page.split(PAYLOAD_MARK, 1)[1] and "<script>alert(1)" not in page + brief
     sheet = openpyxl.load_workbook(tmp_path / "out" / "demo_scores.xlsx").worksheets[0]
     cells = [c for row in sheet.iter_rows() for c in row if c.value == NAMES["Tombouctou"]]
     assert len(cells) == 1 and cells[0].data_type == "s"

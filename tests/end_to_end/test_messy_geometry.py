@@ -26,7 +26,7 @@ import yaml
 
 from nexus_zones import cli
 
-from .._support import DEMO, REPO, VIOLENT, decode_units, demo_mapping, require_real_data, run_cli, scores_table
+from .._support import DEMO, REPO, VIOLENT, decode_units, demo_mapping, page_data_of, require_real_data, run_cli, scores_table
 MEASURES = ["incidents", "fatalities", "health_facilities", "access_impediments", "score", "rank"]
 
 
@@ -294,7 +294,7 @@ def test_701_real_communes_with_default_map_settings(tmp_path, capsys):
     # (each one the map had to repair is named in a GeometryRepairedWarning)
     communes = gpd.read_file(gpkg, layer="adm3_communes")
     html = (out / "communes.html").read_text(encoding="utf-8")
-    data = json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
+    data = page_data_of(html)
     decoded = decode_units(data["topology"])
     assert len(decoded) == 701 and all(shapely.is_valid(g) and not g.is_empty for g in decoded)
     assert len(data["basemap"]["regions"]) == communes["admin1Name"].nunique()

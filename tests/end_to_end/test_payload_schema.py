@@ -34,7 +34,9 @@ def _broken(payload: dict) -> list[tuple[str, dict]]:
                          ("no rules_k", lambda d: d.pop("rules_k")),
                          ("an indicator's legend without its weight's index", lambda d: next(v for v in d["views"] if isinstance(v["legend"], dict))["legend"].pop("k")),
                          ("a side digit out of range", lambda d: d["units"]["popup"][0].update(sd="3" * len(d["indicators"]))),
-                         ("a colour that is no colour", lambda d: d.update(no_data="grey"))):
+                         ("a colour that is no colour", lambda d: d.update(no_data="grey")),
+                         ("a linear normalisation without its ends", lambda d: d["units"].update(norm_of=[{"lo": 0, "cost": False}])),
+                         ("a region's count of values below 0", lambda d: d["units"].update(why={"sum": [[1.0]], "n": [[-1]], "cost": [False]}))):
         broken = copy.deepcopy(payload)
         change(broken)
         out.append((name, broken))
@@ -43,7 +45,10 @@ def _broken(payload: dict) -> list[tuple[str, dict]]:
 
 def test_the_payload_conforms_to_its_schema_in_python_and_in_node(tmp_path: Path) -> None:
     demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
-    good = [("demo en", maps.page_data(demo, "en")), ("demo fr", maps.page_data(demo, "fr")), ("hostile", maps.page_data(_hostile_demo(tmp_path), "en"))]
+    hostile = _hostile_demo(tmp_path)
+    good = [("demo en", maps.page_data(demo, "en")), ("demo fr", maps.page_data(demo, "fr")), ("hostile", maps.page_data(hostile, "en")),
+            ("demo en as the page receives it", maps.pack(maps.page_data(demo, "en"), demo)), ("hostile as the page receives it", maps.pack(maps.page_data(hostile, "en"), hostile))]
+    assert all("norm_of" in p["units"] and "norm" not in p["units"] for _, p in good[3:])
     _check_both_sides(good, tmp_path)
 
 
@@ -54,8 +59,8 @@ def test_a_tree_of_three_levels_with_its_node_views_conforms_too(tmp_path: Path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
         tree = nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
-    good = [(f"inform-style tree {lang}", maps.page_data(tree, lang)) for lang in ("en", "fr")]
-    for _, payload in good:
+    good = [(f"inform-style tree {lang}", maps.page_data(tree, lang)) for lang in ("en", "fr")] + [("packed tree", maps.pack(maps.page_data(tree, "en"), tree))]
+    for _, payload in good[:2]:
         assert {f"node_{p}" for p in tree.config.model.pillars} <= {v["id"] for v in payload["views"]} & set(payload["units"]["colours"])
     _check_both_sides(good, tmp_path)
 

@@ -15,7 +15,7 @@ import yaml
 
 from nexus_zones import cli, load
 
-from .._support import REPO, VIOLENT, decode_units, fewer_draws, is_ignored_console_error, require_real_data
+from .._support import REPO, VIOLENT, decode_units, fewer_draws, page_data_of, is_ignored_console_error, require_real_data
 
 pytestmark = pytest.mark.realdata
 TOMBOUCTOU = {"ML0601": "Tombouctou", "ML0602": "Dire", "ML0603": "Goundam", "ML0604": "Gourma-Rharous", "ML0605": "Niafunke"}
@@ -129,13 +129,11 @@ def test_cli_with_data_dir(real, tmp_path, capsys):
 
 
 def test_mali_map_is_small_and_its_borders_stay_shared(mali):
-    import re
-
     import shapely
 
     html = mali.paths["map"].read_text(encoding="utf-8")
     assert len(html.encode("utf-8")) < 2_500_000  # issue 5's target for the 50 cercles with every view
-    data = json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
+    data = page_data_of(html)
     from .._support import decode_units
 
     geoms = decode_units(data["topology"])

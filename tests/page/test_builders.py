@@ -18,7 +18,7 @@ import nexus_zones
 from nexus_zones import claims, explain, maps
 from nexus_zones.messages import DECIMAL, THOUSANDS, fixed
 
-from .._support import JS_TESTS, REPO, _node, shown_points
+from .._support import JS_TESTS, REPO, _node, opened_in_node, shown_points
 
 NAN = math.nan
 #: Weightings of the demo's indicators (besides the config's): one at 0, one raised, all equal, extreme.
@@ -85,7 +85,8 @@ def test_node_builds_the_claims_python_builds(tmp_path: Path) -> None:
                  claims.RulesFacts(["a", "b", "c"], [0, 0, 1], False, 2), claims.RulesFacts(["a", "b"], [1, 1], True, 1)]
         rule_cases = [{"facts": {"names": list(r.names), "failed": list(r.failed), "rulesFirst": r.rules_first, "k": r.k},
                        "expected": None if claims.rules_decide(r) is None else claims.render(claims.rules_decide(r), language, labels)} for r in rules]
-        data = maps.page_data(demo, language)
+        # the payload as the page opens it: sides and region means computed by payload.js from the regions' sums
+        data = opened_in_node(maps.data_text(maps.pack(maps.page_data(demo, language), demo)))
         demo_cases = _demo_cases(demo, language)
         assert any(u["texts"] != v["texts"] for u, v in zip(demo_cases[0]["units"], demo_cases[1]["units"]))  # the weights change sentences
         case = {"catalogue": claims.catalogue_for_page(language), "nf": nf, "labels": {"ind": list(labels.indicators), "rules": []},

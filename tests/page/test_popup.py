@@ -1,6 +1,6 @@
 """The popups as the page writes them (``nexus_zones/page/static/popup.js``), and the page's size.
 
-Each unit carries its popup as a compact record (numbers and short keys, :func:`nexus_zones.maps.popup_record`)
+Each unit carries its popup as a compact record (numbers and short keys, :func:`nexus_zones.maps._popups`)
 and the page writes the HTML from it with the texts sent once (:func:`nexus_zones.maps.popup_texts`).
 There is one renderer, the JavaScript one: :func:`render_popups` runs it under Node for the Python
 tests that read popup text, and Node's runner (``tests/page/popup.test.js``) checks it against cases

@@ -25,7 +25,7 @@
   }
   /** The points as the popup writes them: one decimal, adding up to their total rounded alike. */
   function shownPoints(pts) { return F.largestRemainder(pts, 1); }
-  /** Each bar's width in % of the most the indicator could earn (maps.popup_record). */
+  /** Each bar's width in % of the most the indicator could earn (as Python writes it: tests/page/test_builders.py). */
   function widths(pts, eff) {
     return eff.map(function (w, k) {
       var max = 100 * w;
