@@ -680,6 +680,23 @@ def open_map(pg: Page, path: Path) -> None:
     pg.wait_for_selector("div.nz-legend[data-view]")
 
 
+def units_drawn_offline(browser: Any, path: Path) -> int:
+    """Open a written map in a new page with the network cut, fail on any problem the page reports
+    (:class:`PageLog`), and give the number of units it drew."""
+    log = PageLog()
+    page = browser.new_page()
+    try:
+        page.on("console", log.on_console)
+        page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+        page.route("**/*", log.on_route)
+        open_map(page, path)
+        drawn = page.locator("path.leaflet-interactive").count()
+    finally:
+        page.close()
+    assert_clean(log)
+    return drawn
+
+
 def page_features(pg: Page) -> list[dict]:
     """The GeoJSON layer's features in drawing order: id, drawn fill and stroke width, properties."""
     return pg.evaluate(

@@ -15,7 +15,7 @@ import yaml
 
 from nexus_zones import cli, load
 
-from .._support import REPO, VIOLENT, decode_units, fewer_draws, page_data_of, is_ignored_console_error, require_real_data
+from .._support import REPO, VIOLENT, decode_units, fewer_draws, page_data_of, require_real_data, units_drawn_offline
 
 pytestmark = pytest.mark.realdata
 TOMBOUCTOU = {"ML0601": "Tombouctou", "ML0602": "Dire", "ML0603": "Goundam", "ML0604": "Gourma-Rharous", "ML0605": "Niafunke"}
@@ -134,8 +134,6 @@ def test_mali_map_is_small_and_its_borders_stay_shared(mali):
     html = mali.paths["map"].read_text(encoding="utf-8")
     assert len(html.encode("utf-8")) < 2_500_000  # issue 5's target for the 50 cercles with every view
     data = page_data_of(html)
-    from .._support import decode_units
-
     geoms = decode_units(data["topology"])
     assert len(geoms) == len(data["units"]["id"]) == 50
     # simplified as one coverage and quantised as one topology: still no gap or overlap between neighbours
@@ -146,18 +144,7 @@ def test_mali_map_is_small_and_its_borders_stay_shared(mali):
 
 @pytest.mark.browser
 def test_mali_map_opens_offline_in_chromium(mali, chromium):
-    problems = []
-    page = chromium.new_page()
-    try:
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" and not is_ignored_console_error(m.text, m.location.get("url", "")) else None)
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
-        page.goto(mali.paths["map"].resolve().as_uri())
-        page.wait_for_selector("div.nz-legend[data-view]")
-        assert page.locator("path.leaflet-interactive").count() == 50
-    finally:
-        page.close()
-    assert problems == []
+    assert units_drawn_offline(chromium, mali.paths["map"]) == 50
 
 
 # ------------------------------------------------------------- the two real studies answer the Nexus question (issue 18)

@@ -9,9 +9,7 @@ out. Skipped, with the reason, when the real data folder is absent.
 
 from __future__ import annotations
 
-import json
 import math
-import re
 import warnings
 
 import geopandas as gpd
@@ -23,7 +21,7 @@ import yaml
 import nexus_zones
 from nexus_zones import cli
 
-from .._support import REPO, VIOLENT, fewer_draws, is_ignored_console_error, require_real_data
+from .._support import REPO, VIOLENT, fewer_draws, page_data_of, require_real_data, units_drawn_offline
 
 pytestmark = pytest.mark.realdata
 
@@ -216,7 +214,7 @@ def test_docs_say_what_the_run_says(tree, hand):
 
 def test_the_map_has_a_view_per_node_and_no_acled_points(tree):
     html = tree.paths["map"].read_text(encoding="utf-8")
-    data = json.loads(re.search(r"var D = (\{.*?\});\n", html, flags=re.S).group(1))
+    data = page_data_of(html)
     views = [v["id"] for v in data["views"]]
     assert {"score", "node_need", "node_feasibility"} <= set(views)
     assert [p["id"] for p in data["points"]] == ["health"]  # ACLED's terms forbid publishing its raw events
@@ -224,15 +222,4 @@ def test_the_map_has_a_view_per_node_and_no_acled_points(tree):
 
 @pytest.mark.browser
 def test_the_map_opens_offline_in_chromium(tree, chromium):
-    problems = []
-    page = chromium.new_page()
-    try:
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" and not is_ignored_console_error(m.text, m.location.get("url", "")) else None)
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
-        page.goto(tree.paths["map"].resolve().as_uri())
-        page.wait_for_selector("div.nz-legend[data-view]")
-        assert page.locator("path.leaflet-interactive").count() == 28
-    finally:
-        page.close()
-    assert problems == []
+    assert units_drawn_offline(chromium, tree.paths["map"]) == 28
