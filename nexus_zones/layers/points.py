@@ -382,7 +382,7 @@ def _keep_countable(points: gpd.GeoDataFrame, countable, xy: tuple[np.ndarray, n
     if xy is not None:
         out = out.set_geometry(gpd.points_from_xy(xy[0][keep], xy[1][keep]), crs="EPSG:4326")
     out.attrs = {**points.attrs, "countable": tuple(facts.items())}
-    logger.info("%d of %d located points kept: those the layer's window and types can count", len(out), len(points))
+    logger.debug("%d of %d located points kept before their geometry is built: those the layer's window and types can count", len(out), len(points))
     return out
 
 
