@@ -117,13 +117,17 @@ def test_real_first_view_keeps_every_unit_clear_of_the_controls(laptop, real_run
     assert_clean(log)
 
 
+# The popups' own pan (Leaflet's panBy) runs its animation in 0.05 s instead of 0.25 s during the sweep: the
+# same path and the same end position, a fifth of the wait over 50 popups; the one real click after it pans
+# at the page's own speed.
 _POPUP_SWEEP = """async (points) => {
-  const z = window.nexusZones, map = z.map, start = [map.getCenter(), map.getZoom()], out = [];
+  const z = window.nexusZones, map = z.map, start = [map.getCenter(), map.getZoom()], out = [], panBy = map.panBy;
   const settle = () => new Promise(done => {
     const check = () => (map._panAnim && map._panAnim._inProgress) ? setTimeout(check, 20) : requestAnimationFrame(() => done());
     setTimeout(check, 20);
   });
-  for (const [id, lng, lat] of points) {
+  map.panBy = function (offset, options) { return panBy.call(this, offset, Object.assign({}, options, {duration: 0.05})); };
+  try { for (const [id, lng, lat] of points) {
     map.setView(start[0], start[1], {animate: false});
     const layer = z.geo.getLayers().find(l => l.feature.id === id);
     layer.openPopup([lat, lng]);  // where a click on the unit's centre opens it
@@ -135,7 +139,7 @@ _POPUP_SWEEP = """async (points) => {
     const title = own.querySelector('.nz-popup h4').textContent;
     out.push([id, el === b || b.contains(el) ? null : (el ? (el.closest('.leaflet-control') || el).className : 'off the page'), title]);
     map.closePopup();
-  }
+  } } finally { delete map.panBy; }
   map.setView(start[0], start[1], {animate: false});
   return out;
 }"""
