@@ -758,11 +758,13 @@ def expand_layers(pg: Page) -> None:
 
 
 def open_popup(pg: Page, result: RunResult, unit_id: str) -> Locator:
-    """Click a unit and return the locator of its popup content."""
+    """Click a unit and return the locator of its popup content, once the popup has panned into place
+    (a click on its buttons while it still moves can miss them: seen on a loaded machine)."""
     x, y = screen_point(pg, unit_id, result.scores.geometry[unit_id])
     pg.mouse.click(x, y)
     popup = pg.locator(".leaflet-popup-content .nz-popup")
     expect(popup).to_have_count(1)
+    pg.wait_for_function("() => { const pan = window.nexusZones.map._panAnim; return !pan || !pan._inProgress; }")
     return popup
 
 

@@ -99,7 +99,7 @@ def test_panel_leaves_room_for_a_pinned_unit(laptop, demo_result: RunResult) -> 
     _open(pg, demo_result.paths["map"])
     _open_everything(pg)
     before = pg.locator(".nz-panel").bounding_box()["height"]
-    pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")
+    pg.evaluate("() => { window.nexusZones.geo.getLayers()[0].openPopup(); }")
     pg.locator(".leaflet-popup button.nz-pin").click()
     side, panel = pg.locator(".nz-side").bounding_box(), pg.locator(".nz-panel").bounding_box()
     assert side["height"] > 0 and side["y"] + side["height"] <= panel["y"]
