@@ -393,7 +393,7 @@ def test_weight_zero_ranks_a_unit_missing_that_indicator_as_rescore(laptop, grid
     assert f"weight {maps.percent(python.scored.weights['closed'], 'en')})" in pg.locator(".nz-legend .nz-legend-title").inner_text()
     assert python.scored.weights["closed"] == 0
     # the rank band holds at the config's weights (and says so): hidden while the sliders are away from them
-    pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")
+    pg.evaluate("() => { window.nexusZones.geo.getLayers()[0].openPopup(); }")
     assert pg.locator(".leaflet-popup .nz-band").count() == 0
     pg.locator("button.nz-reset").click()  # back at the config's weights: the open popup follows
     assert pg.locator(".leaflet-popup .nz-band").count() == (1 if "rank_p05" in result.scores.columns and pd.notna(result.scores["rank_p05"].iloc[0]) else 0)

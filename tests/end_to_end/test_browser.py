@@ -389,7 +389,7 @@ def test_readme_screenshots(page: tuple[Page, PageLog], demo: RunResult) -> None
         pg.screenshot(path=folder / "demo_popup.png")
 
     # the meeting view: security counts less, the ranking table follows
-    pg.evaluate("() => window.nexusZones.map.closePopup()")
+    pg.evaluate("() => { window.nexusZones.map.closePopup(); }")
     _move_slider(pg, "Security incidents", 0.5)
     pg.locator("details.nz-ranking-box summary").click()
     expect(pg.locator(".nz-ranking tr[data-unit]")).to_have_count(len(demo.scores))

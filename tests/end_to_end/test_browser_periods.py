@@ -88,7 +88,7 @@ def test_popup_trajectory_change_view_and_sliders_over_every_period(page: tuple[
         assert cells[0] == name
         assert cells[1] == f"{long.loc[(name, dire), 'score']:.1f}".replace(".", ",")
         assert cells[2] == str(int(long.loc[(name, dire), "rank"]))
-    pg.evaluate("() => window.nexusZones.map.closePopup()")
+    pg.evaluate("() => { window.nexusZones.map.closePopup(); }")
 
     # the change view: ranks gained from 2016 to 2019 in green, lost in purple
     expand_layers(pg)

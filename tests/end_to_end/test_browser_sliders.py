@@ -115,8 +115,8 @@ def _assert_page_shows(pg, python, ids: list[str], *, band_of=None) -> None:
         assert shown["band"] == ([] if band is None else [claims.render(band, "en", labels)]), unit
 
 
-def test_a_slider_moves_every_visible_number_to_pythons_rescore(page, tmp_path) -> None:
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path / "demo")
+def test_a_slider_moves_every_visible_number_to_pythons_rescore(page, demo_result) -> None:
+    demo = demo_result  # configs/demo.yaml run once per session (conftest), read only here
     pg, log = page
     open_map(pg, demo.paths["map"])
     ids = pg.evaluate("() => window.nexusZones.units.map((u) => u.id)")

@@ -99,7 +99,7 @@ def test_panel_leaves_room_for_a_pinned_unit(laptop, demo_result: RunResult) -> 
     _open(pg, demo_result.paths["map"])
     _open_everything(pg)
     before = pg.locator(".nz-panel").bounding_box()["height"]
-    pg.evaluate("() => window.nexusZones.geo.getLayers()[0].openPopup()")
+    pg.evaluate("() => { window.nexusZones.geo.getLayers()[0].openPopup(); }")
     pg.locator(".leaflet-popup button.nz-pin").click()
     side, panel = pg.locator(".nz-side").bounding_box(), pg.locator(".nz-panel").bounding_box()
     assert side["height"] > 0 and side["y"] + side["height"] <= panel["y"]
@@ -369,10 +369,15 @@ _POPUP_FOLD = """async (id) => {
           order: [...own.querySelector('.nz-popup').children].map(e => e.className || e.tagName.toLowerCase())};
 }"""
 # every unit's popup in turn, opened, measured and closed in one call: one call per unit costs a repaint of
-# the whole map between calls (seconds each on the 50 real cercles), for the same measurements
+# the whole map between calls (seconds each on the 50 real cercles), for the same measurements. The popup's
+# own pan (Leaflet's panBy) runs its animation in 0.05 s instead of 0.25 s: the same path and the same end
+# position (the same measurements, checked on both studies at both sizes), a fifth of the wait over 50 popups.
 _POPUP_FOLDS = "async (ids) => { const fold = " + _POPUP_FOLD + """;
-  const out = [];
-  for (const id of ids) { out.push(await fold(id)); window.nexusZones.map.closePopup(); }
+  const map = window.nexusZones.map, panBy = map.panBy, out = [];
+  map.panBy = function (offset, options) { return panBy.call(this, offset, Object.assign({}, options, {duration: 0.05})); };
+  try {
+    for (const id of ids) { out.push(await fold(id)); map.closePopup(); }
+  } finally { delete map.panBy; }
   return out;
 }"""
 

@@ -43,8 +43,8 @@ def _broken(payload: dict) -> list[tuple[str, dict]]:
     return out
 
 
-def test_the_payload_conforms_to_its_schema_in_python_and_in_node(tmp_path: Path) -> None:
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+def test_the_payload_conforms_to_its_schema_in_python_and_in_node(tmp_path: Path, demo_result) -> None:
+    demo = demo_result  # configs/demo.yaml run once per session (conftest), read only here
     hostile = _hostile_demo(tmp_path)
     good = [("demo en", maps.page_data(demo, "en")), ("demo fr", maps.page_data(demo, "fr")), ("hostile", maps.page_data(hostile, "en")),
             ("demo en as the page receives it", maps.pack(maps.page_data(demo, "en"), demo)), ("hostile as the page receives it", maps.pack(maps.page_data(hostile, "en"), hostile))]

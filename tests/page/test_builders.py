@@ -74,8 +74,8 @@ def _demo_cases(demo, language: str) -> list[dict]:
     return out
 
 
-def test_node_builds_the_claims_python_builds(tmp_path: Path) -> None:
-    demo = nexus_zones.run(REPO / "configs" / "demo.yaml", write=False)
+def test_node_builds_the_claims_python_builds(tmp_path: Path, demo_result) -> None:
+    demo = demo_result  # configs/demo.yaml run once per session (conftest), read only here
     labels = claims.Labels(indicators=["Incidents", "Écoles <b>", "Actors", "d", "e"], rules=[])
     for language in ("en", "fr"):
         nf = {"thousands": THOUSANDS[language], "decimal": DECIMAL[language]}
