@@ -6,8 +6,9 @@ fixtures (``chromium``, ``page``) drive Debian's headless Chromium; ``real`` is 
 (the test is skipped without it).
 
 Whole runs that many tests only read are made once per session (per worker under pytest-xdist):
-``demo_result`` (configs/demo.yaml), ``mali_2017_result`` and ``north_centre_result`` (the real
-studies); their outputs live in folders of ``tmp_path_factory`` and are never written to by a test.
+``demo_result`` (configs/demo.yaml), ``demo_fr_result`` (the same in French, few draws), ``mali_2017_result``
+and ``north_centre_result`` (the real studies), ``inform_result`` (configs/inform_style_example.yaml, not
+written); their outputs live in folders of ``tmp_path_factory`` and are never written to by a test.
 One Chromium per session (``chromium``) serves every browser test, each in a new context and page.
 """
 
@@ -26,8 +27,9 @@ from hypothesis import HealthCheck, settings
 from playwright.sync_api import Browser, Page, sync_playwright
 
 import nexus_zones
+from nexus_zones.config import config_from_mapping
 
-from ._support import build_downloads
+from ._support import build_downloads, fewer_draws
 from ._support import (  # noqa: F401 - the helpers, re-exported for `from .conftest import ...`
     CHROMIUM, CHROMIUM_ARGS, DEMO, EVENTS, LAPTOP, NORTH_CENTRE, PageLog, REAL_DATA, REPO, UNITS, VIEWPORT,
     VIOLENT, _demo_mapping, acled_2025, codab, copy_demo, demo_mapping, dtm_v3, grid_config,
@@ -93,6 +95,15 @@ def demo_result(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def demo_fr_result(tmp_path_factory):
+    """configs/demo.yaml in French with few decision and data-uncertainty draws (:func:`fewer_draws`), run
+    once (the page in French as Python writes it, and as Chromium shows it): read only."""
+    cfg = fewer_draws(yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8")))
+    cfg["language"] = "fr"
+    return nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), out_dir=tmp_path_factory.mktemp("demo_fr"))
+
+
+@pytest.fixture(scope="session")
 def mali_2017_result(tmp_path_factory):
     """The real 2017 study (configs/mali_2017.yaml over ../shared/data/real), run once: read only."""
     return nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=require_real_data(), out_dir=tmp_path_factory.mktemp("mali_2017"))
@@ -102,6 +113,16 @@ def mali_2017_result(tmp_path_factory):
 def north_centre_result(tmp_path_factory):
     """The real north–centre study 2016–2019 (configs/mali_north_centre_2016_2019.yaml), run once: read only."""
     return nexus_zones.run(NORTH_CENTRE, data_dir=require_real_data(), out_dir=tmp_path_factory.mktemp("north_centre"))
+
+
+@pytest.fixture(scope="session")
+def inform_result():
+    """configs/inform_style_example.yaml (a tree of four levels), computed once (not written): read only."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
+        return nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
 
 
 @pytest.fixture

@@ -90,12 +90,8 @@ def test_map_as_text(demo_result):
     assert "schematic geometry, illustrative figures" in data["title_html"]
 
 
-def test_map_in_french(demo_config, tmp_path):
-    import yaml
-
-    cfg = fewer_draws(yaml.safe_load(demo_config.read_text(encoding="utf-8")))
-    cfg["language"] = "fr"
-    result = nexus_zones.run(config_from_mapping(cfg, base_dir=demo_config.parent), out_dir=tmp_path)
+def test_map_in_french(demo_fr_result):
+    result = demo_fr_result  # configs/demo.yaml in French (few decision and data-uncertainty draws), run once per session
     html = result.paths["map"].read_text(encoding="utf-8")
     assert '<html lang="fr">' in html
     data = _page_data(html)
@@ -491,18 +487,14 @@ def _node_views_in_node(data: dict, moved: dict) -> dict:
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_every_node_is_a_view_the_page_recolours_at_the_sliders_weights(language):
+def test_every_node_is_a_view_the_page_recolours_at_the_sliders_weights(language, inform_result):
     """configs/inform_style_example.yaml (three levels): a view node_<name> per node below the root,
     coloured in Python from the scores table's node_<name>; the page's kernel gives the same node
     values (1e-9) and colours at the config's weights, and at moved weights the node values of
     score.weighted_scores at those weights."""
-    import warnings
-
     from nexus_zones import score
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
-        result = nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
+    result = inform_result  # computed once per session (conftest), read only here
     data = maps.page_data(result, language)
     pillars = [p.name for p in result.scored.structure.pillars]
     assert sorted(pillars) == sorted(result.config.model.pillars) and len(pillars) == 5
@@ -539,20 +531,27 @@ def _popups_in_node(data: dict) -> list[str]:
     return json.loads(run.stdout)
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_popup_shows_the_units_path_from_the_score_to_its_indicators(language):
-    """configs/inform_style_example.yaml with a hostile label on a node: each popup lists the score,
-    then each node (its value from the scores table, its points = its weight on the path × its
-    value, the path's weights written out here) and its children in the tree's order, labels escaped."""
+@pytest.fixture(scope="module")
+def hostile_node_result():
+    """configs/inform_style_example.yaml with a hostile label on the node ``hazard``, computed once for
+    both languages (not written): read only."""
     import warnings
-
-    from nexus_zones.messages import fixed
 
     cfg = yaml.safe_load((REPO / "configs" / "inform_style_example.yaml").read_text(encoding="utf-8"))
     cfg["model"]["pillars"]["hazard"]["label"] = HOSTILE
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
-        result = nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), write=False)
+        return nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), write=False)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_popup_shows_the_units_path_from_the_score_to_its_indicators(language, hostile_node_result):
+    """configs/inform_style_example.yaml with a hostile label on a node: each popup lists the score,
+    then each node (its value from the scores table, its points = its weight on the path × its
+    value, the path's weights written out here) and its children in the tree's order, labels escaped."""
+    from nexus_zones.messages import fixed
+
+    result = hostile_node_result
     data = maps.page_data(result, language)
     path_weight = {"hazard": 1 / 2, "human_hazard": 1 / 2 * 2 / 3, "vulnerability": 1 / 2, "socio_economic": 1 / 4, "lack_of_coping": 1 / 4}
     order = ["hazard", "human_hazard", "conflict_now", "conflict_projected", "idp_change", "vulnerability", "socio_economic", "food", "health_gap",
@@ -577,11 +576,11 @@ def test_the_popup_shows_the_units_path_from_the_score_to_its_indicators(languag
                 assert item.startswith(head.split("\x00")[0]), (u, name, item)
 
 
-def test_a_unit_missing_a_skipped_indicator_keeps_its_other_points_in_the_popup() -> None:
+def test_a_unit_missing_a_skipped_indicator_keeps_its_other_points_in_the_popup(inform_result) -> None:
     """configs/inform_style_example.yaml: a unit without a value of an indicator whose missing value
     is left to its node (missing: skip) keeps the points of its other indicators, in the popup as in
     the scores table (the page once blanked them all)."""
-    result = nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
+    result = inform_result  # computed once per session (conftest), read only here
     names = list(result.config.indicators)
     skipped = [n for n in names if n in result.scored.structure.skip]
     units = [u for u, row in result.scores.iterrows() if any(pd.isna(row[n]) for n in skipped) and pd.notna(row["score"])]
@@ -631,18 +630,11 @@ def _popup_one_by_one(result, language: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("config", ["demo", "inform_style_example"])
-def test_popups_built_column_wise_equal_the_unit_by_unit_records(config: str, demo_result) -> None:
+def test_popups_built_column_wise_equal_the_unit_by_unit_records(config: str, demo_result, inform_result) -> None:
     """The popups of every unit (the demo: rules, robustness, typology, decision analyses; the INFORM-style
     tree: nodes, missing values) built column by column equal those built unit by unit, in both languages;
     so do the views' colours computed at once and one value at a time."""
-    import warnings
-
-    if config == "demo":
-        result = demo_result
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
-            result = nexus_zones.run(REPO / "configs" / f"{config}.yaml", write=False)
+    result = demo_result if config == "demo" else inform_result  # each computed once per session (conftest)
     for language in ("en", "fr"):
         assert maps._popups(result, language) == _popup_one_by_one(result, language)
     said = maps._popups(result, "en")

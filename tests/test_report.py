@@ -323,15 +323,6 @@ def test_the_brief_leads_each_top_unit_with_its_popups_three_lines(demo_result) 
     assert [bool(bold) for _, bold, _ in why_lines] == [True] * len(lead) + [False] * (len(texts) - len(lead))
 
 
-@pytest.fixture(scope="module")
-def inform_result():
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
-        return nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
-
-
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_brief_draws_the_tree_with_each_nodes_rule_and_weight(inform_result, lang) -> None:
     """configs/inform_style_example.yaml: every node under its parent with its rule, every child with

@@ -20,7 +20,7 @@ from nexus_zones.config import config_from_mapping
 from nexus_zones.result import RunResult
 
 from .._support import (ARTIFACTS, DEMO, DOCS, PageLog, UPDATE_SCREENSHOTS, VIEWPORT, VIOLENT, _move_slider, _page_state, assert_clean, demo_mapping,
-                        expand_layers, fills, open_map, open_popup, unit_named)
+                        expand_layers, fills, open_map, open_popup, unit_named, without_analyses)
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_north_centre_screenshots(page: tuple[Page, PageLog], north_centre: RunR
 @pytest.mark.browser
 def test_point_layers_follow_the_chosen_period(page: tuple[Page, PageLog], tmp_path: Path) -> None:
     pg, log = page
-    cfg = demo_mapping()
+    cfg = without_analyses(demo_mapping())  # the points shown are the layers' own: the analyses beside the score are left out
     cfg["periods"] = [2017, 2018]
     result = nexus_zones.run(config_from_mapping(cfg, source=str(tmp_path / "demo.yaml")), out_dir=tmp_path)
     incidents = pd.read_csv(DEMO / "incidents.csv")

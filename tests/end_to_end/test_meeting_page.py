@@ -9,7 +9,10 @@ and a French page that shows no English config text without the warning.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -55,14 +58,28 @@ def _title_without_fr(cfg: dict) -> None:
     cfg["study"]["note"] = "Demo: schematic geometry."
 
 
+@pytest.fixture(scope="module")
+def clean_french(tmp_path_factory) -> tuple[int, pd.DataFrame, str]:
+    """The demo in French through the CLI, run once for both cases: its exit code, scores table and
+    stderr (the package's logger given back as it was, as ``_restore_logger`` does for a test)."""
+    logger, err = logging.getLogger("nexus_zones"), io.StringIO()
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    try:
+        with contextlib.redirect_stderr(err):
+            code, table, _ = _cli_demo(tmp_path_factory.mktemp("french"), lambda c: c.__setitem__("language", "fr"), "clean")
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
+    return code, table, err.getvalue()
+
+
 @pytest.mark.parametrize(
     "change, keys",
     [(_only_en, ["indicators.incidents.label", "indicators.health_facilities.label"]), (_title_without_fr, ["study.title", "study.note"])],
     ids=["plain-english-labels", "title-and-note-without-fr"],
 )
-def test_cli_french_run_with_english_texts_warns(tmp_path: Path, capsys, change, keys) -> None:
-    clean_code, clean, _ = _cli_demo(tmp_path, lambda c: c.__setitem__("language", "fr"), "clean")
-    assert clean_code == 0 and "LanguageWarning" not in capsys.readouterr().err  # the demo's texts are all in French too
+def test_cli_french_run_with_english_texts_warns(tmp_path: Path, capsys, clean_french, change, keys) -> None:
+    clean_code, clean, clean_err = clean_french
+    assert clean_code == 0 and "LanguageWarning" not in clean_err  # the demo's texts are all in French too
     code, table, path = _cli_demo(tmp_path, change, "hostile")
     err = capsys.readouterr().err
     assert code == 0

@@ -30,7 +30,7 @@ from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import CATALOGUE, pick
 from nexus_zones.result import RunResult
 
-from .._support import LAPTOP, _move_slider, _open, _page_state, assert_clean, demo_mapping, expand_layers, page_features
+from .._support import LAPTOP, _move_slider, _open, _page_state, assert_clean, demo_mapping, expand_layers, page_features, without_analyses
 from ..conftest import _recorded_page
 
 FULL_HD = {"width": 1920, "height": 1080}
@@ -112,9 +112,10 @@ def test_panel_leaves_room_for_a_pinned_unit(laptop, demo_result: RunResult) -> 
 @pytest.mark.browser
 def test_a_long_note_folds_to_three_lines(laptop, demo_result: RunResult, tmp_path: Path) -> None:
     """A note of some twenty lines (as the 2016–2019 study's) takes three lines and a "more"
-    button; the button shows it whole and folds it again."""
+    button; the button shows it whole and folds it again. (The analyses beside the score change nothing
+    in the title box: the run leaves them out.)"""
     pg, log = laptop
-    cfg = demo_mapping()
+    cfg = without_analyses(demo_mapping())
     cfg["study"]["note"] = {"en": " ".join(["The figures are illustrative and the geometry is schematic."] * 20),
                             "fr": " ".join(["Les chiffres sont illustratifs et la géométrie schématique."] * 20)}
     result = nexus_zones.run(config_from_mapping(cfg, source=str(tmp_path / "long_note.yaml")), out_dir=tmp_path)
@@ -212,7 +213,7 @@ def test_ranking_panel_shows_rules_failed_beside_the_score(laptop, demo_result: 
 @pytest.mark.browser
 def test_no_rules_no_rules_failed_column(laptop, tmp_path: Path) -> None:
     pg, log = laptop
-    cfg = demo_mapping()
+    cfg = without_analyses(demo_mapping())  # the ranking table's columns are the rules' and the score's (render.js ranking)
     cfg["rules"] = {}
     result = nexus_zones.run(config_from_mapping(cfg, source=str(tmp_path / "no_rules.yaml")), out_dir=tmp_path)
     _open(pg, result.paths["map"])
