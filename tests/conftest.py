@@ -5,7 +5,8 @@ The grid fixtures (``grid_files``, ``grid_cfg``) are described in :mod:`tests._s
 fixtures (``chromium``, ``page``) drive Debian's headless Chromium; ``real`` is the real-data folder
 (the test is skipped without it).
 
-Whole runs that many tests only read are made once per session (per worker under pytest-xdist):
+Whole runs that many tests only read are made once per session (under pytest-xdist by the first worker
+that needs one, the others reading it: :func:`_run_once`):
 ``demo_result`` (configs/demo.yaml), ``demo_fr_result`` (the same in French, few draws), ``mali_2017_result``
 and ``north_centre_result`` (the real studies), ``inform_result`` (configs/inform_style_example.yaml, not
 written); their outputs live in folders of ``tmp_path_factory`` and are never written to by a test.
@@ -15,10 +16,12 @@ One Chromium per session (``chromium``) serves every browser test, each in a new
 from __future__ import annotations
 
 import copy
+import fcntl
 import logging
 import os
+import pickle
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 import pytest
@@ -88,10 +91,31 @@ def downloads(real, tmp_path_factory) -> Path:
     return build_downloads(real, tmp_path_factory.mktemp("downloads"))
 
 
+def _run_once(tmp_path_factory, name: str, run: Callable[[Path], Any]) -> Any:
+    """``run(folder)`` once for the whole session, not once per pytest-xdist worker: the first worker to
+    ask runs it into ``name``, a folder of the session that every worker sees, and leaves the result
+    pickled beside it; a worker asking meanwhile waits on a lock (of the file, not a clock), then reads
+    it. Each worker gets its own copy, as each had its own run (the same config, the same seed); the
+    outputs are read, never written to. Without xdist: a plain run into a folder of ``tmp_path_factory``."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return run(tmp_path_factory.mktemp(name))
+    root = tmp_path_factory.getbasetemp().parent  # the session's folder, above each worker's own
+    done = root / f"{name}.pickle"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the run fails or skips
+        if done.is_file():
+            return pickle.loads(done.read_bytes())
+        result = run(root / name)
+        part = root / f"{name}.pickle.part"
+        part.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        part.replace(done)
+        return result
+
+
 @pytest.fixture(scope="session")
 def demo_result(tmp_path_factory):
     """The bundled demo (configs/demo.yaml as published), run once: tests read it, never change it."""
-    return nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path_factory.mktemp("demo"))
+    return _run_once(tmp_path_factory, "demo", lambda out: nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=out))
 
 
 @pytest.fixture(scope="session")
@@ -100,19 +124,21 @@ def demo_fr_result(tmp_path_factory):
     once (the page in French as Python writes it, and as Chromium shows it): read only."""
     cfg = fewer_draws(yaml.safe_load((REPO / "configs" / "demo.yaml").read_text(encoding="utf-8")))
     cfg["language"] = "fr"
-    return nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), out_dir=tmp_path_factory.mktemp("demo_fr"))
+    return _run_once(tmp_path_factory, "demo_fr", lambda out: nexus_zones.run(config_from_mapping(cfg, base_dir=REPO / "configs"), out_dir=out))
 
 
 @pytest.fixture(scope="session")
 def mali_2017_result(tmp_path_factory):
     """The real 2017 study (configs/mali_2017.yaml over ../shared/data/real), run once: read only."""
-    return nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=require_real_data(), out_dir=tmp_path_factory.mktemp("mali_2017"))
+    real = require_real_data()
+    return _run_once(tmp_path_factory, "mali_2017", lambda out: nexus_zones.run(REPO / "configs" / "mali_2017.yaml", data_dir=real, out_dir=out))
 
 
 @pytest.fixture(scope="session")
 def north_centre_result(tmp_path_factory):
     """The real north–centre study 2016–2019 (configs/mali_north_centre_2016_2019.yaml), run once: read only."""
-    return nexus_zones.run(NORTH_CENTRE, data_dir=require_real_data(), out_dir=tmp_path_factory.mktemp("north_centre"))
+    real = require_real_data()
+    return _run_once(tmp_path_factory, "north_centre", lambda out: nexus_zones.run(NORTH_CENTRE, data_dir=real, out_dir=out))
 
 
 @pytest.fixture(scope="session")
