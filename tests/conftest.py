@@ -7,9 +7,9 @@ fixtures (``chromium``, ``page``) drive Debian's headless Chromium; ``real`` is 
 
 Whole runs that many tests only read are made once per session (under pytest-xdist by the first worker
 that needs one, the others reading it: :func:`_run_once`):
-``demo_result`` (configs/demo.yaml), ``demo_fr_result`` (the same in French, few draws), ``mali_2017_result``
-and ``north_centre_result`` (the real studies), ``inform_result`` (configs/inform_style_example.yaml, not
-written); their outputs live in folders of ``tmp_path_factory`` and are never written to by a test.
+``demo_result`` (configs/demo.yaml), ``demo_fr_result`` (the same in French, few draws), ``hostile_demo_result``
+(markup in its labels), ``mali_2017_result`` and ``north_centre_result`` (the real studies), ``inform_result``
+(configs/inform_style_example.yaml, not written); their outputs live in folders of ``tmp_path_factory`` and are never written to by a test.
 One Chromium per session (``chromium``) serves every browser test, each in a new context and page.
 """
 
@@ -32,7 +32,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 import nexus_zones
 from nexus_zones.config import config_from_mapping
 
-from ._support import build_downloads, fewer_draws
+from ._support import _hostile_demo, build_downloads, fewer_draws
 from ._support import (  # noqa: F401 - the helpers, re-exported for `from .conftest import ...`
     CHROMIUM, CHROMIUM_ARGS, DEMO, EVENTS, LAPTOP, NORTH_CENTRE, PageLog, REAL_DATA, REPO, UNITS, VIEWPORT,
     VIOLENT, _demo_mapping, acled_2025, codab, copy_demo, demo_mapping, dtm_v3, grid_config,
@@ -142,13 +142,23 @@ def north_centre_result(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def inform_result():
+def hostile_demo_result(tmp_path_factory):
+    """The demo with markup and braces in an indicator's label and a rule's label (:func:`_hostile_demo`, few
+    draws), run once: read only."""
+    return _run_once(tmp_path_factory, "hostile_demo", _hostile_demo)
+
+
+@pytest.fixture(scope="session")
+def inform_result(tmp_path_factory):
     """configs/inform_style_example.yaml (a tree of four levels), computed once (not written): read only."""
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
-        return nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
+    def compute(_folder: Path):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
+            return nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
+
+    return _run_once(tmp_path_factory, "inform", compute)
 
 
 @pytest.fixture

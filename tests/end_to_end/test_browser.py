@@ -35,15 +35,15 @@ from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import pick, t
 from nexus_zones.result import RunResult
 
-from .._support import ARTIFACTS, DOCS, PageLog, REPO, UPDATE_SCREENSHOTS, VIEWPORT, _assert_page_equals_python, _hostile_demo, _move_slider, _page_state, assert_clean, expand_layers, fills, is_ignored_console_error, next_frames, open_map, open_popup, page_data_of, page_features, render_popups, screen_point, unit_named
+from .._support import ARTIFACTS, DOCS, PageLog, REPO, UPDATE_SCREENSHOTS, VIEWPORT, _assert_page_equals_python, _move_slider, _page_state, assert_clean, expand_layers, fills, is_ignored_console_error, next_frames, open_map, open_popup, page_data_of, page_features, render_popups, screen_point, unit_named
 
 
-def test_chromium_popups_are_nodes_popups(chromium, demo_fr_result: RunResult, tmp_path: Path) -> None:
+def test_chromium_popups_are_nodes_popups(chromium, demo_fr_result: RunResult, hostile_demo_result: RunResult) -> None:
     """In Chromium, every unit's opened popup (French demo, and the demo with hostile labels) shows
     the text of the body popup.js writes under Node, after the page's own score line; and no page error."""
     french = demo_fr_result  # configs/demo.yaml in French (few decision and data-uncertainty draws), run once per session
     # one browser for the session (conftest.chromium), a page per study
-    for result in (french, _hostile_demo(tmp_path)):
+    for result in (french, hostile_demo_result):
         page_file = result.paths["map"]
         expected = render_popups(page_data_of(page_file.read_text(encoding="utf-8")))
         pg, log = chromium.new_page(), PageLog()

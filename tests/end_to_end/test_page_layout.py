@@ -333,9 +333,9 @@ def _french_run(tmp_path: Path, change=None) -> RunResult:
 
 
 @pytest.mark.browser
-def test_french_page_has_no_english_word_outside_proper_names(laptop, tmp_path: Path) -> None:
+def test_french_page_has_no_english_word_outside_proper_names(laptop, demo_fr_result: RunResult, tmp_path: Path) -> None:
     pg, log = laptop
-    result = _french_run(tmp_path)
+    result = demo_fr_result  # configs/demo.yaml in French, run once per session (conftest), read only here
     _open(pg, result.paths["map"])
     expand_layers(pg)
     seen = _words(pg.evaluate(_VISIBLE))
@@ -344,6 +344,7 @@ def test_french_page_has_no_english_word_outside_proper_names(laptop, tmp_path: 
 
     def english_label(cfg: dict) -> None:
         cfg["indicators"]["incidents"]["label"] = "Security incidents, weekly"
+        without_analyses(cfg)  # the label shows in the layer control and its legend: the analyses beside the score are left out
 
     english = _french_run(tmp_path / "en", english_label)
     _open(pg, english.paths["map"])

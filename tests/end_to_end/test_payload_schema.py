@@ -12,12 +12,11 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
-import nexus_zones
 from nexus_zones import maps
 
 import pytest
 
-from .._support import REPO, _hostile_demo, _node, require_real_data
+from .._support import REPO, _node
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,22 +42,18 @@ def _broken(payload: dict) -> list[tuple[str, dict]]:
     return out
 
 
-def test_the_payload_conforms_to_its_schema_in_python_and_in_node(tmp_path: Path, demo_result) -> None:
+def test_the_payload_conforms_to_its_schema_in_python_and_in_node(tmp_path: Path, demo_result, hostile_demo_result) -> None:
     demo = demo_result  # configs/demo.yaml run once per session (conftest), read only here
-    hostile = _hostile_demo(tmp_path)
+    hostile = hostile_demo_result  # likewise
     good = [("demo en", maps.page_data(demo, "en")), ("demo fr", maps.page_data(demo, "fr")), ("hostile", maps.page_data(hostile, "en")),
             ("demo en as the page receives it", maps.pack(maps.page_data(demo, "en"), demo)), ("hostile as the page receives it", maps.pack(maps.page_data(hostile, "en"), hostile))]
     assert all("norm_of" in p["units"] and "norm" not in p["units"] for _, p in good[3:])
     _check_both_sides(good, tmp_path)
 
 
-def test_a_tree_of_three_levels_with_its_node_views_conforms_too(tmp_path: Path) -> None:
+def test_a_tree_of_three_levels_with_its_node_views_conforms_too(tmp_path: Path, inform_result) -> None:
     """configs/inform_style_example.yaml: a view node_<name> per node below the root, popups with the tree's path."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
-        tree = nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
+    tree = inform_result  # computed once per session (conftest), read only here
     good = [(f"inform-style tree {lang}", maps.page_data(tree, lang)) for lang in ("en", "fr")] + [("packed tree", maps.pack(maps.page_data(tree, "en"), tree))]
     for _, payload in good[:2]:
         assert {f"node_{p}" for p in tree.config.model.pillars} <= {v["id"] for v in payload["views"]} & set(payload["units"]["colours"])
@@ -66,9 +61,9 @@ def test_a_tree_of_three_levels_with_its_node_views_conforms_too(tmp_path: Path)
 
 
 @pytest.mark.realdata
-def test_a_study_over_periods_conforms_too(tmp_path: Path) -> None:
+def test_a_study_over_periods_conforms_too(tmp_path: Path, north_centre_result) -> None:
     """The real north–centre study 2016–2019: the payload's ``periods`` (a popup record per unit and period)."""
-    study = nexus_zones.run(REPO / "configs" / "mali_north_centre_2016_2019.yaml", data_dir=require_real_data(), write=False)
+    study = north_centre_result  # the same config and data, run once per session (conftest), read only here
     payload = maps.page_data(study, study.config.language)
     assert len(payload["periods"]["popup"]) == len(payload["periods"]["names"]) > 1
     _check_both_sides([("north-centre over periods", payload)], tmp_path)

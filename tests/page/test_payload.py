@@ -25,7 +25,7 @@ from nexus_zones import explain, maps
 from nexus_zones.config import config_from_mapping
 from nexus_zones.messages import t
 
-from .._support import REPO, STATIC, _hostile_demo, _node, fewer_draws, opened_in_node
+from .._support import REPO, STATIC, _node, fewer_draws, opened_in_node
 
 
 def _strictly_equal_in_node(text: str, full: str) -> None:
@@ -62,13 +62,11 @@ def test_the_demo_opens_to_its_payload_in_both_languages(demo_result) -> None:
         assert not any("sd" in r or "mn" in r for r in units["popup"])
 
 
-def test_a_tree_and_hostile_labels_open_to_their_payload(tmp_path: Path) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", nexus_zones.errors.NexusZonesWarning)
-        tree = nexus_zones.run(REPO / "configs" / "inform_style_example.yaml", write=False)
+def test_a_tree_and_hostile_labels_open_to_their_payload(inform_result, hostile_demo_result) -> None:
+    tree = inform_result  # configs/inform_style_example.yaml, computed once per session (conftest)
     packed = _assert_opens_to_page_data(tree, "en")
     assert not any(v.startswith("node_") for v in packed["units"]["colours"])
-    _assert_opens_to_page_data(_hostile_demo(tmp_path), "en")
+    _assert_opens_to_page_data(hostile_demo_result, "en")
 
 
 def test_only_linear_normalisations_are_derived_and_each_bit_for_bit(tmp_path: Path) -> None:

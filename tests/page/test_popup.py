@@ -23,7 +23,7 @@ from pathlib import Path
 from nexus_zones import claims, explain, maps
 from nexus_zones.messages import CATALOGUE, fixed, number, pick
 
-from .._support import HOSTILE, JS_TESTS, REPO, _hostile_demo, _node, page_data_of, render_popups, shown_points
+from .._support import HOSTILE, JS_TESTS, REPO, _node, page_data_of, render_popups, shown_points
 
 
 # ------------------------------------------------------------------------------ cases for Node
@@ -76,14 +76,14 @@ def _expected_fragments(result, data: dict, language: str) -> list[list[str]]:
     return out
 
 
-def test_node_popups_match_python(demo_result, tmp_path: Path) -> None:
+def test_node_popups_match_python(demo_result, hostile_demo_result, tmp_path: Path) -> None:
     """popup.js escapes like html.escape, writes numbers like messages.number / fixed and templates like
     str.format, and every popup of the demo (en, fr, hostile labels) holds what Python computes."""
     cases = tmp_path / "cases"
     cases.mkdir()
     (cases / "formats.json").write_text(json.dumps(_format_cases(), ensure_ascii=False), encoding="utf-8")
     demo = demo_result
-    for name, result, language in (("en", demo, "en"), ("fr", demo, "fr"), ("hostile", _hostile_demo(tmp_path), "en")):
+    for name, result, language in (("en", demo, "en"), ("fr", demo, "fr"), ("hostile", hostile_demo_result, "en")):
         data = maps.page_data(result, language)
         case = {"texts": data["popup"], "units": data["units"], "expected": _expected_fragments(result, data, language)}
         (cases / f"popups_{name}.json").write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
@@ -93,9 +93,9 @@ def test_node_popups_match_python(demo_result, tmp_path: Path) -> None:
     assert run.returncode == 0 and "# fail 0" in report and "# skipped 0" in report, report[-4000:]
 
 
-def test_hostile_labels_reach_the_page_escaped(tmp_path: Path) -> None:
+def test_hostile_labels_reach_the_page_escaped(hostile_demo_result) -> None:
     """A label and a rule label with markup and braces: the popups show them as text, escaped once."""
-    result = _hostile_demo(tmp_path)
+    result = hostile_demo_result  # run once per session (conftest), read only here
     popups = render_popups(page_data_of(result.paths["map"].read_text(encoding="utf-8")))
     assert all(html.escape(HOSTILE) in p for p in popups)
     assert not any("<img" in p or "{label}" in p.replace(html.escape(HOSTILE), "") for p in popups)
