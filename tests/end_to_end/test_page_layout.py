@@ -100,6 +100,8 @@ def test_panel_leaves_room_for_a_pinned_unit(laptop, demo_result: RunResult) -> 
     _open_everything(pg)
     before = pg.locator(".nz-panel").bounding_box()["height"]
     pg.evaluate("() => { window.nexusZones.geo.getLayers()[0].openPopup(); }")
+    # the popup pans itself into view: a click on its pin while it moves can miss it (seen once on a loaded machine)
+    pg.wait_for_function("() => { const pan = window.nexusZones.map._panAnim; return !pan || !pan._inProgress; }")
     pg.locator(".leaflet-popup button.nz-pin").click()
     side, panel = pg.locator(".nz-side").bounding_box(), pg.locator(".nz-panel").bounding_box()
     assert side["height"] > 0 and side["y"] + side["height"] <= panel["y"]
