@@ -14,6 +14,7 @@ One Chromium per session (``chromium``) serves every browser test, each in a new
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -86,10 +87,29 @@ def downloads(real, tmp_path_factory) -> Path:
     return build_downloads(real, tmp_path_factory.mktemp("downloads"))
 
 
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
 @pytest.fixture(scope="session")
-def demo_result(tmp_path_factory):
+def _demo_run(tmp_path_factory) -> tuple:
+    """configs/demo.yaml run once (into a folder of its own) and the digests of data/demo's files just
+    before and just after that run."""
+    before = _digests(DEMO)
+    result = nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path_factory.mktemp("demo"))
+    return result, before, _digests(DEMO)
+
+
+@pytest.fixture(scope="session")
+def demo_result(_demo_run):
     """The bundled demo (configs/demo.yaml as published), run once: tests read it, never change it."""
-    return nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=tmp_path_factory.mktemp("demo"))
+    return _demo_run[0]
+
+
+@pytest.fixture(scope="session")
+def demo_inputs_digests(_demo_run) -> tuple[dict[str, str], dict[str, str]]:
+    """The digests of data/demo's files (by name) before and after the run of :func:`demo_result`."""
+    return _demo_run[1], _demo_run[2]
 
 
 @pytest.fixture(scope="session")
