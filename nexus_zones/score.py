@@ -344,14 +344,18 @@ def score_units(
     n_failed = failed_counts(passed) if rules else pd.Series(0, index=index, dtype=int)
     rank, region_rank = _ranks(score, eligible, regions.reindex(index).fillna(""), n_failed if failing_units == "last" else None, unit_names)
     table = _score_table(score, rank, region_rank, passes, failed, n_failed)
-    logger.info(
-        "score: %d units scored, %d ranked, %d pass every rule (%d rules), failing units %s",
-        int(score.notna().sum()), int(rank.notna().sum()), int(passes.sum()), len(rules),
-        {"exclude": "excluded from the ranking", "last": "ranked after every unit passing all rules"}.get(failing_units, "flagged"),
-    )
+    _log_scored(score, rank, passes, len(rules), failing_units)
     return ScoreResult(
         table=table, contributions=contributions, rules_passed=passed, rules_unknown=unknown, weights=effective,
         pillars=pillar_scores, structure=structure, eligible=eligible & score.notna(),
+    )
+
+
+def _log_scored(score: pd.Series, rank: pd.Series, passes: pd.Series, n_rules: int, failing_units: str) -> None:
+    logger.info(
+        "score: %d units scored, %d ranked, %d pass every rule (%d rules), failing units %s",
+        int(score.notna().sum()), int(rank.notna().sum()), int(passes.sum()), n_rules,
+        {"exclude": "excluded from the ranking", "last": "ranked after every unit passing all rules"}.get(failing_units, "flagged"),
     )
 
 
@@ -367,14 +371,17 @@ def national_ranks(
 ) -> pd.Series:
     """The national ranks :func:`score_units` gives (NaN where not ranked), by the same steps without
     what a re-ranking draw does not read: the table, the ranks within regions, the names of the rules
-    failed, the warnings and the log line. ``weights`` are checked by the caller."""
+    failed and the warnings; it logs the same line. ``weights`` are checked by the caller."""
     structure = structure or Structure(tuple(weights))
     index = normalised.index
     score, _, _ = weighted_scores(normalised, {k: float(v) for k, v in weights.items()}, structure, pillar_weights)
     passed, _ = evaluate_rules(rules, rule_values, index)
-    eligible = passed.all(axis=1) if rules and failing_units == "exclude" else pd.Series(True, index=index)
+    passes = passed.all(axis=1) if rules else pd.Series(True, index=index)
+    eligible = passes if failing_units == "exclude" else pd.Series(True, index=index)
     n_failed = failed_counts(passed) if rules and failing_units == "last" else None
-    return rank_units(score, eligible, failed=n_failed)[0].rename("rank")
+    rank = rank_units(score, eligible, failed=n_failed)[0].rename("rank")
+    _log_scored(score, rank, passes, len(rules), failing_units)
+    return rank
 
 
 def _failed_rule_names(rules: Mapping[str, ParsedRule], passed: pd.DataFrame, unknown: pd.DataFrame, index: pd.Index) -> list[str]:
