@@ -58,6 +58,7 @@ def ranker(plan: ModelPlan, units: gpd.GeoDataFrame):
     """Rank the units from (perturbed) measures with the model's own stages."""
     defs, specs = plan.indicator_defs, plan.norm_specs
     rules = {name: parse_rule(expr) for name, expr in plan.rules.items()}
+    read = {name for rule in rules.values() for name in rule.names}  # all the rules look up
     imputing = ("median", "region_median", "group_mean", "group_median", "knn", "worst")
 
     def rank(m: pd.DataFrame, overrides: Mapping) -> pd.Series:
@@ -66,10 +67,9 @@ def ranker(plan: ModelPlan, units: gpd.GeoDataFrame):
             warnings.simplefilter("ignore", NexusZonesWarning)
             values, imputed = indicators.build_matrix(m, chosen, regions=units["region"], groups=units)
             norm = normalise.normalise_frame(values, specs)
-            lookup = {c: m[c] for c in m.columns} | {n: values[n].where(~imputed[n].astype(bool)) for n in plan.indicators}
-            res = score.score_units(norm, dict(plan.weights), regions=units["region"], rules=rules, rule_values=lookup,
-                                    failing_units=plan.failing_units, structure=plan.structure, pillar_weights=_pillar_weights(plan))
-        return res.table["rank"].astype(float)
+            lookup = {c: m[c] for c in read if c in m.columns} | {n: values[n].where(~imputed[n].astype(bool)) for n in plan.indicators if n in read}
+            return score.national_ranks(norm, plan.weights, rules=rules, rule_values=lookup, failing_units=plan.failing_units,
+                                        structure=plan.structure, pillar_weights=_pillar_weights(plan))
 
     return rank
 

@@ -45,12 +45,19 @@ Direction = Literal["benefit", "cost"]
 DATA_RELATIVE = ("minmax", "rank", "zscore")
 
 
+def _known(values: pd.Series) -> np.ndarray:
+    """The values that are not missing, as an array (pandas' per-call overhead dominates on the few
+    units of a cercle study, re-normalised at every draw)."""
+    v = values.to_numpy(dtype=float)
+    return v[~np.isnan(v)]
+
+
 def _constant(values: pd.Series, name: str) -> pd.Series | None:
-    known = values.dropna()
-    if len(known) and known.nunique() == 1:
+    known = _known(values)
+    if len(known) and (known == known[0]).all():
         warnings.warn(
             ConstantIndicatorWarning(
-                f"indicator {name}: every unit has the same value ({known.iloc[0]:g}); it cannot discriminate, so every unit "
+                f"indicator {name}: every unit has the same value ({known[0]:g}); it cannot discriminate, so every unit "
                 "gets 0.5 for it (scores shift equally, ranks do not change). Use goalposts to give it a fixed meaning."
             ),
             stacklevel=4,
@@ -59,16 +66,22 @@ def _constant(values: pd.Series, name: str) -> pd.Series | None:
     return None
 
 
-def _orient(scaled: pd.Series, direction: Direction) -> pd.Series:
+def _orient(scaled: np.ndarray, direction: Direction) -> np.ndarray:
     return 1.0 - scaled if direction == "cost" else scaled
+
+
+def _series(values: np.ndarray, like: pd.Series) -> pd.Series:
+    return pd.Series(values, index=like.index, name=like.name)
 
 
 def minmax(values: pd.Series, *, direction: Direction, params: Mapping | None = None, name: str = "") -> pd.Series:
     const = _constant(values, name)
     if const is not None:
         return const
-    lo, hi = values.min(), values.max()
-    return _orient((values - lo) / (hi - lo), direction)
+    known = _known(values)
+    lo, hi = (known.min(), known.max()) if len(known) else (np.nan, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):  # as pandas: inf − inf is missing, not a warning
+        return _series(_orient((values.to_numpy(dtype=float) - lo) / (hi - lo), direction), values)
 
 
 def goalposts(values: pd.Series, *, direction: Direction, params: Mapping | None = None, name: str = "") -> pd.Series:
@@ -76,7 +89,8 @@ def goalposts(values: pd.Series, *, direction: Direction, params: Mapping | None
     if bounds is None:
         raise NexusZonesError(f"indicator {name}: normalisation 'goalposts' needs goalposts [low, high]")
     lo, hi = bounds
-    return _orient(((values - lo) / (hi - lo)).clip(0.0, 1.0), direction)
+    with np.errstate(invalid="ignore", divide="ignore"):  # as pandas: goalposts [a, a] give ±inf or missing, not a warning
+        return _series(_orient(np.clip((values.to_numpy(dtype=float) - lo) / (hi - lo), 0.0, 1.0), direction), values)
 
 
 def rank(values: pd.Series, *, direction: Direction, params: Mapping | None = None, name: str = "") -> pd.Series:
@@ -94,7 +108,7 @@ def zscore(values: pd.Series, *, direction: Direction, params: Mapping | None = 
     if const is not None:
         return const
     z = ((values - values.mean()) / values.std(ddof=0)).clip(-3.0, 3.0)
-    return _orient((z + 3.0) / 6.0, direction)
+    return _series(_orient(((z + 3.0) / 6.0).to_numpy(dtype=float), direction), values)
 
 
 def threshold_curve(values: pd.Series, points: Sequence[Sequence[float]]) -> pd.Series:
@@ -182,8 +196,8 @@ def prepare(values: pd.Series, spec: Mapping, name: str) -> pd.Series:
     x = values.astype(float)
     if spec.get("outliers"):
         x = treat.winsorise(x, **spec["outliers"]).values
-    known = x.dropna()
-    if len(known) >= 4 and (known == 0).mean() > 0.5 and known.nunique() > 1:
+    known = _known(x)
+    if len(known) >= 4 and (known == 0).mean() > 0.5 and (known != known[0]).any():
         warnings.warn(
             NexusZonesWarning(
                 f"indicator {name}: {100 * (known == 0).mean():.0f} % of units are at 0; min–max and z-scores set the others apart "

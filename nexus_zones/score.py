@@ -236,11 +236,10 @@ def weighted_scores(
 
 def evaluate_rules(rules: Mapping[str, ParsedRule], values: Mapping[str, pd.Series], index: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Evaluate every rule; return (passed, unknown) boolean frames, one column per rule."""
-    passed = pd.DataFrame(index=index.copy())
-    unknown = pd.DataFrame(index=index.copy())
-    for name, rule in rules.items():
-        passed[name], unknown[name] = evaluate(rule, values, index)
-    return passed.astype(bool), unknown.astype(bool)
+    found = {name: evaluate(rule, values, index) for name, rule in rules.items()}  # framed once: inserting column by column is slow
+    passed = pd.DataFrame({name: p.to_numpy(dtype=bool) for name, (p, _) in found.items()}, index=index.copy(), dtype=bool)
+    unknown = pd.DataFrame({name: u.to_numpy(dtype=bool) for name, (_, u) in found.items()}, index=index.copy(), dtype=bool)
+    return passed, unknown
 
 
 def rank_units(
@@ -252,19 +251,30 @@ def rank_units(
     first), then by score: rules first. Returns the ranks (NaN for units not ranked) and the groups
     of tied units (same number of rules failed and same score).
     """
-    ranks = pd.Series(np.nan, index=scores.index, dtype=float)
+    index = scores.index
+    values = scores.to_numpy(dtype=float)
+    mask = eligible.reindex(index, fill_value=False).to_numpy(dtype=bool) & ~np.isnan(values)
+    # snap scores within the tolerance to one value before ranking
+    snapped = np.round(values / TIE_TOLERANCE) * TIE_TOLERANCE
+    fails = failed.reindex(index).fillna(0).astype(float).to_numpy() if failed is not None else np.zeros(len(index))
+    ranks = np.full(len(index), np.nan)
     ties: list[list[str]] = []
-    keys = groups if groups is not None else pd.Series("", index=scores.index)
-    mask = eligible & scores.notna()
-    for _, ids in keys[mask].groupby(keys[mask], sort=True):
-        sub = scores.loc[ids.index]
-        # snap scores within the tolerance to one value before ranking
-        snapped = ((sub / TIE_TOLERANCE).round() * TIE_TOLERANCE).to_numpy()
-        fails = failed.reindex(sub.index).fillna(0).astype(float).to_numpy() if failed is not None else np.zeros(len(sub))
-        found, runs = _lexicographic_ranks(fails, snapped)
-        ranks.loc[sub.index] = found
-        ties += [sorted(sub.index[run]) for run in runs]
-    return ranks, ties
+    for members in _groups(groups, index, mask):
+        found, runs = _lexicographic_ranks(fails[members], snapped[members])
+        ranks[members] = found
+        ties += [sorted(index[members[run]]) for run in runs]
+    return pd.Series(ranks, index=index, dtype=float), ties
+
+
+def _groups(groups: pd.Series | None, index: pd.Index, mask: np.ndarray) -> list[np.ndarray]:
+    """Positions of the units in ``mask``, one array per group (all of them without ``groups``),
+    groups in sorted order of their key."""
+    if groups is None:
+        return [np.flatnonzero(mask)] if mask.any() else []
+    keys = groups.reindex(index)[mask]
+    positions = np.flatnonzero(mask)
+    codes, uniques = pd.factorize(keys, sort=True)
+    return [positions[codes == c] for c in range(len(uniques))]
 
 
 def _lexicographic_ranks(fails: np.ndarray, snapped: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -334,22 +344,51 @@ def score_units(
     n_failed = failed_counts(passed) if rules else pd.Series(0, index=index, dtype=int)
     rank, region_rank = _ranks(score, eligible, regions.reindex(index).fillna(""), n_failed if failing_units == "last" else None, unit_names)
     table = _score_table(score, rank, region_rank, passes, failed, n_failed)
-    logger.info(
-        "score: %d units scored, %d ranked, %d pass every rule (%d rules), failing units %s",
-        int(score.notna().sum()), int(rank.notna().sum()), int(passes.sum()), len(rules),
-        {"exclude": "excluded from the ranking", "last": "ranked after every unit passing all rules"}.get(failing_units, "flagged"),
-    )
+    _log_scored(score, rank, passes, len(rules), failing_units)
     return ScoreResult(
         table=table, contributions=contributions, rules_passed=passed, rules_unknown=unknown, weights=effective,
         pillars=pillar_scores, structure=structure, eligible=eligible & score.notna(),
     )
 
 
+def _log_scored(score: pd.Series, rank: pd.Series, passes: pd.Series, n_rules: int, failing_units: str) -> None:
+    logger.info(
+        "score: %d units scored, %d ranked, %d pass every rule (%d rules), failing units %s",
+        int(score.notna().sum()), int(rank.notna().sum()), int(passes.sum()), n_rules,
+        {"exclude": "excluded from the ranking", "last": "ranked after every unit passing all rules"}.get(failing_units, "flagged"),
+    )
+
+
+def national_ranks(
+    normalised: pd.DataFrame,
+    weights: Mapping[str, float],
+    *,
+    rules: Mapping[str, ParsedRule],
+    rule_values: Mapping[str, pd.Series],
+    failing_units: Literal["flag", "exclude", "last"] = "flag",
+    structure: Structure | None = None,
+    pillar_weights: Mapping[str, float] | None = None,
+) -> pd.Series:
+    """The national ranks :func:`score_units` gives (NaN where not ranked), by the same steps without
+    what a re-ranking draw does not read: the table, the ranks within regions, the names of the rules
+    failed and the warnings; it logs the same line. ``weights`` are checked by the caller."""
+    structure = structure or Structure(tuple(weights))
+    index = normalised.index
+    score, _, _ = weighted_scores(normalised, {k: float(v) for k, v in weights.items()}, structure, pillar_weights)
+    passed, _ = evaluate_rules(rules, rule_values, index)
+    passes = passed.all(axis=1) if rules else pd.Series(True, index=index)
+    eligible = passes if failing_units == "exclude" else pd.Series(True, index=index)
+    n_failed = failed_counts(passed) if rules and failing_units == "last" else None
+    rank = rank_units(score, eligible, failed=n_failed)[0].rename("rank")
+    _log_scored(score, rank, passes, len(rules), failing_units)
+    return rank
+
+
 def _failed_rule_names(rules: Mapping[str, ParsedRule], passed: pd.DataFrame, unknown: pd.DataFrame, index: pd.Index) -> list[str]:
     """Per unit, the rules it does not pass joined by ``"; "``, those it has no data for marked ``"(no data)"``."""
-    return [
-        "; ".join(f"{r} (no data)" if unknown.at[u, r] else r for r in rules if not passed.at[u, r]) for u in index
-    ]
+    names = list(rules)  # evaluate_rules' columns, in this order
+    p, u = passed.to_numpy(dtype=bool), unknown.to_numpy(dtype=bool)
+    return ["; ".join(f"{r} (no data)" if u[i, j] else r for j, r in enumerate(names) if not p[i, j]) for i in range(len(index))]
 
 
 def _warn_rules_without_data(rules: Mapping[str, ParsedRule], unknown: pd.DataFrame, index: pd.Index, unit_names: Mapping[str, str] | None) -> None:

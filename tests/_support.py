@@ -411,6 +411,24 @@ def cli_run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return code, out, err
 
 
+def cli_run_captured(*argv: str) -> tuple[int, str, str]:
+    """:func:`cli_run` for a module- or session-scoped fixture (no ``capsys`` there): stdout and stderr
+    caught while it runs, and the package's logger (which the CLI sets up) given back as it was."""
+    import contextlib
+    import io
+    import logging
+
+    logger = logging.getLogger("nexus_zones")
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in argv])
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
+    return code, out.getvalue(), err.getvalue()
+
+
 # ------------------------------------------------------------------------------------------ demo
 
 

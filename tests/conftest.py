@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import fcntl
+import hashlib
 import logging
 import os
 import pickle
@@ -112,10 +113,33 @@ def _run_once(tmp_path_factory, name: str, run: Callable[[Path], Any]) -> Any:
         return result
 
 
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
 @pytest.fixture(scope="session")
-def demo_result(tmp_path_factory):
+def _demo_run(tmp_path_factory) -> tuple:
+    """configs/demo.yaml run once (into a folder of its own, :func:`_run_once`) and the digests of data/demo's
+    files just before and just after that run."""
+
+    def run(out: Path) -> tuple:
+        before = _digests(DEMO)
+        result = nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=out)
+        return result, before, _digests(DEMO)
+
+    return _run_once(tmp_path_factory, "demo", run)
+
+
+@pytest.fixture(scope="session")
+def demo_result(_demo_run):
     """The bundled demo (configs/demo.yaml as published), run once: tests read it, never change it."""
-    return _run_once(tmp_path_factory, "demo", lambda out: nexus_zones.run(REPO / "configs" / "demo.yaml", out_dir=out))
+    return _demo_run[0]
+
+
+@pytest.fixture(scope="session")
+def demo_inputs_digests(_demo_run) -> tuple[dict[str, str], dict[str, str]]:
+    """The digests of data/demo's files (by name) before and after the run of :func:`demo_result`."""
+    return _demo_run[1], _demo_run[2]
 
 
 @pytest.fixture(scope="session")

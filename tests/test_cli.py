@@ -22,7 +22,7 @@ from nexus_zones.cli import _WarningFold, main, top_line
 from nexus_zones.config import load_config
 from nexus_zones.errors import ConfigError
 
-from ._support import REPO, cli_run
+from ._support import REPO, cli_run, cli_run_captured
 OUTPUTS = {
     "grid.html", "grid_scores.csv", "grid_scores.gpkg", "grid_run.json",
     "grid_weights.csv", "grid_ranks_by_weights.csv", "grid_leave_one_out.csv",  # the model's analyses (robustness, weights)
@@ -175,8 +175,16 @@ def test_progress_bars_follow_long_stages(capsys):
 # ------------------------------------------------------------------ 8. a quiet log (issue 18.6)
 
 
-def test_the_demo_run_prints_at_most_40_lines_and_one_score_line(demo_config, tmp_path, capsys):
-    code, out, err = cli_run(capsys, "run", demo_config, "--out", tmp_path / "out")
+@pytest.fixture(scope="module")
+def demo_cli_run(tmp_path_factory) -> tuple[int, str, str, Path]:
+    """``nexus-zones run configs/demo.yaml --out OUT`` in-process, once for the module: (exit code, stdout,
+    stderr, OUT), read by the tests of what the demo's run prints."""
+    out_dir = tmp_path_factory.mktemp("demo_cli") / "out"
+    return (*cli_run_captured("run", REPO / "configs" / "demo.yaml", "--out", out_dir), out_dir)
+
+
+def test_the_demo_run_prints_at_most_40_lines_and_one_score_line(demo_cli_run):
+    code, out, err, _ = demo_cli_run
 
     assert code == 0, err
     lines = out.splitlines() + err.splitlines()  # all the terminal shows (the package's log goes to stderr)
@@ -286,11 +294,11 @@ def test_top_line_plurals_and_without_rules():
     assert top_line(_scores([("A", 70.0, None, 2)]), "fr") == "1 unité notée ; aucune classée"
 
 
-def test_the_run_prints_the_top_line_of_its_scores_table(demo_config, tmp_path, capsys):
-    code, out, err = cli_run(capsys, "run", "-q", demo_config, "--out", tmp_path / "out")
+def test_the_run_prints_the_top_line_of_its_scores_table(demo_cli_run):
+    code, out, err, out_dir = demo_cli_run  # what the run prints on stdout is the same with or without -q
 
     assert code == 0, err
-    scores = pd.read_csv(tmp_path / "out" / "demo_scores.csv")
+    scores = pd.read_csv(out_dir / "demo_scores.csv")
     ranked = scores[scores["rank"].notna()].sort_values("rank").head(3)
     said = {0: "passes every rule", 1: "fails 1 rule"} | {n: f"fails {n} rules" for n in range(2, 10)}
     expected = ", ".join(f"{int(r['rank'])}. {r['name']} ({r['score']:.1f}, {said[int(r['rules_failed_count'])]})" for _, r in ranked.iterrows())

@@ -72,6 +72,31 @@ def test_ranks_ties_regions_and_rule_exclusion():
     assert ex["rank"].dropna().tolist() == [1, 2, 2]
 
 
+@pytest.mark.parametrize("failing_units", ["flag", "exclude", "last"])
+def test_national_ranks_are_score_units_ranks(failing_units):
+    """The re-ranking of a draw (``national_ranks``) gives the ranks of the whole scoring, on 40
+    seeded cases: missing values, ties (values on a coarse grid), rules with and without data,
+    several regions (which must not matter to the national rank)."""
+    for seed in range(40):
+        rng = np.random.default_rng([2026, seed])
+        n = int(rng.integers(1, 12))
+        idx = pd.Index([f"u{i}" for i in range(n)])
+        norm = pd.DataFrame(rng.integers(0, 4, size=(n, 3)) / 3.0, index=idx, columns=["a", "b", "c"])
+        norm = norm.mask(rng.random((n, 3)) < 0.1)
+        w = {"a": float(rng.integers(1, 4)), "b": float(rng.integers(0, 3)), "c": 1.0}
+        x = pd.Series(rng.integers(0, 3, size=n).astype(float), index=idx).mask(rng.random(n) < 0.2)
+        rule_set = {"some": rules.parse_rule("x > 0"), "many": rules.parse_rule("x >= 2 or a > 0.5")}
+        values = {"x": x, "a": norm["a"]}
+        regions = pd.Series(rng.choice(["N", "S", "E"], size=n), index=idx)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NexusZonesWarning)
+            whole = score.score_units(norm, w, regions=regions, rules=rule_set, rule_values=values, failing_units=failing_units)
+            lean = score.national_ranks(norm, w, rules=rule_set, rule_values=values, failing_units=failing_units)
+        expected = whole.table["rank"].astype(float)
+        assert lean.index.equals(expected.index), seed
+        assert np.array_equal(lean.to_numpy(), expected.to_numpy(), equal_nan=True), (seed, lean.tolist(), expected.tolist())
+
+
 def test_unit_with_missing_value_is_not_scored_but_zero_weight_does_not_matter():
     norm = _norm()
     norm.loc["u1", "a"] = np.nan

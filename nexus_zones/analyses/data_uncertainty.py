@@ -16,6 +16,7 @@ from pydantic import Field, FiniteFloat
 
 from .. import uncertainty
 from ..errors import ConfigError, DecisionWarning, Problem, did_you_mean
+from ..layers import points
 from ..layers.base import Identifier, _Strict
 from ..rules import parse_rule
 from .. import explain
@@ -120,13 +121,7 @@ def imprecise_events(model: Model, name: str) -> uncertainty.ImpreciseEvents:
             "and this source moves nothing (its variance is 0). Fix: use a file with ACLED's geo_precision column, or remove the layer from imprecise_events"),
             stacklevel=2)
         return uncertainty.ImpreciseEvents((), (), {})
-    keep &= pts["geo_precision"].isin([2, 3])
-    start, end = spec.window
-    if "date" in pts.columns and (start or end):
-        dates = pd.to_datetime(pts["date"]).dt.normalize()
-        keep &= (dates >= pd.Timestamp(start or "1000-01-01")) & (dates <= pd.Timestamp(end or "2999-12-31"))
-    if spec.types and "type" in pts.columns:
-        keep &= pts["type"].isin(spec.types)
+    keep &= pts["geo_precision"].isin([2, 3]) & points.counted(pts, spec)  # as the layer counts them
     chosen = gpd.sjoin(pts[keep], units[["region", "geometry"]].rename_axis("_unit").reset_index(), how="inner", predicate="within")
     chosen = chosen.rename(columns={"_unit": "unit"})
     chosen = chosen[~chosen.index.duplicated()]

@@ -16,6 +16,7 @@ import copy
 import hashlib
 import json
 import logging
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -35,7 +36,7 @@ import nexus_zones
 from nexus_zones import aggregate, cli, indicators, layers, load, maps, normalise, report, score, sensitivity
 from nexus_zones.config import config_from_mapping
 
-from .._support import UNITS, grid_config, write_grid_files
+from .._support import UNITS, cli_run_captured, grid_config, write_grid_files
 
 
 # --------------------------------------------------------------------------- building bad inputs
@@ -251,11 +252,21 @@ STAGES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def grid_outputs(tmp_path_factory) -> Path:
+    """The outputs of ``nexus-zones run -q`` on the grid study, run once for the module (copied, never written to)."""
+    folder = tmp_path_factory.mktemp("grid_run")
+    config = folder / "config.yaml"
+    config.write_text(yaml.safe_dump(grid_config(write_grid_files(folder / "inputs")), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    code, _, err = cli_run_captured("run", config, "--out", folder / "out", "-q")
+    assert code == 0 and "Traceback" not in err, err
+    return folder / "out"
+
+
 @pytest.mark.parametrize("module, function", STAGES, ids=[f"{m.__name__.split('.')[-1]}.{f}" for m, f in STAGES])
-def test_a_failure_at_any_stage_leaves_earlier_outputs_intact(module, function, grid_cfg, write_config, tmp_path, monkeypatch, capsys):
+def test_a_failure_at_any_stage_leaves_earlier_outputs_intact(module, function, grid_outputs, grid_cfg, write_config, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
-    config = write_config(grid_cfg)
-    assert cli.main(["run", str(config), "--out", str(out), "-q"]) == 0
+    shutil.copytree(grid_outputs, out)  # the earlier outputs: a whole run of the grid study (nexus-zones run -q)
     before = _digests(out)
 
     def boom(*args, **kwargs):

@@ -8,6 +8,8 @@ the fix, and the numbers after the fix are compared with the clean CSV read inde
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,28 @@ def _problems(err: str) -> list[str]:
 
 def _assert_schools_right(table: pd.DataFrame) -> None:
     np.testing.assert_array_equal(table["schools_closed"], _closed_by_hand().reindex(table.index))
+
+
+def _inputs(cfg: dict, data: Path) -> tuple[str, dict[str, bytes]]:
+    """A config over a copy of the demo files, as what a run reads: the config (the copy's folder named
+    ``<data>``) and the bytes of each file of the copy."""
+    return json.dumps(cfg, sort_keys=True, default=str).replace(str(data), "<data>"), {f.name: f.read_bytes() for f in sorted(data.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def _clean_runs() -> list:
+    return []
+
+
+@pytest.fixture
+def clean_run(_clean_runs, tmp_path_factory, capsys) -> tuple[tuple, int]:
+    """A run of copy_demo's config over an unspoiled copy of the demo files, made once for the module:
+    (what it reads, as :func:`_inputs` gives it; its exit code). The fixes that give back exactly these
+    inputs (a deleted totals row, a wrong crs removed) share it instead of running the same inputs again."""
+    if not _clean_runs:
+        cfg, data = copy_demo(tmp_path_factory.mktemp("clean"))
+        _clean_runs.append((_inputs(cfg, data), _run(cfg, data.parent / "out", capsys)[0]))
+    return _clean_runs[0]
 
 
 # ----------------------------------------------------------------------- a header under a title
@@ -116,7 +140,7 @@ def test_a_first_sheet_of_notes_names_the_sheets_and_the_one_holding_the_columns
     ("forces", "security_forces.csv", "TOTAL,,5,5,5\n", "('TOTAL' in column 'admin2Pcod')"),
     ("actors", "actors_3w.csv", "Sous-total Tombouctou,,,,,,,\n", "('Sous-total Tombouctou' in column 'Organisation', no unit in column 'admin2Pcod')"),
 ])
-def test_a_totals_row_is_named_as_such_and_never_read_as_a_unit(tmp_path, capsys, layer, file, row, said):
+def test_a_totals_row_is_named_as_such_and_never_read_as_a_unit(tmp_path, capsys, clean_run, layer, file, row, said):
     cfg, data = copy_demo(tmp_path)
     text = (DEMO / file).read_text(encoding="utf-8")
     (data / file).write_text(text + row, encoding="utf-8")
@@ -127,7 +151,9 @@ def test_a_totals_row_is_named_as_such_and_never_read_as_a_unit(tmp_path, capsys
     assert f"Fix: delete that row (and any other totals or subtotals rows) from the file, or keep the units' rows only with layers.{layer}.where" in err
     assert "alias" not in err  # not an unknown unit to alias
     (data / file).write_text(text, encoding="utf-8")  # the fix: the row deleted
-    assert _run(cfg, tmp_path / "b", capsys)[0] == 0
+    inputs, code = clean_run
+    assert _inputs(cfg, data) == inputs  # the fixed files and config are the clean ones: their run is clean_run's
+    assert code == 0
 
 
 def test_an_organisation_named_total_with_its_unit_is_not_a_totals_row(tmp_path, capsys):
@@ -145,8 +171,8 @@ def test_an_organisation_named_total_with_its_unit_is_not_a_totals_row(tmp_path,
 # ------------------------------------------------------------------ degrees in a file declared in metres
 
 
-def test_degree_coordinates_read_in_a_utm_crs_name_the_crs_not_the_points(tmp_path, capsys):
-    cfg, _ = copy_demo(tmp_path)
+def test_degree_coordinates_read_in_a_utm_crs_name_the_crs_not_the_points(tmp_path, capsys, clean_run):
+    cfg, data = copy_demo(tmp_path)
     cfg["layers"]["services"]["crs"] = "EPSG:32630"  # a colleague's guess: "Mali is UTM 30N"
     code, err, _ = _run(cfg, tmp_path / "a", capsys)
     assert code == 2
@@ -155,7 +181,9 @@ def test_degree_coordinates_read_in_a_utm_crs_name_the_crs_not_the_points(tmp_pa
     assert "or remove layers.services.crs, which is wrong for this file" in err
     assert "decimal" not in err and "outside every unit" not in err and "covers the boundaries' country" not in err
     del cfg["layers"]["services"]["crs"]
-    assert _run(cfg, tmp_path / "b", capsys)[0] == 0
+    inputs, code = clean_run
+    assert _inputs(cfg, data) == inputs  # the fixed config is the clean one over clean files: its run is clean_run's
+    assert code == 0
 
 
 def test_a_geopackage_of_degrees_declaring_utm_names_the_crs(tmp_path, capsys):
