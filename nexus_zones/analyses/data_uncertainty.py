@@ -129,11 +129,7 @@ def imprecise_events(model: Model, name: str) -> uncertainty.ImpreciseEvents:
     by_region = {r: list(ids) for r, ids in units.groupby("region").groups.items()}
     origin = tuple(chosen["unit"].astype(str))
     candidates = tuple(tuple(neighbours[u]) if p == 2 else tuple(by_region[units.at[u, "region"]]) for u, p in zip(origin, chosen["geo_precision"]))
-    contributions = {f"{name}.count": np.ones(len(chosen))}
-    if "fatalities" in chosen.columns:
-        contributions[f"{name}.fatalities"] = chosen["fatalities"].to_numpy(dtype=float)
-    for cat, vals in (spec.categories or {}).items():
-        contributions[f"{name}.{cat}"] = chosen["category"].isin(vals).to_numpy(dtype=float)
+    contributions = {f"{name}.{measure}": amount for measure, amount in points.event_measures(pts, chosen, spec).items()}
     return uncertainty.ImpreciseEvents(origin, candidates, contributions)
 
 

@@ -31,7 +31,7 @@ from ..errors import EventsOutsideWarning, InputDataError, MissingValueWarning, 
 from ..safety import strip_bidi_columns
 from .base import Identifier, MeasureContext, date_window, Measured, ReadContext, Scalar, _check_crs, _fail, _HasPath, _NumberSpelling, _resolve, _Strict
 
-__all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "unlocated_rows", "count_points", "counted", "in_window", "measures", "read", "measure", "empty_parts"]
+__all__ = ["PointsLayerSpec", "POINT_MEASURES", "PointReport", "read_points", "unlocated_rows", "count_points", "counted", "event_measures", "in_window", "measures", "read", "measure", "empty_parts"]
 
 logger = logging.getLogger(__name__)
 
@@ -889,25 +889,52 @@ def _tally(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame, kept: gpd.GeoDataF
         measures["fatalities"] = np.bincount(owner[inside], weights=kept["fatalities"].to_numpy()[inside], minlength=n_units)
     if "category" in kept.columns:
         cats = kept["category"].astype(str).to_numpy()
-        facts = points.attrs.get("countable")
-        every = pd.Series(dict(facts)["categories_present"]) if facts else points["category"]
-        for name, values in category_mapping(every, cats[inside], categories, layer=layer).items():
+        for name, values in category_mapping(_every_category(points), cats[inside], categories, layer=layer).items():
             sel = inside & np.isin(cats, values)
             measures[name] = np.bincount(owner[sel], minlength=n_units).astype(float)
     return measures
 
 
+def event_measures(points: pd.DataFrame, events: pd.DataFrame, spec: PointsLayerSpec) -> dict[str, np.ndarray]:
+    """What each of ``events`` (rows of the layer's ``points``, as read) adds to each measure the layer
+    gives, by measure name (``count``, ``fatalities`` where the points carry them, one per category
+    as :func:`count_points` names them, from the layer's ``categories`` or the file's values): the
+    measures an event moved to another unit moves. Says nothing: the layer's count has said it."""
+    parts = {"count": np.ones(len(events))}
+    if "fatalities" in events.columns:
+        parts["fatalities"] = events["fatalities"].to_numpy(dtype=float)
+    if "category" in events.columns:
+        cats = events["category"].astype(str).to_numpy()
+        for name, values in _category_names(_every_category(points), spec.categories).items():
+            parts[name] = np.isin(cats, values).astype(float)
+    return parts
+
+
+def _every_category(points: pd.DataFrame) -> pd.Series:
+    """Every category value of the layer's file (of its located points before they were narrowed to
+    the countable ones, where :func:`_keep_countable` kept that fact)."""
+    facts = points.attrs.get("countable")
+    return pd.Series(dict(facts)["categories_present"]) if facts else points["category"]
+
+
+def _category_names(all_values: pd.Series, categories: Mapping[str, Sequence[str]] | None) -> dict[str, list[str]]:
+    """Measure name -> category values: the configured ``categories``, or each value of the file under
+    its slug (``cat_`` before a slug that is a reserved measure name)."""
+    if categories is not None:
+        return {k: list(v) for k, v in categories.items()}
+    mapping: dict[str, list[str]] = {}
+    for value in sorted(set(all_values.astype(str))):
+        name = slug(value)
+        mapping.setdefault(f"cat_{name}" if name in RESERVED_POINT_MEASURES else name, []).append(value)
+    return mapping
+
+
 def category_mapping(all_values: pd.Series, counted: np.ndarray, categories: Mapping[str, Sequence[str]] | None, *, layer: str) -> dict[str, list[str]]:
-    """Measure name -> category values: the configured ``categories`` (values of counted features in
-    none of them are warned of), or each value of the file under its slug (``cat_`` before a slug
-    that is a reserved measure name)."""
+    """Measure name -> category values (:func:`_category_names`); with configured ``categories``,
+    values of counted features in none of them are warned of."""
+    mapping = _category_names(all_values, categories)
     if categories is None:
-        mapping: dict[str, list[str]] = {}
-        for value in sorted(set(all_values.astype(str))):
-            name = slug(value)
-            mapping.setdefault(f"cat_{name}" if name in RESERVED_POINT_MEASURES else name, []).append(value)
         return mapping
-    mapping = {k: list(v) for k, v in categories.items()}
     listed = {v for vals in mapping.values() for v in vals}
     unlisted = sorted(set(counted) - listed)
     if unlisted:

@@ -94,6 +94,28 @@ def test_count_points_categories_slugged_or_mapped(grid_files):
     assert aggregate.slug("3W") == "c_3w"
 
 
+def test_each_events_measures_add_up_to_the_layers_count(grid_files):
+    """event_measures (what an imprecise event moves with it) gives each point's share of every measure
+    the layer counts: summed over the points of each unit (a spatial join here), they are count_points'
+    measures, with the file's categories slugged (data uncertainty once moved only configured ones) or
+    mapped, and without a second warning."""
+    units = grid_units()
+    pts = points_mod.read_points(grid_files["services"], category_column="category")
+    joined = gpd.sjoin(pts, units.rename_axis("unit").reset_index()[["unit", "geometry"]], predicate="within")
+    for categories in (None, {"care": ["Health"], "learning": ["School"]}):
+        spec = points_mod.PointsLayerSpec.model_construct(categories=categories)
+        counted, _ = points_mod.count_points(units, pts, categories=categories)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            parts = points_mod.event_measures(pts, pts.loc[joined.index], spec)
+        assert sorted(parts) == sorted(counted.columns)
+        for measure, amount in parts.items():
+            summed = pd.Series(amount, index=joined["unit"].to_numpy()).groupby(level=0).sum().reindex(units.index, fill_value=0.0)
+            assert summed.to_dict() == counted[measure].to_dict(), (categories, measure)
+    assert sorted(parts) == ["care", "count", "learning"]
+    assert parts["care"].sum() == 3 and parts["learning"].sum() == 2  # health: A1, A2, B2; school: B1, B2 (as counted above)
+
+
 def test_unknown_type_filter_value_is_warned(grid_files):
     with pytest.warns(UnmatchedFilterWarning, match=r"types: found 'Batles' \(did you mean 'Battles'\?\) in no row"):
         with warnings.catch_warnings():
