@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 import pickle
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -175,7 +176,6 @@ def hostile_demo_result(tmp_path_factory):
 @pytest.fixture(scope="session")
 def inform_result(tmp_path_factory):
     """configs/inform_style_example.yaml (a tree of four levels), computed once (not written): read only."""
-    import warnings
 
     def compute(_folder: Path):
         with warnings.catch_warnings():
